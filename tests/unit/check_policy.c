@@ -1,0 +1,759 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The XML policy: shipped policies load, every broken file in tests/policy
+ * fails with exactly the message in its .err file, entities and oversize
+ * files are refused, matching order, pools, request building, and the
+ * promise that a failed load leaves the caller's policy alone.
+ *
+ * The test runs from $top_srcdir (set by make check) so that paths, and so
+ * the messages that quote them, are the same in every build tree.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "policy/policy.h"
+
+#define SCHEMA "policies/xenplm-policy.xsd"
+#define CORPUS "tests/policy"
+#define U(x) PLM_UNITS(x)
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
+
+/* A whole file, NUL-terminated, or NULL. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long len;
+
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        buf = malloc((size_t)len + 1);
+        if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
+            free(buf);
+            buf = NULL;
+        } else if (buf) {
+            buf[len] = '\0';
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names in dir that start with prefix and end with suffix; returns the count. */
+static size_t list_dir(const char *dir, const char *prefix, const char *suffix, char ***out)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0;
+
+    ck_assert_msg(d != NULL, "cannot open %s", dir);
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name), plen = strlen(prefix), slen = strlen(suffix);
+        if (len < plen + slen || strncmp(e->d_name, prefix, plen) != 0 ||
+            strcmp(e->d_name + len - slen, suffix) != 0)
+            continue;
+        names = realloc(names, (n + 1) * sizeof(*names));
+        ck_assert_ptr_nonnull(names);
+        names[n] = strdup(e->d_name);
+        ck_assert_ptr_nonnull(names[n]);
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_names);
+    *out = names;
+    return n;
+}
+
+static void free_list(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Load a file that must be good; the caller disposes. */
+static void load_ok(const char *path, struct pol_policy *p)
+{
+    char err[POL_ERR_MAX], want[POL_ERR_MAX];
+    int rc = pol_load_file(path, SCHEMA, p, err, sizeof(err));
+
+    ck_assert_msg(rc == 0, "%s: rc %d: %s", path, rc, err);
+    snprintf(want, sizeof(want), "%s: configuration OK", path);
+    ck_assert_str_eq(err, want);
+}
+
+static int load_text(const char *text, struct pol_policy *p, char *err, size_t errlen)
+{
+    return pol_load_memory(text, strlen(text), "mem.xml", SCHEMA, p, err, errlen);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Shipped policies and the corpus                                          */
+
+START_TEST(test_shipped_policies_load)
+{
+    static const char *const top[] = {"policies/default.xml", "policies/demo.xml"};
+    char **names;
+    size_t n = list_dir("policies/examples", "", ".xml", &names);
+    char path[512];
+
+    ck_assert_uint_ge(n, 3);
+    for (size_t i = 0; i < sizeof(top) / sizeof(top[0]) + n; i++) {
+        struct pol_policy p;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        if (i < 2)
+            snprintf(path, sizeof(path), "%s", top[i]);
+        else
+            snprintf(path, sizeof(path), "policies/examples/%s", names[i - 2]);
+        load_ok(path, &p);
+        /* Every shipped policy explains itself and describes cleanly. */
+        f = open_memstream(&text, &len);
+        ck_assert_ptr_nonnull(f);
+        pol_describe(&p, f);
+        fclose(f);
+        ck_assert_msg(strstr(text, "first match wins") != NULL, "%s: %s", path, text);
+        free(text);
+        text = slurp(path);
+        ck_assert_ptr_nonnull(text);
+        ck_assert_msg(strstr(text, "<!--") != NULL, "%s has no comment", path);
+        free(text);
+        pol_policy_dispose(&p);
+    }
+    free_list(names, n);
+}
+END_TEST
+
+START_TEST(test_default_policy_is_conservative)
+{
+    struct pol_policy p;
+    const struct pol_domain *d;
+
+    load_ok("policies/default.xml", &p);
+    for (int r = 0; r < POL_NRES; r++)
+        ck_assert_int_eq(p.host.share[r].leftover, PLM_LEFTOVER_RESERVE);
+    /* Any domain: weights only, no hotplug, a memory floor, level 1 capped. */
+    d = pol_match(&p, "anything", NULL);
+    ck_assert_int_eq(d->kind, POL_MATCH_NAME);
+    ck_assert_int_eq(d->cpu_enforce, POL_ENFORCE_WEIGHT);
+    ck_assert(!d->vcpu_hotplug);
+    ck_assert_int_ge(d->min[POL_MEMORY], U(256));
+    ck_assert_int_lt(d->cap[POL_CPU][0], PLM_AMT_MAX);
+    ck_assert_int_lt(d->cap[POL_MEMORY][0], PLM_AMT_MAX);
+    ck_assert_int_gt(p.host.share[POL_MEMORY].pool.headroom, 0);
+    pol_policy_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_corpus_bad_files)
+{
+    char **names;
+    size_t n = list_dir(CORPUS, "bad-", ".xml", &names);
+    int mismatches = 0;
+
+    /* The corpus covers schema, lexical, semantic and hostile input. */
+    ck_assert_uint_ge(n, 40);
+    for (size_t i = 0; i < n; i++) {
+        char path[512], errpath[512], err[POL_ERR_MAX];
+        struct pol_policy p;
+        char *want;
+        size_t wlen;
+        int rc;
+
+        snprintf(path, sizeof(path), "%s/%s", CORPUS, names[i]);
+        snprintf(errpath, sizeof(errpath), "%.*s.err", (int)(strlen(path) - 4), path);
+        want = slurp(errpath);
+        ck_assert_msg(want != NULL, "%s has no %s", path, errpath);
+        wlen = strlen(want);
+        while (wlen && (want[wlen - 1] == '\n' || want[wlen - 1] == '\r'))
+            want[--wlen] = '\0';
+        memset(&p, 0x5a, sizeof(p));
+        rc = pol_load_file(path, SCHEMA, &p, err, sizeof(err));
+        if (rc >= 0 || strcmp(err, want) != 0) {
+            fprintf(stderr, "%s: rc %d\n  want: %s\n  got:  %s\n", path, rc, want, err);
+            mismatches++;
+        }
+        /* One line, always. */
+        ck_assert_msg(strchr(err, '\n') == NULL, "%s: multi-line message", path);
+        free(want);
+    }
+    free_list(names, n);
+    ck_assert_int_eq(mismatches, 0);
+}
+END_TEST
+
+START_TEST(test_corpus_every_err_has_a_file)
+{
+    char **names;
+    size_t n = list_dir(CORPUS, "", ".err", &names);
+
+    ck_assert_uint_ge(n, 40);
+    for (size_t i = 0; i < n; i++) {
+        char path[512];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%.*s.xml", CORPUS, (int)(strlen(names[i]) - 4), names[i]);
+        ck_assert_msg(stat(path, &st) == 0, "%s/%s has no policy file", CORPUS, names[i]);
+    }
+    free_list(names, n);
+}
+END_TEST
+
+START_TEST(test_corpus_ok_files)
+{
+    char **names;
+    size_t n = list_dir(CORPUS, "ok-", ".xml", &names);
+
+    ck_assert_uint_ge(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        char path[512];
+        struct pol_policy p;
+        snprintf(path, sizeof(path), "%s/%s", CORPUS, names[i]);
+        load_ok(path, &p);
+        pol_policy_dispose(&p);
+    }
+    free_list(names, n);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Values: defaults and a file that sets everything                         */
+
+START_TEST(test_defaults)
+{
+    struct pol_policy p;
+    const struct pol_share *cpu, *mem;
+
+    load_ok(CORPUS "/ok-minimal.xml", &p);
+    cpu = &p.host.share[POL_CPU];
+    mem = &p.host.share[POL_MEMORY];
+    ck_assert_uint_eq(p.host.tick_ms, 5000);
+    ck_assert_int_eq(cpu->pool.base, POL_BASE_PCPUS);
+    ck_assert_int_eq(cpu->pool.reserve, U(100));
+    ck_assert_int_eq(cpu->pool.headroom, 0);
+    ck_assert_int_eq(cpu->pool.limit, PLM_AMT_MAX);
+    ck_assert_int_eq(cpu->minimal, U(10));
+    ck_assert_int_eq(cpu->unit, U(1));
+    ck_assert_int_eq(cpu->mode, PLM_MODE_LEVELLING);
+    ck_assert_int_eq(cpu->leftover, PLM_LEFTOVER_RESERVE);
+    ck_assert_ptr_null(cpu->leftover_domain);
+    ck_assert_uint_eq(cpu->trigger.nrules, 3);
+    ck_assert_uint_eq(cpu->trigger.rule[0].pct100, 1000);
+    ck_assert_int_eq(cpu->trigger.min_delta, cpu->unit);
+    ck_assert_int_eq(mem->pool.base, POL_BASE_FREE_DOMU);
+    ck_assert_int_eq(mem->pool.reserve, 0);
+    ck_assert_int_eq(mem->pool.headroom, U(512));
+    ck_assert_int_eq(mem->minimal, U(256));
+    ck_assert_int_eq(mem->unit, U(16));
+    ck_assert_int_eq(mem->trigger.min_delta, U(16));
+    ck_assert_int_eq(p.host.balloon_min_rate, U(16));
+    ck_assert_int_eq(p.host.balloon_max_rate, U(256));
+    ck_assert(p.host.balloon_adaptive);
+    ck_assert_int_eq(p.host.request_rate, U(1));
+    ck_assert_uint_eq(p.host.request_burst, 10);
+    ck_assert_uint_eq(p.ndomains, 0);
+
+    const struct pol_domain *d = pol_match(&p, "x", NULL);
+    ck_assert_ptr_eq(d, &p.unmatched);
+    ck_assert_int_eq(d->kind, POL_MATCH_NONE);
+    for (unsigned g = 0; g < PLM_MAX_LEVELS; g++) {
+        ck_assert_uint_eq(d->host_level[g], g + 1);
+        ck_assert_int_eq(d->cap[POL_CPU][g], PLM_AMT_MAX);
+        ck_assert_int_eq(d->cap[POL_MEMORY][g], PLM_AMT_MAX);
+    }
+    ck_assert_int_eq(d->min[POL_CPU], 0);
+    ck_assert_int_eq(d->max[POL_MEMORY], PLM_AMT_MAX);
+    ck_assert_int_eq(d->cpu_enforce, POL_ENFORCE_WEIGHT);
+    ck_assert(!d->vcpu_hotplug && !d->agentless);
+    pol_policy_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_full_values)
+{
+    struct pol_policy p;
+    const struct pol_share *cpu, *mem;
+    const struct pol_domain *d;
+    static const unsigned want_host[PLM_MAX_LEVELS] = {2,  2,  3,  5,  6,  7,  8,  9,
+                                                       10, 11, 12, 13, 14, 15, 16, 16};
+
+    load_ok(CORPUS "/ok-full.xml", &p);
+    cpu = &p.host.share[POL_CPU];
+    mem = &p.host.share[POL_MEMORY];
+    ck_assert_uint_eq(p.host.tick_ms, 250);
+    ck_assert_int_eq(cpu->pool.reserve, U(150));
+    ck_assert_int_eq(cpu->pool.headroom, U(25));
+    ck_assert_int_eq(cpu->pool.limit, U(1200));
+    ck_assert_int_eq(cpu->minimal, 7500);
+    ck_assert_int_eq(cpu->unit, 500);
+    ck_assert_int_eq(cpu->mode, PLM_MODE_PROPORTIONAL);
+    ck_assert_int_eq(cpu->leftover, PLM_LEFTOVER_DEFAULT);
+    ck_assert_str_eq(cpu->leftover_domain, "spare");
+    ck_assert_int_eq(cpu->trigger.min_delta, U(3));
+    ck_assert_uint_eq(cpu->trigger.nrules, 3);
+    ck_assert_uint_eq(cpu->trigger.rule[0].pct100, 1250);
+    ck_assert_uint_eq(cpu->trigger.rule[0].samples, 1);
+    ck_assert_uint_eq(cpu->trigger.rule[1].pct100, 600);
+    ck_assert_uint_eq(cpu->trigger.rule[1].samples, 4);
+    ck_assert_uint_eq(cpu->trigger.rule[1].duration_ms, 120000);
+    ck_assert_uint_eq(cpu->trigger.rule[2].samples, 0);
+    ck_assert_uint_eq(cpu->trigger.rule[2].duration_ms, 3600000);
+    ck_assert_int_eq(plm_trigger_check(&cpu->trigger), 0);
+    ck_assert_int_eq(mem->pool.base, POL_BASE_HOST);
+    ck_assert_int_eq(mem->pool.limit, U(100000));
+    ck_assert_int_eq(mem->mode, PLM_MODE_MAX_SATISFIED);
+    ck_assert_int_eq(mem->leftover, PLM_LEFTOVER_SPLIT);
+    ck_assert_int_eq(mem->trigger.min_delta, U(32)); /* the unit, when not given */
+    ck_assert_uint_eq(mem->trigger.nrules, 1);
+    ck_assert_int_eq(p.host.balloon_max_rate, 1024500);
+    ck_assert(!p.host.balloon_adaptive);
+    ck_assert_int_eq(p.host.request_rate, 250);
+    ck_assert_uint_eq(p.host.request_burst, 3);
+    ck_assert_str_eq(p.source, CORPUS "/ok-full.xml");
+
+    ck_assert_uint_eq(p.ndomains, 4);
+    d = &p.domain[0];
+    ck_assert_int_eq(d->kind, POL_MATCH_UUID);
+    ck_assert_str_eq(d->uuid, "0b5c7a4e-1111-4c57-8e21-5a7b9c0d1e2f");
+    ck_assert_int_eq(d->min[POL_CPU], U(50));
+    ck_assert_int_eq(d->max[POL_CPU], U(50));
+    ck_assert_int_eq(d->cpu_enforce, POL_ENFORCE_CAP);
+    ck_assert(d->vcpu_hotplug);
+
+    d = &p.domain[1];
+    ck_assert_int_eq(d->kind, POL_MATCH_NAME);
+    ck_assert_str_eq(d->name, "web-?");
+    ck_assert_uint_eq(d->line, 39);
+    ck_assert_int_eq(d->min[POL_MEMORY], U(1024));
+    ck_assert_int_eq(d->max[POL_MEMORY], U(4096));
+    ck_assert_int_eq(d->cpu_enforce, POL_ENFORCE_BOTH);
+    ck_assert_uint_eq(d->nlevels, 5);
+    for (unsigned g = 0; g < PLM_MAX_LEVELS; g++)
+        ck_assert_msg(d->host_level[g] == want_host[g], "guest level %u -> %u", g + 1,
+                      d->host_level[g]);
+    /* Caps carry back to the levels before them. */
+    ck_assert_int_eq(d->cap[POL_CPU][0], U(100));
+    ck_assert_int_eq(d->cap[POL_CPU][1], U(300));
+    ck_assert_int_eq(d->cap[POL_CPU][3], U(300));
+    ck_assert_int_eq(d->cap[POL_CPU][4], PLM_AMT_MAX);
+    ck_assert_int_eq(d->cap[POL_MEMORY][0], U(2048));
+    ck_assert_int_eq(d->cap[POL_MEMORY][1], U(4096));
+    ck_assert_int_eq(d->cap[POL_MEMORY][4], U(4096));
+    ck_assert_int_eq(d->cap[POL_MEMORY][5], PLM_AMT_MAX);
+    ck_assert(d->agentless);
+    ck_assert_uint_eq(d->agentless_level, 3);
+    ck_assert_uint_eq(d->agentless_headroom_pct100, 1250);
+    ck_assert_uint_eq(d->agentless_after_ms, 0);
+    pol_policy_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_lexical_freedom)
+{
+    struct pol_policy p;
+
+    load_ok(CORPUS "/ok-lexical.xml", &p);
+    ck_assert_uint_eq(p.host.tick_ms, 30000);
+    ck_assert_int_eq(p.host.share[POL_CPU].minimal, U(20));
+    ck_assert_int_eq(p.host.share[POL_CPU].unit, U(5));
+    ck_assert_str_eq(p.domain[0].name, "r&d-[ab]");
+    ck_assert_int_eq(p.domain[0].max[POL_CPU], U(300));
+    ck_assert_ptr_eq(pol_match(&p, "r&d-b", NULL), &p.domain[0]);
+    ck_assert_str_eq(p.domain[1].name, "caf\xc3\xa9");
+    pol_policy_dispose(&p);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Hostile input                                                            */
+
+START_TEST(test_external_entity_refused)
+{
+    static const char xxe[] =
+        "<?xml version=\"1.0\"?>\n"
+        "<!DOCTYPE x [<!ENTITY s SYSTEM \"file:///etc/passwd\">]>\n"
+        "<xenplm-policy version=\"1\"><domain name=\"&s;\"/></xenplm-policy>\n";
+    static const char param[] = "<?xml version=\"1.0\"?>\n"
+                                "<!DOCTYPE x [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]>\n"
+                                "<xenplm-policy version=\"1\"/>\n";
+    struct pol_policy p;
+    char err[POL_ERR_MAX];
+
+    ck_assert_int_eq(load_text(xxe, &p, err, sizeof(err)), PLM_EGRAMMAR);
+    ck_assert_str_eq(err, "mem.xml:2: document type declarations (<!DOCTYPE>) are not allowed");
+    ck_assert_ptr_null(strstr(err, "root"));
+    ck_assert_int_eq(load_text(param, &p, err, sizeof(err)), PLM_EGRAMMAR);
+    ck_assert_str_eq(err, "mem.xml:2: document type declarations (<!DOCTYPE>) are not allowed");
+}
+END_TEST
+
+START_TEST(test_oversize_memory)
+{
+    struct pol_policy p;
+    char err[POL_ERR_MAX];
+    char *big = malloc(POL_MAX_FILE_SIZE + 1);
+
+    ck_assert_ptr_nonnull(big);
+    memset(big, ' ', POL_MAX_FILE_SIZE + 1);
+    ck_assert_int_eq(
+        pol_load_memory(big, POL_MAX_FILE_SIZE + 1, "big.xml", SCHEMA, &p, err, sizeof(err)),
+        PLM_ERANGE);
+    ck_assert_str_eq(err, "big.xml: larger than 1048576 bytes");
+    free(big);
+}
+END_TEST
+
+/* A good policy padded with a comment to exactly size bytes, in a temporary file. */
+static void write_padded(const char *path, size_t size)
+{
+    static const char head[] = "<xenplm-policy version=\"1\"/>\n<!--";
+    static const char tail[] = "-->\n";
+    FILE *f = fopen(path, "wb");
+
+    ck_assert_ptr_nonnull(f);
+    fputs(head, f);
+    for (size_t i = strlen(head) + strlen(tail); i < size; i++)
+        fputc('x', f);
+    fputs(tail, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_oversize_file)
+{
+    char path[] = "/tmp/check_policy.XXXXXX";
+    char err[POL_ERR_MAX], want[POL_ERR_MAX];
+    struct pol_policy p;
+    int fd = mkstemp(path);
+
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    /* Exactly at the limit is fine ... */
+    write_padded(path, POL_MAX_FILE_SIZE);
+    ck_assert_int_eq(pol_load_file(path, SCHEMA, &p, err, sizeof(err)), 0);
+    pol_policy_dispose(&p);
+    /* ... one byte more is not. */
+    write_padded(path, POL_MAX_FILE_SIZE + 1);
+    ck_assert_int_eq(pol_load_file(path, SCHEMA, &p, err, sizeof(err)), PLM_ERANGE);
+    snprintf(want, sizeof(want), "%s: larger than 1048576 bytes", path);
+    ck_assert_str_eq(err, want);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_no_libxml2_output)
+{
+    static const char *const files[] = {CORPUS "/bad-xxe.xml",
+                                        CORPUS "/bad-billion-laughs.xml",
+                                        CORPUS "/bad-not-well-formed.xml",
+                                        CORPUS "/bad-negative-min.xml",
+                                        CORPUS "/bad-empty.xml",
+                                        CORPUS "/bad-undeclared-entity.xml"};
+    char path[] = "/tmp/check_policy_stderr.XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    struct stat st;
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_ge(saved, 0);
+    fflush(stderr);
+    ck_assert_int_ge(dup2(fd, 2), 0);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        struct pol_policy p;
+        char err[POL_ERR_MAX];
+        ck_assert_int_lt(pol_load_file(files[i], SCHEMA, &p, err, sizeof(err)), 0);
+    }
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+    close(fd);
+    unlink(path);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Files and schemas that cannot be read                                    */
+
+START_TEST(test_unreadable)
+{
+    struct pol_policy p;
+    char err[POL_ERR_MAX];
+
+    ck_assert_int_eq(pol_load_file(CORPUS "/no-such.xml", SCHEMA, &p, err, sizeof(err)), PLM_EIO);
+    ck_assert_str_eq(err, CORPUS "/no-such.xml: cannot open: No such file or directory");
+    ck_assert_int_eq(pol_load_file(CORPUS, SCHEMA, &p, err, sizeof(err)), PLM_EIO);
+    ck_assert_str_eq(err, CORPUS ": not a regular file");
+    /* A bad schema is named as such, not blamed on the policy. */
+    ck_assert_int_eq(pol_load_file("policies/default.xml", "no-such.xsd", &p, err, sizeof(err)),
+                     PLM_EIO);
+    ck_assert_str_eq(err, "no-such.xsd: cannot open: No such file or directory");
+    ck_assert_int_eq(
+        pol_load_file("policies/default.xml", "policies/demo.xml", &p, err, sizeof(err)),
+        PLM_EGRAMMAR);
+    ck_assert_msg(strncmp(err, "policies/demo.xml:", 18) == 0, "%s", err);
+}
+END_TEST
+
+START_TEST(test_error_buffer)
+{
+    struct pol_policy p;
+    char err[8];
+
+    ck_assert_int_eq(pol_load_file(CORPUS "/bad-mode.xml", SCHEMA, &p, err, sizeof(err)),
+                     PLM_EGRAMMAR);
+    ck_assert_str_eq(err, "tests/p");
+    ck_assert_int_eq(pol_load_file(CORPUS "/bad-mode.xml", SCHEMA, &p, NULL, 0), PLM_EGRAMMAR);
+    ck_assert_int_eq(pol_load_memory("<x", 2, NULL, SCHEMA, &p, err, sizeof(err)), PLM_EGRAMMAR);
+    ck_assert_str_eq(err, "(memory");
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* The last good policy stays                                               */
+
+START_TEST(test_failure_leaves_policy_alone)
+{
+    struct pol_policy cur, before, scratch, sentinel;
+    char err[POL_ERR_MAX];
+
+    load_ok("policies/default.xml", &cur);
+    before = cur;
+    ck_assert_int_lt(
+        pol_reload_file(CORPUS "/bad-min-above-max.xml", SCHEMA, &cur, err, sizeof(err)), 0);
+    ck_assert_int_eq(memcmp(&cur, &before, sizeof(cur)), 0);
+    ck_assert_str_eq(cur.source, "policies/default.xml");
+
+    /* pol_load_* do not write their output at all on failure. */
+    memset(&scratch, 0xa5, sizeof(scratch));
+    sentinel = scratch;
+    ck_assert_int_lt(
+        pol_load_file(CORPUS "/bad-leftover-undeclared.xml", SCHEMA, &scratch, err, sizeof(err)),
+        0);
+    ck_assert_int_eq(memcmp(&scratch, &sentinel, sizeof(scratch)), 0);
+
+    /* A good file replaces it. */
+    ck_assert_int_eq(pol_reload_file("policies/demo.xml", SCHEMA, &cur, err, sizeof(err)), 0);
+    ck_assert_str_eq(err, "policies/demo.xml: configuration OK");
+    ck_assert_str_eq(cur.source, "policies/demo.xml");
+    ck_assert_uint_eq(cur.ndomains, 4);
+    pol_policy_dispose(&cur);
+    pol_policy_dispose(&cur); /* twice is harmless */
+    ck_assert_ptr_null(cur.domain);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Matching                                                                 */
+
+#define UUID_A "6f1c2a9e-0d3b-4c57-8e21-5a7b9c0d1e2f"
+#define UUID_B "0b5c7a4e-1111-4c57-8e21-5a7b9c0d1e2f"
+
+START_TEST(test_match_order)
+{
+    static const char text[] = "<xenplm-policy version=\"1\">\n"
+                               "  <domain name=\"web-1\"/>\n"
+                               "  <domain uuid=\"" UUID_A "\"/>\n"
+                               "  <domain name=\"web-*\"/>\n"
+                               "  <domain name=\"db?\"/>\n"
+                               "  <domain name=\"[ab]x\"/>\n"
+                               "  <domain uuid=\"" UUID_B "\"/>\n"
+                               "</xenplm-policy>\n";
+    struct pol_policy p;
+    char err[POL_ERR_MAX];
+
+    ck_assert_int_eq(load_text(text, &p, err, sizeof(err)), 0);
+    ck_assert_uint_eq(p.ndomains, 6);
+    /* First match wins, whether it matched by name or by UUID. */
+    ck_assert_ptr_eq(pol_match(&p, "web-1", NULL), &p.domain[0]);
+    ck_assert_ptr_eq(pol_match(&p, "web-1", UUID_A), &p.domain[0]);
+    ck_assert_ptr_eq(pol_match(&p, "web-2", UUID_A), &p.domain[1]);
+    ck_assert_ptr_eq(pol_match(&p, "web-2", NULL), &p.domain[2]);
+    ck_assert_ptr_eq(pol_match(&p, "web-2", UUID_B), &p.domain[2]);
+    ck_assert_ptr_eq(pol_match(&p, NULL, UUID_B), &p.domain[5]);
+    /* UUIDs compare without regard to case. */
+    ck_assert_ptr_eq(pol_match(&p, "zz", "6F1C2A9E-0D3B-4C57-8E21-5A7B9C0D1E2F"), &p.domain[1]);
+    /* Globs: whole names, case-sensitive. */
+    ck_assert_ptr_eq(pol_match(&p, "db1", NULL), &p.domain[3]);
+    ck_assert_ptr_eq(pol_match(&p, "db12", NULL), &p.unmatched);
+    ck_assert_ptr_eq(pol_match(&p, "DB1", NULL), &p.unmatched);
+    ck_assert_ptr_eq(pol_match(&p, "bx", NULL), &p.domain[4]);
+    ck_assert_ptr_eq(pol_match(&p, "cx", NULL), &p.unmatched);
+    ck_assert_ptr_eq(pol_match(&p, "xweb-1", NULL), &p.unmatched);
+    /* Nothing to go on, or a malformed UUID: the built-in rule. */
+    ck_assert_ptr_eq(pol_match(&p, NULL, NULL), &p.unmatched);
+    ck_assert_ptr_eq(pol_match(&p, NULL, "not-a-uuid"), &p.unmatched);
+    pol_policy_dispose(&p);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Pools and requests                                                       */
+
+START_TEST(test_pool_total)
+{
+    struct pol_policy p;
+    struct pol_host_facts f = {
+        .pcpus = 16, .mem_total = U(65536), .mem_free = U(1000), .mem_domu = U(3000)};
+    plm_amt_t t = -1;
+
+    load_ok(CORPUS "/ok-full.xml", &p);
+    /* 1600 - 150 - 25 = 1425, limited to 1200. */
+    ck_assert_int_eq(pol_pool_total(&p, POL_CPU, &f, &t), 0);
+    ck_assert_int_eq(t, U(1200));
+    f.pcpus = 8;
+    ck_assert_int_eq(pol_pool_total(&p, POL_CPU, &f, &t), 0);
+    ck_assert_int_eq(t, U(625));
+    f.pcpus = 1; /* less than dom0 keeps: empty, never negative */
+    ck_assert_int_eq(pol_pool_total(&p, POL_CPU, &f, &t), 0);
+    ck_assert_int_eq(t, 0);
+    /* base="host": 65536 - 4096 - 2048. */
+    ck_assert_int_eq(pol_pool_total(&p, POL_MEMORY, &f, &t), 0);
+    ck_assert_int_eq(t, U(59392));
+    f.mem_total = -1;
+    ck_assert_int_eq(pol_pool_total(&p, POL_MEMORY, &f, &t), PLM_ERANGE);
+    pol_policy_dispose(&p);
+
+    /* The default: free + guests' memory - 1024 MiB. */
+    load_ok("policies/default.xml", &p);
+    ck_assert_int_eq(pol_pool_total(&p, POL_MEMORY, &f, &t), 0);
+    ck_assert_int_eq(t, U(2976));
+    f.mem_domu = PLM_AMT_MAX + 1;
+    ck_assert_int_eq(pol_pool_total(&p, POL_MEMORY, &f, &t), PLM_ERANGE);
+    pol_policy_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_request_build)
+{
+    struct pol_policy p;
+    struct plm_request req;
+    const struct pol_domain *d;
+    const plm_amt_t guest[] = {U(50), U(120), U(200), U(350), U(500)};
+    const plm_amt_t want[] = {0, U(120), U(200), U(200), U(300), U(500)};
+    plm_amt_t too_many[PLM_MAX_LEVELS + 1] = {0};
+    const plm_amt_t negative[] = {-1};
+
+    load_ok(CORPUS "/ok-full.xml", &p);
+    d = pol_match(&p, "web-x", NULL);
+    ck_assert_ptr_eq(d, &p.domain[1]);
+    /*
+     * Guest 1 -> host 2 capped at 100, guest 2 -> host 2 (cap 300), guest 3
+     * -> host 3, guest 4 -> host 5 capped at 300, guest 5 -> host 6: host
+     * level 1 asks nothing, host level 4 repeats level 3.
+     */
+    ck_assert_int_eq(pol_request_build(d, POL_CPU, guest, 5, &req), 0);
+    ck_assert_uint_eq(req.nlevels, 6);
+    for (unsigned h = 0; h < 6; h++)
+        ck_assert_msg(req.level[h] == want[h], "host level %u: %lld", h + 1,
+                      (long long)req.level[h]);
+    ck_assert_int_eq(req.min, 0);
+    ck_assert_int_eq(req.max, U(400));
+
+    /* Not cumulative in, cumulative out; the built-in rule is the identity. */
+    const plm_amt_t wobbly[] = {U(100), U(50), U(150)};
+    ck_assert_int_eq(pol_request_build(&p.unmatched, POL_MEMORY, wobbly, 3, &req), 0);
+    ck_assert_uint_eq(req.nlevels, 3);
+    ck_assert_int_eq(req.level[0], U(100));
+    ck_assert_int_eq(req.level[1], U(100));
+    ck_assert_int_eq(req.level[2], U(150));
+    ck_assert_int_eq(req.max, PLM_AMT_MAX);
+
+    ck_assert_int_eq(pol_request_build(d, POL_CPU, guest, 0, &req), 0);
+    ck_assert_uint_eq(req.nlevels, 0);
+    ck_assert_int_eq(pol_request_build(d, POL_CPU, too_many, PLM_MAX_LEVELS + 1, &req),
+                     PLM_ETOOMANY);
+    ck_assert_int_eq(pol_request_build(d, POL_CPU, negative, 1, &req), PLM_ERANGE);
+    pol_policy_dispose(&p);
+}
+END_TEST
+
+START_TEST(test_describe)
+{
+    struct pol_policy p;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    load_ok(CORPUS "/ok-full.xml", &p);
+    f = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(f);
+    pol_describe(&p, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "policy " CORPUS "/ok-full.xml\n"));
+    ck_assert_ptr_nonnull(strstr(text, "tick every 250ms"));
+    ck_assert_ptr_nonnull(strstr(text, "leftover  to domain spare"));
+    ck_assert_ptr_nonnull(strstr(text, "12.5% x1, 6% x4 or for 2min, 3% for 1h"));
+    ck_assert_ptr_nonnull(strstr(text, "1. uuid " UUID_B " (line 31)"));
+    ck_assert_ptr_nonnull(strstr(text, "2. name 'web-?' (line 39)"));
+    ck_assert_ptr_nonnull(strstr(text, "memory 1024..4096"));
+    ck_assert_ptr_nonnull(strstr(text, "any other domain"));
+    free(text);
+    pol_policy_dispose(&p);
+}
+END_TEST
+
+int main(void)
+{
+    const char *top = getenv("top_srcdir");
+
+    /* Paths, and the messages quoting them, are relative to the source tree. */
+    if (chdir(top && *top ? top : ".") != 0) {
+        perror("check_policy: chdir $top_srcdir");
+        return EXIT_FAILURE;
+    }
+    Suite *s = suite_create("policy");
+    TCase *files = tcase_create("files");
+    TCase *hostile = tcase_create("hostile");
+    TCase *logic = tcase_create("logic");
+    /* Loading the schema and every corpus file takes a moment under valgrind. */
+    tcase_set_timeout(files, 120);
+    tcase_set_timeout(hostile, 120);
+    tcase_add_test(files, test_shipped_policies_load);
+    tcase_add_test(files, test_default_policy_is_conservative);
+    tcase_add_test(files, test_corpus_bad_files);
+    tcase_add_test(files, test_corpus_every_err_has_a_file);
+    tcase_add_test(files, test_corpus_ok_files);
+    tcase_add_test(files, test_defaults);
+    tcase_add_test(files, test_full_values);
+    tcase_add_test(files, test_lexical_freedom);
+    tcase_add_test(files, test_unreadable);
+    tcase_add_test(files, test_error_buffer);
+    tcase_add_test(hostile, test_external_entity_refused);
+    tcase_add_test(hostile, test_oversize_memory);
+    tcase_add_test(hostile, test_oversize_file);
+    tcase_add_test(hostile, test_no_libxml2_output);
+    tcase_add_test(logic, test_failure_leaves_policy_alone);
+    tcase_add_test(logic, test_match_order);
+    tcase_add_test(logic, test_pool_total);
+    tcase_add_test(logic, test_request_build);
+    tcase_add_test(logic, test_describe);
+    suite_add_tcase(s, files);
+    suite_add_tcase(s, hostile);
+    suite_add_tcase(s, logic);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    pol_cleanup();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
