@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The host port: everything xenplmd needs from a Xen host, as one table of
+ * functions.  Two implementations exist:
+ *
+ *   port_xen.c  libxenstore + libxl (+ libxenctrl where libxl has no call);
+ *               the only file that includes their headers.  Each operation
+ *               maps onto one library call, named in its comment below.
+ *   port_sim.c  an in-process simulated host: an in-memory xenstore with
+ *               permissions and watches, domains whose balloon moves at a
+ *               finite rate and may refuse, and a clock that can run faster
+ *               than real time, all driven by a scenario file.
+ *
+ * The daemon talks only to this interface, so the very same protocol path
+ * (watch fires, value read, grant written, target set) runs in tests, in
+ * the demo and on a real dom0.
+ *
+ * Conventions: functions return 0 or a negative PLM_E* code (core/error.h);
+ * a failure is logged by the implementation with the domain id, so callers
+ * only decide what to do next.  Memory is in KiB, as libxl counts it; CPU
+ * caps are in percent of one physical CPU (0 = no cap), as Xen counts them.
+ */
+#ifndef XENPLM_PORT_PORT_H
+#define XENPLM_PORT_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PORT_NAME_MAX 64  /* domain name, with its NUL */
+#define PORT_UUID_LEN 37  /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" + NUL */
+#define PORT_PATH_MAX 256 /* xenstore path, with its NUL */
+#define PORT_TOKEN_MAX 64 /* watch token, with its NUL */
+
+/* Xen's credit scheduler weight range and default. */
+#define PORT_WEIGHT_MIN 1
+#define PORT_WEIGHT_MAX 65535
+#define PORT_WEIGHT_DEFAULT 256
+
+struct port;
+
+/* What the daemon knows of one domain (libxl_domain_info + xenstore). */
+struct port_domain {
+    uint32_t domid;
+    char name[PORT_NAME_MAX];
+    char uuid[PORT_UUID_LEN];
+    unsigned max_vcpus;      /* vcpus the domain was built with */
+    unsigned online_vcpus;   /* vcpus currently online */
+    uint64_t mem_max_kib;    /* maxmem: the balloon cannot grow past it */
+    uint64_t mem_target_kib; /* the target last set (memory/target) */
+    uint64_t mem_actual_kib; /* memory the domain holds now */
+    uint64_t cpu_time_ns;    /* CPU time used since it started */
+    bool dying;              /* shutting down or dying: leave it alone */
+};
+
+/* What the daemon knows of the host (libxl_get_physinfo, libxl_get_free_memory). */
+struct port_host {
+    unsigned pcpus;     /* physical CPUs in the pool the daemon manages */
+    uint64_t total_kib; /* host memory */
+    uint64_t free_kib;  /* memory Xen has free now */
+    char sched[16];     /* "credit" or "credit2" */
+};
+
+/* One fired xenstore watch. */
+struct port_event {
+    char path[PORT_PATH_MAX];
+    char token[PORT_TOKEN_MAX];
+};
+
+/* One key of an atomic multi-key write. */
+struct port_kv {
+    const char *path;
+    const char *value;
+    size_t len;
+};
+
+/* Extra file descriptors the daemon waits on besides xenstore. */
+struct port_waitfd {
+    int fd;
+    bool ready; /* set by wait() when fd is readable */
+};
+
+struct port_ops {
+    const char *name; /* "xen" or "sim" */
+
+    /* libxl_list_domain + libxl_domain_info; *n_out may exceed cap (then
+     * only cap entries were written: call again with more room). */
+    int (*list_domains)(struct port *p, struct port_domain *out, size_t cap, size_t *n_out);
+    /* libxl_domain_info + memory/target; PLM_ENOENT when the domain is gone. */
+    int (*domain_info)(struct port *p, uint32_t domid, struct port_domain *out);
+    /* libxl_get_physinfo + libxl_get_free_memory + the cpupool's scheduler. */
+    int (*host_info)(struct port *p, struct port_host *out);
+
+    /* xs_read of at most cap bytes.  A value longer than cap yields
+     * PLM_ERANGE (and *len_out its true length when known); a missing
+     * node PLM_ENOENT.  The buffer is not NUL-terminated. */
+    int (*xs_read)(struct port *p, const char *path, char *buf, size_t cap, size_t *len_out);
+    /* Several keys in one transaction (xs_transaction_start, xs_write...,
+     * xs_transaction_end, retried on EAGAIN): all or none are written. */
+    int (*xs_write_txn)(struct port *p, const struct port_kv *kv, size_t n);
+    /* xs_mkdir + xs_set_permissions: owned by dom0, readable by reader
+     * (a domid), no access for anyone else. */
+    int (*xs_mkdir_ro)(struct port *p, const char *path, uint32_t reader);
+    /* xs_rm; a missing node is not an error. */
+    int (*xs_rm)(struct port *p, const char *path);
+    /* xs_watch / xs_unwatch.  Paths may be "@introduceDomain" and
+     * "@releaseDomain".  Like Xen, a new watch fires once at once. */
+    int (*xs_watch)(struct port *p, const char *path, const char *token);
+    int (*xs_unwatch)(struct port *p, const char *path, const char *token);
+    /* The next fired watch (xs_check_watch): 0, or PLM_ENOENT when none is
+     * pending.  Never blocks. */
+    int (*next_event)(struct port *p, struct port_event *ev);
+
+    /* libxl_domain_sched_params_set: weight in PORT_WEIGHT_MIN..MAX, cap in
+     * percent of one pCPU with 0 for none; -1 leaves a field unchanged. */
+    int (*sched_set)(struct port *p, uint32_t domid, int weight, int cap);
+    /* libxl_set_vcpuonline with vcpus 0..online-1 set. */
+    int (*vcpus_set)(struct port *p, uint32_t domid, unsigned online);
+    /* libxl_set_memory_target (absolute, enforce): the balloon driver in
+     * the guest moves toward it at its own pace. */
+    int (*mem_target_set)(struct port *p, uint32_t domid, uint64_t target_kib);
+
+    /* Milliseconds on the port's clock (CLOCK_MONOTONIC, or virtual). */
+    uint64_t (*now_ms)(struct port *p);
+    /*
+     * Sleep until a watch is pending, one of fds is readable, or the
+     * clock reaches deadline_ms, whichever comes first.  Returns 0, or
+     * PLM_EIO when the host connection broke (the daemon then calls
+     * reconnect and re-reads every domain).  The simulated host also
+     * advances its clock and plays its scenario here.
+     */
+    int (*wait)(struct port *p, struct port_waitfd *fds, size_t nfds, uint64_t deadline_ms);
+    /* Reopen the xenstore connection; existing watches are re-registered. */
+    int (*reconnect)(struct port *p);
+    /* Release everything. */
+    void (*destroy)(struct port *p);
+};
+
+struct port {
+    const struct port_ops *ops;
+    void *priv;
+};
+
+/* Constructors.  Each returns 0 and *out, or a negative code and a
+ * one-line reason in err. */
+struct port_sim_options {
+    const char *scenario; /* scenario file */
+    double speed;         /* virtual ms per real ms; 0 = as fast as possible */
+};
+int port_sim_open(const struct port_sim_options *opt, struct port **out, char *err, size_t errlen);
+#ifdef XENPLM_PORT_XEN
+int port_xen_open(struct port **out, char *err, size_t errlen);
+#endif
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Scenario files for the simulated host (xenplm-sim(5)): the host, the
+ * domains running at the start, and what guests and operators do at given
+ * times.  Parsing is strict and reports the first problem as one line,
+ * "FILE:LINE: problem"; it knows nothing of the running simulation, which
+ * plays the parsed events (sim_play.c).
+ */
+#ifndef XENPLM_PORT_SCENARIO_H
+#define XENPLM_PORT_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port/port_sim.h"
+#include "protocol/request.h"
+
+#define SIM_SCN_FILE_MAX (1024 * 1024) /* bytes in a scenario file */
+#define SIM_SCN_LINE_MAX 4096          /* bytes in one line, LF excluded */
+#define SIM_SCN_VALUE_MAX 4096         /* bytes in a raw value (xenstore's payload limit) */
+#define SIM_SCN_FLOOD_MAX 100000       /* writes in one flood */
+
+enum sim_act {
+    SIM_ACT_REQUEST,    /* the guest writes an encoded request: req */
+    SIM_ACT_WRITE,      /* the guest writes value (len bytes) at path */
+    SIM_ACT_RM,         /* the guest removes path */
+    SIM_ACT_CPU,        /* the workload's CPU demand becomes num (hundredths) */
+    SIM_ACT_STUCK,      /* the balloon stops (num 1) or moves again (num 0) */
+    SIM_ACT_FLOOR,      /* the balloon's floor becomes num KiB */
+    SIM_ACT_RATE,       /* the balloon's speed becomes num KiB/s */
+    SIM_ACT_DESTROY,    /* xl destroy */
+    SIM_ACT_FLOOD,      /* num requests, each with a new seq, in the same ms */
+    SIM_ACT_CREATE,     /* xl create: spec */
+    SIM_ACT_DISCONNECT, /* the xenstore connection breaks */
+    SIM_ACT_END,        /* the scenario is over */
+};
+
+struct sim_event {
+    uint64_t at_ms;
+    unsigned line;
+    enum sim_act act;
+    char dom[PORT_NAME_MAX]; /* the domain acted on or created; "" when none */
+    uint64_t num;
+    struct proto_request req;
+    char *path;  /* write, rm */
+    char *value; /* write */
+    size_t len;
+    struct port_sim_domspec spec; /* create */
+};
+
+struct sim_scenario {
+    char *name; /* the file, as named in messages */
+    unsigned pcpus;
+    uint64_t total_kib, dom0_kib;
+    char sched[16];
+    struct port_sim_domspec *dom; /* running at the start, in file order */
+    size_t ndom;
+    struct sim_event *ev; /* in time order */
+    size_t nev;
+};
+
+/*
+ * Parse a scenario of len bytes; name is used in messages.  Returns 0 and
+ * fills *out (free it with sim_scenario_free), or PLM_EGRAMMAR with
+ * "NAME:LINE: problem" in err, or PLM_ENOMEM.  load reads a file first:
+ * PLM_EIO ("FILE: cannot read: reason") or PLM_ERANGE when it is larger
+ * than SIM_SCN_FILE_MAX.
+ */
+int sim_scenario_parse(const char *name, const char *text, size_t len, struct sim_scenario *out,
+                       char *err, size_t errlen);
+int sim_scenario_load(const char *file, struct sim_scenario *out, char *err, size_t errlen);
+void sim_scenario_free(struct sim_scenario *s);
+
+#endif

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The events of a scenario: what follows "at TIME".  Either a host-wide
+ * event (create, disconnect, end) or a domain's name and one action: what
+ * its guest does (request, write, rm, flood), how its workload and balloon
+ * behave (cpu, stuck, floor, balloon-rate), or its destruction.
+ *
+ * A request is checked here as the guest agent would build it, levels
+ * cumulative and encodable, so that hostile values have to be spelled out
+ * with write: a scenario never produces a malformed value by accident.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "port/scenario_int.h"
+
+#define MIB_MAX (1ull << 30)
+#define ACTIONS "request, write, rm, cpu, stuck, floor, balloon-rate, destroy, flood"
+
+static int no_more(struct sim_parser *ps, struct sim_lex *lx)
+{
+    struct sim_word w;
+
+    if (sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "extra word '%.*s%s'", SIM_QUOTE(&w));
+    return 0;
+}
+
+static int one_number(struct sim_parser *ps, struct sim_lex *lx, const char *what, uint64_t min,
+                      uint64_t max, uint64_t *v)
+{
+    struct sim_word w;
+    int rc;
+
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing %s", what);
+    rc = sim_word_u64(&w, min, max, v);
+    if (rc == PLM_EGRAMMAR)
+        return sim_scn_fail(ps, "not a number '%.*s%s'", SIM_QUOTE(&w));
+    if (rc != 0)
+        return sim_scn_fail(ps, "'%.*s%s' out of range (%llu..%llu)", SIM_QUOTE(&w),
+                            (unsigned long long)min, (unsigned long long)max);
+    return 0;
+}
+
+static int parse_levels(struct sim_parser *ps, enum proto_resource res, const struct sim_word *v,
+                        struct proto_levels *lv)
+{
+    const char *name = proto_resource_name(res);
+    const char *p = v->s, *end = v->s + v->n;
+    unsigned k = 0;
+
+    for (;;) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        struct sim_word lw = {p, comma ? (size_t)(comma - p) : (size_t)(end - p)};
+        plm_amt_t a;
+        int rc;
+
+        if (k == PLM_MAX_LEVELS)
+            return sim_scn_fail(ps, "%s: more than %d levels", name, PLM_MAX_LEVELS);
+        k++;
+        if (lw.n == 0)
+            return sim_scn_fail(ps, "%s level %u: empty", name, k);
+        rc = plm_amt_parse_n(lw.s, lw.n, &a);
+        if (rc == PLM_EPRECISION)
+            return sim_scn_fail(ps, "%s level %u: more than 3 decimal places", name, k);
+        if (rc == PLM_ERANGE)
+            return sim_scn_fail(ps, "%s level %u: above 1000000000", name, k);
+        if (rc != 0)
+            return sim_scn_fail(ps, "%s level %u: not an amount '%.*s%s'", name, k, SIM_QUOTE(&lw));
+        if (k > 1 && a < lv->level[k - 2])
+            return sim_scn_fail(ps,
+                                "%s level %u: '%.*s%s' is below level %u (levels are cumulative; "
+                                "use write for raw values)",
+                                name, k, SIM_QUOTE(&lw), k - 1);
+        lv->level[k - 1] = a;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    lv->nlevels = k;
+    return 0;
+}
+
+static int parse_request(struct sim_parser *ps, struct sim_lex *lx, struct proto_request *r)
+{
+    char buf[PROTO_REQUEST_ENCODED_MAX + 1];
+    struct sim_word w;
+
+    memset(r, 0, sizeof(*r));
+    while (sim_lex_word(lx, &w)) {
+        struct sim_word v = {w.s + 4, w.n >= 4 ? w.n - 4 : 0};
+        enum proto_resource res;
+        if (w.n >= 4 && memcmp(w.s, "cpu=", 4) == 0)
+            res = PROTO_RES_CPU;
+        else if (w.n >= 4 && memcmp(w.s, "mem=", 4) == 0)
+            res = PROTO_RES_MEM;
+        else
+            return sim_scn_fail(ps, "expected cpu=LEVELS or mem=LEVELS, found '%.*s%s'",
+                                SIM_QUOTE(&w));
+        if (r->flags & PROTO_REQ_HAS(res))
+            return sim_scn_fail(ps, "duplicate %s=", proto_resource_name(res));
+        if (parse_levels(ps, res, &v, &r->res[res]) != 0)
+            return PLM_EGRAMMAR;
+        r->flags |= PROTO_REQ_HAS(res);
+    }
+    if (!(r->flags & PROTO_REQ_HAS_ANY))
+        return sim_scn_fail(ps, "missing cpu= or mem=");
+    /* seq is the guest's own at play time; any value checks the rest. */
+    if (proto_request_encode(r, buf, sizeof(buf)) < 0)
+        return sim_scn_fail(ps, "cannot be encoded");
+    return 0;
+}
+
+static int parse_path(struct sim_parser *ps, struct sim_lex *lx, char **path)
+{
+    struct sim_word w;
+
+    if (sim_lex_at_string(lx) || !sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing path");
+    if (w.n >= PORT_PATH_MAX)
+        return sim_scn_fail(ps, "path too long (max %d bytes)", PORT_PATH_MAX - 1);
+    *path = strndup(w.s, w.n);
+    return *path ? 0 : PLM_ENOMEM;
+}
+
+static int parse_write(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
+{
+    char why[128];
+    int rc = parse_path(ps, lx, &ev->path);
+
+    if (rc != 0)
+        return rc;
+    if (!sim_lex_at_string(lx))
+        return sim_scn_fail(ps, "missing value (a quoted string)");
+    rc = sim_lex_string(lx, &ev->value, &ev->len, why, sizeof(why));
+    if (rc == PLM_ENOMEM)
+        return rc;
+    if (rc != 0)
+        return sim_scn_fail(ps, "value: %s", why);
+    return 0;
+}
+
+static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
+{
+    struct sim_word w;
+
+    switch (ev->act) {
+    case SIM_ACT_REQUEST:
+        return parse_request(ps, lx, &ev->req);
+    case SIM_ACT_WRITE:
+        return parse_write(ps, lx, ev);
+    case SIM_ACT_RM:
+        return parse_path(ps, lx, &ev->path);
+    case SIM_ACT_CPU:
+        return one_number(ps, lx, "demand", 0, 1000000, &ev->num);
+    case SIM_ACT_FLOOR:
+        if (one_number(ps, lx, "MiB", 0, MIB_MAX, &ev->num) != 0)
+            return PLM_EGRAMMAR;
+        ev->num *= 1024;
+        return 0;
+    case SIM_ACT_RATE:
+        if (one_number(ps, lx, "MiB/s", 1, 1u << 20, &ev->num) != 0)
+            return PLM_EGRAMMAR;
+        ev->num *= 1024;
+        return 0;
+    case SIM_ACT_FLOOD:
+        return one_number(ps, lx, "count", 1, SIM_SCN_FLOOD_MAX, &ev->num);
+    case SIM_ACT_STUCK:
+        if (!sim_lex_word(lx, &w) || !(sim_word_is(&w, "on") || sim_word_is(&w, "off")))
+            return sim_scn_fail(ps, "want on or off");
+        ev->num = sim_word_is(&w, "on");
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static const struct {
+    const char *word;
+    enum sim_act act;
+} actions[] = {
+    {"request", SIM_ACT_REQUEST},   {"write", SIM_ACT_WRITE},     {"rm", SIM_ACT_RM},
+    {"cpu", SIM_ACT_CPU},           {"stuck", SIM_ACT_STUCK},     {"floor", SIM_ACT_FLOOR},
+    {"balloon-rate", SIM_ACT_RATE}, {"destroy", SIM_ACT_DESTROY}, {"flood", SIM_ACT_FLOOD},
+};
+
+static int domain_event(struct sim_parser *ps, struct sim_lex *lx, const struct sim_word *name,
+                        struct sim_event *ev)
+{
+    struct sim_scn_name *nm = sim_scn_find_name(ps, name);
+    struct sim_word a;
+    size_t i;
+    int rc;
+
+    if (!nm)
+        return sim_scn_fail(ps, "no domain '%.*s%s'", SIM_QUOTE(name));
+    if (nm->destroyed)
+        return sim_scn_fail(ps, "domain '%s' was destroyed on line %u", nm->name, nm->destroyed);
+    snprintf(ev->dom, sizeof(ev->dom), "%s", nm->name);
+    snprintf(ps->prefix, sizeof(ps->prefix), "%s", nm->name);
+    if (!sim_lex_word(lx, &a))
+        return sim_scn_fail(ps, "missing action (want " ACTIONS ")");
+    for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (sim_word_is(&a, actions[i].word))
+            break;
+    if (i == sizeof(actions) / sizeof(actions[0]))
+        return sim_scn_fail(ps, "unknown action '%.*s%s' (want " ACTIONS ")", SIM_QUOTE(&a));
+    ev->act = actions[i].act;
+    snprintf(ps->prefix, sizeof(ps->prefix), "%s %s", nm->name, actions[i].word);
+    rc = parse_action(ps, lx, ev);
+    if (rc == 0)
+        rc = no_more(ps, lx);
+    if (rc == 0 && ev->act == SIM_ACT_DESTROY)
+        nm->destroyed = ps->line;
+    return rc;
+}
+
+int sim_scn_event(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
+{
+    struct sim_word w;
+    int rc;
+
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing event (want a domain name, create, disconnect or end)");
+    if (sim_word_is(&w, "end") || sim_word_is(&w, "disconnect")) {
+        ev->act = sim_word_is(&w, "end") ? SIM_ACT_END : SIM_ACT_DISCONNECT;
+        snprintf(ps->prefix, sizeof(ps->prefix), "%.*s", (int)w.n, w.s);
+        return no_more(ps, lx);
+    }
+    if (sim_word_is(&w, "create")) {
+        ev->act = SIM_ACT_CREATE;
+        rc = sim_scn_new_name(ps, lx, "create", ev->dom);
+        if (rc == 0)
+            rc = sim_scn_spec(ps, lx, &ev->spec);
+        if (rc == 0)
+            snprintf(ev->spec.name, sizeof(ev->spec.name), "%s", ev->dom);
+        return rc;
+    }
+    return domain_event(ps, lx, &w, ev);
+}

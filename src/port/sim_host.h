@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The simulator's hypervisor: physical CPUs and memory, and the domains
+ * that share them, with the checks libxl makes before it changes one and
+ * the physics of what happens next (balloons moving at a finite rate, CPU
+ * time shared by the credit scheduler).  No xenstore here: what the
+ * toolstack writes there is sim_toolstack.c's job.
+ */
+#ifndef XENPLM_PORT_SIM_HOST_H
+#define XENPLM_PORT_SIM_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port/port.h"
+#include "port/port_sim.h"
+#include "protocol/request.h"
+
+/* Physics step: balloons and CPU time move at most this far at once. */
+#define SIM_STEP_MS 100
+/* How long a destroyed domain stays dying before its memory is free. */
+#define SIM_DYING_MS 100
+
+struct sim_dom {
+    uint32_t domid;
+    char name[PORT_NAME_MAX];
+    char uuid[PORT_UUID_LEN];
+    enum port_sim_dom_state state;
+    uint64_t gone_at_ms; /* while dying: when it is released */
+
+    unsigned max_vcpus, online_vcpus;
+    int weight, cap;
+    unsigned cpu_demand; /* hundredths of a pCPU the workload would use */
+    unsigned cpu_used;   /* hundredths of a pCPU it got in the last step */
+    uint64_t cpu_time_ns;
+
+    uint64_t maxmem_kib, target_kib, actual_kib, floor_kib;
+    uint64_t balloon_kib_s;
+    uint64_t carry; /* balloon progress below one KiB, in KiB x ms / 1000 */
+    bool stuck;
+
+    /* Inspection: the daemon's calls and the last values they set. */
+    uint64_t sched_calls, vcpus_calls, mem_calls;
+    int last_weight, last_cap;
+    unsigned last_vcpus;
+    uint64_t last_target_kib;
+
+    /* Scratch for the CPU share of one step, in thousandths of a hundredth. */
+    int64_t want_m, got_m;
+
+    /* The scripted guest. */
+    uint64_t guest_seq, guest_writes, guest_refused;
+    struct proto_request last_req;
+    bool have_req;
+};
+
+struct sim_host {
+    unsigned pcpus;
+    uint64_t total_kib;
+    char sched[16];
+    struct sim_dom **dom; /* by domid; gone domains kept for inspection */
+    size_t ndom, cap;
+    uint32_t next_domid; /* never reused in one run */
+    uint64_t min_free_kib;
+};
+
+/* A host with Domain-0 (domid 0) holding dom0_kib. */
+int sim_host_init(struct sim_host *h, unsigned pcpus, uint64_t total_kib, uint64_t dom0_kib,
+                  const char *sched);
+void sim_host_dispose(struct sim_host *h);
+
+uint64_t sim_host_free_kib(const struct sim_host *h);
+/* Any domain ever created, or NULL. */
+struct sim_dom *sim_host_find(const struct sim_host *h, uint32_t domid);
+/* The running or dying domain of that name, else the latest gone one. */
+struct sim_dom *sim_host_find_name(const struct sim_host *h, const char *name);
+/* A running domain: 0, or PLM_ENOENT for a dying, gone or unknown one
+ * (libxl's calls fail on a domain on its way out). */
+int sim_host_live(const struct sim_host *h, uint32_t domid, struct sim_dom **out);
+
+/* A domain name the simulator accepts: [A-Za-z0-9][A-Za-z0-9_.-]*, shorter
+ * than PORT_NAME_MAX, and not "Domain-0". */
+bool sim_host_name_valid(const char *name);
+
+/* Check a spec against libxl's rules and the host: 0 or PLM_EINVAL with a
+ * reason in why (may be NULL). */
+int sim_host_check_spec(const struct sim_host *h, const struct port_sim_domspec *s, char *why,
+                        size_t whylen);
+/* Build a domain from a checked spec: PLM_ENOMEM when it does not fit. */
+int sim_host_add(struct sim_host *h, const struct port_sim_domspec *s, struct sim_dom **out);
+
+/* libxl's checks, then the change; PLM_ENOENT unless the domain is running. */
+int sim_host_set_sched(struct sim_host *h, uint32_t domid, int weight, int cap);
+int sim_host_set_vcpus(struct sim_host *h, uint32_t domid, unsigned online);
+int sim_host_set_target(struct sim_host *h, uint32_t domid, uint64_t target_kib);
+
+/* One physics step of dt_ms (at most SIM_STEP_MS). */
+void sim_host_step(struct sim_host *h, uint64_t dt_ms);
+/* Record the free memory now in min_free_kib. */
+void sim_host_observe(struct sim_host *h);
+
+void sim_host_fill_info(const struct sim_dom *d, struct port_domain *out);
+
+#endif
