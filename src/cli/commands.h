@@ -52,5 +52,14 @@ int xenplm_usage_error(const struct xenplm_command *cmd, const char *fmt, ...)
 
 int cmd_arbitrate(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_set(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_policy_check(int argc, char **argv);
 
 #endif

@@ -7,9 +7,12 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli/client.h"
 #include "cli/commands.h"
+#include "daemon/control.h"
 
 const struct xenplm_command xenplm_commands[] = {
     {
@@ -41,6 +44,143 @@ const struct xenplm_command xenplm_commands[] = {
                 "  --json           print the full result as a JSON document\n"
                 "  --trace          show every step of the walk, a column per step\n"
                 "  -h, --help       show this help\n",
+    },
+    {
+        .name = "list",
+        .fn = cmd_list,
+        .summary = "list the managed domains and what they hold",
+        .usage = "[-j|--json] [-s SOCKET]",
+        .help = "Ask xenplmd for one line per domain: its name and id, where its request\n"
+                "comes from (agent, agentless, override, none), the levels it asks for\n"
+                "each resource (\"100/200/400\": cumulative, level 1 first), what it is\n"
+                "granted (CPU in hundredths of a pCPU, vcpus, memory in MiB), its memory\n"
+                "target and actual memory (MiB), its scheduler weight and cap, and flags:\n"
+                "override, rejected (its last request was refused), uncooperative (its\n"
+                "balloon does not follow its target), limited (a request waits on the\n"
+                "rate limit), dying, gone, paused (the daemon does not enforce).\n"
+                "\n"
+                "Options:\n"
+                "  -j, --json          print a JSON document instead of the table\n"
+                "  -s, --socket PATH   the daemon's control socket (default: $XENPLM_SOCKET,\n"
+                "                      else " CTL_DEFAULT_SOCKET ")\n"
+                "  -h, --help          show this help\n",
+    },
+    {
+        .name = "show",
+        .fn = cmd_show,
+        .summary = "show everything about one domain",
+        .usage = "DOM [-j|--json] [-s SOCKET]",
+        .help = "Ask xenplmd about the domain DOM (a name or a domain id): the policy rule\n"
+                "it matched (file:line), its last request (seq, age) and the status the\n"
+                "daemon wrote back; for each resource what it asked, what the arbiter saw\n"
+                "(levels, min, max) and decided (raw, rounded, floor, the highest level\n"
+                "met, the level levelled and its water level, why), the reason of the last\n"
+                "change, the reallocation trigger's streaks and any override; then what is\n"
+                "enforced (weight, cap, vcpus, memory target, balloon) and its counters.\n"
+                "\n"
+                "Options:\n"
+                "  -j, --json          print a JSON document\n"
+                "  -s, --socket PATH   the daemon's control socket\n"
+                "  -h, --help          show this help\n",
+    },
+    {
+        .name = "status",
+        .fn = cmd_status,
+        .summary = "show the daemon's policy, pools and counters",
+        .usage = "[-j|--json] [-s SOCKET]",
+        .help = "Ask xenplmd how it is doing: the policy file in force, whether it is\n"
+                "paused, its uptime, the last arbitration, the host's CPUs and memory, the\n"
+                "CPU and memory pools (allocated, reserve, the level at which each ran\n"
+                "out) and its event, arbitration, xenstore and enforcement counters.\n"
+                "\n"
+                "Options:\n"
+                "  -j, --json          print a JSON document\n"
+                "  -s, --socket PATH   the daemon's control socket\n"
+                "  -h, --help          show this help\n",
+    },
+    {
+        .name = "reload",
+        .fn = cmd_reload,
+        .summary = "make the daemon re-read its policy file",
+        .usage = "[-s SOCKET]",
+        .help = "Ask xenplmd to load its policy file again, as SIGHUP does.  A file that\n"
+                "does not load is reported and the policy in force stays.  Check a file\n"
+                "first with 'xenplm policy-check FILE'.\n"
+                "\n"
+                "Options:\n"
+                "  -s, --socket PATH   the daemon's control socket\n"
+                "  -h, --help          show this help\n",
+    },
+    {
+        .name = "pause",
+        .fn = cmd_pause,
+        .summary = "stop enforcing (keep watching and arbitrating)",
+        .usage = "[-s SOCKET]",
+        .help = "Ask xenplmd to stop changing domains: it goes on reading requests and\n"
+                "arbitrating, so 'list' and 'show' stay current, but sets no weight, cap,\n"
+                "vcpu count or memory target until 'xenplm resume'.\n"
+                "\n"
+                "Options:\n"
+                "  -s, --socket PATH   the daemon's control socket\n"
+                "  -h, --help          show this help\n",
+    },
+    {
+        .name = "resume",
+        .fn = cmd_resume,
+        .summary = "enforce again after pause",
+        .usage = "[-s SOCKET]",
+        .help = "Ask xenplmd to enforce its allocations again after 'xenplm pause'.\n"
+                "\n"
+                "Options:\n"
+                "  -s, --socket PATH   the daemon's control socket\n"
+                "  -h, --help          show this help\n",
+    },
+    {
+        .name = "set",
+        .fn = cmd_set,
+        .summary = "override a domain's allocation by hand",
+        .usage = "DOM [cpu=N] [mem=N] [for=DURATION] [-s SOCKET]\n"
+                 "       xenplm set DOM clear [-s SOCKET]",
+        .help = "Give the domain DOM (a name or an id) a fixed allocation, whatever it\n"
+                "asks: cpu=N hundredths of a pCPU, mem=N MiB, or both.  The override lasts\n"
+                "for DURATION (such as 90s, 10min, 2h or 1d; at most 30d) or, without\n"
+                "for=, until 'xenplm set DOM clear' drops it and the domain's requests\n"
+                "count again.  Each 'set' replaces the domain's previous override.\n"
+                "Amounts take up to three decimals.\n"
+                "\n"
+                "Options:\n"
+                "  -s, --socket PATH   the daemon's control socket\n"
+                "  -h, --help          show this help\n",
+    },
+    {
+        .name = "top",
+        .fn = cmd_top,
+        .summary = "'list', refreshed every few seconds",
+        .usage = "[-d SECONDS] [-n ITERATIONS] [-s SOCKET]",
+        .help = "Show 'xenplm list' and refresh it until interrupted.  On a terminal the\n"
+                "screen is redrawn in place; otherwise each listing follows the last,\n"
+                "after a blank line.\n"
+                "\n"
+                "Options:\n"
+                "  -d, --delay SECONDS       time between refreshes, up to three\n"
+                "                            decimals (default 2)\n"
+                "  -n, --iterations N        stop after N listings\n"
+                "  -s, --socket PATH         the daemon's control socket\n"
+                "  -h, --help                show this help\n",
+    },
+    {
+        .name = "policy-check",
+        .fn = cmd_policy_check,
+        .summary = "check a policy file without a daemon",
+        .usage = "FILE [--schema XSD]",
+        .help = "Load the policy FILE as xenplmd would, validating it against the schema,\n"
+                "and report.  A good file prints 'FILE: configuration OK' and a summary of\n"
+                "the policy, and exits 0; a bad one prints the one-line error\n"
+                "'FILE:LINE: problem' on standard error and exits 1.  No daemon is needed.\n"
+                "\n"
+                "Options:\n"
+                "  --schema XSD        validate against XSD instead of the installed schema\n"
+                "  -h, --help          show this help\n",
     },
     {
         .name = "help",
@@ -90,7 +230,7 @@ static void main_help(FILE *fp)
     main_usage(fp);
     fputs("\nxenplm manages the sharing of resources among Xen domains.\n\nCommands:\n", fp);
     for (size_t i = 0; i < xenplm_ncommands; i++)
-        fprintf(fp, "  %-10s  %s\n", xenplm_commands[i].name, xenplm_commands[i].summary);
+        fprintf(fp, "  %-12s  %s\n", xenplm_commands[i].name, xenplm_commands[i].summary);
     fputs("\nRun 'xenplm help COMMAND' for the options of a command.\n", fp);
 }
 
@@ -146,6 +286,26 @@ int main(int argc, char **argv)
         return XENPLM_EXIT_USAGE;
     }
     arg = argv[1];
+    /* xl-style: the socket may also come before the command, and then
+     * holds for it as $XENPLM_SOCKET would. */
+    if (strcmp(arg, "-s") == 0 || strcmp(arg, "--socket") == 0 ||
+        strncmp(arg, "--socket=", 9) == 0) {
+        const char *path = arg[1] == 's' ? argv[2] : (arg[8] == '=' ? arg + 9 : argv[2]);
+        int used = (arg[1] == 's' || arg[8] != '=') ? 2 : 1;
+        if (!path || !*path) {
+            fprintf(stderr, "xenplm: %s needs a path\n", arg);
+            main_usage(stderr);
+            return XENPLM_EXIT_USAGE;
+        }
+        setenv(CLIENT_SOCKET_ENV, path, 1);
+        argc -= used;
+        argv += used;
+        if (argc < 2) {
+            main_usage(stderr);
+            return XENPLM_EXIT_USAGE;
+        }
+        arg = argv[1];
+    }
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
         main_help(stdout);
         return finish(XENPLM_EXIT_OK);

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The domain table.  Domains come and go at any moment; the daemon learns
+ * of it from @introduceDomain / @releaseDomain and then lists the host
+ * again, so one code path (dmn_scan) handles start-up, restarts, new and
+ * departed domains alike.  Adopting a domain means: match its policy rule,
+ * create the dom0-owned grant subtree that the guest may read but not
+ * write, and watch its request key.  Watches are registered by dom0, so
+ * they count against dom0's xenstore quota, never against the guest's.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+struct dmn_domain *dmn_find(struct dmn_state *s, uint32_t domid)
+{
+    size_t lo = 0, hi = s->ndom;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->dom[mid].info.domid == domid)
+            return &s->dom[mid];
+        if (s->dom[mid].info.domid < domid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const struct dmn_domain *dmn_lookup(const struct dmn_state *s, const char *name_or_id)
+{
+    char *end;
+    errno = 0;
+    unsigned long id = strtoul(name_or_id, &end, 10);
+    bool numeric = *name_or_id && !*end && errno == 0 && id <= UINT32_MAX;
+
+    for (size_t i = 0; i < s->ndom; i++) {
+        if (strcmp(s->dom[i].info.name, name_or_id) == 0)
+            return &s->dom[i];
+        if (numeric && s->dom[i].info.domid == id)
+            return &s->dom[i];
+    }
+    return NULL;
+}
+
+const char *dmn_source_name(enum dmn_source src)
+{
+    switch (src) {
+    case DMN_SRC_NONE:
+        return "none";
+    case DMN_SRC_AGENT:
+        return "agent";
+    case DMN_SRC_AGENTLESS:
+        return "agentless";
+    case DMN_SRC_OVERRIDE:
+        return "override";
+    }
+    return "?";
+}
+
+static void watch_token(char *buf, size_t len, uint32_t domid)
+{
+    snprintf(buf, len, "req:%u", domid);
+}
+
+/* Make room and insert, keeping the table sorted by domid. */
+static struct dmn_domain *insert(struct dmn *d, const struct port_domain *info)
+{
+    struct dmn_state *s = &d->st;
+    if (s->ndom == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 16;
+        struct dmn_domain *nd = realloc(s->dom, ncap * sizeof(*nd));
+        if (!nd)
+            return NULL;
+        s->dom = nd;
+        s->cap = ncap;
+    }
+    size_t at = 0;
+    while (at < s->ndom && s->dom[at].info.domid < info->domid)
+        at++;
+    memmove(&s->dom[at + 1], &s->dom[at], (s->ndom - at) * sizeof(*s->dom));
+    s->ndom++;
+    struct dmn_domain *dom = &s->dom[at];
+    memset(dom, 0, sizeof(*dom));
+    dom->info = *info;
+    return dom;
+}
+
+static void adopt(struct dmn *d, struct dmn_domain *dom)
+{
+    const struct pol_host *h = &d->st.policy.host;
+    uint32_t id = dom->info.domid;
+    char path[PORT_PATH_MAX], token[PORT_TOKEN_MAX];
+    uint64_t now = d->port->ops->now_ms(d->port);
+    int rc;
+
+    dom->rule = pol_match(&d->st.policy, dom->info.name, dom->info.uuid);
+    dom->weight = dom->cap = -1;
+    dom->vcpus = dom->info.online_vcpus;
+    dom->mem.target_kib = (int64_t)dom->info.mem_target_kib;
+    dom->mem.actual_kib = (int64_t)dom->info.mem_actual_kib;
+    dom->cpu_time_prev_ns = dom->info.cpu_time_ns;
+    dom->cpu_sample_ms = now;
+    unsigned burst = h->request_burst ? h->request_burst : 1;
+    if (proto_rl_init(&dom->rl, burst, h->request_rate, now) != 0)
+        proto_rl_init(&dom->rl, 1, PLM_SCALE, now);
+    for (int r = 0; r < DMN_NRES; r++)
+        plm_request_init(&dom->plm[r]);
+    snprintf(dom->status, sizeof(dom->status), "(no request yet)");
+
+    snprintf(path, sizeof(path), DMN_GRANT_DIR_FMT, id);
+    rc = d->port->ops->xs_mkdir_ro(d->port, path, id);
+    if (rc)
+        log_warnx("Domain %u: cannot create %s: %s", id, path, plm_strerror(rc));
+    snprintf(path, sizeof(path), DMN_REQUEST_FMT, id);
+    watch_token(token, sizeof(token), id);
+    rc = d->port->ops->xs_watch(d->port, path, token);
+    /* After a restart on a connection that survived, the watch is there. */
+    if (rc && !(rc == PLM_EINVAL && errno == EEXIST))
+        log_warnx("Domain %u: cannot watch %s: %s", id, path, plm_strerror(rc));
+    log_info("Domain %u: adopted '%s' (rule %s%s%u), %u/%u vcpus, %llu/%llu MiB", id,
+             dom->info.name, dom->rule->kind == POL_MATCH_NONE ? "default" : "line",
+             dom->rule->kind == POL_MATCH_NONE ? "" : " ", dom->rule->line, dom->info.online_vcpus,
+             dom->info.max_vcpus, (unsigned long long)(dom->info.mem_actual_kib / 1024),
+             (unsigned long long)(dom->info.mem_max_kib / 1024));
+    dmn_rebuild(d, dom);
+}
+
+static void depart(struct dmn *d, size_t i)
+{
+    struct dmn_state *s = &d->st;
+    struct dmn_domain *dom = &s->dom[i];
+    char path[PORT_PATH_MAX], token[PORT_TOKEN_MAX];
+
+    snprintf(path, sizeof(path), DMN_REQUEST_FMT, dom->info.domid);
+    watch_token(token, sizeof(token), dom->info.domid);
+    /* The domain's xenstore area went with it; the watch may already be
+     * gone too, so a failure here is expected and not worth a warning. */
+    d->port->ops->xs_unwatch(d->port, path, token);
+    log_info("Domain %u: '%s' is gone", dom->info.domid, dom->info.name);
+    memmove(&s->dom[i], &s->dom[i + 1], (s->ndom - i - 1) * sizeof(*s->dom));
+    s->ndom--;
+    d->dirty = d->force = true;
+}
+
+int dmn_scan(struct dmn *d)
+{
+    size_t n = 0;
+    int rc;
+
+    for (;;) {
+        rc = d->port->ops->list_domains(d->port, d->list, d->list_cap, &n);
+        if (rc) {
+            log_warnx("cannot list domains: %s", plm_strerror(rc));
+            return rc;
+        }
+        if (n <= d->list_cap)
+            break;
+        struct port_domain *nl = realloc(d->list, n * 2 * sizeof(*nl));
+        if (!nl)
+            return PLM_ENOMEM;
+        d->list = nl;
+        d->list_cap = n * 2;
+    }
+
+    for (size_t i = 0; i < d->st.ndom; i++)
+        d->st.dom[i].present = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct port_domain *info = &d->list[i];
+        /* dom0 is the toolstack's own; a dying domain is being torn down. */
+        if (info->domid == 0 || info->dying)
+            continue;
+        struct dmn_domain *dom = dmn_find(&d->st, info->domid);
+        if (!dom) {
+            dom = insert(d, info);
+            if (!dom) {
+                log_errx("Domain %u: out of memory adopting it", info->domid);
+                continue;
+            }
+            adopt(d, dom);
+            d->dirty = d->force = true;
+        } else {
+            dom->info = *info;
+        }
+        dom->present = true;
+    }
+    for (size_t i = d->st.ndom; i-- > 0;)
+        if (!d->st.dom[i].present)
+            depart(d, i);
+    return 0;
+}
+
+void dmn_forget_all(struct dmn *d)
+{
+    free(d->st.dom);
+    d->st.dom = NULL;
+    d->st.ndom = d->st.cap = 0;
+    free(d->list);
+    d->list = NULL;
+    d->list_cap = 0;
+    free(d->bal);
+    d->bal = NULL;
+    d->bal_cap = 0;
+}
+
+void dmn_rematch(struct dmn *d)
+{
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        struct dmn_domain *dom = &d->st.dom[i];
+        dom->rule = pol_match(&d->st.policy, dom->info.name, dom->info.uuid);
+        dmn_rebuild(d, dom);
+    }
+    d->dirty = d->force = true;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+static bool log_stderr = true;
+static int log_max = LOG_INFO;
+
+static const char *prio_name(int priority)
+{
+    switch (priority) {
+    case LOG_DEBUG:
+        return "debug";
+    case LOG_INFO:
+    case LOG_NOTICE:
+        return "info";
+    case LOG_WARNING:
+        return "warning";
+    default:
+        return "error";
+    }
+}
+
+void log_open(const char *ident, bool to_stderr, int max_priority)
+{
+    log_stderr = to_stderr;
+    log_max = max_priority;
+    if (!to_stderr)
+        openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void log_close(void)
+{
+    if (!log_stderr)
+        closelog();
+}
+
+void log_set_priority(int max_priority)
+{
+    log_max = max_priority;
+}
+
+static void log_v(int priority, const char *suffix, const char *fmt, va_list ap)
+{
+    char msg[1024];
+
+    if (priority > log_max)
+        return;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (log_stderr) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        struct tm tm;
+        localtime_r(&ts.tv_sec, &tm);
+        fprintf(stderr, "%02d:%02d:%02d.%03ld xenplmd %s: %s%s%s\n", tm.tm_hour, tm.tm_min,
+                tm.tm_sec, ts.tv_nsec / 1000000, prio_name(priority), msg, suffix ? ": " : "",
+                suffix ? suffix : "");
+    } else {
+        syslog(priority, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
+    }
+}
+
+void log_msg(int priority, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(priority, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void log_errno(int priority, const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(priority, strerror(saved), fmt, ap);
+    va_end(ap);
+    errno = saved;
+}

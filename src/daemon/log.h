@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Logging for xenplmd: to stderr when in the foreground (-F), to syslog
+ * otherwise.  log_warn/log_err append strerror(errno) like warn(3);
+ * log_warnx/log_errx do not.  Messages about one domain start with
+ * "Domain N:" so that grepping a log for a guest finds everything.
+ */
+#ifndef XENPLM_DAEMON_LOG_H
+#define XENPLM_DAEMON_LOG_H
+
+#include <stdbool.h>
+#include <syslog.h>
+
+void log_open(const char *ident, bool to_stderr, int max_priority);
+void log_close(void);
+/* Raise or lower what is logged (LOG_DEBUG .. LOG_ERR). */
+void log_set_priority(int max_priority);
+
+void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_errno(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_warnx(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_errx(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_errno(LOG_WARNING, __VA_ARGS__)
+#define log_err(...) log_errno(LOG_ERR, __VA_ARGS__)
+
+#endif

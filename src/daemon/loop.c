@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The event loop.  It sleeps in the port's wait() until a xenstore watch
+ * fires, the control socket has a client, or a tick is due.  Watches
+ * drive everything that a guest or the host changes; the tick drives only
+ * what is time-based (memory moves, rate-limited reads, override expiry,
+ * agentless sampling, trigger persistence) and is not scheduled at all
+ * when nothing time-based is pending.  No domain's keys are polled.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "daemon/control.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+#include "daemon/render.h"
+#include "port/port_sim.h"
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+void dmn_request_stop(void)
+{
+    stop_requested = 1;
+}
+
+void dmn_request_reload(void)
+{
+    reload_requested = 1;
+}
+
+/* When nothing is pending, still wake now and then to notice a lost watch. */
+#define IDLE_WAKE_MS 60000
+
+static uint64_t now_ms(struct dmn *d)
+{
+    return d->port->ops->now_ms(d->port);
+}
+
+static int reload(struct dmn *d, char *err, size_t errlen)
+{
+    char msg[POL_ERR_MAX];
+    int rc =
+        pol_reload_file(d->st.policy_path, d->opt.schema_path, &d->st.policy, msg, sizeof(msg));
+    if (rc) {
+        log_errx("reload refused, keeping the last good policy: %s", msg);
+        snprintf(err, errlen, "%s (the last good policy stays in force)", msg);
+        return rc;
+    }
+    log_info("%s; policy reloaded", msg);
+    dmn_rematch(d);
+    return 0;
+}
+
+static int handle_set(struct dmn *d, const struct ctl_request *req, FILE *out, char *err,
+                      size_t errlen)
+{
+    struct ctl_set set;
+    int rc = ctl_set_parse(req->argc, req->argv, &set, err, errlen);
+    if (rc)
+        return rc;
+    const struct dmn_domain *found = dmn_lookup(&d->st, set.domain);
+    if (!found) {
+        snprintf(err, errlen, "no domain '%s'", set.domain);
+        return PLM_ENOENT;
+    }
+    struct dmn_domain *dom = dmn_find(&d->st, found->info.domid);
+    memset(&dom->override, 0, sizeof(dom->override));
+    if (!set.clear) {
+        dom->override.active[POL_CPU] = set.has_cpu;
+        dom->override.amount[POL_CPU] = set.cpu;
+        dom->override.active[POL_MEMORY] = set.has_mem;
+        dom->override.amount[POL_MEMORY] = set.mem;
+        dom->override.until_ms = set.for_ms ? now_ms(d) + set.for_ms : 0;
+    }
+    log_info("Domain %u: manual override %s", dom->info.domid, set.clear ? "cleared" : "set");
+    dmn_rebuild(d, dom);
+    d->dirty = d->force = true;
+    fprintf(out, "%s: override %s\n", dom->info.name, set.clear ? "cleared" : "set");
+    return 0;
+}
+
+static int handle_ctl(void *arg, const struct ctl_request *req, FILE *out, char *err, size_t errlen)
+{
+    struct dmn *d = arg;
+    const char *cmd = req->command;
+    int rc;
+
+    if (strcmp(cmd, "list") == 0) {
+        rc = ctl_request_nargs(req, 0, 0, "list [-j]", err, errlen);
+        return rc ? rc : render_list(out, &d->st, req->json);
+    }
+    if (strcmp(cmd, "show") == 0) {
+        rc = ctl_request_nargs(req, 1, 1, "show DOMAIN [-j]", err, errlen);
+        if (rc)
+            return rc;
+        const struct dmn_domain *dom = dmn_lookup(&d->st, req->argv[0]);
+        if (!dom) {
+            snprintf(err, errlen, "no domain '%s'", req->argv[0]);
+            return PLM_ENOENT;
+        }
+        return render_show(out, &d->st, dom, now_ms(d), req->json);
+    }
+    if (strcmp(cmd, "status") == 0) {
+        rc = ctl_request_nargs(req, 0, 0, "status [-j]", err, errlen);
+        return rc ? rc : render_status(out, &d->st, now_ms(d), req->json);
+    }
+    if (strcmp(cmd, "reload") == 0) {
+        rc = ctl_request_nargs(req, 0, 0, "reload", err, errlen);
+        if (rc)
+            return rc;
+        rc = reload(d, err, errlen);
+        if (rc == 0)
+            fprintf(out, "%s: policy reloaded\n", d->st.policy_path);
+        return rc;
+    }
+    if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0) {
+        rc = ctl_request_nargs(req, 0, 0, cmd, err, errlen);
+        if (rc)
+            return rc;
+        bool pause = cmd[0] == 'p';
+        if (d->st.paused != pause)
+            log_info("enforcement %s by the control socket", pause ? "paused" : "resumed");
+        d->st.paused = pause;
+        if (!pause) {
+            /* Bring the host back in line with the allocations in force. */
+            for (size_t i = 0; i < d->st.ndom; i++)
+                dmn_enforce_cpu(d, &d->st.dom[i]);
+            d->next_tick_ms = now_ms(d);
+        }
+        fprintf(out, "enforcement %s\n", pause ? "paused (still watching)" : "resumed");
+        return 0;
+    }
+    if (strcmp(cmd, "set") == 0)
+        return handle_set(d, req, out, err, errlen);
+    snprintf(err, errlen, "unknown command '%s'", cmd);
+    return PLM_EINVAL;
+}
+
+static void handle_event(struct dmn *d, const struct port_event *ev)
+{
+    unsigned id;
+    char tail;
+
+    d->st.stats.events++;
+    if (strcmp(ev->token, "domains") == 0) {
+        d->rescan = true;
+        return;
+    }
+    if (sscanf(ev->token, "req:%u%c", &id, &tail) == 1) {
+        struct dmn_domain *dom = dmn_find(&d->st, id);
+        if (dom)
+            dmn_request_changed(d, dom);
+        return;
+    }
+    log_debug("ignoring watch %s (token %s)", ev->path, ev->token);
+}
+
+/* Anything time-based waiting for the next tick? */
+static bool tick_needed(const struct dmn *d, bool mem_moving)
+{
+    if (mem_moving)
+        return true;
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        const struct dmn_domain *dom = &d->st.dom[i];
+        if (dom->pending_read || dom->override.until_ms || dom->rule->agentless)
+            return true;
+        for (int r = 0; r < DMN_NRES; r++)
+            for (size_t k = 0; k < PLM_TRIGGER_MAX_RULES; k++)
+                if (dom->trig[r].streak[k])
+                    return true;
+    }
+    return false;
+}
+
+static void print_table(struct dmn *d, uint64_t now)
+{
+    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
+    uint64_t t = now - d->st.started_ms;
+
+    printf("[%6llu.%03llus] allocation #%llu  (cpu pool %s pct, memory pool %s MiB)\n",
+           (unsigned long long)(t / 1000), (unsigned long long)(t % 1000),
+           (unsigned long long)d->st.stats.reallocations, plm_amt_format(d->st.pool[POL_CPU], a),
+           plm_amt_format(d->st.pool[POL_MEMORY], b));
+    printf("  %-16s %4s %9s %5s %9s %15s  %s\n", "Name", "ID", "CPU(pct)", "VCPUs", "Mem(MiB)",
+           "Target/Actual", "Why (cpu)");
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        const struct dmn_domain *dom = &d->st.dom[i];
+        char ta[48];
+        snprintf(ta, sizeof(ta), "%lld/%lld", (long long)(dom->mem.target_kib / 1024),
+                 (long long)(dom->info.mem_actual_kib / 1024));
+        if (!dmn_managed(dom)) {
+            printf("  %-16.16s %4u %9s %5u %9s %15s  unmanaged\n", dom->info.name, dom->info.domid,
+                   "-", dom->info.online_vcpus, "-", ta);
+            continue;
+        }
+        printf("  %-16.16s %4u %9s %5u %9s %15s  %s\n", dom->info.name, dom->info.domid,
+               plm_amt_format(dom->granted[POL_CPU], a), dom->vcpus,
+               plm_amt_format(dom->granted[POL_MEMORY], b), ta, dom->why[POL_CPU]);
+    }
+    fflush(stdout);
+}
+
+static int open_port(struct dmn *d)
+{
+    char err[256] = "";
+    int rc;
+
+    if (d->opt.sim_scenario) {
+        struct port_sim_options so = {.scenario = d->opt.sim_scenario, .speed = d->opt.sim_speed};
+        rc = port_sim_open(&so, &d->port, err, sizeof(err));
+    } else {
+#ifdef XENPLM_PORT_XEN
+        rc = port_xen_open(&d->port, err, sizeof(err));
+#else
+        snprintf(err, sizeof(err),
+                 "this xenplmd has no real-Xen host port (built without "
+                 "libxen-dev, or before port_xen exists); only the simulated "
+                 "host (--sim SCENARIO) is available");
+        rc = PLM_EINVAL;
+#endif
+    }
+    if (rc)
+        log_errx("%s", err);
+    return rc;
+}
+
+/*
+ * One turn of the loop: wait, then handle whatever woke us.  Returns 1
+ * when the daemon should stop (a signal, or the simulated scenario's end),
+ * else 0.
+ */
+int dmn_step(struct dmn *d)
+{
+    uint64_t now;
+
+    if (stop_requested)
+        return 1;
+    if (reload_requested) {
+        char err[POL_ERR_MAX];
+        reload_requested = 0;
+        reload(d, err, sizeof(err));
+    }
+    now = now_ms(d);
+    uint64_t deadline = tick_needed(d, d->mem_moving) ? d->next_tick_ms : now + IDLE_WAKE_MS;
+    if (d->dirty || d->rescan)
+        deadline = now;
+    struct port_waitfd wf = {.fd = d->have_srv ? d->srv.fd : -1};
+    int rc = d->port->ops->wait(d->port, &wf, d->have_srv ? 1 : 0, deadline);
+    if (rc == PLM_EIO) {
+        log_warnx("xenstore connection lost; reconnecting");
+        if (d->port->ops->reconnect(d->port) == 0) {
+            /* Watches were lost with the connection: re-read everything. */
+            d->rescan = true;
+            for (size_t i = 0; i < d->st.ndom; i++)
+                d->st.dom[i].pending_read = true;
+        }
+    }
+    if (d->opt.sim_scenario && port_sim_finished(d->port))
+        return 1;
+    if (d->have_srv && wf.ready) {
+        struct ctl_conn_info info;
+        ctl_server_serve(&d->srv, &info);
+    }
+    struct port_event ev;
+    while (d->port->ops->next_event(d->port, &ev) == 0)
+        handle_event(d, &ev);
+    if (d->rescan) {
+        d->rescan = false;
+        dmn_scan(d);
+    }
+    now = now_ms(d);
+    if (now >= d->next_tick_ms) {
+        dmn_requests_tick(d, now);
+        d->mem_moving = dmn_enforce_mem(d, now, now - d->last_tick_ms);
+        d->last_tick_ms = now;
+        d->next_tick_ms = now + d->st.policy.host.tick_ms;
+        if (tick_needed(d, false))
+            d->dirty = true;
+    }
+    if (d->dirty) {
+        uint64_t serial = d->table_serial;
+        dmn_allocate(d, now);
+        if (serial != d->table_serial) {
+            /* New memory grants start moving at once. */
+            d->mem_moving = true;
+            d->next_tick_ms = now;
+        }
+    }
+    if (d->opt.print_table && d->table_serial != d->printed_serial) {
+        d->printed_serial = d->table_serial;
+        print_table(d, now);
+    }
+    return 0;
+}
+
+int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
+{
+    char err[POL_ERR_MAX];
+
+    memset(d, 0, sizeof(*d));
+    d->opt = *opt;
+    snprintf(d->st.policy_path, sizeof(d->st.policy_path), "%s", opt->policy_path);
+    if (pol_load_file(opt->policy_path, opt->schema_path, &d->st.policy, err, sizeof(err)) != 0) {
+        log_errx("%s", err);
+        return PLM_EINVAL;
+    }
+    if (port) {
+        d->port = port;
+        d->port_shared = true;
+    } else if (open_port(d) != 0) {
+        goto fail;
+    }
+    if (plm_work_init(&d->work, 64) != 0)
+        goto fail;
+    if (opt->socket_path) {
+        char cerr[CTL_ERR_MAX];
+        if (ctl_server_open(&d->srv, opt->socket_path, handle_ctl, d, cerr, sizeof(cerr)) != 0) {
+            log_errx("%s", cerr);
+            goto fail;
+        }
+        d->have_srv = true;
+    }
+    d->st.started_ms = d->last_tick_ms = d->next_tick_ms = now_ms(d);
+    if (d->port->ops->xs_watch(d->port, "@introduceDomain", "domains") != 0 ||
+        d->port->ops->xs_watch(d->port, "@releaseDomain", "domains") != 0)
+        log_warnx("cannot watch for domains coming and going; relying on the periodic scan");
+    log_info("started on the %s host with policy %s", d->port->ops->name, opt->policy_path);
+    dmn_scan(d);
+    d->dirty = d->force = true;
+    return 0;
+fail:
+    dmn_fini(d);
+    return PLM_EINVAL;
+}
+
+void dmn_fini(struct dmn *d)
+{
+    if (d->opt.print_table && d->port)
+        print_table(d, now_ms(d));
+    if (d->have_srv)
+        ctl_server_close(&d->srv);
+    d->have_srv = false;
+    dmn_forget_all(d);
+    free(d->out);
+    d->out = NULL;
+    plm_work_dispose(&d->work);
+    if (d->port && !d->port_shared)
+        d->port->ops->destroy(d->port);
+    d->port = NULL;
+    pol_policy_dispose(&d->st.policy);
+}
+
+int dmn_run(const struct dmn_options *opt)
+{
+    struct dmn d;
+    char err[POL_ERR_MAX];
+
+    if (opt->check_only) {
+        struct pol_policy pol;
+        memset(&pol, 0, sizeof(pol));
+        if (pol_load_file(opt->policy_path, opt->schema_path, &pol, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s\n", err);
+            return 1;
+        }
+        printf("%s\n", err);
+        pol_describe(&pol, stdout);
+        pol_policy_dispose(&pol);
+        return 0;
+    }
+    if (dmn_init(&d, opt, NULL) != 0)
+        return 1;
+    while (dmn_step(&d) == 0)
+        ;
+    log_info("stopping");
+    dmn_fini(&d);
+    return 0;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What `xenplm list`, `show` and `status` print: the daemon's state
+ * (state.h) rendered as text for people or as JSON for programs.
+ *
+ * Pure functions of the state: nothing here reads a clock (the caller
+ * passes now_ms, on the same clock as the state's timestamps), changes the
+ * state or does I/O beyond writing to the given stream.  The daemon's
+ * control handler calls them on a memory stream (control.h).
+ *
+ * Units follow the policy: CPU in hundredths of a physical CPU, memory in
+ * MiB (the port's KiB figures are rounded to the nearest MiB).  Text from
+ * outside the daemon (domain names, status and reason texts, paths) is
+ * written with every byte that is not printable ASCII replaced by '?', so
+ * that nothing can reach the operator's terminal as a control sequence;
+ * JSON strings are escaped, with invalid UTF-8 replaced by U+FFFD.
+ */
+#ifndef XENPLM_DAEMON_RENDER_H
+#define XENPLM_DAEMON_RENDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "daemon/state.h"
+
+/*
+ * Every return 0, or PLM_EIO when the stream reports an error (a memory
+ * stream that ran out of memory).
+ */
+
+/*
+ * A table like `xl list`, a row per domain in the state's order: name, id,
+ * where the request comes from, the levels asked for each resource
+ * ("100/200/400"), what is granted (CPU, vcpus, memory), the memory
+ * target and the memory the domain actually holds, the scheduler weight
+ * and cap, and flags (override, rejected, uncooperative, limited, dying,
+ * gone, paused).  JSON: {"paused": ..., "domains": [...]}.
+ */
+int render_list(FILE *f, const struct dmn_state *s, bool json);
+
+/*
+ * Everything about one domain of s: the policy rule it matched, its last
+ * request (seq, age, status), and for each resource what it asked, what
+ * the arbiter saw and decided (raw, rounded, floor, satisfied and levelled
+ * levels, water, why), the reason of the last change, the trigger's
+ * streaks and any override; then what is enforced and its counters.
+ */
+int render_show(FILE *f, const struct dmn_state *s, const struct dmn_domain *d, uint64_t now_ms,
+                bool json);
+
+/* Daemon-wide: policy, pause, uptime, host facts, pools and counters. */
+int render_status(FILE *f, const struct dmn_state *s, uint64_t now_ms, bool json);
+
+/* Write s as a JSON string literal, quotes included (exposed for tests and
+ * for the daemon's own JSON bits). */
+void render_json_string(FILE *f, const char *s);
+
+/* A duration as the shortest readable text: "850ms", "12s", "5m07s",
+ * "2h03m", "3d04h".  Returns buf. */
+#define RENDER_DURATION_MAX 32
+char *render_duration(uint64_t ms, char buf[RENDER_DURATION_MAX]);
+
+#endif

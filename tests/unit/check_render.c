@@ -1,0 +1,691 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What list, show and status print, for a small hand-built state: the
+ * exact text and JSON, so that any change to the operator's view shows up
+ * here as a diff.  Then the pieces: JSON string escaping, durations,
+ * variations of the state (paused, empty, never arbitrated, starved) and a
+ * stream that fails.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "daemon/render.h"
+
+#define U(x) PLM_UNITS(x)
+#define NOW 100000 /* ms on the daemon's clock */
+
+/* ------------------------------------------------------------------------ */
+/* The state                                                                */
+
+static char web_glob[] = "web*";
+static struct pol_domain rule_web, rule_none;
+static struct dmn_domain doms[3];
+
+static void set_levels(plm_amt_t *dst, unsigned *n, const int *v, unsigned count)
+{
+    for (unsigned i = 0; i < count; i++)
+        dst[i] = U(v[i]);
+    *n = count;
+}
+
+/* A small host: three domains, each showing other features. */
+static void build_state(struct dmn_state *s)
+{
+    static const int cpu_req[] = {50, 120, 200}, mem_req[] = {512, 768, 1024};
+    static const int agentless[] = {80};
+    struct dmn_domain *d;
+
+    memset(s, 0, sizeof(*s));
+    memset(doms, 0, sizeof(doms));
+    memset(&rule_web, 0, sizeof(rule_web));
+    memset(&rule_none, 0, sizeof(rule_none));
+    rule_web.kind = POL_MATCH_NAME;
+    rule_web.name = web_glob;
+    rule_web.line = 42;
+    rule_none.kind = POL_MATCH_NONE;
+
+    snprintf(s->policy_path, sizeof(s->policy_path), "/etc/xenplm/policy.xml");
+    s->policy.host.tick_ms = 10000;
+    s->policy.host.share[POL_CPU].trigger.nrules = 3;
+    s->policy.host.share[POL_MEMORY].trigger.nrules = 2;
+    s->started_ms = 1000;
+    s->last_arbitration_ms = 96000;
+    s->facts.pcpus = 8;
+    s->facts.mem_total = U(16384);
+    s->facts.mem_free = U(2048);
+    s->facts.mem_domu = U(12000);
+    s->pool[POL_CPU] = U(700);
+    s->pool[POL_MEMORY] = U(13000);
+    s->summary[POL_CPU] = (struct plm_summary){.total = U(700),
+                                               .allocated = U(690),
+                                               .reserve = U(10),
+                                               .rounded_allocated = U(690),
+                                               .water = 6500,
+                                               .levelled = 3};
+    s->summary[POL_MEMORY] = (struct plm_summary){
+        .total = U(12992), .allocated = U(4096), .reserve = U(8896), .rounded_allocated = U(4096)};
+    s->stats = (struct dmn_stats){.events = 120,
+                                  .arbitrations = 14,
+                                  .reallocations = 3,
+                                  .xs_reads = 40,
+                                  .xs_writes = 22,
+                                  .enforce_calls = 9,
+                                  .enforce_errors = 1};
+
+    /* web1: an agent with three levels, levelled at its third. */
+    d = &doms[0];
+    d->info.domid = 3;
+    snprintf(d->info.name, sizeof(d->info.name), "web1");
+    snprintf(d->info.uuid, sizeof(d->info.uuid), "00000000-0000-0000-0000-000000000003");
+    d->info.max_vcpus = 4;
+    d->info.online_vcpus = 2;
+    d->info.mem_max_kib = 2048 * 1024;
+    d->info.mem_target_kib = 1024 * 1024;
+    d->info.mem_actual_kib = 1000 * 1024 + 300;
+    d->rule = &rule_web;
+    d->present = true;
+    d->have_req = true;
+    d->req.seq = 42;
+    d->req.flags = PROTO_REQ_HAS(PROTO_RES_CPU) | PROTO_REQ_HAS(PROTO_RES_MEM);
+    set_levels(d->req.res[PROTO_RES_CPU].level, &d->req.res[PROTO_RES_CPU].nlevels, cpu_req, 3);
+    set_levels(d->req.res[PROTO_RES_MEM].level, &d->req.res[PROTO_RES_MEM].nlevels, mem_req, 3);
+    d->req_at_ms = 88000;
+    d->requests = 17;
+    d->rejected = 2;
+    snprintf(d->status, sizeof(d->status), "ok");
+    d->source = DMN_SRC_AGENT;
+    set_levels(d->plm[POL_CPU].level, &d->plm[POL_CPU].nlevels, cpu_req, 3);
+    d->plm[POL_CPU].min = U(10);
+    d->plm[POL_CPU].max = PLM_AMT_MAX;
+    set_levels(d->plm[POL_MEMORY].level, &d->plm[POL_MEMORY].nlevels, mem_req, 3);
+    d->plm[POL_MEMORY].min = U(512);
+    d->plm[POL_MEMORY].max = U(4096);
+    d->outcome[POL_CPU] = (struct plm_outcome){.raw = 150500,
+                                               .rounded = U(150),
+                                               .floor = U(10),
+                                               .water = 150500,
+                                               .satisfied = 2,
+                                               .levelled = 3,
+                                               .why = PLM_WHY_LEVELLED};
+    d->outcome[POL_MEMORY] = (struct plm_outcome){.raw = U(1024),
+                                                  .rounded = U(1024),
+                                                  .floor = U(512),
+                                                  .satisfied = 3,
+                                                  .why = PLM_WHY_SATISFIED};
+    d->granted[POL_CPU] = U(150);
+    d->granted[POL_MEMORY] = U(1024);
+    d->trig[POL_CPU].streak[0] = 1;
+    d->trig[POL_CPU].direction = 1;
+    snprintf(d->why[POL_CPU], sizeof(d->why[POL_CPU]), "levelled at level 3 (was 120)");
+    d->weight = 256;
+    d->cap = 0;
+    d->vcpus = 2;
+    d->mem = (struct bal_dom){.actual_kib = 1000 * 1024,
+                              .target_kib = 1024 * 1024,
+                              .want_kib = 1024 * 1024,
+                              .floor_kib = 512 * 1024,
+                              .rate_kib_s = 8192};
+    d->cpu_used_pct = U(95);
+
+    /* db-main: no agent, measured; memory overridden; a refused request. */
+    d = &doms[1];
+    d->info.domid = 7;
+    snprintf(d->info.name, sizeof(d->info.name), "db-main");
+    d->info.max_vcpus = 8;
+    d->info.online_vcpus = 8;
+    d->info.mem_max_kib = 8192 * 1024;
+    d->info.mem_target_kib = 2048 * 1024;
+    d->info.mem_actual_kib = 3000 * 1024;
+    d->rule = &rule_none;
+    d->present = true;
+    d->requests = 1;
+    d->rejected = 1;
+    d->pending_read = true;
+    snprintf(d->status, sizeof(d->status), "rejected: line 2: \"cpu\" needs a unit");
+    d->source = DMN_SRC_AGENTLESS;
+    set_levels(d->plm[POL_CPU].level, &d->plm[POL_CPU].nlevels, agentless, 1);
+    d->plm[POL_MEMORY].max = PLM_AMT_MAX;
+    d->plm[POL_CPU].max = PLM_AMT_MAX;
+    d->outcome[POL_CPU] = (struct plm_outcome){
+        .raw = U(80), .rounded = U(80), .floor = U(10), .satisfied = 1, .why = PLM_WHY_SATISFIED};
+    d->outcome[POL_MEMORY] = (struct plm_outcome){.raw = U(512),
+                                                  .rounded = U(512),
+                                                  .floor = U(512),
+                                                  .flags = PLM_OUT_AT_MIN,
+                                                  .why = PLM_WHY_FLOOR};
+    d->granted[POL_CPU] = U(80);
+    d->granted[POL_MEMORY] = U(2048);
+    d->override.active[POL_MEMORY] = true;
+    d->override.amount[POL_MEMORY] = U(2048);
+    d->override.until_ms = 400000;
+    d->trig[POL_MEMORY].streak[0] = 2;
+    d->trig[POL_MEMORY].streak[1] = 1;
+    d->trig[POL_MEMORY].direction = -1;
+    d->weight = 512;
+    d->cap = -1;
+    d->vcpus = 8;
+    d->mem = (struct bal_dom){.actual_kib = 3000 * 1024,
+                              .target_kib = 2048 * 1024,
+                              .want_kib = 2048 * 1024,
+                              .floor_kib = 512 * 1024,
+                              .rate_kib_s = 100,
+                              .uncooperative = true};
+    d->cpu_used_pct = 60500;
+    d->errors = 3;
+
+    /* A domain going away, with a name no terminal should see raw. */
+    d = &doms[2];
+    d->info.domid = 12;
+    snprintf(d->info.name, sizeof(d->info.name), "old\x1b[2Jvm");
+    d->info.dying = true;
+    d->rule = &rule_none;
+    d->weight = -1;
+    d->cap = -1;
+
+    s->dom = doms;
+    s->ndom = 3;
+    s->cap = 3;
+}
+
+/* ------------------------------------------------------------------------ */
+/* What it must look like                                                   */
+
+static const char list_text[] =
+    "Name       ID  Source     Req cpu     Req mem       CPU  VCPUs   Mem  Target/Actual  "
+    "Weight/Cap  Flags\n"
+    "web1        3  agent      50/120/200  512/768/1024  150      2  1024      1024/1000       "
+    "256/0  -\n"
+    "db-main     7  agentless  80          -              80      8  2048      2048/3000       "
+    "512/-  override,rejected,uncooperative,limited\n"
+    "old?[2Jvm  12  none       -           -               0      -     0            0/0         "
+    "-/-  dying,gone\n";
+
+static const char list_json[] =
+    "{\"paused\":false,\"domains\":[\n"
+    "{\"name\":\"web1\",\"domid\":3,\"source\":\"agent\",\"requested\":{\"cpu\":[50,120,200],"
+    "\"mem\":[512,768,1024]},\"granted\":{\"cpu\":150,\"vcpus\":2,\"mem\":1024},\"memory\":{"
+    "\"target\":1024,\"actual\":1000},\"weight\":256,\"cap\":0,\"flags\":[]},\n"
+    "{\"name\":\"db-main\",\"domid\":7,\"source\":\"agentless\",\"requested\":{\"cpu\":[80],"
+    "\"mem\":null},\"granted\":{\"cpu\":80,\"vcpus\":8,\"mem\":2048},\"memory\":{\"target\":2048,"
+    "\"actual\":3000},\"weight\":512,\"cap\":null,\"flags\":[\"override\",\"rejected\","
+    "\"uncooperative\",\"limited\"]},\n"
+    "{\"name\":\"old\\u001b[2Jvm\",\"domid\":12,\"source\":\"none\",\"requested\":{\"cpu\":null,"
+    "\"mem\":null},\"granted\":{\"cpu\":0,\"vcpus\":0,\"mem\":0},\"memory\":{\"target\":0,"
+    "\"actual\":0},\"weight\":null,\"cap\":null,\"flags\":[\"dying\",\"gone\"]}\n"
+    "]}\n";
+
+static const char show_web1[] = "web1 (domain 3)\n"
+                                "  uuid           00000000-0000-0000-0000-000000000003\n"
+                                "  rule           /etc/xenplm/policy.xml:42, name 'web*'\n"
+                                "  source         agent\n"
+                                "  flags          -\n"
+                                "  request        seq 42, 12s ago\n"
+                                "  status         ok\n"
+                                "  requests       17 read, 2 rejected\n"
+                                "  cpu (hundredths of a pCPU)\n"
+                                "    requested    50/120/200\n"
+                                "    arbitrated   levels 50/120/200, min 10, max none\n"
+                                "    outcome      raw 150.5, rounded 150, floor 10\n"
+                                "    levels       satisfied 2, levelled 3 at water 150.5\n"
+                                "    why          levelled\n"
+                                "    last change  levelled at level 3 (was 120)\n"
+                                "    granted      150\n"
+                                "    trigger      streaks 1/0/0, direction grow\n"
+                                "    override     none\n"
+                                "  mem (MiB)\n"
+                                "    requested    512/768/1024\n"
+                                "    arbitrated   levels 512/768/1024, min 512, max 4096\n"
+                                "    outcome      raw 1024, rounded 1024, floor 512\n"
+                                "    levels       satisfied 3, not levelled\n"
+                                "    why          satisfied\n"
+                                "    last change  none\n"
+                                "    granted      1024\n"
+                                "    trigger      streaks 0/0, direction none\n"
+                                "    override     none\n"
+                                "  enforcement\n"
+                                "    weight/cap   256/0\n"
+                                "    vcpus        2 set, 2 online, 4 max\n"
+                                "    memory       target 1024, actual 1000, max 2048 MiB\n"
+                                "    balloon      want 1024, floor 512 MiB, rate 8 MiB/s\n"
+                                "    cpu used     95\n"
+                                "    errors       0\n";
+
+static const char show_db[] =
+    "db-main (domain 7)\n"
+    "  uuid           -\n"
+    "  rule           built-in rule for domains no entry matches\n"
+    "  source         agentless\n"
+    "  flags          override,rejected,uncooperative,limited\n"
+    "  request        none\n"
+    "  status         rejected: line 2: \"cpu\" needs a unit\n"
+    "  requests       1 read, 1 rejected, one waiting (rate-limited)\n"
+    "  cpu (hundredths of a pCPU)\n"
+    "    requested    80\n"
+    "    arbitrated   levels 80, min 0, max none\n"
+    "    outcome      raw 80, rounded 80, floor 10\n"
+    "    levels       satisfied 1, not levelled\n"
+    "    why          satisfied\n"
+    "    last change  none\n"
+    "    granted      80\n"
+    "    trigger      streaks 0/0/0, direction none\n"
+    "    override     none\n"
+    "  mem (MiB)\n"
+    "    requested    -\n"
+    "    arbitrated   levels -, min 0, max none\n"
+    "    outcome      raw 512, rounded 512, floor 512 (at_min)\n"
+    "    levels       satisfied 0, not levelled\n"
+    "    why          floor\n"
+    "    last change  none\n"
+    "    granted      2048\n"
+    "    trigger      streaks 2/1, direction shrink\n"
+    "    override     2048 for 5m00s more\n"
+    "  enforcement\n"
+    "    weight/cap   512/-\n"
+    "    vcpus        8 set, 8 online, 8 max\n"
+    "    memory       target 2048, actual 3000, max 8192 MiB\n"
+    "    balloon      want 2048, floor 512 MiB, rate 0.098 MiB/s, uncooperative\n"
+    "    cpu used     60.5\n"
+    "    errors       3\n";
+
+static const char show_old[] = "old?[2Jvm (domain 12)\n"
+                               "  uuid           -\n"
+                               "  rule           built-in rule for domains no entry matches\n"
+                               "  source         none\n"
+                               "  flags          dying,gone\n"
+                               "  request        none\n"
+                               "  status         -\n"
+                               "  requests       0 read, 0 rejected\n"
+                               "  cpu (hundredths of a pCPU)\n"
+                               "    requested    -\n"
+                               "    arbitrated   levels -, min 0, max 0\n"
+                               "    outcome      raw 0, rounded 0, floor 0\n"
+                               "    levels       satisfied 0, not levelled\n"
+                               "    why          satisfied\n"
+                               "    last change  none\n"
+                               "    granted      0\n"
+                               "    trigger      streaks 0/0/0, direction none\n"
+                               "    override     none\n"
+                               "  mem (MiB)\n"
+                               "    requested    -\n"
+                               "    arbitrated   levels -, min 0, max 0\n"
+                               "    outcome      raw 0, rounded 0, floor 0\n"
+                               "    levels       satisfied 0, not levelled\n"
+                               "    why          satisfied\n"
+                               "    last change  none\n"
+                               "    granted      0\n"
+                               "    trigger      streaks 0/0, direction none\n"
+                               "    override     none\n"
+                               "  enforcement\n"
+                               "    weight/cap   -/-\n"
+                               "    vcpus        0 set, 0 online, 0 max\n"
+                               "    memory       target 0, actual 0, max 0 MiB\n"
+                               "    balloon      want 0, floor 0 MiB, rate 0 MiB/s\n"
+                               "    cpu used     0\n"
+                               "    errors       0\n";
+
+static const char show_web1_json[] =
+    "{\"name\":\"web1\",\"domid\":3,\"uuid\":\"00000000-0000-0000-0000-000000000003\",\"present\":"
+    "true,\"dying\":false,\"rule\":{\"match\":\"name\",\"file\":\"/etc/xenplm/"
+    "policy.xml\",\"line\":42,\"pattern\":\"web*\"},\"source\":\"agent\",\"flags\":[],\n"
+    "\"request\":{\"seq\":42,\"age_ms\":12000},\"status\":\"ok\",\"requests\":17,\"rejected\":2,"
+    "\"pending_read\":false,\n"
+    "\"resources\":{\n"
+    "\"cpu\":{\"requested\":[50,120,200],\"arbitrated\":{\"levels\":[50,120,200],\"min\":10,"
+    "\"max\":null},\"raw\":150.5,\"rounded\":150,\"floor\":10,\"extra\":0,\"satisfied\":2,"
+    "\"levelled\":3,\"water\":150.5,\"why\":\"levelled\",\"outcome_flags\":[],\"last_change\":"
+    "\"levelled at level 3 (was "
+    "120)\",\"granted\":150,\"trigger\":{\"streaks\":[1,0,0],\"direction\":\"grow\"},\"override\":"
+    "null},\n"
+    "\"mem\":{\"requested\":[512,768,1024],\"arbitrated\":{\"levels\":[512,768,1024],\"min\":512,"
+    "\"max\":4096},\"raw\":1024,\"rounded\":1024,\"floor\":512,\"extra\":0,\"satisfied\":3,"
+    "\"levelled\":0,\"water\":0,\"why\":\"satisfied\",\"outcome_flags\":[],\"last_change\":null,"
+    "\"granted\":1024,\"trigger\":{\"streaks\":[0,0],\"direction\":\"none\"},\"override\":null}},\n"
+    "\"enforcement\":{\"weight\":256,\"cap\":0,\"vcpus\":2,\"online_vcpus\":2,\"max_vcpus\":4,"
+    "\"memory\":{\"target\":1024,\"actual\":1000,\"max\":2048,\"want\":1024,\"floor\":512,\"rate\":"
+    "8,\"uncooperative\":false},\"cpu_used\":95,\"errors\":0}}\n";
+
+static const char show_db_json[] =
+    "{\"name\":\"db-main\",\"domid\":7,\"uuid\":\"\",\"present\":true,\"dying\":false,\"rule\":{"
+    "\"match\":\"none\",\"file\":null,\"line\":null,\"pattern\":null},\"source\":\"agentless\","
+    "\"flags\":[\"override\",\"rejected\",\"uncooperative\",\"limited\"],\n"
+    "\"request\":null,\"status\":\"rejected: line 2: \\\"cpu\\\" needs a "
+    "unit\",\"requests\":1,\"rejected\":1,\"pending_read\":true,\n"
+    "\"resources\":{\n"
+    "\"cpu\":{\"requested\":[80],\"arbitrated\":{\"levels\":[80],\"min\":0,\"max\":null},\"raw\":"
+    "80,\"rounded\":80,\"floor\":10,\"extra\":0,\"satisfied\":1,\"levelled\":0,\"water\":0,\"why\":"
+    "\"satisfied\",\"outcome_flags\":[],\"last_change\":null,\"granted\":80,\"trigger\":{"
+    "\"streaks\":[0,0,0],\"direction\":\"none\"},\"override\":null},\n"
+    "\"mem\":{\"requested\":null,\"arbitrated\":{\"levels\":[],\"min\":0,\"max\":null},\"raw\":512,"
+    "\"rounded\":512,\"floor\":512,\"extra\":0,\"satisfied\":0,\"levelled\":0,\"water\":0,\"why\":"
+    "\"floor\",\"outcome_flags\":[\"at_min\"],\"last_change\":null,\"granted\":2048,\"trigger\":{"
+    "\"streaks\":[2,1],\"direction\":\"shrink\"},\"override\":{\"amount\":2048,\"remaining_ms\":"
+    "300000}}},\n"
+    "\"enforcement\":{\"weight\":512,\"cap\":null,\"vcpus\":8,\"online_vcpus\":8,\"max_vcpus\":8,"
+    "\"memory\":{\"target\":2048,\"actual\":3000,\"max\":8192,\"want\":2048,\"floor\":512,\"rate\":"
+    "0.098,\"uncooperative\":true},\"cpu_used\":60.5,\"errors\":3}}\n";
+
+static const char status_text[] =
+    "xenplmd " PACKAGE_VERSION "\n"
+    "  policy         /etc/xenplm/policy.xml\n"
+    "  enforcement    on\n"
+    "  uptime         1m39s\n"
+    "  arbitrated     4s ago\n"
+    "  tick           10s\n"
+    "  host           8 pCPUs, 16384 MiB, 2048 MiB free, 12000 MiB held by guests\n"
+    "  domains        3 known, 2 present\n"
+    "  cpu pool       700: allocated 690 (rounded 690), reserve 10, ran out at level 3, water 6.5\n"
+    "  mem pool       13000: allocated 4096 (rounded 4096), reserve 8896, every level met\n"
+    "  activity       120 events, 14 arbitrations, 3 reallocations\n"
+    "  xenstore       40 reads, 22 writes\n"
+    "  enforce calls  9, 1 failed\n";
+
+static const char status_json[] =
+    "{\"version\":\"" PACKAGE_VERSION "\",\"policy\":\"/etc/xenplm/"
+    "policy.xml\",\"paused\":false,\"uptime_ms\":99000,\"last_"
+    "arbitration_ms_ago\":4000,\"tick_ms\":10000,\n"
+    "\"host\":{\"pcpus\":8,\"mem_total\":16384,\"mem_free\":2048,\"mem_domu\":12000},\n"
+    "\"domains\":{\"known\":3,\"present\":2},\n"
+    "\"pools\":{\"cpu\":{\"pool\":700,\"usable\":700,\"allocated\":690,\"rounded_allocated\":690,"
+    "\"reserve\":10,\"levelled\":3,\"water\":6.5,\"starved\":false},\"mem\":{\"pool\":13000,"
+    "\"usable\":12992,\"allocated\":4096,\"rounded_allocated\":4096,\"reserve\":8896,\"levelled\":"
+    "0,\"water\":0,\"starved\":false}},\n"
+    "\"stats\":{\"events\":120,\"arbitrations\":14,\"reallocations\":3,\"xs_reads\":40,\"xs_"
+    "writes\":22,\"enforce_calls\":9,\"enforce_errors\":1}}\n";
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
+
+enum what { LIST, SHOW, STATUS };
+
+/* Render into memory and return the text (to free). */
+static char *render(const struct dmn_state *s, enum what w, size_t dom, bool json)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    int rc;
+
+    ck_assert_ptr_nonnull(f);
+    if (w == LIST)
+        rc = render_list(f, s, json);
+    else if (w == SHOW)
+        rc = render_show(f, s, &s->dom[dom], NOW, json);
+    else
+        rc = render_status(f, s, NOW, json);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(strlen(buf), len); /* no NUL byte in the output */
+    return buf;
+}
+
+static void expect(const struct dmn_state *s, enum what w, size_t dom, bool json, const char *want)
+{
+    char *got = render(s, w, dom, json);
+
+    ck_assert_str_eq(got, want);
+    free(got);
+}
+
+static void expect_has(const struct dmn_state *s, enum what w, size_t dom, bool json,
+                       const char *part)
+{
+    char *got = render(s, w, dom, json);
+
+    ck_assert_msg(strstr(got, part) != NULL, "'%s' not in:\n%s", part, got);
+    free(got);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tests                                                                    */
+
+START_TEST(test_list)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    expect(&s, LIST, 0, false, list_text);
+    expect(&s, LIST, 0, true, list_json);
+}
+END_TEST
+
+START_TEST(test_show)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    expect(&s, SHOW, 0, false, show_web1);
+    expect(&s, SHOW, 1, false, show_db);
+    expect(&s, SHOW, 2, false, show_old);
+    expect(&s, SHOW, 0, true, show_web1_json);
+    expect(&s, SHOW, 1, true, show_db_json);
+}
+END_TEST
+
+START_TEST(test_status)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    expect(&s, STATUS, 0, false, status_text);
+    expect(&s, STATUS, 0, true, status_json);
+}
+END_TEST
+
+/* Paused: every row says so, and so do status and the JSON. */
+START_TEST(test_paused)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    s.paused = true;
+    expect_has(&s, LIST, 0, false, "256/0  paused\n");
+    expect_has(&s, LIST, 0, false, "override,rejected,uncooperative,limited,paused\n");
+    expect_has(&s, LIST, 0, false, "-/-  dying,gone,paused\n");
+    expect_has(&s, LIST, 0, true, "{\"paused\":true,");
+    expect_has(&s, LIST, 0, true, "\"flags\":[\"paused\"]}");
+    expect_has(&s, STATUS, 0, false, "  enforcement    paused (arbitrating, not enforcing)\n");
+    expect_has(&s, STATUS, 0, true, "\"paused\":true,");
+    expect_has(&s, SHOW, 0, false, "  flags          paused\n");
+}
+END_TEST
+
+START_TEST(test_empty)
+{
+    struct dmn_state s;
+
+    memset(&s, 0, sizeof(s));
+    expect(
+        &s, LIST, 0, false,
+        "Name  ID  Source  Req cpu  Req mem  CPU  VCPUs  Mem  Target/Actual  Weight/Cap  Flags\n");
+    expect(&s, LIST, 0, true, "{\"paused\":false,\"domains\":[]}\n");
+    /* A daemon that has not arbitrated yet, with no policy path. */
+    expect_has(&s, STATUS, 0, false, "  policy         -\n");
+    expect_has(&s, STATUS, 0, false, "  arbitrated     never\n");
+    expect_has(&s, STATUS, 0, false, "  domains        0 known, 0 present\n");
+    expect_has(&s, STATUS, 0, true, "\"policy\":\"\",");
+    expect_has(&s, STATUS, 0, true, "\"last_arbitration_ms_ago\":null,");
+}
+END_TEST
+
+START_TEST(test_variations)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    /* A starved pool, and a uuid rule. */
+    s.summary[POL_MEMORY].starved = true;
+    expect_has(&s, STATUS, 0, false, "reserve 8896, starved: floors not covered\n");
+    expect_has(&s, STATUS, 0, true, "\"starved\":true}}");
+    rule_web.kind = POL_MATCH_UUID;
+    snprintf(rule_web.uuid, sizeof(rule_web.uuid), "%s", "00000000-0000-0000-0000-00000000000a");
+    expect_has(&s, SHOW, 0, false,
+               "  rule           /etc/xenplm/policy.xml:42, uuid "
+               "00000000-0000-0000-0000-00000000000a\n");
+    expect_has(&s, SHOW, 0, true,
+               "\"rule\":{\"match\":\"uuid\",\"file\":\"/etc/xenplm/policy.xml\",\"line\":42,"
+               "\"pattern\":\"00000000-0000-0000-0000-00000000000a\"}");
+    /* An override until cleared, one expired but not yet dropped, extras. */
+    s.dom[0].override.active[POL_CPU] = true;
+    s.dom[0].override.amount[POL_CPU] = U(300);
+    expect_has(&s, SHOW, 0, false, "    override     300 until cleared\n");
+    expect_has(&s, SHOW, 0, true, "\"override\":{\"amount\":300,\"remaining_ms\":null}");
+    expect_has(&s, LIST, 0, false, "256/0  override\n");
+    s.dom[1].override.until_ms = NOW - 1;
+    expect_has(&s, SHOW, 1, false, "    override     2048 for 0ms more\n");
+    s.dom[0].outcome[POL_CPU].extra = 2500;
+    s.dom[0].outcome[POL_CPU].flags = PLM_OUT_AT_MAX | PLM_OUT_LEFTOVER;
+    expect_has(&s, SHOW, 0, false,
+               "    outcome      raw 150.5, rounded 150, floor 10, leftover 2.5 "
+               "(at_max,leftover)\n");
+    expect_has(&s, SHOW, 0, true, "\"extra\":2.5,");
+    expect_has(&s, SHOW, 0, true, "\"outcome_flags\":[\"at_max\",\"leftover\"]");
+    /* A request time in the future (clock trouble) reads as now. */
+    s.dom[0].req_at_ms = NOW + 5000;
+    expect_has(&s, SHOW, 0, false, "  request        seq 42, 0ms ago\n");
+    /* A policy that lost its path falls back to the policy's own source. */
+    s.policy_path[0] = '\0';
+    s.policy.source = web_glob;
+    expect_has(&s, STATUS, 0, false, "  policy         web*\n");
+    /* An agent that sent only cpu: its memory column is empty. */
+    s.dom[0].req.flags = PROTO_REQ_HAS(PROTO_RES_CPU);
+    expect_has(&s, LIST, 0, false, "web1        3  agent      50/120/200  -     ");
+}
+END_TEST
+
+/* Long cells widen their column; every row stays aligned. */
+START_TEST(test_wide_columns)
+{
+    static const char *const titles[] = {"Source", "Req mem", "Flags"};
+    struct dmn_state s;
+    char *got;
+
+    build_state(&s);
+    snprintf(s.dom[1].info.name, sizeof(s.dom[1].info.name), "%s",
+             "a-very-long-domain-name-for-the-table");
+    s.dom[0].req.res[PROTO_RES_CPU].nlevels = PLM_MAX_LEVELS;
+    for (unsigned i = 0; i < PLM_MAX_LEVELS; i++)
+        s.dom[0].req.res[PROTO_RES_CPU].level[i] = PLM_AMT_MAX - 1;
+    got = render(&s, LIST, 0, false);
+    ck_assert_ptr_nonnull(strstr(got, "  999999999.999/999999999.999/"));
+    /* Left-aligned columns start at the title's offset on every line. */
+    for (size_t t = 0; t < sizeof(titles) / sizeof(titles[0]); t++) {
+        size_t col = (size_t)(strstr(got, titles[t]) - got);
+        int lines = 0;
+
+        for (const char *line = got; *line; line = strchr(line, '\n') + 1, lines++) {
+            ck_assert_uint_gt(strcspn(line, "\n"), col);
+            ck_assert_msg(line[col - 2] == ' ' && line[col - 1] == ' ' && line[col] != ' ',
+                          "column %s misaligned in:\n%s", titles[t], got);
+        }
+        ck_assert_int_eq(lines, 4);
+    }
+    free(got);
+}
+END_TEST
+
+static const struct {
+    const char *in, *out;
+} json_strings[] = {
+    {"", "\"\""},
+    {"plain", "\"plain\""},
+    {"a\"b\\c", "\"a\\\"b\\\\c\""},
+    {"tab\there\nnl", "\"tab\\there\\nnl\""},
+    {"\x01\x1b\x1f\x7f", "\"\\u0001\\u001b\\u001f\\u007f\""},
+    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+    {"bad\xff", "\"bad\\ufffd\""},
+    {"\xc3", "\"\\ufffd\""},            /* cut short */
+    {"\xc3(", "\"\\ufffd(\""},          /* bad continuation */
+    {"\xc0\xaf", "\"\\ufffd\\ufffd\""}, /* overlong '/' */
+    {"\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\""},
+    {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},            /* a surrogate */
+    {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""}, /* past U+10FFFF */
+};
+
+START_TEST(test_json_string)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    ck_assert_ptr_nonnull(f);
+    render_json_string(f, json_strings[_i].in);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_str_eq(buf, json_strings[_i].out);
+    free(buf);
+}
+END_TEST
+
+static const struct {
+    uint64_t ms;
+    const char *text;
+} durations[] = {
+    {0, "0ms"},
+    {999, "999ms"},
+    {1000, "1s"},
+    {59999, "59s"},
+    {60000, "1m00s"},
+    {307000, "5m07s"},
+    {3599999, "59m59s"},
+    {3600000, "1h00m"},
+    {7380000, "2h03m"},
+    {86399999, "23h59m"},
+    {86400000, "1d00h"},
+    {277200000, "3d05h"},
+    {UINT64_MAX, "213503982334d14h"},
+};
+
+START_TEST(test_duration)
+{
+    char buf[RENDER_DURATION_MAX];
+
+    ck_assert_str_eq(render_duration(durations[_i].ms, buf), durations[_i].text);
+}
+END_TEST
+
+/* A stream that cannot be written: every renderer says so. */
+START_TEST(test_stream_error)
+{
+    struct dmn_state s;
+    FILE *f = fopen("/dev/null", "r");
+
+    ck_assert_ptr_nonnull(f);
+    build_state(&s);
+    for (int json = 0; json < 2; json++) {
+        ck_assert_int_eq(render_list(f, &s, json), PLM_EIO);
+        ck_assert_int_eq(render_show(f, &s, &s.dom[0], NOW, json), PLM_EIO);
+        ck_assert_int_eq(render_status(f, &s, NOW, json), PLM_EIO);
+    }
+    fclose(f);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("render");
+    TCase *tc = tcase_create("render");
+
+    tcase_add_test(tc, test_list);
+    tcase_add_test(tc, test_show);
+    tcase_add_test(tc, test_status);
+    tcase_add_test(tc, test_paused);
+    tcase_add_test(tc, test_empty);
+    tcase_add_test(tc, test_variations);
+    tcase_add_test(tc, test_wide_columns);
+    tcase_add_loop_test(tc, test_json_string, 0,
+                        (int)(sizeof(json_strings) / sizeof(json_strings[0])));
+    tcase_add_loop_test(tc, test_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));
+    tcase_add_test(tc, test_stream_error);
+    suite_add_tcase(s, tc);
+
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
