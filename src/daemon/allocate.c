@@ -147,6 +147,17 @@ static void arbitrate_one(struct dmn *d, int r, uint64_t now)
     bool fire = d->force;
     const char *fired_by = d->force ? "domains, overrides or policy changed" : NULL;
     char because[96] = "";
+    /* The pool can shrink behind the daemon's back (a domain it does not
+     * manage grows, a new one is created): allocations in force that no
+     * longer fit are replaced at once, whatever the trigger says. */
+    plm_amt_t in_force = 0;
+    for (size_t i = 0; i < s->ndom; i++)
+        if (dmn_managed(&s->dom[i]))
+            in_force += s->dom[i].granted[r];
+    if (!fire && in_force > pool) {
+        fire = true;
+        fired_by = "the pool shrank below the allocations in force";
+    }
     for (size_t i = 0; i < s->ndom; i++) {
         struct dmn_domain *dom = &s->dom[i];
         dom->outcome[r] = d->out[i];
@@ -179,9 +190,13 @@ static void arbitrate_one(struct dmn *d, int r, uint64_t now)
         if (!dmn_managed(dom))
             continue;
         plm_amt_t next = dom->outcome[r].rounded;
-        describe(dom, r, dom->why[r], sizeof(dom->why[r]));
         if (next == dom->granted[r])
             continue;
+        /* Only changes are explained: the text is "why it last changed". */
+        describe(dom, r, dom->why[r], sizeof(dom->why[r]));
+        dom->changed = true;
+        if (r == POL_MEMORY)
+            d->mem_changed = true;
         char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
         log_info("Domain %u: %s %s -> %s %s: %s", dom->info.domid,
                  pol_resource_name((enum pol_resource)r), plm_amt_format(dom->granted[r], a),
@@ -217,6 +232,10 @@ void dmn_allocate(struct dmn *d, uint64_t now)
         struct dmn_domain *dom = &s->dom[i];
         if (!dmn_managed(dom))
             continue;
+        /* Only the domains whose grant changed cost a call or a write. */
+        if (!dom->changed)
+            continue;
+        dom->changed = false;
         dmn_enforce_cpu(d, dom);
         dmn_write_grant(d, dom);
     }

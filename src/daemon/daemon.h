@@ -49,7 +49,9 @@ struct dmn {
     bool have_srv;
     bool port_shared; /* the port belongs to the caller (tests) */
     bool mem_moving;  /* a memory move is under way */
+    bool mem_changed; /* a memory grant changed: start moving it */
     uint64_t last_tick_ms;
+    uint64_t last_scan_ms;
     uint64_t printed_serial;
     bool dirty;  /* something changed: arbitrate */
     bool force;  /* reallocate whatever the trigger says */

@@ -122,8 +122,11 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
     snprintf(path, sizeof(path), DMN_REQUEST_FMT, id);
     watch_token(token, sizeof(token), id);
     rc = d->port->ops->xs_watch(d->port, path, token);
-    /* After a restart on a connection that survived, the watch is there. */
-    if (rc && !(rc == PLM_EINVAL && errno == EEXIST))
+    /* After a restart on a connection that survived, the watch is there,
+     * but it does not fire again: read the request at the next tick. */
+    if (rc == PLM_EINVAL && errno == EEXIST)
+        dom->pending_read = true;
+    else if (rc)
         log_warnx("Domain %u: cannot watch %s: %s", id, path, plm_strerror(rc));
     log_info("Domain %u: adopted '%s' (rule %s%s%u), %u/%u vcpus, %llu/%llu MiB", id,
              dom->info.name, dom->rule->kind == POL_MATCH_NONE ? "default" : "line",

@@ -124,17 +124,30 @@ bool dmn_enforce_mem(struct dmn *d, uint64_t now, uint64_t dt_ms)
         struct dmn_domain *dom = &s->dom[i];
         if (!dmn_managed(dom) || dom->granted[POL_MEMORY] <= 0)
             continue;
+        struct bal_dom *b = &dom->mem;
+        int64_t floor = dom->rule->min[POL_MEMORY] / PLM_SCALE * 1024;
+        b->want_kib = dom->granted[POL_MEMORY] / PLM_SCALE * 1024;
+        b->floor_kib = floor > minimal ? floor : minimal;
+        b->max_kib = (int64_t)dom->info.mem_max_kib;
+        int64_t gap = b->actual_kib - b->target_kib;
+        if (b->want_kib == b->target_kib && !b->uncooperative && gap <= 1024 && gap >= -1024) {
+            /* At rest: nothing to move, so no need to ask Xen about it;
+             * a tick costs nothing per idle domain. */
+            scratch[n++] = *b;
+            continue;
+        }
         struct port_domain info;
         if (d->port->ops->domain_info(d->port, dom->info.domid, &info) != 0) {
+            /* Gone since the last listing: left out of this step (below
+             * too, or the scratch records would shift onto the wrong
+             * domains) and dropped by the next scan. */
+            dom->present = false;
             d->rescan = true;
             continue;
         }
+        dom->present = true;
         dom->info = info;
-        struct bal_dom *b = &dom->mem;
         b->actual_kib = (int64_t)info.mem_actual_kib;
-        b->want_kib = dom->granted[POL_MEMORY] / PLM_SCALE * 1024;
-        int64_t floor = dom->rule->min[POL_MEMORY] / PLM_SCALE * 1024;
-        b->floor_kib = floor > minimal ? floor : minimal;
         b->max_kib = (int64_t)info.mem_max_kib;
         scratch[n++] = *b;
     }
@@ -167,7 +180,7 @@ bool dmn_enforce_mem(struct dmn *d, uint64_t now, uint64_t dt_ms)
     size_t k = 0;
     for (size_t i = 0; i < s->ndom; i++) {
         struct dmn_domain *dom = &s->dom[i];
-        if (!dmn_managed(dom) || dom->granted[POL_MEMORY] <= 0)
+        if (!dmn_managed(dom) || dom->granted[POL_MEMORY] <= 0 || !dom->present)
             continue;
         if (k >= n)
             break;

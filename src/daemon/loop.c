@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,13 +255,19 @@ int dmn_step(struct dmn *d)
     if (rc == PLM_EIO) {
         log_warnx("xenstore connection lost; reconnecting");
         if (d->port->ops->reconnect(d->port) == 0) {
-            /* Watches were lost with the connection: re-read everything. */
+            /* Watches were lost with the connection: re-read everything.
+             * Grants whose write failed meanwhile are written again (the
+             * last written one is kept, so only those differ). */
             d->rescan = true;
-            for (size_t i = 0; i < d->st.ndom; i++)
+            for (size_t i = 0; i < d->st.ndom; i++) {
                 d->st.dom[i].pending_read = true;
+                if (dmn_managed(&d->st.dom[i]))
+                    dmn_write_grant(d, &d->st.dom[i]);
+            }
         }
     }
-    if (d->opt.sim_scenario && port_sim_finished(d->port))
+    /* Any simulated host, the daemon's own or a test's (false for Xen). */
+    if (port_sim_finished(d->port))
         return 1;
     if (d->have_srv && wf.ready) {
         struct ctl_conn_info info;
@@ -269,8 +276,13 @@ int dmn_step(struct dmn *d)
     struct port_event ev;
     while (d->port->ops->next_event(d->port, &ev) == 0)
         handle_event(d, &ev);
+    /* Watches are the way domains are found; a slow periodic scan is the
+     * safety net for a watch lost or refused. */
+    if (now_ms(d) - d->last_scan_ms >= IDLE_WAKE_MS)
+        d->rescan = true;
     if (d->rescan) {
         d->rescan = false;
+        d->last_scan_ms = now_ms(d);
         dmn_scan(d);
     }
     now = now_ms(d);
@@ -283,10 +295,10 @@ int dmn_step(struct dmn *d)
             d->dirty = true;
     }
     if (d->dirty) {
-        uint64_t serial = d->table_serial;
         dmn_allocate(d, now);
-        if (serial != d->table_serial) {
+        if (d->mem_changed) {
             /* New memory grants start moving at once. */
+            d->mem_changed = false;
             d->mem_moving = true;
             d->next_tick_ms = now;
         }
@@ -296,6 +308,13 @@ int dmn_step(struct dmn *d)
         print_table(d, now);
     }
     return 0;
+}
+
+/* A watch already there (a restart on a connection that survived) is fine. */
+static bool watch_ok(struct dmn *d, const char *path, const char *token)
+{
+    int rc = d->port->ops->xs_watch(d->port, path, token);
+    return rc == 0 || (rc == PLM_EINVAL && errno == EEXIST);
 }
 
 int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
@@ -326,10 +345,10 @@ int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
         d->have_srv = true;
     }
     d->st.started_ms = d->last_tick_ms = d->next_tick_ms = now_ms(d);
-    if (d->port->ops->xs_watch(d->port, "@introduceDomain", "domains") != 0 ||
-        d->port->ops->xs_watch(d->port, "@releaseDomain", "domains") != 0)
+    if (!watch_ok(d, "@introduceDomain", "domains") || !watch_ok(d, "@releaseDomain", "domains"))
         log_warnx("cannot watch for domains coming and going; relying on the periodic scan");
     log_info("started on the %s host with policy %s", d->port->ops->name, opt->policy_path);
+    d->last_scan_ms = now_ms(d);
     dmn_scan(d);
     d->dirty = d->force = true;
     return 0;

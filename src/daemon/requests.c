@@ -47,8 +47,6 @@ void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
     if (strncmp(status, dom->status, (size_t)shown) == 0 && dom->status[shown] == '\0' &&
         seqv == dom->acked_seq && !reason)
         return;
-    snprintf(dom->status, sizeof(dom->status), "%.*s", shown, status);
-    dom->acked_seq = seqv;
     snprintf(spath, sizeof(spath), DMN_GRANT_DIR_FMT "/status", dom->info.domid);
     snprintf(qpath, sizeof(qpath), DMN_GRANT_DIR_FMT "/seq", dom->info.domid);
     struct port_kv kv[2] = {
@@ -57,8 +55,13 @@ void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
     };
     int rc = d->port->ops->xs_write_txn(d->port, kv, 2);
     d->st.stats.xs_writes++;
-    if (rc)
+    if (rc) {
+        /* The cache is left as it was, so the next report writes again. */
         log_warnx("Domain %u: cannot write status: %s", dom->info.domid, plm_strerror(rc));
+        return;
+    }
+    snprintf(dom->status, sizeof(dom->status), "%.*s", shown, status);
+    dom->acked_seq = seqv;
 }
 
 static void reject(struct dmn *d, struct dmn_domain *dom, const char *why)
@@ -223,6 +226,17 @@ void dmn_rebuild(struct dmn *d, struct dmn_domain *dom)
                       pol_resource_name((enum pol_resource)r), plm_strerror(rc));
             plm_request_init(pq);
         }
+        /* Nothing above what the domain could ever hold, whatever the
+         * policy's min or the agentless headroom say: all its vcpus busy,
+         * its maxmem.  The rest of the pool is for the others. */
+        plm_amt_t most =
+            r == POL_CPU
+                ? PLM_UNITS(100) * (plm_amt_t)(dom->info.max_vcpus ? dom->info.max_vcpus : 1)
+                : kib_to_mib_amt(dom->info.mem_max_kib);
+        if (most > 0 && pq->max > most)
+            pq->max = most;
+        if (pq->min > pq->max)
+            pq->min = pq->max;
         if (r == POL_MEMORY && n == 0 && dom->source != DMN_SRC_NONE) {
             /* A managed guest that says nothing about memory keeps what
              * it has: silence is not a request to shrink. */

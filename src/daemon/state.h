@@ -71,6 +71,7 @@ struct dmn_domain {
     plm_amt_t cpu_used_pct;                   /* measured, ticks */
     bool cpu_sampled;                         /* cpu_used_pct holds a measurement */
     uint64_t errors;                          /* port calls that failed */
+    bool changed;                             /* grant changed, not yet enforced */
 };
 
 struct dmn_stats {

@@ -904,7 +904,11 @@ START_TEST(test_peer_credentials)
             fd = socket(AF_UNIX, SOCK_STREAM, 0);
             if (fd < 0 || connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) != 0)
                 _exit(3);
-            if (write(fd, "XENPLM/1 list\n", 14) != 14)
+            /* The server refuses a stranger before reading anything, so
+             * this write may find the connection closed (EPIPE): what
+             * matters is the answer already waiting to be read. */
+            signal(SIGPIPE, SIG_IGN);
+            if (write(fd, "XENPLM/1 list\n", 14) < 0 && errno != EPIPE)
                 _exit(4);
             answer = read_all(fd, NULL);
             status = answer && strcmp(answer, "error: permission denied (uid 65534)\n") == 0;

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * CPU: two guests trade the host's CPU as their demand alternates, and the
+ * scheduler (weight, cap, online vcpus) and the granted key follow; a
+ * guest with no agent gets CPU from its measured use.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "daemon_test.h"
+#include "protocol/grant.h"
+
+/* What the host holds for one guest and what the guest reads back, against
+ * the mapping of enforce.c: weight = pct x 256 / 100, cap = pct,
+ * vcpus = ceil(pct / 100). */
+static void expect_cpu(struct dt *t, const char *name, long pct, long mem)
+{
+    struct port_sim_domain sd = dt_sim(t, name);
+    plm_amt_t gcpu, gmem;
+    unsigned gvcpus;
+    unsigned vcpus = (unsigned)((pct + 99) / 100);
+
+    ck_assert_int_eq(dt_alloc(t, name, POL_CPU), pct);
+    ck_assert_int_eq(sd.last_weight, (int)(pct * 256 / 100));
+    ck_assert_int_eq(sd.weight, (int)(pct * 256 / 100));
+    ck_assert_int_eq(sd.last_cap, (int)pct);
+    ck_assert_int_eq(sd.cap, (int)pct);
+    if (sd.vcpus_calls > 0) /* last_vcpus is 0 until the first call */
+        ck_assert_uint_eq(sd.last_vcpus, vcpus);
+    ck_assert_uint_eq(sd.info.online_vcpus, vcpus);
+    dt_granted(t, name, &gcpu, &gvcpus, &gmem);
+    ck_assert_int_eq(gcpu, PLM_UNITS(pct));
+    ck_assert_uint_eq(gvcpus, vcpus);
+    ck_assert_int_eq(gmem, PLM_UNITS(mem));
+}
+
+/*
+ * Two pCPUs (a pool of 200) and three guests.  "c" asks 20 and gets it.
+ * Of the other two, the one asking 100 then 150 (levels 1 and 2) and the
+ * one asking 50 trade places every ten seconds: level 1 (100 + 50 + 20)
+ * fits, level 2 does not, so the busy one gets the 30 left, 130 in all.
+ * The first requests come from the scenario, the rest from the test acting
+ * as the agents.  Memory is left out of every request, so each guest keeps
+ * its 1024 MiB.
+ */
+static const char trade_scn[] = "host pcpus=2 memory=8192 dom0=1024\n"
+                                "domain a memory=1024 maxmem=2048 vcpus=1 maxvcpus=4 cpu=150\n"
+                                "domain b memory=1024 maxmem=2048 vcpus=1 maxvcpus=4 cpu=50\n"
+                                "domain c memory=1024 maxmem=2048 vcpus=1 maxvcpus=4 cpu=20\n"
+                                "at 1s a request cpu=100,150\n"
+                                "at 1s b request cpu=50\n"
+                                "at 1s c request cpu=20\n";
+
+START_TEST(cpu_trade)
+{
+    struct dt t;
+
+    dt_open(&t, "base.xml", trade_scn);
+    dt_run_until(&t, 5000);
+    expect_cpu(&t, "a", 130, 1024);
+    expect_cpu(&t, "b", 50, 1024);
+    expect_cpu(&t, "c", 20, 1024);
+
+    /* Then as the agents would, every ten seconds, twice each way. */
+    for (int round = 0; round < 4; round++) {
+        const char *hi = round % 2 ? "b" : "a", *lo = round % 2 ? "a" : "b";
+        dt_request(&t, hi, "100,150", NULL);
+        dt_request(&t, lo, "50", NULL);
+        dt_run_for(&t, 10000);
+        expect_cpu(&t, hi, 130, 1024);
+        expect_cpu(&t, lo, 50, 1024);
+        expect_cpu(&t, "c", 20, 1024);
+        /* The busy guest's workload runs on what it was given. */
+        ck_assert_uint_le(dt_sim(&t, hi).cpu_used, 130);
+    }
+    /* Only differences reach the host: a's and b's weight and cap were set
+     * once at the start and once for each of the three swaps that changed
+     * their share, c's once, and none of those calls failed. */
+    ck_assert_uint_eq(dt_stats(&t).op[PORT_SIM_OP_SCHED_SET].failures, 0);
+    ck_assert_uint_eq(dt_stats(&t).op[PORT_SIM_OP_VCPUS_SET].failures, 0);
+    ck_assert_uint_eq(dt_sim(&t, "a").sched_calls, 4);
+    ck_assert_uint_eq(dt_sim(&t, "b").sched_calls, 4);
+    ck_assert_uint_eq(dt_sim(&t, "c").sched_calls, 1);
+    ck_assert_uint_eq(dt_sim(&t, "c").vcpus_calls, 0);
+    dt_close(&t);
+}
+END_TEST
+
+/*
+ * No agent at all: "legacy" uses 80 then 150 hundredths of a pCPU, and the
+ * agentless rule (level 1, 20% headroom, after 2s) turns its measured use
+ * into a request; "web" asks 100 through its agent.  "quiet" has neither
+ * agent nor agentless rule and must stay untouched.
+ */
+static const char agentless_scn[] =
+    "host pcpus=4 memory=8192 dom0=1024\n"
+    "domain web memory=1024 maxmem=2048 vcpus=1 maxvcpus=4 cpu=100\n"
+    "domain legacy memory=1024 maxmem=2048 vcpus=2 maxvcpus=2 cpu=80\n"
+    "domain quiet memory=1024 maxmem=2048 vcpus=1 cpu=50\n"
+    "at 1s web request cpu=100\n"
+    "at 20s legacy cpu 150\n";
+
+START_TEST(cpu_agentless)
+{
+    struct dt t;
+
+    dt_open(&t, "agentless.xml", agentless_scn);
+    dt_run_until(&t, 15000);
+    struct dmn_domain *legacy = dt_dom(&t, "legacy");
+    ck_assert_int_eq(legacy->source, DMN_SRC_AGENTLESS);
+    /* 80 measured, plus 20%: 96, enforced as a cap. */
+    ck_assert_int_ge(dt_alloc(&t, "legacy", POL_CPU), 90);
+    ck_assert_int_le(dt_alloc(&t, "legacy", POL_CPU), 100);
+    ck_assert_int_eq(dt_sim(&t, "legacy").cap, (int)dt_alloc(&t, "legacy", POL_CPU));
+    ck_assert_int_eq(dt_alloc(&t, "web", POL_CPU), 100);
+
+    /* Its workload grows: the cap follows the measured use up. */
+    dt_run_until(&t, 60000);
+    ck_assert_int_ge(dt_alloc(&t, "legacy", POL_CPU), 150);
+    ck_assert_int_eq(dt_sim(&t, "legacy").cap, (int)dt_alloc(&t, "legacy", POL_CPU));
+    ck_assert_uint_ge(dt_sim(&t, "legacy").cpu_used, 145);
+    ck_assert_int_eq(dt_alloc(&t, "web", POL_CPU), 100);
+
+    /* No agent, no agentless rule: never touched. */
+    struct port_sim_domain quiet = dt_sim(&t, "quiet");
+    ck_assert(!dmn_managed(dt_dom(&t, "quiet")));
+    ck_assert_uint_eq(quiet.sched_calls + quiet.vcpus_calls + quiet.mem_calls, 0);
+    dt_close(&t);
+}
+END_TEST
+
+TCase *dt_tcase_cpu(void)
+{
+    TCase *tc = tcase_create("cpu");
+    tcase_add_test(tc, cpu_trade);
+    tcase_add_test(tc, cpu_agentless);
+    return tc;
+}
