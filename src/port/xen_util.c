@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers of the real-Xen port that need no Xen header: see xen_util.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "port/xen_util.h"
+
+int xu_from_errno(int e)
+{
+    switch (e) {
+    case 0:
+        /* A library that failed without saying why: still a failure. */
+        return PLM_EIO;
+    case ENOENT:
+        return PLM_ENOENT;
+    case ENOMEM:
+        return PLM_ENOMEM;
+    case EINVAL:
+    case EEXIST: /* a watch registered twice; callers look at errno */
+    case EISDIR:
+    case ENOTEMPTY:
+        return PLM_EINVAL;
+    case E2BIG: /* a value or path past xenstored's limits */
+        return PLM_ERANGE;
+    case ENOSPC: /* a xenstored quota (nodes, watches, transactions) */
+        return PLM_ETOOMANY;
+    default:
+        /* EACCES and EPERM as the simulated host reports them; EIO, EBADF,
+         * EPIPE, ECONNRESET and friends: the connection or the daemon
+         * behind it failed. */
+        return PLM_EIO;
+    }
+}
+
+int xu_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (!s || !out || len == 0)
+        return PLM_EGRAMMAR;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9)
+            return PLM_EGRAMMAR;
+        if (v > (UINT64_MAX - d) / 10)
+            return PLM_ERANGE;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+uint32_t xu_path_domid(const char *path)
+{
+    static const char prefix[] = "/local/domain/";
+    const char *p;
+    uint64_t id = 0;
+    size_t n;
+
+    if (!path || strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+        return 0;
+    p = path + sizeof(prefix) - 1;
+    n = strcspn(p, "/");
+    if (xu_parse_u64(p, n, &id) != 0 || id > UINT32_MAX)
+        return 0;
+    return (uint32_t)id;
+}
+
+bool xu_is_subpath(const char *parent, const char *child)
+{
+    size_t n;
+
+    if (!parent || !child)
+        return false;
+    n = strlen(parent);
+    if (strncmp(child, parent, n) != 0)
+        return false;
+    return child[n] == '\0' || child[n] == '/' || (n > 0 && parent[n - 1] == '/');
+}
+
+void xu_uuid_format(const uint8_t bytes[16], char out[PORT_UUID_LEN])
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[bytes[i] >> 4];
+        out[o++] = hex[bytes[i] & 0xf];
+    }
+    out[o] = '\0';
+}
+
+static struct xu_watch *find(const struct xu_watches *ws, const char *path, const char *token)
+{
+    for (size_t i = 0; i < ws->n; i++)
+        if (strcmp(ws->w[i].path, path) == 0 && strcmp(ws->w[i].token, token) == 0)
+            return &ws->w[i];
+    return NULL;
+}
+
+int xu_watches_add(struct xu_watches *ws, const char *path, const char *token)
+{
+    struct xu_watch *w;
+
+    if (!ws || !path || !token || strlen(path) >= PORT_PATH_MAX || strlen(token) >= PORT_TOKEN_MAX)
+        return PLM_EINVAL;
+    if (find(ws, path, token))
+        return 1;
+    if (ws->n == ws->cap) {
+        size_t cap = ws->cap ? ws->cap * 2 : 16;
+        w = realloc(ws->w, cap * sizeof(*w));
+        if (!w)
+            return PLM_ENOMEM;
+        ws->w = w;
+        ws->cap = cap;
+    }
+    w = &ws->w[ws->n++];
+    snprintf(w->path, sizeof(w->path), "%s", path);
+    snprintf(w->token, sizeof(w->token), "%s", token);
+    return 0;
+}
+
+bool xu_watches_remove(struct xu_watches *ws, const char *path, const char *token)
+{
+    struct xu_watch *w;
+
+    if (!ws || !path || !token || !(w = find(ws, path, token)))
+        return false;
+    /* Order is kept: watches are registered again in the order given. */
+    memmove(w, w + 1, (size_t)(ws->w + ws->n - (w + 1)) * sizeof(*w));
+    ws->n--;
+    return true;
+}
+
+void xu_watches_free(struct xu_watches *ws)
+{
+    if (!ws)
+        return;
+    free(ws->w);
+    memset(ws, 0, sizeof(*ws));
+}
+
+int xu_event_fill(struct port_event *ev, const char *path, const char *token,
+                  const struct xu_watches *ws)
+{
+    const struct xu_watch *fired = NULL;
+
+    if (!ev || !path || !token || !ws)
+        return PLM_ENOENT;
+    for (size_t i = 0; i < ws->n && !fired; i++)
+        if (strcmp(ws->w[i].token, token) == 0 && xu_is_subpath(ws->w[i].path, path))
+            fired = &ws->w[i];
+    if (!fired)
+        return PLM_ENOENT;
+    if (strlen(path) >= sizeof(ev->path))
+        path = fired->path;
+    snprintf(ev->path, sizeof(ev->path), "%s", path);
+    snprintf(ev->token, sizeof(ev->token), "%s", fired->token);
+    return 0;
+}
