@@ -1,0 +1,119 @@
+#!/bin/sh
+# shellcheck source-path=SCRIPTDIR
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot Xen under QEMU (TCG: KVM is not usable here) with the dom0 that
+# tests/xen/mkinitrd.sh assembled in OUT, until dom0 says XENPLM-DONE and
+# powers off, or the time runs out.  The serial console (Xen's and, through
+# it, dom0's) goes to LOG.
+#
+#   tests/xen/boot.sh [--timeout SECONDS] OUT LOG
+#
+# Writes LOG.times: "ready S", "done S", "exit S", each the seconds since
+# QEMU started when dom0 printed XENPLM-READY or XENPLM-DONE, or QEMU ended.
+# Exits 0 once dom0 has printed XENPLM-DONE, 1 when it never does (a
+# timeout, a crash), 77 when there is no qemu-system-x86_64.
+# Environment: XENPLM_XEN_QEMU (default qemu-system-x86_64),
+# XENPLM_XEN_ARGS (more arguments for Xen, such as sched=credit2),
+# XENPLM_XEN_DOM0_ARGS (more arguments for the dom0 kernel; see below).
+set -eu
+
+me=boot.sh
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+
+timeout=900
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --timeout)
+        [ $# -ge 2 ] || die "--timeout needs seconds"
+        timeout=$2
+        shift 2
+        ;;
+    -*) die "unknown option $1" ;;
+    *) break ;;
+    esac
+done
+[ $# -eq 2 ] || die "usage: $me [--timeout SECONDS] OUT LOG"
+out=$(cd "$1" && pwd)
+log=$2
+
+qemu=${XENPLM_XEN_QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null 2>&1 ||
+    skip "no $qemu (apt-get install qemu-system-x86)"
+for f in xen vmlinux dom0.cpio; do
+    [ -f "$out/$f" ] || die "$out/$f is missing: run mkinitrd.sh first"
+done
+# QEMU splits -initrd on commas into multiboot modules.
+case "$out" in *,*) die "the image directory's path must not hold a comma: $out" ;; esac
+
+xen_args="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=2"
+# bootscrub=0: scrubbing 1.5 GiB of free memory costs a lot under TCG and
+# holds up the first domain builds.
+xen_args="$xen_args sched=credit bootscrub=0 noreboot ${XENPLM_XEN_ARGS:-}"
+# The kernel hands unknown NAME=VALUE arguments to /init as environment:
+# XENPLM_XEN_DOM0_ARGS="XENPLM_GUEST_EXTRA=loglevel=7 XENPLM_CONSOLE_LINES=300"
+# shows the domUs' boot messages, for one.
+# The same boot-time savings as for the domUs (FAST_BOOT in lib-dom0.sh).
+fast_boot="rodata=off cryptomgr.notests ipv6.disable=1 8250.nr_uarts=0 audit=0 lsm=capability mitigations=off"
+dom0_args="console=hvc0 rdinit=/init quiet $fast_boot ${XENPLM_XEN_DOM0_ARGS:-}"
+
+rm -f "$log" "$log.times"
+: >"$log"
+start=$(now)
+# -no-reboot: should Xen crash and reboot, QEMU stops instead.
+"$qemu" -machine pc -accel tcg,thread=multi -cpu qemu64 -smp 2 -m 2G \
+    -nographic -monitor none -vga none -net none -no-reboot \
+    -serial "file:$log" \
+    -kernel "$out/xen" -append "$xen_args" \
+    -initrd "$out/vmlinux $dom0_args,$out/dom0.cpio" \
+    </dev/null >"$log.qemu" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true' EXIT INT TERM
+
+ready=""
+done_at=""
+status=1
+while :; do
+    t=$(elapsed "$start")
+    if [ -z "$ready" ] && grep -q '^XENPLM-READY' "$log"; then
+        ready=$t
+        echo "ready $t" >>"$log.times"
+        msg "dom0 ready ${t} s after QEMU started"
+    fi
+    if [ -z "$done_at" ] && grep -q '^XENPLM-DONE' "$log"; then
+        done_at=$t
+        echo "done $t" >>"$log.times"
+        msg "scenarios done ${t} s after QEMU started"
+        status=0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+        break
+    fi
+    # Give dom0 some time to power off once done; Xen may halt rather than
+    # switch the machine off.
+    if [ -n "$done_at" ] && awk -v a="$t" -v b="$done_at" 'BEGIN { exit !(a - b > 15) }'; then
+        msg "QEMU still running 15 s after dom0 was done: stopping it"
+        break
+    fi
+    if awk -v a="$t" -v b="$timeout" 'BEGIN { exit !(a > b) }'; then
+        msg "timed out after $timeout s"
+        break
+    fi
+    sleep 0.2
+done
+kill "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+trap - EXIT INT TERM
+echo "exit $(elapsed "$start")" >>"$log.times"
+if [ -s "$log.qemu" ]; then
+    sed 's/^/qemu: /' "$log.qemu" >&2
+fi
+rm -f "$log.qemu"
+if [ $status -ne 0 ]; then
+    if [ -z "$ready" ]; then
+        msg "dom0 never got ready"
+    else
+        msg "dom0 never finished its scenarios"
+    fi
+fi
+exit $status

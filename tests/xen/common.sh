@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh
+# Helpers shared by the host-side scripts of the real-Xen rig (tests/xen/).
+# Sourced, never run.  Each script sets `me` to its name before sourcing.
+: "${me:=tests/xen}"
+
+# Where downloaded .debs and their unpacked trees are kept between runs.
+xen_cache_dir() {
+    if [ -n "${XENPLM_XEN_CACHE:-}" ]; then
+        printf '%s\n' "$XENPLM_XEN_CACHE"
+    else
+        printf '%s/xenplm-xen\n' "${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}"
+    fi
+}
+
+msg() {
+    printf '%s: %s\n' "$me" "$*" >&2
+}
+
+die() {
+    msg "error: $*"
+    exit 1
+}
+
+# skip REASON: the rig cannot run here; 77 is automake's "skipped".
+skip() {
+    msg "SKIP: $*"
+    exit 77
+}
+
+# now: seconds since the epoch, with a fraction.
+now() {
+    date +%s.%N
+}
+
+# elapsed SINCE: seconds from SINCE (a `now` value) to now, 0.1 s precision.
+elapsed() {
+    awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f\n", b - a }'
+}

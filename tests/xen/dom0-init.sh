@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# /init of the test dom0 (busybox sh), put in the dom0 initramfs by
+# tests/xen/mkinitrd.sh.  Brings up the Xen toolstack (xenstored,
+# xen-init-dom0, xenconsoled), runs every /xenplm/scenarios/*.sh in order,
+# each printing TAP lines on the console (hvc0, which Xen copies to the
+# serial port), then powers the machine off.
+#
+# Markers for the host (tests/xen/boot.sh, run.sh), each on a line of its own:
+#   XENPLM-READY uptime=SECONDS   the toolstack is up
+#   XENPLM-DONE                   the scenarios are over
+export PATH=/usr/lib/xen-4.17/bin:/bin:/usr/sbin:/usr/bin
+export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
+export HOME=/root
+
+finish() {
+    for log in /var/log/xen/console/guest-*.log; do
+        [ -f "$log" ] || continue
+        name=${log##*/guest-}
+        name=${name%.log}
+        echo "# --- console of $name ---"
+        tr -d '\r' <"$log" | tail -n "${XENPLM_CONSOLE_LINES:-40}" | sed "s/^/# $name| /"
+    done
+    if [ -f /run/xenplm-bail ]; then
+        echo "# --- dom0 kernel log ---"
+        dmesg | tail -n 60 | sed 's/^/# dmesg| /'
+    fi
+    echo "XENPLM-DONE"
+    sync
+    poweroff -f
+    # Should poweroff return, make sure that the machine stops all the same.
+    echo o >/proc/sysrq-trigger
+    sleep 60
+}
+
+bail() {
+    echo "Bail out! $*"
+    : >/run/xenplm-bail
+    finish
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mkdir -p /run/xenstored /run/xen /var/lib/xen /var/lib/xenstored /var/log/xen/console \
+    /var/lock /tmp /root
+# Only warnings and worse from the kernel on the console: TAP lines stay whole.
+echo 4 >/proc/sys/kernel/printk
+
+while read -r mod; do
+    insmod "/lib/modules/$mod.ko" || bail "insmod $mod failed"
+done </lib/modules/xenplm.order
+
+mount -t xenfs xenfs /proc/xen || bail "cannot mount xenfs on /proc/xen"
+grep -q control_d /proc/xen/capabilities || bail "not running as dom0 under Xen"
+
+xenstored --pid-file /run/xenstored.pid || bail "xenstored failed to start"
+tries=0
+until [ -S /run/xenstored/socket ]; do
+    tries=$((tries + 1))
+    [ $tries -le 100 ] || bail "xenstored made no socket in 10 s"
+    sleep 0.1
+done
+xen-init-dom0 >/tmp/xen-init-dom0.log 2>&1 ||
+    bail "xen-init-dom0 failed: $(cat /tmp/xen-init-dom0.log)"
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest \
+    --log-dir=/var/log/xen/console || bail "xenconsoled failed to start"
+
+read -r up _ </proc/uptime
+echo "XENPLM-READY uptime=$up"
+
+echo 0 >/run/tap.count
+for s in /xenplm/scenarios/*.sh; do
+    [ -f "$s" ] || continue
+    echo "# scenario ${s##*/}"
+    sh -c '. /xenplm/lib.sh && . "$1"' scenario "$s" 3>&1 ||
+        echo "# scenario ${s##*/} ended with status $?"
+done
+echo "1..$(cat /run/tap.count)"
+finish

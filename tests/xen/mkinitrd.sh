@@ -1,0 +1,263 @@
+#!/bin/sh
+# shellcheck source-path=SCRIPTDIR
+# SPDX-License-Identifier: GPL-2.0-only
+# Assemble what tests/xen/boot.sh boots, from the staging tree that
+# tests/xen/fetch.sh unpacked:
+#   OUT/xen          the hypervisor (Debian's xen-4.17-amd64.gz, gunzipped:
+#                    a multiboot ELF that qemu -kernel loads)
+#   OUT/vmlinux      the dom0 kernel (Debian's, decompressed by fetch.sh), also
+#                    the domUs' kernel
+#   OUT/domu.cpio    the domU initramfs: busybox, domu-init.sh as /init,
+#                    guest-cmd.sh, the xenstore client
+#   OUT/dom0.cpio    the dom0 initramfs: busybox, dom0-init.sh as /init, the
+#                    Xen modules, the toolstack (xl, xenstored, xenconsoled,
+#                    xen-init-dom0), the domU kernel and initramfs under
+#                    /domu/, lib-dom0.sh and the scenarios under /xenplm/,
+#                    and optionally xenplm's programs and policies.
+# The images are plain (uncompressed) cpio archives: under TCG the kernel
+# unpacks them faster than it would gunzip them.
+#
+#   tests/xen/mkinitrd.sh [options] STAGE OUT
+#     --scenario FILE   run FILE (see scenario-xl.sh) in dom0; repeatable,
+#                       the scenarios run in the order given
+#     --xenplm BUILDDIR SRCDIR
+#                       put BUILDDIR's src/xenplmd and src/xenplm in dom0's
+#                       /usr/sbin, SRCDIR's policies in /etc/xenplm and
+#                       /usr/share/xenplm, tests/xen/policy.xml in
+#                       /xenplm/policy.xml, BUILDDIR's
+#                       tests/xen/xenplm-xenprobe and xenplm-xenfloor, if
+#                       built, and BUILDDIR's
+#                       guest-agent/xenplm-agent, if built, in the domUs
+#
+# Shared libraries come from the staging tree first, then from the host,
+# as ldd finds them; a library found nowhere is an error.
+set -eu
+
+me=mkinitrd.sh
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+
+scenarios=""
+xenplm_build=""
+xenplm_src=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --scenario)
+        [ $# -ge 2 ] || die "--scenario needs a file"
+        [ -f "$2" ] || die "no scenario $2"
+        scenarios="$scenarios $(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+        shift 2
+        ;;
+    --xenplm)
+        [ $# -ge 3 ] || die "--xenplm needs BUILDDIR and SRCDIR"
+        xenplm_build=$(cd "$2" && pwd)
+        xenplm_src=$(cd "$3" && pwd)
+        shift 3
+        ;;
+    -*) die "unknown option $1" ;;
+    *) break ;;
+    esac
+done
+[ $# -eq 2 ] || die "usage: $me [--scenario FILE]... [--xenplm BUILDDIR SRCDIR] STAGE OUT"
+stage=$(cd "$1" && pwd) || die "no staging tree $1"
+mkdir -p "$2"
+out=$(cd "$2" && pwd)
+
+command -v cpio >/dev/null 2>&1 || skip "cpio is not installed (apt-get install cpio)"
+command -v ldd >/dev/null 2>&1 || die "ldd is not installed"
+
+for f in "$stage"/boot/vmlinux-*; do kernel=$f; done
+for f in "$stage"/boot/xen-*.gz; do xengz=$f; done
+for d in "$stage"/lib/modules/*; do kmods=$d; done
+if [ ! -f "${kernel:-}" ] || [ ! -f "${xengz:-}" ] || [ ! -d "${kmods:-}" ]; then
+    die "$stage lacks a kernel, a hypervisor or kernel modules: rerun fetch.sh"
+fi
+busybox="$stage/bin/busybox"
+xenbin="$stage/usr/lib/xen-4.17/bin"
+multiarch=lib/x86_64-linux-gnu
+
+LD_LIBRARY_PATH="$stage/usr/$multiarch:$stage/$multiarch"
+export LD_LIBRARY_PATH
+
+# add_libs ROOT FILE...: copy into ROOT the shared libraries FILEs need, all
+# into /lib/x86_64-linux-gnu (dom0-init.sh points LD_LIBRARY_PATH there),
+# and the dynamic loader into /lib64.
+add_libs() {
+    root=$1
+    shift
+    mkdir -p "$root/$multiarch" "$root/lib64"
+    for f in "$@"; do
+        ldd "$f" >"$out/.ldd" 2>&1 || die "ldd $f failed: $(cat "$out/.ldd")"
+        if grep -q 'not found' "$out/.ldd"; then
+            die "$f needs libraries found neither in $stage nor on this host:
+$(grep 'not found' "$out/.ldd")"
+        fi
+        awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }
+             $1 ~ /^\// { print "-", $1 }' "$out/.ldd" |
+            while read -r soname path; do
+                if [ "$soname" = - ]; then
+                    dest="$root/lib64/${path##*/}"
+                else
+                    dest="$root/$multiarch/$soname"
+                fi
+                [ -f "$dest" ] || cp -L "$path" "$dest"
+            done
+    done
+    rm -f "$out/.ldd"
+}
+
+# host_lib SONAME: the host's copy of a library that is loaded at run time
+# (dlopen), so that ldd cannot see it.
+host_lib() {
+    for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib64 /usr/lib64; do
+        if [ -f "$d/$1" ]; then
+            printf '%s\n' "$d/$1"
+            return 0
+        fi
+    done
+    /sbin/ldconfig -p 2>/dev/null | awk -v s="$1" '$1 == s { print $NF; exit }' | grep . ||
+        die "cannot find $1 on this host"
+}
+
+# add_busybox ROOT: the static busybox and a link for each of its applets.
+add_busybox() {
+    mkdir -p "$1/bin" "$1/usr/bin"
+    cp "$busybox" "$1/bin/busybox"
+    for applet in $("$busybox" --list); do
+        [ -e "$1/bin/$applet" ] || ln -s busybox "$1/bin/$applet"
+    done
+    ln -sf bin "$1/sbin"
+}
+
+# add_xenstore_client ROOT: xenstore-read and friends, all one program
+# that looks at its name.
+add_xenstore_client() {
+    mkdir -p "$1/usr/bin"
+    cp "$stage/usr/bin/xenstore" "$1/usr/bin/xenstore"
+    for cmd in chmod exists list ls read rm watch write; do
+        ln -sf xenstore "$1/usr/bin/xenstore-$cmd"
+    done
+    add_libs "$1" "$1/usr/bin/xenstore"
+}
+
+# mkcpio ROOT FILE: a newc archive of ROOT, every file owned by root.
+mkcpio() {
+    (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp"
+    mv "$2.tmp" "$2"
+}
+
+rm -rf "$out/domu.root" "$out/dom0.root"
+
+# --- the domU initramfs -------------------------------------------------------
+r="$out/domu.root"
+mkdir -p "$r/proc" "$r/sys" "$r/dev" "$r/tmp"
+add_busybox "$r"
+add_xenstore_client "$r"
+cp "$here/domu-init.sh" "$r/init"
+cp "$here/guest-cmd.sh" "$r/bin/guest-cmd.sh"
+chmod 755 "$r/init" "$r/bin/guest-cmd.sh"
+if [ -n "$xenplm_build" ] && [ -x "$xenplm_build/guest-agent/xenplm-agent" ]; then
+    cp "$xenplm_build/guest-agent/xenplm-agent" "$r/usr/bin/"
+    add_libs "$r" "$r/usr/bin/xenplm-agent"
+fi
+mkcpio "$r" "$out/domu.cpio"
+
+# --- the dom0 initramfs -------------------------------------------------------
+r="$out/dom0.root"
+mkdir -p "$r/proc" "$r/sys" "$r/dev" "$r/run" "$r/tmp" "$r/var/lib" "$r/var/log" \
+    "$r/etc/xen" "$r/lib/modules" "$r/usr/lib/xen-4.17/bin" "$r/domu" \
+    "$r/xenplm/scenarios"
+ln -s ../run "$r/var/run"
+add_busybox "$r"
+add_xenstore_client "$r"
+
+# The Xen drivers dom0 needs, and what they depend on, in an order that
+# insmod can follow (the unpacked kernel has no modules.dep to tell modprobe).
+# modinfo's `depends=` is read from the module's .modinfo strings.
+mod_deps() {
+    tr '\0' '\n' <"$1" | sed -n 's/^depends=//p' | tr ',' ' '
+}
+mod_file() {
+    f=$(find "$kmods" -name "$1.ko" | head -n 1)
+    [ -n "$f" ] || f=$(find "$kmods" -name "$(echo "$1" | tr _ -).ko" | head -n 1)
+    [ -n "$f" ] || die "no module $1 in $kmods"
+    printf '%s\n' "$f"
+}
+pending="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc"
+# Add the dependencies (two levels are plenty for these drivers).
+for m in $pending; do
+    for d in $(mod_deps "$(mod_file "$m")"); do
+        for dd in $(mod_deps "$(mod_file "$d")"); do
+            case " $pending " in *" $dd "*) ;; *) pending="$dd $pending" ;; esac
+        done
+        case " $pending " in *" $d "*) ;; *) pending="$d $pending" ;; esac
+    done
+done
+order=""
+while [ -n "$pending" ]; do
+    left=""
+    for m in $pending; do
+        ready=yes
+        for d in $(mod_deps "$(mod_file "$m")"); do
+            case " $order " in *" $d "*) ;; *) ready=no ;; esac
+        done
+        if [ $ready = yes ]; then
+            order="$order $m"
+        else
+            left="$left $m"
+        fi
+    done
+    [ "$left" != "$pending" ] || die "cannot order the modules:$left"
+    pending=$left
+done
+for m in $order; do
+    cp "$(mod_file "$m")" "$r/lib/modules/$m.ko"
+    echo "$m" >>"$r/lib/modules/xenplm.order"
+done
+
+for b in xl xenstored xenconsoled xen-init-dom0 libxl-save-helper; do
+    cp "$xenbin/$b" "$r/usr/lib/xen-4.17/bin/$b"
+    add_libs "$r" "$r/usr/lib/xen-4.17/bin/$b"
+done
+cp "$stage/etc/xen/xl.conf" "$r/etc/xen/xl.conf"
+# glibc dlopens libgcc_s for pthread_cancel, which xs_watch users call.
+cp -L "$(host_lib libgcc_s.so.1)" "$r/$multiarch/libgcc_s.so.1"
+
+if [ -n "$xenplm_build" ]; then
+    mkdir -p "$r/usr/sbin" "$r/etc/xenplm" "$r/usr/share/xenplm"
+    for p in xenplmd xenplm; do
+        [ -x "$xenplm_build/src/$p" ] || die "$xenplm_build/src/$p is not built"
+        cp "$xenplm_build/src/$p" "$r/usr/sbin/$p"
+        add_libs "$r" "$r/usr/sbin/$p"
+    done
+    cp "$xenplm_src/policies/default.xml" "$r/etc/xenplm/"
+    cp "$xenplm_src/policies/xenplm-policy.xsd" "$r/usr/share/xenplm/"
+    cp "$here/policy.xml" "$r/xenplm/policy.xml"
+    # The host port's smoke test and the floor timer, when built (make
+    # builds them when it finds Xen's libraries).
+    for p in xenplm-xenprobe xenplm-xenfloor; do
+        if [ -x "$xenplm_build/tests/xen/$p" ]; then
+            cp "$xenplm_build/tests/xen/$p" "$r/usr/sbin/"
+            add_libs "$r" "$r/usr/sbin/$p"
+        fi
+    done
+fi
+
+cp "$kernel" "$r/domu/vmlinux"
+cp "$out/domu.cpio" "$r/domu/initrd.cpio"
+cp "$here/dom0-init.sh" "$r/init"
+chmod 755 "$r/init"
+cp "$here/lib-dom0.sh" "$r/xenplm/lib.sh"
+n=10
+for s in $scenarios; do
+    cp "$s" "$r/xenplm/scenarios/$n-$(basename "$s")"
+    n=$((n + 10))
+done
+mkcpio "$r" "$out/dom0.cpio"
+
+# --- the hypervisor and the kernel ------------------------------------------
+gzip -dc "$xengz" >"$out/xen.tmp"
+mv "$out/xen.tmp" "$out/xen"
+cp "$kernel" "$out/vmlinux"
+rm -rf "$out/domu.root" "$out/dom0.root"
+msg "dom0.cpio $(du -k "$out/dom0.cpio" | cut -f1) KiB, domu.cpio $(du -k "$out/domu.cpio" | cut -f1) KiB, in $out"

@@ -1,0 +1,169 @@
+#!/bin/sh
+# shellcheck source-path=SCRIPTDIR
+# SPDX-License-Identifier: GPL-2.0-only
+# The real-Xen end-to-end test: fetch the pinned Debian packages (cached),
+# assemble the dom0 and domU images, boot Xen 4.17 under QEMU (TCG), run
+# the scenarios in dom0 and turn the serial log into TAP on stdout, one
+# result per assertion.  `make check-xen` runs it; by hand, from a build
+# directory:
+#     top_srcdir=. top_builddir=. tests/xen/run.sh [--keep] [--timeout S]
+#
+# Scenarios, in this order (XENPLM_XEN_SCENARIOS, default "xl daemon"):
+#   xl      scenario-xl.sh: weight, cap, vcpus and memory set with xl
+#   daemon  scenario-daemon.sh: xenplmd enforcing guests' requests; skipped
+#           unless src/xenplmd is built with the Xen port (libxenlight)
+#
+# Exits 0 when every assertion passed, 1 when one failed (the serial log is
+# then kept and its tail printed), 77 when the rig cannot run here (no QEMU,
+# no cpio, packages that cannot be downloaded), unless XENPLM_XEN_REQUIRE=1
+# (as CI may set), which makes that a failure too.
+# The work directory is tests/xen/work in the build directory; --keep keeps
+# it (images, serial log) after a success too.
+# Environment: see also fetch.sh (XENPLM_XEN_CACHE, XENPLM_XEN_UNPINNED) and
+# boot.sh (XENPLM_XEN_QEMU, XENPLM_XEN_ARGS).
+set -eu
+
+me=run.sh
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+
+top_srcdir=$(cd "${top_srcdir:-$here/../..}" && pwd)
+top_builddir=$(cd "${top_builddir:-.}" && pwd)
+
+keep=no
+timeout=900
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --keep) keep=yes; shift ;;
+    --timeout)
+        [ $# -ge 2 ] || die "--timeout needs seconds"
+        timeout=$2
+        shift 2
+        ;;
+    *) die "usage: $me [--keep] [--timeout SECONDS]" ;;
+    esac
+done
+
+# cannot REASON: the rig cannot run here.
+cannot() {
+    if [ "${XENPLM_XEN_REQUIRE:-0}" = 1 ]; then
+        echo "Bail out! $1 (and XENPLM_XEN_REQUIRE=1)"
+        exit 1
+    fi
+    echo "1..0 # SKIP $1"
+    exit 77
+}
+
+qemu=${XENPLM_XEN_QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null 2>&1 || cannot "no $qemu (apt-get install qemu-system-x86)"
+command -v cpio >/dev/null 2>&1 || cannot "no cpio (apt-get install cpio)"
+
+work="$top_builddir/tests/xen/work"
+log="$work/serial.log"
+rm -rf "$work"
+mkdir -p "$work"
+t_start=$(now)
+
+# --- packages -----------------------------------------------------------------
+rc=0
+stage=$("$here/fetch.sh" 2>"$work/fetch.err") || rc=$?
+if [ $rc -ne 0 ]; then
+    cat "$work/fetch.err" >&2
+    reason=$(sed -n 's/^fetch.sh: SKIP: //p' "$work/fetch.err" | tail -n 1)
+    [ $rc -eq 77 ] && cannot "${reason:-the packages cannot be had}"
+    die "fetch.sh failed"
+fi
+t_fetch=$(elapsed "$t_start")
+
+# --- images -------------------------------------------------------------------
+set --
+skipped=""
+for s in ${XENPLM_XEN_SCENARIOS:-xl daemon}; do
+    case "$s" in
+    xl) set -- "$@" --scenario "$here/scenario-xl.sh" ;;
+    daemon)
+        d="$top_builddir/src/xenplmd"
+        if [ ! -x "$d" ]; then
+            skipped="xenplmd scenario # SKIP $d is not built"
+        elif ! ldd "$d" 2>/dev/null | grep -q libxenlight; then
+            skipped="xenplmd scenario # SKIP src/xenplmd is built without the Xen port (no libxenlight)"
+        else
+            set -- "$@" --scenario "$here/scenario-daemon.sh" --xenplm "$top_builddir" "$top_srcdir"
+        fi
+        ;;
+    *) die "unknown scenario $s (XENPLM_XEN_SCENARIOS: xl, daemon)" ;;
+    esac
+done
+t0=$(now)
+"$here/mkinitrd.sh" "$@" "$stage" "$work/img" || die "mkinitrd.sh failed"
+t_images=$(elapsed "$t0")
+
+# --- boot -----------------------------------------------------------------------
+boot_rc=0
+"$here/boot.sh" --timeout "$timeout" "$work/img" "$log" || boot_rc=$?
+[ $boot_rc -eq 77 ] && cannot "no $qemu"
+
+# --- results --------------------------------------------------------------------
+# Renumber dom0's results into one TAP stream, with the rig's own around them.
+n=0
+failed=0
+result() { # result ok|"not ok" DESC
+    n=$((n + 1))
+    echo "$1 $n - $2"
+    [ "$1" = ok ] || failed=$((failed + 1))
+}
+
+ready=$(awk '$1 == "ready" { print $2 }' "$log.times" 2>/dev/null)
+done_at=$(awk '$1 == "done" { print $2 }' "$log.times" 2>/dev/null)
+if [ -n "$ready" ]; then
+    result ok "Xen boots and dom0's toolstack is up"
+else
+    result "not ok" "Xen boots and dom0's toolstack is up"
+fi
+
+tr -d '\r' <"$log" >"$work/serial.txt"
+plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$work/serial.txt" | tail -n 1)
+dom0_results=0
+while IFS= read -r line; do
+    case "$line" in
+    "ok "[0-9]* | "not ok "[0-9]*)
+        dom0_results=$((dom0_results + 1))
+        status=ok
+        case "$line" in "not ok"*) status="not ok" ;; esac
+        desc=$(printf '%s\n' "$line" | sed 's/^\(not \)*ok [0-9]* *-* *//')
+        result "$status" "$desc"
+        ;;
+    "Bail out!"*) result "not ok" "dom0: ${line#Bail out! }" ;;
+    "#   "*) echo "$line" ;;
+    "# "*) echo "$line" ;;
+    esac
+done <"$work/serial.txt"
+if [ -z "$done_at" ] || [ -z "$plan" ] || [ "$plan" -ne "$dom0_results" ]; then
+    result "not ok" "dom0 ran every scenario to its end (plan ${plan:-missing}, $dom0_results results)"
+fi
+if [ -n "$skipped" ]; then
+    n=$((n + 1))
+    echo "ok $n - $skipped"
+fi
+echo "1..$n"
+
+echo "# --- figures (wall-clock seconds) ---"
+echo "# packages (fetch, cached): $t_fetch s; images: $t_images s"
+echo "# QEMU start to dom0 ready: ${ready:-never} s"
+if [ -n "$ready" ] && [ -n "$done_at" ]; then
+    echo "# scenarios (ready to done): $(awk -v a="$ready" -v b="$done_at" 'BEGIN { printf "%.1f", b - a }') s"
+fi
+echo "# whole run: $(elapsed "$t_start") s"
+
+if [ $failed -ne 0 ] || [ $boot_rc -ne 0 ]; then
+    {
+        echo "$me: $failed failed; the last lines of the serial log:"
+        tail -n 60 "$work/serial.txt" | sed 's/^/| /'
+        echo "$me: serial log kept in $log"
+    } >&2
+    exit 1
+fi
+if [ $keep = no ]; then
+    rm -rf "$work"
+fi
+exit 0

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xenplm-xenfloor: the floor under xenplmd's reaction times, measured in the
+ * QEMU rig's dom0 (tests/xen/scenario-daemon.sh): the cost of the Xen calls
+ * the daemon makes between a guest's request and its effect, each alone.
+ *
+ *   xenplm-xenfloor DOMID [ROUNDS]
+ *
+ * For ROUNDS rounds (default 50), it times:
+ *   xs_write+watch   an xs_write in dom0's own area and the watch event it
+ *                    fires, read back (the daemon learns of a request so)
+ *   xs_read          one xs_read of that node
+ *   sched_set        one libxl_domain_sched_params_set on DOMID, with the
+ *                    weight and cap it already has (nothing changes)
+ *   mem_target       one libxl_set_memory_target on DOMID, to the target it
+ *                    already has (nothing moves, the transactions are made)
+ * and prints, for each, one line:
+ *   floor: NAME median M ms, min A ms, max B ms, ROUNDS rounds
+ * Exit status: 0 when every call succeeded, 1 otherwise, 2 on bad usage.
+ *
+ * A test program, not part of xenplm: it talks to libxl and libxenstore
+ * directly, on purpose, to time them without the daemon's port around them.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxl.h>
+#include <xenstore.h>
+#include <xentoollog.h>
+
+#define MAX_ROUNDS 1000
+#define FLOOR_PATH "/local/domain/0/data/xenplm-floor"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static void report(const char *name, double *ms, int rounds)
+{
+    qsort(ms, (size_t)rounds, sizeof(*ms), cmp_double);
+    printf("floor: %s median %.3f ms, min %.3f ms, max %.3f ms, %d rounds\n", name, ms[rounds / 2],
+           ms[0], ms[rounds - 1], rounds);
+}
+
+/* Wait for the next event of the watch with TOKEN; 0 when it came. */
+static int next_event(struct xs_handle *xs, const char *token)
+{
+    for (;;) {
+        unsigned int num;
+        char **ev = xs_read_watch(xs, &num);
+        int mine;
+
+        if (!ev)
+            return -1;
+        mine = num > XS_WATCH_TOKEN && strcmp(ev[XS_WATCH_TOKEN], token) == 0;
+        free(ev);
+        if (mine)
+            return 0;
+    }
+}
+
+static int time_xenstore(struct xs_handle *xs, int rounds, double *ms)
+{
+    const char *token = "xenplm-floor";
+    char value[32];
+    int i;
+
+    if (!xs_write(xs, XBT_NULL, FLOOR_PATH, "0", 1)) {
+        perror("xenplm-xenfloor: xs_write " FLOOR_PATH);
+        return -1;
+    }
+    if (!xs_watch(xs, FLOOR_PATH, token) || next_event(xs, token) != 0) {
+        perror("xenplm-xenfloor: xs_watch " FLOOR_PATH);
+        return -1;
+    }
+    for (i = 0; i < rounds; i++) {
+        double t0 = now_ms();
+        int len = snprintf(value, sizeof(value), "%d", i + 1);
+
+        if (!xs_write(xs, XBT_NULL, FLOOR_PATH, value, (unsigned int)len) ||
+            next_event(xs, token) != 0) {
+            perror("xenplm-xenfloor: xs_write and watch");
+            return -1;
+        }
+        ms[i] = now_ms() - t0;
+    }
+    report("xs_write+watch", ms, rounds);
+    xs_unwatch(xs, FLOOR_PATH, token);
+
+    for (i = 0; i < rounds; i++) {
+        double t0 = now_ms();
+        unsigned int len;
+        char *v = xs_read(xs, XBT_NULL, FLOOR_PATH, &len);
+
+        if (!v) {
+            perror("xenplm-xenfloor: xs_read " FLOOR_PATH);
+            return -1;
+        }
+        ms[i] = now_ms() - t0;
+        free(v);
+    }
+    report("xs_read", ms, rounds);
+    xs_rm(xs, XBT_NULL, FLOOR_PATH);
+    return 0;
+}
+
+static int time_libxl(libxl_ctx *ctx, uint32_t domid, int rounds, double *ms)
+{
+    libxl_domain_sched_params params;
+    uint64_t target;
+    int i, rc;
+
+    libxl_domain_sched_params_init(&params);
+    rc = libxl_domain_sched_params_get(ctx, domid, &params);
+    if (rc) {
+        fprintf(stderr, "xenplm-xenfloor: domain %u: libxl_domain_sched_params_get: %d\n", domid,
+                rc);
+        libxl_domain_sched_params_dispose(&params);
+        return -1;
+    }
+    for (i = 0; i < rounds; i++) {
+        double t0 = now_ms();
+
+        rc = libxl_domain_sched_params_set(ctx, domid, &params);
+        if (rc) {
+            fprintf(stderr, "xenplm-xenfloor: domain %u: libxl_domain_sched_params_set: %d\n",
+                    domid, rc);
+            libxl_domain_sched_params_dispose(&params);
+            return -1;
+        }
+        ms[i] = now_ms() - t0;
+    }
+    libxl_domain_sched_params_dispose(&params);
+    report("sched_set", ms, rounds);
+
+    rc = libxl_get_memory_target(ctx, domid, &target);
+    if (rc) {
+        fprintf(stderr, "xenplm-xenfloor: domain %u: libxl_get_memory_target: %d\n", domid, rc);
+        return -1;
+    }
+    for (i = 0; i < rounds; i++) {
+        double t0 = now_ms();
+
+        rc = libxl_set_memory_target(ctx, domid, (int64_t)target, 0, 1);
+        if (rc) {
+            fprintf(stderr, "xenplm-xenfloor: domain %u: libxl_set_memory_target: %d\n", domid, rc);
+            return -1;
+        }
+        ms[i] = now_ms() - t0;
+    }
+    report("mem_target", ms, rounds);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static double ms[MAX_ROUNDS];
+    xentoollog_logger_stdiostream *logger;
+    struct xs_handle *xs;
+    libxl_ctx *ctx = NULL;
+    char *end;
+    unsigned long domid;
+    long rounds = 50;
+    int status = 0;
+
+    if (argc < 2 || argc > 3) {
+        fprintf(stderr, "usage: xenplm-xenfloor DOMID [ROUNDS]\n");
+        return 2;
+    }
+    domid = strtoul(argv[1], &end, 10);
+    if (*argv[1] == '\0' || *end != '\0' || domid == 0 || domid > 0x7fef) {
+        fprintf(stderr, "xenplm-xenfloor: not a guest domain id: %s\n", argv[1]);
+        return 2;
+    }
+    if (argc == 3) {
+        rounds = strtol(argv[2], &end, 10);
+        if (*argv[2] == '\0' || *end != '\0' || rounds < 1 || rounds > MAX_ROUNDS) {
+            fprintf(stderr, "xenplm-xenfloor: rounds: 1 to %d\n", MAX_ROUNDS);
+            return 2;
+        }
+    }
+
+    xs = xs_open(0);
+    if (!xs) {
+        perror("xenplm-xenfloor: xs_open");
+        return 1;
+    }
+    if (time_xenstore(xs, (int)rounds, ms) != 0)
+        status = 1;
+    xs_close(xs);
+
+    logger = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+    if (!logger || libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, (xentoollog_logger *)logger)) {
+        fprintf(stderr, "xenplm-xenfloor: cannot open libxl\n");
+        status = 1;
+    } else if (time_libxl(ctx, (uint32_t)domid, (int)rounds, ms) != 0) {
+        status = 1;
+    }
+    libxl_ctx_free(ctx);
+    if (logger)
+        xtl_logger_destroy((xentoollog_logger *)logger);
+    return status;
+}
