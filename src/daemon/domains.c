@@ -50,21 +50,6 @@ const struct dmn_domain *dmn_lookup(const struct dmn_state *s, const char *name_
     return NULL;
 }
 
-const char *dmn_source_name(enum dmn_source src)
-{
-    switch (src) {
-    case DMN_SRC_NONE:
-        return "none";
-    case DMN_SRC_AGENT:
-        return "agent";
-    case DMN_SRC_AGENTLESS:
-        return "agentless";
-    case DMN_SRC_OVERRIDE:
-        return "override";
-    }
-    return "?";
-}
-
 static void watch_token(char *buf, size_t len, uint32_t domid)
 {
     snprintf(buf, len, "req:%u", domid);

@@ -136,7 +136,8 @@ static unsigned requested(const struct dmn_domain *d, int r, const plm_amt_t **l
     return 0;
 }
 
-static const char *source_name(enum dmn_source src)
+/* Declared in state.h: the one place the names are spelled. */
+const char *dmn_source_name(enum dmn_source src)
 {
     switch (src) {
     case DMN_SRC_NONE:
@@ -375,7 +376,7 @@ static void list_cell(const struct dmn_state *s, const struct dmn_domain *d, enu
         snprintf(buf, size, "%" PRIu32, d->info.domid);
         break;
     case COL_SOURCE:
-        snprintf(buf, size, "%s", source_name(d->source));
+        snprintf(buf, size, "%s", dmn_source_name(d->source));
         break;
     case COL_REQ_CPU:
     case COL_REQ_MEM:
@@ -476,7 +477,7 @@ static void json_list_domain(FILE *f, const struct dmn_state *s, const struct dm
     fputs("{\"name\":", f);
     render_json_string(f, d->info.name);
     fprintf(f, ",\"domid\":%" PRIu32 ",\"source\":", d->info.domid);
-    render_json_string(f, source_name(d->source));
+    render_json_string(f, dmn_source_name(d->source));
     fputs(",\"requested\":{", f);
     for (int r = 0; r < DMN_NRES; r++) {
         n = requested(d, r, &lv);
@@ -651,7 +652,7 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
     fputc('\n', f);
     show_rule(f, s, d->rule);
     key(f, 0, "source");
-    fprintf(f, "%s\n", source_name(d->source));
+    fprintf(f, "%s\n", dmn_source_name(d->source));
     key(f, 0, "flags");
     if (!nflags)
         fputc('-', f);
@@ -793,7 +794,7 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
             d->info.dying ? "true" : "false");
     json_rule(f, s, d->rule);
     fputs(",\"source\":", f);
-    render_json_string(f, source_name(d->source));
+    render_json_string(f, dmn_source_name(d->source));
     fputs(",\"flags\":", f);
     json_names(f, names, nflags);
     fputs(",\n\"request\":", f);
