@@ -149,6 +149,13 @@ static inline plm_amt_t floor_of(const struct plm_request *r, const struct bound
     return min_amt(f, cap);
 }
 
+/* The amount asked at 1-based level as written (levels past the last
+ * repeat it), before any normalisation. */
+static inline plm_amt_t asked_at(const struct plm_request *r, unsigned level)
+{
+    return r->nlevels ? r->level[(level <= r->nlevels ? level : r->nlevels) - 1] : 0;
+}
+
 static void emit(const struct plm_params *p, enum plm_step_kind kind, unsigned level,
                  plm_amt_t target, plm_amt_t remaining, const struct plm_work *w, size_t n)
 {
@@ -239,8 +246,7 @@ static void trace_targets(const struct plm_params *p, const struct plm_request *
         /* The amount as asked, even below what is held: the seed's
          * FIG. 4B visits partition 5's level-2 request of 3. */
         const struct plm_request *r = req_at(req, stride, i);
-        w->keys[k++] =
-            (uint64_t)(r->nlevels ? r->level[(level <= r->nlevels ? level : r->nlevels) - 1] : 0);
+        w->keys[k++] = (uint64_t)asked_at(r, level);
     }
     plm_radix_sort(w->keys, NULL, w->keys2, NULL, k);
 
@@ -502,7 +508,7 @@ static plm_amt_t walk_levels(const struct plm_params *p, const struct plm_reques
         plm_amt_t need = 0;
         for (size_t i = 0; i < n; i++) {
             const struct plm_request *r = req_at(req, stride, i);
-            plm_amt_t q = r->nlevels ? r->level[(l <= r->nlevels ? l : r->nlevels) - 1] : 0;
+            plm_amt_t q = asked_at(r, l);
             /* Never below what it holds (FIG. 4B, partition 5), never
              * above its maximum. */
             plm_amt_t g = max_amt(min_amt(max_amt(q, w->alloc[i]), w->cap[i]), w->alloc[i]);

@@ -25,12 +25,6 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 
-static plm_amt_t kib_amt(uint64_t kib)
-{
-    uint64_t mib = kib / 1024;
-    return mib > (uint64_t)(PLM_AMT_MAX / PLM_SCALE) ? PLM_AMT_MAX : PLM_UNITS(mib);
-}
-
 static int read_facts(struct dmn *d)
 {
     struct port_host h;
@@ -41,13 +35,13 @@ static int read_facts(struct dmn *d)
     }
     struct pol_host_facts *f = &d->st.facts;
     f->pcpus = h.pcpus;
-    f->mem_total = kib_amt(h.total_kib);
-    f->mem_free = kib_amt(h.free_kib);
+    f->mem_total = dmn_kib_to_amt(h.total_kib);
+    f->mem_free = dmn_kib_to_amt(h.free_kib);
     f->mem_domu = 0;
     for (size_t i = 0; i < d->st.ndom; i++) {
         const struct dmn_domain *dom = &d->st.dom[i];
         if (dmn_managed(dom)) {
-            plm_amt_t held = kib_amt(dom->info.mem_actual_kib);
+            plm_amt_t held = dmn_kib_to_amt(dom->info.mem_actual_kib);
             f->mem_domu = f->mem_domu + held > PLM_AMT_MAX ? PLM_AMT_MAX : f->mem_domu + held;
         }
     }

@@ -64,6 +64,22 @@ struct dmn {
     size_t bal_cap;
 };
 
+/*
+ * Memory crosses two units here: the port counts KiB, as libxl does; the
+ * policy and the arbiter count MiB amounts.  KiB round down to whole MiB
+ * and saturate at PLM_AMT_MAX.
+ */
+static inline plm_amt_t dmn_kib_to_amt(uint64_t kib)
+{
+    uint64_t mib = kib / 1024;
+    return mib > (uint64_t)(PLM_AMT_MAX / PLM_SCALE) ? PLM_AMT_MAX : PLM_UNITS(mib);
+}
+
+static inline int64_t dmn_amt_to_kib(plm_amt_t mib)
+{
+    return mib / PLM_SCALE * 1024;
+}
+
 /* Paths in a domain's xenstore area. */
 #define DMN_REQUEST_FMT "/local/domain/%u/data/xenplm/request"
 #define DMN_GRANT_DIR_FMT "/local/domain/%u/xenplm"

@@ -119,14 +119,14 @@ bool dmn_enforce_mem(struct dmn *d, uint64_t now, uint64_t dt_ms)
         d->bal_cap = s->ndom * 2;
     }
     struct bal_dom *scratch = d->bal;
-    int64_t minimal = s->policy.host.share[POL_MEMORY].minimal / PLM_SCALE * 1024;
+    int64_t minimal = dmn_amt_to_kib(s->policy.host.share[POL_MEMORY].minimal);
     for (size_t i = 0; i < s->ndom; i++) {
         struct dmn_domain *dom = &s->dom[i];
         if (!dmn_managed(dom) || dom->granted[POL_MEMORY] <= 0)
             continue;
         struct bal_dom *b = &dom->mem;
-        int64_t floor = dom->rule->min[POL_MEMORY] / PLM_SCALE * 1024;
-        b->want_kib = dom->granted[POL_MEMORY] / PLM_SCALE * 1024;
+        int64_t floor = dmn_amt_to_kib(dom->rule->min[POL_MEMORY]);
+        b->want_kib = dmn_amt_to_kib(dom->granted[POL_MEMORY]);
         b->floor_kib = floor > minimal ? floor : minimal;
         b->max_kib = (int64_t)dom->info.mem_max_kib;
         int64_t gap = b->actual_kib - b->target_kib;
@@ -163,9 +163,9 @@ bool dmn_enforce_mem(struct dmn *d, uint64_t now, uint64_t dt_ms)
         dt_ms = most;
 
     struct bal_params bp = {
-        .rate_min_kib_s = h->balloon_min_rate / PLM_SCALE * 1024,
-        .rate_max_kib_s = h->balloon_max_rate / PLM_SCALE * 1024,
-        .headroom_kib = s->policy.host.share[POL_MEMORY].pool.headroom / PLM_SCALE * 1024,
+        .rate_min_kib_s = dmn_amt_to_kib(h->balloon_min_rate),
+        .rate_max_kib_s = dmn_amt_to_kib(h->balloon_max_rate),
+        .headroom_kib = dmn_amt_to_kib(s->policy.host.share[POL_MEMORY].pool.headroom),
         .tolerance_kib = 1024,
         .stuck_after_ms = 10000,
         .adaptive = h->balloon_adaptive,

@@ -20,12 +20,6 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 
-static plm_amt_t kib_to_mib_amt(uint64_t kib)
-{
-    uint64_t mib = kib / 1024;
-    return mib > (uint64_t)(PLM_AMT_MAX / PLM_SCALE) ? PLM_AMT_MAX : PLM_UNITS(mib);
-}
-
 bool dmn_managed(const struct dmn_domain *dom)
 {
     return dom->source != DMN_SRC_NONE;
@@ -99,7 +93,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     /* Nothing above what the domain could ever hold is believable. */
     lim.max[PROTO_RES_CPU] =
         PLM_UNITS(100) * (plm_amt_t)(dom->info.max_vcpus ? dom->info.max_vcpus : 1);
-    lim.max[PROTO_RES_MEM] = kib_to_mib_amt(dom->info.mem_max_kib);
+    lim.max[PROTO_RES_MEM] = dmn_kib_to_amt(dom->info.mem_max_kib);
     rc = proto_request_decode_limited(buf, len, &lim, &req, &err);
     if (rc) {
         reject(d, dom, err.text[0] ? err.text : plm_strerror(rc));
@@ -232,7 +226,7 @@ void dmn_rebuild(struct dmn *d, struct dmn_domain *dom)
         plm_amt_t most =
             r == POL_CPU
                 ? PLM_UNITS(100) * (plm_amt_t)(dom->info.max_vcpus ? dom->info.max_vcpus : 1)
-                : kib_to_mib_amt(dom->info.mem_max_kib);
+                : dmn_kib_to_amt(dom->info.mem_max_kib);
         if (most > 0 && pq->max > most)
             pq->max = most;
         if (pq->min > pq->max)
@@ -240,7 +234,7 @@ void dmn_rebuild(struct dmn *d, struct dmn_domain *dom)
         if (r == POL_MEMORY && n == 0 && dom->source != DMN_SRC_NONE) {
             /* A managed guest that says nothing about memory keeps what
              * it has: silence is not a request to shrink. */
-            plm_amt_t hold = kib_to_mib_amt((uint64_t)(dom->mem.target_kib > 0
+            plm_amt_t hold = dmn_kib_to_amt((uint64_t)(dom->mem.target_kib > 0
                                                            ? dom->mem.target_kib
                                                            : (int64_t)dom->info.mem_actual_kib));
             if (hold > pq->min)
@@ -248,7 +242,7 @@ void dmn_rebuild(struct dmn *d, struct dmn_domain *dom)
         }
         if (r == POL_MEMORY && dom->mem.uncooperative) {
             /* Its balloon does not move: what it holds cannot be taken. */
-            plm_amt_t held = kib_to_mib_amt((uint64_t)dom->mem.actual_kib);
+            plm_amt_t held = dmn_kib_to_amt((uint64_t)dom->mem.actual_kib);
             if (held > pq->min)
                 pq->min = held;
             if (pq->max < pq->min)
