@@ -34,10 +34,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_machine.h"
 #include "core/amount.h"
 #include "core/arbiter.h"
 #include "core/error.h"
@@ -371,13 +371,6 @@ static int run_batch(bench_op *op, bench_op *verify, struct bench_ctx *c, uint64
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
 /* One timed operation and its per-batch results. */
 struct timed_op {
     bench_op *op;
@@ -424,7 +417,7 @@ static double median(const double *v, unsigned n)
     double tmp[MAX_BATCHES];
 
     memcpy(tmp, v, n * sizeof(*v));
-    qsort(tmp, n, sizeof(*tmp), cmp_double);
+    qsort(tmp, n, sizeof(*tmp), bench_cmp_double);
     return tmp[n / 2];
 }
 
@@ -590,53 +583,12 @@ static bool goal_met(const struct size_result *r)
 /* ---- the report -------------------------------------------------------- */
 
 /* The value of the first "key : value" line of /proc/cpuinfo for key. */
-static bool cpuinfo_field(const char *key, char *buf, size_t len)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-    size_t klen = strlen(key);
-    bool found = false;
-
-    if (!f)
-        return false;
-    while (!found && fgets(line, sizeof(line), f)) {
-        if (strncmp(line, key, klen) != 0 ||
-            (line[klen] != ' ' && line[klen] != '\t' && line[klen] != ':'))
-            continue;
-        const char *v = strchr(line, ':');
-        if (!v)
-            continue;
-        v++;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        snprintf(buf, len, "%s", v);
-        buf[strcspn(buf, "\n")] = '\0';
-        found = buf[0] != '\0';
-    }
-    fclose(f);
-    return found;
-}
-
 static void print_machine(const struct bench_config *cfg)
 {
-    struct utsname u;
-    char cpu[256];
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-    /* x86 says "model name"; other architectures use other names. */
-    if (!cpuinfo_field("model name", cpu, sizeof(cpu)) &&
-        !cpuinfo_field("Model", cpu, sizeof(cpu)) &&
-        !cpuinfo_field("cpu model", cpu, sizeof(cpu)) && !cpuinfo_field("cpu", cpu, sizeof(cpu)))
-        snprintf(cpu, sizeof(cpu), "unknown CPU");
-
     printf("xenplm arbiter benchmark\n");
-    if (uname(&u) == 0)
-        printf("machine:  %s, %s %s, %s, %ld CPUs online\n", u.machine, u.sysname, u.release, cpu,
-               ncpu);
-    else
-        printf("machine:  %s, %ld CPUs online\n", cpu, ncpu);
+    bench_print_machine(false);
 
-        /* GCC's __VERSION__ is only the number; clang's names itself. */
+    /* GCC's __VERSION__ is only the number; clang's names itself. */
 #if defined(__clang__)
     printf("compiler: %s", __VERSION__);
 #elif defined(__GNUC__)

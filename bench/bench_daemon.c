@@ -43,10 +43,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_machine.h"
 #include "core/amount.h"
 #include "core/error.h"
 #include "daemon/daemon.h"
@@ -144,13 +144,6 @@ static size_t rng_below(size_t n)
     return (size_t)((rng_next() >> 11) % n);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
 /* Nearest-rank percentile of v[0..n), which it sorts. */
 static double pct_of(double *v, size_t n, double p)
 {
@@ -158,7 +151,7 @@ static double pct_of(double *v, size_t n, double p)
 
     if (n == 0)
         return 0;
-    qsort(v, n, sizeof(*v), cmp_double);
+    qsort(v, n, sizeof(*v), bench_cmp_double);
     k = (size_t)(p / 100.0 * (double)n + 0.999999);
     k = k < 1 ? 1 : (k > n ? n : k);
     return v[k - 1];
@@ -848,49 +841,10 @@ static int footprint(const struct bench_config *cfg, struct foot *f)
 
 /* ---- the report -------------------------------------------------------- */
 
-static bool cpuinfo_field(const char *key, char *buf, size_t len)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-    size_t klen = strlen(key);
-    bool found = false;
-
-    if (!f)
-        return false;
-    while (!found && fgets(line, sizeof(line), f)) {
-        const char *v;
-
-        if (strncmp(line, key, klen) != 0 || !strchr(" \t:", line[klen]))
-            continue;
-        v = strchr(line, ':');
-        if (!v)
-            continue;
-        for (v++; *v == ' ' || *v == '\t'; v++)
-            ;
-        snprintf(buf, len, "%s", v);
-        buf[strcspn(buf, "\n")] = '\0';
-        found = buf[0] != '\0';
-    }
-    fclose(f);
-    return found;
-}
-
 static void print_machine(const struct bench_config *cfg)
 {
-    struct utsname u;
-    char cpu[256];
-    double load[1];
-
-    if (!cpuinfo_field("model name", cpu, sizeof(cpu)) &&
-        !cpuinfo_field("Model", cpu, sizeof(cpu)) && !cpuinfo_field("cpu", cpu, sizeof(cpu)))
-        snprintf(cpu, sizeof(cpu), "unknown CPU");
     printf("xenplm daemon benchmark\n");
-    if (uname(&u) == 0)
-        printf("machine:  %s, %s %s, %s, %ld CPUs online", u.machine, u.sysname, u.release, cpu,
-               sysconf(_SC_NPROCESSORS_ONLN));
-    if (getloadavg(load, 1) == 1)
-        printf(", load %.2f at start", load[0]);
-    printf("\n");
+    bench_print_machine(true);
 #if defined(__clang__)
     printf("compiler: %s", __VERSION__);
 #elif defined(__GNUC__)
