@@ -43,6 +43,11 @@ struct dt {
     void *observe_ctx;
 };
 
+/* Per test case (tcase_add_unchecked_fixture): the temporary directory
+ * the policies are copied to. */
+void dt_fixture_setup(void);
+void dt_fixture_teardown(void);
+
 /* Build the host from scenario, copy tests/daemon/<policy_file> and start
  * the daemon on them; fails the test when anything does not load. */
 void dt_open(struct dt *t, const char *policy_file, const char *scenario);
