@@ -80,10 +80,12 @@ void agent_ctl_tuning_default(struct agent_ctl_tuning *t)
      * halved, yet a real change shows 87.5 % of itself within three
      * periods (15 s at the default 5 s interval). */
     t->smoothing = 500;
-    /* +-10 % around the target: what the smoothing leaves of ordinary
-     * sampling noise stays mostly inside it, and a guest 10 % off a
-     * latency or pressure target is not yet in trouble. */
-    t->band = 100;
+    /* 20 % on the good side of the target: a goal is a limit, so any
+     * miss of the average raises the amount, and only an average better
+     * than the target by a fifth lowers it.  Between the two the amount
+     * stays put; ordinary sampling noise (+-15 %, halved by the average)
+     * fits inside, so the amount settles instead of riding the noise. */
+    t->band = 200;
     /* Missing by 20 % raises by 10 %: most plants (latency ~ 1/amount)
      * need a raise about as large as the error, so half of it undershoots
      * rather than overshoots, and the next period adds the rest. */
@@ -284,7 +286,10 @@ static enum agent_goal_state step_feedback(const struct agent_goal *goal,
     /* How much worse than the target the average is (negative: better). */
     plm_amt_t worse = goal->dir == AGENT_AT_LEAST ? target - gs->smoothed : gs->smoothed - target;
 
-    if (worse > band) {
+    /* A goal is a limit: any miss of the average counts.  The band lies
+     * on the good side of the target only, where the goal is met with
+     * room to spare but not by enough to give anything back. */
+    if (worse > 0) {
         /* Relative error in thousandths; with no positive target to
          * relate to, any miss counts as large. */
         plm_amt_t share = t->max_up;

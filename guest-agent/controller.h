@@ -18,8 +18,8 @@
  *    of how the metric depends on the resource, so a feedback loop finds
  *    the amount: it raises it in proportion to how badly the goal is
  *    missed, lowers it slowly while the goal is over-achieved, and leaves
- *    it alone inside a band around the target and for a few periods after
- *    each raise (the damping that keeps a noisy metric from making it
+ *    it alone inside a band on the good side of the target and for a few
+ *    periods after each raise (the damping that keeps a noisy metric from making it
  *    oscillate).
  *
  * Goals on one workload (the same cgroup, or the whole guest) need the
@@ -42,7 +42,7 @@
 /* How the controller behaves; agent_ctl_tuning_default gives the shipped values. */
 struct agent_ctl_tuning {
     plm_amt_t smoothing;   /* weight of a new sample in the moving average, thousandths of 1 */
-    plm_amt_t band;        /* default band around a feedback target, thousandths of 1 (relative) */
+    plm_amt_t band;        /* band on the good side of a feedback target, thousandths (relative) */
     plm_amt_t gain_up;     /* raise = amount * gain_up * relative error, thousandths of 1 */
     plm_amt_t max_up;      /* largest raise in one period, thousandths of 1 (relative) */
     plm_amt_t decay;       /* lowering per over-achieved period, thousandths of 1 (relative) */

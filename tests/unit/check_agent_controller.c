@@ -141,7 +141,7 @@ START_TEST(test_tuning_default)
     memset(&t, 0xff, sizeof(t));
     agent_ctl_tuning_default(&t);
     ck_assert_int_eq(t.smoothing, 500);
-    ck_assert_int_eq(t.band, 100);
+    ck_assert_int_eq(t.band, 200);
     ck_assert_int_eq(t.gain_up, 500);
     ck_assert_int_eq(t.max_up, 500);
     ck_assert_int_eq(t.decay, 50);
@@ -292,17 +292,17 @@ START_TEST(test_feedback_at_least)
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MISSED);
     ck_assert_int_eq(r.out.need[0], 250000);
 
-    /* Above target + band (1100) it is over-achieved; at 1100 met. */
+    /* Above target + band (1200) it is over-achieved; at 1200 met. */
     rig_init(&r);
     r.g.nprobes = 1;
     add_goal(&r.g, AGENT_RES_CPU, AGENT_M_PROBE, AGENT_AT_LEAST, PLM_UNITS(1000), 1, "");
     r.in.probe_ok[0] = true;
-    r.in.probe_value[0] = PLM_UNITS(1100);
+    r.in.probe_value[0] = PLM_UNITS(1200);
     step(&r);
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MET);
     ck_assert_int_eq(r.out.need[0], CPUS(2));
     agent_ctl_reset(&r.st);
-    r.in.probe_value[0] = PLM_UNITS(1100) + 1;
+    r.in.probe_value[0] = PLM_UNITS(1200) + 1;
     step(&r);
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_OVER);
     ck_assert_int_eq(r.out.need[0], 190000);
@@ -312,16 +312,17 @@ END_TEST
 START_TEST(test_feedback_band_edges)
 {
     static struct rig r;
-    /* Pressure (10 % target, band 10 % of it = 1 point) and what it gives. */
+    /* Pressure (10 % target, band 20 % of it = 2 points, on the good side
+     * only) and what it gives. */
     static const struct {
         plm_amt_t pressure;
         enum agent_goal_state state;
         plm_amt_t need;
     } cases[] = {
         {PCT(11) + 1, AGENT_GOAL_MISSED, 210000}, /* error 10.01 %, to the thousandth 10 %: +5 % */
-        {PCT(11), AGENT_GOAL_MET, CPUS(2)},       {10500, AGENT_GOAL_MET, CPUS(2)},
+        {PCT(10) + 1, AGENT_GOAL_MISSED, 205000}, /* the least miss: the least step, 5 */
         {PCT(10), AGENT_GOAL_MET, CPUS(2)},       {PCT(9), AGENT_GOAL_MET, CPUS(2)},
-        {PCT(9) - 1, AGENT_GOAL_OVER, 190000},
+        {PCT(8), AGENT_GOAL_MET, CPUS(2)},        {PCT(8) - 1, AGENT_GOAL_OVER, 190000},
     };
 
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
@@ -333,15 +334,15 @@ START_TEST(test_feedback_band_edges)
         ck_assert_int_eq(r.out.need[0], cases[k].need);
     }
 
-    /* The goal's own margin replaces the band: 10 % +- 5 points. */
+    /* The goal's own margin replaces the band: 5 points under 10 %. */
     rig_init(&r);
     unsigned i = add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
     r.g.goal[i].margin = PCT(5);
-    r.m.cpu_pressure = PCT(15);
+    r.m.cpu_pressure = PCT(10);
     step(&r);
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MET);
     agent_ctl_reset(&r.st);
-    r.m.cpu_pressure = PCT(15) + 1;
+    r.m.cpu_pressure = PCT(10) + 1;
     step(&r);
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MISSED);
     agent_ctl_reset(&r.st);
@@ -362,7 +363,7 @@ START_TEST(test_feedback_met_unchanged)
     rig_init(&r);
     add_goal(&r.g, AGENT_RES_CPU, AGENT_M_RUNQUEUE, AGENT_AT_MOST, PLM_UNITS(1), 1, "");
     for (int k = 0; k < 20; k++) {
-        r.m.runqueue = k % 2 ? 950 : 1050; /* inside 1 +- 0.1 */
+        r.m.runqueue = k % 2 ? 850 : 950; /* inside 0.8 .. 1 */
         step(&r);
         ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MET);
         ck_assert_int_eq(r.out.need[0], CPUS(2));
@@ -957,7 +958,7 @@ struct plant_run {
     unsigned reversals; /* a lowering after a raise, from `settle` on */
     unsigned raises;    /* periods with a raise, from `settle` on */
     unsigned met;       /* periods not missed, from `settle` on */
-    unsigned under;     /* periods whose raw latency was within target + 10 % */
+    unsigned under;     /* periods whose raw latency met the target */
     unsigned periods;   /* counted from `settle` on */
 };
 
@@ -990,7 +991,7 @@ static void run_plant(struct rig *r, uint32_t *seed, plm_amt_t k, unsigned from,
                 pr->reversals++;
             if (r->out.state[0] != AGENT_GOAL_MISSED)
                 pr->met++;
-            if (lat <= PLM_UNITS(110))
+            if (lat <= PLM_UNITS(100))
                 pr->under++;
         }
         if (dir != 0)
@@ -1022,25 +1023,24 @@ START_TEST(test_noisy_plant_no_oscillation)
     run_plant(&r, &seed, k, 0, 300, 30, &pr);
     fprintf(stderr,
             "noisy plant: amount %lld..%lld, %u raises, %u reversals, %u/%u met, %u/%u raw "
-            "within band\n",
+            "samples on target\n",
             (long long)pr.lo, (long long)pr.hi, pr.raises, pr.reversals, pr.met, pr.periods,
             pr.under, pr.periods);
-    /* The bounds below are not fitted to this seed: over 500 other seeds
-     * the worst runs stayed within 1.77..2.25 CPUs, with at most 10
-     * reversals and at least 257 of 270 periods met.
-     *
-     * The goal is met between about 1.82 CPUs (110 ms) and 2.22 (90 ms);
-     * the controller stays within a narrow range around that... */
+    /* The goal needs 2 CPUs on average (100 ms).  With this seed the
+     * controller settles between 2.11 and 2.23 CPUs: the average latency
+     * stays inside the band (80..100 ms) that the +-15 % noise, halved by
+     * the moving average, leaves room for.  The bounds are wider than
+     * that; what they rule out is a drift or a cycle... */
     ck_assert_int_ge(pr.lo, 170000);
     ck_assert_int_le(pr.hi, 240000);
-    /* ...changes direction rarely: a raise needs the average 10 % above
-     * the target, a lowering 10 % below it and three calm periods after
-     * the raise; with noise of +-15 % halved by the average, that is a
-     * tail event, not a cycle (a cycle would reverse every ~4 periods,
-     * 67 times in 270 periods). */
+    /* ...which would reverse direction every few periods (67 times in 270
+     * at a 4-period cycle): a raise needs the average above the target, a
+     * lowering the average 20 % under it and three calm periods after the
+     * raise, so with this noise a reversal is a tail event... */
     ck_assert_uint_le(pr.reversals, 12);
-    /* ...and the goal is met (the average inside the band or better) in
-     * at least 90 % of the periods. */
+    /* ...and the goal is met (the average on target or better) in at
+     * least 90 % of the periods, and most single samples too. */
+    ck_assert_uint_ge(pr.under * 10, pr.periods * 8);
     ck_assert_uint_ge(pr.met * 10, pr.periods * 9);
 }
 END_TEST
