@@ -165,7 +165,15 @@ static void tidy(const char *in, char *out, size_t outlen)
         }
     }
     tidy_body(line + plen, body, sizeof(body));
-    snprintf(out, outlen, "%.*s%s", (int)plen, line, body);
+    /* Prefix and body each fit; together they may not, and are cut short. */
+    size_t k = plen < outlen ? plen : outlen - 1;
+    size_t blen = strlen(body);
+
+    if (blen > outlen - 1 - k)
+        blen = outlen - 1 - k;
+    memcpy(out, line, k);
+    memcpy(out + k, body, blen);
+    out[k + blen] = '\0';
 }
 
 static void on_xml_error(void *data, goals_xml_error *e)
