@@ -115,6 +115,13 @@ int agent_goals_load_memory(const char *buf, size_t len, const char *name, const
                             struct agent_goals *out, char *err, size_t errlen);
 const char *agent_goals_default_schema(void);
 
+/*
+ * Free libxml2's global state.  Call once, at exit, when nothing else in
+ * the process uses libxml2 any more (it keeps valgrind quiet), so that
+ * callers need no libxml2 header of their own.
+ */
+void agent_goals_cleanup(void);
+
 /* Whether goal g is active at local time *now (true when it has no windows). */
 bool agent_goal_active(const struct agent_goal *g, const struct tm *now);
 
