@@ -33,6 +33,13 @@
 #define AGENT_MAX_FILE (256u * 1024u)
 /* Room for any error text the monitors write, with its NUL. */
 #define AGENT_ERR_MAX 256
+/*
+ * Ticks per second of the /proc/stat counters (USER_HZ).  It is part of the
+ * kernel's ABI, 100 on every architecture Xen guests run on, whatever the
+ * kernel's internal HZ; sysconf(_SC_CLK_TCK) says the same.  Added for
+ * agent_metrics_derive, which turns ticks into CPUs.
+ */
+#define AGENT_USER_HZ 100u
 
 /* One CPU's (or the sum's) counters from /proc/stat, in USER_HZ ticks. */
 struct agent_cpu_ticks {
