@@ -189,6 +189,13 @@ int port_sim_disconnect(struct port *p);
 int port_sim_advance(struct port *p, uint64_t ms);
 
 /*
+ * Make wait() return once the clock reaches ms (0: forget it), as if
+ * something outside the daemon acted then: how a test runs a guest agent
+ * every few seconds of virtual time while the daemon sleeps.
+ */
+int port_sim_wake_at(struct port *p, uint64_t ms);
+
+/*
  * Whether the scenario reached its `end` line.  From then on wait()
  * returns PLM_ENOENT at once, which it never returns otherwise; every other
  * operation keeps working so the daemon can shut down cleanly.

@@ -257,6 +257,16 @@ int port_sim_advance(struct port *p, uint64_t ms)
     return 0;
 }
 
+int port_sim_wake_at(struct port *p, uint64_t ms)
+{
+    struct sim *s = sim_of(p);
+
+    if (!s)
+        return PLM_EINVAL;
+    s->wake_ms = ms;
+    return 0;
+}
+
 bool port_sim_finished(struct port *p)
 {
     struct sim *s = sim_of(p);

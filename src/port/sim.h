@@ -33,6 +33,7 @@ struct sim {
 
     double speed;          /* virtual ms per real ms; 0 = as fast as possible */
     uint64_t now_ms;       /* virtual clock: the physics has run up to here */
+    uint64_t wake_ms;      /* port_sim_wake_at: wait() returns there (0 = none) */
     uint64_t real_base_ns; /* speed > 0: CLOCK_MONOTONIC when virtual time was virt_base_ms */
     uint64_t virt_base_ms;
 

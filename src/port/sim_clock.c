@@ -119,7 +119,11 @@ static int wait_fast(struct sim *s, struct port_waitfd *fds, size_t nfds, uint64
      * wakeup, rather than spin the clock forever. */
     target = deadline_ms < s->now_ms + PORT_SIM_MAX_JUMP_MS ? deadline_ms
                                                             : s->now_ms + PORT_SIM_MAX_JUMP_MS;
+    if (s->wake_ms > s->now_ms && s->wake_ms < target)
+        target = s->wake_ms;
     sim_run(s, target, true);
+    if (s->wake_ms && s->now_ms >= s->wake_ms)
+        s->wake_ms = 0;
     return poll_fds(fds, nfds, 0);
 }
 
@@ -132,9 +136,15 @@ static int wait_real(struct sim *s, struct port_waitfd *fds, size_t nfds, uint64
 
         sim_sync(s);
         reap = sim_ts_reap(s);
+        if (s->wake_ms && s->now_ms >= s->wake_ms) {
+            s->wake_ms = 0;
+            return poll_fds(fds, nfds, 0);
+        }
         if (must_stop(s) || s->now_ms >= deadline_ms)
             return poll_fds(fds, nfds, 0);
         wake = min3(deadline_ms, sim_next_event_ms(s), reap);
+        if (s->wake_ms > s->now_ms && s->wake_ms < wake)
+            wake = s->wake_ms;
         /* Round up so that the clock has reached wake on return; wake up at
          * least every second of real time all the same. */
         ms = (double)(wake - s->now_ms) / s->speed + 1;

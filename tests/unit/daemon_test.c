@@ -315,3 +315,12 @@ void dt_run_for(struct dt *t, uint64_t ms)
 {
     dt_run_until(t, dt_now(t) + ms);
 }
+
+void dt_run_exactly(struct dt *t, uint64_t ms)
+{
+    uint64_t until = dt_now(t) + ms;
+
+    port_sim_wake_at(t->p, until);
+    dt_run_until(t, until);
+    ck_assert_uint_eq(dt_now(t), until);
+}

@@ -72,6 +72,8 @@ int dt_step(struct dt *t);
 void dt_run_until(struct dt *t, uint64_t ms);
 /* Step for ms more. */
 void dt_run_for(struct dt *t, uint64_t ms);
+/* Step for exactly ms more: the clock stops there (port_sim_wake_at). */
+void dt_run_exactly(struct dt *t, uint64_t ms);
 /* The invariants, on their own (dt_step calls it). */
 void dt_check(struct dt *t);
 
