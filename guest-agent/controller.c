@@ -22,9 +22,11 @@
  *    window opens again (the next working day, say) it starts from what it
  *    had learned rather than from scratch.  agent_ctl_reset forgets it.
  *  - The guest counts as saturated for cpu-util goals when the measured
- *    utilisation reaches tuning.saturated_util, or when the time stolen by
- *    the hypervisor exceeds a tenth of the time used (STEAL_SHARE): the
- *    guest was runnable and did not run, so it wanted more than it used.
+ *    utilisation reaches tuning.saturated_util, or when its busy time and
+ *    the time the hypervisor stole from it (runnable, not running: a cap
+ *    or a crowded host) reach that share of its online vcpus together: it
+ *    wanted more than it could use.  A little steal on an idle guest is
+ *    not a shortage.
  *  - A metric has no data when: cpu-util and swap-in without an interval
  *    (the first sample), cpu-pressure and mem-pressure without PSI,
  *    runqueue without any online vcpu counted, mem-available without a
@@ -39,9 +41,6 @@
 #include "core/error.h"
 #include "guest-agent/controller.h"
 #include "guest-agent/ctl_internal.h"
-
-/* Steal above used / STEAL_SHARE means the guest is starved of CPU. */
-#define STEAL_SHARE 10
 
 /* a * b / c in 128 bits, truncated toward zero, saturated to +-PLM_AMT_MAX.  c > 0. */
 static plm_amt_t mul_div(plm_amt_t a, plm_amt_t b, plm_amt_t c)
@@ -210,7 +209,11 @@ static bool cpu_saturated(const struct agent_ctl_tuning *t, const struct agent_m
 {
     if (m->cpu_util >= t->saturated_util)
         return true;
-    return m->cpu_steal > 0 && m->cpu_steal > m->cpu_used / STEAL_SHARE;
+    if (m->vcpus_online == 0)
+        return false;
+    plm_amt_t online = (plm_amt_t)m->vcpus_online * 100 * PLM_SCALE;
+    plm_amt_t wanted = add_amt(max_amt(m->cpu_used, 0), max_amt(m->cpu_steal, 0));
+    return mul_div(wanted, 100 * PLM_SCALE, online) >= t->saturated_util;
 }
 
 /* What a direct goal's formula asks, before its bounds. */
@@ -290,6 +293,13 @@ static enum agent_goal_state step_feedback(const struct agent_goal *goal,
      * on the good side of the target only, where the goal is met with
      * room to spare but not by enough to give anything back. */
     if (worse > 0) {
+        /* A raise the daemon has not granted yet (the guest holds less
+         * than asked): the miss is the old shortfall still, and raising
+         * again would count it twice and wind the ask up while the host
+         * is short.  Wait for the grant, or for good. */
+        plm_amt_t held = in->held[goal->res];
+        if (held >= 0 && add_amt(held, t->min_step[goal->res]) < gs->amount)
+            return AGENT_GOAL_MISSED;
         /* Relative error in thousandths; with no positive target to
          * relate to, any miss counts as large. */
         plm_amt_t share = t->max_up;

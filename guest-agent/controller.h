@@ -105,7 +105,8 @@ int agent_ctl_step(const struct agent_goals *g, const struct agent_ctl_tuning *t
 /*
  * Whether a newly computed request differs enough from the one last
  * published to write it: a resource appears or disappears, a list changes
- * length, or any level moves by more than that resource's deadband; or the
+ * length, any level moves by more than that resource's deadband, or rises
+ * at all while one of that resource's goals is missed; or the
  * heartbeat interval has passed since the last write (last_ms, now_ms on
  * any monotonic clock).  last may be NULL: nothing published yet.
  */

@@ -229,12 +229,20 @@ START_TEST(test_feedback_missed_raises)
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MISSED);
     ck_assert_int_eq(r.out.need[0], 220000);
 
-    /* The second period sees the average, 0.5 x 12 + 0.5 x 16 = 14 %:
-     * error 40 %, raise 20 % of 2.2 CPUs = 0.44. */
+    /* Until the daemon grants the raise, a further miss asks no more: the
+     * shortfall is the one already asked for (no windup). */
     r.m.cpu_pressure = PCT(16);
     step(&r);
-    ck_assert_int_eq(r.st.goal[0].smoothed, PCT(14));
-    ck_assert_int_eq(r.out.need[0], 264000);
+    ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MISSED);
+    ck_assert_int_eq(r.out.need[0], 220000);
+    /* Within one least step of it counts as granted (the daemon rounds). */
+    r.in.held[AGENT_RES_CPU] = 220000 - PLM_UNITS(5);
+    r.m.cpu_pressure = PCT(15);
+    step(&r);
+    /* The third period sees the average, 0.25 x 12 + 0.25 x 16 + 0.5 x 15
+     * = 14.5 %: error 45 %, raise 22.5 % of 2.2 CPUs = 0.495. */
+    ck_assert_int_eq(r.st.goal[0].smoothed, 14500);
+    ck_assert_int_eq(r.out.need[0], 269500);
 }
 END_TEST
 
@@ -548,15 +556,15 @@ START_TEST(test_cpu_util_saturated)
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MISSED);
     ck_assert_int_eq(r.out.need[0], CPUS(5));
 
-    /* Just below saturation (89.999 %) the formula alone: 3.6 / 0.95. */
+    /* Just below saturation (89.999 %) the formula alone: 3.59996 / 0.95. */
     rig_init(&r);
     add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_UTIL, AGENT_AT_MOST, PCT(95), 1, "");
     r.in.held[AGENT_RES_CPU] = CPUS(4);
-    r.m.cpu_used = 360000;
+    r.m.cpu_used = 359996;
     r.m.cpu_util = PCT(90) - 1;
     step(&r);
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MET);
-    ck_assert_int_eq(r.out.need[0], 378948); /* 378947.37 rounded up */
+    ck_assert_int_eq(r.out.need[0], 378944); /* 378943.16 rounded up */
 
     /* When the formula asks more than the step, the formula wins. */
     rig_init(&r);
@@ -567,22 +575,25 @@ START_TEST(test_cpu_util_saturated)
     step(&r);
     ck_assert_int_eq(r.out.need[0], CPUS(7) + PLM_UNITS(60));
 
-    /* Steal above a tenth of the use: 1 CPU used, 0.2 stolen, on 2 held:
-     * the formula's 1.3334 becomes 2.5. */
+    /* Busy and stolen together at 90 % of the 4 online vcpus: 1 CPU used,
+     * 2.6 stolen.  The formula's 1.3334 becomes 2.5 (2 held + 25 %). */
     rig_init(&r);
     add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_UTIL, AGENT_AT_MOST, PCT(75), 1, "");
-    r.m.cpu_steal = PLM_UNITS(20);
+    r.m.cpu_steal = PLM_UNITS(260);
     step(&r);
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MISSED);
     ck_assert_int_eq(r.out.need[0], 250000);
 
-    /* Exactly a tenth is not starved. */
-    rig_init(&r);
-    add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_UTIL, AGENT_AT_MOST, PCT(75), 1, "");
-    r.m.cpu_steal = PLM_UNITS(10);
-    step(&r);
-    ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MET);
-    ck_assert_int_eq(r.out.need[0], 133334);
+    /* Just under 90 %, and a little steal on a quiet guest: not starved. */
+    static const plm_amt_t steal[] = {PLM_UNITS(260) - 1, PLM_UNITS(20)};
+    for (size_t k = 0; k < 2; k++) {
+        rig_init(&r);
+        add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_UTIL, AGENT_AT_MOST, PCT(75), 1, "");
+        r.m.cpu_steal = steal[k];
+        step(&r);
+        ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MET);
+        ck_assert_int_eq(r.out.need[0], 133334);
+    }
 }
 END_TEST
 
@@ -1112,6 +1123,21 @@ START_TEST(test_should_publish)
     now = last;
     now.level[AGENT_RES_CPU][0] = CPUS(1) + PLM_UNITS(10) + 1;
     ck_assert(agent_ctl_should_publish(&g, &last, t0, &now, t0 + 1));
+
+    /* While a CPU goal is missed, any rise is written; a fall still waits
+     * for the deadband, and a missed memory goal does not count for CPU. */
+    g.ngoals = 2;
+    g.goal[0].res = AGENT_RES_CPU;
+    g.goal[1].res = AGENT_RES_MEM;
+    now = last;
+    now.state[1] = AGENT_GOAL_MISSED;
+    now.level[AGENT_RES_CPU][1] = CPUS(2) + 1;
+    ck_assert(!agent_ctl_should_publish(&g, &last, t0, &now, t0 + 1));
+    now.state[0] = AGENT_GOAL_MISSED;
+    ck_assert(agent_ctl_should_publish(&g, &last, t0, &now, t0 + 1));
+    now.level[AGENT_RES_CPU][1] = CPUS(2) - PLM_UNITS(10);
+    ck_assert(!agent_ctl_should_publish(&g, &last, t0, &now, t0 + 1));
+    g.ngoals = 0;
 
     /* A list growing or shrinking, even with equal values. */
     now = last;
