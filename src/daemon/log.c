@@ -11,6 +11,8 @@
 
 static bool log_stderr = true;
 static int log_max = LOG_INFO;
+static const char *log_ident = "xenplmd";
+static bool log_plain; /* stderr without time and level: for one-shot commands */
 
 static const char *prio_name(int priority)
 {
@@ -29,6 +31,7 @@ static const char *prio_name(int priority)
 
 void log_open(const char *ident, bool to_stderr, int max_priority)
 {
+    log_ident = ident;
     log_stderr = to_stderr;
     log_max = max_priority;
     if (!to_stderr)
@@ -46,6 +49,11 @@ void log_set_priority(int max_priority)
     log_max = max_priority;
 }
 
+void log_set_plain(bool plain)
+{
+    log_plain = plain;
+}
+
 static void log_v(int priority, const char *suffix, const char *fmt, va_list ap)
 {
     char msg[1024];
@@ -53,13 +61,15 @@ static void log_v(int priority, const char *suffix, const char *fmt, va_list ap)
     if (priority > log_max)
         return;
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    if (log_stderr) {
+    if (log_stderr && log_plain) {
+        fprintf(stderr, "%s: %s%s%s\n", log_ident, msg, suffix ? ": " : "", suffix ? suffix : "");
+    } else if (log_stderr) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         struct tm tm;
         localtime_r(&ts.tv_sec, &tm);
-        fprintf(stderr, "%02d:%02d:%02d.%03ld xenplmd %s: %s%s%s\n", tm.tm_hour, tm.tm_min,
-                tm.tm_sec, ts.tv_nsec / 1000000, prio_name(priority), msg, suffix ? ": " : "",
+        fprintf(stderr, "%02d:%02d:%02d.%03ld %s %s: %s%s%s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                ts.tv_nsec / 1000000, log_ident, prio_name(priority), msg, suffix ? ": " : "",
                 suffix ? suffix : "");
     } else {
         syslog(priority, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");

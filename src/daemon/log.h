@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Logging for xenplmd: to stderr when in the foreground (-F), to syslog
- * otherwise.  log_warn/log_err append strerror(errno) like warn(3);
+ * Logging for xenplmd and xenplm-agent: to stderr when in the foreground
+ * (-F), to syslog otherwise.  log_warn/log_err append strerror(errno) like warn(3);
  * log_warnx/log_errx do not.  Messages about one domain start with
  * "Domain N:" so that grepping a log for a guest finds everything.
  */
@@ -15,6 +15,9 @@ void log_open(const char *ident, bool to_stderr, int max_priority);
 void log_close(void);
 /* Raise or lower what is logged (LOG_DEBUG .. LOG_ERR). */
 void log_set_priority(int max_priority);
+/* On stderr, "IDENT: message" alone, as a command prints its errors,
+ * instead of the time, IDENT and the level. */
+void log_set_plain(bool plain);
 
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_errno(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

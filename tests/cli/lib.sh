@@ -10,8 +10,10 @@
 
 top_srcdir=$(cd "${top_srcdir:-.}" && pwd) || exit 99
 top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 99
-XENPLM="$top_builddir/src/xenplm"
-CASES="$top_srcdir/tests/cli/cases"
+# A script testing another program sets XENPLM_PROGRAM and XENPLM_CASES
+# (relative to the build and source trees) before sourcing this file.
+XENPLM="$top_builddir/${XENPLM_PROGRAM:-src/xenplm}"
+CASES="$top_srcdir/${XENPLM_CASES:-tests/cli/cases}"
 EXAMPLES="$top_srcdir/examples"
 
 if [ ! -x "$XENPLM" ]; then

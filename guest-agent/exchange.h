@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The guest's half of xenplm-protocol(7): turning the controller's lists
+ * into the request value and writing it, and reading the daemon's answers
+ * (granted, status, seq) and the domain's limits back.
+ *
+ * The answers come from dom0 but pass through xenstore like anything else,
+ * so they are decoded as strictly as the daemon decodes requests: a value
+ * that does not decode is reported and ignored, never half-used.
+ */
+#ifndef XENPLM_AGENT_EXCHANGE_H
+#define XENPLM_AGENT_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest-agent/controller.h"
+#include "guest-agent/store.h"
+#include "protocol/grant.h"
+#include "protocol/request.h"
+
+#define AGENT_KEY_REQUEST "data/xenplm/request"
+#define AGENT_KEY_GRANTED "xenplm/granted"
+#define AGENT_KEY_STATUS "xenplm/status"
+#define AGENT_KEY_SEQ "xenplm/seq"
+#define AGENT_KEY_MAXMEM "memory/static-max" /* KiB, written by the toolstack */
+
+/* What the daemon last said.  A field whose key is missing or does not
+ * decode has its have_ flag false; bad_ holds why, for the log. */
+struct agent_answer {
+    bool have_grant;
+    struct proto_grant grant;
+    bool have_status;
+    bool ok;                       /* status "ok" */
+    char reason[PROTO_STATUS_MAX]; /* the rejection, NUL-terminated */
+    bool have_seq;
+    uint64_t seq;
+    char bad[160]; /* "" or a description of the first answer that did not decode */
+};
+
+/* The request for these lists and seq; PLM_EINVAL when no resource is present. */
+int agent_request_build(const struct agent_ctl_output *o, uint64_t seq, struct proto_request *r);
+
+/* Encode and write r to AGENT_KEY_REQUEST; the value written goes to text
+ * (PROTO_REQUEST_ENCODED_MAX + 1 bytes) when text is not NULL. */
+int agent_publish(struct agent_store *s, const struct proto_request *r, char *text, size_t textsz);
+
+/* Read and decode the three answers. */
+void agent_read_answer(struct agent_store *s, struct agent_answer *a);
+
+/*
+ * The seq to use next: one above the highest of the request already in
+ * xenstore (a restarted agent continues its numbering) and the daemon's
+ * acknowledged seq; 1 when neither is there.
+ */
+uint64_t agent_next_seq(struct agent_store *s);
+
+/* memory/static-max in MiB (thousandths); PLM_ENOENT when unknown. */
+int agent_read_maxmem(struct agent_store *s, plm_amt_t *mib_out);
+
+#endif
