@@ -97,23 +97,6 @@ struct bench_config {
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static double mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-/* CPU time of this thread, the benchmark's only one. */
-static double cpu_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 /* User plus system CPU time of this process, from getrusage. */
 static double rusage_s(void)
 {
@@ -144,42 +127,6 @@ static size_t rng_below(size_t n)
     return (size_t)((rng_next() >> 11) % n);
 }
 
-/* Nearest-rank percentile of v[0..n), which it sorts. */
-static double pct_of(double *v, size_t n, double p)
-{
-    size_t k;
-
-    if (n == 0)
-        return 0;
-    qsort(v, n, sizeof(*v), bench_cmp_double);
-    k = (size_t)(p / 100.0 * (double)n + 0.999999);
-    k = k < 1 ? 1 : (k > n ? n : k);
-    return v[k - 1];
-}
-
-/* VmRSS and VmHWM of this process, in KiB; false when unreadable. */
-static bool read_vm(uint64_t *rss, uint64_t *hwm)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    unsigned long long v;
-    int found = 0;
-
-    if (!f)
-        return false;
-    while (fgets(line, sizeof(line), f)) {
-        if (sscanf(line, "VmRSS: %llu kB", &v) == 1) {
-            *rss = v;
-            found++;
-        } else if (sscanf(line, "VmHWM: %llu kB", &v) == 1) {
-            *hwm = v;
-            found++;
-        }
-    }
-    fclose(f);
-    return found == 2;
-}
-
 /* ---- a port that clocks its calls --------------------------------------- */
 
 /*
@@ -200,7 +147,7 @@ struct tport {
 
 static void account(struct tport *t, enum port_sim_op op, double t0)
 {
-    double dt = mono_ns() - t0;
+    double dt = bench_mono_ns() - t0;
 
     t->op_ns += dt;
     t->ns[op] += dt;
@@ -215,7 +162,7 @@ static struct port *inner(struct port *p)
 static int t_list_domains(struct port *p, struct port_domain *out, size_t cap, size_t *n_out)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->list_domains(t->in, out, cap, n_out);
 
     account(t, PORT_SIM_OP_LIST_DOMAINS, t0);
@@ -225,7 +172,7 @@ static int t_list_domains(struct port *p, struct port_domain *out, size_t cap, s
 static int t_domain_info(struct port *p, uint32_t domid, struct port_domain *out)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->domain_info(t->in, domid, out);
 
     account(t, PORT_SIM_OP_DOMAIN_INFO, t0);
@@ -235,7 +182,7 @@ static int t_domain_info(struct port *p, uint32_t domid, struct port_domain *out
 static int t_host_info(struct port *p, struct port_host *out)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->host_info(t->in, out);
 
     account(t, PORT_SIM_OP_HOST_INFO, t0);
@@ -245,7 +192,7 @@ static int t_host_info(struct port *p, struct port_host *out)
 static int t_xs_read(struct port *p, const char *path, char *buf, size_t cap, size_t *len_out)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->xs_read(t->in, path, buf, cap, len_out);
 
     account(t, PORT_SIM_OP_XS_READ, t0);
@@ -255,7 +202,7 @@ static int t_xs_read(struct port *p, const char *path, char *buf, size_t cap, si
 static int t_xs_write_txn(struct port *p, const struct port_kv *kv, size_t n)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->xs_write_txn(t->in, kv, n);
 
     account(t, PORT_SIM_OP_XS_WRITE_TXN, t0);
@@ -265,7 +212,7 @@ static int t_xs_write_txn(struct port *p, const struct port_kv *kv, size_t n)
 static int t_xs_mkdir_ro(struct port *p, const char *path, uint32_t reader)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->xs_mkdir_ro(t->in, path, reader);
 
     account(t, PORT_SIM_OP_XS_MKDIR_RO, t0);
@@ -275,7 +222,7 @@ static int t_xs_mkdir_ro(struct port *p, const char *path, uint32_t reader)
 static int t_xs_rm(struct port *p, const char *path)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->xs_rm(t->in, path);
 
     account(t, PORT_SIM_OP_XS_RM, t0);
@@ -285,7 +232,7 @@ static int t_xs_rm(struct port *p, const char *path)
 static int t_xs_watch(struct port *p, const char *path, const char *token)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->xs_watch(t->in, path, token);
 
     account(t, PORT_SIM_OP_XS_WATCH, t0);
@@ -295,7 +242,7 @@ static int t_xs_watch(struct port *p, const char *path, const char *token)
 static int t_xs_unwatch(struct port *p, const char *path, const char *token)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->xs_unwatch(t->in, path, token);
 
     account(t, PORT_SIM_OP_XS_UNWATCH, t0);
@@ -305,7 +252,7 @@ static int t_xs_unwatch(struct port *p, const char *path, const char *token)
 static int t_next_event(struct port *p, struct port_event *ev)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->next_event(t->in, ev);
 
     account(t, PORT_SIM_OP_NEXT_EVENT, t0);
@@ -315,7 +262,7 @@ static int t_next_event(struct port *p, struct port_event *ev)
 static int t_sched_set(struct port *p, uint32_t domid, int weight, int cap)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->sched_set(t->in, domid, weight, cap);
 
     account(t, PORT_SIM_OP_SCHED_SET, t0);
@@ -325,7 +272,7 @@ static int t_sched_set(struct port *p, uint32_t domid, int weight, int cap)
 static int t_vcpus_set(struct port *p, uint32_t domid, unsigned online)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->vcpus_set(t->in, domid, online);
 
     account(t, PORT_SIM_OP_VCPUS_SET, t0);
@@ -335,7 +282,7 @@ static int t_vcpus_set(struct port *p, uint32_t domid, unsigned online)
 static int t_mem_target_set(struct port *p, uint32_t domid, uint64_t target_kib)
 {
     struct tport *t = p->priv;
-    double t0 = mono_ns();
+    double t0 = bench_mono_ns();
     int rc = t->in->ops->mem_target_set(t->in, domid, target_kib);
 
     account(t, PORT_SIM_OP_MEM_TARGET_SET, t0);
@@ -351,11 +298,11 @@ static uint64_t t_now_ms(struct port *p)
 static int t_wait(struct port *p, struct port_waitfd *fds, size_t nfds, uint64_t deadline_ms)
 {
     struct tport *t = p->priv;
-    double w0 = mono_ns(), c0 = cpu_ns();
+    double w0 = bench_mono_ns(), c0 = bench_cpu_ns();
     int rc = t->in->ops->wait(t->in, fds, nfds, deadline_ms);
 
-    t->wait_cpu_ns += cpu_ns() - c0;
-    t->wait_wall_ns += mono_ns() - w0;
+    t->wait_cpu_ns += bench_cpu_ns() - c0;
+    t->wait_wall_ns += bench_mono_ns() - w0;
     t->wait_calls++;
     return rc;
 }
@@ -639,9 +586,9 @@ static int timed_step(struct env *e, struct sample *s)
 {
     long sw = preemptions();
     double wc0 = e->tp.wait_cpu_ns, ww0 = e->tp.wait_wall_ns, o0 = e->tp.op_ns;
-    double c0 = cpu_ns(), t0 = mono_ns();
+    double c0 = bench_cpu_ns(), t0 = bench_mono_ns();
     int rc = dmn_step(&e->d);
-    double all = mono_ns() - t0, cpu = cpu_ns() - c0;
+    double all = bench_mono_ns() - t0, cpu = bench_cpu_ns() - c0;
 
     s->raw += all / 1e3;
     s->loop += (cpu - (e->tp.wait_cpu_ns - wc0)) / 1e3;
@@ -699,7 +646,7 @@ static double field_pct(struct sample *v, size_t n, size_t off, double p, double
 {
     for (size_t k = 0; k < n; k++)
         memcpy(&tmp[k], (const char *)&v[k] + off, sizeof(double));
-    return pct_of(tmp, n, p);
+    return bench_percentile(tmp, n, p);
 }
 
 static int react(struct env *e, bool mem, unsigned samples, struct react_row *row)
@@ -732,8 +679,8 @@ static int react(struct env *e, bool mem, unsigned samples, struct react_row *ro
             tmp[m++] = v[k].own;
     }
     row->own_n = (unsigned)m;
-    row->own_p50 = pct_of(tmp, m, 50);
-    row->own_p99 = pct_of(tmp, m, 99);
+    row->own_p50 = bench_percentile(tmp, m, 50);
+    row->own_p99 = bench_percentile(tmp, m, 99);
     row->idle_p50 = field_pct(v, samples, offsetof(struct sample, idle), 50, tmp);
     row->steps_p50 = field_pct(v, samples, offsetof(struct sample, steps), 50, tmp);
     row->virt_p50 = field_pct(v, samples, offsetof(struct sample, virt), 50, tmp);
@@ -810,12 +757,12 @@ static int footprint(const struct bench_config *cfg, struct foot *f)
 
     if (env_open(&e, GOAL_DOMAINS, false, cfg) != 0)
         return -1;
-    f->rss_ok = read_vm(&f->rss1, &f->hwm1);
+    f->rss_ok = bench_read_vm(&f->rss1, &f->hwm1);
     if (env_start(&e) != 0) {
         env_close(&e);
         return -1;
     }
-    f->rss_ok = f->rss_ok && read_vm(&f->rss2, &f->hwm2);
+    f->rss_ok = f->rss_ok && bench_read_vm(&f->rss2, &f->hwm2);
     f->entry = sizeof(struct dmn_domain);
     f->table_kib = e.d.st.cap * sizeof(struct dmn_domain) / 1024;
 
@@ -1229,7 +1176,7 @@ int main(int argc, char **argv)
     memset(rr, 0, sizeof(rr));
     memset(xr, 0, sizeof(xr));
     memset(sc, 0, sizeof(sc));
-    read_vm(&f.rss0, &f.hwm0);
+    bench_read_vm(&f.rss0, &f.hwm0);
     if (parse_args(argc, argv, &cfg) != 0)
         return 2;
     log_open("bench_daemon", true, LOG_ERR);

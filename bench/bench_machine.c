@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench_machine.h"
@@ -65,4 +66,54 @@ int bench_cmp_double(const void *a, const void *b)
     double x = *(const double *)a, y = *(const double *)b;
 
     return (x > y) - (x < y);
+}
+
+double bench_mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+double bench_cpu_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+double bench_percentile(double *v, size_t n, double p)
+{
+    size_t k;
+
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof(*v), bench_cmp_double);
+    k = (size_t)(p / 100.0 * (double)n + 0.999999);
+    k = k < 1 ? 1 : (k > n ? n : k);
+    return v[k - 1];
+}
+
+bool bench_read_vm(uint64_t *rss, uint64_t *hwm)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long v;
+    int found = 0;
+
+    if (!f)
+        return false;
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "VmRSS: %llu kB", &v) == 1) {
+            *rss = v;
+            found++;
+        } else if (sscanf(line, "VmHWM: %llu kB", &v) == 1) {
+            *hwm = v;
+            found++;
+        }
+    }
+    fclose(f);
+    return found == 2;
 }
