@@ -29,7 +29,10 @@
  *     domain holds (libxl_list_domain's current_memkb).  Prints
  *         mem: N samples over S s
  *         mem: free min X max Y KiB
- *         mem: total min X max Y KiB      (free + every domain's pages)
+ *         mem: total min X max Y KiB, K steady samples
+ *                            (free + every domain's pages, counted only in
+ *                            the K samples where free memory read the same
+ *                            before and after the domains)
  *         mem: domain D min X max Y KiB   (one line per domain seen)
  *
  * Exit status: 0 when every call succeeded (and, for react, every round saw
@@ -216,11 +219,11 @@ static int mem(libxl_ctx *ctx, const char *stopfile)
     static struct dom_range doms[MAX_DOMS];
     size_t ndoms = 0;
     uint64_t free_min = UINT64_MAX, free_max = 0, tot_min = UINT64_MAX, tot_max = 0;
-    unsigned long samples = 0;
+    unsigned long samples = 0, totals = 0;
     double t0 = now_ms();
 
     while (access(stopfile, F_OK) != 0) {
-        uint64_t free_kib = 0, total;
+        uint64_t free_kib = 0, free_after = 0, total;
         libxl_dominfo *list;
         int nb = 0;
 
@@ -256,10 +259,21 @@ static int mem(libxl_ctx *ctx, const char *stopfile)
         }
         if (list)
             libxl_dominfo_list_free(list, nb);
+        if (libxl_get_free_memory(ctx, &free_after) != 0) {
+            fprintf(stderr, "xenplm-xenmeter: libxl_get_free_memory failed\n");
+            return 1;
+        }
         free_min = free_kib < free_min ? free_kib : free_min;
         free_max = free_kib > free_max ? free_kib : free_max;
-        tot_min = total < tot_min ? total : tot_min;
-        tot_max = total > tot_max ? total : tot_max;
+        free_min = free_after < free_min ? free_after : free_min;
+        free_max = free_after > free_max ? free_after : free_max;
+        /* The domains are read between two readings of free memory; only
+         * when free memory did not move meanwhile is the sum one instant's. */
+        if (free_after == free_kib) {
+            tot_min = total < tot_min ? total : tot_min;
+            tot_max = total > tot_max ? total : tot_max;
+            totals++;
+        }
         samples++;
         sleep_ms(10);
     }
@@ -269,7 +283,11 @@ static int mem(libxl_ctx *ctx, const char *stopfile)
     }
     printf("mem: %lu samples over %.1f s\n", samples, (now_ms() - t0) / 1e3);
     printf("mem: free min %" PRIu64 " max %" PRIu64 " KiB\n", free_min, free_max);
-    printf("mem: total min %" PRIu64 " max %" PRIu64 " KiB\n", tot_min, tot_max);
+    if (totals)
+        printf("mem: total min %" PRIu64 " max %" PRIu64 " KiB, %lu steady samples\n", tot_min,
+               tot_max, totals);
+    else
+        printf("mem: total none: free memory moved during every sample\n");
     for (size_t k = 0; k < ndoms; k++)
         printf("mem: domain %u min %" PRIu64 " max %" PRIu64 " KiB\n", doms[k].domid, doms[k].min,
                doms[k].max);
