@@ -487,8 +487,17 @@ sed 's#<enforce>weight</enforce>#<enforce>both</enforce>#' /xenplm/policy.xml >/
 cp /tmp/policy-cap.xml /xenplm/policy.xml
 check "xenplm reload: weight and cap" xenplm reload
 request guest-a 40 'cpu pct 120\nmem mib 320\n'
-sched_is() { [ "$(sched_credit "$1")" = "$2" ]; }
-sched2_is() { [ "$(sched_credit2 "$1")" = "$2" ]; }
+# sched_is / sched2_is NAME "WEIGHT CAP": what xl shows (in $WHY on failure).
+sched_is() {
+    si=$(sched_credit "$1")
+    echo "xl sched-credit: weight and cap $si"
+    [ "$si" = "$2" ]
+}
+sched2_is() {
+    si=$(sched_credit2 "$1")
+    echo "xl sched-credit2: weight and cap $si"
+    [ "$si" = "$2" ]
+}
 effect 30 "credit: guest-a's weight 307 and cap 120" sched_is guest-a "307 120"
 check "xl cpupool-cpu-remove Pool-0 1" xl cpupool-cpu-remove Pool-0 1
 printf 'name = "xenplm-c2"\nsched = "credit2"\ncpus = "1"\n' >/tmp/c2.cfg
