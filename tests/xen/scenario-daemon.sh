@@ -268,11 +268,17 @@ if command -v xenplm-xenmeter >/dev/null 2>&1; then
     # The floor of the reaction: watch + read + sched set, medians.
     floor=$(awk '/^floor: (xs_write\+watch|xs_read|sched_set) / { s += $4 } END { printf "%.3f", s }' \
         /tmp/floor-now.out 2>/dev/null)
+    # What the daemon's path costs, call by call: the floor, plus the
+    # port's read of the sched params before it sets them, plus the host
+    # facts the arbitration reads.
+    path=$(awk '/^floor: (xs_write\+watch|xs_read|sched_set|sched_get|host_facts) / { s += $4 }
+        END { printf "%.3f", s }' /tmp/floor-now.out 2>/dev/null)
     react=$(awk '/^react: sched / { print $4 }' /tmp/react.out)
     if [ -n "$react" ] && [ -n "$floor" ]; then
         echo "# reaction: request write -> weight set, median $react ms;" \
             "floor (watch + read + sched set) $floor ms;" \
-            "ratio $(awk -v r="$react" -v f="$floor" 'BEGIN { printf "%.1f", r / f }')"
+            "ratio $(awk -v r="$react" -v f="$floor" 'BEGIN { printf "%.1f", r / f }');" \
+            "the daemon's calls (floor + sched get + host facts) $path ms"
     fi
 else
     skip_test "xenplm-xenmeter: every request changed the weight within 5 s" "not built"
