@@ -98,6 +98,8 @@ void dmn_requests_tick(struct dmn *d, uint64_t now_ms);
 void dmn_rebuild(struct dmn *d, struct dmn_domain *dom);
 /* Write the guest's status value (NULL reason: "ok") and acked seq. */
 void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason);
+/* Write the "ok" of the new requests read in this turn of the loop. */
+void dmn_flush_reports(struct dmn *d);
 bool dmn_managed(const struct dmn_domain *dom);
 
 /* allocate.c */

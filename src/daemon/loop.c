@@ -303,6 +303,7 @@ int dmn_step(struct dmn *d)
             d->next_tick_ms = now;
         }
     }
+    dmn_flush_reports(d);
     if (d->opt.print_table && d->table_serial != d->printed_serial) {
         d->printed_serial = d->table_serial;
         print_table(d, now);

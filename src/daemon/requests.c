@@ -60,6 +60,8 @@ void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
 
 static void reject(struct dmn *d, struct dmn_domain *dom, const char *why)
 {
+    /* An "ok" still due for an earlier value must not overwrite this. */
+    dom->report_due = false;
     dom->rejected++;
     log_warnx("Domain %u: request rejected: %s", dom->info.domid, why);
     dmn_report(d, dom, why);
@@ -109,8 +111,22 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     dom->requests++;
     log_info("Domain %u: request seq %llu accepted", dom->info.domid, (unsigned long long)req.seq);
     dmn_rebuild(d, dom);
-    dmn_report(d, dom, NULL);
+    /* The answer waits until the new request is enforced, in this same
+     * turn of the loop (dmn_flush_reports): its transaction, four round
+     * trips to xenstored, would otherwise delay the enforcement. */
+    dom->report_due = true;
     d->dirty = true;
+}
+
+void dmn_flush_reports(struct dmn *d)
+{
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        struct dmn_domain *dom = &d->st.dom[i];
+        if (dom->report_due) {
+            dom->report_due = false;
+            dmn_report(d, dom, NULL);
+        }
+    }
 }
 
 void dmn_request_changed(struct dmn *d, struct dmn_domain *dom)

@@ -49,6 +49,7 @@ struct dmn_domain {
     uint64_t req_at_ms;                      /* when the last good request arrived */
     uint64_t requests, rejected;             /* counters */
     bool pending_read;                       /* a write arrived while rate-limited */
+    bool report_due;                         /* "ok" for a new request, not yet written */
     char status[PROTO_STATUS_MAX + 1];       /* last status written for the guest */
     uint64_t acked_seq;                      /* last seq written back */
     char grant[PROTO_GRANT_ENCODED_MAX + 1]; /* last granted value written */

@@ -156,6 +156,11 @@ sched_credit() {
     xl sched-credit -d "$1" 2>/dev/null | awk 'NR == 2 { print $3, $4 }'
 }
 
+# sched_credit2 NAME: "WEIGHT CAP" as xl sched-credit2 shows them.
+sched_credit2() {
+    xl sched-credit2 -d "$1" 2>/dev/null | awk 'NR == 2 { print $3, $4 }'
+}
+
 # guest_report NAME: the guest's last report on its console,
 # "mem_kib=N cpus=N" (see domu-init.sh).
 guest_report() {

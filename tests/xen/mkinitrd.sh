@@ -233,9 +233,9 @@ if [ -n "$xenplm_build" ]; then
     cp "$xenplm_src/policies/default.xml" "$r/etc/xenplm/"
     cp "$xenplm_src/policies/xenplm-policy.xsd" "$r/usr/share/xenplm/"
     cp "$here/policy.xml" "$r/xenplm/policy.xml"
-    # The host port's smoke test and the floor timer, when built (make
+    # The host port's smoke test, the floor timer and the meter, when built (make
     # builds them when it finds Xen's libraries).
-    for p in xenplm-xenprobe xenplm-xenfloor; do
+    for p in xenplm-xenprobe xenplm-xenfloor xenplm-xenmeter; do
         if [ -x "$xenplm_build/tests/xen/$p" ]; then
             cp "$xenplm_build/tests/xen/$p" "$r/usr/sbin/"
             add_libs "$r" "$r/usr/sbin/$p"

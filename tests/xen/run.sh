@@ -4,8 +4,9 @@
 # The real-Xen end-to-end test: fetch the pinned Debian packages (cached),
 # assemble the dom0 and domU images, boot Xen 4.17 under QEMU (TCG), run
 # the scenarios in dom0 and turn the serial log into TAP on stdout, one
-# result per assertion.  `make check-xen` runs it; by hand, from a build
-# directory:
+# result per assertion.  `make check-xen` runs it, and so does `make check`
+# (through rig.sh, which turns "cannot run here" into a TAP skip); by
+# hand, from a build directory:
 #     top_srcdir=. top_builddir=. tests/xen/run.sh [--keep] [--timeout S]
 #
 # Scenarios, in this order (XENPLM_XEN_SCENARIOS, default "xl daemon"):

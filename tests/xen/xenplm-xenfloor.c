@@ -12,6 +12,12 @@
  *   xs_read          one xs_read of that node
  *   sched_set        one libxl_domain_sched_params_set on DOMID, with the
  *                    weight and cap it already has (nothing changes)
+ *   sched_get        one libxl_domain_sched_params_get on DOMID (the port
+ *                    reads before it sets: the domain's cpupool decides
+ *                    what the parameters mean; libxl reads the cpupool's
+ *                    name from xenstore for it)
+ *   host_facts       libxl_get_physinfo + libxl_get_free_memory +
+ *                    libxl_get_scheduler, the port's host_info
  *   mem_target       one libxl_set_memory_target on DOMID, to the target it
  *                    already has (nothing moves, the transactions are made)
  * and prints, for each, one line:
@@ -149,6 +155,41 @@ static int time_libxl(libxl_ctx *ctx, uint32_t domid, int rounds, double *ms)
     }
     libxl_domain_sched_params_dispose(&params);
     report("sched_set", ms, rounds);
+
+    for (i = 0; i < rounds; i++) {
+        double t0 = now_ms();
+
+        libxl_domain_sched_params_init(&params);
+        rc = libxl_domain_sched_params_get(ctx, domid, &params);
+        libxl_domain_sched_params_dispose(&params);
+        if (rc) {
+            fprintf(stderr, "xenplm-xenfloor: domain %u: libxl_domain_sched_params_get: %d\n",
+                    domid, rc);
+            return -1;
+        }
+        ms[i] = now_ms() - t0;
+    }
+    report("sched_get", ms, rounds);
+
+    for (i = 0; i < rounds; i++) {
+        libxl_physinfo pi;
+        uint64_t free_kib;
+        double t0 = now_ms();
+
+        libxl_physinfo_init(&pi);
+        rc = libxl_get_physinfo(ctx, &pi);
+        libxl_physinfo_dispose(&pi);
+        if (rc == 0)
+            rc = libxl_get_free_memory(ctx, &free_kib);
+        if (rc == 0 && libxl_get_scheduler(ctx) < 0)
+            rc = -1;
+        if (rc) {
+            fprintf(stderr, "xenplm-xenfloor: host facts: %d\n", rc);
+            return -1;
+        }
+        ms[i] = now_ms() - t0;
+    }
+    report("host_facts", ms, rounds);
 
     rc = libxl_get_memory_target(ctx, domid, &target);
     if (rc) {
