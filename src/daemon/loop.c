@@ -54,6 +54,10 @@ static int reload(struct dmn *d, char *err, size_t errlen)
     }
     log_info("%s; policy reloaded", msg);
     dmn_rematch(d);
+    /* A new way of enforcing (weight, cap, both; vcpu hotplug) applies to
+     * what is granted now, not only from the next change of grant. */
+    for (size_t i = 0; i < d->st.ndom; i++)
+        dmn_enforce_cpu(d, &d->st.dom[i]);
     return 0;
 }
 

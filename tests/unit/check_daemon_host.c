@@ -83,6 +83,41 @@ START_TEST(host_reload)
 }
 END_TEST
 
+/*
+ * The same grant, enforced another way: a policy that enforces CPU by
+ * weight alone leaves the cap off; one that enforces both sets the cap at
+ * the reload, though the grant does not change.
+ */
+START_TEST(host_reload_enforcement)
+{
+    struct dt t;
+    static const char weight_only[] =
+        "<?xml version=\"1.0\"?>\n<xenplm-policy version=\"1\">\n"
+        "<host><tick>1s</tick><cpu><trigger min-delta=\"1\"><rule pct=\"1\" samples=\"1\"/>"
+        "</trigger></cpu></host>\n"
+        "<domain name=\"*\"><cpu><min>10</min><max>300</max><enforce>weight</enforce>"
+        "</cpu></domain>\n</xenplm-policy>\n";
+
+    dt_open(&t, "base.xml",
+            "host pcpus=4 memory=8192 dom0=1024\n"
+            "domain a memory=1024 maxmem=2048 vcpus=1 maxvcpus=4\n"
+            "at 1s a request cpu=150\n");
+    dt_write_policy(&t, weight_only);
+    reload(&t);
+    dt_run_until(&t, 3000);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 150);
+    ck_assert_int_eq(dt_sim(&t, "a").weight, 384);
+    ck_assert_int_eq(dt_sim(&t, "a").cap, 0);
+
+    dt_install_policy(&t, "base.xml");
+    reload(&t);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 150);
+    ck_assert_int_eq(dt_sim(&t, "a").cap, 150);
+    ck_assert_int_eq(dt_sim(&t, "a").weight, 384);
+    dt_close(&t);
+}
+END_TEST
+
 #define MANY 20
 
 /*
@@ -341,6 +376,7 @@ TCase *dt_tcase_host(void)
 {
     TCase *tc = tcase_create("host");
     tcase_add_test(tc, host_reload);
+    tcase_add_test(tc, host_reload_enforcement);
     tcase_add_test(tc, host_writes_proportional);
     tcase_add_test(tc, host_domains_come_and_unmanaged);
     tcase_add_test(tc, host_disconnect);
