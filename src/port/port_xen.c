@@ -59,9 +59,19 @@
  * the daemon again, so that its reconnect attempts do not spin. */
 #define RETRY_MS 1000
 
+/* Cpupools whose scheduler sched_set remembers. */
+#define POOL_CACHE 8
+
 struct xen {
     struct port port;
     libxl_ctx *ctx;
+    /* The scheduler of each cpupool seen: fixed when a pool is made, and
+     * costly to ask libxl for (it reads the pool's name from xenstore). */
+    struct {
+        uint32_t poolid;
+        int sched;
+    } pools[POOL_CACHE];
+    unsigned npools, next_pool;
     struct xs_handle *xs; /* NULL after a failed reconnect, until the next */
     bool broken;          /* the connection failed: only reconnect helps */
     char **stash;         /* an event taken from libxenstore, not yet delivered */
@@ -875,12 +885,56 @@ out:
 
 /* --- the toolstack's knobs ---------------------------------------------------------- */
 
+/*
+ * The scheduler of the cpupool domid is in.  The pool comes from
+ * libxl_domain_info (one hypercall); its scheduler from the cache, or
+ * libxl_cpupool_info the first time.  0, or a PLM_E* code (logged).
+ */
+static int domain_scheduler(struct xen *x, uint32_t domid, int *sched_out)
+{
+    libxl_dominfo info;
+    libxl_cpupoolinfo pool;
+    uint32_t poolid;
+    int rc, r;
+
+    libxl_dominfo_init(&info);
+    r = libxl_domain_info(x->ctx, &info, domid);
+    poolid = info.cpupool;
+    libxl_dominfo_dispose(&info);
+    if (r) {
+        rc = r == ERROR_DOMAIN_NOTFOUND || r == ERROR_INVAL ? PLM_ENOENT : from_libxl(r);
+        log_libxl(domid, rc, r, "libxl_domain_info", "");
+        return rc;
+    }
+    for (unsigned i = 0; i < x->npools; i++)
+        if (x->pools[i].poolid == poolid) {
+            *sched_out = x->pools[i].sched;
+            return 0;
+        }
+    libxl_cpupoolinfo_init(&pool);
+    r = libxl_cpupool_info(x->ctx, &pool, poolid);
+    if (r) {
+        libxl_cpupoolinfo_dispose(&pool);
+        rc = domain_rc(x, domid, r);
+        log_libxl(domid, rc, r, "libxl_cpupool_info", "");
+        return rc;
+    }
+    *sched_out = pool.sched;
+    libxl_cpupoolinfo_dispose(&pool);
+    x->pools[x->next_pool].poolid = poolid;
+    x->pools[x->next_pool].sched = *sched_out;
+    x->next_pool = (x->next_pool + 1) % POOL_CACHE;
+    if (x->npools < POOL_CACHE)
+        x->npools++;
+    return 0;
+}
+
 static int xen_sched_set(struct port *p, uint32_t domid, int weight, int cap)
 {
     struct xen *x = p->priv;
     libxl_domain_sched_params sp;
     char what[48];
-    int rc, r;
+    int rc, r, sched = 0;
 
     libxl_domain_sched_params_init(&sp);
     snprintf(what, sizeof(what), "weight %d cap %d", weight, cap);
@@ -893,26 +947,34 @@ static int xen_sched_set(struct port *p, uint32_t domid, int weight, int cap)
         rc = 0;
         goto out;
     }
-    /* Read first: the scheduler of the domain's cpupool decides what the
-     * parameters mean. */
-    r = libxl_domain_sched_params_get(x->ctx, domid, &sp);
-    if (r) {
-        rc = domain_rc(x, domid, r);
-        log_libxl(domid, rc, r, "libxl_domain_sched_params_get", "");
+    /* The scheduler of the domain's cpupool decides what the parameters
+     * mean; naming it spares libxl its own, slower, lookup. */
+    rc = domain_scheduler(x, domid, &sched);
+    if (rc)
         goto out;
-    }
-    if (sp.sched != LIBXL_SCHEDULER_CREDIT && sp.sched != LIBXL_SCHEDULER_CREDIT2) {
+    if (sched != LIBXL_SCHEDULER_CREDIT && sched != LIBXL_SCHEDULER_CREDIT2) {
         log_warnx("Domain %u: cannot set %s: its cpupool runs the %s scheduler, and only credit "
                   "and credit2 have weights and caps",
-                  (unsigned)domid, what, sched_name(sp.sched));
+                  (unsigned)domid, what, sched_name(sched));
         rc = PLM_EINVAL;
         goto out;
     }
-    /* Only what changes is sent: a field at its default keeps Xen's value,
-     * even if another tool changed it since the read. */
+    /* Only what changes is sent: a field at its default keeps Xen's value
+     * (libxl reads the rest from Xen in the same call). */
+    sp.sched = (libxl_scheduler)sched;
     sp.weight = weight == -1 ? LIBXL_DOMAIN_SCHED_PARAM_WEIGHT_DEFAULT : weight;
     sp.cap = cap == -1 ? LIBXL_DOMAIN_SCHED_PARAM_CAP_DEFAULT : cap;
     r = libxl_domain_sched_params_set(x->ctx, domid, &sp);
+    if (r && x->npools > 0) {
+        /* A pool destroyed and made again under the same id with another
+         * scheduler: forget what was remembered and look once more. */
+        x->npools = x->next_pool = 0;
+        rc = domain_scheduler(x, domid, &sched);
+        if (rc)
+            goto out;
+        sp.sched = (libxl_scheduler)sched;
+        r = libxl_domain_sched_params_set(x->ctx, domid, &sp);
+    }
     if (r) {
         rc = domain_rc(x, domid, r);
         log_libxl(domid, rc, r, "libxl_domain_sched_params_set", what);
