@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 
 #include "core/error.h"
 #include "policy/policy.h"
+#include "tests/unit/xml_corpus.h"
 
 #define SCHEMA "policies/xenplm-policy.xsd"
 #define CORPUS "tests/policy"
@@ -28,67 +28,6 @@
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
-
-/* A whole file, NUL-terminated, or NULL. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long len;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)len + 1);
-        if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-            free(buf);
-            buf = NULL;
-        } else if (buf) {
-            buf[len] = '\0';
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names in dir that start with prefix and end with suffix; returns the count. */
-static size_t list_dir(const char *dir, const char *prefix, const char *suffix, char ***out)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **names = NULL;
-    size_t n = 0;
-
-    ck_assert_msg(d != NULL, "cannot open %s", dir);
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name), plen = strlen(prefix), slen = strlen(suffix);
-        if (len < plen + slen || strncmp(e->d_name, prefix, plen) != 0 ||
-            strcmp(e->d_name + len - slen, suffix) != 0)
-            continue;
-        names = realloc(names, (n + 1) * sizeof(*names));
-        ck_assert_ptr_nonnull(names);
-        names[n] = strdup(e->d_name);
-        ck_assert_ptr_nonnull(names[n]);
-        n++;
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof(*names), cmp_names);
-    *out = names;
-    return n;
-}
-
-static void free_list(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
 
 /* Load a file that must be good; the caller disposes. */
 static void load_ok(const char *path, struct pol_policy *p)
@@ -113,7 +52,7 @@ START_TEST(test_shipped_policies_load)
 {
     static const char *const top[] = {"policies/default.xml", "policies/demo.xml"};
     char **names;
-    size_t n = list_dir("policies/examples", "", ".xml", &names);
+    size_t n = xc_list_dir("policies/examples", "", ".xml", &names);
     char path[512];
 
     ck_assert_uint_ge(n, 3);
@@ -135,13 +74,13 @@ START_TEST(test_shipped_policies_load)
         fclose(f);
         ck_assert_msg(strstr(text, "first match wins") != NULL, "%s: %s", path, text);
         free(text);
-        text = slurp(path);
+        text = xc_slurp(path);
         ck_assert_ptr_nonnull(text);
         ck_assert_msg(strstr(text, "<!--") != NULL, "%s has no comment", path);
         free(text);
         pol_policy_dispose(&p);
     }
-    free_list(names, n);
+    xc_free_list(names, n);
 }
 END_TEST
 
@@ -166,63 +105,32 @@ START_TEST(test_default_policy_is_conservative)
 }
 END_TEST
 
+/* The corpus's load: the struct is garbage first, as a caller's might be. */
+static int load_bad(const char *path, char *err, size_t errlen)
+{
+    struct pol_policy p;
+
+    memset(&p, 0x5a, sizeof(p));
+    return pol_load_file(path, SCHEMA, &p, err, errlen);
+}
+
 START_TEST(test_corpus_bad_files)
 {
-    char **names;
-    size_t n = list_dir(CORPUS, "bad-", ".xml", &names);
-    int mismatches = 0;
-
     /* The corpus covers schema, lexical, semantic and hostile input. */
-    ck_assert_uint_ge(n, 40);
-    for (size_t i = 0; i < n; i++) {
-        char path[512], errpath[512], err[POL_ERR_MAX];
-        struct pol_policy p;
-        char *want;
-        size_t wlen;
-        int rc;
-
-        snprintf(path, sizeof(path), "%s/%s", CORPUS, names[i]);
-        snprintf(errpath, sizeof(errpath), "%.*s.err", (int)(strlen(path) - 4), path);
-        want = slurp(errpath);
-        ck_assert_msg(want != NULL, "%s has no %s", path, errpath);
-        wlen = strlen(want);
-        while (wlen && (want[wlen - 1] == '\n' || want[wlen - 1] == '\r'))
-            want[--wlen] = '\0';
-        memset(&p, 0x5a, sizeof(p));
-        rc = pol_load_file(path, SCHEMA, &p, err, sizeof(err));
-        if (rc >= 0 || strcmp(err, want) != 0) {
-            fprintf(stderr, "%s: rc %d\n  want: %s\n  got:  %s\n", path, rc, want, err);
-            mismatches++;
-        }
-        /* One line, always. */
-        ck_assert_msg(strchr(err, '\n') == NULL, "%s: multi-line message", path);
-        free(want);
-    }
-    free_list(names, n);
-    ck_assert_int_eq(mismatches, 0);
+    xc_check_bad_files(CORPUS, 40, load_bad, POL_ERR_MAX);
 }
 END_TEST
 
 START_TEST(test_corpus_every_err_has_a_file)
 {
-    char **names;
-    size_t n = list_dir(CORPUS, "", ".err", &names);
-
-    ck_assert_uint_ge(n, 40);
-    for (size_t i = 0; i < n; i++) {
-        char path[512];
-        struct stat st;
-        snprintf(path, sizeof(path), "%s/%.*s.xml", CORPUS, (int)(strlen(names[i]) - 4), names[i]);
-        ck_assert_msg(stat(path, &st) == 0, "%s/%s has no policy file", CORPUS, names[i]);
-    }
-    free_list(names, n);
+    xc_check_every_err_has_a_file(CORPUS, 40, "policy");
 }
 END_TEST
 
 START_TEST(test_corpus_ok_files)
 {
     char **names;
-    size_t n = list_dir(CORPUS, "ok-", ".xml", &names);
+    size_t n = xc_list_dir(CORPUS, "ok-", ".xml", &names);
 
     ck_assert_uint_ge(n, 3);
     for (size_t i = 0; i < n; i++) {
@@ -232,7 +140,7 @@ START_TEST(test_corpus_ok_files)
         load_ok(path, &p);
         pol_policy_dispose(&p);
     }
-    free_list(names, n);
+    xc_free_list(names, n);
 }
 END_TEST
 
