@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "guest-agent/controller.h"
+#include "tests/unit/check_run.h"
 
 #define CPUS(x) PLM_UNITS(100 * (x)) /* whole CPUs in hundredths */
 #define MIB(x) PLM_UNITS(x)
@@ -1216,9 +1217,5 @@ static Suite *controller_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(controller_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return check_run(controller_suite());
 }

@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "guest-agent/goals.h"
 #include "tests/unit/xml_corpus.h"
+#include "tests/unit/suite_run.h"
 
 #define SCHEMA "policies/xenplm-goals.xsd"
 #define CORPUS "tests/goals"
@@ -794,10 +795,8 @@ int main(void)
     suite_add_tcase(s, values);
     suite_add_tcase(s, hostile);
     suite_add_tcase(s, windows);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = check_run(s);
+
     agent_goals_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

@@ -22,6 +22,7 @@
 
 #include "core/error.h"
 #include "guest-agent/monitor.h"
+#include "tests/unit/suite_run.h"
 
 typedef int (*snap_parser)(const char *buf, size_t len, struct agent_snapshot *s, char *err,
                            size_t errlen);
@@ -1423,9 +1424,5 @@ int main(void)
     suite_add_tcase(s, read_tc);
     suite_add_tcase(s, derive_tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "policy/policy.h"
 #include "tests/unit/xml_corpus.h"
+#include "tests/unit/suite_run.h"
 
 #define SCHEMA "policies/xenplm-policy.xsd"
 #define CORPUS "tests/policy"
@@ -658,10 +659,8 @@ int main(void)
     suite_add_tcase(s, files);
     suite_add_tcase(s, hostile);
     suite_add_tcase(s, logic);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = check_run(s);
+
     pol_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }
