@@ -446,21 +446,6 @@ START_TEST(test_oversize_memory)
 }
 END_TEST
 
-/* Good goals padded with a comment to exactly size bytes. */
-static void write_padded(const char *path, size_t size)
-{
-    static const char head[] = "<xenplm-goals version=\"1\"/>\n<!--";
-    static const char tail[] = "-->\n";
-    FILE *f = fopen(path, "wb");
-
-    ck_assert_ptr_nonnull(f);
-    fputs(head, f);
-    for (size_t i = strlen(head) + strlen(tail); i < size; i++)
-        fputc('x', f);
-    fputs(tail, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 START_TEST(test_oversize_file)
 {
     char path[] = "/tmp/check_agent_goals.XXXXXX";
@@ -470,9 +455,9 @@ START_TEST(test_oversize_file)
 
     ck_assert_int_ge(fd, 0);
     close(fd);
-    write_padded(path, AGENT_GOALS_MAX_FILE);
+    xc_write_padded(path, "xenplm-goals", AGENT_GOALS_MAX_FILE);
     ck_assert_int_eq(agent_goals_load(path, SCHEMA, &g, err, sizeof(err)), 0);
-    write_padded(path, AGENT_GOALS_MAX_FILE + 1);
+    xc_write_padded(path, "xenplm-goals", AGENT_GOALS_MAX_FILE + 1);
     ck_assert_int_eq(agent_goals_load(path, SCHEMA, &g, err, sizeof(err)), PLM_ERANGE);
     snprintf(want, sizeof(want), "%s: larger than 262144 bytes", path);
     ck_assert_str_eq(err, want);
@@ -491,26 +476,8 @@ START_TEST(test_no_libxml2_output)
         CORPUS "/bad-undeclared-entity.xml",
         CORPUS "/bad-xinclude.xml",
     };
-    char path[] = "/tmp/check_agent_goals_stderr.XXXXXX";
-    int fd = mkstemp(path), saved = dup(2);
-    struct stat st;
 
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_ge(saved, 0);
-    fflush(stderr);
-    ck_assert_int_ge(dup2(fd, 2), 0);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        struct agent_goals g;
-        char err[AGENT_GOALS_ERR_MAX];
-        ck_assert_int_lt(agent_goals_load(files[i], SCHEMA, &g, err, sizeof(err)), 0);
-    }
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    ck_assert_int_eq(fstat(fd, &st), 0);
-    ck_assert_int_eq(st.st_size, 0);
-    close(fd);
-    unlink(path);
+    xc_check_quiet(files, sizeof(files) / sizeof(files[0]), load_bad, AGENT_GOALS_ERR_MAX);
 }
 END_TEST
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/unit/xml_corpus.h"
 
@@ -119,4 +120,43 @@ void xc_check_every_err_has_a_file(const char *dir, size_t min, const char *what
         ck_assert_msg(stat(path, &st) == 0, "%s/%s has no %s file", dir, names[i], what);
     }
     xc_free_list(names, n);
+}
+
+void xc_write_padded(const char *path, const char *root, size_t size)
+{
+    static const char tail[] = "-->\n";
+    char head[128];
+    FILE *f = fopen(path, "wb");
+
+    snprintf(head, sizeof(head), "<%s version=\"1\"/>\n<!--", root);
+    ck_assert_ptr_nonnull(f);
+    fputs(head, f);
+    for (size_t i = strlen(head) + strlen(tail); i < size; i++)
+        fputc('x', f);
+    fputs(tail, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+void xc_check_quiet(const char *const *files, size_t n, xc_load_fn *load, size_t errlen)
+{
+    char path[] = "/tmp/xml_corpus_stderr.XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    char *err = malloc(errlen);
+    struct stat st;
+
+    ck_assert_ptr_nonnull(err);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_ge(saved, 0);
+    fflush(stderr);
+    ck_assert_int_ge(dup2(fd, 2), 0);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_lt(load(files[i], err, errlen), 0);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+    close(fd);
+    unlink(path);
+    free(err);
 }

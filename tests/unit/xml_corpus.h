@@ -31,4 +31,10 @@ void xc_check_bad_files(const char *dir, size_t min, xc_load_fn *load, size_t er
 /* Every .err in dir (at least min of them) has its .xml: a "what" file. */
 void xc_check_every_err_has_a_file(const char *dir, size_t min, const char *what);
 
+/* A good document, <root version="1"/>, padded with a comment to exactly size bytes, at path. */
+void xc_write_padded(const char *path, const char *root, size_t size);
+
+/* Loading each of files[] fails, and nothing (libxml2 included) is written to stderr. */
+void xc_check_quiet(const char *const *files, size_t n, xc_load_fn *load, size_t errlen);
+
 #endif
