@@ -3,12 +3,13 @@
  * The goals loader: from a validated document to struct agent_goals.
  *
  * A load goes: read the file (bounded), parse it closed to the world,
- * check the root, validate against the schema (goals_xml.c), then walk
- * the tree into a fresh struct and check what the schema cannot say:
- * ranges, the direction and resource each metric allows, probes that
- * exist, unique names, safe paths, sane windows.  The first problem
- * becomes the one-line error; the caller's struct is written only when
- * everything passed.
+ * check the root, validate against the schema (src/xml/, shared with the
+ * dom0 policy loader, so a guest admin and a host admin read errors of the
+ * same shape), then walk the tree into a fresh struct and check what the
+ * schema cannot say: ranges, the direction and resource each metric
+ * allows, probes that exist, unique names, safe paths, sane windows.  The
+ * first problem becomes the one-line error; the caller's struct is written
+ * only when everything passed.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 
 #include "core/error.h"
 #include "guest-agent/goals_int.h"
+#include "xml/xmlload.h"
 
 #ifndef AGENT_GOALS_DEFAULT_SCHEMA
 #define AGENT_GOALS_DEFAULT_SCHEMA "/usr/local/share/xenplm/xenplm-goals.xsd"
@@ -43,6 +45,46 @@ _Static_assert(AGENT_NAME_MAX == 32, "update the name length in xenplm-goals(5)"
 #define DEF_HEARTBEAT_MS 60000u
 #define DEF_PROBE_INTERVAL_MS 10000u
 #define DEF_PROBE_TIMEOUT_MAX_MS 10000u
+
+_Static_assert(AGENT_GOALS_ERR_MAX == XL_MSG_MAX, "messages are cut where they always were");
+
+/*
+ * The patterns of policies/xenplm-goals.xsd, and what each stands for.  A
+ * schema message quotes the regular expression a value failed; the person
+ * editing the file is better served by an example.
+ */
+static const char *pattern_hint(const char *pattern)
+{
+    static const struct {
+        const char *pattern;
+        const char *hint;
+    } hints[] = {
+        {"[0-9]+(\\.[0-9]+)?", "expected a number such as 12 or 6.5"},
+        {"[0-9]+", "expected a whole number such as 1 or 12"},
+        {"[0-9]+(ms|s|m|min|h)", "expected a duration such as 500ms, 5s, 2min or 1h"},
+        {"[0-9]{2}:[0-9]{2}", "expected a time of day such as 08:00 or 17:30"},
+        {"[a-z]+(-[a-z]+)?(,[a-z]+(-[a-z]+)?)*",
+         "expected daily, or days such as mon-fri or sat,sun"},
+        {"[A-Za-z0-9][A-Za-z0-9._\\-]*",
+         "expected letters, digits, '.', '_' and '-', starting with a letter or digit"},
+    };
+
+    for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+        if (strcmp(hints[i].pattern, pattern) == 0)
+            return hints[i].hint;
+    return NULL;
+}
+
+static const struct xl_format goals_format = {
+    .max_size = AGENT_GOALS_MAX_FILE,
+    .quote_max = 64,
+    .duration_m = true,
+    .duration_number_max = 1000000000ull,
+    .duration_examples = "500ms, 5s, 2min or 1h",
+    .pattern_hint = pattern_hint,
+    .max_length_in_words = true,
+    .trim_every_stop = true,
+};
 
 /* What each metric measures, and what a goal on it may say. */
 enum target_kind {
@@ -79,211 +121,60 @@ static const char *const direction_words[2] = {"le", "ge"};
 
 /* Per load: where each probe was declared, for messages about repeats. */
 struct walk {
-    struct goals_loader *ld;
+    struct xl_loader *ld;
     unsigned probe_line[AGENT_MAX_PROBES];
 };
 
 /* ------------------------------------------------------------------------ */
 /* Values                                                                   */
 
-static bool is(const xmlNode *n, const char *name)
+/* A duration in milliseconds, within lo..hi, into a 32-bit field. */
+static int get_ms(struct xl_loader *ld, const xmlNode *n, const char *attr, uint32_t lo,
+                  uint32_t hi, uint32_t *v, bool *given)
 {
-    return strcmp((const char *)n->name, name) == 0;
-}
+    uint64_t ms = *v;
+    int rc = xl_get_duration(ld, n, attr, lo, hi, &ms, given);
 
-static const xmlNode *next_element(const xmlNode *n)
-{
-    while (n && n->type != XML_ELEMENT_NODE)
-        n = n->next;
-    return n;
-}
-
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/*
- * Attribute attr of n, without surrounding white space, malloc'd in *out;
- * *out is NULL when the attribute is absent.
- */
-static int attr_text(struct goals_loader *ld, const xmlNode *n, const char *attr, char **out)
-{
-    xmlChar *raw = xmlGetProp(n, (const xmlChar *)attr);
-    const char *s = (const char *)raw;
-    size_t len;
-
-    *out = NULL;
-    if (!raw)
-        return 0;
-    while (is_space(*s))
-        s++;
-    len = strlen(s);
-    while (len && is_space(s[len - 1]))
-        len--;
-    *out = malloc(len + 1);
-    if (*out) {
-        memcpy(*out, s, len);
-        (*out)[len] = '\0';
-    }
-    xmlFree(raw);
-    return *out ? 0 : goals_fail(ld, n, attr, PLM_ENOMEM, "out of memory");
-}
-
-/* Each get_* leaves *v alone when the attribute is absent, so defaults survive. */
-static int get_amount(struct goals_loader *ld, const xmlNode *n, const char *attr, plm_amt_t *v,
-                      bool *given)
-{
-    char *s;
-    int rc = attr_text(ld, n, attr, &s);
-
-    if (rc < 0 || !s)
-        return rc;
-    rc = plm_amt_parse(s, v);
-    if (rc == PLM_EPRECISION)
-        rc = goals_fail(ld, n, attr, PLM_EINVAL, "'%.64s' has more than three decimal places", s);
-    else if (rc == PLM_ERANGE)
-        rc = goals_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is above 1000000000", s);
-    else if (rc < 0)
-        rc = goals_fail(ld, n, attr, PLM_EINVAL,
-                        "'%.64s' is not a valid value (expected a number such as 12 or 6.5)", s);
-    else if (given)
-        *given = true;
-    free(s);
-    return rc;
-}
-
-/* Milliseconds from "500ms", "5s", "2m" or "2min", "1h"; 0 or -1. */
-static int duration_parse(const char *s, uint64_t *ms_out)
-{
-    static const struct {
-        const char *suffix;
-        uint64_t ms;
-    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"min", 60000}, {"h", 3600000}};
-    uint64_t n = 0;
-    size_t i = 0;
-
-    for (; s[i] >= '0' && s[i] <= '9'; i++)
-        if ((n = n * 10 + (uint64_t)(s[i] - '0')) > 1000000000ull)
-            return -1; /* far beyond every bound, far from overflow once scaled */
-    if (i == 0)
-        return -1;
-    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-        if (strcmp(s + i, units[u].suffix) == 0) {
-            *ms_out = n * units[u].ms;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* The shortest exact spelling of a duration, for messages. */
-static const char *duration_format(uint64_t ms, char *buf, size_t len)
-{
-    if (ms && ms % 3600000 == 0)
-        snprintf(buf, len, "%lluh", (unsigned long long)(ms / 3600000));
-    else if (ms && ms % 60000 == 0)
-        snprintf(buf, len, "%llumin", (unsigned long long)(ms / 60000));
-    else if (ms && ms % 1000 == 0)
-        snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
-    else
-        snprintf(buf, len, "%llums", (unsigned long long)ms);
-    return buf;
-}
-
-static int get_duration(struct goals_loader *ld, const xmlNode *n, const char *attr, uint32_t lo,
-                        uint32_t hi, uint32_t *v, bool *given)
-{
-    uint64_t ms = 0;
-    char *s;
-    int rc = attr_text(ld, n, attr, &s);
-
-    if (rc < 0 || !s)
-        return rc;
-    if (duration_parse(s, &ms) < 0) {
-        rc = goals_fail(ld, n, attr, PLM_EINVAL,
-                        "'%.64s' is not a valid value (expected a duration such as 500ms, 5s, "
-                        "2min or 1h)",
-                        s);
-    } else if (ms < lo || ms > hi) {
-        char a[32], b[32];
-        rc = goals_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is outside %s..%s", s,
-                        duration_format(lo, a, sizeof(a)), duration_format(hi, b, sizeof(b)));
-    } else {
-        *v = (uint32_t)ms;
-        if (given)
-            *given = true;
-    }
-    free(s);
+    *v = (uint32_t)ms;
     return rc;
 }
 
 /* A whole number within lo..hi. */
-static int get_whole(struct goals_loader *ld, const xmlNode *n, const char *attr, unsigned lo,
+static int get_whole(struct xl_loader *ld, const xmlNode *n, const char *attr, unsigned lo,
                      unsigned hi, unsigned *v)
 {
     unsigned long x = 0;
     size_t i = 0;
     char *s;
-    int rc = attr_text(ld, n, attr, &s);
+    int rc = xl_value(ld, n, attr, &s);
 
     if (rc < 0 || !s)
         return rc;
     for (; s[i] >= '0' && s[i] <= '9' && x <= hi; i++)
         x = x * 10 + (unsigned long)(s[i] - '0');
     if (i == 0 || (s[i] != '\0' && (s[i] < '0' || s[i] > '9')))
-        rc = goals_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is not a whole number", s);
+        rc = xl_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is not a whole number", s);
     else if (s[i] != '\0' || x < lo || x > hi)
-        rc = goals_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is outside %u..%u", s, lo, hi);
+        rc = xl_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is outside %u..%u", s, lo, hi);
     else
         *v = (unsigned)x;
     free(s);
     return rc;
 }
 
-/* One of words[], as its index. */
-static int get_choice(struct goals_loader *ld, const xmlNode *n, const char *attr,
-                      const char *const *words, size_t count, int *v)
-{
-    char *s;
-    int rc = attr_text(ld, n, attr, &s);
-    size_t i = 0;
-
-    if (rc < 0 || !s)
-        return rc;
-    while (i < count && strcmp(s, words[i]) != 0)
-        i++;
-    if (i < count)
-        *v = (int)i;
-    else
-        rc = goals_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is not a valid value here", s);
-    free(s);
-    return rc;
-}
-
-static int get_switch(struct goals_loader *ld, const xmlNode *n, const char *attr, bool *v)
-{
-    static const char *const words[] = {"false", "true"};
-    int x = *v;
-    int rc = get_choice(ld, n, attr, words, 2, &x);
-
-    *v = x != 0;
-    return rc;
-}
-
 /* A goal or probe name: the schema checks its letters, we its length. */
-static int get_name(struct goals_loader *ld, const xmlNode *n, char out[AGENT_NAME_MAX])
+static int get_name(struct xl_loader *ld, const xmlNode *n, char out[AGENT_NAME_MAX])
 {
     char *s;
-    int rc = attr_text(ld, n, "name", &s);
+    int rc = xl_value(ld, n, "name", &s);
 
     if (rc < 0)
         return rc;
     if (!s || s[0] == '\0')
-        rc = goals_fail(ld, n, "name", PLM_EINVAL, "must not be empty");
+        rc = xl_fail(ld, n, "name", PLM_EINVAL, "must not be empty");
     else if (strlen(s) >= AGENT_NAME_MAX)
-        rc = goals_fail(ld, n, "name", PLM_EINVAL, "'%.64s' is longer than %d characters", s,
-                        AGENT_NAME_MAX - 1);
+        rc = xl_fail(ld, n, "name", PLM_EINVAL, "'%.64s' is longer than %d characters", s,
+                     AGENT_NAME_MAX - 1);
     else
         snprintf(out, AGENT_NAME_MAX, "%s", s);
     free(s);
@@ -329,18 +220,18 @@ static const char *path_problem(const char *s, enum path_kind kind)
     }
 }
 
-static int get_path(struct goals_loader *ld, const xmlNode *n, const char *attr,
-                    enum path_kind kind, char out[AGENT_PATH_MAX], bool *given)
+static int get_path(struct xl_loader *ld, const xmlNode *n, const char *attr, enum path_kind kind,
+                    char out[AGENT_PATH_MAX], bool *given)
 {
     char *s;
-    int rc = attr_text(ld, n, attr, &s);
+    int rc = xl_value(ld, n, attr, &s);
     const char *problem;
 
     if (rc < 0 || !s)
         return rc;
     problem = path_problem(s, kind);
     if (problem) {
-        rc = goals_fail(ld, n, attr, PLM_EINVAL, "'%.100s' %s", s, problem);
+        rc = xl_fail(ld, n, attr, PLM_EINVAL, "'%.100s' %s", s, problem);
     } else {
         snprintf(out, AGENT_PATH_MAX, "%s", s);
         *given = true;
@@ -352,41 +243,40 @@ static int get_path(struct goals_loader *ld, const xmlNode *n, const char *attr,
 /* ------------------------------------------------------------------------ */
 /* <agent>                                                                  */
 
-static int get_per_resource(struct goals_loader *ld, const xmlNode *n, plm_amt_t v[AGENT_NRES])
+static int get_per_resource(struct xl_loader *ld, const xmlNode *n, plm_amt_t v[AGENT_NRES])
 {
     int rc = 0;
 
     for (int r = 0; r < AGENT_NRES && rc == 0; r++)
-        rc = get_amount(ld, n, resource_words[r], &v[r], NULL);
+        rc = xl_get_amount(ld, n, resource_words[r], &v[r], NULL);
     return rc;
 }
 
-static int load_agent(struct goals_loader *ld, const xmlNode *n, struct agent_goals *g)
+static int load_agent(struct xl_loader *ld, const xmlNode *n, struct agent_goals *g)
 {
     char a[32], b[32];
     bool has_heartbeat = false;
-    int rc =
-        get_duration(ld, n, "interval", INTERVAL_MIN_MS, INTERVAL_MAX_MS, &g->interval_ms, NULL);
+    int rc = get_ms(ld, n, "interval", INTERVAL_MIN_MS, INTERVAL_MAX_MS, &g->interval_ms, NULL);
 
     if (rc == 0)
-        rc = get_duration(ld, n, "heartbeat", INTERVAL_MIN_MS, HEARTBEAT_MAX_MS, &g->heartbeat_ms,
-                          &has_heartbeat);
+        rc = get_ms(ld, n, "heartbeat", INTERVAL_MIN_MS, HEARTBEAT_MAX_MS, &g->heartbeat_ms,
+                    &has_heartbeat);
     if (rc == 0)
-        rc = get_switch(ld, n, "apply-cgroups", &g->apply_cgroups);
+        rc = xl_get_switch(ld, n, "apply-cgroups", &g->apply_cgroups);
     /* The default heartbeat follows a long interval; one given must not be shorter. */
     if (rc == 0 && g->heartbeat_ms < g->interval_ms && !has_heartbeat)
         g->heartbeat_ms = g->interval_ms;
     if (rc == 0 && g->heartbeat_ms < g->interval_ms)
-        rc = goals_fail(ld, n, "heartbeat", PLM_EINVAL, "%s is shorter than the interval %s",
-                        duration_format(g->heartbeat_ms, a, sizeof(a)),
-                        duration_format(g->interval_ms, b, sizeof(b)));
-    for (const xmlNode *c = next_element(n->children); c && rc == 0; c = next_element(c->next)) {
-        if (is(c, "deadband"))
+        rc = xl_fail(ld, n, "heartbeat", PLM_EINVAL, "%s is shorter than the interval %s",
+                     xl_duration_format(g->heartbeat_ms, a, sizeof(a)),
+                     xl_duration_format(g->interval_ms, b, sizeof(b)));
+    for (const xmlNode *c = xl_first_child(n); c && rc == 0; c = xl_next_sibling(c)) {
+        if (xl_is(c, "deadband"))
             rc = get_per_resource(ld, c, g->deadband);
-        else if (is(c, "idle"))
+        else if (xl_is(c, "idle"))
             rc = get_per_resource(ld, c, g->idle);
         else
-            rc = goals_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
     }
     return rc;
 }
@@ -396,7 +286,7 @@ static int load_agent(struct goals_loader *ld, const xmlNode *n, struct agent_go
 
 static int load_probe(struct walk *w, const xmlNode *n, struct agent_goals *g)
 {
-    struct goals_loader *ld = w->ld;
+    struct xl_loader *ld = w->ld;
     struct agent_probe *p = &g->probe[g->nprobes];
     bool has_command = false, has_file = false, has_timeout = false;
     char a[32], b[32];
@@ -410,29 +300,29 @@ static int load_probe(struct walk *w, const xmlNode *n, struct agent_goals *g)
     if (rc == 0)
         rc = get_path(ld, n, "file", PATH_FILE, p->file, &has_file);
     if (rc == 0)
-        rc = get_duration(ld, n, "interval", PROBE_INTERVAL_MIN_MS, PROBE_INTERVAL_MAX_MS,
-                          &p->interval_ms, NULL);
+        rc = get_ms(ld, n, "interval", PROBE_INTERVAL_MIN_MS, PROBE_INTERVAL_MAX_MS,
+                    &p->interval_ms, NULL);
     if (rc == 0)
-        rc = get_duration(ld, n, "timeout", PROBE_TIMEOUT_MIN_MS, PROBE_INTERVAL_MAX_MS,
-                          &p->timeout_ms, &has_timeout);
+        rc = get_ms(ld, n, "timeout", PROBE_TIMEOUT_MIN_MS, PROBE_INTERVAL_MAX_MS, &p->timeout_ms,
+                    &has_timeout);
     if (rc < 0)
         return rc;
     if (has_command == has_file)
-        return goals_fail(ld, n, NULL, PLM_EINVAL,
-                          "needs exactly one of the attributes 'command' and 'file'");
+        return xl_fail(ld, n, NULL, PLM_EINVAL,
+                       "needs exactly one of the attributes 'command' and 'file'");
     if (has_file && has_timeout)
-        return goals_fail(ld, n, "timeout", PLM_EINVAL, "only meaningful with 'command'");
+        return xl_fail(ld, n, "timeout", PLM_EINVAL, "only meaningful with 'command'");
     if (has_timeout && p->timeout_ms >= p->interval_ms)
-        return goals_fail(ld, n, "timeout", PLM_EINVAL, "%s is not shorter than the interval %s",
-                          duration_format(p->timeout_ms, a, sizeof(a)),
-                          duration_format(p->interval_ms, b, sizeof(b)));
+        return xl_fail(ld, n, "timeout", PLM_EINVAL, "%s is not shorter than the interval %s",
+                       xl_duration_format(p->timeout_ms, a, sizeof(a)),
+                       xl_duration_format(p->interval_ms, b, sizeof(b)));
     if (has_command && !has_timeout)
         p->timeout_ms = p->interval_ms / 2 < DEF_PROBE_TIMEOUT_MAX_MS ? p->interval_ms / 2
                                                                       : DEF_PROBE_TIMEOUT_MAX_MS;
     for (unsigned i = 0; i < g->nprobes; i++)
         if (strcmp(g->probe[i].name, p->name) == 0)
-            return goals_fail(ld, n, "name", PLM_EINVAL, "'%s' repeats the probe at line %u",
-                              p->name, w->probe_line[i]);
+            return xl_fail(ld, n, "name", PLM_EINVAL, "'%s' repeats the probe at line %u", p->name,
+                           w->probe_line[i]);
     w->probe_line[g->nprobes++] = (unsigned)xmlGetLineNo(n);
     return 0;
 }
@@ -440,31 +330,31 @@ static int load_probe(struct walk *w, const xmlNode *n, struct agent_goals *g)
 /* ------------------------------------------------------------------------ */
 /* <goal> and <window>                                                      */
 
-static int load_window(struct goals_loader *ld, const xmlNode *n, struct agent_window *w)
+static int load_window(struct xl_loader *ld, const xmlNode *n, struct agent_window *w)
 {
     char *days = NULL, *from = NULL, *to = NULL;
-    int rc = attr_text(ld, n, "days", &days);
+    int rc = xl_value(ld, n, "days", &days);
 
     w->days = 0x7f;
     w->from_min = 0;
     w->to_min = 0;
     if (rc == 0)
-        rc = attr_text(ld, n, "from", &from);
+        rc = xl_value(ld, n, "from", &from);
     if (rc == 0)
-        rc = attr_text(ld, n, "to", &to);
+        rc = xl_value(ld, n, "to", &to);
     if (rc < 0)
         goto out;
     if (days && goals_days_parse(days, &w->days) < 0)
-        rc = goals_fail(ld, n, "days", PLM_EINVAL,
-                        "'%.64s' is not a list of days (expected daily, or days such as mon-fri "
-                        "or sat,sun)",
-                        days);
+        rc = xl_fail(ld, n, "days", PLM_EINVAL,
+                     "'%.64s' is not a list of days (expected daily, or days such as mon-fri "
+                     "or sat,sun)",
+                     days);
     else if (from && goals_time_parse(from, &w->from_min) < 0)
-        rc = goals_fail(ld, n, "from", PLM_EINVAL,
-                        "'%.64s' is not a time of day (expected 00:00 to 23:59)", from);
+        rc = xl_fail(ld, n, "from", PLM_EINVAL,
+                     "'%.64s' is not a time of day (expected 00:00 to 23:59)", from);
     else if (to && goals_time_parse(to, &w->to_min) < 0)
-        rc = goals_fail(ld, n, "to", PLM_EINVAL,
-                        "'%.64s' is not a time of day (expected 00:00 to 23:59)", to);
+        rc = xl_fail(ld, n, "to", PLM_EINVAL,
+                     "'%.64s' is not a time of day (expected 00:00 to 23:59)", to);
 out:
     free(days);
     free(from);
@@ -473,7 +363,7 @@ out:
 }
 
 /* The target: exactly one of le and ge, in the direction the metric allows. */
-static int load_target(struct goals_loader *ld, const xmlNode *n, const struct metric_info *mi,
+static int load_target(struct xl_loader *ld, const xmlNode *n, const struct metric_info *mi,
                        struct agent_goal *goal)
 {
     bool has[2] = {false, false};
@@ -481,31 +371,30 @@ static int load_target(struct goals_loader *ld, const xmlNode *n, const struct m
     int rc = 0;
 
     for (int d = 0; d < 2 && rc == 0; d++)
-        rc = get_amount(ld, n, direction_words[d], &v[d], &has[d]);
+        rc = xl_get_amount(ld, n, direction_words[d], &v[d], &has[d]);
     if (rc < 0)
         return rc;
     if (has[0] == has[1])
-        return goals_fail(ld, n, NULL, PLM_EINVAL,
-                          "needs exactly one of the attributes 'le' and 'ge'");
+        return xl_fail(ld, n, NULL, PLM_EINVAL,
+                       "needs exactly one of the attributes 'le' and 'ge'");
     goal->dir = has[AGENT_AT_LEAST] ? AGENT_AT_LEAST : AGENT_AT_MOST;
     goal->target = v[goal->dir];
     if (!mi->any_direction && goal->dir != mi->dir)
-        return goals_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
-                          "metric '%s' is kept %s its target: use '%s'", metric_words[goal->metric],
-                          mi->dir == AGENT_AT_MOST ? "at most" : "at least",
-                          direction_words[mi->dir]);
+        return xl_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
+                       "metric '%s' is kept %s its target: use '%s'", metric_words[goal->metric],
+                       mi->dir == AGENT_AT_MOST ? "at most" : "at least", direction_words[mi->dir]);
     if (mi->target == TARGET_PERCENT && (goal->target <= 0 || goal->target > PLM_UNITS(100)))
-        return goals_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
-                          "metric '%s' is a percentage: the target must be above 0 and at most 100",
-                          metric_words[goal->metric]);
+        return xl_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
+                       "metric '%s' is a percentage: the target must be above 0 and at most 100",
+                       metric_words[goal->metric]);
     if (mi->target == TARGET_POSITIVE && goal->target <= 0)
-        return goals_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
-                          "the target of metric '%s' must be above 0", metric_words[goal->metric]);
+        return xl_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
+                       "the target of metric '%s' must be above 0", metric_words[goal->metric]);
     return 0;
 }
 
 /* Resource, metric and probe: what is measured and what is asked for. */
-static int load_metric(struct goals_loader *ld, const xmlNode *n, const struct agent_goals *g,
+static int load_metric(struct xl_loader *ld, const xmlNode *n, const struct agent_goals *g,
                        struct agent_goal *goal, const struct metric_info **mi_out)
 {
     const struct metric_info *mi;
@@ -514,79 +403,79 @@ static int load_metric(struct goals_loader *ld, const xmlNode *n, const struct a
     int rc;
 
     *mi_out = &metrics[0];
-    rc = get_choice(ld, n, "metric", metric_words, AGENT_NMETRICS, &metric);
+    rc = xl_get_choice(ld, n, "metric", metric_words, AGENT_NMETRICS, &metric);
     if (rc < 0)
         return rc;
     if (metric < 0 || metric >= AGENT_NMETRICS)
-        return goals_fail(ld, n, NULL, PLM_EINVAL, "the attribute 'metric' is required");
+        return xl_fail(ld, n, NULL, PLM_EINVAL, "the attribute 'metric' is required");
     *mi_out = mi = &metrics[metric];
-    rc = get_choice(ld, n, "resource", resource_words, AGENT_NRES, &res);
+    rc = xl_get_choice(ld, n, "resource", resource_words, AGENT_NRES, &res);
     if (rc == 0)
-        rc = attr_text(ld, n, "probe", &probe);
+        rc = xl_value(ld, n, "probe", &probe);
     if (rc < 0)
         goto out;
     goal->metric = (enum agent_metric)metric;
     if (mi->any_resource && res < 0) {
-        rc = goals_fail(ld, n, NULL, PLM_EINVAL,
-                        "metric '%s' needs the attribute 'resource' (cpu or memory)",
-                        metric_words[goal->metric]);
+        rc = xl_fail(ld, n, NULL, PLM_EINVAL,
+                     "metric '%s' needs the attribute 'resource' (cpu or memory)",
+                     metric_words[goal->metric]);
         goto out;
     }
     if (!mi->any_resource && res >= 0 && res != (int)mi->res) {
-        rc = goals_fail(ld, n, "resource", PLM_EINVAL, "metric '%s' is met with %s, not %s",
-                        metric_words[goal->metric], resource_words[mi->res], resource_words[res]);
+        rc = xl_fail(ld, n, "resource", PLM_EINVAL, "metric '%s' is met with %s, not %s",
+                     metric_words[goal->metric], resource_words[mi->res], resource_words[res]);
         goto out;
     }
     goal->res = mi->any_resource ? (enum agent_resource)res : mi->res;
     if (goal->metric != AGENT_M_PROBE) {
         if (probe)
-            rc = goals_fail(ld, n, "probe", PLM_EINVAL, "only meaningful with metric 'probe'");
+            rc = xl_fail(ld, n, "probe", PLM_EINVAL, "only meaningful with metric 'probe'");
         goto out;
     }
     if (!probe) {
-        rc = goals_fail(ld, n, NULL, PLM_EINVAL,
-                        "metric 'probe' needs the attribute 'probe' naming a <probe>");
+        rc = xl_fail(ld, n, NULL, PLM_EINVAL,
+                     "metric 'probe' needs the attribute 'probe' naming a <probe>");
         goto out;
     }
     for (goal->probe = 0; goal->probe < g->nprobes; goal->probe++)
         if (strcmp(g->probe[goal->probe].name, probe) == 0)
             break;
     if (goal->probe == g->nprobes)
-        rc = goals_fail(ld, n, "probe", PLM_EINVAL, "no <probe name=\"%.64s\"> is declared", probe);
+        rc = xl_fail(ld, n, "probe", PLM_EINVAL, "no <probe name=\"%.64s\"> is declared", probe);
 out:
     free(probe);
     return rc;
 }
 
 /* Margin, min and max. */
-static int load_bounds(struct goals_loader *ld, const xmlNode *n, const struct metric_info *mi,
+static int load_bounds(struct xl_loader *ld, const xmlNode *n, const struct metric_info *mi,
                        struct agent_goal *goal)
 {
     char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
     bool has_margin = false, has_max = false;
-    int rc = get_amount(ld, n, "margin", &goal->margin, &has_margin);
+    int rc = xl_get_amount(ld, n, "margin", &goal->margin, &has_margin);
 
     if (rc == 0)
-        rc = get_amount(ld, n, "min", &goal->min, NULL);
+        rc = xl_get_amount(ld, n, "min", &goal->min, NULL);
     if (rc == 0)
-        rc = get_amount(ld, n, "max", &goal->max, &has_max);
+        rc = xl_get_amount(ld, n, "max", &goal->max, &has_max);
     if (rc < 0)
         return rc;
     if (has_margin && !mi->margin)
-        return goals_fail(ld, n, "margin", PLM_EINVAL, "not used with metric '%s'",
-                          metric_words[goal->metric]);
+        return xl_fail(ld, n, "margin", PLM_EINVAL, "not used with metric '%s'",
+                       metric_words[goal->metric]);
     if (has_margin && goal->margin >= goal->target)
-        return goals_fail(ld, n, "margin", PLM_EINVAL, "%s is not below the target %s",
-                          plm_amt_format(goal->margin, a), plm_amt_format(goal->target, b));
+        return xl_fail(ld, n, "margin", PLM_EINVAL, "%s is not below the target %s",
+                       plm_amt_format(goal->margin, a), plm_amt_format(goal->target, b));
     if (has_max && goal->max == 0)
-        return goals_fail(ld, n, "max", PLM_EINVAL, "must be above 0");
+        return xl_fail(ld, n, "max", PLM_EINVAL, "must be above 0");
     if (has_max && goal->min > goal->max)
-        return goals_fail(ld, n, NULL, PLM_EINVAL, "min %s is above max %s",
-                          plm_amt_format(goal->min, a), plm_amt_format(goal->max, b));
+        return xl_fail(ld, n, NULL, PLM_EINVAL, "min %s is above max %s",
+                       plm_amt_format(goal->min, a), plm_amt_format(goal->max, b));
     return 0;
 }
 
-static int load_goal(struct goals_loader *ld, const xmlNode *n, const struct agent_goals *g,
+static int load_goal(struct xl_loader *ld, const xmlNode *n, const struct agent_goals *g,
                      struct agent_goal *goal)
 {
     const struct metric_info *mi = NULL;
@@ -600,7 +489,7 @@ static int load_goal(struct goals_loader *ld, const xmlNode *n, const struct age
     if (rc == 0)
         rc = get_whole(ld, n, "priority", 1, AGENT_MAX_PRIORITY, &goal->priority);
     if (rc == 0 && goal->priority == 0)
-        rc = goals_fail(ld, n, NULL, PLM_EINVAL, "the attribute 'priority' is required");
+        rc = xl_fail(ld, n, NULL, PLM_EINVAL, "the attribute 'priority' is required");
     if (rc == 0)
         rc = load_metric(ld, n, g, goal, &mi);
     if (rc == 0)
@@ -609,12 +498,12 @@ static int load_goal(struct goals_loader *ld, const xmlNode *n, const struct age
         rc = load_bounds(ld, n, mi, goal);
     if (rc == 0)
         rc = get_path(ld, n, "workload", PATH_WORKLOAD, goal->workload, &has_workload);
-    for (const xmlNode *c = next_element(n->children); c && rc == 0; c = next_element(c->next)) {
-        if (!is(c, "window"))
-            rc = goals_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+    for (const xmlNode *c = xl_first_child(n); c && rc == 0; c = xl_next_sibling(c)) {
+        if (!xl_is(c, "window"))
+            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         else if (goal->nwindows == AGENT_MAX_WINDOWS)
-            rc = goals_fail(ld, c, NULL, PLM_EINVAL, "too many <window> elements (at most %d)",
-                            AGENT_MAX_WINDOWS);
+            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "too many <window> elements (at most %d)",
+                         AGENT_MAX_WINDOWS);
         else
             rc = load_window(ld, c, &goal->window[goal->nwindows++]);
     }
@@ -622,8 +511,8 @@ static int load_goal(struct goals_loader *ld, const xmlNode *n, const struct age
         return rc;
     for (unsigned i = 0; i < g->ngoals; i++)
         if (strcmp(g->goal[i].name, goal->name) == 0)
-            return goals_fail(ld, n, "name", PLM_EINVAL, "'%s' repeats the goal at line %u",
-                              goal->name, g->goal[i].line);
+            return xl_fail(ld, n, "name", PLM_EINVAL, "'%s' repeats the goal at line %u",
+                           goal->name, g->goal[i].line);
     return 0;
 }
 
@@ -632,74 +521,53 @@ static int load_goal(struct goals_loader *ld, const xmlNode *n, const struct age
 
 static int load_root(struct walk *w, const xmlNode *root, struct agent_goals *g)
 {
-    struct goals_loader *ld = w->ld;
+    struct xl_loader *ld = w->ld;
     int rc = 0;
 
-    for (const xmlNode *c = next_element(root->children); c && rc == 0; c = next_element(c->next)) {
-        if (is(c, "agent")) {
+    for (const xmlNode *c = xl_first_child(root); c && rc == 0; c = xl_next_sibling(c)) {
+        if (xl_is(c, "agent")) {
             rc = load_agent(ld, c, g);
-        } else if (is(c, "probe")) {
+        } else if (xl_is(c, "probe")) {
             if (g->nprobes == AGENT_MAX_PROBES)
-                rc = goals_fail(ld, c, NULL, PLM_EINVAL, "too many <probe> elements (at most %d)",
-                                AGENT_MAX_PROBES);
+                rc = xl_fail(ld, c, NULL, PLM_EINVAL, "too many <probe> elements (at most %d)",
+                             AGENT_MAX_PROBES);
             else
                 rc = load_probe(w, c, g);
-        } else if (is(c, "goal")) {
+        } else if (xl_is(c, "goal")) {
             if (g->ngoals == AGENT_MAX_GOALS)
-                rc = goals_fail(ld, c, NULL, PLM_EINVAL, "too many <goal> elements (at most %d)",
-                                AGENT_MAX_GOALS);
+                rc = xl_fail(ld, c, NULL, PLM_EINVAL, "too many <goal> elements (at most %d)",
+                             AGENT_MAX_GOALS);
             else if ((rc = load_goal(ld, c, g, &g->goal[g->ngoals])) == 0)
                 g->ngoals++;
         } else {
-            rc = goals_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         }
     }
     return rc;
 }
 
-static void write_error(const struct goals_loader *ld, char *err, size_t errlen)
-{
-    if (!err || errlen == 0)
-        return;
-    if (ld->rc == 0)
-        snprintf(err, errlen, "%s: configuration OK", ld->file);
-    else if (ld->line > 0)
-        snprintf(err, errlen, "%s:%ld: %s", ld->file, ld->line, ld->msg);
-    else
-        snprintf(err, errlen, "%s: %s", ld->file, ld->msg);
-}
+struct load_args {
+    const char *schema_path;
+    struct agent_goals *out;
+};
 
 /* The whole load of a document in memory, inside installed handlers. */
-static int load(struct goals_loader *ld, const char *buf, size_t len, const char *schema_path,
-                struct agent_goals *out)
+static int load(struct xl_loader *ld, const char *buf, size_t len, void *arg)
 {
+    const struct load_args *a = arg;
     struct agent_goals *fresh = malloc(sizeof(*fresh));
     struct walk w = {.ld = ld};
     xmlDoc *doc = NULL;
-    const xmlNode *root;
 
     if (!fresh)
-        return goals_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+        return xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
     agent_goals_init(fresh);
-    doc = goals_parse(ld, buf, len);
-    if (!doc)
-        goto out;
-    root = xmlDocGetRootElement(doc);
-    if (!root) {
-        goals_fail(ld, NULL, NULL, PLM_EGRAMMAR, "no root element");
-        goto out;
-    }
-    if (!is(root, ROOT_NAME) || root->ns) {
-        goals_fail(ld, root, NULL, PLM_EGRAMMAR,
-                   "the root element must be <%s>, without a namespace", ROOT_NAME);
-        goto out;
-    }
-    if (goals_validate(ld, schema_path ? schema_path : agent_goals_default_schema(), doc) < 0)
-        goto out;
-    load_root(&w, root, fresh);
-out:
+    doc = xl_open(ld, buf, len, ROOT_NAME,
+                  a->schema_path ? a->schema_path : agent_goals_default_schema());
+    if (doc)
+        load_root(&w, xmlDocGetRootElement(doc), fresh);
     if (ld->rc == 0)
-        *out = *fresh;
+        *a->out = *fresh;
     free(fresh);
     xmlFreeDoc(doc);
     return ld->rc;
@@ -722,34 +590,17 @@ void agent_goals_init(struct agent_goals *g)
 int agent_goals_load_memory(const char *buf, size_t len, const char *name, const char *schema_path,
                             struct agent_goals *out, char *err, size_t errlen)
 {
-    struct goals_loader ld = {.file = name ? name : "(memory)"};
-    struct goals_saved_handlers saved;
-    int rc;
+    struct load_args a = {schema_path, out};
 
-    goals_handlers_install(&ld, &saved);
-    rc = load(&ld, buf, len, schema_path, out);
-    goals_handlers_restore(&saved);
-    write_error(&ld, err, errlen);
-    return rc;
+    return xl_load_memory(&goals_format, buf, len, name, load, &a, err, errlen);
 }
 
 int agent_goals_load(const char *path, const char *schema_path, struct agent_goals *out, char *err,
                      size_t errlen)
 {
-    struct goals_loader ld = {.file = path};
-    struct goals_saved_handlers saved;
-    char *buf = NULL;
-    size_t len = 0;
-    int rc;
+    struct load_args a = {schema_path, out};
 
-    goals_handlers_install(&ld, &saved);
-    rc = goals_read_bounded(&ld, path, &buf, &len);
-    if (rc == 0)
-        rc = load(&ld, buf, len, schema_path, out);
-    goals_handlers_restore(&saved);
-    write_error(&ld, err, errlen);
-    free(buf);
-    return rc;
+    return xl_load_file(&goals_format, path, load, &a, err, errlen);
 }
 
 const char *agent_goals_default_schema(void)

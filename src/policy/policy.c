@@ -4,35 +4,28 @@
  *
  * A load goes: read the file (bounded), parse it with a parser that refuses
  * any DOCTYPE and never touches the network, check the root, validate the
- * document against the schema, then walk the tree into a fresh struct
- * pol_policy and run the checks the schema cannot express.  The first
- * problem found, from libxml2 or from us, becomes the one-line error; the
- * caller's struct is written only at the very end, when everything passed.
+ * document against the schema (all of that in src/xml/, shared with the
+ * guest agent's goals), then walk the tree into a fresh struct pol_policy
+ * and run the checks the schema cannot express.  The first problem found,
+ * from libxml2 or from us, becomes the one-line error; the caller's struct
+ * is written only at the very end, when everything passed.
  *
- * libxml2 reports errors through callbacks.  While a load runs, ours are
- * installed and find the load in progress through a thread-local pointer,
- * not through the callback's data argument: which pointer libxml2 passes
- * there has varied between its versions and error channels.
+ * This file is the walk's top and the API; the sections have their own
+ * files: pol_host.c (<host>), pol_domain.c (<domain> and the checks across
+ * entries), pol_value.c (the policy's kinds of values), pol_describe.c.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlschemas.h>
-#include <libxml/xmlversion.h>
 
 #include "core/error.h"
-#include "policy/policy.h"
+#include "policy/pol_int.h"
 
 #ifndef POL_DEFAULT_SCHEMA
 #define POL_DEFAULT_SCHEMA "/usr/local/share/xenplm/xenplm-policy.xsd"
@@ -42,1222 +35,107 @@
 _Static_assert(PLM_MAX_LEVELS == 16, "update the 'level' type in policies/xenplm-policy.xsd");
 _Static_assert(PLM_TRIGGER_MAX_RULES == 8, "update maxOccurs of 'rule' in the schema");
 
-/* libxml2 2.12 made the structured error handler take a const error. */
-#if LIBXML_VERSION >= 21200
-typedef const xmlError pol_xml_error;
-#else
-typedef xmlError pol_xml_error;
-#endif
-
-/*
- * No network, no DTD loading, no entity substitution (no XML_PARSE_NOENT,
- * XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR) and no XInclude; BIG_LINES keeps
- * line numbers right past 65535.  A DOCTYPE is refused anyway, see below.
- */
-#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES)
-
 #define ROOT_NAME "xenplm-policy"
 
-/* Bounds the loader checks (the schema only knows the grammar). */
-#define TICK_MIN_MS 100ull
-#define TICK_MAX_MS (3600ull * 1000)
-#define TRIGGER_DURATION_MAX_MS (7ull * 24 * 3600 * 1000)
-#define AGENTLESS_AFTER_MAX_MS (24ull * 3600 * 1000)
-#define AGENTLESS_HEADROOM_MAX_PCT100 100000u /* 1000% */
-#define TRIGGER_PCT_MAX_PCT100 1000000u       /* 10000%, plm_trigger_check's bound */
-#define REQUEST_BURST_MAX 1000000u
-
-/* Defaults: conservative, for any host (see xenplm-policy(5)). */
-#define DEF_TICK_MS 5000u
-#define DEF_AGENTLESS_AFTER_MS 30000u
-#define DEF_AGENTLESS_HEADROOM_PCT100 2000u /* 20% */
-
-/* One load in progress. */
-struct loader {
-    const char *file; /* named in messages: the policy, or the schema while loading it */
-    int rc;           /* 0 until the first problem */
-    long line;        /* its line, 0 when none applies */
-    char msg[POL_ERR_MAX];
-    /* Where things were, for checks made after the walk (the tree is still there). */
-    const xmlNode *leftover_node[POL_NRES];
-};
-
-static _Thread_local struct loader *current;
-
-/* ------------------------------------------------------------------------ */
-/* Errors                                                                   */
-
-static void record(struct loader *ld, long line, int rc, const char *msg)
-{
-    /* The first problem is the one worth reading; later ones often follow from it. */
-    if (ld->rc)
-        return;
-    ld->rc = rc;
-    ld->line = line > 0 ? line : 0;
-    snprintf(ld->msg, sizeof(ld->msg), "%s", msg);
-}
-
-/* Record a problem with element n (and attribute attr); returns rc. */
-static int fail(struct loader *ld, const xmlNode *n, const char *attr, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int fail(struct loader *ld, const xmlNode *n, const char *attr, int rc, const char *fmt, ...)
-{
-    char msg[POL_ERR_MAX];
-    int off = 0;
-    va_list ap;
-
-    /* Same shape as libxml2's schema messages, so every error reads alike. */
-    if (n && attr)
-        off = snprintf(msg, sizeof(msg), "element '%s', attribute '%s': ", (const char *)n->name,
-                       attr);
-    else if (n)
-        off = snprintf(msg, sizeof(msg), "element '%s': ", (const char *)n->name);
-    if (off < 0 || (size_t)off >= sizeof(msg))
-        off = 0;
-    va_start(ap, fmt);
-    vsnprintf(msg + off, sizeof(msg) - (size_t)off, fmt, ap);
-    va_end(ap);
-    record(ld, n ? xmlGetLineNo(n) : 0, rc, msg);
-    return rc;
-}
-
-static void lower_first(char *s)
-{
-    /* "Opening and ..." reads as "opening and ..."; "XML declaration" keeps its case. */
-    if (s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'a' && s[1] <= 'z')
-        s[0] = (char)(s[0] - 'A' + 'a');
-}
+_Static_assert(POL_ERR_MAX == XL_MSG_MAX, "messages are cut where they always were");
 
 /* What a schema pattern stands for, in words an operator can act on. */
 static const char *pattern_hint(const char *pattern)
 {
     if (strstr(pattern, "(ms|s|min|h)"))
-        return " (expected a duration such as 500ms, 5s, 15min or 2h)";
+        return "expected a duration such as 500ms, 5s, 15min or 2h";
     if (strstr(pattern, "{12}"))
-        return " (expected a UUID such as 6f1c2a9e-0d3b-4c57-8e21-5a7b9c0d1e2f)";
+        return "expected a UUID such as 6f1c2a9e-0d3b-4c57-8e21-5a7b9c0d1e2f";
     if (strncmp(pattern, "[0-9]+", 6) == 0)
-        return " (expected a number such as 12 or 6.5)";
-    return "";
+        return "expected a number such as 12 or 6.5";
+    return NULL;
 }
 
-/*
- * Rewrite the part of a schema message after "Element 'x': ".  Facet
- * messages quote the regular expression a value failed, which helps nobody
- * editing a policy; say what was expected instead.
- */
-static void tidy_facet(const char *in, char *out, size_t outlen)
-{
-    static const char pat[] = "[facet 'pattern'] The value '";
-    static const char pat_mid[] = "' is not accepted by the pattern '";
-    static const char en[] = "[facet 'enumeration'] The value '";
-    static const char en_mid[] = "' is not an element of the set {";
-
-    if (strncmp(in, pat, sizeof(pat) - 1) == 0) {
-        const char *v = in + sizeof(pat) - 1;
-        const char *mid = strstr(v, pat_mid);
-        if (mid) {
-            snprintf(out, outlen, "'%.*s' is not a valid value%s", (int)(mid - v), v,
-                     pattern_hint(mid + sizeof(pat_mid) - 1));
-            return;
-        }
-    }
-    if (strncmp(in, en, sizeof(en) - 1) == 0) {
-        const char *v = in + sizeof(en) - 1;
-        const char *mid = strstr(v, en_mid);
-        if (mid) {
-            const char *set = mid + sizeof(en_mid) - 1;
-            size_t setlen = strlen(set);
-            if (setlen && set[setlen - 1] == '}')
-                setlen--;
-            snprintf(out, outlen, "'%.*s' is not one of %.*s", (int)(mid - v), v, (int)setlen, set);
-            return;
-        }
-    }
-    if (strncmp(in, "[facet '", 8) == 0) {
-        const char *end = strstr(in, "] ");
-        if (end)
-            in = end + 2;
-    }
-    snprintf(out, outlen, "%s", in);
-    lower_first(out);
-}
-
-/* Turn one libxml2 message into our style: one line, lower case, no full stop. */
-static void tidy_xml_message(const char *in, char *out, size_t outlen)
-{
-    char buf[POL_ERR_MAX], body[POL_ERR_MAX];
-    size_t n = 0;
-    const char *rest = buf;
-    size_t plen = 0;
-
-    for (; in && in[n] && n + 1 < sizeof(buf); n++)
-        buf[n] = (in[n] == '\n' || in[n] == '\r' || in[n] == '\t') ? ' ' : in[n];
-    buf[n] = '\0';
-    while (n && buf[n - 1] == ' ')
-        buf[--n] = '\0';
-    if (n && buf[n - 1] == '.')
-        buf[--n] = '\0';
-
-    if (strncmp(buf, "Element '", 9) == 0) {
-        const char *end = strstr(buf + 9, "': ");
-        if (end) {
-            buf[0] = 'e';
-            plen = (size_t)(end + 3 - buf);
-            rest = end + 3;
-        }
-    }
-    tidy_facet(rest, body, sizeof(body));
-    snprintf(out, outlen, "%.*s%s", (int)plen, buf, body);
-    if (plen == 0)
-        lower_first(out);
-}
-
-static void on_xml_error(void *data, pol_xml_error *e)
-{
-    char msg[POL_ERR_MAX];
-    (void)data;
-    /* Warnings never fail a load, and are not worth a line of their own. */
-    if (!current || !e || e->level < XML_ERR_ERROR)
-        return;
-    tidy_xml_message(e->message, msg, sizeof(msg));
-    record(current, e->line, PLM_EGRAMMAR, msg);
-}
-
-/* libxml2's unstructured channel: anything still sent there is dropped. */
-static void on_xml_generic(void *ctx, const char *msg, ...)
-{
-    (void)ctx;
-    (void)msg;
-}
-
-/*
- * SAX callback for "<!DOCTYPE".  A policy has no use for a DTD, and a DTD
- * is where entity tricks live (external entities, expansion bombs), so
- * the parse stops right here, before a single declaration is read.
- */
-static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
-                           const xmlChar *system_id)
-{
-    xmlParserCtxt *ctxt = ctx;
-
-    (void)name;
-    (void)external_id;
-    (void)system_id;
-    if (current)
-        record(current, ctxt->input ? ctxt->input->line : 0, PLM_EGRAMMAR,
-               "document type declarations (<!DOCTYPE>) are not allowed");
-    xmlStopParser(ctxt);
-}
-
-/* The error handlers in force before a load, restored after it. */
-struct saved_handlers {
-    xmlStructuredErrorFunc serror;
-    void *serror_ctx;
-    xmlGenericErrorFunc generic;
-    void *generic_ctx;
+static const struct xl_format policy_format = {
+    .max_size = POL_MAX_FILE_SIZE,
+    .quote_max = INT_MAX,
+    .duration_m = false,
+    .duration_number_max = 1000000000000ull,
+    .duration_examples = "500ms, 5s, 15min or 2h",
+    .pattern_hint = pattern_hint,
+    .max_length_in_words = false,
+    .trim_every_stop = false,
 };
-
-static void handlers_install(struct loader *ld, struct saved_handlers *saved)
-{
-    xmlInitParser();
-    saved->serror = xmlStructuredError;
-    saved->serror_ctx = xmlStructuredErrorContext;
-    saved->generic = xmlGenericError;
-    saved->generic_ctx = xmlGenericErrorContext;
-    xmlSetStructuredErrorFunc(NULL, on_xml_error);
-    xmlSetGenericErrorFunc(NULL, on_xml_generic);
-    current = ld;
-}
-
-static void handlers_restore(const struct saved_handlers *saved)
-{
-    current = NULL;
-    xmlSetStructuredErrorFunc(saved->serror_ctx, saved->serror);
-    xmlSetGenericErrorFunc(saved->generic_ctx, saved->generic);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Reading and parsing                                                      */
-
-/* Read a whole regular file of at most POL_MAX_FILE_SIZE bytes. */
-static int read_bounded(struct loader *ld, const char *path, char **buf_out, size_t *len_out)
-{
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    struct stat st;
-    int rc = 0;
-    /* O_NONBLOCK: opening a FIFO must not hang the daemon; it is refused below. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-
-    if (fd < 0) {
-        rc = fail(ld, NULL, NULL, PLM_EIO, "cannot open: %s", strerror(errno));
-        goto out;
-    }
-    if (fstat(fd, &st) < 0) {
-        rc = fail(ld, NULL, NULL, PLM_EIO, "cannot read: %s", strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = fail(ld, NULL, NULL, PLM_EIO, "not a regular file");
-        goto out;
-    }
-    /* Read one byte past the limit rather than trust st_size: the file may grow. */
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 16384;
-            if (ncap > POL_MAX_FILE_SIZE + 1)
-                ncap = POL_MAX_FILE_SIZE + 1;
-            char *nbuf = realloc(buf, ncap);
-            if (!nbuf) {
-                rc = fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
-                goto out;
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        ssize_t got = read(fd, buf + len, cap - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            rc = fail(ld, NULL, NULL, PLM_EIO, "cannot read: %s", strerror(errno));
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-        if (len > POL_MAX_FILE_SIZE) {
-            rc = fail(ld, NULL, NULL, PLM_ERANGE, "larger than %zu bytes", POL_MAX_FILE_SIZE);
-            goto out;
-        }
-    }
-    *buf_out = buf;
-    *len_out = len;
-    buf = NULL;
-out:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    return rc;
-}
-
-/* Parse a document held in memory; NULL after recording why. */
-static xmlDoc *parse_safe(struct loader *ld, const char *buf, size_t len)
-{
-    xmlDoc *doc = NULL;
-    xmlParserCtxt *ctxt;
-
-    if (len > POL_MAX_FILE_SIZE) {
-        fail(ld, NULL, NULL, PLM_ERANGE, "larger than %zu bytes", POL_MAX_FILE_SIZE);
-        return NULL;
-    }
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
-        fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
-        return NULL;
-    }
-    ctxt->sax->internalSubset = refuse_doctype;
-    doc = xmlCtxtReadMemory(ctxt, buf, (int)len, ld->file, NULL, PARSE_OPTIONS);
-    if (!doc && !ld->rc)
-        fail(ld, NULL, NULL, PLM_EGRAMMAR, "not well-formed XML");
-    if (doc && ld->rc) {
-        /* Stopped at a DOCTYPE: libxml2 may still hand back what it had. */
-        xmlFreeDoc(doc);
-        doc = NULL;
-    }
-    xmlFreeParserCtxt(ctxt);
-    return doc;
-}
-
-/* Load the schema; NULL after recording why, naming the schema file. */
-static xmlSchema *schema_load(struct loader *ld, const char *path, xmlDoc **doc_out)
-{
-    const char *policy_file = ld->file;
-    char *buf = NULL;
-    size_t len = 0;
-    xmlDoc *doc = NULL;
-    xmlSchemaParserCtxt *pctxt = NULL;
-    xmlSchema *schema = NULL;
-
-    ld->file = path;
-    if (read_bounded(ld, path, &buf, &len) < 0)
-        goto out;
-    doc = parse_safe(ld, buf, len);
-    if (!doc)
-        goto out;
-    pctxt = xmlSchemaNewDocParserCtxt(doc);
-    if (!pctxt) {
-        fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
-        goto out;
-    }
-    xmlSchemaSetParserStructuredErrors(pctxt, on_xml_error, NULL);
-    schema = xmlSchemaParse(pctxt);
-    if (!schema)
-        fail(ld, NULL, NULL, PLM_EGRAMMAR, "not a usable XML Schema");
-out:
-    /* Every message past this point is about the policy again. */
-    if (!ld->rc)
-        ld->file = policy_file;
-    xmlSchemaFreeParserCtxt(pctxt);
-    free(buf);
-    /* The schema may point into its document: keep it until the schema goes. */
-    if (schema)
-        *doc_out = doc;
-    else
-        xmlFreeDoc(doc);
-    return schema;
-}
-
-static int validate(struct loader *ld, xmlSchema *schema, xmlDoc *doc)
-{
-    xmlSchemaValidCtxt *vctxt = xmlSchemaNewValidCtxt(schema);
-    int rc = 0;
-
-    if (!vctxt)
-        return fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
-    xmlSchemaSetValidStructuredErrors(vctxt, on_xml_error, NULL);
-    if (xmlSchemaValidateDoc(vctxt, doc) != 0)
-        rc = fail(ld, NULL, NULL, PLM_EGRAMMAR, "not valid against the schema");
-    xmlSchemaFreeValidCtxt(vctxt);
-    return ld->rc ? ld->rc : rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Values                                                                   */
-
-static bool is(const xmlNode *n, const char *name)
-{
-    return strcmp((const char *)n->name, name) == 0;
-}
-
-static const xmlNode *next_element(const xmlNode *n)
-{
-    while (n && n->type != XML_ELEMENT_NODE)
-        n = n->next;
-    return n;
-}
-
-static const xmlNode *first_child(const xmlNode *n)
-{
-    return next_element(n->children);
-}
-
-static const xmlNode *next_sibling(const xmlNode *n)
-{
-    return next_element(n->next);
-}
-
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* A malloc'd copy of s without surrounding white space (the schema's xs:token allows it). */
-static char *dup_trimmed(const char *s)
-{
-    size_t len;
-    char *out;
-
-    while (is_space(*s))
-        s++;
-    len = strlen(s);
-    while (len && is_space(s[len - 1]))
-        len--;
-    out = malloc(len + 1);
-    if (out) {
-        memcpy(out, s, len);
-        out[len] = '\0';
-    }
-    return out;
-}
-
-/*
- * The value of attribute attr of n, or n's own text when attr is NULL,
- * trimmed, in *out (malloc'd); *out is NULL when the attribute is absent.
- */
-static int value_of(struct loader *ld, const xmlNode *n, const char *attr, char **out)
-{
-    xmlChar *raw = attr ? xmlGetProp(n, (const xmlChar *)attr) : xmlNodeGetContent(n);
-
-    *out = NULL;
-    if (!raw)
-        return attr ? 0 : fail(ld, n, NULL, PLM_ENOMEM, "out of memory");
-    *out = dup_trimmed((const char *)raw);
-    xmlFree(raw);
-    return *out ? 0 : fail(ld, n, attr, PLM_ENOMEM, "out of memory");
-}
-
-static int amount_from(struct loader *ld, const xmlNode *n, const char *attr, const char *s,
-                       plm_amt_t *v)
-{
-    int rc = plm_amt_parse(s, v);
-
-    if (rc == PLM_EPRECISION)
-        return fail(ld, n, attr, PLM_EINVAL, "'%s' has more than three decimal places", s);
-    if (rc == PLM_ERANGE)
-        return fail(ld, n, attr, PLM_EINVAL, "'%s' is above 1000000000", s);
-    if (rc < 0)
-        return fail(ld, n, attr, PLM_EINVAL,
-                    "'%s' is not a valid value (expected a number such as 12 or 6.5)", s);
-    return 0;
-}
-
-/* Each get_* leaves *v alone when the value is absent, so defaults survive. */
-static int get_amount(struct loader *ld, const xmlNode *n, const char *attr, plm_amt_t *v,
-                      bool *given)
-{
-    char *s;
-    int rc = value_of(ld, n, attr, &s);
-
-    if (rc < 0 || !s)
-        return rc;
-    rc = amount_from(ld, n, attr, s, v);
-    if (rc == 0 && given)
-        *given = true;
-    free(s);
-    return rc;
-}
-
-/* A percentage, in hundredths of a percent, within lo..hi. */
-static int get_percent(struct loader *ld, const xmlNode *n, const char *attr, uint32_t lo,
-                       uint32_t hi, uint32_t *v)
-{
-    plm_amt_t a = 0;
-    char *s;
-    int rc = value_of(ld, n, attr, &s);
-
-    if (rc < 0 || !s)
-        return rc;
-    rc = amount_from(ld, n, attr, s, &a);
-    if (rc < 0)
-        goto out;
-    /* An amount counts thousandths of a percent here; keep two places. */
-    if (a % 10) {
-        rc = fail(ld, n, attr, PLM_EINVAL, "'%s' has more than two decimal places", s);
-        goto out;
-    }
-    if (a / 10 < (plm_amt_t)lo || a / 10 > (plm_amt_t)hi) {
-        char los[PLM_AMT_STRLEN], his[PLM_AMT_STRLEN];
-        rc = fail(ld, n, attr, PLM_EINVAL, "'%s' is outside %s..%s (percent)", s,
-                  plm_amt_format((plm_amt_t)lo * 10, los), plm_amt_format((plm_amt_t)hi * 10, his));
-        goto out;
-    }
-    *v = (uint32_t)(a / 10);
-out:
-    free(s);
-    return rc;
-}
-
-/* Milliseconds from "500ms", "5s", "15min", "2h"; 0 or -1. */
-static int duration_parse(const char *s, uint64_t *ms_out)
-{
-    static const struct {
-        const char *suffix;
-        uint64_t ms;
-    } units[] = {{"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}};
-    uint64_t n = 0;
-    size_t i = 0;
-
-    for (; s[i] >= '0' && s[i] <= '9'; i++) {
-        n = n * 10 + (uint64_t)(s[i] - '0');
-        /* Far beyond any bound we check, and far from overflowing once scaled. */
-        if (n > 1000000000000ull)
-            return -1;
-    }
-    if (i == 0)
-        return -1;
-    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-        if (strcmp(s + i, units[u].suffix) == 0) {
-            *ms_out = n * units[u].ms;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* Shortest exact spelling of a duration, for messages and pol_describe. */
-static const char *duration_format(uint64_t ms, char *buf, size_t len)
-{
-    if (ms && ms % 3600000 == 0)
-        snprintf(buf, len, "%lluh", (unsigned long long)(ms / 3600000));
-    else if (ms && ms % 60000 == 0)
-        snprintf(buf, len, "%llumin", (unsigned long long)(ms / 60000));
-    else if (ms && ms % 1000 == 0)
-        snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
-    else
-        snprintf(buf, len, "%llums", (unsigned long long)ms);
-    return buf;
-}
-
-static int get_duration(struct loader *ld, const xmlNode *n, const char *attr, uint64_t lo,
-                        uint64_t hi, uint64_t *v)
-{
-    uint64_t ms = 0;
-    char *s;
-    int rc = value_of(ld, n, attr, &s);
-
-    if (rc < 0 || !s)
-        return rc;
-    if (duration_parse(s, &ms) < 0) {
-        rc = fail(ld, n, attr, PLM_EINVAL,
-                  "'%s' is not a valid value (expected a duration such as 500ms, 5s, 15min or 2h)",
-                  s);
-    } else if (ms < lo || ms > hi) {
-        char los[32], his[32];
-        rc = fail(ld, n, attr, PLM_EINVAL, "'%s' is outside %s..%s", s,
-                  duration_format(lo, los, sizeof(los)), duration_format(hi, his, sizeof(his)));
-    } else {
-        *v = ms;
-    }
-    free(s);
-    return rc;
-}
-
-/* A whole number within lo..hi. */
-static int get_count(struct loader *ld, const xmlNode *n, const char *attr, uint32_t lo,
-                     uint32_t hi, uint32_t *v)
-{
-    uint64_t x = 0;
-    size_t i = 0;
-    char *s;
-    int rc = value_of(ld, n, attr, &s);
-
-    if (rc < 0 || !s)
-        return rc;
-    for (; s[i] >= '0' && s[i] <= '9' && x <= UINT32_MAX; i++)
-        x = x * 10 + (uint64_t)(s[i] - '0');
-    if (i == 0 || s[i] != '\0')
-        rc = fail(ld, n, attr, PLM_EINVAL, "'%s' is not a whole number", s);
-    else if (x < lo || x > hi)
-        rc = fail(ld, n, attr, PLM_EINVAL, "'%s' is outside %lu..%lu", s, (unsigned long)lo,
-                  (unsigned long)hi);
-    else
-        *v = (uint32_t)x;
-    free(s);
-    return rc;
-}
-
-static int get_level(struct loader *ld, const xmlNode *n, const char *attr, unsigned *v)
-{
-    uint32_t x = *v;
-    int rc = get_count(ld, n, attr, 1, PLM_MAX_LEVELS, &x);
-
-    *v = x;
-    return rc;
-}
-
-/* One of names[], as its index. */
-static int get_choice(struct loader *ld, const xmlNode *n, const char *attr,
-                      const char *const *names, size_t count, int *v)
-{
-    char *s;
-    int rc = value_of(ld, n, attr, &s);
-
-    if (rc < 0 || !s)
-        return rc;
-    size_t i = 0;
-    while (i < count && strcmp(s, names[i]) != 0)
-        i++;
-    if (i < count)
-        *v = (int)i;
-    else
-        rc = fail(ld, n, attr, PLM_EINVAL, "'%s' is not a valid value here", s);
-    free(s);
-    return rc;
-}
-
-static int get_switch(struct loader *ld, const xmlNode *n, const char *attr, bool *v)
-{
-    static const char *const names[] = {"false", "true"};
-    int x = *v;
-    int rc = get_choice(ld, n, attr, names, 2, &x);
-
-    *v = x != 0;
-    return rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Defaults                                                                 */
-
-static void share_defaults(struct pol_share *s, enum pol_resource r)
-{
-    memset(s, 0, sizeof(*s));
-    s->pool.limit = PLM_AMT_MAX;
-    if (r == POL_CPU) {
-        s->pool.base = POL_BASE_PCPUS;
-        s->pool.reserve = PLM_UNITS(100); /* one pCPU for dom0 */
-        s->minimal = PLM_UNITS(10);
-        s->unit = PLM_UNITS(1);
-    } else {
-        s->pool.base = POL_BASE_FREE_DOMU;
-        s->pool.headroom = PLM_UNITS(512);
-        s->minimal = PLM_UNITS(256);
-        s->unit = PLM_UNITS(16);
-    }
-    s->mode = PLM_MODE_LEVELLING;
-    s->leftover = PLM_LEFTOVER_RESERVE;
-    plm_trigger_init_default(&s->trigger);
-    s->trigger.min_delta = s->unit;
-}
-
-static void domain_defaults(struct pol_domain *d)
-{
-    memset(d, 0, sizeof(*d));
-    for (int r = 0; r < POL_NRES; r++) {
-        d->max[r] = PLM_AMT_MAX;
-        for (int g = 0; g < PLM_MAX_LEVELS; g++)
-            d->cap[r][g] = PLM_AMT_MAX;
-    }
-    for (unsigned g = 0; g < PLM_MAX_LEVELS; g++)
-        d->host_level[g] = g + 1;
-    d->cpu_enforce = POL_ENFORCE_WEIGHT;
-    d->agentless_headroom_pct100 = DEF_AGENTLESS_HEADROOM_PCT100;
-    d->agentless_after_ms = DEF_AGENTLESS_AFTER_MS;
-}
 
 static void policy_defaults(struct pol_policy *p)
 {
     memset(p, 0, sizeof(*p));
-    p->host.tick_ms = DEF_TICK_MS;
-    share_defaults(&p->host.share[POL_CPU], POL_CPU);
-    share_defaults(&p->host.share[POL_MEMORY], POL_MEMORY);
-    p->host.balloon_min_rate = PLM_UNITS(16);
-    p->host.balloon_max_rate = PLM_UNITS(256);
-    p->host.balloon_adaptive = true;
-    p->host.request_rate = PLM_UNITS(1);
-    p->host.request_burst = 10;
-    domain_defaults(&p->unmatched);
+    pol_host_defaults(&p->host);
+    pol_domain_defaults(&p->unmatched);
 }
 
-/* ------------------------------------------------------------------------ */
-/* The host                                                                 */
-
-static int load_trigger(struct loader *ld, const xmlNode *n, struct plm_trigger *t)
+static int load_root(struct xl_loader *ld, const xmlNode *root, struct pol_policy *p)
 {
-    int rc = 0;
-    size_t nrules = 0;
-
-    rc = get_amount(ld, n, "min-delta", &t->min_delta, NULL);
-    if (rc < 0)
-        return rc;
-    /* A table given in the file replaces the default one, it does not extend it. */
-    memset(t->rule, 0, sizeof(t->rule));
-    for (const xmlNode *c = first_child(n); c; c = next_sibling(c)) {
-        struct plm_trigger_rule rule = {0};
-        bool has_duration = false;
-
-        if (!is(c, "rule"))
-            return fail(ld, c, NULL, PLM_EINVAL, "not expected here");
-        if (nrules == PLM_TRIGGER_MAX_RULES)
-            return fail(ld, c, NULL, PLM_EINVAL, "a trigger has at most %d rules",
-                        PLM_TRIGGER_MAX_RULES);
-        rc = get_percent(ld, c, "pct", 1, TRIGGER_PCT_MAX_PCT100, &rule.pct100);
-        if (rc == 0)
-            rc = get_count(ld, c, "samples", 0, UINT32_MAX, &rule.samples);
-        if (rc == 0)
-            rc = get_duration(ld, c, "duration", 1, TRIGGER_DURATION_MAX_MS, &rule.duration_ms);
-        if (rc < 0)
-            return rc;
-        if (rule.pct100 == 0)
-            return fail(ld, c, NULL, PLM_EINVAL, "the attribute 'pct' is required");
-        has_duration = rule.duration_ms != 0;
-        if (rule.samples == 0 && !has_duration)
-            return fail(ld, c, NULL, PLM_EINVAL,
-                        "a rule needs samples (at least 1) or a duration, or both");
-        t->rule[nrules++] = rule;
-    }
-    t->nrules = nrules;
-    /* The core's own check is the last word on what the trigger accepts. */
-    if (plm_trigger_check(t) < 0)
-        return fail(ld, n, NULL, PLM_EINVAL, "not a valid trigger table");
-    return 0;
-}
-
-static int load_share(struct loader *ld, const xmlNode *n, enum pol_resource r, struct pol_share *s)
-{
-    static const char *const bases[] = {"pcpus", "free+domu", "host"};
-    static const char *const leftovers[] = {"reserve", "split", "default"};
-    bool delta_given = false;
-    int rc = 0;
-
-    for (const xmlNode *c = first_child(n); c; c = next_sibling(c)) {
-        if (is(c, "pool")) {
-            int base = (int)s->pool.base;
-            if (r == POL_MEMORY) {
-                rc = get_choice(ld, c, "base", bases, 3, &base);
-                if (rc == 0 && base == POL_BASE_PCPUS)
-                    rc = fail(ld, c, "base", PLM_EINVAL, "'pcpus' is for the cpu pool");
-                s->pool.base = (enum pol_pool_base)base;
-            }
-            if (rc == 0)
-                rc = get_amount(ld, c, "reserve", &s->pool.reserve, NULL);
-            if (rc == 0)
-                rc = get_amount(ld, c, "headroom", &s->pool.headroom, NULL);
-            if (rc == 0)
-                rc = get_amount(ld, c, "limit", &s->pool.limit, NULL);
-        } else if (is(c, "minimal")) {
-            rc = get_amount(ld, c, NULL, &s->minimal, NULL);
-        } else if (is(c, "unit")) {
-            rc = get_amount(ld, c, NULL, &s->unit, NULL);
-            if (rc == 0 && s->unit <= 0)
-                rc = fail(ld, c, NULL, PLM_EINVAL, "the unit must be above 0");
-        } else if (is(c, "mode")) {
-            char *v;
-            rc = value_of(ld, c, NULL, &v);
-            if (rc == 0 && plm_mode_parse(v, &s->mode) < 0)
-                rc = fail(ld, c, NULL, PLM_EINVAL,
-                          "'%s' is not one of 'levelling', 'proportional', 'max-satisfied'", v);
-            free(v);
-        } else if (is(c, "leftover")) {
-            int rule = (int)s->leftover;
-            rc = get_choice(ld, c, "rule", leftovers, 3, &rule);
-            if (rc == 0)
-                rc = value_of(ld, c, "domain", &s->leftover_domain);
-            if (rc < 0)
-                break;
-            s->leftover = (enum plm_leftover)rule;
-            ld->leftover_node[r] = c;
-            if (s->leftover == PLM_LEFTOVER_DEFAULT && !s->leftover_domain)
-                rc = fail(ld, c, NULL, PLM_EINVAL,
-                          "rule 'default' needs a 'domain' attribute naming the domain");
-            else if (s->leftover != PLM_LEFTOVER_DEFAULT && s->leftover_domain)
-                rc = fail(ld, c, "domain", PLM_EINVAL, "only meaningful with rule 'default'");
-        } else if (is(c, "trigger")) {
-            delta_given = xmlHasProp(c, (const xmlChar *)"min-delta") != NULL;
-            rc = load_trigger(ld, c, &s->trigger);
-        } else {
-            rc = fail(ld, c, NULL, PLM_EINVAL, "not expected here");
-        }
-        if (rc < 0)
-            break;
-    }
-    /* Changes smaller than one unit cannot be enforced anyway. */
-    if (rc == 0 && !delta_given)
-        s->trigger.min_delta = s->unit;
-    return rc;
-}
-
-static int load_host(struct loader *ld, const xmlNode *n, struct pol_host *h)
-{
-    int rc = 0;
-
-    for (const xmlNode *c = first_child(n); c; c = next_sibling(c)) {
-        if (is(c, "tick")) {
-            rc = get_duration(ld, c, NULL, TICK_MIN_MS, TICK_MAX_MS, &h->tick_ms);
-        } else if (is(c, "cpu")) {
-            rc = load_share(ld, c, POL_CPU, &h->share[POL_CPU]);
-        } else if (is(c, "memory")) {
-            rc = load_share(ld, c, POL_MEMORY, &h->share[POL_MEMORY]);
-        } else if (is(c, "balloon")) {
-            rc = get_amount(ld, c, "min-rate", &h->balloon_min_rate, NULL);
-            if (rc == 0)
-                rc = get_amount(ld, c, "max-rate", &h->balloon_max_rate, NULL);
-            if (rc == 0)
-                rc = get_switch(ld, c, "adaptive", &h->balloon_adaptive);
-            if (rc == 0 && h->balloon_max_rate <= 0)
-                rc = fail(ld, c, "max-rate", PLM_EINVAL, "must be above 0");
-            if (rc == 0 && h->balloon_min_rate > h->balloon_max_rate) {
-                char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
-                rc = fail(ld, c, NULL, PLM_EINVAL, "min-rate %s is above max-rate %s",
-                          plm_amt_format(h->balloon_min_rate, a),
-                          plm_amt_format(h->balloon_max_rate, b));
-            }
-        } else if (is(c, "requests")) {
-            rc = get_amount(ld, c, "rate", &h->request_rate, NULL);
-            if (rc == 0)
-                rc = get_count(ld, c, "burst", 1, REQUEST_BURST_MAX, &h->request_burst);
-            if (rc == 0 && h->request_rate <= 0)
-                rc = fail(ld, c, "rate", PLM_EINVAL, "must be above 0");
-        } else {
-            rc = fail(ld, c, NULL, PLM_EINVAL, "not expected here");
-        }
-        if (rc < 0)
-            break;
-    }
-    return rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* The domains                                                              */
-
-static int check_min_max(struct loader *ld, const xmlNode *n, plm_amt_t min, plm_amt_t max)
-{
-    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
-
-    if (min <= max)
-        return 0;
-    return fail(ld, n, NULL, PLM_EINVAL, "min %s is above max %s", plm_amt_format(min, a),
-                plm_amt_format(max, b));
-}
-
-static int load_domain_cpu(struct loader *ld, const xmlNode *n, struct pol_domain *d)
-{
-    static const char *const enforcements[] = {"weight", "cap", "both"};
-    int rc = 0;
-
-    for (const xmlNode *c = first_child(n); c; c = next_sibling(c)) {
-        if (is(c, "min")) {
-            rc = get_amount(ld, c, NULL, &d->min[POL_CPU], NULL);
-        } else if (is(c, "max")) {
-            rc = get_amount(ld, c, NULL, &d->max[POL_CPU], NULL);
-        } else if (is(c, "enforce")) {
-            int e = (int)d->cpu_enforce;
-            rc = get_choice(ld, c, NULL, enforcements, 3, &e);
-            d->cpu_enforce = (enum pol_enforce)e;
-        } else if (is(c, "vcpu-hotplug")) {
-            rc = get_switch(ld, c, NULL, &d->vcpu_hotplug);
-        } else {
-            rc = fail(ld, c, NULL, PLM_EINVAL, "not expected here");
-        }
-        if (rc < 0)
-            return rc;
-    }
-    return check_min_max(ld, n, d->min[POL_CPU], d->max[POL_CPU]);
-}
-
-static int load_domain_memory(struct loader *ld, const xmlNode *n, struct pol_domain *d)
-{
-    int rc = 0;
-
-    for (const xmlNode *c = first_child(n); c; c = next_sibling(c)) {
-        if (is(c, "min"))
-            rc = get_amount(ld, c, NULL, &d->min[POL_MEMORY], NULL);
-        else if (is(c, "max"))
-            rc = get_amount(ld, c, NULL, &d->max[POL_MEMORY], NULL);
-        else
-            rc = fail(ld, c, NULL, PLM_EINVAL, "not expected here");
-        if (rc < 0)
-            return rc;
-    }
-    return check_min_max(ld, n, d->min[POL_MEMORY], d->max[POL_MEMORY]);
-}
-
-/*
- * The level table.  A listed guest level goes to its host level (or, with
- * no host attribute, to the one after the previous guest level's); an
- * unlisted level goes to the host level after the previous one's.  So with
- * no table the mapping is the identity, and one entry shifts every level
- * after it.  Mappings may merge levels but never reverse them, and caps
- * never shrink from one level to the next: requests are cumulative, so a
- * smaller cap further down would contradict the one above it.
- */
-static int load_levels(struct loader *ld, const xmlNode *n, struct pol_domain *d)
-{
-    static const char *const cap_attr[POL_NRES] = {"cpu-cap", "memory-cap"};
-    unsigned listed_host[PLM_MAX_LEVELS] = {0}; /* 0: not listed, or no host given */
-    bool listed[PLM_MAX_LEVELS] = {false};
-    long entry_line[PLM_MAX_LEVELS] = {0};
-    const xmlNode *entry[PLM_MAX_LEVELS] = {NULL};
-    unsigned last = 0;
-    int rc = 0;
-
-    for (const xmlNode *c = first_child(n); c; c = next_sibling(c)) {
-        unsigned g = 0, h = 0;
-
-        if (!is(c, "level"))
-            return fail(ld, c, NULL, PLM_EINVAL, "not expected here");
-        rc = get_level(ld, c, "guest", &g);
-        if (rc == 0 && g == 0)
-            rc = fail(ld, c, NULL, PLM_EINVAL, "the attribute 'guest' is required");
-        if (rc == 0 && g <= last && listed[g - 1])
-            rc = fail(ld, c, "guest", PLM_EINVAL, "guest level %u is listed twice", g);
-        else if (rc == 0 && g <= last)
-            rc = fail(ld, c, "guest", PLM_EINVAL,
-                      "guest level %u comes after level %u: list levels in order", g, last);
-        if (rc == 0)
-            rc = get_level(ld, c, "host", &h);
-        for (int r = 0; rc == 0 && r < POL_NRES; r++)
-            rc = get_amount(ld, c, cap_attr[r], &d->cap[r][g - 1], NULL);
-        if (rc < 0)
-            return rc;
-        listed[g - 1] = true;
-        listed_host[g - 1] = h;
-        entry_line[g - 1] = xmlGetLineNo(c);
-        entry[g - 1] = c;
-        last = g;
-    }
-    d->nlevels = last;
-
-    for (unsigned g = 1; g <= PLM_MAX_LEVELS; g++) {
-        unsigned prev = g == 1 ? 0 : d->host_level[g - 2];
-        unsigned h = listed_host[g - 1];
-
-        if (h == 0)
-            h = prev < PLM_MAX_LEVELS ? prev + 1 : PLM_MAX_LEVELS;
-        else if (h < prev)
-            return fail(ld, entry[g - 1], "host", PLM_EINVAL,
-                        "guest level %u goes to host level %u, ahead of guest level %u at host "
-                        "level %u: mappings must not reverse priorities",
-                        g, h, g - 1, prev);
-        d->host_level[g - 1] = h;
-    }
-
-    for (int r = 0; r < POL_NRES; r++) {
-        /* Listed caps must not shrink going down the levels. */
-        unsigned from = 0;
-        for (unsigned g = 1; g <= PLM_MAX_LEVELS; g++) {
-            if (d->cap[r][g - 1] == PLM_AMT_MAX)
-                continue;
-            if (from && d->cap[r][g - 1] < d->cap[r][from - 1]) {
-                char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
-                return fail(ld, entry[g - 1], cap_attr[r], PLM_EINVAL,
-                            "%s at guest level %u is below the %s at guest level %u (line %ld): "
-                            "caps must not decrease",
-                            plm_amt_format(d->cap[r][g - 1], a), g,
-                            plm_amt_format(d->cap[r][from - 1], b), from, entry_line[from - 1]);
-            }
-            from = g;
-        }
-        /*
-         * Requests are cumulative, so asking at most C through level g means
-         * asking at most C through every level before it too: carry each cap
-         * back to the lower-numbered levels, so the table says it outright.
-         */
-        for (unsigned g = PLM_MAX_LEVELS - 1; g > 0; g--)
-            if (d->cap[r][g - 1] > d->cap[r][g])
-                d->cap[r][g - 1] = d->cap[r][g];
-    }
-    return 0;
-}
-
-static int load_agentless(struct loader *ld, const xmlNode *n, struct pol_domain *d)
-{
-    int rc = get_level(ld, n, "level", &d->agentless_level);
-
-    if (rc == 0 && d->agentless_level == 0)
-        rc = fail(ld, n, NULL, PLM_EINVAL, "the attribute 'level' is required");
-    if (rc == 0)
-        rc = get_percent(ld, n, "headroom", 0, AGENTLESS_HEADROOM_MAX_PCT100,
-                         &d->agentless_headroom_pct100);
-    if (rc == 0)
-        rc = get_duration(ld, n, "after", 0, AGENTLESS_AFTER_MAX_MS, &d->agentless_after_ms);
-    if (rc == 0)
-        d->agentless = true;
-    return rc;
-}
-
-static bool is_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-/* Lower-case a UUID into out; false if it is not one. */
-static bool uuid_normalise(const char *in, char out[37])
-{
-    size_t i = 0;
-
-    for (; in[i] && i < 36; i++) {
-        char c = in[i];
-        if (c >= 'A' && c <= 'F')
-            c = (char)(c - 'A' + 'a');
-        if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' : !is_hex(c))
-            return false;
-        out[i] = c;
-    }
-    out[i] = '\0';
-    return i == 36 && in[i] == '\0';
-}
-
-static int load_domain(struct loader *ld, const xmlNode *n, struct pol_domain *d)
-{
-    char *uuid = NULL;
-    int rc;
-
-    domain_defaults(d);
-    d->line = (unsigned)xmlGetLineNo(n);
-    rc = value_of(ld, n, "name", &d->name);
-    if (rc == 0)
-        rc = value_of(ld, n, "uuid", &uuid);
-    if (rc < 0)
-        goto out;
-    if (!d->name == !uuid) {
-        rc = fail(ld, n, NULL, PLM_EINVAL, "needs exactly one of the attributes 'name' and 'uuid'");
-        goto out;
-    }
-    if (d->name) {
-        d->kind = POL_MATCH_NAME;
-        if (d->name[0] == '\0') {
-            rc = fail(ld, n, "name", PLM_EINVAL, "must not be empty");
-            goto out;
-        }
-    } else {
-        d->kind = POL_MATCH_UUID;
-        if (!uuid_normalise(uuid, d->uuid)) {
-            rc = fail(ld, n, "uuid", PLM_EINVAL, "'%s' is not a UUID", uuid);
-            goto out;
-        }
-    }
-
-    for (const xmlNode *c = first_child(n); c; c = next_sibling(c)) {
-        if (is(c, "cpu"))
-            rc = load_domain_cpu(ld, c, d);
-        else if (is(c, "memory"))
-            rc = load_domain_memory(ld, c, d);
-        else if (is(c, "levels"))
-            rc = load_levels(ld, c, d);
-        else if (is(c, "agentless"))
-            rc = load_agentless(ld, c, d);
-        else
-            rc = fail(ld, c, NULL, PLM_EINVAL, "not expected here");
-        if (rc < 0)
-            goto out;
-    }
-out:
-    free(uuid);
-    return rc;
-}
-
-/* The checks that need every entry: duplicates and entries nobody reaches. */
-static int check_domains(struct loader *ld, const xmlNode *root, const struct pol_policy *p)
-{
-    const struct pol_domain *catch_all = NULL;
-    size_t i = 0;
-
-    for (const xmlNode *c = first_child(root); c; c = next_sibling(c)) {
-        const struct pol_domain *d;
-
-        if (!is(c, "domain"))
-            continue;
-        d = &p->domain[i++];
-        if (catch_all)
-            return fail(ld, c, NULL, PLM_EINVAL,
-                        "never used: the entry at line %u (name '*') matches every domain first",
-                        catch_all->line);
-        for (const struct pol_domain *e = p->domain; e < d; e++) {
-            if (d->kind == POL_MATCH_NAME && e->kind == POL_MATCH_NAME &&
-                strcmp(d->name, e->name) == 0)
-                return fail(ld, c, "name", PLM_EINVAL, "'%s' repeats the entry at line %u", d->name,
-                            e->line);
-            if (d->kind == POL_MATCH_UUID && e->kind == POL_MATCH_UUID &&
-                strcmp(d->uuid, e->uuid) == 0)
-                return fail(ld, c, "uuid", PLM_EINVAL, "'%s' repeats the entry at line %u", d->uuid,
-                            e->line);
-        }
-        if (d->kind == POL_MATCH_NAME && strcmp(d->name, "*") == 0)
-            catch_all = d;
-    }
-    return 0;
-}
-
-static bool has_glob(const char *s)
-{
-    return strpbrk(s, "*?[]\\") != NULL;
-}
-
-/* A default leftover domain must be one name that an entry declares as such. */
-static int check_leftovers(struct loader *ld, const struct pol_policy *p)
-{
-    for (int r = 0; r < POL_NRES; r++) {
-        const struct pol_share *s = &p->host.share[r];
-        bool declared = false;
-
-        if (s->leftover != PLM_LEFTOVER_DEFAULT)
-            continue;
-        if (has_glob(s->leftover_domain))
-            return fail(ld, ld->leftover_node[r], "domain", PLM_EINVAL,
-                        "'%.256s' must name one domain, not a pattern", s->leftover_domain);
-        for (size_t i = 0; i < p->ndomains && !declared; i++)
-            declared = p->domain[i].kind == POL_MATCH_NAME &&
-                       strcmp(p->domain[i].name, s->leftover_domain) == 0;
-        if (!declared)
-            return fail(ld, ld->leftover_node[r], "domain", PLM_EINVAL,
-                        "no <domain name=\"%.256s\"> entry declares the default domain",
-                        s->leftover_domain);
-    }
-    return 0;
-}
-
-static int load_root(struct loader *ld, const xmlNode *root, struct pol_policy *p)
-{
+    /* Where things were, for checks made after the walk (the tree is still there). */
+    const xmlNode *leftover_node[POL_NRES] = {NULL};
     size_t cap = 0;
     int rc = 0;
 
-    for (const xmlNode *c = first_child(root); c; c = next_sibling(c)) {
-        if (is(c, "host")) {
-            rc = load_host(ld, c, &p->host);
-        } else if (is(c, "domain")) {
+    for (const xmlNode *c = xl_first_child(root); c; c = xl_next_sibling(c)) {
+        if (xl_is(c, "host")) {
+            rc = pol_load_host(ld, c, &p->host, leftover_node);
+        } else if (xl_is(c, "domain")) {
             if (p->ndomains == POL_MAX_DOMAIN_RULES)
-                return fail(ld, c, NULL, PLM_EINVAL, "too many <domain> entries (at most %d)",
-                            POL_MAX_DOMAIN_RULES);
+                return xl_fail(ld, c, NULL, PLM_EINVAL, "too many <domain> entries (at most %d)",
+                               POL_MAX_DOMAIN_RULES);
             if (p->ndomains == cap) {
                 size_t ncap = cap ? cap * 2 : 16;
                 struct pol_domain *nd = realloc(p->domain, ncap * sizeof(*nd));
                 if (!nd)
-                    return fail(ld, c, NULL, PLM_ENOMEM, "out of memory");
+                    return xl_fail(ld, c, NULL, PLM_ENOMEM, "out of memory");
                 p->domain = nd;
                 cap = ncap;
             }
             /* Counted before it is filled, so a failure still frees its strings. */
-            rc = load_domain(ld, c, &p->domain[p->ndomains++]);
+            rc = pol_load_domain(ld, c, &p->domain[p->ndomains++]);
         } else {
-            rc = fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         }
         if (rc < 0)
             return rc;
     }
-    rc = check_domains(ld, root, p);
+    rc = pol_check_domains(ld, root, p);
     if (rc == 0)
-        rc = check_leftovers(ld, p);
+        rc = pol_check_leftovers(ld, p, leftover_node);
     return rc;
 }
 
 /* ------------------------------------------------------------------------ */
 /* The API                                                                  */
 
-static void write_error(const struct loader *ld, char *err, size_t errlen)
-{
-    if (!err || errlen == 0)
-        return;
-    if (ld->rc == 0)
-        snprintf(err, errlen, "%s: configuration OK", ld->file);
-    else if (ld->line > 0)
-        snprintf(err, errlen, "%s:%ld: %s", ld->file, ld->line, ld->msg);
-    else
-        snprintf(err, errlen, "%s: %s", ld->file, ld->msg);
-}
+struct load_args {
+    const char *schema_path;
+    struct pol_policy *out;
+};
 
-static int load(struct loader *ld, const char *buf, size_t len, const char *schema_path,
-                struct pol_policy *out)
+static int load(struct xl_loader *ld, const char *buf, size_t len, void *arg)
 {
+    const struct load_args *a = arg;
     struct pol_policy fresh;
-    xmlDoc *doc = NULL, *schema_doc = NULL;
-    xmlSchema *schema = NULL;
-    const xmlNode *root;
+    xmlDoc *doc;
     int rc;
 
     policy_defaults(&fresh);
-    doc = parse_safe(ld, buf, len);
+    doc = xl_open(ld, buf, len, ROOT_NAME, a->schema_path ? a->schema_path : pol_default_schema());
     if (!doc)
-        goto out;
-    root = xmlDocGetRootElement(doc);
-    if (!root) {
-        fail(ld, NULL, NULL, PLM_EGRAMMAR, "no root element");
-        goto out;
-    }
-    if (!is(root, ROOT_NAME) || root->ns) {
-        fail(ld, root, NULL, PLM_EGRAMMAR, "the root element must be <%s>, without a namespace",
-             ROOT_NAME);
-        goto out;
-    }
-    schema = schema_load(ld, schema_path ? schema_path : pol_default_schema(), &schema_doc);
-    if (!schema)
-        goto out;
-    if (validate(ld, schema, doc) < 0)
         goto out;
     fresh.source = strdup(ld->file);
     if (!fresh.source) {
-        fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+        xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
         goto out;
     }
-    load_root(ld, root, &fresh);
+    load_root(ld, xmlDocGetRootElement(doc), &fresh);
 out:
     rc = ld->rc;
     if (rc == 0)
-        *out = fresh;
+        *a->out = fresh;
     else
         pol_policy_dispose(&fresh);
-    xmlSchemaFree(schema);
-    xmlFreeDoc(schema_doc);
     xmlFreeDoc(doc);
     return rc;
 }
@@ -1265,34 +143,17 @@ out:
 int pol_load_memory(const char *buf, size_t len, const char *name, const char *schema_path,
                     struct pol_policy *out, char *err, size_t errlen)
 {
-    struct loader ld = {.file = name ? name : "(memory)"};
-    struct saved_handlers saved;
-    int rc;
+    struct load_args a = {schema_path, out};
 
-    handlers_install(&ld, &saved);
-    rc = load(&ld, buf, len, schema_path, out);
-    handlers_restore(&saved);
-    write_error(&ld, err, errlen);
-    return rc;
+    return xl_load_memory(&policy_format, buf, len, name, load, &a, err, errlen);
 }
 
 int pol_load_file(const char *path, const char *schema_path, struct pol_policy *out, char *err,
                   size_t errlen)
 {
-    struct loader ld = {.file = path};
-    struct saved_handlers saved;
-    char *buf = NULL;
-    size_t len = 0;
-    int rc;
+    struct load_args a = {schema_path, out};
 
-    handlers_install(&ld, &saved);
-    rc = read_bounded(&ld, path, &buf, &len);
-    if (rc == 0)
-        rc = load(&ld, buf, len, schema_path, out);
-    handlers_restore(&saved);
-    write_error(&ld, err, errlen);
-    free(buf);
-    return rc;
+    return xl_load_file(&policy_format, path, load, &a, err, errlen);
 }
 
 int pol_reload_file(const char *path, const char *schema_path, struct pol_policy *cur, char *err,
@@ -1324,7 +185,7 @@ void pol_policy_dispose(struct pol_policy *p)
 const struct pol_domain *pol_match(const struct pol_policy *p, const char *name, const char *uuid)
 {
     char want[37];
-    bool have_uuid = uuid && uuid_normalise(uuid, want);
+    bool have_uuid = uuid && pol_uuid_normalise(uuid, want);
 
     for (size_t i = 0; i < p->ndomains; i++) {
         const struct pol_domain *d = &p->domain[i];
@@ -1440,100 +301,6 @@ const char *pol_leftover_name(enum plm_leftover l)
         return "default";
     }
     return "?";
-}
-
-/* ------------------------------------------------------------------------ */
-/* pol_describe                                                             */
-
-static const char *amt_or_none(plm_amt_t a, char buf[PLM_AMT_STRLEN])
-{
-    if (a == PLM_AMT_MAX) {
-        snprintf(buf, PLM_AMT_STRLEN, "none");
-        return buf;
-    }
-    return plm_amt_format(a, buf);
-}
-
-static void describe_share(const struct pol_share *s, enum pol_resource r, FILE *f)
-{
-    static const char *const base_text[] = {"pCPUs x 100", "free + guests' memory", "host memory"};
-    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], c[PLM_AMT_STRLEN], d[32];
-
-    fprintf(f, "  %s (%s):\n", pol_resource_name(r), r == POL_CPU ? "hundredths of a pCPU" : "MiB");
-    fprintf(f, "    pool      %s - reserve %s - headroom %s, limit %s\n", base_text[s->pool.base],
-            plm_amt_format(s->pool.reserve, a), plm_amt_format(s->pool.headroom, b),
-            amt_or_none(s->pool.limit, c));
-    fprintf(f, "    minimal   %s, unit %s, mode %s\n", plm_amt_format(s->minimal, a),
-            plm_amt_format(s->unit, b), plm_mode_name(s->mode));
-    if (s->leftover == PLM_LEFTOVER_DEFAULT)
-        fprintf(f, "    leftover  to domain %s\n", s->leftover_domain);
-    else
-        fprintf(f, "    leftover  %s\n", pol_leftover_name(s->leftover));
-    fprintf(f, "    trigger   ignore changes below %s;", plm_amt_format(s->trigger.min_delta, a));
-    for (size_t i = 0; i < s->trigger.nrules; i++) {
-        const struct plm_trigger_rule *rule = &s->trigger.rule[i];
-        fprintf(f, "%s %s%%", i ? "," : "", plm_amt_format((plm_amt_t)rule->pct100 * 10, a));
-        if (rule->samples)
-            fprintf(f, " x%lu", (unsigned long)rule->samples);
-        if (rule->duration_ms)
-            fprintf(f, "%s for %s", rule->samples ? " or" : "",
-                    duration_format(rule->duration_ms, d, sizeof(d)));
-    }
-    fputc('\n', f);
-}
-
-static void describe_domain(const struct pol_domain *d, FILE *f)
-{
-    /* One buffer per value printed by a single call: they are all live at once. */
-    char cmin[PLM_AMT_STRLEN], cmax[PLM_AMT_STRLEN], mmin[PLM_AMT_STRLEN], mmax[PLM_AMT_STRLEN];
-    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], t[32];
-
-    fprintf(f, "    cpu %s..%s, enforced by %s, vcpu hotplug %s; memory %s..%s\n",
-            plm_amt_format(d->min[POL_CPU], cmin), amt_or_none(d->max[POL_CPU], cmax),
-            pol_enforce_name(d->cpu_enforce), d->vcpu_hotplug ? "on" : "off",
-            plm_amt_format(d->min[POL_MEMORY], mmin), amt_or_none(d->max[POL_MEMORY], mmax));
-    if (d->nlevels) {
-        fprintf(f, "    levels   ");
-        for (unsigned g = 1; g <= d->nlevels; g++) {
-            fprintf(f, " %u->%u", g, d->host_level[g - 1]);
-            if (d->cap[POL_CPU][g - 1] != PLM_AMT_MAX || d->cap[POL_MEMORY][g - 1] != PLM_AMT_MAX)
-                fprintf(f, " (cpu <= %s, memory <= %s)", amt_or_none(d->cap[POL_CPU][g - 1], a),
-                        amt_or_none(d->cap[POL_MEMORY][g - 1], b));
-        }
-        fprintf(f, "%s\n",
-                d->nlevels < PLM_MAX_LEVELS ? ", then one host level per guest level" : "");
-    }
-    if (d->agentless)
-        fprintf(
-            f, "    agentless: after %s without an agent, measured cpu + %s%% at guest level %u\n",
-            duration_format(d->agentless_after_ms, t, sizeof(t)),
-            plm_amt_format((plm_amt_t)d->agentless_headroom_pct100 * 10, a), d->agentless_level);
-}
-
-void pol_describe(const struct pol_policy *p, FILE *f)
-{
-    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], t[32];
-    const struct pol_host *h = &p->host;
-
-    fprintf(f, "policy %s\n", p->source ? p->source : "(built-in defaults)");
-    fprintf(f, "host:\n  tick every %s\n", duration_format(h->tick_ms, t, sizeof(t)));
-    describe_share(&h->share[POL_CPU], POL_CPU, f);
-    describe_share(&h->share[POL_MEMORY], POL_MEMORY, f);
-    fprintf(f, "  balloon   %s..%s MiB/s%s\n", plm_amt_format(h->balloon_min_rate, a),
-            plm_amt_format(h->balloon_max_rate, b), h->balloon_adaptive ? ", adaptive" : "");
-    fprintf(f, "  requests  %s per second per guest, bursts of %lu\n",
-            plm_amt_format(h->request_rate, a), (unsigned long)h->request_burst);
-    fprintf(f, "domains (%zu entries, first match wins):\n", p->ndomains);
-    for (size_t i = 0; i < p->ndomains; i++) {
-        const struct pol_domain *d = &p->domain[i];
-        if (d->kind == POL_MATCH_NAME)
-            fprintf(f, "  %zu. name '%s' (line %u)\n", i + 1, d->name, d->line);
-        else
-            fprintf(f, "  %zu. uuid %s (line %u)\n", i + 1, d->uuid, d->line);
-        describe_domain(d, f);
-    }
-    fprintf(f, "  any other domain:\n");
-    describe_domain(&p->unmatched, f);
 }
 
 void pol_cleanup(void)

@@ -20,6 +20,7 @@
 #include "guest-agent/apply.h"
 #include "guest-agent/exchange.h"
 #include "guest-agent/probe.h"
+#include "tests/unit/suite_run.h"
 
 /* --- an in-memory store ---------------------------------------------------- */
 
@@ -515,8 +516,6 @@ int main(void)
 {
     Suite *s = suite_create("agent");
     TCase *tc = tcase_create("edges");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, probe_parse);
@@ -528,9 +527,5 @@ int main(void)
     tcase_add_test(tc, shares_by_priority);
     tcase_add_test(tc, shares_written_to_cgroups);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "guest-agent/controller.h"
+#include "tests/unit/suite_run.h"
 
 #define CPUS(x) PLM_UNITS(100 * (x)) /* whole CPUs in hundredths */
 #define MIB(x) PLM_UNITS(x)
@@ -83,6 +84,16 @@ static unsigned add_goal(struct agent_goals *g, enum agent_resource res, enum ag
     goal->max = -1;
     snprintf(goal->workload, sizeof(goal->workload), "%s", workload);
     return i;
+}
+
+/*
+ * A fresh rig with the feedback goal most tests start from: cpu pressure
+ * at most 10 %, priority 1.  Returns the goal's index.
+ */
+static unsigned rig_pressure_goal(struct rig *r)
+{
+    rig_init(r);
+    return add_goal(&r->g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
 }
 
 /* A goal whose need is exactly `amount` on a rig whose metrics make the
@@ -184,8 +195,7 @@ START_TEST(test_reset)
 {
     static struct rig r;
 
-    rig_init(&r);
-    add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    rig_pressure_goal(&r);
     r.m.cpu_pressure = PCT(20);
     step(&r);
     ck_assert(r.st.goal[0].started);
@@ -206,8 +216,7 @@ START_TEST(test_feedback_missed_raises)
 {
     static struct rig r;
 
-    rig_init(&r);
-    add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    rig_pressure_goal(&r);
     /* Twice the target: relative error 100 %, gain 0.5 -> +50 % of the 2
      * CPUs held (exactly max_up). */
     r.m.cpu_pressure = PCT(20);
@@ -222,8 +231,7 @@ START_TEST(test_feedback_missed_raises)
     ck_assert_int_eq(r.out.level[AGENT_RES_CPU][0], CPUS(3));
 
     /* 12 % on a 10 % target: error 20 %, raise 10 %: 2 -> 2.2 CPUs. */
-    rig_init(&r);
-    add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    rig_pressure_goal(&r);
     r.m.cpu_pressure = PCT(12);
     step(&r);
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MISSED);
@@ -251,15 +259,13 @@ START_TEST(test_feedback_raise_limits)
     static struct rig r;
 
     /* Ten times the target: 0.5 x 900 % = 450 %, capped at +50 %. */
-    rig_init(&r);
-    add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    rig_pressure_goal(&r);
     r.m.cpu_pressure = PCT(100);
     step(&r);
     ck_assert_int_eq(r.out.need[0], CPUS(3));
 
     /* A raise of 10 % of 0.1 CPU is 0.01: below min_step, so 0.05. */
-    rig_init(&r);
-    add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    rig_pressure_goal(&r);
     r.in.held[AGENT_RES_CPU] = PLM_UNITS(10);
     r.m.cpu_pressure = PCT(12);
     step(&r);
@@ -334,8 +340,7 @@ START_TEST(test_feedback_band_edges)
     };
 
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-        rig_init(&r);
-        add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+        rig_pressure_goal(&r);
         r.m.cpu_pressure = cases[k].pressure;
         step(&r);
         ck_assert_int_eq(r.out.state[0], cases[k].state);
@@ -343,8 +348,7 @@ START_TEST(test_feedback_band_edges)
     }
 
     /* The goal's own margin replaces the band: 5 points under 10 %. */
-    rig_init(&r);
-    unsigned i = add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    unsigned i = rig_pressure_goal(&r);
     r.g.goal[i].margin = PCT(5);
     r.m.cpu_pressure = PCT(10);
     step(&r);
@@ -394,8 +398,7 @@ START_TEST(test_feedback_hold_then_decay)
         {AGENT_GOAL_OVER, 285000, 0}, {AGENT_GOAL_OVER, 270750, 0},  {AGENT_GOAL_OVER, 257213, 0},
     };
 
-    rig_init(&r);
-    add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    rig_pressure_goal(&r);
     r.m.cpu_pressure = PCT(20);
     step(&r);
     ck_assert_int_eq(r.out.need[0], CPUS(3));
@@ -409,8 +412,7 @@ START_TEST(test_feedback_hold_then_decay)
     }
 
     /* A fresh goal has no hold: over-achieved at once, 5 % lower. */
-    rig_init(&r);
-    add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    rig_pressure_goal(&r);
     r.m.cpu_pressure = 0;
     step(&r);
     ck_assert_int_eq(r.out.state[0], AGENT_GOAL_OVER);
@@ -419,8 +421,7 @@ START_TEST(test_feedback_hold_then_decay)
     ck_assert_int_eq(r.out.need[0], 180500);
 
     /* 5 % of 10 ticks rounds to nothing: still one tick lower. */
-    rig_init(&r);
-    add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    rig_pressure_goal(&r);
     r.in.held[AGENT_RES_CPU] = 10;
     r.m.cpu_pressure = 0;
     step(&r);
@@ -697,8 +698,7 @@ START_TEST(test_bounds)
 
     /* A feedback goal stops at its max, and its amount with it (no
      * wind-up: the first over-achieved period after the hold lowers it). */
-    rig_init(&r);
-    a = add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    a = rig_pressure_goal(&r);
     r.g.goal[a].max = 220000;
     r.m.cpu_pressure = PCT(50);
     for (int k = 0; k < 10; k++) {
@@ -707,16 +707,14 @@ START_TEST(test_bounds)
         ck_assert_int_eq(r.st.goal[a].amount, 220000);
     }
     /* Held above the max on first sight: started at the max. */
-    rig_init(&r);
-    a = add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    a = rig_pressure_goal(&r);
     r.g.goal[a].max = CPUS(1);
     r.m.cpu_pressure = PCT(10);
     step(&r);
     ck_assert_int_eq(r.out.need[a], CPUS(1));
 
     /* The ceiling comes down under a started goal: it follows. */
-    rig_init(&r);
-    a = add_goal(&r.g, AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, AGENT_AT_MOST, PCT(10), 1, "");
+    a = rig_pressure_goal(&r);
     r.m.cpu_pressure = PCT(10);
     step(&r);
     ck_assert_int_eq(r.out.need[a], CPUS(2));
@@ -1216,9 +1214,5 @@ static Suite *controller_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(controller_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return check_run(controller_suite());
 }

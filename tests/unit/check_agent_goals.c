@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,8 @@
 
 #include "core/error.h"
 #include "guest-agent/goals.h"
+#include "tests/unit/xml_corpus.h"
+#include "tests/unit/suite_run.h"
 
 #define SCHEMA "policies/xenplm-goals.xsd"
 #define CORPUS "tests/goals"
@@ -29,66 +30,6 @@
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long len;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)len + 1);
-        if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-            free(buf);
-            buf = NULL;
-        } else if (buf) {
-            buf[len] = '\0';
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names in dir starting with prefix and ending with suffix; the count. */
-static size_t list_dir(const char *dir, const char *prefix, const char *suffix, char ***out)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **names = NULL;
-    size_t n = 0;
-
-    ck_assert_msg(d != NULL, "cannot open %s", dir);
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name), plen = strlen(prefix), slen = strlen(suffix);
-        if (len < plen + slen || strncmp(e->d_name, prefix, plen) != 0 ||
-            strcmp(e->d_name + len - slen, suffix) != 0)
-            continue;
-        names = realloc(names, (n + 1) * sizeof(*names));
-        ck_assert_ptr_nonnull(names);
-        names[n] = strdup(e->d_name);
-        ck_assert_ptr_nonnull(names[n]);
-        n++;
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof(*names), cmp_names);
-    *out = names;
-    return n;
-}
-
-static void free_list(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
 
 /* Load a file that must be good. */
 static void load_ok(const char *path, struct agent_goals *g)
@@ -122,7 +63,7 @@ static const struct agent_goal *goal_named(const struct agent_goals *g, const ch
 START_TEST(test_shipped_goals_load)
 {
     char **names;
-    size_t n = list_dir(SHIPPED, "", ".xml", &names);
+    size_t n = xc_list_dir(SHIPPED, "", ".xml", &names);
 
     ck_assert_uint_ge(n, 4);
     for (size_t i = 0; i < n; i++) {
@@ -134,12 +75,12 @@ START_TEST(test_shipped_goals_load)
         load_ok(path, &g);
         ck_assert_msg(g.ngoals > 0, "%s has no goals", path);
         /* Every shipped file explains itself. */
-        text = slurp(path);
+        text = xc_slurp(path);
         ck_assert_ptr_nonnull(text);
         ck_assert_msg(strstr(text, "<!--") != NULL, "%s has no comment", path);
         free(text);
     }
-    free_list(names, n);
+    xc_free_list(names, n);
 }
 END_TEST
 
@@ -248,54 +189,23 @@ START_TEST(test_database_and_batch_examples)
 }
 END_TEST
 
+static int load_bad(const char *path, char *err, size_t errlen)
+{
+    struct agent_goals g;
+
+    return agent_goals_load(path, SCHEMA, &g, err, errlen);
+}
+
 START_TEST(test_corpus_bad_files)
 {
-    char **names;
-    size_t n = list_dir(CORPUS, "bad-", ".xml", &names);
-    int mismatches = 0;
-
     /* Schema, lexical, semantic and hostile input. */
-    ck_assert_uint_ge(n, 60);
-    for (size_t i = 0; i < n; i++) {
-        char path[512], errpath[512], err[AGENT_GOALS_ERR_MAX];
-        struct agent_goals g;
-        char *want;
-        size_t wlen;
-        int rc;
-
-        snprintf(path, sizeof(path), "%s/%s", CORPUS, names[i]);
-        snprintf(errpath, sizeof(errpath), "%.*s.err", (int)(strlen(path) - 4), path);
-        want = slurp(errpath);
-        ck_assert_msg(want != NULL, "%s has no %s", path, errpath);
-        wlen = strlen(want);
-        while (wlen && (want[wlen - 1] == '\n' || want[wlen - 1] == '\r'))
-            want[--wlen] = '\0';
-        rc = agent_goals_load(path, SCHEMA, &g, err, sizeof(err));
-        if (rc >= 0 || strcmp(err, want) != 0) {
-            fprintf(stderr, "%s: rc %d\n  want: %s\n  got:  %s\n", path, rc, want, err);
-            mismatches++;
-        }
-        ck_assert_msg(strchr(err, '\n') == NULL, "%s: multi-line message", path);
-        free(want);
-    }
-    free_list(names, n);
-    ck_assert_int_eq(mismatches, 0);
+    xc_check_bad_files(CORPUS, 60, load_bad, AGENT_GOALS_ERR_MAX);
 }
 END_TEST
 
 START_TEST(test_corpus_every_err_has_a_file)
 {
-    char **names;
-    size_t n = list_dir(CORPUS, "", ".err", &names);
-
-    ck_assert_uint_ge(n, 60);
-    for (size_t i = 0; i < n; i++) {
-        char path[512];
-        struct stat st;
-        snprintf(path, sizeof(path), "%s/%.*s.xml", CORPUS, (int)(strlen(names[i]) - 4), names[i]);
-        ck_assert_msg(stat(path, &st) == 0, "%s/%s has no goals file", CORPUS, names[i]);
-    }
-    free_list(names, n);
+    xc_check_every_err_has_a_file(CORPUS, 60, "goals");
 }
 END_TEST
 
@@ -536,21 +446,6 @@ START_TEST(test_oversize_memory)
 }
 END_TEST
 
-/* Good goals padded with a comment to exactly size bytes. */
-static void write_padded(const char *path, size_t size)
-{
-    static const char head[] = "<xenplm-goals version=\"1\"/>\n<!--";
-    static const char tail[] = "-->\n";
-    FILE *f = fopen(path, "wb");
-
-    ck_assert_ptr_nonnull(f);
-    fputs(head, f);
-    for (size_t i = strlen(head) + strlen(tail); i < size; i++)
-        fputc('x', f);
-    fputs(tail, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 START_TEST(test_oversize_file)
 {
     char path[] = "/tmp/check_agent_goals.XXXXXX";
@@ -560,9 +455,9 @@ START_TEST(test_oversize_file)
 
     ck_assert_int_ge(fd, 0);
     close(fd);
-    write_padded(path, AGENT_GOALS_MAX_FILE);
+    xc_write_padded(path, "xenplm-goals", AGENT_GOALS_MAX_FILE);
     ck_assert_int_eq(agent_goals_load(path, SCHEMA, &g, err, sizeof(err)), 0);
-    write_padded(path, AGENT_GOALS_MAX_FILE + 1);
+    xc_write_padded(path, "xenplm-goals", AGENT_GOALS_MAX_FILE + 1);
     ck_assert_int_eq(agent_goals_load(path, SCHEMA, &g, err, sizeof(err)), PLM_ERANGE);
     snprintf(want, sizeof(want), "%s: larger than 262144 bytes", path);
     ck_assert_str_eq(err, want);
@@ -581,26 +476,8 @@ START_TEST(test_no_libxml2_output)
         CORPUS "/bad-undeclared-entity.xml",
         CORPUS "/bad-xinclude.xml",
     };
-    char path[] = "/tmp/check_agent_goals_stderr.XXXXXX";
-    int fd = mkstemp(path), saved = dup(2);
-    struct stat st;
 
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_ge(saved, 0);
-    fflush(stderr);
-    ck_assert_int_ge(dup2(fd, 2), 0);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        struct agent_goals g;
-        char err[AGENT_GOALS_ERR_MAX];
-        ck_assert_int_lt(agent_goals_load(files[i], SCHEMA, &g, err, sizeof(err)), 0);
-    }
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    ck_assert_int_eq(fstat(fd, &st), 0);
-    ck_assert_int_eq(st.st_size, 0);
-    close(fd);
-    unlink(path);
+    xc_check_quiet(files, sizeof(files) / sizeof(files[0]), load_bad, AGENT_GOALS_ERR_MAX);
 }
 END_TEST
 
@@ -885,10 +762,8 @@ int main(void)
     suite_add_tcase(s, values);
     suite_add_tcase(s, hostile);
     suite_add_tcase(s, windows);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = check_run(s);
+
     agent_goals_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

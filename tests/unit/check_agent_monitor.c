@@ -22,6 +22,7 @@
 
 #include "core/error.h"
 #include "guest-agent/monitor.h"
+#include "tests/unit/suite_run.h"
 
 typedef int (*snap_parser)(const char *buf, size_t len, struct agent_snapshot *s, char *err,
                            size_t errlen);
@@ -1060,149 +1061,167 @@ static void derive_fixtures(const char *name, struct agent_metrics *m)
     agent_metrics_derive(&a, &b, m);
 }
 
-START_TEST(test_derive_idle)
+/* m says, figure by figure, what want says (every field of struct agent_metrics). */
+static void ck_metrics(const struct agent_metrics *m, const struct agent_metrics *want)
 {
-    struct agent_metrics m;
-
-    derive_fixtures("idle", &m);
-    /* uptime 5000.00 -> 5010.00 */
-    ck_assert_uint_eq(m.interval_ms, 10000);
-    /* online "0-1", possible "0-3" */
-    ck_assert_uint_eq(m.vcpus_online, 2);
-    ck_assert_uint_eq(m.vcpus_max, 4);
-    /*
-     * Over 10 s the "cpu" line moved busy 58070 -> 58130 (+60), idle
-     * 963200 -> 965130 (+1930), steal 1750 -> 1760 (+10): 2000 ticks, two
-     * CPUs for ten seconds at 100 ticks a second.
-     * used  = 60 / (10 s * 100) CPUs = 0.06 CPU = 6 pct -> 6000
-     * steal = 10 / 1000 = 0.01 CPU = 1 pct -> 1000
-     * util  = 60 / 2000 = 3 % -> 3000
-     */
-    ck_assert_int_eq(m.cpu_used, 6000);
-    ck_assert_int_eq(m.cpu_steal, 1000);
-    ck_assert_int_eq(m.cpu_util, 3000);
-    /* load1 0.08 over 2 vcpus = 0.04 */
-    ck_assert_int_eq(m.runqueue, 40);
-    ck_assert(m.have_cpu_pressure);
-    ck_assert_int_eq(m.cpu_pressure, 120);
-    ck_assert(m.have_mem_pressure);
-    ck_assert_int_eq(m.mem_pressure, 0);
-    /* 4030464 KiB = 3936 MiB; 3500032 KiB = 3418 MiB; used 530432 KiB = 518 MiB */
-    ck_assert_int_eq(m.mem_total, 3936000);
-    ck_assert_int_eq(m.mem_available, 3418000);
-    ck_assert_int_eq(m.mem_used, 518000);
-    ck_assert_int_eq(m.swapin_rate, 0);
-    /* pgmajfault 1200 -> 1230 in 10 s: 3 a second */
-    ck_assert_int_eq(m.majfault_rate, 3000);
+    ck_assert_uint_eq(m->interval_ms, want->interval_ms);
+    ck_assert_uint_eq(m->vcpus_online, want->vcpus_online);
+    ck_assert_uint_eq(m->vcpus_max, want->vcpus_max);
+    ck_assert_int_eq(m->cpu_used, want->cpu_used);
+    ck_assert_int_eq(m->cpu_steal, want->cpu_steal);
+    ck_assert_int_eq(m->cpu_util, want->cpu_util);
+    ck_assert_int_eq(m->runqueue, want->runqueue);
+    ck_assert_int_eq(m->have_cpu_pressure, want->have_cpu_pressure);
+    ck_assert_int_eq(m->cpu_pressure, want->cpu_pressure);
+    ck_assert_int_eq(m->have_mem_pressure, want->have_mem_pressure);
+    ck_assert_int_eq(m->mem_pressure, want->mem_pressure);
+    ck_assert_int_eq(m->mem_total, want->mem_total);
+    ck_assert_int_eq(m->mem_available, want->mem_available);
+    ck_assert_int_eq(m->mem_used, want->mem_used);
+    ck_assert_int_eq(m->swapin_rate, want->swapin_rate);
+    ck_assert_int_eq(m->majfault_rate, want->majfault_rate);
 }
-END_TEST
 
-START_TEST(test_derive_busy)
+/* What each recorded guest's two snapshots derive to, and why. */
+static const struct {
+    const char *fixture;
+    struct agent_metrics want;
+} derive_cases[] = {
+    {"idle",
+     {
+         /* uptime 5000.00 -> 5010.00 */
+         .interval_ms = 10000,
+         /* online "0-1", possible "0-3" */
+         .vcpus_online = 2,
+         .vcpus_max = 4,
+         /*
+          * Over 10 s the "cpu" line moved busy 58070 -> 58130 (+60), idle
+          * 963200 -> 965130 (+1930), steal 1750 -> 1760 (+10): 2000 ticks, two
+          * CPUs for ten seconds at 100 ticks a second.
+          * used  = 60 / (10 s * 100) CPUs = 0.06 CPU = 6 pct -> 6000
+          * steal = 10 / 1000 = 0.01 CPU = 1 pct -> 1000
+          * util  = 60 / 2000 = 3 % -> 3000
+          */
+         .cpu_used = 6000,
+         .cpu_steal = 1000,
+         .cpu_util = 3000,
+         /* load1 0.08 over 2 vcpus = 0.04 */
+         .runqueue = 40,
+         .have_cpu_pressure = true,
+         .cpu_pressure = 120,
+         .have_mem_pressure = true,
+         .mem_pressure = 0,
+         /* 4030464 KiB = 3936 MiB; 3500032 KiB = 3418 MiB; used 530432 KiB = 518 MiB */
+         .mem_total = 3936000,
+         .mem_available = 3418000,
+         .mem_used = 518000,
+         .swapin_rate = 0,
+         /* pgmajfault 1200 -> 1230 in 10 s: 3 a second */
+         .majfault_rate = 3000,
+     }},
+    {"busy",
+     {
+         /* uptime 86400.50 -> 86405.53 */
+         .interval_ms = 5030,
+         .vcpus_online = 2,
+         .vcpus_max = 2,
+         /*
+          * busy 18749050 -> 18749985 (+935; guest grew by 50 inside user and is
+          * not counted twice), idle 414100 -> 414111 (+11), steal 610000 ->
+          * 610060 (+60); 1006 ticks in all.
+          * used  = 935 / (5.03 s * 100) CPUs = 1.85884.. CPU = 185.884.. pct -> 185884
+          * steal = 60 / 503 CPU = 11.928.. pct -> 11928
+          * util  = 935 / 1006 = 92.942.. % -> 92942
+          */
+         .cpu_used = 185884,
+         .cpu_steal = 11928,
+         .cpu_util = 92942,
+         /* load1 3.47 / 2 = 1.735 */
+         .runqueue = 1735,
+         .have_cpu_pressure = true,
+         .cpu_pressure = 45200,
+         .have_mem_pressure = true,
+         .mem_pressure = 0,
+         /* 8155136 KiB = 7964 MiB; 6000000 KiB = 5859.375 MiB; used 2155136 KiB = 2104.625 MiB */
+         .mem_total = 7964000,
+         .mem_available = 5859375,
+         .mem_used = 2104625,
+         .swapin_rate = 0,
+         /* pgmajfault +5 in 5.03 s = 0.994.. a second */
+         .majfault_rate = 994,
+     }},
+    {"memstarved",
+     {
+         .interval_ms = 10000,
+         .vcpus_online = 2,
+         .vcpus_max = 4,
+         /*
+          * busy 493100 -> 493500 (+400), idle (mostly iowait) 1800000 -> 1801590
+          * (+1590), steal 6100 -> 6110 (+10).
+          * used = 400 / 1000 = 0.4 CPU -> 40000; steal 10 / 1000 -> 1000;
+          * util = 400 / 2000 = 20 % -> 20000
+          */
+         .cpu_used = 40000,
+         .cpu_steal = 1000,
+         .cpu_util = 20000,
+         /* load1 5.10 / 2 (tasks waiting on I/O count in the load) */
+         .runqueue = 2550,
+         .have_cpu_pressure = true,
+         .cpu_pressure = 3050,
+         .have_mem_pressure = true,
+         .mem_pressure = 38500,
+         /*
+          * 1015808 KiB = 992 MiB; 41000 KiB = 40.0390625 MiB -> 40039;
+          * used 974808 KiB = 951.9609375 MiB -> 951960 (from the KiB difference:
+          * 992000 - 40039 would say 951961)
+          */
+         .mem_total = 992000,
+         .mem_available = 40039,
+         .mem_used = 951960,
+         /* pswpin 50000 -> 56000 and pgmajfault 80000 -> 84500 over 10 s */
+         .swapin_rate = 600000,
+         .majfault_rate = 450000,
+     }},
+    {"nopsi",
+     {
+         .interval_ms = 10000,
+         /* No sysfs lists: the two cpuN lines stand in for both counts. */
+         .vcpus_online = 2,
+         .vcpus_max = 2,
+         /*
+          * busy 831890 -> 832670 (+780), idle 10159000 -> 10160210 (+1210),
+          * steal 8100 -> 8110 (+10): 2000 ticks.
+          * used = 780 / 1000 -> 78000; steal 1000; util = 780 / 2000 = 39 % -> 39000
+          */
+         .cpu_used = 78000,
+         .cpu_steal = 1000,
+         .cpu_util = 39000,
+         /* load1 0.90 / 2 */
+         .runqueue = 450,
+         .have_cpu_pressure = false,
+         .cpu_pressure = 0,
+         .have_mem_pressure = false,
+         .mem_pressure = 0,
+         /*
+          * 2097152 KiB = 2048 MiB; the estimate 1050000 KiB = 1025.390625 MiB;
+          * used 1047152 KiB = 1022.609375 MiB
+          */
+         .mem_total = 2048000,
+         .mem_available = 1025390,
+         .mem_used = 1022609,
+         .swapin_rate = 0,
+         /* pgmajfault 300 -> 320 in 10 s */
+         .majfault_rate = 2000,
+     }},
+};
+
+/* Run once per row of derive_cases (_i). */
+START_TEST(test_derive_fixtures)
 {
     struct agent_metrics m;
 
-    derive_fixtures("busy", &m);
-    /* uptime 86400.50 -> 86405.53 */
-    ck_assert_uint_eq(m.interval_ms, 5030);
-    ck_assert_uint_eq(m.vcpus_online, 2);
-    ck_assert_uint_eq(m.vcpus_max, 2);
-    /*
-     * busy 18749050 -> 18749985 (+935; guest grew by 50 inside user and is
-     * not counted twice), idle 414100 -> 414111 (+11), steal 610000 ->
-     * 610060 (+60); 1006 ticks in all.
-     * used  = 935 / (5.03 s * 100) CPUs = 1.85884.. CPU = 185.884.. pct -> 185884
-     * steal = 60 / 503 CPU = 11.928.. pct -> 11928
-     * util  = 935 / 1006 = 92.942.. % -> 92942
-     */
-    ck_assert_int_eq(m.cpu_used, 185884);
-    ck_assert_int_eq(m.cpu_steal, 11928);
-    ck_assert_int_eq(m.cpu_util, 92942);
-    /* load1 3.47 / 2 = 1.735 */
-    ck_assert_int_eq(m.runqueue, 1735);
-    ck_assert(m.have_cpu_pressure);
-    ck_assert_int_eq(m.cpu_pressure, 45200);
-    ck_assert(m.have_mem_pressure);
-    ck_assert_int_eq(m.mem_pressure, 0);
-    /* 8155136 KiB = 7964 MiB; 6000000 KiB = 5859.375 MiB; used 2155136 KiB = 2104.625 MiB */
-    ck_assert_int_eq(m.mem_total, 7964000);
-    ck_assert_int_eq(m.mem_available, 5859375);
-    ck_assert_int_eq(m.mem_used, 2104625);
-    ck_assert_int_eq(m.swapin_rate, 0);
-    /* pgmajfault +5 in 5.03 s = 0.994.. a second */
-    ck_assert_int_eq(m.majfault_rate, 994);
-}
-END_TEST
-
-START_TEST(test_derive_memstarved)
-{
-    struct agent_metrics m;
-
-    derive_fixtures("memstarved", &m);
-    ck_assert_uint_eq(m.interval_ms, 10000);
-    ck_assert_uint_eq(m.vcpus_online, 2);
-    ck_assert_uint_eq(m.vcpus_max, 4);
-    /*
-     * busy 493100 -> 493500 (+400), idle (mostly iowait) 1800000 -> 1801590
-     * (+1590), steal 6100 -> 6110 (+10).
-     * used = 400 / 1000 = 0.4 CPU -> 40000; steal 10 / 1000 -> 1000;
-     * util = 400 / 2000 = 20 % -> 20000
-     */
-    ck_assert_int_eq(m.cpu_used, 40000);
-    ck_assert_int_eq(m.cpu_steal, 1000);
-    ck_assert_int_eq(m.cpu_util, 20000);
-    /* load1 5.10 / 2 (tasks waiting on I/O count in the load) */
-    ck_assert_int_eq(m.runqueue, 2550);
-    ck_assert(m.have_cpu_pressure);
-    ck_assert_int_eq(m.cpu_pressure, 3050);
-    ck_assert(m.have_mem_pressure);
-    ck_assert_int_eq(m.mem_pressure, 38500);
-    /*
-     * 1015808 KiB = 992 MiB; 41000 KiB = 40.0390625 MiB -> 40039;
-     * used 974808 KiB = 951.9609375 MiB -> 951960 (from the KiB difference:
-     * 992000 - 40039 would say 951961)
-     */
-    ck_assert_int_eq(m.mem_total, 992000);
-    ck_assert_int_eq(m.mem_available, 40039);
-    ck_assert_int_eq(m.mem_used, 951960);
-    /* pswpin 50000 -> 56000 and pgmajfault 80000 -> 84500 over 10 s */
-    ck_assert_int_eq(m.swapin_rate, 600000);
-    ck_assert_int_eq(m.majfault_rate, 450000);
-}
-END_TEST
-
-START_TEST(test_derive_nopsi)
-{
-    struct agent_metrics m;
-
-    derive_fixtures("nopsi", &m);
-    ck_assert_uint_eq(m.interval_ms, 10000);
-    /* No sysfs lists: the two cpuN lines stand in for both counts. */
-    ck_assert_uint_eq(m.vcpus_online, 2);
-    ck_assert_uint_eq(m.vcpus_max, 2);
-    /*
-     * busy 831890 -> 832670 (+780), idle 10159000 -> 10160210 (+1210),
-     * steal 8100 -> 8110 (+10): 2000 ticks.
-     * used = 780 / 1000 -> 78000; steal 1000; util = 780 / 2000 = 39 % -> 39000
-     */
-    ck_assert_int_eq(m.cpu_used, 78000);
-    ck_assert_int_eq(m.cpu_steal, 1000);
-    ck_assert_int_eq(m.cpu_util, 39000);
-    /* load1 0.90 / 2 */
-    ck_assert_int_eq(m.runqueue, 450);
-    ck_assert(!m.have_cpu_pressure);
-    ck_assert_int_eq(m.cpu_pressure, 0);
-    ck_assert(!m.have_mem_pressure);
-    ck_assert_int_eq(m.mem_pressure, 0);
-    /*
-     * 2097152 KiB = 2048 MiB; the estimate 1050000 KiB = 1025.390625 MiB;
-     * used 1047152 KiB = 1022.609375 MiB
-     */
-    ck_assert_int_eq(m.mem_total, 2048000);
-    ck_assert_int_eq(m.mem_available, 1025390);
-    ck_assert_int_eq(m.mem_used, 1022609);
-    ck_assert_int_eq(m.swapin_rate, 0);
-    /* pgmajfault 300 -> 320 in 10 s */
-    ck_assert_int_eq(m.majfault_rate, 2000);
+    derive_fixtures(derive_cases[_i].fixture, &m);
+    ck_metrics(&m, &derive_cases[_i].want);
 }
 END_TEST
 
@@ -1210,28 +1229,31 @@ START_TEST(test_derive_first_sample)
 {
     static struct agent_snapshot s;
     struct agent_metrics m;
+    static const struct agent_metrics want = {
+        /* No interval: no CPU figures and no rates ... */
+        .interval_ms = 0,
+        .cpu_used = 0,
+        .cpu_steal = 0,
+        .cpu_util = 0,
+        .swapin_rate = 0,
+        .majfault_rate = 0,
+        /* ... but every level is there. */
+        .vcpus_online = 2,
+        .vcpus_max = 4,
+        .runqueue = 2550,
+        .have_cpu_pressure = true,
+        .cpu_pressure = 3050,
+        .have_mem_pressure = true,
+        .mem_pressure = 38500,
+        .mem_total = 992000,
+        .mem_available = 40039,
+        .mem_used = 951960,
+    };
 
     read_fixture("memstarved/1", &s);
     memset(&m, 0xa5, sizeof(m));
     agent_metrics_derive(NULL, &s, &m);
-    /* No interval: no CPU figures and no rates ... */
-    ck_assert_uint_eq(m.interval_ms, 0);
-    ck_assert_int_eq(m.cpu_used, 0);
-    ck_assert_int_eq(m.cpu_steal, 0);
-    ck_assert_int_eq(m.cpu_util, 0);
-    ck_assert_int_eq(m.swapin_rate, 0);
-    ck_assert_int_eq(m.majfault_rate, 0);
-    /* ... but every level is there. */
-    ck_assert_uint_eq(m.vcpus_online, 2);
-    ck_assert_uint_eq(m.vcpus_max, 4);
-    ck_assert_int_eq(m.runqueue, 2550);
-    ck_assert(m.have_cpu_pressure);
-    ck_assert_int_eq(m.cpu_pressure, 3050);
-    ck_assert(m.have_mem_pressure);
-    ck_assert_int_eq(m.mem_pressure, 38500);
-    ck_assert_int_eq(m.mem_total, 992000);
-    ck_assert_int_eq(m.mem_available, 40039);
-    ck_assert_int_eq(m.mem_used, 951960);
+    ck_metrics(&m, &want);
 }
 END_TEST
 
@@ -1390,10 +1412,8 @@ int main(void)
     tcase_add_test(read_tc, test_read_minimal);
     tcase_add_test(read_tc, test_read_errors);
     tcase_add_test(read_tc, test_read_limits);
-    tcase_add_test(derive_tc, test_derive_idle);
-    tcase_add_test(derive_tc, test_derive_busy);
-    tcase_add_test(derive_tc, test_derive_memstarved);
-    tcase_add_test(derive_tc, test_derive_nopsi);
+    tcase_add_loop_test(derive_tc, test_derive_fixtures, 0,
+                        (int)(sizeof(derive_cases) / sizeof(derive_cases[0])));
     tcase_add_test(derive_tc, test_derive_first_sample);
     tcase_add_test(derive_tc, test_derive_backwards);
     tcase_add_test(derive_tc, test_derive_arithmetic);
@@ -1404,9 +1424,5 @@ int main(void)
     suite_add_tcase(s, read_tc);
     suite_add_tcase(s, derive_tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

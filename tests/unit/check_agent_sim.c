@@ -25,6 +25,7 @@
 #include "guest-agent/agent.h"
 #include "policy/policy.h"
 #include "protocol/grant.h"
+#include "tests/unit/suite_run.h"
 
 #define PERIOD_MS 5000
 
@@ -260,8 +261,6 @@ int main(void)
 {
     Suite *s = suite_create("agent_sim");
     TCase *tc = tcase_create("agent_and_daemon");
-    SRunner *sr;
-    int failed;
 
     log_open("xenplm-agent-test", true, LOG_WARNING);
     tcase_set_timeout(tc, 60);
@@ -269,11 +268,9 @@ int main(void)
     tcase_add_test(tc, missed_goal_gets_cpu_overachiever_gives_back);
     tcase_add_test(tc, working_set_grows_then_shrinks);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = check_run(s);
+
     log_close();
     pol_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

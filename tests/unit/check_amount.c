@@ -8,6 +8,7 @@
 
 #include "core/amount.h"
 #include "core/error.h"
+#include "tests/unit/suite_run.h"
 
 static const struct {
     const char *text;
@@ -103,9 +104,5 @@ int main(void)
     tcase_add_test(tc, test_format);
     tcase_add_test(tc, test_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -11,6 +11,7 @@
 
 #include "core/arbiter.h"
 #include "core/error.h"
+#include "tests/unit/suite_run.h"
 
 #define U(x) PLM_UNITS(x)
 #define MAXN 16
@@ -515,9 +516,5 @@ int main(void)
     tcase_add_test(tc, test_unit_and_stride);
     tcase_add_test(tc, test_names);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

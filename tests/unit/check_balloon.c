@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/balloon.h"
+#include "tests/unit/suite_run.h"
 
 #define MIB 1024
 #define NOW 100000u
@@ -995,9 +996,5 @@ int main(void)
     tcase_add_test(sim, test_sim_races);
     suite_add_tcase(s, sim);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -25,6 +25,7 @@
 
 #include "core/error.h"
 #include "daemon/control.h"
+#include "tests/unit/suite_run.h"
 
 /* Text with its length, so that cases may hold NUL bytes. */
 #define T(s) s, sizeof(s) - 1
@@ -962,9 +963,5 @@ int main(void)
     suite_add_tcase(s, grammar);
     suite_add_tcase(s, server);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -14,12 +14,11 @@
 #include "daemon/log.h"
 #include "daemon_test.h"
 #include "policy/policy.h"
+#include "tests/unit/suite_run.h"
 
 int main(void)
 {
     Suite *s = suite_create("daemon");
-    SRunner *sr;
-    int failed;
 
     TCase *cases[] = {dt_tcase_cpu(), dt_tcase_mem(), dt_tcase_guest(), dt_tcase_host()};
 
@@ -28,11 +27,9 @@ int main(void)
         tcase_add_unchecked_fixture(cases[i], dt_fixture_setup, dt_fixture_teardown);
         suite_add_tcase(s, cases[i]);
     }
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = check_run(s);
+
     log_close();
     pol_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,8 @@
 
 #include "core/error.h"
 #include "policy/policy.h"
+#include "tests/unit/xml_corpus.h"
+#include "tests/unit/suite_run.h"
 
 #define SCHEMA "policies/xenplm-policy.xsd"
 #define CORPUS "tests/policy"
@@ -28,67 +29,6 @@
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
-
-/* A whole file, NUL-terminated, or NULL. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long len;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)len + 1);
-        if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-            free(buf);
-            buf = NULL;
-        } else if (buf) {
-            buf[len] = '\0';
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names in dir that start with prefix and end with suffix; returns the count. */
-static size_t list_dir(const char *dir, const char *prefix, const char *suffix, char ***out)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **names = NULL;
-    size_t n = 0;
-
-    ck_assert_msg(d != NULL, "cannot open %s", dir);
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name), plen = strlen(prefix), slen = strlen(suffix);
-        if (len < plen + slen || strncmp(e->d_name, prefix, plen) != 0 ||
-            strcmp(e->d_name + len - slen, suffix) != 0)
-            continue;
-        names = realloc(names, (n + 1) * sizeof(*names));
-        ck_assert_ptr_nonnull(names);
-        names[n] = strdup(e->d_name);
-        ck_assert_ptr_nonnull(names[n]);
-        n++;
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof(*names), cmp_names);
-    *out = names;
-    return n;
-}
-
-static void free_list(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
 
 /* Load a file that must be good; the caller disposes. */
 static void load_ok(const char *path, struct pol_policy *p)
@@ -113,7 +53,7 @@ START_TEST(test_shipped_policies_load)
 {
     static const char *const top[] = {"policies/default.xml", "policies/demo.xml"};
     char **names;
-    size_t n = list_dir("policies/examples", "", ".xml", &names);
+    size_t n = xc_list_dir("policies/examples", "", ".xml", &names);
     char path[512];
 
     ck_assert_uint_ge(n, 3);
@@ -135,13 +75,13 @@ START_TEST(test_shipped_policies_load)
         fclose(f);
         ck_assert_msg(strstr(text, "first match wins") != NULL, "%s: %s", path, text);
         free(text);
-        text = slurp(path);
+        text = xc_slurp(path);
         ck_assert_ptr_nonnull(text);
         ck_assert_msg(strstr(text, "<!--") != NULL, "%s has no comment", path);
         free(text);
         pol_policy_dispose(&p);
     }
-    free_list(names, n);
+    xc_free_list(names, n);
 }
 END_TEST
 
@@ -166,63 +106,32 @@ START_TEST(test_default_policy_is_conservative)
 }
 END_TEST
 
+/* The corpus's load: the struct is garbage first, as a caller's might be. */
+static int load_bad(const char *path, char *err, size_t errlen)
+{
+    struct pol_policy p;
+
+    memset(&p, 0x5a, sizeof(p));
+    return pol_load_file(path, SCHEMA, &p, err, errlen);
+}
+
 START_TEST(test_corpus_bad_files)
 {
-    char **names;
-    size_t n = list_dir(CORPUS, "bad-", ".xml", &names);
-    int mismatches = 0;
-
     /* The corpus covers schema, lexical, semantic and hostile input. */
-    ck_assert_uint_ge(n, 40);
-    for (size_t i = 0; i < n; i++) {
-        char path[512], errpath[512], err[POL_ERR_MAX];
-        struct pol_policy p;
-        char *want;
-        size_t wlen;
-        int rc;
-
-        snprintf(path, sizeof(path), "%s/%s", CORPUS, names[i]);
-        snprintf(errpath, sizeof(errpath), "%.*s.err", (int)(strlen(path) - 4), path);
-        want = slurp(errpath);
-        ck_assert_msg(want != NULL, "%s has no %s", path, errpath);
-        wlen = strlen(want);
-        while (wlen && (want[wlen - 1] == '\n' || want[wlen - 1] == '\r'))
-            want[--wlen] = '\0';
-        memset(&p, 0x5a, sizeof(p));
-        rc = pol_load_file(path, SCHEMA, &p, err, sizeof(err));
-        if (rc >= 0 || strcmp(err, want) != 0) {
-            fprintf(stderr, "%s: rc %d\n  want: %s\n  got:  %s\n", path, rc, want, err);
-            mismatches++;
-        }
-        /* One line, always. */
-        ck_assert_msg(strchr(err, '\n') == NULL, "%s: multi-line message", path);
-        free(want);
-    }
-    free_list(names, n);
-    ck_assert_int_eq(mismatches, 0);
+    xc_check_bad_files(CORPUS, 40, load_bad, POL_ERR_MAX);
 }
 END_TEST
 
 START_TEST(test_corpus_every_err_has_a_file)
 {
-    char **names;
-    size_t n = list_dir(CORPUS, "", ".err", &names);
-
-    ck_assert_uint_ge(n, 40);
-    for (size_t i = 0; i < n; i++) {
-        char path[512];
-        struct stat st;
-        snprintf(path, sizeof(path), "%s/%.*s.xml", CORPUS, (int)(strlen(names[i]) - 4), names[i]);
-        ck_assert_msg(stat(path, &st) == 0, "%s/%s has no policy file", CORPUS, names[i]);
-    }
-    free_list(names, n);
+    xc_check_every_err_has_a_file(CORPUS, 40, "policy");
 }
 END_TEST
 
 START_TEST(test_corpus_ok_files)
 {
     char **names;
-    size_t n = list_dir(CORPUS, "ok-", ".xml", &names);
+    size_t n = xc_list_dir(CORPUS, "ok-", ".xml", &names);
 
     ck_assert_uint_ge(n, 3);
     for (size_t i = 0; i < n; i++) {
@@ -232,7 +141,7 @@ START_TEST(test_corpus_ok_files)
         load_ok(path, &p);
         pol_policy_dispose(&p);
     }
-    free_list(names, n);
+    xc_free_list(names, n);
 }
 END_TEST
 
@@ -423,21 +332,6 @@ START_TEST(test_oversize_memory)
 }
 END_TEST
 
-/* A good policy padded with a comment to exactly size bytes, in a temporary file. */
-static void write_padded(const char *path, size_t size)
-{
-    static const char head[] = "<xenplm-policy version=\"1\"/>\n<!--";
-    static const char tail[] = "-->\n";
-    FILE *f = fopen(path, "wb");
-
-    ck_assert_ptr_nonnull(f);
-    fputs(head, f);
-    for (size_t i = strlen(head) + strlen(tail); i < size; i++)
-        fputc('x', f);
-    fputs(tail, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 START_TEST(test_oversize_file)
 {
     char path[] = "/tmp/check_policy.XXXXXX";
@@ -448,11 +342,11 @@ START_TEST(test_oversize_file)
     ck_assert_int_ge(fd, 0);
     close(fd);
     /* Exactly at the limit is fine ... */
-    write_padded(path, POL_MAX_FILE_SIZE);
+    xc_write_padded(path, "xenplm-policy", POL_MAX_FILE_SIZE);
     ck_assert_int_eq(pol_load_file(path, SCHEMA, &p, err, sizeof(err)), 0);
     pol_policy_dispose(&p);
     /* ... one byte more is not. */
-    write_padded(path, POL_MAX_FILE_SIZE + 1);
+    xc_write_padded(path, "xenplm-policy", POL_MAX_FILE_SIZE + 1);
     ck_assert_int_eq(pol_load_file(path, SCHEMA, &p, err, sizeof(err)), PLM_ERANGE);
     snprintf(want, sizeof(want), "%s: larger than 1048576 bytes", path);
     ck_assert_str_eq(err, want);
@@ -468,26 +362,8 @@ START_TEST(test_no_libxml2_output)
                                         CORPUS "/bad-negative-min.xml",
                                         CORPUS "/bad-empty.xml",
                                         CORPUS "/bad-undeclared-entity.xml"};
-    char path[] = "/tmp/check_policy_stderr.XXXXXX";
-    int fd = mkstemp(path), saved = dup(2);
-    struct stat st;
 
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_ge(saved, 0);
-    fflush(stderr);
-    ck_assert_int_ge(dup2(fd, 2), 0);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        struct pol_policy p;
-        char err[POL_ERR_MAX];
-        ck_assert_int_lt(pol_load_file(files[i], SCHEMA, &p, err, sizeof(err)), 0);
-    }
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    ck_assert_int_eq(fstat(fd, &st), 0);
-    ck_assert_int_eq(st.st_size, 0);
-    close(fd);
-    unlink(path);
+    xc_check_quiet(files, sizeof(files) / sizeof(files[0]), load_bad, POL_ERR_MAX);
 }
 END_TEST
 
@@ -750,10 +626,8 @@ int main(void)
     suite_add_tcase(s, files);
     suite_add_tcase(s, hostile);
     suite_add_tcase(s, logic);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = check_run(s);
+
     pol_cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/arbiter.h"
+#include "tests/unit/suite_run.h"
 
 #define U(x) PLM_UNITS(x)
 #define MAXN 40
@@ -374,9 +375,5 @@ int main(void)
     tcase_add_loop_test(tc, test_order_independent, 0, 10);
     tcase_add_loop_test(tc, test_trace_agrees, 0, 10);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -17,6 +17,7 @@
 #include "protocol/grant.h"
 #include "protocol/ratelimit.h"
 #include "protocol/request.h"
+#include "tests/unit/suite_run.h"
 
 #define U(x) PLM_UNITS(x)
 /* A literal and its length, NUL bytes included. */
@@ -1185,9 +1186,5 @@ int main(void)
     tcase_add_test(tc, test_fuzz);
     suite_add_tcase(s, tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "daemon/render.h"
+#include "tests/unit/suite_run.h"
 
 #define U(x) PLM_UNITS(x)
 #define NOW 100000 /* ms on the daemon's clock */
@@ -683,9 +684,5 @@ int main(void)
     tcase_add_test(tc, test_stream_error);
     suite_add_tcase(s, tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

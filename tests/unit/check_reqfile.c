@@ -12,6 +12,7 @@
 #include "cli/reqfile.h"
 #include "core/amount.h"
 #include "core/error.h"
+#include "tests/unit/suite_run.h"
 
 /*
  * A parsed file, written back as text so that one string states the whole
@@ -475,9 +476,5 @@ int main(void)
     tcase_add_test(tc, test_read_error);
     suite_add_tcase(s, tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

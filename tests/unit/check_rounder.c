@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "core/rounder.h"
+#include "tests/unit/suite_run.h"
 
 struct rcase {
     const char *name;
@@ -121,9 +122,5 @@ int main(void)
     tcase_add_test(tc, test_in_place_strided);
     tcase_add_test(tc, test_floor_or_ceiling);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

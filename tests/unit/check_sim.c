@@ -17,6 +17,7 @@
 
 #include "sim_test.h"
 #include "core/error.h"
+#include "tests/unit/suite_run.h"
 
 struct port *sim_open(const char *text)
 {
@@ -81,8 +82,6 @@ int main(void)
 {
     const char *top = getenv("top_srcdir");
     Suite *s = suite_create("sim");
-    SRunner *sr;
-    int failed;
 
     if (chdir(top && *top ? top : ".") != 0) {
         perror("check_sim: chdir $top_srcdir");
@@ -94,9 +93,5 @@ int main(void)
     suite_add_tcase(s, sim_tcase_balloon());
     suite_add_tcase(s, sim_tcase_scenario());
     suite_add_tcase(s, sim_tcase_clock());
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

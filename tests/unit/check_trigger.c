@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/trigger.h"
+#include "tests/unit/suite_run.h"
 
 #define U(x) PLM_UNITS(x)
 
@@ -144,9 +145,5 @@ int main(void)
     tcase_add_test(tc, test_check_rejects);
     tcase_add_test(tc, test_diff_pct);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

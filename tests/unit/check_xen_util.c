@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "port/xen_util.h"
+#include "tests/unit/suite_run.h"
 
 START_TEST(test_from_errno)
 {
@@ -195,11 +196,5 @@ static Suite *xen_util_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(xen_util_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(xen_util_suite());
 }

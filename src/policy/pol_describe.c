@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* pol_describe: a loaded policy in words, for people (xenplm policy-check, xenplmd). */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "policy/pol_int.h"
+
+static const char *amt_or_none(plm_amt_t a, char buf[PLM_AMT_STRLEN])
+{
+    if (a == PLM_AMT_MAX) {
+        snprintf(buf, PLM_AMT_STRLEN, "none");
+        return buf;
+    }
+    return plm_amt_format(a, buf);
+}
+
+static void describe_share(const struct pol_share *s, enum pol_resource r, FILE *f)
+{
+    static const char *const base_text[] = {"pCPUs x 100", "free + guests' memory", "host memory"};
+    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], c[PLM_AMT_STRLEN], d[32];
+
+    fprintf(f, "  %s (%s):\n", pol_resource_name(r), r == POL_CPU ? "hundredths of a pCPU" : "MiB");
+    fprintf(f, "    pool      %s - reserve %s - headroom %s, limit %s\n", base_text[s->pool.base],
+            plm_amt_format(s->pool.reserve, a), plm_amt_format(s->pool.headroom, b),
+            amt_or_none(s->pool.limit, c));
+    fprintf(f, "    minimal   %s, unit %s, mode %s\n", plm_amt_format(s->minimal, a),
+            plm_amt_format(s->unit, b), plm_mode_name(s->mode));
+    if (s->leftover == PLM_LEFTOVER_DEFAULT)
+        fprintf(f, "    leftover  to domain %s\n", s->leftover_domain);
+    else
+        fprintf(f, "    leftover  %s\n", pol_leftover_name(s->leftover));
+    fprintf(f, "    trigger   ignore changes below %s;", plm_amt_format(s->trigger.min_delta, a));
+    for (size_t i = 0; i < s->trigger.nrules; i++) {
+        const struct plm_trigger_rule *rule = &s->trigger.rule[i];
+        fprintf(f, "%s %s%%", i ? "," : "", plm_amt_format((plm_amt_t)rule->pct100 * 10, a));
+        if (rule->samples)
+            fprintf(f, " x%lu", (unsigned long)rule->samples);
+        if (rule->duration_ms)
+            fprintf(f, "%s for %s", rule->samples ? " or" : "",
+                    xl_duration_format(rule->duration_ms, d, sizeof(d)));
+    }
+    fputc('\n', f);
+}
+
+static void describe_domain(const struct pol_domain *d, FILE *f)
+{
+    /* One buffer per value printed by a single call: they are all live at once. */
+    char cmin[PLM_AMT_STRLEN], cmax[PLM_AMT_STRLEN], mmin[PLM_AMT_STRLEN], mmax[PLM_AMT_STRLEN];
+    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], t[32];
+
+    fprintf(f, "    cpu %s..%s, enforced by %s, vcpu hotplug %s; memory %s..%s\n",
+            plm_amt_format(d->min[POL_CPU], cmin), amt_or_none(d->max[POL_CPU], cmax),
+            pol_enforce_name(d->cpu_enforce), d->vcpu_hotplug ? "on" : "off",
+            plm_amt_format(d->min[POL_MEMORY], mmin), amt_or_none(d->max[POL_MEMORY], mmax));
+    if (d->nlevels) {
+        fprintf(f, "    levels   ");
+        for (unsigned g = 1; g <= d->nlevels; g++) {
+            fprintf(f, " %u->%u", g, d->host_level[g - 1]);
+            if (d->cap[POL_CPU][g - 1] != PLM_AMT_MAX || d->cap[POL_MEMORY][g - 1] != PLM_AMT_MAX)
+                fprintf(f, " (cpu <= %s, memory <= %s)", amt_or_none(d->cap[POL_CPU][g - 1], a),
+                        amt_or_none(d->cap[POL_MEMORY][g - 1], b));
+        }
+        fprintf(f, "%s\n",
+                d->nlevels < PLM_MAX_LEVELS ? ", then one host level per guest level" : "");
+    }
+    if (d->agentless)
+        fprintf(
+            f, "    agentless: after %s without an agent, measured cpu + %s%% at guest level %u\n",
+            xl_duration_format(d->agentless_after_ms, t, sizeof(t)),
+            plm_amt_format((plm_amt_t)d->agentless_headroom_pct100 * 10, a), d->agentless_level);
+}
+
+void pol_describe(const struct pol_policy *p, FILE *f)
+{
+    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], t[32];
+    const struct pol_host *h = &p->host;
+
+    fprintf(f, "policy %s\n", p->source ? p->source : "(built-in defaults)");
+    fprintf(f, "host:\n  tick every %s\n", xl_duration_format(h->tick_ms, t, sizeof(t)));
+    describe_share(&h->share[POL_CPU], POL_CPU, f);
+    describe_share(&h->share[POL_MEMORY], POL_MEMORY, f);
+    fprintf(f, "  balloon   %s..%s MiB/s%s\n", plm_amt_format(h->balloon_min_rate, a),
+            plm_amt_format(h->balloon_max_rate, b), h->balloon_adaptive ? ", adaptive" : "");
+    fprintf(f, "  requests  %s per second per guest, bursts of %lu\n",
+            plm_amt_format(h->request_rate, a), (unsigned long)h->request_burst);
+    fprintf(f, "domains (%zu entries, first match wins):\n", p->ndomains);
+    for (size_t i = 0; i < p->ndomains; i++) {
+        const struct pol_domain *d = &p->domain[i];
+        if (d->kind == POL_MATCH_NAME)
+            fprintf(f, "  %zu. name '%s' (line %u)\n", i + 1, d->name, d->line);
+        else
+            fprintf(f, "  %zu. uuid %s (line %u)\n", i + 1, d->uuid, d->line);
+        describe_domain(d, f);
+    }
+    fprintf(f, "  any other domain:\n");
+    describe_domain(&p->unmatched, f);
+}

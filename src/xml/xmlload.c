@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The XML loaders' dealings with libxml2: error handlers that capture,
+ * reading a bounded file, parsing it closed to the world, validating it
+ * against the schema, and the one-line outcome.  See xmlload.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlschemas.h>
+#include <libxml/xmlversion.h>
+
+#include "core/error.h"
+#include "xml/xmlload.h"
+#include "xml/xmlmsg.h"
+
+/* libxml2 2.12 made the structured error handler take a const error. */
+#if LIBXML_VERSION >= 21200
+typedef const xmlError xl_xml_error;
+#else
+typedef xmlError xl_xml_error;
+#endif
+
+/*
+ * No network, no DTD loading, no entity substitution (no XML_PARSE_NOENT,
+ * XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR) and no XInclude; BIG_LINES keeps
+ * line numbers right past 65535.  A DOCTYPE is refused anyway, see below.
+ */
+#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES)
+
+static _Thread_local struct xl_loader *current;
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+
+static void record(struct xl_loader *ld, long line, int rc, const char *msg)
+{
+    /* The first problem is the one worth reading; later ones often follow from it. */
+    if (ld->rc)
+        return;
+    ld->rc = rc;
+    ld->line = line > 0 ? line : 0;
+    snprintf(ld->msg, sizeof(ld->msg), "%s", msg);
+}
+
+int xl_fail(struct xl_loader *ld, const xmlNode *n, const char *attr, int rc, const char *fmt, ...)
+{
+    char msg[XL_MSG_MAX];
+    int off = 0;
+    va_list ap;
+
+    /* Same shape as libxml2's schema messages, so every error reads alike. */
+    if (n && attr)
+        off = snprintf(msg, sizeof(msg), "element '%s', attribute '%s': ", (const char *)n->name,
+                       attr);
+    else if (n)
+        off = snprintf(msg, sizeof(msg), "element '%s': ", (const char *)n->name);
+    if (off < 0 || (size_t)off >= sizeof(msg))
+        off = 0;
+    va_start(ap, fmt);
+    vsnprintf(msg + off, sizeof(msg) - (size_t)off, fmt, ap);
+    va_end(ap);
+    record(ld, n ? xmlGetLineNo(n) : 0, rc, msg);
+    return rc;
+}
+
+static void on_xml_error(void *data, xl_xml_error *e)
+{
+    char msg[XL_MSG_MAX];
+
+    (void)data;
+    /* Warnings never fail a load, and are not worth a line of their own. */
+    if (!current || !e || e->level < XML_ERR_ERROR)
+        return;
+    xl_tidy_message(current->fmt, e->message, msg, sizeof(msg));
+    record(current, e->line, PLM_EGRAMMAR, msg);
+}
+
+/* libxml2's unstructured channel: anything still sent there is dropped, never printed. */
+static void on_xml_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+/*
+ * SAX callback for "<!DOCTYPE".  Neither a policy nor goals have a use for
+ * a DTD, and a DTD is where entity tricks live (external entities,
+ * expansion bombs), so the parse stops right here, before a single
+ * declaration is read.
+ */
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                           const xmlChar *system_id)
+{
+    xmlParserCtxt *ctxt = ctx;
+
+    (void)name;
+    (void)external_id;
+    (void)system_id;
+    if (current)
+        record(current, ctxt->input ? ctxt->input->line : 0, PLM_EGRAMMAR,
+               "document type declarations (<!DOCTYPE>) are not allowed");
+    xmlStopParser(ctxt);
+}
+
+/* The error handlers in force before a load, restored after it. */
+struct saved_handlers {
+    xmlStructuredErrorFunc serror;
+    void *serror_ctx;
+    xmlGenericErrorFunc generic;
+    void *generic_ctx;
+};
+
+static void handlers_install(struct xl_loader *ld, struct saved_handlers *saved)
+{
+    xmlInitParser();
+    saved->serror = xmlStructuredError;
+    saved->serror_ctx = xmlStructuredErrorContext;
+    saved->generic = xmlGenericError;
+    saved->generic_ctx = xmlGenericErrorContext;
+    xmlSetStructuredErrorFunc(NULL, on_xml_error);
+    xmlSetGenericErrorFunc(NULL, on_xml_generic);
+    current = ld;
+}
+
+static void handlers_restore(const struct saved_handlers *saved)
+{
+    current = NULL;
+    xmlSetStructuredErrorFunc(saved->serror_ctx, saved->serror);
+    xmlSetGenericErrorFunc(saved->generic_ctx, saved->generic);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading, parsing, validating                                             */
+
+/* Read a whole regular file of at most fmt->max_size bytes. */
+static int read_bounded(struct xl_loader *ld, const char *path, char **buf_out, size_t *len_out)
+{
+    const size_t max = ld->fmt->max_size;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    struct stat st;
+    int rc = 0;
+    /* O_NONBLOCK: opening a FIFO must not hang the daemon or the agent; it is refused below. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+    if (fd < 0) {
+        rc = xl_fail(ld, NULL, NULL, PLM_EIO, "cannot open: %s", strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) < 0) {
+        rc = xl_fail(ld, NULL, NULL, PLM_EIO, "cannot read: %s", strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = xl_fail(ld, NULL, NULL, PLM_EIO, "not a regular file");
+        goto out;
+    }
+    /* Read one byte past the limit rather than trust st_size: the file may grow. */
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 16384;
+            if (ncap > max + 1)
+                ncap = max + 1;
+            char *nbuf = realloc(buf, ncap);
+            if (!nbuf) {
+                rc = xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+                goto out;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        ssize_t got = read(fd, buf + len, cap - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = xl_fail(ld, NULL, NULL, PLM_EIO, "cannot read: %s", strerror(errno));
+            goto out;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+        if (len > max) {
+            rc = xl_fail(ld, NULL, NULL, PLM_ERANGE, "larger than %zu bytes", max);
+            goto out;
+        }
+    }
+    *buf_out = buf;
+    *len_out = len;
+    buf = NULL;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return rc;
+}
+
+/* Parse a document held in memory; NULL after recording why. */
+static xmlDoc *parse_safe(struct xl_loader *ld, const char *buf, size_t len)
+{
+    xmlDoc *doc = NULL;
+    xmlParserCtxt *ctxt;
+
+    if (len > ld->fmt->max_size) {
+        xl_fail(ld, NULL, NULL, PLM_ERANGE, "larger than %zu bytes", ld->fmt->max_size);
+        return NULL;
+    }
+    ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+        return NULL;
+    }
+    ctxt->sax->internalSubset = refuse_doctype;
+    doc = xmlCtxtReadMemory(ctxt, buf, (int)len, ld->file, NULL, PARSE_OPTIONS);
+    if (!doc && !ld->rc)
+        xl_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not well-formed XML");
+    if (doc && ld->rc) {
+        /* Stopped at a DOCTYPE: libxml2 may still hand back what it had. */
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    xmlFreeParserCtxt(ctxt);
+    return doc;
+}
+
+/* Load the schema; NULL after recording why, naming the schema file. */
+static xmlSchema *schema_load(struct xl_loader *ld, const char *path, xmlDoc **doc_out)
+{
+    const char *doc_file = ld->file;
+    char *buf = NULL;
+    size_t len = 0;
+    xmlDoc *doc = NULL;
+    xmlSchemaParserCtxt *pctxt = NULL;
+    xmlSchema *schema = NULL;
+
+    ld->file = path;
+    if (read_bounded(ld, path, &buf, &len) < 0)
+        goto out;
+    doc = parse_safe(ld, buf, len);
+    if (!doc)
+        goto out;
+    pctxt = xmlSchemaNewDocParserCtxt(doc);
+    if (!pctxt) {
+        xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+        goto out;
+    }
+    xmlSchemaSetParserStructuredErrors(pctxt, on_xml_error, NULL);
+    schema = xmlSchemaParse(pctxt);
+    if (!schema)
+        xl_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not a usable XML Schema");
+out:
+    /* Every message past this point is about the document again. */
+    if (!ld->rc)
+        ld->file = doc_file;
+    xmlSchemaFreeParserCtxt(pctxt);
+    free(buf);
+    /* The schema may point into its document: keep it until the schema goes. */
+    if (schema)
+        *doc_out = doc;
+    else
+        xmlFreeDoc(doc);
+    return schema;
+}
+
+/* Validate doc against the schema at schema_path; 0 or the recorded code. */
+static int validate(struct xl_loader *ld, const char *schema_path, xmlDoc *doc)
+{
+    xmlDoc *schema_doc = NULL;
+    xmlSchema *schema = schema_load(ld, schema_path, &schema_doc);
+    xmlSchemaValidCtxt *vctxt = NULL;
+
+    if (!schema)
+        return ld->rc;
+    vctxt = xmlSchemaNewValidCtxt(schema);
+    if (!vctxt) {
+        xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+    } else {
+        xmlSchemaSetValidStructuredErrors(vctxt, on_xml_error, NULL);
+        if (xmlSchemaValidateDoc(vctxt, doc) != 0)
+            xl_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not valid against the schema");
+    }
+    xmlSchemaFreeValidCtxt(vctxt);
+    xmlSchemaFree(schema);
+    xmlFreeDoc(schema_doc);
+    return ld->rc;
+}
+
+xmlDoc *xl_open(struct xl_loader *ld, const char *buf, size_t len, const char *root_name,
+                const char *schema_path)
+{
+    xmlDoc *doc = parse_safe(ld, buf, len);
+    const xmlNode *root;
+
+    if (!doc)
+        return NULL;
+    root = xmlDocGetRootElement(doc);
+    if (!root)
+        xl_fail(ld, NULL, NULL, PLM_EGRAMMAR, "no root element");
+    else if (!xl_is(root, root_name) || root->ns)
+        xl_fail(ld, root, NULL, PLM_EGRAMMAR, "the root element must be <%s>, without a namespace",
+                root_name);
+    else
+        validate(ld, schema_path, doc);
+    if (ld->rc) {
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A whole load                                                             */
+
+static void write_error(const struct xl_loader *ld, char *err, size_t errlen)
+{
+    if (!err || errlen == 0)
+        return;
+    if (ld->rc == 0)
+        snprintf(err, errlen, "%s: configuration OK", ld->file);
+    else if (ld->line > 0)
+        snprintf(err, errlen, "%s:%ld: %s", ld->file, ld->line, ld->msg);
+    else
+        snprintf(err, errlen, "%s: %s", ld->file, ld->msg);
+}
+
+int xl_load_memory(const struct xl_format *fmt, const char *buf, size_t len, const char *name,
+                   xl_load_fn *load, void *arg, char *err, size_t errlen)
+{
+    struct xl_loader ld = {.fmt = fmt, .file = name ? name : "(memory)"};
+    struct saved_handlers saved;
+    int rc;
+
+    handlers_install(&ld, &saved);
+    rc = load(&ld, buf, len, arg);
+    handlers_restore(&saved);
+    write_error(&ld, err, errlen);
+    return rc;
+}
+
+int xl_load_file(const struct xl_format *fmt, const char *path, xl_load_fn *load, void *arg,
+                 char *err, size_t errlen)
+{
+    struct xl_loader ld = {.fmt = fmt, .file = path};
+    struct saved_handlers saved;
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    handlers_install(&ld, &saved);
+    rc = read_bounded(&ld, path, &buf, &len);
+    if (rc == 0)
+        rc = load(&ld, buf, len, arg);
+    handlers_restore(&saved);
+    write_error(&ld, err, errlen);
+    free(buf);
+    return rc;
+}

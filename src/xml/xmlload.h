@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the project's XML loaders share: the dom0 policy (src/policy/) and
+ * the guest agent's goals (guest-agent/goals*.c).
+ *
+ * A load reads the file (bounded), parses it closed to the world (no
+ * network, no DTD: a DOCTYPE is refused before a declaration is read),
+ * checks the root element, validates the document against its schema,
+ * and then lets the caller walk the tree.  While a load runs, libxml2's
+ * error handlers are ours: they capture messages instead of printing
+ * them, and the first problem found, from libxml2 or from the walk,
+ * becomes the one-line error "FILE:LINE: problem" ("FILE: problem" when
+ * no line applies).
+ *
+ * For the loaders' own .c files: this header names libxml2's types, which
+ * the public headers (policy.h, goals.h) keep out.
+ *
+ * libxml2 reports through callbacks; while a load runs, ours find it
+ * through a thread-local pointer, not through the callback's data
+ * argument: which pointer libxml2 passes there has varied between its
+ * versions and error channels.
+ */
+#ifndef XENPLM_XML_XMLLOAD_H
+#define XENPLM_XML_XMLLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "core/amount.h"
+
+/* Room for one problem, with its NUL (the loaders' messages are as large). */
+#define XL_MSG_MAX 512
+
+/*
+ * What differs between the file formats: their size bound, and how their
+ * values and libxml2's messages about them are put in words.
+ */
+struct xl_format {
+    size_t max_size; /* bytes; a larger file (or schema) is refused */
+    int quote_max;   /* at most this many bytes of a value are quoted in a message */
+    /* Durations: the units after the number ("m" as well as "min" when duration_m), */
+    bool duration_m;
+    uint64_t duration_number_max;  /* a larger number is not a valid value */
+    const char *duration_examples; /* "500ms, 5s, 15min or 2h" */
+    /* What a schema pattern (without quotes) stands for, "expected ..."; NULL for none. */
+    const char *(*pattern_hint)(const char *pattern);
+    /* A value over a maxLength facet: said how long it is, instead of quoted. */
+    bool max_length_in_words;
+    /* Trailing full stops of libxml2's messages: all of them, or only the last one. */
+    bool trim_every_stop;
+};
+
+/* One load in progress; the first problem found wins. */
+struct xl_loader {
+    const struct xl_format *fmt;
+    const char *file; /* named in messages: the document, or the schema while it loads */
+    int rc;           /* 0 until the first problem */
+    long line;        /* its line, 0 when none applies */
+    char msg[XL_MSG_MAX];
+};
+
+/*
+ * Record a problem with element n (and attribute attr), in the words of
+ * libxml2's schema messages ("element 'x', attribute 'y': ..."); returns
+ * rc.  n NULL: a problem with the whole file.
+ */
+int xl_fail(struct xl_loader *ld, const xmlNode *n, const char *attr, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/*
+ * The walk of one document, called with our handlers installed: buf
+ * holds the whole file.  Opens it with xl_open, fills what arg points to
+ * when everything passed; returns 0 or the code xl_fail recorded.
+ */
+typedef int xl_load_fn(struct xl_loader *ld, const char *buf, size_t len, void *arg);
+
+/*
+ * A whole load, from memory (name is used in messages, "(memory)" when
+ * NULL) or from the file at path: handlers installed, load run, handlers
+ * restored, the outcome in err ("FILE: configuration OK" on success).
+ */
+int xl_load_memory(const struct xl_format *fmt, const char *buf, size_t len, const char *name,
+                   xl_load_fn *load, void *arg, char *err, size_t errlen);
+int xl_load_file(const struct xl_format *fmt, const char *path, xl_load_fn *load, void *arg,
+                 char *err, size_t errlen);
+
+/*
+ * Parse buf, check that its root element is <root_name> without a
+ * namespace, and validate it against the schema at schema_path.  The
+ * document, or NULL after recording why; xmlFreeDoc it.
+ */
+xmlDoc *xl_open(struct xl_loader *ld, const char *buf, size_t len, const char *root_name,
+                const char *schema_path);
+
+/* ------------------------------------------------------------------------ */
+/* Walking the tree (xmlvalue.c)                                            */
+
+bool xl_is(const xmlNode *n, const char *name);
+/* The first element child of n, the element after n; NULL when none. */
+const xmlNode *xl_first_child(const xmlNode *n);
+const xmlNode *xl_next_sibling(const xmlNode *n);
+
+/*
+ * The value of attribute attr of n, or n's own text when attr is NULL,
+ * without surrounding white space, malloc'd in *out; *out is NULL when the
+ * attribute is absent.
+ */
+int xl_value(struct xl_loader *ld, const xmlNode *n, const char *attr, char **out);
+
+/*
+ * Each xl_get_* leaves *v alone when the value is absent, so defaults
+ * survive, and sets *given (when not NULL) when it is present and good.
+ */
+
+/* An amount (see core/amount.h): s, already read from n's attr, into *v. */
+int xl_amount(struct xl_loader *ld, const xmlNode *n, const char *attr, const char *s,
+              plm_amt_t *v);
+int xl_get_amount(struct xl_loader *ld, const xmlNode *n, const char *attr, plm_amt_t *v,
+                  bool *given);
+/* A duration ("500ms", "5s", "15min", "2h") within lo..hi, in milliseconds. */
+int xl_get_duration(struct xl_loader *ld, const xmlNode *n, const char *attr, uint64_t lo,
+                    uint64_t hi, uint64_t *v, bool *given);
+/* One of words[], as its index. */
+int xl_get_choice(struct xl_loader *ld, const xmlNode *n, const char *attr,
+                  const char *const *words, size_t count, int *v);
+/* "true" or "false". */
+int xl_get_switch(struct xl_loader *ld, const xmlNode *n, const char *attr, bool *v);
+
+/* The shortest exact spelling of a duration, for messages: "2h", "15min", "5s", "500ms". */
+const char *xl_duration_format(uint64_t ms, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Walking a validated tree, and the values the loaders read from it:
+ * amounts, durations, choices and switches, each checked and, when wrong,
+ * recorded as a problem with the element and attribute it came from.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "xml/xmlload.h"
+
+bool xl_is(const xmlNode *n, const char *name)
+{
+    return strcmp((const char *)n->name, name) == 0;
+}
+
+static const xmlNode *next_element(const xmlNode *n)
+{
+    while (n && n->type != XML_ELEMENT_NODE)
+        n = n->next;
+    return n;
+}
+
+const xmlNode *xl_first_child(const xmlNode *n)
+{
+    return next_element(n->children);
+}
+
+const xmlNode *xl_next_sibling(const xmlNode *n)
+{
+    return next_element(n->next);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A malloc'd copy of s without surrounding white space (the schemas' xs:token allows it). */
+static char *dup_trimmed(const char *s)
+{
+    size_t len;
+    char *out;
+
+    while (is_space(*s))
+        s++;
+    len = strlen(s);
+    while (len && is_space(s[len - 1]))
+        len--;
+    out = malloc(len + 1);
+    if (out) {
+        memcpy(out, s, len);
+        out[len] = '\0';
+    }
+    return out;
+}
+
+int xl_value(struct xl_loader *ld, const xmlNode *n, const char *attr, char **out)
+{
+    xmlChar *raw = attr ? xmlGetProp(n, (const xmlChar *)attr) : xmlNodeGetContent(n);
+
+    *out = NULL;
+    if (!raw)
+        return attr ? 0 : xl_fail(ld, n, NULL, PLM_ENOMEM, "out of memory");
+    *out = dup_trimmed((const char *)raw);
+    xmlFree(raw);
+    return *out ? 0 : xl_fail(ld, n, attr, PLM_ENOMEM, "out of memory");
+}
+
+int xl_amount(struct xl_loader *ld, const xmlNode *n, const char *attr, const char *s, plm_amt_t *v)
+{
+    const int q = ld->fmt->quote_max;
+    int rc = plm_amt_parse(s, v);
+
+    if (rc == PLM_EPRECISION)
+        return xl_fail(ld, n, attr, PLM_EINVAL, "'%.*s' has more than three decimal places", q, s);
+    if (rc == PLM_ERANGE)
+        return xl_fail(ld, n, attr, PLM_EINVAL, "'%.*s' is above 1000000000", q, s);
+    if (rc < 0)
+        return xl_fail(ld, n, attr, PLM_EINVAL,
+                       "'%.*s' is not a valid value (expected a number such as 12 or 6.5)", q, s);
+    return 0;
+}
+
+int xl_get_amount(struct xl_loader *ld, const xmlNode *n, const char *attr, plm_amt_t *v,
+                  bool *given)
+{
+    char *s;
+    int rc = xl_value(ld, n, attr, &s);
+
+    if (rc < 0 || !s)
+        return rc;
+    rc = xl_amount(ld, n, attr, s, v);
+    if (rc == 0 && given)
+        *given = true;
+    free(s);
+    return rc;
+}
+
+/* Milliseconds from "500ms", "5s", "15min" (or "15m" where the format has it), "2h"; 0 or -1. */
+static int duration_parse(const struct xl_format *fmt, const char *s, uint64_t *ms_out)
+{
+    static const struct {
+        const char *suffix;
+        uint64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"min", 60000}, {"h", 3600000}};
+    uint64_t n = 0;
+    size_t i = 0;
+
+    for (; s[i] >= '0' && s[i] <= '9'; i++) {
+        n = n * 10 + (uint64_t)(s[i] - '0');
+        /* Far beyond any bound checked, and far from overflowing once scaled. */
+        if (n > fmt->duration_number_max)
+            return -1;
+    }
+    if (i == 0)
+        return -1;
+    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+        if (strcmp(units[u].suffix, "m") == 0 && !fmt->duration_m)
+            continue;
+        if (strcmp(s + i, units[u].suffix) == 0) {
+            *ms_out = n * units[u].ms;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *xl_duration_format(uint64_t ms, char *buf, size_t len)
+{
+    if (ms && ms % 3600000 == 0)
+        snprintf(buf, len, "%lluh", (unsigned long long)(ms / 3600000));
+    else if (ms && ms % 60000 == 0)
+        snprintf(buf, len, "%llumin", (unsigned long long)(ms / 60000));
+    else if (ms && ms % 1000 == 0)
+        snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
+    else
+        snprintf(buf, len, "%llums", (unsigned long long)ms);
+    return buf;
+}
+
+int xl_get_duration(struct xl_loader *ld, const xmlNode *n, const char *attr, uint64_t lo,
+                    uint64_t hi, uint64_t *v, bool *given)
+{
+    const int q = ld->fmt->quote_max;
+    uint64_t ms = 0;
+    char *s;
+    int rc = xl_value(ld, n, attr, &s);
+
+    if (rc < 0 || !s)
+        return rc;
+    if (duration_parse(ld->fmt, s, &ms) < 0) {
+        rc = xl_fail(ld, n, attr, PLM_EINVAL,
+                     "'%.*s' is not a valid value (expected a duration such as %s)", q, s,
+                     ld->fmt->duration_examples);
+    } else if (ms < lo || ms > hi) {
+        char los[32], his[32];
+        rc = xl_fail(ld, n, attr, PLM_EINVAL, "'%.*s' is outside %s..%s", q, s,
+                     xl_duration_format(lo, los, sizeof(los)),
+                     xl_duration_format(hi, his, sizeof(his)));
+    } else {
+        *v = ms;
+        if (given)
+            *given = true;
+    }
+    free(s);
+    return rc;
+}
+
+int xl_get_choice(struct xl_loader *ld, const xmlNode *n, const char *attr,
+                  const char *const *words, size_t count, int *v)
+{
+    char *s;
+    int rc = xl_value(ld, n, attr, &s);
+    size_t i = 0;
+
+    if (rc < 0 || !s)
+        return rc;
+    while (i < count && strcmp(s, words[i]) != 0)
+        i++;
+    if (i < count)
+        *v = (int)i;
+    else
+        rc = xl_fail(ld, n, attr, PLM_EINVAL, "'%.*s' is not a valid value here",
+                     ld->fmt->quote_max, s);
+    free(s);
+    return rc;
+}
+
+int xl_get_switch(struct xl_loader *ld, const xmlNode *n, const char *attr, bool *v)
+{
+    static const char *const words[] = {"false", "true"};
+    int x = *v;
+    int rc = xl_get_choice(ld, n, attr, words, 2, &x);
+
+    *v = x != 0;
+    return rc;
+}
