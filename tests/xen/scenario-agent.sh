@@ -115,13 +115,33 @@ target_at_least() { echo "target $(target_mib "$1") MiB"; [ "$(target_mib "$1")"
 
 # set_probe VALUE: guest-a's latency probe now reads VALUE (written aside
 # and renamed, so that the agent never reads half a file).  Sets $t_ref to
-# the moment the guest acknowledged it, as dom0's watch saw it.
+# the moment the guest marked the change in xenstore, just before making
+# it, as dom0's watch saw it.
 set_probe() {
     t_cmd=$(uptime_cs)
     is "guest-a: the probe reads $1" \
-        "$(guest_sh guest-a "echo $1 >/run/latency.new && mv /run/latency.new /run/latency && cat /run/latency")" "$1"
-    t_ref=$(logged_at "$WLOG" "$t_cmd" "/local/domain/$a/data/xenplm-test/ack")
-    t_ref=${t_ref:-$(uptime_cs)}
+        "$(guest_sh guest-a "xenstore-write data/xenplm-test/mark probe-$1 && echo $1 >/run/latency.new && mv /run/latency.new /run/latency && cat /run/latency")" "$1"
+    t_ref=$(logged_at "$WLOG" "$t_cmd" "/local/domain/$a/data/xenplm-test/mark" "probe-$1")
+    t_ref=${t_ref:-$t_cmd}
+}
+
+# first_write PATH TEST: the time (dom0's uptime, cs) of the first write
+# of PATH at or after $t_ref whose line passes the awk TEST ($3 is the
+# value), as dom0's watch logged it.
+first_write() {
+    awk -v since="$t_ref" -v path="$1" "\$2 == path && int(\$1 * 100 + 0.5) >= since && $2 {
+        t = int(\$1 * 100 + 0.5); if (best == \"\" || t < best) best = t }
+        END { if (best != \"\") print best }" "$WLOG"
+}
+
+# watched_at NAME DESC PATH TEST: a figure, from $t_ref to that write.
+watched_at() {
+    wa=$(first_write "$3" "$4")
+    if [ -n "$wa" ]; then
+        timing "$ref_name -> $1: $2 [watch]" $((wa - t_ref))
+    else
+        echo "# $1: $2: not seen in the watch log"
+    fi
 }
 
 # effect SECONDS DESC CMD...: wait for an effect, timed from $t_ref (in
@@ -179,7 +199,7 @@ seq0_a=$(req_seq guest-a)
 seq0_b=$(req_seq guest-b)
 # In the band where the goal is met (200 - 40 < 180 <= 200): the agent
 # holds what the guest has.
-WLOG_PATTERNS="*/data/xenplm/request */xenplm/seq */xenplm/status */xenplm/granted */memory/target */cpu/1/availability */data/xenplm-test/ack */data/xenplm-test/mark"
+WLOG_PATTERNS="*/data/xenplm/request */xenplm/seq */xenplm/status */xenplm/granted */memory/target */cpu/1/availability */data/xenplm-test/ack */data/xenplm-test/mark */data/xenplm-test/state"
 # shellcheck disable=SC2086 # the patterns are words
 watch_log "$WLOG" $WLOG_PATTERNS
 set_probe 180
@@ -240,6 +260,11 @@ grant_rest() {
     [ -n "$hg" ] && [ -n "$hb" ] && awk -v a="$hg" -v b="$hb" 'BEGIN { exit !(a + b == 200) }'
 }
 effect 30 "guest-a: its grant follows, to all guest-b leaves (the two add up to 200)" grant_rest
+watched_at guest-a "a higher request" "/local/domain/$a/data/xenplm/request" 1
+watched_at guest-a "xenplm/granted with 2 vcpus" "/local/domain/$a/xenplm/granted" '/vcpus 2/'
+watched_at guest-a "vcpu 1 made available" "/local/domain/$a/cpu/1/availability" "\$3 == \"online\""
+watched_at guest-a "2 CPUs online in the guest (its report)" \
+    "/local/domain/$a/data/xenplm-test/state" "\$4 == \"cpus=2\""
 # What went on, in dom0's time from the probe: the agent's requests, the
 # daemon's answers, the vcpu made available.
 awk -v t0="$t_ref" -v dom="/local/domain/$a/" '
@@ -338,7 +363,9 @@ effect 60 "guest-b's target rises to its request ($rB1 MiB, less the 16 MiB unit
 grow=$(($(target_mib guest-b) - tB0))
 effect 60 "guest-b's MemTotal rises with it (by $((grow - 8)) MiB or more)" \
     guest_mem_above guest-b $((mB0 + (grow - 8) * MIB))
-timing "tmpfs fill started -> guest-b's MemTotal up by $((grow - 8)) MiB" $(($(uptime_cs) - t_ref))
+watched_at guest-b "its MemTotal up by $((grow - 8)) MiB (its report)" \
+    "/local/domain/$b/data/xenplm-test/state" \
+    "substr(\$3, 9) + 0 >= $((mB0 + (grow - 8) * MIB))"
 effect 60 "guest-a: its grant is its memory target" mem_settled guest-a
 effect 60 "guest-b: its grant is its memory target" mem_settled guest-b
 tA1=$(target_mib guest-a)
@@ -350,11 +377,6 @@ is "guest-b grew beyond the pool's spare ($spare MiB) by what guest-a gave up" \
 # Shrink before grow: guest-b's target went past what the spare allows
 # only after guest-a's had fallen (from the daemon's writes, as dom0's
 # watch saw them).
-first_write() { # first_write PATH TEST: the first write after $t_ref whose value passes TEST
-    awk -v since="$t_ref" -v path="$1" "\$2 == path && int(\$1 * 100 + 0.5) >= since && $2 {
-        t = int(\$1 * 100 + 0.5); if (best == \"\" || t < best) best = t }
-        END { if (best != \"\") print best }" "$WLOG"
-}
 t_fell=$(first_write "/local/domain/$a/memory/target" "\$3 < $((tA0 * MIB))")
 t_past=$(first_write "/local/domain/$b/memory/target" "\$3 > $(((tB0 + spare) * MIB))")
 echo "# after the fill began: guest-a's target first fell at +$(secs $((${t_fell:-0} - t_ref))) s," \
