@@ -25,9 +25,40 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 
+/* Whether a domain's balloon may have moved since the last tick read it. */
+static bool mem_moving(const struct dmn_domain *dom)
+{
+    const struct bal_dom *b = &dom->mem;
+    int64_t gap = b->actual_kib - b->target_kib;
+
+    return b->want_kib != b->target_kib || b->uncooperative || gap > 1024 || gap < -1024;
+}
+
 static int read_facts(struct dmn *d)
 {
     struct port_host h;
+
+    /* The pool is free memory plus what the managed domains hold.  A
+     * domain whose balloon is moving is read again first: its memory as
+     * of the last tick, added to free memory as of now, would count the
+     * pages moved since then twice or not at all, and the pool would
+     * swing by a tick's worth of ballooning, enough (when the headroom
+     * binds) to take memory from one guest and give it back at the next
+     * arbitration.  Free memory comes after, as in dmn_enforce_mem: a
+     * guest growing in between makes the pool look smaller, never larger. */
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        struct dmn_domain *dom = &d->st.dom[i];
+        struct port_domain info;
+
+        if (!dmn_managed(dom) || !mem_moving(dom))
+            continue;
+        if (d->port->ops->domain_info(d->port, dom->info.domid, &info) != 0) {
+            d->rescan = true; /* gone: the next scan drops it */
+            continue;
+        }
+        dom->info = info;
+        dom->mem.actual_kib = (int64_t)info.mem_actual_kib;
+    }
     int rc = d->port->ops->host_info(d->port, &h);
     if (rc) {
         log_warnx("cannot read host facts: %s", plm_strerror(rc));

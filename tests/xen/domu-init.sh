@@ -4,7 +4,15 @@
 # Put in the domU initramfs by tests/xen/mkinitrd.sh.
 #
 # - Onlines every vcpu that dom0 hot-plugs: a PV guest only marks a new
-#   vcpu present; something in the guest must write its `online`.
+#   vcpu present; something in the guest must write its `online`.  Not
+#   with XENPLM_GOALS (below): then the agent must do it, and this script
+#   only counts the online vcpus.
+# - With XENPLM_GOALS=NAME on the kernel command line (the kernel hands it
+#   to /init as environment; lib-dom0.sh's make_cfg puts it there), starts
+#   the guest agent in the foreground, logging to the console:
+#       xenplm-agent -F -v -f /etc/xenplm/goals-NAME.xml
+#   and mounts a tmpfs on /dev/shm that a scenario may fill, to take
+#   memory away from the guest.
 # - Reports MemTotal and the number of online CPUs on the console (hvc0,
 #   which xenconsoled logs in dom0) and in xenstore (data/xenplm-test/state)
 #   at boot and whenever either changes:
@@ -27,6 +35,19 @@ xenstore-write data/xenplm-test/ack 0 ||
     echo "xenplm-guest: cannot write to xenstore"
 /bin/guest-cmd.sh &
 
+if [ -n "${XENPLM_GOALS:-}" ]; then
+    # A tmpfs that may take most of the guest's memory (the default is
+    # half of it): whatever is written there stays, unreclaimable without
+    # swap, and MemAvailable falls by as much.
+    mkdir -p /dev/shm /run
+    mount -t tmpfs -o size=90% tmpfs /dev/shm
+    # Its log goes to the console, as dom0's scenario reads it; one line
+    # per write, so it never splits the reports below.
+    xenplm-agent -F -v -f "/etc/xenplm/goals-$XENPLM_GOALS.xml" \
+        --schema /usr/share/xenplm/xenplm-goals.xsd --pidfile /run/xenplm-agent.pid &
+    echo "xenplm-guest: agent started with goals-$XENPLM_GOALS.xml"
+fi
+
 default_ifs=$IFS
 
 # in_list N LIST: whether CPU N is in a kernel CPU list such as "0-1,3".
@@ -45,11 +66,12 @@ in_list() {
 
 # online_cpus: online every present but offline vcpu (the kernel marks a vcpu
 # present when dom0 makes it available, and not present when dom0 takes it
-# away); sets $cpus to the number online.
+# away), unless the agent is the one to do it; sets $cpus to the number
+# online.
 online_cpus() {
     read -r present </sys/devices/system/cpu/present
     read -r online </sys/devices/system/cpu/online
-    if [ "$present" != "$online" ]; then
+    if [ "$present" != "$online" ] && [ -z "${XENPLM_GOALS:-}" ]; then
         for c in /sys/devices/system/cpu/cpu[0-9]*; do
             n=${c##*/cpu}
             if [ -f "$c/online" ] && in_list "$n" "$present" && ! in_list "$n" "$online"; then

@@ -7,7 +7,10 @@
 # which writes VALUE to KEY, relative to the guest's home
 # (/local/domain/<domid>/), as the guest.  VALUE is as xenstore-read shows
 # it, and as xenstore-write takes it: \n for a line feed, \x00 for a NUL...
-# (so what dom0 writes with xenstore-write reaches the guest unchanged).
+# (so what dom0 writes with xenstore-write reaches the guest unchanged), or
+#     SEQ sh COMMAND
+# which runs COMMAND with sh -c and puts what it printed (stdout and
+# stderr, its first 2000 bytes) in data/xenplm-test/out.
 # The outcome is put in data/xenplm-test/result ("ok", or "fail: ...").
 base=data/xenplm-test
 last=""
@@ -28,6 +31,14 @@ xenstore-watch "$base/cmd" | while read -r _path; do
         else
             result="fail: $err"
         fi
+        ;;
+    sh)
+        if sh -c "$rest" >/tmp/guest-cmd.out 2>&1; then
+            result=ok
+        else
+            result="fail: status $?"
+        fi
+        xenstore-write "$base/out" "$(head -c 2000 /tmp/guest-cmd.out)"
         ;;
     *) result="fail: unknown command $op" ;;
     esac

@@ -120,15 +120,21 @@ wait_until() {
 # --- domains ----------------------------------------------------------------
 # make_cfg NAME [KEY=VALUE...]: write /tmp/NAME.cfg for a test domU: a PV
 # guest booting the domU kernel and initramfs, no disk, no network.
+# With AGENT_GOALS=yes, a guest named guest-X runs the guest agent with
+# the goals file goals-X.xml (see domu-init.sh).
 make_cfg() {
     name=$1
     shift
+    goals=""
+    if [ "${AGENT_GOALS:-no}" = yes ]; then
+        goals="XENPLM_GOALS=${name#guest-}"
+    fi
     {
         echo "name = \"$name\""
         echo 'type = "pv"'
         echo 'kernel = "/domu/vmlinux"'
         echo 'ramdisk = "/domu/initrd.cpio"'
-        echo "extra = \"console=hvc0 rdinit=/init $FAST_BOOT ${XENPLM_GUEST_EXTRA:-quiet}\""
+        echo "extra = \"console=hvc0 rdinit=/init $FAST_BOOT ${XENPLM_GUEST_EXTRA:-quiet} $goals\""
         echo 'memory = 192'
         echo 'maxmem = 384'
         echo 'vcpus = 1'
@@ -144,6 +150,12 @@ make_cfg() {
 
 dom_id() {
     xl domid "$1" 2>/dev/null
+}
+
+# guest_id NAME: the domain id start_guests noted when it made the guest
+# (xl is slow under TCG: a second or so a call), else xl's answer.
+guest_id() {
+    cat "/run/domid.$1" 2>/dev/null || dom_id "$1"
 }
 
 # xl_list_field NAME COLUMN: 3 = memory (MiB), 4 = online vcpus.
@@ -182,7 +194,7 @@ guest_cpus() {
 # guest_cmd NAME COMMAND: have the guest run COMMAND (see guest-cmd.sh) and
 # wait, up to 20 s, for it to be done.  Prints the guest's result.
 guest_cmd() {
-    id=$(dom_id "$1") || return 1
+    id=$(guest_id "$1") || return 1
     base=/local/domain/$id/data/xenplm-test
     gseq=$(($(cat "/run/cmdseq.$1" 2>/dev/null || echo 0) + 1))
     echo "$gseq" >"/run/cmdseq.$1"
@@ -196,14 +208,26 @@ guest_cmd() {
     xenstore-read "$base/result"
 }
 
+# guest_sh NAME COMMAND: have the guest run COMMAND with sh -c (see
+# guest-cmd.sh), wait for it, and print what it printed; fails when the
+# command did.  No backslashes in COMMAND: xenstore would read them as
+# escapes.
+guest_sh() {
+    gs_result=$(guest_cmd "$1" "sh $2") || return 1
+    xenstore-read "/local/domain/$(guest_id "$1")/data/xenplm-test/out" 2>/dev/null |
+        awk '{ gsub(/\\n/, "\n"); print }'
+    [ "$gs_result" = ok ]
+}
+
 # start_guests NAME...: create each test domU and wait for its first report,
 # one test for each step.
 start_guests() {
     for g in "$@"; do
         make_cfg "$g"
         # xenconsoled appends: drop what an earlier domain of that name said.
-        rm -f "/var/log/xen/console/guest-$g.log"
+        rm -f "/var/log/xen/console/guest-$g.log" "/run/domid.$g"
         check "xl create $g" timed "xl create $g" xl create "/tmp/$g.cfg"
+        dom_id "$g" >"/run/domid.$g" || rm -f "/run/domid.$g"
     done
     for g in "$@"; do
         if wait_until 90 guest_report "$g"; then
@@ -219,6 +243,7 @@ start_guests() {
 destroy_guests() {
     for g in "$@"; do
         check "xl destroy $g" timed "xl destroy $g" xl destroy "$g"
+        rm -f "/run/domid.$g"
     done
 }
 

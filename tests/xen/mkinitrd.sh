@@ -8,7 +8,8 @@
 #   OUT/vmlinux      the dom0 kernel (Debian's, decompressed by fetch.sh), also
 #                    the domUs' kernel
 #   OUT/domu.cpio    the domU initramfs: busybox, domu-init.sh as /init,
-#                    guest-cmd.sh, the xenstore client
+#                    guest-cmd.sh, the xenstore client, and with --xenplm
+#                    the guest agent, its goals files and their schema
 #   OUT/dom0.cpio    the dom0 initramfs: busybox, dom0-init.sh as /init, the
 #                    Xen modules, the toolstack (xl, xenstored, xenconsoled,
 #                    xen-init-dom0), the domU kernel and initramfs under
@@ -27,7 +28,18 @@
 #                       /xenplm/policy.xml, BUILDDIR's
 #                       tests/xen/xenplm-xenprobe and xenplm-xenfloor, if
 #                       built, and BUILDDIR's
-#                       guest-agent/xenplm-agent, if built, in the domUs
+#                       guest-agent/xenplm-agent, if built, in the domUs'
+#                       /usr/bin, with tests/xen/goals-*.xml in their
+#                       /etc/xenplm and SRCDIR's policies/xenplm-goals.xsd
+#                       in their /usr/share/xenplm
+#
+# The agent's libxml2 pulls in ICU, whose data library (libicudata, 31 MB)
+# would be three quarters of the domU image, copied into every guest at
+# every `xl create` and then held in its memory.  libxml2 asks ICU only
+# for character encodings it lacks itself, and the goals files are UTF-8:
+# the data is never read.  So the domUs get an empty libicudata of the
+# same soname instead, built here with $CC (cc by default); where that
+# cannot be built, the real one.
 #
 # Shared libraries come from the staging tree first, then from the host,
 # as ldd finds them; a library found nowhere is an error.
@@ -140,13 +152,34 @@ add_xenstore_client() {
     add_libs "$1" "$1/usr/bin/xenstore"
 }
 
+# stub_icudata ROOT: an empty libicudata in ROOT (see the top), unless it
+# cannot be built; add_libs then leaves it there and copies the rest.
+stub_icudata() {
+    icudata=$(ldd "$xenplm_build/guest-agent/xenplm-agent" 2>/dev/null |
+        awk '$1 ~ /^libicudata\.so\.[0-9]+$/ { print $1 }')
+    [ -n "$icudata" ] || return 0
+    # libicudata.so.72 holds one symbol, icudt72_dat: the data's header.
+    sym="icudt${icudata##*.so.}_dat"
+    mkdir -p "$root_tmp" "$1/$multiarch"
+    printf '/* empty ICU data: tests/xen/mkinitrd.sh */\nconst char %s[16] = {0};\n' \
+        "$sym" >"$root_tmp/icudata.c"
+    if ${CC:-cc} -shared -fPIC -nostdlib -Wl,-soname,"$icudata" \
+        -o "$1/$multiarch/$icudata" "$root_tmp/icudata.c" 2>"$root_tmp/icudata.err"; then
+        msg "domU: an empty $icudata (${CC:-cc} built it)"
+    else
+        msg "domU: the real $icudata (${CC:-cc} failed: $(head -n 1 "$root_tmp/icudata.err"))"
+        rm -f "$1/$multiarch/$icudata"
+    fi
+}
+
 # mkcpio ROOT FILE: a newc archive of ROOT, every file owned by root.
 mkcpio() {
     (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp"
     mv "$2.tmp" "$2"
 }
 
-rm -rf "$out/domu.root" "$out/dom0.root"
+root_tmp="$out/tmp"
+rm -rf "$out/domu.root" "$out/dom0.root" "$root_tmp"
 
 # --- the domU initramfs -------------------------------------------------------
 r="$out/domu.root"
@@ -157,8 +190,12 @@ cp "$here/domu-init.sh" "$r/init"
 cp "$here/guest-cmd.sh" "$r/bin/guest-cmd.sh"
 chmod 755 "$r/init" "$r/bin/guest-cmd.sh"
 if [ -n "$xenplm_build" ] && [ -x "$xenplm_build/guest-agent/xenplm-agent" ]; then
+    mkdir -p "$r/etc/xenplm" "$r/usr/share/xenplm" "$r/run"
+    stub_icudata "$r"
     cp "$xenplm_build/guest-agent/xenplm-agent" "$r/usr/bin/"
     add_libs "$r" "$r/usr/bin/xenplm-agent"
+    cp "$here"/goals-*.xml "$r/etc/xenplm/"
+    cp "$xenplm_src/policies/xenplm-goals.xsd" "$r/usr/share/xenplm/"
 fi
 mkcpio "$r" "$out/domu.cpio"
 
@@ -259,5 +296,5 @@ mkcpio "$r" "$out/dom0.cpio"
 gzip -dc "$xengz" >"$out/xen.tmp"
 mv "$out/xen.tmp" "$out/xen"
 cp "$kernel" "$out/vmlinux"
-rm -rf "$out/domu.root" "$out/dom0.root"
+rm -rf "$out/domu.root" "$out/dom0.root" "$root_tmp"
 msg "dom0.cpio $(du -k "$out/dom0.cpio" | cut -f1) KiB, domu.cpio $(du -k "$out/domu.cpio" | cut -f1) KiB, in $out"

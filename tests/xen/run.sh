@@ -9,10 +9,13 @@
 # hand, from a build directory:
 #     top_srcdir=. top_builddir=. tests/xen/run.sh [--keep] [--timeout S]
 #
-# Scenarios, in this order (XENPLM_XEN_SCENARIOS, default "xl daemon"):
+# Scenarios, in this order (XENPLM_XEN_SCENARIOS, default "xl daemon agent"):
 #   xl      scenario-xl.sh: weight, cap, vcpus and memory set with xl
 #   daemon  scenario-daemon.sh: xenplmd enforcing guests' requests; skipped
 #           unless src/xenplmd is built with the Xen port (libxenlight)
+#   agent   scenario-agent.sh: xenplm-agent in the guests, with real goals,
+#           and xenplmd; skipped unless both are built for Xen (the agent
+#           with libxenstore)
 #
 # Exits 0 when every assertion passed, 1 when one failed (the serial log is
 # then kept and its tail printed), 77 when the rig cannot run here (no QEMU,
@@ -79,20 +82,44 @@ t_fetch=$(elapsed "$t_start")
 # --- images -------------------------------------------------------------------
 set --
 skipped=""
-for s in ${XENPLM_XEN_SCENARIOS:-xl daemon}; do
+# no_daemon: why xenplmd cannot run in dom0, if it cannot.
+no_daemon() {
+    d="$top_builddir/src/xenplmd"
+    if [ ! -x "$d" ]; then
+        echo "$d is not built"
+    elif ! ldd "$d" 2>/dev/null | grep -q libxenlight; then
+        echo "src/xenplmd is built without the Xen port (no libxenlight)"
+    fi
+}
+# Each skipped scenario is one line of $skipped: a TAP result at the end.
+for s in ${XENPLM_XEN_SCENARIOS:-xl daemon agent}; do
     case "$s" in
     xl) set -- "$@" --scenario "$here/scenario-xl.sh" ;;
     daemon)
-        d="$top_builddir/src/xenplmd"
-        if [ ! -x "$d" ]; then
-            skipped="xenplmd scenario # SKIP $d is not built"
-        elif ! ldd "$d" 2>/dev/null | grep -q libxenlight; then
-            skipped="xenplmd scenario # SKIP src/xenplmd is built without the Xen port (no libxenlight)"
+        why=$(no_daemon)
+        if [ -n "$why" ]; then
+            skipped="$skipped${skipped:+
+}xenplmd scenario # SKIP $why"
         else
             set -- "$@" --scenario "$here/scenario-daemon.sh" --xenplm "$top_builddir" "$top_srcdir"
         fi
         ;;
-    *) die "unknown scenario $s (XENPLM_XEN_SCENARIOS: xl, daemon)" ;;
+    agent)
+        why=$(no_daemon)
+        ag="$top_builddir/guest-agent/xenplm-agent"
+        if [ -z "$why" ] && [ ! -x "$ag" ]; then
+            why="$ag is not built"
+        elif [ -z "$why" ] && ! ldd "$ag" 2>/dev/null | grep -q libxenstore; then
+            why="guest-agent/xenplm-agent is built without libxenstore"
+        fi
+        if [ -n "$why" ]; then
+            skipped="$skipped${skipped:+
+}agent scenario # SKIP $why"
+        else
+            set -- "$@" --scenario "$here/scenario-agent.sh" --xenplm "$top_builddir" "$top_srcdir"
+        fi
+        ;;
+    *) die "unknown scenario $s (XENPLM_XEN_SCENARIOS: xl, daemon, agent)" ;;
     esac
 done
 t0=$(now)
@@ -135,16 +162,19 @@ while IFS= read -r line; do
         result "$status" "$desc"
         ;;
     "Bail out!"*) result "not ok" "dom0: ${line#Bail out! }" ;;
-    "#   "*) echo "$line" ;;
-    "# "*) echo "$line" ;;
+    "# "*) printf '%s\n' "$line" ;; # as it is: echo would expand backslashes
     esac
 done <"$work/serial.txt"
 if [ -z "$done_at" ] || [ -z "$plan" ] || [ "$plan" -ne "$dom0_results" ]; then
     result "not ok" "dom0 ran every scenario to its end (plan ${plan:-missing}, $dom0_results results)"
 fi
 if [ -n "$skipped" ]; then
-    n=$((n + 1))
-    echo "ok $n - $skipped"
+    while IFS= read -r line; do
+        n=$((n + 1))
+        echo "ok $n - $line"
+    done <<SKIPPED
+$skipped
+SKIPPED
 fi
 echo "1..$n"
 

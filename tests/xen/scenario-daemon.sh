@@ -42,7 +42,10 @@
 # free + every domain's pages constant to the KiB over the moves.
 
 MIB=1024 # KiB
-POLICY=/xenplm/policy.xml
+# The daemon's policy file, a copy of the rig's, which steps 5 and 7
+# change: /xenplm/policy.xml stays as it is for the scenarios after this.
+POLICY=/tmp/policy-daemon.xml
+cp /xenplm/policy.xml "$POLICY"
 SCHEMA=/usr/share/xenplm/xenplm-policy.xsd
 
 check "the shipped default policy loads in dom0" \
@@ -305,7 +308,7 @@ echo "# xl info free_memory: $free_now MiB; the headroom becomes $headroom MiB"
 sed -e "s/headroom=\"0\"/headroom=\"$headroom\"/" \
     -e 's/min-rate="64" max-rate="512"/min-rate="8" max-rate="16"/' \
     /xenplm/policy.xml >/tmp/policy-slow.xml
-cp /tmp/policy-slow.xml /xenplm/policy.xml
+cp /tmp/policy-slow.xml "$POLICY"
 check "xenplm reload: the slow policy with a headroom of $headroom MiB" xenplm reload
 
 # mem_watch TAG: sample free memory and every domain's pages until mem_done.
@@ -491,8 +494,8 @@ is "no error loop: at most 30 log lines after the destroy" "$((n_after <= 30))" 
 # The CPU enforcement becomes weight and cap.  guest-a asks 120 pct in
 # Pool-0 (credit); then pCPU 1 leaves Pool-0 for a new cpupool running
 # credit2, guest-a moves there, and asks 60 pct.
-sed 's#<enforce>weight</enforce>#<enforce>both</enforce>#' /xenplm/policy.xml >/tmp/policy-cap.xml
-cp /tmp/policy-cap.xml /xenplm/policy.xml
+sed 's#<enforce>weight</enforce>#<enforce>both</enforce>#' /tmp/policy-slow.xml >/tmp/policy-cap.xml
+cp /tmp/policy-cap.xml "$POLICY"
 check "xenplm reload: weight and cap" xenplm reload
 request guest-a 40 'cpu pct 120\nmem mib 320\n'
 # sched_is / sched2_is NAME "WEIGHT CAP": what xl shows (in $WHY on failure).
@@ -530,3 +533,12 @@ echo "# --- xenplmd log (last lines) ---"
 tail -n 60 /tmp/xenplmd.log | sed 's/^/# xenplmd| /'
 
 destroy_guests guest-a
+
+# Leave the host as the next scenario expects it: both pCPUs in Pool-0.
+restore_pool() {
+    xl cpupool-destroy xenplm-c2 && xl cpupool-cpu-add Pool-0 1 &&
+        [ "$(xl cpupool-list Pool-0 2>/dev/null | awk 'NR == 2 { print $2 }')" = 2 ]
+}
+if xl cpupool-list xenplm-c2 >/dev/null 2>&1; then
+    check "xl cpupool-destroy xenplm-c2: pCPU 1 back in Pool-0" restore_pool
+fi
