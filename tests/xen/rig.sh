@@ -23,9 +23,30 @@ if ldd "$top_builddir/src/xenplmd" 2>/dev/null | grep -q libasan; then
     echo "1..0 # SKIP a sanitized build: the rig runs the plain build's daemon (make check-xen there)"
     exit 0
 fi
-rc=0
-"${SHELL:-/bin/sh}" "$here/run.sh" || rc=$?
-if [ $rc -eq 77 ]; then
-    exit 0
-fi
-exit $rc
+# One more attempt after a failure (XENPLM_XEN_RETRY, default 1): a guest
+# kernel under TCG on a loaded host has been seen to hang in boot (once in
+# a dozen runs), and CI must not fail on that.  The failed attempt's TAP is
+# kept as comments and its serial log as serial.attempt-N.log, so a
+# retry is never silent; a broken enforcement path fails every attempt.
+attempts=$((${XENPLM_XEN_RETRY:-1} + 1))
+tap="$top_builddir/tests/xen/attempt.tap"
+n=1
+while :; do
+    rc=0
+    "${SHELL:-/bin/sh}" "$here/run.sh" >"$tap" 2>"$tap.err" || rc=$?
+    cat "$tap.err" >&2
+    if [ $rc -eq 0 ] || [ $rc -eq 77 ] || [ $n -ge $attempts ]; then
+        cat "$tap"
+        rm -f "$tap" "$tap.err"
+        [ $rc -eq 77 ] && exit 0
+        exit $rc
+    fi
+    echo "# attempt $n of $attempts failed (exit status $rc); its output follows as comments:"
+    sed 's/^/# | /' "$tap"
+    if [ -f "$top_builddir/tests/xen/work/serial.log" ]; then
+        cp "$top_builddir/tests/xen/work/serial.log" \
+            "$top_builddir/tests/xen/serial.attempt-$n.log" 2>/dev/null || true
+        echo "# its serial log: tests/xen/serial.attempt-$n.log"
+    fi
+    n=$((n + 1))
+done
