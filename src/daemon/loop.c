@@ -55,9 +55,14 @@ static int reload(struct dmn *d, char *err, size_t errlen)
     log_info("%s; policy reloaded", msg);
     dmn_rematch(d);
     /* A new way of enforcing (weight, cap, both; vcpu hotplug) applies to
-     * what is granted now, not only from the next change of grant. */
-    for (size_t i = 0; i < d->st.ndom; i++)
+     * what is granted now, not only from the next change of grant.  The
+     * scheduler parameters are sent again whatever the daemon remembers:
+     * something else may have reset them (xl cpupool-migrate gives a
+     * domain Xen's defaults), and a reload is how an operator re-syncs. */
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        d->st.dom[i].weight = d->st.dom[i].cap = -1;
         dmn_enforce_cpu(d, &d->st.dom[i]);
+    }
     return 0;
 }
 

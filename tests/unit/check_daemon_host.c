@@ -114,6 +114,14 @@ START_TEST(host_reload_enforcement)
     ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 150);
     ck_assert_int_eq(dt_sim(&t, "a").cap, 150);
     ck_assert_int_eq(dt_sim(&t, "a").weight, 384);
+
+    /* Another tool resets the parameters (as xl cpupool-migrate does): a
+     * reload of the same policy sends them again. */
+    uint64_t calls = dt_sim(&t, "a").sched_calls;
+    reload(&t);
+    ck_assert_uint_eq(dt_sim(&t, "a").sched_calls, calls + 1);
+    ck_assert_int_eq(dt_sim(&t, "a").last_weight, 384);
+    ck_assert_int_eq(dt_sim(&t, "a").last_cap, 150);
     dt_close(&t);
 }
 END_TEST
