@@ -406,10 +406,20 @@ for g in guest-a guest-b; do
     check "$g: xenplm-agent status shows the request, status ok and the grant" status_shows "$g"
     check "$g: xenplm/seq acknowledges the agent's last request" wait_until 10 answered "$g"
     seq_now=$(req_seq "$g")
-    if [ "$g" = guest-a ]; then seq0=$seq0_a; else seq0=$seq0_b; fi
+    # guest-a asked for more CPU and then gave it back in 3 or more steps:
+    # 4 publishes at least.  guest-b raised its memory request, in one
+    # publish or more (the deadband and the wait for a raise to be granted
+    # decide how many; 2 and 3 were both seen).
+    if [ "$g" = guest-a ]; then
+        seq0=$seq0_a
+        least=4
+    else
+        seq0=$seq0_b
+        least=1
+    fi
     echo "# $g: seq $seq0 before the daemon, $seq_now now"
-    is "$g: the agent's request seq advanced (3 or more publishes)" \
-        "$((${seq_now:-0} >= ${seq0:-0} + 3))" 1
+    is "$g: the agent's request seq advanced ($least or more publishes)" \
+        "$((${seq_now:-0} >= ${seq0:-0} + least))" 1
     rejections() { agent_log "$1" | grep -i 'reject'; }
     if rejections "$g" >"$WHY"; then
         not_ok "$g: the agent logged no rejection"
