@@ -12,11 +12,7 @@
 #include "core/arbiter.h"
 #include "core/error.h"
 #include "guest-agent/apply.h"
-
-static const char *root_prefix(const char *root)
-{
-    return (root && strcmp(root, "/") != 0) ? root : "";
-}
+#include "guest-agent/util.h"
 
 /* Write a short value to a file that must already exist. */
 static int write_file(const char *path, const char *value, char *err, size_t errlen)
@@ -49,8 +45,8 @@ int agent_vcpus_online(const char *root, unsigned want, unsigned *onlined, char 
         int fd;
         ssize_t n;
 
-        snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%u/online", root_prefix(root),
-                 cpu);
+        snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%u/online",
+                 agent_root_prefix(root), cpu);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             continue; /* not present (yet): nothing to online */
@@ -149,14 +145,14 @@ int agent_shares_apply(const char *root, const struct agent_share *sh, size_t n,
              * fits that scale and keeps the ratios between workloads. */
             plm_amt_t pct = sh[i].amount[AGENT_RES_CPU] / PLM_SCALE;
             long weight = pct < 1 ? 1 : pct > 10000 ? 10000 : (long)pct;
-            snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s/cpu.weight", root_prefix(root),
+            snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s/cpu.weight", agent_root_prefix(root),
                      sh[i].workload);
             snprintf(val, sizeof(val), "%ld\n", weight);
             r = write_file(path, val, e2, sizeof(e2));
         }
         if (r == 0 && sh[i].has[AGENT_RES_MEM]) {
             uint64_t bytes = (uint64_t)sh[i].amount[AGENT_RES_MEM] * 1024u * 1024u / PLM_SCALE;
-            snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s/memory.high", root_prefix(root),
+            snprintf(path, sizeof(path), "%s/sys/fs/cgroup/%s/memory.high", agent_root_prefix(root),
                      sh[i].workload);
             snprintf(val, sizeof(val), "%" PRIu64 "\n", bytes);
             r = write_file(path, val, e2, sizeof(e2));

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "guest-agent/probe.h"
+#include "guest-agent/util.h"
 
 static bool blank(char c)
 {
@@ -59,14 +60,6 @@ int agent_probe_parse(const char *buf, size_t len, plm_amt_t *out, char *err, si
     return 0;
 }
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int read_file(const char *root, const char *file, char *buf, size_t cap, size_t *len,
                      char *err, size_t errlen)
 {
@@ -74,7 +67,7 @@ static int read_file(const char *root, const char *file, char *buf, size_t cap, 
     int fd;
     ssize_t n;
 
-    snprintf(path, sizeof(path), "%s%s", (root && strcmp(root, "/") != 0) ? root : "", file);
+    snprintf(path, sizeof(path), "%s%s", agent_root_prefix(root), file);
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -114,7 +107,7 @@ static int run_command(const struct agent_probe *p, char *buf, size_t cap, size_
     int status = 0;
     size_t got = 0;
     bool timed_out = false, overflow = false;
-    uint64_t deadline = mono_ms() + p->timeout_ms;
+    uint64_t deadline = agent_mono_ms() + p->timeout_ms;
 
     if (pipe2(fds, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -142,7 +135,7 @@ static int run_command(const struct agent_probe *p, char *buf, size_t cap, size_
     close(fds[1]);
     for (;;) {
         struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        uint64_t now = mono_ms();
+        uint64_t now = agent_mono_ms();
         ssize_t n;
 
         if (now >= deadline) {
