@@ -24,6 +24,8 @@ const char *plm_strerror(int rc)
         return "input/output error";
     case PLM_ENOENT:
         return "no such item";
+    case PLM_EEXIST:
+        return "already exists";
     }
     return "unknown error";
 }

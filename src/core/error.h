@@ -17,6 +17,7 @@ enum plm_error {
     PLM_ENOMEM = -6,     /* out of memory */
     PLM_EIO = -7,        /* an I/O error, errno holds the detail */
     PLM_ENOENT = -8,     /* no such item */
+    PLM_EEXIST = -9,     /* already there (a watch registered twice) */
 };
 
 /* A short, static, human-readable description of a code. */

@@ -52,14 +52,14 @@ static int read_facts(struct dmn *d)
 
         if (!dmn_managed(dom) || !mem_moving(dom))
             continue;
-        if (d->port->ops->domain_info(d->port, dom->info.domid, &info) != 0) {
+        if (port_domain_info(d->port, dom->info.domid, &info) != 0) {
             d->rescan = true; /* gone: the next scan drops it */
             continue;
         }
         dom->info = info;
         dom->mem.actual_kib = (int64_t)info.mem_actual_kib;
     }
-    int rc = d->port->ops->host_info(d->port, &h);
+    int rc = port_host_info(d->port, &h);
     if (rc) {
         log_warnx("cannot read host facts: %s", plm_strerror(rc));
         return rc;

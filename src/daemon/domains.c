@@ -83,7 +83,7 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
     const struct pol_host *h = &d->st.policy.host;
     uint32_t id = dom->info.domid;
     char path[PORT_PATH_MAX], token[PORT_TOKEN_MAX];
-    uint64_t now = d->port->ops->now_ms(d->port);
+    uint64_t now = port_now_ms(d->port);
     int rc;
 
     dom->rule = pol_match(&d->st.policy, dom->info.name, dom->info.uuid);
@@ -101,15 +101,15 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
     snprintf(dom->status, sizeof(dom->status), "(no request yet)");
 
     snprintf(path, sizeof(path), DMN_GRANT_DIR_FMT, id);
-    rc = d->port->ops->xs_mkdir_ro(d->port, path, id);
+    rc = port_xs_mkdir_ro(d->port, path, id);
     if (rc)
         log_warnx("Domain %u: cannot create %s: %s", id, path, plm_strerror(rc));
     snprintf(path, sizeof(path), DMN_REQUEST_FMT, id);
     watch_token(token, sizeof(token), id);
-    rc = d->port->ops->xs_watch(d->port, path, token);
+    rc = port_xs_watch(d->port, path, token);
     /* After a restart on a connection that survived, the watch is there,
      * but it does not fire again: read the request at the next tick. */
-    if (rc == PLM_EINVAL && errno == EEXIST)
+    if (rc == PLM_EEXIST)
         dom->pending_read = true;
     else if (rc)
         log_warnx("Domain %u: cannot watch %s: %s", id, path, plm_strerror(rc));
@@ -131,7 +131,7 @@ static void depart(struct dmn *d, size_t i)
     watch_token(token, sizeof(token), dom->info.domid);
     /* The domain's xenstore area went with it; the watch may already be
      * gone too, so a failure here is expected and not worth a warning. */
-    d->port->ops->xs_unwatch(d->port, path, token);
+    port_xs_unwatch(d->port, path, token);
     log_info("Domain %u: '%s' is gone", dom->info.domid, dom->info.name);
     memmove(&s->dom[i], &s->dom[i + 1], (s->ndom - i - 1) * sizeof(*s->dom));
     s->ndom--;
@@ -144,7 +144,7 @@ int dmn_scan(struct dmn *d)
     int rc;
 
     for (;;) {
-        rc = d->port->ops->list_domains(d->port, d->list, d->list_cap, &n);
+        rc = port_list_domains(d->port, d->list, d->list_cap, &n);
         if (rc) {
             log_warnx("cannot list domains: %s", plm_strerror(rc));
             return rc;

@@ -44,7 +44,7 @@ void dmn_enforce_cpu(struct dmn *d, struct dmn_domain *dom)
     }
     if ((weight >= 0 && weight != dom->weight) || (cap >= 0 && cap != dom->cap)) {
         int w = weight == dom->weight ? -1 : weight, c = cap == dom->cap ? -1 : cap;
-        rc = d->port->ops->sched_set(d->port, dom->info.domid, w, c);
+        rc = port_sched_set(d->port, dom->info.domid, w, c);
         d->st.stats.enforce_calls++;
         if (rc) {
             d->st.stats.enforce_errors++;
@@ -63,7 +63,7 @@ void dmn_enforce_cpu(struct dmn *d, struct dmn_domain *dom)
         unsigned v = (unsigned)((pct + 99) / 100);
         v = v < 1 ? 1 : (v > max ? max : v);
         if (v != dom->vcpus) {
-            rc = d->port->ops->vcpus_set(d->port, dom->info.domid, v);
+            rc = port_vcpus_set(d->port, dom->info.domid, v);
             d->st.stats.enforce_calls++;
             if (rc) {
                 d->st.stats.enforce_errors++;
@@ -94,7 +94,7 @@ void dmn_write_grant(struct dmn *d, struct dmn_domain *dom)
         return;
     snprintf(path, sizeof(path), DMN_GRANT_DIR_FMT "/granted", dom->info.domid);
     struct port_kv kv = {path, buf, (size_t)len};
-    int rc = d->port->ops->xs_write_txn(d->port, &kv, 1);
+    int rc = port_xs_write_txn(d->port, &kv, 1);
     d->st.stats.xs_writes++;
     if (rc)
         log_warnx("Domain %u: cannot write its grant: %s", dom->info.domid, plm_strerror(rc));
@@ -137,7 +137,7 @@ bool dmn_enforce_mem(struct dmn *d, uint64_t now, uint64_t dt_ms)
             continue;
         }
         struct port_domain info;
-        if (d->port->ops->domain_info(d->port, dom->info.domid, &info) != 0) {
+        if (port_domain_info(d->port, dom->info.domid, &info) != 0) {
             /* Gone since the last listing: left out of this step (below
              * too, or the scratch records would shift onto the wrong
              * domains) and dropped by the next scan. */
@@ -155,7 +155,7 @@ bool dmn_enforce_mem(struct dmn *d, uint64_t now, uint64_t dt_ms)
     /* Free memory is read after every domain's actual: a guest growing in
      * between makes free look smaller, never larger. */
     struct port_host host;
-    if (d->port->ops->host_info(d->port, &host) != 0)
+    if (port_host_info(d->port, &host) != 0)
         return true;
     /* After a stall, one step must not move a target by a stall's worth. */
     uint64_t most = 2 * (h->tick_ms ? h->tick_ms : 1000);
@@ -187,8 +187,7 @@ bool dmn_enforce_mem(struct dmn *d, uint64_t now, uint64_t dt_ms)
         struct bal_dom *b = &scratch[k++];
         bool was_stuck = dom->mem.uncooperative;
         if (b->new_target_kib != b->target_kib) {
-            int rc =
-                d->port->ops->mem_target_set(d->port, dom->info.domid, (uint64_t)b->new_target_kib);
+            int rc = port_mem_target_set(d->port, dom->info.domid, (uint64_t)b->new_target_kib);
             s->stats.enforce_calls++;
             if (rc) {
                 s->stats.enforce_errors++;

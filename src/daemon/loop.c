@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +38,7 @@ void dmn_request_reload(void)
 
 static uint64_t now_ms(struct dmn *d)
 {
-    return d->port->ops->now_ms(d->port);
+    return port_now_ms(d->port);
 }
 
 static int reload(struct dmn *d, char *err, size_t errlen)
@@ -260,10 +259,10 @@ int dmn_step(struct dmn *d)
     if (d->dirty || d->rescan)
         deadline = now;
     struct port_waitfd wf = {.fd = d->have_srv ? d->srv.fd : -1};
-    int rc = d->port->ops->wait(d->port, &wf, d->have_srv ? 1 : 0, deadline);
+    int rc = port_wait(d->port, &wf, d->have_srv ? 1 : 0, deadline);
     if (rc == PLM_EIO) {
         log_warnx("xenstore connection lost; reconnecting");
-        if (d->port->ops->reconnect(d->port) == 0) {
+        if (port_reconnect(d->port) == 0) {
             /* Watches were lost with the connection: re-read everything.
              * Grants whose write failed meanwhile are written again (the
              * last written one is kept, so only those differ). */
@@ -283,7 +282,7 @@ int dmn_step(struct dmn *d)
         ctl_server_serve(&d->srv, &info);
     }
     struct port_event ev;
-    while (d->port->ops->next_event(d->port, &ev) == 0)
+    while (port_next_event(d->port, &ev) == 0)
         handle_event(d, &ev);
     /* Watches are the way domains are found; a slow periodic scan is the
      * safety net for a watch lost or refused. */
@@ -323,8 +322,8 @@ int dmn_step(struct dmn *d)
 /* A watch already there (a restart on a connection that survived) is fine. */
 static bool watch_ok(struct dmn *d, const char *path, const char *token)
 {
-    int rc = d->port->ops->xs_watch(d->port, path, token);
-    return rc == 0 || (rc == PLM_EINVAL && errno == EEXIST);
+    int rc = port_xs_watch(d->port, path, token);
+    return rc == 0 || rc == PLM_EEXIST;
 }
 
 int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
@@ -357,7 +356,7 @@ int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
     d->st.started_ms = d->last_tick_ms = d->next_tick_ms = now_ms(d);
     if (!watch_ok(d, "@introduceDomain", "domains") || !watch_ok(d, "@releaseDomain", "domains"))
         log_warnx("cannot watch for domains coming and going; relying on the periodic scan");
-    log_info("started on the %s host with policy %s", d->port->ops->name, opt->policy_path);
+    log_info("started on the %s host with policy %s", port_name(d->port), opt->policy_path);
     d->last_scan_ms = now_ms(d);
     dmn_scan(d);
     d->dirty = d->force = true;
@@ -379,7 +378,7 @@ void dmn_fini(struct dmn *d)
     d->out = NULL;
     plm_work_dispose(&d->work);
     if (d->port && !d->port_shared)
-        d->port->ops->destroy(d->port);
+        port_destroy(d->port);
     d->port = NULL;
     pol_policy_dispose(&d->st.policy);
 }

@@ -47,7 +47,7 @@ void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
         {spath, status, (size_t)slen},
         {qpath, seq, (size_t)qlen},
     };
-    int rc = d->port->ops->xs_write_txn(d->port, kv, 2);
+    int rc = port_xs_write_txn(d->port, kv, 2);
     d->st.stats.xs_writes++;
     if (rc) {
         /* The cache is left as it was, so the next report writes again. */
@@ -77,7 +77,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     int rc;
 
     snprintf(path, sizeof(path), DMN_REQUEST_FMT, dom->info.domid);
-    rc = d->port->ops->xs_read(d->port, path, buf, sizeof(buf), &len);
+    rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
     d->st.stats.xs_reads++;
     if (rc == PLM_ENOENT)
         return; /* nothing written yet, or withdrawn: the last good one stays */
@@ -131,7 +131,7 @@ void dmn_flush_reports(struct dmn *d)
 
 void dmn_request_changed(struct dmn *d, struct dmn_domain *dom)
 {
-    uint64_t now = d->port->ops->now_ms(d->port);
+    uint64_t now = port_now_ms(d->port);
 
     if (!proto_rl_allow(&dom->rl, now)) {
         if (!dom->pending_read)
@@ -151,7 +151,7 @@ static void sample_cpu(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     struct port_domain info;
     if (now - dom->cpu_sample_ms < 1000)
         return;
-    int rc = d->port->ops->domain_info(d->port, dom->info.domid, &info);
+    int rc = port_domain_info(d->port, dom->info.domid, &info);
     if (rc)
         return; /* a departed domain is handled by the next scan */
     uint64_t dt_ms = now - dom->cpu_sample_ms;
@@ -193,7 +193,7 @@ void dmn_requests_tick(struct dmn *d, uint64_t now)
 
 static bool agent_silent(const struct dmn *d, const struct dmn_domain *dom)
 {
-    uint64_t now = d->port->ops->now_ms(d->port);
+    uint64_t now = port_now_ms(d->port);
     return !dom->have_req || now - dom->req_at_ms >= dom->rule->agentless_after_ms;
 }
 

@@ -141,6 +141,86 @@ struct port {
     void *priv;
 };
 
+/*
+ * The daemon calls the port through these, never through the table, so
+ * the table's layout is the port's own business.
+ */
+static inline int port_list_domains(struct port *p, struct port_domain *out, size_t cap,
+                                    size_t *n_out)
+{
+    return p->ops->list_domains(p, out, cap, n_out);
+}
+static inline int port_domain_info(struct port *p, uint32_t domid, struct port_domain *out)
+{
+    return p->ops->domain_info(p, domid, out);
+}
+static inline int port_host_info(struct port *p, struct port_host *out)
+{
+    return p->ops->host_info(p, out);
+}
+static inline int port_xs_read(struct port *p, const char *path, char *buf, size_t cap,
+                               size_t *len_out)
+{
+    return p->ops->xs_read(p, path, buf, cap, len_out);
+}
+static inline int port_xs_write_txn(struct port *p, const struct port_kv *kv, size_t n)
+{
+    return p->ops->xs_write_txn(p, kv, n);
+}
+static inline int port_xs_mkdir_ro(struct port *p, const char *path, uint32_t reader)
+{
+    return p->ops->xs_mkdir_ro(p, path, reader);
+}
+static inline int port_xs_rm(struct port *p, const char *path)
+{
+    return p->ops->xs_rm(p, path);
+}
+static inline int port_xs_watch(struct port *p, const char *path, const char *token)
+{
+    return p->ops->xs_watch(p, path, token);
+}
+static inline int port_xs_unwatch(struct port *p, const char *path, const char *token)
+{
+    return p->ops->xs_unwatch(p, path, token);
+}
+static inline int port_next_event(struct port *p, struct port_event *ev)
+{
+    return p->ops->next_event(p, ev);
+}
+static inline int port_sched_set(struct port *p, uint32_t domid, int weight, int cap)
+{
+    return p->ops->sched_set(p, domid, weight, cap);
+}
+static inline int port_vcpus_set(struct port *p, uint32_t domid, unsigned online)
+{
+    return p->ops->vcpus_set(p, domid, online);
+}
+static inline int port_mem_target_set(struct port *p, uint32_t domid, uint64_t target_kib)
+{
+    return p->ops->mem_target_set(p, domid, target_kib);
+}
+static inline uint64_t port_now_ms(struct port *p)
+{
+    return p->ops->now_ms(p);
+}
+static inline int port_wait(struct port *p, struct port_waitfd *fds, size_t nfds,
+                            uint64_t deadline_ms)
+{
+    return p->ops->wait(p, fds, nfds, deadline_ms);
+}
+static inline int port_reconnect(struct port *p)
+{
+    return p->ops->reconnect(p);
+}
+static inline void port_destroy(struct port *p)
+{
+    p->ops->destroy(p);
+}
+static inline const char *port_name(const struct port *p)
+{
+    return p->ops->name;
+}
+
 /* Constructors.  Each returns 0 and *out, or a negative code and a
  * one-line reason in err. */
 struct port_sim_options {

@@ -653,7 +653,6 @@ static int xen_xs_watch(struct port *p, const char *path, const char *token)
             if (added == 0 && peek_event(x) >= 0)
                 xu_watches_remove(&x->watches, path, token);
         }
-        errno = e; /* the daemon tells EEXIST from other refusals */
         goto out;
     }
     rc = 0;

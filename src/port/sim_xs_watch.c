@@ -139,8 +139,7 @@ int sim_xs_watch(struct sim_xs *xs, const char *path, const char *token)
         return PLM_EINVAL;
     for (size_t i = 0; i < xs->nwatch; i++) {
         if (strcmp(xs->watch[i].path, path) == 0 && strcmp(xs->watch[i].token, token) == 0) {
-            errno = EEXIST;
-            return PLM_EINVAL;
+            return PLM_EEXIST;
         }
     }
     if (xs->nwatch >= SIM_XS_WATCH_MAX)

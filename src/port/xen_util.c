@@ -22,8 +22,9 @@ int xu_from_errno(int e)
         return PLM_ENOENT;
     case ENOMEM:
         return PLM_ENOMEM;
+    case EEXIST:
+        return PLM_EEXIST;
     case EINVAL:
-    case EEXIST: /* a watch registered twice; callers look at errno */
     case EISDIR:
     case ENOTEMPTY:
         return PLM_EINVAL;

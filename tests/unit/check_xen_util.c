@@ -21,7 +21,7 @@ START_TEST(test_from_errno)
     ck_assert_int_eq(xu_from_errno(ENOENT), PLM_ENOENT);
     ck_assert_int_eq(xu_from_errno(ENOMEM), PLM_ENOMEM);
     ck_assert_int_eq(xu_from_errno(EINVAL), PLM_EINVAL);
-    ck_assert_int_eq(xu_from_errno(EEXIST), PLM_EINVAL);
+    ck_assert_int_eq(xu_from_errno(EEXIST), PLM_EEXIST);
     ck_assert_int_eq(xu_from_errno(E2BIG), PLM_ERANGE);
     ck_assert_int_eq(xu_from_errno(ENOSPC), PLM_ETOOMANY);
     ck_assert_int_eq(xu_from_errno(EACCES), PLM_EIO);
