@@ -513,8 +513,8 @@ static void save_grants(struct env *e)
 {
     for (size_t i = 0; i < e->n; i++) {
         const struct dmn_domain *dom = dmn_find(&e->d.st, e->id[i]);
-        e->before[2 * i] = dom ? dom->granted[POL_CPU] : -1;
-        e->before[2 * i + 1] = dom ? dom->granted[POL_MEMORY] : -1;
+        e->before[2 * i] = dom ? dom->eng.granted[POL_CPU] : -1;
+        e->before[2 * i + 1] = dom ? dom->eng.granted[POL_MEMORY] : -1;
     }
 }
 
@@ -524,8 +524,8 @@ static size_t changed_grants(struct env *e)
 
     for (size_t i = 0; i < e->n; i++) {
         const struct dmn_domain *dom = dmn_find(&e->d.st, e->id[i]);
-        if (!dom || dom->granted[POL_CPU] != e->before[2 * i] ||
-            dom->granted[POL_MEMORY] != e->before[2 * i + 1])
+        if (!dom || dom->eng.granted[POL_CPU] != e->before[2 * i] ||
+            dom->eng.granted[POL_MEMORY] != e->before[2 * i + 1])
             k++;
     }
     return k;

@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xenplmd's moving parts, one file each, all working on one struct dmn:
+ * xenplmd's moving parts, one file each, around one struct dmn.  One turn
+ * of the loop reads in one direction:
  *
+ *   loop.c      events: watches fired, control clients, signals, the tick
  *   domains.c   the domain table: discovery, adoption (grant subtree with
  *               its permissions, the request watch), departure
- *   requests.c  a guest's request: read, validate, rate-limit, report back;
- *               agentless sampling and manual overrides
- *   allocate.c  pools from host facts, the arbiter per resource, the
- *               reallocation trigger, the reason of every change
- *   enforce.c   CPU (weight, cap, vcpus) and memory (the mover), only the
- *               differences, and the grant written back to the guest
- *   loop.c      the event loop: watches, the control socket, the tick,
- *               signals; the control commands
+ *   requests.c  a guest's request: read, validate, rate-limit (the
+ *               intake), and the status answered back to the guest
+ *   snapshot.c  what the decision needs from the host this turn: host
+ *               facts, the memory of balloons that may have moved, the CPU
+ *               time of agentless domains (the only port reads besides
+ *               the intake's)
+ *   engine/     the decision, a pure function (src/engine/engine.h)
+ *   apply.c     the plan's actions through the port (the only port
+ *               writes besides the answers), confirmed to the engine
+ *   loop.c      the report: the decision's notes to the log, the answers
+ *               owed, the allocation table
  *
- * Data flows one way: watch -> validate -> arbitrate -> trigger -> enforce.
  * An error while handling one domain is logged and contained there; it
  * never stops the loop or the balancing of the other domains.
  */
@@ -23,7 +27,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/arbiter.h"
 #include "daemon/control.h"
 #include "daemon/state.h"
 #include "port/port.h"
@@ -38,47 +41,40 @@ struct dmn_options {
     bool check_only;          /* -n: load the policy, report, exit */
 };
 
+/*
+ * What happened since the last turn: gathered from events, consumed by
+ * the next decision, then cleared.  Nothing here outlives a turn.
+ */
+struct dmn_events {
+    bool rescan;       /* list the domains again */
+    bool arbitrate;    /* a request or a measurement changed */
+    const char *force; /* reallocate whatever the trigger says, and why */
+    bool resync_cpu;   /* bring every domain's CPU settings in line */
+    bool tick_now;     /* run the time-based step now */
+};
+
 struct dmn {
     struct dmn_state st;
     struct dmn_options opt;
     struct port *port;
-    struct plm_work work;
-    struct plm_outcome *out; /* scratch, one per domain */
-    size_t out_cap;
     struct ctl_server srv;
     bool have_srv;
     bool port_shared; /* the port belongs to the caller (tests) */
-    bool mem_moving;  /* a memory move is under way */
-    bool mem_changed; /* a memory grant changed: start moving it */
-    uint64_t last_tick_ms;
+    struct dmn_events ev;
+    uint64_t wake_at_ms; /* the decision's next turn without events (0: none) */
     uint64_t last_scan_ms;
     uint64_t printed_serial;
-    bool dirty;  /* something changed: arbitrate */
-    bool force;  /* reallocate whatever the trigger says */
-    bool rescan; /* list the domains again */
-    uint64_t next_tick_ms;
     uint64_t table_serial;    /* bumps when allocations change */
     struct port_domain *list; /* scratch for dmn_scan */
     size_t list_cap;
-    struct bal_dom *bal; /* scratch for the memory mover */
-    size_t bal_cap;
+    struct eng_dom **eng; /* the engine's view of the table, in order */
+    size_t eng_cap;
+    struct eng_scratch scratch;
+    struct eng_plan plan;
 };
 
-/*
- * Memory crosses two units here: the port counts KiB, as libxl does; the
- * policy and the arbiter count MiB amounts.  KiB round down to whole MiB
- * and saturate at PLM_AMT_MAX.
- */
-static inline plm_amt_t dmn_kib_to_amt(uint64_t kib)
-{
-    uint64_t mib = kib / 1024;
-    return mib > (uint64_t)(PLM_AMT_MAX / PLM_SCALE) ? PLM_AMT_MAX : PLM_UNITS(mib);
-}
-
-static inline int64_t dmn_amt_to_kib(plm_amt_t mib)
-{
-    return mib / PLM_SCALE * 1024;
-}
+/* Why a reallocation is forced when domains, overrides or the policy change. */
+#define DMN_FORCE_CHANGED "domains, overrides or policy changed"
 
 /* Paths in a domain's xenstore area. */
 #define DMN_REQUEST_FMT "/local/domain/%u/data/xenplm/request"
@@ -90,25 +86,25 @@ void dmn_forget_all(struct dmn *d);
 /* Re-match every domain's policy rule (after a reload). */
 void dmn_rematch(struct dmn *d);
 
-/* requests.c */
+/* requests.c: the intake */
 void dmn_request_changed(struct dmn *d, struct dmn_domain *dom);
-void dmn_requests_tick(struct dmn *d, uint64_t now_ms);
-/* Rebuild the arbiter's view of one domain from its request, rule,
- * override and balloon state. */
-void dmn_rebuild(struct dmn *d, struct dmn_domain *dom);
+/* Read the requests whose rate-limited read is due now. */
+void dmn_requests_due(struct dmn *d, uint64_t now_ms);
+/* Whether a rate-limited read is waiting for its token. */
+bool dmn_requests_pending(const struct dmn *d);
 /* Write the guest's status value (NULL reason: "ok") and acked seq. */
 void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason);
 /* Write the "ok" of the new requests read in this turn of the loop. */
 void dmn_flush_reports(struct dmn *d);
 bool dmn_managed(const struct dmn_domain *dom);
+/* `xenplm set`: an override of a domain's allocation (clear: remove it). */
+int dmn_set_override(struct dmn *d, struct dmn_domain *dom, const struct ctl_set *set);
 
-/* allocate.c */
-void dmn_allocate(struct dmn *d, uint64_t now_ms);
+/* snapshot.c: fill every domain's view and the host for the decision. */
+void dmn_snapshot(struct dmn *d, uint64_t now_ms, struct eng_input *in);
 
-/* enforce.c */
-void dmn_enforce_cpu(struct dmn *d, struct dmn_domain *dom);
-/* Memory moves one step per tick; returns true while a move is under way. */
-bool dmn_enforce_mem(struct dmn *d, uint64_t now_ms, uint64_t dt_ms);
+/* apply.c: carry out the plan, then write what is owed to guests. */
+void dmn_apply(struct dmn *d, const struct eng_plan *plan);
 void dmn_write_grant(struct dmn *d, struct dmn_domain *dom);
 
 /* loop.c */
@@ -123,6 +119,9 @@ int dmn_run(const struct dmn_options *opt);
 int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port);
 int dmn_step(struct dmn *d);
 void dmn_fini(struct dmn *d);
+/* Control commands' effects. */
+int dmn_reload(struct dmn *d, char *err, size_t errlen);
+void dmn_set_paused(struct dmn *d, bool paused);
 /* Signal-safe requests from main.c's handlers. */
 void dmn_request_stop(void);
 void dmn_request_reload(void);

@@ -87,17 +87,19 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
     int rc;
 
     dom->rule = pol_match(&d->st.policy, dom->info.name, dom->info.uuid);
-    dom->weight = dom->cap = -1;
-    dom->vcpus = dom->info.online_vcpus;
-    dom->mem.target_kib = (int64_t)dom->info.mem_target_kib;
-    dom->mem.actual_kib = (int64_t)dom->info.mem_actual_kib;
-    dom->cpu_time_prev_ns = dom->info.cpu_time_ns;
-    dom->cpu_sample_ms = now;
+    struct eng_view v = {
+        .domid = id,
+        .name = dom->info.name,
+        .rule = dom->rule,
+        .max_vcpus = dom->info.max_vcpus,
+        .mem_max_kib = (int64_t)dom->info.mem_max_kib,
+        .mem_actual_kib = (int64_t)dom->info.mem_actual_kib,
+    };
+    eng_dom_init(&dom->eng, &v, (int64_t)dom->info.mem_target_kib, dom->info.online_vcpus,
+                 dom->info.cpu_time_ns, now);
     unsigned burst = h->request_burst ? h->request_burst : 1;
     if (proto_rl_init(&dom->rl, burst, h->request_rate, now) != 0)
         proto_rl_init(&dom->rl, 1, PLM_SCALE, now);
-    for (int r = 0; r < DMN_NRES; r++)
-        plm_request_init(&dom->plm[r]);
     snprintf(dom->status, sizeof(dom->status), "(no request yet)");
 
     snprintf(path, sizeof(path), DMN_GRANT_DIR_FMT, id);
@@ -118,7 +120,7 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
              dom->rule->kind == POL_MATCH_NONE ? "" : " ", dom->rule->line, dom->info.online_vcpus,
              dom->info.max_vcpus, (unsigned long long)(dom->info.mem_actual_kib / 1024),
              (unsigned long long)(dom->info.mem_max_kib / 1024));
-    dmn_rebuild(d, dom);
+    dom->changed = true;
 }
 
 static void depart(struct dmn *d, size_t i)
@@ -135,7 +137,7 @@ static void depart(struct dmn *d, size_t i)
     log_info("Domain %u: '%s' is gone", dom->info.domid, dom->info.name);
     memmove(&s->dom[i], &s->dom[i + 1], (s->ndom - i - 1) * sizeof(*s->dom));
     s->ndom--;
-    d->dirty = d->force = true;
+    d->ev.force = DMN_FORCE_CHANGED;
 }
 
 int dmn_scan(struct dmn *d)
@@ -173,7 +175,7 @@ int dmn_scan(struct dmn *d)
                 continue;
             }
             adopt(d, dom);
-            d->dirty = d->force = true;
+            d->ev.force = DMN_FORCE_CHANGED;
         } else {
             dom->info = *info;
         }
@@ -193,9 +195,8 @@ void dmn_forget_all(struct dmn *d)
     free(d->list);
     d->list = NULL;
     d->list_cap = 0;
-    free(d->bal);
-    d->bal = NULL;
-    d->bal_cap = 0;
+    free(d->eng);
+    d->eng = NULL;
 }
 
 void dmn_rematch(struct dmn *d)
@@ -203,7 +204,7 @@ void dmn_rematch(struct dmn *d)
     for (size_t i = 0; i < d->st.ndom; i++) {
         struct dmn_domain *dom = &d->st.dom[i];
         dom->rule = pol_match(&d->st.policy, dom->info.name, dom->info.uuid);
-        dmn_rebuild(d, dom);
+        dom->changed = true;
     }
-    d->dirty = d->force = true;
+    d->ev.force = DMN_FORCE_CHANGED;
 }

@@ -41,7 +41,7 @@ static uint64_t now_ms(struct dmn *d)
     return port_now_ms(d->port);
 }
 
-static int reload(struct dmn *d, char *err, size_t errlen)
+int dmn_reload(struct dmn *d, char *err, size_t errlen)
 {
     char msg[POL_ERR_MAX];
     int rc =
@@ -58,11 +58,22 @@ static int reload(struct dmn *d, char *err, size_t errlen)
      * scheduler parameters are sent again whatever the daemon remembers:
      * something else may have reset them (xl cpupool-migrate gives a
      * domain Xen's defaults), and a reload is how an operator re-syncs. */
-    for (size_t i = 0; i < d->st.ndom; i++) {
-        d->st.dom[i].weight = d->st.dom[i].cap = -1;
-        dmn_enforce_cpu(d, &d->st.dom[i]);
-    }
+    for (size_t i = 0; i < d->st.ndom; i++)
+        eng_forget_cpu(&d->st.dom[i].eng);
+    d->ev.resync_cpu = true;
     return 0;
+}
+
+void dmn_set_paused(struct dmn *d, bool pause)
+{
+    if (d->st.paused != pause)
+        log_info("enforcement %s by the control socket", pause ? "paused" : "resumed");
+    d->st.paused = pause;
+    if (!pause) {
+        /* Bring the host back in line with the allocations in force. */
+        d->ev.resync_cpu = true;
+        d->ev.tick_now = true;
+    }
 }
 
 static int handle_set(struct dmn *d, const struct ctl_request *req, FILE *out, char *err,
@@ -78,17 +89,7 @@ static int handle_set(struct dmn *d, const struct ctl_request *req, FILE *out, c
         return PLM_ENOENT;
     }
     struct dmn_domain *dom = dmn_find(&d->st, found->info.domid);
-    memset(&dom->override, 0, sizeof(dom->override));
-    if (!set.clear) {
-        dom->override.active[POL_CPU] = set.has_cpu;
-        dom->override.amount[POL_CPU] = set.cpu;
-        dom->override.active[POL_MEMORY] = set.has_mem;
-        dom->override.amount[POL_MEMORY] = set.mem;
-        dom->override.until_ms = set.for_ms ? now_ms(d) + set.for_ms : 0;
-    }
-    log_info("Domain %u: manual override %s", dom->info.domid, set.clear ? "cleared" : "set");
-    dmn_rebuild(d, dom);
-    d->dirty = d->force = true;
+    dmn_set_override(d, dom, &set);
     fprintf(out, "%s: override %s\n", dom->info.name, set.clear ? "cleared" : "set");
     return 0;
 }
@@ -122,7 +123,7 @@ static int handle_ctl(void *arg, const struct ctl_request *req, FILE *out, char 
         rc = ctl_request_nargs(req, 0, 0, "reload", err, errlen);
         if (rc)
             return rc;
-        rc = reload(d, err, errlen);
+        rc = dmn_reload(d, err, errlen);
         if (rc == 0)
             fprintf(out, "%s: policy reloaded\n", d->st.policy_path);
         return rc;
@@ -132,15 +133,7 @@ static int handle_ctl(void *arg, const struct ctl_request *req, FILE *out, char 
         if (rc)
             return rc;
         bool pause = cmd[0] == 'p';
-        if (d->st.paused != pause)
-            log_info("enforcement %s by the control socket", pause ? "paused" : "resumed");
-        d->st.paused = pause;
-        if (!pause) {
-            /* Bring the host back in line with the allocations in force. */
-            for (size_t i = 0; i < d->st.ndom; i++)
-                dmn_enforce_cpu(d, &d->st.dom[i]);
-            d->next_tick_ms = now_ms(d);
-        }
+        dmn_set_paused(d, pause);
         fprintf(out, "enforcement %s\n", pause ? "paused (still watching)" : "resumed");
         return 0;
     }
@@ -157,7 +150,7 @@ static void handle_event(struct dmn *d, const struct port_event *ev)
 
     d->st.stats.events++;
     if (strcmp(ev->token, "domains") == 0) {
-        d->rescan = true;
+        d->ev.rescan = true;
         return;
     }
     if (sscanf(ev->token, "req:%u%c", &id, &tail) == 1) {
@@ -169,23 +162,6 @@ static void handle_event(struct dmn *d, const struct port_event *ev)
     log_debug("ignoring watch %s (token %s)", ev->path, ev->token);
 }
 
-/* Anything time-based waiting for the next tick? */
-static bool tick_needed(const struct dmn *d, bool mem_moving)
-{
-    if (mem_moving)
-        return true;
-    for (size_t i = 0; i < d->st.ndom; i++) {
-        const struct dmn_domain *dom = &d->st.dom[i];
-        if (dom->pending_read || dom->override.until_ms || dom->rule->agentless)
-            return true;
-        for (int r = 0; r < DMN_NRES; r++)
-            for (size_t k = 0; k < PLM_TRIGGER_MAX_RULES; k++)
-                if (dom->trig[r].streak[k])
-                    return true;
-    }
-    return false;
-}
-
 static void print_table(struct dmn *d, uint64_t now)
 {
     char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
@@ -193,14 +169,15 @@ static void print_table(struct dmn *d, uint64_t now)
 
     printf("[%6llu.%03llus] allocation #%llu  (cpu pool %s pct, memory pool %s MiB)\n",
            (unsigned long long)(t / 1000), (unsigned long long)(t % 1000),
-           (unsigned long long)d->st.stats.reallocations, plm_amt_format(d->st.pool[POL_CPU], a),
-           plm_amt_format(d->st.pool[POL_MEMORY], b));
+           (unsigned long long)d->st.stats.reallocations,
+           plm_amt_format(d->st.eng.pool[POL_CPU], a),
+           plm_amt_format(d->st.eng.pool[POL_MEMORY], b));
     printf("  %-16s %4s %9s %5s %9s %15s  %s\n", "Name", "ID", "CPU(pct)", "VCPUs", "Mem(MiB)",
            "Target/Actual", "Why (cpu)");
     for (size_t i = 0; i < d->st.ndom; i++) {
         const struct dmn_domain *dom = &d->st.dom[i];
         char ta[48];
-        snprintf(ta, sizeof(ta), "%lld/%lld", (long long)(dom->mem.target_kib / 1024),
+        snprintf(ta, sizeof(ta), "%lld/%lld", (long long)(dom->eng.mem.target_kib / 1024),
                  (long long)(dom->info.mem_actual_kib / 1024));
         if (!dmn_managed(dom)) {
             printf("  %-16.16s %4u %9s %5u %9s %15s  unmanaged\n", dom->info.name, dom->info.domid,
@@ -208,8 +185,8 @@ static void print_table(struct dmn *d, uint64_t now)
             continue;
         }
         printf("  %-16.16s %4u %9s %5u %9s %15s  %s\n", dom->info.name, dom->info.domid,
-               plm_amt_format(dom->granted[POL_CPU], a), dom->vcpus,
-               plm_amt_format(dom->granted[POL_MEMORY], b), ta, dom->why[POL_CPU]);
+               plm_amt_format(dom->eng.granted[POL_CPU], a), dom->eng.vcpus,
+               plm_amt_format(dom->eng.granted[POL_MEMORY], b), ta, dom->eng.why[POL_CPU]);
     }
     fflush(stdout);
 }
@@ -238,10 +215,74 @@ static int open_port(struct dmn *d)
     return rc;
 }
 
+/* The decision's note, logged as the daemon logs everything. */
+static void log_note(const struct eng_note *nt)
+{
+    if (nt->domid >= 0 && nt->warning)
+        log_warnx("Domain %lld: %s", (long long)nt->domid, nt->text);
+    else if (nt->domid >= 0)
+        log_info("Domain %lld: %s", (long long)nt->domid, nt->text);
+    else if (nt->warning)
+        log_warnx("%s", nt->text);
+    else
+        log_info("%s", nt->text);
+}
+
+/* Room in the engine's scratch, plan and view for every domain. */
+static int reserve(struct dmn *d)
+{
+    size_t n = d->st.ndom;
+    if (eng_reserve(&d->scratch, &d->plan, n) != 0)
+        return PLM_ENOMEM;
+    if (n > d->eng_cap || !d->eng) {
+        size_t cap = n < 64 ? 64 : 2 * n;
+        struct eng_dom **e = realloc(d->eng, cap * sizeof(*e));
+        if (!e)
+            return PLM_ENOMEM;
+        d->eng = e;
+        d->eng_cap = cap;
+    }
+    for (size_t i = 0; i < n; i++)
+        d->eng[i] = &d->st.dom[i].eng;
+    return 0;
+}
+
+/* Snapshot, decide, apply, report. */
+static void turn(struct dmn *d, uint64_t now)
+{
+    struct eng_input in;
+
+    dmn_snapshot(d, now, &in);
+    if (reserve(d) != 0) {
+        log_errx("out of memory deciding for %zu domains", d->st.ndom);
+        return;
+    }
+    eng_decide(&in, &d->st.eng, d->eng, d->st.ndom, &d->scratch, &d->plan);
+    for (size_t i = 0; i < d->st.ndom; i++)
+        d->st.dom[i].changed = false;
+    memset(&d->ev, 0, sizeof(d->ev));
+    d->st.stats.arbitrations = d->st.eng.arbitrations;
+    d->st.stats.reallocations = d->st.eng.reallocations;
+    for (size_t k = 0; k < d->plan.nnote; k++)
+        log_note(&d->plan.note[k]);
+    dmn_apply(d, &d->plan);
+    dmn_flush_reports(d);
+    d->wake_at_ms = d->plan.wake_at_ms;
+    if (!d->wake_at_ms && (d->st.eng.mem_moving || dmn_requests_pending(d)))
+        d->wake_at_ms = d->st.eng.next_tick_ms;
+    if (d->plan.table_changed)
+        d->table_serial++;
+    if (d->opt.print_table && d->table_serial != d->printed_serial) {
+        d->printed_serial = d->table_serial;
+        print_table(d, now);
+    }
+}
+
 /*
- * One turn of the loop: wait, then handle whatever woke us.  Returns 1
- * when the daemon should stop (a signal, or the simulated scenario's end),
- * else 0.
+ * One turn of the loop: wait for an event or the decision's next due
+ * time, gather what happened, then snapshot, decide, apply and report.
+ * Returns 1 when the daemon should stop (a signal, or the simulated
+ * scenario's end), else 0.
  */
 int dmn_step(struct dmn *d)
 {
@@ -252,11 +293,11 @@ int dmn_step(struct dmn *d)
     if (reload_requested) {
         char err[POL_ERR_MAX];
         reload_requested = 0;
-        reload(d, err, sizeof(err));
+        dmn_reload(d, err, sizeof(err));
     }
     now = now_ms(d);
-    uint64_t deadline = tick_needed(d, d->mem_moving) ? d->next_tick_ms : now + IDLE_WAKE_MS;
-    if (d->dirty || d->rescan)
+    uint64_t deadline = d->wake_at_ms ? d->wake_at_ms : now + IDLE_WAKE_MS;
+    if (d->ev.arbitrate || d->ev.force || d->ev.rescan || d->ev.resync_cpu || d->ev.tick_now)
         deadline = now;
     struct port_waitfd wf = {.fd = d->have_srv ? d->srv.fd : -1};
     int rc = port_wait(d->port, &wf, d->have_srv ? 1 : 0, deadline);
@@ -266,7 +307,7 @@ int dmn_step(struct dmn *d)
             /* Watches were lost with the connection: re-read everything.
              * Grants whose write failed meanwhile are written again (the
              * last written one is kept, so only those differ). */
-            d->rescan = true;
+            d->ev.rescan = true;
             for (size_t i = 0; i < d->st.ndom; i++) {
                 d->st.dom[i].pending_read = true;
                 if (dmn_managed(&d->st.dom[i]))
@@ -287,35 +328,15 @@ int dmn_step(struct dmn *d)
     /* Watches are the way domains are found; a slow periodic scan is the
      * safety net for a watch lost or refused. */
     if (now_ms(d) - d->last_scan_ms >= IDLE_WAKE_MS)
-        d->rescan = true;
-    if (d->rescan) {
-        d->rescan = false;
+        d->ev.rescan = true;
+    if (d->ev.rescan) {
+        d->ev.rescan = false;
         d->last_scan_ms = now_ms(d);
         dmn_scan(d);
     }
     now = now_ms(d);
-    if (now >= d->next_tick_ms) {
-        dmn_requests_tick(d, now);
-        d->mem_moving = dmn_enforce_mem(d, now, now - d->last_tick_ms);
-        d->last_tick_ms = now;
-        d->next_tick_ms = now + d->st.policy.host.tick_ms;
-        if (tick_needed(d, false))
-            d->dirty = true;
-    }
-    if (d->dirty) {
-        dmn_allocate(d, now);
-        if (d->mem_changed) {
-            /* New memory grants start moving at once. */
-            d->mem_changed = false;
-            d->mem_moving = true;
-            d->next_tick_ms = now;
-        }
-    }
-    dmn_flush_reports(d);
-    if (d->opt.print_table && d->table_serial != d->printed_serial) {
-        d->printed_serial = d->table_serial;
-        print_table(d, now);
-    }
+    dmn_requests_due(d, now);
+    turn(d, now);
     return 0;
 }
 
@@ -343,8 +364,6 @@ int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
     } else if (open_port(d) != 0) {
         goto fail;
     }
-    if (plm_work_init(&d->work, 64) != 0)
-        goto fail;
     if (opt->socket_path) {
         char cerr[CTL_ERR_MAX];
         if (ctl_server_open(&d->srv, opt->socket_path, handle_ctl, d, cerr, sizeof(cerr)) != 0) {
@@ -353,13 +372,14 @@ int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
         }
         d->have_srv = true;
     }
-    d->st.started_ms = d->last_tick_ms = d->next_tick_ms = now_ms(d);
+    d->st.started_ms = now_ms(d);
+    eng_state_init(&d->st.eng, d->st.started_ms);
     if (!watch_ok(d, "@introduceDomain", "domains") || !watch_ok(d, "@releaseDomain", "domains"))
         log_warnx("cannot watch for domains coming and going; relying on the periodic scan");
     log_info("started on the %s host with policy %s", port_name(d->port), opt->policy_path);
     d->last_scan_ms = now_ms(d);
     dmn_scan(d);
-    d->dirty = d->force = true;
+    d->ev.force = DMN_FORCE_CHANGED;
     return 0;
 fail:
     dmn_fini(d);
@@ -374,9 +394,8 @@ void dmn_fini(struct dmn *d)
         ctl_server_close(&d->srv);
     d->have_srv = false;
     dmn_forget_all(d);
-    free(d->out);
-    d->out = NULL;
-    plm_work_dispose(&d->work);
+    eng_scratch_dispose(&d->scratch);
+    eng_plan_dispose(&d->plan);
     if (d->port && !d->port_shared)
         port_destroy(d->port);
     d->port = NULL;

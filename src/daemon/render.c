@@ -128,34 +128,18 @@ static unsigned requested(const struct dmn_domain *d, int r, const plm_amt_t **l
         *lv = pl->level;
         return pl->nlevels > PLM_MAX_LEVELS ? PLM_MAX_LEVELS : pl->nlevels;
     }
-    if (d->source == DMN_SRC_AGENTLESS && d->plm[r].nlevels > 0) {
-        *lv = d->plm[r].level;
-        return d->plm[r].nlevels > PLM_MAX_LEVELS ? PLM_MAX_LEVELS : d->plm[r].nlevels;
+    if (d->eng.source == ENG_SRC_AGENTLESS && d->eng.plm[r].nlevels > 0) {
+        *lv = d->eng.plm[r].level;
+        return d->eng.plm[r].nlevels > PLM_MAX_LEVELS ? PLM_MAX_LEVELS : d->eng.plm[r].nlevels;
     }
     *lv = NULL;
     return 0;
 }
 
-/* Declared in state.h: the one place the names are spelled. */
-const char *dmn_source_name(enum dmn_source src)
-{
-    switch (src) {
-    case DMN_SRC_NONE:
-        return "none";
-    case DMN_SRC_AGENT:
-        return "agent";
-    case DMN_SRC_AGENTLESS:
-        return "agentless";
-    case DMN_SRC_OVERRIDE:
-        return "override";
-    }
-    return "?";
-}
-
 static bool has_override(const struct dmn_domain *d)
 {
     for (int r = 0; r < DMN_NRES; r++) {
-        if (d->override.active[r])
+        if (d->eng.override.active[r])
             return true;
     }
     return false;
@@ -171,7 +155,7 @@ static size_t domain_flags(const struct dmn_state *s, const struct dmn_domain *d
         names[n++] = "override";
     if (strncmp(d->status, "rejected", 8) == 0)
         names[n++] = "rejected";
-    if (d->mem.uncooperative)
+    if (d->eng.mem.uncooperative)
         names[n++] = "uncooperative";
     if (d->pending_read)
         names[n++] = "limited";
@@ -376,7 +360,7 @@ static void list_cell(const struct dmn_state *s, const struct dmn_domain *d, enu
         snprintf(buf, size, "%" PRIu32, d->info.domid);
         break;
     case COL_SOURCE:
-        snprintf(buf, size, "%s", dmn_source_name(d->source));
+        snprintf(buf, size, "%s", eng_source_name(d->eng.source));
         break;
     case COL_REQ_CPU:
     case COL_REQ_MEM:
@@ -384,24 +368,24 @@ static void list_cell(const struct dmn_state *s, const struct dmn_domain *d, enu
         levels_format(buf, size, lv, n);
         break;
     case COL_CPU:
-        snprintf(buf, size, "%s", plm_amt_format(d->granted[POL_CPU], a));
+        snprintf(buf, size, "%s", plm_amt_format(d->eng.granted[POL_CPU], a));
         break;
     case COL_VCPUS:
-        if (d->vcpus)
-            snprintf(buf, size, "%u", d->vcpus);
+        if (d->eng.vcpus)
+            snprintf(buf, size, "%u", d->eng.vcpus);
         else
             snprintf(buf, size, "-");
         break;
     case COL_MEM:
-        snprintf(buf, size, "%s", plm_amt_format(d->granted[POL_MEMORY], a));
+        snprintf(buf, size, "%s", plm_amt_format(d->eng.granted[POL_MEMORY], a));
         break;
     case COL_TGT_ACT:
         snprintf(buf, size, "%" PRId64 "/%" PRId64, mib_of_kib((int64_t)d->info.mem_target_kib),
                  mib_of_kib((int64_t)d->info.mem_actual_kib));
         break;
     case COL_WEIGHT_CAP:
-        int_or_dash(w, sizeof(w), d->weight);
-        int_or_dash(c, sizeof(c), d->cap);
+        int_or_dash(w, sizeof(w), d->eng.weight);
+        int_or_dash(c, sizeof(c), d->eng.cap);
         snprintf(buf, size, "%s/%s", w, c);
         break;
     case COL_FLAGS:
@@ -477,7 +461,7 @@ static void json_list_domain(FILE *f, const struct dmn_state *s, const struct dm
     fputs("{\"name\":", f);
     render_json_string(f, d->info.name);
     fprintf(f, ",\"domid\":%" PRIu32 ",\"source\":", d->info.domid);
-    render_json_string(f, dmn_source_name(d->source));
+    render_json_string(f, eng_source_name(d->eng.source));
     fputs(",\"requested\":{", f);
     for (int r = 0; r < DMN_NRES; r++) {
         n = requested(d, r, &lv);
@@ -485,16 +469,16 @@ static void json_list_domain(FILE *f, const struct dmn_state *s, const struct dm
         json_levels(f, lv, n);
     }
     fputs("},\"granted\":{\"cpu\":", f);
-    json_amt(f, d->granted[POL_CPU]);
-    fprintf(f, ",\"vcpus\":%u,\"mem\":", d->vcpus);
-    json_amt(f, d->granted[POL_MEMORY]);
+    json_amt(f, d->eng.granted[POL_CPU]);
+    fprintf(f, ",\"vcpus\":%u,\"mem\":", d->eng.vcpus);
+    json_amt(f, d->eng.granted[POL_MEMORY]);
     fprintf(f, "},\"memory\":{\"target\":%" PRId64 ",\"actual\":%" PRId64 "}",
             mib_of_kib((int64_t)d->info.mem_target_kib),
             mib_of_kib((int64_t)d->info.mem_actual_kib));
     fputs(",\"weight\":", f);
-    json_int_or_null(f, d->weight);
+    json_int_or_null(f, d->eng.weight);
     fputs(",\"cap\":", f);
-    json_int_or_null(f, d->cap);
+    json_int_or_null(f, d->eng.cap);
     fputs(",\"flags\":", f);
     json_names(f, names, nflags);
     fputc('}', f);
@@ -576,9 +560,9 @@ static const char *direction_name(int dir)
 static void show_resource_text(FILE *f, const struct dmn_state *s, const struct dmn_domain *d,
                                int r, uint64_t now_ms)
 {
-    const struct plm_outcome *o = &d->outcome[r];
-    const struct plm_request *q = &d->plm[r];
-    const struct plm_trigger_state *t = &d->trig[r];
+    const struct plm_outcome *o = &d->eng.outcome[r];
+    const struct plm_request *q = &d->eng.plm[r];
+    const struct plm_trigger_state *t = &d->eng.trig[r];
     char cell[CELL_MAX], a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], c[PLM_AMT_STRLEN];
     char dur[RENDER_DURATION_MAX];
     const char *names[3];
@@ -613,10 +597,10 @@ static void show_resource_text(FILE *f, const struct dmn_state *s, const struct 
     key(f, 1, "why");
     fprintf(f, "%s\n", plm_why_name(o->why));
     key(f, 1, "last change");
-    put_safe(f, d->why[r][0] ? d->why[r] : "none");
+    put_safe(f, d->eng.why[r][0] ? d->eng.why[r] : "none");
     fputc('\n', f);
     key(f, 1, "granted");
-    fprintf(f, "%s\n", plm_amt_format(d->granted[r], a));
+    fprintf(f, "%s\n", plm_amt_format(d->eng.granted[r], a));
     key(f, 1, "trigger");
     nrules = trigger_rules(s, r);
     if (nrules == 0) {
@@ -628,14 +612,15 @@ static void show_resource_text(FILE *f, const struct dmn_state *s, const struct 
         fprintf(f, ", direction %s\n", direction_name(t->direction));
     }
     key(f, 1, "override");
-    if (!d->override.active[r])
+    if (!d->eng.override.active[r])
         fputs("none\n", f);
-    else if (d->override.until_ms == 0)
-        fprintf(f, "%s until cleared\n", plm_amt_format(d->override.amount[r], a));
+    else if (d->eng.override.until_ms == 0)
+        fprintf(f, "%s until cleared\n", plm_amt_format(d->eng.override.amount[r], a));
     else
-        fprintf(f, "%s for %s more\n", plm_amt_format(d->override.amount[r], a),
-                render_duration(d->override.until_ms > now_ms ? d->override.until_ms - now_ms : 0,
-                                dur));
+        fprintf(
+            f, "%s for %s more\n", plm_amt_format(d->eng.override.amount[r], a),
+            render_duration(
+                d->eng.override.until_ms > now_ms ? d->eng.override.until_ms - now_ms : 0, dur));
 }
 
 static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain *d,
@@ -652,7 +637,7 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
     fputc('\n', f);
     show_rule(f, s, d->rule);
     key(f, 0, "source");
-    fprintf(f, "%s\n", dmn_source_name(d->source));
+    fprintf(f, "%s\n", eng_source_name(d->eng.source));
     key(f, 0, "flags");
     if (!nflags)
         fputc('-', f);
@@ -676,27 +661,28 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
 
     fputs("  enforcement\n", f);
     key(f, 1, "weight/cap");
-    if (d->weight < 0)
+    if (d->eng.weight < 0)
         fputs("-/", f);
     else
-        fprintf(f, "%d/", d->weight);
-    if (d->cap < 0)
+        fprintf(f, "%d/", d->eng.weight);
+    if (d->eng.cap < 0)
         fputs("-\n", f);
     else
-        fprintf(f, "%d\n", d->cap);
+        fprintf(f, "%d\n", d->eng.cap);
     key(f, 1, "vcpus");
-    fprintf(f, "%u set, %u online, %u max\n", d->vcpus, d->info.online_vcpus, d->info.max_vcpus);
+    fprintf(f, "%u set, %u online, %u max\n", d->eng.vcpus, d->info.online_vcpus,
+            d->info.max_vcpus);
     key(f, 1, "memory");
     fprintf(f, "target %" PRId64 ", actual %" PRId64 ", max %" PRId64 " MiB\n",
             mib_of_kib((int64_t)d->info.mem_target_kib),
             mib_of_kib((int64_t)d->info.mem_actual_kib), mib_of_kib((int64_t)d->info.mem_max_kib));
     key(f, 1, "balloon");
     fprintf(f, "want %" PRId64 ", floor %" PRId64 " MiB, rate %s MiB/s%s\n",
-            mib_of_kib(d->mem.want_kib), mib_of_kib(d->mem.floor_kib),
-            plm_amt_format(mib_amt_of_kib(d->mem.rate_kib_s), a),
-            d->mem.uncooperative ? ", uncooperative" : "");
+            mib_of_kib(d->eng.mem.want_kib), mib_of_kib(d->eng.mem.floor_kib),
+            plm_amt_format(mib_amt_of_kib(d->eng.mem.rate_kib_s), a),
+            d->eng.mem.uncooperative ? ", uncooperative" : "");
     key(f, 1, "cpu used");
-    fprintf(f, "%s\n", plm_amt_format(d->cpu_used_pct, a));
+    fprintf(f, "%s\n", plm_amt_format(d->eng.cpu_used_pct, a));
     key(f, 1, "errors");
     fprintf(f, "%" PRIu64 "\n", d->errors);
     return finish(f);
@@ -721,9 +707,9 @@ static void json_rule(FILE *f, const struct dmn_state *s, const struct pol_domai
 static void json_resource(FILE *f, const struct dmn_state *s, const struct dmn_domain *d, int r,
                           uint64_t now_ms)
 {
-    const struct plm_outcome *o = &d->outcome[r];
-    const struct plm_request *q = &d->plm[r];
-    const struct plm_trigger_state *t = &d->trig[r];
+    const struct plm_outcome *o = &d->eng.outcome[r];
+    const struct plm_request *q = &d->eng.plm[r];
+    const struct plm_trigger_state *t = &d->eng.trig[r];
     const char *names[3];
     const plm_amt_t *lv;
     unsigned n = requested(d, r, &lv);
@@ -753,30 +739,31 @@ static void json_resource(FILE *f, const struct dmn_state *s, const struct dmn_d
     fputs(",\"outcome_flags\":", f);
     json_names(f, names, nflags);
     fputs(",\"last_change\":", f);
-    if (d->why[r][0])
-        render_json_string(f, d->why[r]);
+    if (d->eng.why[r][0])
+        render_json_string(f, d->eng.why[r]);
     else
         fputs("null", f);
     fputs(",\"granted\":", f);
-    json_amt(f, d->granted[r]);
+    json_amt(f, d->eng.granted[r]);
     fputs(",\"trigger\":{\"streaks\":[", f);
     for (size_t i = 0; i < nrules; i++)
         fprintf(f, "%s%" PRIu32, i ? "," : "", t->streak[i]);
     fputs("],\"direction\":", f);
     render_json_string(f, direction_name(t->direction));
     fputs("},\"override\":", f);
-    if (!d->override.active[r]) {
+    if (!d->eng.override.active[r]) {
         fputs("null}", f);
         return;
     }
     fputs("{\"amount\":", f);
-    json_amt(f, d->override.amount[r]);
+    json_amt(f, d->eng.override.amount[r]);
     fputs(",\"remaining_ms\":", f);
-    if (d->override.until_ms == 0)
+    if (d->eng.override.until_ms == 0)
         fputs("null", f);
     else
         fprintf(f, "%" PRIu64,
-                d->override.until_ms > now_ms ? d->override.until_ms - now_ms : (uint64_t)0);
+                d->eng.override.until_ms > now_ms ? d->eng.override.until_ms - now_ms
+                                                  : (uint64_t)0);
     fputs("}}", f);
 }
 
@@ -794,7 +781,7 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
             d->info.dying ? "true" : "false");
     json_rule(f, s, d->rule);
     fputs(",\"source\":", f);
-    render_json_string(f, dmn_source_name(d->source));
+    render_json_string(f, eng_source_name(d->eng.source));
     fputs(",\"flags\":", f);
     json_names(f, names, nflags);
     fputs(",\n\"request\":", f);
@@ -814,20 +801,20 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
         json_resource(f, s, d, r, now_ms);
     }
     fputs("},\n\"enforcement\":{\"weight\":", f);
-    json_int_or_null(f, d->weight);
+    json_int_or_null(f, d->eng.weight);
     fputs(",\"cap\":", f);
-    json_int_or_null(f, d->cap);
-    fprintf(f, ",\"vcpus\":%u,\"online_vcpus\":%u,\"max_vcpus\":%u", d->vcpus, d->info.online_vcpus,
-            d->info.max_vcpus);
+    json_int_or_null(f, d->eng.cap);
+    fprintf(f, ",\"vcpus\":%u,\"online_vcpus\":%u,\"max_vcpus\":%u", d->eng.vcpus,
+            d->info.online_vcpus, d->info.max_vcpus);
     fprintf(f,
             ",\"memory\":{\"target\":%" PRId64 ",\"actual\":%" PRId64 ",\"max\":%" PRId64
             ",\"want\":%" PRId64 ",\"floor\":%" PRId64 ",\"rate\":",
             mib_of_kib((int64_t)d->info.mem_target_kib),
             mib_of_kib((int64_t)d->info.mem_actual_kib), mib_of_kib((int64_t)d->info.mem_max_kib),
-            mib_of_kib(d->mem.want_kib), mib_of_kib(d->mem.floor_kib));
-    json_amt(f, mib_amt_of_kib(d->mem.rate_kib_s));
-    fprintf(f, ",\"uncooperative\":%s},\"cpu_used\":", d->mem.uncooperative ? "true" : "false");
-    json_amt(f, d->cpu_used_pct);
+            mib_of_kib(d->eng.mem.want_kib), mib_of_kib(d->eng.mem.floor_kib));
+    json_amt(f, mib_amt_of_kib(d->eng.mem.rate_kib_s));
+    fprintf(f, ",\"uncooperative\":%s},\"cpu_used\":", d->eng.mem.uncooperative ? "true" : "false");
+    json_amt(f, d->eng.cpu_used_pct);
     fprintf(f, ",\"errors\":%" PRIu64 "}}\n", d->errors);
     return finish(f);
 }
@@ -852,13 +839,13 @@ static size_t count_present(const struct dmn_state *s)
 
 static void status_pool_text(FILE *f, const struct dmn_state *s, int r)
 {
-    const struct plm_summary *m = &s->summary[r];
+    const struct plm_summary *m = &s->eng.summary[r];
     char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], c[PLM_AMT_STRLEN], d[PLM_AMT_STRLEN];
     char label[32];
 
     snprintf(label, sizeof(label), "%s pool", res_name[r]);
     key(f, 0, label);
-    fprintf(f, "%s: allocated %s (rounded %s), reserve %s", plm_amt_format(s->pool[r], a),
+    fprintf(f, "%s: allocated %s (rounded %s), reserve %s", plm_amt_format(s->eng.pool[r], a),
             plm_amt_format(m->allocated, b), plm_amt_format(m->rounded_allocated, c),
             plm_amt_format(m->reserve, d));
     if (m->starved)
@@ -883,16 +870,16 @@ static int status_text(FILE *f, const struct dmn_state *s, uint64_t now_ms)
     key(f, 0, "uptime");
     fprintf(f, "%s\n", render_duration(age_ms(now_ms, s->started_ms), dur));
     key(f, 0, "arbitrated");
-    if (s->last_arbitration_ms || s->stats.arbitrations)
-        fprintf(f, "%s ago\n", render_duration(age_ms(now_ms, s->last_arbitration_ms), dur));
+    if (s->eng.last_arbitration_ms || s->stats.arbitrations)
+        fprintf(f, "%s ago\n", render_duration(age_ms(now_ms, s->eng.last_arbitration_ms), dur));
     else
         fputs("never\n", f);
     key(f, 0, "tick");
     fprintf(f, "%s\n", render_duration(s->policy.host.tick_ms, dur));
     key(f, 0, "host");
-    fprintf(f, "%u pCPUs, %s MiB, %s MiB free, %s MiB held by guests\n", s->facts.pcpus,
-            plm_amt_format(s->facts.mem_total, a), plm_amt_format(s->facts.mem_free, b),
-            plm_amt_format(s->facts.mem_domu, c));
+    fprintf(f, "%u pCPUs, %s MiB, %s MiB free, %s MiB held by guests\n", s->eng.facts.pcpus,
+            plm_amt_format(s->eng.facts.mem_total, a), plm_amt_format(s->eng.facts.mem_free, b),
+            plm_amt_format(s->eng.facts.mem_domu, c));
     key(f, 0, "domains");
     fprintf(f, "%zu known, %zu present\n", s->ndom, count_present(s));
     for (int r = 0; r < DMN_NRES; r++)
@@ -922,25 +909,25 @@ static int status_json(FILE *f, const struct dmn_state *s, uint64_t now_ms)
     json_key(f, &first, "uptime_ms");
     fprintf(f, "%" PRIu64, age_ms(now_ms, s->started_ms));
     json_key(f, &first, "last_arbitration_ms_ago");
-    if (s->last_arbitration_ms || s->stats.arbitrations)
-        fprintf(f, "%" PRIu64, age_ms(now_ms, s->last_arbitration_ms));
+    if (s->eng.last_arbitration_ms || s->stats.arbitrations)
+        fprintf(f, "%" PRIu64, age_ms(now_ms, s->eng.last_arbitration_ms));
     else
         fputs("null", f);
     json_key(f, &first, "tick_ms");
     fprintf(f, "%" PRIu64, s->policy.host.tick_ms);
-    fprintf(f, ",\n\"host\":{\"pcpus\":%u,\"mem_total\":", s->facts.pcpus);
-    json_amt(f, s->facts.mem_total);
+    fprintf(f, ",\n\"host\":{\"pcpus\":%u,\"mem_total\":", s->eng.facts.pcpus);
+    json_amt(f, s->eng.facts.mem_total);
     fputs(",\"mem_free\":", f);
-    json_amt(f, s->facts.mem_free);
+    json_amt(f, s->eng.facts.mem_free);
     fputs(",\"mem_domu\":", f);
-    json_amt(f, s->facts.mem_domu);
+    json_amt(f, s->eng.facts.mem_domu);
     fprintf(f, "},\n\"domains\":{\"known\":%zu,\"present\":%zu},\n\"pools\":{", s->ndom,
             count_present(s));
     for (int r = 0; r < DMN_NRES; r++) {
-        const struct plm_summary *m = &s->summary[r];
+        const struct plm_summary *m = &s->eng.summary[r];
 
         fprintf(f, "%s\"%s\":{\"pool\":", r ? "," : "", res_name[r]);
-        json_amt(f, s->pool[r]);
+        json_amt(f, s->eng.pool[r]);
         fputs(",\"usable\":", f);
         json_amt(f, m->total);
         fputs(",\"allocated\":", f);

@@ -22,7 +22,7 @@
 
 bool dmn_managed(const struct dmn_domain *dom)
 {
-    return dom->source != DMN_SRC_NONE;
+    return eng_managed(&dom->eng);
 }
 
 void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
@@ -95,7 +95,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     /* Nothing above what the domain could ever hold is believable. */
     lim.max[PROTO_RES_CPU] =
         PLM_UNITS(100) * (plm_amt_t)(dom->info.max_vcpus ? dom->info.max_vcpus : 1);
-    lim.max[PROTO_RES_MEM] = dmn_kib_to_amt(dom->info.mem_max_kib);
+    lim.max[PROTO_RES_MEM] = eng_kib_to_mib((int64_t)dom->info.mem_max_kib);
     rc = proto_request_decode_limited(buf, len, &lim, &req, &err);
     if (rc) {
         reject(d, dom, err.text[0] ? err.text : plm_strerror(rc));
@@ -110,12 +110,12 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     dom->have_req = true;
     dom->requests++;
     log_info("Domain %u: request seq %llu accepted", dom->info.domid, (unsigned long long)req.seq);
-    dmn_rebuild(d, dom);
+    dom->changed = true;
     /* The answer waits until the new request is enforced, in this same
      * turn of the loop (dmn_flush_reports): its transaction, four round
      * trips to xenstored, would otherwise delay the enforcement. */
     dom->report_due = true;
-    d->dirty = true;
+    d->ev.arbitrate = true;
 }
 
 void dmn_flush_reports(struct dmn *d)
@@ -145,33 +145,7 @@ void dmn_request_changed(struct dmn *d, struct dmn_domain *dom)
     read_request(d, dom, now);
 }
 
-/* Measured CPU use over the last interval, for agentless domains. */
-static void sample_cpu(struct dmn *d, struct dmn_domain *dom, uint64_t now)
-{
-    struct port_domain info;
-    if (now - dom->cpu_sample_ms < 1000)
-        return;
-    int rc = port_domain_info(d->port, dom->info.domid, &info);
-    if (rc)
-        return; /* a departed domain is handled by the next scan */
-    uint64_t dt_ms = now - dom->cpu_sample_ms;
-    uint64_t used_ns = info.cpu_time_ns - dom->cpu_time_prev_ns;
-    /* hundredths of a pCPU, in ticks: ns / (ms * 1e6) * 100 * 1000 */
-    plm_amt_t pct = (plm_amt_t)(used_ns / 10 / dt_ms);
-    dom->info = info;
-    dom->cpu_time_prev_ns = info.cpu_time_ns;
-    dom->cpu_sample_ms = now;
-    if (pct != dom->cpu_used_pct || !dom->cpu_sampled) {
-        dom->cpu_sampled = true;
-        dom->cpu_used_pct = pct;
-        if (dom->source == DMN_SRC_AGENTLESS || dom->source == DMN_SRC_NONE) {
-            dmn_rebuild(d, dom);
-            d->dirty = true;
-        }
-    }
-}
-
-void dmn_requests_tick(struct dmn *d, uint64_t now)
+void dmn_requests_due(struct dmn *d, uint64_t now)
 {
     for (size_t i = 0; i < d->st.ndom; i++) {
         struct dmn_domain *dom = &d->st.dom[i];
@@ -180,93 +154,31 @@ void dmn_requests_tick(struct dmn *d, uint64_t now)
             dom->pending_read = false;
             read_request(d, dom, now);
         }
-        if (dom->override.until_ms && now >= dom->override.until_ms) {
-            memset(&dom->override, 0, sizeof(dom->override));
-            log_info("Domain %u: manual override expired", dom->info.domid);
-            dmn_rebuild(d, dom);
-            d->dirty = d->force = true;
-        }
-        if (dom->rule->agentless)
-            sample_cpu(d, dom, now);
     }
 }
 
-static bool agent_silent(const struct dmn *d, const struct dmn_domain *dom)
+bool dmn_requests_pending(const struct dmn *d)
 {
-    uint64_t now = port_now_ms(d->port);
-    return !dom->have_req || now - dom->req_at_ms >= dom->rule->agentless_after_ms;
+    for (size_t i = 0; i < d->st.ndom; i++)
+        if (d->st.dom[i].pending_read)
+            return true;
+    return false;
 }
 
-void dmn_rebuild(struct dmn *d, struct dmn_domain *dom)
+int dmn_set_override(struct dmn *d, struct dmn_domain *dom, const struct ctl_set *set)
 {
-    const struct pol_domain *rule = dom->rule;
-    bool any_override = dom->override.active[POL_CPU] || dom->override.active[POL_MEMORY];
+    struct eng_override *o = &dom->eng.override;
 
-    if (any_override)
-        dom->source = DMN_SRC_OVERRIDE;
-    else if (dom->have_req && !(rule->agentless && agent_silent(d, dom)))
-        dom->source = DMN_SRC_AGENT;
-    else if (rule->agentless && dom->cpu_sampled)
-        dom->source = DMN_SRC_AGENTLESS;
-    else
-        dom->source = DMN_SRC_NONE;
-
-    for (int r = 0; r < DMN_NRES; r++) {
-        plm_amt_t guest[PLM_MAX_LEVELS] = {0};
-        unsigned n = 0;
-        enum proto_resource pr = r == POL_CPU ? PROTO_RES_CPU : PROTO_RES_MEM;
-        struct plm_request *pq = &dom->plm[r];
-
-        if (dom->source == DMN_SRC_AGENT && (dom->req.flags & PROTO_REQ_HAS(pr))) {
-            n = dom->req.res[pr].nlevels;
-            memcpy(guest, dom->req.res[pr].level, n * sizeof(guest[0]));
-        } else if (dom->source == DMN_SRC_AGENTLESS && r == POL_CPU) {
-            /* Ask, at the configured level, for what it used plus headroom. */
-            unsigned lvl = rule->agentless_level ? rule->agentless_level : 1;
-            if (lvl > PLM_MAX_LEVELS)
-                lvl = PLM_MAX_LEVELS;
-            plm_amt_t want = dom->cpu_used_pct +
-                             dom->cpu_used_pct * (plm_amt_t)rule->agentless_headroom_pct100 / 10000;
-            guest[lvl - 1] = want > PLM_AMT_MAX ? PLM_AMT_MAX : want;
-            n = lvl;
-        }
-        int rc = pol_request_build(rule, (enum pol_resource)r, guest, n, pq);
-        if (rc) {
-            log_warnx("Domain %u: cannot build its %s request: %s", dom->info.domid,
-                      pol_resource_name((enum pol_resource)r), plm_strerror(rc));
-            plm_request_init(pq);
-        }
-        /* Nothing above what the domain could ever hold, whatever the
-         * policy's min or the agentless headroom say: all its vcpus busy,
-         * its maxmem.  The rest of the pool is for the others. */
-        plm_amt_t most =
-            r == POL_CPU
-                ? PLM_UNITS(100) * (plm_amt_t)(dom->info.max_vcpus ? dom->info.max_vcpus : 1)
-                : dmn_kib_to_amt(dom->info.mem_max_kib);
-        if (most > 0 && pq->max > most)
-            pq->max = most;
-        if (pq->min > pq->max)
-            pq->min = pq->max;
-        if (r == POL_MEMORY && n == 0 && dom->source != DMN_SRC_NONE) {
-            /* A managed guest that says nothing about memory keeps what
-             * it has: silence is not a request to shrink. */
-            plm_amt_t hold = dmn_kib_to_amt((uint64_t)(dom->mem.target_kib > 0
-                                                           ? dom->mem.target_kib
-                                                           : (int64_t)dom->info.mem_actual_kib));
-            if (hold > pq->min)
-                pq->min = hold > pq->max ? pq->max : hold;
-        }
-        if (r == POL_MEMORY && dom->mem.uncooperative) {
-            /* Its balloon does not move: what it holds cannot be taken. */
-            plm_amt_t held = dmn_kib_to_amt((uint64_t)dom->mem.actual_kib);
-            if (held > pq->min)
-                pq->min = held;
-            if (pq->max < pq->min)
-                pq->max = pq->min;
-        }
-        if (dom->override.active[r]) {
-            plm_amt_t a = dom->override.amount[r];
-            pq->min = pq->max = a > PLM_AMT_MAX ? PLM_AMT_MAX : a;
-        }
+    memset(o, 0, sizeof(*o));
+    if (!set->clear) {
+        o->active[POL_CPU] = set->has_cpu;
+        o->amount[POL_CPU] = set->cpu;
+        o->active[POL_MEMORY] = set->has_mem;
+        o->amount[POL_MEMORY] = set->mem;
+        o->until_ms = set->for_ms ? port_now_ms(d->port) + set->for_ms : 0;
     }
+    log_info("Domain %u: manual override %s", dom->info.domid, set->clear ? "cleared" : "set");
+    dom->changed = true;
+    d->ev.force = DMN_FORCE_CHANGED;
+    return 0;
 }

@@ -108,7 +108,7 @@ START_TEST(cpu_agentless)
     dt_open(&t, "agentless.xml", agentless_scn);
     dt_run_until(&t, 15000);
     struct dmn_domain *legacy = dt_dom(&t, "legacy");
-    ck_assert_int_eq(legacy->source, DMN_SRC_AGENTLESS);
+    ck_assert_int_eq(legacy->eng.source, ENG_SRC_AGENTLESS);
     /* 80 measured, plus 20%: 96, enforced as a cap. */
     ck_assert_int_ge(dt_alloc(&t, "legacy", POL_CPU), 90);
     ck_assert_int_le(dt_alloc(&t, "legacy", POL_CPU), 100);

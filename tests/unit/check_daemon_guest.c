@@ -150,7 +150,7 @@ START_TEST(guest_hostile_values)
         ck_assert_uint_eq(dt_dom(&t, "a")->rejected, rejected + 1);
         ck_assert_uint_eq(acked_seq(&t, "a"), seq);
         ck_assert_uint_eq(dt_dom(&t, "a")->req.seq, seq);
-        ck_assert_int_eq(dt_dom(&t, "a")->source, DMN_SRC_AGENT);
+        ck_assert_int_eq(dt_dom(&t, "a")->eng.source, ENG_SRC_AGENT);
         ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 150);
         ck_assert_int_eq(dt_guest_read(&t, "a", "granted", now, sizeof(now)), 0);
         ck_assert_str_eq(now, granted);

@@ -141,7 +141,7 @@ START_TEST(mem_shrink_before_grow)
     dt_run_until(&t, 60000);
     expect_mem(&t, "donor", 1024);
     expect_mem(&t, "recv", 3072);
-    ck_assert(!t.d.mem_moving);
+    ck_assert(!t.d.st.eng.mem_moving);
     ck_assert_uint_eq(dt_stats(&t).op[PORT_SIM_OP_MEM_TARGET_SET].failures, 0);
     dt_close(&t);
 }
@@ -170,7 +170,7 @@ START_TEST(mem_stuck_balloon)
 
     dt_run_until(&t, 30000);
     struct dmn_domain *donor = dt_dom(&t, "donor");
-    ck_assert(donor->mem.uncooperative);
+    ck_assert(donor->eng.mem.uncooperative);
     ck_assert_int_eq(dt_alloc(&t, "donor", POL_MEMORY), 3072);
     ck_assert_int_eq(dt_alloc(&t, "recv", POL_MEMORY), 1536);
     ck_assert_uint_le(dt_sim(&t, "recv").info.mem_target_kib, 1536 * MIB);
@@ -182,14 +182,14 @@ START_TEST(mem_stuck_balloon)
 
     /* It stays that way while the balloon stays stuck. */
     dt_run_until(&t, 60000);
-    ck_assert(dt_dom(&t, "donor")->mem.uncooperative);
+    ck_assert(dt_dom(&t, "donor")->eng.mem.uncooperative);
     ck_assert_int_eq(dt_alloc(&t, "recv", POL_MEMORY), 1536);
     ck_assert_uint_eq(w.max_recv_target, 1536 * MIB);
 
     /* The balloon recovers: the move the requests asked for completes. */
     ck_assert_int_eq(port_sim_set_stuck(t.p, dt_id(&t, "donor"), false), 0);
     dt_run_until(&t, 120000);
-    ck_assert(!dt_dom(&t, "donor")->mem.uncooperative);
+    ck_assert(!dt_dom(&t, "donor")->eng.mem.uncooperative);
     expect_mem(&t, "donor", 1024);
     expect_mem(&t, "recv", 3072);
     dt_close(&t);

@@ -56,20 +56,20 @@ static void build_state(struct dmn_state *s)
     s->policy.host.share[POL_CPU].trigger.nrules = 3;
     s->policy.host.share[POL_MEMORY].trigger.nrules = 2;
     s->started_ms = 1000;
-    s->last_arbitration_ms = 96000;
-    s->facts.pcpus = 8;
-    s->facts.mem_total = U(16384);
-    s->facts.mem_free = U(2048);
-    s->facts.mem_domu = U(12000);
-    s->pool[POL_CPU] = U(700);
-    s->pool[POL_MEMORY] = U(13000);
-    s->summary[POL_CPU] = (struct plm_summary){.total = U(700),
-                                               .allocated = U(690),
-                                               .reserve = U(10),
-                                               .rounded_allocated = U(690),
-                                               .water = 6500,
-                                               .levelled = 3};
-    s->summary[POL_MEMORY] = (struct plm_summary){
+    s->eng.last_arbitration_ms = 96000;
+    s->eng.facts.pcpus = 8;
+    s->eng.facts.mem_total = U(16384);
+    s->eng.facts.mem_free = U(2048);
+    s->eng.facts.mem_domu = U(12000);
+    s->eng.pool[POL_CPU] = U(700);
+    s->eng.pool[POL_MEMORY] = U(13000);
+    s->eng.summary[POL_CPU] = (struct plm_summary){.total = U(700),
+                                                   .allocated = U(690),
+                                                   .reserve = U(10),
+                                                   .rounded_allocated = U(690),
+                                                   .water = 6500,
+                                                   .levelled = 3};
+    s->eng.summary[POL_MEMORY] = (struct plm_summary){
         .total = U(12992), .allocated = U(4096), .reserve = U(8896), .rounded_allocated = U(4096)};
     s->stats = (struct dmn_stats){.events = 120,
                                   .arbitrations = 14,
@@ -100,39 +100,39 @@ static void build_state(struct dmn_state *s)
     d->requests = 17;
     d->rejected = 2;
     snprintf(d->status, sizeof(d->status), "ok");
-    d->source = DMN_SRC_AGENT;
-    set_levels(d->plm[POL_CPU].level, &d->plm[POL_CPU].nlevels, cpu_req, 3);
-    d->plm[POL_CPU].min = U(10);
-    d->plm[POL_CPU].max = PLM_AMT_MAX;
-    set_levels(d->plm[POL_MEMORY].level, &d->plm[POL_MEMORY].nlevels, mem_req, 3);
-    d->plm[POL_MEMORY].min = U(512);
-    d->plm[POL_MEMORY].max = U(4096);
-    d->outcome[POL_CPU] = (struct plm_outcome){.raw = 150500,
-                                               .rounded = U(150),
-                                               .floor = U(10),
-                                               .water = 150500,
-                                               .satisfied = 2,
-                                               .levelled = 3,
-                                               .why = PLM_WHY_LEVELLED};
-    d->outcome[POL_MEMORY] = (struct plm_outcome){.raw = U(1024),
-                                                  .rounded = U(1024),
-                                                  .floor = U(512),
-                                                  .satisfied = 3,
-                                                  .why = PLM_WHY_SATISFIED};
-    d->granted[POL_CPU] = U(150);
-    d->granted[POL_MEMORY] = U(1024);
-    d->trig[POL_CPU].streak[0] = 1;
-    d->trig[POL_CPU].direction = 1;
-    snprintf(d->why[POL_CPU], sizeof(d->why[POL_CPU]), "levelled at level 3 (was 120)");
-    d->weight = 256;
-    d->cap = 0;
-    d->vcpus = 2;
-    d->mem = (struct bal_dom){.actual_kib = 1000 * 1024,
-                              .target_kib = 1024 * 1024,
-                              .want_kib = 1024 * 1024,
-                              .floor_kib = 512 * 1024,
-                              .rate_kib_s = 8192};
-    d->cpu_used_pct = U(95);
+    d->eng.source = ENG_SRC_AGENT;
+    set_levels(d->eng.plm[POL_CPU].level, &d->eng.plm[POL_CPU].nlevels, cpu_req, 3);
+    d->eng.plm[POL_CPU].min = U(10);
+    d->eng.plm[POL_CPU].max = PLM_AMT_MAX;
+    set_levels(d->eng.plm[POL_MEMORY].level, &d->eng.plm[POL_MEMORY].nlevels, mem_req, 3);
+    d->eng.plm[POL_MEMORY].min = U(512);
+    d->eng.plm[POL_MEMORY].max = U(4096);
+    d->eng.outcome[POL_CPU] = (struct plm_outcome){.raw = 150500,
+                                                   .rounded = U(150),
+                                                   .floor = U(10),
+                                                   .water = 150500,
+                                                   .satisfied = 2,
+                                                   .levelled = 3,
+                                                   .why = PLM_WHY_LEVELLED};
+    d->eng.outcome[POL_MEMORY] = (struct plm_outcome){.raw = U(1024),
+                                                      .rounded = U(1024),
+                                                      .floor = U(512),
+                                                      .satisfied = 3,
+                                                      .why = PLM_WHY_SATISFIED};
+    d->eng.granted[POL_CPU] = U(150);
+    d->eng.granted[POL_MEMORY] = U(1024);
+    d->eng.trig[POL_CPU].streak[0] = 1;
+    d->eng.trig[POL_CPU].direction = 1;
+    snprintf(d->eng.why[POL_CPU], sizeof(d->eng.why[POL_CPU]), "levelled at level 3 (was 120)");
+    d->eng.weight = 256;
+    d->eng.cap = 0;
+    d->eng.vcpus = 2;
+    d->eng.mem = (struct bal_dom){.actual_kib = 1000 * 1024,
+                                  .target_kib = 1024 * 1024,
+                                  .want_kib = 1024 * 1024,
+                                  .floor_kib = 512 * 1024,
+                                  .rate_kib_s = 8192};
+    d->eng.cpu_used_pct = U(95);
 
     /* db-main: no agent, measured; memory overridden; a refused request. */
     d = &doms[1];
@@ -149,35 +149,35 @@ static void build_state(struct dmn_state *s)
     d->rejected = 1;
     d->pending_read = true;
     snprintf(d->status, sizeof(d->status), "rejected: line 2: \"cpu\" needs a unit");
-    d->source = DMN_SRC_AGENTLESS;
-    set_levels(d->plm[POL_CPU].level, &d->plm[POL_CPU].nlevels, agentless, 1);
-    d->plm[POL_MEMORY].max = PLM_AMT_MAX;
-    d->plm[POL_CPU].max = PLM_AMT_MAX;
-    d->outcome[POL_CPU] = (struct plm_outcome){
+    d->eng.source = ENG_SRC_AGENTLESS;
+    set_levels(d->eng.plm[POL_CPU].level, &d->eng.plm[POL_CPU].nlevels, agentless, 1);
+    d->eng.plm[POL_MEMORY].max = PLM_AMT_MAX;
+    d->eng.plm[POL_CPU].max = PLM_AMT_MAX;
+    d->eng.outcome[POL_CPU] = (struct plm_outcome){
         .raw = U(80), .rounded = U(80), .floor = U(10), .satisfied = 1, .why = PLM_WHY_SATISFIED};
-    d->outcome[POL_MEMORY] = (struct plm_outcome){.raw = U(512),
-                                                  .rounded = U(512),
-                                                  .floor = U(512),
-                                                  .flags = PLM_OUT_AT_MIN,
-                                                  .why = PLM_WHY_FLOOR};
-    d->granted[POL_CPU] = U(80);
-    d->granted[POL_MEMORY] = U(2048);
-    d->override.active[POL_MEMORY] = true;
-    d->override.amount[POL_MEMORY] = U(2048);
-    d->override.until_ms = 400000;
-    d->trig[POL_MEMORY].streak[0] = 2;
-    d->trig[POL_MEMORY].streak[1] = 1;
-    d->trig[POL_MEMORY].direction = -1;
-    d->weight = 512;
-    d->cap = -1;
-    d->vcpus = 8;
-    d->mem = (struct bal_dom){.actual_kib = 3000 * 1024,
-                              .target_kib = 2048 * 1024,
-                              .want_kib = 2048 * 1024,
-                              .floor_kib = 512 * 1024,
-                              .rate_kib_s = 100,
-                              .uncooperative = true};
-    d->cpu_used_pct = 60500;
+    d->eng.outcome[POL_MEMORY] = (struct plm_outcome){.raw = U(512),
+                                                      .rounded = U(512),
+                                                      .floor = U(512),
+                                                      .flags = PLM_OUT_AT_MIN,
+                                                      .why = PLM_WHY_FLOOR};
+    d->eng.granted[POL_CPU] = U(80);
+    d->eng.granted[POL_MEMORY] = U(2048);
+    d->eng.override.active[POL_MEMORY] = true;
+    d->eng.override.amount[POL_MEMORY] = U(2048);
+    d->eng.override.until_ms = 400000;
+    d->eng.trig[POL_MEMORY].streak[0] = 2;
+    d->eng.trig[POL_MEMORY].streak[1] = 1;
+    d->eng.trig[POL_MEMORY].direction = -1;
+    d->eng.weight = 512;
+    d->eng.cap = -1;
+    d->eng.vcpus = 8;
+    d->eng.mem = (struct bal_dom){.actual_kib = 3000 * 1024,
+                                  .target_kib = 2048 * 1024,
+                                  .want_kib = 2048 * 1024,
+                                  .floor_kib = 512 * 1024,
+                                  .rate_kib_s = 100,
+                                  .uncooperative = true};
+    d->eng.cpu_used_pct = 60500;
     d->errors = 3;
 
     /* A domain going away, with a name no terminal should see raw. */
@@ -186,8 +186,8 @@ static void build_state(struct dmn_state *s)
     snprintf(d->info.name, sizeof(d->info.name), "old\x1b[2Jvm");
     d->info.dying = true;
     d->rule = &rule_none;
-    d->weight = -1;
-    d->cap = -1;
+    d->eng.weight = -1;
+    d->eng.cap = -1;
 
     s->dom = doms;
     s->ndom = 3;
@@ -520,7 +520,7 @@ START_TEST(test_variations)
 
     build_state(&s);
     /* A starved pool, and a uuid rule. */
-    s.summary[POL_MEMORY].starved = true;
+    s.eng.summary[POL_MEMORY].starved = true;
     expect_has(&s, STATUS, 0, false, "reserve 8896, starved: floors not covered\n");
     expect_has(&s, STATUS, 0, true, "\"starved\":true}}");
     rule_web.kind = POL_MATCH_UUID;
@@ -532,15 +532,15 @@ START_TEST(test_variations)
                "\"rule\":{\"match\":\"uuid\",\"file\":\"/etc/xenplm/policy.xml\",\"line\":42,"
                "\"pattern\":\"00000000-0000-0000-0000-00000000000a\"}");
     /* An override until cleared, one expired but not yet dropped, extras. */
-    s.dom[0].override.active[POL_CPU] = true;
-    s.dom[0].override.amount[POL_CPU] = U(300);
+    s.dom[0].eng.override.active[POL_CPU] = true;
+    s.dom[0].eng.override.amount[POL_CPU] = U(300);
     expect_has(&s, SHOW, 0, false, "    override     300 until cleared\n");
     expect_has(&s, SHOW, 0, true, "\"override\":{\"amount\":300,\"remaining_ms\":null}");
     expect_has(&s, LIST, 0, false, "256/0  override\n");
-    s.dom[1].override.until_ms = NOW - 1;
+    s.dom[1].eng.override.until_ms = NOW - 1;
     expect_has(&s, SHOW, 1, false, "    override     2048 for 0ms more\n");
-    s.dom[0].outcome[POL_CPU].extra = 2500;
-    s.dom[0].outcome[POL_CPU].flags = PLM_OUT_AT_MAX | PLM_OUT_LEFTOVER;
+    s.dom[0].eng.outcome[POL_CPU].extra = 2500;
+    s.dom[0].eng.outcome[POL_CPU].flags = PLM_OUT_AT_MAX | PLM_OUT_LEFTOVER;
     expect_has(&s, SHOW, 0, false,
                "    outcome      raw 150.5, rounded 150, floor 10, leftover 2.5 "
                "(at_max,leftover)\n");

@@ -173,7 +173,7 @@ struct dmn_domain *dt_dom(struct dt *t, const char *name)
 
 long dt_alloc(struct dt *t, const char *name, int res)
 {
-    return (long)(dt_dom(t, name)->granted[res] / PLM_SCALE);
+    return (long)(dt_dom(t, name)->eng.granted[res] / PLM_SCALE);
 }
 
 /* "L1,L2,..." in whole units into levels. */
@@ -261,12 +261,12 @@ void dt_check(struct dt *t)
         struct port_sim_domain sd;
 
         for (int r = 0; r < DMN_NRES; r++) {
-            ck_assert_msg(dom->granted[r] <= dom->rule->max[r],
+            ck_assert_msg(dom->eng.granted[r] <= dom->rule->max[r],
                           "t=%llums: domain %u holds %lld of resource %d, above its max %lld",
                           (unsigned long long)st.now_ms, dom->info.domid,
-                          (long long)dom->granted[r], r, (long long)dom->rule->max[r]);
+                          (long long)dom->eng.granted[r], r, (long long)dom->rule->max[r]);
             if (dmn_managed(dom))
-                sum[r] += dom->granted[r];
+                sum[r] += dom->eng.granted[r];
         }
         if (port_sim_domain_by_id(t->p, dom->info.domid, &sd) != 0 || sd.mem_calls == 0 ||
             sd.state != PORT_SIM_RUNNING)
@@ -286,9 +286,9 @@ void dt_check(struct dt *t)
                       (unsigned long long)sd.info.mem_max_kib);
     }
     for (int r = 0; r < DMN_NRES; r++)
-        ck_assert_msg(sum[r] <= s->pool[r],
-                      "t=%llums: resource %d: %lld allocated out of a pool of %lld",
-                      (unsigned long long)st.now_ms, r, (long long)sum[r], (long long)s->pool[r]);
+        ck_assert_msg(
+            sum[r] <= s->eng.pool[r], "t=%llums: resource %d: %lld allocated out of a pool of %lld",
+            (unsigned long long)st.now_ms, r, (long long)sum[r], (long long)s->eng.pool[r]);
 }
 
 int dt_step(struct dt *t)

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The snapshot: what the decision needs from the host this turn, read
+ * through the port, and each domain's view filled from the daemon's
+ * records.  Only what may have changed is read: the memory of domains
+ * whose balloon may be moving (read before the host's free memory, so
+ * that a guest growing in between makes free memory look smaller, never
+ * larger), the CPU time of agentless domains when their sample is due,
+ * and the host's facts only when the decision will use them.
+ */
+#include "config.h"
+
+#include "core/error.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+/* Whether eng_decide will size pools or move memory this turn. */
+static bool needs_host(const struct dmn *d, bool tick)
+{
+    if (tick || d->ev.arbitrate || d->ev.force || d->st.eng.rearbitrate || d->st.eng.pending)
+        return true;
+    for (size_t i = 0; i < d->st.ndom; i++)
+        if (d->st.dom[i].changed)
+            return true;
+    return false;
+}
+
+static void view_of(struct dmn_domain *dom)
+{
+    struct eng_view *v = &dom->eng.in;
+
+    v->domid = dom->info.domid;
+    v->name = dom->info.name;
+    v->rule = dom->rule;
+    v->max_vcpus = dom->info.max_vcpus;
+    v->mem_max_kib = (int64_t)dom->info.mem_max_kib;
+    v->mem_actual_kib = (int64_t)dom->info.mem_actual_kib;
+    v->req = dom->have_req ? &dom->req : NULL;
+    v->req_at_ms = dom->req_at_ms;
+    v->changed = dom->changed;
+}
+
+/* Read what is due of each domain; false when one of them has gone (the
+ * table must be listed again before a decision is made on it). */
+static bool read_domains(struct dmn *d, uint64_t now, bool tick)
+{
+    bool all_there = true;
+
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        struct dmn_domain *dom = &d->st.dom[i];
+        struct eng_dom *e = &dom->eng;
+        bool mem = eng_wants_memory(e);
+        bool cpu = tick && eng_wants_cpu_time(e, now);
+        struct port_domain info;
+
+        e->in.cpu_read = false;
+        if (!mem && !cpu)
+            continue;
+        if (port_domain_info(d->port, dom->info.domid, &info) != 0) {
+            all_there = false;
+            continue;
+        }
+        dom->info = info;
+        if (mem)
+            eng_measured_memory(e, (int64_t)info.mem_actual_kib);
+        if (cpu) {
+            e->in.cpu_read = true;
+            e->in.cpu_time_ns = info.cpu_time_ns;
+        }
+    }
+    return all_there;
+}
+
+void dmn_snapshot(struct dmn *d, uint64_t now, struct eng_input *in)
+{
+    bool tick = eng_tick_due(&d->st.eng, now) || d->ev.tick_now;
+
+    if (!read_domains(d, now, tick)) {
+        /* Gone since the last listing: list again, which drops it, and
+         * read the rest once more on the table as it is now. */
+        dmn_scan(d);
+        read_domains(d, now, tick);
+    }
+    for (size_t i = 0; i < d->st.ndom; i++)
+        view_of(&d->st.dom[i]);
+
+    in->policy = &d->st.policy;
+    in->now_ms = now;
+    in->paused = d->st.paused;
+    in->arbitrate = d->ev.arbitrate;
+    in->force = d->ev.force;
+    in->resync_cpu = d->ev.resync_cpu;
+    in->tick_now = d->ev.tick_now;
+    in->host.ok = false;
+    if (!needs_host(d, tick) || d->st.ndom == 0)
+        return;
+    struct port_host h;
+    int rc = port_host_info(d->port, &h);
+    if (rc) {
+        log_warnx("cannot read host facts: %s", plm_strerror(rc));
+        return;
+    }
+    in->host.ok = true;
+    in->host.pcpus = h.pcpus;
+    in->host.total_kib = (int64_t)h.total_kib;
+    in->host.free_kib = (int64_t)h.free_kib;
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Arbitration and the reallocation decision.
+ *
+ * Pools are sized from what the host says now (pCPUs, free memory and the
+ * memory the managed guests hold), so a domain created behind the
+ * daemon's back shrinks the memory pool instead of being overcommitted.
+ * Each resource is arbitrated over the whole table; a domain the daemon
+ * does not manage enters with a maximum of 0 and is never touched.
+ *
+ * The trigger decides per resource whether the new allocation replaces
+ * the one in force: a large difference at once, a smaller one only when
+ * it persists.  The decision is global: when any domain's difference
+ * fires, every domain moves to the new allocation together, so the
+ * allocations in force always come from one arbitration and never add up
+ * to more than the pool.  A pool that shrank below the allocations in
+ * force replaces them at once, whatever the trigger says.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "engine/engine_int.h"
+
+static void read_facts(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
+                       size_t n)
+{
+    struct pol_host_facts *f = &st->facts;
+
+    f->pcpus = in->host.pcpus;
+    f->mem_total = eng_kib_to_mib(in->host.total_kib);
+    f->mem_free = eng_kib_to_mib(in->host.free_kib);
+    f->mem_domu = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!eng_managed(dom[i]))
+            continue;
+        plm_amt_t held = eng_kib_to_mib(dom[i]->in.mem_actual_kib);
+        f->mem_domu = f->mem_domu + held > PLM_AMT_MAX ? PLM_AMT_MAX : f->mem_domu + held;
+    }
+}
+
+/* A sentence on why a domain holds what it holds. */
+static void describe(const struct plm_outcome *o, char *buf, size_t len)
+{
+    char a[PLM_AMT_STRLEN];
+
+    switch (o->why) {
+    case PLM_WHY_SATISFIED:
+        snprintf(buf, len, "satisfied through level %u", o->satisfied);
+        break;
+    case PLM_WHY_FLOOR:
+        snprintf(buf, len, "held at its floor (asks no more)");
+        break;
+    case PLM_WHY_STARVED:
+        snprintf(buf, len, "pool too small for every floor");
+        break;
+    case PLM_WHY_MAXIMUM:
+        snprintf(buf, len, "held at its policy maximum");
+        break;
+    case PLM_WHY_LEVELLED:
+        snprintf(buf, len, "levelled at level %u (water %s)", o->levelled,
+                 plm_amt_format(o->water, a));
+        break;
+    case PLM_WHY_EXHAUSTED:
+        snprintf(buf, len, "pool ran out after level %u", o->satisfied);
+        break;
+    }
+}
+
+static void params_of(const struct pol_share *sh, plm_amt_t pool, struct eng_dom *const *dom,
+                      size_t n, struct plm_params *pp)
+{
+    plm_params_init(pp, pool);
+    pp->minimal = sh->minimal;
+    pp->unit = sh->unit;
+    pp->mode = sh->mode;
+    pp->leftover = sh->leftover;
+    if (pp->leftover != PLM_LEFTOVER_DEFAULT)
+        return;
+    /* The named domain, when it is here and managed; else keep it. */
+    pp->leftover = PLM_LEFTOVER_RESERVE;
+    for (size_t i = 0; sh->leftover_domain && i < n; i++) {
+        if (eng_managed(dom[i]) && strcmp(dom[i]->in.name, sh->leftover_domain) == 0) {
+            pp->leftover = PLM_LEFTOVER_DEFAULT;
+            pp->default_domain = i;
+            return;
+        }
+    }
+}
+
+static void allot_one(const struct eng_input *in, const char *force, int r, struct eng_state *st,
+                      struct eng_dom *const *dom, size_t n, struct eng_scratch *scratch,
+                      struct eng_plan *plan)
+{
+    const struct pol_share *sh = &in->policy->host.share[r];
+    const char *res = pol_resource_name((enum pol_resource)r);
+    struct plm_params pp;
+    plm_amt_t pool = 0;
+    int rc;
+
+    rc = pol_pool_total(in->policy, (enum pol_resource)r, &st->facts, &pool);
+    if (rc) {
+        eng_plan_note(plan, -1, true, "cannot size the %s pool: %s", res, plm_strerror(rc));
+        return;
+    }
+    st->pool[r] = pool;
+    params_of(sh, pool, dom, n, &pp);
+    for (size_t i = 0; i < n; i++) {
+        scratch->req[i] = dom[i]->plm[r];
+        if (!eng_managed(dom[i])) {
+            /* Unmanaged domains take no part: a maximum of 0 keeps them at 0. */
+            plm_request_init(&scratch->req[i]);
+            scratch->req[i].max = 0;
+        }
+    }
+    rc = plm_arbitrate(&pp, scratch->req, sizeof(scratch->req[0]), n, &scratch->work, scratch->out,
+                       &st->summary[r]);
+    st->arbitrations++;
+    if (rc) {
+        eng_plan_note(plan, -1, true, "%s arbitration failed: %s", res, plm_strerror(rc));
+        return;
+    }
+
+    bool fire = force != NULL;
+    const char *fired_by = force;
+    char because[96] = "";
+    plm_amt_t in_force = 0;
+    for (size_t i = 0; i < n; i++)
+        if (eng_managed(dom[i]))
+            in_force += dom[i]->granted[r];
+    if (!fire && in_force > pool) {
+        fire = true;
+        fired_by = "the pool shrank below the allocations in force";
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct eng_dom *e = dom[i];
+        e->outcome[r] = scratch->out[i];
+        if (!eng_managed(e))
+            continue;
+        struct plm_trigger_why tw;
+        if (plm_trigger_sample(&sh->trigger, &e->trig[r], e->granted[r], scratch->out[i].rounded,
+                               in->now_ms, &tw) &&
+            !fire) {
+            fire = true;
+            if (tw.pct100 == UINT32_MAX)
+                snprintf(because, sizeof(because), "trigger rule %zu: domain %u from nothing",
+                         tw.rule + 1, e->in.domid);
+            else
+                snprintf(because, sizeof(because),
+                         "trigger rule %zu: domain %u differs by %u.%02u%% (%u sample%s)",
+                         tw.rule + 1, e->in.domid, tw.pct100 / 100, tw.pct100 % 100, tw.samples,
+                         tw.samples == 1 ? "" : "s");
+            fired_by = because;
+        }
+    }
+    if (!fire)
+        return;
+
+    st->reallocations++;
+    eng_plan_note(plan, -1, false, "%s: reallocating (%s)", res, fired_by);
+    for (size_t i = 0; i < n; i++) {
+        struct eng_dom *e = dom[i];
+        plm_trigger_state_reset(&e->trig[r]);
+        if (!eng_managed(e))
+            continue;
+        plm_amt_t next = e->outcome[r].rounded;
+        if (next == e->granted[r])
+            continue;
+        /* Only changes are explained: the text is "why it last changed". */
+        describe(&e->outcome[r], e->why[r], sizeof(e->why[r]));
+        char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
+        eng_plan_note(plan, e->in.domid, false, "%s %s -> %s %s: %s", res,
+                      plm_amt_format(e->granted[r], a), plm_amt_format(next, b),
+                      r == POL_CPU ? "pct" : "MiB", e->why[r]);
+        e->granted[r] = next;
+        scratch->changed[i] = true;
+        if (r == POL_MEMORY)
+            scratch->mem_changed = true;
+        plan->table_changed = true;
+        st->serial++;
+    }
+}
+
+void eng_allot(const struct eng_input *in, const char *force, struct eng_state *st,
+               struct eng_dom *const *dom, size_t n, struct eng_scratch *scratch,
+               struct eng_plan *plan)
+{
+    read_facts(in, st, dom, n);
+    for (int r = 0; r < ENG_NRES; r++)
+        allot_one(in, force, r, st, dom, n, scratch, plan);
+    st->last_arbitration_ms = in->now_ms;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The arbiter's request of one domain, from whichever source speaks for
+ * it: an operator's override wins; then the guest agent's request, unless
+ * the rule falls back to measuring a silent agent's guest; then, for an
+ * agentless rule, the CPU it was measured using plus headroom; else
+ * nothing, and the domain is left alone.  The policy rule then caps and
+ * maps the levels and applies its min and max (pol_request_build).
+ *
+ * On top of the policy, what the domain could never use is not asked for:
+ * more CPU than all its vcpus, more memory than its maxmem.  A managed
+ * guest that says nothing about memory keeps what it has (silence is not
+ * a request to shrink), and a guest whose balloon does not move keeps
+ * what it holds, since it cannot be taken.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "engine/engine.h"
+
+bool eng_managed(const struct eng_dom *e)
+{
+    return e->source != ENG_SRC_NONE;
+}
+
+static bool agent_silent(const struct eng_dom *e, uint64_t now_ms)
+{
+    return !e->in.req || now_ms - e->in.req_at_ms >= e->in.rule->agentless_after_ms;
+}
+
+static enum eng_source source_of(const struct eng_dom *e, uint64_t now_ms)
+{
+    const struct pol_domain *rule = e->in.rule;
+
+    if (e->override.active[POL_CPU] || e->override.active[POL_MEMORY])
+        return ENG_SRC_OVERRIDE;
+    if (e->in.req && !(rule->agentless && agent_silent(e, now_ms)))
+        return ENG_SRC_AGENT;
+    if (rule->agentless && e->cpu_sampled)
+        return ENG_SRC_AGENTLESS;
+    return ENG_SRC_NONE;
+}
+
+/* The guest's cumulative amounts for one resource, before the policy. */
+static unsigned guest_levels(const struct eng_dom *e, int r, plm_amt_t *guest)
+{
+    const struct pol_domain *rule = e->in.rule;
+    enum proto_resource pr = r == POL_CPU ? PROTO_RES_CPU : PROTO_RES_MEM;
+
+    if (e->source == ENG_SRC_AGENT && (e->in.req->flags & PROTO_REQ_HAS(pr))) {
+        unsigned n = e->in.req->res[pr].nlevels;
+        memcpy(guest, e->in.req->res[pr].level, n * sizeof(guest[0]));
+        return n;
+    }
+    if (e->source == ENG_SRC_AGENTLESS && r == POL_CPU) {
+        /* At the configured level: what it used plus headroom. */
+        unsigned lvl = rule->agentless_level ? rule->agentless_level : 1;
+        if (lvl > PLM_MAX_LEVELS)
+            lvl = PLM_MAX_LEVELS;
+        plm_amt_t want =
+            e->cpu_used_pct + e->cpu_used_pct * (plm_amt_t)rule->agentless_headroom_pct100 / 10000;
+        guest[lvl - 1] = want > PLM_AMT_MAX ? PLM_AMT_MAX : want;
+        return lvl;
+    }
+    return 0;
+}
+
+/* The most the domain could ever use: all its vcpus busy, its maxmem. */
+static plm_amt_t most_of(const struct eng_dom *e, int r)
+{
+    if (r == POL_CPU)
+        return PLM_UNITS(100) * (plm_amt_t)(e->in.max_vcpus ? e->in.max_vcpus : 1);
+    return eng_kib_to_mib(e->in.mem_max_kib);
+}
+
+unsigned eng_build(const struct eng_input *in, struct eng_dom *e)
+{
+    unsigned failed = 0;
+
+    e->source = source_of(e, in->now_ms);
+    for (int r = 0; r < ENG_NRES; r++) {
+        plm_amt_t guest[PLM_MAX_LEVELS] = {0};
+        unsigned n = guest_levels(e, r, guest);
+        struct plm_request *pq = &e->plm[r];
+
+        /* A request pol_request_build refuses (levels the policy cannot
+         * hold) leaves the domain at its floor rather than at its last
+         * request: the arbiter never sees half-built input. */
+        if (pol_request_build(e->in.rule, (enum pol_resource)r, guest, n, pq) != 0) {
+            plm_request_init(pq);
+            failed |= 1u << r;
+        }
+        plm_amt_t most = most_of(e, r);
+        if (most > 0 && pq->max > most)
+            pq->max = most;
+        if (pq->min > pq->max)
+            pq->min = pq->max;
+        if (r == POL_MEMORY && n == 0 && e->source != ENG_SRC_NONE) {
+            plm_amt_t hold =
+                eng_kib_to_mib(e->mem.target_kib > 0 ? e->mem.target_kib : e->in.mem_actual_kib);
+            if (hold > pq->min)
+                pq->min = hold > pq->max ? pq->max : hold;
+        }
+        if (r == POL_MEMORY && e->mem.uncooperative) {
+            plm_amt_t held = eng_kib_to_mib(e->mem.actual_kib);
+            if (held > pq->min)
+                pq->min = held;
+            if (pq->max < pq->min)
+                pq->max = pq->min;
+        }
+        if (e->override.active[r]) {
+            plm_amt_t a = e->override.amount[r];
+            pq->min = pq->max = a > PLM_AMT_MAX ? PLM_AMT_MAX : a;
+        }
+    }
+    return failed;
+}

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * eng_decide: one turn of the decision, in the order the effects depend
+ * on each other.
+ *
+ *   1. Requests whose inputs changed (a new request, a rule, an override)
+ *      are built again.
+ *   2. On a tick (the time-based part, every tick_ms while anything
+ *      time-based is pending): overrides expire, agentless domains' CPU
+ *      use is measured, the memory mover takes one step; a balloon that
+ *      stops (or starts again) moving changes what its domain can give,
+ *      so its request is built again.
+ *   3. When anything above changed, or the caller says so, the pools are
+ *      sized and every resource arbitrated; the trigger decides whether
+ *      the new allocations replace those in force.
+ *   4. Domains whose allocation changed get their CPU settings and their
+ *      grant; a changed memory allocation starts the mover at once (the
+ *      next turn is due now).
+ *
+ * Everything it decides is in the plan; everything it must remember is in
+ * the state.  It never calls the port, never reads a clock, and logs
+ * nothing itself: the notes in the plan are for the caller's log.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "engine/engine_int.h"
+
+#define FORCE_CHANGED "domains, overrides or policy changed"
+
+void eng_state_init(struct eng_state *st, uint64_t now_ms)
+{
+    memset(st, 0, sizeof(*st));
+    st->last_tick_ms = st->next_tick_ms = now_ms;
+}
+
+void eng_dom_init(struct eng_dom *e, const struct eng_view *v, int64_t target_kib,
+                  unsigned online_vcpus, uint64_t cpu_time_ns, uint64_t now_ms)
+{
+    memset(e, 0, sizeof(*e));
+    e->in = *v;
+    e->weight = e->cap = -1;
+    e->vcpus = online_vcpus;
+    e->mem.target_kib = target_kib;
+    e->mem.actual_kib = v->mem_actual_kib;
+    e->cpu_time_prev_ns = cpu_time_ns;
+    e->cpu_sample_ms = now_ms;
+    for (int r = 0; r < ENG_NRES; r++)
+        plm_request_init(&e->plm[r]);
+}
+
+int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
+{
+    /* At most: per domain a sched, vcpus, target and grant action; per
+     * domain a note per resource and one for its balloon; a few for the
+     * host. */
+    size_t acts = 4 * n + 4, notes = (ENG_NRES + 3) * n + 8;
+
+    if (n > s->cap || !s->req) {
+        size_t cap = n < 64 ? 64 : n * 2;
+        struct plm_request *req = realloc(s->req, cap * sizeof(*req));
+        if (req)
+            s->req = req;
+        struct plm_outcome *out = realloc(s->out, cap * sizeof(*out));
+        if (out)
+            s->out = out;
+        struct bal_dom *bal = realloc(s->bal, cap * sizeof(*bal));
+        if (bal)
+            s->bal = bal;
+        bool *ch = realloc(s->changed, cap * sizeof(*ch));
+        if (ch)
+            s->changed = ch;
+        if (!req || !out || !bal || !ch)
+            return PLM_ENOMEM;
+        plm_work_dispose(&s->work);
+        if (plm_work_init(&s->work, cap) != 0)
+            return PLM_ENOMEM;
+        s->cap = cap;
+    }
+    if (acts > plan->act_cap) {
+        struct eng_action *a = realloc(plan->act, acts * 2 * sizeof(*a));
+        if (!a)
+            return PLM_ENOMEM;
+        plan->act = a;
+        plan->act_cap = acts * 2;
+    }
+    if (notes > plan->note_cap) {
+        struct eng_note *nt = realloc(plan->note, notes * 2 * sizeof(*nt));
+        if (!nt)
+            return PLM_ENOMEM;
+        plan->note = nt;
+        plan->note_cap = notes * 2;
+    }
+    return 0;
+}
+
+void eng_scratch_dispose(struct eng_scratch *s)
+{
+    plm_work_dispose(&s->work);
+    free(s->req);
+    free(s->out);
+    free(s->bal);
+    free(s->changed);
+    memset(s, 0, sizeof(*s));
+}
+
+void eng_plan_dispose(struct eng_plan *plan)
+{
+    free(plan->act);
+    free(plan->note);
+    memset(plan, 0, sizeof(*plan));
+}
+
+struct eng_action *eng_plan_act(struct eng_plan *plan, enum eng_act_kind kind, size_t i)
+{
+    if (plan->nact >= plan->act_cap)
+        return NULL;
+    struct eng_action *a = &plan->act[plan->nact++];
+    memset(a, 0, sizeof(*a));
+    a->kind = kind;
+    a->dom = i;
+    a->weight = a->cap = -1;
+    return a;
+}
+
+void eng_plan_note(struct eng_plan *plan, int64_t domid, bool warning, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (plan->nnote >= plan->note_cap)
+        return;
+    struct eng_note *nt = &plan->note[plan->nnote++];
+    nt->domid = domid;
+    nt->warning = warning;
+    va_start(ap, fmt);
+    vsnprintf(nt->text, sizeof(nt->text), fmt, ap);
+    va_end(ap);
+}
+
+void eng_cpu_actions(const struct eng_input *in, struct eng_dom *e, size_t i, struct eng_plan *plan)
+{
+    if (in->paused || !eng_managed(e))
+        return;
+    struct eng_cpu m = eng_cpu_map(e->in.rule, e->granted[POL_CPU], e->in.max_vcpus);
+    if ((m.weight >= 0 && m.weight != e->weight) || (m.cap >= 0 && m.cap != e->cap)) {
+        struct eng_action *a = eng_plan_act(plan, ENG_ACT_SCHED, i);
+        if (a) {
+            a->weight = m.weight == e->weight ? -1 : m.weight;
+            a->cap = m.cap == e->cap ? -1 : m.cap;
+        }
+    }
+    if (m.vcpus >= 0 && (unsigned)m.vcpus != e->vcpus) {
+        struct eng_action *a = eng_plan_act(plan, ENG_ACT_VCPUS, i);
+        if (a)
+            a->vcpus = (unsigned)m.vcpus;
+    }
+}
+
+void eng_confirm(struct eng_dom *e, const struct eng_action *a)
+{
+    switch (a->kind) {
+    case ENG_ACT_SCHED:
+        if (a->weight >= 0)
+            e->weight = a->weight;
+        if (a->cap >= 0)
+            e->cap = a->cap;
+        break;
+    case ENG_ACT_VCPUS:
+        e->vcpus = a->vcpus;
+        break;
+    case ENG_ACT_TARGET:
+        e->mem.target_kib = a->target_kib;
+        break;
+    case ENG_ACT_GRANT:
+        break;
+    }
+}
+
+void eng_forget_cpu(struct eng_dom *e)
+{
+    e->weight = e->cap = -1;
+}
+
+bool eng_wants_cpu_time(const struct eng_dom *e, uint64_t now_ms)
+{
+    return e->in.rule->agentless && now_ms - e->cpu_sample_ms >= 1000;
+}
+
+bool eng_tick_due(const struct eng_state *st, uint64_t now_ms)
+{
+    return now_ms >= st->next_tick_ms;
+}
+
+/* Anything time-based (besides moving memory) that needs the tick? */
+static bool timed(struct eng_dom *const *dom, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct eng_dom *e = dom[i];
+        if (e->override.until_ms || e->in.rule->agentless)
+            return true;
+        for (int r = 0; r < ENG_NRES; r++)
+            for (size_t k = 0; k < PLM_TRIGGER_MAX_RULES; k++)
+                if (e->trig[r].streak[k])
+                    return true;
+    }
+    return false;
+}
+
+static void build(const struct eng_input *in, struct eng_dom *e, struct eng_plan *plan)
+{
+    unsigned failed = eng_build(in, e);
+    for (int r = 0; r < ENG_NRES; r++)
+        if (failed & (1u << r))
+            eng_plan_note(plan, e->in.domid, true, "cannot build its %s request",
+                          pol_resource_name((enum pol_resource)r));
+}
+
+/* CPU use over the last interval, from a reading the snapshot took;
+ * true when the measurement changed what an agentless request asks. */
+static bool sample_cpu(const struct eng_input *in, struct eng_dom *e)
+{
+    uint64_t dt_ms = in->now_ms - e->cpu_sample_ms;
+    if (!e->in.cpu_read || dt_ms == 0)
+        return false;
+    uint64_t used_ns = e->in.cpu_time_ns - e->cpu_time_prev_ns;
+    /* hundredths of a pCPU, in thousandths: ns / (ms * 1e6) * 100 * 1000 */
+    plm_amt_t pct = (plm_amt_t)(used_ns / 10 / dt_ms);
+    e->cpu_time_prev_ns = e->in.cpu_time_ns;
+    e->cpu_sample_ms = in->now_ms;
+    if (pct == e->cpu_used_pct && e->cpu_sampled)
+        return false;
+    e->cpu_sampled = true;
+    e->cpu_used_pct = pct;
+    return e->source == ENG_SRC_AGENTLESS || e->source == ENG_SRC_NONE;
+}
+
+/* The time-based part; true when something in it calls for arbitration,
+ * and *force set when the allocations must be replaced. */
+static bool tick(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
+                 size_t n, struct eng_scratch *scratch, struct eng_plan *plan, const char **force)
+{
+    bool again = false;
+
+    for (size_t i = 0; i < n; i++) {
+        struct eng_dom *e = dom[i];
+        if (e->override.until_ms && in->now_ms >= e->override.until_ms) {
+            memset(&e->override, 0, sizeof(e->override));
+            eng_plan_note(plan, e->in.domid, false, "manual override expired");
+            build(in, e, plan);
+            *force = FORCE_CHANGED;
+            again = true;
+        }
+        if (sample_cpu(in, e)) {
+            build(in, e, plan);
+            again = true;
+        }
+    }
+    if (eng_step_memory(in, st, dom, n, scratch, plan))
+        again = true;
+    st->last_tick_ms = in->now_ms;
+    st->next_tick_ms = in->now_ms + in->policy->host.tick_ms;
+    return again || timed(dom, n);
+}
+
+void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
+                size_t n, struct eng_scratch *scratch, struct eng_plan *plan)
+{
+    const char *force = in->force ? in->force : st->pending;
+    bool arbitrate = in->arbitrate || st->rearbitrate || force;
+
+    plan->nact = plan->nnote = 0;
+    plan->table_changed = plan->host_unreadable = false;
+    plan->wake_at_ms = 0;
+    scratch->mem_changed = false;
+    for (size_t i = 0; i < n; i++)
+        scratch->changed[i] = false;
+
+    for (size_t i = 0; i < n; i++)
+        if (dom[i]->in.changed)
+            build(in, dom[i], plan);
+    if (in->tick_now)
+        st->next_tick_ms = in->now_ms;
+    if (eng_tick_due(st, in->now_ms) && tick(in, st, dom, n, scratch, plan, &force))
+        arbitrate = true;
+
+    if (arbitrate && n > 0) {
+        if (!in->host.ok) {
+            /* Owed, and tried again at the next tick. */
+            plan->host_unreadable = true;
+            st->rearbitrate = true;
+            st->pending = force;
+        } else {
+            eng_allot(in, force, st, dom, n, scratch, plan);
+            st->rearbitrate = false;
+            st->pending = NULL;
+        }
+    } else if (n == 0) {
+        st->rearbitrate = false;
+        st->pending = NULL;
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        if (!eng_managed(dom[i]))
+            continue;
+        if (scratch->changed[i] || in->resync_cpu)
+            eng_cpu_actions(in, dom[i], i, plan);
+        if (scratch->changed[i])
+            eng_plan_act(plan, ENG_ACT_GRANT, i);
+    }
+    if (scratch->mem_changed) {
+        /* New memory allocations start moving at once. */
+        st->mem_moving = true;
+        st->next_tick_ms = in->now_ms;
+    }
+    if (st->mem_moving || st->rearbitrate || timed(dom, n))
+        plan->wake_at_ms = st->next_tick_ms;
+}

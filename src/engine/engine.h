@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The decision step: one pure function from what the daemon knows now to
+ * what it should do next.
+ *
+ *   eng_decide(snapshot of the host and of every domain, the accepted
+ *              requests, the policy, the remembered state, now)
+ *       -> actions (scheduler parameters, online vcpus, memory targets,
+ *          grants and status answers for the guests), each with a reason,
+ *          and notes for the log
+ *
+ * It holds everything that turns requests into enforcement: building the
+ * arbiter's request of each domain from its agent's request, its policy
+ * rule, an operator's override or a measured CPU use; sizing the pools;
+ * the arbiter and the reallocation trigger; the CPU mapping onto the
+ * credit scheduler; the memory mover's parameters and its step.  It makes
+ * no port call, reads no clock and touches no global: time is an input,
+ * the host is a snapshot, and whatever must be remembered from one turn to
+ * the next lives in struct eng_dom and struct eng_state, which it updates.
+ *
+ * The daemon's loop around it reads in one direction:
+ *
+ *   events -> snapshot (port reads) -> eng_decide -> apply (port writes,
+ *   then eng_confirm_* for what Xen accepted) -> report (log, answers)
+ *
+ * Units: CPU in hundredths of a pCPU, as plm_amt_t amounts.  Memory is
+ * counted in KiB wherever it is measured or enforced (the snapshot, the
+ * mover, the targets) and in MiB amounts only inside arbitration, whose
+ * policy is written in MiB; eng_kib_to_mib and eng_mib_to_kib, below, are
+ * the one crossing point.
+ */
+#ifndef XENPLM_ENGINE_ENGINE_H
+#define XENPLM_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arbiter.h"
+#include "core/balloon.h"
+#include "core/trigger.h"
+#include "policy/policy.h"
+#include "protocol/request.h"
+
+#define ENG_NRES POL_NRES
+
+/* Xen's credit scheduler: the weight range, and the default weight that
+ * one pCPU's worth of allocation maps to. */
+#define ENG_WEIGHT_MIN 1
+#define ENG_WEIGHT_MAX 65535
+#define ENG_WEIGHT_DEFAULT 256
+
+/* KiB round down to whole MiB and saturate at PLM_AMT_MAX. */
+static inline plm_amt_t eng_kib_to_mib(int64_t kib)
+{
+    uint64_t mib = kib > 0 ? (uint64_t)kib / 1024 : 0;
+    return mib > (uint64_t)(PLM_AMT_MAX / PLM_SCALE) ? PLM_AMT_MAX : PLM_UNITS(mib);
+}
+
+/* Whole MiB of an amount, in KiB (fractions of a MiB are dropped). */
+static inline int64_t eng_mib_to_kib(plm_amt_t mib)
+{
+    return mib / PLM_SCALE * 1024;
+}
+
+/* Where a domain's arbiter request comes from. */
+enum eng_source {
+    ENG_SRC_NONE = 0,  /* no request yet: the domain holds its floor */
+    ENG_SRC_AGENT,     /* the guest agent's request */
+    ENG_SRC_AGENTLESS, /* synthesized from measured CPU use */
+    ENG_SRC_OVERRIDE,  /* `xenplm set`, until it expires */
+};
+const char *eng_source_name(enum eng_source src);
+
+/* A manual override from `xenplm set DOM ...`. */
+struct eng_override {
+    bool active[ENG_NRES];
+    plm_amt_t amount[ENG_NRES]; /* fixed allocation while active */
+    uint64_t until_ms;          /* 0 = until cleared */
+};
+
+/* What this turn's snapshot says of one domain: filled by the daemon
+ * before every eng_decide, read-only to the engine. */
+struct eng_view {
+    uint32_t domid;
+    const char *name;
+    const struct pol_domain *rule; /* never NULL */
+    unsigned max_vcpus;
+    int64_t mem_max_kib;
+    int64_t mem_actual_kib;
+    /* The guest's accepted request (NULL: none yet) and when it came. */
+    const struct proto_request *req;
+    uint64_t req_at_ms;
+    /* Something that shapes its request changed since the last turn (a
+     * new request, its rule, an override): build it again. */
+    bool changed;
+    /* A CPU time reading taken this turn (agentless sampling). */
+    bool cpu_read;
+    uint64_t cpu_time_ns;
+};
+
+/* The engine's record of one domain, kept between turns. */
+struct eng_dom {
+    struct eng_view in;
+
+    enum eng_source source;
+    struct eng_override override;
+    struct plm_request plm[ENG_NRES];     /* what the arbiter sees */
+    struct plm_outcome outcome[ENG_NRES]; /* the last arbitration */
+    plm_amt_t granted[ENG_NRES];          /* the allocation in force */
+    struct plm_trigger_state trig[ENG_NRES];
+    char why[ENG_NRES][96]; /* why the allocation last changed */
+
+    /* Enforced, as Xen last accepted it. */
+    int weight, cap; /* -1: unknown, send again */
+    unsigned vcpus;
+    struct bal_dom mem; /* the mover's record */
+
+    /* Agentless sampling. */
+    uint64_t cpu_time_prev_ns, cpu_sample_ms;
+    plm_amt_t cpu_used_pct;
+    bool cpu_sampled;
+};
+
+/* The host as the snapshot read it. */
+struct eng_host {
+    bool ok; /* false: the host facts could not be read this turn */
+    unsigned pcpus;
+    int64_t total_kib, free_kib;
+};
+
+/* The engine's record of the host, kept between turns. */
+struct eng_state {
+    plm_amt_t pool[ENG_NRES];
+    struct plm_summary summary[ENG_NRES];
+    struct pol_host_facts facts;
+    uint64_t last_arbitration_ms;
+    uint64_t last_tick_ms, next_tick_ms;
+    bool mem_moving;     /* some target or balloon is still on its way */
+    bool rearbitrate;    /* an arbitration is owed (it could not run) */
+    const char *pending; /* a forced reallocation is owed, and why */
+    uint64_t arbitrations, reallocations, serial;
+};
+
+/* What happened since the last turn. */
+struct eng_input {
+    const struct pol_policy *policy;
+    struct eng_host host;
+    uint64_t now_ms;
+    bool paused;       /* watch and arbitrate, but do not enforce */
+    bool arbitrate;    /* something changed: arbitrate */
+    const char *force; /* reallocate whatever the trigger says, and why */
+    bool resync_cpu;   /* bring every domain's CPU settings in line */
+    bool tick_now;     /* run the time-based step now (after a resume) */
+};
+
+enum eng_act_kind {
+    ENG_ACT_SCHED,  /* weight and/or cap (-1: leave unchanged) */
+    ENG_ACT_VCPUS,  /* online vcpus */
+    ENG_ACT_TARGET, /* memory target */
+    ENG_ACT_GRANT,  /* the allocation in force, for the guest to read */
+};
+
+struct eng_action {
+    enum eng_act_kind kind;
+    size_t dom; /* index into the table eng_decide was given */
+    int weight, cap;
+    unsigned vcpus;
+    int64_t target_kib;
+};
+
+/* A line for the log, with the domain it is about (-1: the host). */
+struct eng_note {
+    int64_t domid;
+    bool warning;
+    char text[192];
+};
+
+struct eng_plan {
+    struct eng_action *act;
+    size_t nact, act_cap;
+    struct eng_note *note;
+    size_t nnote, note_cap;
+    bool table_changed; /* an allocation in force changed */
+    bool host_unreadable;
+    uint64_t wake_at_ms; /* the next turn due without any event (0: none) */
+};
+
+/* Scratch the engine reuses between turns (no allocation inside decide
+ * but through eng_reserve, which the daemon calls first). */
+struct eng_scratch {
+    struct plm_work work;
+    struct plm_request *req;
+    struct plm_outcome *out;
+    struct bal_dom *bal;
+    bool *changed;    /* per domain: an allocation changed this turn */
+    bool mem_changed; /* some memory allocation changed this turn */
+    size_t cap;
+};
+
+void eng_state_init(struct eng_state *st, uint64_t now_ms);
+/* Start a record for a newly seen domain, from its snapshot and what Xen
+ * says is in force (target, online vcpus) and its CPU time. */
+void eng_dom_init(struct eng_dom *e, const struct eng_view *v, int64_t target_kib,
+                  unsigned online_vcpus, uint64_t cpu_time_ns, uint64_t now_ms);
+
+/* Room for n domains in the scratch and the plan: 0 or PLM_ENOMEM. */
+int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n);
+void eng_scratch_dispose(struct eng_scratch *s);
+void eng_plan_dispose(struct eng_plan *plan);
+
+/* Whether the domain is managed (has a source of requests). */
+bool eng_managed(const struct eng_dom *e);
+/* Whether this turn's snapshot should measure the domain's memory: its
+ * balloon may have moved since it was last read. */
+bool eng_wants_memory(const struct eng_dom *e);
+/* Whether this turn's snapshot should read its CPU time (agentless). */
+bool eng_wants_cpu_time(const struct eng_dom *e, uint64_t now_ms);
+/* Whether a turn is due now without any event (the tick). */
+bool eng_tick_due(const struct eng_state *st, uint64_t now_ms);
+/* A memory measurement taken by the snapshot. */
+void eng_measured_memory(struct eng_dom *e, int64_t actual_kib);
+
+/*
+ * The decision.  dom[0..n-1] are the domains, in a fixed order (by
+ * domid); each one's in holds this turn's snapshot.  Fills plan (emptied
+ * first) and updates st and every dom[i].  Pure.
+ */
+void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
+                size_t n, struct eng_scratch *scratch, struct eng_plan *plan);
+
+/* What Xen accepted, from apply: only then does the engine count it as
+ * in force. */
+void eng_confirm(struct eng_dom *e, const struct eng_action *a);
+
+/* Forget what was sent to Xen for CPU, so that the next turn sends it all
+ * again (after a reload: something else may have reset it). */
+void eng_forget_cpu(struct eng_dom *e);
+
+/* Internal pieces, one file each, exported for their table-driven tests. */
+
+/* build.c: the arbiter's request of one domain; returns a bit (1 << r)
+ * for each resource whose request the policy refused (left at the floor). */
+unsigned eng_build(const struct eng_input *in, struct eng_dom *e);
+/* cpu.c: the scheduler settings and online vcpus an allocation maps to. */
+struct eng_cpu {
+    int weight, cap; /* -1: not enforced this way */
+    int vcpus;       /* -1: no hotplug */
+};
+struct eng_cpu eng_cpu_map(const struct pol_domain *rule, plm_amt_t granted_pct,
+                           unsigned max_vcpus);
+/* memory.c: the mover's parameters from the policy. */
+struct bal_params eng_mover_params(const struct pol_host *h);
+
+#endif

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Memory: the allocations in force become targets through the mover
+ * (core/balloon.c), one step per tick: shrink before grow, growth only out
+ * of memory Xen has actually free, above the headroom.  This file gives
+ * the mover its parameters from the policy, its view of each managed
+ * domain, and turns its step into target actions.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "engine/engine.h"
+#include "engine/engine_int.h"
+
+/* |actual - target| this small counts as reached, and as at rest. */
+#define TOLERANCE_KIB 1024
+/* A balloon that has not moved toward its target for this long is
+ * marked uncooperative. */
+#define STUCK_AFTER_MS 10000
+
+struct bal_params eng_mover_params(const struct pol_host *h)
+{
+    struct bal_params bp = {
+        .rate_min_kib_s = eng_mib_to_kib(h->balloon_min_rate),
+        .rate_max_kib_s = eng_mib_to_kib(h->balloon_max_rate),
+        .headroom_kib = eng_mib_to_kib(h->share[POL_MEMORY].pool.headroom),
+        .tolerance_kib = TOLERANCE_KIB,
+        .stuck_after_ms = STUCK_AFTER_MS,
+        .adaptive = h->balloon_adaptive,
+    };
+    if (bp.rate_min_kib_s <= 0)
+        bp.rate_min_kib_s = 1024;
+    if (bp.rate_max_kib_s < bp.rate_min_kib_s)
+        bp.rate_max_kib_s = bp.rate_min_kib_s;
+    return bp;
+}
+
+/* Nothing to move toward want, and the balloon where it was asked to be. */
+static bool at_rest(const struct bal_dom *b, int64_t want_kib)
+{
+    int64_t gap = b->actual_kib - b->target_kib;
+    return want_kib == b->target_kib && !b->uncooperative && gap <= TOLERANCE_KIB &&
+           gap >= -TOLERANCE_KIB;
+}
+
+bool eng_wants_memory(const struct eng_dom *e)
+{
+    /* Against the want the mover last had, and the allocation it is about
+     * to get: either may leave the balloon moving. */
+    return eng_managed(e) && (!at_rest(&e->mem, e->mem.want_kib) ||
+                              !at_rest(&e->mem, eng_mib_to_kib(e->granted[POL_MEMORY])));
+}
+
+void eng_measured_memory(struct eng_dom *e, int64_t actual_kib)
+{
+    e->mem.actual_kib = actual_kib;
+}
+
+/* Whether the mover takes part for this domain. */
+static bool moves(const struct eng_dom *e)
+{
+    return eng_managed(e) && e->granted[POL_MEMORY] > 0;
+}
+
+bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
+                     size_t n, struct eng_scratch *scratch, struct eng_plan *plan)
+{
+    const struct pol_host *h = &in->policy->host;
+    int64_t minimal = eng_mib_to_kib(h->share[POL_MEMORY].minimal);
+    struct bal_dom *b = scratch->bal;
+    size_t k = 0;
+    bool rebuilt = false;
+
+    if (in->paused) {
+        st->mem_moving = false;
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct eng_dom *e = dom[i];
+        if (!moves(e))
+            continue;
+        int64_t floor = eng_mib_to_kib(e->in.rule->min[POL_MEMORY]);
+        e->mem.want_kib = eng_mib_to_kib(e->granted[POL_MEMORY]);
+        e->mem.floor_kib = floor > minimal ? floor : minimal;
+        e->mem.max_kib = e->in.mem_max_kib;
+        b[k++] = e->mem;
+    }
+    if (k == 0) {
+        st->mem_moving = false;
+        return false;
+    }
+    if (!in->host.ok) {
+        st->mem_moving = true; /* try again at the next tick */
+        return false;
+    }
+    /* After a stall, one step must not move a target by a stall's worth. */
+    uint64_t dt = in->now_ms - st->last_tick_ms;
+    uint64_t most = 2 * (h->tick_ms ? h->tick_ms : 1000);
+    if (dt > most)
+        dt = most;
+    struct bal_params bp = eng_mover_params(h);
+    bal_step(&bp, b, k, in->host.free_kib, in->now_ms, dt, NULL);
+
+    bool moving = false;
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct eng_dom *e = dom[i];
+        if (!moves(e))
+            continue;
+        struct bal_dom *nb = &b[k++];
+        bool was_stuck = e->mem.uncooperative;
+        int64_t target = e->mem.target_kib;
+        if (nb->new_target_kib != nb->target_kib) {
+            struct eng_action *a = eng_plan_act(plan, ENG_ACT_TARGET, i);
+            if (a)
+                a->target_kib = nb->new_target_kib;
+        }
+        /* The target in force changes only when Xen accepts it
+         * (eng_confirm). */
+        e->mem = *nb;
+        e->mem.target_kib = target;
+        if (nb->uncooperative != was_stuck) {
+            eng_plan_note(plan, e->in.domid, true, "balloon %s",
+                          nb->uncooperative ? "does not move: its memory is no longer counted as "
+                                              "reclaimable"
+                                            : "moves again");
+            eng_build(in, e);
+            rebuilt = true;
+        }
+        int64_t gap = nb->actual_kib - nb->new_target_kib;
+        if (nb->new_target_kib != nb->want_kib || gap > bp.tolerance_kib || gap < -bp.tolerance_kib)
+            moving = true;
+    }
+    st->mem_moving = moving;
+    return rebuilt;
+}
