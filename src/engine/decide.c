@@ -280,9 +280,12 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_dom
     for (size_t i = 0; i < n; i++)
         scratch->changed[i] = false;
 
-    for (size_t i = 0; i < n; i++)
-        if (dom[i]->in.changed)
+    for (size_t i = 0; i < n; i++) {
+        if (dom[i]->in.changed) {
             build(in, dom[i], plan);
+            arbitrate = true;
+        }
+    }
     if (in->tick_now)
         st->next_tick_ms = in->now_ms;
     if (eng_tick_due(st, in->now_ms) && tick(in, st, dom, n, scratch, plan, &force))

@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The decision step on its own, without the simulator: each test builds a
+ * table of domains and a host snapshot by hand, runs eng_decide turn by
+ * turn and reads the plan.  A tiny host model (balloons that move a fixed
+ * amount per turn toward their target, or not at all) closes the loop
+ * where a test needs memory to move.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "suite_run.h"
+
+#define MIB 1024
+#define MAXD 6
+
+/* The daemon tests' policy, in short: a 1 s tick, triggers on 1%, 512 MiB
+ * headroom, 256 MiB/s steady balloons; guests CPU 10..300 by weight and
+ * cap with hotplug, memory 512..3072. */
+#define HOST_XML(cpu_pool, enforce)                                                                \
+    "<xenplm-policy version=\"1\"><host><tick>1s</tick>"                                           \
+    "<cpu><pool " cpu_pool "/><minimal>10</minimal><unit>1</unit>"                                 \
+    "<trigger min-delta=\"1\"><rule pct=\"1\" samples=\"1\"/></trigger></cpu>"                     \
+    "<memory><pool base=\"free+domu\" headroom=\"512\"/><minimal>256</minimal><unit>16</unit>"     \
+    "<trigger min-delta=\"16\"><rule pct=\"1\" samples=\"1\"/></trigger></memory>"                 \
+    "<balloon min-rate=\"64\" max-rate=\"256\" adaptive=\"false\"/>"                               \
+    "<requests rate=\"1\" burst=\"3\"/></host>"                                                    \
+    "<domain name=\"*\"><cpu><min>10</min><max>300</max><enforce>" enforce "</enforce>"            \
+    "<vcpu-hotplug>true</vcpu-hotplug></cpu><memory><min>512</min><max>3072</max></memory>"        \
+    "</domain></xenplm-policy>"
+
+static const char *const base_xml = HOST_XML("reserve=\"0\"", "both");
+
+struct eh {
+    struct pol_policy pol;
+    struct eng_state st;
+    struct eng_dom dom[MAXD];
+    struct eng_dom *ptr[MAXD];
+    struct proto_request req[MAXD];
+    char name[MAXD][16];
+    bool stuck[MAXD];
+    size_t n;
+    struct eng_scratch scratch;
+    struct eng_plan plan;
+    struct eng_input in;
+    int64_t total_kib, other_kib; /* the host, and what dom0 and others hold */
+    uint64_t now;
+};
+
+static void eh_policy(struct eh *h, const char *xml)
+{
+    char err[POL_ERR_MAX], schema[512];
+    const char *top = getenv("top_srcdir");
+
+    snprintf(schema, sizeof(schema), "%s/policies/xenplm-policy.xsd", top ? top : ".");
+    struct pol_policy p;
+    memset(&p, 0, sizeof(p));
+    int rc = pol_load_memory(xml, strlen(xml), "test.xml", schema, &p, err, sizeof(err));
+    ck_assert_msg(rc == 0, "%s", err);
+    pol_policy_dispose(&h->pol);
+    h->pol = p;
+    for (size_t i = 0; i < h->n; i++) {
+        h->dom[i].in.rule = pol_match(&h->pol, h->name[i], NULL);
+        h->dom[i].in.changed = true;
+    }
+}
+
+static void eh_open(struct eh *h, const char *xml, int64_t total_mib, int64_t other_mib)
+{
+    memset(h, 0, sizeof(*h));
+    eh_policy(h, xml);
+    h->total_kib = total_mib * MIB;
+    h->other_kib = other_mib * MIB;
+    h->now = 1000;
+    eng_state_init(&h->st, h->now);
+}
+
+static void eh_close(struct eh *h)
+{
+    eng_scratch_dispose(&h->scratch);
+    eng_plan_dispose(&h->plan);
+    pol_policy_dispose(&h->pol);
+}
+
+static size_t eh_add(struct eh *h, const char *name, unsigned vcpus, int64_t mem_mib,
+                     int64_t maxmem_mib)
+{
+    size_t i = h->n++;
+    snprintf(h->name[i], sizeof(h->name[i]), "%s", name);
+    struct eng_view v = {
+        .domid = (uint32_t)i + 1,
+        .name = h->name[i],
+        .rule = pol_match(&h->pol, name, NULL),
+        .max_vcpus = vcpus,
+        .mem_max_kib = maxmem_mib * MIB,
+        .mem_actual_kib = mem_mib * MIB,
+        .changed = true,
+    };
+    eng_dom_init(&h->dom[i], &v, mem_mib * MIB, 1, 0, h->now);
+    return i;
+}
+
+/* "L1,L2,..." in whole units into one resource's levels. */
+static void levels(struct proto_request *r, enum proto_resource res, const char *spec)
+{
+    if (!spec)
+        return;
+    r->flags |= PROTO_REQ_HAS(res);
+    const char *p = spec;
+    while (*p) {
+        r->res[res].level[r->res[res].nlevels++] = PLM_UNITS(strtoll(p, NULL, 10));
+        p = strchr(p, ',');
+        if (!p)
+            break;
+        p++;
+    }
+}
+
+static void eh_ask(struct eh *h, size_t i, const char *cpu, const char *mem)
+{
+    memset(&h->req[i], 0, sizeof(h->req[i]));
+    h->req[i].seq = 1;
+    levels(&h->req[i], PROTO_RES_CPU, cpu);
+    levels(&h->req[i], PROTO_RES_MEM, mem);
+    h->dom[i].in.req = &h->req[i];
+    h->dom[i].in.req_at_ms = h->now;
+    h->dom[i].in.changed = true;
+}
+
+static int64_t held_kib(const struct eh *h)
+{
+    int64_t sum = h->other_kib;
+    for (size_t i = 0; i < h->n; i++)
+        sum += h->dom[i].in.mem_actual_kib;
+    return sum;
+}
+
+/* One turn at h->now: snapshot, decide, and (confirm) every action
+ * accepted.  Returns the plan. */
+static const struct eng_plan *eh_turn_as(struct eh *h, bool confirm)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        h->ptr[i] = &h->dom[i];
+        if (eng_wants_memory(&h->dom[i]))
+            eng_measured_memory(&h->dom[i], h->dom[i].in.mem_actual_kib);
+    }
+    h->in.policy = &h->pol;
+    h->in.now_ms = h->now;
+    h->in.host.ok = true;
+    h->in.host.pcpus = 4;
+    h->in.host.total_kib = h->total_kib;
+    h->in.host.free_kib = h->total_kib - held_kib(h);
+    ck_assert_int_eq(eng_reserve(&h->scratch, &h->plan, h->n), 0);
+    eng_decide(&h->in, &h->st, h->ptr, h->n, &h->scratch, &h->plan);
+    for (size_t i = 0; i < h->n; i++)
+        h->dom[i].in.changed = false;
+    memset(&h->in, 0, sizeof(h->in));
+    for (size_t k = 0; confirm && k < h->plan.nact; k++) {
+        ck_assert_uint_lt(h->plan.act[k].dom, h->n);
+        eng_confirm(&h->dom[h->plan.act[k].dom], &h->plan.act[k]);
+    }
+    return &h->plan;
+}
+
+static const struct eng_plan *eh_turn(struct eh *h)
+{
+    return eh_turn_as(h, true);
+}
+
+/* Balloons move step_mib toward their target (the stuck ones do not),
+ * then the clock moves on by ms. */
+static void eh_wait(struct eh *h, int64_t step_mib, uint64_t ms)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        struct eng_view *v = &h->dom[i].in;
+        int64_t t = h->dom[i].mem.target_kib, a = v->mem_actual_kib, s = step_mib * MIB;
+        if (h->stuck[i])
+            continue;
+        v->mem_actual_kib = a < t ? (t - a < s ? t : a + s) : (a - t < s ? t : a - s);
+    }
+    h->now += ms;
+}
+
+static size_t count(const struct eng_plan *p, enum eng_act_kind kind, size_t dom)
+{
+    size_t c = 0;
+    for (size_t k = 0; k < p->nact; k++)
+        c += p->act[k].kind == kind && p->act[k].dom == dom;
+    return c;
+}
+
+static const struct eng_action *find(const struct eng_plan *p, enum eng_act_kind kind, size_t dom)
+{
+    for (size_t k = 0; k < p->nact; k++)
+        if (p->act[k].kind == kind && p->act[k].dom == dom)
+            return &p->act[k];
+    return NULL;
+}
+
+/* The action, which must be there. */
+static const struct eng_action *must(const struct eng_action *a)
+{
+    ck_assert_ptr_nonnull(a);
+    return a;
+}
+
+static bool noted(const struct eng_plan *p, const char *text)
+{
+    for (size_t k = 0; k < p->nnote; k++)
+        if (strstr(p->note[k].text, text))
+            return true;
+    return false;
+}
+
+static long granted(const struct eh *h, size_t i, int r)
+{
+    return (long)(h->dom[i].granted[r] / PLM_SCALE);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* The CPU mapping, row by row. */
+static const struct {
+    enum pol_enforce enforce;
+    bool hotplug;
+    long pct;
+    unsigned max_vcpus;
+    int weight, cap, vcpus;
+} cpu_rows[] = {
+    {POL_ENFORCE_WEIGHT, false, 100, 4, 256, -1, -1},
+    {POL_ENFORCE_CAP, false, 150, 4, -1, 150, -1},
+    {POL_ENFORCE_BOTH, true, 150, 4, 384, 150, 2},
+    {POL_ENFORCE_BOTH, true, 0, 4, 1, 1, 1},            /* no weight or cap of 0 */
+    {POL_ENFORCE_BOTH, true, 900, 4, 2304, 400, 4},     /* cap and vcpus at all vcpus */
+    {POL_ENFORCE_WEIGHT, true, 30000, 0, 65535, -1, 1}, /* weight saturates */
+    {POL_ENFORCE_CAP, true, 101, 2, -1, 101, 2},
+};
+
+START_TEST(cpu_mapping)
+{
+    struct pol_domain rule;
+    memset(&rule, 0, sizeof(rule));
+    rule.cpu_enforce = cpu_rows[_i].enforce;
+    rule.vcpu_hotplug = cpu_rows[_i].hotplug;
+    struct eng_cpu m = eng_cpu_map(&rule, PLM_UNITS(cpu_rows[_i].pct), cpu_rows[_i].max_vcpus);
+    ck_assert_int_eq(m.weight, cpu_rows[_i].weight);
+    ck_assert_int_eq(m.cap, cpu_rows[_i].cap);
+    ck_assert_int_eq(m.vcpus, cpu_rows[_i].vcpus);
+}
+END_TEST
+
+/* Arbitration from a snapshot: two guests, what they ask, what they get. */
+static const struct {
+    const char *what;
+    const char *cpu[2], *mem[2];
+    int64_t other_mib;
+    long cpu_out[2], mem_out[2];
+} arb_rows[] = {
+    {"both fit", {"100", "150"}, {"1024", "2048"}, 1024, {100, 150}, {1024, 2048}},
+    {"cpu contended, levelled", {"300", "300"}, {NULL, NULL}, 1024, {100, 100}, {1024, 1024}},
+    {"policy max", {"50,500", "50"}, {NULL, NULL}, 1024, {300, 50}, {1024, 1024}},
+    /* maxmem 2048 below the policy's max of 3072: the guest's maxmem binds. */
+    {"maxmem binds", {"10", "10"}, {"8192", "600"}, 1024, {10, 10}, {2048, 608}},
+    /* 8192 host - 4096 other = 4096 free+held, - 512 headroom = 3584,
+     * levelled: 1792 each (web's maxmem of 2048 does not bind). */
+    {"memory contended", {"10", "10"}, {"3000", "3000"}, 4096, {10, 10}, {1792, 1792}},
+    /* Silent on memory: each keeps what it holds (1024). */
+    {"silence keeps memory", {"10", NULL}, {NULL, NULL}, 1024, {10, 10}, {1024, 1024}},
+};
+
+START_TEST(arbitration)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8192, arb_rows[_i].other_mib);
+    size_t a = eh_add(&h, "web", 4, 1024, 2048);
+    size_t b = eh_add(&h, "db", 4, 1024, 8192);
+    /* Two pCPUs' worth in the contended row: a reserve of 200. */
+    if (strcmp(arb_rows[_i].what, "cpu contended, levelled") == 0)
+        eh_policy(&h, HOST_XML("reserve=\"200\"", "both"));
+    eh_ask(&h, a, arb_rows[_i].cpu[0], arb_rows[_i].mem[0]);
+    eh_ask(&h, b, arb_rows[_i].cpu[1], arb_rows[_i].mem[1]);
+    eh_turn(&h);
+    ck_assert_msg(granted(&h, a, POL_CPU) == arb_rows[_i].cpu_out[0], "%s: web cpu %ld",
+                  arb_rows[_i].what, granted(&h, a, POL_CPU));
+    ck_assert_msg(granted(&h, b, POL_CPU) == arb_rows[_i].cpu_out[1], "%s: db cpu %ld",
+                  arb_rows[_i].what, granted(&h, b, POL_CPU));
+    ck_assert_msg(granted(&h, a, POL_MEMORY) == arb_rows[_i].mem_out[0], "%s: web mem %ld",
+                  arb_rows[_i].what, granted(&h, a, POL_MEMORY));
+    ck_assert_msg(granted(&h, b, POL_MEMORY) == arb_rows[_i].mem_out[1], "%s: db mem %ld",
+                  arb_rows[_i].what, granted(&h, b, POL_MEMORY));
+    eh_close(&h);
+}
+END_TEST
+
+/* Only differences become actions: the first turn sets weight, cap, vcpus
+ * and the grant; the same snapshot again asks nothing of Xen. */
+START_TEST(actions_only_differences)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8192, 1024);
+    size_t a = eh_add(&h, "web", 4, 1024, 2048);
+    size_t u = eh_add(&h, "idle", 2, 1024, 1024); /* no agent: unmanaged */
+    eh_ask(&h, a, "150", NULL);
+    const struct eng_plan *p = eh_turn(&h);
+    const struct eng_action *s = find(p, ENG_ACT_SCHED, a);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(s->weight, 384);
+    ck_assert_int_eq(s->cap, 150);
+    ck_assert_uint_eq(must(find(p, ENG_ACT_VCPUS, a))->vcpus, 2);
+    ck_assert_uint_eq(count(p, ENG_ACT_GRANT, a), 1);
+    ck_assert_uint_eq(count(p, ENG_ACT_SCHED, u) + count(p, ENG_ACT_GRANT, u), 0);
+    ck_assert(p->table_changed);
+    ck_assert(noted(p, "cpu 0 -> 150 pct: satisfied through level 1"));
+
+    h.now += 1000;
+    p = eh_turn(&h);
+    ck_assert_uint_eq(p->nact, 0);
+    ck_assert(!p->table_changed);
+    eh_close(&h);
+}
+END_TEST
+
+/* Shrink before grow: with little free memory the receiver grows only by
+ * what the donor has actually released, and no target ever passes free
+ * memory less the headroom, nor goes below a floor. */
+START_TEST(memory_shrink_before_grow)
+{
+    struct eh h;
+    /* 4704 + 3072 + 1024 held on a host of 9400: 600 MiB free, 88 above
+     * the headroom; the pool is 600 + 4096 - 512 = 4184. */
+    eh_open(&h, base_xml, 9400, 4704);
+    size_t donor = eh_add(&h, "donor", 2, 3072, 3072);
+    size_t recv = eh_add(&h, "recv", 2, 1024, 4096);
+    eh_ask(&h, donor, "10", "1024");
+    eh_ask(&h, recv, "10", "3072");
+    eh_turn(&h);
+    ck_assert_int_eq(granted(&h, donor, POL_MEMORY), 1024);
+    ck_assert_int_eq(granted(&h, recv, POL_MEMORY), 3072);
+    for (int turn = 0; turn < 40; turn++) {
+        int64_t free_kib = h.total_kib - held_kib(&h);
+        int64_t promised = 0;
+        const struct eng_plan *p = eh_turn(&h);
+        for (size_t i = 0; i < h.n; i++) {
+            const struct eng_dom *e = &h.dom[i];
+            ck_assert_int_ge(e->mem.target_kib, 512 * MIB);
+            if (e->mem.target_kib > e->in.mem_actual_kib)
+                promised += e->mem.target_kib - e->in.mem_actual_kib;
+        }
+        ck_assert_int_le(promised, free_kib - 512 * MIB + 0);
+        /* Asleep only once everything is where it should be. */
+        bool done = h.dom[donor].mem.target_kib == 1024 * MIB &&
+                    h.dom[recv].mem.target_kib == 3072 * MIB &&
+                    h.dom[donor].in.mem_actual_kib == 1024 * MIB &&
+                    h.dom[recv].in.mem_actual_kib == 3072 * MIB;
+        ck_assert(p->wake_at_ms != 0 || done);
+        eh_wait(&h, 256, 1000);
+    }
+    ck_assert_int_eq(h.dom[donor].mem.target_kib, 1024 * MIB);
+    ck_assert_int_eq(h.dom[recv].mem.target_kib, 3072 * MIB);
+    ck_assert(!h.st.mem_moving);
+    eh_close(&h);
+}
+END_TEST
+
+/* A balloon sticks mid-move while the pool shrinks: the donor is marked
+ * uncooperative, what it holds stays its own, the receiver is given only
+ * what is really there, and when another domain takes memory the pool's
+ * shrinking reallocates at once; growth stops while free memory is short. */
+START_TEST(memory_stuck_while_pool_shrinks)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 9400, 4704);
+    size_t donor = eh_add(&h, "donor", 2, 3072, 3072);
+    size_t recv = eh_add(&h, "recv", 2, 1024, 4096);
+    eh_ask(&h, donor, "10", "1024");
+    eh_ask(&h, recv, "10", "3072");
+    eh_turn(&h);
+    /* It moves a little, then sticks. */
+    for (int turn = 0; turn < 3; turn++) {
+        eh_turn(&h);
+        eh_wait(&h, 256, 1000);
+    }
+    ck_assert_int_lt(h.dom[donor].in.mem_actual_kib, 3072 * MIB);
+    h.stuck[donor] = true;
+    bool marked = false;
+    for (int turn = 0; turn < 20 && !marked; turn++) {
+        eh_wait(&h, 256, 1000);
+        marked = noted(eh_turn(&h), "balloon does not move");
+    }
+    ck_assert(marked);
+    ck_assert(h.dom[donor].mem.uncooperative);
+    int64_t held = h.dom[donor].in.mem_actual_kib / MIB;
+    ck_assert_int_eq(granted(&h, donor, POL_MEMORY), held / 16 * 16);
+    long before = granted(&h, recv, POL_MEMORY);
+    ck_assert_int_lt(before, 3072);
+
+    /* Another toolstack creates a domain (adopted, unmanaged, by the
+     * scan, which forces a reallocation): the pool shrinks. */
+    size_t intruder = eh_add(&h, "intruder", 1, 300, 300);
+    h.in.force = "domains, overrides or policy changed";
+    h.now += 1000;
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_int_eq(h.dom[intruder].source, ENG_SRC_NONE);
+    ck_assert_uint_eq(count(p, ENG_ACT_TARGET, intruder), 0);
+    ck_assert_int_lt(granted(&h, recv, POL_MEMORY), before);
+    ck_assert_int_le(h.dom[donor].granted[POL_MEMORY] + h.dom[recv].granted[POL_MEMORY],
+                     h.st.pool[POL_MEMORY]);
+    /* No target is raised while the host is short. */
+    ck_assert_uint_eq(count(p, ENG_ACT_TARGET, recv) == 0 ||
+                          must(find(p, ENG_ACT_TARGET, recv))->target_kib <=
+                              h.dom[recv].mem.target_kib,
+                      1);
+    eh_close(&h);
+}
+END_TEST
+
+/* A domain destroyed between snapshot and apply: its actions fail and are
+ * not confirmed; once the table no longer holds it, the next turn
+ * reallocates among the others and no action names it. */
+START_TEST(domain_gone_before_apply)
+{
+    struct eh h;
+    eh_open(&h, HOST_XML("reserve=\"200\"", "both"), 8192, 1024);
+    size_t a = eh_add(&h, "a", 4, 1024, 2048);
+    size_t b = eh_add(&h, "b", 4, 1024, 2048);
+    eh_ask(&h, a, "200", NULL);
+    eh_ask(&h, b, "200", NULL);
+    const struct eng_plan *p = eh_turn_as(&h, false);
+    ck_assert_int_eq(granted(&h, a, POL_CPU), 100);
+    /* Apply: a's calls succeed, b is gone, its calls fail. */
+    for (size_t k = 0; k < p->nact; k++)
+        if (p->act[k].dom == a)
+            eng_confirm(&h.dom[a], &p->act[k]);
+    ck_assert_int_eq(h.dom[b].weight, -1);
+    /* The scan drops b. */
+    h.n = 1;
+    h.now += 10;
+    h.in.force = "domains, overrides or policy changed";
+    p = eh_turn(&h);
+    ck_assert_int_eq(granted(&h, a, POL_CPU), 200);
+    for (size_t k = 0; k < p->nact; k++)
+        ck_assert_uint_eq(p->act[k].dom, a);
+    ck_assert_int_eq(must(find(p, ENG_ACT_SCHED, a))->cap, 200);
+    eh_close(&h);
+}
+END_TEST
+
+/* A reload that changes the CPU mode and the pool at once: one turn
+ * arbitrates against the new pool and sends the new mode's settings. */
+START_TEST(reload_mode_and_pool)
+{
+    struct eh h;
+    eh_open(&h, HOST_XML("reserve=\"0\"", "weight"), 8192, 1024);
+    size_t a = eh_add(&h, "a", 4, 1024, 2048);
+    size_t b = eh_add(&h, "b", 4, 1024, 2048);
+    eh_ask(&h, a, "300", NULL);
+    eh_ask(&h, b, "300", NULL);
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_int_eq(granted(&h, a, POL_CPU), 200);
+    ck_assert_int_eq(must(find(p, ENG_ACT_SCHED, a))->weight, 512);
+    ck_assert_int_eq(must(find(p, ENG_ACT_SCHED, a))->cap, -1);
+
+    eh_policy(&h, HOST_XML("reserve=\"200\"", "cap"));
+    for (size_t i = 0; i < h.n; i++)
+        eng_forget_cpu(&h.dom[i]);
+    h.now += 10;
+    h.in.force = "domains, overrides or policy changed";
+    h.in.resync_cpu = true;
+    p = eh_turn(&h);
+    ck_assert_int_eq(h.st.pool[POL_CPU] / PLM_SCALE, 200);
+    ck_assert_int_eq(granted(&h, a, POL_CPU), 100);
+    ck_assert_int_eq(granted(&h, b, POL_CPU), 100);
+    for (size_t i = 0; i < h.n; i++) {
+        const struct eng_action *s = find(p, ENG_ACT_SCHED, i);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_int_eq(s->weight, -1);
+        ck_assert_int_eq(s->cap, 100);
+        ck_assert_uint_eq(count(p, ENG_ACT_SCHED, i), 1);
+    }
+    eh_close(&h);
+}
+END_TEST
+
+/* An override holds until it expires, then the request speaks again. */
+START_TEST(override_expires)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8192, 1024);
+    size_t a = eh_add(&h, "a", 4, 1024, 2048);
+    eh_ask(&h, a, "100", NULL);
+    eh_turn(&h);
+    h.dom[a].override.active[POL_CPU] = true;
+    h.dom[a].override.amount[POL_CPU] = PLM_UNITS(250);
+    h.dom[a].override.until_ms = h.now + 5000;
+    h.dom[a].in.changed = true;
+    h.in.force = "domains, overrides or policy changed";
+    h.now += 1000;
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_int_eq(h.dom[a].source, ENG_SRC_OVERRIDE);
+    ck_assert_int_eq(granted(&h, a, POL_CPU), 250);
+    ck_assert_uint_eq(p->wake_at_ms, h.st.next_tick_ms);
+    bool expired = false;
+    for (int i = 0; i < 8 && !expired; i++) {
+        h.now += 1000;
+        expired = noted(eh_turn(&h), "manual override expired");
+    }
+    ck_assert(expired);
+    ck_assert_int_eq(h.dom[a].source, ENG_SRC_AGENT);
+    ck_assert_int_eq(granted(&h, a, POL_CPU), 100);
+    eh_close(&h);
+}
+END_TEST
+
+/* Paused: allocations and grants go on, Xen is not touched; when the host
+ * cannot be read, the arbitration is owed and tried at the next tick. */
+START_TEST(paused_and_host_unreadable)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8192, 1024);
+    size_t a = eh_add(&h, "a", 4, 1024, 2048);
+    eh_ask(&h, a, "100", "1536");
+    h.in.paused = true;
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_uint_eq(count(p, ENG_ACT_GRANT, a), 1);
+    ck_assert_uint_eq(count(p, ENG_ACT_SCHED, a) + count(p, ENG_ACT_VCPUS, a), 0);
+    h.in.paused = true;
+    p = eh_turn(&h);
+    ck_assert_uint_eq(count(p, ENG_ACT_TARGET, a), 0);
+
+    /* Unreadable host: nothing arbitrated, owed for later. */
+    eh_ask(&h, a, "200", "1536");
+    for (size_t i = 0; i < h.n; i++)
+        h.ptr[i] = &h.dom[i];
+    h.now += 1000;
+    struct eng_input in = {.policy = &h.pol, .now_ms = h.now};
+    eng_decide(&in, &h.st, h.ptr, h.n, &h.scratch, &h.plan);
+    h.dom[a].in.changed = false;
+    ck_assert(h.plan.host_unreadable);
+    ck_assert(h.st.rearbitrate);
+    ck_assert_int_eq(granted(&h, a, POL_CPU), 100);
+    ck_assert_uint_ne(h.plan.wake_at_ms, 0);
+    h.now = h.plan.wake_at_ms;
+    eh_turn(&h);
+    ck_assert(!h.st.rearbitrate);
+    ck_assert_int_eq(granted(&h, a, POL_CPU), 200);
+    eh_close(&h);
+}
+END_TEST
+
+/* The same inputs and state give the same plan: nothing but its
+ * arguments shapes the decision. */
+START_TEST(deterministic)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8800, 4704);
+    size_t donor = eh_add(&h, "donor", 2, 3072, 3072);
+    size_t recv = eh_add(&h, "recv", 2, 1024, 4096);
+    eh_ask(&h, donor, "120,200", "1024");
+    eh_ask(&h, recv, "90,300", "3072");
+    eh_turn(&h);
+    eh_wait(&h, 100, 1000);
+
+    static struct eng_state st0;
+    static struct eng_dom dom0[MAXD];
+    st0 = h.st;
+    memcpy(dom0, h.dom, sizeof(dom0));
+    eh_turn_as(&h, false);
+    size_t nact = h.plan.nact, nnote = h.plan.nnote;
+    struct eng_action act[4 * MAXD + 4];
+    memcpy(act, h.plan.act, nact * sizeof(act[0]));
+    ck_assert_uint_gt(nact, 0);
+
+    h.st = st0;
+    memcpy(h.dom, dom0, sizeof(dom0));
+    eh_turn_as(&h, false);
+    ck_assert_uint_eq(h.plan.nact, nact);
+    ck_assert_uint_eq(h.plan.nnote, nnote);
+    ck_assert_int_eq(memcmp(act, h.plan.act, nact * sizeof(act[0])), 0);
+    eh_close(&h);
+}
+END_TEST
+
+/* Agentless: a CPU reading becomes a request at the rule's level. */
+START_TEST(agentless_sampling)
+{
+    struct eh h;
+    eh_open(&h,
+            "<xenplm-policy version=\"1\"><host><tick>1s</tick>"
+            "<cpu><pool reserve=\"0\"/><minimal>10</minimal><unit>1</unit></cpu></host>"
+            "<domain name=\"*\"><cpu><min>10</min><max>300</max><enforce>cap</enforce></cpu>"
+            "<agentless level=\"1\" headroom=\"20\" after=\"2s\"/></domain></xenplm-policy>",
+            8192, 1024);
+    size_t a = eh_add(&h, "legacy", 1, 1024, 1024);
+    eh_turn(&h);
+    ck_assert_int_eq(h.dom[a].source, ENG_SRC_NONE);
+    h.now += 2000;
+    ck_assert(eng_wants_cpu_time(&h.dom[a], h.now));
+    h.dom[a].in.cpu_read = true;
+    h.dom[a].in.cpu_time_ns = 1600000000ull; /* 1.6 s busy in 2 s: 80% */
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_int_eq(h.dom[a].source, ENG_SRC_AGENTLESS);
+    ck_assert_int_eq(h.dom[a].cpu_used_pct, PLM_UNITS(80));
+    ck_assert_int_eq(granted(&h, a, POL_CPU), 96);
+    ck_assert_int_eq(must(find(p, ENG_ACT_SCHED, a))->cap, 96);
+    eh_close(&h);
+}
+END_TEST
+
+static Suite *engine_suite(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("decide");
+    tcase_add_loop_test(tc, cpu_mapping, 0, (int)(sizeof(cpu_rows) / sizeof(cpu_rows[0])));
+    tcase_add_loop_test(tc, arbitration, 0, (int)(sizeof(arb_rows) / sizeof(arb_rows[0])));
+    tcase_add_test(tc, actions_only_differences);
+    tcase_add_test(tc, memory_shrink_before_grow);
+    tcase_add_test(tc, memory_stuck_while_pool_shrinks);
+    tcase_add_test(tc, domain_gone_before_apply);
+    tcase_add_test(tc, reload_mode_and_pool);
+    tcase_add_test(tc, override_expires);
+    tcase_add_test(tc, paused_and_host_unreadable);
+    tcase_add_test(tc, deterministic);
+    tcase_add_test(tc, agentless_sampling);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return check_run(engine_suite());
+}
