@@ -50,8 +50,8 @@ static int call(struct dmn *d, struct dmn_domain *dom, const struct eng_action *
     case ENG_ACT_SCHED:
         rc = port_sched_set(d->port, id, a->weight, a->cap);
         if (rc)
-            log_warnx("Domain %u: cannot set weight %d cap %d: %s", id, a->weight, a->cap,
-                      plm_strerror(rc));
+            log_warnx("Domain %u: cannot set weight %d cap %d (%s): %s", id, a->weight, a->cap,
+                      a->why ? a->why : "resync", plm_strerror(rc));
         break;
     case ENG_ACT_VCPUS:
         rc = port_vcpus_set(d->port, id, a->vcpus);
@@ -67,6 +67,7 @@ static int call(struct dmn *d, struct dmn_domain *dom, const struct eng_action *
                       (long long)a->target_kib, plm_strerror(rc));
         break;
     case ENG_ACT_GRANT:
+    case ENG_ACT_ANSWER:
         return 0;
     }
     d->st.stats.enforce_calls++;
@@ -85,6 +86,10 @@ void dmn_apply(struct dmn *d, const struct eng_plan *plan)
 
         if (a->kind == ENG_ACT_GRANT) {
             dmn_write_grant(d, dom);
+            continue;
+        }
+        if (a->kind == ENG_ACT_ANSWER) {
+            dmn_report(d, dom, a->why);
             continue;
         }
         if (call(d, dom, a) == 0)

@@ -94,8 +94,6 @@ void dmn_requests_due(struct dmn *d, uint64_t now_ms);
 bool dmn_requests_pending(const struct dmn *d);
 /* Write the guest's status value (NULL reason: "ok") and acked seq. */
 void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason);
-/* Write the "ok" of the new requests read in this turn of the loop. */
-void dmn_flush_reports(struct dmn *d);
 bool dmn_managed(const struct dmn_domain *dom);
 /* `xenplm set`: an override of a domain's allocation (clear: remove it). */
 int dmn_set_override(struct dmn *d, struct dmn_domain *dom, const struct ctl_set *set);

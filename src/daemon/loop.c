@@ -259,14 +259,13 @@ static void turn(struct dmn *d, uint64_t now)
     }
     eng_decide(&in, &d->st.eng, d->eng, d->st.ndom, &d->scratch, &d->plan);
     for (size_t i = 0; i < d->st.ndom; i++)
-        d->st.dom[i].changed = false;
+        d->st.dom[i].changed = d->st.dom[i].answer_due = false;
     memset(&d->ev, 0, sizeof(d->ev));
     d->st.stats.arbitrations = d->st.eng.arbitrations;
     d->st.stats.reallocations = d->st.eng.reallocations;
     for (size_t k = 0; k < d->plan.nnote; k++)
         log_note(&d->plan.note[k]);
     dmn_apply(d, &d->plan);
-    dmn_flush_reports(d);
     d->wake_at_ms = d->plan.wake_at_ms;
     if (!d->wake_at_ms && (d->st.eng.mem_moving || dmn_requests_pending(d)))
         d->wake_at_ms = d->st.eng.next_tick_ms;

@@ -58,13 +58,18 @@ void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
     dom->acked_seq = seqv;
 }
 
-static void reject(struct dmn *d, struct dmn_domain *dom, const char *why)
+/* The verdict owed to the guest: the latest value read decides it. */
+static void answer(struct dmn_domain *dom, const char *why)
 {
-    /* An "ok" still due for an earlier value must not overwrite this. */
-    dom->report_due = false;
+    dom->answer_due = true;
+    snprintf(dom->answer, sizeof(dom->answer), "%s", why ? why : "");
+}
+
+static void reject(struct dmn_domain *dom, const char *why)
+{
     dom->rejected++;
     log_warnx("Domain %u: request rejected: %s", dom->info.domid, why);
-    dmn_report(d, dom, why);
+    answer(dom, why);
 }
 
 static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
@@ -83,7 +88,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
         return; /* nothing written yet, or withdrawn: the last good one stays */
     if (rc == PLM_ERANGE || (rc == 0 && len > PROTO_VALUE_MAX)) {
         snprintf(why, sizeof(why), "value too large (max %d bytes)", PROTO_VALUE_MAX);
-        reject(d, dom, why);
+        reject(dom, why);
         return;
     }
     if (rc) {
@@ -98,12 +103,12 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     lim.max[PROTO_RES_MEM] = eng_kib_to_mib((int64_t)dom->info.mem_max_kib);
     rc = proto_request_decode_limited(buf, len, &lim, &req, &err);
     if (rc) {
-        reject(d, dom, err.text[0] ? err.text : plm_strerror(rc));
+        reject(dom, err.text[0] ? err.text : plm_strerror(rc));
         return;
     }
     dom->req_at_ms = now;
     if (dom->have_req && proto_request_equal(&dom->req, &req)) {
-        dmn_report(d, dom, NULL);
+        answer(dom, NULL);
         return;
     }
     dom->req = req;
@@ -111,22 +116,11 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     dom->requests++;
     log_info("Domain %u: request seq %llu accepted", dom->info.domid, (unsigned long long)req.seq);
     dom->changed = true;
-    /* The answer waits until the new request is enforced, in this same
-     * turn of the loop (dmn_flush_reports): its transaction, four round
-     * trips to xenstored, would otherwise delay the enforcement. */
-    dom->report_due = true;
+    /* The answer is the decision's last action of this turn: its
+     * transaction, four round trips to xenstored, would otherwise delay
+     * the enforcement. */
+    answer(dom, NULL);
     d->ev.arbitrate = true;
-}
-
-void dmn_flush_reports(struct dmn *d)
-{
-    for (size_t i = 0; i < d->st.ndom; i++) {
-        struct dmn_domain *dom = &d->st.dom[i];
-        if (dom->report_due) {
-            dom->report_due = false;
-            dmn_report(d, dom, NULL);
-        }
-    }
 }
 
 void dmn_request_changed(struct dmn *d, struct dmn_domain *dom)

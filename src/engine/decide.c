@@ -16,6 +16,8 @@
  *   4. Domains whose allocation changed get their CPU settings and their
  *      grant; a changed memory allocation starts the mover at once (the
  *      next turn is due now).
+ *   5. Guests whose request was read this turn get their answer (status
+ *      and seq) last, once what they asked is enforced.
  *
  * Everything it decides is in the plan; everything it must remember is in
  * the state.  It never calls the port, never reads a clock, and logs
@@ -56,10 +58,10 @@ void eng_dom_init(struct eng_dom *e, const struct eng_view *v, int64_t target_ki
 
 int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
 {
-    /* At most: per domain a sched, vcpus, target and grant action; per
+    /* At most: per domain a sched, vcpus, target, grant and answer action; per
      * domain a note per resource and one for its balloon; a few for the
      * host. */
-    size_t acts = 4 * n + 4, notes = (ENG_NRES + 3) * n + 8;
+    size_t acts = 5 * n + 4, notes = (ENG_NRES + 3) * n + 8;
 
     if (n > s->cap || !s->req) {
         size_t cap = n < 64 ? 64 : n * 2;
@@ -152,12 +154,15 @@ void eng_cpu_actions(const struct eng_input *in, struct eng_dom *e, size_t i, st
         if (a) {
             a->weight = m.weight == e->weight ? -1 : m.weight;
             a->cap = m.cap == e->cap ? -1 : m.cap;
+            a->why = e->why[POL_CPU];
         }
     }
     if (m.vcpus >= 0 && (unsigned)m.vcpus != e->vcpus) {
         struct eng_action *a = eng_plan_act(plan, ENG_ACT_VCPUS, i);
-        if (a)
+        if (a) {
             a->vcpus = (unsigned)m.vcpus;
+            a->why = e->why[POL_CPU];
+        }
     }
 }
 
@@ -177,6 +182,7 @@ void eng_confirm(struct eng_dom *e, const struct eng_action *a)
         e->mem.target_kib = a->target_kib;
         break;
     case ENG_ACT_GRANT:
+    case ENG_ACT_ANSWER:
         break;
     }
 }
@@ -312,8 +318,17 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_dom
             continue;
         if (scratch->changed[i] || in->resync_cpu)
             eng_cpu_actions(in, dom[i], i, plan);
-        if (scratch->changed[i])
-            eng_plan_act(plan, ENG_ACT_GRANT, i);
+        if (scratch->changed[i]) {
+            struct eng_action *a = eng_plan_act(plan, ENG_ACT_GRANT, i);
+            if (a)
+                a->why = "its allocation changed";
+        }
+    }
+    /* Last: a guest learns its request was taken once it is enforced. */
+    for (size_t i = 0; i < n; i++) {
+        struct eng_action *a = dom[i]->in.answer_due ? eng_plan_act(plan, ENG_ACT_ANSWER, i) : NULL;
+        if (a)
+            a->why = dom[i]->in.answer;
     }
     if (scratch->mem_changed) {
         /* New memory allocations start moving at once. */

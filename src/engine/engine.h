@@ -94,6 +94,10 @@ struct eng_view {
     /* Something that shapes its request changed since the last turn (a
      * new request, its rule, an override): build it again. */
     bool changed;
+    /* The intake's verdict on what the guest wrote since the last turn,
+     * owed to the guest as its status: answer NULL for "ok". */
+    bool answer_due;
+    const char *answer;
     /* A CPU time reading taken this turn (agentless sampling). */
     bool cpu_read;
     uint64_t cpu_time_ns;
@@ -159,6 +163,7 @@ enum eng_act_kind {
     ENG_ACT_VCPUS,  /* online vcpus */
     ENG_ACT_TARGET, /* memory target */
     ENG_ACT_GRANT,  /* the allocation in force, for the guest to read */
+    ENG_ACT_ANSWER, /* the status and seq of the guest's last request */
 };
 
 struct eng_action {
@@ -167,6 +172,7 @@ struct eng_action {
     int weight, cap;
     unsigned vcpus;
     int64_t target_kib;
+    const char *why; /* the reason, for the log (static, or in the record) */
 };
 
 /* A line for the log, with the domain it is about (-1: the host). */

@@ -113,8 +113,11 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
         int64_t target = e->mem.target_kib;
         if (nb->new_target_kib != nb->target_kib) {
             struct eng_action *a = eng_plan_act(plan, ENG_ACT_TARGET, i);
-            if (a)
+            if (a) {
                 a->target_kib = nb->new_target_kib;
+                a->why = nb->new_target_kib < nb->target_kib ? "shrinking toward its allocation"
+                                                             : "growing toward its allocation";
+            }
         }
         /* The target in force changes only when Xen accepts it
          * (eng_confirm). */

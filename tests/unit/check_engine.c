@@ -130,6 +130,7 @@ static void eh_ask(struct eh *h, size_t i, const char *cpu, const char *mem)
     h->dom[i].in.req = &h->req[i];
     h->dom[i].in.req_at_ms = h->now;
     h->dom[i].in.changed = true;
+    h->dom[i].in.answer_due = true;
 }
 
 static int64_t held_kib(const struct eh *h)
@@ -158,7 +159,7 @@ static const struct eng_plan *eh_turn_as(struct eh *h, bool confirm)
     ck_assert_int_eq(eng_reserve(&h->scratch, &h->plan, h->n), 0);
     eng_decide(&h->in, &h->st, h->ptr, h->n, &h->scratch, &h->plan);
     for (size_t i = 0; i < h->n; i++)
-        h->dom[i].in.changed = false;
+        h->dom[i].in.changed = h->dom[i].in.answer_due = false;
     memset(&h->in, 0, sizeof(h->in));
     for (size_t k = 0; confirm && k < h->plan.nact; k++) {
         ck_assert_uint_lt(h->plan.act[k].dom, h->n);
@@ -316,6 +317,10 @@ START_TEST(actions_only_differences)
     ck_assert_uint_eq(count(p, ENG_ACT_SCHED, u) + count(p, ENG_ACT_GRANT, u), 0);
     ck_assert(p->table_changed);
     ck_assert(noted(p, "cpu 0 -> 150 pct: satisfied through level 1"));
+    /* The guest's answer comes last, once its request is enforced. */
+    ck_assert_uint_eq(count(p, ENG_ACT_ANSWER, a), 1);
+    ck_assert_int_eq(p->act[p->nact - 1].kind, ENG_ACT_ANSWER);
+    ck_assert_ptr_null(p->act[p->nact - 1].why);
 
     h.now += 1000;
     p = eh_turn(&h);
