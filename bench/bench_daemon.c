@@ -457,7 +457,7 @@ static int env_open(struct env *e, size_t n, bool contended, const struct bench_
 
 static bool quiet(const struct dmn *d)
 {
-    return !d->dirty && !d->rescan && !d->mem_moving;
+    return dmn_idle(d);
 }
 
 static int stuck(const struct env *e)

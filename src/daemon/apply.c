@@ -89,7 +89,7 @@ void dmn_apply(struct dmn *d, const struct eng_plan *plan)
             continue;
         }
         if (a->kind == ENG_ACT_ANSWER) {
-            dmn_report(d, dom, a->why);
+            dmn_report(d, dom, NULL);
             continue;
         }
         if (call(d, dom, a) == 0)

@@ -116,6 +116,8 @@ int dmn_run(const struct dmn_options *opt);
  */
 int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port);
 int dmn_step(struct dmn *d);
+/* Nothing pending: no event waiting for a decision, no memory moving. */
+bool dmn_idle(const struct dmn *d);
 void dmn_fini(struct dmn *d);
 /* Control commands' effects. */
 int dmn_reload(struct dmn *d, char *err, size_t errlen);

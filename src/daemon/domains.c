@@ -195,8 +195,6 @@ void dmn_forget_all(struct dmn *d)
     free(d->list);
     d->list = NULL;
     d->list_cap = 0;
-    free(d->eng);
-    d->eng = NULL;
 }
 
 void dmn_rematch(struct dmn *d)

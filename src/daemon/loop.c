@@ -228,36 +228,23 @@ static void log_note(const struct eng_note *nt)
         log_info("%s", nt->text);
 }
 
-/* Room in the engine's scratch, plan and view for every domain. */
-static int reserve(struct dmn *d)
-{
-    size_t n = d->st.ndom;
-    if (eng_reserve(&d->scratch, &d->plan, n) != 0)
-        return PLM_ENOMEM;
-    if (n > d->eng_cap || !d->eng) {
-        size_t cap = n < 64 ? 64 : 2 * n;
-        struct eng_dom **e = realloc(d->eng, cap * sizeof(*e));
-        if (!e)
-            return PLM_ENOMEM;
-        d->eng = e;
-        d->eng_cap = cap;
-    }
-    for (size_t i = 0; i < n; i++)
-        d->eng[i] = &d->st.dom[i].eng;
-    return 0;
-}
-
 /* Snapshot, decide, apply, report. */
 static void turn(struct dmn *d, uint64_t now)
 {
     struct eng_input in;
 
     dmn_snapshot(d, now, &in);
-    if (reserve(d) != 0) {
+    if (eng_reserve(&d->scratch, &d->plan, d->st.ndom) != 0) {
         log_errx("out of memory deciding for %zu domains", d->st.ndom);
         return;
     }
-    eng_decide(&in, &d->st.eng, d->eng, d->st.ndom, &d->scratch, &d->plan);
+    /* The engine's records sit inside the domain table's. */
+    struct eng_table tab = {
+        .first = d->st.ndom ? &d->st.dom[0].eng : NULL,
+        .stride = sizeof(struct dmn_domain),
+        .n = d->st.ndom,
+    };
+    eng_decide(&in, &d->st.eng, tab, &d->scratch, &d->plan);
     for (size_t i = 0; i < d->st.ndom; i++)
         d->st.dom[i].changed = d->st.dom[i].answer_due = false;
     memset(&d->ev, 0, sizeof(d->ev));
@@ -337,6 +324,13 @@ int dmn_step(struct dmn *d)
     dmn_requests_due(d, now);
     turn(d, now);
     return 0;
+}
+
+bool dmn_idle(const struct dmn *d)
+{
+    const struct dmn_events *ev = &d->ev;
+    return !ev->rescan && !ev->arbitrate && !ev->force && !ev->resync_cpu && !ev->tick_now &&
+           !d->st.eng.mem_moving && !d->st.eng.rearbitrate;
 }
 
 /* A watch already there (a restart on a connection that survived) is fine. */

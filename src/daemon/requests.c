@@ -58,18 +58,15 @@ void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
     dom->acked_seq = seqv;
 }
 
-/* The verdict owed to the guest: the latest value read decides it. */
-static void answer(struct dmn_domain *dom, const char *why)
+/* A refusal is the intake's own verdict, answered at once; an accepted
+ * request is answered by the decision, once it is enforced. */
+static void reject(struct dmn *d, struct dmn_domain *dom, const char *why)
 {
-    dom->answer_due = true;
-    snprintf(dom->answer, sizeof(dom->answer), "%s", why ? why : "");
-}
-
-static void reject(struct dmn_domain *dom, const char *why)
-{
+    /* An "ok" still owed for an earlier value must not overwrite this. */
+    dom->answer_due = false;
     dom->rejected++;
     log_warnx("Domain %u: request rejected: %s", dom->info.domid, why);
-    answer(dom, why);
+    dmn_report(d, dom, why);
 }
 
 static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
@@ -88,7 +85,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
         return; /* nothing written yet, or withdrawn: the last good one stays */
     if (rc == PLM_ERANGE || (rc == 0 && len > PROTO_VALUE_MAX)) {
         snprintf(why, sizeof(why), "value too large (max %d bytes)", PROTO_VALUE_MAX);
-        reject(dom, why);
+        reject(d, dom, why);
         return;
     }
     if (rc) {
@@ -103,12 +100,12 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     lim.max[PROTO_RES_MEM] = eng_kib_to_mib((int64_t)dom->info.mem_max_kib);
     rc = proto_request_decode_limited(buf, len, &lim, &req, &err);
     if (rc) {
-        reject(dom, err.text[0] ? err.text : plm_strerror(rc));
+        reject(d, dom, err.text[0] ? err.text : plm_strerror(rc));
         return;
     }
     dom->req_at_ms = now;
     if (dom->have_req && proto_request_equal(&dom->req, &req)) {
-        answer(dom, NULL);
+        dom->answer_due = true;
         return;
     }
     dom->req = req;
@@ -119,7 +116,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     /* The answer is the decision's last action of this turn: its
      * transaction, four round trips to xenstored, would otherwise delay
      * the enforcement. */
-    answer(dom, NULL);
+    dom->answer_due = true;
     d->ev.arbitrate = true;
 }
 

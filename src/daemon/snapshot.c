@@ -39,7 +39,6 @@ static void view_of(struct dmn_domain *dom)
     v->req_at_ms = dom->req_at_ms;
     v->changed = dom->changed;
     v->answer_due = dom->answer_due;
-    v->answer = dom->answer[0] ? dom->answer : NULL;
 }
 
 /* Read what is due of each domain; false when one of them has gone (the

@@ -38,8 +38,7 @@ struct dmn_domain {
     uint64_t req_at_ms;                      /* when the last good request arrived */
     uint64_t requests, rejected;             /* counters */
     bool pending_read;                       /* a write arrived while rate-limited */
-    bool answer_due;                         /* a verdict owed to the guest */
-    char answer[PROTO_STATUS_MAX + 1];       /* that verdict: "" for ok, else why */
+    bool answer_due;                         /* "ok" owed for the request read */
     bool changed;                            /* its request, rule or override changed */
     char status[PROTO_STATUS_MAX + 1];       /* last status written for the guest */
     uint64_t acked_seq;                      /* last seq written back */

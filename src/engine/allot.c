@@ -24,9 +24,9 @@
 #include "core/error.h"
 #include "engine/engine_int.h"
 
-static void read_facts(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
-                       size_t n)
+static void read_facts(const struct eng_input *in, struct eng_state *st, struct eng_table dom)
 {
+    size_t n = dom.n;
     struct pol_host_facts *f = &st->facts;
 
     f->pcpus = in->host.pcpus;
@@ -34,9 +34,9 @@ static void read_facts(const struct eng_input *in, struct eng_state *st, struct 
     f->mem_free = eng_kib_to_mib(in->host.free_kib);
     f->mem_domu = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!eng_managed(dom[i]))
+        if (!eng_managed(eng_at(dom, i)))
             continue;
-        plm_amt_t held = eng_kib_to_mib(dom[i]->in.mem_actual_kib);
+        plm_amt_t held = eng_kib_to_mib(eng_at(dom, i)->in.mem_actual_kib);
         f->mem_domu = f->mem_domu + held > PLM_AMT_MAX ? PLM_AMT_MAX : f->mem_domu + held;
     }
 }
@@ -69,9 +69,10 @@ static void describe(const struct plm_outcome *o, char *buf, size_t len)
     }
 }
 
-static void params_of(const struct pol_share *sh, plm_amt_t pool, struct eng_dom *const *dom,
-                      size_t n, struct plm_params *pp)
+static void params_of(const struct pol_share *sh, plm_amt_t pool, struct eng_table dom,
+                      struct plm_params *pp)
 {
+    size_t n = dom.n;
     plm_params_init(pp, pool);
     pp->minimal = sh->minimal;
     pp->unit = sh->unit;
@@ -82,7 +83,8 @@ static void params_of(const struct pol_share *sh, plm_amt_t pool, struct eng_dom
     /* The named domain, when it is here and managed; else keep it. */
     pp->leftover = PLM_LEFTOVER_RESERVE;
     for (size_t i = 0; sh->leftover_domain && i < n; i++) {
-        if (eng_managed(dom[i]) && strcmp(dom[i]->in.name, sh->leftover_domain) == 0) {
+        if (eng_managed(eng_at(dom, i)) &&
+            strcmp(eng_at(dom, i)->in.name, sh->leftover_domain) == 0) {
             pp->leftover = PLM_LEFTOVER_DEFAULT;
             pp->default_domain = i;
             return;
@@ -91,9 +93,9 @@ static void params_of(const struct pol_share *sh, plm_amt_t pool, struct eng_dom
 }
 
 static void allot_one(const struct eng_input *in, const char *force, int r, struct eng_state *st,
-                      struct eng_dom *const *dom, size_t n, struct eng_scratch *scratch,
-                      struct eng_plan *plan)
+                      struct eng_table dom, struct eng_scratch *scratch, struct eng_plan *plan)
 {
+    size_t n = dom.n;
     const struct pol_share *sh = &in->policy->host.share[r];
     const char *res = pol_resource_name((enum pol_resource)r);
     struct plm_params pp;
@@ -106,16 +108,17 @@ static void allot_one(const struct eng_input *in, const char *force, int r, stru
         return;
     }
     st->pool[r] = pool;
-    params_of(sh, pool, dom, n, &pp);
+    params_of(sh, pool, dom, &pp);
     for (size_t i = 0; i < n; i++) {
-        scratch->req[i] = dom[i]->plm[r];
-        if (!eng_managed(dom[i])) {
-            /* Unmanaged domains take no part: a maximum of 0 keeps them at 0. */
-            plm_request_init(&scratch->req[i]);
-            scratch->req[i].max = 0;
+        struct eng_dom *e = eng_at(dom, i);
+        if (!eng_managed(e)) {
+            /* Unmanaged domains take no part: a maximum of 0 keeps them at
+             * 0.  (Their request is built again once they are managed.) */
+            plm_request_init(&e->plm[r]);
+            e->plm[r].max = 0;
         }
     }
-    rc = plm_arbitrate(&pp, scratch->req, sizeof(scratch->req[0]), n, &scratch->work, scratch->out,
+    rc = plm_arbitrate(&pp, &dom.first->plm[r], dom.stride, n, &scratch->work, scratch->out,
                        &st->summary[r]);
     st->arbitrations++;
     if (rc) {
@@ -128,14 +131,14 @@ static void allot_one(const struct eng_input *in, const char *force, int r, stru
     char because[96] = "";
     plm_amt_t in_force = 0;
     for (size_t i = 0; i < n; i++)
-        if (eng_managed(dom[i]))
-            in_force += dom[i]->granted[r];
+        if (eng_managed(eng_at(dom, i)))
+            in_force += eng_at(dom, i)->granted[r];
     if (!fire && in_force > pool) {
         fire = true;
         fired_by = "the pool shrank below the allocations in force";
     }
     for (size_t i = 0; i < n; i++) {
-        struct eng_dom *e = dom[i];
+        struct eng_dom *e = eng_at(dom, i);
         e->outcome[r] = scratch->out[i];
         if (!eng_managed(e))
             continue;
@@ -161,7 +164,7 @@ static void allot_one(const struct eng_input *in, const char *force, int r, stru
     st->reallocations++;
     eng_plan_note(plan, -1, false, "%s: reallocating (%s)", res, fired_by);
     for (size_t i = 0; i < n; i++) {
-        struct eng_dom *e = dom[i];
+        struct eng_dom *e = eng_at(dom, i);
         plm_trigger_state_reset(&e->trig[r]);
         if (!eng_managed(e))
             continue;
@@ -184,11 +187,10 @@ static void allot_one(const struct eng_input *in, const char *force, int r, stru
 }
 
 void eng_allot(const struct eng_input *in, const char *force, struct eng_state *st,
-               struct eng_dom *const *dom, size_t n, struct eng_scratch *scratch,
-               struct eng_plan *plan)
+               struct eng_table dom, struct eng_scratch *scratch, struct eng_plan *plan)
 {
-    read_facts(in, st, dom, n);
+    read_facts(in, st, dom);
     for (int r = 0; r < ENG_NRES; r++)
-        allot_one(in, force, r, st, dom, n, scratch, plan);
+        allot_one(in, force, r, st, dom, scratch, plan);
     st->last_arbitration_ms = in->now_ms;
 }

@@ -63,11 +63,8 @@ int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
      * host. */
     size_t acts = 5 * n + 4, notes = (ENG_NRES + 3) * n + 8;
 
-    if (n > s->cap || !s->req) {
+    if (n > s->cap || !s->out) {
         size_t cap = n < 64 ? 64 : n * 2;
-        struct plm_request *req = realloc(s->req, cap * sizeof(*req));
-        if (req)
-            s->req = req;
         struct plm_outcome *out = realloc(s->out, cap * sizeof(*out));
         if (out)
             s->out = out;
@@ -77,7 +74,7 @@ int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
         bool *ch = realloc(s->changed, cap * sizeof(*ch));
         if (ch)
             s->changed = ch;
-        if (!req || !out || !bal || !ch)
+        if (!out || !bal || !ch)
             return PLM_ENOMEM;
         plm_work_dispose(&s->work);
         if (plm_work_init(&s->work, cap) != 0)
@@ -85,18 +82,18 @@ int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
         s->cap = cap;
     }
     if (acts > plan->act_cap) {
-        struct eng_action *a = realloc(plan->act, acts * 2 * sizeof(*a));
+        struct eng_action *a = realloc(plan->act, acts * sizeof(*a));
         if (!a)
             return PLM_ENOMEM;
         plan->act = a;
-        plan->act_cap = acts * 2;
+        plan->act_cap = acts;
     }
     if (notes > plan->note_cap) {
-        struct eng_note *nt = realloc(plan->note, notes * 2 * sizeof(*nt));
+        struct eng_note *nt = realloc(plan->note, notes * sizeof(*nt));
         if (!nt)
             return PLM_ENOMEM;
         plan->note = nt;
-        plan->note_cap = notes * 2;
+        plan->note_cap = notes;
     }
     return 0;
 }
@@ -104,7 +101,6 @@ int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
 void eng_scratch_dispose(struct eng_scratch *s)
 {
     plm_work_dispose(&s->work);
-    free(s->req);
     free(s->out);
     free(s->bal);
     free(s->changed);
@@ -203,10 +199,11 @@ bool eng_tick_due(const struct eng_state *st, uint64_t now_ms)
 }
 
 /* Anything time-based (besides moving memory) that needs the tick? */
-static bool timed(struct eng_dom *const *dom, size_t n)
+static bool timed(struct eng_table dom)
 {
+    size_t n = dom.n;
     for (size_t i = 0; i < n; i++) {
-        const struct eng_dom *e = dom[i];
+        const struct eng_dom *e = eng_at(dom, i);
         if (e->override.until_ms || e->in.rule->agentless)
             return true;
         for (int r = 0; r < ENG_NRES; r++)
@@ -247,13 +244,14 @@ static bool sample_cpu(const struct eng_input *in, struct eng_dom *e)
 
 /* The time-based part; true when something in it calls for arbitration,
  * and *force set when the allocations must be replaced. */
-static bool tick(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
-                 size_t n, struct eng_scratch *scratch, struct eng_plan *plan, const char **force)
+static bool tick(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
+                 struct eng_scratch *scratch, struct eng_plan *plan, const char **force)
 {
+    size_t n = dom.n;
     bool again = false;
 
     for (size_t i = 0; i < n; i++) {
-        struct eng_dom *e = dom[i];
+        struct eng_dom *e = eng_at(dom, i);
         if (e->override.until_ms && in->now_ms >= e->override.until_ms) {
             memset(&e->override, 0, sizeof(e->override));
             eng_plan_note(plan, e->in.domid, false, "manual override expired");
@@ -266,16 +264,19 @@ static bool tick(const struct eng_input *in, struct eng_state *st, struct eng_do
             again = true;
         }
     }
-    if (eng_step_memory(in, st, dom, n, scratch, plan))
+    if (eng_step_memory(in, st, dom, scratch, plan))
         again = true;
     st->last_tick_ms = in->now_ms;
     st->next_tick_ms = in->now_ms + in->policy->host.tick_ms;
-    return again || timed(dom, n);
+    /* While anything time-based is pending, every tick arbitrates (as of
+     * the last turn: only an arbitration changes it, and that comes after). */
+    return again || st->timed;
 }
 
-void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
-                size_t n, struct eng_scratch *scratch, struct eng_plan *plan)
+void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
+                struct eng_scratch *scratch, struct eng_plan *plan)
 {
+    size_t n = dom.n;
     const char *force = in->force ? in->force : st->pending;
     bool arbitrate = in->arbitrate || st->rearbitrate || force;
 
@@ -287,14 +288,14 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_dom
         scratch->changed[i] = false;
 
     for (size_t i = 0; i < n; i++) {
-        if (dom[i]->in.changed) {
-            build(in, dom[i], plan);
+        if (eng_at(dom, i)->in.changed) {
+            build(in, eng_at(dom, i), plan);
             arbitrate = true;
         }
     }
     if (in->tick_now)
         st->next_tick_ms = in->now_ms;
-    if (eng_tick_due(st, in->now_ms) && tick(in, st, dom, n, scratch, plan, &force))
+    if (eng_tick_due(st, in->now_ms) && tick(in, st, dom, scratch, plan, &force))
         arbitrate = true;
 
     if (arbitrate && n > 0) {
@@ -304,7 +305,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_dom
             st->rearbitrate = true;
             st->pending = force;
         } else {
-            eng_allot(in, force, st, dom, n, scratch, plan);
+            eng_allot(in, force, st, dom, scratch, plan);
             st->rearbitrate = false;
             st->pending = NULL;
         }
@@ -314,10 +315,10 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_dom
     }
 
     for (size_t i = 0; i < n; i++) {
-        if (!eng_managed(dom[i]))
+        if (!eng_managed(eng_at(dom, i)))
             continue;
         if (scratch->changed[i] || in->resync_cpu)
-            eng_cpu_actions(in, dom[i], i, plan);
+            eng_cpu_actions(in, eng_at(dom, i), i, plan);
         if (scratch->changed[i]) {
             struct eng_action *a = eng_plan_act(plan, ENG_ACT_GRANT, i);
             if (a)
@@ -326,15 +327,17 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_dom
     }
     /* Last: a guest learns its request was taken once it is enforced. */
     for (size_t i = 0; i < n; i++) {
-        struct eng_action *a = dom[i]->in.answer_due ? eng_plan_act(plan, ENG_ACT_ANSWER, i) : NULL;
+        struct eng_action *a =
+            eng_at(dom, i)->in.answer_due ? eng_plan_act(plan, ENG_ACT_ANSWER, i) : NULL;
         if (a)
-            a->why = dom[i]->in.answer;
+            a->why = "its request was taken";
     }
     if (scratch->mem_changed) {
         /* New memory allocations start moving at once. */
         st->mem_moving = true;
         st->next_tick_ms = in->now_ms;
     }
-    if (st->mem_moving || st->rearbitrate || timed(dom, n))
+    st->timed = timed(dom);
+    if (st->mem_moving || st->rearbitrate || st->timed)
         plan->wake_at_ms = st->next_tick_ms;
 }

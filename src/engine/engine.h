@@ -94,10 +94,9 @@ struct eng_view {
     /* Something that shapes its request changed since the last turn (a
      * new request, its rule, an override): build it again. */
     bool changed;
-    /* The intake's verdict on what the guest wrote since the last turn,
-     * owed to the guest as its status: answer NULL for "ok". */
+    /* A request read since the last turn, to be answered "ok" (with its
+     * seq) once enforced.  (The intake answers a refusal itself.) */
     bool answer_due;
-    const char *answer;
     /* A CPU time reading taken this turn (agentless sampling). */
     bool cpu_read;
     uint64_t cpu_time_ns;
@@ -141,6 +140,8 @@ struct eng_state {
     uint64_t last_arbitration_ms;
     uint64_t last_tick_ms, next_tick_ms;
     bool mem_moving;     /* some target or balloon is still on its way */
+    bool timed;          /* an override's expiry, agentless sampling or a
+                            trigger's streak waits for the tick */
     bool rearbitrate;    /* an arbitration is owed (it could not run) */
     const char *pending; /* a forced reallocation is owed, and why */
     uint64_t arbitrations, reallocations, serial;
@@ -192,11 +193,23 @@ struct eng_plan {
     uint64_t wake_at_ms; /* the next turn due without any event (0: none) */
 };
 
+/* The domains of one decision, in a fixed order (by domid): n records
+ * stride bytes apart, so that they may sit inside the caller's own. */
+struct eng_table {
+    struct eng_dom *first;
+    size_t stride;
+    size_t n;
+};
+
+static inline struct eng_dom *eng_at(struct eng_table t, size_t i)
+{
+    return (struct eng_dom *)(void *)((char *)t.first + i * t.stride);
+}
+
 /* Scratch the engine reuses between turns (no allocation inside decide
  * but through eng_reserve, which the daemon calls first). */
 struct eng_scratch {
     struct plm_work work;
-    struct plm_request *req;
     struct plm_outcome *out;
     struct bal_dom *bal;
     bool *changed;    /* per domain: an allocation changed this turn */
@@ -230,10 +243,10 @@ void eng_measured_memory(struct eng_dom *e, int64_t actual_kib);
 /*
  * The decision.  dom[0..n-1] are the domains, in a fixed order (by
  * domid); each one's in holds this turn's snapshot.  Fills plan (emptied
- * first) and updates st and every dom[i].  Pure.
+ * first) and updates st and every eng_at(dom, i).  Pure.
  */
-void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
-                size_t n, struct eng_scratch *scratch, struct eng_plan *plan);
+void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
+                struct eng_scratch *scratch, struct eng_plan *plan);
 
 /* What Xen accepted, from apply: only then does the engine count it as
  * in force. */

@@ -5,7 +5,7 @@
 
 #include "engine/engine.h"
 
-/* A new action for dom[i] (NULL only if eng_reserve was not called). */
+/* A new action for eng_at(dom, i) (NULL only if eng_reserve was not called). */
 struct eng_action *eng_plan_act(struct eng_plan *plan, enum eng_act_kind kind, size_t i);
 /* A note for the log (dropped past the room eng_reserve made). */
 void eng_plan_note(struct eng_plan *plan, int64_t domid, bool warning, const char *fmt, ...)
@@ -13,16 +13,15 @@ void eng_plan_note(struct eng_plan *plan, int64_t domid, bool warning, const cha
 
 /* memory.c: one step of the mover; true when a balloon's cooperation
  * changed and its request was built again (arbitrate). */
-bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
-                     size_t n, struct eng_scratch *scratch, struct eng_plan *plan);
+bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
+                     struct eng_scratch *scratch, struct eng_plan *plan);
 
 /* allot.c: size the pools and arbitrate every resource; the allocations
  * in force change together when the trigger (or force) says so. */
 void eng_allot(const struct eng_input *in, const char *force, struct eng_state *st,
-               struct eng_dom *const *dom, size_t n, struct eng_scratch *scratch,
-               struct eng_plan *plan);
+               struct eng_table dom, struct eng_scratch *scratch, struct eng_plan *plan);
 
-/* decide.c: the CPU actions that bring dom[i] in line with its grant. */
+/* decide.c: the CPU actions that bring eng_at(dom, i) in line with its grant. */
 void eng_cpu_actions(const struct eng_input *in, struct eng_dom *e, size_t i,
                      struct eng_plan *plan);
 

@@ -63,9 +63,10 @@ static bool moves(const struct eng_dom *e)
     return eng_managed(e) && e->granted[POL_MEMORY] > 0;
 }
 
-bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct eng_dom *const *dom,
-                     size_t n, struct eng_scratch *scratch, struct eng_plan *plan)
+bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
+                     struct eng_scratch *scratch, struct eng_plan *plan)
 {
+    size_t n = dom.n;
     const struct pol_host *h = &in->policy->host;
     int64_t minimal = eng_mib_to_kib(h->share[POL_MEMORY].minimal);
     struct bal_dom *b = scratch->bal;
@@ -77,7 +78,7 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        struct eng_dom *e = dom[i];
+        struct eng_dom *e = eng_at(dom, i);
         if (!moves(e))
             continue;
         int64_t floor = eng_mib_to_kib(e->in.rule->min[POL_MEMORY]);
@@ -105,7 +106,7 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
     bool moving = false;
     k = 0;
     for (size_t i = 0; i < n; i++) {
-        struct eng_dom *e = dom[i];
+        struct eng_dom *e = eng_at(dom, i);
         if (!moves(e))
             continue;
         struct bal_dom *nb = &b[k++];
