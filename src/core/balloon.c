@@ -161,15 +161,27 @@ static unsigned track(const struct mover *m, struct bal_dom *d, uint64_t now_ms)
      * unchanged target says nothing about its pace. */
     asked = dist_then > m->tolerance;
 
-    if (reached || dist_now < dist_then) {
+    if (d->uncooperative) {
+        /* Marked: only a real move from where it stuck, toward its target,
+         * proves it cooperates again.  Sitting at a target that was set
+         * where it already stood says nothing (else a guest that never
+         * moves would be asked to shrink, refuse, and be forgiven, for
+         * ever, and its allocation would swing with it). */
+        int64_t from = nonneg(d->stuck_kib);
+        if (absdiff(actual, from) > m->tolerance && dist_now < absdiff(target, from)) {
+            d->last_actual_kib = actual;
+            d->last_progress_ms = now_ms;
+            d->uncooperative = false;
+        }
+    } else if (reached || dist_now < dist_then) {
         /* At its target there is nothing to do, so an idle guest is never
-         * stuck; a guest that moves is cooperating again. */
+         * stuck; a guest that moves is making progress. */
         d->last_actual_kib = actual;
         d->last_progress_ms = now_ms;
-        d->uncooperative = false;
-    } else if (m->stuck_after_ms != 0 && !d->uncooperative && now_ms >= d->last_progress_ms &&
+    } else if (m->stuck_after_ms != 0 && now_ms >= d->last_progress_ms &&
                now_ms - d->last_progress_ms >= m->stuck_after_ms) {
         d->uncooperative = true;
+        d->stuck_kib = actual;
         newly = 1;
     }
 

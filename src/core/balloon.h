@@ -17,7 +17,9 @@
  *     [rate_min, rate_max] (seed 002's adaptive balloon rate);
  *   - marks a domain whose balloon has not moved toward its target for
  *     stuck_after_ms as uncooperative, and reports it, so the daemon stops
- *     counting its memory as reclaimable.
+ *     counting its memory as reclaimable; the mark stays until the balloon
+ *     really moves from where it stuck (reaching a target set where it
+ *     already stands does not count).
  *
  * In detail (balloon.c explains why):
  *   - a target never leads actual by more than one step (rate x dt): a
@@ -71,7 +73,10 @@ struct bal_dom {
     int64_t rate_kib_s;        /* current rate, 0 = not yet initialised */
     int64_t last_actual_kib;   /* actual at the last progress */
     uint64_t last_progress_ms; /* when actual last moved toward the target */
-    bool uncooperative;        /* balloon did not move for stuck_after_ms */
+    bool uncooperative;        /* balloon did not move for stuck_after_ms; cleared
+                                  only when it moves from stuck_kib toward
+                                  its target by more than the tolerance */
+    int64_t stuck_kib;         /* actual when it was marked */
     /* output */
     int64_t new_target_kib; /* the target to set now (may equal target_kib) */
 };

@@ -36,7 +36,12 @@ static void read_facts(const struct eng_input *in, struct eng_state *st, struct 
     for (size_t i = 0; i < n; i++) {
         if (!eng_managed(eng_at(dom, i)))
             continue;
-        plm_amt_t held = eng_kib_to_mib(eng_at(dom, i)->in.mem_actual_kib);
+        const struct eng_dom *e = eng_at(dom, i);
+        plm_amt_t held = eng_kib_to_mib(e->in.mem_actual_kib);
+        /* A balloon that does not move holds memory nobody can be given:
+         * what it holds above its allocation stays out of the pool. */
+        if (e->mem.uncooperative && held > e->plm[POL_MEMORY].max)
+            held = e->plm[POL_MEMORY].max;
         f->mem_domu = f->mem_domu + held > PLM_AMT_MAX ? PLM_AMT_MAX : f->mem_domu + held;
     }
 }

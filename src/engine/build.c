@@ -10,8 +10,9 @@
  * On top of the policy, what the domain could never use is not asked for:
  * more CPU than all its vcpus, more memory than its maxmem.  A managed
  * guest that says nothing about memory keeps what it has (silence is not
- * a request to shrink), and a guest whose balloon does not move keeps
- * what it holds, since it cannot be taken.
+ * a request to shrink); a guest whose balloon does not move is allocated
+ * what it holds (within its maximum), since it cannot be taken; and an
+ * operator's override is held to the same limits.
  */
 #include "config.h"
 
@@ -103,15 +104,17 @@ unsigned eng_build(const struct eng_input *in, struct eng_dom *e)
                 pq->min = hold > pq->max ? pq->max : hold;
         }
         if (r == POL_MEMORY && e->mem.uncooperative) {
+            /* Its balloon does not move: its allocation is what it holds,
+             * never above its maximum (what it holds beyond that is kept
+             * out of the pool instead, allot.c). */
             plm_amt_t held = eng_kib_to_mib(e->mem.actual_kib);
-            if (held > pq->min)
-                pq->min = held;
-            if (pq->max < pq->min)
-                pq->max = pq->min;
+            pq->min = pq->max = held < pq->max ? held : pq->max;
         }
         if (e->override.active[r]) {
+            /* An operator's amount, within what the domain can hold and
+             * its policy maximum (pq->max is both by now). */
             plm_amt_t a = e->override.amount[r];
-            pq->min = pq->max = a > PLM_AMT_MAX ? PLM_AMT_MAX : a;
+            pq->min = pq->max = a > pq->max ? pq->max : a;
         }
     }
     return failed;

@@ -340,4 +340,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
     st->timed = timed(dom);
     if (st->mem_moving || st->rearbitrate || st->timed)
         plan->wake_at_ms = st->next_tick_ms;
+    uint64_t probe = eng_next_probe(dom);
+    if (probe && (!plan->wake_at_ms || probe < plan->wake_at_ms))
+        plan->wake_at_ms = probe;
 }

@@ -118,6 +118,9 @@ struct eng_dom {
     int weight, cap; /* -1: unknown, send again */
     unsigned vcpus;
     struct bal_dom mem; /* the mover's record */
+    /* While its balloon is marked as not moving: when it is next asked,
+     * until when the current ask lasts (0: none), the backoff. */
+    uint64_t probe_at_ms, probe_until_ms, probe_wait_ms;
 
     /* Agentless sampling. */
     uint64_t cpu_time_prev_ns, cpu_sample_ms;

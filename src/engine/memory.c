@@ -18,6 +18,12 @@
 /* A balloon that has not moved toward its target for this long is
  * marked uncooperative. */
 #define STUCK_AFTER_MS 10000
+/* A marked balloon is asked again, by this much below what it holds, for
+ * STUCK_AFTER_MS: first after PROBE_FIRST_MS, then after twice as long
+ * each time it still does not move, up to PROBE_MAX_MS. */
+#define PROBE_KIB (64 * 1024)
+#define PROBE_FIRST_MS 30000
+#define PROBE_MAX_MS (15 * 60000)
 
 struct bal_params eng_mover_params(const struct pol_host *h)
 {
@@ -46,10 +52,60 @@ static bool at_rest(const struct bal_dom *b, int64_t want_kib)
 
 bool eng_wants_memory(const struct eng_dom *e)
 {
+    if (!eng_managed(e))
+        return false;
+    /* A balloon that does not move is left alone between probes. */
+    if (e->mem.uncooperative)
+        return e->probe_until_ms != 0;
     /* Against the want the mover last had, and the allocation it is about
      * to get: either may leave the balloon moving. */
-    return eng_managed(e) && (!at_rest(&e->mem, e->mem.want_kib) ||
-                              !at_rest(&e->mem, eng_mib_to_kib(e->granted[POL_MEMORY])));
+    return !at_rest(&e->mem, e->mem.want_kib) ||
+           !at_rest(&e->mem, eng_mib_to_kib(e->granted[POL_MEMORY]));
+}
+
+/*
+ * Where the mover should take the domain.  A cooperating balloon goes to
+ * its allocation.  One marked as not moving is asked nothing (its target
+ * is brought to what it holds, so it is neither pushed nor counted on)
+ * except for a short probe now and then, a little below what it holds;
+ * the probes back off while it keeps refusing.  Its allocation meanwhile
+ * is pinned at what it holds, within its maximum (build.c), and what it
+ * holds above that is kept out of the pool (allot.c), so that nobody else
+ * is promised memory that is not there, and nobody's allocation swings.
+ */
+static int64_t mover_want(struct eng_dom *e, uint64_t now, struct eng_plan *plan)
+{
+    if (!e->mem.uncooperative)
+        return eng_mib_to_kib(e->granted[POL_MEMORY]);
+    if (e->probe_until_ms && now >= e->probe_until_ms) {
+        /* The probe found it still stuck: ask again later. */
+        e->probe_until_ms = 0;
+        e->probe_wait_ms = e->probe_wait_ms ? 2 * e->probe_wait_ms : PROBE_FIRST_MS;
+        if (e->probe_wait_ms > PROBE_MAX_MS)
+            e->probe_wait_ms = PROBE_MAX_MS;
+        e->probe_at_ms = now + e->probe_wait_ms;
+    } else if (!e->probe_until_ms && now >= e->probe_at_ms) {
+        e->probe_until_ms = now + STUCK_AFTER_MS;
+        eng_plan_note(
+            plan, e->in.domid, false,
+            "asking its balloon to move again (%llu s since the last ask)",
+            (unsigned long long)((e->probe_wait_ms ? e->probe_wait_ms : PROBE_FIRST_MS) / 1000));
+    }
+    if (e->probe_until_ms)
+        return e->mem.actual_kib > PROBE_KIB ? e->mem.actual_kib - PROBE_KIB : 0;
+    return e->mem.actual_kib;
+}
+
+uint64_t eng_next_probe(struct eng_table dom)
+{
+    uint64_t at = 0;
+    for (size_t i = 0; i < dom.n; i++) {
+        const struct eng_dom *e = eng_at(dom, i);
+        if (eng_managed(e) && e->mem.uncooperative && !e->probe_until_ms &&
+            (at == 0 || e->probe_at_ms < at))
+            at = e->probe_at_ms;
+    }
+    return at;
 }
 
 void eng_measured_memory(struct eng_dom *e, int64_t actual_kib)
@@ -82,7 +138,7 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
         if (!moves(e))
             continue;
         int64_t floor = eng_mib_to_kib(e->in.rule->min[POL_MEMORY]);
-        e->mem.want_kib = eng_mib_to_kib(e->granted[POL_MEMORY]);
+        e->mem.want_kib = mover_want(e, in->now_ms, plan);
         e->mem.floor_kib = floor > minimal ? floor : minimal;
         e->mem.max_kib = e->in.mem_max_kib;
         b[k++] = e->mem;
@@ -126,12 +182,18 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
         e->mem.target_kib = target;
         if (nb->uncooperative != was_stuck) {
             eng_plan_note(plan, e->in.domid, true, "balloon %s",
-                          nb->uncooperative ? "does not move: its memory is no longer counted as "
-                                              "reclaimable"
+                          nb->uncooperative ? "does not move: what it holds is pinned as its "
+                                              "allocation and no longer counted as reclaimable"
                                             : "moves again");
+            e->probe_until_ms = 0;
+            e->probe_wait_ms = nb->uncooperative ? PROBE_FIRST_MS : 0;
+            e->probe_at_ms = nb->uncooperative ? in->now_ms + PROBE_FIRST_MS : 0;
             eng_build(in, e);
             rebuilt = true;
         }
+        /* A marked balloon between probes is not waited for. */
+        if (nb->uncooperative && !e->probe_until_ms)
+            continue;
         int64_t gap = nb->actual_kib - nb->new_target_kib;
         if (nb->new_target_kib != nb->want_kib || gap > bp.tolerance_kib || gap < -bp.tolerance_kib)
             moving = true;

@@ -446,6 +446,14 @@ START_TEST(test_stuck)
     bal_step(&p, &d, 1, 0, t0 + 6000, 1000, &sum);
     ck_assert(d.uncooperative);
     ck_assert_uint_eq(sum.newly_stuck, 0); /* reported once */
+    ck_assert_int_eq(d.stuck_kib, 100000);
+
+    /* A target set where it stands is "reached", but proves nothing. */
+    int64_t asked = d.target_kib;
+    d.target_kib = d.actual_kib;
+    bal_step(&p, &d, 1, 0, t0 + 6500, 500, &sum);
+    ck_assert(d.uncooperative);
+    d.target_kib = asked;
 
     /* Moving again, even slowly, clears it and restarts the clock. */
     d.actual_kib = 99000;

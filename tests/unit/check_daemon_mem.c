@@ -186,12 +186,73 @@ START_TEST(mem_stuck_balloon)
     ck_assert_int_eq(dt_alloc(&t, "recv", POL_MEMORY), 1536);
     ck_assert_uint_eq(w.max_recv_target, 1536 * MIB);
 
-    /* The balloon recovers: the move the requests asked for completes. */
+    /* The balloon recovers: the next ask finds it moving (asks back off:
+     * 30 s after the mark, then 60 s after the first refusal, so by about
+     * 111 s), and the move the requests asked for completes. */
     ck_assert_int_eq(port_sim_set_stuck(t.p, dt_id(&t, "donor"), false), 0);
-    dt_run_until(&t, 120000);
+    dt_run_until(&t, 180000);
     ck_assert(!dt_dom(&t, "donor")->eng.mem.uncooperative);
     expect_mem(&t, "donor", 1024);
     expect_mem(&t, "recv", 3072);
+    dt_close(&t);
+}
+END_TEST
+
+/* Counts how often a bystander's allocation changes after a moment. */
+struct churn {
+    uint64_t after_ms;
+    long last_mem;
+    unsigned changes;
+    unsigned long long realloc_at_start;
+};
+
+static void churn_step(struct dt *t, void *ctx)
+{
+    struct churn *c = ctx;
+    if (!dt_known(t, "by") || dt_now(t) < c->after_ms)
+        return;
+    if (c->realloc_at_start == 0)
+        c->realloc_at_start = (unsigned long long)t->d.st.stats.reallocations + 1;
+    long mem = dt_alloc(t, "by", POL_MEMORY);
+    if (c->last_mem >= 0 && mem != c->last_mem)
+        c->changes++;
+    c->last_mem = mem;
+}
+
+/*
+ * A guest holds more than its policy maximum (4096 MiB, max 3072) and its
+ * balloon does not move.  It used to be asked to shrink, refuse, be
+ * allocated what it held (above its maximum), reach that target, count as
+ * cooperating again, and be asked again: a reallocation cycle that swung
+ * a bystander's allocation with it.  Now its allocation is pinned at its
+ * maximum, what it holds above that stays out of the pool, it is asked
+ * again only now and then, and nothing else moves.
+ */
+START_TEST(mem_stuck_above_max)
+{
+    struct dt t;
+    struct churn c = {.after_ms = 30000, .last_mem = -1};
+
+    dt_open(&t, "base.xml",
+            "host pcpus=2 memory=12288 dom0=1024\n"
+            "domain hog memory=4096 maxmem=4096 stuck=on\n"
+            "domain by memory=2048 maxmem=4096\n"
+            "at 1s hog request mem=1024\n"
+            "at 1s by request mem=3072\n");
+    t.observe = churn_step;
+    t.observe_ctx = &c;
+    /* dt_check, after every step, holds each allocation to its max. */
+    dt_run_until(&t, 600000);
+    ck_assert(dt_dom(&t, "hog")->eng.mem.uncooperative);
+    ck_assert_int_eq(dt_alloc(&t, "hog", POL_MEMORY), 3072);
+    ck_assert_int_eq(dt_alloc(&t, "by", POL_MEMORY), 3072);
+    ck_assert_uint_eq(c.changes, 0);
+    /* At most the reallocations the asks cause, not one per cycle. */
+    unsigned long long reallocs =
+        (unsigned long long)t.d.st.stats.reallocations + 1 - c.realloc_at_start;
+    ck_assert_msg(reallocs <= 2, "%llu reallocations in 570 s of constant inputs", reallocs);
+    /* Still there, and still not shrunk: nothing was taken from it. */
+    ck_assert_uint_eq(dt_sim(&t, "hog").info.mem_actual_kib, 4096 * MIB);
     dt_close(&t);
 }
 END_TEST
@@ -385,6 +446,7 @@ TCase *dt_tcase_mem(void)
     TCase *tc = tcase_create("mem");
     tcase_add_test(tc, mem_shrink_before_grow);
     tcase_add_test(tc, mem_stuck_balloon);
+    tcase_add_test(tc, mem_stuck_above_max);
     tcase_add_test(tc, mem_destroy_mid_move);
     tcase_add_test(tc, mem_destroy_races_the_mover);
     tcase_add_test(tc, mem_restart_mid_move);

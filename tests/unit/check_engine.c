@@ -427,6 +427,54 @@ START_TEST(memory_stuck_while_pool_shrinks)
 }
 END_TEST
 
+/* A balloon that does not move while holding more than its maximum: its
+ * allocation is pinned at the maximum, the rest of what it holds stays
+ * out of the pool, nothing reallocates while the inputs hold still, and
+ * it is asked again after 30 s, then 60 s, 120 s... after each refusal. */
+START_TEST(stuck_above_max_pinned)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 12288, 1024);
+    size_t hog = eh_add(&h, "hog", 2, 4096, 4096);
+    size_t by = eh_add(&h, "by", 2, 2048, 4096);
+    eh_ask(&h, hog, "10", "1024");
+    eh_ask(&h, by, "10", "3072");
+    h.stuck[hog] = true;
+    uint64_t marked_at = 0, asks[4] = {0};
+    unsigned nasks = 0;
+    unsigned long long reallocs = 0;
+    long by_mem = -1;
+    for (int turn = 0; turn < 400; turn++) {
+        const struct eng_plan *p = eh_turn(&h);
+        if (!marked_at && noted(p, "balloon does not move")) {
+            marked_at = h.now;
+            reallocs = h.st.reallocations;
+            by_mem = granted(&h, by, POL_MEMORY);
+        }
+        if (noted(p, "asking its balloon") && nasks < 4)
+            asks[nasks++] = h.now;
+        ck_assert_int_le(granted(&h, hog, POL_MEMORY), 3072);
+        if (marked_at)
+            ck_assert_int_eq(granted(&h, by, POL_MEMORY), by_mem);
+        eh_wait(&h, 256, 1000);
+    }
+    ck_assert_uint_ne(marked_at, 0);
+    ck_assert(h.dom[hog].mem.uncooperative);
+    ck_assert_int_eq(granted(&h, hog, POL_MEMORY), 3072);
+    ck_assert_int_eq(by_mem, 3072);
+    /* Pool: 12288 - 1024 - 512 headroom, less the 1024 the hog holds
+     * above its allocation. */
+    ck_assert_int_eq(h.st.pool[POL_MEMORY] / PLM_SCALE, 12288 - 1024 - 512 - 1024);
+    ck_assert_uint_le(h.st.reallocations - reallocs, 1);
+    ck_assert_uint_eq(nasks, 3);
+    ck_assert_uint_eq(asks[0] - marked_at, 30000);
+    ck_assert_uint_eq(asks[1] - asks[0], 10000 + 60000);
+    ck_assert_uint_eq(asks[2] - asks[1], 10000 + 120000);
+    ck_assert_int_eq(h.dom[hog].in.mem_actual_kib, 4096 * MIB);
+    eh_close(&h);
+}
+END_TEST
+
 /* A domain destroyed between snapshot and apply: its actions fail and are
  * not confirmed; once the table no longer holds it, the next turn
  * reallocates among the others and no action names it. */
@@ -626,6 +674,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, actions_only_differences);
     tcase_add_test(tc, memory_shrink_before_grow);
     tcase_add_test(tc, memory_stuck_while_pool_shrinks);
+    tcase_add_test(tc, stuck_above_max_pinned);
     tcase_add_test(tc, domain_gone_before_apply);
     tcase_add_test(tc, reload_mode_and_pool);
     tcase_add_test(tc, override_expires);
