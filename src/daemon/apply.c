@@ -92,9 +92,12 @@ void dmn_apply(struct dmn *d, const struct eng_plan *plan)
             dmn_report(d, dom, NULL);
             continue;
         }
-        if (call(d, dom, a) == 0)
+        if (call(d, dom, a) == 0) {
             eng_confirm(&dom->eng, a);
-        else if (a->kind == ENG_ACT_TARGET)
+            /* What is shown is what Xen now holds. */
+            if (a->kind == ENG_ACT_TARGET)
+                dom->info.mem_target_kib = (uint64_t)a->target_kib;
+        } else if (a->kind == ENG_ACT_TARGET)
             d->st.eng.mem_moving = true; /* not there yet: keep ticking */
     }
 }

@@ -121,6 +121,9 @@ struct eng_dom {
     /* While its balloon is marked as not moving: when it is next asked,
      * until when the current ask lasts (0: none), the backoff. */
     uint64_t probe_at_ms, probe_until_ms, probe_wait_ms;
+    /* Its balloon was on its way at the last step; one more reading is
+     * owed once it stops, so that what is shown is what Xen holds. */
+    bool mem_moving, mem_reread;
 
     /* Agentless sampling. */
     uint64_t cpu_time_prev_ns, cpu_sample_ms;

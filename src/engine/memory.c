@@ -54,6 +54,8 @@ bool eng_wants_memory(const struct eng_dom *e)
 {
     if (!eng_managed(e))
         return false;
+    if (e->mem_reread)
+        return true;
     /* A balloon that does not move is left alone between probes. */
     if (e->mem.uncooperative)
         return e->probe_until_ms != 0;
@@ -192,10 +194,15 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
             rebuilt = true;
         }
         /* A marked balloon between probes is not waited for. */
-        if (nb->uncooperative && !e->probe_until_ms)
-            continue;
         int64_t gap = nb->actual_kib - nb->new_target_kib;
-        if (nb->new_target_kib != nb->want_kib || gap > bp.tolerance_kib || gap < -bp.tolerance_kib)
+        bool on_its_way = !(nb->uncooperative && !e->probe_until_ms) &&
+                          (nb->new_target_kib != nb->want_kib || gap > bp.tolerance_kib ||
+                           gap < -bp.tolerance_kib);
+        /* Once it stops, one more reading (at the next tick) catches the
+         * last KiBs within the tolerance. */
+        e->mem_reread = e->mem_moving && !on_its_way;
+        e->mem_moving = on_its_way;
+        if (on_its_way || e->mem_reread)
             moving = true;
     }
     st->mem_moving = moving;

@@ -100,8 +100,8 @@ static void move_watch_step(struct dt *t, void *ctx)
     w->recv_last_target = rt;
 }
 
-/* Target and actual both at mib, the allocation in force and the granted
- * key the guest reads saying the same. */
+/* Target and actual both at mib, the allocation in force, the granted
+ * key the guest reads and what `xenplm list` shows saying the same. */
 static void expect_mem(struct dt *t, const char *name, long mib)
 {
     struct port_sim_domain sd = dt_sim(t, name);
@@ -113,6 +113,11 @@ static void expect_mem(struct dt *t, const char *name, long mib)
     ck_assert_uint_eq(sd.info.mem_actual_kib, (uint64_t)mib * MIB);
     dt_granted(t, name, &gcpu, &gvcpus, &gmem);
     ck_assert_int_eq(gmem, PLM_UNITS(mib));
+    /* The daemon's record, which the renderers show, is Xen's now, not
+     * as of the move's last reading (issue 10, #11). */
+    const struct dmn_domain *dom = dt_dom(t, name);
+    ck_assert_uint_eq(dom->info.mem_target_kib, (uint64_t)mib * MIB);
+    ck_assert_uint_eq(dom->info.mem_actual_kib, (uint64_t)mib * MIB);
 }
 
 /*

@@ -372,6 +372,29 @@ START_TEST(memory_shrink_before_grow)
     ck_assert_int_eq(h.dom[recv].mem.target_kib, 3072 * MIB);
     ck_assert(!h.st.mem_moving);
     eh_close(&h);
+
+    /* When a move ends, one more reading is asked for (what is shown must
+     * be what Xen holds), and then none. */
+    eh_open(&h, base_xml, 9400, 4704);
+    recv = eh_add(&h, "recv", 2, 1024, 4096);
+    eh_ask(&h, recv, "10", "1280");
+    int rereads = 0, quiet = 0;
+    for (int turn = 0; turn < 20; turn++) {
+        eh_turn(&h);
+        bool wants = eng_wants_memory(&h.dom[recv]);
+        if (h.dom[recv].mem_reread) {
+            ck_assert(wants);
+            ck_assert_uint_ne(h.plan.wake_at_ms, 0);
+            rereads++;
+        } else if (!h.dom[recv].mem_moving && rereads) {
+            ck_assert(!wants);
+            quiet++;
+        }
+        eh_wait(&h, 100, 1000);
+    }
+    ck_assert_int_eq(rereads, 1);
+    ck_assert_int_gt(quiet, 5);
+    eh_close(&h);
 }
 END_TEST
 
