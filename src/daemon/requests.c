@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "protocol/text.h"
 
 bool dmn_managed(const struct dmn_domain *dom)
 {
@@ -71,7 +72,7 @@ static void reject(struct dmn *d, struct dmn_domain *dom, const char *why)
 
 static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
 {
-    char buf[PROTO_VALUE_MAX + 1], path[PORT_PATH_MAX], why[PROTO_ERR_LEN + 64];
+    char buf[PROTO_VALUE_MAX + 1], path[PORT_PATH_MAX];
     size_t len = 0;
     struct proto_request req;
     struct proto_error err;
@@ -84,8 +85,12 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     if (rc == PLM_ENOENT)
         return; /* nothing written yet, or withdrawn: the last good one stays */
     if (rc == PLM_ERANGE || (rc == 0 && len > PROTO_VALUE_MAX)) {
-        snprintf(why, sizeof(why), "value too large (max %d bytes)", PROTO_VALUE_MAX);
-        reject(d, dom, why);
+        /* The decoder's own refusal, as xenplm-protocol(7) lists it; the
+         * size is the true one when the port knows it, else at least one
+         * byte too many. */
+        size_t size = len > PROTO_VALUE_MAX ? len : PROTO_VALUE_MAX + 1;
+        proto_check_text(buf, size, PROTO_VALUE_MAX, &err);
+        reject(d, dom, err.text);
         return;
     }
     if (rc) {
