@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "core/error.h"
-#include "daemon/log.h"
 #include "guest-agent/agent.h"
 #include "guest-agent/apply.h"
 

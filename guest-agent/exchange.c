@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/xs_util.h"
 #include "core/error.h"
 #include "guest-agent/exchange.h"
-#include "port/xen_util.h"
 
 int agent_request_build(const struct agent_ctl_output *o, uint64_t seq, struct proto_request *r)
 {

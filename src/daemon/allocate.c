@@ -23,7 +23,7 @@
 
 #include "core/error.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 /* Whether a domain's balloon may have moved since the last tick read it. */
 static bool mem_moving(const struct dmn_domain *dom)

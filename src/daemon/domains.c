@@ -17,7 +17,7 @@
 
 #include "core/error.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 struct dmn_domain *dmn_find(struct dmn_state *s, uint32_t domid)
 {

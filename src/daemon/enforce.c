@@ -20,7 +20,7 @@
 
 #include "core/error.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 void dmn_enforce_cpu(struct dmn *d, struct dmn_domain *dom)
 {

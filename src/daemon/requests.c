@@ -18,7 +18,7 @@
 
 #include "core/error.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 bool dmn_managed(const struct dmn_domain *dom)
 {
