@@ -111,15 +111,18 @@ static int parse_leftover(const char *val, struct options *o)
 {
     char q[PLM_REQFILE_QUOTE_MAX];
 
-    if (strcmp(val, "reserve") == 0) {
-        o->leftover = PLM_LEFTOVER_RESERVE;
-    } else if (strcmp(val, "split") == 0) {
-        o->leftover = PLM_LEFTOVER_SPLIT;
-    } else if (strncmp(val, "default=", 8) == 0) {
-        if (val[8] == '\0')
+    const char *dflt = plm_leftover_name(PLM_LEFTOVER_DEFAULT);
+    size_t dlen = strlen(dflt);
+    enum plm_leftover l;
+
+    /* The default rule names its domain: default=NAME. */
+    if (strncmp(val, dflt, dlen) == 0 && val[dlen] == '=') {
+        if (val[dlen + 1] == '\0')
             return xenplm_usage_error(self(), "--leftover: default= needs a domain name");
         o->leftover = PLM_LEFTOVER_DEFAULT;
-        o->default_name = val + 8;
+        o->default_name = val + dlen + 1;
+    } else if (plm_leftover_parse(val, &l) == 0 && l != PLM_LEFTOVER_DEFAULT) {
+        o->leftover = l;
     } else {
         plm_reqfile_quote(q, sizeof(q), val, strlen(val));
         return xenplm_usage_error(self(), "--leftover: %s is not reserve, split or default=NAME",

@@ -635,30 +635,55 @@ int plm_arbitrate(const struct plm_params *p, const struct plm_request *req, siz
     return 0;
 }
 
+const char *const plm_mode_names[PLM_MODE_COUNT] = {
+    [PLM_MODE_LEVELLING] = "levelling",
+    [PLM_MODE_PROPORTIONAL] = "proportional",
+    [PLM_MODE_MAX_SATISFIED] = "max-satisfied",
+};
+
+const char *const plm_leftover_names[PLM_LEFTOVER_COUNT] = {
+    [PLM_LEFTOVER_RESERVE] = "reserve",
+    [PLM_LEFTOVER_SPLIT] = "split",
+    [PLM_LEFTOVER_DEFAULT] = "default",
+};
+
+/* The index of s in names[0..n), or -1. */
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
 const char *plm_mode_name(enum plm_mode m)
 {
-    switch (m) {
-    case PLM_MODE_LEVELLING:
-        return "levelling";
-    case PLM_MODE_PROPORTIONAL:
-        return "proportional";
-    case PLM_MODE_MAX_SATISFIED:
-        return "max-satisfied";
-    }
-    return "?";
+    return (unsigned)m < PLM_MODE_COUNT ? plm_mode_names[m] : "?";
+}
+
+const char *plm_leftover_name(enum plm_leftover l)
+{
+    return (unsigned)l < PLM_LEFTOVER_COUNT ? plm_leftover_names[l] : "?";
 }
 
 int plm_mode_parse(const char *s, enum plm_mode *m_out)
 {
-    static const enum plm_mode all[] = {PLM_MODE_LEVELLING, PLM_MODE_PROPORTIONAL,
-                                        PLM_MODE_MAX_SATISFIED};
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        if (strcmp(s, plm_mode_name(all[i])) == 0) {
-            *m_out = all[i];
-            return 0;
-        }
-    }
-    return PLM_EINVAL;
+    int i = name_index(plm_mode_names, PLM_MODE_COUNT, s);
+
+    if (i < 0)
+        return PLM_EINVAL;
+    *m_out = (enum plm_mode)i;
+    return 0;
+}
+
+int plm_leftover_parse(const char *s, enum plm_leftover *l_out)
+{
+    int i = name_index(plm_leftover_names, PLM_LEFTOVER_COUNT, s);
+
+    if (i < 0)
+        return PLM_EINVAL;
+    *l_out = (enum plm_leftover)i;
+    return 0;
 }
 
 const char *plm_why_name(enum plm_why w)

@@ -41,12 +41,14 @@ enum plm_mode {
     PLM_MODE_PROPORTIONAL,  /* remainder in proportion to each shortfall */
     PLM_MODE_MAX_SATISFIED, /* smallest shortfalls satisfied first */
 };
+#define PLM_MODE_COUNT 3
 
 enum plm_leftover {
     PLM_LEFTOVER_RESERVE = 0, /* hold what nobody asked for */
     PLM_LEFTOVER_SPLIT,       /* divide it equally, up to each maximum */
     PLM_LEFTOVER_DEFAULT,     /* give it to one domain, up to its maximum */
 };
+#define PLM_LEFTOVER_COUNT 3
 
 /* One domain's demand for one resource. */
 struct plm_request {
@@ -179,10 +181,18 @@ int plm_arbitrate(const struct plm_params *p, const struct plm_request *req, siz
                   size_t n, struct plm_work *w, struct plm_outcome *out,
                   struct plm_summary *summary_out);
 
-/* Stable names, used by the CLI, the policy and JSON output. */
+/*
+ * Stable names, used by the CLI, the policy and JSON output: the one
+ * place they are spelled.  The tables are indexed by the enum, for
+ * parsers that take a list of words.
+ */
+extern const char *const plm_mode_names[PLM_MODE_COUNT];
+extern const char *const plm_leftover_names[PLM_LEFTOVER_COUNT];
 const char *plm_mode_name(enum plm_mode m);
+const char *plm_leftover_name(enum plm_leftover l);
 const char *plm_why_name(enum plm_why w);
-/* 0 and *m_out set, or PLM_EINVAL for an unknown name. */
+/* 0 and *out set, or PLM_EINVAL for an unknown name. */
 int plm_mode_parse(const char *s, enum plm_mode *m_out);
+int plm_leftover_parse(const char *s, enum plm_leftover *l_out);
 
 #endif

@@ -29,7 +29,7 @@ static void describe_share(const struct pol_share *s, enum pol_resource r, FILE 
     if (s->leftover == PLM_LEFTOVER_DEFAULT)
         fprintf(f, "    leftover  to domain %s\n", s->leftover_domain);
     else
-        fprintf(f, "    leftover  %s\n", pol_leftover_name(s->leftover));
+        fprintf(f, "    leftover  %s\n", plm_leftover_name(s->leftover));
     fprintf(f, "    trigger   ignore changes below %s;", plm_amt_format(s->trigger.min_delta, a));
     for (size_t i = 0; i < s->trigger.nrules; i++) {
         const struct plm_trigger_rule *rule = &s->trigger.rule[i];

@@ -102,7 +102,6 @@ static int load_share(struct xl_loader *ld, const xmlNode *n, enum pol_resource 
                       struct pol_share *s, const xmlNode **leftover_node)
 {
     static const char *const bases[] = {"pcpus", "free+domu", "host"};
-    static const char *const leftovers[] = {"reserve", "split", "default"};
     bool delta_given = false;
     int rc = 0;
 
@@ -136,7 +135,7 @@ static int load_share(struct xl_loader *ld, const xmlNode *n, enum pol_resource 
             free(v);
         } else if (xl_is(c, "leftover")) {
             int rule = (int)s->leftover;
-            rc = xl_get_choice(ld, c, "rule", leftovers, 3, &rule);
+            rc = xl_get_choice(ld, c, "rule", plm_leftover_names, PLM_LEFTOVER_COUNT, &rule);
             if (rc == 0)
                 rc = xl_value(ld, c, "domain", &s->leftover_domain);
             if (rc < 0)

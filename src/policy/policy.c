@@ -290,19 +290,6 @@ const char *pol_enforce_name(enum pol_enforce e)
     return "?";
 }
 
-const char *pol_leftover_name(enum plm_leftover l)
-{
-    switch (l) {
-    case PLM_LEFTOVER_RESERVE:
-        return "reserve";
-    case PLM_LEFTOVER_SPLIT:
-        return "split";
-    case PLM_LEFTOVER_DEFAULT:
-        return "default";
-    }
-    return "?";
-}
-
 void pol_cleanup(void)
 {
     xmlCleanupParser();

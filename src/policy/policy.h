@@ -206,7 +206,6 @@ const char *pol_default_schema(void);
 /* Stable names, as written in policy files. */
 const char *pol_resource_name(enum pol_resource r);
 const char *pol_enforce_name(enum pol_enforce e);
-const char *pol_leftover_name(enum plm_leftover l);
 
 /*
  * Free libxml2's global state.  Call once, at exit, when nothing else in

@@ -491,14 +491,40 @@ END_TEST
 
 START_TEST(test_names)
 {
+    static const struct {
+        const char *name;
+        enum plm_mode mode;
+    } modes[] = {
+        {"levelling", PLM_MODE_LEVELLING},
+        {"proportional", PLM_MODE_PROPORTIONAL},
+        {"max-satisfied", PLM_MODE_MAX_SATISFIED},
+    };
+    static const struct {
+        const char *name;
+        enum plm_leftover rule;
+    } rules[] = {
+        {"reserve", PLM_LEFTOVER_RESERVE},
+        {"split", PLM_LEFTOVER_SPLIT},
+        {"default", PLM_LEFTOVER_DEFAULT},
+    };
     enum plm_mode m;
-    ck_assert_int_eq(plm_mode_parse("proportional", &m), 0);
-    ck_assert_int_eq(m, PLM_MODE_PROPORTIONAL);
-    ck_assert_int_eq(plm_mode_parse("max-satisfied", &m), 0);
-    ck_assert_int_eq(m, PLM_MODE_MAX_SATISFIED);
-    ck_assert_int_eq(plm_mode_parse("levelling", &m), 0);
-    ck_assert_int_eq(m, PLM_MODE_LEVELLING);
+    enum plm_leftover l;
+
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        ck_assert_int_eq(plm_mode_parse(modes[i].name, &m), 0);
+        ck_assert_int_eq(m, modes[i].mode);
+        ck_assert_str_eq(plm_mode_name(modes[i].mode), modes[i].name);
+    }
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        ck_assert_int_eq(plm_leftover_parse(rules[i].name, &l), 0);
+        ck_assert_int_eq(l, rules[i].rule);
+        ck_assert_str_eq(plm_leftover_name(rules[i].rule), rules[i].name);
+    }
     ck_assert_int_eq(plm_mode_parse("fair", &m), PLM_EINVAL);
+    ck_assert_int_eq(plm_leftover_parse("default=p1", &l), PLM_EINVAL);
+    ck_assert_int_eq(plm_leftover_parse(NULL, &l), PLM_EINVAL);
+    ck_assert_str_eq(plm_mode_name((enum plm_mode)PLM_MODE_COUNT), "?");
+    ck_assert_str_eq(plm_leftover_name((enum plm_leftover)PLM_LEFTOVER_COUNT), "?");
     ck_assert_str_eq(plm_why_name(PLM_WHY_LEVELLED), "levelled");
 }
 END_TEST
