@@ -40,7 +40,7 @@ int agent_publish(struct agent_store *s, const struct proto_request *r, char *te
         return n;
     if (text && textsz > 0)
         snprintf(text, textsz, "%s", buf);
-    return agent_store_write(s, AGENT_KEY_REQUEST, buf, (size_t)n);
+    return agent_store_write(s, PROTO_KEY_REQUEST, buf, (size_t)n);
 }
 
 /* Read one answer key into buf; 0 with *len, or the store's code. */
@@ -65,17 +65,17 @@ void agent_read_answer(struct agent_store *s, struct agent_answer *a)
 
     memset(a, 0, sizeof(*a));
 
-    rc = read_key(s, AGENT_KEY_GRANTED, buf, sizeof(buf), &len);
+    rc = read_key(s, PROTO_KEY_GRANTED, buf, sizeof(buf), &len);
     if (rc == 0) {
         if (proto_grant_decode(buf, len, &a->grant, &e) == 0)
             a->have_grant = true;
         else
-            note_bad(a, AGENT_KEY_GRANTED, e.text);
+            note_bad(a, PROTO_KEY_GRANTED, e.text);
     } else if (rc != PLM_ENOENT) {
-        note_bad(a, AGENT_KEY_GRANTED, plm_strerror(rc));
+        note_bad(a, PROTO_KEY_GRANTED, plm_strerror(rc));
     }
 
-    rc = read_key(s, AGENT_KEY_STATUS, buf, sizeof(buf), &len);
+    rc = read_key(s, PROTO_KEY_STATUS, buf, sizeof(buf), &len);
     if (rc == 0) {
         const char *reason = NULL;
         size_t rlen = 0;
@@ -84,20 +84,20 @@ void agent_read_answer(struct agent_store *s, struct agent_answer *a)
             if (reason)
                 snprintf(a->reason, sizeof(a->reason), "%.*s", (int)rlen, reason);
         } else {
-            note_bad(a, AGENT_KEY_STATUS, e.text);
+            note_bad(a, PROTO_KEY_STATUS, e.text);
         }
     } else if (rc != PLM_ENOENT) {
-        note_bad(a, AGENT_KEY_STATUS, plm_strerror(rc));
+        note_bad(a, PROTO_KEY_STATUS, plm_strerror(rc));
     }
 
-    rc = read_key(s, AGENT_KEY_SEQ, buf, sizeof(buf), &len);
+    rc = read_key(s, PROTO_KEY_SEQ, buf, sizeof(buf), &len);
     if (rc == 0) {
         if (proto_seq_decode(buf, len, &a->seq, &e) == 0)
             a->have_seq = true;
         else
-            note_bad(a, AGENT_KEY_SEQ, e.text);
+            note_bad(a, PROTO_KEY_SEQ, e.text);
     } else if (rc != PLM_ENOENT) {
-        note_bad(a, AGENT_KEY_SEQ, plm_strerror(rc));
+        note_bad(a, PROTO_KEY_SEQ, plm_strerror(rc));
     }
 }
 
@@ -109,7 +109,7 @@ uint64_t agent_next_seq(struct agent_store *s)
     uint64_t top = 0;
     size_t len = 0;
 
-    if (agent_store_read(s, AGENT_KEY_REQUEST, buf, sizeof(buf), &len) == 0 &&
+    if (agent_store_read(s, PROTO_KEY_REQUEST, buf, sizeof(buf), &len) == 0 &&
         proto_request_decode(buf, len, &r, NULL) == 0)
         top = r.seq;
     agent_read_answer(s, &a);

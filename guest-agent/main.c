@@ -263,9 +263,9 @@ static int show_status(const struct options *o, struct agent_store *store)
     FILE *f;
 
     printf("domain: %u\n", (unsigned)store->domid);
-    if (agent_store_read(store, AGENT_KEY_REQUEST, buf, PROTO_VALUE_MAX, &len) == 0) {
+    if (agent_store_read(store, PROTO_KEY_REQUEST, buf, PROTO_VALUE_MAX, &len) == 0) {
         buf[len] = '\0';
-        printf("request (%s):\n%s", AGENT_KEY_REQUEST, buf);
+        printf("request (%s):\n%s", PROTO_KEY_REQUEST, buf);
         if (len == 0 || buf[len - 1] != '\n')
             printf("\n");
     } else {

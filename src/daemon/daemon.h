@@ -27,6 +27,7 @@
 #include "daemon/control.h"
 #include "daemon/state.h"
 #include "port/port.h"
+#include "protocol/keys.h"
 
 struct dmn_options {
     const char *policy_path;
@@ -79,10 +80,6 @@ static inline int64_t dmn_amt_to_kib(plm_amt_t mib)
 {
     return mib / PLM_SCALE * 1024;
 }
-
-/* Paths in a domain's xenstore area. */
-#define DMN_REQUEST_FMT "/local/domain/%u/data/xenplm/request"
-#define DMN_GRANT_DIR_FMT "/local/domain/%u/xenplm"
 
 /* domains.c */
 int dmn_scan(struct dmn *d);

@@ -41,8 +41,8 @@ void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
     if (strncmp(status, dom->status, (size_t)shown) == 0 && dom->status[shown] == '\0' &&
         seqv == dom->acked_seq && !reason)
         return;
-    snprintf(spath, sizeof(spath), DMN_GRANT_DIR_FMT "/status", dom->info.domid);
-    snprintf(qpath, sizeof(qpath), DMN_GRANT_DIR_FMT "/seq", dom->info.domid);
+    snprintf(spath, sizeof(spath), PROTO_STATUS_PATH_FMT, dom->info.domid);
+    snprintf(qpath, sizeof(qpath), PROTO_SEQ_PATH_FMT, dom->info.domid);
     struct port_kv kv[2] = {
         {spath, status, (size_t)slen},
         {qpath, seq, (size_t)qlen},
@@ -76,7 +76,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     struct proto_limits lim;
     int rc;
 
-    snprintf(path, sizeof(path), DMN_REQUEST_FMT, dom->info.domid);
+    snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, dom->info.domid);
     rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
     d->st.stats.xs_reads++;
     if (rc == PLM_ENOENT)
@@ -214,7 +214,7 @@ void dmn_rebuild(struct dmn *d, struct dmn_domain *dom)
     for (int r = 0; r < DMN_NRES; r++) {
         plm_amt_t guest[PLM_MAX_LEVELS] = {0};
         unsigned n = 0;
-        enum proto_resource pr = r == POL_CPU ? PROTO_RES_CPU : PROTO_RES_MEM;
+        enum proto_resource pr = pol_resource_proto((enum pol_resource)r);
         struct plm_request *pq = &dom->plm[r];
 
         if (dom->source == DMN_SRC_AGENT && (dom->req.flags & PROTO_REQ_HAS(pr))) {

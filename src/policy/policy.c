@@ -277,6 +277,11 @@ const char *pol_resource_name(enum pol_resource r)
     return r == POL_CPU ? "cpu" : r == POL_MEMORY ? "memory" : "?";
 }
 
+enum proto_resource pol_resource_proto(enum pol_resource r)
+{
+    return r == POL_MEMORY ? PROTO_RES_MEM : PROTO_RES_CPU;
+}
+
 const char *pol_enforce_name(enum pol_enforce e)
 {
     switch (e) {

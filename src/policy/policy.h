@@ -35,6 +35,7 @@
 #include "core/amount.h"
 #include "core/arbiter.h"
 #include "core/trigger.h"
+#include "protocol/request.h"
 
 /* Largest policy (or schema) file accepted, in bytes. */
 #define POL_MAX_FILE_SIZE ((size_t)1 << 20)
@@ -205,6 +206,9 @@ const char *pol_default_schema(void);
 
 /* Stable names, as written in policy files. */
 const char *pol_resource_name(enum pol_resource r);
+/* The guest protocol's resource for a policy resource: the two enums are
+ * separate promises, this is the one place they meet. */
+enum proto_resource pol_resource_proto(enum pol_resource r);
 const char *pol_enforce_name(enum pol_enforce e);
 
 /*
