@@ -223,7 +223,7 @@ int plm_report_trace(FILE *fp, const struct plm_report *r, bool raw)
     }
 
     /* Names left-aligned, numbers right-aligned, so that the columns of
-     * figures line up on their last digit like the seed's tables. */
+     * figures line up on their last digit. */
     for (size_t c = 0; c < ncols; c++) {
         trace_header(r, c, h);
         if (c == 0)

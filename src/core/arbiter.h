@@ -55,7 +55,7 @@ struct plm_request {
     /*
      * Cumulative amount wanted for levels 1..nlevels.  Levels past nlevels
      * repeat the last one; a level that asks less than an earlier one is
-     * read as asking the earlier amount (the seed's FIG. 4B, partition 5).
+     * read as asking the earlier amount (fig4b's p5: 4, then 3).
      */
     plm_amt_t level[PLM_MAX_LEVELS];
     unsigned nlevels; /* 0: asks for nothing beyond its floor */
@@ -102,13 +102,13 @@ struct plm_summary {
     bool starved;                /* the pool could not cover every floor */
 };
 
-/* A step of the walk, for observing it (the seed's table columns). */
+/* A step of the walk, for observing it (the columns of `xenplm arbitrate --trace`). */
 enum plm_step_kind {
-    PLM_STEP_FLOOR,    /* floors given (block 316) */
-    PLM_STEP_LEVEL,    /* a level granted in full (blocks 303-305) */
-    PLM_STEP_TARGET,   /* a levelling target reached (blocks 310-313) */
-    PLM_STEP_SHARE,    /* the final share of an uncovered level (block 314) */
-    PLM_STEP_LEFTOVER, /* the leftover rule applied (block 308) */
+    PLM_STEP_FLOOR,    /* every domain given its floor */
+    PLM_STEP_LEVEL,    /* a level the pool covers, granted in full */
+    PLM_STEP_TARGET,   /* the poorest raised to the next levelling target */
+    PLM_STEP_SHARE,    /* the last remainder shared equally below the target */
+    PLM_STEP_LEFTOVER, /* the leftover rule applied to what no level took */
 };
 
 struct plm_step {
@@ -124,15 +124,15 @@ typedef void plm_trace_fn(void *arg, const struct plm_step *step);
 
 struct plm_params {
     plm_amt_t total;   /* the pool */
-    plm_amt_t minimal; /* minimal allotment per domain (seed: one unit) */
+    plm_amt_t minimal; /* minimal allotment per domain (the CLI's default: one unit) */
     plm_amt_t unit;    /* granularity of the rounded result, > 0 */
     enum plm_mode mode;
     enum plm_leftover leftover;
     size_t default_domain; /* index, for PLM_LEFTOVER_DEFAULT */
     /*
      * Optional observer.  When set, the arbiter reports every step,
-     * including each levelling target the seed names (the requested and
-     * held amounts of the level); this costs O(N) per step and is meant
+     * including each levelling target (the requested and held amounts of
+     * the level, in increasing order); this costs O(N) per step and is meant
      * for explanation and tests, not for the daemon's hot path.
      */
     plm_trace_fn *trace;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The arbiter against the worked examples of seed 000 (FIG. 4A and 4B,
- * every column), and each mode, leftover rule and bound on small tables.
+ * The arbiter against the worked examples FIG. 4A and 4B (every column of
+ * the trace), and each mode, leftover rule and bound on small tables.
  */
 #include "config.h"
 
@@ -155,7 +155,7 @@ START_TEST(test_fig4b_columns)
     expect_column(find_step(&wk, PLM_STEP_TARGET, 2, U(5)), (double[]){5, 5, 5, 2, 4}, 5, "414");
     expect_column(find_step(&wk, PLM_STEP_SHARE, 2, 0), (double[]){6.5, 6.5, 5, 2, 4}, 5, "415");
 
-    /* Target 8 is out of reach: the seed's walk stops before it. */
+    /* Target 8 is out of reach: the walk stops before it. */
     for (size_t i = 0; i < wk.nsteps; i++)
         ck_assert(!(wk.step[i].kind == PLM_STEP_TARGET && wk.step[i].target > U(5)));
 
