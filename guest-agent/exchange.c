@@ -43,17 +43,24 @@ int agent_publish(struct agent_store *s, const struct proto_request *r, char *te
     return agent_store_write(s, PROTO_KEY_REQUEST, buf, (size_t)n);
 }
 
-/* Read one answer key into buf; 0 with *len, or the store's code. */
-static int read_key(struct agent_store *s, const char *key, char *buf, size_t cap, size_t *len)
-{
-    *len = 0;
-    return agent_store_read(s, key, buf, cap, len);
-}
-
 static void note_bad(struct agent_answer *a, const char *key, const char *why)
 {
     if (a->bad[0] == '\0')
         snprintf(a->bad, sizeof(a->bad), "%s: %s", key, why);
+}
+
+/* Read one answer key into buf: whether it is there (with *len).  An
+ * absent key is no answer yet; any other failure is noted in a. */
+static bool read_key(struct agent_store *s, struct agent_answer *a, const char *key, char *buf,
+                     size_t cap, size_t *len)
+{
+    int rc;
+
+    *len = 0;
+    rc = agent_store_read(s, key, buf, cap, len);
+    if (rc != 0 && rc != PLM_ENOENT)
+        note_bad(a, key, plm_strerror(rc));
+    return rc == 0;
 }
 
 void agent_read_answer(struct agent_store *s, struct agent_answer *a)
@@ -61,22 +68,17 @@ void agent_read_answer(struct agent_store *s, struct agent_answer *a)
     char buf[PROTO_VALUE_MAX];
     struct proto_error e;
     size_t len;
-    int rc;
 
     memset(a, 0, sizeof(*a));
 
-    rc = read_key(s, PROTO_KEY_GRANTED, buf, sizeof(buf), &len);
-    if (rc == 0) {
+    if (read_key(s, a, PROTO_KEY_GRANTED, buf, sizeof(buf), &len)) {
         if (proto_grant_decode(buf, len, &a->grant, &e) == 0)
             a->have_grant = true;
         else
             note_bad(a, PROTO_KEY_GRANTED, e.text);
-    } else if (rc != PLM_ENOENT) {
-        note_bad(a, PROTO_KEY_GRANTED, plm_strerror(rc));
     }
 
-    rc = read_key(s, PROTO_KEY_STATUS, buf, sizeof(buf), &len);
-    if (rc == 0) {
+    if (read_key(s, a, PROTO_KEY_STATUS, buf, sizeof(buf), &len)) {
         const char *reason = NULL;
         size_t rlen = 0;
         if (proto_status_decode(buf, len, &a->ok, &reason, &rlen, &e) == 0) {
@@ -86,18 +88,13 @@ void agent_read_answer(struct agent_store *s, struct agent_answer *a)
         } else {
             note_bad(a, PROTO_KEY_STATUS, e.text);
         }
-    } else if (rc != PLM_ENOENT) {
-        note_bad(a, PROTO_KEY_STATUS, plm_strerror(rc));
     }
 
-    rc = read_key(s, PROTO_KEY_SEQ, buf, sizeof(buf), &len);
-    if (rc == 0) {
+    if (read_key(s, a, PROTO_KEY_SEQ, buf, sizeof(buf), &len)) {
         if (proto_seq_decode(buf, len, &a->seq, &e) == 0)
             a->have_seq = true;
         else
             note_bad(a, PROTO_KEY_SEQ, e.text);
-    } else if (rc != PLM_ENOENT) {
-        note_bad(a, PROTO_KEY_SEQ, plm_strerror(rc));
     }
 }
 
