@@ -691,19 +691,11 @@ int plm_leftover_parse(const char *s, enum plm_leftover *l_out)
 
 const char *plm_why_name(enum plm_why w)
 {
-    switch (w) {
-    case PLM_WHY_SATISFIED:
-        return "satisfied";
-    case PLM_WHY_FLOOR:
-        return "floor";
-    case PLM_WHY_STARVED:
-        return "starved";
-    case PLM_WHY_MAXIMUM:
-        return "maximum";
-    case PLM_WHY_LEVELLED:
-        return "levelled";
-    case PLM_WHY_EXHAUSTED:
-        return "exhausted";
-    }
-    return "?";
+    static const char *const names[] = {
+        [PLM_WHY_SATISFIED] = "satisfied", [PLM_WHY_FLOOR] = "floor",
+        [PLM_WHY_STARVED] = "starved",     [PLM_WHY_MAXIMUM] = "maximum",
+        [PLM_WHY_LEVELLED] = "levelled",   [PLM_WHY_EXHAUSTED] = "exhausted",
+    };
+
+    return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "?";
 }

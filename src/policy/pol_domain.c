@@ -48,7 +48,6 @@ static int check_min_max(struct px_loader *ld, const xmlNode *n, plm_amt_t min, 
 
 static int load_domain_cpu(struct px_loader *ld, const xmlNode *n, struct pol_domain *d)
 {
-    static const char *const enforcements[] = {"weight", "cap", "both"};
     int rc = 0;
 
     for (const xmlNode *c = px_first_child(n); c; c = px_next_sibling(c)) {
@@ -58,7 +57,7 @@ static int load_domain_cpu(struct px_loader *ld, const xmlNode *n, struct pol_do
             rc = px_get_amount(ld, c, NULL, &d->max[POL_CPU], NULL);
         } else if (px_is(c, "enforce")) {
             int e = (int)d->cpu_enforce;
-            rc = px_get_choice(ld, c, NULL, enforcements, 3, &e);
+            rc = px_get_choice(ld, c, NULL, pol_enforce_names, POL_ENFORCE_COUNT, &e);
             d->cpu_enforce = (enum pol_enforce)e;
         } else if (px_is(c, "vcpu-hotplug")) {
             rc = px_get_switch(ld, c, NULL, &d->vcpu_hotplug);

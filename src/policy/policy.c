@@ -282,17 +282,15 @@ enum proto_resource pol_resource_proto(enum pol_resource r)
     return r == POL_MEMORY ? PROTO_RES_MEM : PROTO_RES_CPU;
 }
 
+const char *const pol_enforce_names[POL_ENFORCE_COUNT] = {
+    [POL_ENFORCE_WEIGHT] = "weight",
+    [POL_ENFORCE_CAP] = "cap",
+    [POL_ENFORCE_BOTH] = "both",
+};
+
 const char *pol_enforce_name(enum pol_enforce e)
 {
-    switch (e) {
-    case POL_ENFORCE_WEIGHT:
-        return "weight";
-    case POL_ENFORCE_CAP:
-        return "cap";
-    case POL_ENFORCE_BOTH:
-        return "both";
-    }
-    return "?";
+    return (unsigned)e < POL_ENFORCE_COUNT ? pol_enforce_names[e] : "?";
 }
 
 void pol_cleanup(void)

@@ -97,6 +97,7 @@ enum pol_enforce {
     POL_ENFORCE_CAP,        /* cap only */
     POL_ENFORCE_BOTH,       /* weight and cap */
 };
+#define POL_ENFORCE_COUNT 3
 
 enum pol_match_kind {
     POL_MATCH_NONE = 0, /* the built-in rule for domains no entry matches */
@@ -210,6 +211,8 @@ const char *pol_resource_name(enum pol_resource r);
  * separate promises, this is the one place they meet. */
 enum proto_resource pol_resource_proto(enum pol_resource r);
 const char *pol_enforce_name(enum pol_enforce e);
+/* The names of the enforcements, indexed by enum pol_enforce, as the policy spells them. */
+extern const char *const pol_enforce_names[POL_ENFORCE_COUNT];
 
 /*
  * Free libxml2's global state.  Call once, at exit, when nothing else in
