@@ -23,8 +23,8 @@
 #include <time.h>
 
 #include "bench_machine.h"
+#include "common/log.h"
 #include "core/error.h"
-#include "daemon/log.h"
 #include "guest-agent/agent.h"
 
 #ifndef XENPLM_SRCDIR

@@ -47,10 +47,10 @@
 #include <unistd.h>
 
 #include "bench_machine.h"
+#include "common/log.h"
 #include "core/amount.h"
 #include "core/error.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
 #include "port/port.h"
 #include "port/port_sim.h"
 #include "protocol/request.h"

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "core/error.h"
-#include "daemon/log.h"
 #include "guest-agent/agent.h"
 #include "guest-agent/apply.h"
 
@@ -129,7 +129,7 @@ static int publish(struct agent *a, uint64_t now_ms)
     if (!a->dry_run && a->store) {
         rc = agent_publish(a->store, &a->request, NULL, 0);
         if (rc != 0) {
-            log_warnx("cannot write %s: %s", AGENT_KEY_REQUEST, plm_strerror(rc));
+            log_warnx("cannot write %s: %s", PROTO_KEY_REQUEST, plm_strerror(rc));
             snprintf(a->last_error, sizeof(a->last_error), "publish: %s", plm_strerror(rc));
             return rc;
         }

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/xs_util.h"
 #include "core/error.h"
 #include "guest-agent/exchange.h"
-#include "port/xen_util.h"
 
 int agent_request_build(const struct agent_ctl_output *o, uint64_t seq, struct proto_request *r)
 {
@@ -40,14 +40,7 @@ int agent_publish(struct agent_store *s, const struct proto_request *r, char *te
         return n;
     if (text && textsz > 0)
         snprintf(text, textsz, "%s", buf);
-    return agent_store_write(s, AGENT_KEY_REQUEST, buf, (size_t)n);
-}
-
-/* Read one answer key into buf; 0 with *len, or the store's code. */
-static int read_key(struct agent_store *s, const char *key, char *buf, size_t cap, size_t *len)
-{
-    *len = 0;
-    return agent_store_read(s, key, buf, cap, len);
+    return agent_store_write(s, PROTO_KEY_REQUEST, buf, (size_t)n);
 }
 
 static void note_bad(struct agent_answer *a, const char *key, const char *why)
@@ -56,27 +49,36 @@ static void note_bad(struct agent_answer *a, const char *key, const char *why)
         snprintf(a->bad, sizeof(a->bad), "%s: %s", key, why);
 }
 
+/* Read one answer key into buf: whether it is there (with *len).  An
+ * absent key is no answer yet; any other failure is noted in a. */
+static bool read_key(struct agent_store *s, struct agent_answer *a, const char *key, char *buf,
+                     size_t cap, size_t *len)
+{
+    int rc;
+
+    *len = 0;
+    rc = agent_store_read(s, key, buf, cap, len);
+    if (rc != 0 && rc != PLM_ENOENT)
+        note_bad(a, key, plm_strerror(rc));
+    return rc == 0;
+}
+
 void agent_read_answer(struct agent_store *s, struct agent_answer *a)
 {
     char buf[PROTO_VALUE_MAX];
     struct proto_error e;
     size_t len;
-    int rc;
 
     memset(a, 0, sizeof(*a));
 
-    rc = read_key(s, AGENT_KEY_GRANTED, buf, sizeof(buf), &len);
-    if (rc == 0) {
+    if (read_key(s, a, PROTO_KEY_GRANTED, buf, sizeof(buf), &len)) {
         if (proto_grant_decode(buf, len, &a->grant, &e) == 0)
             a->have_grant = true;
         else
-            note_bad(a, AGENT_KEY_GRANTED, e.text);
-    } else if (rc != PLM_ENOENT) {
-        note_bad(a, AGENT_KEY_GRANTED, plm_strerror(rc));
+            note_bad(a, PROTO_KEY_GRANTED, e.text);
     }
 
-    rc = read_key(s, AGENT_KEY_STATUS, buf, sizeof(buf), &len);
-    if (rc == 0) {
+    if (read_key(s, a, PROTO_KEY_STATUS, buf, sizeof(buf), &len)) {
         const char *reason = NULL;
         size_t rlen = 0;
         if (proto_status_decode(buf, len, &a->ok, &reason, &rlen, &e) == 0) {
@@ -84,20 +86,15 @@ void agent_read_answer(struct agent_store *s, struct agent_answer *a)
             if (reason)
                 snprintf(a->reason, sizeof(a->reason), "%.*s", (int)rlen, reason);
         } else {
-            note_bad(a, AGENT_KEY_STATUS, e.text);
+            note_bad(a, PROTO_KEY_STATUS, e.text);
         }
-    } else if (rc != PLM_ENOENT) {
-        note_bad(a, AGENT_KEY_STATUS, plm_strerror(rc));
     }
 
-    rc = read_key(s, AGENT_KEY_SEQ, buf, sizeof(buf), &len);
-    if (rc == 0) {
+    if (read_key(s, a, PROTO_KEY_SEQ, buf, sizeof(buf), &len)) {
         if (proto_seq_decode(buf, len, &a->seq, &e) == 0)
             a->have_seq = true;
         else
-            note_bad(a, AGENT_KEY_SEQ, e.text);
-    } else if (rc != PLM_ENOENT) {
-        note_bad(a, AGENT_KEY_SEQ, plm_strerror(rc));
+            note_bad(a, PROTO_KEY_SEQ, e.text);
     }
 }
 
@@ -109,7 +106,7 @@ uint64_t agent_next_seq(struct agent_store *s)
     uint64_t top = 0;
     size_t len = 0;
 
-    if (agent_store_read(s, AGENT_KEY_REQUEST, buf, sizeof(buf), &len) == 0 &&
+    if (agent_store_read(s, PROTO_KEY_REQUEST, buf, sizeof(buf), &len) == 0 &&
         proto_request_decode(buf, len, &r, NULL) == 0)
         top = r.seq;
     agent_read_answer(s, &a);

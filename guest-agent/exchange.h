@@ -18,12 +18,10 @@
 #include "guest-agent/controller.h"
 #include "guest-agent/store.h"
 #include "protocol/grant.h"
+#include "protocol/keys.h"
 #include "protocol/request.h"
 
-#define AGENT_KEY_REQUEST "data/xenplm/request"
-#define AGENT_KEY_GRANTED "xenplm/granted"
-#define AGENT_KEY_STATUS "xenplm/status"
-#define AGENT_KEY_SEQ "xenplm/seq"
+/* The protocol's keys are protocol/keys.h's PROTO_KEY_*; this one is the toolstack's. */
 #define AGENT_KEY_MAXMEM "memory/static-max" /* KiB, written by the toolstack */
 
 /* What the daemon last said.  A field whose key is missing or does not
@@ -42,7 +40,7 @@ struct agent_answer {
 /* The request for these lists and seq; PLM_EINVAL when no resource is present. */
 int agent_request_build(const struct agent_ctl_output *o, uint64_t seq, struct proto_request *r);
 
-/* Encode and write r to AGENT_KEY_REQUEST; the value written goes to text
+/* Encode and write r to PROTO_KEY_REQUEST; the value written goes to text
  * (PROTO_REQUEST_ENCODED_MAX + 1 bytes) when text is not NULL. */
 int agent_publish(struct agent_store *s, const struct proto_request *r, char *text, size_t textsz);
 

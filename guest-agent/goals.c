@@ -46,7 +46,7 @@ _Static_assert(AGENT_NAME_MAX == 32, "update the name length in xenplm-goals(5)"
 #define DEF_PROBE_INTERVAL_MS 10000u
 #define DEF_PROBE_TIMEOUT_MAX_MS 10000u
 
-_Static_assert(AGENT_GOALS_ERR_MAX == XL_MSG_MAX, "messages are cut where they always were");
+_Static_assert(AGENT_GOALS_ERR_MAX == PX_MSG_MAX, "messages are cut where they always were");
 
 /*
  * The patterns of policies/xenplm-goals.xsd, and what each stands for.  A
@@ -75,7 +75,7 @@ static const char *pattern_hint(const char *pattern)
     return NULL;
 }
 
-static const struct xl_format goals_format = {
+static const struct px_format goals_format = {
     .max_size = AGENT_GOALS_MAX_FILE,
     .quote_max = 64,
     .duration_m = true,
@@ -121,7 +121,7 @@ static const char *const direction_words[2] = {"le", "ge"};
 
 /* Per load: where each probe was declared, for messages about repeats. */
 struct walk {
-    struct xl_loader *ld;
+    struct px_loader *ld;
     unsigned probe_line[AGENT_MAX_PROBES];
 };
 
@@ -129,33 +129,33 @@ struct walk {
 /* Values                                                                   */
 
 /* A duration in milliseconds, within lo..hi, into a 32-bit field. */
-static int get_ms(struct xl_loader *ld, const xmlNode *n, const char *attr, uint32_t lo,
+static int get_ms(struct px_loader *ld, const xmlNode *n, const char *attr, uint32_t lo,
                   uint32_t hi, uint32_t *v, bool *given)
 {
     uint64_t ms = *v;
-    int rc = xl_get_duration(ld, n, attr, lo, hi, &ms, given);
+    int rc = px_get_duration(ld, n, attr, lo, hi, &ms, given);
 
     *v = (uint32_t)ms;
     return rc;
 }
 
 /* A whole number within lo..hi. */
-static int get_whole(struct xl_loader *ld, const xmlNode *n, const char *attr, unsigned lo,
+static int get_whole(struct px_loader *ld, const xmlNode *n, const char *attr, unsigned lo,
                      unsigned hi, unsigned *v)
 {
     unsigned long x = 0;
     size_t i = 0;
     char *s;
-    int rc = xl_value(ld, n, attr, &s);
+    int rc = px_value(ld, n, attr, &s);
 
     if (rc < 0 || !s)
         return rc;
     for (; s[i] >= '0' && s[i] <= '9' && x <= hi; i++)
         x = x * 10 + (unsigned long)(s[i] - '0');
     if (i == 0 || (s[i] != '\0' && (s[i] < '0' || s[i] > '9')))
-        rc = xl_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is not a whole number", s);
+        rc = px_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is not a whole number", s);
     else if (s[i] != '\0' || x < lo || x > hi)
-        rc = xl_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is outside %u..%u", s, lo, hi);
+        rc = px_fail(ld, n, attr, PLM_EINVAL, "'%.64s' is outside %u..%u", s, lo, hi);
     else
         *v = (unsigned)x;
     free(s);
@@ -163,17 +163,17 @@ static int get_whole(struct xl_loader *ld, const xmlNode *n, const char *attr, u
 }
 
 /* A goal or probe name: the schema checks its letters, we its length. */
-static int get_name(struct xl_loader *ld, const xmlNode *n, char out[AGENT_NAME_MAX])
+static int get_name(struct px_loader *ld, const xmlNode *n, char out[AGENT_NAME_MAX])
 {
     char *s;
-    int rc = xl_value(ld, n, "name", &s);
+    int rc = px_value(ld, n, "name", &s);
 
     if (rc < 0)
         return rc;
     if (!s || s[0] == '\0')
-        rc = xl_fail(ld, n, "name", PLM_EINVAL, "must not be empty");
+        rc = px_fail(ld, n, "name", PLM_EINVAL, "must not be empty");
     else if (strlen(s) >= AGENT_NAME_MAX)
-        rc = xl_fail(ld, n, "name", PLM_EINVAL, "'%.64s' is longer than %d characters", s,
+        rc = px_fail(ld, n, "name", PLM_EINVAL, "'%.64s' is longer than %d characters", s,
                      AGENT_NAME_MAX - 1);
     else
         snprintf(out, AGENT_NAME_MAX, "%s", s);
@@ -220,18 +220,18 @@ static const char *path_problem(const char *s, enum path_kind kind)
     }
 }
 
-static int get_path(struct xl_loader *ld, const xmlNode *n, const char *attr, enum path_kind kind,
+static int get_path(struct px_loader *ld, const xmlNode *n, const char *attr, enum path_kind kind,
                     char out[AGENT_PATH_MAX], bool *given)
 {
     char *s;
-    int rc = xl_value(ld, n, attr, &s);
+    int rc = px_value(ld, n, attr, &s);
     const char *problem;
 
     if (rc < 0 || !s)
         return rc;
     problem = path_problem(s, kind);
     if (problem) {
-        rc = xl_fail(ld, n, attr, PLM_EINVAL, "'%.100s' %s", s, problem);
+        rc = px_fail(ld, n, attr, PLM_EINVAL, "'%.100s' %s", s, problem);
     } else {
         snprintf(out, AGENT_PATH_MAX, "%s", s);
         *given = true;
@@ -243,16 +243,16 @@ static int get_path(struct xl_loader *ld, const xmlNode *n, const char *attr, en
 /* ------------------------------------------------------------------------ */
 /* <agent>                                                                  */
 
-static int get_per_resource(struct xl_loader *ld, const xmlNode *n, plm_amt_t v[AGENT_NRES])
+static int get_per_resource(struct px_loader *ld, const xmlNode *n, plm_amt_t v[AGENT_NRES])
 {
     int rc = 0;
 
     for (int r = 0; r < AGENT_NRES && rc == 0; r++)
-        rc = xl_get_amount(ld, n, resource_words[r], &v[r], NULL);
+        rc = px_get_amount(ld, n, resource_words[r], &v[r], NULL);
     return rc;
 }
 
-static int load_agent(struct xl_loader *ld, const xmlNode *n, struct agent_goals *g)
+static int load_agent(struct px_loader *ld, const xmlNode *n, struct agent_goals *g)
 {
     char a[32], b[32];
     bool has_heartbeat = false;
@@ -262,21 +262,21 @@ static int load_agent(struct xl_loader *ld, const xmlNode *n, struct agent_goals
         rc = get_ms(ld, n, "heartbeat", INTERVAL_MIN_MS, HEARTBEAT_MAX_MS, &g->heartbeat_ms,
                     &has_heartbeat);
     if (rc == 0)
-        rc = xl_get_switch(ld, n, "apply-cgroups", &g->apply_cgroups);
+        rc = px_get_switch(ld, n, "apply-cgroups", &g->apply_cgroups);
     /* The default heartbeat follows a long interval; one given must not be shorter. */
     if (rc == 0 && g->heartbeat_ms < g->interval_ms && !has_heartbeat)
         g->heartbeat_ms = g->interval_ms;
     if (rc == 0 && g->heartbeat_ms < g->interval_ms)
-        rc = xl_fail(ld, n, "heartbeat", PLM_EINVAL, "%s is shorter than the interval %s",
-                     xl_duration_format(g->heartbeat_ms, a, sizeof(a)),
-                     xl_duration_format(g->interval_ms, b, sizeof(b)));
-    for (const xmlNode *c = xl_first_child(n); c && rc == 0; c = xl_next_sibling(c)) {
-        if (xl_is(c, "deadband"))
+        rc = px_fail(ld, n, "heartbeat", PLM_EINVAL, "%s is shorter than the interval %s",
+                     px_duration_format(g->heartbeat_ms, a, sizeof(a)),
+                     px_duration_format(g->interval_ms, b, sizeof(b)));
+    for (const xmlNode *c = px_first_child(n); c && rc == 0; c = px_next_sibling(c)) {
+        if (px_is(c, "deadband"))
             rc = get_per_resource(ld, c, g->deadband);
-        else if (xl_is(c, "idle"))
+        else if (px_is(c, "idle"))
             rc = get_per_resource(ld, c, g->idle);
         else
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
     }
     return rc;
 }
@@ -286,7 +286,7 @@ static int load_agent(struct xl_loader *ld, const xmlNode *n, struct agent_goals
 
 static int load_probe(struct walk *w, const xmlNode *n, struct agent_goals *g)
 {
-    struct xl_loader *ld = w->ld;
+    struct px_loader *ld = w->ld;
     struct agent_probe *p = &g->probe[g->nprobes];
     bool has_command = false, has_file = false, has_timeout = false;
     char a[32], b[32];
@@ -308,20 +308,20 @@ static int load_probe(struct walk *w, const xmlNode *n, struct agent_goals *g)
     if (rc < 0)
         return rc;
     if (has_command == has_file)
-        return xl_fail(ld, n, NULL, PLM_EINVAL,
+        return px_fail(ld, n, NULL, PLM_EINVAL,
                        "needs exactly one of the attributes 'command' and 'file'");
     if (has_file && has_timeout)
-        return xl_fail(ld, n, "timeout", PLM_EINVAL, "only meaningful with 'command'");
+        return px_fail(ld, n, "timeout", PLM_EINVAL, "only meaningful with 'command'");
     if (has_timeout && p->timeout_ms >= p->interval_ms)
-        return xl_fail(ld, n, "timeout", PLM_EINVAL, "%s is not shorter than the interval %s",
-                       xl_duration_format(p->timeout_ms, a, sizeof(a)),
-                       xl_duration_format(p->interval_ms, b, sizeof(b)));
+        return px_fail(ld, n, "timeout", PLM_EINVAL, "%s is not shorter than the interval %s",
+                       px_duration_format(p->timeout_ms, a, sizeof(a)),
+                       px_duration_format(p->interval_ms, b, sizeof(b)));
     if (has_command && !has_timeout)
         p->timeout_ms = p->interval_ms / 2 < DEF_PROBE_TIMEOUT_MAX_MS ? p->interval_ms / 2
                                                                       : DEF_PROBE_TIMEOUT_MAX_MS;
     for (unsigned i = 0; i < g->nprobes; i++)
         if (strcmp(g->probe[i].name, p->name) == 0)
-            return xl_fail(ld, n, "name", PLM_EINVAL, "'%s' repeats the probe at line %u", p->name,
+            return px_fail(ld, n, "name", PLM_EINVAL, "'%s' repeats the probe at line %u", p->name,
                            w->probe_line[i]);
     w->probe_line[g->nprobes++] = (unsigned)xmlGetLineNo(n);
     return 0;
@@ -330,30 +330,30 @@ static int load_probe(struct walk *w, const xmlNode *n, struct agent_goals *g)
 /* ------------------------------------------------------------------------ */
 /* <goal> and <window>                                                      */
 
-static int load_window(struct xl_loader *ld, const xmlNode *n, struct agent_window *w)
+static int load_window(struct px_loader *ld, const xmlNode *n, struct agent_window *w)
 {
     char *days = NULL, *from = NULL, *to = NULL;
-    int rc = xl_value(ld, n, "days", &days);
+    int rc = px_value(ld, n, "days", &days);
 
     w->days = 0x7f;
     w->from_min = 0;
     w->to_min = 0;
     if (rc == 0)
-        rc = xl_value(ld, n, "from", &from);
+        rc = px_value(ld, n, "from", &from);
     if (rc == 0)
-        rc = xl_value(ld, n, "to", &to);
+        rc = px_value(ld, n, "to", &to);
     if (rc < 0)
         goto out;
     if (days && goals_days_parse(days, &w->days) < 0)
-        rc = xl_fail(ld, n, "days", PLM_EINVAL,
+        rc = px_fail(ld, n, "days", PLM_EINVAL,
                      "'%.64s' is not a list of days (expected daily, or days such as mon-fri "
                      "or sat,sun)",
                      days);
     else if (from && goals_time_parse(from, &w->from_min) < 0)
-        rc = xl_fail(ld, n, "from", PLM_EINVAL,
+        rc = px_fail(ld, n, "from", PLM_EINVAL,
                      "'%.64s' is not a time of day (expected 00:00 to 23:59)", from);
     else if (to && goals_time_parse(to, &w->to_min) < 0)
-        rc = xl_fail(ld, n, "to", PLM_EINVAL,
+        rc = px_fail(ld, n, "to", PLM_EINVAL,
                      "'%.64s' is not a time of day (expected 00:00 to 23:59)", to);
 out:
     free(days);
@@ -363,7 +363,7 @@ out:
 }
 
 /* The target: exactly one of le and ge, in the direction the metric allows. */
-static int load_target(struct xl_loader *ld, const xmlNode *n, const struct metric_info *mi,
+static int load_target(struct px_loader *ld, const xmlNode *n, const struct metric_info *mi,
                        struct agent_goal *goal)
 {
     bool has[2] = {false, false};
@@ -371,30 +371,30 @@ static int load_target(struct xl_loader *ld, const xmlNode *n, const struct metr
     int rc = 0;
 
     for (int d = 0; d < 2 && rc == 0; d++)
-        rc = xl_get_amount(ld, n, direction_words[d], &v[d], &has[d]);
+        rc = px_get_amount(ld, n, direction_words[d], &v[d], &has[d]);
     if (rc < 0)
         return rc;
     if (has[0] == has[1])
-        return xl_fail(ld, n, NULL, PLM_EINVAL,
+        return px_fail(ld, n, NULL, PLM_EINVAL,
                        "needs exactly one of the attributes 'le' and 'ge'");
     goal->dir = has[AGENT_AT_LEAST] ? AGENT_AT_LEAST : AGENT_AT_MOST;
     goal->target = v[goal->dir];
     if (!mi->any_direction && goal->dir != mi->dir)
-        return xl_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
+        return px_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
                        "metric '%s' is kept %s its target: use '%s'", metric_words[goal->metric],
                        mi->dir == AGENT_AT_MOST ? "at most" : "at least", direction_words[mi->dir]);
     if (mi->target == TARGET_PERCENT && (goal->target <= 0 || goal->target > PLM_UNITS(100)))
-        return xl_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
+        return px_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
                        "metric '%s' is a percentage: the target must be above 0 and at most 100",
                        metric_words[goal->metric]);
     if (mi->target == TARGET_POSITIVE && goal->target <= 0)
-        return xl_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
+        return px_fail(ld, n, direction_words[goal->dir], PLM_EINVAL,
                        "the target of metric '%s' must be above 0", metric_words[goal->metric]);
     return 0;
 }
 
 /* Resource, metric and probe: what is measured and what is asked for. */
-static int load_metric(struct xl_loader *ld, const xmlNode *n, const struct agent_goals *g,
+static int load_metric(struct px_loader *ld, const xmlNode *n, const struct agent_goals *g,
                        struct agent_goal *goal, const struct metric_info **mi_out)
 {
     const struct metric_info *mi;
@@ -403,37 +403,37 @@ static int load_metric(struct xl_loader *ld, const xmlNode *n, const struct agen
     int rc;
 
     *mi_out = &metrics[0];
-    rc = xl_get_choice(ld, n, "metric", metric_words, AGENT_NMETRICS, &metric);
+    rc = px_get_choice(ld, n, "metric", metric_words, AGENT_NMETRICS, &metric);
     if (rc < 0)
         return rc;
     if (metric < 0 || metric >= AGENT_NMETRICS)
-        return xl_fail(ld, n, NULL, PLM_EINVAL, "the attribute 'metric' is required");
+        return px_fail(ld, n, NULL, PLM_EINVAL, "the attribute 'metric' is required");
     *mi_out = mi = &metrics[metric];
-    rc = xl_get_choice(ld, n, "resource", resource_words, AGENT_NRES, &res);
+    rc = px_get_choice(ld, n, "resource", resource_words, AGENT_NRES, &res);
     if (rc == 0)
-        rc = xl_value(ld, n, "probe", &probe);
+        rc = px_value(ld, n, "probe", &probe);
     if (rc < 0)
         goto out;
     goal->metric = (enum agent_metric)metric;
     if (mi->any_resource && res < 0) {
-        rc = xl_fail(ld, n, NULL, PLM_EINVAL,
+        rc = px_fail(ld, n, NULL, PLM_EINVAL,
                      "metric '%s' needs the attribute 'resource' (cpu or memory)",
                      metric_words[goal->metric]);
         goto out;
     }
     if (!mi->any_resource && res >= 0 && res != (int)mi->res) {
-        rc = xl_fail(ld, n, "resource", PLM_EINVAL, "metric '%s' is met with %s, not %s",
+        rc = px_fail(ld, n, "resource", PLM_EINVAL, "metric '%s' is met with %s, not %s",
                      metric_words[goal->metric], resource_words[mi->res], resource_words[res]);
         goto out;
     }
     goal->res = mi->any_resource ? (enum agent_resource)res : mi->res;
     if (goal->metric != AGENT_M_PROBE) {
         if (probe)
-            rc = xl_fail(ld, n, "probe", PLM_EINVAL, "only meaningful with metric 'probe'");
+            rc = px_fail(ld, n, "probe", PLM_EINVAL, "only meaningful with metric 'probe'");
         goto out;
     }
     if (!probe) {
-        rc = xl_fail(ld, n, NULL, PLM_EINVAL,
+        rc = px_fail(ld, n, NULL, PLM_EINVAL,
                      "metric 'probe' needs the attribute 'probe' naming a <probe>");
         goto out;
     }
@@ -441,41 +441,41 @@ static int load_metric(struct xl_loader *ld, const xmlNode *n, const struct agen
         if (strcmp(g->probe[goal->probe].name, probe) == 0)
             break;
     if (goal->probe == g->nprobes)
-        rc = xl_fail(ld, n, "probe", PLM_EINVAL, "no <probe name=\"%.64s\"> is declared", probe);
+        rc = px_fail(ld, n, "probe", PLM_EINVAL, "no <probe name=\"%.64s\"> is declared", probe);
 out:
     free(probe);
     return rc;
 }
 
 /* Margin, min and max. */
-static int load_bounds(struct xl_loader *ld, const xmlNode *n, const struct metric_info *mi,
+static int load_bounds(struct px_loader *ld, const xmlNode *n, const struct metric_info *mi,
                        struct agent_goal *goal)
 {
     char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
     bool has_margin = false, has_max = false;
-    int rc = xl_get_amount(ld, n, "margin", &goal->margin, &has_margin);
+    int rc = px_get_amount(ld, n, "margin", &goal->margin, &has_margin);
 
     if (rc == 0)
-        rc = xl_get_amount(ld, n, "min", &goal->min, NULL);
+        rc = px_get_amount(ld, n, "min", &goal->min, NULL);
     if (rc == 0)
-        rc = xl_get_amount(ld, n, "max", &goal->max, &has_max);
+        rc = px_get_amount(ld, n, "max", &goal->max, &has_max);
     if (rc < 0)
         return rc;
     if (has_margin && !mi->margin)
-        return xl_fail(ld, n, "margin", PLM_EINVAL, "not used with metric '%s'",
+        return px_fail(ld, n, "margin", PLM_EINVAL, "not used with metric '%s'",
                        metric_words[goal->metric]);
     if (has_margin && goal->margin >= goal->target)
-        return xl_fail(ld, n, "margin", PLM_EINVAL, "%s is not below the target %s",
+        return px_fail(ld, n, "margin", PLM_EINVAL, "%s is not below the target %s",
                        plm_amt_format(goal->margin, a), plm_amt_format(goal->target, b));
     if (has_max && goal->max == 0)
-        return xl_fail(ld, n, "max", PLM_EINVAL, "must be above 0");
+        return px_fail(ld, n, "max", PLM_EINVAL, "must be above 0");
     if (has_max && goal->min > goal->max)
-        return xl_fail(ld, n, NULL, PLM_EINVAL, "min %s is above max %s",
+        return px_fail(ld, n, NULL, PLM_EINVAL, "min %s is above max %s",
                        plm_amt_format(goal->min, a), plm_amt_format(goal->max, b));
     return 0;
 }
 
-static int load_goal(struct xl_loader *ld, const xmlNode *n, const struct agent_goals *g,
+static int load_goal(struct px_loader *ld, const xmlNode *n, const struct agent_goals *g,
                      struct agent_goal *goal)
 {
     const struct metric_info *mi = NULL;
@@ -489,7 +489,7 @@ static int load_goal(struct xl_loader *ld, const xmlNode *n, const struct agent_
     if (rc == 0)
         rc = get_whole(ld, n, "priority", 1, AGENT_MAX_PRIORITY, &goal->priority);
     if (rc == 0 && goal->priority == 0)
-        rc = xl_fail(ld, n, NULL, PLM_EINVAL, "the attribute 'priority' is required");
+        rc = px_fail(ld, n, NULL, PLM_EINVAL, "the attribute 'priority' is required");
     if (rc == 0)
         rc = load_metric(ld, n, g, goal, &mi);
     if (rc == 0)
@@ -498,11 +498,11 @@ static int load_goal(struct xl_loader *ld, const xmlNode *n, const struct agent_
         rc = load_bounds(ld, n, mi, goal);
     if (rc == 0)
         rc = get_path(ld, n, "workload", PATH_WORKLOAD, goal->workload, &has_workload);
-    for (const xmlNode *c = xl_first_child(n); c && rc == 0; c = xl_next_sibling(c)) {
-        if (!xl_is(c, "window"))
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+    for (const xmlNode *c = px_first_child(n); c && rc == 0; c = px_next_sibling(c)) {
+        if (!px_is(c, "window"))
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         else if (goal->nwindows == AGENT_MAX_WINDOWS)
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "too many <window> elements (at most %d)",
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "too many <window> elements (at most %d)",
                          AGENT_MAX_WINDOWS);
         else
             rc = load_window(ld, c, &goal->window[goal->nwindows++]);
@@ -511,7 +511,7 @@ static int load_goal(struct xl_loader *ld, const xmlNode *n, const struct agent_
         return rc;
     for (unsigned i = 0; i < g->ngoals; i++)
         if (strcmp(g->goal[i].name, goal->name) == 0)
-            return xl_fail(ld, n, "name", PLM_EINVAL, "'%s' repeats the goal at line %u",
+            return px_fail(ld, n, "name", PLM_EINVAL, "'%s' repeats the goal at line %u",
                            goal->name, g->goal[i].line);
     return 0;
 }
@@ -521,26 +521,26 @@ static int load_goal(struct xl_loader *ld, const xmlNode *n, const struct agent_
 
 static int load_root(struct walk *w, const xmlNode *root, struct agent_goals *g)
 {
-    struct xl_loader *ld = w->ld;
+    struct px_loader *ld = w->ld;
     int rc = 0;
 
-    for (const xmlNode *c = xl_first_child(root); c && rc == 0; c = xl_next_sibling(c)) {
-        if (xl_is(c, "agent")) {
+    for (const xmlNode *c = px_first_child(root); c && rc == 0; c = px_next_sibling(c)) {
+        if (px_is(c, "agent")) {
             rc = load_agent(ld, c, g);
-        } else if (xl_is(c, "probe")) {
+        } else if (px_is(c, "probe")) {
             if (g->nprobes == AGENT_MAX_PROBES)
-                rc = xl_fail(ld, c, NULL, PLM_EINVAL, "too many <probe> elements (at most %d)",
+                rc = px_fail(ld, c, NULL, PLM_EINVAL, "too many <probe> elements (at most %d)",
                              AGENT_MAX_PROBES);
             else
                 rc = load_probe(w, c, g);
-        } else if (xl_is(c, "goal")) {
+        } else if (px_is(c, "goal")) {
             if (g->ngoals == AGENT_MAX_GOALS)
-                rc = xl_fail(ld, c, NULL, PLM_EINVAL, "too many <goal> elements (at most %d)",
+                rc = px_fail(ld, c, NULL, PLM_EINVAL, "too many <goal> elements (at most %d)",
                              AGENT_MAX_GOALS);
             else if ((rc = load_goal(ld, c, g, &g->goal[g->ngoals])) == 0)
                 g->ngoals++;
         } else {
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         }
     }
     return rc;
@@ -552,7 +552,7 @@ struct load_args {
 };
 
 /* The whole load of a document in memory, inside installed handlers. */
-static int load(struct xl_loader *ld, const char *buf, size_t len, void *arg)
+static int load(struct px_loader *ld, const char *buf, size_t len, void *arg)
 {
     const struct load_args *a = arg;
     struct agent_goals *fresh = malloc(sizeof(*fresh));
@@ -560,9 +560,9 @@ static int load(struct xl_loader *ld, const char *buf, size_t len, void *arg)
     xmlDoc *doc = NULL;
 
     if (!fresh)
-        return xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+        return px_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
     agent_goals_init(fresh);
-    doc = xl_open(ld, buf, len, ROOT_NAME,
+    doc = px_open(ld, buf, len, ROOT_NAME,
                   a->schema_path ? a->schema_path : agent_goals_default_schema());
     if (doc)
         load_root(&w, xmlDocGetRootElement(doc), fresh);
@@ -592,7 +592,7 @@ int agent_goals_load_memory(const char *buf, size_t len, const char *name, const
 {
     struct load_args a = {schema_path, out};
 
-    return xl_load_memory(&goals_format, buf, len, name, load, &a, err, errlen);
+    return px_load_memory(&goals_format, buf, len, name, load, &a, err, errlen);
 }
 
 int agent_goals_load(const char *path, const char *schema_path, struct agent_goals *out, char *err,
@@ -600,7 +600,7 @@ int agent_goals_load(const char *path, const char *schema_path, struct agent_goa
 {
     struct load_args a = {schema_path, out};
 
-    return xl_load_file(&goals_format, path, load, &a, err, errlen);
+    return px_load_file(&goals_format, path, load, &a, err, errlen);
 }
 
 const char *agent_goals_default_schema(void)

@@ -18,8 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/log.h"
 #include "core/error.h"
-#include "daemon/log.h"
 #include "guest-agent/agent.h"
 #include "guest-agent/util.h"
 
@@ -187,7 +188,7 @@ static int run_once(const struct options *o, struct agent_store *store)
     agent_metrics_derive(&s0, &s1, &m);
     agent_init(&a, &g, store, probe_root, o->dry_run);
     local_now(&now);
-    rc = agent_period(&a, &m, &now, agent_mono_ms());
+    rc = agent_period(&a, &m, &now, plm_mono_ms());
     agent_report(&a, stdout);
     if (a.have_request)
         printf("%s:\n%s", o->dry_run ? "would publish" : (rc == 1 ? "published" : "unchanged"),
@@ -217,7 +218,7 @@ static int run_loop(const struct options *o, struct agent_store *store)
                o->dry_run ? " (dry run)" : "");
     while (!stop_requested) {
         struct tm now;
-        uint64_t t0 = agent_mono_ms();
+        uint64_t t0 = plm_mono_ms();
 
         if (reload_requested) {
             struct agent_goals ng;
@@ -234,7 +235,7 @@ static int run_loop(const struct options *o, struct agent_store *store)
         } else {
             agent_metrics_derive(have_prev ? &snap[cur ^ 1] : NULL, &snap[cur], &m);
             local_now(&now);
-            agent_period(&a, &m, &now, agent_mono_ms());
+            agent_period(&a, &m, &now, plm_mono_ms());
             write_state(&a, o->state);
             if (o->dry_run && a.have_request)
                 printf("%s", a.request_text);
@@ -244,7 +245,7 @@ static int run_loop(const struct options *o, struct agent_store *store)
         /* The first period has no CPU figures: take the second one soon. */
         {
             uint64_t period = a.goals.interval_ms;
-            uint64_t spent = agent_mono_ms() - t0;
+            uint64_t spent = plm_mono_ms() - t0;
             if (!have_prev || (a.in.m && a.in.m->interval_ms == 0))
                 period = period < 1000 ? period : 1000;
             nap(spent < period ? period - spent : 0);
@@ -262,9 +263,9 @@ static int show_status(const struct options *o, struct agent_store *store)
     FILE *f;
 
     printf("domain: %u\n", (unsigned)store->domid);
-    if (agent_store_read(store, AGENT_KEY_REQUEST, buf, PROTO_VALUE_MAX, &len) == 0) {
+    if (agent_store_read(store, PROTO_KEY_REQUEST, buf, PROTO_VALUE_MAX, &len) == 0) {
         buf[len] = '\0';
-        printf("request (%s):\n%s", AGENT_KEY_REQUEST, buf);
+        printf("request (%s):\n%s", PROTO_KEY_REQUEST, buf);
         if (len == 0 || buf[len - 1] != '\n')
             printf("\n");
     } else {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/errbuf.h"
 #include "core/error.h"
 #include "guest-agent/monitor.h"
 
@@ -129,16 +130,9 @@ static int fail(const struct perr *e, int rc, const char *fmt, ...)
 static int fail(const struct perr *e, int rc, const char *fmt, ...)
 {
     va_list ap;
-    int n = 0;
 
-    if (!e->buf || e->len == 0)
-        return rc;
-    if (e->line > 0)
-        n = snprintf(e->buf, e->len, "line %u: ", e->line);
-    if (n < 0 || (size_t)n >= e->len)
-        return rc;
     va_start(ap, fmt);
-    vsnprintf(e->buf + n, e->len - (size_t)n, fmt, ap);
+    plm_verrf_line(e->buf, e->len, rc, e->line, fmt, ap);
     va_end(ap);
     return rc;
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/errbuf.h"
 #include "core/error.h"
 #include "guest-agent/monitor.h"
 
@@ -47,11 +48,9 @@ static int fail(struct reader *r, int rc, const char *fmt, ...)
 {
     va_list ap;
 
-    if (r->err && r->errlen) {
-        va_start(ap, fmt);
-        vsnprintf(r->err, r->errlen, fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    plm_verrf(r->err, r->errlen, rc, fmt, ap);
+    va_end(ap);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "core/error.h"
 #include "guest-agent/probe.h"
 #include "guest-agent/util.h"
@@ -107,7 +108,7 @@ static int run_command(const struct agent_probe *p, char *buf, size_t cap, size_
     int status = 0;
     size_t got = 0;
     bool timed_out = false, overflow = false;
-    uint64_t deadline = agent_mono_ms() + p->timeout_ms;
+    uint64_t deadline = plm_mono_ms() + p->timeout_ms;
 
     if (pipe2(fds, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -135,7 +136,7 @@ static int run_command(const struct agent_probe *p, char *buf, size_t cap, size_
     close(fds[1]);
     for (;;) {
         struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        uint64_t now = agent_mono_ms();
+        uint64_t now = plm_mono_ms();
         ssize_t n;
 
         if (now >= deadline) {

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xs_util.h"
 #include "core/error.h"
 #include "guest-agent/store.h"
-#include "port/xen_util.h"
 
 #ifdef XENPLM_AGENT_XENSTORE
 #include <xenstore.h>

@@ -16,6 +16,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "daemon/control.h"
 
 const char *client_socket(const char *opt)
@@ -184,31 +185,16 @@ out:
     return rc;
 }
 
-int client_bad_option(const struct xenplm_command *cmd, const struct option *longopts, int c,
-                      const char *arg)
+/* -s and -j into a struct client_opts (an xenplm_option_fn). */
+static int take_option(void *ctx, int opt, const char *arg)
 {
-    size_t len;
-    int matches = 0;
+    struct client_opts *o = ctx;
 
-    if (strncmp(arg, "--", 2) != 0) {
-        if (c == ':')
-            return xenplm_usage_error(cmd, "option '-%c' needs a value", optopt);
-        return xenplm_usage_error(cmd, "unknown option '-%c'", optopt);
-    }
-    len = strcspn(arg + 2, "=");
-    if (c == ':')
-        return xenplm_usage_error(cmd, "option '%.*s' needs a value", (int)len + 2, arg);
-    /* getopt sets optopt for a known option given a value it does not
-     * take ("--json=1"), and leaves it 0 for unknown or ambiguous names. */
-    if (optopt != 0)
-        return xenplm_usage_error(cmd, "option '%.*s' takes no value", (int)len + 2, arg);
-    for (const struct option *o = longopts; o->name; o++) {
-        if (strncmp(o->name, arg + 2, len) == 0)
-            matches++;
-    }
-    if (matches > 1)
-        return xenplm_usage_error(cmd, "ambiguous option '%.*s'", (int)len + 2, arg);
-    return xenplm_usage_error(cmd, "unknown option '%.*s'", (int)len + 2, arg);
+    if (opt == 's')
+        o->socket = arg;
+    else if (opt == 'j')
+        o->json = true;
+    return 0;
 }
 
 int client_options(const struct xenplm_command *cmd, int argc, char **argv, bool allow_json,
@@ -225,27 +211,13 @@ int client_options(const struct xenplm_command *cmd, int argc, char **argv, bool
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const struct option *longopts = allow_json ? with_json : without_json;
-    int c, n;
+    int rc, n;
 
     memset(o, 0, sizeof(*o));
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, allow_json ? ":s:jh" : ":s:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            o->socket = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'h':
-            xenplm_command_help(stdout, cmd);
-            return XENPLM_EXIT_OK;
-        default:
-            return client_bad_option(cmd, longopts, c, argv[optind - 1]);
-        }
-    }
+    rc = xenplm_options(cmd, argc, argv, allow_json ? ":s:jh" : ":s:h",
+                        allow_json ? with_json : without_json, take_option, o);
+    if (rc != -1)
+        return rc;
     n = argc - optind;
     if (n < min)
         return xenplm_usage_error(cmd, "missing DOM"); /* show, set: DOM comes first */

@@ -8,7 +8,6 @@
 #ifndef XENPLM_CLI_CLIENT_H
 #define XENPLM_CLI_CLIENT_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -50,14 +49,6 @@ struct client_opts {
  */
 int client_options(const struct xenplm_command *cmd, int argc, char **argv, bool allow_json,
                    int min, int max, struct client_opts *o, int *first);
-
-/*
- * The usage error for what getopt_long returned c on (':' for a missing
- * value, '?' for the rest); arg is the word at fault, longopts the table
- * getopt was given.  Returns XENPLM_EXIT_USAGE.
- */
-int client_bad_option(const struct xenplm_command *cmd, const struct option *longopts, int c,
-                      const char *arg);
 
 /*
  * The common case: parse the options, send `cmd->name OPERANDS [--json]`

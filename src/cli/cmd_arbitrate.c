@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "cli/report.h"
 #include "cli/reqfile.h"
 #include "core/amount.h"
@@ -67,37 +68,6 @@ static const struct xenplm_command *self(void)
     return xenplm_command_find("arbitrate");
 }
 
-/*
- * getopt_long was told to stay quiet so that every message has the same
- * "xenplm arbitrate:" prefix; this says what it found wrong.  arg is the
- * word of the command line at fault.
- */
-static int bad_option(int c, const char *arg)
-{
-    size_t len;
-    int matches = 0;
-
-    if (strncmp(arg, "--", 2) != 0) {
-        if (c == ':')
-            return xenplm_usage_error(self(), "option '-%c' needs a value", optopt);
-        return xenplm_usage_error(self(), "unknown option '-%c'", optopt);
-    }
-    len = strcspn(arg + 2, "=");
-    if (c == ':')
-        return xenplm_usage_error(self(), "option '%.*s' needs a value", (int)len + 2, arg);
-    /* getopt sets optopt for a known option given a value it does not
-     * take ("--raw=1"), and leaves it 0 for unknown or ambiguous names. */
-    if (optopt != 0)
-        return xenplm_usage_error(self(), "option '%.*s' takes no value", (int)len + 2, arg);
-    for (const struct option *o = longopts; o->name; o++) {
-        if (strncmp(o->name, arg + 2, len) == 0)
-            matches++;
-    }
-    if (matches > 1)
-        return xenplm_usage_error(self(), "ambiguous option '%.*s'", (int)len + 2, arg);
-    return xenplm_usage_error(self(), "unknown option '%.*s'", (int)len + 2, arg);
-}
-
 static int parse_amount_option(const char *opt, const char *val, plm_amt_t *out)
 {
     char msg[PLM_REQFILE_MSG_MAX];
@@ -111,15 +81,18 @@ static int parse_leftover(const char *val, struct options *o)
 {
     char q[PLM_REQFILE_QUOTE_MAX];
 
-    if (strcmp(val, "reserve") == 0) {
-        o->leftover = PLM_LEFTOVER_RESERVE;
-    } else if (strcmp(val, "split") == 0) {
-        o->leftover = PLM_LEFTOVER_SPLIT;
-    } else if (strncmp(val, "default=", 8) == 0) {
-        if (val[8] == '\0')
+    const char *dflt = plm_leftover_name(PLM_LEFTOVER_DEFAULT);
+    size_t dlen = strlen(dflt);
+    enum plm_leftover l;
+
+    /* The default rule names its domain: default=NAME. */
+    if (strncmp(val, dflt, dlen) == 0 && val[dlen] == '=') {
+        if (val[dlen + 1] == '\0')
             return xenplm_usage_error(self(), "--leftover: default= needs a domain name");
         o->leftover = PLM_LEFTOVER_DEFAULT;
-        o->default_name = val + 8;
+        o->default_name = val + dlen + 1;
+    } else if (plm_leftover_parse(val, &l) == 0 && l != PLM_LEFTOVER_DEFAULT) {
+        o->leftover = l;
     } else {
         plm_reqfile_quote(q, sizeof(q), val, strlen(val));
         return xenplm_usage_error(self(), "--leftover: %s is not reserve, split or default=NAME",
@@ -128,11 +101,53 @@ static int parse_leftover(const char *val, struct options *o)
     return 0;
 }
 
+/* One option into o (an xenplm_option_fn). */
+static int take_option(void *ctx, int opt, const char *arg)
+{
+    struct options *o = ctx;
+    char q[PLM_REQFILE_QUOTE_MAX];
+    int rc = 0;
+
+    switch (opt) {
+    case OPT_TOTAL:
+        rc = parse_amount_option("--total", arg, &o->total);
+        o->have_total = true;
+        break;
+    case OPT_MINIMUM:
+        rc = parse_amount_option("--minimum", arg, &o->minimum);
+        break;
+    case OPT_UNIT:
+        rc = parse_amount_option("--unit", arg, &o->unit);
+        if (rc == 0 && o->unit == 0)
+            rc = xenplm_usage_error(self(), "--unit: must be greater than 0");
+        break;
+    case OPT_MODE:
+        if (plm_mode_parse(arg, &o->mode) < 0) {
+            plm_reqfile_quote(q, sizeof(q), arg, strlen(arg));
+            rc = xenplm_usage_error(
+                self(), "--mode: %s is not levelling, proportional or max-satisfied", q);
+        }
+        break;
+    case OPT_LEFTOVER:
+        rc = parse_leftover(arg, o);
+        break;
+    case OPT_RAW:
+        o->raw = true;
+        break;
+    case OPT_JSON:
+        o->json = true;
+        break;
+    case OPT_TRACE:
+        o->trace = true;
+        break;
+    }
+    return rc;
+}
+
 /* Returns -1 to go on, or the exit status to return at once. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    char q[PLM_REQFILE_QUOTE_MAX];
-    int c;
+    int rc;
 
     memset(o, 0, sizeof(*o));
     o->minimum = PLM_UNITS(1);
@@ -140,53 +155,9 @@ static int parse_options(int argc, char **argv, struct options *o)
     o->mode = PLM_MODE_LEVELLING;
     o->leftover = PLM_LEFTOVER_RESERVE;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        int rc = 0;
-
-        switch (c) {
-        case OPT_TOTAL:
-            rc = parse_amount_option("--total", optarg, &o->total);
-            o->have_total = true;
-            break;
-        case OPT_MINIMUM:
-            rc = parse_amount_option("--minimum", optarg, &o->minimum);
-            break;
-        case OPT_UNIT:
-            rc = parse_amount_option("--unit", optarg, &o->unit);
-            if (rc == 0 && o->unit == 0)
-                rc = xenplm_usage_error(self(), "--unit: must be greater than 0");
-            break;
-        case OPT_MODE:
-            if (plm_mode_parse(optarg, &o->mode) < 0) {
-                plm_reqfile_quote(q, sizeof(q), optarg, strlen(optarg));
-                rc = xenplm_usage_error(
-                    self(), "--mode: %s is not levelling, proportional or max-satisfied", q);
-            }
-            break;
-        case OPT_LEFTOVER:
-            rc = parse_leftover(optarg, o);
-            break;
-        case OPT_RAW:
-            o->raw = true;
-            break;
-        case OPT_JSON:
-            o->json = true;
-            break;
-        case OPT_TRACE:
-            o->trace = true;
-            break;
-        case 'h':
-            xenplm_command_help(stdout, self());
-            return XENPLM_EXIT_OK;
-        default:
-            /* optind has moved past the faulty word. */
-            return bad_option(c, argv[optind - 1]);
-        }
-        if (rc != 0)
-            return rc;
-    }
+    rc = xenplm_options(self(), argc, argv, ":h", longopts, take_option, o);
+    if (rc != -1)
+        return rc;
     if (argc - optind > 1)
         return xenplm_usage_error(self(), "more than one FILE");
     if (argc - optind == 1)
@@ -196,8 +167,6 @@ static int parse_options(int argc, char **argv, struct options *o)
     return -1;
 }
 
-/* Read and parse the request file; on failure print why and return the
- * exit status. */
 static int load(const struct options *o, struct plm_reqfile *f)
 {
     bool is_stdin = !o->path || strcmp(o->path, "-") == 0;

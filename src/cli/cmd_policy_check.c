@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "policy/policy.h"
 
 static const struct option longopts[] = {
@@ -21,28 +21,25 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* --schema (an xenplm_option_fn): the only option but --help. */
+static int take_option(void *ctx, int opt, const char *arg)
+{
+    if (opt == 'S')
+        *(const char **)ctx = arg;
+    return 0;
+}
+
 int cmd_policy_check(int argc, char **argv)
 {
     const struct xenplm_command *self = xenplm_command_find("policy-check");
     const char *schema = NULL;
     struct pol_policy policy;
     char err[POL_ERR_MAX];
-    int c, rc;
+    int rc;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'S':
-            schema = optarg;
-            break;
-        case 'h':
-            xenplm_command_help(stdout, self);
-            return XENPLM_EXIT_OK;
-        default:
-            return client_bad_option(self, longopts, c, argv[optind - 1]);
-        }
-    }
+    rc = xenplm_options(self, argc, argv, ":h", longopts, take_option, &schema);
+    if (rc != -1)
+        return rc;
     if (optind == argc)
         return xenplm_usage_error(self, "missing FILE");
     if (argc - optind > 1)

@@ -17,6 +17,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/amount.h"
 #include "core/error.h"
 
@@ -62,40 +63,52 @@ static int parse_count(const struct xenplm_command *self, const char *s, unsigne
     return 0;
 }
 
+struct top_opts {
+    const struct xenplm_command *self;
+    const char *socket;       /* -s; NULL when not given */
+    uint64_t delay_ms;        /* -d */
+    unsigned long iterations; /* -n; 0: until interrupted */
+};
+
+/* One option into a struct top_opts (an xenplm_option_fn). */
+static int take_option(void *ctx, int opt, const char *arg)
+{
+    struct top_opts *o = ctx;
+
+    switch (opt) {
+    case 's':
+        o->socket = arg;
+        break;
+    case 'd':
+        if (parse_delay(o->self, arg, &o->delay_ms) != 0)
+            return XENPLM_EXIT_USAGE;
+        break;
+    case 'n':
+        if (parse_count(o->self, arg, &o->iterations) != 0)
+            return XENPLM_EXIT_USAGE;
+        break;
+    }
+    return 0;
+}
+
 int cmd_top(int argc, char **argv)
 {
     const struct xenplm_command *self = xenplm_command_find("top");
-    const char *socket_opt = NULL, *socket;
-    uint64_t delay_ms = 2000;
-    unsigned long iterations = 0; /* 0: until interrupted */
+    struct top_opts o = {.self = self, .delay_ms = 2000};
+    const char *socket;
+    uint64_t delay_ms;
+    unsigned long iterations;
     bool tty = isatty(STDOUT_FILENO);
-    int c, rc;
+    int rc;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:d:n:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            socket_opt = optarg;
-            break;
-        case 'd':
-            if (parse_delay(self, optarg, &delay_ms) != 0)
-                return XENPLM_EXIT_USAGE;
-            break;
-        case 'n':
-            if (parse_count(self, optarg, &iterations) != 0)
-                return XENPLM_EXIT_USAGE;
-            break;
-        case 'h':
-            xenplm_command_help(stdout, self);
-            return XENPLM_EXIT_OK;
-        default:
-            return client_bad_option(self, longopts, c, argv[optind - 1]);
-        }
-    }
+    rc = xenplm_options(self, argc, argv, ":s:d:n:h", longopts, take_option, &o);
+    if (rc != -1)
+        return rc;
     if (optind < argc)
         return xenplm_usage_error(self, "too many arguments");
-    socket = client_socket(socket_opt);
+    socket = client_socket(o.socket);
+    delay_ms = o.delay_ms;
+    iterations = o.iterations;
 
     for (unsigned long i = 0; iterations == 0 || i < iterations; i++) {
         char *body = NULL;

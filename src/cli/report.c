@@ -87,19 +87,6 @@ void plm_tracelog_hook(void *arg, const struct plm_step *step)
 
 /* ---- helpers ----------------------------------------------------------- */
 
-const char *plm_report_leftover_name(enum plm_leftover l)
-{
-    switch (l) {
-    case PLM_LEFTOVER_RESERVE:
-        return "reserve";
-    case PLM_LEFTOVER_SPLIT:
-        return "split";
-    case PLM_LEFTOVER_DEFAULT:
-        return "default";
-    }
-    return "?";
-}
-
 static const char *step_kind_name(enum plm_step_kind k)
 {
     switch (k) {
@@ -236,7 +223,7 @@ int plm_report_trace(FILE *fp, const struct plm_report *r, bool raw)
     }
 
     /* Names left-aligned, numbers right-aligned, so that the columns of
-     * figures line up on their last digit like the seed's tables. */
+     * figures line up on their last digit. */
     for (size_t c = 0; c < ncols; c++) {
         trace_header(r, c, h);
         if (c == 0)
@@ -336,7 +323,7 @@ static void json_params(FILE *fp, const struct plm_report *r)
     fputs(",\n    \"mode\": ", fp);
     plm_report_json_string(fp, plm_mode_name(p->mode));
     fputs(",\n    \"leftover\": ", fp);
-    plm_report_json_string(fp, plm_report_leftover_name(p->leftover));
+    plm_report_json_string(fp, plm_leftover_name(p->leftover));
     if (p->leftover == PLM_LEFTOVER_DEFAULT) {
         fputs(",\n    \"default_domain\": ", fp);
         plm_report_json_string(fp, plm_reqfile_name(r->file, p->default_domain));

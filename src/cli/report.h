@@ -75,7 +75,4 @@ int plm_report_json(FILE *fp, const struct plm_report *r);
 /* Write s as a JSON string literal, quotes included. */
 void plm_report_json_string(FILE *fp, const char *s);
 
-/* Stable name of a leftover rule: "reserve", "split", "default". */
-const char *plm_report_leftover_name(enum plm_leftover l);
-
 #endif

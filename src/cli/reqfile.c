@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errbuf.h"
 #include "core/amount.h"
 #include "core/error.h"
 
@@ -233,11 +234,9 @@ static int fail(struct parser *ps, int rc, const char *fmt, ...)
 {
     va_list ap;
 
-    if (ps->msgsz > 0) {
-        va_start(ap, fmt);
-        vsnprintf(ps->msg, ps->msgsz, fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    plm_verrf(ps->msg, ps->msgsz, rc, fmt, ap);
+    va_end(ap);
     return rc;
 }
 

@@ -14,6 +14,15 @@
 #include "cli/commands.h"
 #include "daemon/control.h"
 
+/* The lines the help texts share. */
+#define OPTIONS "\nOptions:\n"
+#define HELP_JSON "  -j, --json          print a JSON document\n"
+#define HELP_SOCKET "  -s, --socket PATH   the daemon's control socket\n"
+#define HELP_HELP "  -h, --help          show this help\n"
+/* The options of a command that only talks to the daemon. */
+#define HELP_CONTROL OPTIONS HELP_SOCKET HELP_HELP
+#define HELP_CONTROL_JSON OPTIONS HELP_JSON HELP_SOCKET HELP_HELP
+
 const struct xenplm_command xenplm_commands[] = {
     {
         .name = "arbitrate",
@@ -76,12 +85,8 @@ const struct xenplm_command xenplm_commands[] = {
                 "(levels, min, max) and decided (raw, rounded, floor, the highest level\n"
                 "met, the level levelled and its water level, why), the reason of the last\n"
                 "change, the reallocation trigger's streaks and any override; then what is\n"
-                "enforced (weight, cap, vcpus, memory target, balloon) and its counters.\n"
-                "\n"
-                "Options:\n"
-                "  -j, --json          print a JSON document\n"
-                "  -s, --socket PATH   the daemon's control socket\n"
-                "  -h, --help          show this help\n",
+                "enforced (weight, cap, vcpus, memory target, balloon) and its "
+                "counters.\n" HELP_CONTROL_JSON,
     },
     {
         .name = "status",
@@ -91,12 +96,8 @@ const struct xenplm_command xenplm_commands[] = {
         .help = "Ask xenplmd how it is doing: the policy file in force, whether it is\n"
                 "paused, its uptime, the last arbitration, the host's CPUs and memory, the\n"
                 "CPU and memory pools (allocated, reserve, the level at which each ran\n"
-                "out) and its event, arbitration, xenstore and enforcement counters.\n"
-                "\n"
-                "Options:\n"
-                "  -j, --json          print a JSON document\n"
-                "  -s, --socket PATH   the daemon's control socket\n"
-                "  -h, --help          show this help\n",
+                "out) and its event, arbitration, xenstore and enforcement "
+                "counters.\n" HELP_CONTROL_JSON,
     },
     {
         .name = "reload",
@@ -105,11 +106,7 @@ const struct xenplm_command xenplm_commands[] = {
         .usage = "[-s SOCKET]",
         .help = "Ask xenplmd to load its policy file again, as SIGHUP does.  A file that\n"
                 "does not load is reported and the policy in force stays.  Check a file\n"
-                "first with 'xenplm policy-check FILE'.\n"
-                "\n"
-                "Options:\n"
-                "  -s, --socket PATH   the daemon's control socket\n"
-                "  -h, --help          show this help\n",
+                "first with 'xenplm policy-check FILE'.\n" HELP_CONTROL,
     },
     {
         .name = "pause",
@@ -118,22 +115,14 @@ const struct xenplm_command xenplm_commands[] = {
         .usage = "[-s SOCKET]",
         .help = "Ask xenplmd to stop changing domains: it goes on reading requests and\n"
                 "arbitrating, so 'list' and 'show' stay current, but sets no weight, cap,\n"
-                "vcpu count or memory target until 'xenplm resume'.\n"
-                "\n"
-                "Options:\n"
-                "  -s, --socket PATH   the daemon's control socket\n"
-                "  -h, --help          show this help\n",
+                "vcpu count or memory target until 'xenplm resume'.\n" HELP_CONTROL,
     },
     {
         .name = "resume",
         .fn = cmd_resume,
         .summary = "enforce again after pause",
         .usage = "[-s SOCKET]",
-        .help = "Ask xenplmd to enforce its allocations again after 'xenplm pause'.\n"
-                "\n"
-                "Options:\n"
-                "  -s, --socket PATH   the daemon's control socket\n"
-                "  -h, --help          show this help\n",
+        .help = "Ask xenplmd to enforce its allocations again after 'xenplm pause'.\n" HELP_CONTROL,
     },
     {
         .name = "set",
@@ -146,11 +135,7 @@ const struct xenplm_command xenplm_commands[] = {
                 "for DURATION (such as 90s, 10min, 2h or 1d; at most 30d) or, without\n"
                 "for=, until 'xenplm set DOM clear' drops it and the domain's requests\n"
                 "count again.  Each 'set' replaces the domain's previous override.\n"
-                "Amounts take up to three decimals.\n"
-                "\n"
-                "Options:\n"
-                "  -s, --socket PATH   the daemon's control socket\n"
-                "  -h, --help          show this help\n",
+                "Amounts take up to three decimals.\n" HELP_CONTROL,
     },
     {
         .name = "top",

@@ -7,8 +7,8 @@
  * resource's natural unit (hundredths of a pCPU, MiB, ...).  Decimal input
  * with up to three fractional digits is therefore represented exactly, and
  * so is every half produced by dividing an odd amount between two domains.
- * The arbiter never uses floating point, so the seed's 6.5 / 1.5 / 3.5
- * values are exact and round the way the seed shows, with no drift at .5.
+ * The arbiter never uses floating point, so halves such as 6.5, 1.5 and
+ * 3.5 are exact and always round the same way, with no drift at .5.
  *
  * Limits keep every sum inside int64_t: a single amount is at most
  * PLM_AMT_MAX (10^9 units) and a table holds at most PLM_MAX_DOMAINS

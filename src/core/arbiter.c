@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The arbiter (seed 000, FIG. 3, blocks 303-316).  See arbiter.h for the
- * model.  Implementation notes:
+ * The arbiter: floors first, then the priority levels in order, levelling
+ * the co-priority domains at the first level the pool cannot cover, then
+ * the leftover rule.  See arbiter.h for the model.  Implementation notes:
  *
  * - Levels are walked in order with two O(N) passes each: one computes
  *   every domain's goal for the level (its cumulative request, never less
@@ -12,7 +13,8 @@
  *
  * - Levelling is water-filling: find the level w such that raising every
  *   co-priority domain to min(max(w, held), goal) costs exactly the pool.
- *   This is what the seed's successive targets converge to: no held amount
+ *   This is where raising the poorest domains toward successive targets
+ *   (each held amount and each request, in increasing order) ends: no held amount
  *   and no request lies strictly between two consecutive targets, so the
  *   domains "below the target" that share the last remainder equally all
  *   sit at the same level.  The held amounts and the goals are sorted once
@@ -22,9 +24,9 @@
  *   table order.
  *
  * - Feedback risk: a generous leftover rule makes guests over-achieve,
- *   lower their requests, and trigger another reallocation (the seed's
- *   warning at block 308).  Reserve is therefore the default, and the
- *   trigger module (trigger.c) damps the loop.
+ *   lower their requests, and trigger another reallocation, and so on.
+ *   Reserve is therefore the default, and the trigger module (trigger.c)
+ *   damps the loop.
  */
 #include "config.h"
 
@@ -233,9 +235,9 @@ static plm_amt_t waterfill(plm_amt_t *val, const plm_amt_t *hi, size_t n, plm_am
 }
 
 /*
- * Trace only: report each target the seed's procedure visits (every held
- * amount and every amount requested at the level, in increasing order)
- * for as long as the pool covers it.  Leaves w->alloc as it found it.
+ * Trace only: report each target the levelling passes (every held amount
+ * and every amount requested at the level, in increasing order) for as
+ * long as the pool covers it.  Leaves w->alloc as it found it.
  */
 static void trace_targets(const struct plm_params *p, const struct plm_request *req, size_t stride,
                           size_t n, unsigned level, plm_amt_t pool, struct plm_work *w)
@@ -243,8 +245,9 @@ static void trace_targets(const struct plm_params *p, const struct plm_request *
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         w->keys[k++] = (uint64_t)w->base[i];
-        /* The amount as asked, even below what is held: the seed's
-         * FIG. 4B visits partition 5's level-2 request of 3. */
+        /* The amount as asked, even below what is held: a domain that
+         * asks less at a level than it holds from the one before still
+         * names a target (fig4b: p5 holds 4 and asks 3 at level 2). */
         const struct plm_request *r = req_at(req, stride, i);
         w->keys[k++] = (uint64_t)asked_at(r, level);
     }
@@ -496,7 +499,7 @@ static void explain(const struct plm_request *r, plm_amt_t alloc, plm_amt_t floo
 }
 
 /*
- * The walk one level at a time, as the seed draws it.  Used when a trace
+ * The walk one level at a time, target by target.  Used when a trace
  * is wanted (every step is reported) and when the floors alone exhaust the
  * pool; walk_planned reaches the same result faster otherwise.
  */
@@ -509,8 +512,8 @@ static plm_amt_t walk_levels(const struct plm_params *p, const struct plm_reques
         for (size_t i = 0; i < n; i++) {
             const struct plm_request *r = req_at(req, stride, i);
             plm_amt_t q = asked_at(r, l);
-            /* Never below what it holds (FIG. 4B, partition 5), never
-             * above its maximum. */
+            /* Never below what it holds (a request that falls from one
+             * level to the next), never above its maximum. */
             plm_amt_t g = max_amt(min_amt(max_amt(q, w->alloc[i]), w->cap[i]), w->alloc[i]);
             w->goal[i] = g;
             need += g - w->alloc[i];
@@ -635,47 +638,64 @@ int plm_arbitrate(const struct plm_params *p, const struct plm_request *req, siz
     return 0;
 }
 
+const char *const plm_mode_names[PLM_MODE_COUNT] = {
+    [PLM_MODE_LEVELLING] = "levelling",
+    [PLM_MODE_PROPORTIONAL] = "proportional",
+    [PLM_MODE_MAX_SATISFIED] = "max-satisfied",
+};
+
+const char *const plm_leftover_names[PLM_LEFTOVER_COUNT] = {
+    [PLM_LEFTOVER_RESERVE] = "reserve",
+    [PLM_LEFTOVER_SPLIT] = "split",
+    [PLM_LEFTOVER_DEFAULT] = "default",
+};
+
+/* The index of s in names[0..n), or -1. */
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
 const char *plm_mode_name(enum plm_mode m)
 {
-    switch (m) {
-    case PLM_MODE_LEVELLING:
-        return "levelling";
-    case PLM_MODE_PROPORTIONAL:
-        return "proportional";
-    case PLM_MODE_MAX_SATISFIED:
-        return "max-satisfied";
-    }
-    return "?";
+    return (unsigned)m < PLM_MODE_COUNT ? plm_mode_names[m] : "?";
+}
+
+const char *plm_leftover_name(enum plm_leftover l)
+{
+    return (unsigned)l < PLM_LEFTOVER_COUNT ? plm_leftover_names[l] : "?";
 }
 
 int plm_mode_parse(const char *s, enum plm_mode *m_out)
 {
-    static const enum plm_mode all[] = {PLM_MODE_LEVELLING, PLM_MODE_PROPORTIONAL,
-                                        PLM_MODE_MAX_SATISFIED};
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        if (strcmp(s, plm_mode_name(all[i])) == 0) {
-            *m_out = all[i];
-            return 0;
-        }
-    }
-    return PLM_EINVAL;
+    int i = name_index(plm_mode_names, PLM_MODE_COUNT, s);
+
+    if (i < 0)
+        return PLM_EINVAL;
+    *m_out = (enum plm_mode)i;
+    return 0;
+}
+
+int plm_leftover_parse(const char *s, enum plm_leftover *l_out)
+{
+    int i = name_index(plm_leftover_names, PLM_LEFTOVER_COUNT, s);
+
+    if (i < 0)
+        return PLM_EINVAL;
+    *l_out = (enum plm_leftover)i;
+    return 0;
 }
 
 const char *plm_why_name(enum plm_why w)
 {
-    switch (w) {
-    case PLM_WHY_SATISFIED:
-        return "satisfied";
-    case PLM_WHY_FLOOR:
-        return "floor";
-    case PLM_WHY_STARVED:
-        return "starved";
-    case PLM_WHY_MAXIMUM:
-        return "maximum";
-    case PLM_WHY_LEVELLED:
-        return "levelled";
-    case PLM_WHY_EXHAUSTED:
-        return "exhausted";
-    }
-    return "?";
+    static const char *const names[] = {
+        [PLM_WHY_SATISFIED] = "satisfied", [PLM_WHY_FLOOR] = "floor",
+        [PLM_WHY_STARVED] = "starved",     [PLM_WHY_MAXIMUM] = "maximum",
+        [PLM_WHY_LEVELLED] = "levelled",   [PLM_WHY_EXHAUSTED] = "exhausted",
+    };
+
+    return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "?";
 }

@@ -41,19 +41,21 @@ enum plm_mode {
     PLM_MODE_PROPORTIONAL,  /* remainder in proportion to each shortfall */
     PLM_MODE_MAX_SATISFIED, /* smallest shortfalls satisfied first */
 };
+#define PLM_MODE_COUNT 3
 
 enum plm_leftover {
     PLM_LEFTOVER_RESERVE = 0, /* hold what nobody asked for */
     PLM_LEFTOVER_SPLIT,       /* divide it equally, up to each maximum */
     PLM_LEFTOVER_DEFAULT,     /* give it to one domain, up to its maximum */
 };
+#define PLM_LEFTOVER_COUNT 3
 
 /* One domain's demand for one resource. */
 struct plm_request {
     /*
      * Cumulative amount wanted for levels 1..nlevels.  Levels past nlevels
      * repeat the last one; a level that asks less than an earlier one is
-     * read as asking the earlier amount (the seed's FIG. 4B, partition 5).
+     * read as asking the earlier amount (fig4b's p5: 4, then 3).
      */
     plm_amt_t level[PLM_MAX_LEVELS];
     unsigned nlevels; /* 0: asks for nothing beyond its floor */
@@ -100,13 +102,13 @@ struct plm_summary {
     bool starved;                /* the pool could not cover every floor */
 };
 
-/* A step of the walk, for observing it (the seed's table columns). */
+/* A step of the walk, for observing it (the columns of `xenplm arbitrate --trace`). */
 enum plm_step_kind {
-    PLM_STEP_FLOOR,    /* floors given (block 316) */
-    PLM_STEP_LEVEL,    /* a level granted in full (blocks 303-305) */
-    PLM_STEP_TARGET,   /* a levelling target reached (blocks 310-313) */
-    PLM_STEP_SHARE,    /* the final share of an uncovered level (block 314) */
-    PLM_STEP_LEFTOVER, /* the leftover rule applied (block 308) */
+    PLM_STEP_FLOOR,    /* every domain given its floor */
+    PLM_STEP_LEVEL,    /* a level the pool covers, granted in full */
+    PLM_STEP_TARGET,   /* the poorest raised to the next levelling target */
+    PLM_STEP_SHARE,    /* the last remainder shared equally below the target */
+    PLM_STEP_LEFTOVER, /* the leftover rule applied to what no level took */
 };
 
 struct plm_step {
@@ -122,15 +124,15 @@ typedef void plm_trace_fn(void *arg, const struct plm_step *step);
 
 struct plm_params {
     plm_amt_t total;   /* the pool */
-    plm_amt_t minimal; /* minimal allotment per domain (seed: one unit) */
+    plm_amt_t minimal; /* minimal allotment per domain (the CLI's default: one unit) */
     plm_amt_t unit;    /* granularity of the rounded result, > 0 */
     enum plm_mode mode;
     enum plm_leftover leftover;
     size_t default_domain; /* index, for PLM_LEFTOVER_DEFAULT */
     /*
      * Optional observer.  When set, the arbiter reports every step,
-     * including each levelling target the seed names (the requested and
-     * held amounts of the level); this costs O(N) per step and is meant
+     * including each levelling target (the requested and held amounts of
+     * the level, in increasing order); this costs O(N) per step and is meant
      * for explanation and tests, not for the daemon's hot path.
      */
     plm_trace_fn *trace;
@@ -179,10 +181,18 @@ int plm_arbitrate(const struct plm_params *p, const struct plm_request *req, siz
                   size_t n, struct plm_work *w, struct plm_outcome *out,
                   struct plm_summary *summary_out);
 
-/* Stable names, used by the CLI, the policy and JSON output. */
+/*
+ * Stable names, used by the CLI, the policy and JSON output: the one
+ * place they are spelled.  The tables are indexed by the enum, for
+ * parsers that take a list of words.
+ */
+extern const char *const plm_mode_names[PLM_MODE_COUNT];
+extern const char *const plm_leftover_names[PLM_LEFTOVER_COUNT];
 const char *plm_mode_name(enum plm_mode m);
+const char *plm_leftover_name(enum plm_leftover l);
 const char *plm_why_name(enum plm_why w);
-/* 0 and *m_out set, or PLM_EINVAL for an unknown name. */
+/* 0 and *out set, or PLM_EINVAL for an unknown name. */
 int plm_mode_parse(const char *s, enum plm_mode *m_out);
+int plm_leftover_parse(const char *s, enum plm_leftover *l_out);
 
 #endif

@@ -14,7 +14,8 @@
  *     counts only once it has been released;
  *   - moves each target gradually, at a per-domain rate that doubles while
  *     the guest keeps up and halves when it falls behind, within
- *     [rate_min, rate_max] (seed 002's adaptive balloon rate);
+ *     [rate_min, rate_max], so a slow guest is not asked for more than it
+ *     can give and a fast one is not held back;
  *   - marks a domain whose balloon has not moved toward its target for
  *     stuck_after_ms as uncooperative, and reports it, so the daemon stops
  *     counting its memory as reclaimable; the mark stays until the balloon

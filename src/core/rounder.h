@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The cumulative-sum rounder (seed 000, FIG. 5A).
+ * The cumulative-sum rounder: allocations rounded to the unit without
+ * ever handing out more than the pool.
  *
  * Rounding each allocation on its own can hand out more than the pool (two
  * halves rounded up) or lose units.  Instead the running sum of the

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The reallocation trigger (seed 000, block 315).
+ * The reallocation trigger: when a newly computed allocation replaces the
+ * current one.
  *
  * Moving resources has a cost (ballooning, vcpu hotplug, cache warmth), so a
  * newly computed allocation replaces the current one only when the
  * difference is large, or has persisted.  The rules form a table: each says
  * "a difference of at least pct percent of the current allocation, seen in
  * `samples` consecutive evaluations, or held for `duration_ms`, fires".
- * With the seed's table (10% at once, 9% twice, 8% three times) a large
+ * With the default table (10% at once, 9% twice, 8% three times) a large
  * change moves resources immediately and a small one must persist.
  *
  * Each rule keeps its own streak.  A sample whose difference falls below a
@@ -55,7 +56,7 @@ struct plm_trigger_why {
     uint64_t held_ms; /* how long the streak had lasted */
 };
 
-/* The seed's example table: >=10% once, >=9% twice, >=8% three times. */
+/* The default table: >=10% once, >=9% twice, >=8% three times. */
 void plm_trigger_init_default(struct plm_trigger *t);
 
 /*

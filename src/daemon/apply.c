@@ -13,7 +13,7 @@
 
 #include "core/error.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 void dmn_write_grant(struct dmn *d, struct dmn_domain *dom)
 {
@@ -30,7 +30,7 @@ void dmn_write_grant(struct dmn *d, struct dmn_domain *dom)
     int len = proto_grant_encode(&g, buf, sizeof(buf));
     if (len < 0 || strcmp(buf, dom->grant) == 0)
         return;
-    snprintf(path, sizeof(path), DMN_GRANT_DIR_FMT "/granted", dom->info.domid);
+    snprintf(path, sizeof(path), PROTO_GRANTED_PATH_FMT, dom->info.domid);
     struct port_kv kv = {path, buf, (size_t)len};
     int rc = port_xs_write_txn(d->port, &kv, 1);
     d->st.stats.xs_writes++;

@@ -30,6 +30,7 @@
 #include "daemon/control.h"
 #include "daemon/state.h"
 #include "port/port.h"
+#include "protocol/keys.h"
 
 struct dmn_options {
     const char *policy_path;
@@ -75,10 +76,6 @@ struct dmn {
 
 /* Why a reallocation is forced when domains, overrides or the policy change. */
 #define DMN_FORCE_CHANGED "domains, overrides or policy changed"
-
-/* Paths in a domain's xenstore area. */
-#define DMN_REQUEST_FMT "/local/domain/%u/data/xenplm/request"
-#define DMN_GRANT_DIR_FMT "/local/domain/%u/xenplm"
 
 /* domains.c */
 int dmn_scan(struct dmn *d);

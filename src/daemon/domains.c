@@ -17,7 +17,7 @@
 
 #include "core/error.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 struct dmn_domain *dmn_find(struct dmn_state *s, uint32_t domid)
 {
@@ -102,11 +102,11 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
         proto_rl_init(&dom->rl, 1, PLM_SCALE, now);
     snprintf(dom->status, sizeof(dom->status), "(no request yet)");
 
-    snprintf(path, sizeof(path), DMN_GRANT_DIR_FMT, id);
+    snprintf(path, sizeof(path), PROTO_GRANT_DIR_PATH_FMT, id);
     rc = port_xs_mkdir_ro(d->port, path, id);
     if (rc)
         log_warnx("Domain %u: cannot create %s: %s", id, path, plm_strerror(rc));
-    snprintf(path, sizeof(path), DMN_REQUEST_FMT, id);
+    snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, id);
     watch_token(token, sizeof(token), id);
     rc = port_xs_watch(d->port, path, token);
     /* After a restart on a connection that survived, the watch is there,
@@ -129,7 +129,7 @@ static void depart(struct dmn *d, size_t i)
     struct dmn_domain *dom = &s->dom[i];
     char path[PORT_PATH_MAX], token[PORT_TOKEN_MAX];
 
-    snprintf(path, sizeof(path), DMN_REQUEST_FMT, dom->info.domid);
+    snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, dom->info.domid);
     watch_token(token, sizeof(token), dom->info.domid);
     /* The domain's xenstore area went with it; the watch may already be
      * gone too, so a failure here is expected and not worth a warning. */

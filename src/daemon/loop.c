@@ -17,7 +17,7 @@
 #include "core/error.h"
 #include "daemon/control.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "common/log.h"
 #include "daemon/render.h"
 #include "port/port_sim.h"
 

@@ -14,7 +14,7 @@
 
 #include "daemon/control.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "common/log.h"
 #include "policy/policy.h"
 
 #ifndef XENPLM_SYSCONFDIR

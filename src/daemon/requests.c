@@ -18,7 +18,7 @@
 
 #include "core/error.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "common/log.h"
 #include "protocol/text.h"
 
 bool dmn_managed(const struct dmn_domain *dom)
@@ -42,8 +42,8 @@ void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
     if (strncmp(status, dom->status, (size_t)shown) == 0 && dom->status[shown] == '\0' &&
         seqv == dom->acked_seq && !reason)
         return;
-    snprintf(spath, sizeof(spath), DMN_GRANT_DIR_FMT "/status", dom->info.domid);
-    snprintf(qpath, sizeof(qpath), DMN_GRANT_DIR_FMT "/seq", dom->info.domid);
+    snprintf(spath, sizeof(spath), PROTO_STATUS_PATH_FMT, dom->info.domid);
+    snprintf(qpath, sizeof(qpath), PROTO_SEQ_PATH_FMT, dom->info.domid);
     struct port_kv kv[2] = {
         {spath, status, (size_t)slen},
         {qpath, seq, (size_t)qlen},
@@ -79,7 +79,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     struct proto_limits lim;
     int rc;
 
-    snprintf(path, sizeof(path), DMN_REQUEST_FMT, dom->info.domid);
+    snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, dom->info.domid);
     rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
     d->st.stats.xs_reads++;
     if (rc == PLM_ENOENT)

@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "common/log.h"
 
 /* Whether eng_decide will size pools or move memory this turn. */
 static bool needs_host(const struct dmn *d, bool tick)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The daemon's master record: every managed domain, what it asked, what it
- * was given and why, and what is being enforced.  The event loop
- * (loop.c) is its only writer; the control socket renders it read-only.
+ * was given and why, and what is being enforced.  The daemon (loop.c and
+ * the stages it calls) is its only writer; the control socket renders it
+ * read-only.
  */
 #ifndef XENPLM_DAEMON_STATE_H
 #define XENPLM_DAEMON_STATE_H

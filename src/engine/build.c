@@ -47,7 +47,7 @@ static enum eng_source source_of(const struct eng_dom *e, uint64_t now_ms)
 static unsigned guest_levels(const struct eng_dom *e, int r, plm_amt_t *guest)
 {
     const struct pol_domain *rule = e->in.rule;
-    enum proto_resource pr = r == POL_CPU ? PROTO_RES_CPU : PROTO_RES_MEM;
+    enum proto_resource pr = pol_resource_proto((enum pol_resource)r);
 
     if (e->source == ENG_SRC_AGENT && (e->in.req->flags & PROTO_REQ_HAS(pr))) {
         unsigned n = e->in.req->res[pr].nlevels;

@@ -29,7 +29,7 @@ static void describe_share(const struct pol_share *s, enum pol_resource r, FILE 
     if (s->leftover == PLM_LEFTOVER_DEFAULT)
         fprintf(f, "    leftover  to domain %s\n", s->leftover_domain);
     else
-        fprintf(f, "    leftover  %s\n", pol_leftover_name(s->leftover));
+        fprintf(f, "    leftover  %s\n", plm_leftover_name(s->leftover));
     fprintf(f, "    trigger   ignore changes below %s;", plm_amt_format(s->trigger.min_delta, a));
     for (size_t i = 0; i < s->trigger.nrules; i++) {
         const struct plm_trigger_rule *rule = &s->trigger.rule[i];
@@ -38,7 +38,7 @@ static void describe_share(const struct pol_share *s, enum pol_resource r, FILE 
             fprintf(f, " x%lu", (unsigned long)rule->samples);
         if (rule->duration_ms)
             fprintf(f, "%s for %s", rule->samples ? " or" : "",
-                    xl_duration_format(rule->duration_ms, d, sizeof(d)));
+                    px_duration_format(rule->duration_ms, d, sizeof(d)));
     }
     fputc('\n', f);
 }
@@ -67,7 +67,7 @@ static void describe_domain(const struct pol_domain *d, FILE *f)
     if (d->agentless)
         fprintf(
             f, "    agentless: after %s without an agent, measured cpu + %s%% at guest level %u\n",
-            xl_duration_format(d->agentless_after_ms, t, sizeof(t)),
+            px_duration_format(d->agentless_after_ms, t, sizeof(t)),
             plm_amt_format((plm_amt_t)d->agentless_headroom_pct100 * 10, a), d->agentless_level);
 }
 
@@ -77,7 +77,7 @@ void pol_describe(const struct pol_policy *p, FILE *f)
     const struct pol_host *h = &p->host;
 
     fprintf(f, "policy %s\n", p->source ? p->source : "(built-in defaults)");
-    fprintf(f, "host:\n  tick every %s\n", xl_duration_format(h->tick_ms, t, sizeof(t)));
+    fprintf(f, "host:\n  tick every %s\n", px_duration_format(h->tick_ms, t, sizeof(t)));
     describe_share(&h->share[POL_CPU], POL_CPU, f);
     describe_share(&h->share[POL_MEMORY], POL_MEMORY, f);
     fprintf(f, "  balloon   %s..%s MiB/s%s\n", plm_amt_format(h->balloon_min_rate, a),

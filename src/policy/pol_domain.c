@@ -36,34 +36,33 @@ void pol_domain_defaults(struct pol_domain *d)
     d->agentless_after_ms = DEF_AGENTLESS_AFTER_MS;
 }
 
-static int check_min_max(struct xl_loader *ld, const xmlNode *n, plm_amt_t min, plm_amt_t max)
+static int check_min_max(struct px_loader *ld, const xmlNode *n, plm_amt_t min, plm_amt_t max)
 {
     char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
 
     if (min <= max)
         return 0;
-    return xl_fail(ld, n, NULL, PLM_EINVAL, "min %s is above max %s", plm_amt_format(min, a),
+    return px_fail(ld, n, NULL, PLM_EINVAL, "min %s is above max %s", plm_amt_format(min, a),
                    plm_amt_format(max, b));
 }
 
-static int load_domain_cpu(struct xl_loader *ld, const xmlNode *n, struct pol_domain *d)
+static int load_domain_cpu(struct px_loader *ld, const xmlNode *n, struct pol_domain *d)
 {
-    static const char *const enforcements[] = {"weight", "cap", "both"};
     int rc = 0;
 
-    for (const xmlNode *c = xl_first_child(n); c; c = xl_next_sibling(c)) {
-        if (xl_is(c, "min")) {
-            rc = xl_get_amount(ld, c, NULL, &d->min[POL_CPU], NULL);
-        } else if (xl_is(c, "max")) {
-            rc = xl_get_amount(ld, c, NULL, &d->max[POL_CPU], NULL);
-        } else if (xl_is(c, "enforce")) {
+    for (const xmlNode *c = px_first_child(n); c; c = px_next_sibling(c)) {
+        if (px_is(c, "min")) {
+            rc = px_get_amount(ld, c, NULL, &d->min[POL_CPU], NULL);
+        } else if (px_is(c, "max")) {
+            rc = px_get_amount(ld, c, NULL, &d->max[POL_CPU], NULL);
+        } else if (px_is(c, "enforce")) {
             int e = (int)d->cpu_enforce;
-            rc = xl_get_choice(ld, c, NULL, enforcements, 3, &e);
+            rc = px_get_choice(ld, c, NULL, pol_enforce_names, POL_ENFORCE_COUNT, &e);
             d->cpu_enforce = (enum pol_enforce)e;
-        } else if (xl_is(c, "vcpu-hotplug")) {
-            rc = xl_get_switch(ld, c, NULL, &d->vcpu_hotplug);
+        } else if (px_is(c, "vcpu-hotplug")) {
+            rc = px_get_switch(ld, c, NULL, &d->vcpu_hotplug);
         } else {
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         }
         if (rc < 0)
             return rc;
@@ -71,17 +70,17 @@ static int load_domain_cpu(struct xl_loader *ld, const xmlNode *n, struct pol_do
     return check_min_max(ld, n, d->min[POL_CPU], d->max[POL_CPU]);
 }
 
-static int load_domain_memory(struct xl_loader *ld, const xmlNode *n, struct pol_domain *d)
+static int load_domain_memory(struct px_loader *ld, const xmlNode *n, struct pol_domain *d)
 {
     int rc = 0;
 
-    for (const xmlNode *c = xl_first_child(n); c; c = xl_next_sibling(c)) {
-        if (xl_is(c, "min"))
-            rc = xl_get_amount(ld, c, NULL, &d->min[POL_MEMORY], NULL);
-        else if (xl_is(c, "max"))
-            rc = xl_get_amount(ld, c, NULL, &d->max[POL_MEMORY], NULL);
+    for (const xmlNode *c = px_first_child(n); c; c = px_next_sibling(c)) {
+        if (px_is(c, "min"))
+            rc = px_get_amount(ld, c, NULL, &d->min[POL_MEMORY], NULL);
+        else if (px_is(c, "max"))
+            rc = px_get_amount(ld, c, NULL, &d->max[POL_MEMORY], NULL);
         else
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         if (rc < 0)
             return rc;
     }
@@ -97,7 +96,7 @@ static int load_domain_memory(struct xl_loader *ld, const xmlNode *n, struct pol
  * never shrink from one level to the next: requests are cumulative, so a
  * smaller cap further down would contradict the one above it.
  */
-static int load_levels(struct xl_loader *ld, const xmlNode *n, struct pol_domain *d)
+static int load_levels(struct px_loader *ld, const xmlNode *n, struct pol_domain *d)
 {
     static const char *const cap_attr[POL_NRES] = {"cpu-cap", "memory-cap"};
     unsigned listed_host[PLM_MAX_LEVELS] = {0}; /* 0: not listed, or no host given */
@@ -107,23 +106,23 @@ static int load_levels(struct xl_loader *ld, const xmlNode *n, struct pol_domain
     unsigned last = 0;
     int rc = 0;
 
-    for (const xmlNode *c = xl_first_child(n); c; c = xl_next_sibling(c)) {
+    for (const xmlNode *c = px_first_child(n); c; c = px_next_sibling(c)) {
         unsigned g = 0, h = 0;
 
-        if (!xl_is(c, "level"))
-            return xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+        if (!px_is(c, "level"))
+            return px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         rc = pol_get_level(ld, c, "guest", &g);
         if (rc == 0 && g == 0)
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "the attribute 'guest' is required");
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "the attribute 'guest' is required");
         if (rc == 0 && g <= last && listed[g - 1])
-            rc = xl_fail(ld, c, "guest", PLM_EINVAL, "guest level %u is listed twice", g);
+            rc = px_fail(ld, c, "guest", PLM_EINVAL, "guest level %u is listed twice", g);
         else if (rc == 0 && g <= last)
-            rc = xl_fail(ld, c, "guest", PLM_EINVAL,
+            rc = px_fail(ld, c, "guest", PLM_EINVAL,
                          "guest level %u comes after level %u: list levels in order", g, last);
         if (rc == 0)
             rc = pol_get_level(ld, c, "host", &h);
         for (int r = 0; rc == 0 && r < POL_NRES; r++)
-            rc = xl_get_amount(ld, c, cap_attr[r], &d->cap[r][g - 1], NULL);
+            rc = px_get_amount(ld, c, cap_attr[r], &d->cap[r][g - 1], NULL);
         if (rc < 0)
             return rc;
         listed[g - 1] = true;
@@ -141,7 +140,7 @@ static int load_levels(struct xl_loader *ld, const xmlNode *n, struct pol_domain
         if (h == 0)
             h = prev < PLM_MAX_LEVELS ? prev + 1 : PLM_MAX_LEVELS;
         else if (h < prev)
-            return xl_fail(ld, entry[g - 1], "host", PLM_EINVAL,
+            return px_fail(ld, entry[g - 1], "host", PLM_EINVAL,
                            "guest level %u goes to host level %u, ahead of guest level %u at host "
                            "level %u: mappings must not reverse priorities",
                            g, h, g - 1, prev);
@@ -156,7 +155,7 @@ static int load_levels(struct xl_loader *ld, const xmlNode *n, struct pol_domain
                 continue;
             if (from && d->cap[r][g - 1] < d->cap[r][from - 1]) {
                 char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
-                return xl_fail(ld, entry[g - 1], cap_attr[r], PLM_EINVAL,
+                return px_fail(ld, entry[g - 1], cap_attr[r], PLM_EINVAL,
                                "%s at guest level %u is below the %s at guest level %u (line %ld): "
                                "caps must not decrease",
                                plm_amt_format(d->cap[r][g - 1], a), g,
@@ -176,17 +175,17 @@ static int load_levels(struct xl_loader *ld, const xmlNode *n, struct pol_domain
     return 0;
 }
 
-static int load_agentless(struct xl_loader *ld, const xmlNode *n, struct pol_domain *d)
+static int load_agentless(struct px_loader *ld, const xmlNode *n, struct pol_domain *d)
 {
     int rc = pol_get_level(ld, n, "level", &d->agentless_level);
 
     if (rc == 0 && d->agentless_level == 0)
-        rc = xl_fail(ld, n, NULL, PLM_EINVAL, "the attribute 'level' is required");
+        rc = px_fail(ld, n, NULL, PLM_EINVAL, "the attribute 'level' is required");
     if (rc == 0)
         rc = pol_get_percent(ld, n, "headroom", 0, AGENTLESS_HEADROOM_MAX_PCT100,
                              &d->agentless_headroom_pct100);
     if (rc == 0)
-        rc = xl_get_duration(ld, n, "after", 0, AGENTLESS_AFTER_MAX_MS, &d->agentless_after_ms,
+        rc = px_get_duration(ld, n, "after", 0, AGENTLESS_AFTER_MAX_MS, &d->agentless_after_ms,
                              NULL);
     if (rc == 0)
         d->agentless = true;
@@ -215,48 +214,48 @@ bool pol_uuid_normalise(const char *in, char out[37])
     return i == 36 && in[i] == '\0';
 }
 
-int pol_load_domain(struct xl_loader *ld, const xmlNode *n, struct pol_domain *d)
+int pol_load_domain(struct px_loader *ld, const xmlNode *n, struct pol_domain *d)
 {
     char *uuid = NULL;
     int rc;
 
     pol_domain_defaults(d);
     d->line = (unsigned)xmlGetLineNo(n);
-    rc = xl_value(ld, n, "name", &d->name);
+    rc = px_value(ld, n, "name", &d->name);
     if (rc == 0)
-        rc = xl_value(ld, n, "uuid", &uuid);
+        rc = px_value(ld, n, "uuid", &uuid);
     if (rc < 0)
         goto out;
     if (!d->name == !uuid) {
-        rc = xl_fail(ld, n, NULL, PLM_EINVAL,
+        rc = px_fail(ld, n, NULL, PLM_EINVAL,
                      "needs exactly one of the attributes 'name' and 'uuid'");
         goto out;
     }
     if (d->name) {
         d->kind = POL_MATCH_NAME;
         if (d->name[0] == '\0') {
-            rc = xl_fail(ld, n, "name", PLM_EINVAL, "must not be empty");
+            rc = px_fail(ld, n, "name", PLM_EINVAL, "must not be empty");
             goto out;
         }
     } else {
         d->kind = POL_MATCH_UUID;
         if (!pol_uuid_normalise(uuid, d->uuid)) {
-            rc = xl_fail(ld, n, "uuid", PLM_EINVAL, "'%s' is not a UUID", uuid);
+            rc = px_fail(ld, n, "uuid", PLM_EINVAL, "'%s' is not a UUID", uuid);
             goto out;
         }
     }
 
-    for (const xmlNode *c = xl_first_child(n); c; c = xl_next_sibling(c)) {
-        if (xl_is(c, "cpu"))
+    for (const xmlNode *c = px_first_child(n); c; c = px_next_sibling(c)) {
+        if (px_is(c, "cpu"))
             rc = load_domain_cpu(ld, c, d);
-        else if (xl_is(c, "memory"))
+        else if (px_is(c, "memory"))
             rc = load_domain_memory(ld, c, d);
-        else if (xl_is(c, "levels"))
+        else if (px_is(c, "levels"))
             rc = load_levels(ld, c, d);
-        else if (xl_is(c, "agentless"))
+        else if (px_is(c, "agentless"))
             rc = load_agentless(ld, c, d);
         else
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         if (rc < 0)
             goto out;
     }
@@ -266,29 +265,29 @@ out:
 }
 
 /* The checks that need every entry: duplicates and entries nobody reaches. */
-int pol_check_domains(struct xl_loader *ld, const xmlNode *root, const struct pol_policy *p)
+int pol_check_domains(struct px_loader *ld, const xmlNode *root, const struct pol_policy *p)
 {
     const struct pol_domain *catch_all = NULL;
     size_t i = 0;
 
-    for (const xmlNode *c = xl_first_child(root); c; c = xl_next_sibling(c)) {
+    for (const xmlNode *c = px_first_child(root); c; c = px_next_sibling(c)) {
         const struct pol_domain *d;
 
-        if (!xl_is(c, "domain"))
+        if (!px_is(c, "domain"))
             continue;
         d = &p->domain[i++];
         if (catch_all)
-            return xl_fail(ld, c, NULL, PLM_EINVAL,
+            return px_fail(ld, c, NULL, PLM_EINVAL,
                            "never used: the entry at line %u (name '*') matches every domain first",
                            catch_all->line);
         for (const struct pol_domain *e = p->domain; e < d; e++) {
             if (d->kind == POL_MATCH_NAME && e->kind == POL_MATCH_NAME &&
                 strcmp(d->name, e->name) == 0)
-                return xl_fail(ld, c, "name", PLM_EINVAL, "'%s' repeats the entry at line %u",
+                return px_fail(ld, c, "name", PLM_EINVAL, "'%s' repeats the entry at line %u",
                                d->name, e->line);
             if (d->kind == POL_MATCH_UUID && e->kind == POL_MATCH_UUID &&
                 strcmp(d->uuid, e->uuid) == 0)
-                return xl_fail(ld, c, "uuid", PLM_EINVAL, "'%s' repeats the entry at line %u",
+                return px_fail(ld, c, "uuid", PLM_EINVAL, "'%s' repeats the entry at line %u",
                                d->uuid, e->line);
         }
         if (d->kind == POL_MATCH_NAME && strcmp(d->name, "*") == 0)
@@ -303,7 +302,7 @@ static bool has_glob(const char *s)
 }
 
 /* A default leftover domain must be one name that an entry declares as such. */
-int pol_check_leftovers(struct xl_loader *ld, const struct pol_policy *p,
+int pol_check_leftovers(struct px_loader *ld, const struct pol_policy *p,
                         const xmlNode *const leftover_node[POL_NRES])
 {
     for (int r = 0; r < POL_NRES; r++) {
@@ -313,13 +312,13 @@ int pol_check_leftovers(struct xl_loader *ld, const struct pol_policy *p,
         if (s->leftover != PLM_LEFTOVER_DEFAULT)
             continue;
         if (has_glob(s->leftover_domain))
-            return xl_fail(ld, leftover_node[r], "domain", PLM_EINVAL,
+            return px_fail(ld, leftover_node[r], "domain", PLM_EINVAL,
                            "'%.256s' must name one domain, not a pattern", s->leftover_domain);
         for (size_t i = 0; i < p->ndomains && !declared; i++)
             declared = p->domain[i].kind == POL_MATCH_NAME &&
                        strcmp(p->domain[i].name, s->leftover_domain) == 0;
         if (!declared)
-            return xl_fail(ld, leftover_node[r], "domain", PLM_EINVAL,
+            return px_fail(ld, leftover_node[r], "domain", PLM_EINVAL,
                            "no <domain name=\"%.256s\"> entry declares the default domain",
                            s->leftover_domain);
     }

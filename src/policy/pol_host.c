@@ -56,103 +56,102 @@ void pol_host_defaults(struct pol_host *h)
     h->request_burst = 10;
 }
 
-static int load_trigger(struct xl_loader *ld, const xmlNode *n, struct plm_trigger *t)
+static int load_trigger(struct px_loader *ld, const xmlNode *n, struct plm_trigger *t)
 {
     int rc = 0;
     size_t nrules = 0;
 
-    rc = xl_get_amount(ld, n, "min-delta", &t->min_delta, NULL);
+    rc = px_get_amount(ld, n, "min-delta", &t->min_delta, NULL);
     if (rc < 0)
         return rc;
     /* A table given in the file replaces the default one, it does not extend it. */
     memset(t->rule, 0, sizeof(t->rule));
-    for (const xmlNode *c = xl_first_child(n); c; c = xl_next_sibling(c)) {
+    for (const xmlNode *c = px_first_child(n); c; c = px_next_sibling(c)) {
         struct plm_trigger_rule rule = {0};
         bool has_duration = false;
 
-        if (!xl_is(c, "rule"))
-            return xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+        if (!px_is(c, "rule"))
+            return px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         if (nrules == PLM_TRIGGER_MAX_RULES)
-            return xl_fail(ld, c, NULL, PLM_EINVAL, "a trigger has at most %d rules",
+            return px_fail(ld, c, NULL, PLM_EINVAL, "a trigger has at most %d rules",
                            PLM_TRIGGER_MAX_RULES);
         rc = pol_get_percent(ld, c, "pct", 1, TRIGGER_PCT_MAX_PCT100, &rule.pct100);
         if (rc == 0)
             rc = pol_get_count(ld, c, "samples", 0, UINT32_MAX, &rule.samples);
         if (rc == 0)
-            rc = xl_get_duration(ld, c, "duration", 1, TRIGGER_DURATION_MAX_MS, &rule.duration_ms,
+            rc = px_get_duration(ld, c, "duration", 1, TRIGGER_DURATION_MAX_MS, &rule.duration_ms,
                                  NULL);
         if (rc < 0)
             return rc;
         if (rule.pct100 == 0)
-            return xl_fail(ld, c, NULL, PLM_EINVAL, "the attribute 'pct' is required");
+            return px_fail(ld, c, NULL, PLM_EINVAL, "the attribute 'pct' is required");
         has_duration = rule.duration_ms != 0;
         if (rule.samples == 0 && !has_duration)
-            return xl_fail(ld, c, NULL, PLM_EINVAL,
+            return px_fail(ld, c, NULL, PLM_EINVAL,
                            "a rule needs samples (at least 1) or a duration, or both");
         t->rule[nrules++] = rule;
     }
     t->nrules = nrules;
     /* The core's own check is the last word on what the trigger accepts. */
     if (plm_trigger_check(t) < 0)
-        return xl_fail(ld, n, NULL, PLM_EINVAL, "not a valid trigger table");
+        return px_fail(ld, n, NULL, PLM_EINVAL, "not a valid trigger table");
     return 0;
 }
 
-static int load_share(struct xl_loader *ld, const xmlNode *n, enum pol_resource r,
+static int load_share(struct px_loader *ld, const xmlNode *n, enum pol_resource r,
                       struct pol_share *s, const xmlNode **leftover_node)
 {
     static const char *const bases[] = {"pcpus", "free+domu", "host"};
-    static const char *const leftovers[] = {"reserve", "split", "default"};
     bool delta_given = false;
     int rc = 0;
 
-    for (const xmlNode *c = xl_first_child(n); c; c = xl_next_sibling(c)) {
-        if (xl_is(c, "pool")) {
+    for (const xmlNode *c = px_first_child(n); c; c = px_next_sibling(c)) {
+        if (px_is(c, "pool")) {
             int base = (int)s->pool.base;
             if (r == POL_MEMORY) {
-                rc = xl_get_choice(ld, c, "base", bases, 3, &base);
+                rc = px_get_choice(ld, c, "base", bases, 3, &base);
                 if (rc == 0 && base == POL_BASE_PCPUS)
-                    rc = xl_fail(ld, c, "base", PLM_EINVAL, "'pcpus' is for the cpu pool");
+                    rc = px_fail(ld, c, "base", PLM_EINVAL, "'pcpus' is for the cpu pool");
                 s->pool.base = (enum pol_pool_base)base;
             }
             if (rc == 0)
-                rc = xl_get_amount(ld, c, "reserve", &s->pool.reserve, NULL);
+                rc = px_get_amount(ld, c, "reserve", &s->pool.reserve, NULL);
             if (rc == 0)
-                rc = xl_get_amount(ld, c, "headroom", &s->pool.headroom, NULL);
+                rc = px_get_amount(ld, c, "headroom", &s->pool.headroom, NULL);
             if (rc == 0)
-                rc = xl_get_amount(ld, c, "limit", &s->pool.limit, NULL);
-        } else if (xl_is(c, "minimal")) {
-            rc = xl_get_amount(ld, c, NULL, &s->minimal, NULL);
-        } else if (xl_is(c, "unit")) {
-            rc = xl_get_amount(ld, c, NULL, &s->unit, NULL);
+                rc = px_get_amount(ld, c, "limit", &s->pool.limit, NULL);
+        } else if (px_is(c, "minimal")) {
+            rc = px_get_amount(ld, c, NULL, &s->minimal, NULL);
+        } else if (px_is(c, "unit")) {
+            rc = px_get_amount(ld, c, NULL, &s->unit, NULL);
             if (rc == 0 && s->unit <= 0)
-                rc = xl_fail(ld, c, NULL, PLM_EINVAL, "the unit must be above 0");
-        } else if (xl_is(c, "mode")) {
+                rc = px_fail(ld, c, NULL, PLM_EINVAL, "the unit must be above 0");
+        } else if (px_is(c, "mode")) {
             char *v;
-            rc = xl_value(ld, c, NULL, &v);
+            rc = px_value(ld, c, NULL, &v);
             if (rc == 0 && plm_mode_parse(v, &s->mode) < 0)
-                rc = xl_fail(ld, c, NULL, PLM_EINVAL,
+                rc = px_fail(ld, c, NULL, PLM_EINVAL,
                              "'%s' is not one of 'levelling', 'proportional', 'max-satisfied'", v);
             free(v);
-        } else if (xl_is(c, "leftover")) {
+        } else if (px_is(c, "leftover")) {
             int rule = (int)s->leftover;
-            rc = xl_get_choice(ld, c, "rule", leftovers, 3, &rule);
+            rc = px_get_choice(ld, c, "rule", plm_leftover_names, PLM_LEFTOVER_COUNT, &rule);
             if (rc == 0)
-                rc = xl_value(ld, c, "domain", &s->leftover_domain);
+                rc = px_value(ld, c, "domain", &s->leftover_domain);
             if (rc < 0)
                 break;
             s->leftover = (enum plm_leftover)rule;
             *leftover_node = c;
             if (s->leftover == PLM_LEFTOVER_DEFAULT && !s->leftover_domain)
-                rc = xl_fail(ld, c, NULL, PLM_EINVAL,
+                rc = px_fail(ld, c, NULL, PLM_EINVAL,
                              "rule 'default' needs a 'domain' attribute naming the domain");
             else if (s->leftover != PLM_LEFTOVER_DEFAULT && s->leftover_domain)
-                rc = xl_fail(ld, c, "domain", PLM_EINVAL, "only meaningful with rule 'default'");
-        } else if (xl_is(c, "trigger")) {
+                rc = px_fail(ld, c, "domain", PLM_EINVAL, "only meaningful with rule 'default'");
+        } else if (px_is(c, "trigger")) {
             delta_given = xmlHasProp(c, (const xmlChar *)"min-delta") != NULL;
             rc = load_trigger(ld, c, &s->trigger);
         } else {
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         }
         if (rc < 0)
             break;
@@ -164,40 +163,40 @@ static int load_share(struct xl_loader *ld, const xmlNode *n, enum pol_resource 
 }
 
 /* Where each <leftover> element is goes to leftover_node[], for check_leftovers. */
-int pol_load_host(struct xl_loader *ld, const xmlNode *n, struct pol_host *h,
+int pol_load_host(struct px_loader *ld, const xmlNode *n, struct pol_host *h,
                   const xmlNode *leftover_node[POL_NRES])
 {
     int rc = 0;
 
-    for (const xmlNode *c = xl_first_child(n); c; c = xl_next_sibling(c)) {
-        if (xl_is(c, "tick")) {
-            rc = xl_get_duration(ld, c, NULL, TICK_MIN_MS, TICK_MAX_MS, &h->tick_ms, NULL);
-        } else if (xl_is(c, "cpu")) {
+    for (const xmlNode *c = px_first_child(n); c; c = px_next_sibling(c)) {
+        if (px_is(c, "tick")) {
+            rc = px_get_duration(ld, c, NULL, TICK_MIN_MS, TICK_MAX_MS, &h->tick_ms, NULL);
+        } else if (px_is(c, "cpu")) {
             rc = load_share(ld, c, POL_CPU, &h->share[POL_CPU], &leftover_node[POL_CPU]);
-        } else if (xl_is(c, "memory")) {
+        } else if (px_is(c, "memory")) {
             rc = load_share(ld, c, POL_MEMORY, &h->share[POL_MEMORY], &leftover_node[POL_MEMORY]);
-        } else if (xl_is(c, "balloon")) {
-            rc = xl_get_amount(ld, c, "min-rate", &h->balloon_min_rate, NULL);
+        } else if (px_is(c, "balloon")) {
+            rc = px_get_amount(ld, c, "min-rate", &h->balloon_min_rate, NULL);
             if (rc == 0)
-                rc = xl_get_amount(ld, c, "max-rate", &h->balloon_max_rate, NULL);
+                rc = px_get_amount(ld, c, "max-rate", &h->balloon_max_rate, NULL);
             if (rc == 0)
-                rc = xl_get_switch(ld, c, "adaptive", &h->balloon_adaptive);
+                rc = px_get_switch(ld, c, "adaptive", &h->balloon_adaptive);
             if (rc == 0 && h->balloon_max_rate <= 0)
-                rc = xl_fail(ld, c, "max-rate", PLM_EINVAL, "must be above 0");
+                rc = px_fail(ld, c, "max-rate", PLM_EINVAL, "must be above 0");
             if (rc == 0 && h->balloon_min_rate > h->balloon_max_rate) {
                 char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
-                rc = xl_fail(ld, c, NULL, PLM_EINVAL, "min-rate %s is above max-rate %s",
+                rc = px_fail(ld, c, NULL, PLM_EINVAL, "min-rate %s is above max-rate %s",
                              plm_amt_format(h->balloon_min_rate, a),
                              plm_amt_format(h->balloon_max_rate, b));
             }
-        } else if (xl_is(c, "requests")) {
-            rc = xl_get_amount(ld, c, "rate", &h->request_rate, NULL);
+        } else if (px_is(c, "requests")) {
+            rc = px_get_amount(ld, c, "rate", &h->request_rate, NULL);
             if (rc == 0)
                 rc = pol_get_count(ld, c, "burst", 1, REQUEST_BURST_MAX, &h->request_burst);
             if (rc == 0 && h->request_rate <= 0)
-                rc = xl_fail(ld, c, "rate", PLM_EINVAL, "must be above 0");
+                rc = px_fail(ld, c, "rate", PLM_EINVAL, "must be above 0");
         } else {
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         }
         if (rc < 0)
             break;

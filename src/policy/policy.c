@@ -37,7 +37,7 @@ _Static_assert(PLM_TRIGGER_MAX_RULES == 8, "update maxOccurs of 'rule' in the sc
 
 #define ROOT_NAME "xenplm-policy"
 
-_Static_assert(POL_ERR_MAX == XL_MSG_MAX, "messages are cut where they always were");
+_Static_assert(POL_ERR_MAX == PX_MSG_MAX, "messages are cut where they always were");
 
 /* What a schema pattern stands for, in words an operator can act on. */
 static const char *pattern_hint(const char *pattern)
@@ -51,7 +51,7 @@ static const char *pattern_hint(const char *pattern)
     return NULL;
 }
 
-static const struct xl_format policy_format = {
+static const struct px_format policy_format = {
     .max_size = POL_MAX_FILE_SIZE,
     .quote_max = INT_MAX,
     .duration_m = false,
@@ -69,32 +69,32 @@ static void policy_defaults(struct pol_policy *p)
     pol_domain_defaults(&p->unmatched);
 }
 
-static int load_root(struct xl_loader *ld, const xmlNode *root, struct pol_policy *p)
+static int load_root(struct px_loader *ld, const xmlNode *root, struct pol_policy *p)
 {
     /* Where things were, for checks made after the walk (the tree is still there). */
     const xmlNode *leftover_node[POL_NRES] = {NULL};
     size_t cap = 0;
     int rc = 0;
 
-    for (const xmlNode *c = xl_first_child(root); c; c = xl_next_sibling(c)) {
-        if (xl_is(c, "host")) {
+    for (const xmlNode *c = px_first_child(root); c; c = px_next_sibling(c)) {
+        if (px_is(c, "host")) {
             rc = pol_load_host(ld, c, &p->host, leftover_node);
-        } else if (xl_is(c, "domain")) {
+        } else if (px_is(c, "domain")) {
             if (p->ndomains == POL_MAX_DOMAIN_RULES)
-                return xl_fail(ld, c, NULL, PLM_EINVAL, "too many <domain> entries (at most %d)",
+                return px_fail(ld, c, NULL, PLM_EINVAL, "too many <domain> entries (at most %d)",
                                POL_MAX_DOMAIN_RULES);
             if (p->ndomains == cap) {
                 size_t ncap = cap ? cap * 2 : 16;
                 struct pol_domain *nd = realloc(p->domain, ncap * sizeof(*nd));
                 if (!nd)
-                    return xl_fail(ld, c, NULL, PLM_ENOMEM, "out of memory");
+                    return px_fail(ld, c, NULL, PLM_ENOMEM, "out of memory");
                 p->domain = nd;
                 cap = ncap;
             }
             /* Counted before it is filled, so a failure still frees its strings. */
             rc = pol_load_domain(ld, c, &p->domain[p->ndomains++]);
         } else {
-            rc = xl_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         }
         if (rc < 0)
             return rc;
@@ -113,7 +113,7 @@ struct load_args {
     struct pol_policy *out;
 };
 
-static int load(struct xl_loader *ld, const char *buf, size_t len, void *arg)
+static int load(struct px_loader *ld, const char *buf, size_t len, void *arg)
 {
     const struct load_args *a = arg;
     struct pol_policy fresh;
@@ -121,12 +121,12 @@ static int load(struct xl_loader *ld, const char *buf, size_t len, void *arg)
     int rc;
 
     policy_defaults(&fresh);
-    doc = xl_open(ld, buf, len, ROOT_NAME, a->schema_path ? a->schema_path : pol_default_schema());
+    doc = px_open(ld, buf, len, ROOT_NAME, a->schema_path ? a->schema_path : pol_default_schema());
     if (!doc)
         goto out;
     fresh.source = strdup(ld->file);
     if (!fresh.source) {
-        xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+        px_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
         goto out;
     }
     load_root(ld, xmlDocGetRootElement(doc), &fresh);
@@ -145,7 +145,7 @@ int pol_load_memory(const char *buf, size_t len, const char *name, const char *s
 {
     struct load_args a = {schema_path, out};
 
-    return xl_load_memory(&policy_format, buf, len, name, load, &a, err, errlen);
+    return px_load_memory(&policy_format, buf, len, name, load, &a, err, errlen);
 }
 
 int pol_load_file(const char *path, const char *schema_path, struct pol_policy *out, char *err,
@@ -153,7 +153,7 @@ int pol_load_file(const char *path, const char *schema_path, struct pol_policy *
 {
     struct load_args a = {schema_path, out};
 
-    return xl_load_file(&policy_format, path, load, &a, err, errlen);
+    return px_load_file(&policy_format, path, load, &a, err, errlen);
 }
 
 int pol_reload_file(const char *path, const char *schema_path, struct pol_policy *cur, char *err,
@@ -277,30 +277,20 @@ const char *pol_resource_name(enum pol_resource r)
     return r == POL_CPU ? "cpu" : r == POL_MEMORY ? "memory" : "?";
 }
 
-const char *pol_enforce_name(enum pol_enforce e)
+enum proto_resource pol_resource_proto(enum pol_resource r)
 {
-    switch (e) {
-    case POL_ENFORCE_WEIGHT:
-        return "weight";
-    case POL_ENFORCE_CAP:
-        return "cap";
-    case POL_ENFORCE_BOTH:
-        return "both";
-    }
-    return "?";
+    return r == POL_MEMORY ? PROTO_RES_MEM : PROTO_RES_CPU;
 }
 
-const char *pol_leftover_name(enum plm_leftover l)
+const char *const pol_enforce_names[POL_ENFORCE_COUNT] = {
+    [POL_ENFORCE_WEIGHT] = "weight",
+    [POL_ENFORCE_CAP] = "cap",
+    [POL_ENFORCE_BOTH] = "both",
+};
+
+const char *pol_enforce_name(enum pol_enforce e)
 {
-    switch (l) {
-    case PLM_LEFTOVER_RESERVE:
-        return "reserve";
-    case PLM_LEFTOVER_SPLIT:
-        return "split";
-    case PLM_LEFTOVER_DEFAULT:
-        return "default";
-    }
-    return "?";
+    return (unsigned)e < POL_ENFORCE_COUNT ? pol_enforce_names[e] : "?";
 }
 
 void pol_cleanup(void)

@@ -35,6 +35,7 @@
 #include "core/amount.h"
 #include "core/arbiter.h"
 #include "core/trigger.h"
+#include "protocol/request.h"
 
 /* Largest policy (or schema) file accepted, in bytes. */
 #define POL_MAX_FILE_SIZE ((size_t)1 << 20)
@@ -96,6 +97,7 @@ enum pol_enforce {
     POL_ENFORCE_CAP,        /* cap only */
     POL_ENFORCE_BOTH,       /* weight and cap */
 };
+#define POL_ENFORCE_COUNT 3
 
 enum pol_match_kind {
     POL_MATCH_NONE = 0, /* the built-in rule for domains no entry matches */
@@ -205,8 +207,12 @@ const char *pol_default_schema(void);
 
 /* Stable names, as written in policy files. */
 const char *pol_resource_name(enum pol_resource r);
+/* The guest protocol's resource for a policy resource: the two enums are
+ * separate promises, this is the one place they meet. */
+enum proto_resource pol_resource_proto(enum pol_resource r);
 const char *pol_enforce_name(enum pol_enforce e);
-const char *pol_leftover_name(enum plm_leftover l);
+/* The names of the enforcements, indexed by enum pol_enforce, as the policy spells them. */
+extern const char *const pol_enforce_names[POL_ENFORCE_COUNT];
 
 /*
  * Free libxml2's global state.  Call once, at exit, when nothing else in

@@ -39,9 +39,9 @@
 #include <xenstore.h>
 
 #include "core/error.h"
-#include "daemon/log.h"
+#include "common/log.h"
 #include "port/port.h"
-#include "port/xen_util.h"
+#include "port/xen_watch.h"
 
 /* Xen's pages are 4 KiB wherever libxl runs; libxl_get_free_memory counts
  * them that way too, so total and free memory agree. */

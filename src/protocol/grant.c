@@ -27,12 +27,24 @@ static const struct {
 };
 #define NPAIRS (sizeof(pairs) / sizeof(pairs[0]))
 
-/* The single line of a one-line value; refuses a second line. */
-static int only_line(const char *buf, size_t len, struct proto_span *line, struct proto_error *err)
+/*
+ * How every answer's decoding starts: clear err, refuse bad arguments
+ * (args_ok false, or no buffer for a length), check the text against max,
+ * and find the value's single line; a second line is refused.
+ */
+static int one_line(const char *buf, size_t len, bool args_ok, size_t max, struct proto_span *line,
+                    struct proto_error *err)
 {
     struct proto_lines it;
     struct proto_span extra;
+    int rc;
 
+    proto_error_clear(err);
+    if ((!buf && len > 0) || !args_ok)
+        return proto_fail(err, PLM_EINVAL, 0, 0, "invalid argument");
+    rc = proto_check_text(buf, len, max, err);
+    if (rc < 0)
+        return rc;
     proto_lines_init(&it, buf, len);
     if (!proto_lines_next(&it, line))
         return proto_fail(err, PLM_EGRAMMAR, 0, 0, "empty value");
@@ -78,13 +90,7 @@ int proto_grant_decode(const char *buf, size_t len, struct proto_grant *out,
     size_t next = 0; /* index of the first pair still allowed */
     int rc;
 
-    proto_error_clear(err_out);
-    if ((!buf && len > 0) || !out)
-        return proto_fail(err_out, PLM_EINVAL, 0, 0, "invalid argument");
-    rc = proto_check_text(buf, len, PROTO_VALUE_MAX, err_out);
-    if (rc < 0)
-        return rc;
-    rc = only_line(buf, len, &line, err_out);
+    rc = one_line(buf, len, out != NULL, PROTO_VALUE_MAX, &line, err_out);
     if (rc < 0)
         return rc;
 
@@ -209,13 +215,8 @@ int proto_status_decode(const char *buf, size_t len, bool *ok_out, const char **
     size_t pre = sizeof(STATUS_REJECTED) - 1;
     int rc;
 
-    proto_error_clear(err_out);
-    if ((!buf && len > 0) || !ok_out || !reason_out || !reason_len_out)
-        return proto_fail(err_out, PLM_EINVAL, 0, 0, "invalid argument");
-    rc = proto_check_text(buf, len, PROTO_STATUS_MAX, err_out);
-    if (rc < 0)
-        return rc;
-    rc = only_line(buf, len, &line, err_out);
+    rc = one_line(buf, len, ok_out && reason_out && reason_len_out, PROTO_STATUS_MAX, &line,
+                  err_out);
     if (rc < 0)
         return rc;
     if (proto_span_is(&line, STATUS_OK)) {
@@ -252,13 +253,7 @@ int proto_seq_decode(const char *buf, size_t len, uint64_t *out, struct proto_er
     uint64_t v = 0;
     int rc;
 
-    proto_error_clear(err_out);
-    if ((!buf && len > 0) || !out)
-        return proto_fail(err_out, PLM_EINVAL, 0, 0, "invalid argument");
-    rc = proto_check_text(buf, len, PROTO_SEQ_MAX, err_out);
-    if (rc < 0)
-        return rc;
-    rc = only_line(buf, len, &line, err_out);
+    rc = one_line(buf, len, out != NULL, PROTO_SEQ_MAX, &line, err_out);
     if (rc < 0)
         return rc;
     rc = proto_lex_u64(&line, &v, &why);

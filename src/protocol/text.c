@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/errbuf.h"
 #include "core/error.h"
 #include "protocol/text.h"
 
@@ -27,19 +28,14 @@ void proto_error_clear(struct proto_error *err)
 int proto_fail(struct proto_error *err, int rc, unsigned line, size_t offset, const char *fmt, ...)
 {
     va_list ap;
-    int n = 0;
 
     if (!err)
         return rc;
     err->rc = rc;
     err->line = line;
     err->offset = offset;
-    if (line > 0)
-        n = snprintf(err->text, sizeof(err->text), "line %u: ", line);
-    if (n < 0 || (size_t)n >= sizeof(err->text))
-        return rc;
     va_start(ap, fmt);
-    vsnprintf(err->text + n, sizeof(err->text) - (size_t)n, fmt, ap);
+    plm_verrf_line(err->text, sizeof(err->text), rc, line, fmt, ap);
     va_end(ap);
     return rc;
 }

@@ -26,9 +26,9 @@
 
 /* libxml2 2.12 made the structured error handler take a const error. */
 #if LIBXML_VERSION >= 21200
-typedef const xmlError xl_xml_error;
+typedef const xmlError px_xml_error;
 #else
-typedef xmlError xl_xml_error;
+typedef xmlError px_xml_error;
 #endif
 
 /*
@@ -38,12 +38,12 @@ typedef xmlError xl_xml_error;
  */
 #define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES)
 
-static _Thread_local struct xl_loader *current;
+static _Thread_local struct px_loader *current;
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
 
-static void record(struct xl_loader *ld, long line, int rc, const char *msg)
+static void record(struct px_loader *ld, long line, int rc, const char *msg)
 {
     /* The first problem is the one worth reading; later ones often follow from it. */
     if (ld->rc)
@@ -53,9 +53,9 @@ static void record(struct xl_loader *ld, long line, int rc, const char *msg)
     snprintf(ld->msg, sizeof(ld->msg), "%s", msg);
 }
 
-int xl_fail(struct xl_loader *ld, const xmlNode *n, const char *attr, int rc, const char *fmt, ...)
+int px_fail(struct px_loader *ld, const xmlNode *n, const char *attr, int rc, const char *fmt, ...)
 {
-    char msg[XL_MSG_MAX];
+    char msg[PX_MSG_MAX];
     int off = 0;
     va_list ap;
 
@@ -74,15 +74,15 @@ int xl_fail(struct xl_loader *ld, const xmlNode *n, const char *attr, int rc, co
     return rc;
 }
 
-static void on_xml_error(void *data, xl_xml_error *e)
+static void on_xml_error(void *data, px_xml_error *e)
 {
-    char msg[XL_MSG_MAX];
+    char msg[PX_MSG_MAX];
 
     (void)data;
     /* Warnings never fail a load, and are not worth a line of their own. */
     if (!current || !e || e->level < XML_ERR_ERROR)
         return;
-    xl_tidy_message(current->fmt, e->message, msg, sizeof(msg));
+    px_tidy_message(current->fmt, e->message, msg, sizeof(msg));
     record(current, e->line, PLM_EGRAMMAR, msg);
 }
 
@@ -121,7 +121,7 @@ struct saved_handlers {
     void *generic_ctx;
 };
 
-static void handlers_install(struct xl_loader *ld, struct saved_handlers *saved)
+static void handlers_install(struct px_loader *ld, struct saved_handlers *saved)
 {
     xmlInitParser();
     saved->serror = xmlStructuredError;
@@ -144,7 +144,7 @@ static void handlers_restore(const struct saved_handlers *saved)
 /* Reading, parsing, validating                                             */
 
 /* Read a whole regular file of at most fmt->max_size bytes. */
-static int read_bounded(struct xl_loader *ld, const char *path, char **buf_out, size_t *len_out)
+static int read_bounded(struct px_loader *ld, const char *path, char **buf_out, size_t *len_out)
 {
     const size_t max = ld->fmt->max_size;
     char *buf = NULL;
@@ -155,15 +155,15 @@ static int read_bounded(struct xl_loader *ld, const char *path, char **buf_out, 
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
     if (fd < 0) {
-        rc = xl_fail(ld, NULL, NULL, PLM_EIO, "cannot open: %s", strerror(errno));
+        rc = px_fail(ld, NULL, NULL, PLM_EIO, "cannot open: %s", strerror(errno));
         goto out;
     }
     if (fstat(fd, &st) < 0) {
-        rc = xl_fail(ld, NULL, NULL, PLM_EIO, "cannot read: %s", strerror(errno));
+        rc = px_fail(ld, NULL, NULL, PLM_EIO, "cannot read: %s", strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        rc = xl_fail(ld, NULL, NULL, PLM_EIO, "not a regular file");
+        rc = px_fail(ld, NULL, NULL, PLM_EIO, "not a regular file");
         goto out;
     }
     /* Read one byte past the limit rather than trust st_size: the file may grow. */
@@ -174,7 +174,7 @@ static int read_bounded(struct xl_loader *ld, const char *path, char **buf_out, 
                 ncap = max + 1;
             char *nbuf = realloc(buf, ncap);
             if (!nbuf) {
-                rc = xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+                rc = px_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
                 goto out;
             }
             buf = nbuf;
@@ -184,14 +184,14 @@ static int read_bounded(struct xl_loader *ld, const char *path, char **buf_out, 
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
-            rc = xl_fail(ld, NULL, NULL, PLM_EIO, "cannot read: %s", strerror(errno));
+            rc = px_fail(ld, NULL, NULL, PLM_EIO, "cannot read: %s", strerror(errno));
             goto out;
         }
         if (got == 0)
             break;
         len += (size_t)got;
         if (len > max) {
-            rc = xl_fail(ld, NULL, NULL, PLM_ERANGE, "larger than %zu bytes", max);
+            rc = px_fail(ld, NULL, NULL, PLM_ERANGE, "larger than %zu bytes", max);
             goto out;
         }
     }
@@ -206,24 +206,24 @@ out:
 }
 
 /* Parse a document held in memory; NULL after recording why. */
-static xmlDoc *parse_safe(struct xl_loader *ld, const char *buf, size_t len)
+static xmlDoc *parse_safe(struct px_loader *ld, const char *buf, size_t len)
 {
     xmlDoc *doc = NULL;
     xmlParserCtxt *ctxt;
 
     if (len > ld->fmt->max_size) {
-        xl_fail(ld, NULL, NULL, PLM_ERANGE, "larger than %zu bytes", ld->fmt->max_size);
+        px_fail(ld, NULL, NULL, PLM_ERANGE, "larger than %zu bytes", ld->fmt->max_size);
         return NULL;
     }
     ctxt = xmlNewParserCtxt();
     if (!ctxt) {
-        xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+        px_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
         return NULL;
     }
     ctxt->sax->internalSubset = refuse_doctype;
     doc = xmlCtxtReadMemory(ctxt, buf, (int)len, ld->file, NULL, PARSE_OPTIONS);
     if (!doc && !ld->rc)
-        xl_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not well-formed XML");
+        px_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not well-formed XML");
     if (doc && ld->rc) {
         /* Stopped at a DOCTYPE: libxml2 may still hand back what it had. */
         xmlFreeDoc(doc);
@@ -234,7 +234,7 @@ static xmlDoc *parse_safe(struct xl_loader *ld, const char *buf, size_t len)
 }
 
 /* Load the schema; NULL after recording why, naming the schema file. */
-static xmlSchema *schema_load(struct xl_loader *ld, const char *path, xmlDoc **doc_out)
+static xmlSchema *schema_load(struct px_loader *ld, const char *path, xmlDoc **doc_out)
 {
     const char *doc_file = ld->file;
     char *buf = NULL;
@@ -251,13 +251,13 @@ static xmlSchema *schema_load(struct xl_loader *ld, const char *path, xmlDoc **d
         goto out;
     pctxt = xmlSchemaNewDocParserCtxt(doc);
     if (!pctxt) {
-        xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+        px_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
         goto out;
     }
     xmlSchemaSetParserStructuredErrors(pctxt, on_xml_error, NULL);
     schema = xmlSchemaParse(pctxt);
     if (!schema)
-        xl_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not a usable XML Schema");
+        px_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not a usable XML Schema");
 out:
     /* Every message past this point is about the document again. */
     if (!ld->rc)
@@ -273,7 +273,7 @@ out:
 }
 
 /* Validate doc against the schema at schema_path; 0 or the recorded code. */
-static int validate(struct xl_loader *ld, const char *schema_path, xmlDoc *doc)
+static int validate(struct px_loader *ld, const char *schema_path, xmlDoc *doc)
 {
     xmlDoc *schema_doc = NULL;
     xmlSchema *schema = schema_load(ld, schema_path, &schema_doc);
@@ -283,11 +283,11 @@ static int validate(struct xl_loader *ld, const char *schema_path, xmlDoc *doc)
         return ld->rc;
     vctxt = xmlSchemaNewValidCtxt(schema);
     if (!vctxt) {
-        xl_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
+        px_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
     } else {
         xmlSchemaSetValidStructuredErrors(vctxt, on_xml_error, NULL);
         if (xmlSchemaValidateDoc(vctxt, doc) != 0)
-            xl_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not valid against the schema");
+            px_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not valid against the schema");
     }
     xmlSchemaFreeValidCtxt(vctxt);
     xmlSchemaFree(schema);
@@ -295,7 +295,7 @@ static int validate(struct xl_loader *ld, const char *schema_path, xmlDoc *doc)
     return ld->rc;
 }
 
-xmlDoc *xl_open(struct xl_loader *ld, const char *buf, size_t len, const char *root_name,
+xmlDoc *px_open(struct px_loader *ld, const char *buf, size_t len, const char *root_name,
                 const char *schema_path)
 {
     xmlDoc *doc = parse_safe(ld, buf, len);
@@ -305,9 +305,9 @@ xmlDoc *xl_open(struct xl_loader *ld, const char *buf, size_t len, const char *r
         return NULL;
     root = xmlDocGetRootElement(doc);
     if (!root)
-        xl_fail(ld, NULL, NULL, PLM_EGRAMMAR, "no root element");
-    else if (!xl_is(root, root_name) || root->ns)
-        xl_fail(ld, root, NULL, PLM_EGRAMMAR, "the root element must be <%s>, without a namespace",
+        px_fail(ld, NULL, NULL, PLM_EGRAMMAR, "no root element");
+    else if (!px_is(root, root_name) || root->ns)
+        px_fail(ld, root, NULL, PLM_EGRAMMAR, "the root element must be <%s>, without a namespace",
                 root_name);
     else
         validate(ld, schema_path, doc);
@@ -321,7 +321,7 @@ xmlDoc *xl_open(struct xl_loader *ld, const char *buf, size_t len, const char *r
 /* ------------------------------------------------------------------------ */
 /* A whole load                                                             */
 
-static void write_error(const struct xl_loader *ld, char *err, size_t errlen)
+static void write_error(const struct px_loader *ld, char *err, size_t errlen)
 {
     if (!err || errlen == 0)
         return;
@@ -333,10 +333,10 @@ static void write_error(const struct xl_loader *ld, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", ld->file, ld->msg);
 }
 
-int xl_load_memory(const struct xl_format *fmt, const char *buf, size_t len, const char *name,
-                   xl_load_fn *load, void *arg, char *err, size_t errlen)
+int px_load_memory(const struct px_format *fmt, const char *buf, size_t len, const char *name,
+                   px_load_fn *load, void *arg, char *err, size_t errlen)
 {
-    struct xl_loader ld = {.fmt = fmt, .file = name ? name : "(memory)"};
+    struct px_loader ld = {.fmt = fmt, .file = name ? name : "(memory)"};
     struct saved_handlers saved;
     int rc;
 
@@ -347,10 +347,10 @@ int xl_load_memory(const struct xl_format *fmt, const char *buf, size_t len, con
     return rc;
 }
 
-int xl_load_file(const struct xl_format *fmt, const char *path, xl_load_fn *load, void *arg,
+int px_load_file(const struct px_format *fmt, const char *path, px_load_fn *load, void *arg,
                  char *err, size_t errlen)
 {
-    struct xl_loader ld = {.fmt = fmt, .file = path};
+    struct px_loader ld = {.fmt = fmt, .file = path};
     struct saved_handlers saved;
     char *buf = NULL;
     size_t len = 0;

@@ -13,7 +13,9 @@
  * no line applies).
  *
  * For the loaders' own .c files: this header names libxml2's types, which
- * the public headers (policy.h, goals.h) keep out.
+ * the public headers (policy.h, goals.h) keep out.  Its names start with
+ * px_ ("project XML"), not xl_, which a Xen reader takes for the xl
+ * toolstack.
  *
  * libxml2 reports through callbacks; while a load runs, ours find it
  * through a thread-local pointer, not through the callback's data
@@ -32,13 +34,13 @@
 #include "core/amount.h"
 
 /* Room for one problem, with its NUL (the loaders' messages are as large). */
-#define XL_MSG_MAX 512
+#define PX_MSG_MAX 512
 
 /*
  * What differs between the file formats: their size bound, and how their
  * values and libxml2's messages about them are put in words.
  */
-struct xl_format {
+struct px_format {
     size_t max_size; /* bytes; a larger file (or schema) is refused */
     int quote_max;   /* at most this many bytes of a value are quoted in a message */
     /* Durations: the units after the number ("m" as well as "min" when duration_m), */
@@ -54,12 +56,12 @@ struct xl_format {
 };
 
 /* One load in progress; the first problem found wins. */
-struct xl_loader {
-    const struct xl_format *fmt;
+struct px_loader {
+    const struct px_format *fmt;
     const char *file; /* named in messages: the document, or the schema while it loads */
     int rc;           /* 0 until the first problem */
     long line;        /* its line, 0 when none applies */
-    char msg[XL_MSG_MAX];
+    char msg[PX_MSG_MAX];
 };
 
 /*
@@ -67,24 +69,24 @@ struct xl_loader {
  * libxml2's schema messages ("element 'x', attribute 'y': ..."); returns
  * rc.  n NULL: a problem with the whole file.
  */
-int xl_fail(struct xl_loader *ld, const xmlNode *n, const char *attr, int rc, const char *fmt, ...)
+int px_fail(struct px_loader *ld, const xmlNode *n, const char *attr, int rc, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /*
  * The walk of one document, called with our handlers installed: buf
- * holds the whole file.  Opens it with xl_open, fills what arg points to
- * when everything passed; returns 0 or the code xl_fail recorded.
+ * holds the whole file.  Opens it with px_open, fills what arg points to
+ * when everything passed; returns 0 or the code px_fail recorded.
  */
-typedef int xl_load_fn(struct xl_loader *ld, const char *buf, size_t len, void *arg);
+typedef int px_load_fn(struct px_loader *ld, const char *buf, size_t len, void *arg);
 
 /*
  * A whole load, from memory (name is used in messages, "(memory)" when
  * NULL) or from the file at path: handlers installed, load run, handlers
  * restored, the outcome in err ("FILE: configuration OK" on success).
  */
-int xl_load_memory(const struct xl_format *fmt, const char *buf, size_t len, const char *name,
-                   xl_load_fn *load, void *arg, char *err, size_t errlen);
-int xl_load_file(const struct xl_format *fmt, const char *path, xl_load_fn *load, void *arg,
+int px_load_memory(const struct px_format *fmt, const char *buf, size_t len, const char *name,
+                   px_load_fn *load, void *arg, char *err, size_t errlen);
+int px_load_file(const struct px_format *fmt, const char *path, px_load_fn *load, void *arg,
                  char *err, size_t errlen);
 
 /*
@@ -92,44 +94,44 @@ int xl_load_file(const struct xl_format *fmt, const char *path, xl_load_fn *load
  * namespace, and validate it against the schema at schema_path.  The
  * document, or NULL after recording why; xmlFreeDoc it.
  */
-xmlDoc *xl_open(struct xl_loader *ld, const char *buf, size_t len, const char *root_name,
+xmlDoc *px_open(struct px_loader *ld, const char *buf, size_t len, const char *root_name,
                 const char *schema_path);
 
 /* ------------------------------------------------------------------------ */
 /* Walking the tree (xmlvalue.c)                                            */
 
-bool xl_is(const xmlNode *n, const char *name);
+bool px_is(const xmlNode *n, const char *name);
 /* The first element child of n, the element after n; NULL when none. */
-const xmlNode *xl_first_child(const xmlNode *n);
-const xmlNode *xl_next_sibling(const xmlNode *n);
+const xmlNode *px_first_child(const xmlNode *n);
+const xmlNode *px_next_sibling(const xmlNode *n);
 
 /*
  * The value of attribute attr of n, or n's own text when attr is NULL,
  * without surrounding white space, malloc'd in *out; *out is NULL when the
  * attribute is absent.
  */
-int xl_value(struct xl_loader *ld, const xmlNode *n, const char *attr, char **out);
+int px_value(struct px_loader *ld, const xmlNode *n, const char *attr, char **out);
 
 /*
- * Each xl_get_* leaves *v alone when the value is absent, so defaults
+ * Each px_get_* leaves *v alone when the value is absent, so defaults
  * survive, and sets *given (when not NULL) when it is present and good.
  */
 
 /* An amount (see core/amount.h): s, already read from n's attr, into *v. */
-int xl_amount(struct xl_loader *ld, const xmlNode *n, const char *attr, const char *s,
+int px_amount(struct px_loader *ld, const xmlNode *n, const char *attr, const char *s,
               plm_amt_t *v);
-int xl_get_amount(struct xl_loader *ld, const xmlNode *n, const char *attr, plm_amt_t *v,
+int px_get_amount(struct px_loader *ld, const xmlNode *n, const char *attr, plm_amt_t *v,
                   bool *given);
 /* A duration ("500ms", "5s", "15min", "2h") within lo..hi, in milliseconds. */
-int xl_get_duration(struct xl_loader *ld, const xmlNode *n, const char *attr, uint64_t lo,
+int px_get_duration(struct px_loader *ld, const xmlNode *n, const char *attr, uint64_t lo,
                     uint64_t hi, uint64_t *v, bool *given);
 /* One of words[], as its index. */
-int xl_get_choice(struct xl_loader *ld, const xmlNode *n, const char *attr,
+int px_get_choice(struct px_loader *ld, const xmlNode *n, const char *attr,
                   const char *const *words, size_t count, int *v);
 /* "true" or "false". */
-int xl_get_switch(struct xl_loader *ld, const xmlNode *n, const char *attr, bool *v);
+int px_get_switch(struct px_loader *ld, const xmlNode *n, const char *attr, bool *v);
 
 /* The shortest exact spelling of a duration, for messages: "2h", "15min", "5s", "500ms". */
-const char *xl_duration_format(uint64_t ms, char *buf, size_t len);
+const char *px_duration_format(uint64_t ms, char *buf, size_t len);
 
 #endif

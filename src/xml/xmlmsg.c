@@ -26,7 +26,7 @@ static void lower_first(char *s)
 }
 
 /* The part of a schema message after "element 'x': ", in out. */
-static void tidy_body(const struct xl_format *fmt, const char *in, char *out, size_t outlen)
+static void tidy_body(const struct px_format *fmt, const char *in, char *out, size_t outlen)
 {
     static const char pat[] = "[facet 'pattern'] The value '";
     static const char pat_mid[] = "' is not accepted by the pattern '";
@@ -37,7 +37,7 @@ static void tidy_body(const struct xl_format *fmt, const char *in, char *out, si
     if (starts(in, pat) && (mid = strstr(in + sizeof(pat) - 1, pat_mid)) != NULL) {
         const char *v = in + sizeof(pat) - 1, *p = mid + sizeof(pat_mid) - 1;
         size_t plen = strlen(p);
-        char pattern[XL_MSG_MAX];
+        char pattern[PX_MSG_MAX];
         const char *hint;
 
         if (plen && p[plen - 1] == '\'')
@@ -72,9 +72,9 @@ static void tidy_body(const struct xl_format *fmt, const char *in, char *out, si
     lower_first(out);
 }
 
-void xl_tidy_message(const struct xl_format *fmt, const char *in, char *out, size_t outlen)
+void px_tidy_message(const struct px_format *fmt, const char *in, char *out, size_t outlen)
 {
-    char line[XL_MSG_MAX], body[XL_MSG_MAX];
+    char line[PX_MSG_MAX], body[PX_MSG_MAX];
     size_t n = 0, plen = 0;
 
     for (; in && in[n] && n + 1 < sizeof(line); n++)

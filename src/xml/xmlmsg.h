@@ -12,6 +12,6 @@
  * stop, "element 'x', attribute 'y': problem", and a schema facet said in
  * words (fmt->pattern_hint) rather than as the regular expression it is.
  */
-void xl_tidy_message(const struct xl_format *fmt, const char *in, char *out, size_t outlen);
+void px_tidy_message(const struct px_format *fmt, const char *in, char *out, size_t outlen);
 
 #endif

@@ -13,7 +13,7 @@
 #include "core/error.h"
 #include "xml/xmlload.h"
 
-bool xl_is(const xmlNode *n, const char *name)
+bool px_is(const xmlNode *n, const char *name)
 {
     return strcmp((const char *)n->name, name) == 0;
 }
@@ -25,12 +25,12 @@ static const xmlNode *next_element(const xmlNode *n)
     return n;
 }
 
-const xmlNode *xl_first_child(const xmlNode *n)
+const xmlNode *px_first_child(const xmlNode *n)
 {
     return next_element(n->children);
 }
 
-const xmlNode *xl_next_sibling(const xmlNode *n)
+const xmlNode *px_next_sibling(const xmlNode *n)
 {
     return next_element(n->next);
 }
@@ -59,42 +59,42 @@ static char *dup_trimmed(const char *s)
     return out;
 }
 
-int xl_value(struct xl_loader *ld, const xmlNode *n, const char *attr, char **out)
+int px_value(struct px_loader *ld, const xmlNode *n, const char *attr, char **out)
 {
     xmlChar *raw = attr ? xmlGetProp(n, (const xmlChar *)attr) : xmlNodeGetContent(n);
 
     *out = NULL;
     if (!raw)
-        return attr ? 0 : xl_fail(ld, n, NULL, PLM_ENOMEM, "out of memory");
+        return attr ? 0 : px_fail(ld, n, NULL, PLM_ENOMEM, "out of memory");
     *out = dup_trimmed((const char *)raw);
     xmlFree(raw);
-    return *out ? 0 : xl_fail(ld, n, attr, PLM_ENOMEM, "out of memory");
+    return *out ? 0 : px_fail(ld, n, attr, PLM_ENOMEM, "out of memory");
 }
 
-int xl_amount(struct xl_loader *ld, const xmlNode *n, const char *attr, const char *s, plm_amt_t *v)
+int px_amount(struct px_loader *ld, const xmlNode *n, const char *attr, const char *s, plm_amt_t *v)
 {
     const int q = ld->fmt->quote_max;
     int rc = plm_amt_parse(s, v);
 
     if (rc == PLM_EPRECISION)
-        return xl_fail(ld, n, attr, PLM_EINVAL, "'%.*s' has more than three decimal places", q, s);
+        return px_fail(ld, n, attr, PLM_EINVAL, "'%.*s' has more than three decimal places", q, s);
     if (rc == PLM_ERANGE)
-        return xl_fail(ld, n, attr, PLM_EINVAL, "'%.*s' is above 1000000000", q, s);
+        return px_fail(ld, n, attr, PLM_EINVAL, "'%.*s' is above 1000000000", q, s);
     if (rc < 0)
-        return xl_fail(ld, n, attr, PLM_EINVAL,
+        return px_fail(ld, n, attr, PLM_EINVAL,
                        "'%.*s' is not a valid value (expected a number such as 12 or 6.5)", q, s);
     return 0;
 }
 
-int xl_get_amount(struct xl_loader *ld, const xmlNode *n, const char *attr, plm_amt_t *v,
+int px_get_amount(struct px_loader *ld, const xmlNode *n, const char *attr, plm_amt_t *v,
                   bool *given)
 {
     char *s;
-    int rc = xl_value(ld, n, attr, &s);
+    int rc = px_value(ld, n, attr, &s);
 
     if (rc < 0 || !s)
         return rc;
-    rc = xl_amount(ld, n, attr, s, v);
+    rc = px_amount(ld, n, attr, s, v);
     if (rc == 0 && given)
         *given = true;
     free(s);
@@ -102,7 +102,7 @@ int xl_get_amount(struct xl_loader *ld, const xmlNode *n, const char *attr, plm_
 }
 
 /* Milliseconds from "500ms", "5s", "15min" (or "15m" where the format has it), "2h"; 0 or -1. */
-static int duration_parse(const struct xl_format *fmt, const char *s, uint64_t *ms_out)
+static int duration_parse(const struct px_format *fmt, const char *s, uint64_t *ms_out)
 {
     static const struct {
         const char *suffix;
@@ -130,7 +130,7 @@ static int duration_parse(const struct xl_format *fmt, const char *s, uint64_t *
     return -1;
 }
 
-const char *xl_duration_format(uint64_t ms, char *buf, size_t len)
+const char *px_duration_format(uint64_t ms, char *buf, size_t len)
 {
     if (ms && ms % 3600000 == 0)
         snprintf(buf, len, "%lluh", (unsigned long long)(ms / 3600000));
@@ -143,25 +143,25 @@ const char *xl_duration_format(uint64_t ms, char *buf, size_t len)
     return buf;
 }
 
-int xl_get_duration(struct xl_loader *ld, const xmlNode *n, const char *attr, uint64_t lo,
+int px_get_duration(struct px_loader *ld, const xmlNode *n, const char *attr, uint64_t lo,
                     uint64_t hi, uint64_t *v, bool *given)
 {
     const int q = ld->fmt->quote_max;
     uint64_t ms = 0;
     char *s;
-    int rc = xl_value(ld, n, attr, &s);
+    int rc = px_value(ld, n, attr, &s);
 
     if (rc < 0 || !s)
         return rc;
     if (duration_parse(ld->fmt, s, &ms) < 0) {
-        rc = xl_fail(ld, n, attr, PLM_EINVAL,
+        rc = px_fail(ld, n, attr, PLM_EINVAL,
                      "'%.*s' is not a valid value (expected a duration such as %s)", q, s,
                      ld->fmt->duration_examples);
     } else if (ms < lo || ms > hi) {
         char los[32], his[32];
-        rc = xl_fail(ld, n, attr, PLM_EINVAL, "'%.*s' is outside %s..%s", q, s,
-                     xl_duration_format(lo, los, sizeof(los)),
-                     xl_duration_format(hi, his, sizeof(his)));
+        rc = px_fail(ld, n, attr, PLM_EINVAL, "'%.*s' is outside %s..%s", q, s,
+                     px_duration_format(lo, los, sizeof(los)),
+                     px_duration_format(hi, his, sizeof(his)));
     } else {
         *v = ms;
         if (given)
@@ -171,11 +171,11 @@ int xl_get_duration(struct xl_loader *ld, const xmlNode *n, const char *attr, ui
     return rc;
 }
 
-int xl_get_choice(struct xl_loader *ld, const xmlNode *n, const char *attr,
+int px_get_choice(struct px_loader *ld, const xmlNode *n, const char *attr,
                   const char *const *words, size_t count, int *v)
 {
     char *s;
-    int rc = xl_value(ld, n, attr, &s);
+    int rc = px_value(ld, n, attr, &s);
     size_t i = 0;
 
     if (rc < 0 || !s)
@@ -185,17 +185,17 @@ int xl_get_choice(struct xl_loader *ld, const xmlNode *n, const char *attr,
     if (i < count)
         *v = (int)i;
     else
-        rc = xl_fail(ld, n, attr, PLM_EINVAL, "'%.*s' is not a valid value here",
+        rc = px_fail(ld, n, attr, PLM_EINVAL, "'%.*s' is not a valid value here",
                      ld->fmt->quote_max, s);
     free(s);
     return rc;
 }
 
-int xl_get_switch(struct xl_loader *ld, const xmlNode *n, const char *attr, bool *v)
+int px_get_switch(struct px_loader *ld, const xmlNode *n, const char *attr, bool *v)
 {
     static const char *const words[] = {"false", "true"};
     int x = *v;
-    int rc = xl_get_choice(ld, n, attr, words, 2, &x);
+    int rc = px_get_choice(ld, n, attr, words, 2, &x);
 
     *v = x != 0;
     return rc;

@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# `xenplm arbitrate` end to end: the seed's worked examples, every option,
+# `xenplm arbitrate` end to end: the worked examples, every option,
 # every kind of bad input, and the general command-line behaviour.
 # Expected outputs live in tests/cli/cases/ (BASE.out, BASE.err).
 
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 
-# --- the seed's examples ------------------------------------------------
+# --- the worked examples ------------------------------------------------
 check_alloc "FIG. 4A, --total 19: 3 4 4 3 4 1" "3 4 4 3 4 1" \
     arbitrate --total 19 "$EXAMPLES/fig4a.req"
 check_alloc "FIG. 4B, --total 24: 7 6 5 2 4" "7 6 5 2 4" \

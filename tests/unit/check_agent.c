@@ -290,7 +290,7 @@ START_TEST(exchange_publish)
     ck_assert_int_eq(agent_request_build(&o, 41, &r), 0);
     ck_assert_int_eq(agent_publish(&m.base, &r, text, sizeof(text)), 0);
     ck_assert_str_eq(text, "xenplm-request 1\nseq 41\ncpu pct 50 120.5\nmem mib 768\n");
-    ck_assert_str_eq(mem_get(&m, AGENT_KEY_REQUEST), text);
+    ck_assert_str_eq(mem_get(&m, PROTO_KEY_REQUEST), text);
 
     /* No resource: nothing to build. */
     memset(&o, 0, sizeof(o));
@@ -315,9 +315,9 @@ START_TEST(exchange_answers)
     ck_assert_str_eq(a.bad, "");
     ck_assert_uint_eq(agent_next_seq(&m.base), 1);
 
-    mem_put(&m, AGENT_KEY_GRANTED, "cpu 150 vcpus 2 mem 1024\n");
-    mem_put(&m, AGENT_KEY_STATUS, "rejected: line 3: missing final newline\n");
-    mem_put(&m, AGENT_KEY_SEQ, "9\n");
+    mem_put(&m, PROTO_KEY_GRANTED, "cpu 150 vcpus 2 mem 1024\n");
+    mem_put(&m, PROTO_KEY_STATUS, "rejected: line 3: missing final newline\n");
+    mem_put(&m, PROTO_KEY_SEQ, "9\n");
     agent_read_answer(&m.base, &a);
     ck_assert(a.have_grant && a.have_status && a.have_seq);
     ck_assert_int_eq(a.grant.cpu, PLM_UNITS(150));
@@ -329,12 +329,12 @@ START_TEST(exchange_answers)
     ck_assert_uint_eq(agent_next_seq(&m.base), 10);
 
     /* A restarted agent continues past its own last request. */
-    mem_put(&m, AGENT_KEY_REQUEST, "xenplm-request 1\nseq 25\ncpu pct 10\n");
+    mem_put(&m, PROTO_KEY_REQUEST, "xenplm-request 1\nseq 25\ncpu pct 10\n");
     ck_assert_uint_eq(agent_next_seq(&m.base), 26);
 
     /* Answers that do not decode are ignored, and the first one is named. */
-    mem_put(&m, AGENT_KEY_GRANTED, "cpu lots\n");
-    mem_put(&m, AGENT_KEY_SEQ, "9");
+    mem_put(&m, PROTO_KEY_GRANTED, "cpu lots\n");
+    mem_put(&m, PROTO_KEY_SEQ, "9");
     agent_read_answer(&m.base, &a);
     ck_assert(!a.have_grant && a.have_status && !a.have_seq);
     ck_assert_ptr_nonnull(strstr(a.bad, "xenplm/granted: "));

@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "agent_sim_store.h"
+#include "common/log.h"
 #include "core/error.h"
-#include "daemon/log.h"
 #include "daemon_test.h"
 #include "guest-agent/agent.h"
 #include "policy/policy.h"

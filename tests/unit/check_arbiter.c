@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The arbiter against the worked examples of seed 000 (FIG. 4A and 4B,
- * every column), and each mode, leftover rule and bound on small tables.
+ * The arbiter against the worked examples FIG. 4A and 4B (every column of
+ * the trace), and each mode, leftover rule and bound on small tables.
  */
 #include "config.h"
 
@@ -155,7 +155,7 @@ START_TEST(test_fig4b_columns)
     expect_column(find_step(&wk, PLM_STEP_TARGET, 2, U(5)), (double[]){5, 5, 5, 2, 4}, 5, "414");
     expect_column(find_step(&wk, PLM_STEP_SHARE, 2, 0), (double[]){6.5, 6.5, 5, 2, 4}, 5, "415");
 
-    /* Target 8 is out of reach: the seed's walk stops before it. */
+    /* Target 8 is out of reach: the walk stops before it. */
     for (size_t i = 0; i < wk.nsteps; i++)
         ck_assert(!(wk.step[i].kind == PLM_STEP_TARGET && wk.step[i].target > U(5)));
 
@@ -491,14 +491,40 @@ END_TEST
 
 START_TEST(test_names)
 {
+    static const struct {
+        const char *name;
+        enum plm_mode mode;
+    } modes[] = {
+        {"levelling", PLM_MODE_LEVELLING},
+        {"proportional", PLM_MODE_PROPORTIONAL},
+        {"max-satisfied", PLM_MODE_MAX_SATISFIED},
+    };
+    static const struct {
+        const char *name;
+        enum plm_leftover rule;
+    } rules[] = {
+        {"reserve", PLM_LEFTOVER_RESERVE},
+        {"split", PLM_LEFTOVER_SPLIT},
+        {"default", PLM_LEFTOVER_DEFAULT},
+    };
     enum plm_mode m;
-    ck_assert_int_eq(plm_mode_parse("proportional", &m), 0);
-    ck_assert_int_eq(m, PLM_MODE_PROPORTIONAL);
-    ck_assert_int_eq(plm_mode_parse("max-satisfied", &m), 0);
-    ck_assert_int_eq(m, PLM_MODE_MAX_SATISFIED);
-    ck_assert_int_eq(plm_mode_parse("levelling", &m), 0);
-    ck_assert_int_eq(m, PLM_MODE_LEVELLING);
+    enum plm_leftover l;
+
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        ck_assert_int_eq(plm_mode_parse(modes[i].name, &m), 0);
+        ck_assert_int_eq(m, modes[i].mode);
+        ck_assert_str_eq(plm_mode_name(modes[i].mode), modes[i].name);
+    }
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        ck_assert_int_eq(plm_leftover_parse(rules[i].name, &l), 0);
+        ck_assert_int_eq(l, rules[i].rule);
+        ck_assert_str_eq(plm_leftover_name(rules[i].rule), rules[i].name);
+    }
     ck_assert_int_eq(plm_mode_parse("fair", &m), PLM_EINVAL);
+    ck_assert_int_eq(plm_leftover_parse("default=p1", &l), PLM_EINVAL);
+    ck_assert_int_eq(plm_leftover_parse(NULL, &l), PLM_EINVAL);
+    ck_assert_str_eq(plm_mode_name((enum plm_mode)PLM_MODE_COUNT), "?");
+    ck_assert_str_eq(plm_leftover_name((enum plm_leftover)PLM_LEFTOVER_COUNT), "?");
     ck_assert_str_eq(plm_why_name(PLM_WHY_LEVELLED), "levelled");
 }
 END_TEST

@@ -366,7 +366,7 @@ START_TEST(test_rate_init)
     d.want_kib = 0;
     d.max_kib = BIG;
     bal_step(&p, &d, 1, 0, NOW, 1000, NULL);
-    ck_assert_int_eq(d.rate_kib_s, 1024); /* seed 002: start at the minimum */
+    ck_assert_int_eq(d.rate_kib_s, 1024); /* a new move starts at the slowest rate */
     ck_assert_int_eq(d.last_actual_kib, 100000);
     ck_assert_uint_eq(d.last_progress_ms, NOW);
     ck_assert_int_eq(d.new_target_kib, 100000 - 1024); /* and move at once */

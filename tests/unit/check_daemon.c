@@ -11,7 +11,7 @@
 
 #include <stdlib.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "daemon_test.h"
 #include "policy/policy.h"
 #include "tests/unit/suite_run.h"

@@ -221,7 +221,7 @@ START_TEST(guest_outside_its_area)
     static const char *const keys[] = {"", "/granted", "/status", "/seq"};
     snprintf(want, sizeof(want), "n0,r%u", a);
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        snprintf(path, sizeof(path), DMN_GRANT_DIR_FMT "%s", a, keys[i]);
+        snprintf(path, sizeof(path), PROTO_GRANT_DIR_PATH_FMT "%s", a, keys[i]);
         ck_assert_int_eq(port_sim_xs_perms(t.p, path, perms, sizeof(perms)), 0);
         ck_assert_str_eq(perms, want);
     }
@@ -236,9 +236,9 @@ START_TEST(guest_outside_its_area)
     ck_assert_int_eq(port_sim_guest_write(t.p, a, "xenplm/status", T("ok\n")), PLM_EIO);
     ck_assert_int_eq(port_sim_guest_write(t.p, a, "xenplm/seq", T("99\n")), PLM_EIO);
     ck_assert_int_eq(port_sim_guest_write(t.p, a, "xenplm/extra", T("x")), PLM_EIO);
-    snprintf(path, sizeof(path), DMN_GRANT_DIR_FMT "/granted", a);
+    snprintf(path, sizeof(path), PROTO_GRANTED_PATH_FMT, a);
     ck_assert_int_eq(port_sim_guest_write(t.p, a, path, T("cpu 400\n")), PLM_EIO);
-    snprintf(path, sizeof(path), DMN_REQUEST_FMT, b);
+    snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, b);
     ck_assert_int_eq(port_sim_guest_write(t.p, a, path, T("xenplm-request 1\nseq 1\ncpu pct 1\n")),
                      PLM_EIO);
     ck_assert_int_eq(port_sim_guest_rm(t.p, a, "xenplm"), PLM_EIO);

@@ -177,7 +177,7 @@ static void expect_perms(struct dt *t, const char *name)
     char path[PORT_PATH_MAX], perms[32], want[32];
     uint32_t id = dt_id(t, name);
 
-    snprintf(path, sizeof(path), DMN_GRANT_DIR_FMT, id);
+    snprintf(path, sizeof(path), PROTO_GRANT_DIR_PATH_FMT, id);
     snprintf(want, sizeof(want), "n0,r%u", id);
     ck_assert_int_eq(port_sim_xs_perms(t->p, path, perms, sizeof(perms)), 0);
     ck_assert_str_eq(perms, want);

@@ -563,6 +563,16 @@ START_TEST(test_request_build)
 }
 END_TEST
 
+START_TEST(test_resource_names)
+{
+    ck_assert_int_eq(pol_resource_proto(POL_CPU), PROTO_RES_CPU);
+    ck_assert_int_eq(pol_resource_proto(POL_MEMORY), PROTO_RES_MEM);
+    ck_assert_str_eq(proto_resource_name(pol_resource_proto(POL_CPU)), "cpu");
+    ck_assert_str_eq(proto_resource_name(pol_resource_proto(POL_MEMORY)), "mem");
+    ck_assert_str_eq(pol_resource_name(POL_MEMORY), "memory");
+}
+END_TEST
+
 START_TEST(test_describe)
 {
     struct pol_policy p;
@@ -622,6 +632,7 @@ int main(void)
     tcase_add_test(logic, test_match_order);
     tcase_add_test(logic, test_pool_total);
     tcase_add_test(logic, test_request_build);
+    tcase_add_test(logic, test_resource_names);
     tcase_add_test(logic, test_describe);
     suite_add_tcase(s, files);
     suite_add_tcase(s, hostile);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Properties of the arbiter over thousands of seeded random tables, and a
- * comparison with a slow, literal transcription of the seed's target walk
- * (blocks 310-314).  Set XENPLM_TEST_SEED to explore other tables; a
- * failure message names the seed and case to replay.
+ * comparison with a slow, literal oracle of the levelling: raise the
+ * poorest to each successive target while the pool covers it, then split
+ * what is left equally among those below the next one.  Set XENPLM_TEST_SEED to explore other
+ * tables; a failure message names the seed and case to replay.
  */
 #include "config.h"
 
@@ -101,7 +102,7 @@ static void arbitrate(const struct table *t, struct plm_outcome *o, struct plm_s
     plm_work_dispose(&w);
 }
 
-/* The seed's walk, literally: successive targets, then an equal split. */
+/* The levelling, literally: successive targets, then an equal split. */
 static void oracle(const struct table *t, plm_amt_t *alloc)
 {
     plm_amt_t pool = t->p.total / t->p.unit * t->p.unit, goal[MAXN];
@@ -147,7 +148,7 @@ static void oracle(const struct table *t, plm_amt_t *alloc)
                     below++;
                 }
             }
-            if (cost <= pool) { /* blocks 311-313 */
+            if (cost <= pool) { /* the pool covers this target: raise everyone below it */
                 for (size_t i = 0; i < t->n; i++) {
                     plm_amt_t to = goal[i] < target ? goal[i] : target;
                     if (to > alloc[i])

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The reallocation trigger: the seed's table, durations, direction, bounds. */
+/* The reallocation trigger: the default table, durations, direction, bounds. */
 #include "config.h"
 
 #include <check.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The real-Xen port's helpers that need no Xen (src/port/xen_util.c):
+ * The xenstore helpers that need no Xen (src/common/xs_util.c, src/port/xen_watch.c):
  * errno translation, number and path parsing, uuid text, the watch list
  * kept for reconnects, and how fired watches become port events.
  */
@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/xen_util.h"
+#include "common/xs_util.h"
+#include "port/xen_watch.h"
 #include "tests/unit/suite_run.h"
 
 START_TEST(test_from_errno)

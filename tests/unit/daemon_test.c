@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon_test.h"
+#include "common/log.h"
 #include "core/error.h"
-#include "daemon/log.h"
+#include "daemon_test.h"
 #include "policy/policy.h"
 #include "protocol/grant.h"
 

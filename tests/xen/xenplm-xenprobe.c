@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "core/error.h"
-#include "daemon/log.h"
 #include "port/port.h"
 
 #define MAX_READS 16

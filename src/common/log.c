@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "common/log.h"
 
 static bool log_stderr = true;
 static int log_max = LOG_INFO;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Helpers of the real-Xen port that need no Xen header: see xen_util.h.
+ * xenstore helpers that need no Xen header: see xs_util.h.
  */
 #include "config.h"
 
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xs_util.h"
 #include "core/error.h"
-#include "port/xen_util.h"
 
 int xu_from_errno(int e)
 {
@@ -86,7 +86,7 @@ bool xu_is_subpath(const char *parent, const char *child)
     return child[n] == '\0' || child[n] == '/' || (n > 0 && parent[n - 1] == '/');
 }
 
-void xu_uuid_format(const uint8_t bytes[16], char out[PORT_UUID_LEN])
+void xu_uuid_format(const uint8_t bytes[16], char out[XU_UUID_LEN])
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
@@ -98,73 +98,4 @@ void xu_uuid_format(const uint8_t bytes[16], char out[PORT_UUID_LEN])
         out[o++] = hex[bytes[i] & 0xf];
     }
     out[o] = '\0';
-}
-
-static struct xu_watch *find(const struct xu_watches *ws, const char *path, const char *token)
-{
-    for (size_t i = 0; i < ws->n; i++)
-        if (strcmp(ws->w[i].path, path) == 0 && strcmp(ws->w[i].token, token) == 0)
-            return &ws->w[i];
-    return NULL;
-}
-
-int xu_watches_add(struct xu_watches *ws, const char *path, const char *token)
-{
-    struct xu_watch *w;
-
-    if (!ws || !path || !token || strlen(path) >= PORT_PATH_MAX || strlen(token) >= PORT_TOKEN_MAX)
-        return PLM_EINVAL;
-    if (find(ws, path, token))
-        return 1;
-    if (ws->n == ws->cap) {
-        size_t cap = ws->cap ? ws->cap * 2 : 16;
-        w = realloc(ws->w, cap * sizeof(*w));
-        if (!w)
-            return PLM_ENOMEM;
-        ws->w = w;
-        ws->cap = cap;
-    }
-    w = &ws->w[ws->n++];
-    snprintf(w->path, sizeof(w->path), "%s", path);
-    snprintf(w->token, sizeof(w->token), "%s", token);
-    return 0;
-}
-
-bool xu_watches_remove(struct xu_watches *ws, const char *path, const char *token)
-{
-    struct xu_watch *w;
-
-    if (!ws || !path || !token || !(w = find(ws, path, token)))
-        return false;
-    /* Order is kept: watches are registered again in the order given. */
-    memmove(w, w + 1, (size_t)(ws->w + ws->n - (w + 1)) * sizeof(*w));
-    ws->n--;
-    return true;
-}
-
-void xu_watches_free(struct xu_watches *ws)
-{
-    if (!ws)
-        return;
-    free(ws->w);
-    memset(ws, 0, sizeof(*ws));
-}
-
-int xu_event_fill(struct port_event *ev, const char *path, const char *token,
-                  const struct xu_watches *ws)
-{
-    const struct xu_watch *fired = NULL;
-
-    if (!ev || !path || !token || !ws)
-        return PLM_ENOENT;
-    for (size_t i = 0; i < ws->n && !fired; i++)
-        if (strcmp(ws->w[i].token, token) == 0 && xu_is_subpath(ws->w[i].path, path))
-            fired = &ws->w[i];
-    if (!fired)
-        return PLM_ENOENT;
-    if (strlen(path) >= sizeof(ev->path))
-        path = fired->path;
-    snprintf(ev->path, sizeof(ev->path), "%s", path);
-    snprintf(ev->token, sizeof(ev->token), "%s", fired->token);
-    return 0;
 }

@@ -5,8 +5,8 @@
  * log_warnx/log_errx do not.  Messages about one domain start with
  * "Domain N:" so that grepping a log for a guest finds everything.
  */
-#ifndef XENPLM_DAEMON_LOG_H
-#define XENPLM_DAEMON_LOG_H
+#ifndef XENPLM_COMMON_LOG_H
+#define XENPLM_COMMON_LOG_H
 
 #include <stdbool.h>
 #include <syslog.h>
