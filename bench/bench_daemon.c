@@ -52,7 +52,7 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "port/port.h"
-#include "port/port_sim.h"
+#include "sim/port_sim.h"
 #include "protocol/request.h"
 
 #ifndef XENPLM_SRCDIR

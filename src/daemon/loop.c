@@ -19,7 +19,7 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/render.h"
-#include "port/port_sim.h"
+#include "sim/port_sim.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 

@@ -6,7 +6,7 @@
  *   port_xen.c  libxenstore + libxl (+ libxenctrl where libxl has no call);
  *               the only file that includes their headers.  Each operation
  *               maps onto one library call, named in its comment below.
- *   port_sim.c  an in-process simulated host: an in-memory xenstore with
+ *   src/sim/    an in-process simulated host (libplmsim.a): an in-memory xenstore with
  *               permissions and watches, domains whose balloon moves at a
  *               finite rate and may refuse, and a clock that can run faster
  *               than real time, all driven by a scenario file.
@@ -221,13 +221,8 @@ static inline const char *port_name(const struct port *p)
     return p->ops->name;
 }
 
-/* Constructors.  Each returns 0 and *out, or a negative code and a
- * one-line reason in err. */
-struct port_sim_options {
-    const char *scenario; /* scenario file */
-    double speed;         /* virtual ms per real ms; 0 = as fast as possible */
-};
-int port_sim_open(const struct port_sim_options *opt, struct port **out, char *err, size_t errlen);
+/* The real host's constructor: 0 and *out, or a negative code and a
+ * one-line reason in err.  The simulated host's is in sim/port_sim.h. */
 #ifdef XENPLM_PORT_XEN
 int port_xen_open(struct port **out, char *err, size_t errlen);
 #endif

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/sim.h"
+#include "sim/sim.h"
 
 #define REQUEST_PATH "data/xenplm/request"
 

@@ -14,8 +14,8 @@
  * or a read buffer too small), PLM_EIO with errno EACCES (permissions),
  * PLM_ETOOMANY with errno ENOSPC (quota), PLM_ENOMEM.
  */
-#ifndef XENPLM_PORT_SIM_XS_H
-#define XENPLM_PORT_SIM_XS_H
+#ifndef XENPLM_SIM_SIM_XS_H
+#define XENPLM_SIM_SIM_XS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/port_sim.h"
-#include "port/sim_xs.h"
+#include "sim/port_sim.h"
+#include "sim/sim_xs.h"
 
 /* Whether child is parent or below it. */
 static bool is_child(const char *child, const char *parent)

@@ -4,14 +4,14 @@
  * state shared by the statement parser (scenario.c) and the event parser
  * (scenario_event.c).  Nothing outside those three files includes this.
  */
-#ifndef XENPLM_PORT_SCENARIO_INT_H
-#define XENPLM_PORT_SCENARIO_INT_H
+#ifndef XENPLM_SIM_SCENARIO_INT_H
+#define XENPLM_SIM_SCENARIO_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "port/scenario.h"
+#include "sim/scenario.h"
 
 /* ---- the lexer ---------------------------------------------------------- */
 

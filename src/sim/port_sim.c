@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/sim.h"
+#include "sim/sim.h"
 
 static const struct port_ops sim_ops;
 

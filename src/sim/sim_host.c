@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/sim_host.h"
+#include "sim/sim_host.h"
 
 #define SIM_MAX_VCPUS 512      /* Xen's limit for a PV guest */
 #define SIM_MAX_DEMAND 1000000 /* hundredths of a pCPU: 10000 pCPUs */

@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "core/error.h"
-#include "port/sim.h"
+#include "sim/sim.h"
 
 uint64_t sim_real_ns(void)
 {

@@ -6,15 +6,15 @@
  * time shared by the credit scheduler).  No xenstore here: what the
  * toolstack writes there is sim_toolstack.c's job.
  */
-#ifndef XENPLM_PORT_SIM_HOST_H
-#define XENPLM_PORT_SIM_HOST_H
+#ifndef XENPLM_SIM_SIM_HOST_H
+#define XENPLM_SIM_SIM_HOST_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "port/port.h"
-#include "port/port_sim.h"
+#include "sim/port_sim.h"
 #include "protocol/request.h"
 
 /* Physics step: balloons and CPU time move at most this far at once. */

@@ -11,18 +11,18 @@
  *   port_sim.c       the port_ops table
  *   port_sim_inspect.c  port_sim.h's window for tests
  */
-#ifndef XENPLM_PORT_SIM_H
-#define XENPLM_PORT_SIM_H
+#ifndef XENPLM_SIM_SIM_H
+#define XENPLM_SIM_SIM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "port/port.h"
-#include "port/port_sim.h"
-#include "port/scenario.h"
-#include "port/sim_host.h"
-#include "port/sim_xs.h"
+#include "sim/port_sim.h"
+#include "sim/scenario.h"
+#include "sim/sim_host.h"
+#include "sim/sim_xs.h"
 
 struct sim {
     struct port port; /* port.priv points back here */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/sim.h"
+#include "sim/sim.h"
 
 void port_sim_domspec_init(struct port_sim_domspec *s, const char *name, uint64_t mem_kib)
 {

@@ -22,8 +22,8 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/port_sim.h"
-#include "port/sim_xs.h"
+#include "sim/port_sim.h"
+#include "sim/sim_xs.h"
 
 struct sim_xs_node {
     char *name; /* last path component; "" for the root */

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/sim.h"
+#include "sim/sim.h"
 
 static int put(struct sim *s, uint32_t domid, const char *rel, const char *val)
 {

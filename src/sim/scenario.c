@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/scenario_int.h"
-#include "port/sim_host.h"
+#include "sim/scenario_int.h"
+#include "sim/sim_host.h"
 
 #define MIB_MAX (1ull << 30) /* 1 PiB */
 
