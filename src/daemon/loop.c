@@ -223,6 +223,7 @@ static int open_port(struct dmn *d)
 #ifdef XENPLM_PORT_XEN
     rc = port_xen_open(&d->port, err, sizeof(err));
 #else
+    (void)d;
     snprintf(err, sizeof(err),
              "built without libxen-dev: there is no host port to open "
              "(xenplmd-sim runs the daemon on a simulated host)");
