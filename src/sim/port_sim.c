@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The simulated host behind struct port_ops: port_sim_open, and each
+ * The simulated host behind port.h's three interfaces: port_sim_open, and each
  * operation of port.h mapped onto the simulator's parts, called from dom0.
  * Every call is counted for port_sim_stats, and every failure is logged
  * with the domain id, as port.h promises.  Reading a node or a domain
@@ -19,11 +19,11 @@
 #include "core/error.h"
 #include "sim/sim.h"
 
-static const struct port_ops sim_ops;
+static const struct port_host_ops sim_host_ops;
 
 struct sim *sim_of(struct port *p)
 {
-    return p && p->ops == &sim_ops ? p->priv : NULL;
+    return p && p->host == &sim_host_ops ? p->priv : NULL;
 }
 
 static void log_stderr(void *ctx, enum port_sim_log_level level, const char *msg)
@@ -281,25 +281,29 @@ static void sim_destroy(struct port *p)
     free(s);
 }
 
-static const struct port_ops sim_ops = {
-    .name = "sim",
+static const struct port_host_ops sim_host_ops = {
     .list_domains = sim_list_domains,
     .domain_info = sim_domain_info,
     .host_info = sim_host_info,
+    .sched_set = sim_sched_set,
+    .vcpus_set = sim_vcpus_set,
+    .mem_target_set = sim_mem_target_set,
+};
+
+static const struct port_xs_ops sim_xs_ops = {
     .xs_read = sim_xs_read_op,
     .xs_write_txn = sim_xs_write_txn_op,
     .xs_mkdir_ro = sim_xs_mkdir_ro,
     .xs_rm = sim_xs_rm_op,
     .xs_watch = sim_xs_watch_op,
     .xs_unwatch = sim_xs_unwatch_op,
+};
+
+static const struct port_event_ops sim_event_ops = {
     .next_event = sim_next_event,
-    .sched_set = sim_sched_set,
-    .vcpus_set = sim_vcpus_set,
-    .mem_target_set = sim_mem_target_set,
     .now_ms = sim_now_ms,
     .wait = sim_wait_op,
     .reconnect = sim_reconnect,
-    .destroy = sim_destroy,
 };
 
 #if defined(__GNUC__)
@@ -330,7 +334,11 @@ static int open_scenario(struct sim_scenario *scn, double speed, struct port **o
         return fail_open(PLM_ENOMEM, err, errlen, "out of memory");
     }
     s->scn = *scn;
-    s->port.ops = &sim_ops;
+    s->port.name = "sim";
+    s->port.host = &sim_host_ops;
+    s->port.xs = &sim_xs_ops;
+    s->port.events = &sim_event_ops;
+    s->port.destroy = sim_destroy;
     s->port.priv = s;
     s->speed = speed;
     s->log = log_stderr;

@@ -68,7 +68,7 @@ enum port_sim_op {
     PORT_SIM_NOPS
 };
 
-/* "list_domains", "xs_read", ... (the port_ops field names); NULL if unknown. */
+/* "list_domains", "xs_read", ... (the operations of port.h); NULL if unknown. */
 const char *port_sim_op_name(enum port_sim_op op);
 
 struct port_sim_opstat {

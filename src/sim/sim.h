@@ -8,7 +8,7 @@
  *                    memory/target, vcpu availability, create and destroy)
  *   sim_play.c       the guests and the operator: scenario events played
  *   sim_clock.c      the virtual clock and wait()
- *   port_sim.c       the port_ops table
+ *   port_sim.c       the port's three tables (host, xenstore, events)
  *   port_sim_inspect.c  port_sim.h's window for tests
  */
 #ifndef XENPLM_SIM_SIM_H
