@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The guests and the operator of a simulated host: scenario events played
- * when the clock reaches them, and the guest's own xenstore accesses.
+ * The scenario player (see sim.h for the layers): time run forward
+ * (sim_run: the physics, dying domains reaped, scripted events played as
+ * the clock reaches them), the guests and the operator of the scenario,
+ * and the guests' own xenstore accesses.
  *
  * A guest writes through the same permission checks xenstored applies to
  * an unprivileged domain, so a hostile write outside its data/ fails here
@@ -16,68 +18,69 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "sim/sim.h"
+#include "sim/sim_play.h"
 
 #define REQUEST_PATH "data/xenplm/request"
 
-static void count_refusal(struct sim *s, struct sim_dom *d, const char *what, const char *path,
-                          int rc)
+static void count_refusal(struct sim_player *pl, struct sim_dom *d, const char *what,
+                          const char *path, int rc)
 {
     if (rc == PLM_EIO)
-        s->st.guest_denied++;
+        pl->st.guest_denied++;
     else if (rc == PLM_ETOOMANY)
-        s->st.guest_quota++;
+        pl->st.guest_quota++;
     else if (rc == PLM_ERANGE)
-        s->st.guest_too_large++;
+        pl->st.guest_too_large++;
     else
-        s->st.guest_invalid++;
+        pl->st.guest_invalid++;
     if (d)
         d->guest_refused++;
-    sim_log(s, PORT_SIM_LOG_INFO, "dom %u (%s): guest %s %s refused: %s",
+    sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): guest %s %s refused: %s",
             d ? (unsigned)d->domid : 0u, d ? d->name : "?", what, path,
             rc == PLM_EIO ? "permission denied" : plm_strerror(rc));
 }
 
 /* The running domain that acts, counting the attempt. */
-static int acting(struct sim *s, uint32_t domid, struct sim_dom **out)
+static int acting(struct sim_player *pl, uint32_t domid, struct sim_dom **out)
 {
-    struct sim_dom *d = sim_host_find(&s->host, domid);
+    struct sim_dom *d = sim_host_find(&pl->m.host, domid);
 
-    s->st.guest_writes++;
+    pl->st.guest_writes++;
     if (d)
         d->guest_writes++;
     *out = d;
     return d && d->state == PORT_SIM_RUNNING && domid != 0 ? 0 : PLM_ENOENT;
 }
 
-int sim_guest_write(struct sim *s, uint32_t domid, const char *path, const char *val, size_t len)
+int sim_guest_write(struct sim_player *pl, uint32_t domid, const char *path, const char *val,
+                    size_t len)
 {
     struct sim_dom *d;
-    int rc = acting(s, domid, &d);
+    int rc = acting(pl, domid, &d);
 
     if (rc == 0)
-        rc = sim_xs_write(&s->xs, domid, path, val, len);
+        rc = sim_xs_write(&pl->m.xs, domid, path, val, len);
     if (rc != 0)
-        count_refusal(s, d, "write to", path ? path : "(null)", rc);
+        count_refusal(pl, d, "write to", path ? path : "(null)", rc);
     return rc;
 }
 
-int sim_guest_rm(struct sim *s, uint32_t domid, const char *path)
+int sim_guest_rm(struct sim_player *pl, uint32_t domid, const char *path)
 {
     struct sim_dom *d;
-    int rc = acting(s, domid, &d);
+    int rc = acting(pl, domid, &d);
 
     if (rc == 0)
-        rc = sim_xs_rm(&s->xs, domid, path);
+        rc = sim_xs_rm(&pl->m.xs, domid, path);
     if (rc != 0)
-        count_refusal(s, d, "rm of", path ? path : "(null)", rc);
+        count_refusal(pl, d, "rm of", path ? path : "(null)", rc);
     return rc;
 }
 
-int sim_guest_request(struct sim *s, uint32_t domid, const struct proto_request *r)
+int sim_guest_request(struct sim_player *pl, uint32_t domid, const struct proto_request *r)
 {
     char buf[PROTO_REQUEST_ENCODED_MAX + 1];
-    struct sim_dom *d = sim_host_find(&s->host, domid);
+    struct sim_dom *d = sim_host_find(&pl->m.host, domid);
     struct proto_request req;
     int len;
 
@@ -96,11 +99,11 @@ int sim_guest_request(struct sim *s, uint32_t domid, const struct proto_request 
         buf[0] = '\0';
         len = 0; /* no such domain: sim_guest_write counts and refuses it */
     }
-    return sim_guest_write(s, domid, REQUEST_PATH, buf, (size_t)len);
+    return sim_guest_write(pl, domid, REQUEST_PATH, buf, (size_t)len);
 }
 
 /* The request a flood repeats: the guest's last, else its CPU demand. */
-static void flood(struct sim *s, struct sim_dom *d, uint64_t n)
+static void flood(struct sim_player *pl, struct sim_dom *d, uint64_t n)
 {
     struct proto_request r;
 
@@ -113,20 +116,20 @@ static void flood(struct sim *s, struct sim_dom *d, uint64_t n)
         r.res[PROTO_RES_CPU].level[0] = PLM_UNITS(d->cpu_demand);
     }
     for (uint64_t i = 0; i < n; i++)
-        sim_guest_request(s, d->domid, &r);
+        sim_guest_request(pl, d->domid, &r);
 }
 
-static void play_domain(struct sim *s, const struct sim_event *ev, struct sim_dom *d)
+static void play_domain(struct sim_player *pl, const struct sim_event *ev, struct sim_dom *d)
 {
     switch (ev->act) {
     case SIM_ACT_REQUEST:
-        sim_guest_request(s, d->domid, &ev->req);
+        sim_guest_request(pl, d->domid, &ev->req);
         break;
     case SIM_ACT_WRITE:
-        sim_guest_write(s, d->domid, ev->path, ev->value, ev->len);
+        sim_guest_write(pl, d->domid, ev->path, ev->value, ev->len);
         break;
     case SIM_ACT_RM:
-        sim_guest_rm(s, d->domid, ev->path);
+        sim_guest_rm(pl, d->domid, ev->path);
         break;
     case SIM_ACT_CPU:
         d->cpu_demand = (unsigned)ev->num;
@@ -141,10 +144,10 @@ static void play_domain(struct sim *s, const struct sim_event *ev, struct sim_do
         d->balloon_kib_s = ev->num;
         break;
     case SIM_ACT_DESTROY:
-        sim_ts_destroy(s, d->domid);
+        sim_ts_destroy(&pl->m, d->domid);
         break;
     case SIM_ACT_FLOOD:
-        flood(s, d, ev->num);
+        flood(pl, d, ev->num);
         break;
     default:
         break;
@@ -188,55 +191,117 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
     return buf;
 }
 
-static void play(struct sim *s, const struct sim_event *ev)
+static void play(struct sim_player *pl, const struct sim_event *ev)
 {
-    const char *file = s->scn.name;
+    const char *file = pl->scn.name;
     struct sim_dom *d;
     char what[PORT_PATH_MAX + 32];
     int rc;
 
-    s->st.scenario_played++;
+    pl->st.scenario_played++;
     switch (ev->act) {
     case SIM_ACT_END:
-        s->finished = true;
-        sim_log(s, PORT_SIM_LOG_INFO, "%s:%u: end of the scenario", file, ev->line);
+        pl->finished = true;
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: end of the scenario", file, ev->line);
         return;
     case SIM_ACT_DISCONNECT:
-        s->disconnected = true;
-        sim_xs_drop_events(&s->xs);
-        sim_log(s, PORT_SIM_LOG_INFO, "%s:%u: xenstore connection broken", file, ev->line);
+        pl->disconnected = true;
+        sim_xs_drop_events(&pl->m.xs);
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: xenstore connection broken", file,
+                ev->line);
         return;
     case SIM_ACT_CREATE:
-        rc = sim_ts_create(s, &ev->spec, NULL);
+        rc = sim_ts_create(&pl->m, &ev->spec, NULL);
         if (rc != 0) {
-            s->st.creates_failed++;
-            sim_log(s, PORT_SIM_LOG_ERROR, "%s:%u: create %s: %s", file, ev->line, ev->dom,
-                    rc == PLM_ENOMEM ? "not enough free memory" : plm_strerror(rc));
+            pl->st.creates_failed++;
+            sim_log(&pl->m.clock, PORT_SIM_LOG_ERROR, "%s:%u: create %s: %s", file, ev->line,
+                    ev->dom, rc == PLM_ENOMEM ? "not enough free memory" : plm_strerror(rc));
         }
         return;
     default:
         break;
     }
-    d = sim_host_find_name(&s->host, ev->dom);
+    d = sim_host_find_name(&pl->m.host, ev->dom);
     if (!d || d->state != PORT_SIM_RUNNING) {
         /* Its creation failed, or a test destroyed it. */
-        s->st.scenario_skipped++;
-        sim_log(s, PORT_SIM_LOG_INFO, "%s:%u: %s is not running: event skipped", file, ev->line,
-                ev->dom);
+        pl->st.scenario_skipped++;
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s is not running: event skipped", file,
+                ev->line, ev->dom);
         return;
     }
-    sim_log(s, PORT_SIM_LOG_INFO, "%s:%u: dom %u (%s): %s", file, ev->line, (unsigned)d->domid,
-            d->name, describe(ev, what, sizeof(what)));
-    play_domain(s, ev, d);
+    sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: dom %u (%s): %s", file, ev->line,
+            (unsigned)d->domid, d->name, describe(ev, what, sizeof(what)));
+    play_domain(pl, ev, d);
 }
 
-void sim_play_due(struct sim *s)
+static void play_due(struct sim_player *pl)
 {
-    while (s->next_ev < s->scn.nev && s->scn.ev[s->next_ev].at_ms <= s->now_ms)
-        play(s, &s->scn.ev[s->next_ev++]);
+    while (pl->next_ev < pl->scn.nev && pl->scn.ev[pl->next_ev].at_ms <= pl->m.clock.now_ms)
+        play(pl, &pl->scn.ev[pl->next_ev++]);
 }
 
-uint64_t sim_next_event_ms(const struct sim *s)
+uint64_t sim_next_event_ms(const struct sim_player *pl)
 {
-    return s->next_ev < s->scn.nev ? s->scn.ev[s->next_ev].at_ms : UINT64_MAX;
+    return pl->next_ev < pl->scn.nev ? pl->scn.ev[pl->next_ev].at_ms : UINT64_MAX;
+}
+
+bool sim_must_stop(const struct sim_player *pl)
+{
+    return pl->finished || pl->disconnected || sim_xs_pending(&pl->m.xs);
+}
+
+static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+void sim_run(struct sim_player *pl, uint64_t target_ms, bool stop)
+{
+    struct sim_clock *c = &pl->m.clock;
+    uint64_t reap = sim_ts_reap(&pl->m);
+
+    play_due(pl);
+    while (c->now_ms < target_ms && !(stop && sim_must_stop(pl))) {
+        uint64_t next = min3(target_ms, sim_next_event_ms(pl), c->now_ms + SIM_STEP_MS);
+        next = reap < next ? reap : next;
+        if (next <= c->now_ms)
+            next = c->now_ms + 1;
+        sim_host_step(&pl->m.host, next - c->now_ms);
+        c->now_ms = next;
+        reap = sim_ts_reap(&pl->m);
+        play_due(pl);
+    }
+}
+
+void sim_sync(struct sim_player *pl)
+{
+    uint64_t t = sim_clock_real_now(&pl->m.clock);
+
+    if (t > pl->m.clock.now_ms)
+        sim_run(pl, t, false);
+}
+
+int sim_player_init(struct sim_player *pl, struct sim_scenario *scn, double speed)
+{
+    int rc;
+
+    memset(pl, 0, sizeof(*pl));
+    pl->scn = *scn;
+    sim_clock_init(&pl->m.clock, speed);
+    rc = sim_xs_init(&pl->m.xs);
+    if (rc == 0)
+        rc = sim_ts_init(&pl->m, pl->scn.pcpus, pl->scn.total_kib, pl->scn.dom0_kib, pl->scn.sched);
+    for (size_t i = 0; rc == 0 && i < pl->scn.ndom; i++)
+        rc = sim_ts_create(&pl->m, &pl->scn.dom[i], NULL);
+    /* Virtual time starts now, once the host is built. */
+    pl->m.clock.real_base_ns = sim_real_ns();
+    return rc;
+}
+
+void sim_player_dispose(struct sim_player *pl)
+{
+    sim_xs_dispose(&pl->m.xs);
+    sim_host_dispose(&pl->m.host);
+    sim_scenario_free(&pl->scn);
 }
