@@ -25,7 +25,7 @@
  * it is given as data (a time, a spec), never as a call: the clock does
  * not play the scenario, the toolstack does not know the port, the
  * player does not wait.  port_sim.h, the public header, is plain types
- * and constants every layer may use.  tests/sim/layers.sh checks the
+ * and constants every layer may use.  tests/layout/sim-layers.sh checks the
  * includes; xenplmd never links any of it (libplmsim.a).
  */
 #ifndef XENPLM_SIM_SIM_H

@@ -37,7 +37,7 @@ for f in "$sim"/*.c "$sim"/*.h; do
     b=${f##*/}
     l=$(layer "$b")
     if [ -z "$l" ]; then
-        bad="$bad $b(no layer: add it to tests/sim/layers.sh and src/sim/sim.h)"
+        bad="$bad $b(no layer: add it to tests/layout/sim-layers.sh and src/sim/sim.h)"
         continue
     fi
     for h in $(sed -n 's|^#include "sim/\([^"]*\)".*|\1|p' "$f"); do
