@@ -52,7 +52,7 @@
 #include "core/error.h"
 #include "daemon/daemon.h"
 #include "port/port.h"
-#include "port/port_sim.h"
+#include "sim/port_sim.h"
 #include "protocol/request.h"
 
 #ifndef XENPLM_SRCDIR
@@ -163,7 +163,7 @@ static int t_list_domains(struct port *p, struct port_domain *out, size_t cap, s
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->list_domains(t->in, out, cap, n_out);
+    int rc = port_list_domains(t->in, out, cap, n_out);
 
     account(t, PORT_SIM_OP_LIST_DOMAINS, t0);
     return rc;
@@ -173,7 +173,7 @@ static int t_domain_info(struct port *p, uint32_t domid, struct port_domain *out
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->domain_info(t->in, domid, out);
+    int rc = port_domain_info(t->in, domid, out);
 
     account(t, PORT_SIM_OP_DOMAIN_INFO, t0);
     return rc;
@@ -183,7 +183,7 @@ static int t_host_info(struct port *p, struct port_host *out)
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->host_info(t->in, out);
+    int rc = port_host_info(t->in, out);
 
     account(t, PORT_SIM_OP_HOST_INFO, t0);
     return rc;
@@ -193,7 +193,7 @@ static int t_xs_read(struct port *p, const char *path, char *buf, size_t cap, si
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->xs_read(t->in, path, buf, cap, len_out);
+    int rc = port_xs_read(t->in, path, buf, cap, len_out);
 
     account(t, PORT_SIM_OP_XS_READ, t0);
     return rc;
@@ -203,7 +203,7 @@ static int t_xs_write_txn(struct port *p, const struct port_kv *kv, size_t n)
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->xs_write_txn(t->in, kv, n);
+    int rc = port_xs_write_txn(t->in, kv, n);
 
     account(t, PORT_SIM_OP_XS_WRITE_TXN, t0);
     return rc;
@@ -213,7 +213,7 @@ static int t_xs_mkdir_ro(struct port *p, const char *path, uint32_t reader)
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->xs_mkdir_ro(t->in, path, reader);
+    int rc = port_xs_mkdir_ro(t->in, path, reader);
 
     account(t, PORT_SIM_OP_XS_MKDIR_RO, t0);
     return rc;
@@ -223,7 +223,7 @@ static int t_xs_rm(struct port *p, const char *path)
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->xs_rm(t->in, path);
+    int rc = port_xs_rm(t->in, path);
 
     account(t, PORT_SIM_OP_XS_RM, t0);
     return rc;
@@ -233,7 +233,7 @@ static int t_xs_watch(struct port *p, const char *path, const char *token)
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->xs_watch(t->in, path, token);
+    int rc = port_xs_watch(t->in, path, token);
 
     account(t, PORT_SIM_OP_XS_WATCH, t0);
     return rc;
@@ -243,7 +243,7 @@ static int t_xs_unwatch(struct port *p, const char *path, const char *token)
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->xs_unwatch(t->in, path, token);
+    int rc = port_xs_unwatch(t->in, path, token);
 
     account(t, PORT_SIM_OP_XS_UNWATCH, t0);
     return rc;
@@ -253,7 +253,7 @@ static int t_next_event(struct port *p, struct port_event *ev)
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->next_event(t->in, ev);
+    int rc = port_next_event(t->in, ev);
 
     account(t, PORT_SIM_OP_NEXT_EVENT, t0);
     return rc;
@@ -263,7 +263,7 @@ static int t_sched_set(struct port *p, uint32_t domid, int weight, int cap)
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->sched_set(t->in, domid, weight, cap);
+    int rc = port_sched_set(t->in, domid, weight, cap);
 
     account(t, PORT_SIM_OP_SCHED_SET, t0);
     return rc;
@@ -273,7 +273,7 @@ static int t_vcpus_set(struct port *p, uint32_t domid, unsigned online)
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->vcpus_set(t->in, domid, online);
+    int rc = port_vcpus_set(t->in, domid, online);
 
     account(t, PORT_SIM_OP_VCPUS_SET, t0);
     return rc;
@@ -283,7 +283,7 @@ static int t_mem_target_set(struct port *p, uint32_t domid, uint64_t target_kib)
 {
     struct tport *t = p->priv;
     double t0 = bench_mono_ns();
-    int rc = t->in->ops->mem_target_set(t->in, domid, target_kib);
+    int rc = port_mem_target_set(t->in, domid, target_kib);
 
     account(t, PORT_SIM_OP_MEM_TARGET_SET, t0);
     return rc;
@@ -292,14 +292,14 @@ static int t_mem_target_set(struct port *p, uint32_t domid, uint64_t target_kib)
 static uint64_t t_now_ms(struct port *p)
 {
     struct port *q = inner(p);
-    return q->ops->now_ms(q);
+    return port_now_ms(q);
 }
 
 static int t_wait(struct port *p, struct port_waitfd *fds, size_t nfds, uint64_t deadline_ms)
 {
     struct tport *t = p->priv;
     double w0 = bench_mono_ns(), c0 = bench_cpu_ns();
-    int rc = t->in->ops->wait(t->in, fds, nfds, deadline_ms);
+    int rc = port_wait(t->in, fds, nfds, deadline_ms);
 
     t->wait_cpu_ns += bench_cpu_ns() - c0;
     t->wait_wall_ns += bench_mono_ns() - w0;
@@ -310,7 +310,7 @@ static int t_wait(struct port *p, struct port_waitfd *fds, size_t nfds, uint64_t
 static int t_reconnect(struct port *p)
 {
     struct port *q = inner(p);
-    return q->ops->reconnect(q);
+    return port_reconnect(q);
 }
 
 static void t_destroy(struct port *p)
@@ -318,25 +318,29 @@ static void t_destroy(struct port *p)
     (void)p; /* the simulator belongs to the benchmark */
 }
 
-static const struct port_ops tport_ops = {
-    .name = "sim",
+static const struct port_host_ops tport_host_ops = {
     .list_domains = t_list_domains,
     .domain_info = t_domain_info,
     .host_info = t_host_info,
+    .sched_set = t_sched_set,
+    .vcpus_set = t_vcpus_set,
+    .mem_target_set = t_mem_target_set,
+};
+
+static const struct port_xs_ops tport_xs_ops = {
     .xs_read = t_xs_read,
     .xs_write_txn = t_xs_write_txn,
     .xs_mkdir_ro = t_xs_mkdir_ro,
     .xs_rm = t_xs_rm,
     .xs_watch = t_xs_watch,
     .xs_unwatch = t_xs_unwatch,
+};
+
+static const struct port_event_ops tport_event_ops = {
     .next_event = t_next_event,
-    .sched_set = t_sched_set,
-    .vcpus_set = t_vcpus_set,
-    .mem_target_set = t_mem_target_set,
     .now_ms = t_now_ms,
     .wait = t_wait,
     .reconnect = t_reconnect,
-    .destroy = t_destroy,
 };
 
 /* ---- one simulated host with its daemon -------------------------------- */
@@ -381,7 +385,7 @@ static void env_close(struct env *e)
     if (e->started)
         dmn_fini(&e->d);
     if (e->sim)
-        e->sim->ops->destroy(e->sim);
+        port_destroy(e->sim);
     free(e->id);
     free(e->cpu);
     free(e->mem);
@@ -449,7 +453,11 @@ static int env_open(struct env *e, size_t n, bool contended, const struct bench_
             return -1;
         }
     }
-    e->tp.port.ops = &tport_ops;
+    e->tp.port.name = "sim";
+    e->tp.port.host = &tport_host_ops;
+    e->tp.port.xs = &tport_xs_ops;
+    e->tp.port.events = &tport_event_ops;
+    e->tp.port.destroy = t_destroy;
     e->tp.port.priv = &e->tp;
     e->tp.in = e->sim;
     return 0;
@@ -496,7 +504,7 @@ static int env_start(struct env *e)
 
 static uint64_t sim_now(const struct env *e)
 {
-    return e->sim->ops->now_ms(e->sim);
+    return port_now_ms(e->sim);
 }
 
 /* The simulator's count of the daemon's calls for one domain. */

@@ -34,12 +34,10 @@
 
 struct dmn_options {
     const char *policy_path;
-    const char *schema_path;  /* NULL: the installed schema */
-    const char *socket_path;  /* NULL: no control socket */
-    const char *sim_scenario; /* NULL: the real Xen host */
-    double sim_speed;         /* virtual ms per real ms, 0 = flat out */
-    bool print_table;         /* print the allocation table when it changes */
-    bool check_only;          /* -n: load the policy, report, exit */
+    const char *schema_path; /* NULL: the installed schema */
+    const char *socket_path; /* NULL: no control socket */
+    bool print_table;        /* print the allocation table when it changes */
+    bool check_only;         /* -n: load the policy, report, exit */
 };
 
 /*

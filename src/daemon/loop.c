@@ -19,7 +19,6 @@
 #include "daemon/daemon.h"
 #include "common/log.h"
 #include "daemon/render.h"
-#include "port/port_sim.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -191,25 +190,22 @@ static void print_table(struct dmn *d, uint64_t now)
     fflush(stdout);
 }
 
+/* The real host.  Any other (the simulated one) is opened by its own
+ * program and handed to dmn_init. */
 static int open_port(struct dmn *d)
 {
     char err[256] = "";
     int rc;
 
-    if (d->opt.sim_scenario) {
-        struct port_sim_options so = {.scenario = d->opt.sim_scenario, .speed = d->opt.sim_speed};
-        rc = port_sim_open(&so, &d->port, err, sizeof(err));
-    } else {
 #ifdef XENPLM_PORT_XEN
-        rc = port_xen_open(&d->port, err, sizeof(err));
+    rc = port_xen_open(&d->port, err, sizeof(err));
 #else
-        snprintf(err, sizeof(err),
-                 "this xenplmd has no real-Xen host port (built without "
-                 "libxen-dev, or before port_xen exists); only the simulated "
-                 "host (--sim SCENARIO) is available");
-        rc = PLM_EINVAL;
+    (void)d;
+    snprintf(err, sizeof(err),
+             "built without libxen-dev: there is no host port to open "
+             "(xenplmd-sim runs the daemon on a simulated host)");
+    rc = PLM_EINVAL;
 #endif
-    }
     if (rc)
         log_errx("%s", err);
     return rc;
@@ -267,8 +263,9 @@ static void turn(struct dmn *d, uint64_t now)
 /*
  * One turn of the loop: wait for an event or the decision's next due
  * time, gather what happened, then snapshot, decide, apply and report.
- * Returns 1 when the daemon should stop (a signal, or the simulated
- * scenario's end), else 0.
+ * Returns 1 when the daemon should stop (a signal, or the host gone for
+ * good: the port's wait() says PLM_ENOENT, as a simulated host does at the
+ * end of its scenario), else 0.
  */
 int dmn_step(struct dmn *d)
 {
@@ -287,6 +284,8 @@ int dmn_step(struct dmn *d)
         deadline = now;
     struct port_waitfd wf = {.fd = d->have_srv ? d->srv.fd : -1};
     int rc = port_wait(d->port, &wf, d->have_srv ? 1 : 0, deadline);
+    if (rc == PLM_ENOENT)
+        return 1;
     if (rc == PLM_EIO) {
         log_warnx("xenstore connection lost; reconnecting");
         if (port_reconnect(d->port) == 0) {
@@ -301,9 +300,6 @@ int dmn_step(struct dmn *d)
             }
         }
     }
-    /* Any simulated host, the daemon's own or a test's (false for Xen). */
-    if (port_sim_finished(d->port))
-        return 1;
     if (d->have_srv && wf.ready) {
         struct ctl_conn_info info;
         ctl_server_serve(&d->srv, &info);

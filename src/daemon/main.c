@@ -25,10 +25,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: xenplmd [-F] [-n] [-v] [-f POLICY] [-s SOCKET | --no-socket]\n"
-            "               [--schema XSD] [--pidfile FILE]\n"
-            "               [--sim SCENARIO [--speed X] [--table]]\n"
+            "               [--schema XSD] [--pidfile FILE] [--table]\n"
             "\n"
             "Arbitrate CPU and memory among the guests of a Xen host by priority.\n"
+            "(xenplmd-sim runs the same daemon on a simulated host.)\n"
             "\n"
             "  -F, --foreground    log to stderr instead of syslog\n"
             "  -n, --check         check the policy, print a summary and exit\n"
@@ -38,10 +38,7 @@ static void usage(FILE *f)
             "      --no-socket     run without a control socket\n"
             "      --schema XSD    validate the policy against this schema\n"
             "      --pidfile FILE  write the daemon's pid there\n"
-            "      --sim SCENARIO  run against the simulated host of SCENARIO\n"
-            "      --speed X       simulated ms per real ms (default 0: as fast as possible)\n"
             "      --table         print the allocation table whenever it changes\n"
-            "                      (default with --sim)\n"
             "  -h, --help          this text\n"
             "  -V, --version       the version\n",
             XENPLM_SYSCONFDIR, CTL_DEFAULT_SOCKET);
@@ -80,7 +77,6 @@ int main(int argc, char **argv)
         {"verbose", no_argument, NULL, 'v'},      {"policy", required_argument, NULL, 'f'},
         {"socket", required_argument, NULL, 's'}, {"no-socket", no_argument, NULL, 'N'},
         {"schema", required_argument, NULL, 'X'}, {"pidfile", required_argument, NULL, 'P'},
-        {"sim", required_argument, NULL, 'S'},    {"speed", required_argument, NULL, 'R'},
         {"table", no_argument, NULL, 'T'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
@@ -89,7 +85,6 @@ int main(int argc, char **argv)
         .socket_path = CTL_DEFAULT_SOCKET,
     };
     bool foreground = false, verbose = false, table = false, no_socket = false;
-    bool socket_given = false;
     const char *pidfile = NULL;
     int c;
 
@@ -109,7 +104,6 @@ int main(int argc, char **argv)
             break;
         case 's':
             opt.socket_path = optarg;
-            socket_given = true;
             break;
         case 'N':
             no_socket = true;
@@ -120,19 +114,6 @@ int main(int argc, char **argv)
         case 'P':
             pidfile = optarg;
             break;
-        case 'S':
-            opt.sim_scenario = optarg;
-            break;
-        case 'R': {
-            char *end;
-            opt.sim_speed = strtod(optarg, &end);
-            if (*end || opt.sim_speed < 0 || opt.sim_speed > 1e6) {
-                fprintf(stderr, "xenplmd: --speed: '%s' is not a speed from 0 to 1000000\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        }
         case 'T':
             table = true;
             break;
@@ -152,10 +133,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    /* The simulated host needs no socket unless one is asked for. */
-    if (no_socket || (opt.sim_scenario && !socket_given))
+    if (no_socket)
         opt.socket_path = NULL;
-    opt.print_table = table || opt.sim_scenario;
+    opt.print_table = table;
 
     log_open("xenplmd", foreground || opt.check_only, verbose ? LOG_DEBUG : LOG_INFO);
     install_signals();

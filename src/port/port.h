@@ -1,19 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The host port: everything xenplmd needs from a Xen host, as one table of
- * functions.  Two implementations exist:
+ * The host port: everything xenplmd needs from a Xen host, as three small
+ * interfaces (as chrony puts a clock driver behind a few function
+ * pointers):
+ *
+ *   host control      libxl: list and describe domains, describe the host,
+ *                     set scheduler parameters, vcpus and memory targets;
+ *   xenstore transport dom0's xenstore connection: read, write in a
+ *                     transaction, make a guest-readable directory, remove,
+ *                     watch and unwatch;
+ *   event source      fired watches, the clock, the wait for something to
+ *                     happen, and reconnecting after the connection broke.
+ *
+ * Two implementations exist:
  *
  *   port_xen.c  libxenstore + libxl (+ libxenctrl where libxl has no call);
  *               the only file that includes their headers.  Each operation
  *               maps onto one library call, named in its comment below.
- *   port_sim.c  an in-process simulated host: an in-memory xenstore with
- *               permissions and watches, domains whose balloon moves at a
- *               finite rate and may refuse, and a clock that can run faster
- *               than real time, all driven by a scenario file.
+ *   src/sim/    an in-process simulated host (libplmsim.a, sim/port_sim.h):
+ *               an in-memory xenstore with permissions and watches, domains
+ *               whose balloon moves at a finite rate and may refuse, and a
+ *               clock that can run faster than real time, all driven by a
+ *               scenario file.  xenplmd never links it.
  *
- * The daemon talks only to this interface, so the very same protocol path
- * (watch fires, value read, grant written, target set) runs in tests, in
- * the demo and on a real dom0.
+ * The daemon talks only to this interface, through the port_*() wrappers
+ * below, so the very same protocol path (watch fires, value read, grant
+ * written, target set) runs in tests, in the demo and on a real dom0.
  *
  * Conventions: functions return 0 or a negative PLM_E* code (core/error.h);
  * a failure is logged by the implementation with the domain id, so callers
@@ -80,9 +92,8 @@ struct port_waitfd {
     bool ready; /* set by wait() when fd is readable */
 };
 
-struct port_ops {
-    const char *name; /* "xen" or "sim" */
-
+/* Host control: libxl's view of domains and of the host, and its setters. */
+struct port_host_ops {
     /* libxl_list_domain + libxl_domain_info; *n_out may exceed cap (then
      * only cap entries were written: call again with more room). */
     int (*list_domains)(struct port *p, struct port_domain *out, size_t cap, size_t *n_out);
@@ -90,7 +101,18 @@ struct port_ops {
     int (*domain_info)(struct port *p, uint32_t domid, struct port_domain *out);
     /* libxl_get_physinfo + libxl_get_free_memory + the cpupool's scheduler. */
     int (*host_info)(struct port *p, struct port_host *out);
+    /* libxl_domain_sched_params_set: weight in PORT_WEIGHT_MIN..MAX, cap in
+     * percent of one pCPU with 0 for none; -1 leaves a field unchanged. */
+    int (*sched_set)(struct port *p, uint32_t domid, int weight, int cap);
+    /* libxl_set_vcpuonline with vcpus 0..online-1 set. */
+    int (*vcpus_set)(struct port *p, uint32_t domid, unsigned online);
+    /* libxl_set_memory_target (absolute, enforce): the balloon driver in
+     * the guest moves toward it at its own pace. */
+    int (*mem_target_set)(struct port *p, uint32_t domid, uint64_t target_kib);
+};
 
+/* Xenstore transport: dom0's connection to xenstored. */
+struct port_xs_ops {
     /* xs_read of at most cap bytes.  A value longer than cap yields
      * PLM_ERANGE (and *len_out its true length when known); a missing
      * node PLM_ENOENT.  The buffer is not NUL-terminated. */
@@ -104,130 +126,127 @@ struct port_ops {
     /* xs_rm; a missing node is not an error. */
     int (*xs_rm)(struct port *p, const char *path);
     /* xs_watch / xs_unwatch.  Paths may be "@introduceDomain" and
-     * "@releaseDomain".  Like Xen, a new watch fires once at once. */
+     * "@releaseDomain".  Like Xen, a new watch fires once at once; a watch
+     * already registered on this connection is PLM_EEXIST. */
     int (*xs_watch)(struct port *p, const char *path, const char *token);
     int (*xs_unwatch)(struct port *p, const char *path, const char *token);
+};
+
+/* The event source: what wakes the daemon, and its clock. */
+struct port_event_ops {
     /* The next fired watch (xs_check_watch): 0, or PLM_ENOENT when none is
      * pending.  Never blocks. */
     int (*next_event)(struct port *p, struct port_event *ev);
-
-    /* libxl_domain_sched_params_set: weight in PORT_WEIGHT_MIN..MAX, cap in
-     * percent of one pCPU with 0 for none; -1 leaves a field unchanged. */
-    int (*sched_set)(struct port *p, uint32_t domid, int weight, int cap);
-    /* libxl_set_vcpuonline with vcpus 0..online-1 set. */
-    int (*vcpus_set)(struct port *p, uint32_t domid, unsigned online);
-    /* libxl_set_memory_target (absolute, enforce): the balloon driver in
-     * the guest moves toward it at its own pace. */
-    int (*mem_target_set)(struct port *p, uint32_t domid, uint64_t target_kib);
-
     /* Milliseconds on the port's clock (CLOCK_MONOTONIC, or virtual). */
     uint64_t (*now_ms)(struct port *p);
     /*
      * Sleep until a watch is pending, one of fds is readable, or the
-     * clock reaches deadline_ms, whichever comes first.  Returns 0, or
+     * clock reaches deadline_ms, whichever comes first.  Returns 0;
      * PLM_EIO when the host connection broke (the daemon then calls
-     * reconnect and re-reads every domain).  The simulated host also
+     * reconnect and re-reads every domain); or PLM_ENOENT when the host
+     * is gone for good and nothing will ever happen again (the daemon
+     * stops).  The real host never says PLM_ENOENT; the simulated one
+     * does once its scenario has ended.  The simulated host also
      * advances its clock and plays its scenario here.
      */
     int (*wait)(struct port *p, struct port_waitfd *fds, size_t nfds, uint64_t deadline_ms);
     /* Reopen the xenstore connection; existing watches are re-registered. */
     int (*reconnect)(struct port *p);
-    /* Release everything. */
-    void (*destroy)(struct port *p);
 };
 
+/* One host: its three interfaces and how to let it go. */
 struct port {
-    const struct port_ops *ops;
+    const char *name; /* "xen" or "sim" */
+    const struct port_host_ops *host;
+    const struct port_xs_ops *xs;
+    const struct port_event_ops *events;
+    /* Release everything. */
+    void (*destroy)(struct port *p);
     void *priv;
 };
 
 /*
- * The daemon calls the port through these, never through the table, so
- * the table's layout is the port's own business.
+ * The daemon calls the port through these, never through the tables, so
+ * the tables' layout is the port's own business.
  */
 static inline int port_list_domains(struct port *p, struct port_domain *out, size_t cap,
                                     size_t *n_out)
 {
-    return p->ops->list_domains(p, out, cap, n_out);
+    return p->host->list_domains(p, out, cap, n_out);
 }
 static inline int port_domain_info(struct port *p, uint32_t domid, struct port_domain *out)
 {
-    return p->ops->domain_info(p, domid, out);
+    return p->host->domain_info(p, domid, out);
 }
 static inline int port_host_info(struct port *p, struct port_host *out)
 {
-    return p->ops->host_info(p, out);
+    return p->host->host_info(p, out);
+}
+static inline int port_sched_set(struct port *p, uint32_t domid, int weight, int cap)
+{
+    return p->host->sched_set(p, domid, weight, cap);
+}
+static inline int port_vcpus_set(struct port *p, uint32_t domid, unsigned online)
+{
+    return p->host->vcpus_set(p, domid, online);
+}
+static inline int port_mem_target_set(struct port *p, uint32_t domid, uint64_t target_kib)
+{
+    return p->host->mem_target_set(p, domid, target_kib);
 }
 static inline int port_xs_read(struct port *p, const char *path, char *buf, size_t cap,
                                size_t *len_out)
 {
-    return p->ops->xs_read(p, path, buf, cap, len_out);
+    return p->xs->xs_read(p, path, buf, cap, len_out);
 }
 static inline int port_xs_write_txn(struct port *p, const struct port_kv *kv, size_t n)
 {
-    return p->ops->xs_write_txn(p, kv, n);
+    return p->xs->xs_write_txn(p, kv, n);
 }
 static inline int port_xs_mkdir_ro(struct port *p, const char *path, uint32_t reader)
 {
-    return p->ops->xs_mkdir_ro(p, path, reader);
+    return p->xs->xs_mkdir_ro(p, path, reader);
 }
 static inline int port_xs_rm(struct port *p, const char *path)
 {
-    return p->ops->xs_rm(p, path);
+    return p->xs->xs_rm(p, path);
 }
 static inline int port_xs_watch(struct port *p, const char *path, const char *token)
 {
-    return p->ops->xs_watch(p, path, token);
+    return p->xs->xs_watch(p, path, token);
 }
 static inline int port_xs_unwatch(struct port *p, const char *path, const char *token)
 {
-    return p->ops->xs_unwatch(p, path, token);
+    return p->xs->xs_unwatch(p, path, token);
 }
 static inline int port_next_event(struct port *p, struct port_event *ev)
 {
-    return p->ops->next_event(p, ev);
-}
-static inline int port_sched_set(struct port *p, uint32_t domid, int weight, int cap)
-{
-    return p->ops->sched_set(p, domid, weight, cap);
-}
-static inline int port_vcpus_set(struct port *p, uint32_t domid, unsigned online)
-{
-    return p->ops->vcpus_set(p, domid, online);
-}
-static inline int port_mem_target_set(struct port *p, uint32_t domid, uint64_t target_kib)
-{
-    return p->ops->mem_target_set(p, domid, target_kib);
+    return p->events->next_event(p, ev);
 }
 static inline uint64_t port_now_ms(struct port *p)
 {
-    return p->ops->now_ms(p);
+    return p->events->now_ms(p);
 }
 static inline int port_wait(struct port *p, struct port_waitfd *fds, size_t nfds,
                             uint64_t deadline_ms)
 {
-    return p->ops->wait(p, fds, nfds, deadline_ms);
+    return p->events->wait(p, fds, nfds, deadline_ms);
 }
 static inline int port_reconnect(struct port *p)
 {
-    return p->ops->reconnect(p);
+    return p->events->reconnect(p);
 }
 static inline void port_destroy(struct port *p)
 {
-    p->ops->destroy(p);
+    p->destroy(p);
 }
 static inline const char *port_name(const struct port *p)
 {
-    return p->ops->name;
+    return p->name;
 }
 
-/* Constructors.  Each returns 0 and *out, or a negative code and a
- * one-line reason in err. */
-struct port_sim_options {
-    const char *scenario; /* scenario file */
-    double speed;         /* virtual ms per real ms; 0 = as fast as possible */
-};
-int port_sim_open(const struct port_sim_options *opt, struct port **out, char *err, size_t errlen);
+/* The real host's constructor: 0 and *out, or a negative code and a
+ * one-line reason in err.  The simulated host's is in sim/port_sim.h. */
 #ifdef XENPLM_PORT_XEN
 int port_xen_open(struct port **out, char *err, size_t errlen);
 #endif

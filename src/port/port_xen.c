@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The real host behind struct port_ops: libxl for domains and the
+ * The real host behind port.h's three interfaces: libxl for domains and the
  * toolstack's knobs, libxenstore for the guest protocol and the watches.
  * This is the only file that includes Xen's headers; everything leaves it
  * translated into port.h's types and PLM_E* codes, and every failure is
@@ -80,7 +80,7 @@ struct xen {
     size_t pfd_cap;
 };
 
-static const struct port_ops xen_ops;
+static const struct port_host_ops xen_host_ops;
 
 /* --- libxl's log, forwarded ------------------------------------------------ */
 
@@ -1061,7 +1061,7 @@ out:
 
 static void xen_destroy(struct port *p)
 {
-    struct xen *x = p && p->ops == &xen_ops ? p->priv : NULL;
+    struct xen *x = p && p->host == &xen_host_ops ? p->priv : NULL;
 
     if (!x)
         return;
@@ -1073,25 +1073,29 @@ static void xen_destroy(struct port *p)
     free(x);
 }
 
-static const struct port_ops xen_ops = {
-    .name = "xen",
+static const struct port_host_ops xen_host_ops = {
     .list_domains = xen_list_domains,
     .domain_info = xen_domain_info,
     .host_info = xen_host_info,
+    .sched_set = xen_sched_set,
+    .vcpus_set = xen_vcpus_set,
+    .mem_target_set = xen_mem_target_set,
+};
+
+static const struct port_xs_ops xen_xs_ops = {
     .xs_read = xen_xs_read,
     .xs_write_txn = xen_xs_write_txn,
     .xs_mkdir_ro = xen_xs_mkdir_ro,
     .xs_rm = xen_xs_rm,
     .xs_watch = xen_xs_watch,
     .xs_unwatch = xen_xs_unwatch,
+};
+
+static const struct port_event_ops xen_event_ops = {
     .next_event = xen_next_event,
-    .sched_set = xen_sched_set,
-    .vcpus_set = xen_vcpus_set,
-    .mem_target_set = xen_mem_target_set,
     .now_ms = xen_now_ms,
     .wait = xen_wait,
     .reconnect = xen_reconnect,
-    .destroy = xen_destroy,
 };
 
 __attribute__((format(printf, 4, 5))) static int fail_open(int rc, char *err, size_t errlen,
@@ -1150,7 +1154,11 @@ int port_xen_open(struct port **out, char *err, size_t errlen)
         rc = fail_open(PLM_ENOMEM, err, errlen, "out of memory");
         goto out;
     }
-    x->port.ops = &xen_ops;
+    x->port.name = "xen";
+    x->port.host = &xen_host_ops;
+    x->port.xs = &xen_xs_ops;
+    x->port.events = &xen_event_ops;
+    x->port.destroy = xen_destroy;
     x->port.priv = x;
     /* xenstore first: off Xen, this is the call that fails, and its
      * failure says the most. */

@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "agent_sim_store.h"
-#include "port/port_sim.h"
+#include "sim/port_sim.h"
 
 static int sim_read(struct agent_store *s, const char *path, char *buf, size_t cap, size_t *len_out)
 {

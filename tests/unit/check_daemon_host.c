@@ -360,7 +360,8 @@ START_TEST(host_disconnect_mid_turn)
 }
 END_TEST
 
-/* The scenario's end stops the loop, as it stops xenplmd --sim. */
+/* The scenario's end stops the loop (the port's wait() says PLM_ENOENT: the host is
+ * gone), as it stops xenplmd-sim. */
 START_TEST(host_scenario_end)
 {
     struct dt t;

@@ -54,7 +54,7 @@ struct port_sim_stats sim_stats(struct port *p)
 int sim_read(struct port *p, const char *path, char *buf, size_t cap)
 {
     size_t len = 0;
-    int rc = p->ops->xs_read(p, path, buf, cap - 1, &len);
+    int rc = port_xs_read(p, path, buf, cap - 1, &len);
 
     buf[rc == 0 ? len : 0] = '\0';
     return rc;
@@ -65,7 +65,7 @@ size_t sim_drain(struct port *p, struct port_event *ev, size_t max)
     struct port_event e;
     size_t n = 0;
 
-    while (p->ops->next_event(p, &e) == 0) {
+    while (port_next_event(p, &e) == 0) {
         if (n < max)
             ev[n] = e;
         n++;
@@ -75,7 +75,7 @@ size_t sim_drain(struct port *p, struct port_event *ev, size_t max)
 
 int sim_target(struct port *p, uint32_t domid, uint64_t mib)
 {
-    return p->ops->mem_target_set(p, domid, mib * MIB);
+    return port_mem_target_set(p, domid, mib * MIB);
 }
 
 int main(void)

@@ -24,8 +24,8 @@ static void check_conservation(struct port *p)
     uint64_t held = 0;
     size_t n;
 
-    ck_assert_int_eq(p->ops->list_domains(p, d, 8, &n), 0);
-    ck_assert_int_eq(p->ops->host_info(p, &h), 0);
+    ck_assert_int_eq(port_list_domains(p, d, 8, &n), 0);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
     for (size_t i = 0; i < n && i < 8; i++)
         held += d[i].mem_actual_kib;
     ck_assert_uint_eq(held + h.free_kib, h.total_kib);
@@ -51,7 +51,7 @@ START_TEST(test_rate)
     ck_assert_uint_eq(actual_mib(p, "web"), 1548);
     ck_assert_uint_eq(sim_dom(p, "web").mem_calls, 2);
     ck_assert_uint_eq(sim_dom(p, "web").last_target_kib, 1024 * MIB);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -66,7 +66,7 @@ START_TEST(test_rate_in_small_steps)
     ck_assert_uint_eq(sim_dom(p, "web").info.mem_actual_kib, 1025 * MIB);
     port_sim_advance(p, 7);
     ck_assert_uint_eq(sim_dom(p, "web").info.mem_actual_kib, 1025 * MIB + 7);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -82,7 +82,7 @@ START_TEST(test_maxmem_refused)
     ck_assert_int_eq(sim_target(p, 1, 4096), 0);
     ck_assert_int_eq(sim_target(p, 9, 1024), PLM_ENOENT);
     ck_assert_uint_eq(sim_stats(p).op[PORT_SIM_OP_MEM_TARGET_SET].failures, 2);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -101,7 +101,7 @@ START_TEST(test_stuck)
     port_sim_advance(p, 60000);
     ck_assert_uint_eq(actual_mib(p, "web"), 1024);
     ck_assert(sim_dom(p, "web").stuck);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -121,7 +121,7 @@ START_TEST(test_floor)
     ck_assert_int_eq(sim_target(p, 1, 1500), 0);
     port_sim_advance(p, 60000);
     ck_assert_uint_eq(actual_mib(p, "web"), 1500);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -139,7 +139,7 @@ START_TEST(test_growth_limited_by_free_memory)
     }
     /* It took the 512 MiB there were, and stays behind its target. */
     ck_assert_uint_eq(actual_mib(p, "web"), 1536);
-    ck_assert_int_eq(p->ops->host_info(p, &h), 0);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
     ck_assert_uint_eq(h.free_kib, 0);
     ck_assert_uint_eq(sim_stats(p).min_free_kib, 0);
     /* What db gives back, web takes, at db's pace. */
@@ -153,7 +153,7 @@ START_TEST(test_growth_limited_by_free_memory)
     }
     ck_assert_uint_eq(actual_mib(p, "db"), 512);
     ck_assert_uint_eq(actual_mib(p, "web"), 2560);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -174,7 +174,7 @@ START_TEST(test_min_free_tracked)
     port_sim_domspec_init(&s, "db", 1800 * MIB);
     ck_assert_int_eq(port_sim_create_domain(p, &s, NULL), 0);
     ck_assert_uint_eq(sim_stats(p).min_free_kib, 248 * MIB);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -188,7 +188,7 @@ START_TEST(test_balloon_rate_setter)
     port_sim_advance(p, 1000);
     ck_assert_uint_eq(actual_mib(p, "web"), 1536);
     ck_assert_uint_eq(sim_dom(p, "web").balloon_kib_s, 512 * MIB);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 

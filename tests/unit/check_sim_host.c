@@ -19,7 +19,7 @@ START_TEST(test_list_domains)
     struct port_host h;
     size_t n = 0;
 
-    ck_assert_int_eq(p->ops->list_domains(p, d, 3, &n), 0);
+    ck_assert_int_eq(port_list_domains(p, d, 3, &n), 0);
     ck_assert_uint_eq(n, 3);
     ck_assert_uint_eq(d[0].domid, 0);
     ck_assert_str_eq(d[0].name, "Domain-0");
@@ -34,17 +34,17 @@ START_TEST(test_list_domains)
     ck_assert_uint_eq(d[2].mem_max_kib, 512 * MIB);
     ck_assert(!d[2].dying);
     /* Too little room: the count says how much is needed. */
-    ck_assert_int_eq(p->ops->list_domains(p, d, 1, &n), 0);
+    ck_assert_int_eq(port_list_domains(p, d, 1, &n), 0);
     ck_assert_uint_eq(n, 3);
-    ck_assert_int_eq(p->ops->list_domains(p, NULL, 0, &n), 0);
+    ck_assert_int_eq(port_list_domains(p, NULL, 0, &n), 0);
     ck_assert_uint_eq(n, 3);
-    ck_assert_int_eq(p->ops->list_domains(p, NULL, 2, &n), PLM_EINVAL);
-    ck_assert_int_eq(p->ops->host_info(p, &h), 0);
+    ck_assert_int_eq(port_list_domains(p, NULL, 2, &n), PLM_EINVAL);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
     ck_assert_uint_eq(h.pcpus, 4);
     ck_assert_uint_eq(h.total_kib, 8192 * MIB);
     ck_assert_uint_eq(h.free_kib, (8192 - 1024 - 1024 - 512) * MIB);
     ck_assert_str_eq(h.sched, "credit");
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -54,16 +54,16 @@ START_TEST(test_uuid_from_name)
     struct port *b = sim_open(HOST "domain db memory=64\ndomain web memory=64\n");
     struct port_domain wa, wb, da;
 
-    ck_assert_int_eq(a->ops->domain_info(a, 1, &wa), 0);
-    ck_assert_int_eq(a->ops->domain_info(a, 2, &da), 0);
-    ck_assert_int_eq(b->ops->domain_info(b, 2, &wb), 0);
+    ck_assert_int_eq(port_domain_info(a, 1, &wa), 0);
+    ck_assert_int_eq(port_domain_info(a, 2, &da), 0);
+    ck_assert_int_eq(port_domain_info(b, 2, &wb), 0);
     ck_assert_str_eq(wa.name, "web");
     ck_assert_str_eq(wa.uuid, wb.uuid);
     ck_assert_str_ne(wa.uuid, da.uuid);
     ck_assert_uint_eq(strlen(wa.uuid), PORT_UUID_LEN - 1);
     ck_assert_int_eq(wa.uuid[14], '4');
-    a->ops->destroy(a);
-    b->ops->destroy(b);
+    port_destroy(a);
+    port_destroy(b);
 }
 END_TEST
 
@@ -91,7 +91,7 @@ START_TEST(test_sched_set)
     struct port *p = sim_open(HOST "domain web memory=64 maxvcpus=2\n");
     struct port_sim_domain d;
 
-    ck_assert_int_eq(p->ops->sched_set(p, 1, scheds[_i].weight, scheds[_i].cap), scheds[_i].rc);
+    ck_assert_int_eq(port_sched_set(p, 1, scheds[_i].weight, scheds[_i].cap), scheds[_i].rc);
     d = sim_dom(p, "web");
     ck_assert_int_eq(d.weight, scheds[_i].want_weight);
     ck_assert_int_eq(d.cap, scheds[_i].want_cap);
@@ -99,7 +99,7 @@ START_TEST(test_sched_set)
     ck_assert_int_eq(d.last_weight,
                      scheds[_i].rc == 0 && scheds[_i].weight != -1 ? scheds[_i].weight : -1);
     ck_assert_uint_eq(sim_stats(p).op[PORT_SIM_OP_SCHED_SET].failures, scheds[_i].rc != 0);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -108,20 +108,20 @@ START_TEST(test_vcpus_set)
     struct port *p = sim_open(HOST "domain web memory=64 vcpus=1 maxvcpus=3\n");
     char buf[16];
 
-    ck_assert_int_eq(p->ops->vcpus_set(p, 1, 0), PLM_EINVAL);
-    ck_assert_int_eq(p->ops->vcpus_set(p, 1, 4), PLM_EINVAL);
+    ck_assert_int_eq(port_vcpus_set(p, 1, 0), PLM_EINVAL);
+    ck_assert_int_eq(port_vcpus_set(p, 1, 4), PLM_EINVAL);
     ck_assert_uint_eq(sim_dom(p, "web").info.online_vcpus, 1);
-    ck_assert_int_eq(p->ops->vcpus_set(p, 1, 3), 0);
+    ck_assert_int_eq(port_vcpus_set(p, 1, 3), 0);
     ck_assert_uint_eq(sim_dom(p, "web").info.online_vcpus, 3);
     ck_assert_int_eq(sim_read(p, "/local/domain/1/cpu/2/availability", buf, sizeof(buf)), 0);
     ck_assert_str_eq(buf, "online");
-    ck_assert_int_eq(p->ops->vcpus_set(p, 1, 2), 0);
+    ck_assert_int_eq(port_vcpus_set(p, 1, 2), 0);
     ck_assert_int_eq(sim_read(p, "/local/domain/1/cpu/2/availability", buf, sizeof(buf)), 0);
     ck_assert_str_eq(buf, "offline");
     ck_assert_uint_eq(sim_dom(p, "web").vcpus_calls, 4);
     ck_assert_uint_eq(sim_dom(p, "web").last_vcpus, 2);
-    ck_assert_int_eq(p->ops->vcpus_set(p, 7, 1), PLM_ENOENT);
-    p->ops->destroy(p);
+    ck_assert_int_eq(port_vcpus_set(p, 7, 1), PLM_ENOENT);
+    port_destroy(p);
 }
 END_TEST
 
@@ -138,22 +138,22 @@ START_TEST(test_destroyed_domain)
     ck_assert_int_eq(port_sim_destroy_domain(p, 1), PLM_ENOENT);
     ck_assert_int_eq(port_sim_destroy_domain(p, 0), PLM_EINVAL);
     /* Dying: still listed, memory still held, every change refused. */
-    ck_assert_int_eq(p->ops->domain_info(p, 1, &info), 0);
+    ck_assert_int_eq(port_domain_info(p, 1, &info), 0);
     ck_assert(info.dying);
-    ck_assert_int_eq(p->ops->list_domains(p, list, 4, &n), 0);
+    ck_assert_int_eq(port_list_domains(p, list, 4, &n), 0);
     ck_assert_uint_eq(n, 2);
-    ck_assert_int_eq(p->ops->sched_set(p, 1, 100, -1), PLM_ENOENT);
-    ck_assert_int_eq(p->ops->vcpus_set(p, 1, 1), PLM_ENOENT);
+    ck_assert_int_eq(port_sched_set(p, 1, 100, -1), PLM_ENOENT);
+    ck_assert_int_eq(port_vcpus_set(p, 1, 1), PLM_ENOENT);
     ck_assert_int_eq(sim_target(p, 1, 1024), PLM_ENOENT);
-    ck_assert_int_eq(p->ops->host_info(p, &h), 0);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
     ck_assert_uint_eq(h.free_kib, (8192 - 1024 - 2048) * MIB);
     /* Gone: unknown, and its memory is free. */
     ck_assert_int_eq(port_sim_advance(p, 100), 0);
-    ck_assert_int_eq(p->ops->domain_info(p, 1, &info), PLM_ENOENT);
-    ck_assert_int_eq(p->ops->list_domains(p, list, 4, &n), 0);
+    ck_assert_int_eq(port_domain_info(p, 1, &info), PLM_ENOENT);
+    ck_assert_int_eq(port_list_domains(p, list, 4, &n), 0);
     ck_assert_uint_eq(n, 1);
-    ck_assert_int_eq(p->ops->sched_set(p, 1, 100, -1), PLM_ENOENT);
-    ck_assert_int_eq(p->ops->host_info(p, &h), 0);
+    ck_assert_int_eq(port_sched_set(p, 1, 100, -1), PLM_ENOENT);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
     ck_assert_uint_eq(h.free_kib, (8192 - 1024) * MIB);
     ck_assert_int_eq(sim_dom(p, "web").state, PORT_SIM_GONE);
     ck_assert_uint_eq(sim_dom(p, "web").sched_calls, 2);
@@ -164,7 +164,7 @@ START_TEST(test_destroyed_domain)
     ck_assert_int_eq(sim_dom(p, "web").state, PORT_SIM_RUNNING);
     ck_assert_uint_eq(sim_domid(p, "web"), 2);
     ck_assert_int_eq(port_sim_create_domain(p, &spec, &id), PLM_EINVAL); /* name in use */
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -191,7 +191,7 @@ START_TEST(test_create_checks)
     s.cap = 200;
     ck_assert_int_eq(port_sim_create_domain(p, &s, NULL), 0);
     ck_assert_int_eq(port_sim_create_domain(NULL, &s, NULL), PLM_EINVAL);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -214,9 +214,9 @@ START_TEST(test_cpu_time)
     ck_assert_double_eq_tol(cpu_per_second(p, "a"), 1.0, 1e-9);
     ck_assert_double_eq_tol(cpu_per_second(p, "b"), 0.5, 1e-9);
     ck_assert_uint_eq(sim_dom(p, "a").cpu_used, 100);
-    ck_assert_int_eq(p->ops->sched_set(p, 2, -1, 0), 0);
+    ck_assert_int_eq(port_sched_set(p, 2, -1, 0), 0);
     ck_assert_double_eq_tol(cpu_per_second(p, "b"), 1.0, 1e-9); /* 2 pCPUs, a has one */
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -234,7 +234,7 @@ START_TEST(test_cpu_contention)
     ck_assert_double_eq_tol(cpu_per_second(p, "a"), 0.10, 1e-6);
     ck_assert_double_eq_tol(cpu_per_second(p, "b"), 0.90, 1e-6);
     ck_assert_int_eq(port_sim_set_demand(p, 0, 10), PLM_ENOENT); /* dom0 is not scripted */
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 

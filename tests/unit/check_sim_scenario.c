@@ -97,9 +97,9 @@ static void check_good(const char *path)
 
     ck_assert_msg(port_sim_open(&opt, &p, err, sizeof(err)) == 0, "%s: %s", path, err);
     port_sim_set_log(p, NULL, NULL);
-    ck_assert_str_eq(p->ops->name, "sim");
+    ck_assert_str_eq(port_name(p), "sim");
     ck_assert_int_eq(port_sim_advance(p, 3600 * 1000), 0);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 
 START_TEST(test_good_files)
@@ -151,7 +151,7 @@ START_TEST(test_bad_options)
     ck_assert_int_eq(port_sim_open(NULL, &p, err, sizeof(err)), PLM_EINVAL);
     ck_assert_str_eq(err, "no scenario file");
     ck_assert_int_eq(port_sim_open_text("x", HOST, 0, &p, NULL, 0), 0);
-    p->ops->destroy(p);
+    port_destroy(p);
     ck_assert_int_eq(port_sim_open_text("x", "oops\n", 0, &p, NULL, 0), PLM_EGRAMMAR);
     ck_assert_int_eq(port_sim_stats(NULL, NULL), PLM_EINVAL);
 }
@@ -177,7 +177,7 @@ START_TEST(test_everything_plays)
     char buf[128];
     size_t len;
 
-    ck_assert_int_eq(p->ops->host_info(p, &h), 0);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
     ck_assert_str_eq(h.sched, "credit2");
     ck_assert_uint_eq(h.pcpus, 8);
     web = sim_dom(p, "web");
@@ -193,7 +193,7 @@ START_TEST(test_everything_plays)
     ck_assert_int_eq(sim_read(p, "/local/domain/1/data/xenplm/request", buf, sizeof(buf)), 0);
     ck_assert_str_eq(buf, "xenplm-request 1\nseq 1\ncpu pct 25 100.5\nmem mib 1024 2048\n");
     port_sim_advance(p, 1500);
-    ck_assert_int_eq(p->ops->xs_read(p, "/local/domain/1/data/raw", buf, sizeof(buf), &len), 0);
+    ck_assert_int_eq(port_xs_read(p, "/local/domain/1/data/raw", buf, sizeof(buf), &len), 0);
     ck_assert_uint_eq(len, 9);
     ck_assert_int_eq(memcmp(buf, "a\tb\\c\"d\0\n", 9), 0);
     port_sim_advance(p, 500);
@@ -229,11 +229,11 @@ START_TEST(test_everything_plays)
     ck_assert(!port_sim_finished(p));
     port_sim_advance(p, 1000);
     ck_assert_int_eq(sim_read(p, "/local/domain/0/name", buf, sizeof(buf)), PLM_EIO);
-    ck_assert_int_eq(p->ops->reconnect(p), 0);
+    ck_assert_int_eq(port_reconnect(p), 0);
     port_sim_advance(p, 60000);
     ck_assert(port_sim_finished(p));
     ck_assert_uint_eq(sim_stats(p).scenario_played, 16);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -258,7 +258,7 @@ START_TEST(test_guest_request_api)
     ck_assert_int_eq(port_sim_guest_request(p, 5, &r), PLM_ENOENT);
     ck_assert_int_eq(port_sim_guest_request(p, 1, NULL), PLM_EINVAL);
     ck_assert_uint_eq(sim_dom(p, "web").guest_seq, 2);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -282,7 +282,7 @@ START_TEST(test_log)
     ck_assert_int_eq(port_sim_destroy_domain(p, 1), 0); /* info */
     ck_assert_int_eq(logged, 1001);
     ck_assert_int_eq(port_sim_set_log(NULL, count_log, NULL), PLM_EINVAL);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 

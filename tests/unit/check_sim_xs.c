@@ -20,10 +20,10 @@ static struct port *two_guests(void)
     struct port *p = sim_open(HOST "domain web memory=1024\ndomain db memory=1024\n");
     struct port_kv kv = {"/local/domain/1/xenplm/granted", "cpu 100\n", 8};
 
-    ck_assert_int_eq(p->ops->xs_mkdir_ro(p, "/local/domain/1/xenplm", 1), 0);
-    ck_assert_int_eq(p->ops->xs_mkdir_ro(p, "/local/domain/2/xenplm", 2), 0);
-    ck_assert_int_eq(p->ops->xs_mkdir_ro(p, "/local/domain/0/xenplm", 0), 0);
-    ck_assert_int_eq(p->ops->xs_write_txn(p, &kv, 1), 0);
+    ck_assert_int_eq(port_xs_mkdir_ro(p, "/local/domain/1/xenplm", 1), 0);
+    ck_assert_int_eq(port_xs_mkdir_ro(p, "/local/domain/2/xenplm", 2), 0);
+    ck_assert_int_eq(port_xs_mkdir_ro(p, "/local/domain/0/xenplm", 0), 0);
+    ck_assert_int_eq(port_xs_write_txn(p, &kv, 1), 0);
     return p;
 }
 
@@ -83,7 +83,7 @@ START_TEST(test_guest_writes)
     ck_assert_uint_eq(sim_dom(p, "web").guest_refused, rc != 0);
     sim_read(p, "/local/domain/1/memory/target", after, sizeof(after));
     ck_assert_str_eq(before, after);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -116,7 +116,7 @@ START_TEST(test_guest_reads)
     ck_assert_int_eq(port_sim_guest_write(p, 1, "data/x", "v", 1), 0);
     rc = port_sim_guest_read(p, 1, reads[_i].path, buf, sizeof(buf), &len);
     ck_assert_msg(rc == reads[_i].rc, "%s: rc %d, want %d", reads[_i].path, rc, reads[_i].rc);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -147,13 +147,13 @@ START_TEST(test_layout_perms)
     char buf[32];
 
     ck_assert_int_eq(port_sim_guest_write(p, 1, "data/x", "v", 1), 0);
-    ck_assert_int_eq(p->ops->xs_write_txn(p, &kv, 1), 0);
+    ck_assert_int_eq(port_xs_write_txn(p, &kv, 1), 0);
     ck_assert_int_eq(port_sim_xs_perms(p, layout[_i].path, buf, sizeof(buf)), 0);
     ck_assert_msg(strcmp(buf, layout[_i].perms) == 0, "%s: %s, want %s", layout[_i].path, buf,
                   layout[_i].perms);
     ck_assert_int_eq(port_sim_xs_perms(p, "/local/domain/1", buf, 3), PLM_ERANGE);
     ck_assert_int_eq(port_sim_xs_perms(p, "/nothing", buf, sizeof(buf)), PLM_ENOENT);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -176,7 +176,7 @@ START_TEST(test_toolstack_values)
     ck_assert_str_eq(buf, "offline");
     ck_assert_int_eq(sim_read(p, "/local/domain/0/name", buf, sizeof(buf)), 0);
     ck_assert_str_eq(buf, "Domain-0");
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -193,19 +193,19 @@ START_TEST(test_txn_all_or_nothing)
     struct port_kv bad_value[] = {good[0], {"/local/domain/1/xenplm/seq", NULL, 2}};
 
     memset(big, 'x', sizeof(big));
-    ck_assert_int_eq(p->ops->xs_write_txn(p, bad_path, 3), PLM_EINVAL);
-    ck_assert_int_eq(p->ops->xs_write_txn(p, bad_size, 2), PLM_ERANGE);
-    ck_assert_int_eq(p->ops->xs_write_txn(p, bad_value, 2), PLM_EINVAL);
-    ck_assert_int_eq(p->ops->xs_write_txn(p, NULL, 1), PLM_EINVAL);
+    ck_assert_int_eq(port_xs_write_txn(p, bad_path, 3), PLM_EINVAL);
+    ck_assert_int_eq(port_xs_write_txn(p, bad_size, 2), PLM_ERANGE);
+    ck_assert_int_eq(port_xs_write_txn(p, bad_value, 2), PLM_EINVAL);
+    ck_assert_int_eq(port_xs_write_txn(p, NULL, 1), PLM_EINVAL);
     ck_assert_int_eq(sim_read(p, "/local/domain/1/xenplm/status", buf, sizeof(buf)), PLM_ENOENT);
     ck_assert_uint_eq(sim_stats(p).xs_keys_written, 1); /* two_guests' granted */
-    ck_assert_int_eq(p->ops->xs_write_txn(p, good, 2), 0);
-    ck_assert_int_eq(p->ops->xs_write_txn(p, good, 0), 0);
+    ck_assert_int_eq(port_xs_write_txn(p, good, 2), 0);
+    ck_assert_int_eq(port_xs_write_txn(p, good, 0), 0);
     ck_assert_int_eq(sim_read(p, "/local/domain/1/xenplm/seq", buf, sizeof(buf)), 0);
     ck_assert_str_eq(buf, "7\n");
     ck_assert_uint_eq(sim_stats(p).xs_keys_written, 3);
     ck_assert_uint_eq(sim_stats(p).op[PORT_SIM_OP_XS_WRITE_TXN].failures, 4);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -230,9 +230,9 @@ START_TEST(test_quota)
     ck_assert_int_eq(port_sim_guest_write(p, 1, "data/a", "", 0), 0);
     /* The other guest has a quota of its own; dom0 has none. */
     ck_assert_int_eq(port_sim_guest_write(p, 2, "data/x", "", 0), 0);
-    ck_assert_int_eq(p->ops->xs_write_txn(p, &kv, 1), 0);
+    ck_assert_int_eq(port_xs_write_txn(p, &kv, 1), 0);
     ck_assert_uint_eq(sim_stats(p).guest_quota, 2);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -248,21 +248,21 @@ START_TEST(test_value_size)
     ck_assert_int_eq(port_sim_guest_write(p, 1, "data/over", big, sizeof(big)), PLM_ERANGE);
     ck_assert_int_eq(errno, E2BIG);
     ck_assert_uint_eq(sim_stats(p).guest_too_large, 1);
-    ck_assert_int_eq(p->ops->xs_read(p, "/local/domain/1/data/max", buf, sizeof(buf), &len), 0);
+    ck_assert_int_eq(port_xs_read(p, "/local/domain/1/data/max", buf, sizeof(buf), &len), 0);
     ck_assert_uint_eq(len, PORT_SIM_VALUE_MAX);
     len = 0;
-    ck_assert_int_eq(p->ops->xs_read(p, "/local/domain/1/data/max", buf, 10, &len), PLM_ERANGE);
+    ck_assert_int_eq(port_xs_read(p, "/local/domain/1/data/max", buf, 10, &len), PLM_ERANGE);
     ck_assert_uint_eq(len, PORT_SIM_VALUE_MAX);
-    ck_assert_int_eq(p->ops->xs_read(p, "/local/domain/1/data/over", buf, 10, &len), PLM_ENOENT);
+    ck_assert_int_eq(port_xs_read(p, "/local/domain/1/data/over", buf, 10, &len), PLM_ENOENT);
     /* Values are bytes: NULs and all. */
     ck_assert_int_eq(port_sim_guest_write(p, 1, "data/bin", "a\0b\n", 4), 0);
-    ck_assert_int_eq(p->ops->xs_read(p, "/local/domain/1/data/bin", buf, sizeof(buf), &len), 0);
+    ck_assert_int_eq(port_xs_read(p, "/local/domain/1/data/bin", buf, sizeof(buf), &len), 0);
     ck_assert_uint_eq(len, 4);
     ck_assert_int_eq(memcmp(buf, "a\0b\n", 4), 0);
     ck_assert_int_eq(port_sim_guest_write(p, 1, "data/empty", NULL, 0), 0);
-    ck_assert_int_eq(p->ops->xs_read(p, "/local/domain/1/data/empty", buf, 0, &len), 0);
+    ck_assert_int_eq(port_xs_read(p, "/local/domain/1/data/empty", buf, 0, &len), 0);
     ck_assert_uint_eq(len, 0);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -271,10 +271,10 @@ START_TEST(test_rm)
     struct port *p = two_guests();
     char buf[16];
 
-    ck_assert_int_eq(p->ops->xs_rm(p, "/local/domain/1/xenplm/nothing"), 0);
-    ck_assert_int_eq(p->ops->xs_rm(p, "/"), PLM_EINVAL);
-    ck_assert_int_eq(p->ops->xs_rm(p, "relative/../x"), PLM_EINVAL);
-    ck_assert_int_eq(p->ops->xs_rm(p, "/local/domain/1/xenplm"), 0);
+    ck_assert_int_eq(port_xs_rm(p, "/local/domain/1/xenplm/nothing"), 0);
+    ck_assert_int_eq(port_xs_rm(p, "/"), PLM_EINVAL);
+    ck_assert_int_eq(port_xs_rm(p, "relative/../x"), PLM_EINVAL);
+    ck_assert_int_eq(port_xs_rm(p, "/local/domain/1/xenplm"), 0);
     ck_assert_int_eq(sim_read(p, "/local/domain/1/xenplm/granted", buf, sizeof(buf)), PLM_ENOENT);
     ck_assert_int_eq(port_sim_guest_rm(p, 1, "memory/target"), PLM_EIO);
     ck_assert_int_eq(port_sim_guest_rm(p, 1, "/local/domain/2/data"), PLM_EIO);
@@ -282,7 +282,7 @@ START_TEST(test_rm)
     ck_assert_int_eq(port_sim_guest_rm(p, 1, "data/x"), 0);
     ck_assert_int_eq(sim_read(p, "/local/domain/1/data/x/y", buf, sizeof(buf)), PLM_ENOENT);
     ck_assert_int_eq(sim_read(p, "/local/domain/1/data", buf, sizeof(buf)), 0);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 
@@ -299,7 +299,7 @@ START_TEST(test_not_a_guest)
     ck_assert_int_eq(port_sim_destroy_domain(p, 1), 0);
     ck_assert_int_eq(port_sim_guest_write(p, 1, "data/x", "", 0), PLM_ENOENT);
     ck_assert_uint_eq(sim_stats(p).guest_invalid, 3);
-    p->ops->destroy(p);
+    port_destroy(p);
 }
 END_TEST
 

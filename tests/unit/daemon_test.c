@@ -129,14 +129,14 @@ void dt_close(struct dt *t)
         dmn_fini(&t->d);
     t->up = false;
     if (t->p)
-        t->p->ops->destroy(t->p);
+        port_destroy(t->p);
     t->p = NULL;
     unlink(t->policy);
 }
 
 uint64_t dt_now(struct dt *t)
 {
-    return t->p->ops->now_ms(t->p);
+    return port_now_ms(t->p);
 }
 
 struct port_sim_stats dt_stats(struct dt *t)

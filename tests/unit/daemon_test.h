@@ -22,7 +22,7 @@
 
 #include "daemon/daemon.h"
 #include "port/port.h"
-#include "port/port_sim.h"
+#include "sim/port_sim.h"
 
 #define MIB 1024ull
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "port/port.h"
-#include "port/port_sim.h"
+#include "sim/port_sim.h"
 
 #define MIB 1024ull
 /* A roomy host: 8 GiB, 1 GiB for dom0, 4 pCPUs. */

@@ -39,7 +39,7 @@ static void usage(FILE *f)
 static int print_host(struct port *p)
 {
     struct port_host h;
-    int rc = p->ops->host_info(p, &h);
+    int rc = port_host_info(p, &h);
 
     if (rc) {
         fprintf(stderr, "host_info: %s\n", plm_strerror(rc));
@@ -65,7 +65,7 @@ static int print_domains(struct port *p)
             goto out;
         }
         list = nl;
-        rc = p->ops->list_domains(p, list, cap, &n);
+        rc = port_list_domains(p, list, cap, &n);
         if (rc) {
             fprintf(stderr, "list_domains: %s\n", plm_strerror(rc));
             goto out;
@@ -96,7 +96,7 @@ static int read_node(struct port *p, const char *path)
 {
     char buf[4096 + 1];
     size_t len = 0;
-    int rc = p->ops->xs_read(p, path, buf, sizeof(buf) - 1, &len);
+    int rc = port_xs_read(p, path, buf, sizeof(buf) - 1, &len);
 
     if (rc) {
         fprintf(stderr, "xs_read %s: %s\n", path, plm_strerror(rc));
@@ -110,33 +110,33 @@ static int read_node(struct port *p, const char *path)
 /* Watch domains come and go: each watch fires once at once, as on Xen. */
 static int watch_domains(struct port *p, unsigned seconds)
 {
-    uint64_t end = p->ops->now_ms(p) + (uint64_t)seconds * 1000;
+    uint64_t end = port_now_ms(p) + (uint64_t)seconds * 1000;
     struct port_event ev;
     int rc;
 
-    rc = p->ops->xs_watch(p, "@introduceDomain", "domains");
+    rc = port_xs_watch(p, "@introduceDomain", "domains");
     if (rc == 0)
-        rc = p->ops->xs_watch(p, "@releaseDomain", "domains");
+        rc = port_xs_watch(p, "@releaseDomain", "domains");
     if (rc) {
         fprintf(stderr, "xs_watch: %s\n", plm_strerror(rc));
         return rc;
     }
     printf("watching for %u s\n", seconds);
     fflush(stdout);
-    while (p->ops->now_ms(p) < end) {
-        rc = p->ops->wait(p, NULL, 0, end);
+    while (port_now_ms(p) < end) {
+        rc = port_wait(p, NULL, 0, end);
         if (rc == PLM_EIO) {
             fprintf(stderr, "wait: xenstore connection lost; reconnecting\n");
-            rc = p->ops->reconnect(p);
+            rc = port_reconnect(p);
             if (rc)
                 return rc;
         } else if (rc) {
             fprintf(stderr, "wait: %s\n", plm_strerror(rc));
             return rc;
         }
-        while (p->ops->next_event(p, &ev) == 0) {
+        while (port_next_event(p, &ev) == 0) {
             printf("[%llu ms left] event %s (token %s)\n",
-                   (unsigned long long)(end - p->ops->now_ms(p)), ev.path, ev.token);
+                   (unsigned long long)(end - port_now_ms(p)), ev.path, ev.token);
             fflush(stdout);
         }
     }
@@ -194,14 +194,14 @@ int main(int argc, char **argv)
         log_close();
         return 1;
     }
-    printf("port: %s\n", p->ops->name);
+    printf("port: %s\n", port_name(p));
     failed |= print_host(p) != 0;
     failed |= print_domains(p) != 0;
     for (size_t i = 0; i < nreads; i++)
         failed |= read_node(p, reads[i]) != 0;
     if (seconds)
         failed |= watch_domains(p, seconds) != 0;
-    p->ops->destroy(p);
+    port_destroy(p);
     log_close();
     return failed ? 1 : 0;
 }

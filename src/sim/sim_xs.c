@@ -22,8 +22,8 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/port_sim.h"
-#include "port/sim_xs.h"
+#include "sim/port_sim.h"
+#include "sim/sim_xs.h"
 
 struct sim_xs_node {
     char *name; /* last path component; "" for the root */
@@ -34,26 +34,6 @@ struct sim_xs_node {
     struct sim_xs_node **child; /* creation order, as xenstore lists them */
     size_t nchild, capchild;
 };
-
-static bool name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '/' || c == '_' || c == '@';
-}
-
-bool sim_xs_path_valid(const char *path)
-{
-    size_t n = strlen(path);
-
-    if (n == 0 || n >= PORT_PATH_MAX || path[0] != '/')
-        return false;
-    if (n > 1 && path[n - 1] == '/')
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!name_char(path[i]) || (path[i] == '/' && path[i + 1] == '/'))
-            return false;
-    return true;
-}
 
 /* Relative paths are relative to the caller's home, as in xenstored. */
 static int resolve(uint32_t caller, const char *path, char out[PORT_PATH_MAX])

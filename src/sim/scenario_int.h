@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Inside the scenario parser: the lexer (scenario_lex.c) and the parser
- * state shared by the statement parser (scenario.c) and the event parser
- * (scenario_event.c).  Nothing outside those three files includes this.
+ * Inside the scenario parser, four files, each calling only those below
+ * it: the statements and entry points (scenario.c), the at-line events
+ * (scenario_event.c), the pieces both use (scenario_spec.c: errors,
+ * options, domain specs and names), and the lexer (scenario_lex.c).
+ * Nothing outside those files includes this.
  */
-#ifndef XENPLM_PORT_SCENARIO_INT_H
-#define XENPLM_PORT_SCENARIO_INT_H
+#ifndef XENPLM_SIM_SCENARIO_INT_H
+#define XENPLM_SIM_SCENARIO_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "port/scenario.h"
+#include "sim/scenario.h"
 
 /* ---- the lexer ---------------------------------------------------------- */
 
@@ -76,6 +78,8 @@ int sim_scn_fail(struct sim_parser *ps, const char *fmt, ...) __attribute__((for
 /* Report "FILE:LINE: prefix: message" and return PLM_EGRAMMAR. */
 int sim_scn_fail(struct sim_parser *ps, const char *fmt, ...);
 
+/* The options of the host line (scenario_spec.c, like the three below). */
+int sim_scn_host(struct sim_parser *ps, struct sim_lex *lx);
 /* The key=value options of a domain or create line into *sp. */
 int sim_scn_spec(struct sim_parser *ps, struct sim_lex *lx, struct port_sim_domspec *sp);
 /* A new domain's name, valid and not in use at this point of the file;

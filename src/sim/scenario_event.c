@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/scenario_int.h"
+#include "sim/scenario_int.h"
 
 #define MIB_MAX (1ull << 30)
 #define ACTIONS "request, write, rm, cpu, stuck, floor, balloon-rate, destroy, flood"

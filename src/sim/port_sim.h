@@ -11,8 +11,8 @@
  * Memory is in KiB and CPU in hundredths of a physical CPU, as in port.h.
  * The scenario language is described in xenplm-sim(5).
  */
-#ifndef XENPLM_PORT_PORT_SIM_H
-#define XENPLM_PORT_PORT_SIM_H
+#ifndef XENPLM_SIM_PORT_SIM_H
+#define XENPLM_SIM_PORT_SIM_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -68,7 +68,7 @@ enum port_sim_op {
     PORT_SIM_NOPS
 };
 
-/* "list_domains", "xs_read", ... (the port_ops field names); NULL if unknown. */
+/* "list_domains", "xs_read", ... (the operations of port.h); NULL if unknown. */
 const char *port_sim_op_name(enum port_sim_op op);
 
 struct port_sim_opstat {
@@ -201,6 +201,14 @@ int port_sim_wake_at(struct port *p, uint64_t ms);
  * operation keeps working so the daemon can shut down cleanly.
  */
 bool port_sim_finished(struct port *p);
+
+/* Build the simulated host of a scenario file: 0 and *out, or a negative
+ * code and a one-line reason in err. */
+struct port_sim_options {
+    const char *scenario; /* scenario file */
+    double speed;         /* virtual ms per real ms; 0 = as fast as possible */
+};
+int port_sim_open(const struct port_sim_options *opt, struct port **out, char *err, size_t errlen);
 
 /* Like port_sim_open, from a scenario in memory; name is used in messages. */
 int port_sim_open_text(const char *name, const char *text, double speed, struct port **out,

@@ -11,28 +11,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/sim.h"
-
-void port_sim_domspec_init(struct port_sim_domspec *s, const char *name, uint64_t mem_kib)
-{
-    memset(s, 0, sizeof(*s));
-    if (name)
-        snprintf(s->name, sizeof(s->name), "%s", name);
-    s->mem_kib = s->maxmem_kib = mem_kib;
-    s->balloon_kib_s = 256 * 1024;
-    s->vcpus = s->max_vcpus = 1;
-    s->weight = PORT_WEIGHT_DEFAULT;
-}
-
-const char *port_sim_op_name(enum port_sim_op op)
-{
-    static const char *const names[PORT_SIM_NOPS] = {
-        "list_domains", "domain_info", "host_info",      "xs_read",    "xs_write_txn",
-        "xs_mkdir_ro",  "xs_rm",       "xs_watch",       "xs_unwatch", "next_event",
-        "sched_set",    "vcpus_set",   "mem_target_set", "wait",       "reconnect",
-    };
-    return (unsigned)op < PORT_SIM_NOPS ? names[op] : NULL;
-}
+#include "sim/sim.h"
 
 int port_sim_stats(struct port *p, struct port_sim_stats *out)
 {
@@ -40,16 +19,16 @@ int port_sim_stats(struct port *p, struct port_sim_stats *out)
 
     if (!s || !out)
         return PLM_EINVAL;
-    sim_sync(s);
-    *out = s->st;
-    out->events_fired = s->xs.c.fired;
-    out->events_delivered = s->xs.c.delivered;
-    out->events_coalesced = s->xs.c.coalesced;
-    out->events_overflowed = s->xs.c.overflowed;
-    out->event_queue_peak = s->xs.c.queue_peak;
-    out->free_kib = sim_host_free_kib(&s->host);
-    out->min_free_kib = s->host.min_free_kib;
-    out->now_ms = s->now_ms;
+    sim_sync(&s->pl);
+    *out = s->pl.st;
+    out->events_fired = s->pl.m.xs.c.fired;
+    out->events_delivered = s->pl.m.xs.c.delivered;
+    out->events_coalesced = s->pl.m.xs.c.coalesced;
+    out->events_overflowed = s->pl.m.xs.c.overflowed;
+    out->event_queue_peak = s->pl.m.xs.c.queue_peak;
+    out->free_kib = sim_host_free_kib(&s->pl.m.host);
+    out->min_free_kib = s->pl.m.host.min_free_kib;
+    out->now_ms = s->pl.m.clock.now_ms;
     return 0;
 }
 
@@ -84,8 +63,8 @@ int port_sim_domain_by_name(struct port *p, const char *name, struct port_sim_do
 
     if (!s || !name || !out)
         return PLM_EINVAL;
-    sim_sync(s);
-    d = sim_host_find_name(&s->host, name);
+    sim_sync(&s->pl);
+    d = sim_host_find_name(&s->pl.m.host, name);
     if (!d)
         return PLM_ENOENT;
     fill(d, out);
@@ -99,8 +78,8 @@ int port_sim_domain_by_id(struct port *p, uint32_t domid, struct port_sim_domain
 
     if (!s || !out)
         return PLM_EINVAL;
-    sim_sync(s);
-    d = sim_host_find(&s->host, domid);
+    sim_sync(&s->pl);
+    d = sim_host_find(&s->pl.m.host, domid);
     if (!d)
         return PLM_ENOENT;
     fill(d, out);
@@ -114,8 +93,8 @@ int port_sim_guest_write(struct port *p, uint32_t domid, const char *path, const
 
     if (!s)
         return PLM_EINVAL;
-    sim_sync(s);
-    return sim_guest_write(s, domid, path, value, len);
+    sim_sync(&s->pl);
+    return sim_guest_write(&s->pl, domid, path, value, len);
 }
 
 int port_sim_guest_read(struct port *p, uint32_t domid, const char *path, char *buf, size_t cap,
@@ -126,10 +105,10 @@ int port_sim_guest_read(struct port *p, uint32_t domid, const char *path, char *
 
     if (!s)
         return PLM_EINVAL;
-    sim_sync(s);
-    if (domid == 0 || sim_host_live(&s->host, domid, &d) != 0)
+    sim_sync(&s->pl);
+    if (domid == 0 || sim_host_live(&s->pl.m.host, domid, &d) != 0)
         return PLM_ENOENT;
-    return sim_xs_read(&s->xs, domid, path, buf, cap, len_out);
+    return sim_xs_read(&s->pl.m.xs, domid, path, buf, cap, len_out);
 }
 
 int port_sim_guest_rm(struct port *p, uint32_t domid, const char *path)
@@ -138,8 +117,8 @@ int port_sim_guest_rm(struct port *p, uint32_t domid, const char *path)
 
     if (!s)
         return PLM_EINVAL;
-    sim_sync(s);
-    return sim_guest_rm(s, domid, path);
+    sim_sync(&s->pl);
+    return sim_guest_rm(&s->pl, domid, path);
 }
 
 int port_sim_guest_request(struct port *p, uint32_t domid, const struct proto_request *r)
@@ -148,15 +127,15 @@ int port_sim_guest_request(struct port *p, uint32_t domid, const struct proto_re
 
     if (!s)
         return PLM_EINVAL;
-    sim_sync(s);
-    return sim_guest_request(s, domid, r);
+    sim_sync(&s->pl);
+    return sim_guest_request(&s->pl, domid, r);
 }
 
 int port_sim_xs_perms(struct port *p, const char *path, char *buf, size_t size)
 {
     struct sim *s = sim_of(p);
 
-    return s ? sim_xs_perms_string(&s->xs, path, buf, size) : PLM_EINVAL;
+    return s ? sim_xs_perms_string(&s->pl.m.xs, path, buf, size) : PLM_EINVAL;
 }
 
 int port_sim_create_domain(struct port *p, const struct port_sim_domspec *spec, uint32_t *domid_out)
@@ -165,8 +144,8 @@ int port_sim_create_domain(struct port *p, const struct port_sim_domspec *spec, 
 
     if (!s || !spec)
         return PLM_EINVAL;
-    sim_sync(s);
-    return sim_ts_create(s, spec, domid_out);
+    sim_sync(&s->pl);
+    return sim_ts_create(&s->pl.m, spec, domid_out);
 }
 
 int port_sim_destroy_domain(struct port *p, uint32_t domid)
@@ -175,8 +154,8 @@ int port_sim_destroy_domain(struct port *p, uint32_t domid)
 
     if (!s)
         return PLM_EINVAL;
-    sim_sync(s);
-    return sim_ts_destroy(s, domid);
+    sim_sync(&s->pl);
+    return sim_ts_destroy(&s->pl.m, domid);
 }
 
 /* The running guest domid, for the setters; dom0 is not scripted. */
@@ -187,8 +166,8 @@ static struct sim_dom *guest(struct port *p, uint32_t domid)
 
     if (!s || domid == 0)
         return NULL;
-    sim_sync(s);
-    return sim_host_live(&s->host, domid, &d) == 0 ? d : NULL;
+    sim_sync(&s->pl);
+    return sim_host_live(&s->pl.m.host, domid, &d) == 0 ? d : NULL;
 }
 
 int port_sim_set_stuck(struct port *p, uint32_t domid, bool stuck)
@@ -239,8 +218,8 @@ int port_sim_disconnect(struct port *p)
 
     if (!s)
         return PLM_EINVAL;
-    s->disconnected = true;
-    sim_xs_drop_events(&s->xs);
+    s->pl.disconnected = true;
+    sim_xs_drop_events(&s->pl.m.xs);
     return 0;
 }
 
@@ -250,10 +229,10 @@ int port_sim_advance(struct port *p, uint64_t ms)
 
     if (!s)
         return PLM_EINVAL;
-    sim_sync(s);
-    sim_run(s, s->now_ms + ms, false);
+    sim_sync(&s->pl);
+    sim_run(&s->pl, s->pl.m.clock.now_ms + ms, false);
     /* At speed > 0 the real clock must not pull virtual time back. */
-    s->virt_base_ms += ms;
+    sim_clock_skip(&s->pl.m.clock, ms);
     return 0;
 }
 
@@ -272,8 +251,8 @@ bool port_sim_finished(struct port *p)
     struct sim *s = sim_of(p);
 
     if (s)
-        sim_sync(s);
-    return s && s->finished;
+        sim_sync(&s->pl);
+    return s && s->pl.finished;
 }
 
 int port_sim_set_log(struct port *p, port_sim_log_fn fn, void *ctx)
@@ -282,7 +261,7 @@ int port_sim_set_log(struct port *p, port_sim_log_fn fn, void *ctx)
 
     if (!s)
         return PLM_EINVAL;
-    s->log = fn;
-    s->log_ctx = ctx;
+    s->pl.m.clock.log = fn;
+    s->pl.m.clock.log_ctx = ctx;
     return 0;
 }

@@ -6,14 +6,14 @@
  * "FILE:LINE: problem"; it knows nothing of the running simulation, which
  * plays the parsed events (sim_play.c).
  */
-#ifndef XENPLM_PORT_SCENARIO_H
-#define XENPLM_PORT_SCENARIO_H
+#ifndef XENPLM_SIM_SCENARIO_H
+#define XENPLM_SIM_SCENARIO_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "port/port_sim.h"
+#include "sim/port_sim.h"
 #include "protocol/request.h"
 
 #define SIM_SCN_FILE_MAX (1024 * 1024) /* bytes in a scenario file */

@@ -3,19 +3,23 @@
  * The simulator's hypervisor: physical CPUs and memory, and the domains
  * that share them, with the checks libxl makes before it changes one and
  * the physics of what happens next (balloons moving at a finite rate, CPU
- * time shared by the credit scheduler).  No xenstore here: what the
- * toolstack writes there is sim_toolstack.c's job.
+ * time shared by the credit scheduler).  No xenstore in sim_host.c: what
+ * the toolstack writes there is sim_toolstack.c's job, on struct
+ * sim_machine below.  This is the host-model layer (see sim.h): it calls
+ * the xenstore and the clock, nothing above.
  */
-#ifndef XENPLM_PORT_SIM_HOST_H
-#define XENPLM_PORT_SIM_HOST_H
+#ifndef XENPLM_SIM_SIM_HOST_H
+#define XENPLM_SIM_SIM_HOST_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "port/port.h"
-#include "port/port_sim.h"
 #include "protocol/request.h"
+#include "sim/port_sim.h"
+#include "sim/sim_clock.h"
+#include "sim/sim_xs.h"
 
 /* Physics step: balloons and CPU time move at most this far at once. */
 #define SIM_STEP_MS 100
@@ -101,5 +105,31 @@ void sim_host_step(struct sim_host *h, uint64_t dt_ms);
 void sim_host_observe(struct sim_host *h);
 
 void sim_host_fill_info(const struct sim_dom *d, struct port_domain *out);
+
+/*
+ * The machine: the hypervisor above with its xenstore and the clock, and
+ * what libxl does on top of them (sim_toolstack.c): a domain's xenstore
+ * layout, memory/target, vcpu availability, create and destroy, all
+ * written as dom0.  It knows nothing of scenarios or of the port.
+ */
+struct sim_machine {
+    struct sim_clock clock;
+    struct sim_xs xs;
+    struct sim_host host;
+};
+
+/* The host of the given shape with Domain-0 laid out in xenstore; the
+ * clock and the xenstore must be initialised already. */
+int sim_ts_init(struct sim_machine *m, unsigned pcpus, uint64_t total_kib, uint64_t dom0_kib,
+                const char *sched);
+/* As xl create: PLM_ENOMEM when the domain does not fit in free memory,
+ * PLM_EINVAL for a bad spec. */
+int sim_ts_create(struct sim_machine *m, const struct port_sim_domspec *spec, uint32_t *domid_out);
+/* As xl destroy: dying at once, gone SIM_DYING_MS later. */
+int sim_ts_destroy(struct sim_machine *m, uint32_t domid);
+/* Release dying domains whose time has come; the earliest still to come. */
+uint64_t sim_ts_reap(struct sim_machine *m);
+int sim_ts_set_target(struct sim_machine *m, uint32_t domid, uint64_t target_kib);
+int sim_ts_set_vcpus(struct sim_machine *m, uint32_t domid, unsigned online);
 
 #endif

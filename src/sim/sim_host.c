@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/sim_host.h"
+#include "sim/sim_host.h"
 
 #define SIM_MAX_VCPUS 512      /* Xen's limit for a PV guest */
 #define SIM_MAX_DEMAND 1000000 /* hundredths of a pCPU: 10000 pCPUs */
@@ -406,4 +406,16 @@ void sim_host_fill_info(const struct sim_dom *d, struct port_domain *out)
     out->mem_actual_kib = d->actual_kib;
     out->cpu_time_ns = d->cpu_time_ns;
     out->dying = d->state == PORT_SIM_DYING;
+}
+
+/* Defaults of xenplm-sim(5) (port_sim.h). */
+void port_sim_domspec_init(struct port_sim_domspec *s, const char *name, uint64_t mem_kib)
+{
+    memset(s, 0, sizeof(*s));
+    if (name)
+        snprintf(s->name, sizeof(s->name), "%s", name);
+    s->mem_kib = s->maxmem_kib = mem_kib;
+    s->balloon_kib_s = 256 * 1024;
+    s->vcpus = s->max_vcpus = 1;
+    s->weight = PORT_WEIGHT_DEFAULT;
 }

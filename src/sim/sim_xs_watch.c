@@ -24,8 +24,28 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/port_sim.h"
-#include "port/sim_xs.h"
+#include "sim/port_sim.h"
+#include "sim/sim_xs.h"
+
+static bool name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '/' || c == '_' || c == '@';
+}
+
+bool sim_xs_path_valid(const char *path)
+{
+    size_t n = strlen(path);
+
+    if (n == 0 || n >= PORT_PATH_MAX || path[0] != '/')
+        return false;
+    if (n > 1 && path[n - 1] == '/')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!name_char(path[i]) || (path[i] == '/' && path[i + 1] == '/'))
+            return false;
+    return true;
+}
 
 /* Whether child is parent or below it. */
 static bool is_child(const char *child, const char *parent)

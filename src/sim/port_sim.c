@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The simulated host behind struct port_ops: port_sim_open, and each
+ * The simulated host behind port.h's three interfaces: port_sim_open, and each
  * operation of port.h mapped onto the simulator's parts, called from dom0.
  * Every call is counted for port_sim_stats, and every failure is logged
  * with the domain id, as port.h promises.  Reading a node or a domain
@@ -17,37 +17,23 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/sim.h"
+#include "sim/sim.h"
 
-static const struct port_ops sim_ops;
+static const struct port_host_ops sim_host_ops;
 
 struct sim *sim_of(struct port *p)
 {
-    return p && p->ops == &sim_ops ? p->priv : NULL;
+    return p && p->host == &sim_host_ops ? p->priv : NULL;
 }
 
-static void log_stderr(void *ctx, enum port_sim_log_level level, const char *msg)
+const char *port_sim_op_name(enum port_sim_op op)
 {
-    (void)ctx;
-    if (level == PORT_SIM_LOG_ERROR)
-        fprintf(stderr, "xenplm-sim: %s\n", msg);
-}
-
-void sim_log(struct sim *s, enum port_sim_log_level level, const char *fmt, ...)
-{
-    char msg[512];
-    int n, saved = errno; /* callers return PLM_EIO with errno telling why */
-    va_list ap;
-
-    if (!s->log)
-        return;
-    n = snprintf(msg, sizeof(msg), "[%llu.%03llus] ", (unsigned long long)(s->now_ms / 1000),
-                 (unsigned long long)(s->now_ms % 1000));
-    va_start(ap, fmt);
-    vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-    va_end(ap);
-    s->log(s->log_ctx, level, msg);
-    errno = saved;
+    static const char *const names[PORT_SIM_NOPS] = {
+        "list_domains", "domain_info", "host_info",      "xs_read",    "xs_write_txn",
+        "xs_mkdir_ro",  "xs_rm",       "xs_watch",       "xs_unwatch", "next_event",
+        "sched_set",    "vcpus_set",   "mem_target_set", "wait",       "reconnect",
+    };
+    return (unsigned)op < PORT_SIM_NOPS ? names[op] : NULL;
 }
 
 /*
@@ -59,14 +45,14 @@ static int done(struct sim *s, enum port_sim_op op, int rc, uint32_t domid, cons
 {
     bool absent = rc == PLM_ENOENT;
 
-    s->st.op[op].calls++;
+    s->pl.st.op[op].calls++;
     if (rc >= 0 || (absent && op == PORT_SIM_OP_NEXT_EVENT))
         return rc;
-    s->st.op[op].failures++;
+    s->pl.st.op[op].failures++;
     if (op == PORT_SIM_OP_WAIT)
         return rc;
     absent = absent && (op == PORT_SIM_OP_XS_READ || op == PORT_SIM_OP_DOMAIN_INFO);
-    sim_log(s, absent ? PORT_SIM_LOG_INFO : PORT_SIM_LOG_ERROR, "dom %u: %s %s: %s",
+    sim_log(&s->pl.m.clock, absent ? PORT_SIM_LOG_INFO : PORT_SIM_LOG_ERROR, "dom %u: %s %s: %s",
             (unsigned)domid, port_sim_op_name(op), what, plm_strerror(rc));
     return rc;
 }
@@ -86,11 +72,11 @@ static int sim_list_domains(struct port *p, struct port_domain *out, size_t cap,
     struct sim *s = p->priv;
     size_t n = 0;
 
-    sim_sync(s);
+    sim_sync(&s->pl);
     if (!n_out || (cap && !out))
         return done(s, PORT_SIM_OP_LIST_DOMAINS, PLM_EINVAL, 0, "");
-    for (size_t i = 0; i < s->host.ndom; i++) {
-        const struct sim_dom *d = s->host.dom[i];
+    for (size_t i = 0; i < s->pl.m.host.ndom; i++) {
+        const struct sim_dom *d = s->pl.m.host.dom[i];
         if (d->state == PORT_SIM_GONE)
             continue;
         if (n < cap)
@@ -106,8 +92,8 @@ static int sim_domain_info(struct port *p, uint32_t domid, struct port_domain *o
     struct sim *s = p->priv;
     const struct sim_dom *d;
 
-    sim_sync(s);
-    d = sim_host_find(&s->host, domid);
+    sim_sync(&s->pl);
+    d = sim_host_find(&s->pl.m.host, domid);
     if (!out)
         return done(s, PORT_SIM_OP_DOMAIN_INFO, PLM_EINVAL, domid, "");
     if (!d || d->state == PORT_SIM_GONE)
@@ -120,14 +106,14 @@ static int sim_host_info(struct port *p, struct port_host *out)
 {
     struct sim *s = p->priv;
 
-    sim_sync(s);
+    sim_sync(&s->pl);
     if (!out)
         return done(s, PORT_SIM_OP_HOST_INFO, PLM_EINVAL, 0, "");
     memset(out, 0, sizeof(*out));
-    out->pcpus = s->host.pcpus;
-    out->total_kib = s->host.total_kib;
-    out->free_kib = sim_host_free_kib(&s->host);
-    snprintf(out->sched, sizeof(out->sched), "%s", s->host.sched);
+    out->pcpus = s->pl.m.host.pcpus;
+    out->total_kib = s->pl.m.host.total_kib;
+    out->free_kib = sim_host_free_kib(&s->pl.m.host);
+    snprintf(out->sched, sizeof(out->sched), "%s", s->pl.m.host.sched);
     return done(s, PORT_SIM_OP_HOST_INFO, 0, 0, "");
 }
 
@@ -136,8 +122,8 @@ static int sim_xs_read_op(struct port *p, const char *path, char *buf, size_t ca
     struct sim *s = p->priv;
     int rc;
 
-    sim_sync(s);
-    rc = s->disconnected ? PLM_EIO : sim_xs_read(&s->xs, 0, path, buf, cap, len_out);
+    sim_sync(&s->pl);
+    rc = s->pl.disconnected ? PLM_EIO : sim_xs_read(&s->pl.m.xs, 0, path, buf, cap, len_out);
     return done(s, PORT_SIM_OP_XS_READ, rc, path_domid(path), path ? path : "");
 }
 
@@ -147,10 +133,10 @@ static int sim_xs_write_txn_op(struct port *p, const struct port_kv *kv, size_t 
     const char *first = kv && n ? kv[0].path : NULL;
     int rc;
 
-    sim_sync(s);
-    rc = s->disconnected ? PLM_EIO : sim_xs_write_txn(&s->xs, 0, kv, n);
+    sim_sync(&s->pl);
+    rc = s->pl.disconnected ? PLM_EIO : sim_xs_write_txn(&s->pl.m.xs, 0, kv, n);
     if (rc == 0)
-        s->st.xs_keys_written += n;
+        s->pl.st.xs_keys_written += n;
     return done(s, PORT_SIM_OP_XS_WRITE_TXN, rc, path_domid(first), first ? first : "");
 }
 
@@ -160,12 +146,12 @@ static int sim_xs_mkdir_ro(struct port *p, const char *path, uint32_t reader)
     struct sim_xs_perms perms = {.e = {{0, SIM_XS_NONE}, {reader, SIM_XS_READ}}, .n = 2};
     int rc;
 
-    sim_sync(s);
+    sim_sync(&s->pl);
     if (reader == 0)
         perms.n = 1; /* dom0 reads everything anyway */
-    rc = s->disconnected ? PLM_EIO : sim_xs_mkdir(&s->xs, 0, path);
+    rc = s->pl.disconnected ? PLM_EIO : sim_xs_mkdir(&s->pl.m.xs, 0, path);
     if (rc == 0)
-        rc = sim_xs_set_perms(&s->xs, 0, path, &perms);
+        rc = sim_xs_set_perms(&s->pl.m.xs, 0, path, &perms);
     return done(s, PORT_SIM_OP_XS_MKDIR_RO, rc, path_domid(path), path ? path : "");
 }
 
@@ -174,8 +160,8 @@ static int sim_xs_rm_op(struct port *p, const char *path)
     struct sim *s = p->priv;
     int rc;
 
-    sim_sync(s);
-    rc = s->disconnected ? PLM_EIO : sim_xs_rm(&s->xs, 0, path);
+    sim_sync(&s->pl);
+    rc = s->pl.disconnected ? PLM_EIO : sim_xs_rm(&s->pl.m.xs, 0, path);
     return done(s, PORT_SIM_OP_XS_RM, rc, path_domid(path), path ? path : "");
 }
 
@@ -184,8 +170,8 @@ static int sim_xs_watch_op(struct port *p, const char *path, const char *token)
     struct sim *s = p->priv;
     int rc;
 
-    sim_sync(s);
-    rc = s->disconnected ? PLM_EIO : sim_xs_watch(&s->xs, path, token);
+    sim_sync(&s->pl);
+    rc = s->pl.disconnected ? PLM_EIO : sim_xs_watch(&s->pl.m.xs, path, token);
     return done(s, PORT_SIM_OP_XS_WATCH, rc, path_domid(path), path ? path : "");
 }
 
@@ -194,8 +180,8 @@ static int sim_xs_unwatch_op(struct port *p, const char *path, const char *token
     struct sim *s = p->priv;
     int rc;
 
-    sim_sync(s);
-    rc = s->disconnected ? PLM_EIO : sim_xs_unwatch(&s->xs, path, token);
+    sim_sync(&s->pl);
+    rc = s->pl.disconnected ? PLM_EIO : sim_xs_unwatch(&s->pl.m.xs, path, token);
     return done(s, PORT_SIM_OP_XS_UNWATCH, rc, path_domid(path), path ? path : "");
 }
 
@@ -204,8 +190,8 @@ static int sim_next_event(struct port *p, struct port_event *ev)
     struct sim *s = p->priv;
     int rc;
 
-    sim_sync(s);
-    rc = s->disconnected ? PLM_EIO : sim_xs_next_event(&s->xs, ev);
+    sim_sync(&s->pl);
+    rc = s->pl.disconnected ? PLM_EIO : sim_xs_next_event(&s->pl.m.xs, ev);
     return done(s, PORT_SIM_OP_NEXT_EVENT, rc, 0, "");
 }
 
@@ -214,10 +200,10 @@ static int sim_sched_set(struct port *p, uint32_t domid, int weight, int cap)
     struct sim *s = p->priv;
     char what[48];
 
-    sim_sync(s);
+    sim_sync(&s->pl);
     snprintf(what, sizeof(what), "weight %d cap %d", weight, cap);
-    return done(s, PORT_SIM_OP_SCHED_SET, sim_host_set_sched(&s->host, domid, weight, cap), domid,
-                what);
+    return done(s, PORT_SIM_OP_SCHED_SET, sim_host_set_sched(&s->pl.m.host, domid, weight, cap),
+                domid, what);
 }
 
 static int sim_vcpus_set(struct port *p, uint32_t domid, unsigned online)
@@ -225,9 +211,9 @@ static int sim_vcpus_set(struct port *p, uint32_t domid, unsigned online)
     struct sim *s = p->priv;
     char what[32];
 
-    sim_sync(s);
+    sim_sync(&s->pl);
     snprintf(what, sizeof(what), "%u online", online);
-    return done(s, PORT_SIM_OP_VCPUS_SET, sim_ts_set_vcpus(s, domid, online), domid, what);
+    return done(s, PORT_SIM_OP_VCPUS_SET, sim_ts_set_vcpus(&s->pl.m, domid, online), domid, what);
 }
 
 static int sim_mem_target_set(struct port *p, uint32_t domid, uint64_t target_kib)
@@ -235,18 +221,18 @@ static int sim_mem_target_set(struct port *p, uint32_t domid, uint64_t target_ki
     struct sim *s = p->priv;
     char what[48];
 
-    sim_sync(s);
+    sim_sync(&s->pl);
     snprintf(what, sizeof(what), "target %llu KiB", (unsigned long long)target_kib);
-    return done(s, PORT_SIM_OP_MEM_TARGET_SET, sim_ts_set_target(s, domid, target_kib), domid,
-                what);
+    return done(s, PORT_SIM_OP_MEM_TARGET_SET, sim_ts_set_target(&s->pl.m, domid, target_kib),
+                domid, what);
 }
 
 static uint64_t sim_now_ms(struct port *p)
 {
     struct sim *s = p->priv;
 
-    sim_sync(s);
-    return s->now_ms;
+    sim_sync(&s->pl);
+    return s->pl.m.clock.now_ms;
 }
 
 static int sim_wait_op(struct port *p, struct port_waitfd *fds, size_t nfds, uint64_t deadline_ms)
@@ -260,12 +246,12 @@ static int sim_reconnect(struct port *p)
 {
     struct sim *s = p->priv;
 
-    sim_sync(s);
+    sim_sync(&s->pl);
     /* A new connection: nothing of the old one's queue survives, and
      * every watch, registered again, fires once. */
-    s->disconnected = false;
-    sim_xs_drop_events(&s->xs);
-    sim_xs_refire_all(&s->xs);
+    s->pl.disconnected = false;
+    sim_xs_drop_events(&s->pl.m.xs);
+    sim_xs_refire_all(&s->pl.m.xs);
     return done(s, PORT_SIM_OP_RECONNECT, 0, 0, "");
 }
 
@@ -275,31 +261,33 @@ static void sim_destroy(struct port *p)
 
     if (!s)
         return;
-    sim_xs_dispose(&s->xs);
-    sim_host_dispose(&s->host);
-    sim_scenario_free(&s->scn);
+    sim_player_dispose(&s->pl);
     free(s);
 }
 
-static const struct port_ops sim_ops = {
-    .name = "sim",
+static const struct port_host_ops sim_host_ops = {
     .list_domains = sim_list_domains,
     .domain_info = sim_domain_info,
     .host_info = sim_host_info,
+    .sched_set = sim_sched_set,
+    .vcpus_set = sim_vcpus_set,
+    .mem_target_set = sim_mem_target_set,
+};
+
+static const struct port_xs_ops sim_xs_ops = {
     .xs_read = sim_xs_read_op,
     .xs_write_txn = sim_xs_write_txn_op,
     .xs_mkdir_ro = sim_xs_mkdir_ro,
     .xs_rm = sim_xs_rm_op,
     .xs_watch = sim_xs_watch_op,
     .xs_unwatch = sim_xs_unwatch_op,
+};
+
+static const struct port_event_ops sim_event_ops = {
     .next_event = sim_next_event,
-    .sched_set = sim_sched_set,
-    .vcpus_set = sim_vcpus_set,
-    .mem_target_set = sim_mem_target_set,
     .now_ms = sim_now_ms,
     .wait = sim_wait_op,
     .reconnect = sim_reconnect,
-    .destroy = sim_destroy,
 };
 
 #if defined(__GNUC__)
@@ -329,23 +317,19 @@ static int open_scenario(struct sim_scenario *scn, double speed, struct port **o
         sim_scenario_free(scn);
         return fail_open(PLM_ENOMEM, err, errlen, "out of memory");
     }
-    s->scn = *scn;
-    s->port.ops = &sim_ops;
+    s->port.name = "sim";
+    s->port.host = &sim_host_ops;
+    s->port.xs = &sim_xs_ops;
+    s->port.events = &sim_event_ops;
+    s->port.destroy = sim_destroy;
     s->port.priv = s;
-    s->speed = speed;
-    s->log = log_stderr;
-    rc = sim_xs_init(&s->xs);
-    if (rc == 0)
-        rc = sim_ts_init(s, s->scn.dom0_kib);
-    for (size_t i = 0; rc == 0 && i < s->scn.ndom; i++)
-        rc = sim_ts_create(s, &s->scn.dom[i], NULL);
+    rc = sim_player_init(&s->pl, scn, speed);
     if (rc != 0) {
         /* The parser checked that everything fits: only malloc can fail. */
-        fail_open(rc, err, errlen, "%s: %s", s->scn.name, plm_strerror(rc));
+        fail_open(rc, err, errlen, "%s: %s", s->pl.scn.name, plm_strerror(rc));
         sim_destroy(&s->port);
         return rc;
     }
-    s->real_base_ns = sim_real_ns();
     *out = &s->port;
     return 0;
 }

@@ -14,8 +14,8 @@
  * or a read buffer too small), PLM_EIO with errno EACCES (permissions),
  * PLM_ETOOMANY with errno ENOSPC (quota), PLM_ENOMEM.
  */
-#ifndef XENPLM_PORT_SIM_XS_H
-#define XENPLM_PORT_SIM_XS_H
+#ifndef XENPLM_SIM_SIM_XS_H
+#define XENPLM_SIM_SIM_XS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -98,7 +98,7 @@ void sim_xs_drop_events(struct sim_xs *xs);
 int sim_xs_next_event(struct sim_xs *xs, struct port_event *ev);
 bool sim_xs_pending(const struct sim_xs *xs);
 
-/* Shared by sim_xs.c and sim_xs_watch.c. */
+/* Used by the tree (sim_xs.c), defined with the watches (sim_xs_watch.c). */
 /* Whether path is absolute and well formed, as xenstored's is_valid_nodename. */
 bool sim_xs_path_valid(const char *path);
 /* Queue an event for every watch on path or a parent of it; with recurse

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "port/scenario_int.h"
+#include "sim/scenario_int.h"
 
 #define SIM_TIME_MAX_MS 10000000000ull /* about 115 days */
 

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The scenario player (see sim.h for the layers): a machine, the parsed
+ * scenario it plays, and the guests' side of the machine.  It runs time
+ * forward (the physics in steps, dying domains reaped, scripted events
+ * played as the clock reaches them) and knows when the scenario has ended
+ * or broke the xenstore connection.  It calls the machine, the xenstore
+ * and the clock, never the port adapter above it.
+ */
+#ifndef XENPLM_SIM_SIM_PLAY_H
+#define XENPLM_SIM_SIM_PLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/request.h"
+#include "sim/port_sim.h"
+#include "sim/scenario.h"
+#include "sim/sim_host.h"
+
+struct sim_player {
+    struct sim_machine m;
+    struct sim_scenario scn;
+    size_t next_ev;           /* first scenario event not yet played */
+    bool finished;            /* the scenario's end was played */
+    bool disconnected;        /* the xenstore connection is broken until reconnect */
+    struct port_sim_stats st; /* counters kept outside the xenstore and the host */
+};
+
+/* Build the scenario's host (scn is taken over, even on failure): 0, or
+ * PLM_ENOMEM (the parser checked that everything else fits). */
+int sim_player_init(struct sim_player *pl, struct sim_scenario *scn, double speed);
+void sim_player_dispose(struct sim_player *pl);
+
+/* The guests' side: a running guest's own xenstore accesses, counted,
+ * with its refusals logged.  request encodes r with the guest's next seq
+ * at data/xenplm/request, as the agent would. */
+int sim_guest_write(struct sim_player *pl, uint32_t domid, const char *path, const char *val,
+                    size_t len);
+int sim_guest_rm(struct sim_player *pl, uint32_t domid, const char *path);
+int sim_guest_request(struct sim_player *pl, uint32_t domid, const struct proto_request *r);
+
+/* When the next scripted event is due; UINT64_MAX when none is left. */
+uint64_t sim_next_event_ms(const struct sim_player *pl);
+/* Run the clock to target_ms.  With stop, return early once a watch is
+ * pending, the scenario ended or xenstore disconnected. */
+void sim_run(struct sim_player *pl, uint64_t target_ms, bool stop);
+/* Whether sim_run with stop would stop now. */
+bool sim_must_stop(const struct sim_player *pl);
+/* speed > 0: bring the virtual clock and the physics up to real time. */
+void sim_sync(struct sim_player *pl);
+
+#endif
