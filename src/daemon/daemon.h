@@ -11,7 +11,8 @@
  *   enforce.c   CPU (weight, cap, vcpus) and memory (the mover), only the
  *               differences, and the grant written back to the guest
  *   loop.c      the event loop: watches, the control socket, the tick,
- *               signals; the control commands
+ *               signals
+ *   commands.c  the control commands (a table; the server is control.c)
  *
  * Data flows one way: watch -> validate -> arbitrate -> trigger -> enforce.
  * An error while handling one domain is logged and contained there; it
@@ -22,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/arbiter.h"
 #include "daemon/control.h"
@@ -126,5 +128,20 @@ void dmn_fini(struct dmn *d);
 /* Signal-safe requests from main.c's handlers. */
 void dmn_request_stop(void);
 void dmn_request_reload(void);
+/*
+ * What the control commands may change, and nothing else.  dmn_reload
+ * loads the policy file again (the last good one stays when it does not
+ * load: the reason in err); dmn_set_override sets or clears a manual
+ * override (set as ctl_set_parse filled it); dmn_set_paused stops or
+ * resumes enforcement.
+ */
+int dmn_reload(struct dmn *d, char *err, size_t errlen);
+int dmn_set_override(struct dmn *d, struct dmn_domain *dom, const struct ctl_set *set);
+void dmn_set_paused(struct dmn *d, bool paused);
+
+/* commands.c: the control socket's handler (a ctl_handler_fn, arg the
+ * struct dmn) and its report of each connection, for the log. */
+int dmn_control(void *arg, const struct ctl_request *req, FILE *out, char *err, size_t errlen);
+void dmn_control_done(void *arg, const struct ctl_conn_info *info);
 
 #endif

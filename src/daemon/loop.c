@@ -41,7 +41,7 @@ static uint64_t now_ms(struct dmn *d)
     return port_now_ms(d->port);
 }
 
-static int reload(struct dmn *d, char *err, size_t errlen)
+int dmn_reload(struct dmn *d, char *err, size_t errlen)
 {
     char msg[POL_ERR_MAX];
     int rc =
@@ -65,89 +65,33 @@ static int reload(struct dmn *d, char *err, size_t errlen)
     return 0;
 }
 
-static int handle_set(struct dmn *d, const struct ctl_request *req, FILE *out, char *err,
-                      size_t errlen)
+int dmn_set_override(struct dmn *d, struct dmn_domain *dom, const struct ctl_set *set)
 {
-    struct ctl_set set;
-    int rc = ctl_set_parse(req->argc, req->argv, &set, err, errlen);
-    if (rc)
-        return rc;
-    const struct dmn_domain *found = dmn_lookup(&d->st, set.domain);
-    if (!found) {
-        snprintf(err, errlen, "no domain '%s'", set.domain);
-        return PLM_ENOENT;
-    }
-    struct dmn_domain *dom = dmn_find(&d->st, found->info.domid);
     memset(&dom->override, 0, sizeof(dom->override));
-    if (!set.clear) {
-        dom->override.active[POL_CPU] = set.has_cpu;
-        dom->override.amount[POL_CPU] = set.cpu;
-        dom->override.active[POL_MEMORY] = set.has_mem;
-        dom->override.amount[POL_MEMORY] = set.mem;
-        dom->override.until_ms = set.for_ms ? now_ms(d) + set.for_ms : 0;
+    if (!set->clear) {
+        dom->override.active[POL_CPU] = set->has_cpu;
+        dom->override.amount[POL_CPU] = set->cpu;
+        dom->override.active[POL_MEMORY] = set->has_mem;
+        dom->override.amount[POL_MEMORY] = set->mem;
+        dom->override.until_ms = set->for_ms ? now_ms(d) + set->for_ms : 0;
     }
-    log_info("Domain %u: manual override %s", dom->info.domid, set.clear ? "cleared" : "set");
+    log_info("Domain %u: manual override %s", dom->info.domid, set->clear ? "cleared" : "set");
     dmn_rebuild(d, dom);
     d->dirty = d->force = true;
-    fprintf(out, "%s: override %s\n", dom->info.name, set.clear ? "cleared" : "set");
     return 0;
 }
 
-static int handle_ctl(void *arg, const struct ctl_request *req, FILE *out, char *err, size_t errlen)
+void dmn_set_paused(struct dmn *d, bool pause)
 {
-    struct dmn *d = arg;
-    const char *cmd = req->command;
-    int rc;
-
-    if (strcmp(cmd, "list") == 0) {
-        rc = ctl_request_nargs(req, 0, 0, "list [-j]", err, errlen);
-        return rc ? rc : render_list(out, &d->st, req->json);
+    if (d->st.paused != pause)
+        log_info("enforcement %s by the control socket", pause ? "paused" : "resumed");
+    d->st.paused = pause;
+    if (!pause) {
+        /* Bring the host back in line with the allocations in force. */
+        for (size_t i = 0; i < d->st.ndom; i++)
+            dmn_enforce_cpu(d, &d->st.dom[i]);
+        d->next_tick_ms = now_ms(d);
     }
-    if (strcmp(cmd, "show") == 0) {
-        rc = ctl_request_nargs(req, 1, 1, "show DOMAIN [-j]", err, errlen);
-        if (rc)
-            return rc;
-        const struct dmn_domain *dom = dmn_lookup(&d->st, req->argv[0]);
-        if (!dom) {
-            snprintf(err, errlen, "no domain '%s'", req->argv[0]);
-            return PLM_ENOENT;
-        }
-        return render_show(out, &d->st, dom, now_ms(d), req->json);
-    }
-    if (strcmp(cmd, "status") == 0) {
-        rc = ctl_request_nargs(req, 0, 0, "status [-j]", err, errlen);
-        return rc ? rc : render_status(out, &d->st, now_ms(d), req->json);
-    }
-    if (strcmp(cmd, "reload") == 0) {
-        rc = ctl_request_nargs(req, 0, 0, "reload", err, errlen);
-        if (rc)
-            return rc;
-        rc = reload(d, err, errlen);
-        if (rc == 0)
-            fprintf(out, "%s: policy reloaded\n", d->st.policy_path);
-        return rc;
-    }
-    if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0) {
-        rc = ctl_request_nargs(req, 0, 0, cmd, err, errlen);
-        if (rc)
-            return rc;
-        bool pause = cmd[0] == 'p';
-        if (d->st.paused != pause)
-            log_info("enforcement %s by the control socket", pause ? "paused" : "resumed");
-        d->st.paused = pause;
-        if (!pause) {
-            /* Bring the host back in line with the allocations in force. */
-            for (size_t i = 0; i < d->st.ndom; i++)
-                dmn_enforce_cpu(d, &d->st.dom[i]);
-            d->next_tick_ms = now_ms(d);
-        }
-        fprintf(out, "enforcement %s\n", pause ? "paused (still watching)" : "resumed");
-        return 0;
-    }
-    if (strcmp(cmd, "set") == 0)
-        return handle_set(d, req, out, err, errlen);
-    snprintf(err, errlen, "unknown command '%s'", cmd);
-    return PLM_EINVAL;
 }
 
 static void handle_event(struct dmn *d, const struct port_event *ev)
@@ -252,7 +196,7 @@ int dmn_step(struct dmn *d)
     if (reload_requested) {
         char err[POL_ERR_MAX];
         reload_requested = 0;
-        reload(d, err, sizeof(err));
+        dmn_reload(d, err, sizeof(err));
     }
     now = now_ms(d);
     uint64_t deadline = tick_needed(d, d->mem_moving) ? d->next_tick_ms : now + IDLE_WAKE_MS;
@@ -279,7 +223,8 @@ int dmn_step(struct dmn *d)
         return 1;
     if (d->have_srv && wf.ready) {
         struct ctl_conn_info info;
-        ctl_server_serve(&d->srv, &info);
+        if (ctl_server_serve(&d->srv, &info) == 1)
+            dmn_control_done(d, &info);
     }
     struct port_event ev;
     while (port_next_event(d->port, &ev) == 0)
@@ -347,7 +292,7 @@ int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
         goto fail;
     if (opt->socket_path) {
         char cerr[CTL_ERR_MAX];
-        if (ctl_server_open(&d->srv, opt->socket_path, handle_ctl, d, cerr, sizeof(cerr)) != 0) {
+        if (ctl_server_open(&d->srv, opt->socket_path, dmn_control, d, cerr, sizeof(cerr)) != 0) {
             log_errx("%s", cerr);
             goto fail;
         }
