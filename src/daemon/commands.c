@@ -145,3 +145,41 @@ void dmn_control_done(void *arg, const struct ctl_conn_info *info)
     else
         log_debug("control: uid %ld pid %ld: %s", (long)info->uid, (long)info->pid, info->command);
 }
+
+size_t dmn_control_fds(struct dmn *d, struct port_waitfd *wf, size_t cap, uint64_t now,
+                       uint64_t *deadline)
+{
+    int fds[CTL_MAX_CONN + 1];
+    size_t n;
+    uint64_t at, real;
+
+    if (!d->have_srv)
+        return 0;
+    n = ctl_server_fds(&d->srv, fds, cap < CTL_MAX_CONN + 1 ? cap : CTL_MAX_CONN + 1);
+    for (size_t i = 0; i < n; i++)
+        wf[i] = (struct port_waitfd){.fd = fds[i]};
+    /* The server's deadlines are on the real clock, the port's may be a
+     * simulated one: wake after as many milliseconds as are left. */
+    at = ctl_server_deadline(&d->srv);
+    if (at != UINT64_MAX) {
+        real = ctl_now_ms();
+        at = at > real ? at - real : 0;
+        if (now + at < *deadline)
+            *deadline = now + at;
+    }
+    return n;
+}
+
+void dmn_control_serve(struct dmn *d, const struct port_waitfd *wf, size_t n)
+{
+    bool due = false;
+
+    if (!d->have_srv)
+        return;
+    for (size_t i = 0; i < n && !due; i++)
+        due = wf[i].ready;
+    if (!due && ctl_server_deadline(&d->srv) > ctl_now_ms())
+        return;
+    if (ctl_server_run(&d->srv) < 0)
+        log_warn("control socket: accept");
+}

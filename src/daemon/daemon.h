@@ -143,5 +143,12 @@ void dmn_set_paused(struct dmn *d, bool paused);
  * struct dmn) and its report of each connection, for the log. */
 int dmn_control(void *arg, const struct ctl_request *req, FILE *out, char *err, size_t errlen);
 void dmn_control_done(void *arg, const struct ctl_conn_info *info);
+/* For the loop: the control server's descriptors to wait on (at most cap,
+ * CTL_MAX_CONN + 1 is enough), with *deadline (port time, now being the
+ * port's clock) brought forward to its next deadline; then, after the
+ * wait, serve whatever is ready or due.  Neither ever blocks. */
+size_t dmn_control_fds(struct dmn *d, struct port_waitfd *wf, size_t cap, uint64_t now,
+                       uint64_t *deadline);
+void dmn_control_serve(struct dmn *d, const struct port_waitfd *wf, size_t n);
 
 #endif

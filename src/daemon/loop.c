@@ -202,8 +202,9 @@ int dmn_step(struct dmn *d)
     uint64_t deadline = tick_needed(d, d->mem_moving) ? d->next_tick_ms : now + IDLE_WAKE_MS;
     if (d->dirty || d->rescan)
         deadline = now;
-    struct port_waitfd wf = {.fd = d->have_srv ? d->srv.fd : -1};
-    int rc = port_wait(d->port, &wf, d->have_srv ? 1 : 0, deadline);
+    struct port_waitfd wf[CTL_MAX_CONN + 1];
+    size_t nwf = dmn_control_fds(d, wf, CTL_MAX_CONN + 1, now, &deadline);
+    int rc = port_wait(d->port, wf, nwf, deadline);
     if (rc == PLM_EIO) {
         log_warnx("xenstore connection lost; reconnecting");
         if (port_reconnect(d->port) == 0) {
@@ -221,11 +222,7 @@ int dmn_step(struct dmn *d)
     /* Any simulated host, the daemon's own or a test's (false for Xen). */
     if (port_sim_finished(d->port))
         return 1;
-    if (d->have_srv && wf.ready) {
-        struct ctl_conn_info info;
-        if (ctl_server_serve(&d->srv, &info) == 1)
-            dmn_control_done(d, &info);
-    }
+    dmn_control_serve(d, wf, nwf);
     struct port_event ev;
     while (port_next_event(d->port, &ev) == 0)
         handle_event(d, &ev);
@@ -296,6 +293,7 @@ int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
             log_errx("%s", cerr);
             goto fail;
         }
+        d->srv.done = dmn_control_done;
         d->have_srv = true;
     }
     d->st.started_ms = d->last_tick_ms = d->next_tick_ms = now_ms(d);
