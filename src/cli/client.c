@@ -17,7 +17,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "daemon/control.h"
+#include "protocol/ctl_wire.h"
 
 const char *client_socket(const char *opt)
 {
@@ -227,15 +227,20 @@ int client_options(const struct xenplm_command *cmd, int argc, char **argv, bool
     return -1;
 }
 
-int client_simple(const struct xenplm_command *cmd, int argc, char **argv, bool allow_json, int min,
-                  int max)
+int client_simple(const struct xenplm_command *cmd, int argc, char **argv)
 {
+    const struct ctl_command_spec *spec = ctl_command_find(cmd->name);
     const char *args[CTL_MAX_ARGS + 1];
     struct client_opts o;
     size_t n = 0;
     int first, rc;
 
-    rc = client_options(cmd, argc, argv, allow_json, min, max, &o, &first);
+    if (!spec) {
+        fprintf(stderr, "xenplm %s: not a command of the daemon\n", cmd->name);
+        return XENPLM_EXIT_FAILURE;
+    }
+    rc = client_options(cmd, argc, argv, spec->json, (int)spec->min_args, (int)spec->max_args, &o,
+                        &first);
     if (rc >= 0)
         return rc;
     for (int i = first; i < argc && n < CTL_MAX_ARGS; i++)

@@ -3,7 +3,7 @@
  * The client side of xenplmd's control socket, shared by the subcommands
  * that talk to the daemon (list, show, status, reload, pause, resume, set,
  * top): where the socket is, their common options, and one request's
- * round trip.  The wire format itself is in daemon/control.h.
+ * round trip.  The wire format itself is in protocol/ctl_wire.h.
  */
 #ifndef XENPLM_CLI_CLIENT_H
 #define XENPLM_CLI_CLIENT_H
@@ -52,9 +52,9 @@ int client_options(const struct xenplm_command *cmd, int argc, char **argv, bool
 
 /*
  * The common case: parse the options, send `cmd->name OPERANDS [--json]`
- * and print the body on stdout.
+ * and print the body on stdout.  The operands and whether --json is taken
+ * are the daemon's command's (ctl_command_find).
  */
-int client_simple(const struct xenplm_command *cmd, int argc, char **argv, bool allow_json, int min,
-                  int max);
+int client_simple(const struct xenplm_command *cmd, int argc, char **argv);
 
 #endif

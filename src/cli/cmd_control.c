@@ -9,15 +9,15 @@
 
 int cmd_reload(int argc, char **argv)
 {
-    return client_simple(xenplm_command_find("reload"), argc, argv, false, 0, 0);
+    return client_simple(xenplm_command_find("reload"), argc, argv);
 }
 
 int cmd_pause(int argc, char **argv)
 {
-    return client_simple(xenplm_command_find("pause"), argc, argv, false, 0, 0);
+    return client_simple(xenplm_command_find("pause"), argc, argv);
 }
 
 int cmd_resume(int argc, char **argv)
 {
-    return client_simple(xenplm_command_find("resume"), argc, argv, false, 0, 0);
+    return client_simple(xenplm_command_find("resume"), argc, argv);
 }

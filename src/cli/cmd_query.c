@@ -11,15 +11,15 @@
 
 int cmd_list(int argc, char **argv)
 {
-    return client_simple(xenplm_command_find("list"), argc, argv, true, 0, 0);
+    return client_simple(xenplm_command_find("list"), argc, argv);
 }
 
 int cmd_show(int argc, char **argv)
 {
-    return client_simple(xenplm_command_find("show"), argc, argv, true, 1, 1);
+    return client_simple(xenplm_command_find("show"), argc, argv);
 }
 
 int cmd_status(int argc, char **argv)
 {
-    return client_simple(xenplm_command_find("status"), argc, argv, true, 0, 0);
+    return client_simple(xenplm_command_find("status"), argc, argv);
 }

@@ -9,7 +9,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
-#include "daemon/control.h"
+#include "protocol/ctl_wire.h"
 
 int cmd_set(int argc, char **argv)
 {

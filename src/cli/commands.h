@@ -24,8 +24,10 @@ struct xenplm_command {
     const char *name;
     xenplm_command_fn *fn;
     const char *summary; /* one line, for `xenplm --help` */
-    const char *usage;   /* arguments, after "xenplm NAME " */
-    const char *help;    /* description and options, for `xenplm help NAME` */
+    /* Arguments, after "xenplm NAME "; NULL for the daemon's commands,
+     * whose usage is the daemon's own (protocol/ctl_wire.h). */
+    const char *usage;
+    const char *help; /* description and options, for `xenplm help NAME` */
 };
 
 extern const struct xenplm_command xenplm_commands[];

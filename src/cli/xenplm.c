@@ -12,7 +12,7 @@
 
 #include "cli/client.h"
 #include "cli/commands.h"
-#include "daemon/control.h"
+#include "protocol/ctl_wire.h"
 
 /* The lines the help texts share. */
 #define OPTIONS "\nOptions:\n"
@@ -58,7 +58,6 @@ const struct xenplm_command xenplm_commands[] = {
         .name = "list",
         .fn = cmd_list,
         .summary = "list the managed domains and what they hold",
-        .usage = "[-j|--json] [-s SOCKET]",
         .help = "Ask xenplmd for one line per domain: its name and id, where its request\n"
                 "comes from (agent, agentless, override, none), the levels it asks for\n"
                 "each resource (\"100/200/400\": cumulative, level 1 first), what it is\n"
@@ -78,7 +77,6 @@ const struct xenplm_command xenplm_commands[] = {
         .name = "show",
         .fn = cmd_show,
         .summary = "show everything about one domain",
-        .usage = "DOM [-j|--json] [-s SOCKET]",
         .help = "Ask xenplmd about the domain DOM (a name or a domain id): the policy rule\n"
                 "it matched (file:line), its last request (seq, age) and the status the\n"
                 "daemon wrote back; for each resource what it asked, what the arbiter saw\n"
@@ -92,7 +90,6 @@ const struct xenplm_command xenplm_commands[] = {
         .name = "status",
         .fn = cmd_status,
         .summary = "show the daemon's policy, pools and counters",
-        .usage = "[-j|--json] [-s SOCKET]",
         .help = "Ask xenplmd how it is doing: the policy file in force, whether it is\n"
                 "paused, its uptime, the last arbitration, the host's CPUs and memory, the\n"
                 "CPU and memory pools (allocated, reserve, the level at which each ran\n"
@@ -103,7 +100,6 @@ const struct xenplm_command xenplm_commands[] = {
         .name = "reload",
         .fn = cmd_reload,
         .summary = "make the daemon re-read its policy file",
-        .usage = "[-s SOCKET]",
         .help = "Ask xenplmd to load its policy file again, as SIGHUP does.  A file that\n"
                 "does not load is reported and the policy in force stays.  Check a file\n"
                 "first with 'xenplm policy-check FILE'.\n" HELP_CONTROL,
@@ -112,7 +108,6 @@ const struct xenplm_command xenplm_commands[] = {
         .name = "pause",
         .fn = cmd_pause,
         .summary = "stop enforcing (keep watching and arbitrating)",
-        .usage = "[-s SOCKET]",
         .help = "Ask xenplmd to stop changing domains: it goes on reading requests and\n"
                 "arbitrating, so 'list' and 'show' stay current, but sets no weight, cap,\n"
                 "vcpu count or memory target until 'xenplm resume'.\n" HELP_CONTROL,
@@ -121,15 +116,12 @@ const struct xenplm_command xenplm_commands[] = {
         .name = "resume",
         .fn = cmd_resume,
         .summary = "enforce again after pause",
-        .usage = "[-s SOCKET]",
         .help = "Ask xenplmd to enforce its allocations again after 'xenplm pause'.\n" HELP_CONTROL,
     },
     {
         .name = "set",
         .fn = cmd_set,
         .summary = "override a domain's allocation by hand",
-        .usage = "DOM [cpu=N] [mem=N] [for=DURATION] [-s SOCKET]\n"
-                 "       xenplm set DOM clear [-s SOCKET]",
         .help = "Give the domain DOM (a name or an id) a fixed allocation, whatever it\n"
                 "asks: cpu=N hundredths of a pCPU, mem=N MiB, or both.  The override lasts\n"
                 "for DURATION (such as 90s, 10min, 2h or 1d; at most 30d) or, without\n"
@@ -189,7 +181,18 @@ const struct xenplm_command *xenplm_command_find(const char *name)
 
 void xenplm_usage_line(FILE *fp, const struct xenplm_command *cmd)
 {
-    fprintf(fp, "usage: xenplm %s %s\n", cmd->name, cmd->usage);
+    const struct ctl_command_spec *spec;
+    char line[1024];
+
+    if (cmd->usage) {
+        fprintf(fp, "usage: xenplm %s %s\n", cmd->name, cmd->usage);
+        return;
+    }
+    /* A daemon command: its usage is the daemon's, plus the socket. */
+    spec = ctl_command_find(cmd->name);
+    if (spec &&
+        ctl_command_usage(spec, "xenplm ", " [-s SOCKET]", "\n       ", line, sizeof(line)) >= 0)
+        fprintf(fp, "usage: %s\n", line);
 }
 
 int xenplm_usage_error(const struct xenplm_command *cmd, const char *fmt, ...)

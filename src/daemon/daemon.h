@@ -17,6 +17,7 @@
  *               writes besides the answers), confirmed to the engine
  *   loop.c      the report: the decision's notes to the log, the answers
  *               owed, the allocation table
+ *   commands.c  the control commands (a table; the server is control.c)
  *
  * An error while handling one domain is logged and contained there; it
  * never stops the loop or the balancing of the other domains.
@@ -26,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "daemon/control.h"
 #include "daemon/state.h"
@@ -120,5 +122,27 @@ void dmn_set_paused(struct dmn *d, bool paused);
 /* Signal-safe requests from main.c's handlers. */
 void dmn_request_stop(void);
 void dmn_request_reload(void);
+/*
+ * What the control commands may change, and nothing else.  dmn_reload
+ * loads the policy file again (the last good one stays when it does not
+ * load: the reason in err); dmn_set_override sets or clears a manual
+ * override (set as ctl_set_parse filled it); dmn_set_paused stops or
+ * resumes enforcement.
+ */
+int dmn_reload(struct dmn *d, char *err, size_t errlen);
+int dmn_set_override(struct dmn *d, struct dmn_domain *dom, const struct ctl_set *set);
+void dmn_set_paused(struct dmn *d, bool paused);
+
+/* commands.c: the control socket's handler (a ctl_handler_fn, arg the
+ * struct dmn) and its report of each connection, for the log. */
+int dmn_control(void *arg, const struct ctl_request *req, FILE *out, char *err, size_t errlen);
+void dmn_control_done(void *arg, const struct ctl_conn_info *info);
+/* For the loop: the control server's descriptors to wait on (at most cap,
+ * CTL_MAX_CONN + 1 is enough), with *deadline (port time, now being the
+ * port's clock) brought forward to its next deadline; then, after the
+ * wait, serve whatever is ready or due.  Neither ever blocks. */
+size_t dmn_control_fds(struct dmn *d, struct port_waitfd *wf, size_t cap, uint64_t now,
+                       uint64_t *deadline);
+void dmn_control_serve(struct dmn *d, const struct port_waitfd *wf, size_t n);
 
 #endif

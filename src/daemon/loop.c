@@ -75,73 +75,6 @@ void dmn_set_paused(struct dmn *d, bool pause)
     }
 }
 
-static int handle_set(struct dmn *d, const struct ctl_request *req, FILE *out, char *err,
-                      size_t errlen)
-{
-    struct ctl_set set;
-    int rc = ctl_set_parse(req->argc, req->argv, &set, err, errlen);
-    if (rc)
-        return rc;
-    const struct dmn_domain *found = dmn_lookup(&d->st, set.domain);
-    if (!found) {
-        snprintf(err, errlen, "no domain '%s'", set.domain);
-        return PLM_ENOENT;
-    }
-    struct dmn_domain *dom = dmn_find(&d->st, found->info.domid);
-    dmn_set_override(d, dom, &set);
-    fprintf(out, "%s: override %s\n", dom->info.name, set.clear ? "cleared" : "set");
-    return 0;
-}
-
-static int handle_ctl(void *arg, const struct ctl_request *req, FILE *out, char *err, size_t errlen)
-{
-    struct dmn *d = arg;
-    const char *cmd = req->command;
-    int rc;
-
-    if (strcmp(cmd, "list") == 0) {
-        rc = ctl_request_nargs(req, 0, 0, "list [-j]", err, errlen);
-        return rc ? rc : render_list(out, &d->st, req->json);
-    }
-    if (strcmp(cmd, "show") == 0) {
-        rc = ctl_request_nargs(req, 1, 1, "show DOMAIN [-j]", err, errlen);
-        if (rc)
-            return rc;
-        const struct dmn_domain *dom = dmn_lookup(&d->st, req->argv[0]);
-        if (!dom) {
-            snprintf(err, errlen, "no domain '%s'", req->argv[0]);
-            return PLM_ENOENT;
-        }
-        return render_show(out, &d->st, dom, now_ms(d), req->json);
-    }
-    if (strcmp(cmd, "status") == 0) {
-        rc = ctl_request_nargs(req, 0, 0, "status [-j]", err, errlen);
-        return rc ? rc : render_status(out, &d->st, now_ms(d), req->json);
-    }
-    if (strcmp(cmd, "reload") == 0) {
-        rc = ctl_request_nargs(req, 0, 0, "reload", err, errlen);
-        if (rc)
-            return rc;
-        rc = dmn_reload(d, err, errlen);
-        if (rc == 0)
-            fprintf(out, "%s: policy reloaded\n", d->st.policy_path);
-        return rc;
-    }
-    if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0) {
-        rc = ctl_request_nargs(req, 0, 0, cmd, err, errlen);
-        if (rc)
-            return rc;
-        bool pause = cmd[0] == 'p';
-        dmn_set_paused(d, pause);
-        fprintf(out, "enforcement %s\n", pause ? "paused (still watching)" : "resumed");
-        return 0;
-    }
-    if (strcmp(cmd, "set") == 0)
-        return handle_set(d, req, out, err, errlen);
-    snprintf(err, errlen, "unknown command '%s'", cmd);
-    return PLM_EINVAL;
-}
-
 static void handle_event(struct dmn *d, const struct port_event *ev)
 {
     unsigned id;
@@ -282,8 +215,9 @@ int dmn_step(struct dmn *d)
     uint64_t deadline = d->wake_at_ms ? d->wake_at_ms : now + IDLE_WAKE_MS;
     if (d->ev.arbitrate || d->ev.force || d->ev.rescan || d->ev.resync_cpu || d->ev.tick_now)
         deadline = now;
-    struct port_waitfd wf = {.fd = d->have_srv ? d->srv.fd : -1};
-    int rc = port_wait(d->port, &wf, d->have_srv ? 1 : 0, deadline);
+    struct port_waitfd wf[CTL_MAX_CONN + 1];
+    size_t nwf = dmn_control_fds(d, wf, CTL_MAX_CONN + 1, now, &deadline);
+    int rc = port_wait(d->port, wf, nwf, deadline);
     if (rc == PLM_ENOENT)
         return 1;
     if (rc == PLM_EIO) {
@@ -300,10 +234,7 @@ int dmn_step(struct dmn *d)
             }
         }
     }
-    if (d->have_srv && wf.ready) {
-        struct ctl_conn_info info;
-        ctl_server_serve(&d->srv, &info);
-    }
+    dmn_control_serve(d, wf, nwf);
     struct port_event ev;
     while (port_next_event(d->port, &ev) == 0)
         handle_event(d, &ev);
@@ -355,10 +286,11 @@ int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
     }
     if (opt->socket_path) {
         char cerr[CTL_ERR_MAX];
-        if (ctl_server_open(&d->srv, opt->socket_path, handle_ctl, d, cerr, sizeof(cerr)) != 0) {
+        if (ctl_server_open(&d->srv, opt->socket_path, dmn_control, d, cerr, sizeof(cerr)) != 0) {
             log_errx("%s", cerr);
             goto fail;
         }
+        d->srv.done = dmn_control_done;
         d->have_srv = true;
     }
     d->st.started_ms = now_ms(d);

@@ -15,6 +15,7 @@
 
 #include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +70,18 @@ int main(int argc, char **argv)
     printf("ready\n");
     fflush(stdout);
     while (time(NULL) < end) {
-        struct pollfd pfd = {.fd = srv.fd, .events = POLLIN};
+        struct pollfd pfd[CTL_MAX_CONN + 1];
+        int fds[CTL_MAX_CONN + 1];
+        size_t n = ctl_server_fds(&srv, fds, CTL_MAX_CONN + 1);
+        uint64_t at = ctl_server_deadline(&srv), now = ctl_now_ms();
+        int wait_ms = 200;
 
-        if (poll(&pfd, 1, 200) > 0 && ctl_server_serve(&srv, NULL) < 0) {
+        for (size_t i = 0; i < n; i++)
+            pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+        if (at != UINT64_MAX && at < now + (uint64_t)wait_ms)
+            wait_ms = at > now ? (int)(at - now) : 0;
+        poll(pfd, (nfds_t)n, wait_ms);
+        if (ctl_server_run(&srv) < 0) {
             perror("ctl_stub: accept");
             break;
         }

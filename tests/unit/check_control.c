@@ -376,7 +376,9 @@ static void tmp_clean(struct tmp *t)
 /* What the test handler saw, and what it should do. */
 struct ctx {
     int calls;
-    size_t big; /* bytes of body for the "big" command */
+    size_t big;                /* bytes of body for the "big" command */
+    int ended;                 /* connections reported to done */
+    struct ctl_conn_info last; /* the last one */
 };
 
 static int handler(void *arg, const struct ctl_request *req, FILE *out, char *err, size_t errlen)
@@ -407,6 +409,61 @@ static int handler(void *arg, const struct ctl_request *req, FILE *out, char *er
         fprintf(out, " %s", req->argv[i]);
     fputs(req->json ? " +json\n" : "\n", out);
     return 0;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void done(void *arg, const struct ctl_conn_info *info)
+{
+    struct ctx *c = arg;
+
+    c->ended++;
+    c->last = *info;
+}
+
+/*
+ * The daemon's loop in small: wait for the server's descriptors or its
+ * next deadline, let it run, until a connection has ended (1, and info
+ * filled when not NULL) or timeout_ms has passed (0).
+ */
+static int serve_for(struct ctl_server *srv, int timeout_ms, struct ctl_conn_info *info)
+{
+    struct ctx *c = srv->arg;
+    int before = c->ended;
+    uint64_t end = mono_ms() + (uint64_t)timeout_ms;
+
+    for (;;) {
+        struct pollfd pfd[CTL_MAX_CONN + 1];
+        int fds[CTL_MAX_CONN + 1];
+        size_t n = ctl_server_fds(srv, fds, CTL_MAX_CONN + 1);
+        uint64_t at = ctl_server_deadline(srv), now = mono_ms();
+
+        if (at > end)
+            at = end;
+        for (size_t i = 0; i < n; i++)
+            pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+        ck_assert_int_ge(poll(pfd, (nfds_t)n, at > now ? (int)(at - now) : 0), 0);
+        ck_assert_int_ge(ctl_server_run(srv), 0);
+        if (c->ended > before) {
+            if (info)
+                *info = c->last;
+            return 1;
+        }
+        if (mono_ms() >= end)
+            return 0;
+    }
+}
+
+/* One connection served to its end (within 20 s, or the test fails). */
+static void serve_one(struct ctl_server *srv, struct ctl_conn_info *info)
+{
+    ck_assert_int_eq(serve_for(srv, 20000, info), 1);
 }
 
 /* A unix address for path; the temporary paths are short enough. */
@@ -478,7 +535,7 @@ static char *exchange(struct ctl_server *srv, const char *data, size_t len, bool
         ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
     if (close_write)
         shutdown(fd, SHUT_WR);
-    ck_assert_int_eq(ctl_server_serve(srv, info), 1);
+    serve_one(srv, info);
     got = read_all(fd, NULL);
     close(fd);
     ck_assert_ptr_nonnull(got);
@@ -492,14 +549,7 @@ static void open_server(struct ctl_server *srv, struct tmp *t, struct ctx *c)
     tmp_make(t);
     memset(c, 0, sizeof(*c));
     ck_assert_msg(ctl_server_open(srv, t->path, handler, c, err, sizeof(err)) == 0, "%s", err);
-}
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    srv->done = done;
 }
 
 START_TEST(test_open_and_close)
@@ -520,8 +570,9 @@ START_TEST(test_open_and_close)
     ck_assert(S_ISSOCK(st.st_mode));
     ck_assert_uint_eq(st.st_mode & 07777, 0600);
 
-    /* Nothing pending: serve returns at once. */
-    ck_assert_int_eq(ctl_server_serve(&srv, NULL), 0);
+    /* Nothing pending: run returns at once, with nothing to wait for. */
+    ck_assert_int_eq(ctl_server_run(&srv), 0);
+    ck_assert_uint_eq(ctl_server_deadline(&srv), UINT64_MAX);
 
     /* A second daemon is refused, and leaves the first one's socket alone. */
     ck_assert_int_eq(ctl_server_open(&second, t.path, handler, &c, err, sizeof(err)), PLM_EINVAL);
@@ -534,7 +585,7 @@ START_TEST(test_open_and_close)
     {
         struct ctl_conn_info info;
 
-        ck_assert_int_eq(ctl_server_serve(&srv, &info), 1);
+        serve_one(&srv, &info);
         ck_assert_str_eq(info.error, "empty request");
     }
     /* ...and the first daemon goes on serving. */
@@ -566,6 +617,7 @@ START_TEST(test_stale_socket)
     ck_assert_int_eq(bind(fd, (const struct sockaddr *)&sa, sizeof(sa)), 0);
     close(fd);
     ck_assert_msg(ctl_server_open(&srv, t.path, handler, &c, err, sizeof(err)) == 0, "%s", err);
+    srv.done = done;
     free(exchange(&srv, T("XENPLM/1 ping\n"), true, NULL));
     ck_assert_int_eq(c.calls, 1);
     ctl_server_close(&srv);
@@ -759,7 +811,7 @@ START_TEST(test_split_writes)
         }
         _exit(0);
     }
-    ck_assert_int_eq(ctl_server_serve(&srv, NULL), 1);
+    serve_one(&srv, NULL);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     got = read_all(fd, NULL);
@@ -774,10 +826,9 @@ END_TEST
 /* A body far larger than the socket buffer reaches a reading client whole. */
 START_TEST(test_big_body)
 {
-    const size_t n = (size_t)4 << 20;
+    const size_t n = CTL_REPLY_MAX - 3;
     struct ctl_server srv;
     struct ctl_conn_info info;
-    struct pollfd pfd;
     struct tmp t;
     struct ctx c;
     pid_t pid;
@@ -805,10 +856,7 @@ START_TEST(test_big_body)
         free(got);
         _exit(0);
     }
-    pfd.fd = srv.fd;
-    pfd.events = POLLIN;
-    ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
-    ck_assert_int_eq(ctl_server_serve(&srv, &info), 1);
+    serve_one(&srv, &info);
     ck_assert(info.ok && !info.write_failed);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "client status %d", status);
@@ -817,8 +865,28 @@ START_TEST(test_big_body)
 }
 END_TEST
 
-/* A client that asks and never reads holds the daemon no longer than the
- * timeout. */
+/* A reply longer than CTL_REPLY_MAX is an error, not a memory hog. */
+START_TEST(test_reply_too_long)
+{
+    struct ctl_server srv;
+    struct ctl_conn_info info;
+    struct tmp t;
+    struct ctx c;
+    char *got;
+
+    open_server(&srv, &t, &c);
+    c.big = CTL_REPLY_MAX;
+    got = exchange(&srv, T("XENPLM/1 big\n"), true, &info);
+    ck_assert_str_eq(got, "error: reply too long (1048579 bytes, at most 1048576)\n");
+    ck_assert(!info.ok);
+    free(got);
+    ctl_server_close(&srv);
+    tmp_clean(&t);
+}
+END_TEST
+
+/* A client that asks and never reads holds its slot until the deadline,
+ * and the server no time at all. */
 START_TEST(test_client_never_reads)
 {
     struct ctl_server srv;
@@ -829,17 +897,103 @@ START_TEST(test_client_never_reads)
     int fd;
 
     open_server(&srv, &t, &c);
-    c.big = (size_t)1 << 20;
+    c.big = (size_t)512 << 10;
     srv.timeout_ms = 200;
     fd = client_connect(srv.path);
     ck_assert_int_eq(write(fd, "XENPLM/1 big\n", 13), 13);
+    /* The reply is rendered and what fits is sent; the rest waits. */
     t0 = mono_ms();
-    ck_assert_int_eq(ctl_server_serve(&srv, &info), 1);
-    /* The timeout, plus rendering the body (slow under valgrind). */
-    ck_assert_uint_lt(mono_ms() - t0, 5000);
+    ck_assert_int_eq(ctl_server_run(&srv), 0);
+    ck_assert_uint_lt(mono_ms() - t0, 2000); /* rendering 512 KiB, under valgrind */
+    ck_assert_int_eq(c.calls, 1);
+    ck_assert_uint_le(ctl_server_deadline(&srv), mono_ms() + CTL_RETRY_MS);
+    serve_one(&srv, &info);
+    ck_assert_uint_ge(mono_ms() - t0, 150);
     ck_assert(info.ok);
     ck_assert(info.write_failed);
     close(fd);
+    ctl_server_close(&srv);
+    tmp_clean(&t);
+}
+END_TEST
+
+/*
+ * Slow and silent clients hold a slot each, never the server: with clients
+ * that said nothing, half a line, or asked and never read, a good client is
+ * answered at once, and the others are dropped at their deadline with the
+ * reason.  Clients beyond CTL_MAX_CONN wait in the backlog.
+ */
+START_TEST(test_slow_clients_cost_nothing)
+{
+    enum { SILENT = 6, HALF = 6, DEAF = CTL_MAX_CONN - SILENT - HALF + 8 };
+    int silent[SILENT], half[HALF], deaf[DEAF];
+    struct ctl_server srv;
+    struct tmp t;
+    struct ctx c;
+    uint64_t t0;
+    char *got;
+    int fd;
+
+    open_server(&srv, &t, &c);
+    c.big = (size_t)512 << 10;
+    srv.timeout_ms = 1000;
+    for (int i = 0; i < SILENT; i++)
+        silent[i] = client_connect(srv.path);
+    for (int i = 0; i < HALF; i++) {
+        half[i] = client_connect(srv.path);
+        ck_assert_int_eq(write(half[i], "XENPLM/1 li", 11), 11);
+    }
+    ck_assert_int_eq(ctl_server_run(&srv), 0);
+    ck_assert_uint_eq(srv.nconn, SILENT + HALF);
+
+    /* A good client, answered at once: nothing above made it wait. */
+    t0 = mono_ms();
+    fd = client_connect(srv.path);
+    ck_assert_int_eq(write(fd, "XENPLM/1 list\n", 14), 14);
+    serve_one(&srv, NULL);
+    ck_assert_uint_lt(mono_ms() - t0, 500);
+    got = read_all(fd, NULL);
+    ck_assert_str_eq(got, "ok\nlist\n");
+    free(got);
+    close(fd);
+
+    /* Deaf clients: big replies nobody reads fill the remaining slots,
+     * and the rest wait in the backlog (16 deep), unserved. */
+    for (int i = 0; i < DEAF; i++) {
+        deaf[i] = client_connect(srv.path);
+        ck_assert_int_eq(write(deaf[i], "XENPLM/1 big\n", 13), 13);
+    }
+    t0 = mono_ms();
+    ck_assert_int_eq(ctl_server_run(&srv), 0);
+    ck_assert_uint_lt(mono_ms() - t0, 5000); /* rendering, under valgrind */
+    ck_assert_uint_eq(srv.nconn, CTL_MAX_CONN);
+    ck_assert_int_eq(c.calls, 1 + CTL_MAX_CONN - SILENT - HALF);
+
+    /* At the deadline the silent and the half-spoken are told and dropped. */
+    while (c.ended < 1 + SILENT + HALF)
+        serve_one(&srv, NULL);
+    for (int i = 0; i < SILENT; i++) {
+        got = read_all(silent[i], NULL);
+        ck_assert_str_eq(got, "error: timed out waiting for the request\n");
+        free(got);
+        close(silent[i]);
+    }
+    for (int i = 0; i < HALF; i++) {
+        got = read_all(half[i], NULL);
+        ck_assert_str_eq(got, "error: timed out waiting for the request\n");
+        free(got);
+        close(half[i]);
+    }
+    /* Then every deaf client is served in turn, each dropped at its own
+     * deadline. */
+    while (c.ended < 1 + SILENT + HALF + DEAF) {
+        serve_one(&srv, NULL);
+        ck_assert(c.last.ok && c.last.write_failed);
+    }
+    ck_assert_int_eq(c.calls, 1 + DEAF);
+    for (int i = 0; i < DEAF; i++)
+        close(deaf[i]);
+    ck_assert_uint_eq(srv.nconn, 0);
     ctl_server_close(&srv);
     tmp_clean(&t);
 }
@@ -859,7 +1013,7 @@ START_TEST(test_client_gone)
     fd = client_connect(srv.path);
     ck_assert_int_eq(write(fd, "XENPLM/1 list\n", 14), 14);
     close(fd);
-    ck_assert_int_eq(ctl_server_serve(&srv, &info), 1);
+    serve_one(&srv, &info);
     ck_assert_int_eq(c.calls, 1);
     ctl_server_close(&srv);
     tmp_clean(&t);
@@ -916,9 +1070,7 @@ START_TEST(test_peer_credentials)
             free(answer); /* valgrind checks the child too */
             _exit(status ? 0 : 5);
         }
-        struct pollfd pfd = {.fd = srv.fd, .events = POLLIN};
-        ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
-        ck_assert_int_eq(ctl_server_serve(&srv, &info), 1);
+        serve_one(&srv, &info);
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "client status %d", status);
         ck_assert_int_eq(info.uid, nobody);
@@ -957,7 +1109,9 @@ int main(void)
     tcase_add_test(server, test_hostile_clients);
     tcase_add_test(server, test_split_writes);
     tcase_add_test(server, test_big_body);
+    tcase_add_test(server, test_reply_too_long);
     tcase_add_test(server, test_client_never_reads);
+    tcase_add_test(server, test_slow_clients_cost_nothing);
     tcase_add_test(server, test_client_gone);
     tcase_add_test(server, test_peer_credentials);
     suite_add_tcase(s, grammar);

@@ -96,13 +96,23 @@ static void start(struct dt *t)
 
 void dt_open(struct dt *t, const char *policy_file, const char *scenario)
 {
+    dt_open_ex(t, policy_file, scenario, 0, false);
+}
+
+void dt_open_ex(struct dt *t, const char *policy_file, const char *scenario, double speed,
+                bool control)
+{
     char err[256];
 
     memset(t, 0, sizeof(*t));
+    if (control) {
+        snprintf(t->socket, sizeof(t->socket), "%s/control", case_dir);
+        t->opt.socket_path = t->socket;
+    }
     snprintf(t->policy, sizeof(t->policy), "%s/policy.xml", case_dir);
     snprintf(t->schema, sizeof(t->schema), "%s/policies/xenplm-policy.xsd", top_srcdir());
     dt_install_policy(t, policy_file);
-    ck_assert_msg(port_sim_open_text("test.scn", scenario, 0, &t->p, err, sizeof(err)) == 0,
+    ck_assert_msg(port_sim_open_text("test.scn", scenario, speed, &t->p, err, sizeof(err)) == 0,
                   "scenario: %s", err);
     port_sim_set_log(t->p, NULL, NULL);
     t->opt.policy_path = t->policy;

@@ -35,6 +35,7 @@ struct dt {
     struct port *p;
     bool up;          /* d is initialised */
     char policy[300]; /* the policy the daemon reads, in a temporary directory */
+    char socket[300]; /* its control socket, when it has one (dt_open_ex) */
     char schema[512]; /* $top_srcdir/policies/xenplm-policy.xsd */
     uint64_t headroom_kib;
     uint64_t steps;
@@ -51,6 +52,10 @@ void dt_fixture_teardown(void);
 /* Build the host from scenario, copy tests/daemon/<policy_file> and start
  * the daemon on them; fails the test when anything does not load. */
 void dt_open(struct dt *t, const char *policy_file, const char *scenario);
+/* The same on a host whose clock runs at speed virtual ms per real ms (0:
+ * flat out), and with a control socket (t->socket) when control. */
+void dt_open_ex(struct dt *t, const char *policy_file, const char *scenario, double speed,
+                bool control);
 /* Stop the daemon (if up), destroy the host, remove the temporary files. */
 void dt_close(struct dt *t);
 /* The daemon as a crash and a restart on the same host would leave it. */
@@ -101,5 +106,6 @@ TCase *dt_tcase_cpu(void);
 TCase *dt_tcase_mem(void);
 TCase *dt_tcase_guest(void);
 TCase *dt_tcase_host(void);
+TCase *dt_tcase_control(void);
 
 #endif
