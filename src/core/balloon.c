@@ -10,8 +10,8 @@
  * trusts only what it measured and what it has already promised:
  *   - A lowered target frees nothing until the guest has actually shrunk;
  *     memory a guest holds above its target is in its actual, not in the
- *     host's free memory, so it is never handed out ahead of time (seed
- *     001: the donor releases, that is confirmed, then the receiver grows).
+ *     host's free memory, so it is never handed out ahead of time: the
+ *     donor releases, the release is measured, then the receiver grows.
  *   - Every raise of a target is paid from the growth budget: measured free
  *     memory, minus the headroom, minus every promise not yet taken
  *     (target above actual).  A withdrawn promise stays charged for the step
@@ -21,7 +21,7 @@
  *   - A target never leads its guest by more than one step (rate x dt), so
  *     a lagging or stuck guest is not handed a long backlog to execute at
  *     once when it wakes up; rates double while a guest keeps up and halve
- *     while it lags (seed 002), within [rate_min, rate_max].
+ *     while it lags, within [rate_min, rate_max].
  *   - When the budget is short, growth is shared by water-filling: equal
  *     shares, each capped by the receiver's need this step, the last KiBs one
  *     each to the first receivers in table order (the arbiter's rule).
@@ -143,8 +143,8 @@ static unsigned track(const struct mover *m, struct bal_dom *d, uint64_t now_ms)
     unsigned newly = 0;
 
     if (d->rate_kib_s == 0) {
-        /* First sight: no history to judge the guest by.  Seed 002 starts
-         * slow and lets the guest earn speed. */
+        /* First sight: no history to judge the guest by.  An adaptive
+         * mover starts slow and lets the guest earn speed. */
         d->rate_kib_s = m->adaptive ? m->rate_min : m->rate_max;
         d->last_actual_kib = actual;
         d->last_progress_ms = now_ms;

@@ -105,9 +105,10 @@ void dmn_write_grant(struct dmn *d, struct dmn_domain *dom);
 /* loop.c */
 int dmn_run(const struct dmn_options *opt);
 /*
- * The same in pieces, for tests: dmn_init loads the policy and adopts
- * the host's domains (port NULL: open it as opt says; otherwise use the
- * caller's, which dmn_fini leaves open, as a crashed daemon would);
+ * The same in pieces, for tests, benchmarks and xenplmd-sim: dmn_init
+ * loads the policy and adopts the host's domains (port NULL: open the real
+ * Xen host; otherwise use the caller's, which dmn_fini leaves open, as a
+ * crashed daemon would);
  * dmn_step runs one turn of the loop and returns 1 when it is time to
  * stop; dmn_fini releases everything.
  */
