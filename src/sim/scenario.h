@@ -55,9 +55,9 @@ struct sim_scenario {
     uint64_t total_kib, dom0_kib;
     char sched[16];
     struct port_sim_domspec *dom; /* running at the start, in file order */
-    size_t ndom;
+    size_t ndom, dom_cap;
     struct sim_event *ev; /* in time order */
-    size_t nev;
+    size_t nev, ev_cap;
 };
 
 /*

@@ -69,7 +69,7 @@ struct sim_parser {
     unsigned host_line, end_line, last_at_line;
     uint64_t last_ms, used_kib;
     struct sim_scn_name *names;
-    size_t nnames;
+    size_t nnames, names_cap;
 };
 
 #if defined(__GNUC__)

@@ -237,10 +237,14 @@ int sim_scn_new_name(struct sim_parser *ps, struct sim_lex *lx, const char *what
     prev = sim_scn_find_name(ps, &w);
     if (prev && !prev->destroyed)
         return sim_scn_fail(ps, "name already used on line %u", prev->line);
-    nn = realloc(ps->names, (ps->nnames + 1) * sizeof(*nn));
-    if (!nn)
-        return PLM_ENOMEM;
-    ps->names = nn;
+    if (ps->nnames == ps->names_cap) {
+        size_t cap = ps->names_cap ? 2 * ps->names_cap : 8;
+        nn = realloc(ps->names, cap * sizeof(*nn));
+        if (!nn)
+            return PLM_ENOMEM;
+        ps->names = nn;
+        ps->names_cap = cap;
+    }
     nn = &ps->names[ps->nnames++];
     snprintf(nn->name, sizeof(nn->name), "%s", out);
     nn->line = ps->line;

@@ -136,6 +136,52 @@ START_TEST(test_unreadable)
 }
 END_TEST
 
+/* realloc, counted while counting is on (the program links with
+ * -Wl,--wrap=realloc). */
+void *__real_realloc(void *ptr, size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+static unsigned long reallocs;
+static int counting;
+
+void *__wrap_realloc(void *ptr, size_t size)
+{
+    if (counting)
+        reallocs++;
+    return __real_realloc(ptr, size);
+}
+
+/*
+ * A long scenario loads in linear time: its arrays grow geometrically, so
+ * loading 40,000 events takes a few dozen reallocations, not one per
+ * event (which made 70,000 events take minutes under a sanitizer).
+ */
+START_TEST(test_long_scenario_grows_geometrically)
+{
+    struct port_sim_options opt = {NULL, 0};
+    struct port *p = NULL;
+    char err[256], path[] = "/tmp/check_sim_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "host pcpus=2 memory=4096 dom0=512\n");
+    for (int i = 0; i < 20; i++)
+        fprintf(f, "domain d%d memory=64 maxmem=128\n", i);
+    for (int i = 0; i < 40000; i++)
+        fprintf(f, "at %dms d%d cpu %d\n", i, i % 20, i % 100);
+    fprintf(f, "at 60m end\n");
+    fclose(f);
+    opt.scenario = path;
+    reallocs = 0;
+    counting = 1;
+    int rc = port_sim_open(&opt, &p, err, sizeof(err));
+    counting = 0;
+    unlink(path);
+    ck_assert_msg(rc == 0, "%s", err);
+    ck_assert_msg(reallocs < 200, "%lu reallocations loading 40,020 lines", reallocs);
+    port_destroy(p);
+}
+END_TEST
+
 START_TEST(test_bad_options)
 {
     struct port_sim_options opt = {CORPUS "/ok-timing.scn", -1};
@@ -296,6 +342,7 @@ TCase *sim_tcase_scenario(void)
     tcase_add_test(tc, test_good_files);
     tcase_add_test(tc, test_unreadable);
     tcase_add_test(tc, test_bad_options);
+    tcase_add_test(tc, test_long_scenario_grows_geometrically);
     tcase_add_test(tc, test_everything_plays);
     tcase_add_test(tc, test_guest_request_api);
     tcase_add_test(tc, test_log);
