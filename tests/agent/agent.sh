@@ -46,7 +46,11 @@ check "a tree without /proc/stat" 1 bad-root \
 check "an unknown option" 2 bad-option --bogus
 check "an option without its argument" 2 bad-missing-arg -f
 check "an unknown command" 2 bad-command frobnicate
-if [ -e /dev/xen/xenbus ] || [ -e /proc/xen/xenbus ]; then
+# A build without libxenstore (configure --without-xen) says so instead.
+if [ "${XENPLM_AGENT_XENSTORE:-yes}" = no ]; then
+    check "without --dry-run, built without libxenstore: exit 1" 1 no-xenstore \
+        --once --root "$FIX/busy" -f probe.xml --schema "$XSD"
+elif [ -e /dev/xen/xenbus ] || [ -e /proc/xen/xenbus ]; then
     tap_skip "without --dry-run off Xen: no xenstore" "this machine is a Xen guest"
 else
     check "without --dry-run off Xen: no xenstore, exit 1" 1 no-xen \
