@@ -130,34 +130,6 @@ static bool tick_needed(const struct dmn *d, bool mem_moving)
     return false;
 }
 
-static void print_table(struct dmn *d, uint64_t now)
-{
-    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
-    uint64_t t = now - d->st.started_ms;
-
-    printf("[%6llu.%03llus] allocation #%llu  (cpu pool %s pct, memory pool %s MiB)\n",
-           (unsigned long long)(t / 1000), (unsigned long long)(t % 1000),
-           (unsigned long long)d->st.stats.reallocations, plm_amt_format(d->st.pool[POL_CPU], a),
-           plm_amt_format(d->st.pool[POL_MEMORY], b));
-    printf("  %-16s %4s %9s %5s %9s %15s  %s\n", "Name", "ID", "CPU(pct)", "VCPUs", "Mem(MiB)",
-           "Target/Actual", "Why (cpu)");
-    for (size_t i = 0; i < d->st.ndom; i++) {
-        const struct dmn_domain *dom = &d->st.dom[i];
-        char ta[48];
-        snprintf(ta, sizeof(ta), "%lld/%lld", (long long)(dom->mem.target_kib / 1024),
-                 (long long)(dom->info.mem_actual_kib / 1024));
-        if (!dmn_managed(dom)) {
-            printf("  %-16.16s %4u %9s %5u %9s %15s  unmanaged\n", dom->info.name, dom->info.domid,
-                   "-", dom->info.online_vcpus, "-", ta);
-            continue;
-        }
-        printf("  %-16.16s %4u %9s %5u %9s %15s  %s\n", dom->info.name, dom->info.domid,
-               plm_amt_format(dom->granted[POL_CPU], a), dom->vcpus,
-               plm_amt_format(dom->granted[POL_MEMORY], b), ta, dom->why[POL_CPU]);
-    }
-    fflush(stdout);
-}
-
 static int open_port(struct dmn *d)
 {
     char err[256] = "";
@@ -256,7 +228,8 @@ int dmn_step(struct dmn *d)
     dmn_flush_reports(d);
     if (d->opt.print_table && d->table_serial != d->printed_serial) {
         d->printed_serial = d->table_serial;
-        print_table(d, now);
+        render_table(stdout, &d->st, now);
+        fflush(stdout);
     }
     return 0;
 }
@@ -311,8 +284,10 @@ fail:
 
 void dmn_fini(struct dmn *d)
 {
-    if (d->opt.print_table && d->port)
-        print_table(d, now_ms(d));
+    if (d->opt.print_table && d->port) {
+        render_table(stdout, &d->st, now_ms(d));
+        fflush(stdout);
+    }
     if (d->have_srv)
         ctl_server_close(&d->srv);
     d->have_srv = false;
