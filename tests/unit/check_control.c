@@ -267,9 +267,38 @@ START_TEST(test_nargs)
     char err[CTL_ERR_MAX];
 
     ck_assert_int_eq(ctl_request_parse(T("XENPLM/1 show a b -j\n"), &req, err, sizeof(err)), 0);
-    ck_assert_int_eq(ctl_request_nargs(&req, 1, 1, "show DOM [-j]", err, sizeof(err)), PLM_EINVAL);
-    ck_assert_str_eq(err, "usage: show DOM [-j]");
-    ck_assert_int_eq(ctl_request_nargs(&req, 2, 2, "show DOM [-j]", err, sizeof(err)), 0);
+    ck_assert_int_eq(ctl_request_check(&req, ctl_command_find("show"), err, sizeof(err)),
+                     PLM_EINVAL);
+    ck_assert_str_eq(err, "usage: show DOM [-j|--json]");
+    ck_assert_int_eq(ctl_request_parse(T("XENPLM/1 show a -j\n"), &req, err, sizeof(err)), 0);
+    ck_assert_int_eq(ctl_request_check(&req, ctl_command_find("show"), err, sizeof(err)), 0);
+    ck_assert_int_eq(ctl_request_parse(T("XENPLM/1 set\n"), &req, err, sizeof(err)), 0);
+    ck_assert_int_eq(ctl_request_check(&req, ctl_command_find("set"), err, sizeof(err)),
+                     PLM_EINVAL);
+    /* Alternative forms on one line, for the daemon's one-line errors. */
+    ck_assert_str_eq(err, "usage: set DOM [cpu=N] [mem=N] [for=DURATION] | set DOM clear");
+}
+END_TEST
+
+/* The usage the CLI prints from the same table (xenplm help). */
+START_TEST(test_usage)
+{
+    char buf[256];
+
+    ck_assert_int_eq(ctl_command_usage(ctl_command_find("pause"), "xenplm ", " [-s SOCKET]", "\n",
+                                       buf, sizeof(buf)),
+                     (int)strlen("xenplm pause [-s SOCKET]"));
+    ck_assert_str_eq(buf, "xenplm pause [-s SOCKET]");
+    ck_assert_int_ge(ctl_command_usage(ctl_command_find("set"), "xenplm ", " [-s SOCKET]", "\n",
+                                       buf, sizeof(buf)),
+                     0);
+    ck_assert_str_eq(buf, "xenplm set DOM [cpu=N] [mem=N] [for=DURATION] [-s SOCKET]\n"
+                          "xenplm set DOM clear [-s SOCKET]");
+    ck_assert_int_eq(ctl_command_usage(ctl_command_find("set"), "", "", " | ", buf, 10),
+                     PLM_ERANGE);
+    ck_assert_ptr_null(ctl_command_find("nosuch"));
+    for (size_t i = 0; i < ctl_ncommands; i++)
+        ck_assert_ptr_eq(ctl_command_find(ctl_commands[i].name), &ctl_commands[i]);
 }
 END_TEST
 
@@ -1098,6 +1127,7 @@ int main(void)
     tcase_add_test(grammar, test_parse_limits);
     tcase_add_test(grammar, test_format);
     tcase_add_test(grammar, test_nargs);
+    tcase_add_test(grammar, test_usage);
     tcase_add_loop_test(grammar, test_set, 0, (int)(sizeof(sets) / sizeof(sets[0])));
     tcase_add_test(grammar, test_set_no_domain);
     tcase_set_timeout(server, 60);
