@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1028,6 +1029,46 @@ START_TEST(test_slow_clients_cost_nothing)
 }
 END_TEST
 
+/* When accept fails for want of descriptors, the server stops listening
+ * for a while instead of making its caller spin, then takes the client. */
+START_TEST(test_accept_failure)
+{
+    struct ctl_server srv;
+    struct ctl_conn_info info;
+    struct rlimit old, low;
+    struct tmp t;
+    struct ctx c;
+    int fd, probe, fds[CTL_MAX_CONN + 1];
+    char *got;
+
+    open_server(&srv, &t, &c);
+    fd = client_connect(srv.path);
+    ck_assert_int_eq(write(fd, "XENPLM/1 list\n", 14), 14);
+    /* No descriptor left for accept. */
+    probe = dup(0);
+    ck_assert_int_ge(probe, 0);
+    close(probe);
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)probe;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    ck_assert_int_eq(ctl_server_run(&srv), PLM_EIO);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    ck_assert_uint_eq(ctl_server_fds(&srv, fds, CTL_MAX_CONN + 1), 0);
+    ck_assert_uint_gt(ctl_server_deadline(&srv), mono_ms() + CTL_ACCEPT_PAUSE_MS / 2);
+    ck_assert_int_eq(ctl_server_run(&srv), 0);
+    ck_assert_int_eq(c.calls, 0);
+    serve_one(&srv, &info);
+    ck_assert(info.ok);
+    got = read_all(fd, NULL);
+    ck_assert_str_eq(got, "ok\nlist\n");
+    free(got);
+    close(fd);
+    ctl_server_close(&srv);
+    tmp_clean(&t);
+}
+END_TEST
+
 /* A client that went away before its answer does not kill the daemon
  * (no SIGPIPE) and does not count as an accept error. */
 START_TEST(test_client_gone)
@@ -1143,6 +1184,7 @@ int main(void)
     tcase_add_test(server, test_client_never_reads);
     tcase_add_test(server, test_slow_clients_cost_nothing);
     tcase_add_test(server, test_client_gone);
+    tcase_add_test(server, test_accept_failure);
     tcase_add_test(server, test_peer_credentials);
     suite_add_tcase(s, grammar);
     suite_add_tcase(s, server);
