@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The control socket server and the request grammar; see control.h.
+ * The control socket server, non-blocking; see control.h.  The request
+ * grammar is protocol/ctl_wire.c.
  */
 #include "config.h"
 

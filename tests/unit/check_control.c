@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The control socket: the request grammar (every refusal, word for word),
- * the client's formatter and the `set` arguments, then the server over
- * real sockets in a temporary directory: opening, refusing a second
- * daemon, stale sockets, hostile and silent clients, a failing handler,
- * bodies larger than the socket buffer, a client that never reads, and
- * the peer credential check.
+ * The control socket: the request grammar of protocol/ctl_wire.c (every
+ * refusal, word for word), the client's formatter, the `set` arguments
+ * and the command table's usage, then the server over real sockets in a
+ * temporary directory, driven by a small poll loop as the daemon's:
+ * opening, refusing a second daemon, stale sockets, hostile and silent
+ * clients, a failing handler, bodies larger than the socket buffer,
+ * clients that never read or hold a slot, accept failing, and the peer
+ * credential check.
  */
 #include "config.h"
 
