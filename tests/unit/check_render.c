@@ -634,6 +634,38 @@ START_TEST(test_json_string)
 }
 END_TEST
 
+/* A call out of order makes the document fail as a whole, and what
+ * follows it is ignored; amounts are written as plm_amt_format does. */
+START_TEST(test_json_writer)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct jw w;
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(jw_begin(&w, f), 0);
+    jw_object(&w);
+    jw_key(&w, "a");
+    jw_amt(&w, 6500);
+    jw_key(&w, "b");
+    jw_int(&w, -3);
+    jw_key(&w, "c");
+    jw_uint(&w, UINT64_MAX);
+    jw_key(&w, "d");
+    jw_string_or_null(&w, NULL);
+    jw_object_end(&w);
+    ck_assert_int_eq(jw_end(&w), 0);
+    ck_assert_int_eq(jw_begin(&w, f), 0);
+    jw_array_end(&w); /* nothing open */
+    jw_bool(&w, true);
+    ck_assert_int_eq(jw_end(&w), PLM_EIO);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_str_eq(buf, "{\"a\":6.5,\"b\":-3,\"c\":18446744073709551615,\"d\":null}\n");
+    free(buf);
+}
+END_TEST
+
 static const struct {
     uint64_t ms;
     const char *text;
@@ -690,6 +722,7 @@ int main(void)
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_variations);
     tcase_add_test(tc, test_wide_columns);
+    tcase_add_test(tc, test_json_writer);
     tcase_add_loop_test(tc, test_json_string, 0,
                         (int)(sizeof(json_strings) / sizeof(json_strings[0])));
     tcase_add_loop_test(tc, test_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));
