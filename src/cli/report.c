@@ -12,6 +12,7 @@
 
 #include "core/amount.h"
 #include "core/error.h"
+#include "json/jw.h"
 
 /* Longest column header: "T16=" and an amount. */
 #define HEADER_MAX (8 + PLM_AMT_STRLEN)
@@ -244,94 +245,49 @@ int plm_report_trace(FILE *fp, const struct plm_report *r, bool raw)
 
 /* ---- JSON -------------------------------------------------------------- */
 
-void plm_report_json_string(FILE *fp, const char *s)
+/* Written by the one JSON writer (json/jw.h): one document on one line. */
+
+static void json_amt_array(struct jw *w, const plm_amt_t *v, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-
-    fputc('"', fp);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        switch (c) {
-        case '"':
-            fputs("\\\"", fp);
-            break;
-        case '\\':
-            fputs("\\\\", fp);
-            break;
-        case '\b':
-            fputs("\\b", fp);
-            break;
-        case '\f':
-            fputs("\\f", fp);
-            break;
-        case '\n':
-            fputs("\\n", fp);
-            break;
-        case '\r':
-            fputs("\\r", fp);
-            break;
-        case '\t':
-            fputs("\\t", fp);
-            break;
-        default:
-            /* Other control characters need \u escapes; DEL is legal
-             * JSON but escaped too, so the output stays printable. */
-            if (c < 0x20 || c == 0x7f) {
-                fputs("\\u00", fp);
-                fputc(hex[c >> 4], fp);
-                fputc(hex[c & 0xf], fp);
-            } else {
-                fputc(c, fp);
-            }
-        }
-    }
-    fputc('"', fp);
+    jw_array(w);
+    for (size_t i = 0; i < n; i++)
+        jw_amt(w, v[i]);
+    jw_array_end(w);
 }
 
-/* An amount as a JSON number: plm_amt_format never writes an exponent, a
- * leading zero before digits, or a bare point, so its text is valid JSON. */
-static void json_amt(FILE *fp, plm_amt_t v)
+/* The water level, which only levelling has, and only once it levelled. */
+static void json_water(struct jw *w, const struct plm_report *r, unsigned levelled, plm_amt_t water)
 {
-    char a[PLM_AMT_STRLEN];
-
-    fputs(plm_amt_format(v, a), fp);
+    if (levelled != 0 && r->params->mode == PLM_MODE_LEVELLING)
+        jw_amt(w, water);
+    else
+        jw_null(w);
 }
 
-static void json_amt_array(FILE *fp, const plm_amt_t *v, size_t n)
-{
-    fputc('[', fp);
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            fputs(", ", fp);
-        json_amt(fp, v[i]);
-    }
-    fputc(']', fp);
-}
-
-static void json_params(FILE *fp, const struct plm_report *r)
+static void json_params(struct jw *w, const struct plm_report *r)
 {
     const struct plm_params *p = r->params;
 
-    fputs("  \"params\": {\n", fp);
-    fputs("    \"total\": ", fp);
-    json_amt(fp, p->total);
-    fputs(",\n    \"minimum\": ", fp);
-    json_amt(fp, p->minimal);
-    fputs(",\n    \"unit\": ", fp);
-    json_amt(fp, p->unit);
-    fputs(",\n    \"mode\": ", fp);
-    plm_report_json_string(fp, plm_mode_name(p->mode));
-    fputs(",\n    \"leftover\": ", fp);
-    plm_report_json_string(fp, plm_leftover_name(p->leftover));
+    jw_key(w, "params");
+    jw_object(w);
+    jw_key(w, "total");
+    jw_amt(w, p->total);
+    jw_key(w, "minimum");
+    jw_amt(w, p->minimal);
+    jw_key(w, "unit");
+    jw_amt(w, p->unit);
+    jw_key(w, "mode");
+    jw_string(w, plm_mode_name(p->mode));
+    jw_key(w, "leftover");
+    jw_string(w, plm_leftover_name(p->leftover));
     if (p->leftover == PLM_LEFTOVER_DEFAULT) {
-        fputs(",\n    \"default_domain\": ", fp);
-        plm_report_json_string(fp, plm_reqfile_name(r->file, p->default_domain));
+        jw_key(w, "default_domain");
+        jw_string(w, plm_reqfile_name(r->file, p->default_domain));
     }
-    fputs("\n  },\n", fp);
+    jw_object_end(w);
 }
 
-static void json_flags(FILE *fp, unsigned flags)
+static void json_flags(struct jw *w, unsigned flags)
 {
     static const struct {
         unsigned bit;
@@ -341,120 +297,130 @@ static void json_flags(FILE *fp, unsigned flags)
         {PLM_OUT_AT_MAX, "at_max"},
         {PLM_OUT_LEFTOVER, "leftover"},
     };
-    bool first = true;
 
-    fputc('[', fp);
+    jw_array(w);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (!(flags & names[i].bit))
-            continue;
-        if (!first)
-            fputs(", ", fp);
-        plm_report_json_string(fp, names[i].name);
-        first = false;
+        if (flags & names[i].bit)
+            jw_string(w, names[i].name);
     }
-    fputc(']', fp);
+    jw_array_end(w);
 }
 
-static void json_domain(FILE *fp, const struct plm_report *r, size_t i)
+static void json_domain(struct jw *w, const struct plm_report *r, size_t i)
 {
     const struct plm_request *q = &r->file->req[i];
     const struct plm_outcome *o = &r->out[i];
 
-    fputs("    {\n      \"name\": ", fp);
-    plm_report_json_string(fp, plm_reqfile_name(r->file, i));
-    fputs(",\n      \"requested\": ", fp);
-    json_amt_array(fp, q->level, q->nlevels);
-    fputs(",\n      \"min\": ", fp);
-    json_amt(fp, q->min);
-    fputs(",\n      \"max\": ", fp);
+    jw_object(w);
+    jw_key(w, "name");
+    jw_string(w, plm_reqfile_name(r->file, i));
+    jw_key(w, "requested");
+    json_amt_array(w, q->level, q->nlevels);
+    jw_key(w, "min");
+    jw_amt(w, q->min);
+    jw_key(w, "max");
     if (q->max == PLM_AMT_MAX)
-        fputs("null", fp);
+        jw_null(w);
     else
-        json_amt(fp, q->max);
-    fputs(",\n      \"floor\": ", fp);
-    json_amt(fp, o->floor);
-    fputs(",\n      \"raw\": ", fp);
-    json_amt(fp, o->raw);
-    fputs(",\n      \"allocation\": ", fp);
-    json_amt(fp, o->rounded);
-    fputs(",\n      \"extra\": ", fp);
-    json_amt(fp, o->extra);
-    fprintf(fp, ",\n      \"satisfied\": %u", o->satisfied);
-    fprintf(fp, ",\n      \"levelled\": %u", o->levelled);
-    fputs(",\n      \"water\": ", fp);
-    if (o->levelled != 0 && r->params->mode == PLM_MODE_LEVELLING)
-        json_amt(fp, o->water);
-    else
-        fputs("null", fp);
-    fputs(",\n      \"why\": ", fp);
-    plm_report_json_string(fp, plm_why_name(o->why));
-    fputs(",\n      \"flags\": ", fp);
-    json_flags(fp, o->flags);
-    fputs("\n    }", fp);
+        jw_amt(w, q->max);
+    jw_key(w, "floor");
+    jw_amt(w, o->floor);
+    jw_key(w, "raw");
+    jw_amt(w, o->raw);
+    jw_key(w, "allocation");
+    jw_amt(w, o->rounded);
+    jw_key(w, "extra");
+    jw_amt(w, o->extra);
+    jw_key(w, "satisfied");
+    jw_uint(w, o->satisfied);
+    jw_key(w, "levelled");
+    jw_uint(w, o->levelled);
+    jw_key(w, "water");
+    json_water(w, r, o->levelled, o->water);
+    jw_key(w, "why");
+    jw_string(w, plm_why_name(o->why));
+    jw_key(w, "flags");
+    json_flags(w, o->flags);
+    jw_object_end(w);
 }
 
-static void json_summary(FILE *fp, const struct plm_report *r)
+/* A raw and a rounded amount. */
+static void json_pair(struct jw *w, const char *key, plm_amt_t raw, plm_amt_t rounded)
+{
+    jw_key(w, key);
+    jw_object(w);
+    jw_key(w, "raw");
+    jw_amt(w, raw);
+    jw_key(w, "rounded");
+    jw_amt(w, rounded);
+    jw_object_end(w);
+}
+
+static void json_summary(struct jw *w, const struct plm_report *r)
 {
     const struct plm_summary *s = r->summary;
 
-    fputs("  \"summary\": {\n    \"total\": ", fp);
-    json_amt(fp, s->total);
-    fputs(",\n    \"allocated\": {\"raw\": ", fp);
-    json_amt(fp, s->allocated);
-    fputs(", \"rounded\": ", fp);
-    json_amt(fp, s->rounded_allocated);
-    fputs("},\n    \"reserve\": {\"raw\": ", fp);
-    json_amt(fp, s->reserve);
-    fputs(", \"rounded\": ", fp);
-    json_amt(fp, s->total - s->rounded_allocated);
-    fprintf(fp, "},\n    \"levelled\": %u", s->levelled);
-    fputs(",\n    \"water\": ", fp);
-    if (s->levelled != 0 && r->params->mode == PLM_MODE_LEVELLING)
-        json_amt(fp, s->water);
-    else
-        fputs("null", fp);
-    fprintf(fp, ",\n    \"starved\": %s\n  }", s->starved ? "true" : "false");
+    jw_key(w, "summary");
+    jw_object(w);
+    jw_key(w, "total");
+    jw_amt(w, s->total);
+    json_pair(w, "allocated", s->allocated, s->rounded_allocated);
+    json_pair(w, "reserve", s->reserve, s->total - s->rounded_allocated);
+    jw_key(w, "levelled");
+    jw_uint(w, s->levelled);
+    jw_key(w, "water");
+    json_water(w, r, s->levelled, s->water);
+    jw_key(w, "starved");
+    jw_bool(w, s->starved);
+    jw_object_end(w);
 }
 
-static void json_trace(FILE *fp, const struct plm_report *r)
+static void json_trace(struct jw *w, const struct plm_report *r)
 {
     const struct plm_tracelog *t = r->trace;
 
-    fputs("  \"trace\": [", fp);
+    jw_key(w, "trace");
+    jw_array(w);
     for (size_t k = 0; k < t->nsteps; k++) {
         const struct plm_tracestep *s = &t->steps[k];
 
-        fputs(k > 0 ? ",\n    {\"step\": " : "\n    {\"step\": ", fp);
-        plm_report_json_string(fp, step_kind_name(s->kind));
-        fprintf(fp, ", \"level\": %u, \"target\": ", s->level);
+        jw_object(w);
+        jw_key(w, "step");
+        jw_string(w, step_kind_name(s->kind));
+        jw_key(w, "level");
+        jw_uint(w, s->level);
+        jw_key(w, "target");
         if (step_has_target(r, s))
-            json_amt(fp, s->target);
+            jw_amt(w, s->target);
         else
-            fputs("null", fp);
-        fputs(", \"remaining\": ", fp);
-        json_amt(fp, s->remaining);
-        fputs(", \"allocation\": ", fp);
-        json_amt_array(fp, t->cells + k * t->n, t->n);
-        fputc('}', fp);
+            jw_null(w);
+        jw_key(w, "remaining");
+        jw_amt(w, s->remaining);
+        jw_key(w, "allocation");
+        json_amt_array(w, t->cells + k * t->n, t->n);
+        jw_object_end(w);
     }
-    fputs(t->nsteps > 0 ? "\n  ]" : "]", fp);
+    jw_array_end(w);
 }
 
 int plm_report_json(FILE *fp, const struct plm_report *r)
 {
-    fputs("{\n", fp);
-    json_params(fp, r);
-    fputs("  \"domains\": [\n", fp);
-    for (size_t i = 0; i < r->file->n; i++) {
-        json_domain(fp, r, i);
-        fputs(i + 1 < r->file->n ? ",\n" : "\n", fp);
-    }
-    fputs("  ],\n", fp);
-    json_summary(fp, r);
-    if (r->trace) {
-        fputs(",\n", fp);
-        json_trace(fp, r);
-    }
-    fputs("\n}\n", fp);
-    return stream_rc(fp);
+    struct jw w;
+    int rc = jw_begin(&w, fp);
+
+    if (rc)
+        return rc;
+    jw_object(&w);
+    json_params(&w, r);
+    jw_key(&w, "domains");
+    jw_array(&w);
+    for (size_t i = 0; i < r->file->n; i++)
+        json_domain(&w, r, i);
+    jw_array_end(&w);
+    json_summary(&w, r);
+    if (r->trace)
+        json_trace(&w, r);
+    jw_object_end(&w);
+    rc = jw_end(&w);
+    return rc ? rc : stream_rc(fp);
 }

@@ -67,12 +67,10 @@ int plm_report_text(FILE *fp, const struct plm_report *r, bool raw);
 int plm_report_trace(FILE *fp, const struct plm_report *r, bool raw);
 
 /*
- * The whole result as one JSON document: params, domains, summary, and
- * the trace when r->trace is set.  Returns 0 or PLM_EIO.
+ * The whole result as one JSON document (json/jw.h, on one line): params,
+ * domains, summary, and the trace when r->trace is set.  Returns 0,
+ * PLM_ENOMEM or PLM_EIO.
  */
 int plm_report_json(FILE *fp, const struct plm_report *r);
-
-/* Write s as a JSON string literal, quotes included. */
-void plm_report_json_string(FILE *fp, const char *s);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The control socket server and the request grammar; see control.h.
+ * The control socket server, non-blocking; see control.h.  The request
+ * grammar is protocol/ctl_wire.c.
  */
 #include "config.h"
 
@@ -393,6 +394,9 @@ static bool peer_allowed(const struct ctl_server *srv, int fd, struct ctl_conn_i
 /* Accept what is pending while there is room: 0, or PLM_EIO. */
 static int accept_pending(struct ctl_server *srv)
 {
+    if (srv->accept_after_ms && ctl_now_ms() < srv->accept_after_ms)
+        return 0;
+    srv->accept_after_ms = 0;
     while (srv->nconn < CTL_MAX_CONN) {
         struct ctl_conn *c;
         int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -402,6 +406,7 @@ static int accept_pending(struct ctl_server *srv)
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
                 errno == ECONNABORTED || errno == EPROTO)
                 return 0;
+            srv->accept_after_ms = ctl_now_ms() + CTL_ACCEPT_PAUSE_MS;
             return PLM_EIO;
         }
         c = &srv->conn[srv->nconn++];
@@ -465,7 +470,7 @@ size_t ctl_server_fds(const struct ctl_server *srv, int *fds, size_t cap)
 
     if (srv->fd < 0)
         return 0;
-    if (srv->nconn < CTL_MAX_CONN && n < cap)
+    if (srv->nconn < CTL_MAX_CONN && !srv->accept_after_ms && n < cap)
         fds[n++] = srv->fd;
     for (size_t i = 0; i < srv->nconn && n < cap; i++) {
         if (!srv->conn[i].writing)
@@ -476,7 +481,8 @@ size_t ctl_server_fds(const struct ctl_server *srv, int *fds, size_t cap)
 
 uint64_t ctl_server_deadline(const struct ctl_server *srv)
 {
-    uint64_t next = UINT64_MAX, retry = ctl_now_ms() + CTL_RETRY_MS;
+    uint64_t next = srv->accept_after_ms ? srv->accept_after_ms : UINT64_MAX;
+    uint64_t retry = ctl_now_ms() + CTL_RETRY_MS;
 
     for (size_t i = 0; i < srv->nconn; i++) {
         const struct ctl_conn *c = &srv->conn[i];

@@ -49,6 +49,8 @@
  * reads slowly is the only case.
  */
 #define CTL_RETRY_MS 20
+/* How long accepting stops after accept failed (EMFILE, ENFILE...). */
+#define CTL_ACCEPT_PAUSE_MS 1000
 
 /*
  * Render the body of one request into out.  Return 0 to send "ok" and the
@@ -86,6 +88,7 @@ struct ctl_server {
     void *arg;             /* the handler's and done's */
     struct ctl_conn *conn; /* private: the connections being served */
     size_t nconn;
+    uint64_t accept_after_ms; /* private: accept failed; try again then */
 };
 
 /*
@@ -125,7 +128,10 @@ uint64_t ctl_now_ms(void);
  * past their deadline.  Each connection that ends is reported to done.
  * Returns the number of connections that ended, or PLM_EIO (errno set)
  * when accept failed for a reason that will not go away by itself, such
- * as EMFILE.  Never returns an error for what a client does.
+ * as EMFILE; the server then stops accepting for CTL_ACCEPT_PAUSE_MS
+ * (connections already in go on), so that a loop does not spin on a
+ * listening socket that stays readable.  Never returns an error for what
+ * a client does.
  */
 int ctl_server_run(struct ctl_server *srv);
 

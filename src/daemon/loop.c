@@ -94,35 +94,6 @@ static void handle_event(struct dmn *d, const struct port_event *ev)
     log_debug("ignoring watch %s (token %s)", ev->path, ev->token);
 }
 
-static void print_table(struct dmn *d, uint64_t now)
-{
-    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
-    uint64_t t = now - d->st.started_ms;
-
-    printf("[%6llu.%03llus] allocation #%llu  (cpu pool %s pct, memory pool %s MiB)\n",
-           (unsigned long long)(t / 1000), (unsigned long long)(t % 1000),
-           (unsigned long long)d->st.stats.reallocations,
-           plm_amt_format(d->st.eng.pool[POL_CPU], a),
-           plm_amt_format(d->st.eng.pool[POL_MEMORY], b));
-    printf("  %-16s %4s %9s %5s %9s %15s  %s\n", "Name", "ID", "CPU(pct)", "VCPUs", "Mem(MiB)",
-           "Target/Actual", "Why (cpu)");
-    for (size_t i = 0; i < d->st.ndom; i++) {
-        const struct dmn_domain *dom = &d->st.dom[i];
-        char ta[48];
-        snprintf(ta, sizeof(ta), "%lld/%lld", (long long)(dom->eng.mem.target_kib / 1024),
-                 (long long)(dom->info.mem_actual_kib / 1024));
-        if (!dmn_managed(dom)) {
-            printf("  %-16.16s %4u %9s %5u %9s %15s  unmanaged\n", dom->info.name, dom->info.domid,
-                   "-", dom->info.online_vcpus, "-", ta);
-            continue;
-        }
-        printf("  %-16.16s %4u %9s %5u %9s %15s  %s\n", dom->info.name, dom->info.domid,
-               plm_amt_format(dom->eng.granted[POL_CPU], a), dom->eng.vcpus,
-               plm_amt_format(dom->eng.granted[POL_MEMORY], b), ta, dom->eng.why[POL_CPU]);
-    }
-    fflush(stdout);
-}
-
 /* The real host.  Any other (the simulated one) is opened by its own
  * program and handed to dmn_init. */
 static int open_port(struct dmn *d)
@@ -189,7 +160,8 @@ static void turn(struct dmn *d, uint64_t now)
         d->table_serial++;
     if (d->opt.print_table && d->table_serial != d->printed_serial) {
         d->printed_serial = d->table_serial;
-        print_table(d, now);
+        render_table(stdout, &d->st, now);
+        fflush(stdout);
     }
 }
 
@@ -309,8 +281,10 @@ fail:
 
 void dmn_fini(struct dmn *d)
 {
-    if (d->opt.print_table && d->port)
-        print_table(d, now_ms(d));
+    if (d->opt.print_table && d->port) {
+        render_table(stdout, &d->st, now_ms(d));
+        fflush(stdout);
+    }
     if (d->have_srv)
         ctl_server_close(&d->srv);
     d->have_srv = false;

@@ -12,8 +12,12 @@
  * MiB (the port's KiB figures are rounded to the nearest MiB).  Text from
  * outside the daemon (domain names, status and reason texts, paths) is
  * written with every byte that is not printable ASCII replaced by '?', so
- * that nothing can reach the operator's terminal as a control sequence;
- * JSON strings are escaped, with invalid UTF-8 replaced by U+FFFD.
+ * that nothing can reach the operator's terminal as a control sequence.
+ * JSON is written by the one JSON writer (json/jw.h, yajl), compact, one
+ * document on one line; invalid UTF-8 in a string becomes U+FFFD.
+ *
+ * One file per view: render_list.c, render_show.c, render_status.c,
+ * render_table.c; render.c holds what they share (render_int.h).
  */
 #ifndef XENPLM_DAEMON_RENDER_H
 #define XENPLM_DAEMON_RENDER_H
@@ -52,9 +56,13 @@ int render_show(FILE *f, const struct dmn_state *s, const struct dmn_domain *d, 
 /* Daemon-wide: policy, pause, uptime, host facts, pools and counters. */
 int render_status(FILE *f, const struct dmn_state *s, uint64_t now_ms, bool json);
 
-/* Write s as a JSON string literal, quotes included (exposed for tests and
- * for the daemon's own JSON bits). */
-void render_json_string(FILE *f, const char *s);
+/*
+ * The allocation table xenplmd prints when allocations change (--table,
+ * and on the simulated host): the pools, then per domain the grants, the
+ * memory target and actual (MiB, rounded to the nearest) and why the CPU
+ * grant last changed.  now_ms dates it from the daemon's start.
+ */
+int render_table(FILE *f, const struct dmn_state *s, uint64_t now_ms);
 
 /* A duration as the shortest readable text: "850ms", "12s", "5m07s",
  * "2h03m", "3d04h".  Returns buf. */

@@ -191,14 +191,6 @@ too_long:
     return fail(err, errlen, PLM_ERANGE, "request longer than %d bytes", CTL_REQUEST_MAX);
 }
 
-int ctl_request_nargs(const struct ctl_request *req, size_t min, size_t max, const char *usage,
-                      char *err, size_t errlen)
-{
-    if (req->argc < min || req->argc > max)
-        return fail(err, errlen, PLM_EINVAL, "usage: %s", usage);
-    return 0;
-}
-
 int ctl_duration_parse(const char *s, uint64_t max_ms, uint64_t *ms_out)
 {
     static const struct {

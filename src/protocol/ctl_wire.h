@@ -65,14 +65,6 @@ int ctl_request_format(char *buf, size_t bufsz, const char *command, size_t argc
                        const char *const *argv, char *err, size_t errlen);
 
 /*
- * For handlers: PLM_EINVAL and "usage: USAGE" in err unless the request
- * has between min and max arguments.  USAGE names the command too, as in
- * "show DOM [-j]".
- */
-int ctl_request_nargs(const struct ctl_request *req, size_t min, size_t max, const char *usage,
-                      char *err, size_t errlen);
-
-/*
  * The arguments of `set DOM [cpu=N] [mem=N] [for=DURATION]` and
  * `set DOM clear`, checked by the client before sending and by the daemon
  * on receipt, so both refuse the same things with the same words.

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The control socket: the request grammar (every refusal, word for word),
- * the client's formatter and the `set` arguments, then the server over
- * real sockets in a temporary directory: opening, refusing a second
- * daemon, stale sockets, hostile and silent clients, a failing handler,
- * bodies larger than the socket buffer, a client that never reads, and
- * the peer credential check.
+ * The control socket: the request grammar of protocol/ctl_wire.c (every
+ * refusal, word for word), the client's formatter, the `set` arguments
+ * and the command table's usage, then the server over real sockets in a
+ * temporary directory, driven by a small poll loop as the daemon's:
+ * opening, refusing a second daemon, stale sockets, hostile and silent
+ * clients, a failing handler, bodies larger than the socket buffer,
+ * clients that never read or hold a slot, accept failing, and the peer
+ * credential check.
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -267,9 +270,38 @@ START_TEST(test_nargs)
     char err[CTL_ERR_MAX];
 
     ck_assert_int_eq(ctl_request_parse(T("XENPLM/1 show a b -j\n"), &req, err, sizeof(err)), 0);
-    ck_assert_int_eq(ctl_request_nargs(&req, 1, 1, "show DOM [-j]", err, sizeof(err)), PLM_EINVAL);
-    ck_assert_str_eq(err, "usage: show DOM [-j]");
-    ck_assert_int_eq(ctl_request_nargs(&req, 2, 2, "show DOM [-j]", err, sizeof(err)), 0);
+    ck_assert_int_eq(ctl_request_check(&req, ctl_command_find("show"), err, sizeof(err)),
+                     PLM_EINVAL);
+    ck_assert_str_eq(err, "usage: show DOM [-j|--json]");
+    ck_assert_int_eq(ctl_request_parse(T("XENPLM/1 show a -j\n"), &req, err, sizeof(err)), 0);
+    ck_assert_int_eq(ctl_request_check(&req, ctl_command_find("show"), err, sizeof(err)), 0);
+    ck_assert_int_eq(ctl_request_parse(T("XENPLM/1 set\n"), &req, err, sizeof(err)), 0);
+    ck_assert_int_eq(ctl_request_check(&req, ctl_command_find("set"), err, sizeof(err)),
+                     PLM_EINVAL);
+    /* Alternative forms on one line, for the daemon's one-line errors. */
+    ck_assert_str_eq(err, "usage: set DOM [cpu=N] [mem=N] [for=DURATION] | set DOM clear");
+}
+END_TEST
+
+/* The usage the CLI prints from the same table (xenplm help). */
+START_TEST(test_usage)
+{
+    char buf[256];
+
+    ck_assert_int_eq(ctl_command_usage(ctl_command_find("pause"), "xenplm ", " [-s SOCKET]", "\n",
+                                       buf, sizeof(buf)),
+                     (int)strlen("xenplm pause [-s SOCKET]"));
+    ck_assert_str_eq(buf, "xenplm pause [-s SOCKET]");
+    ck_assert_int_ge(ctl_command_usage(ctl_command_find("set"), "xenplm ", " [-s SOCKET]", "\n",
+                                       buf, sizeof(buf)),
+                     0);
+    ck_assert_str_eq(buf, "xenplm set DOM [cpu=N] [mem=N] [for=DURATION] [-s SOCKET]\n"
+                          "xenplm set DOM clear [-s SOCKET]");
+    ck_assert_int_eq(ctl_command_usage(ctl_command_find("set"), "", "", " | ", buf, 10),
+                     PLM_ERANGE);
+    ck_assert_ptr_null(ctl_command_find("nosuch"));
+    for (size_t i = 0; i < ctl_ncommands; i++)
+        ck_assert_ptr_eq(ctl_command_find(ctl_commands[i].name), &ctl_commands[i]);
 }
 END_TEST
 
@@ -999,6 +1031,46 @@ START_TEST(test_slow_clients_cost_nothing)
 }
 END_TEST
 
+/* When accept fails for want of descriptors, the server stops listening
+ * for a while instead of making its caller spin, then takes the client. */
+START_TEST(test_accept_failure)
+{
+    struct ctl_server srv;
+    struct ctl_conn_info info;
+    struct rlimit old, low;
+    struct tmp t;
+    struct ctx c;
+    int fd, probe, fds[CTL_MAX_CONN + 1];
+    char *got;
+
+    open_server(&srv, &t, &c);
+    fd = client_connect(srv.path);
+    ck_assert_int_eq(write(fd, "XENPLM/1 list\n", 14), 14);
+    /* No descriptor left for accept. */
+    probe = dup(0);
+    ck_assert_int_ge(probe, 0);
+    close(probe);
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)probe;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    ck_assert_int_eq(ctl_server_run(&srv), PLM_EIO);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    ck_assert_uint_eq(ctl_server_fds(&srv, fds, CTL_MAX_CONN + 1), 0);
+    ck_assert_uint_gt(ctl_server_deadline(&srv), mono_ms() + CTL_ACCEPT_PAUSE_MS / 2);
+    ck_assert_int_eq(ctl_server_run(&srv), 0);
+    ck_assert_int_eq(c.calls, 0);
+    serve_one(&srv, &info);
+    ck_assert(info.ok);
+    got = read_all(fd, NULL);
+    ck_assert_str_eq(got, "ok\nlist\n");
+    free(got);
+    close(fd);
+    ctl_server_close(&srv);
+    tmp_clean(&t);
+}
+END_TEST
+
 /* A client that went away before its answer does not kill the daemon
  * (no SIGPIPE) and does not count as an accept error. */
 START_TEST(test_client_gone)
@@ -1098,6 +1170,7 @@ int main(void)
     tcase_add_test(grammar, test_parse_limits);
     tcase_add_test(grammar, test_format);
     tcase_add_test(grammar, test_nargs);
+    tcase_add_test(grammar, test_usage);
     tcase_add_loop_test(grammar, test_set, 0, (int)(sizeof(sets) / sizeof(sets[0])));
     tcase_add_test(grammar, test_set_no_domain);
     tcase_set_timeout(server, 60);
@@ -1113,6 +1186,7 @@ int main(void)
     tcase_add_test(server, test_client_never_reads);
     tcase_add_test(server, test_slow_clients_cost_nothing);
     tcase_add_test(server, test_client_gone);
+    tcase_add_test(server, test_accept_failure);
     tcase_add_test(server, test_peer_credentials);
     suite_add_tcase(s, grammar);
     suite_add_tcase(s, server);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "daemon_test.h"
 
 static const char scn[] = "host pcpus=2 memory=8192 dom0=1024\n"
@@ -171,10 +173,62 @@ START_TEST(control_slow_clients)
 }
 END_TEST
 
+/* Every command of the protocol's table has a handler in the daemon, and
+ * the daemon's usage errors are the table's. */
+START_TEST(control_every_command)
+{
+    static const char scn1[] = "host pcpus=2 memory=8192 dom0=1024\n"
+                               "domain a memory=1024 maxmem=2048 vcpus=1 maxvcpus=4 cpu=20\n";
+    struct ctl_request req;
+    char line[CTL_REQUEST_MAX], err[CTL_ERR_MAX], *body = NULL;
+    size_t len = 0;
+    struct dt t;
+
+    dt_open(&t, "base.xml", scn1);
+    for (size_t i = 0; i < ctl_ncommands; i++) {
+        const struct ctl_command_spec *spec = &ctl_commands[i];
+        const char *argv[] = {"a", "cpu=50", "x", "x", "x", "x"};
+        /* set DOM alone is refused by ctl_set_parse: "nothing to set". */
+        size_t argc = strcmp(spec->name, "set") == 0 ? 2 : spec->min_args;
+        int n = ctl_request_format(line, sizeof(line), spec->name, argc, argv, err, sizeof(err));
+        FILE *out = open_memstream(&body, &len);
+
+        ck_assert_int_gt(n, 0);
+        ck_assert_int_eq(ctl_request_parse(line, (size_t)n, &req, err, sizeof(err)), 0);
+        err[0] = '\0';
+        ck_assert_msg(dmn_control(&t.d, &req, out, err, sizeof(err)) == 0, "%s: %s", spec->name,
+                      err);
+        fclose(out);
+        free(body);
+        body = NULL;
+
+        /* One argument too many: the usage, as the table has it. */
+        if (spec->max_args < 6) {
+            char want[CTL_ERR_MAX];
+
+            n = ctl_request_format(line, sizeof(line), spec->name, spec->max_args + 1, argv, err,
+                                   sizeof(err));
+            ck_assert_int_gt(n, 0);
+            ck_assert_int_eq(ctl_request_parse(line, (size_t)n, &req, err, sizeof(err)), 0);
+            out = open_memstream(&body, &len);
+            err[0] = '\0';
+            ck_assert_int_eq(dmn_control(&t.d, &req, out, err, sizeof(err)), PLM_EINVAL);
+            fclose(out);
+            free(body);
+            body = NULL;
+            ck_assert_int_eq(ctl_request_check(&req, spec, want, sizeof(want)), PLM_EINVAL);
+            ck_assert_str_eq(err, want);
+        }
+    }
+    dt_close(&t);
+}
+END_TEST
+
 TCase *dt_tcase_control(void)
 {
     TCase *tc = tcase_create("control");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, control_slow_clients);
+    tcase_add_test(tc, control_every_command);
     return tc;
 }

@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "daemon/render.h"
+#include "json/jw.h"
 #include "tests/unit/suite_run.h"
 
 #define U(x) PLM_UNITS(x)
@@ -208,17 +209,17 @@ static const char list_text[] =
     "-/-  dying,gone\n";
 
 static const char list_json[] =
-    "{\"paused\":false,\"domains\":[\n"
+    "{\"paused\":false,\"domains\":["
     "{\"name\":\"web1\",\"domid\":3,\"source\":\"agent\",\"requested\":{\"cpu\":[50,120,200],"
     "\"mem\":[512,768,1024]},\"granted\":{\"cpu\":150,\"vcpus\":2,\"mem\":1024},\"memory\":{"
-    "\"target\":1024,\"actual\":1000},\"weight\":256,\"cap\":0,\"flags\":[]},\n"
+    "\"target\":1024,\"actual\":1000},\"weight\":256,\"cap\":0,\"flags\":[]},"
     "{\"name\":\"db-main\",\"domid\":7,\"source\":\"agentless\",\"requested\":{\"cpu\":[80],"
     "\"mem\":null},\"granted\":{\"cpu\":80,\"vcpus\":8,\"mem\":2048},\"memory\":{\"target\":2048,"
     "\"actual\":3000},\"weight\":512,\"cap\":null,\"flags\":[\"override\",\"rejected\","
-    "\"uncooperative\",\"limited\"]},\n"
-    "{\"name\":\"old\\u001b[2Jvm\",\"domid\":12,\"source\":\"none\",\"requested\":{\"cpu\":null,"
+    "\"uncooperative\",\"limited\"]},"
+    "{\"name\":\"old\\u001B[2Jvm\",\"domid\":12,\"source\":\"none\",\"requested\":{\"cpu\":null,"
     "\"mem\":null},\"granted\":{\"cpu\":0,\"vcpus\":0,\"mem\":0},\"memory\":{\"target\":0,"
-    "\"actual\":0},\"weight\":null,\"cap\":null,\"flags\":[\"dying\",\"gone\"]}\n"
+    "\"actual\":0},\"weight\":null,\"cap\":null,\"flags\":[\"dying\",\"gone\"]}"
     "]}\n";
 
 static const char show_web1[] = "web1 (domain 3)\n"
@@ -333,20 +334,20 @@ static const char show_old[] = "old?[2Jvm (domain 12)\n"
 static const char show_web1_json[] =
     "{\"name\":\"web1\",\"domid\":3,\"uuid\":\"00000000-0000-0000-0000-000000000003\",\"present\":"
     "true,\"dying\":false,\"rule\":{\"match\":\"name\",\"file\":\"/etc/xenplm/"
-    "policy.xml\",\"line\":42,\"pattern\":\"web*\"},\"source\":\"agent\",\"flags\":[],\n"
+    "policy.xml\",\"line\":42,\"pattern\":\"web*\"},\"source\":\"agent\",\"flags\":[],"
     "\"request\":{\"seq\":42,\"age_ms\":12000},\"status\":\"ok\",\"requests\":17,\"rejected\":2,"
-    "\"pending_read\":false,\n"
-    "\"resources\":{\n"
+    "\"pending_read\":false,"
+    "\"resources\":{"
     "\"cpu\":{\"requested\":[50,120,200],\"arbitrated\":{\"levels\":[50,120,200],\"min\":10,"
     "\"max\":null},\"raw\":150.5,\"rounded\":150,\"floor\":10,\"extra\":0,\"satisfied\":2,"
     "\"levelled\":3,\"water\":150.5,\"why\":\"levelled\",\"outcome_flags\":[],\"last_change\":"
     "\"levelled at level 3 (was "
     "120)\",\"granted\":150,\"trigger\":{\"streaks\":[1,0,0],\"direction\":\"grow\"},\"override\":"
-    "null},\n"
+    "null},"
     "\"mem\":{\"requested\":[512,768,1024],\"arbitrated\":{\"levels\":[512,768,1024],\"min\":512,"
     "\"max\":4096},\"raw\":1024,\"rounded\":1024,\"floor\":512,\"extra\":0,\"satisfied\":3,"
     "\"levelled\":0,\"water\":0,\"why\":\"satisfied\",\"outcome_flags\":[],\"last_change\":null,"
-    "\"granted\":1024,\"trigger\":{\"streaks\":[0,0],\"direction\":\"none\"},\"override\":null}},\n"
+    "\"granted\":1024,\"trigger\":{\"streaks\":[0,0],\"direction\":\"none\"},\"override\":null}},"
     "\"enforcement\":{\"weight\":256,\"cap\":0,\"vcpus\":2,\"online_vcpus\":2,\"max_vcpus\":4,"
     "\"memory\":{\"target\":1024,\"actual\":1000,\"max\":2048,\"want\":1024,\"floor\":512,\"rate\":"
     "8,\"uncooperative\":false},\"cpu_used\":95,\"errors\":0}}\n";
@@ -354,19 +355,19 @@ static const char show_web1_json[] =
 static const char show_db_json[] =
     "{\"name\":\"db-main\",\"domid\":7,\"uuid\":\"\",\"present\":true,\"dying\":false,\"rule\":{"
     "\"match\":\"none\",\"file\":null,\"line\":null,\"pattern\":null},\"source\":\"agentless\","
-    "\"flags\":[\"override\",\"rejected\",\"uncooperative\",\"limited\"],\n"
+    "\"flags\":[\"override\",\"rejected\",\"uncooperative\",\"limited\"],"
     "\"request\":null,\"status\":\"rejected: line 2: \\\"cpu\\\" needs a "
-    "unit\",\"requests\":1,\"rejected\":1,\"pending_read\":true,\n"
-    "\"resources\":{\n"
+    "unit\",\"requests\":1,\"rejected\":1,\"pending_read\":true,"
+    "\"resources\":{"
     "\"cpu\":{\"requested\":[80],\"arbitrated\":{\"levels\":[80],\"min\":0,\"max\":null},\"raw\":"
     "80,\"rounded\":80,\"floor\":10,\"extra\":0,\"satisfied\":1,\"levelled\":0,\"water\":0,\"why\":"
     "\"satisfied\",\"outcome_flags\":[],\"last_change\":null,\"granted\":80,\"trigger\":{"
-    "\"streaks\":[0,0,0],\"direction\":\"none\"},\"override\":null},\n"
+    "\"streaks\":[0,0,0],\"direction\":\"none\"},\"override\":null},"
     "\"mem\":{\"requested\":null,\"arbitrated\":{\"levels\":[],\"min\":0,\"max\":null},\"raw\":512,"
     "\"rounded\":512,\"floor\":512,\"extra\":0,\"satisfied\":0,\"levelled\":0,\"water\":0,\"why\":"
     "\"floor\",\"outcome_flags\":[\"at_min\"],\"last_change\":null,\"granted\":2048,\"trigger\":{"
     "\"streaks\":[2,1],\"direction\":\"shrink\"},\"override\":{\"amount\":2048,\"remaining_ms\":"
-    "300000}}},\n"
+    "300000}}},"
     "\"enforcement\":{\"weight\":512,\"cap\":null,\"vcpus\":8,\"online_vcpus\":8,\"max_vcpus\":8,"
     "\"memory\":{\"target\":2048,\"actual\":3000,\"max\":8192,\"want\":2048,\"floor\":512,\"rate\":"
     "0.098,\"uncooperative\":true},\"cpu_used\":60.5,\"errors\":3}}\n";
@@ -389,13 +390,13 @@ static const char status_text[] =
 static const char status_json[] =
     "{\"version\":\"" PACKAGE_VERSION "\",\"policy\":\"/etc/xenplm/"
     "policy.xml\",\"paused\":false,\"uptime_ms\":99000,\"last_"
-    "arbitration_ms_ago\":4000,\"tick_ms\":10000,\n"
-    "\"host\":{\"pcpus\":8,\"mem_total\":16384,\"mem_free\":2048,\"mem_domu\":12000},\n"
-    "\"domains\":{\"known\":3,\"present\":2},\n"
+    "arbitration_ms_ago\":4000,\"tick_ms\":10000,"
+    "\"host\":{\"pcpus\":8,\"mem_total\":16384,\"mem_free\":2048,\"mem_domu\":12000},"
+    "\"domains\":{\"known\":3,\"present\":2},"
     "\"pools\":{\"cpu\":{\"pool\":700,\"usable\":700,\"allocated\":690,\"rounded_allocated\":690,"
     "\"reserve\":10,\"levelled\":3,\"water\":6.5,\"starved\":false},\"mem\":{\"pool\":13000,"
     "\"usable\":12992,\"allocated\":4096,\"rounded_allocated\":4096,\"reserve\":8896,\"levelled\":"
-    "0,\"water\":0,\"starved\":false}},\n"
+    "0,\"water\":0,\"starved\":false}},"
     "\"stats\":{\"events\":120,\"arbitrations\":14,\"reallocations\":3,\"xs_reads\":40,\"xs_"
     "writes\":22,\"enforce_calls\":9,\"enforce_errors\":1}}\n";
 
@@ -590,6 +591,9 @@ START_TEST(test_wide_columns)
 }
 END_TEST
 
+/* Strings through the JSON writer (jw_string, yajl): what JSON requires is
+ * escaped, and invalid UTF-8 becomes U+FFFD. */
+#define FFFD "\xef\xbf\xbd"
 static const struct {
     const char *in, *out;
 } json_strings[] = {
@@ -597,15 +601,15 @@ static const struct {
     {"plain", "\"plain\""},
     {"a\"b\\c", "\"a\\\"b\\\\c\""},
     {"tab\there\nnl", "\"tab\\there\\nnl\""},
-    {"\x01\x1b\x1f\x7f", "\"\\u0001\\u001b\\u001f\\u007f\""},
+    {"\x01\x1b\x1f\x7f", "\"\\u0001\\u001B\\u001F\x7f\""},
     {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
-    {"bad\xff", "\"bad\\ufffd\""},
-    {"\xc3", "\"\\ufffd\""},            /* cut short */
-    {"\xc3(", "\"\\ufffd(\""},          /* bad continuation */
-    {"\xc0\xaf", "\"\\ufffd\\ufffd\""}, /* overlong '/' */
-    {"\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\""},
-    {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},            /* a surrogate */
-    {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""}, /* past U+10FFFF */
+    {"bad\xff", "\"bad" FFFD "\""},
+    {"\xc3", "\"" FFFD "\""},          /* cut short */
+    {"\xc3(", "\"" FFFD "(\""},        /* bad continuation */
+    {"\xc0\xaf", "\"" FFFD FFFD "\""}, /* overlong '/' */
+    {"\xe0\x80\xaf", "\"" FFFD FFFD FFFD "\""},
+    {"\xed\xa0\x80", "\"" FFFD FFFD FFFD "\""},          /* a surrogate */
+    {"\xf4\x90\x80\x80", "\"" FFFD FFFD FFFD FFFD "\""}, /* past U+10FFFF */
 };
 
 START_TEST(test_json_string)
@@ -613,11 +617,51 @@ START_TEST(test_json_string)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
+    struct jw w;
 
     ck_assert_ptr_nonnull(f);
-    render_json_string(f, json_strings[_i].in);
+    ck_assert_int_eq(jw_begin(&w, f), 0);
+    jw_array(&w);
+    jw_string(&w, json_strings[_i].in);
+    jw_array_end(&w);
+    ck_assert_int_eq(jw_end(&w), 0);
     ck_assert_int_eq(fclose(f), 0);
-    ck_assert_str_eq(buf, json_strings[_i].out);
+    /* The string alone, without the array around it and the newline. */
+    ck_assert_uint_ge(len, 3);
+    buf[len - 2] = '\0';
+    ck_assert_str_eq(buf + 1, json_strings[_i].out);
+    free(buf);
+}
+END_TEST
+
+/* A call out of order makes the document fail as a whole, and what
+ * follows it is ignored; amounts are written as plm_amt_format does. */
+START_TEST(test_json_writer)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct jw w;
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(jw_begin(&w, f), 0);
+    jw_object(&w);
+    jw_key(&w, "a");
+    jw_amt(&w, 6500);
+    jw_key(&w, "b");
+    jw_int(&w, -3);
+    jw_key(&w, "c");
+    jw_uint(&w, UINT64_MAX);
+    jw_key(&w, "d");
+    jw_string_or_null(&w, NULL);
+    jw_object_end(&w);
+    ck_assert_int_eq(jw_end(&w), 0);
+    ck_assert_int_eq(jw_begin(&w, f), 0);
+    jw_array_end(&w); /* nothing open */
+    jw_bool(&w, true);
+    ck_assert_int_eq(jw_end(&w), PLM_EIO);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_str_eq(buf, "{\"a\":6.5,\"b\":-3,\"c\":18446744073709551615,\"d\":null}\n");
     free(buf);
 }
 END_TEST
@@ -678,6 +722,7 @@ int main(void)
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_variations);
     tcase_add_test(tc, test_wide_columns);
+    tcase_add_test(tc, test_json_writer);
     tcase_add_loop_test(tc, test_json_string, 0,
                         (int)(sizeof(json_strings) / sizeof(json_strings[0])));
     tcase_add_loop_test(tc, test_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));

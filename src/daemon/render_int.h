@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared by the renderers (render.c and one file per view); not for use
+ * outside them.  All read the state (state.h) and never change it.
+ */
+#ifndef XENPLM_DAEMON_RENDER_INT_H
+#define XENPLM_DAEMON_RENDER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/amount.h"
+#include "daemon/state.h"
+#include "json/jw.h"
+
+/* A cell of the list, or a value of show: long enough for 16 levels. */
+#define CELL_MAX 512
+
+/* Short names, as in the guest protocol and the JSON keys, and units. */
+extern const char *const rnd_res_name[DMN_NRES];
+extern const char *const rnd_res_unit[DMN_NRES];
+
+/* 0, or PLM_EIO when the stream had an error. */
+int rnd_finish(FILE *f);
+/* Printable ASCII as is, anything else as '?'; the same into a buffer. */
+void rnd_put_safe(FILE *f, const char *s);
+void rnd_copy_safe(char *buf, size_t size, const char *s);
+/* How long ago `then` was; a time in the future counts as now. */
+uint64_t rnd_age_ms(uint64_t now, uint64_t then);
+/* KiB to whole MiB, rounded to the nearest; to an exact MiB amount. */
+int64_t rnd_mib_of_kib(int64_t kib);
+plm_amt_t rnd_mib_amt_of_kib(int64_t kib);
+/* "50/120/200", or "-" for no levels. */
+void rnd_levels_format(char *buf, size_t size, const plm_amt_t *lv, unsigned n);
+/* The levels a domain asked for resource r (NULL and 0: none). */
+unsigned rnd_requested(const struct dmn_domain *d, int r, const plm_amt_t **lv);
+bool rnd_has_override(const struct dmn_domain *d);
+/* A domain's flags, in a fixed order; returns how many. */
+size_t rnd_domain_flags(const struct dmn_state *s, const struct dmn_domain *d,
+                        const char *names[8]);
+/* The policy file the state was loaded from, for people. */
+const char *rnd_policy_file(const struct dmn_state *s);
+/* "  key            " (depth 0) or "    key          " (depth 1). */
+void rnd_key(FILE *f, int depth, const char *k);
+
+/* Levels as an array of amounts (null for none), names as an array of
+ * strings, -1 as null, PLM_AMT_MAX as null. */
+void rnd_json_levels(struct jw *w, const plm_amt_t *lv, unsigned n);
+void rnd_json_names(struct jw *w, const char *const *names, size_t n);
+void rnd_json_int_or_null(struct jw *w, int v);
+void rnd_json_amt_or_null(struct jw *w, plm_amt_t v);
+
+#endif
