@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +13,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/errbuf.h"
 #include "core/error.h"
 #include "daemon/control.h"
 
@@ -43,33 +43,12 @@ _Static_assert(sizeof(((struct ctl_server *)0)->path) ==
                    sizeof(((struct sockaddr_un *)0)->sun_path),
                "ctl_server.path must match sun_path");
 
-#if defined(__GNUC__)
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-#endif
-
-/* Fill err (which may be NULL) and return rc, so callers write `return fail(...)`. */
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
 /* ------------------------------------------------------------------------ */
 /* The server                                                               */
 
 uint64_t ctl_now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    return plm_mono_ms();
 }
 
 /* The directory part of path, "." when there is none. */
@@ -97,14 +76,14 @@ static int probe_live(const struct sockaddr_un *sa, char *err, size_t errlen)
     int rc;
 
     if (fd < 0)
-        return fail(err, errlen, PLM_EIO, "socket: %s", strerror(errno));
+        return plm_errf(err, errlen, PLM_EIO, "socket: %s", strerror(errno));
     if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0 || errno == EAGAIN ||
         errno == EINPROGRESS)
         rc = 1;
     else if (errno == ECONNREFUSED)
         rc = 0;
     else
-        rc = fail(err, errlen, PLM_EIO, "cannot probe %s: %s", sa->sun_path, strerror(errno));
+        rc = plm_errf(err, errlen, PLM_EIO, "cannot probe %s: %s", sa->sun_path, strerror(errno));
     close(fd);
     return rc;
 }
@@ -127,8 +106,8 @@ int ctl_server_open(struct ctl_server *srv, const char *path, ctl_handler_fn *ha
     if (!path)
         path = CTL_DEFAULT_SOCKET;
     if (!*path || strlen(path) >= sizeof(sa.sun_path))
-        return fail(err, errlen, PLM_ERANGE, "%s: socket path empty or longer than %zu bytes", path,
-                    sizeof(sa.sun_path) - 1);
+        return plm_errf(err, errlen, PLM_ERANGE, "%s: socket path empty or longer than %zu bytes",
+                        path, sizeof(sa.sun_path) - 1);
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     memcpy(sa.sun_path, path, strlen(path) + 1);
@@ -138,34 +117,34 @@ int ctl_server_open(struct ctl_server *srv, const char *path, ctl_handler_fn *ha
     parent_of(path, dir, sizeof(dir));
     if (mkdir(dir, 0755) == 0) {
         if (chmod(dir, 0755) < 0)
-            return fail(err, errlen, PLM_EIO, "cannot chmod %s: %s", dir, strerror(errno));
+            return plm_errf(err, errlen, PLM_EIO, "cannot chmod %s: %s", dir, strerror(errno));
     } else if (errno != EEXIST) {
-        return fail(err, errlen, PLM_EIO, "cannot create %s: %s", dir, strerror(errno));
+        return plm_errf(err, errlen, PLM_EIO, "cannot create %s: %s", dir, strerror(errno));
     }
 
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode))
-            return fail(err, errlen, PLM_EINVAL, "%s exists and is not a socket", path);
+            return plm_errf(err, errlen, PLM_EINVAL, "%s exists and is not a socket", path);
         rc = probe_live(&sa, err, errlen);
         if (rc < 0)
             return rc;
         if (rc > 0)
-            return fail(err, errlen, PLM_EINVAL, "%s: another xenplmd is already listening there",
-                        path);
+            return plm_errf(err, errlen, PLM_EINVAL,
+                            "%s: another xenplmd is already listening there", path);
         /* Left over by a daemon that did not exit cleanly. */
         if (unlink(path) < 0 && errno != ENOENT)
-            return fail(err, errlen, PLM_EIO, "cannot remove stale socket %s: %s", path,
-                        strerror(errno));
+            return plm_errf(err, errlen, PLM_EIO, "cannot remove stale socket %s: %s", path,
+                            strerror(errno));
     } else if (errno != ENOENT) {
-        return fail(err, errlen, PLM_EIO, "%s: %s", path, strerror(errno));
+        return plm_errf(err, errlen, PLM_EIO, "%s: %s", path, strerror(errno));
     }
 
     srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (srv->fd < 0)
-        return fail(err, errlen, PLM_EIO, "socket: %s", strerror(errno));
+        return plm_errf(err, errlen, PLM_EIO, "socket: %s", strerror(errno));
     srv->conn = calloc(CTL_MAX_CONN, sizeof(*srv->conn));
     if (!srv->conn) {
-        rc = fail(err, errlen, PLM_ENOMEM, "out of memory");
+        rc = plm_errf(err, errlen, PLM_ENOMEM, "out of memory");
         goto out;
     }
     /* The mode is set by the umask at bind time, so the socket is never
@@ -174,11 +153,11 @@ int ctl_server_open(struct ctl_server *srv, const char *path, ctl_handler_fn *ha
     rc = bind(srv->fd, (const struct sockaddr *)&sa, sizeof(sa));
     umask(old_umask);
     if (rc < 0) {
-        rc = fail(err, errlen, PLM_EIO, "cannot bind %s: %s", path, strerror(errno));
+        rc = plm_errf(err, errlen, PLM_EIO, "cannot bind %s: %s", path, strerror(errno));
         goto out;
     }
     if (lstat(path, &st) < 0) {
-        rc = fail(err, errlen, PLM_EIO, "%s: %s", path, strerror(errno));
+        rc = plm_errf(err, errlen, PLM_EIO, "%s: %s", path, strerror(errno));
         unlink(path);
         goto out;
     }
@@ -186,7 +165,7 @@ int ctl_server_open(struct ctl_server *srv, const char *path, ctl_handler_fn *ha
     srv->ino = st.st_ino;
     memcpy(srv->path, path, strlen(path) + 1);
     if (listen(srv->fd, 16) < 0) {
-        rc = fail(err, errlen, PLM_EIO, "cannot listen on %s: %s", path, strerror(errno));
+        rc = plm_errf(err, errlen, PLM_EIO, "cannot listen on %s: %s", path, strerror(errno));
         goto out;
     }
     return 0;

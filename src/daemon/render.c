@@ -19,15 +19,12 @@
 #include "daemon/render_int.h"
 #include "policy/policy.h"
 
-/* The protocol's resource for each policy resource (same order today, but
- * the two enums are separate promises). */
-static const enum proto_resource proto_res[DMN_NRES] = {
-    [POL_CPU] = PROTO_RES_CPU,
-    [POL_MEMORY] = PROTO_RES_MEM,
-};
-
 /* Short names, as in the guest protocol and the JSON keys. */
-const char *const rnd_res_name[DMN_NRES] = {[POL_CPU] = "cpu", [POL_MEMORY] = "mem"};
+const char *rnd_res_name(int r)
+{
+    return proto_resource_name(pol_resource_proto((enum pol_resource)r));
+}
+
 const char *const rnd_res_unit[DMN_NRES] = {
     [POL_CPU] = "hundredths of a pCPU",
     [POL_MEMORY] = "MiB",
@@ -123,9 +120,10 @@ void rnd_levels_format(char *buf, size_t size, const plm_amt_t *lv, unsigned n)
  */
 unsigned rnd_requested(const struct dmn_domain *d, int r, const plm_amt_t **lv)
 {
-    const struct proto_levels *pl = &d->req.res[proto_res[r]];
+    enum proto_resource pr = pol_resource_proto((enum pol_resource)r);
+    const struct proto_levels *pl = &d->req.res[pr];
 
-    if (d->have_req && (d->req.flags & PROTO_REQ_HAS(proto_res[r])) && pl->nlevels > 0) {
+    if (d->have_req && (d->req.flags & PROTO_REQ_HAS(pr)) && pl->nlevels > 0) {
         *lv = pl->level;
         return pl->nlevels > PLM_MAX_LEVELS ? PLM_MAX_LEVELS : pl->nlevels;
     }

@@ -19,7 +19,7 @@
 #define CELL_MAX 512
 
 /* Short names, as in the guest protocol and the JSON keys, and units. */
-extern const char *const rnd_res_name[DMN_NRES];
+const char *rnd_res_name(int r);
 extern const char *const rnd_res_unit[DMN_NRES];
 
 /* 0, or PLM_EIO when the stream had an error. */

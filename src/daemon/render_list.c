@@ -183,7 +183,7 @@ static void json_list_domain(struct jw *w, const struct dmn_state *s, const stru
     jw_object(w);
     for (int r = 0; r < DMN_NRES; r++) {
         n = rnd_requested(d, r, &lv);
-        jw_key(w, rnd_res_name[r]);
+        jw_key(w, rnd_res_name(r));
         rnd_json_levels(w, lv, n);
     }
     jw_object_end(w);

@@ -78,7 +78,7 @@ static void show_resource_text(FILE *f, const struct dmn_state *s, const struct 
     unsigned n = rnd_requested(d, r, &lv);
     size_t nflags, nrules;
 
-    fprintf(f, "  %s (%s)\n", rnd_res_name[r], rnd_res_unit[r]);
+    fprintf(f, "  %s (%s)\n", rnd_res_name(r), rnd_res_unit[r]);
     rnd_levels_format(cell, sizeof(cell), lv, n);
     rnd_key(f, 1, "requested");
     fprintf(f, "%s\n", cell);
@@ -341,7 +341,7 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
     jw_key(&w, "resources");
     jw_object(&w);
     for (int r = 0; r < DMN_NRES; r++) {
-        jw_key(&w, rnd_res_name[r]);
+        jw_key(&w, rnd_res_name(r));
         json_resource(&w, s, d, r, now_ms);
     }
     jw_object_end(&w);

@@ -32,7 +32,7 @@ static void status_pool_text(FILE *f, const struct dmn_state *s, int r)
     char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], c[PLM_AMT_STRLEN], d[PLM_AMT_STRLEN];
     char label[32];
 
-    snprintf(label, sizeof(label), "%s pool", rnd_res_name[r]);
+    snprintf(label, sizeof(label), "%s pool", rnd_res_name(r));
     rnd_key(f, 0, label);
     fprintf(f, "%s: allocated %s (rounded %s), reserve %s", plm_amt_format(s->eng.pool[r], a),
             plm_amt_format(m->allocated, b), plm_amt_format(m->rounded_allocated, c),
@@ -153,7 +153,7 @@ static int status_json(FILE *f, const struct dmn_state *s, uint64_t now_ms)
     jw_key(&w, "pools");
     jw_object(&w);
     for (int r = 0; r < DMN_NRES; r++) {
-        jw_key(&w, rnd_res_name[r]);
+        jw_key(&w, rnd_res_name(r));
         json_pool(&w, s, r);
     }
     jw_object_end(&w);

@@ -277,11 +277,6 @@ const char *pol_resource_name(enum pol_resource r)
     return r == POL_CPU ? "cpu" : r == POL_MEMORY ? "memory" : "?";
 }
 
-enum proto_resource pol_resource_proto(enum pol_resource r)
-{
-    return r == POL_MEMORY ? PROTO_RES_MEM : PROTO_RES_CPU;
-}
-
 const char *const pol_enforce_names[POL_ENFORCE_COUNT] = {
     [POL_ENFORCE_WEIGHT] = "weight",
     [POL_ENFORCE_CAP] = "cap",

@@ -209,7 +209,10 @@ const char *pol_default_schema(void);
 const char *pol_resource_name(enum pol_resource r);
 /* The guest protocol's resource for a policy resource: the two enums are
  * separate promises, this is the one place they meet. */
-enum proto_resource pol_resource_proto(enum pol_resource r);
+static inline enum proto_resource pol_resource_proto(enum pol_resource r)
+{
+    return r == POL_MEMORY ? PROTO_RES_MEM : PROTO_RES_CPU;
+}
 const char *pol_enforce_name(enum pol_enforce e);
 /* The names of the enforcements, indexed by enum pol_enforce, as the policy spells them. */
 extern const char *const pol_enforce_names[POL_ENFORCE_COUNT];

@@ -31,13 +31,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libxl.h>
 #include <libxl_utils.h>
 #include <xenstore.h>
 
+#include "common/clock.h"
+#include "common/errbuf.h"
 #include "core/error.h"
 #include "common/log.h"
 #include "port/port.h"
@@ -705,18 +706,10 @@ static int xen_next_event(struct port *p, struct port_event *ev)
 
 /* --- time and waiting ------------------------------------------------------------ */
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static uint64_t xen_now_ms(struct port *p)
 {
     (void)p;
-    return mono_ms();
+    return plm_mono_ms();
 }
 
 static bool ensure_pfd(struct xen *x, size_t n)
@@ -771,7 +764,7 @@ static int xen_wait(struct port *p, struct port_waitfd *fds, size_t nfds, uint64
         goto out;
     }
     for (;;) {
-        uint64_t now = mono_ms(), left = deadline_ms > now ? deadline_ms - now : 0;
+        uint64_t now = plm_mono_ms(), left = deadline_ms > now ? deadline_ms - now : 0;
         int xfd = -1, r;
 
         if (!x->xs) {
@@ -810,7 +803,7 @@ static int xen_wait(struct port *p, struct port_waitfd *fds, size_t nfds, uint64
             rc = PLM_EIO;
             goto out;
         }
-        if (r > 0 || mono_ms() >= deadline_ms) {
+        if (r > 0 || plm_mono_ms() >= deadline_ms) {
             /* One more look, so that a break is reported now, not at the
              * next wait, after the daemon acted on stale knowledge. */
             rc = peek_event(x) < 0 ? PLM_EIO : 0;
@@ -1098,30 +1091,17 @@ static const struct port_event_ops xen_event_ops = {
     .reconnect = xen_reconnect,
 };
 
-__attribute__((format(printf, 4, 5))) static int fail_open(int rc, char *err, size_t errlen,
-                                                           const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
 /* Where a failed xs_open leaves us, in words an operator can act on. */
 static int explain_xs_open(int e, char *err, size_t errlen)
 {
     if (access("/proc/xen", F_OK) != 0 && access("/dev/xen", F_OK) != 0)
-        return fail_open(PLM_EIO, err, errlen,
-                         "not running on Xen: neither /proc/xen nor /dev/xen exists, so this is "
-                         "no Xen dom0 (use --sim SCENARIO for the simulated host)");
-    return fail_open(PLM_EIO, err, errlen,
-                     "cannot connect to xenstore: %s (is xenstored running, and xenplmd running "
-                     "as root in dom0?)",
-                     strerror(e));
+        return plm_errf(err, errlen, PLM_EIO,
+                        "not running on Xen: neither /proc/xen nor /dev/xen exists, so this is "
+                        "no Xen dom0 (xenplmd-sim runs the same loop on a simulated host)");
+    return plm_errf(err, errlen, PLM_EIO,
+                    "cannot connect to xenstore: %s (is xenstored running, and xenplmd running "
+                    "as root in dom0?)",
+                    strerror(e));
 }
 
 /* A guest has Xen's devices too, but no right to manage domains. */
@@ -1146,12 +1126,12 @@ int port_xen_open(struct port **out, char *err, size_t errlen)
     if (err && errlen)
         err[0] = '\0';
     if (!out) {
-        rc = fail_open(PLM_EINVAL, err, errlen, "port_xen_open: nowhere to put the port");
+        rc = plm_errf(err, errlen, PLM_EINVAL, "port_xen_open: nowhere to put the port");
         goto out;
     }
     x = calloc(1, sizeof(*x));
     if (!x) {
-        rc = fail_open(PLM_ENOMEM, err, errlen, "out of memory");
+        rc = plm_errf(err, errlen, PLM_ENOMEM, "out of memory");
         goto out;
     }
     x->port.name = "xen";
@@ -1168,17 +1148,17 @@ int port_xen_open(struct port **out, char *err, size_t errlen)
         goto out;
     }
     if (is_guest()) {
-        rc = fail_open(PLM_EIO, err, errlen,
-                       "this is a Xen guest, not dom0 (/proc/xen/capabilities has no "
-                       "control_d): xenplmd runs in dom0");
+        rc = plm_errf(err, errlen, PLM_EIO,
+                      "this is a Xen guest, not dom0 (/proc/xen/capabilities has no "
+                      "control_d): xenplmd runs in dom0");
         goto out;
     }
     r = libxl_ctx_alloc(&x->ctx, LIBXL_VERSION, 0, &xtl_forwarder);
     if (r) {
-        rc = fail_open(PLM_EIO, err, errlen,
-                       "cannot open a libxl context (libxl error %d, %s): xenplmd must run as "
-                       "root in dom0",
-                       r, libxl_err_name(r));
+        rc = plm_errf(err, errlen, PLM_EIO,
+                      "cannot open a libxl context (libxl error %d, %s): xenplmd must run as "
+                      "root in dom0",
+                      r, libxl_err_name(r));
         goto out;
     }
     *out = &x->port;

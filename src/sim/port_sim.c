@@ -11,11 +11,11 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errbuf.h"
 #include "core/error.h"
 #include "sim/sim.h"
 
@@ -290,22 +290,6 @@ static const struct port_event_ops sim_event_ops = {
     .reconnect = sim_reconnect,
 };
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static int
-fail_open(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
 /* Build the host of a parsed scenario (taken over, even on failure). */
 static int open_scenario(struct sim_scenario *scn, double speed, struct port **out, char *err,
                          size_t errlen)
@@ -315,7 +299,7 @@ static int open_scenario(struct sim_scenario *scn, double speed, struct port **o
 
     if (!s) {
         sim_scenario_free(scn);
-        return fail_open(PLM_ENOMEM, err, errlen, "out of memory");
+        return plm_errf(err, errlen, PLM_ENOMEM, "out of memory");
     }
     s->port.name = "sim";
     s->port.host = &sim_host_ops;
@@ -326,7 +310,7 @@ static int open_scenario(struct sim_scenario *scn, double speed, struct port **o
     rc = sim_player_init(&s->pl, scn, speed);
     if (rc != 0) {
         /* The parser checked that everything fits: only malloc can fail. */
-        fail_open(rc, err, errlen, "%s: %s", s->pl.scn.name, plm_strerror(rc));
+        plm_errf(err, errlen, rc, "%s: %s", s->pl.scn.name, plm_strerror(rc));
         sim_destroy(&s->port);
         return rc;
     }
@@ -342,9 +326,9 @@ int port_sim_open(const struct port_sim_options *opt, struct port **out, char *e
     if (err && errlen)
         err[0] = '\0';
     if (!opt || !opt->scenario || !out)
-        return fail_open(PLM_EINVAL, err, errlen, "no scenario file");
+        return plm_errf(err, errlen, PLM_EINVAL, "no scenario file");
     if (!(opt->speed >= 0) || isinf(opt->speed))
-        return fail_open(PLM_EINVAL, err, errlen, "speed must be 0 or a positive number");
+        return plm_errf(err, errlen, PLM_EINVAL, "speed must be 0 or a positive number");
     rc = sim_scenario_load(opt->scenario, &scn, err, errlen);
     return rc ? rc : open_scenario(&scn, opt->speed, out, err, errlen);
 }
@@ -358,9 +342,9 @@ int port_sim_open_text(const char *name, const char *text, double speed, struct 
     if (err && errlen)
         err[0] = '\0';
     if (!name || !text || !out)
-        return fail_open(PLM_EINVAL, err, errlen, "no scenario");
+        return plm_errf(err, errlen, PLM_EINVAL, "no scenario");
     if (!(speed >= 0) || isinf(speed))
-        return fail_open(PLM_EINVAL, err, errlen, "speed must be 0 or a positive number");
+        return plm_errf(err, errlen, PLM_EINVAL, "speed must be 0 or a positive number");
     rc = sim_scenario_parse(name, text, strlen(text), &scn, err, errlen);
     return rc ? rc : open_scenario(&scn, speed, out, err, errlen);
 }

@@ -18,9 +18,8 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "protocol/keys.h"
 #include "sim/sim_play.h"
-
-#define REQUEST_PATH "data/xenplm/request"
 
 static void count_refusal(struct sim_player *pl, struct sim_dom *d, const char *what,
                           const char *path, int rc)
@@ -99,7 +98,7 @@ int sim_guest_request(struct sim_player *pl, uint32_t domid, const struct proto_
         buf[0] = '\0';
         len = 0; /* no such domain: sim_guest_write counts and refuses it */
     }
-    return sim_guest_write(pl, domid, REQUEST_PATH, buf, (size_t)len);
+    return sim_guest_write(pl, domid, PROTO_KEY_REQUEST, buf, (size_t)len);
 }
 
 /* The request a flood repeats: the guest's last, else its CPU demand. */
