@@ -12,6 +12,7 @@
  * only when everything passed.
  */
 #include "config.h"
+#include "paths.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,6 @@
 #include "core/error.h"
 #include "guest-agent/goals_int.h"
 #include "xml/xmlload.h"
-
-#ifndef AGENT_GOALS_DEFAULT_SCHEMA
-#define AGENT_GOALS_DEFAULT_SCHEMA "/usr/local/share/xenplm/xenplm-goals.xsd"
-#endif
 
 /* The schema spells these bounds out as numbers; keep the two in step. */
 _Static_assert(AGENT_MAX_PRIORITY == 16, "update the priority range in xenplm-goals(5)");
@@ -84,6 +81,10 @@ static const struct px_format goals_format = {
     .pattern_hint = pattern_hint,
     .max_length_in_words = true,
     .trim_every_stop = true,
+    /* Far above a valid file (at most 11 attributes on an element, 3 levels). */
+    .max_elements = 4096,
+    .max_attributes = 64,
+    .max_depth = 16,
 };
 
 /* What each metric measures, and what a goal on it may say. */
@@ -562,8 +563,7 @@ static int load(struct px_loader *ld, const char *buf, size_t len, void *arg)
     if (!fresh)
         return px_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
     agent_goals_init(fresh);
-    doc = px_open(ld, buf, len, ROOT_NAME,
-                  a->schema_path ? a->schema_path : agent_goals_default_schema());
+    doc = px_open(ld, buf, len, ROOT_NAME, a->schema_path, &px_goals_xsd);
     if (doc)
         load_root(&w, xmlDocGetRootElement(doc), fresh);
     if (ld->rc == 0)
@@ -605,7 +605,7 @@ int agent_goals_load(const char *path, const char *schema_path, struct agent_goa
 
 const char *agent_goals_default_schema(void)
 {
-    return AGENT_GOALS_DEFAULT_SCHEMA;
+    return XENPLM_PKGDATADIR "/xenplm-goals.xsd";
 }
 
 void agent_goals_cleanup(void)

@@ -105,7 +105,7 @@ void agent_goals_init(struct agent_goals *g);
 
 /*
  * Load and validate a goals file against the schema at schema_path (NULL:
- * the installed schema, agent_goals_default_schema()).  0 and *out filled,
+ * the schema built into the program).  0 and *out filled,
  * or a negative PLM_E* code, *out untouched and "FILE:LINE: problem" in err.
  */
 int agent_goals_load(const char *path, const char *schema_path, struct agent_goals *out, char *err,
@@ -113,6 +113,7 @@ int agent_goals_load(const char *path, const char *schema_path, struct agent_goa
 /* The same from memory; name stands for the file in messages. */
 int agent_goals_load_memory(const char *buf, size_t len, const char *name, const char *schema_path,
                             struct agent_goals *out, char *err, size_t errlen);
+/* Where the schema's copy for other tools is installed (not read by the loaders). */
 const char *agent_goals_default_schema(void);
 
 /*

@@ -5,6 +5,7 @@
  * xenplmd arbitrates; see xenplm-agent(8).
  */
 #include "config.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +61,7 @@ static void usage(FILE *f)
            "publishes the prioritized resource request that xenplmd arbitrates.\n"
            "\n"
            "  -f, --goals FILE    goals file (default " DEFAULT_GOALS ")\n"
-           "      --schema FILE   schema to validate it with (default: the installed one)\n"
+           "      --schema FILE   schema to validate it with (default: the built-in one)\n"
            "  -F, --foreground    stay in the foreground and log to stderr\n"
            "      --once          run one period, print the report and exit\n"
            "  -n, --dry-run       compute and print, write nothing (no Xen needed)\n"

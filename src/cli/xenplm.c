@@ -156,7 +156,7 @@ const struct xenplm_command xenplm_commands[] = {
                 "'FILE:LINE: problem' on standard error and exits 1.  No daemon is needed.\n"
                 "\n"
                 "Options:\n"
-                "  --schema XSD        validate against XSD instead of the installed schema\n"
+                "  --schema XSD        validate against XSD instead of the built-in schema\n"
                 "  -h, --help          show this help\n",
     },
     {

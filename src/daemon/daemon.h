@@ -36,7 +36,7 @@
 
 struct dmn_options {
     const char *policy_path;
-    const char *schema_path; /* NULL: the installed schema */
+    const char *schema_path; /* NULL: the schema built in */
     const char *socket_path; /* NULL: no control socket */
     bool print_table;        /* print the allocation table when it changes */
     bool check_only;         /* -n: load the policy, report, exit */

@@ -4,6 +4,7 @@
  * loop.c and its neighbours.
  */
 #include "config.h"
+#include "paths.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -16,10 +17,6 @@
 #include "daemon/daemon.h"
 #include "common/log.h"
 #include "policy/policy.h"
-
-#ifndef XENPLM_SYSCONFDIR
-#define XENPLM_SYSCONFDIR "/etc"
-#endif
 
 static void usage(FILE *f)
 {
@@ -36,7 +33,7 @@ static void usage(FILE *f)
             "  -f, --policy FILE   policy (default %s/xenplm/default.xml)\n"
             "  -s, --socket PATH   control socket (default %s)\n"
             "      --no-socket     run without a control socket\n"
-            "      --schema XSD    validate the policy against this schema\n"
+            "      --schema XSD    validate the policy against XSD, not the built-in schema\n"
             "      --pidfile FILE  write the daemon's pid there\n"
             "      --table         print the allocation table whenever it changes\n"
             "  -h, --help          this text\n"

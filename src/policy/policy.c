@@ -15,6 +15,7 @@
  * entries), pol_value.c (the policy's kinds of values), pol_describe.c.
  */
 #include "config.h"
+#include "paths.h"
 
 #include <fnmatch.h>
 #include <limits.h>
@@ -26,10 +27,6 @@
 
 #include "core/error.h"
 #include "policy/pol_int.h"
-
-#ifndef POL_DEFAULT_SCHEMA
-#define POL_DEFAULT_SCHEMA "/usr/local/share/xenplm/xenplm-policy.xsd"
-#endif
 
 /* The schema spells the level bound out as a number; keep the two in step. */
 _Static_assert(PLM_MAX_LEVELS == 16, "update the 'level' type in policies/xenplm-policy.xsd");
@@ -60,6 +57,9 @@ static const struct px_format policy_format = {
     .pattern_hint = pattern_hint,
     .max_length_in_words = false,
     .trim_every_stop = false,
+    .max_elements = POL_MAX_ELEMENTS,
+    .max_attributes = POL_MAX_ATTRIBUTES,
+    .max_depth = POL_MAX_DEPTH,
 };
 
 static void policy_defaults(struct pol_policy *p)
@@ -121,7 +121,7 @@ static int load(struct px_loader *ld, const char *buf, size_t len, void *arg)
     int rc;
 
     policy_defaults(&fresh);
-    doc = px_open(ld, buf, len, ROOT_NAME, a->schema_path ? a->schema_path : pol_default_schema());
+    doc = px_open(ld, buf, len, ROOT_NAME, a->schema_path, &px_policy_xsd);
     if (!doc)
         goto out;
     fresh.source = strdup(ld->file);
@@ -269,7 +269,7 @@ int pol_request_build(const struct pol_domain *d, enum pol_resource r, const plm
 
 const char *pol_default_schema(void)
 {
-    return POL_DEFAULT_SCHEMA;
+    return XENPLM_PKGDATADIR "/xenplm-policy.xsd";
 }
 
 const char *pol_resource_name(enum pol_resource r)

@@ -41,6 +41,16 @@
 #define POL_MAX_FILE_SIZE ((size_t)1 << 20)
 /* Most <domain> entries in one policy. */
 #define POL_MAX_DOMAIN_RULES 4096
+/*
+ * Bounds on a policy's shape, checked by a linear scan before the file is
+ * parsed (xenplm-policy(5), SECURITY): elements in all, attributes on one
+ * element (namespace declarations included) and nesting depth.  Far above
+ * what a valid policy holds (at most 4 attributes on an element, 5 levels,
+ * POL_MAX_DOMAIN_RULES entries), they bound the parse's time.
+ */
+#define POL_MAX_ELEMENTS 200000
+#define POL_MAX_ATTRIBUTES 64
+#define POL_MAX_DEPTH 16
 /* Room for any message pol_load_* writes, with its NUL. */
 #define POL_ERR_MAX 512
 
@@ -148,7 +158,7 @@ struct pol_host_facts {
 
 /*
  * Load a policy file and validate it against the schema at schema_path
- * (NULL: the installed schema, pol_default_schema()).  On success, returns
+ * (NULL: the schema built into the program, src/xml/schemas.h).  On success, returns
  * 0, fills *out (which is overwritten, not disposed: pass a struct that
  * holds nothing) and writes "FILE: configuration OK" to err.  On failure,
  * returns a negative PLM_E* code, leaves *out untouched and writes the one
@@ -202,7 +212,7 @@ int pol_request_build(const struct pol_domain *d, enum pol_resource r, const plm
 /* Print a human summary of a loaded policy. */
 void pol_describe(const struct pol_policy *p, FILE *f);
 
-/* The schema pol_load_* use when given NULL: the installed one. */
+/* Where the schema's copy for other tools is installed (not read by pol_load_*). */
 const char *pol_default_schema(void);
 
 /* Stable names, as written in policy files. */

@@ -10,6 +10,7 @@
  * "stop", as it would for any host.
  */
 #include "config.h"
+#include "paths.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -23,10 +24,6 @@
 #include "policy/policy.h"
 #include "sim/port_sim.h"
 
-#ifndef XENPLM_SYSCONFDIR
-#define XENPLM_SYSCONFDIR "/etc"
-#endif
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -39,7 +36,7 @@ static void usage(FILE *f)
             "      --sim SCENARIO  the scenario file (may also be given as the last argument)\n"
             "      --speed X       simulated ms per real ms (default 0: as fast as possible)\n"
             "  -f, --policy FILE   policy (default %s/xenplm/default.xml)\n"
-            "      --schema XSD    validate the policy against this schema\n"
+            "      --schema XSD    validate the policy against XSD, not the built-in schema\n"
             "  -s, --socket PATH   open a control socket there (default: none)\n"
             "  -v, --verbose       log debug messages too\n"
             "  -F, --foreground    accepted for xenplmd's sake: the log always goes to stderr\n"

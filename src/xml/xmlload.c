@@ -36,7 +36,8 @@ typedef xmlError px_xml_error;
  * XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR) and no XInclude; BIG_LINES keeps
  * line numbers right past 65535.  A DOCTYPE is refused anyway, see below.
  */
-#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES)
+#define PARSE_OPTIONS                                                                              \
+    (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES | XML_PARSE_IGNORE_ENC)
 
 static _Thread_local struct px_loader *current;
 
@@ -205,8 +206,140 @@ out:
     return rc;
 }
 
-/* Parse a document held in memory; NULL after recording why. */
-static xmlDoc *parse_safe(struct px_loader *ld, const char *buf, size_t len)
+/* ------------------------------------------------------------------------ */
+/* The shape of a document, before libxml2 sees it                          */
+
+/*
+ * Move *i past the first occurrence of end in buf (counting lines); false
+ * when there is none.
+ */
+static bool skip_past(const char *buf, size_t len, size_t *i, long *line, const char *end)
+{
+    size_t n = strlen(end);
+
+    for (; *i + n <= len; (*i)++) {
+        if (memcmp(buf + *i, end, n) == 0) {
+            *i += n;
+            return true;
+        }
+        if (buf[*i] == '\n')
+            (*line)++;
+    }
+    return false;
+}
+
+static int too_many(struct px_loader *ld, long line, const char *what, size_t limit)
+{
+    char msg[PX_MSG_MAX];
+
+    snprintf(msg, sizeof(msg), "more than %zu %s: refused before parsing", limit, what);
+    record(ld, line, PLM_ERANGE, msg);
+    return PLM_ERANGE;
+}
+
+/*
+ * A linear scan of buf that counts elements, the attributes of each start
+ * tag and the nesting depth, and refuses a document past fmt's bounds
+ * before libxml2 parses it: a file under the size limit can otherwise hold
+ * tens of thousands of attributes on one element, and libxml2 takes time
+ * quadratic in their number.  The scan knows only enough XML to count
+ * (comments, processing instructions, CDATA, quoted values); anything it
+ * does not understand ends the scan and is left to the parser, which
+ * stops there too.
+ *
+ * The scan reads bytes as ASCII, so the parser must read them the same
+ * way: documents are UTF-8 (PARSE_OPTIONS ignores an encoding declaration,
+ * which could name UTF-7 and hide every '=' from the scan), and what
+ * libxml2 would detect as another encoding by its first bytes (UTF-16 and
+ * UTF-32 hold NUL bytes; EBCDIC starts "<?xm" in its own code) is refused
+ * here.
+ */
+static int precheck(struct px_loader *ld, const char *buf, size_t len)
+{
+    const struct px_format *f = ld->fmt;
+    size_t i = 0, elements = 0, depth = 0;
+    long line = 1;
+
+    if (memchr(buf, '\0', len)) {
+        record(ld, 0, PLM_EGRAMMAR, "not UTF-8 text (it holds a NUL byte): refused before parsing");
+        return PLM_EGRAMMAR;
+    }
+    if (len >= 4 && memcmp(buf, "\x4c\x6f\xa7\x94", 4) == 0) { /* "<?xm" in EBCDIC */
+        record(ld, 1, PLM_EGRAMMAR, "not UTF-8 text (EBCDIC): refused before parsing");
+        return PLM_EGRAMMAR;
+    }
+
+    while (i < len) {
+        if (buf[i] == '\n')
+            line++;
+        if (buf[i] != '<') {
+            i++;
+            continue;
+        }
+        if (len - i >= 4 && memcmp(buf + i, "<!--", 4) == 0) {
+            i += 4;
+            if (!skip_past(buf, len, &i, &line, "-->"))
+                return 0;
+        } else if (len - i >= 9 && memcmp(buf + i, "<![CDATA[", 9) == 0) {
+            i += 9;
+            if (!skip_past(buf, len, &i, &line, "]]>"))
+                return 0;
+        } else if (len - i >= 2 && buf[i + 1] == '?') {
+            i += 2;
+            if (!skip_past(buf, len, &i, &line, "?>"))
+                return 0;
+        } else if (len - i >= 2 && buf[i + 1] == '!') {
+            return 0; /* a DOCTYPE: the parser refuses it, with its own message */
+        } else if (len - i >= 2 && buf[i + 1] == '/') {
+            if (depth > 0)
+                depth--;
+            i += 2;
+            if (!skip_past(buf, len, &i, &line, ">"))
+                return 0;
+        } else {
+            /* A start tag: attributes are counted by their '=' outside quotes. */
+            long tag_line = line;
+            size_t attrs = 0;
+            char quote = 0;
+            bool closed = false, empty = false;
+
+            if (++elements > f->max_elements)
+                return too_many(ld, tag_line, "elements", f->max_elements);
+            for (i++; i < len && !closed; i++) {
+                char c = buf[i];
+                if (c == '\n')
+                    line++;
+                if (quote) {
+                    if (c == quote)
+                        quote = 0;
+                } else if (c == '"' || c == '\'') {
+                    quote = c;
+                } else if (c == '=') {
+                    if (++attrs > f->max_attributes)
+                        return too_many(ld, tag_line, "attributes on one element",
+                                        f->max_attributes);
+                } else if (c == '>') {
+                    closed = true;
+                    empty = buf[i - 1] == '/';
+                }
+            }
+            if (!closed)
+                return 0;
+            if (!empty && ++depth > f->max_depth)
+                return too_many(ld, tag_line, "levels of nested elements", f->max_depth);
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parsing                                                                  */
+
+/*
+ * Parse a document held in memory (a document to load when checked, so
+ * its shape is bounded first; a schema otherwise); NULL after recording why.
+ */
+static xmlDoc *parse_safe(struct px_loader *ld, const char *buf, size_t len, bool checked)
 {
     xmlDoc *doc = NULL;
     xmlParserCtxt *ctxt;
@@ -215,6 +348,8 @@ static xmlDoc *parse_safe(struct px_loader *ld, const char *buf, size_t len)
         px_fail(ld, NULL, NULL, PLM_ERANGE, "larger than %zu bytes", ld->fmt->max_size);
         return NULL;
     }
+    if (checked && precheck(ld, buf, len) < 0)
+        return NULL;
     ctxt = xmlNewParserCtxt();
     if (!ctxt) {
         px_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
@@ -233,8 +368,12 @@ static xmlDoc *parse_safe(struct px_loader *ld, const char *buf, size_t len)
     return doc;
 }
 
-/* Load the schema; NULL after recording why, naming the schema file. */
-static xmlSchema *schema_load(struct px_loader *ld, const char *path, xmlDoc **doc_out)
+/*
+ * Load the schema from the file at path, or the built-in one when path is
+ * NULL; NULL after recording why, naming the schema.
+ */
+static xmlSchema *schema_load(struct px_loader *ld, const char *path,
+                              const struct px_builtin *builtin, xmlDoc **doc_out)
 {
     const char *doc_file = ld->file;
     char *buf = NULL;
@@ -243,10 +382,15 @@ static xmlSchema *schema_load(struct px_loader *ld, const char *path, xmlDoc **d
     xmlSchemaParserCtxt *pctxt = NULL;
     xmlSchema *schema = NULL;
 
-    ld->file = path;
-    if (read_bounded(ld, path, &buf, &len) < 0)
-        goto out;
-    doc = parse_safe(ld, buf, len);
+    if (path) {
+        ld->file = path;
+        if (read_bounded(ld, path, &buf, &len) < 0)
+            goto out;
+        doc = parse_safe(ld, buf, len, false);
+    } else {
+        ld->file = builtin->name;
+        doc = parse_safe(ld, builtin->data, builtin->len, false);
+    }
     if (!doc)
         goto out;
     pctxt = xmlSchemaNewDocParserCtxt(doc);
@@ -260,8 +404,18 @@ static xmlSchema *schema_load(struct px_loader *ld, const char *path, xmlDoc **d
         px_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not a usable XML Schema");
 out:
     /* Every message past this point is about the document again. */
-    if (!ld->rc)
+    if (!ld->rc) {
         ld->file = doc_file;
+    } else if (path) {
+        /* The operator named this file: say where it came from (cutting the end if need be). */
+        static const char from[] = "schema given by --schema: ";
+        size_t pre = sizeof(from) - 1, n = strlen(ld->msg);
+        if (pre + n >= sizeof(ld->msg))
+            n = sizeof(ld->msg) - 1 - pre;
+        memmove(ld->msg + pre, ld->msg, n);
+        memcpy(ld->msg, from, pre);
+        ld->msg[pre + n] = '\0';
+    }
     xmlSchemaFreeParserCtxt(pctxt);
     free(buf);
     /* The schema may point into its document: keep it until the schema goes. */
@@ -272,11 +426,12 @@ out:
     return schema;
 }
 
-/* Validate doc against the schema at schema_path; 0 or the recorded code. */
-static int validate(struct px_loader *ld, const char *schema_path, xmlDoc *doc)
+/* Validate doc against the schema (see schema_load); 0 or the recorded code. */
+static int validate(struct px_loader *ld, const char *schema_path, const struct px_builtin *builtin,
+                    xmlDoc *doc)
 {
     xmlDoc *schema_doc = NULL;
-    xmlSchema *schema = schema_load(ld, schema_path, &schema_doc);
+    xmlSchema *schema = schema_load(ld, schema_path, builtin, &schema_doc);
     xmlSchemaValidCtxt *vctxt = NULL;
 
     if (!schema)
@@ -286,8 +441,10 @@ static int validate(struct px_loader *ld, const char *schema_path, xmlDoc *doc)
         px_fail(ld, NULL, NULL, PLM_ENOMEM, "out of memory");
     } else {
         xmlSchemaSetValidStructuredErrors(vctxt, on_xml_error, NULL);
+        /* Reached only when libxml2 said nothing more precise. */
         if (xmlSchemaValidateDoc(vctxt, doc) != 0)
-            px_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not valid against the schema");
+            px_fail(ld, NULL, NULL, PLM_EGRAMMAR, "not valid against the %s%s",
+                    schema_path ? "schema " : "", schema_path ? schema_path : builtin->name);
     }
     xmlSchemaFreeValidCtxt(vctxt);
     xmlSchemaFree(schema);
@@ -296,9 +453,9 @@ static int validate(struct px_loader *ld, const char *schema_path, xmlDoc *doc)
 }
 
 xmlDoc *px_open(struct px_loader *ld, const char *buf, size_t len, const char *root_name,
-                const char *schema_path)
+                const char *schema_path, const struct px_builtin *builtin)
 {
-    xmlDoc *doc = parse_safe(ld, buf, len);
+    xmlDoc *doc = parse_safe(ld, buf, len, true);
     const xmlNode *root;
 
     if (!doc)
@@ -310,7 +467,7 @@ xmlDoc *px_open(struct px_loader *ld, const char *buf, size_t len, const char *r
         px_fail(ld, root, NULL, PLM_EGRAMMAR, "the root element must be <%s>, without a namespace",
                 root_name);
     else
-        validate(ld, schema_path, doc);
+        validate(ld, schema_path, builtin, doc);
     if (ld->rc) {
         xmlFreeDoc(doc);
         return NULL;

@@ -32,6 +32,7 @@
 #include <libxml/tree.h>
 
 #include "core/amount.h"
+#include "xml/schemas.h"
 
 /* Room for one problem, with its NUL (the loaders' messages are as large). */
 #define PX_MSG_MAX 512
@@ -53,6 +54,15 @@ struct px_format {
     bool max_length_in_words;
     /* Trailing full stops of libxml2's messages: all of them, or only the last one. */
     bool trim_every_stop;
+    /*
+     * Bounds on the document's shape, checked by a linear scan before
+     * libxml2 parses it (libxml2's duplicate-attribute check is quadratic
+     * in the attributes of one element): each well above what a valid file
+     * can hold, so that only hostile input meets them.
+     */
+    size_t max_elements;
+    size_t max_attributes; /* on one element, namespace declarations included */
+    size_t max_depth;
 };
 
 /* One load in progress; the first problem found wins. */
@@ -90,12 +100,13 @@ int px_load_file(const struct px_format *fmt, const char *path, px_load_fn *load
                  char *err, size_t errlen);
 
 /*
- * Parse buf, check that its root element is <root_name> without a
- * namespace, and validate it against the schema at schema_path.  The
- * document, or NULL after recording why; xmlFreeDoc it.
+ * Check buf's shape against fmt's bounds, parse it, check that its root
+ * element is <root_name> without a namespace, and validate it against the
+ * schema at schema_path, or against the built-in one when schema_path is
+ * NULL.  The document, or NULL after recording why; xmlFreeDoc it.
  */
 xmlDoc *px_open(struct px_loader *ld, const char *buf, size_t len, const char *root_name,
-                const char *schema_path);
+                const char *schema_path, const struct px_builtin *builtin);
 
 /* ------------------------------------------------------------------------ */
 /* Walking the tree (xmlvalue.c)                                            */

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon_test.h"
@@ -73,6 +74,22 @@ START_TEST(host_reload)
         ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 120);
         ck_assert_uint_eq(t.d.st.policy.host.tick_ms, 1000);
     }
+    ck_assert_uint_eq(dt_sim(&t, "a").sched_calls, sched);
+
+    /* Issue 10 #4: 80,000 attributes (under 1 MiB), refused before parsing. */
+    size_t cap = 80000 * 16 + 128, off;
+    char *many = malloc(cap);
+    ck_assert_ptr_nonnull(many);
+    off = (size_t)snprintf(many, cap, "<?xml version=\"1.0\"?>\n<xenplm-policy version=\"1\"");
+    for (unsigned i = 0; i < 80000; i++)
+        off += (size_t)snprintf(many + off, cap - off, " a%u=\"1\"", i);
+    snprintf(many + off, cap - off, "/>\n");
+    dt_write_policy(&t, many);
+    free(many);
+    reload(&t);
+    dt_run_for(&t, 3000);
+    ck_assert_int_eq(rule_max(&t, "a", POL_CPU), 120);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 120);
     ck_assert_uint_eq(dt_sim(&t, "a").sched_calls, sched);
 
     dt_install_policy(&t, "base.xml");

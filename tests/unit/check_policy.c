@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "policy/policy.h"
+#include "xml/schemas.h"
 #include "tests/unit/xml_corpus.h"
 #include "tests/unit/suite_run.h"
 
@@ -367,6 +369,204 @@ START_TEST(test_no_libxml2_output)
 }
 END_TEST
 
+/*
+ * A policy of n attributes on the root, on its second line (xyz="1"
+ * each: never valid, so only the bound decides which message comes
+ * first); free it.
+ */
+static char *many_attributes(size_t n, size_t *len)
+{
+    static const char head[] = "<?xml version=\"1.0\"?>\n<xenplm-policy version=\"1\"";
+    static const char tail[] = ">\n</xenplm-policy>\n";
+    size_t cap = sizeof(head) + n * 16 + sizeof(tail), off;
+    char *buf = malloc(cap);
+
+    ck_assert_ptr_nonnull(buf);
+    off = (size_t)snprintf(buf, cap, "%s", head);
+    for (size_t i = 0; i < n; i++)
+        off += (size_t)snprintf(buf + off, cap - off, " a%zu=\"1\"", i);
+    off += (size_t)snprintf(buf + off, cap - off, "%s", tail);
+    *len = off;
+    return buf;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Issue 10 #4: 80,000 attributes on the root, 849 KiB, under the size
+ * limit, took libxml2 57 s (its duplicate check is quadratic).  Refused
+ * now before parsing, at once, naming the line.
+ */
+START_TEST(test_many_attributes_refused)
+{
+    struct pol_policy p;
+    char err[POL_ERR_MAX];
+    size_t len;
+    char *buf = many_attributes(80000, &len);
+    double t0 = now_s();
+
+    ck_assert_uint_lt(len, POL_MAX_FILE_SIZE);
+    ck_assert_int_eq(pol_load_memory(buf, len, "mem.xml", SCHEMA, &p, err, sizeof(err)),
+                     PLM_ERANGE);
+    ck_assert_str_eq(err,
+                     "mem.xml:2: more than 64 attributes on one element: refused before parsing");
+    /* Milliseconds here; seconds under valgrind; a minute without the bound. */
+    ck_assert_msg(now_s() - t0 < 5.0, "took %.1f s", now_s() - t0);
+    free(buf);
+}
+END_TEST
+
+/* Each bound: exactly at it the parser decides (here: the schema refuses), one past it not. */
+START_TEST(test_shape_bounds)
+{
+    struct pol_policy p;
+    char err[POL_ERR_MAX];
+    size_t len, cap = 8 * POL_MAX_ELEMENTS;
+    char *buf = many_attributes(POL_MAX_ATTRIBUTES - 1, &len); /* and version */
+
+    ck_assert_int_eq(pol_load_memory(buf, len, "mem.xml", SCHEMA, &p, err, sizeof(err)),
+                     PLM_EGRAMMAR);
+    ck_assert_str_eq(err,
+                     "mem.xml:2: element 'xenplm-policy', attribute 'a0': the attribute 'a0' is "
+                     "not allowed");
+    free(buf);
+    buf = many_attributes(POL_MAX_ATTRIBUTES, &len);
+    ck_assert_int_eq(pol_load_memory(buf, len, "mem.xml", SCHEMA, &p, err, sizeof(err)),
+                     PLM_ERANGE);
+    ck_assert_str_eq(err,
+                     "mem.xml:2: more than 64 attributes on one element: refused before parsing");
+    free(buf);
+
+    /* Depth: the root and POL_MAX_DEPTH - 1 levels below it, then one more. */
+    buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    for (int extra = 0; extra < 2; extra++) {
+        int off = snprintf(buf, cap, "<xenplm-policy version=\"1\">\n");
+        for (int d = 1; d < POL_MAX_DEPTH + extra; d++)
+            off += snprintf(buf + off, cap - (size_t)off, "<x>");
+        for (int d = 1; d < POL_MAX_DEPTH + extra; d++)
+            off += snprintf(buf + off, cap - (size_t)off, "</x>");
+        off += snprintf(buf + off, cap - (size_t)off, "\n</xenplm-policy>\n");
+        int rc = pol_load_memory(buf, (size_t)off, "mem.xml", SCHEMA, &p, err, sizeof(err));
+        if (extra) {
+            ck_assert_int_eq(rc, PLM_ERANGE);
+            ck_assert_str_eq(err, "mem.xml:2: more than 16 levels of nested elements: refused "
+                                  "before parsing");
+        } else {
+            ck_assert_int_eq(rc, PLM_EGRAMMAR);
+            ck_assert_msg(strstr(err, "element 'x': ") != NULL, "%s", err);
+        }
+    }
+    /* Elements: the root and POL_MAX_ELEMENTS - 1 empty ones, then one more. */
+    for (int extra = 0; extra < 2; extra++) {
+        size_t off = (size_t)snprintf(buf, cap, "<xenplm-policy version=\"1\">\n");
+        for (int i = 1; i < POL_MAX_ELEMENTS + extra; i++) {
+            memcpy(buf + off, "<x/>", 4);
+            off += 4;
+        }
+        off += (size_t)snprintf(buf + off, cap - off, "\n</xenplm-policy>\n");
+        ck_assert_uint_le(off, POL_MAX_FILE_SIZE);
+        int rc = pol_load_memory(buf, off, "mem.xml", SCHEMA, &p, err, sizeof(err));
+        if (extra) {
+            ck_assert_int_eq(rc, PLM_ERANGE);
+            ck_assert_str_eq(err, "mem.xml:2: more than 200000 elements: refused before parsing");
+        } else {
+            ck_assert_int_eq(rc, PLM_EGRAMMAR);
+            ck_assert_msg(strstr(err, "element 'x': ") != NULL, "%s", err);
+        }
+    }
+    free(buf);
+}
+END_TEST
+
+/*
+ * The bound is counted on bytes read as ASCII: the parser must read them
+ * the same way.  An encoding declaration is ignored (UTF-7 would spell
+ * every '=' as "+AD0-"), and UTF-16, UTF-32 and EBCDIC, which libxml2
+ * detects by their first bytes, are refused.
+ */
+START_TEST(test_only_utf8)
+{
+    static const char utf7[] = "<?xml version=\"1.0\" encoding=\"UTF-7\"?>\n"
+                               "<xenplm-policy version+AD0-\"1\" zz+AD0-\"1\"/>\n";
+    static const char utf16[] = "\xfe\xff\0<\0x\0/\0>";
+    static const char ebcdic[] = "\x4c\x6f\xa7\x94";
+    struct pol_policy p;
+    char err[POL_ERR_MAX];
+
+    ck_assert_int_eq(load_text(utf7, &p, err, sizeof(err)), PLM_EGRAMMAR);
+    ck_assert_str_eq(err, "mem.xml:2: specification mandates value for attribute version");
+    ck_assert_int_eq(
+        pol_load_memory(utf16, sizeof(utf16) - 1, "mem.xml", SCHEMA, &p, err, sizeof(err)),
+        PLM_EGRAMMAR);
+    ck_assert_str_eq(err, "mem.xml: not UTF-8 text (it holds a NUL byte): refused before parsing");
+    ck_assert_int_eq(load_text(ebcdic, &p, err, sizeof(err)), PLM_EGRAMMAR);
+    ck_assert_str_eq(err, "mem.xml:1: not UTF-8 text (EBCDIC): refused before parsing");
+    /* UTF-8, with its byte order mark, is fine. */
+    ck_assert_int_eq(load_text("\xef\xbb\xbf<xenplm-policy version=\"1\"/>", &p, err, sizeof(err)),
+                     0);
+    pol_policy_dispose(&p);
+}
+END_TEST
+
+/* Issue 10 #4: a reload that meets a bound keeps the policy in force. */
+START_TEST(test_bound_keeps_policy)
+{
+    char path[] = "/tmp/check_policy.XXXXXX";
+    char err[POL_ERR_MAX];
+    struct pol_policy cur;
+    size_t len;
+    char *buf = many_attributes(80000, &len);
+    int fd = mkstemp(path);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+    close(fd);
+    load_ok("policies/demo.xml", &cur);
+    ck_assert_int_eq(pol_reload_file(path, SCHEMA, &cur, err, sizeof(err)), PLM_ERANGE);
+    ck_assert_str_eq(cur.source, "policies/demo.xml");
+    ck_assert_uint_gt(cur.ndomains, 0);
+    pol_policy_dispose(&cur);
+    unlink(path);
+    free(buf);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* The built-in schema                                                      */
+
+/* Without --schema, the schema built into the program: no file is read. */
+START_TEST(test_builtin_schema)
+{
+    struct pol_policy p;
+    char err[POL_ERR_MAX];
+
+    ck_assert_int_eq(pol_load_file("policies/default.xml", NULL, &p, err, sizeof(err)), 0);
+    ck_assert_str_eq(err, "policies/default.xml: configuration OK");
+    pol_policy_dispose(&p);
+    /* Validated all the same, and the message says by what. */
+    ck_assert_int_eq(pol_load_file(CORPUS "/bad-mode.xml", NULL, &p, err, sizeof(err)),
+                     PLM_EGRAMMAR);
+    ck_assert_int_eq(pol_load_memory("<xenplm-policy/>", 16, "mem.xml", NULL, &p, err, sizeof(err)),
+                     PLM_EGRAMMAR);
+    ck_assert_str_eq(err, "mem.xml:1: element 'xenplm-policy': the attribute 'version' is required "
+                          "but missing");
+    /* The very bytes of policies/xenplm-policy.xsd, which is installed for other tools. */
+    char *file = xc_slurp(SCHEMA);
+    ck_assert_ptr_nonnull(file);
+    ck_assert_uint_eq(px_policy_xsd.len, strlen(file));
+    ck_assert(memcmp(px_policy_xsd.data, file, px_policy_xsd.len) == 0);
+    ck_assert_str_eq(px_policy_xsd.name, "built-in xenplm-policy.xsd");
+    free(file);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Files and schemas that cannot be read                                    */
 
@@ -382,11 +582,13 @@ START_TEST(test_unreadable)
     /* A bad schema is named as such, not blamed on the policy. */
     ck_assert_int_eq(pol_load_file("policies/default.xml", "no-such.xsd", &p, err, sizeof(err)),
                      PLM_EIO);
-    ck_assert_str_eq(err, "no-such.xsd: cannot open: No such file or directory");
+    ck_assert_str_eq(err, "no-such.xsd: schema given by --schema: cannot open: No such file or "
+                          "directory");
     ck_assert_int_eq(
         pol_load_file("policies/default.xml", "policies/demo.xml", &p, err, sizeof(err)),
         PLM_EGRAMMAR);
     ck_assert_msg(strncmp(err, "policies/demo.xml:", 18) == 0, "%s", err);
+    ck_assert_msg(strstr(err, ": schema given by --schema: ") != NULL, "%s", err);
 }
 END_TEST
 
@@ -628,6 +830,11 @@ int main(void)
     tcase_add_test(hostile, test_oversize_memory);
     tcase_add_test(hostile, test_oversize_file);
     tcase_add_test(hostile, test_no_libxml2_output);
+    tcase_add_test(hostile, test_many_attributes_refused);
+    tcase_add_test(hostile, test_shape_bounds);
+    tcase_add_test(hostile, test_only_utf8);
+    tcase_add_test(hostile, test_bound_keeps_policy);
+    tcase_add_test(files, test_builtin_schema);
     tcase_add_test(logic, test_failure_leaves_policy_alone);
     tcase_add_test(logic, test_match_order);
     tcase_add_test(logic, test_pool_total);
