@@ -153,7 +153,7 @@ int agent_period(struct agent *a, const struct agent_metrics *m, const struct tm
     fill_resources(a, m);
     a->in.m = m;
 
-    agent_probes_poll(&a->goals, a->root, now_ms, a->probe);
+    agent_probes_poll(&a->goals, a->root, &a->probe_ctl, now_ms, a->probe);
     for (unsigned i = 0; i < a->goals.nprobes; i++)
         a->in.probe_ok[i] =
             agent_probe_value(&a->goals.probe[i], &a->probe[i], now_ms, &a->in.probe_value[i]);

@@ -32,6 +32,7 @@ struct agent {
     const char *root; /* where /proc, /sys and probe files are read ("/") */
     bool dry_run;     /* compute and report, write nothing anywhere */
     bool apply;       /* online granted vcpus (and set cgroups if the goals say so) */
+    struct agent_probe_ctl probe_ctl; /* how probe commands run (main sets the stop flag) */
 
     struct agent_store *store; /* NULL: no xenstore (dry run) */
     uint64_t seq;              /* the next seq to publish */

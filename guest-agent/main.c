@@ -187,6 +187,7 @@ static int run_once(const struct options *o, struct agent_store *store)
     }
     agent_metrics_derive(&s0, &s1, &m);
     agent_init(&a, &g, store, probe_root, o->dry_run);
+    a.probe_ctl.stop = &stop_requested;
     local_now(&now);
     rc = agent_period(&a, &m, &now, plm_mono_ms());
     agent_report(&a, stdout);
@@ -212,6 +213,7 @@ static int run_loop(const struct options *o, struct agent_store *store)
     if (load_goals(o, &g) != 0)
         return 2;
     agent_init(&a, &g, store, root, o->dry_run);
+    a.probe_ctl.stop = &stop_requested;
     log_notice("started: %u goal%s, %u probe%s, interval %u ms, domain %u%s", g.ngoals,
                g.ngoals == 1 ? "" : "s", g.nprobes, g.nprobes == 1 ? "" : "s",
                (unsigned)g.interval_ms, store ? (unsigned)store->domid : 0,

@@ -9,6 +9,8 @@
 
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "core/error.h"
 #include "guest-agent/apply.h"
 #include "guest-agent/exchange.h"
@@ -165,29 +168,131 @@ START_TEST(probe_commands)
     char err[160];
 
     probe_cmd(&p, "echo 17.5", 2000);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), 0);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), 0);
     ck_assert_int_eq(v, 17500);
 
     probe_cmd(&p, "echo 3; exit 4", 2000);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), PLM_EIO);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), PLM_EIO);
     ck_assert_str_eq(err, "command exited with status 4");
 
     probe_cmd(&p, "echo soon", 2000);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), PLM_EGRAMMAR);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), PLM_EGRAMMAR);
     ck_assert_str_eq(err, "output is not one unsigned number");
 
     /* A hung probe is killed with everything it started. */
     probe_cmd(&p, "sleep 30 & sleep 30", 200);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), PLM_EIO);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), PLM_EIO);
     ck_assert_str_eq(err, "command timed out after 200 ms");
 
     probe_cmd(&p, "yes 1", 2000);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), PLM_ERANGE);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), PLM_ERANGE);
     ck_assert_str_eq(err, "command printed more than 256 bytes");
 
     probe_cmd(&p, "kill -9 $$", 2000);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), PLM_EIO);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), PLM_EIO);
     ck_assert_str_eq(err, "command killed by signal 9");
+}
+END_TEST
+
+/* A probe's timeout holds after it closes its output; a stop flag cuts it
+ * short; either way the agent is back within a fraction of the wait. */
+START_TEST(probe_deadline_and_stop)
+{
+    static volatile sig_atomic_t stop;
+    struct agent_probe_ctl ctl = {.stop = &stop, .no_cgroup = _i == 1};
+    struct agent_probe p;
+    plm_amt_t v = 0;
+    char err[160];
+    uint64_t t0;
+
+    probe_cmd(&p, "exec >&-; sleep 20; echo 5", 300);
+    t0 = plm_mono_ms();
+    ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), PLM_EIO);
+    ck_assert_str_eq(err, "command timed out after 300 ms");
+    ck_assert_uint_lt(plm_mono_ms() - t0, 2000);
+
+    /* Exiting with output while a background child holds the pipe open:
+     * the value counts, and it does not wait for the child. */
+    probe_cmd(&p, "sleep 20 & echo 42", 5000);
+    t0 = plm_mono_ms();
+    ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), 0);
+    ck_assert_int_eq(v, 42000);
+    ck_assert_uint_lt(plm_mono_ms() - t0, 2000);
+
+    stop = 1;
+    probe_cmd(&p, "sleep 20; echo 5", 30000);
+    t0 = plm_mono_ms();
+    ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), PLM_EIO);
+    ck_assert_str_eq(err, "command stopped: the agent is stopping");
+    ck_assert_uint_lt(plm_mono_ms() - t0, 2000);
+    stop = 0;
+}
+END_TEST
+
+/* Whether pid is a live (not zombie) process. */
+static bool alive(long pid)
+{
+    char path[64], buf[256];
+    FILE *f;
+    char *rp;
+    bool live;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    f = fopen(path, "r");
+    if (!f)
+        return false;
+    live = fgets(buf, sizeof(buf), f) != NULL && (rp = strrchr(buf, ')')) != NULL && rp[2] != 'Z';
+    fclose(f);
+    return live;
+}
+
+/* The pid a probe wrote to file. */
+static long read_pid(const char *file)
+{
+    FILE *f = fopen(file, "r");
+    long pid = 0;
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    return pid;
+}
+
+static bool gone_soon(long pid)
+{
+    for (int i = 0; i < 100 && alive(pid); i++)
+        usleep(10000);
+    return !alive(pid);
+}
+
+/* Whatever a probe leaves behind dies with it: a background child by its
+ * process group (with or without a cgroup), the rest by its cgroup. */
+START_TEST(probe_containment)
+{
+    struct agent_probe_ctl ctl = {.no_cgroup = true};
+    struct agent_probe p;
+    plm_amt_t v = 0;
+    char err[160], cmd[200], file[100];
+    long pid;
+
+    snprintf(file, sizeof(file), "%s/check_agent_pid.%ld",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
+    snprintf(cmd, sizeof(cmd), "sleep 30 </dev/null >/dev/null 2>&1 & echo $! >%s; echo 7", file);
+    probe_cmd(&p, cmd, 2000);
+    ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), 0);
+    ck_assert_int_eq(v, 7000);
+    pid = read_pid(file);
+    ck_assert_msg(gone_soon(pid), "background child %ld survived its probe", pid);
+
+    /* The limit of a process group: a setsid child escapes it. */
+    snprintf(cmd, sizeof(cmd), "setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $! >%s; echo 7",
+             file);
+    probe_cmd(&p, cmd, 2000);
+    ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), 0);
+    pid = read_pid(file);
+    ck_assert(alive(pid));
+    kill((pid_t)pid, SIGKILL);
+    unlink(file);
 }
 END_TEST
 
@@ -237,14 +342,14 @@ START_TEST(probe_file_and_staleness)
     g.probe[0].timeout_ms = 500;
 
     /* Missing file: no value, and the reason names the file. */
-    agent_probes_poll(&g, tmpdir, 0, st);
+    agent_probes_poll(&g, tmpdir, NULL, 0, st);
     ck_assert(!agent_probe_value(&g.probe[0], &st[0], 0, &v));
     ck_assert_ptr_nonnull(strstr(st[0].err, "/queue: No such file or directory"));
 
     put_file("queue", "12\n");
-    agent_probes_poll(&g, tmpdir, 500, st); /* not due yet */
+    agent_probes_poll(&g, tmpdir, NULL, 500, st); /* not due yet */
     ck_assert(!agent_probe_value(&g.probe[0], &st[0], 500, &v));
-    agent_probes_poll(&g, tmpdir, 1000, st);
+    agent_probes_poll(&g, tmpdir, NULL, 1000, st);
     ck_assert(agent_probe_value(&g.probe[0], &st[0], 1000, &v));
     ck_assert_int_eq(v, 12000);
     /* Fresh for three intervals, stale after. */
@@ -253,11 +358,11 @@ START_TEST(probe_file_and_staleness)
 
     /* A failing run hides the old value at once. */
     put_file("queue", "twelve\n");
-    agent_probes_poll(&g, tmpdir, 2000, st);
+    agent_probes_poll(&g, tmpdir, NULL, 2000, st);
     ck_assert(!agent_probe_value(&g.probe[0], &st[0], 2000, &v));
     ck_assert_str_eq(st[0].err, "output is not one unsigned number");
     put_file("queue", "9\n");
-    agent_probes_poll(&g, tmpdir, 3000, st);
+    agent_probes_poll(&g, tmpdir, NULL, 3000, st);
     ck_assert(agent_probe_value(&g.probe[0], &st[0], 3000, &v));
     ck_assert_int_eq(v, 9000);
     remove_tree();
@@ -520,6 +625,8 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, probe_parse);
     tcase_add_test(tc, probe_commands);
+    tcase_add_loop_test(tc, probe_deadline_and_stop, 0, 2);
+    tcase_add_test(tc, probe_containment);
     tcase_add_test(tc, probe_file_and_staleness);
     tcase_add_test(tc, exchange_publish);
     tcase_add_test(tc, exchange_answers);
