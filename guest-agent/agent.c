@@ -34,24 +34,41 @@ void agent_set_goals(struct agent *a, const struct agent_goals *g)
     a->published = false;
 }
 
-/* What the guest holds now and the most it could hold. */
+/*
+ * What the guest holds now and the most it could hold, which bounds every
+ * level it asks: its vcpus times 100 (the possible ones, no more than the
+ * toolstack lists in xenstore) and its maxmem (memory/static-max, or what
+ * it holds when that is unknown, as in a dry run off Xen).  The metrics
+ * are bounded already (agent_metrics_derive); the bounds are applied
+ * again here, since the metrics may come from elsewhere.
+ */
 static void fill_resources(struct agent *a, const struct agent_metrics *m)
 {
-    plm_amt_t maxmem = 0;
-    unsigned vmax = m->vcpus_max > 0 ? m->vcpus_max : m->vcpus_online;
+    plm_amt_t maxmem = 0, memtotal;
+    unsigned online = m->vcpus_online < AGENT_MAX_VCPUS ? m->vcpus_online : AGENT_MAX_VCPUS;
+    unsigned vmax = m->vcpus_max > 0 ? m->vcpus_max : online, listed = 0;
+
+    if (vmax > AGENT_MAX_VCPUS)
+        vmax = AGENT_MAX_VCPUS;
+    if (vmax == 0)
+        vmax = 1;
+    if (a->store && agent_read_maxvcpus(a->store, vmax, &listed) == 0)
+        vmax = listed;
+    memtotal = m->mem_total < 0 ? 0 : m->mem_total;
+    if (memtotal > (plm_amt_t)(AGENT_MAX_MEM_KIB / 1024) * PLM_SCALE)
+        memtotal = (plm_amt_t)(AGENT_MAX_MEM_KIB / 1024) * PLM_SCALE;
 
     if (a->answer.have_grant && (a->answer.grant.flags & PROTO_GRANT_CPU))
         a->in.held[AGENT_RES_CPU] = a->answer.grant.cpu;
     else
-        a->in.held[AGENT_RES_CPU] = (plm_amt_t)m->vcpus_online * 100 * PLM_SCALE;
-    a->in.held[AGENT_RES_MEM] = m->mem_total;
+        a->in.held[AGENT_RES_CPU] = (plm_amt_t)(online < vmax ? online : vmax) * 100 * PLM_SCALE;
+    a->in.held[AGENT_RES_MEM] = memtotal;
 
-    a->in.ceiling[AGENT_RES_CPU] = (plm_amt_t)(vmax > 0 ? vmax : 1) * 100 * PLM_SCALE;
-    /* From inside, a PV guest's maxmem is memory/static-max.  Without it
-     * (a dry run off Xen) there is no ceiling to apply: 0 means none, and
-     * the daemon's policy bounds the request anyway. */
-    if (!a->store || agent_read_maxmem(a->store, &maxmem) != 0 || maxmem <= 0)
-        maxmem = 0;
+    a->in.ceiling[AGENT_RES_CPU] = (plm_amt_t)vmax * 100 * PLM_SCALE;
+    /* From inside, a PV guest's maxmem is memory/static-max. */
+    a->maxmem_known = a->store && agent_read_maxmem(a->store, &maxmem) == 0 && maxmem > 0;
+    if (!a->maxmem_known)
+        maxmem = memtotal;
     a->in.ceiling[AGENT_RES_MEM] = maxmem;
 }
 
@@ -214,6 +231,10 @@ void agent_report(const struct agent *a, FILE *f)
     print_list(f, &a->out, AGENT_RES_MEM);
     fprintf(f, "holds: cpu %s mem %s\n", plm_amt_format(a->in.held[AGENT_RES_CPU], b1),
             plm_amt_format(a->in.held[AGENT_RES_MEM], b2));
+    fprintf(f, "can hold: cpu %s mem %s (%s)\n", plm_amt_format(a->in.ceiling[AGENT_RES_CPU], b1),
+            plm_amt_format(a->in.ceiling[AGENT_RES_MEM], b2),
+            a->maxmem_known ? "possible vcpus, memory/static-max"
+                            : "possible vcpus, MemTotal: memory/static-max unknown");
     if (a->answer.have_grant) {
         char g[PROTO_GRANT_ENCODED_MAX + 1];
         if (proto_grant_encode(&a->answer.grant, g, sizeof(g)) > 0)

@@ -39,6 +39,7 @@ struct agent {
 
     /* The last period. */
     struct agent_ctl_input in;
+    bool maxmem_known; /* in.ceiling[mem] is memory/static-max, not MemTotal */
     struct agent_ctl_output out;
     struct agent_answer answer;
     bool have_request;

@@ -13,7 +13,7 @@ XSD="$top_srcdir/policies/xenplm-goals.xsd"
 DEFAULT="$top_srcdir/policies/goals/default.xml"
 
 # --- what recorded guests would publish, with the shipped default goals ---
-for g in idle busy memstarved nopsi; do
+for g in idle busy memstarved nopsi absurd; do
     check "default goals, recorded $g guest" 0 "default-$g" \
         --once --dry-run --root "$FIX/$g" -f "$DEFAULT" --schema "$XSD"
 done

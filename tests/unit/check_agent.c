@@ -20,6 +20,7 @@
 
 #include "common/clock.h"
 #include "core/error.h"
+#include "guest-agent/agent.h"
 #include "guest-agent/apply.h"
 #include "guest-agent/exchange.h"
 #include "guest-agent/probe.h"
@@ -513,6 +514,95 @@ START_TEST(vcpus_online)
 }
 END_TEST
 
+/*
+ * The agent asks no more than the guest can hold, whatever its /proc
+ * says: the vcpus the toolstack lists in xenstore (cpu/N/availability)
+ * and memory/static-max bound a guest claiming 512 vcpus and 16 TiB.
+ */
+START_TEST(asks_no_more_than_the_guest_can_hold)
+{
+    static struct agent a;
+    struct mem_store m;
+    struct agent_goals g;
+    struct agent_metrics met;
+    struct tm now;
+
+    mem_init(&m);
+    mem_put(&m, "memory/static-max", "1048576"); /* 1 GiB */
+    mem_put(&m, "cpu/0/availability", "online");
+    mem_put(&m, "cpu/1/availability", "offline");
+
+    agent_goals_init(&g);
+    g.ngoals = 2;
+    snprintf(g.goal[0].name, sizeof(g.goal[0].name), "cpu");
+    g.goal[0].priority = 1;
+    g.goal[0].res = AGENT_RES_CPU;
+    g.goal[0].metric = AGENT_M_CPU_UTIL;
+    g.goal[0].dir = AGENT_AT_MOST;
+    g.goal[0].target = PLM_UNITS(50);
+    g.goal[0].max = -1;
+    snprintf(g.goal[1].name, sizeof(g.goal[1].name), "mem");
+    g.goal[1].priority = 1;
+    g.goal[1].res = AGENT_RES_MEM;
+    g.goal[1].metric = AGENT_M_MEM_AVAILABLE;
+    g.goal[1].dir = AGENT_AT_LEAST;
+    g.goal[1].target = PLM_UNITS(512);
+    g.goal[1].max = -1;
+
+    /* What agent_metrics_derive makes of a tree claiming 65536 CPUs, all
+     * busy, and a MemTotal of 2^64 - 1 KiB with little available. */
+    memset(&met, 0, sizeof(met));
+    met.interval_ms = 1000;
+    met.vcpus_online = 512;
+    met.vcpus_max = 512;
+    met.cpu_used = PLM_UNITS(51200);
+    met.cpu_util = PLM_UNITS(100);
+    met.mem_total = PLM_UNITS(16777216);
+    met.mem_available = PLM_UNITS(100);
+    met.mem_used = PLM_UNITS(16777116);
+    memset(&now, 0, sizeof(now));
+
+    agent_init(&a, &g, &m.base, "/", false);
+    a.apply = false;
+    ck_assert_int_eq(agent_period(&a, &met, &now, 1000), 1);
+    ck_assert(a.out.present[AGENT_RES_CPU] && a.out.present[AGENT_RES_MEM]);
+    ck_assert_int_eq(a.out.level[AGENT_RES_CPU][0], PLM_UNITS(200));
+    ck_assert_int_eq(a.out.level[AGENT_RES_MEM][0], PLM_UNITS(1024));
+    ck_assert_str_eq(mem_get(&m, "data/xenplm/request"),
+                     "xenplm-request 1\nseq 1\ncpu pct 200\nmem mib 1024\n");
+
+    /* Without static-max, what it holds (MemTotal, bounded) is the most. */
+    mem_init(&m);
+    agent_init(&a, &g, &m.base, "/", false);
+    a.apply = false;
+    met.mem_total = PLM_UNITS(4096);
+    met.mem_used = PLM_UNITS(3996);
+    ck_assert_int_eq(agent_period(&a, &met, &now, 1000), 1);
+    ck_assert_int_eq(a.out.level[AGENT_RES_MEM][0], PLM_UNITS(4096));
+    /* and without the vcpus listed, AGENT_MAX_VCPUS: never 65536. */
+    ck_assert_int_eq(a.in.ceiling[AGENT_RES_CPU], PLM_UNITS(51200));
+    {
+        unsigned n = 0;
+        plm_amt_t mib = 0;
+
+        ck_assert_int_eq(agent_read_maxvcpus(&m.base, 8, &n), PLM_ENOENT);
+        for (unsigned i = 0; i < 3; i++) {
+            char key[32];
+            snprintf(key, sizeof(key), "cpu/%u/availability", i);
+            mem_put(&m, key, "online");
+        }
+        ck_assert_int_eq(agent_read_maxvcpus(&m.base, 512, &n), 0);
+        ck_assert_uint_eq(n, 3);
+        ck_assert_int_eq(agent_read_maxvcpus(&m.base, 2, &n), 0);
+        ck_assert_uint_eq(n, 2);
+        /* A static-max past 16 TiB counts as 16 TiB. */
+        mem_put(&m, "memory/static-max", "40000000000");
+        ck_assert_int_eq(agent_read_maxmem(&m.base, &mib), 0);
+        ck_assert_int_eq(mib, PLM_UNITS(16777216));
+    }
+}
+END_TEST
+
 static void add_goal(struct agent_goals *g, struct agent_ctl_output *o, const char *workload,
                      unsigned prio, enum agent_resource res, long need)
 {
@@ -631,6 +721,7 @@ int main(void)
     tcase_add_test(tc, exchange_publish);
     tcase_add_test(tc, exchange_answers);
     tcase_add_test(tc, vcpus_online);
+    tcase_add_test(tc, asks_no_more_than_the_guest_can_hold);
     tcase_add_test(tc, shares_by_priority);
     tcase_add_test(tc, shares_written_to_cgroups);
     suite_add_tcase(s, tc);
