@@ -208,9 +208,10 @@ static void print_list(FILE *f, const struct agent_ctl_output *o, enum agent_res
         fprintf(f, "  %-4s -\n", agent_resource_name(r));
         return;
     }
-    fprintf(f, "  %-4s", agent_resource_name(r));
+    /* Levels as the CLI prints them: "0/0/200", level 1 first. */
+    fprintf(f, "  %-4s ", agent_resource_name(r));
     for (unsigned l = 0; l < o->nlevels[r]; l++)
-        fprintf(f, " %s", plm_amt_format(o->level[r][l], b));
+        fprintf(f, "%s%s", l ? "/" : "", plm_amt_format(o->level[r][l], b));
     fprintf(f, " %s\n",
             r == AGENT_RES_CPU ? "(hundredths of a CPU, levels 1..n)" : "(MiB, levels 1..n)");
 }
