@@ -116,13 +116,25 @@ static void apply_grant(struct agent *a)
     if (!a->apply || !a->answer.have_grant)
         return;
     if (a->answer.grant.flags & PROTO_GRANT_VCPUS) {
-        unsigned n = 0;
-        if (agent_vcpus_online(a->root, a->answer.grant.vcpus, &n, err, sizeof(err)) != 0) {
+        struct agent_vcpus_result vr;
+        if (agent_vcpus_online(a->root, a->answer.grant.vcpus, &vr, err, sizeof(err)) != 0) {
             log_warnx("cannot online granted vcpus: %s", err);
             snprintf(a->last_error, sizeof(a->last_error), "vcpus: %s", err);
         }
-        if (n > 0)
-            log_info("brought %u granted vcpu%s online", n, n == 1 ? "" : "s");
+        if (vr.onlined > 0)
+            log_info("brought %u granted vcpu%s online", vr.onlined, vr.onlined == 1 ? "" : "s");
+        /* A vcpu the guest's kernel is still plugging: again next period,
+         * and only a hot-plug that never ends is worth a warning. */
+        if (vr.pending == 0) {
+            a->vcpus_pending_periods = 0;
+        } else if (++a->vcpus_pending_periods == AGENT_VCPU_PLUG_PERIODS) {
+            log_warnx("%u granted vcpu%s not plugged in after %u periods", vr.pending,
+                      vr.pending == 1 ? "" : "s", AGENT_VCPU_PLUG_PERIODS);
+            snprintf(a->last_error, sizeof(a->last_error), "vcpus: %u not plugged in", vr.pending);
+        } else {
+            log_debug("%u granted vcpu%s not plugged in yet", vr.pending,
+                      vr.pending == 1 ? "" : "s");
+        }
     }
     if (a->goals.apply_cgroups) {
         struct agent_share sh[AGENT_MAX_GOALS];
@@ -139,6 +151,37 @@ static void apply_grant(struct agent *a)
     }
 }
 
+/* The levels of resource r as the CLI prints them, "0/0/200", into buf. */
+static const char *levels_text(const struct agent_ctl_output *o, enum agent_resource r, char *buf,
+                               size_t cap)
+{
+    char b[PLM_AMT_STRLEN];
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (unsigned l = 0; l < o->nlevels[r] && used < cap; l++) {
+        int n = snprintf(buf + used, cap - used, "%s%s", l ? "/" : "",
+                         plm_amt_format(o->level[r][l], b));
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}
+
+/* One line per request written, at -v: what the agent asked, in order
+ * (the real-Xen rig reads the sequence from here). */
+static void log_published(const struct agent *a)
+{
+    char cpu[AGENT_MAX_PRIORITY * (PLM_AMT_STRLEN + 1)], mem[sizeof(cpu)];
+
+    log_info("published seq %" PRIu64 ": cpu %s mem %s", a->request.seq,
+             a->out.present[AGENT_RES_CPU] ? levels_text(&a->out, AGENT_RES_CPU, cpu, sizeof(cpu))
+                                           : "-",
+             a->out.present[AGENT_RES_MEM] ? levels_text(&a->out, AGENT_RES_MEM, mem, sizeof(mem))
+                                           : "-");
+}
+
 static int publish(struct agent *a, uint64_t now_ms)
 {
     int rc = 0;
@@ -151,7 +194,7 @@ static int publish(struct agent *a, uint64_t now_ms)
             return rc;
         }
     }
-    log_debug("published seq %" PRIu64, a->request.seq);
+    log_published(a);
     a->published = true;
     a->published_ms = now_ms;
     a->published_out = a->out;
@@ -202,16 +245,14 @@ int agent_period(struct agent *a, const struct agent_metrics *m, const struct tm
 
 static void print_list(FILE *f, const struct agent_ctl_output *o, enum agent_resource r)
 {
-    char b[PLM_AMT_STRLEN];
+    char buf[AGENT_MAX_PRIORITY * (PLM_AMT_STRLEN + 1)];
 
     if (!o->present[r]) {
         fprintf(f, "  %-4s -\n", agent_resource_name(r));
         return;
     }
     /* Levels as the CLI prints them: "0/0/200", level 1 first. */
-    fprintf(f, "  %-4s ", agent_resource_name(r));
-    for (unsigned l = 0; l < o->nlevels[r]; l++)
-        fprintf(f, "%s%s", l ? "/" : "", plm_amt_format(o->level[r][l], b));
+    fprintf(f, "  %-4s %s", agent_resource_name(r), levels_text(o, r, buf, sizeof(buf)));
     fprintf(f, " %s\n",
             r == AGENT_RES_CPU ? "(hundredths of a CPU, levels 1..n)" : "(MiB, levels 1..n)");
 }

@@ -24,6 +24,9 @@
 #include "guest-agent/probe.h"
 #include "guest-agent/store.h"
 
+/* Periods a granted vcpu may stay "not plugged in yet" before a warning. */
+#define AGENT_VCPU_PLUG_PERIODS 10
+
 struct agent {
     struct agent_goals goals;
     struct agent_ctl_tuning tuning;
@@ -51,8 +54,9 @@ struct agent {
     uint64_t published_ms;
     struct agent_ctl_output published_out;
     uint64_t published_seq;
-    uint64_t reported_seq; /* rejection already logged for this seq */
-    char last_error[300];  /* last failure to publish or apply, "" when none */
+    uint64_t reported_seq;          /* rejection already logged for this seq */
+    char last_error[300];           /* last failure to publish or apply, "" when none */
+    unsigned vcpus_pending_periods; /* periods in a row a granted vcpu was not plugged in */
 };
 
 /* Start with these goals (copied); store may be NULL. */

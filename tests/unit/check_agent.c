@@ -488,7 +488,7 @@ static char *cpu_online(unsigned n)
 START_TEST(vcpus_online)
 {
     char path[512], err[256];
-    unsigned n = 99;
+    struct agent_vcpus_result n;
 
     make_tmpdir();
     snprintf(path, sizeof(path), "mkdir -p '%s/sys/devices/system/cpu'", tmpdir);
@@ -499,17 +499,18 @@ START_TEST(vcpus_online)
     make_cpu(3, "0\n"); /* beyond the grant */
 
     ck_assert_int_eq(agent_vcpus_online(tmpdir, 3, &n, err, sizeof(err)), 0);
-    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(n.onlined, 1);
     ck_assert_str_eq(cpu_online(1), "1\n");
     ck_assert_str_eq(cpu_online(2), "1\n");
     ck_assert_str_eq(cpu_online(3), "0\n"); /* never more than granted */
 
     /* Nothing left to do; a vcpu not present yet is skipped. */
     ck_assert_int_eq(agent_vcpus_online(tmpdir, 6, &n, err, sizeof(err)), 0);
-    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(n.onlined, 1);
     ck_assert_str_eq(cpu_online(3), "1\n");
     ck_assert_int_eq(agent_vcpus_online(tmpdir, 6, &n, err, sizeof(err)), 0);
-    ck_assert_uint_eq(n, 0);
+    ck_assert_uint_eq(n.onlined, 0);
+    ck_assert_uint_eq(n.pending, 0);
     remove_tree();
 }
 END_TEST
@@ -600,6 +601,50 @@ START_TEST(asks_no_more_than_the_guest_can_hold)
         ck_assert_int_eq(agent_read_maxmem(&m.base, &mib), 0);
         ck_assert_int_eq(mib, PLM_UNITS(16777216));
     }
+}
+END_TEST
+
+/* A kernel still plugging cpu1 answers ENODEV; cpu2's write is refused. */
+static int write_plugging(const char *path)
+{
+    if (strstr(path, "/cpu1/"))
+        return ENODEV;
+    if (strstr(path, "/cpu2/"))
+        return EACCES;
+    return 0;
+}
+
+/* The rig saw "cpu1/online: No such device" while the hot-plug was still
+ * arriving in the guest: that vcpu is pending, not a failure; a refusal
+ * still is one. */
+START_TEST(vcpus_not_plugged_yet)
+{
+    char path[512], err[256] = "";
+    struct agent_vcpus_result r;
+
+    make_tmpdir();
+    snprintf(path, sizeof(path), "mkdir -p '%s/sys/devices/system/cpu'", tmpdir);
+    ck_assert_int_eq(system(path), 0);
+    make_cpu(1, "0\n");
+    make_cpu(2, "0\n");
+    make_cpu(3, "0\n");
+
+    ck_assert_int_eq(agent_vcpus_online_with(tmpdir, 2, write_plugging, &r, err, sizeof(err)), 0);
+    ck_assert_uint_eq(r.pending, 1);
+    ck_assert_uint_eq(r.onlined, 0);
+    ck_assert_str_eq(err, "");
+
+    ck_assert_int_eq(agent_vcpus_online_with(tmpdir, 4, write_plugging, &r, err, sizeof(err)),
+                     PLM_EIO);
+    ck_assert_uint_eq(r.pending, 1);
+    ck_assert_uint_eq(r.onlined, 1);
+    ck_assert_ptr_nonnull(strstr(err, "/cpu2/online: Permission denied"));
+
+    ck_assert(agent_vcpu_not_plugged_yet(ENODEV));
+    ck_assert(agent_vcpu_not_plugged_yet(ENOENT));
+    ck_assert(!agent_vcpu_not_plugged_yet(EINVAL));
+    ck_assert(!agent_vcpu_not_plugged_yet(EACCES));
+    remove_tree();
 }
 END_TEST
 
@@ -721,6 +766,7 @@ int main(void)
     tcase_add_test(tc, exchange_publish);
     tcase_add_test(tc, exchange_answers);
     tcase_add_test(tc, vcpus_online);
+    tcase_add_test(tc, vcpus_not_plugged_yet);
     tcase_add_test(tc, asks_no_more_than_the_guest_can_hold);
     tcase_add_test(tc, shares_by_priority);
     tcase_add_test(tc, shares_written_to_cgroups);
