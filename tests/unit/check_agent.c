@@ -273,7 +273,7 @@ START_TEST(probe_containment)
     struct agent_probe_ctl ctl = {.no_cgroup = true};
     struct agent_probe p;
     plm_amt_t v = 0;
-    char err[160], cmd[200], file[100];
+    char err[160], cmd[256], file[64];
     long pid;
 
     snprintf(file, sizeof(file), "%s/check_agent_pid.%ld",
@@ -285,9 +285,14 @@ START_TEST(probe_containment)
     pid = read_pid(file);
     ck_assert_msg(gone_soon(pid), "background child %ld survived its probe", pid);
 
-    /* The limit of a process group: a setsid child escapes it. */
-    snprintf(cmd, sizeof(cmd), "setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $! >%s; echo 7",
-             file);
+    /* The limit of a process group: a setsid child escapes it.  The
+     * child writes its pid once it has left the group, and the probe
+     * waits for that, so the kill cannot come first. */
+    unlink(file);
+    snprintf(cmd, sizeof(cmd),
+             "setsid sh -c 'echo $$ >%s; exec sleep 30' </dev/null >/dev/null 2>&1 & "
+             "until [ -s %s ]; do sleep 0.01; done; echo 7",
+             file, file);
     probe_cmd(&p, cmd, 2000);
     ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), 0);
     pid = read_pid(file);
