@@ -282,7 +282,6 @@ phase_done "1, CPU up"
 # --- 2. the goal is over-achieved: the CPU goes back, slowly ----------------------------
 # The probe stays there: the agent goes on giving CPU back during steps 3
 # and 4.
-seq_peak=$(req_seq guest-a)
 set_probe 50
 t_under=$t_ref
 ref_name="probe under target"
@@ -290,39 +289,28 @@ effect 60 "guest-a: the agent asks for less CPU" req_cpu_below guest-a 200
 effect 30 "guest-a: xenplm/granted cpu falls below $peak_g" grant_below guest-a cpu "$peak_g"
 effect 30 "guest-a: its credit weight falls below $peak_w" weight_below guest-a "$peak_w"
 effect 60 "guest-a: its request falls to 172 or less" req_cpu_below guest-a 172.001
-# The cpu levels guest-a published since the probe fell, in order: "SEQ
-# LEVEL" a line, from the agent's own log (one line per request it
-# writes).  Not from the watch log: that reads each value after the event,
-# in the background, and under load a read lands after later writes, so
-# the values it logs are out of order (181, 140, 148, 140, 148 was seen
-# for a monotone 190, 181, 172, 163, 155, 148, 140).
-published_down() {
-    agent_log guest-a | sed -n 's/.* published seq \([0-9]*\): cpu \([0-9.]*\) .*/\1 \2/p' |
-        awk -v s="${seq_peak:-0}" '$1 > s' >/tmp/agent-down
-    awk '$2 <= 172 { found = 1 } END { exit !found }' /tmp/agent-down
-}
-check "guest-a: the agent logged its requests on the way down" wait_until 10 published_down
-sed 's/^/# guest-a request on the way down (seq level): /' /tmp/agent-down
+# The cpu levels guest-a published since the probe fell, with their times:
+# "CS LEVEL" a line.
+awk -v since="$t_under" -v path="/local/domain/$a/data/xenplm/request" '
+    $2 == path {
+        t = int($1 * 100 + 0.5)
+        if (t >= since && match($0, /cpu pct [0-9.]+/))
+            print t, substr($0, RSTART + 8, RLENGTH - 8)
+    }' "$WLOG" | sort -n >/tmp/agent-down
+sed 's/^/# guest-a request on the way down (cs level): /' /tmp/agent-down
 # steps: how many publishes went down, from the peak of 200; biggest: the
-# largest fall, in % of the level before.
+# largest fall, in % of the level before; first: the time from the probe
+# to the first fall.
 # Down to 172 only: 5 % of a level below 100 is no more than the
 # deadband, and then one publish carries two periods' falls.
-down=$(awk 'BEGIN { last = 200 }
-    last > 172 { if ($2 < last) { steps++; f = (last - $2) * 100 / last; if (f > big) big = f }
+down=$(awk -v t0="$t_under" 'BEGIN { last = 200 }
+    last > 172 { if ($2 < last) { steps++; f = (last - $2) * 100 / last; if (f > big) big = f
+                                  if (first == "") first = $1 - t0 }
                  last = $2 }
-    END { printf "%d %d\n", steps, big + 0.999 }' /tmp/agent-down)
+    END { printf "%d %d %d\n", steps, big + 0.999, first == "" ? -1 : first }' /tmp/agent-down)
 steps=${down%% *}
-biggest=${down##* }
-# first: the time from the probe to the first write of a lower request, as
-# dom0's watch stamped it (the time of the event is exact, its value may
-# be a later one's: either way below 200).
-first_fall=$(awk -v t0="$t_under" -v path="/local/domain/$a/data/xenplm/request" '
-    $2 == path && match($0, /cpu pct [0-9.]+/) {
-        t = int($1 * 100 + 0.5)
-        if (t >= t0 && substr($0, RSTART + 8, RLENGTH - 8) + 0 < 200 && (best == "" || t < best))
-            best = t
-    }
-    END { print best == "" ? -1 : best - t0 }' "$WLOG")
+biggest=$(echo "$down" | cut -d' ' -f2)
+first_fall=${down##* }
 echo "# $steps steps down, the largest $biggest %, the first $(secs "${first_fall#-}") s after the probe"
 is "guest-a: slowly: at least 3 requests on the way down to 172" "$((steps >= 3))" 1
 is "guest-a: slowly: no step down by more than 10 %" "$((biggest <= 10))" 1
