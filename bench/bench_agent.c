@@ -181,7 +181,7 @@ int main(int argc, char **argv)
     probe.timeout_ms = 2000;
     t0 = bench_mono_ns();
     for (unsigned i = 0; i < cfg.runs / 10; i++)
-        if (agent_probe_run(&probe, "/", &v, err, sizeof(err)) != 0)
+        if (agent_probe_run(&probe, "/", NULL, &v, err, sizeof(err)) != 0)
             fail("probe", err);
     row("a command probe ('echo 1'), wall time", (bench_mono_ns() - t0) / (cfg.runs / 10) / 1e3);
 

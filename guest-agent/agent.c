@@ -34,24 +34,41 @@ void agent_set_goals(struct agent *a, const struct agent_goals *g)
     a->published = false;
 }
 
-/* What the guest holds now and the most it could hold. */
+/*
+ * What the guest holds now and the most it could hold, which bounds every
+ * level it asks: its vcpus times 100 (the possible ones, no more than the
+ * toolstack lists in xenstore) and its maxmem (memory/static-max, or what
+ * it holds when that is unknown, as in a dry run off Xen).  The metrics
+ * are bounded already (agent_metrics_derive); the bounds are applied
+ * again here, since the metrics may come from elsewhere.
+ */
 static void fill_resources(struct agent *a, const struct agent_metrics *m)
 {
-    plm_amt_t maxmem = 0;
-    unsigned vmax = m->vcpus_max > 0 ? m->vcpus_max : m->vcpus_online;
+    plm_amt_t maxmem = 0, memtotal;
+    unsigned online = m->vcpus_online < AGENT_MAX_VCPUS ? m->vcpus_online : AGENT_MAX_VCPUS;
+    unsigned vmax = m->vcpus_max > 0 ? m->vcpus_max : online, listed = 0;
+
+    if (vmax > AGENT_MAX_VCPUS)
+        vmax = AGENT_MAX_VCPUS;
+    if (vmax == 0)
+        vmax = 1;
+    if (a->store && agent_read_maxvcpus(a->store, vmax, &listed) == 0)
+        vmax = listed;
+    memtotal = m->mem_total < 0 ? 0 : m->mem_total;
+    if (memtotal > (plm_amt_t)(AGENT_MAX_MEM_KIB / 1024) * PLM_SCALE)
+        memtotal = (plm_amt_t)(AGENT_MAX_MEM_KIB / 1024) * PLM_SCALE;
 
     if (a->answer.have_grant && (a->answer.grant.flags & PROTO_GRANT_CPU))
         a->in.held[AGENT_RES_CPU] = a->answer.grant.cpu;
     else
-        a->in.held[AGENT_RES_CPU] = (plm_amt_t)m->vcpus_online * 100 * PLM_SCALE;
-    a->in.held[AGENT_RES_MEM] = m->mem_total;
+        a->in.held[AGENT_RES_CPU] = (plm_amt_t)(online < vmax ? online : vmax) * 100 * PLM_SCALE;
+    a->in.held[AGENT_RES_MEM] = memtotal;
 
-    a->in.ceiling[AGENT_RES_CPU] = (plm_amt_t)(vmax > 0 ? vmax : 1) * 100 * PLM_SCALE;
-    /* From inside, a PV guest's maxmem is memory/static-max.  Without it
-     * (a dry run off Xen) there is no ceiling to apply: 0 means none, and
-     * the daemon's policy bounds the request anyway. */
-    if (!a->store || agent_read_maxmem(a->store, &maxmem) != 0 || maxmem <= 0)
-        maxmem = 0;
+    a->in.ceiling[AGENT_RES_CPU] = (plm_amt_t)vmax * 100 * PLM_SCALE;
+    /* From inside, a PV guest's maxmem is memory/static-max. */
+    a->maxmem_known = a->store && agent_read_maxmem(a->store, &maxmem) == 0 && maxmem > 0;
+    if (!a->maxmem_known)
+        maxmem = memtotal;
     a->in.ceiling[AGENT_RES_MEM] = maxmem;
 }
 
@@ -99,13 +116,25 @@ static void apply_grant(struct agent *a)
     if (!a->apply || !a->answer.have_grant)
         return;
     if (a->answer.grant.flags & PROTO_GRANT_VCPUS) {
-        unsigned n = 0;
-        if (agent_vcpus_online(a->root, a->answer.grant.vcpus, &n, err, sizeof(err)) != 0) {
+        struct agent_vcpus_result vr;
+        if (agent_vcpus_online(a->root, a->answer.grant.vcpus, &vr, err, sizeof(err)) != 0) {
             log_warnx("cannot online granted vcpus: %s", err);
             snprintf(a->last_error, sizeof(a->last_error), "vcpus: %s", err);
         }
-        if (n > 0)
-            log_info("brought %u granted vcpu%s online", n, n == 1 ? "" : "s");
+        if (vr.onlined > 0)
+            log_info("brought %u granted vcpu%s online", vr.onlined, vr.onlined == 1 ? "" : "s");
+        /* A vcpu the guest's kernel is still plugging: again next period,
+         * and only a hot-plug that never ends is worth a warning. */
+        if (vr.pending == 0) {
+            a->vcpus_pending_periods = 0;
+        } else if (++a->vcpus_pending_periods == AGENT_VCPU_PLUG_PERIODS) {
+            log_warnx("%u granted vcpu%s not plugged in after %u periods", vr.pending,
+                      vr.pending == 1 ? "" : "s", AGENT_VCPU_PLUG_PERIODS);
+            snprintf(a->last_error, sizeof(a->last_error), "vcpus: %u not plugged in", vr.pending);
+        } else {
+            log_debug("%u granted vcpu%s not plugged in yet", vr.pending,
+                      vr.pending == 1 ? "" : "s");
+        }
     }
     if (a->goals.apply_cgroups) {
         struct agent_share sh[AGENT_MAX_GOALS];
@@ -122,6 +151,37 @@ static void apply_grant(struct agent *a)
     }
 }
 
+/* The levels of resource r as the CLI prints them, "0/0/200", into buf. */
+static const char *levels_text(const struct agent_ctl_output *o, enum agent_resource r, char *buf,
+                               size_t cap)
+{
+    char b[PLM_AMT_STRLEN];
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (unsigned l = 0; l < o->nlevels[r] && used < cap; l++) {
+        int n = snprintf(buf + used, cap - used, "%s%s", l ? "/" : "",
+                         plm_amt_format(o->level[r][l], b));
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}
+
+/* One line per request written, at -v: what the agent asked, in order
+ * (the real-Xen rig reads the sequence from here). */
+static void log_published(const struct agent *a)
+{
+    char cpu[AGENT_MAX_PRIORITY * (PLM_AMT_STRLEN + 1)], mem[sizeof(cpu)];
+
+    log_info("published seq %" PRIu64 ": cpu %s mem %s", a->request.seq,
+             a->out.present[AGENT_RES_CPU] ? levels_text(&a->out, AGENT_RES_CPU, cpu, sizeof(cpu))
+                                           : "-",
+             a->out.present[AGENT_RES_MEM] ? levels_text(&a->out, AGENT_RES_MEM, mem, sizeof(mem))
+                                           : "-");
+}
+
 static int publish(struct agent *a, uint64_t now_ms)
 {
     int rc = 0;
@@ -134,7 +194,7 @@ static int publish(struct agent *a, uint64_t now_ms)
             return rc;
         }
     }
-    log_debug("published seq %" PRIu64, a->request.seq);
+    log_published(a);
     a->published = true;
     a->published_ms = now_ms;
     a->published_out = a->out;
@@ -153,7 +213,7 @@ int agent_period(struct agent *a, const struct agent_metrics *m, const struct tm
     fill_resources(a, m);
     a->in.m = m;
 
-    agent_probes_poll(&a->goals, a->root, now_ms, a->probe);
+    agent_probes_poll(&a->goals, a->root, &a->probe_ctl, now_ms, a->probe);
     for (unsigned i = 0; i < a->goals.nprobes; i++)
         a->in.probe_ok[i] =
             agent_probe_value(&a->goals.probe[i], &a->probe[i], now_ms, &a->in.probe_value[i]);
@@ -185,15 +245,14 @@ int agent_period(struct agent *a, const struct agent_metrics *m, const struct tm
 
 static void print_list(FILE *f, const struct agent_ctl_output *o, enum agent_resource r)
 {
-    char b[PLM_AMT_STRLEN];
+    char buf[AGENT_MAX_PRIORITY * (PLM_AMT_STRLEN + 1)];
 
     if (!o->present[r]) {
         fprintf(f, "  %-4s -\n", agent_resource_name(r));
         return;
     }
-    fprintf(f, "  %-4s", agent_resource_name(r));
-    for (unsigned l = 0; l < o->nlevels[r]; l++)
-        fprintf(f, " %s", plm_amt_format(o->level[r][l], b));
+    /* Levels as the CLI prints them: "0/0/200", level 1 first. */
+    fprintf(f, "  %-4s %s", agent_resource_name(r), levels_text(o, r, buf, sizeof(buf)));
     fprintf(f, " %s\n",
             r == AGENT_RES_CPU ? "(hundredths of a CPU, levels 1..n)" : "(MiB, levels 1..n)");
 }
@@ -214,6 +273,10 @@ void agent_report(const struct agent *a, FILE *f)
     print_list(f, &a->out, AGENT_RES_MEM);
     fprintf(f, "holds: cpu %s mem %s\n", plm_amt_format(a->in.held[AGENT_RES_CPU], b1),
             plm_amt_format(a->in.held[AGENT_RES_MEM], b2));
+    fprintf(f, "can hold: cpu %s mem %s (%s)\n", plm_amt_format(a->in.ceiling[AGENT_RES_CPU], b1),
+            plm_amt_format(a->in.ceiling[AGENT_RES_MEM], b2),
+            a->maxmem_known ? "possible vcpus, memory/static-max"
+                            : "possible vcpus, MemTotal: memory/static-max unknown");
     if (a->answer.have_grant) {
         char g[PROTO_GRANT_ENCODED_MAX + 1];
         if (proto_grant_encode(&a->answer.grant, g, sizeof(g)) > 0)

@@ -24,6 +24,9 @@
 #include "guest-agent/probe.h"
 #include "guest-agent/store.h"
 
+/* Periods a granted vcpu may stay "not plugged in yet" before a warning. */
+#define AGENT_VCPU_PLUG_PERIODS 10
+
 struct agent {
     struct agent_goals goals;
     struct agent_ctl_tuning tuning;
@@ -32,12 +35,14 @@ struct agent {
     const char *root; /* where /proc, /sys and probe files are read ("/") */
     bool dry_run;     /* compute and report, write nothing anywhere */
     bool apply;       /* online granted vcpus (and set cgroups if the goals say so) */
+    struct agent_probe_ctl probe_ctl; /* how probe commands run (main sets the stop flag) */
 
     struct agent_store *store; /* NULL: no xenstore (dry run) */
     uint64_t seq;              /* the next seq to publish */
 
     /* The last period. */
     struct agent_ctl_input in;
+    bool maxmem_known; /* in.ceiling[mem] is memory/static-max, not MemTotal */
     struct agent_ctl_output out;
     struct agent_answer answer;
     bool have_request;
@@ -49,8 +54,9 @@ struct agent {
     uint64_t published_ms;
     struct agent_ctl_output published_out;
     uint64_t published_seq;
-    uint64_t reported_seq; /* rejection already logged for this seq */
-    char last_error[300];  /* last failure to publish or apply, "" when none */
+    uint64_t reported_seq;          /* rejection already logged for this seq */
+    char last_error[300];           /* last failure to publish or apply, "" when none */
+    unsigned vcpus_pending_periods; /* periods in a row a granted vcpu was not plugged in */
 };
 
 /* Start with these goals (copied); store may be NULL. */

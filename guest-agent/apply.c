@@ -34,15 +34,35 @@ static int write_file(const char *path, const char *value, char *err, size_t err
     return 0;
 }
 
-int agent_vcpus_online(const char *root, unsigned want, unsigned *onlined, char *err, size_t errlen)
+bool agent_vcpu_not_plugged_yet(int e)
+{
+    return e == ENODEV || e == ENOENT;
+}
+
+static int write_one_live(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int e = 0;
+
+    if (fd < 0)
+        return errno;
+    if (write(fd, "1", 1) != 1)
+        e = errno;
+    if (close(fd) != 0 && e == 0)
+        e = errno;
+    return e;
+}
+
+int agent_vcpus_online_with(const char *root, unsigned want, int (*write_one)(const char *path),
+                            struct agent_vcpus_result *res, char *err, size_t errlen)
 {
     int rc = 0;
 
-    *onlined = 0;
+    memset(res, 0, sizeof(*res));
     /* cpu0 cannot be taken offline and has no online file on x86. */
     for (unsigned cpu = 1; cpu < want; cpu++) {
         char path[512], buf[8];
-        int fd;
+        int fd, e;
         ssize_t n;
 
         snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%u/online",
@@ -54,18 +74,23 @@ int agent_vcpus_online(const char *root, unsigned want, unsigned *onlined, char 
         close(fd);
         if (n < 1 || buf[0] != '0')
             continue;
-        {
-            char e2[256];
-            int r = write_file(path, "1", e2, sizeof(e2));
-            if (r == 0)
-                (*onlined)++;
-            else if (rc == 0) {
-                rc = r;
-                snprintf(err, errlen, "%s", e2);
-            }
+        e = write_one(path);
+        if (e == 0) {
+            res->onlined++;
+        } else if (agent_vcpu_not_plugged_yet(e)) {
+            res->pending++;
+        } else if (rc == 0) {
+            rc = PLM_EIO;
+            snprintf(err, errlen, "%s: %s", path, strerror(e));
         }
     }
     return rc;
+}
+
+int agent_vcpus_online(const char *root, unsigned want, struct agent_vcpus_result *res, char *err,
+                       size_t errlen)
+{
+    return agent_vcpus_online_with(root, want, write_one_live, res, err, errlen);
 }
 
 /* Index of a workload among those seen so far, adding it when new. */

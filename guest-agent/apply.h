@@ -26,13 +26,33 @@
 #include "guest-agent/controller.h"
 #include "guest-agent/goals.h"
 
+/* What onlining granted vcpus did. */
+struct agent_vcpus_result {
+    unsigned onlined; /* brought online now */
+    unsigned pending; /* not plugged in the guest yet (see below): try again later */
+};
+
 /*
  * Online vcpus 1..want-1 that are present and offline, below root ("/" live).
- * *onlined gets how many were brought online.  0, or PLM_EIO with the
- * first failure in err (the others are still tried).
+ * 0, or PLM_EIO with the first failure in err (the others are still tried).
+ *
+ * The grant reaches the guest before the hot-plug is over: Xen's toolstack
+ * writes cpu/N/availability, and the guest's kernel registers the cpu
+ * device, marks it present and only then can bring it up.  A write to
+ * cpuN/online in between fails with ENODEV (the device is not, or no
+ * longer, fully there) or ENOENT (it went away): that vcpu counts as
+ * pending, not as a failure, and the next period tries again.
  */
-int agent_vcpus_online(const char *root, unsigned want, unsigned *onlined, char *err,
+int agent_vcpus_online(const char *root, unsigned want, struct agent_vcpus_result *res, char *err,
                        size_t errlen);
+
+/* The same with the write of "1" to an online file done by write_one,
+ * which returns 0 or an errno value (the tests' seam). */
+int agent_vcpus_online_with(const char *root, unsigned want, int (*write_one)(const char *path),
+                            struct agent_vcpus_result *res, char *err, size_t errlen);
+
+/* Whether an errno from writing cpuN/online means "not plugged yet". */
+bool agent_vcpu_not_plugged_yet(int e);
 
 struct agent_share {
     const char *workload; /* points into the goals */

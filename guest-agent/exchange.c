@@ -129,7 +129,41 @@ int agent_read_maxmem(struct agent_store *s, plm_amt_t *mib_out)
         return rc;
     if (kib > (uint64_t)(PLM_AMT_MAX / PLM_SCALE) * 1024)
         return PLM_ERANGE;
+    if (kib > AGENT_MAX_MEM_KIB)
+        kib = AGENT_MAX_MEM_KIB;
     /* KiB to MiB in thousandths, rounded down: never claim more than exists. */
     *mib_out = (plm_amt_t)(kib * (uint64_t)PLM_SCALE / 1024);
+    return 0;
+}
+
+static bool vcpu_listed(struct agent_store *s, unsigned n)
+{
+    char path[48], buf[16];
+    size_t len = 0;
+
+    snprintf(path, sizeof(path), AGENT_KEY_VCPU_FMT, n);
+    return agent_store_read(s, path, buf, sizeof(buf), &len) == 0;
+}
+
+int agent_read_maxvcpus(struct agent_store *s, unsigned upto, unsigned *out)
+{
+    unsigned lo = 0, hi;
+
+    if (upto == 0 || !vcpu_listed(s, 0))
+        return PLM_ENOENT;
+    if (vcpu_listed(s, upto - 1)) {
+        *out = upto;
+        return 0;
+    }
+    /* cpu/lo is listed, cpu/hi is not: the toolstack lists 0..maxvcpus-1. */
+    hi = upto - 1;
+    while (hi - lo > 1) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (vcpu_listed(s, mid))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *out = lo + 1;
     return 0;
 }

@@ -23,6 +23,8 @@
 
 /* The protocol's keys are protocol/keys.h's PROTO_KEY_*; this one is the toolstack's. */
 #define AGENT_KEY_MAXMEM "memory/static-max" /* KiB, written by the toolstack */
+/* One per vcpu the domain may have (0..maxvcpus-1), written by the toolstack. */
+#define AGENT_KEY_VCPU_FMT "cpu/%u/availability"
 
 /* What the daemon last said.  A field whose key is missing or does not
  * decode has its have_ flag false; bad_ holds why, for the log. */
@@ -54,7 +56,15 @@ void agent_read_answer(struct agent_store *s, struct agent_answer *a);
  */
 uint64_t agent_next_seq(struct agent_store *s);
 
-/* memory/static-max in MiB (thousandths); PLM_ENOENT when unknown. */
+/* memory/static-max in MiB (thousandths), at most AGENT_MAX_MEM_KIB;
+ * PLM_ENOENT when unknown. */
 int agent_read_maxmem(struct agent_store *s, plm_amt_t *mib_out);
+
+/*
+ * How many vcpus the toolstack lists for the domain (cpu/N/availability
+ * for N below its maxvcpus), counting no further than upto (>= 1): upto
+ * itself when cpu/<upto-1> is there.  PLM_ENOENT when none is listed.
+ */
+int agent_read_maxvcpus(struct agent_store *s, unsigned upto, unsigned *out);
 
 #endif

@@ -65,8 +65,9 @@ static void usage(FILE *f)
            "  -F, --foreground    stay in the foreground and log to stderr\n"
            "      --once          run one period, print the report and exit\n"
            "  -n, --dry-run       compute and print, write nothing (no Xen needed)\n"
-           "      --root DIR      read /proc, /sys and probe files below DIR; with DIR/0\n"
-           "                      and DIR/1 present, they are two recorded snapshots\n"
+           "      --root DIR      read /proc, /sys and probe files below DIR; without\n"
+           "                      DIR/proc, DIR/0 and DIR/1 are two recorded snapshots\n"
+           "                      (or DIR/0 alone, one)\n"
            "      --state FILE    where the report of each period goes\n"
            "                      (default " DEFAULT_STATE ")\n"
            "  -p, --pidfile FILE  write the process id to FILE\n"
@@ -127,32 +128,80 @@ static int load_goals(const struct options *o, struct agent_goals *g)
 {
     char err[AGENT_GOALS_ERR_MAX];
     int rc = agent_goals_load(o->goals, o->schema, g, err, sizeof(err));
+    const char *xsd = o->schema ? o->schema : agent_goals_default_schema();
 
-    if (rc != 0)
+    if (rc != 0 && strncmp(err, xsd, strlen(xsd)) == 0)
+        log_errx("%s (name the schema with --schema FILE)", err);
+    else if (rc != 0)
         log_errx("%s", err);
     return rc;
 }
 
-/* Both snapshots of one period: from the recorded pair, or live. */
-static int take_pair(const struct options *o, struct agent_snapshot *s0, struct agent_snapshot *s1,
-                     const char **probe_root, uint64_t gap_ms)
+/*
+ * Where the snapshots below --root DIR are: DIR itself when it has a
+ * proc/ (a live-like tree), else the recorded snapshots DIR/0 and, when
+ * there, DIR/1 (a fixture of one snapshot has only DIR/0).  d0 and d1 get
+ * the recorded ones ("" when absent); false when DIR is a plain tree.
+ */
+static bool recorded(const char *root, char *d0, char *d1, size_t cap)
 {
-    char err[AGENT_ERR_MAX];
+    char p[4096];
+
+    d0[0] = d1[0] = '\0';
+    snprintf(p, sizeof(p), "%s/proc", root);
+    if (is_dir(p))
+        return false;
+    snprintf(d0, cap, "%s/0", root);
+    if (!is_dir(d0)) {
+        d0[0] = '\0';
+        return false;
+    }
+    snprintf(d1, cap, "%s/1", root);
+    if (!is_dir(d1))
+        d1[0] = '\0';
+    return true;
+}
+
+/* The tree the loop reads every period: the latest recorded snapshot
+ * under a recorded --root, else the root itself. */
+static const char *loop_root(const struct options *o, char *buf, size_t cap)
+{
     char d0[4096], d1[4096];
 
+    if (!o->root)
+        return "/";
+    if (!recorded(o->root, d0, d1, sizeof(d0)))
+        return o->root;
+    snprintf(buf, cap, "%s", d1[0] ? d1 : d0);
+    return buf;
+}
+
+/* The snapshots of one period: the recorded pair (or single snapshot), or
+ * two live ones.  *have_prev is false with a single snapshot: no CPU
+ * figures then.  probe_root gets the tree probe files and vcpus are
+ * looked up in (d1 holds it when recorded). */
+static int take_pair(const struct options *o, struct agent_snapshot *s0, struct agent_snapshot *s1,
+                     bool *have_prev, const char **probe_root, char *d1, uint64_t gap_ms)
+{
+    char err[AGENT_ERR_MAX];
+    char d0[4096];
+
     *probe_root = o->root ? o->root : "/";
-    if (o->root) {
-        snprintf(d0, sizeof(d0), "%s/0", o->root);
-        snprintf(d1, sizeof(d1), "%s/1", o->root);
-    }
-    if (o->root && is_dir(d0) && is_dir(d1)) {
-        if (agent_snapshot_read(d0, s0, err, sizeof(err)) != 0 ||
-            agent_snapshot_read(d1, s1, err, sizeof(err)) != 0) {
+    *have_prev = true;
+    if (o->root && recorded(o->root, d0, d1, 4096)) {
+        if (!d1[0]) {
+            *have_prev = false;
+            snprintf(d1, 4096, "%s", d0);
+        } else if (agent_snapshot_read(d0, s0, err, sizeof(err)) != 0) {
+            log_errx("%s", err);
+            return PLM_EIO;
+        }
+        if (agent_snapshot_read(d1, s1, err, sizeof(err)) != 0) {
             log_errx("%s", err);
             return PLM_EIO;
         }
         /* Probe files and vcpu states are those of the later snapshot. */
-        *probe_root = NULL;
+        *probe_root = d1;
         return 0;
     }
     if (agent_snapshot_read(*probe_root, s0, err, sizeof(err)) != 0) {
@@ -175,19 +224,17 @@ static int run_once(const struct options *o, struct agent_store *store)
     struct agent_metrics m;
     struct tm now;
     const char *probe_root;
-    char d1[4096];
+    static char d1[4096];
+    bool have_prev;
     int rc;
 
     if (load_goals(o, &g) != 0)
         return 2;
-    if (take_pair(o, &s0, &s1, &probe_root, 1000) != 0)
+    if (take_pair(o, &s0, &s1, &have_prev, &probe_root, d1, 1000) != 0)
         return 1;
-    if (!probe_root) {
-        snprintf(d1, sizeof(d1), "%s/1", o->root);
-        probe_root = d1;
-    }
-    agent_metrics_derive(&s0, &s1, &m);
+    agent_metrics_derive(have_prev ? &s0 : NULL, &s1, &m);
     agent_init(&a, &g, store, probe_root, o->dry_run);
+    a.probe_ctl.stop = &stop_requested;
     local_now(&now);
     rc = agent_period(&a, &m, &now, plm_mono_ms());
     agent_report(&a, stdout);
@@ -205,7 +252,8 @@ static int run_loop(const struct options *o, struct agent_store *store)
     static struct agent a;
     struct agent_goals g;
     struct agent_metrics m;
-    const char *root = o->root ? o->root : "/";
+    static char rootbuf[4096];
+    const char *root = loop_root(o, rootbuf, sizeof(rootbuf));
     char err[AGENT_ERR_MAX];
     unsigned cur = 0;
     bool have_prev = false;
@@ -213,6 +261,7 @@ static int run_loop(const struct options *o, struct agent_store *store)
     if (load_goals(o, &g) != 0)
         return 2;
     agent_init(&a, &g, store, root, o->dry_run);
+    a.probe_ctl.stop = &stop_requested;
     log_notice("started: %u goal%s, %u probe%s, interval %u ms, domain %u%s", g.ngoals,
                g.ngoals == 1 ? "" : "s", g.nprobes, g.nprobes == 1 ? "" : "s",
                (unsigned)g.interval_ms, store ? (unsigned)store->domid : 0,

@@ -98,8 +98,17 @@ void agent_metrics_derive(const struct agent_snapshot *prev, const struct agent_
     /* Without the sysfs lists (old kernels), the cpuN lines are the online CPUs. */
     out->vcpus_online = cur->cpus_online ? cur->cpus_online : cur->ncpu;
     out->vcpus_max = cur->cpus_possible ? cur->cpus_possible : cur->ncpu;
+    /* /proc/stat has a cpuN line for each online CPU: a list naming more
+     * than that is not believed. */
+    if (cur->ncpu > 0 && out->vcpus_online > cur->ncpu)
+        out->vcpus_online = cur->ncpu;
     if (out->vcpus_max < out->vcpus_online)
         out->vcpus_max = out->vcpus_online;
+    /* What no guest has: a list naming 65536 CPUs must not ask for them. */
+    if (out->vcpus_online > AGENT_MAX_VCPUS)
+        out->vcpus_online = AGENT_MAX_VCPUS;
+    if (out->vcpus_max > AGENT_MAX_VCPUS)
+        out->vcpus_max = AGENT_MAX_VCPUS;
 
     /* Levels: need only the current snapshot. */
     out->runqueue = out->vcpus_online ? cur->load1 / (plm_amt_t)out->vcpus_online : cur->load1;
@@ -107,10 +116,14 @@ void agent_metrics_derive(const struct agent_snapshot *prev, const struct agent_
     out->cpu_pressure = cur->have_psi_cpu ? cur->cpu_some_avg10 : 0;
     out->have_mem_pressure = cur->have_psi_mem;
     out->mem_pressure = cur->have_psi_mem ? cur->mem_some_avg10 : 0;
-    out->mem_total = kib_to_mib(cur->mem_total_kib);
-    out->mem_available = kib_to_mib(cur->mem_available_kib);
+    uint64_t total_kib =
+        cur->mem_total_kib < AGENT_MAX_MEM_KIB ? cur->mem_total_kib : AGENT_MAX_MEM_KIB;
+    uint64_t avail_kib =
+        cur->mem_available_kib < AGENT_MAX_MEM_KIB ? cur->mem_available_kib : AGENT_MAX_MEM_KIB;
+    out->mem_total = kib_to_mib(total_kib);
+    out->mem_available = kib_to_mib(avail_kib);
     /* From the KiB difference, so that used is not off by a rounding of each term. */
-    out->mem_used = kib_to_mib(since(cur->mem_total_kib, cur->mem_available_kib));
+    out->mem_used = kib_to_mib(since(total_kib, avail_kib));
 
     /* Rates: need an interval.  The uptime clock is the wall time between the two. */
     if (!prev)

@@ -29,6 +29,18 @@
 
 /* Most CPUs a snapshot records one by one; more are counted in the total only. */
 #define AGENT_MAX_CPUS 512
+/*
+ * The most vcpus a guest is taken to have, whatever its sysfs lists say (a
+ * list may name CPUs up to 65535): above what Xen gives a guest, far
+ * below what a corrupt or hostile tree may claim.
+ */
+#define AGENT_MAX_VCPUS 512u
+/*
+ * The most memory a guest is taken to hold, in KiB, whatever MemTotal
+ * says: 16 TiB, the most a default build of Xen supports on x86 for the
+ * whole host.
+ */
+#define AGENT_MAX_MEM_KIB (16ull * 1024 * 1024 * 1024)
 /* Largest /proc or /sys file read, in bytes: bigger files are an error. */
 #define AGENT_MAX_FILE (256u * 1024u)
 /* Room for any error text the monitors write, with its NUL. */
@@ -89,9 +101,9 @@ struct agent_snapshot {
 
 /* What the controller sees: derived from two snapshots. */
 struct agent_metrics {
-    uint64_t interval_ms; /* between the two snapshots (uptime delta); 0 = no CPU figures */
-    unsigned vcpus_online;
-    unsigned vcpus_max; /* possible CPUs: the most the domain can be given */
+    uint64_t interval_ms;  /* between the two snapshots (uptime delta); 0 = no CPU figures */
+    unsigned vcpus_online; /* at most AGENT_MAX_VCPUS */
+    unsigned vcpus_max;    /* possible CPUs: the most the domain can be given (same bound) */
 
     plm_amt_t cpu_used;  /* hundredths of a CPU busy on average: 150000 = 1.5 CPUs */
     plm_amt_t cpu_steal; /* same unit */
@@ -103,7 +115,7 @@ struct agent_metrics {
     bool have_mem_pressure;
     plm_amt_t mem_pressure; /* some avg10, percent */
 
-    plm_amt_t mem_total;     /* MiB the guest holds (MemTotal) */
+    plm_amt_t mem_total;     /* MiB the guest holds (MemTotal, at most AGENT_MAX_MEM_KIB) */
     plm_amt_t mem_available; /* MiB (MemAvailable) */
     plm_amt_t mem_used;      /* MiB in use: MemTotal - MemAvailable (the working set) */
     plm_amt_t swapin_rate;   /* pages per second */
@@ -147,6 +159,8 @@ int agent_snapshot_read(const char *root, struct agent_snapshot *s, char *err, s
  * prev may be NULL (first sample): CPU and rate figures are then zero and
  * interval_ms is 0.  Counters that went backwards (a CPU unplugged, a
  * recorded tree out of order) count as no progress, never as negative.
+ * CPU counts and memory are bounded by AGENT_MAX_VCPUS and
+ * AGENT_MAX_MEM_KIB, and the online count by the cpuN lines of /proc/stat.
  */
 void agent_metrics_derive(const struct agent_snapshot *prev, const struct agent_snapshot *cur,
                           struct agent_metrics *out);

@@ -4,17 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "common/clock.h"
 #include "core/error.h"
 #include "guest-agent/probe.h"
+#include "guest-agent/probe_int.h"
 #include "guest-agent/util.h"
 
 static bool blank(char c)
@@ -88,112 +84,15 @@ static int read_file(const char *root, const char *file, char *buf, size_t cap, 
     return 0;
 }
 
-/* Wait for the child, through signals. */
-static int reap(pid_t pid, int *status)
-{
-    for (;;) {
-        pid_t r = waitpid(pid, status, 0);
-        if (r == pid)
-            return 0;
-        if (r < 0 && errno != EINTR)
-            return PLM_EIO;
-    }
-}
-
-static int run_command(const struct agent_probe *p, char *buf, size_t cap, size_t *len, char *err,
-                       size_t errlen)
-{
-    int fds[2];
-    pid_t pid;
-    int status = 0;
-    size_t got = 0;
-    bool timed_out = false, overflow = false;
-    uint64_t deadline = plm_mono_ms() + p->timeout_ms;
-
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
-        return PLM_EIO;
-    }
-    pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return PLM_EIO;
-    }
-    if (pid == 0) {
-        /* Its own process group, so a timeout kills whatever it started. */
-        int devnull = open("/dev/null", O_RDWR);
-        setpgid(0, 0);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 2);
-        }
-        dup2(fds[1], 1);
-        execl("/bin/sh", "sh", "-c", p->command, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    for (;;) {
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        uint64_t now = plm_mono_ms();
-        ssize_t n;
-
-        if (now >= deadline) {
-            timed_out = true;
-            break;
-        }
-        if (poll(&pfd, 1, (int)(deadline - now)) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
-            continue;
-        n = read(fds[0], buf + got, cap - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-        if (got == cap) {
-            /* One byte more than a value may have: it will not parse. */
-            overflow = true;
-            break;
-        }
-    }
-    close(fds[0]);
-    if (timed_out || overflow)
-        kill(-pid, SIGKILL);
-    reap(pid, &status);
-    if (timed_out) {
-        snprintf(err, errlen, "command timed out after %u ms", (unsigned)p->timeout_ms);
-        return PLM_EIO;
-    }
-    if (overflow) {
-        snprintf(err, errlen, "command printed more than %zu bytes", cap - 1);
-        return PLM_ERANGE;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        if (WIFEXITED(status))
-            snprintf(err, errlen, "command exited with status %d", WEXITSTATUS(status));
-        else
-            snprintf(err, errlen, "command killed by signal %d", WTERMSIG(status));
-        return PLM_EIO;
-    }
-    *len = got;
-    return 0;
-}
-
-int agent_probe_run(const struct agent_probe *p, const char *root, plm_amt_t *out, char *err,
-                    size_t errlen)
+int agent_probe_run(const struct agent_probe *p, const char *root,
+                    const struct agent_probe_ctl *ctl, plm_amt_t *out, char *err, size_t errlen)
 {
     char buf[AGENT_PROBE_OUTPUT_MAX + 1];
     size_t len = 0;
     int rc;
 
     if (p->command[0] != '\0')
-        rc = run_command(p, buf, sizeof(buf), &len, err, errlen);
+        rc = agent_probe_command(p, ctl, buf, sizeof(buf), &len, err, errlen);
     else
         rc = read_file(root, p->file, buf, sizeof(buf), &len, err, errlen);
     if (rc != 0)
@@ -201,7 +100,8 @@ int agent_probe_run(const struct agent_probe *p, const char *root, plm_amt_t *ou
     return agent_probe_parse(buf, len, out, err, errlen);
 }
 
-void agent_probes_poll(const struct agent_goals *g, const char *root, uint64_t now_ms,
+void agent_probes_poll(const struct agent_goals *g, const char *root,
+                       const struct agent_probe_ctl *ctl, uint64_t now_ms,
                        struct agent_probe_state st[AGENT_MAX_PROBES])
 {
     for (unsigned i = 0; i < g->nprobes && i < AGENT_MAX_PROBES; i++) {
@@ -211,9 +111,11 @@ void agent_probes_poll(const struct agent_goals *g, const char *root, uint64_t n
 
         if (s->ran && now_ms - s->last_ms < p->interval_ms)
             continue;
+        if (ctl && ctl->stop && *ctl->stop)
+            return; /* the agent is stopping: no new command */
         s->ran = true;
         s->last_ms = now_ms;
-        if (agent_probe_run(p, root, &v, s->err, sizeof(s->err)) == 0) {
+        if (agent_probe_run(p, root, ctl, &v, s->err, sizeof(s->err)) == 0) {
             s->value = v;
             s->ok_ms = now_ms;
             s->have_value = true;

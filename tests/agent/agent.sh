@@ -13,10 +13,14 @@ XSD="$top_srcdir/policies/xenplm-goals.xsd"
 DEFAULT="$top_srcdir/policies/goals/default.xml"
 
 # --- what recorded guests would publish, with the shipped default goals ---
-for g in idle busy memstarved nopsi; do
+for g in idle busy memstarved nopsi absurd; do
     check "default goals, recorded $g guest" 0 "default-$g" \
         --once --dry-run --root "$FIX/$g" -f "$DEFAULT" --schema "$XSD"
 done
+
+# --- a recorded tree of one snapshot: --root DIR with DIR/0 alone ---
+check "one recorded snapshot (minimal/0), named by its directory" 0 minimal \
+    --once --dry-run --root "$FIX/minimal" -f "$DEFAULT" --schema "$XSD"
 
 # --- a feedback goal on a command probe, a cpu-util and a memory goal ---
 check "probe goal missed, cpu-util at priority 2, busy guest" 0 probe-busy \
@@ -41,6 +45,8 @@ check "a bad goals file: FILE:LINE: problem, exit 2" 2 bad-goals \
     --once --dry-run --root "$FIX/busy" -f bad.xml --schema "$XSD"
 check "a missing goals file" 2 missing-goals \
     --once --dry-run --root "$FIX/busy" -f nosuch.xml --schema "$XSD"
+check "a schema that cannot be read: the message names --schema" 2 missing-schema \
+    --once --dry-run --root "$FIX/busy" -f probe.xml --schema nosuch.xsd
 check "a tree without /proc/stat" 1 bad-root \
     --once --dry-run --root nosuch -f probe.xml --schema "$XSD"
 check "an unknown option" 2 bad-option --bogus

@@ -9,6 +9,8 @@
 
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "core/error.h"
+#include "guest-agent/agent.h"
 #include "guest-agent/apply.h"
 #include "guest-agent/exchange.h"
 #include "guest-agent/probe.h"
@@ -165,29 +169,136 @@ START_TEST(probe_commands)
     char err[160];
 
     probe_cmd(&p, "echo 17.5", 2000);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), 0);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), 0);
     ck_assert_int_eq(v, 17500);
 
     probe_cmd(&p, "echo 3; exit 4", 2000);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), PLM_EIO);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), PLM_EIO);
     ck_assert_str_eq(err, "command exited with status 4");
 
     probe_cmd(&p, "echo soon", 2000);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), PLM_EGRAMMAR);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), PLM_EGRAMMAR);
     ck_assert_str_eq(err, "output is not one unsigned number");
 
     /* A hung probe is killed with everything it started. */
     probe_cmd(&p, "sleep 30 & sleep 30", 200);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), PLM_EIO);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), PLM_EIO);
     ck_assert_str_eq(err, "command timed out after 200 ms");
 
     probe_cmd(&p, "yes 1", 2000);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), PLM_ERANGE);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), PLM_ERANGE);
     ck_assert_str_eq(err, "command printed more than 256 bytes");
 
     probe_cmd(&p, "kill -9 $$", 2000);
-    ck_assert_int_eq(agent_probe_run(&p, "/", &v, err, sizeof(err)), PLM_EIO);
+    ck_assert_int_eq(agent_probe_run(&p, "/", NULL, &v, err, sizeof(err)), PLM_EIO);
     ck_assert_str_eq(err, "command killed by signal 9");
+}
+END_TEST
+
+/* A probe's timeout holds after it closes its output; a stop flag cuts it
+ * short; either way the agent is back within a fraction of the wait. */
+START_TEST(probe_deadline_and_stop)
+{
+    static volatile sig_atomic_t stop;
+    struct agent_probe_ctl ctl = {.stop = &stop, .no_cgroup = _i == 1};
+    struct agent_probe p;
+    plm_amt_t v = 0;
+    char err[160];
+    uint64_t t0;
+
+    probe_cmd(&p, "exec >&-; sleep 20; echo 5", 300);
+    t0 = plm_mono_ms();
+    ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), PLM_EIO);
+    ck_assert_str_eq(err, "command timed out after 300 ms");
+    ck_assert_uint_lt(plm_mono_ms() - t0, 2000);
+
+    /* Exiting with output while a background child holds the pipe open:
+     * the value counts, and it does not wait for the child. */
+    probe_cmd(&p, "sleep 20 & echo 42", 5000);
+    t0 = plm_mono_ms();
+    ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), 0);
+    ck_assert_int_eq(v, 42000);
+    ck_assert_uint_lt(plm_mono_ms() - t0, 2000);
+
+    stop = 1;
+    probe_cmd(&p, "sleep 20; echo 5", 30000);
+    t0 = plm_mono_ms();
+    ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), PLM_EIO);
+    ck_assert_str_eq(err, "command stopped: the agent is stopping");
+    ck_assert_uint_lt(plm_mono_ms() - t0, 2000);
+    stop = 0;
+}
+END_TEST
+
+/* Whether pid is a live (not zombie) process. */
+static bool alive(long pid)
+{
+    char path[64], buf[256];
+    FILE *f;
+    char *rp;
+    bool live;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    f = fopen(path, "r");
+    if (!f)
+        return false;
+    live = fgets(buf, sizeof(buf), f) != NULL && (rp = strrchr(buf, ')')) != NULL && rp[2] != 'Z';
+    fclose(f);
+    return live;
+}
+
+/* The pid a probe wrote to file. */
+static long read_pid(const char *file)
+{
+    FILE *f = fopen(file, "r");
+    long pid = 0;
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    return pid;
+}
+
+static bool gone_soon(long pid)
+{
+    for (int i = 0; i < 100 && alive(pid); i++)
+        usleep(10000);
+    return !alive(pid);
+}
+
+/* Whatever a probe leaves behind dies with it: a background child by its
+ * process group (with or without a cgroup), the rest by its cgroup. */
+START_TEST(probe_containment)
+{
+    struct agent_probe_ctl ctl = {.no_cgroup = true};
+    struct agent_probe p;
+    plm_amt_t v = 0;
+    char err[160], cmd[256], file[64];
+    long pid;
+
+    snprintf(file, sizeof(file), "%s/check_agent_pid.%ld",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
+    snprintf(cmd, sizeof(cmd), "sleep 30 </dev/null >/dev/null 2>&1 & echo $! >%s; echo 7", file);
+    probe_cmd(&p, cmd, 2000);
+    ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), 0);
+    ck_assert_int_eq(v, 7000);
+    pid = read_pid(file);
+    ck_assert_msg(gone_soon(pid), "background child %ld survived its probe", pid);
+
+    /* The limit of a process group: a setsid child escapes it.  The
+     * child writes its pid once it has left the group, and the probe
+     * waits for that, so the kill cannot come first. */
+    unlink(file);
+    snprintf(cmd, sizeof(cmd),
+             "setsid sh -c 'echo $$ >%s; exec sleep 30' </dev/null >/dev/null 2>&1 & "
+             "until [ -s %s ]; do sleep 0.01; done; echo 7",
+             file, file);
+    probe_cmd(&p, cmd, 2000);
+    ck_assert_int_eq(agent_probe_run(&p, "/", &ctl, &v, err, sizeof(err)), 0);
+    pid = read_pid(file);
+    ck_assert(alive(pid));
+    kill((pid_t)pid, SIGKILL);
+    unlink(file);
 }
 END_TEST
 
@@ -237,14 +348,14 @@ START_TEST(probe_file_and_staleness)
     g.probe[0].timeout_ms = 500;
 
     /* Missing file: no value, and the reason names the file. */
-    agent_probes_poll(&g, tmpdir, 0, st);
+    agent_probes_poll(&g, tmpdir, NULL, 0, st);
     ck_assert(!agent_probe_value(&g.probe[0], &st[0], 0, &v));
     ck_assert_ptr_nonnull(strstr(st[0].err, "/queue: No such file or directory"));
 
     put_file("queue", "12\n");
-    agent_probes_poll(&g, tmpdir, 500, st); /* not due yet */
+    agent_probes_poll(&g, tmpdir, NULL, 500, st); /* not due yet */
     ck_assert(!agent_probe_value(&g.probe[0], &st[0], 500, &v));
-    agent_probes_poll(&g, tmpdir, 1000, st);
+    agent_probes_poll(&g, tmpdir, NULL, 1000, st);
     ck_assert(agent_probe_value(&g.probe[0], &st[0], 1000, &v));
     ck_assert_int_eq(v, 12000);
     /* Fresh for three intervals, stale after. */
@@ -253,11 +364,11 @@ START_TEST(probe_file_and_staleness)
 
     /* A failing run hides the old value at once. */
     put_file("queue", "twelve\n");
-    agent_probes_poll(&g, tmpdir, 2000, st);
+    agent_probes_poll(&g, tmpdir, NULL, 2000, st);
     ck_assert(!agent_probe_value(&g.probe[0], &st[0], 2000, &v));
     ck_assert_str_eq(st[0].err, "output is not one unsigned number");
     put_file("queue", "9\n");
-    agent_probes_poll(&g, tmpdir, 3000, st);
+    agent_probes_poll(&g, tmpdir, NULL, 3000, st);
     ck_assert(agent_probe_value(&g.probe[0], &st[0], 3000, &v));
     ck_assert_int_eq(v, 9000);
     remove_tree();
@@ -382,7 +493,7 @@ static char *cpu_online(unsigned n)
 START_TEST(vcpus_online)
 {
     char path[512], err[256];
-    unsigned n = 99;
+    struct agent_vcpus_result n;
 
     make_tmpdir();
     snprintf(path, sizeof(path), "mkdir -p '%s/sys/devices/system/cpu'", tmpdir);
@@ -393,17 +504,151 @@ START_TEST(vcpus_online)
     make_cpu(3, "0\n"); /* beyond the grant */
 
     ck_assert_int_eq(agent_vcpus_online(tmpdir, 3, &n, err, sizeof(err)), 0);
-    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(n.onlined, 1);
     ck_assert_str_eq(cpu_online(1), "1\n");
     ck_assert_str_eq(cpu_online(2), "1\n");
     ck_assert_str_eq(cpu_online(3), "0\n"); /* never more than granted */
 
     /* Nothing left to do; a vcpu not present yet is skipped. */
     ck_assert_int_eq(agent_vcpus_online(tmpdir, 6, &n, err, sizeof(err)), 0);
-    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(n.onlined, 1);
     ck_assert_str_eq(cpu_online(3), "1\n");
     ck_assert_int_eq(agent_vcpus_online(tmpdir, 6, &n, err, sizeof(err)), 0);
-    ck_assert_uint_eq(n, 0);
+    ck_assert_uint_eq(n.onlined, 0);
+    ck_assert_uint_eq(n.pending, 0);
+    remove_tree();
+}
+END_TEST
+
+/*
+ * The agent asks no more than the guest can hold, whatever its /proc
+ * says: the vcpus the toolstack lists in xenstore (cpu/N/availability)
+ * and memory/static-max bound a guest claiming 512 vcpus and 16 TiB.
+ */
+START_TEST(asks_no_more_than_the_guest_can_hold)
+{
+    static struct agent a;
+    struct mem_store m;
+    struct agent_goals g;
+    struct agent_metrics met;
+    struct tm now;
+
+    mem_init(&m);
+    mem_put(&m, "memory/static-max", "1048576"); /* 1 GiB */
+    mem_put(&m, "cpu/0/availability", "online");
+    mem_put(&m, "cpu/1/availability", "offline");
+
+    agent_goals_init(&g);
+    g.ngoals = 2;
+    snprintf(g.goal[0].name, sizeof(g.goal[0].name), "cpu");
+    g.goal[0].priority = 1;
+    g.goal[0].res = AGENT_RES_CPU;
+    g.goal[0].metric = AGENT_M_CPU_UTIL;
+    g.goal[0].dir = AGENT_AT_MOST;
+    g.goal[0].target = PLM_UNITS(50);
+    g.goal[0].max = -1;
+    snprintf(g.goal[1].name, sizeof(g.goal[1].name), "mem");
+    g.goal[1].priority = 1;
+    g.goal[1].res = AGENT_RES_MEM;
+    g.goal[1].metric = AGENT_M_MEM_AVAILABLE;
+    g.goal[1].dir = AGENT_AT_LEAST;
+    g.goal[1].target = PLM_UNITS(512);
+    g.goal[1].max = -1;
+
+    /* What agent_metrics_derive makes of a tree claiming 65536 CPUs, all
+     * busy, and a MemTotal of 2^64 - 1 KiB with little available. */
+    memset(&met, 0, sizeof(met));
+    met.interval_ms = 1000;
+    met.vcpus_online = 512;
+    met.vcpus_max = 512;
+    met.cpu_used = PLM_UNITS(51200);
+    met.cpu_util = PLM_UNITS(100);
+    met.mem_total = PLM_UNITS(16777216);
+    met.mem_available = PLM_UNITS(100);
+    met.mem_used = PLM_UNITS(16777116);
+    memset(&now, 0, sizeof(now));
+
+    agent_init(&a, &g, &m.base, "/", false);
+    a.apply = false;
+    ck_assert_int_eq(agent_period(&a, &met, &now, 1000), 1);
+    ck_assert(a.out.present[AGENT_RES_CPU] && a.out.present[AGENT_RES_MEM]);
+    ck_assert_int_eq(a.out.level[AGENT_RES_CPU][0], PLM_UNITS(200));
+    ck_assert_int_eq(a.out.level[AGENT_RES_MEM][0], PLM_UNITS(1024));
+    ck_assert_str_eq(mem_get(&m, "data/xenplm/request"),
+                     "xenplm-request 1\nseq 1\ncpu pct 200\nmem mib 1024\n");
+
+    /* Without static-max, what it holds (MemTotal, bounded) is the most. */
+    mem_init(&m);
+    agent_init(&a, &g, &m.base, "/", false);
+    a.apply = false;
+    met.mem_total = PLM_UNITS(4096);
+    met.mem_used = PLM_UNITS(3996);
+    ck_assert_int_eq(agent_period(&a, &met, &now, 1000), 1);
+    ck_assert_int_eq(a.out.level[AGENT_RES_MEM][0], PLM_UNITS(4096));
+    /* and without the vcpus listed, AGENT_MAX_VCPUS: never 65536. */
+    ck_assert_int_eq(a.in.ceiling[AGENT_RES_CPU], PLM_UNITS(51200));
+    {
+        unsigned n = 0;
+        plm_amt_t mib = 0;
+
+        ck_assert_int_eq(agent_read_maxvcpus(&m.base, 8, &n), PLM_ENOENT);
+        for (unsigned i = 0; i < 3; i++) {
+            char key[32];
+            snprintf(key, sizeof(key), "cpu/%u/availability", i);
+            mem_put(&m, key, "online");
+        }
+        ck_assert_int_eq(agent_read_maxvcpus(&m.base, 512, &n), 0);
+        ck_assert_uint_eq(n, 3);
+        ck_assert_int_eq(agent_read_maxvcpus(&m.base, 2, &n), 0);
+        ck_assert_uint_eq(n, 2);
+        /* A static-max past 16 TiB counts as 16 TiB. */
+        mem_put(&m, "memory/static-max", "40000000000");
+        ck_assert_int_eq(agent_read_maxmem(&m.base, &mib), 0);
+        ck_assert_int_eq(mib, PLM_UNITS(16777216));
+    }
+}
+END_TEST
+
+/* A kernel still plugging cpu1 answers ENODEV; cpu2's write is refused. */
+static int write_plugging(const char *path)
+{
+    if (strstr(path, "/cpu1/"))
+        return ENODEV;
+    if (strstr(path, "/cpu2/"))
+        return EACCES;
+    return 0;
+}
+
+/* The rig saw "cpu1/online: No such device" while the hot-plug was still
+ * arriving in the guest: that vcpu is pending, not a failure; a refusal
+ * still is one. */
+START_TEST(vcpus_not_plugged_yet)
+{
+    char path[512], err[256] = "";
+    struct agent_vcpus_result r;
+
+    make_tmpdir();
+    snprintf(path, sizeof(path), "mkdir -p '%s/sys/devices/system/cpu'", tmpdir);
+    ck_assert_int_eq(system(path), 0);
+    make_cpu(1, "0\n");
+    make_cpu(2, "0\n");
+    make_cpu(3, "0\n");
+
+    ck_assert_int_eq(agent_vcpus_online_with(tmpdir, 2, write_plugging, &r, err, sizeof(err)), 0);
+    ck_assert_uint_eq(r.pending, 1);
+    ck_assert_uint_eq(r.onlined, 0);
+    ck_assert_str_eq(err, "");
+
+    ck_assert_int_eq(agent_vcpus_online_with(tmpdir, 4, write_plugging, &r, err, sizeof(err)),
+                     PLM_EIO);
+    ck_assert_uint_eq(r.pending, 1);
+    ck_assert_uint_eq(r.onlined, 1);
+    ck_assert_ptr_nonnull(strstr(err, "/cpu2/online: Permission denied"));
+
+    ck_assert(agent_vcpu_not_plugged_yet(ENODEV));
+    ck_assert(agent_vcpu_not_plugged_yet(ENOENT));
+    ck_assert(!agent_vcpu_not_plugged_yet(EINVAL));
+    ck_assert(!agent_vcpu_not_plugged_yet(EACCES));
     remove_tree();
 }
 END_TEST
@@ -520,10 +765,14 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, probe_parse);
     tcase_add_test(tc, probe_commands);
+    tcase_add_loop_test(tc, probe_deadline_and_stop, 0, 2);
+    tcase_add_test(tc, probe_containment);
     tcase_add_test(tc, probe_file_and_staleness);
     tcase_add_test(tc, exchange_publish);
     tcase_add_test(tc, exchange_answers);
     tcase_add_test(tc, vcpus_online);
+    tcase_add_test(tc, vcpus_not_plugged_yet);
+    tcase_add_test(tc, asks_no_more_than_the_guest_can_hold);
     tcase_add_test(tc, shares_by_priority);
     tcase_add_test(tc, shares_written_to_cgroups);
     suite_add_tcase(s, tc);

@@ -1385,13 +1385,37 @@ START_TEST(test_derive_arithmetic)
     ck_assert_int_eq(m.runqueue, 1234);
     ck_assert(!m.have_cpu_pressure);
     /* The lists win over the cpuN lines; possible is never below online. */
-    b.ncpu = 3;
+    b.ncpu = 5;
     b.cpus_online = 4;
     b.cpus_possible = 2;
     agent_metrics_derive(NULL, &b, &m);
     ck_assert_uint_eq(m.vcpus_online, 4);
     ck_assert_uint_eq(m.vcpus_max, 4);
     ck_assert_int_eq(m.runqueue, 308); /* 1.234 / 4 = 0.3085 */
+    /* But an online list naming more CPUs than /proc/stat shows (one line
+     * per online CPU) is not believed, and no count passes AGENT_MAX_VCPUS. */
+    b.ncpu = 3;
+    agent_metrics_derive(NULL, &b, &m);
+    ck_assert_uint_eq(m.vcpus_online, 3);
+    ck_assert_uint_eq(m.vcpus_max, 3);
+    b.ncpu = 70000;
+    b.cpus_online = 65536;
+    b.cpus_possible = 65536;
+    agent_metrics_derive(NULL, &b, &m);
+    ck_assert_uint_eq(m.vcpus_online, AGENT_MAX_VCPUS);
+    ck_assert_uint_eq(m.vcpus_max, AGENT_MAX_VCPUS);
+    b.ncpu = 5;
+    b.cpus_online = 4;
+    b.cpus_possible = 2;
+    /* A MemTotal no Xen host has is taken as 16 TiB. */
+    b.mem_total_kib = UINT64_MAX;
+    b.mem_available_kib = UINT64_MAX - 1;
+    agent_metrics_derive(NULL, &b, &m);
+    ck_assert_int_eq(m.mem_total, 16777216000); /* 16 Ti KiB = 16 Mi MiB */
+    ck_assert_int_eq(m.mem_available, 16777216000);
+    ck_assert_int_eq(m.mem_used, 0);
+    b.mem_total_kib = 1023;
+    b.mem_available_kib = 2048;
     /* Pressure read as absent is zero even if the snapshot carries a value. */
     b.cpu_some_avg10 = 5;
     agent_metrics_derive(NULL, &b, &m);
@@ -1421,8 +1445,9 @@ START_TEST(test_derive_arithmetic)
     agent_metrics_derive(&a, &b, &m);
     ck_assert_int_eq(m.cpu_used, PLM_AMT_MAX);
     ck_assert_int_eq(m.cpu_steal, PLM_AMT_MAX);
-    ck_assert_int_eq(m.mem_total, PLM_AMT_MAX);
-    ck_assert_int_eq(m.mem_used, PLM_AMT_MAX);
+    /* Memory is bounded before that: AGENT_MAX_MEM_KIB, 16 Mi MiB. */
+    ck_assert_int_eq(m.mem_total, 16777216000);
+    ck_assert_int_eq(m.mem_used, 16777216000);
     ck_assert_int_eq(m.swapin_rate, PLM_AMT_MAX);
     /* One tick in a whole second is a hundredth of a CPU: exactly 1000. */
     b.uptime_ms = 1001;
