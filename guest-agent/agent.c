@@ -37,8 +37,9 @@ void agent_set_goals(struct agent *a, const struct agent_goals *g)
 /*
  * What the guest holds now and the most it could hold, which bounds every
  * level it asks: its vcpus times 100 (the possible ones, no more than the
- * toolstack lists in xenstore) and its maxmem (memory/static-max, or what
- * it holds when that is unknown, as in a dry run off Xen).  The metrics
+ * toolstack lists in xenstore) and its maxmem (memory/static-max; when
+ * that is unknown, as in a dry run off Xen, only the absolute bound: what
+ * the guest holds now is no limit, its balloon may grow past it).  The metrics
  * are bounded already (agent_metrics_derive); the bounds are applied
  * again here, since the metrics may come from elsewhere.
  */
@@ -68,7 +69,7 @@ static void fill_resources(struct agent *a, const struct agent_metrics *m)
     /* From inside, a PV guest's maxmem is memory/static-max. */
     a->maxmem_known = a->store && agent_read_maxmem(a->store, &maxmem) == 0 && maxmem > 0;
     if (!a->maxmem_known)
-        maxmem = memtotal;
+        maxmem = (plm_amt_t)(AGENT_MAX_MEM_KIB / 1024) * PLM_SCALE;
     a->in.ceiling[AGENT_RES_MEM] = maxmem;
 }
 
@@ -273,10 +274,13 @@ void agent_report(const struct agent *a, FILE *f)
     print_list(f, &a->out, AGENT_RES_MEM);
     fprintf(f, "holds: cpu %s mem %s\n", plm_amt_format(a->in.held[AGENT_RES_CPU], b1),
             plm_amt_format(a->in.held[AGENT_RES_MEM], b2));
-    fprintf(f, "can hold: cpu %s mem %s (%s)\n", plm_amt_format(a->in.ceiling[AGENT_RES_CPU], b1),
-            plm_amt_format(a->in.ceiling[AGENT_RES_MEM], b2),
-            a->maxmem_known ? "possible vcpus, memory/static-max"
-                            : "possible vcpus, MemTotal: memory/static-max unknown");
+    if (a->maxmem_known)
+        fprintf(f, "can hold: cpu %s mem %s (possible vcpus, memory/static-max)\n",
+                plm_amt_format(a->in.ceiling[AGENT_RES_CPU], b1),
+                plm_amt_format(a->in.ceiling[AGENT_RES_MEM], b2));
+    else
+        fprintf(f, "can hold: cpu %s mem - (possible vcpus; memory/static-max unknown)\n",
+                plm_amt_format(a->in.ceiling[AGENT_RES_CPU], b1));
     if (a->answer.have_grant) {
         char g[PROTO_GRANT_ENCODED_MAX + 1];
         if (proto_grant_encode(&a->answer.grant, g, sizeof(g)) > 0)

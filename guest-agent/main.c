@@ -128,11 +128,10 @@ static int load_goals(const struct options *o, struct agent_goals *g)
 {
     char err[AGENT_GOALS_ERR_MAX];
     int rc = agent_goals_load(o->goals, o->schema, g, err, sizeof(err));
-    const char *xsd = o->schema ? o->schema : agent_goals_default_schema();
 
-    if (rc != 0 && strncmp(err, xsd, strlen(xsd)) == 0)
-        log_errx("%s (name the schema with --schema FILE)", err);
-    else if (rc != 0)
+    /* A schema that cannot be read is one given by --schema (the
+     * built-in one always can be): the loader's message says so. */
+    if (rc != 0)
         log_errx("%s", err);
     return rc;
 }
