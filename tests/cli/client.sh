@@ -58,7 +58,8 @@ check_usage "set: cpu=0" "xenplm set: cpu=0: must be greater than 0" set web1 cp
 check_usage "set: bad amount" "xenplm set: mem=1GB: not an amount (such as 150 or 1.5)" \
     set web1 mem=1GB
 check_usage "set: bad duration" \
-    "xenplm set: for=1y: not a duration (such as 90s, 10min, 2h or 1d)" set web1 cpu=1 for=1y
+    "xenplm set: for=1y: not a duration (such as 500ms, 90s, 2m, 15min, 2h or 1d)" \
+    set web1 cpu=1 for=1y
 check_usage "set: duration too long" "xenplm set: for=31d: not between 1ms and 30d" \
     set web1 cpu=1 for=31d
 check_usage "set: clear alone" "xenplm set: clear takes no other argument" set web1 clear cpu=1
