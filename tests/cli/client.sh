@@ -72,6 +72,25 @@ check_usage "top takes no operand" "xenplm top: too many arguments" top now
 check_usage "policy-check needs a FILE" "xenplm policy-check: missing FILE" policy-check
 check_usage "policy-check takes one FILE" "xenplm policy-check: more than one FILE" \
     policy-check a.xml b.xml
+check_usage "-j before a command without JSON" "xenplm: -j: reload has no JSON output" -j reload
+check_usage "--json before top" "xenplm: -j: top has no JSON output" --json top -n 1
+run -s
+expect "a global -s alone" 2 "" "xenplm: -s needs a path
+usage: xenplm [-s SOCKET] [-j] COMMAND [ARGS...]
+       xenplm -h|--help | -V|--version"
+run -j
+expect "a global -j alone" 2 "" "usage: xenplm [-s SOCKET] [-j] COMMAND [ARGS...]
+       xenplm -h|--help | -V|--version
+Run 'xenplm --help' for the list of commands."
+for c in reload pause resume; do
+    run help "$c"
+    if grep -q 'XENPLM_SOCKET' "$tmpdir/out"; then
+        tap_ok "help $c names \$XENPLM_SOCKET"
+    else
+        cp "$tmpdir/out" "$tmpdir/why"
+        tap_not_ok "help $c names \$XENPLM_SOCKET"
+    fi
+done
 
 # --- no daemon ------------------------------------------------------------
 run list -s "$tmpdir/none"
@@ -128,6 +147,17 @@ run set web1 cpu=150 mem=1024 for=10min -s "$sock"
 expect "set DOM cpu= mem= for=" 0 "set web1 cpu=150 mem=1024 for=10min" ""
 run set 7 clear -s "$sock"
 expect "set DOM clear" 0 "set 7 clear" ""
+# The global options, before the command (xl-style) as well as after it.
+run -j list -s "$sock"
+expect "-j before list" 0 "list --json" ""
+run -s "$sock" -j show web1
+expect "-s and -j before show" 0 "show web1 --json" ""
+run --json --socket "$sock" status
+expect "--json --socket PATH before status" 0 "status --json" ""
+run --socket="$sock" set web1 cpu=1 for=2m
+expect "--socket= before set, for=2m" 0 "set web1 cpu=1 for=2m" ""
+run -j -s "$sock" list -j
+expect "-j before and after" 0 "list --json" ""
 run top -n 3 -d 0.01 -s "$sock"
 expect "top -n 3: three listings, blank lines between" 0 "list
 
