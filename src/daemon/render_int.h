@@ -18,6 +18,23 @@
 /* A cell of the list, or a value of show: long enough for 16 levels. */
 #define CELL_MAX 512
 
+/* A column of a text table: its title (with the unit of its numbers, as
+ * "CPU(pct)"), and whether it holds numbers, aligned to the right. */
+struct rnd_col {
+    const char *title;
+    bool right;
+};
+#define RND_GRID_MAX_COLS 16
+/* Cell (row, col) of a table into buf, as text. */
+typedef void rnd_cell_fn(const void *ctx, size_t row, size_t col, char *buf, size_t size);
+/*
+ * The one text table printer: a line of titles, then a line per row, each
+ * after prefix, the columns two blanks apart and as wide as their widest
+ * cell, without blanks at the end of a line.
+ */
+void rnd_grid(FILE *f, const char *prefix, const struct rnd_col *cols, size_t ncols, size_t nrows,
+              rnd_cell_fn *cell, const void *ctx);
+
 /* Short names, as in the guest protocol and the JSON keys, and units. */
 const char *rnd_res_name(int r);
 extern const char *const rnd_res_unit[DMN_NRES];

@@ -199,14 +199,15 @@ static void build_state(struct dmn_state *s)
 /* What it must look like                                                   */
 
 static const char list_text[] =
-    "Name       ID  Source     Req cpu     Req mem       CPU  VCPUs   Mem  Target/Actual  "
-    "Weight/Cap  Flags\n"
-    "web1        3  agent      50/120/200  512/768/1024  150      2  1024      1024/1000       "
-    "256/0  -\n"
-    "db-main     7  agentless  80          -              80      8  2048      2048/3000       "
-    "512/-  override,rejected,uncooperative,limited\n"
-    "old?[2Jvm  12  none       -           -               0      -     0            0/0         "
-    "-/-  dying,gone\n";
+    "Name       ID  Source     Req cpu(pct)  Req mem(MiB)  CPU(pct)  VCPUs  Mem(MiB)  "
+    "Target/Actual(MiB)  Weight/Cap  Flags\n"
+    "web1        3  agent      50/120/200    512/768/1024       150      2      1024           "
+    "1024/1000       256/0  -\n"
+    "db-main     7  agentless  80            -                   80      8      2048           "
+    "2048/3000       512/-  override,rejected,uncooperative,limited\n"
+    "old?[2Jvm  12  none       -             -                    0      -         0               "
+    "  "
+    "0/0         -/-  dying,gone\n";
 
 static const char list_json[] =
     "{\"paused\":false,\"domains\":["
@@ -403,7 +404,7 @@ static const char status_json[] =
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
 
-enum what { LIST, SHOW, STATUS };
+enum what { LIST, SHOW, STATUS, TABLE };
 
 /* Render into memory and return the text (to free). */
 static char *render(const struct dmn_state *s, enum what w, size_t dom, bool json)
@@ -418,6 +419,8 @@ static char *render(const struct dmn_state *s, enum what w, size_t dom, bool jso
         rc = render_list(f, s, json);
     else if (w == SHOW)
         rc = render_show(f, s, &s->dom[dom], NOW, json);
+    else if (w == TABLE)
+        rc = render_table(f, s, NOW);
     else
         rc = render_status(f, s, NOW, json);
     ck_assert_int_eq(fclose(f), 0);
@@ -453,6 +456,24 @@ START_TEST(test_list)
     build_state(&s);
     expect(&s, LIST, 0, false, list_text);
     expect(&s, LIST, 0, true, list_json);
+}
+END_TEST
+
+/* The daemon's allocation table: the list's printer, units in the titles. */
+START_TEST(test_table)
+{
+    struct dmn_state s;
+    char *got;
+
+    build_state(&s);
+    got = render(&s, TABLE, 0, false);
+    ck_assert_msg(strstr(got, "\n  Name       ID  CPU(pct)  VCPUs  Mem(MiB)  Target/Actual(MiB)  "
+                              "Why (cpu)\n") != NULL,
+                  "%s", got);
+    /* Numbers to the right, under their titles; unmanaged domains say so. */
+    ck_assert_msg(strstr(got, "\n  old?[2Jvm  12         -      ") != NULL, "%s", got);
+    ck_assert_msg(strstr(got, "  unmanaged\n") != NULL, "%s", got);
+    free(got);
 }
 END_TEST
 
@@ -502,9 +523,10 @@ START_TEST(test_empty)
     struct dmn_state s;
 
     memset(&s, 0, sizeof(s));
-    expect(
-        &s, LIST, 0, false,
-        "Name  ID  Source  Req cpu  Req mem  CPU  VCPUs  Mem  Target/Actual  Weight/Cap  Flags\n");
+    expect(&s, LIST, 0, false,
+           "Name  ID  Source  Req cpu(pct)  Req mem(MiB)  CPU(pct)  VCPUs  Mem(MiB)  "
+           "Target/Actual(MiB)  "
+           "Weight/Cap  Flags\n");
     expect(&s, LIST, 0, true, "{\"paused\":false,\"domains\":[]}\n");
     /* A daemon that has not arbitrated yet, with no policy path. */
     expect_has(&s, STATUS, 0, false, "  policy         -\n");
@@ -556,7 +578,7 @@ START_TEST(test_variations)
     expect_has(&s, STATUS, 0, false, "  policy         web*\n");
     /* An agent that sent only cpu: its memory column is empty. */
     s.dom[0].req.flags = PROTO_REQ_HAS(PROTO_RES_CPU);
-    expect_has(&s, LIST, 0, false, "web1        3  agent      50/120/200  -     ");
+    expect_has(&s, LIST, 0, false, "web1        3  agent      50/120/200    -             ");
 }
 END_TEST
 
@@ -716,6 +738,7 @@ int main(void)
     TCase *tc = tcase_create("render");
 
     tcase_add_test(tc, test_list);
+    tcase_add_test(tc, test_table);
     tcase_add_test(tc, test_show);
     tcase_add_test(tc, test_status);
     tcase_add_test(tc, test_paused);
