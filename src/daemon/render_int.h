@@ -54,6 +54,12 @@ void rnd_levels_format(char *buf, size_t size, const plm_amt_t *lv, unsigned n);
 /* The levels a domain asked for resource r (NULL and 0: none). */
 unsigned rnd_requested(const struct dmn_domain *d, int r, const plm_amt_t **lv);
 bool rnd_has_override(const struct dmn_domain *d);
+/* The most d may be granted of r, as the next decision sees it (eng_max),
+ * and what sets it; the same as "200, its vcpus (2 x 100)". */
+plm_amt_t rnd_max(const struct dmn_domain *d, int r, enum eng_max_by *by);
+void rnd_max_format(char *buf, size_t size, const struct dmn_domain *d, int r);
+/* An active override of r as it takes effect: the amount asked, held to rnd_max. */
+plm_amt_t rnd_override_effective(const struct dmn_domain *d, int r);
 /* A domain's flags, in a fixed order; returns how many. */
 size_t rnd_domain_flags(const struct dmn_state *s, const struct dmn_domain *d,
                         const char *names[8]);

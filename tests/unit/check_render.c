@@ -51,6 +51,12 @@ static void build_state(struct dmn_state *s)
     rule_web.name = web_glob;
     rule_web.line = 42;
     rule_none.kind = POL_MATCH_NONE;
+    /* The maxima: web's memory and db's CPU by the policy, the rest by
+     * what the domain can hold (its vcpus x 100, its maxmem). */
+    rule_web.max[POL_CPU] = PLM_AMT_MAX;
+    rule_web.max[POL_MEMORY] = PLM_UNITS(1536);
+    rule_none.max[POL_CPU] = PLM_UNITS(300);
+    rule_none.max[POL_MEMORY] = PLM_AMT_MAX;
 
     snprintf(s->policy_path, sizeof(s->policy_path), "/etc/xenplm/policy.xml");
     s->policy.host.tick_ms = 10000;
@@ -234,6 +240,7 @@ static const char show_web1[] = "web1 (domain 3)\n"
                                 "  cpu (hundredths of a pCPU)\n"
                                 "    requested    50/120/200\n"
                                 "    arbitrated   levels 50/120/200, min 10, max none\n"
+                                "    max          400, its vcpus (4 x 100)\n"
                                 "    outcome      raw 150.5, rounded 150, floor 10\n"
                                 "    levels       satisfied 2, levelled 3 at water 150.5\n"
                                 "    why          levelled\n"
@@ -244,6 +251,7 @@ static const char show_web1[] = "web1 (domain 3)\n"
                                 "  mem (MiB)\n"
                                 "    requested    512/768/1024\n"
                                 "    arbitrated   levels 512/768/1024, min 512, max 4096\n"
+                                "    max          1536, its policy maximum\n"
                                 "    outcome      raw 1024, rounded 1024, floor 512\n"
                                 "    levels       satisfied 3, not levelled\n"
                                 "    why          satisfied\n"
@@ -271,6 +279,7 @@ static const char show_db[] =
     "  cpu (hundredths of a pCPU)\n"
     "    requested    80\n"
     "    arbitrated   levels 80, min 0, max none\n"
+    "    max          300, its policy maximum\n"
     "    outcome      raw 80, rounded 80, floor 10\n"
     "    levels       satisfied 1, not levelled\n"
     "    why          satisfied\n"
@@ -281,13 +290,14 @@ static const char show_db[] =
     "  mem (MiB)\n"
     "    requested    -\n"
     "    arbitrated   levels -, min 0, max none\n"
+    "    max          8192, its maxmem\n"
     "    outcome      raw 512, rounded 512, floor 512 (at_min)\n"
     "    levels       satisfied 0, not levelled\n"
     "    why          floor\n"
     "    last change  none\n"
     "    granted      2048\n"
     "    trigger      streaks 2/1, direction shrink\n"
-    "    override     2048 for 5m00s more\n"
+    "    override     2048 asked, 2048 in effect, for 5m00s more\n"
     "  enforcement\n"
     "    weight/cap   512/-\n"
     "    vcpus        8 set, 8 online, 8 max\n"
@@ -307,6 +317,7 @@ static const char show_old[] = "old?[2Jvm (domain 12)\n"
                                "  cpu (hundredths of a pCPU)\n"
                                "    requested    -\n"
                                "    arbitrated   levels -, min 0, max 0\n"
+                               "    max          100, its vcpus (1 x 100)\n"
                                "    outcome      raw 0, rounded 0, floor 0\n"
                                "    levels       satisfied 0, not levelled\n"
                                "    why          satisfied\n"
@@ -317,6 +328,7 @@ static const char show_old[] = "old?[2Jvm (domain 12)\n"
                                "  mem (MiB)\n"
                                "    requested    -\n"
                                "    arbitrated   levels -, min 0, max 0\n"
+                               "    max          none\n"
                                "    outcome      raw 0, rounded 0, floor 0\n"
                                "    levels       satisfied 0, not levelled\n"
                                "    why          satisfied\n"
@@ -340,13 +352,15 @@ static const char show_web1_json[] =
     "\"pending_read\":false,"
     "\"resources\":{"
     "\"cpu\":{\"requested\":[50,120,200],\"arbitrated\":{\"levels\":[50,120,200],\"min\":10,"
-    "\"max\":null},\"raw\":150.5,\"rounded\":150,\"floor\":10,\"extra\":0,\"satisfied\":2,"
+    "\"max\":null},\"max\":{\"amount\":400,\"set_by\":\"vcpus\"},\"raw\":150.5,\"rounded\":150,"
+    "\"floor\":10,\"extra\":0,\"satisfied\":2,"
     "\"levelled\":3,\"water\":150.5,\"why\":\"levelled\",\"outcome_flags\":[],\"last_change\":"
     "\"levelled at level 3 (was "
     "120)\",\"granted\":150,\"trigger\":{\"streaks\":[1,0,0],\"direction\":\"grow\"},\"override\":"
     "null},"
     "\"mem\":{\"requested\":[512,768,1024],\"arbitrated\":{\"levels\":[512,768,1024],\"min\":512,"
-    "\"max\":4096},\"raw\":1024,\"rounded\":1024,\"floor\":512,\"extra\":0,\"satisfied\":3,"
+    "\"max\":4096},\"max\":{\"amount\":1536,\"set_by\":\"policy\"},\"raw\":1024,\"rounded\":1024,"
+    "\"floor\":512,\"extra\":0,\"satisfied\":3,"
     "\"levelled\":0,\"water\":0,\"why\":\"satisfied\",\"outcome_flags\":[],\"last_change\":null,"
     "\"granted\":1024,\"trigger\":{\"streaks\":[0,0],\"direction\":\"none\"},\"override\":null}},"
     "\"enforcement\":{\"weight\":256,\"cap\":0,\"vcpus\":2,\"online_vcpus\":2,\"max_vcpus\":4,"
@@ -360,14 +374,17 @@ static const char show_db_json[] =
     "\"request\":null,\"status\":\"rejected: line 2: \\\"cpu\\\" needs a "
     "unit\",\"requests\":1,\"rejected\":1,\"pending_read\":true,"
     "\"resources\":{"
-    "\"cpu\":{\"requested\":[80],\"arbitrated\":{\"levels\":[80],\"min\":0,\"max\":null},\"raw\":"
+    "\"cpu\":{\"requested\":[80],\"arbitrated\":{\"levels\":[80],\"min\":0,\"max\":null},"
+    "\"max\":{\"amount\":300,\"set_by\":\"policy\"},\"raw\":"
     "80,\"rounded\":80,\"floor\":10,\"extra\":0,\"satisfied\":1,\"levelled\":0,\"water\":0,\"why\":"
     "\"satisfied\",\"outcome_flags\":[],\"last_change\":null,\"granted\":80,\"trigger\":{"
     "\"streaks\":[0,0,0],\"direction\":\"none\"},\"override\":null},"
-    "\"mem\":{\"requested\":null,\"arbitrated\":{\"levels\":[],\"min\":0,\"max\":null},\"raw\":512,"
+    "\"mem\":{\"requested\":null,\"arbitrated\":{\"levels\":[],\"min\":0,\"max\":null},"
+    "\"max\":{\"amount\":8192,\"set_by\":\"maxmem\"},\"raw\":512,"
     "\"rounded\":512,\"floor\":512,\"extra\":0,\"satisfied\":0,\"levelled\":0,\"water\":0,\"why\":"
     "\"floor\",\"outcome_flags\":[\"at_min\"],\"last_change\":null,\"granted\":2048,\"trigger\":{"
-    "\"streaks\":[2,1],\"direction\":\"shrink\"},\"override\":{\"amount\":2048,\"remaining_ms\":"
+    "\"streaks\":[2,1],\"direction\":\"shrink\"},\"override\":{\"amount\":2048,\"effective\":2048,"
+    "\"remaining_ms\":"
     "300000}}},"
     "\"enforcement\":{\"weight\":512,\"cap\":null,\"vcpus\":8,\"online_vcpus\":8,\"max_vcpus\":8,"
     "\"memory\":{\"target\":2048,\"actual\":3000,\"max\":8192,\"want\":2048,\"floor\":512,\"rate\":"
@@ -557,11 +574,12 @@ START_TEST(test_variations)
     /* An override until cleared, one expired but not yet dropped, extras. */
     s.dom[0].eng.override.active[POL_CPU] = true;
     s.dom[0].eng.override.amount[POL_CPU] = U(300);
-    expect_has(&s, SHOW, 0, false, "    override     300 until cleared\n");
-    expect_has(&s, SHOW, 0, true, "\"override\":{\"amount\":300,\"remaining_ms\":null}");
+    expect_has(&s, SHOW, 0, false, "    override     300 asked, 300 in effect, until cleared\n");
+    expect_has(&s, SHOW, 0, true,
+               "\"override\":{\"amount\":300,\"effective\":300,\"remaining_ms\":null}");
     expect_has(&s, LIST, 0, false, "256/0  override\n");
     s.dom[1].eng.override.until_ms = NOW - 1;
-    expect_has(&s, SHOW, 1, false, "    override     2048 for 0ms more\n");
+    expect_has(&s, SHOW, 1, false, "    override     2048 asked, 2048 in effect, for 0ms more\n");
     s.dom[0].eng.outcome[POL_CPU].extra = 2500;
     s.dom[0].eng.outcome[POL_CPU].flags = PLM_OUT_AT_MAX | PLM_OUT_LEFTOVER;
     expect_has(&s, SHOW, 0, false,
