@@ -73,6 +73,8 @@ void rnd_key(FILE *f, int depth, const char *k);
 void rnd_json_levels(struct jw *w, const plm_amt_t *lv, unsigned n);
 void rnd_json_names(struct jw *w, const char *const *names, size_t n);
 void rnd_json_int_or_null(struct jw *w, int v);
+/* The members "weight" and "cap" of a domain, each null when not set. */
+void rnd_json_sched(struct jw *w, const struct dmn_domain *d);
 void rnd_json_amt_or_null(struct jw *w, plm_amt_t v);
 
 #endif

@@ -161,10 +161,7 @@ static void json_list_domain(struct jw *w, const struct dmn_state *s, const stru
     jw_key(w, "actual");
     jw_int(w, rnd_mib_of_kib((int64_t)d->info.mem_actual_kib));
     jw_object_end(w);
-    jw_key(w, "weight");
-    rnd_json_int_or_null(w, d->eng.weight);
-    jw_key(w, "cap");
-    rnd_json_int_or_null(w, d->eng.cap);
+    rnd_json_sched(w, d);
     jw_key(w, "flags");
     rnd_json_names(w, names, nflags);
     jw_object_end(w);

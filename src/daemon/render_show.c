@@ -16,6 +16,7 @@
 #include "daemon/render.h"
 #include "daemon/render_int.h"
 #include "json/jw.h"
+#include "json/jw_arbiter.h"
 #include "policy/policy.h"
 
 static void show_rule(FILE *f, const struct dmn_state *s, const struct pol_domain *rule)
@@ -272,16 +273,7 @@ static void json_resource(struct jw *w, const struct dmn_state *s, const struct 
     jw_amt(w, o->rounded);
     jw_key(w, "floor");
     jw_amt(w, o->floor);
-    jw_key(w, "extra");
-    jw_amt(w, o->extra);
-    jw_key(w, "satisfied");
-    jw_uint(w, o->satisfied);
-    jw_key(w, "levelled");
-    jw_uint(w, o->levelled);
-    jw_key(w, "water");
-    jw_amt(w, o->water);
-    jw_key(w, "why");
-    jw_string(w, plm_why_name(o->why));
+    jw_outcome_members(w, o, s->policy.host.share[r].mode == PLM_MODE_LEVELLING);
     jw_key(w, "outcome_flags");
     rnd_json_names(w, names, nflags);
     jw_key(w, "last_change");
@@ -372,10 +364,7 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
     jw_object_end(&w);
     jw_key(&w, "enforcement");
     jw_object(&w);
-    jw_key(&w, "weight");
-    rnd_json_int_or_null(&w, d->eng.weight);
-    jw_key(&w, "cap");
-    rnd_json_int_or_null(&w, d->eng.cap);
+    rnd_json_sched(&w, d);
     jw_key(&w, "vcpus");
     jw_uint(&w, d->eng.vcpus);
     jw_key(&w, "online_vcpus");
