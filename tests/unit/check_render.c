@@ -496,6 +496,48 @@ START_TEST(test_table)
 }
 END_TEST
 
+/* The reply to set: a line for each amount above the domain's maximum. */
+static void expect_override(struct dmn_domain *d, plm_amt_t cpu, plm_amt_t mem, const char *want)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    ck_assert_ptr_nonnull(f);
+    memset(&d->eng.override, 0, sizeof(d->eng.override));
+    d->eng.override.active[POL_CPU] = cpu != 0;
+    d->eng.override.amount[POL_CPU] = cpu;
+    d->eng.override.active[POL_MEMORY] = mem != 0;
+    d->eng.override.amount[POL_MEMORY] = mem;
+    ck_assert_int_eq(render_override(f, d), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_str_eq(buf, want);
+    free(buf);
+}
+
+START_TEST(test_override_reply)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    /* web1: 4 vcpus, maxmem 2048, its rule's memory max 1536. */
+    expect_override(&s.dom[0], U(1000000000), U(1000000000),
+                    "web1: override set\n"
+                    "  cpu=1000000000 clamped to 400, its vcpus (4 x 100)\n"
+                    "  mem=1000000000 clamped to 1536, its policy maximum\n");
+    expect_override(&s.dom[0], U(400), U(1536), "web1: override set\n");
+    expect_override(&s.dom[0], U(400) + 1, 0,
+                    "web1: override set\n"
+                    "  cpu=400.001 clamped to 400, its vcpus (4 x 100)\n");
+    expect_override(&s.dom[0], 0, 0, "web1: override cleared\n");
+    /* db-main: 8 vcpus and its rule's CPU max 300; maxmem 8192, no memory max. */
+    expect_override(&s.dom[1], U(800), U(9000),
+                    "db-main: override set\n"
+                    "  cpu=800 clamped to 300, its policy maximum\n"
+                    "  mem=9000 clamped to 8192, its maxmem\n");
+}
+END_TEST
+
 START_TEST(test_show)
 {
     struct dmn_state s;
@@ -759,6 +801,7 @@ int main(void)
 
     tcase_add_test(tc, test_list);
     tcase_add_test(tc, test_table);
+    tcase_add_test(tc, test_override_reply);
     tcase_add_test(tc, test_show);
     tcase_add_test(tc, test_status);
     tcase_add_test(tc, test_paused);
