@@ -75,8 +75,6 @@ static const char *pattern_hint(const char *pattern)
 static const struct px_format goals_format = {
     .max_size = AGENT_GOALS_MAX_FILE,
     .quote_max = 64,
-    .duration_m = true,
-    .duration_number_max = 1000000000ull,
     .duration_examples = "500ms, 5s, 2min or 1h",
     .pattern_hint = pattern_hint,
     .max_length_in_words = true,

@@ -46,7 +46,6 @@ enum {
     OPT_MODE,
     OPT_LEFTOVER,
     OPT_RAW,
-    OPT_JSON,
     OPT_TRACE,
 };
 
@@ -57,7 +56,7 @@ static const struct option longopts[] = {
     {"mode", required_argument, NULL, OPT_MODE},
     {"leftover", required_argument, NULL, OPT_LEFTOVER},
     {"raw", no_argument, NULL, OPT_RAW},
-    {"json", no_argument, NULL, OPT_JSON},
+    {"json", no_argument, NULL, 'j'},
     {"trace", no_argument, NULL, OPT_TRACE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -134,7 +133,7 @@ static int take_option(void *ctx, int opt, const char *arg)
     case OPT_RAW:
         o->raw = true;
         break;
-    case OPT_JSON:
+    case 'j':
         o->json = true;
         break;
     case OPT_TRACE:
@@ -155,7 +154,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     o->mode = PLM_MODE_LEVELLING;
     o->leftover = PLM_LEFTOVER_RESERVE;
 
-    rc = xenplm_options(self(), argc, argv, ":h", longopts, take_option, o);
+    rc = xenplm_options(self(), argc, argv, ":jh", longopts, take_option, o);
     if (rc != -1)
         return rc;
     if (argc - optind > 1)

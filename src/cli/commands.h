@@ -6,6 +6,7 @@
 #ifndef XENPLM_CLI_COMMANDS_H
 #define XENPLM_CLI_COMMANDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -28,6 +29,7 @@ struct xenplm_command {
      * whose usage is the daemon's own (protocol/ctl_wire.h). */
     const char *usage;
     const char *help; /* description and options, for `xenplm help NAME` */
+    bool json;        /* takes -j/--json, which may also come before NAME */
 };
 
 extern const struct xenplm_command xenplm_commands[];

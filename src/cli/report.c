@@ -13,6 +13,7 @@
 #include "core/amount.h"
 #include "core/error.h"
 #include "json/jw.h"
+#include "json/jw_arbiter.h"
 
 /* Longest column header: "T16=" and an amount. */
 #define HEADER_MAX (8 + PLM_AMT_STRLEN)
@@ -255,15 +256,6 @@ static void json_amt_array(struct jw *w, const plm_amt_t *v, size_t n)
     jw_array_end(w);
 }
 
-/* The water level, which only levelling has, and only once it levelled. */
-static void json_water(struct jw *w, const struct plm_report *r, unsigned levelled, plm_amt_t water)
-{
-    if (levelled != 0 && r->params->mode == PLM_MODE_LEVELLING)
-        jw_amt(w, water);
-    else
-        jw_null(w);
-}
-
 static void json_params(struct jw *w, const struct plm_report *r)
 {
     const struct plm_params *p = r->params;
@@ -329,16 +321,7 @@ static void json_domain(struct jw *w, const struct plm_report *r, size_t i)
     jw_amt(w, o->raw);
     jw_key(w, "allocation");
     jw_amt(w, o->rounded);
-    jw_key(w, "extra");
-    jw_amt(w, o->extra);
-    jw_key(w, "satisfied");
-    jw_uint(w, o->satisfied);
-    jw_key(w, "levelled");
-    jw_uint(w, o->levelled);
-    jw_key(w, "water");
-    json_water(w, r, o->levelled, o->water);
-    jw_key(w, "why");
-    jw_string(w, plm_why_name(o->why));
+    jw_outcome_members(w, o, r->params->mode == PLM_MODE_LEVELLING);
     jw_key(w, "flags");
     json_flags(w, o->flags);
     jw_object_end(w);
@@ -369,7 +352,7 @@ static void json_summary(struct jw *w, const struct plm_report *r)
     jw_key(w, "levelled");
     jw_uint(w, s->levelled);
     jw_key(w, "water");
-    json_water(w, r, s->levelled, s->water);
+    jw_water(w, r->params->mode == PLM_MODE_LEVELLING, s->levelled, s->water);
     jw_key(w, "starved");
     jw_bool(w, s->starved);
     jw_object_end(w);

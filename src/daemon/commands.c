@@ -104,9 +104,7 @@ static int cmd_set(struct dmn *d, const struct ctl_request *req, FILE *out, char
         return PLM_ENOENT;
     dom = dmn_find(&d->st, found->info.domid);
     rc = dmn_set_override(d, dom, &set);
-    if (rc == 0)
-        fprintf(out, "%s: override %s\n", dom->info.name, set.clear ? "cleared" : "set");
-    return rc;
+    return rc ? rc : render_override(out, dom);
 }
 
 /* Every command of ctl_commands, and nothing else. */

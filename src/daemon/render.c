@@ -214,6 +214,14 @@ void rnd_json_int_or_null(struct jw *w, int v)
         jw_int(w, v);
 }
 
+void rnd_json_sched(struct jw *w, const struct dmn_domain *d)
+{
+    jw_key(w, "weight");
+    rnd_json_int_or_null(w, d->eng.weight);
+    jw_key(w, "cap");
+    rnd_json_int_or_null(w, d->eng.cap);
+}
+
 void rnd_json_amt_or_null(struct jw *w, plm_amt_t v)
 {
     if (v == PLM_AMT_MAX)

@@ -64,6 +64,15 @@ int render_status(FILE *f, const struct dmn_state *s, uint64_t now_ms, bool json
  */
 int render_table(FILE *f, const struct dmn_state *s, uint64_t now_ms);
 
+/*
+ * The reply to `xenplm set`: "NAME: override set" (or cleared), then a
+ * line for each resource whose amount is above what the domain may be
+ * granted, "  cpu=1000 clamped to 200, its vcpus (2 x 100)": an
+ * override is held to the policy's maximum, the domain's maxmem and its
+ * vcpus x 100, whatever was asked.
+ */
+int render_override(FILE *f, const struct dmn_domain *d);
+
 /* A duration as the shortest readable text: "850ms", "12s", "5m07s",
  * "2h03m", "3d04h".  Returns buf. */
 #define RENDER_DURATION_MAX 32

@@ -18,6 +18,23 @@
 /* A cell of the list, or a value of show: long enough for 16 levels. */
 #define CELL_MAX 512
 
+/* A column of a text table: its title (with the unit of its numbers, as
+ * "CPU(pct)"), and whether it holds numbers, aligned to the right. */
+struct rnd_col {
+    const char *title;
+    bool right;
+};
+#define RND_GRID_MAX_COLS 16
+/* Cell (row, col) of a table into buf, as text. */
+typedef void rnd_cell_fn(const void *ctx, size_t row, size_t col, char *buf, size_t size);
+/*
+ * The one text table printer: a line of titles, then a line per row, each
+ * after prefix, the columns two blanks apart and as wide as their widest
+ * cell, without blanks at the end of a line.
+ */
+void rnd_grid(FILE *f, const char *prefix, const struct rnd_col *cols, size_t ncols, size_t nrows,
+              rnd_cell_fn *cell, const void *ctx);
+
 /* Short names, as in the guest protocol and the JSON keys, and units. */
 const char *rnd_res_name(int r);
 extern const char *const rnd_res_unit[DMN_NRES];
@@ -37,6 +54,12 @@ void rnd_levels_format(char *buf, size_t size, const plm_amt_t *lv, unsigned n);
 /* The levels a domain asked for resource r (NULL and 0: none). */
 unsigned rnd_requested(const struct dmn_domain *d, int r, const plm_amt_t **lv);
 bool rnd_has_override(const struct dmn_domain *d);
+/* The most d may be granted of r, as the next decision sees it (eng_max),
+ * and what sets it; the same as "200, its vcpus (2 x 100)". */
+plm_amt_t rnd_max(const struct dmn_domain *d, int r, enum eng_max_by *by);
+void rnd_max_format(char *buf, size_t size, const struct dmn_domain *d, int r);
+/* An active override of r as it takes effect: the amount asked, held to rnd_max. */
+plm_amt_t rnd_override_effective(const struct dmn_domain *d, int r);
 /* A domain's flags, in a fixed order; returns how many. */
 size_t rnd_domain_flags(const struct dmn_state *s, const struct dmn_domain *d,
                         const char *names[8]);
@@ -50,6 +73,8 @@ void rnd_key(FILE *f, int depth, const char *k);
 void rnd_json_levels(struct jw *w, const plm_amt_t *lv, unsigned n);
 void rnd_json_names(struct jw *w, const char *const *names, size_t n);
 void rnd_json_int_or_null(struct jw *w, int v);
+/* The members "weight" and "cap" of a domain, each null when not set. */
+void rnd_json_sched(struct jw *w, const struct dmn_domain *d);
 void rnd_json_amt_or_null(struct jw *w, plm_amt_t v);
 
 #endif

@@ -32,19 +32,16 @@ enum list_col {
     NCOLS,
 };
 
-static const struct {
-    const char *title;
-    bool right; /* numbers are aligned to the right */
-} list_cols[NCOLS] = {
+static const struct rnd_col list_cols[NCOLS] = {
     [COL_NAME] = {"Name", false},
     [COL_ID] = {"ID", true},
     [COL_SOURCE] = {"Source", false},
-    [COL_REQ_CPU] = {"Req cpu", false},
-    [COL_REQ_MEM] = {"Req mem", false},
-    [COL_CPU] = {"CPU", true},
+    [COL_REQ_CPU] = {"Req cpu(pct)", false},
+    [COL_REQ_MEM] = {"Req mem(MiB)", false},
+    [COL_CPU] = {"CPU(pct)", true},
     [COL_VCPUS] = {"VCPUs", true},
-    [COL_MEM] = {"Mem", true},
-    [COL_TGT_ACT] = {"Target/Actual", true},
+    [COL_MEM] = {"Mem(MiB)", true},
+    [COL_TGT_ACT] = {"Target/Actual(MiB)", true},
     [COL_WEIGHT_CAP] = {"Weight/Cap", true},
     [COL_FLAGS] = {"Flags", false},
 };
@@ -57,16 +54,18 @@ static void int_or_dash(char *buf, size_t size, int v)
         snprintf(buf, size, "%d", v);
 }
 
-static void list_cell(const struct dmn_state *s, const struct dmn_domain *d, enum list_col col,
-                      char *buf, size_t size)
+/* An rnd_cell_fn: ctx is the state, row a domain. */
+static void list_cell(const void *ctx, size_t row, size_t col, char *buf, size_t size)
 {
+    const struct dmn_state *s = ctx;
+    const struct dmn_domain *d = &s->dom[row];
     char a[PLM_AMT_STRLEN], w[16], c[16];
     const char *names[8];
     const plm_amt_t *lv;
     unsigned n;
     size_t nflags, len = 0;
 
-    switch (col) {
+    switch ((enum list_col)col) {
     case COL_NAME:
         rnd_copy_safe(buf, size, d->info.name);
         break;
@@ -118,50 +117,9 @@ static void list_cell(const struct dmn_state *s, const struct dmn_domain *d, enu
     }
 }
 
-static void list_row(FILE *f, const size_t width[NCOLS], const char *const cells[NCOLS])
-{
-    for (int col = 0; col < NCOLS; col++) {
-        int pad = (int)(width[col] - strlen(cells[col]));
-
-        if (col)
-            fputs("  ", f);
-        if (list_cols[col].right)
-            fprintf(f, "%*s%s", pad, "", cells[col]);
-        else if (col == NCOLS - 1)
-            fputs(cells[col], f); /* no trailing blanks */
-        else
-            fprintf(f, "%s%*s", cells[col], pad, "");
-    }
-    fputc('\n', f);
-}
-
 static int list_text(FILE *f, const struct dmn_state *s)
 {
-    size_t width[NCOLS];
-    const char *titles[NCOLS];
-    char cell[NCOLS][CELL_MAX];
-    const char *cells[NCOLS];
-
-    /* Two passes, formatting each cell twice, rather than holding a whole
-     * table of cells: widths first, then the rows. */
-    for (int col = 0; col < NCOLS; col++) {
-        titles[col] = list_cols[col].title;
-        width[col] = strlen(titles[col]);
-        cells[col] = cell[col];
-    }
-    for (size_t i = 0; i < s->ndom; i++) {
-        for (int col = 0; col < NCOLS; col++) {
-            list_cell(s, &s->dom[i], (enum list_col)col, cell[col], CELL_MAX);
-            if (strlen(cell[col]) > width[col])
-                width[col] = strlen(cell[col]);
-        }
-    }
-    list_row(f, width, titles);
-    for (size_t i = 0; i < s->ndom; i++) {
-        for (int col = 0; col < NCOLS; col++)
-            list_cell(s, &s->dom[i], (enum list_col)col, cell[col], CELL_MAX);
-        list_row(f, width, cells);
-    }
+    rnd_grid(f, "", list_cols, NCOLS, s->ndom, list_cell, s);
     return rnd_finish(f);
 }
 
@@ -203,10 +161,7 @@ static void json_list_domain(struct jw *w, const struct dmn_state *s, const stru
     jw_key(w, "actual");
     jw_int(w, rnd_mib_of_kib((int64_t)d->info.mem_actual_kib));
     jw_object_end(w);
-    jw_key(w, "weight");
-    rnd_json_int_or_null(w, d->eng.weight);
-    jw_key(w, "cap");
-    rnd_json_int_or_null(w, d->eng.cap);
+    rnd_json_sched(w, d);
     jw_key(w, "flags");
     rnd_json_names(w, names, nflags);
     jw_object_end(w);

@@ -16,6 +16,7 @@
 #include "daemon/render.h"
 #include "daemon/render_int.h"
 #include "json/jw.h"
+#include "json/jw_arbiter.h"
 #include "policy/policy.h"
 
 static void show_rule(FILE *f, const struct dmn_state *s, const struct pol_domain *rule)
@@ -87,6 +88,9 @@ static void show_resource_text(FILE *f, const struct dmn_state *s, const struct 
     rnd_key(f, 1, "arbitrated");
     fprintf(f, "levels %s, min %s, max %s\n", cell, plm_amt_format(q->min, a),
             q->max == PLM_AMT_MAX ? "none" : plm_amt_format(q->max, b));
+    rnd_max_format(cell, sizeof(cell), d, r);
+    rnd_key(f, 1, "max");
+    fprintf(f, "%s\n", cell);
     rnd_key(f, 1, "outcome");
     fprintf(f, "raw %s, rounded %s, floor %s", plm_amt_format(o->raw, a),
             plm_amt_format(o->rounded, b), plm_amt_format(o->floor, c));
@@ -120,13 +124,17 @@ static void show_resource_text(FILE *f, const struct dmn_state *s, const struct 
         fprintf(f, ", direction %s\n", direction_name(t->direction));
     }
     rnd_key(f, 1, "override");
-    if (!d->eng.override.active[r])
+    if (!d->eng.override.active[r]) {
         fputs("none\n", f);
-    else if (d->eng.override.until_ms == 0)
-        fprintf(f, "%s until cleared\n", plm_amt_format(d->eng.override.amount[r], a));
+        return;
+    }
+    fprintf(f, "%s asked, %s in effect, ", plm_amt_format(d->eng.override.amount[r], a),
+            plm_amt_format(rnd_override_effective(d, r), b));
+    if (d->eng.override.until_ms == 0)
+        fputs("until cleared\n", f);
     else
         fprintf(
-            f, "%s for %s more\n", plm_amt_format(d->eng.override.amount[r], a),
+            f, "for %s more\n",
             render_duration(
                 d->eng.override.until_ms > now_ms ? d->eng.override.until_ms - now_ms : 0, dur));
 }
@@ -219,6 +227,21 @@ static void json_rule(struct jw *w, const struct dmn_state *s, const struct pol_
     jw_object_end(w);
 }
 
+/* "max": {"amount": N or null, "set_by": "policy"|"vcpus"|"maxmem"|"none"}. */
+static void json_max(struct jw *w, const struct dmn_domain *d, int r)
+{
+    enum eng_max_by by;
+    plm_amt_t max = rnd_max(d, r, &by);
+
+    jw_key(w, "max");
+    jw_object(w);
+    jw_key(w, "amount");
+    rnd_json_amt_or_null(w, max);
+    jw_key(w, "set_by");
+    jw_string(w, eng_max_by_name(by));
+    jw_object_end(w);
+}
+
 static void json_resource(struct jw *w, const struct dmn_state *s, const struct dmn_domain *d,
                           int r, uint64_t now_ms)
 {
@@ -243,22 +266,14 @@ static void json_resource(struct jw *w, const struct dmn_state *s, const struct 
     jw_key(w, "max");
     rnd_json_amt_or_null(w, q->max);
     jw_object_end(w);
+    json_max(w, d, r);
     jw_key(w, "raw");
     jw_amt(w, o->raw);
     jw_key(w, "rounded");
     jw_amt(w, o->rounded);
     jw_key(w, "floor");
     jw_amt(w, o->floor);
-    jw_key(w, "extra");
-    jw_amt(w, o->extra);
-    jw_key(w, "satisfied");
-    jw_uint(w, o->satisfied);
-    jw_key(w, "levelled");
-    jw_uint(w, o->levelled);
-    jw_key(w, "water");
-    jw_amt(w, o->water);
-    jw_key(w, "why");
-    jw_string(w, plm_why_name(o->why));
+    jw_outcome_members(w, o, s->policy.host.share[r].mode == PLM_MODE_LEVELLING);
     jw_key(w, "outcome_flags");
     rnd_json_names(w, names, nflags);
     jw_key(w, "last_change");
@@ -282,6 +297,8 @@ static void json_resource(struct jw *w, const struct dmn_state *s, const struct 
         jw_object(w);
         jw_key(w, "amount");
         jw_amt(w, d->eng.override.amount[r]);
+        jw_key(w, "effective");
+        jw_amt(w, rnd_override_effective(d, r));
         jw_key(w, "remaining_ms");
         if (d->eng.override.until_ms == 0)
             jw_null(w);
@@ -347,10 +364,7 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
     jw_object_end(&w);
     jw_key(&w, "enforcement");
     jw_object(&w);
-    jw_key(&w, "weight");
-    rnd_json_int_or_null(&w, d->eng.weight);
-    jw_key(&w, "cap");
-    rnd_json_int_or_null(&w, d->eng.cap);
+    rnd_json_sched(&w, d);
     jw_key(&w, "vcpus");
     jw_uint(&w, d->eng.vcpus);
     jw_key(&w, "online_vcpus");

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/amount.h"
@@ -16,9 +17,55 @@
 #include "daemon/render_int.h"
 #include "policy/policy.h"
 
+enum table_col { T_NAME, T_ID, T_CPU, T_VCPUS, T_MEM, T_TGT_ACT, T_WHY, T_NCOLS };
+
+static const struct rnd_col table_cols[T_NCOLS] = {
+    [T_NAME] = {"Name", false},     [T_ID] = {"ID", true},
+    [T_CPU] = {"CPU(pct)", true},   [T_VCPUS] = {"VCPUs", true},
+    [T_MEM] = {"Mem(MiB)", true},   [T_TGT_ACT] = {"Target/Actual(MiB)", true},
+    [T_WHY] = {"Why (cpu)", false},
+};
+
+/* An rnd_cell_fn: ctx is the state, row a domain. */
+static void table_cell(const void *ctx, size_t row, size_t col, char *buf, size_t size)
+{
+    const struct dmn_state *s = ctx;
+    const struct dmn_domain *dom = &s->dom[row];
+    bool managed = dom->eng.source != ENG_SRC_NONE;
+    char a[PLM_AMT_STRLEN];
+
+    switch ((enum table_col)col) {
+    case T_NAME:
+        rnd_copy_safe(buf, size, dom->info.name);
+        break;
+    case T_ID:
+        snprintf(buf, size, "%" PRIu32, dom->info.domid);
+        break;
+    case T_CPU:
+    case T_MEM:
+        snprintf(buf, size, "%s",
+                 managed ? plm_amt_format(dom->eng.granted[col == T_CPU ? POL_CPU : POL_MEMORY], a)
+                         : "-");
+        break;
+    case T_VCPUS:
+        snprintf(buf, size, "%u", managed ? dom->eng.vcpus : dom->info.online_vcpus);
+        break;
+    case T_TGT_ACT:
+        snprintf(buf, size, "%" PRId64 "/%" PRId64, rnd_mib_of_kib(dom->eng.mem.target_kib),
+                 rnd_mib_of_kib((int64_t)dom->info.mem_actual_kib));
+        break;
+    case T_WHY:
+        rnd_copy_safe(buf, size, managed ? dom->eng.why[POL_CPU] : "unmanaged");
+        break;
+    case T_NCOLS:
+        buf[0] = '\0';
+        break;
+    }
+}
+
 int render_table(FILE *f, const struct dmn_state *s, uint64_t now_ms)
 {
-    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], ta[48], name[17];
+    char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
     uint64_t t = rnd_age_ms(now_ms, s->started_ms);
 
     fprintf(f,
@@ -26,24 +73,6 @@ int render_table(FILE *f, const struct dmn_state *s, uint64_t now_ms)
             "  (cpu pool %s pct, memory pool %s MiB)\n",
             t / 1000, t % 1000, s->stats.reallocations, plm_amt_format(s->eng.pool[POL_CPU], a),
             plm_amt_format(s->eng.pool[POL_MEMORY], b));
-    fprintf(f, "  %-16s %4s %9s %5s %9s %15s  %s\n", "Name", "ID", "CPU(pct)", "VCPUs", "Mem(MiB)",
-            "Target/Actual", "Why (cpu)");
-    for (size_t i = 0; i < s->ndom; i++) {
-        const struct dmn_domain *dom = &s->dom[i];
-
-        rnd_copy_safe(name, sizeof(name), dom->info.name);
-        snprintf(ta, sizeof(ta), "%" PRId64 "/%" PRId64, rnd_mib_of_kib(dom->eng.mem.target_kib),
-                 rnd_mib_of_kib((int64_t)dom->info.mem_actual_kib));
-        if (dom->eng.source == ENG_SRC_NONE) {
-            fprintf(f, "  %-16s %4" PRIu32 " %9s %5u %9s %15s  unmanaged\n", name, dom->info.domid,
-                    "-", dom->info.online_vcpus, "-", ta);
-            continue;
-        }
-        fprintf(f, "  %-16s %4" PRIu32 " %9s %5u %9s %15s  ", name, dom->info.domid,
-                plm_amt_format(dom->eng.granted[POL_CPU], a), dom->eng.vcpus,
-                plm_amt_format(dom->eng.granted[POL_MEMORY], b), ta);
-        rnd_put_safe(f, dom->eng.why[POL_CPU]);
-        fputc('\n', f);
-    }
+    rnd_grid(f, "  ", table_cols, T_NCOLS, s->ndom, table_cell, s);
     return rnd_finish(f);
 }

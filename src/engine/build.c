@@ -67,14 +67,6 @@ static unsigned guest_levels(const struct eng_dom *e, int r, plm_amt_t *guest)
     return 0;
 }
 
-/* The most the domain could ever use: all its vcpus busy, its maxmem. */
-static plm_amt_t most_of(const struct eng_dom *e, int r)
-{
-    if (r == POL_CPU)
-        return PLM_UNITS(100) * (plm_amt_t)(e->in.max_vcpus ? e->in.max_vcpus : 1);
-    return eng_kib_to_mib(e->in.mem_max_kib);
-}
-
 unsigned eng_build(const struct eng_input *in, struct eng_dom *e)
 {
     unsigned failed = 0;
@@ -92,8 +84,8 @@ unsigned eng_build(const struct eng_input *in, struct eng_dom *e)
             plm_request_init(pq);
             failed |= 1u << r;
         }
-        plm_amt_t most = most_of(e, r);
-        if (most > 0 && pq->max > most)
+        plm_amt_t most = eng_max(&e->in, r, NULL);
+        if (pq->max > most)
             pq->max = most;
         if (pq->min > pq->max)
             pq->min = pq->max;

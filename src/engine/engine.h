@@ -72,6 +72,18 @@ enum eng_source {
 };
 const char *eng_source_name(enum eng_source src);
 
+/*
+ * What sets the most a domain may be granted of a resource: nothing, its
+ * policy maximum, its vcpus (max_vcpus x 100) or its maxmem.
+ */
+enum eng_max_by {
+    ENG_MAX_NONE = 0,
+    ENG_MAX_POLICY,
+    ENG_MAX_VCPUS,
+    ENG_MAX_MAXMEM,
+};
+const char *eng_max_by_name(enum eng_max_by by);
+
 /* A manual override from `xenplm set DOM ...`. */
 struct eng_override {
     bool active[ENG_NRES];
@@ -101,6 +113,15 @@ struct eng_view {
     bool cpu_read;
     uint64_t cpu_time_ns;
 };
+
+/*
+ * The most the domain in may be granted of resource r: its rule's maximum
+ * and what it can hold (max_vcpus x 100 for the CPU, its maxmem), the
+ * lower; PLM_AMT_MAX when neither is known.  *by (may be NULL) says which
+ * sets it, the policy at a tie.  Every allocation and override is held to
+ * it.
+ */
+plm_amt_t eng_max(const struct eng_view *in, int r, enum eng_max_by *by);
 
 /* The engine's record of one domain, kept between turns. */
 struct eng_dom {

@@ -25,6 +25,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "common/duration.h"
 #include "core/error.h"
 #include "policy/pol_int.h"
 
@@ -39,8 +40,8 @@ _Static_assert(POL_ERR_MAX == PX_MSG_MAX, "messages are cut where they always we
 /* What a schema pattern stands for, in words an operator can act on. */
 static const char *pattern_hint(const char *pattern)
 {
-    if (strstr(pattern, "(ms|s|min|h)"))
-        return "expected a duration such as 500ms, 5s, 15min or 2h";
+    if (strstr(pattern, "(ms|s|m|min|h|d)"))
+        return "expected a duration such as " PLM_DURATION_EXAMPLES;
     if (strstr(pattern, "{12}"))
         return "expected a UUID such as 6f1c2a9e-0d3b-4c57-8e21-5a7b9c0d1e2f";
     if (strncmp(pattern, "[0-9]+", 6) == 0)
@@ -51,9 +52,7 @@ static const char *pattern_hint(const char *pattern)
 static const struct px_format policy_format = {
     .max_size = POL_MAX_FILE_SIZE,
     .quote_max = INT_MAX,
-    .duration_m = false,
-    .duration_number_max = 1000000000000ull,
-    .duration_examples = "500ms, 5s, 15min or 2h",
+    .duration_examples = PLM_DURATION_EXAMPLES,
     .pattern_hint = pattern_hint,
     .max_length_in_words = false,
     .trim_every_stop = false,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/duration.h"
 #include "core/error.h"
 #include "protocol/ctl_wire.h"
 
@@ -191,38 +192,6 @@ too_long:
     return fail(err, errlen, PLM_ERANGE, "request longer than %d bytes", CTL_REQUEST_MAX);
 }
 
-int ctl_duration_parse(const char *s, uint64_t max_ms, uint64_t *ms_out)
-{
-    static const struct {
-        const char *name;
-        uint64_t ms;
-    } units[] = {
-        {"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}, {"d", 86400000},
-    };
-    uint64_t v = 0;
-    const char *p = s;
-
-    for (; *p >= '0' && *p <= '9'; p++) {
-        /* Anything past max_ms is refused anyway; stop before overflowing. */
-        if (v > UINT64_MAX / 10 - 9)
-            return PLM_ERANGE;
-        v = v * 10 + (uint64_t)(*p - '0');
-    }
-    if (p == s)
-        return PLM_EGRAMMAR;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(p, units[i].name) != 0)
-            continue;
-        if (v == 0)
-            return PLM_ERANGE;
-        if (v > max_ms / units[i].ms)
-            return PLM_ERANGE;
-        *ms_out = v * units[i].ms;
-        return 0;
-    }
-    return PLM_EGRAMMAR;
-}
-
 /* One cpu= or mem= value: an amount above 0.  Messages quote the word. */
 static int set_amount(const char *word, bool *has, plm_amt_t *out, char *err, size_t errlen)
 {
@@ -266,12 +235,14 @@ int ctl_set_parse(size_t argc, const char *const *argv, struct ctl_set *out, cha
             if (has_for)
                 return fail(err, errlen, PLM_EINVAL, "for= given twice");
             has_for = true;
-            rc = ctl_duration_parse(w + 4, CTL_SET_FOR_MAX_MS, &out->for_ms);
+            rc = plm_duration_parse(w + 4, strlen(w + 4), &out->for_ms);
+            if (rc == 0 && (out->for_ms == 0 || out->for_ms > CTL_SET_FOR_MAX_MS))
+                rc = PLM_ERANGE;
             if (rc == PLM_ERANGE)
                 return fail(err, errlen, rc, "%.40s: not between 1ms and 30d", w);
             if (rc < 0)
-                return fail(err, errlen, rc, "%.40s: not a duration (such as 90s, 10min, 2h or 1d)",
-                            w);
+                return fail(err, errlen, rc, "%.40s: not a duration (such as %s)", w,
+                            PLM_DURATION_EXAMPLES);
         } else if (strcmp(w, "clear") == 0) {
             return fail(err, errlen, PLM_EINVAL, "clear takes no other argument");
         } else {

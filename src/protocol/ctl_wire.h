@@ -88,13 +88,6 @@ int ctl_set_parse(size_t argc, const char *const *argv, struct ctl_set *out, cha
                   size_t errlen);
 
 /*
- * Parse a duration: digits and a unit, "500ms", "90s", "10min", "2h",
- * "1d".  0 and *ms_out, or PLM_EGRAMMAR / PLM_ERANGE (0, or above
- * max_ms).
- */
-int ctl_duration_parse(const char *s, uint64_t max_ms, uint64_t *ms_out);
-
-/*
  * The commands the daemon answers.  Both sides take the number of
  * arguments and the usage from here, so that `xenplm help` and the
  * daemon's "usage:" errors say the same thing.

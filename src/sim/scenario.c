@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/duration.h"
 #include "core/error.h"
 #include "sim/scenario_int.h"
 #include "sim/sim_host.h"
@@ -68,8 +69,8 @@ static int parse_at(struct sim_parser *ps, struct sim_lex *lx)
     memset(&ev, 0, sizeof(ev));
     rc = sim_word_time(&w, &ev.at_ms);
     if (rc == PLM_EGRAMMAR)
-        return sim_scn_fail(ps, "bad time '%.*s%s' (want a number followed by ms, s or m)",
-                            SIM_QUOTE(&w));
+        return sim_scn_fail(ps, "bad time '%.*s%s' (want a duration such as %s)", SIM_QUOTE(&w),
+                            PLM_DURATION_EXAMPLES);
     if (rc != 0)
         return sim_scn_fail(ps, "time '%.*s%s' out of range", SIM_QUOTE(&w));
     if (ps->last_at_line && ev.at_ms < ps->last_ms)

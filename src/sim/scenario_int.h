@@ -42,7 +42,7 @@ int sim_lex_string(struct sim_lex *lx, char **out, size_t *len, char *whybuf, si
 bool sim_word_is(const struct sim_word *w, const char *s);
 /* A decimal integer in [min, max]: 0, PLM_EGRAMMAR or PLM_ERANGE. */
 int sim_word_u64(const struct sim_word *w, uint64_t min, uint64_t max, uint64_t *v);
-/* A time, N followed by ms, s or m: 0, PLM_EGRAMMAR or PLM_ERANGE. */
+/* A time, a duration (common/duration.h): 0, PLM_EGRAMMAR or PLM_ERANGE. */
 int sim_word_time(const struct sim_word *w, uint64_t *ms);
 
 /* Arguments for "'%.*s%s'": the word, cut to 32 bytes. */

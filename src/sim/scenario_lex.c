@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/duration.h"
 #include "core/error.h"
 #include "sim/scenario_int.h"
 
@@ -187,29 +188,13 @@ int sim_word_u64(const struct sim_word *w, uint64_t min, uint64_t max, uint64_t 
 
 int sim_word_time(const struct sim_word *w, uint64_t *ms)
 {
-    struct sim_word num = {w->s, 0}, unit;
-    uint64_t v, scale;
-    int rc;
+    uint64_t v;
+    int rc = plm_duration_parse(w->s, w->n, &v);
 
-    while (num.n < w->n && w->s[num.n] >= '0' && w->s[num.n] <= '9')
-        num.n++;
-    unit.s = w->s + num.n;
-    unit.n = w->n - num.n;
-    if (num.n == 0)
-        return PLM_EGRAMMAR;
-    if (sim_word_is(&unit, "ms"))
-        scale = 1;
-    else if (sim_word_is(&unit, "s"))
-        scale = 1000;
-    else if (sim_word_is(&unit, "m"))
-        scale = 60000;
-    else
-        return PLM_EGRAMMAR;
-    rc = sim_word_u64(&num, 0, SIM_TIME_MAX_MS, &v);
     if (rc != 0)
         return rc;
-    if (v > SIM_TIME_MAX_MS / scale)
+    if (v > SIM_TIME_MAX_MS)
         return PLM_ERANGE;
-    *ms = v * scale;
+    *ms = v;
     return 0;
 }

@@ -44,10 +44,9 @@
 struct px_format {
     size_t max_size; /* bytes; a larger file (or schema) is refused */
     int quote_max;   /* at most this many bytes of a value are quoted in a message */
-    /* Durations: the units after the number ("m" as well as "min" when duration_m), */
-    bool duration_m;
-    uint64_t duration_number_max;  /* a larger number is not a valid value */
-    const char *duration_examples; /* "500ms, 5s, 15min or 2h" */
+    /* Durations (common/duration.h): examples for a message on a value
+     * that is not one, "500ms, 5s, 15min or 2h". */
+    const char *duration_examples;
     /* What a schema pattern (without quotes) stands for, "expected ..."; NULL for none. */
     const char *(*pattern_hint)(const char *pattern);
     /* A value over a maxLength facet: said how long it is, instead of quoted. */
@@ -133,7 +132,7 @@ int px_amount(struct px_loader *ld, const xmlNode *n, const char *attr, const ch
               plm_amt_t *v);
 int px_get_amount(struct px_loader *ld, const xmlNode *n, const char *attr, plm_amt_t *v,
                   bool *given);
-/* A duration ("500ms", "5s", "15min", "2h") within lo..hi, in milliseconds. */
+/* A duration (common/duration.h: "500ms", "2m", "15min", "2h") within lo..hi, in ms. */
 int px_get_duration(struct px_loader *ld, const xmlNode *n, const char *attr, uint64_t lo,
                     uint64_t hi, uint64_t *v, bool *given);
 /* One of words[], as its index. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/duration.h"
 #include "core/error.h"
 #include "xml/xmlload.h"
 
@@ -101,35 +102,6 @@ int px_get_amount(struct px_loader *ld, const xmlNode *n, const char *attr, plm_
     return rc;
 }
 
-/* Milliseconds from "500ms", "5s", "15min" (or "15m" where the format has it), "2h"; 0 or -1. */
-static int duration_parse(const struct px_format *fmt, const char *s, uint64_t *ms_out)
-{
-    static const struct {
-        const char *suffix;
-        uint64_t ms;
-    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"min", 60000}, {"h", 3600000}};
-    uint64_t n = 0;
-    size_t i = 0;
-
-    for (; s[i] >= '0' && s[i] <= '9'; i++) {
-        n = n * 10 + (uint64_t)(s[i] - '0');
-        /* Far beyond any bound checked, and far from overflowing once scaled. */
-        if (n > fmt->duration_number_max)
-            return -1;
-    }
-    if (i == 0)
-        return -1;
-    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-        if (strcmp(units[u].suffix, "m") == 0 && !fmt->duration_m)
-            continue;
-        if (strcmp(s + i, units[u].suffix) == 0) {
-            *ms_out = n * units[u].ms;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 const char *px_duration_format(uint64_t ms, char *buf, size_t len)
 {
     if (ms && ms % 3600000 == 0)
@@ -153,16 +125,18 @@ int px_get_duration(struct px_loader *ld, const xmlNode *n, const char *attr, ui
 
     if (rc < 0 || !s)
         return rc;
-    if (duration_parse(ld->fmt, s, &ms) < 0) {
+    rc = plm_duration_parse(s, strlen(s), &ms);
+    if (rc == PLM_EGRAMMAR) {
         rc = px_fail(ld, n, attr, PLM_EINVAL,
                      "'%.*s' is not a valid value (expected a duration such as %s)", q, s,
                      ld->fmt->duration_examples);
-    } else if (ms < lo || ms > hi) {
+    } else if (rc < 0 || ms < lo || ms > hi) {
         char los[32], his[32];
         rc = px_fail(ld, n, attr, PLM_EINVAL, "'%.*s' is outside %s..%s", q, s,
                      px_duration_format(lo, los, sizeof(los)),
                      px_duration_format(hi, his, sizeof(his)));
     } else {
+        rc = 0;
         *v = ms;
         if (given)
             *given = true;

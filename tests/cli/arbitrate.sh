@@ -20,6 +20,8 @@ check "FIG. 4B, --trace --raw" 0 fig4b-trace-raw \
     arbitrate --trace --raw --total 24 "$EXAMPLES/fig4b.req"
 check "FIG. 4B, --json" 0 fig4b-json arbitrate --total 24 --json "$EXAMPLES/fig4b.req"
 check_json "FIG. 4B, --json is valid JSON" arbitrate --total 24 --json "$EXAMPLES/fig4b.req"
+check "FIG. 4B, -j" 0 fig4b-json arbitrate --total 24 -j "$EXAMPLES/fig4b.req"
+check "FIG. 4B, -j before the command" 0 fig4b-json -j arbitrate --total 24 "$EXAMPLES/fig4b.req"
 check "FIG. 4B, --json --trace" 0 fig4b-json-trace \
     arbitrate --total 24 --json --trace "$EXAMPLES/fig4b.req"
 check_json "FIG. 4B, --json --trace is valid JSON" \

@@ -16,23 +16,6 @@ stub_pid=
 trap '[ -n "$stub_pid" ] && kill "$stub_pid" 2>/dev/null; rm -rf "$tmpdir"' EXIT
 unset XENPLM_SOCKET
 
-# expect DESC RC OUT ERR: the last run's exit status and its standard
-# output and error, given as text ('' for nothing).
-expect() {
-    e_desc=$1 e_rc=$2
-    : >"$tmpdir/why"
-    e_good=yes
-    if [ "$rc" != "$e_rc" ]; then
-        echo "exit status $rc, expected $e_rc" >>"$tmpdir/why"
-        e_good=no
-    fi
-    if [ -n "$3" ]; then printf '%s\n' "$3" >"$tmpdir/want"; else : >"$tmpdir/want"; fi
-    same stdout "$tmpdir/out" "$tmpdir/want" || e_good=no
-    if [ -n "$4" ]; then printf '%s\n' "$4" >"$tmpdir/want"; else : >"$tmpdir/want"; fi
-    same stderr "$tmpdir/err" "$tmpdir/want" || e_good=no
-    if [ $e_good = yes ]; then tap_ok "$e_desc"; else tap_not_ok "$e_desc"; fi
-}
-
 # --- help, for every subcommand -----------------------------------------
 check "xenplm --help lists every command" 0 help-main --help
 for c in list show status reload pause resume set top policy-check; do
@@ -58,7 +41,8 @@ check_usage "set: cpu=0" "xenplm set: cpu=0: must be greater than 0" set web1 cp
 check_usage "set: bad amount" "xenplm set: mem=1GB: not an amount (such as 150 or 1.5)" \
     set web1 mem=1GB
 check_usage "set: bad duration" \
-    "xenplm set: for=1y: not a duration (such as 90s, 10min, 2h or 1d)" set web1 cpu=1 for=1y
+    "xenplm set: for=1y: not a duration (such as 500ms, 90s, 2m, 15min, 2h or 1d)" \
+    set web1 cpu=1 for=1y
 check_usage "set: duration too long" "xenplm set: for=31d: not between 1ms and 30d" \
     set web1 cpu=1 for=31d
 check_usage "set: clear alone" "xenplm set: clear takes no other argument" set web1 clear cpu=1
@@ -71,6 +55,25 @@ check_usage "top takes no operand" "xenplm top: too many arguments" top now
 check_usage "policy-check needs a FILE" "xenplm policy-check: missing FILE" policy-check
 check_usage "policy-check takes one FILE" "xenplm policy-check: more than one FILE" \
     policy-check a.xml b.xml
+check_usage "-j before a command without JSON" "xenplm: -j: reload has no JSON output" -j reload
+check_usage "--json before top" "xenplm: -j: top has no JSON output" --json top -n 1
+run -s
+expect "a global -s alone" 2 "" "xenplm: -s needs a path
+usage: xenplm [-s SOCKET] [-j] COMMAND [ARGS...]
+       xenplm -h|--help | -V|--version"
+run -j
+expect "a global -j alone" 2 "" "usage: xenplm [-s SOCKET] [-j] COMMAND [ARGS...]
+       xenplm -h|--help | -V|--version
+Run 'xenplm --help' for the list of commands."
+for c in reload pause resume; do
+    run help "$c"
+    if grep -q 'XENPLM_SOCKET' "$tmpdir/out"; then
+        tap_ok "help $c names \$XENPLM_SOCKET"
+    else
+        cp "$tmpdir/out" "$tmpdir/why"
+        tap_not_ok "help $c names \$XENPLM_SOCKET"
+    fi
+done
 
 # --- no daemon ------------------------------------------------------------
 run list -s "$tmpdir/none"
@@ -127,6 +130,17 @@ run set web1 cpu=150 mem=1024 for=10min -s "$sock"
 expect "set DOM cpu= mem= for=" 0 "set web1 cpu=150 mem=1024 for=10min" ""
 run set 7 clear -s "$sock"
 expect "set DOM clear" 0 "set 7 clear" ""
+# The global options, before the command (xl-style) as well as after it.
+run -j list -s "$sock"
+expect "-j before list" 0 "list --json" ""
+run -s "$sock" -j show web1
+expect "-s and -j before show" 0 "show web1 --json" ""
+run --json --socket "$sock" status
+expect "--json --socket PATH before status" 0 "status --json" ""
+run --socket="$sock" set web1 cpu=1 for=2m
+expect "--socket= before set, for=2m" 0 "set web1 cpu=1 for=2m" ""
+run -j -s "$sock" list -j
+expect "-j before and after" 0 "list --json" ""
 run top -n 3 -d 0.01 -s "$sock"
 expect "top -n 3: three listings, blank lines between" 0 "list
 

@@ -56,6 +56,23 @@ run() {
     rc=$?
 }
 
+# expect DESC RC OUT ERR: the last run's exit status and its standard
+# output and error, given as text ('' for nothing).
+expect() {
+    e_desc=$1 e_rc=$2
+    : >"$tmpdir/why"
+    e_good=yes
+    if [ "$rc" != "$e_rc" ]; then
+        echo "exit status $rc, expected $e_rc" >>"$tmpdir/why"
+        e_good=no
+    fi
+    if [ -n "$3" ]; then printf '%s\n' "$3" >"$tmpdir/want"; else : >"$tmpdir/want"; fi
+    same stdout "$tmpdir/out" "$tmpdir/want" || e_good=no
+    if [ -n "$4" ]; then printf '%s\n' "$4" >"$tmpdir/want"; else : >"$tmpdir/want"; fi
+    same stderr "$tmpdir/err" "$tmpdir/want" || e_good=no
+    if [ $e_good = yes ]; then tap_ok "$e_desc"; else tap_not_ok "$e_desc"; fi
+}
+
 # same WHAT GOT WANT: append a diff to $tmpdir/why when the files differ.
 same() {
     if ! cmp -s "$2" "$3"; then

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/duration.h"
 #include "common/errbuf.h"
 #include "core/error.h"
 #include "tests/unit/suite_run.h"
@@ -77,6 +78,60 @@ START_TEST(test_clock)
 }
 END_TEST
 
+/* The one duration grammar: every unit, both spellings of minutes. */
+static const struct {
+    const char *in;
+    int rc;
+    uint64_t ms;
+} duration_cases[] = {
+    {"500ms", 0, 500},
+    {"120s", 0, 120000},
+    {"2m", 0, 120000},
+    {"2min", 0, 120000},
+    {"1h", 0, 3600000},
+    {"1d", 0, 86400000},
+    {"0s", 0, 0}, /* the range is the caller's */
+    {"007s", 0, 7000},
+    {"18446744073709551615ms", 0, UINT64_MAX},
+    {"18446744073709551616ms", PLM_ERANGE, 0},
+    {"213503982335d", PLM_ERANGE, 0},
+    {"99999999999999999999999x", PLM_EGRAMMAR, 0},
+    {"", PLM_EGRAMMAR, 0},
+    {"s", PLM_EGRAMMAR, 0},
+    {"10", PLM_EGRAMMAR, 0},
+    {"10 s", PLM_EGRAMMAR, 0},
+    {"10S", PLM_EGRAMMAR, 0},
+    {"10mins", PLM_EGRAMMAR, 0},
+    {"1.5h", PLM_EGRAMMAR, 0},
+    {"-1s", PLM_EGRAMMAR, 0},
+    {"+1s", PLM_EGRAMMAR, 0},
+    {"10sec", PLM_EGRAMMAR, 0},
+};
+
+START_TEST(test_duration)
+{
+    uint64_t ms = 42;
+    int rc = plm_duration_parse(duration_cases[_i].in, strlen(duration_cases[_i].in), &ms);
+
+    ck_assert_msg(rc == duration_cases[_i].rc, "'%s': rc %d, want %d", duration_cases[_i].in, rc,
+                  duration_cases[_i].rc);
+    ck_assert_uint_eq(ms, rc == 0 ? duration_cases[_i].ms : 42);
+}
+END_TEST
+
+/* Only the n bytes given are read: a word inside a longer line. */
+START_TEST(test_duration_span)
+{
+    uint64_t ms = 0;
+
+    ck_assert_int_eq(plm_duration_parse("2min later", 4, &ms), 0);
+    ck_assert_uint_eq(ms, 120000);
+    ck_assert_int_eq(plm_duration_parse("2min later", 3, &ms), PLM_EGRAMMAR);
+    ck_assert_int_eq(plm_duration_parse("2min later", 2, &ms), 0);
+    ck_assert_uint_eq(ms, 120000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("common");
@@ -85,6 +140,9 @@ int main(void)
     tcase_add_loop_test(tc, test_errbuf, 0, (int)(sizeof(errbuf_cases) / sizeof(errbuf_cases[0])));
     tcase_add_test(tc, test_errbuf_fronts);
     tcase_add_test(tc, test_clock);
+    tcase_add_loop_test(tc, test_duration, 0,
+                        (int)(sizeof(duration_cases) / sizeof(duration_cases[0])));
+    tcase_add_test(tc, test_duration_span);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/duration.h"
 #include "core/error.h"
 #include "daemon/control.h"
 #include "tests/unit/suite_run.h"
@@ -331,9 +332,14 @@ static const struct {
     {"web1 cpu=1 for=0s", PLM_ERANGE, "for=0s: not between 1ms and 30d"},
     {"web1 cpu=1 for=99999999999999999999999h", PLM_ERANGE,
      "for=99999999999999999999999h: not between 1ms and 30d"},
-    {"web1 cpu=1 for=10", PLM_EGRAMMAR, "for=10: not a duration (such as 90s, 10min, 2h or 1d)"},
-    {"web1 cpu=1 for=1m", PLM_EGRAMMAR, "for=1m: not a duration (such as 90s, 10min, 2h or 1d)"},
-    {"web1 cpu=1 for=h", PLM_EGRAMMAR, "for=h: not a duration (such as 90s, 10min, 2h or 1d)"},
+    {"web1 cpu=1 for=10", PLM_EGRAMMAR,
+     "for=10: not a duration (such as " PLM_DURATION_EXAMPLES ")"},
+    {"web1 cpu=1 for=2m", 0, "web1 cpu=1000 mem=- for=120000"},
+    {"web1 cpu=1 for=120s", 0, "web1 cpu=1000 mem=- for=120000"},
+    {"web1 cpu=1 for=2min", 0, "web1 cpu=1000 mem=- for=120000"},
+    {"web1 cpu=1 for=1mn", PLM_EGRAMMAR,
+     "for=1mn: not a duration (such as " PLM_DURATION_EXAMPLES ")"},
+    {"web1 cpu=1 for=h", PLM_EGRAMMAR, "for=h: not a duration (such as " PLM_DURATION_EXAMPLES ")"},
     {"web1 vcpus=2", PLM_EGRAMMAR, "'vcpus=2' is not cpu=N, mem=N, for=DURATION or clear"},
 };
 

@@ -595,6 +595,67 @@ START_TEST(override_expires)
 }
 END_TEST
 
+/* The most a domain may be granted, and what sets it (xenplm-policy(5),
+ * "the implicit maximum"): base_xml's rule caps CPU at 300, memory at 3072. */
+static const struct {
+    bool rule;
+    unsigned vcpus;
+    int64_t maxmem_mib;
+    int64_t cpu, mem;
+    enum eng_max_by cpu_by, mem_by;
+} max_cases[] = {
+    {true, 4, 2048, 300, 2048, ENG_MAX_POLICY, ENG_MAX_MAXMEM},
+    {true, 2, 4096, 200, 3072, ENG_MAX_VCPUS, ENG_MAX_POLICY},
+    {true, 3, 3072, 300, 3072, ENG_MAX_POLICY, ENG_MAX_POLICY}, /* a tie names the policy */
+    {false, 1, 0, 100, -1, ENG_MAX_VCPUS, ENG_MAX_NONE},        /* maxmem unknown */
+    {false, 0, 512, 100, 512, ENG_MAX_VCPUS, ENG_MAX_MAXMEM},   /* no vcpus known: one */
+};
+
+START_TEST(max_and_what_sets_it)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8192, 1024);
+    struct eng_view v = {
+        .rule = max_cases[_i].rule ? pol_match(&h.pol, "x", NULL) : NULL,
+        .max_vcpus = max_cases[_i].vcpus,
+        .mem_max_kib = max_cases[_i].maxmem_mib * MIB,
+    };
+    enum eng_max_by cby, mby;
+    plm_amt_t cpu = eng_max(&v, POL_CPU, &cby), mem = eng_max(&v, POL_MEMORY, &mby);
+    ck_assert_int_eq(cpu, PLM_UNITS(max_cases[_i].cpu));
+    ck_assert_int_eq(mem, max_cases[_i].mem < 0 ? PLM_AMT_MAX : PLM_UNITS(max_cases[_i].mem));
+    ck_assert_str_eq(eng_max_by_name(cby), eng_max_by_name(max_cases[_i].cpu_by));
+    ck_assert_str_eq(eng_max_by_name(mby), eng_max_by_name(max_cases[_i].mem_by));
+    eh_close(&h);
+}
+END_TEST
+
+/* An override far above what the domain can hold is granted only that
+ * (issue 10: 14,320 MiB went to a domain whose maxmem was 4096). */
+START_TEST(override_clamped)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8192, 1024);
+    size_t a = eh_add(&h, "a", 2, 1024, 2048);
+    size_t b = eh_add(&h, "b", 4, 1024, 4096);
+    eh_ask(&h, a, "100", "1024");
+    eh_ask(&h, b, "100", "1024");
+    eh_turn(&h);
+    h.dom[a].override.active[POL_CPU] = h.dom[a].override.active[POL_MEMORY] = true;
+    h.dom[a].override.amount[POL_CPU] = PLM_UNITS(1000000000);
+    h.dom[a].override.amount[POL_MEMORY] = PLM_UNITS(1000000000);
+    h.dom[a].in.changed = true;
+    h.in.force = "domains, overrides or policy changed";
+    h.now += 1000;
+    eh_turn(&h);
+    ck_assert_int_eq(h.dom[a].source, ENG_SRC_OVERRIDE);
+    ck_assert_int_eq(granted(&h, a, POL_CPU), 200);     /* 2 vcpus */
+    ck_assert_int_eq(granted(&h, a, POL_MEMORY), 2048); /* its maxmem */
+    ck_assert_int_ge(granted(&h, b, POL_MEMORY), 1024); /* the other is not squeezed */
+    eh_close(&h);
+}
+END_TEST
+
 /* Paused: allocations and grants go on, Xen is not touched; when the host
  * cannot be read, the arbitration is owed and tried at the next tick. */
 START_TEST(paused_and_host_unreadable)
@@ -701,6 +762,9 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, domain_gone_before_apply);
     tcase_add_test(tc, reload_mode_and_pool);
     tcase_add_test(tc, override_expires);
+    tcase_add_loop_test(tc, max_and_what_sets_it, 0,
+                        (int)(sizeof(max_cases) / sizeof(max_cases[0])));
+    tcase_add_test(tc, override_clamped);
     tcase_add_test(tc, paused_and_host_unreadable);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, agentless_sampling);

@@ -51,6 +51,12 @@ static void build_state(struct dmn_state *s)
     rule_web.name = web_glob;
     rule_web.line = 42;
     rule_none.kind = POL_MATCH_NONE;
+    /* The maxima: web's memory and db's CPU by the policy, the rest by
+     * what the domain can hold (its vcpus x 100, its maxmem). */
+    rule_web.max[POL_CPU] = PLM_AMT_MAX;
+    rule_web.max[POL_MEMORY] = PLM_UNITS(1536);
+    rule_none.max[POL_CPU] = PLM_UNITS(300);
+    rule_none.max[POL_MEMORY] = PLM_AMT_MAX;
 
     snprintf(s->policy_path, sizeof(s->policy_path), "/etc/xenplm/policy.xml");
     s->policy.host.tick_ms = 10000;
@@ -199,14 +205,15 @@ static void build_state(struct dmn_state *s)
 /* What it must look like                                                   */
 
 static const char list_text[] =
-    "Name       ID  Source     Req cpu     Req mem       CPU  VCPUs   Mem  Target/Actual  "
-    "Weight/Cap  Flags\n"
-    "web1        3  agent      50/120/200  512/768/1024  150      2  1024      1024/1000       "
-    "256/0  -\n"
-    "db-main     7  agentless  80          -              80      8  2048      2048/3000       "
-    "512/-  override,rejected,uncooperative,limited\n"
-    "old?[2Jvm  12  none       -           -               0      -     0            0/0         "
-    "-/-  dying,gone\n";
+    "Name       ID  Source     Req cpu(pct)  Req mem(MiB)  CPU(pct)  VCPUs  Mem(MiB)  "
+    "Target/Actual(MiB)  Weight/Cap  Flags\n"
+    "web1        3  agent      50/120/200    512/768/1024       150      2      1024           "
+    "1024/1000       256/0  -\n"
+    "db-main     7  agentless  80            -                   80      8      2048           "
+    "2048/3000       512/-  override,rejected,uncooperative,limited\n"
+    "old?[2Jvm  12  none       -             -                    0      -         0               "
+    "  "
+    "0/0         -/-  dying,gone\n";
 
 static const char list_json[] =
     "{\"paused\":false,\"domains\":["
@@ -233,6 +240,7 @@ static const char show_web1[] = "web1 (domain 3)\n"
                                 "  cpu (hundredths of a pCPU)\n"
                                 "    requested    50/120/200\n"
                                 "    arbitrated   levels 50/120/200, min 10, max none\n"
+                                "    max          400, its vcpus (4 x 100)\n"
                                 "    outcome      raw 150.5, rounded 150, floor 10\n"
                                 "    levels       satisfied 2, levelled 3 at water 150.5\n"
                                 "    why          levelled\n"
@@ -243,6 +251,7 @@ static const char show_web1[] = "web1 (domain 3)\n"
                                 "  mem (MiB)\n"
                                 "    requested    512/768/1024\n"
                                 "    arbitrated   levels 512/768/1024, min 512, max 4096\n"
+                                "    max          1536, its policy maximum\n"
                                 "    outcome      raw 1024, rounded 1024, floor 512\n"
                                 "    levels       satisfied 3, not levelled\n"
                                 "    why          satisfied\n"
@@ -270,6 +279,7 @@ static const char show_db[] =
     "  cpu (hundredths of a pCPU)\n"
     "    requested    80\n"
     "    arbitrated   levels 80, min 0, max none\n"
+    "    max          300, its policy maximum\n"
     "    outcome      raw 80, rounded 80, floor 10\n"
     "    levels       satisfied 1, not levelled\n"
     "    why          satisfied\n"
@@ -280,13 +290,14 @@ static const char show_db[] =
     "  mem (MiB)\n"
     "    requested    -\n"
     "    arbitrated   levels -, min 0, max none\n"
+    "    max          8192, its maxmem\n"
     "    outcome      raw 512, rounded 512, floor 512 (at_min)\n"
     "    levels       satisfied 0, not levelled\n"
     "    why          floor\n"
     "    last change  none\n"
     "    granted      2048\n"
     "    trigger      streaks 2/1, direction shrink\n"
-    "    override     2048 for 5m00s more\n"
+    "    override     2048 asked, 2048 in effect, for 5m00s more\n"
     "  enforcement\n"
     "    weight/cap   512/-\n"
     "    vcpus        8 set, 8 online, 8 max\n"
@@ -306,6 +317,7 @@ static const char show_old[] = "old?[2Jvm (domain 12)\n"
                                "  cpu (hundredths of a pCPU)\n"
                                "    requested    -\n"
                                "    arbitrated   levels -, min 0, max 0\n"
+                               "    max          100, its vcpus (1 x 100)\n"
                                "    outcome      raw 0, rounded 0, floor 0\n"
                                "    levels       satisfied 0, not levelled\n"
                                "    why          satisfied\n"
@@ -316,6 +328,7 @@ static const char show_old[] = "old?[2Jvm (domain 12)\n"
                                "  mem (MiB)\n"
                                "    requested    -\n"
                                "    arbitrated   levels -, min 0, max 0\n"
+                               "    max          none\n"
                                "    outcome      raw 0, rounded 0, floor 0\n"
                                "    levels       satisfied 0, not levelled\n"
                                "    why          satisfied\n"
@@ -339,14 +352,16 @@ static const char show_web1_json[] =
     "\"pending_read\":false,"
     "\"resources\":{"
     "\"cpu\":{\"requested\":[50,120,200],\"arbitrated\":{\"levels\":[50,120,200],\"min\":10,"
-    "\"max\":null},\"raw\":150.5,\"rounded\":150,\"floor\":10,\"extra\":0,\"satisfied\":2,"
+    "\"max\":null},\"max\":{\"amount\":400,\"set_by\":\"vcpus\"},\"raw\":150.5,\"rounded\":150,"
+    "\"floor\":10,\"extra\":0,\"satisfied\":2,"
     "\"levelled\":3,\"water\":150.5,\"why\":\"levelled\",\"outcome_flags\":[],\"last_change\":"
     "\"levelled at level 3 (was "
     "120)\",\"granted\":150,\"trigger\":{\"streaks\":[1,0,0],\"direction\":\"grow\"},\"override\":"
     "null},"
     "\"mem\":{\"requested\":[512,768,1024],\"arbitrated\":{\"levels\":[512,768,1024],\"min\":512,"
-    "\"max\":4096},\"raw\":1024,\"rounded\":1024,\"floor\":512,\"extra\":0,\"satisfied\":3,"
-    "\"levelled\":0,\"water\":0,\"why\":\"satisfied\",\"outcome_flags\":[],\"last_change\":null,"
+    "\"max\":4096},\"max\":{\"amount\":1536,\"set_by\":\"policy\"},\"raw\":1024,\"rounded\":1024,"
+    "\"floor\":512,\"extra\":0,\"satisfied\":3,"
+    "\"levelled\":0,\"water\":null,\"why\":\"satisfied\",\"outcome_flags\":[],\"last_change\":null,"
     "\"granted\":1024,\"trigger\":{\"streaks\":[0,0],\"direction\":\"none\"},\"override\":null}},"
     "\"enforcement\":{\"weight\":256,\"cap\":0,\"vcpus\":2,\"online_vcpus\":2,\"max_vcpus\":4,"
     "\"memory\":{\"target\":1024,\"actual\":1000,\"max\":2048,\"want\":1024,\"floor\":512,\"rate\":"
@@ -359,14 +374,19 @@ static const char show_db_json[] =
     "\"request\":null,\"status\":\"rejected: line 2: \\\"cpu\\\" needs a "
     "unit\",\"requests\":1,\"rejected\":1,\"pending_read\":true,"
     "\"resources\":{"
-    "\"cpu\":{\"requested\":[80],\"arbitrated\":{\"levels\":[80],\"min\":0,\"max\":null},\"raw\":"
-    "80,\"rounded\":80,\"floor\":10,\"extra\":0,\"satisfied\":1,\"levelled\":0,\"water\":0,\"why\":"
+    "\"cpu\":{\"requested\":[80],\"arbitrated\":{\"levels\":[80],\"min\":0,\"max\":null},"
+    "\"max\":{\"amount\":300,\"set_by\":\"policy\"},\"raw\":"
+    "80,\"rounded\":80,\"floor\":10,\"extra\":0,\"satisfied\":1,\"levelled\":0,\"water\":null,"
+    "\"why\":"
     "\"satisfied\",\"outcome_flags\":[],\"last_change\":null,\"granted\":80,\"trigger\":{"
     "\"streaks\":[0,0,0],\"direction\":\"none\"},\"override\":null},"
-    "\"mem\":{\"requested\":null,\"arbitrated\":{\"levels\":[],\"min\":0,\"max\":null},\"raw\":512,"
-    "\"rounded\":512,\"floor\":512,\"extra\":0,\"satisfied\":0,\"levelled\":0,\"water\":0,\"why\":"
+    "\"mem\":{\"requested\":null,\"arbitrated\":{\"levels\":[],\"min\":0,\"max\":null},"
+    "\"max\":{\"amount\":8192,\"set_by\":\"maxmem\"},\"raw\":512,"
+    "\"rounded\":512,\"floor\":512,\"extra\":0,\"satisfied\":0,\"levelled\":0,\"water\":null,"
+    "\"why\":"
     "\"floor\",\"outcome_flags\":[\"at_min\"],\"last_change\":null,\"granted\":2048,\"trigger\":{"
-    "\"streaks\":[2,1],\"direction\":\"shrink\"},\"override\":{\"amount\":2048,\"remaining_ms\":"
+    "\"streaks\":[2,1],\"direction\":\"shrink\"},\"override\":{\"amount\":2048,\"effective\":2048,"
+    "\"remaining_ms\":"
     "300000}}},"
     "\"enforcement\":{\"weight\":512,\"cap\":null,\"vcpus\":8,\"online_vcpus\":8,\"max_vcpus\":8,"
     "\"memory\":{\"target\":2048,\"actual\":3000,\"max\":8192,\"want\":2048,\"floor\":512,\"rate\":"
@@ -403,7 +423,7 @@ static const char status_json[] =
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
 
-enum what { LIST, SHOW, STATUS };
+enum what { LIST, SHOW, STATUS, TABLE };
 
 /* Render into memory and return the text (to free). */
 static char *render(const struct dmn_state *s, enum what w, size_t dom, bool json)
@@ -418,6 +438,8 @@ static char *render(const struct dmn_state *s, enum what w, size_t dom, bool jso
         rc = render_list(f, s, json);
     else if (w == SHOW)
         rc = render_show(f, s, &s->dom[dom], NOW, json);
+    else if (w == TABLE)
+        rc = render_table(f, s, NOW);
     else
         rc = render_status(f, s, NOW, json);
     ck_assert_int_eq(fclose(f), 0);
@@ -453,6 +475,66 @@ START_TEST(test_list)
     build_state(&s);
     expect(&s, LIST, 0, false, list_text);
     expect(&s, LIST, 0, true, list_json);
+}
+END_TEST
+
+/* The daemon's allocation table: the list's printer, units in the titles. */
+START_TEST(test_table)
+{
+    struct dmn_state s;
+    char *got;
+
+    build_state(&s);
+    got = render(&s, TABLE, 0, false);
+    ck_assert_msg(strstr(got, "\n  Name       ID  CPU(pct)  VCPUs  Mem(MiB)  Target/Actual(MiB)  "
+                              "Why (cpu)\n") != NULL,
+                  "%s", got);
+    /* Numbers to the right, under their titles; unmanaged domains say so. */
+    ck_assert_msg(strstr(got, "\n  old?[2Jvm  12         -      ") != NULL, "%s", got);
+    ck_assert_msg(strstr(got, "  unmanaged\n") != NULL, "%s", got);
+    free(got);
+}
+END_TEST
+
+/* The reply to set: a line for each amount above the domain's maximum. */
+static void expect_override(struct dmn_domain *d, plm_amt_t cpu, plm_amt_t mem, const char *want)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    ck_assert_ptr_nonnull(f);
+    memset(&d->eng.override, 0, sizeof(d->eng.override));
+    d->eng.override.active[POL_CPU] = cpu != 0;
+    d->eng.override.amount[POL_CPU] = cpu;
+    d->eng.override.active[POL_MEMORY] = mem != 0;
+    d->eng.override.amount[POL_MEMORY] = mem;
+    ck_assert_int_eq(render_override(f, d), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_str_eq(buf, want);
+    free(buf);
+}
+
+START_TEST(test_override_reply)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    /* web1: 4 vcpus, maxmem 2048, its rule's memory max 1536. */
+    expect_override(&s.dom[0], U(1000000000), U(1000000000),
+                    "web1: override set\n"
+                    "  cpu=1000000000 clamped to 400, its vcpus (4 x 100)\n"
+                    "  mem=1000000000 clamped to 1536, its policy maximum\n");
+    expect_override(&s.dom[0], U(400), U(1536), "web1: override set\n");
+    expect_override(&s.dom[0], U(400) + 1, 0,
+                    "web1: override set\n"
+                    "  cpu=400.001 clamped to 400, its vcpus (4 x 100)\n");
+    expect_override(&s.dom[0], 0, 0, "web1: override cleared\n");
+    /* db-main: 8 vcpus and its rule's CPU max 300; maxmem 8192, no memory max. */
+    expect_override(&s.dom[1], U(800), U(9000),
+                    "db-main: override set\n"
+                    "  cpu=800 clamped to 300, its policy maximum\n"
+                    "  mem=9000 clamped to 8192, its maxmem\n");
 }
 END_TEST
 
@@ -502,9 +584,10 @@ START_TEST(test_empty)
     struct dmn_state s;
 
     memset(&s, 0, sizeof(s));
-    expect(
-        &s, LIST, 0, false,
-        "Name  ID  Source  Req cpu  Req mem  CPU  VCPUs  Mem  Target/Actual  Weight/Cap  Flags\n");
+    expect(&s, LIST, 0, false,
+           "Name  ID  Source  Req cpu(pct)  Req mem(MiB)  CPU(pct)  VCPUs  Mem(MiB)  "
+           "Target/Actual(MiB)  "
+           "Weight/Cap  Flags\n");
     expect(&s, LIST, 0, true, "{\"paused\":false,\"domains\":[]}\n");
     /* A daemon that has not arbitrated yet, with no policy path. */
     expect_has(&s, STATUS, 0, false, "  policy         -\n");
@@ -535,11 +618,12 @@ START_TEST(test_variations)
     /* An override until cleared, one expired but not yet dropped, extras. */
     s.dom[0].eng.override.active[POL_CPU] = true;
     s.dom[0].eng.override.amount[POL_CPU] = U(300);
-    expect_has(&s, SHOW, 0, false, "    override     300 until cleared\n");
-    expect_has(&s, SHOW, 0, true, "\"override\":{\"amount\":300,\"remaining_ms\":null}");
+    expect_has(&s, SHOW, 0, false, "    override     300 asked, 300 in effect, until cleared\n");
+    expect_has(&s, SHOW, 0, true,
+               "\"override\":{\"amount\":300,\"effective\":300,\"remaining_ms\":null}");
     expect_has(&s, LIST, 0, false, "256/0  override\n");
     s.dom[1].eng.override.until_ms = NOW - 1;
-    expect_has(&s, SHOW, 1, false, "    override     2048 for 0ms more\n");
+    expect_has(&s, SHOW, 1, false, "    override     2048 asked, 2048 in effect, for 0ms more\n");
     s.dom[0].eng.outcome[POL_CPU].extra = 2500;
     s.dom[0].eng.outcome[POL_CPU].flags = PLM_OUT_AT_MAX | PLM_OUT_LEFTOVER;
     expect_has(&s, SHOW, 0, false,
@@ -556,7 +640,7 @@ START_TEST(test_variations)
     expect_has(&s, STATUS, 0, false, "  policy         web*\n");
     /* An agent that sent only cpu: its memory column is empty. */
     s.dom[0].req.flags = PROTO_REQ_HAS(PROTO_RES_CPU);
-    expect_has(&s, LIST, 0, false, "web1        3  agent      50/120/200  -     ");
+    expect_has(&s, LIST, 0, false, "web1        3  agent      50/120/200    -             ");
 }
 END_TEST
 
@@ -716,6 +800,8 @@ int main(void)
     TCase *tc = tcase_create("render");
 
     tcase_add_test(tc, test_list);
+    tcase_add_test(tc, test_table);
+    tcase_add_test(tc, test_override_reply);
     tcase_add_test(tc, test_show);
     tcase_add_test(tc, test_status);
     tcase_add_test(tc, test_paused);
