@@ -158,6 +158,7 @@ static void turn(struct dmn *d, uint64_t now)
         d->wake_at_ms = d->st.eng.next_tick_ms;
     if (d->plan.table_changed)
         d->table_serial++;
+    eng_plan_trim(&d->plan);
     if (d->opt.print_table && d->table_serial != d->printed_serial) {
         d->printed_serial = d->table_serial;
         render_table(stdout, &d->st, now);

@@ -114,6 +114,20 @@ void eng_plan_dispose(struct eng_plan *plan)
     memset(plan, 0, sizeof(*plan));
 }
 
+void eng_plan_trim(struct eng_plan *plan)
+{
+    if (plan->act_cap > ENG_PLAN_KEEP) {
+        free(plan->act);
+        plan->act = NULL;
+        plan->nact = plan->act_cap = 0;
+    }
+    if (plan->note_cap > ENG_PLAN_KEEP) {
+        free(plan->note);
+        plan->note = NULL;
+        plan->nnote = plan->note_cap = 0;
+    }
+}
+
 struct eng_action *eng_plan_act(struct eng_plan *plan, enum eng_act_kind kind, size_t i)
 {
     if (plan->nact >= plan->act_cap)

@@ -254,6 +254,12 @@ void eng_dom_init(struct eng_dom *e, const struct eng_view *v, int64_t target_ki
 int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n);
 void eng_scratch_dispose(struct eng_scratch *s);
 void eng_plan_dispose(struct eng_plan *plan);
+/* After a turn has been applied and reported: a plan with room for more
+ * than ENG_PLAN_KEEP actions or notes gives it back (a turn that changed
+ * every domain of a large host would otherwise hold its peak for good);
+ * the next eng_reserve makes room again. */
+#define ENG_PLAN_KEEP 256
+void eng_plan_trim(struct eng_plan *plan);
 
 /* Whether the domain is managed (has a source of requests). */
 bool eng_managed(const struct eng_dom *e);
