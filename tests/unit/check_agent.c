@@ -577,14 +577,17 @@ START_TEST(asks_no_more_than_the_guest_can_hold)
     ck_assert_str_eq(mem_get(&m, "data/xenplm/request"),
                      "xenplm-request 1\nseq 1\ncpu pct 200\nmem mib 1024\n");
 
-    /* Without static-max, what it holds (MemTotal, bounded) is the most. */
+    /* Without static-max, only the absolute bound: what it holds is no
+     * limit, its balloon may grow past it (4096 held, 3996 used, 512 to
+     * keep available: 4508). */
     mem_init(&m);
     agent_init(&a, &g, &m.base, "/", false);
     a.apply = false;
     met.mem_total = PLM_UNITS(4096);
     met.mem_used = PLM_UNITS(3996);
     ck_assert_int_eq(agent_period(&a, &met, &now, 1000), 1);
-    ck_assert_int_eq(a.out.level[AGENT_RES_MEM][0], PLM_UNITS(4096));
+    ck_assert_int_eq(a.out.level[AGENT_RES_MEM][0], PLM_UNITS(4508));
+    ck_assert_int_eq(a.in.ceiling[AGENT_RES_MEM], PLM_UNITS(AGENT_MAX_MEM_KIB / 1024));
     /* and without the vcpus listed, AGENT_MAX_VCPUS: never 65536. */
     ck_assert_int_eq(a.in.ceiling[AGENT_RES_CPU], PLM_UNITS(51200));
     {
