@@ -12,7 +12,9 @@
 static bool log_stderr = true;
 static int log_max = LOG_INFO;
 static const char *log_ident = "xenplmd";
-static bool log_plain; /* stderr without time and level: for one-shot commands */
+static bool log_plain;         /* stderr without time and level: for one-shot commands */
+static log_clock_fn log_clock; /* NULL: the wall clock */
+static void *log_clock_ctx;
 
 static const char *prio_name(int priority)
 {
@@ -54,6 +56,29 @@ void log_set_plain(bool plain)
     log_plain = plain;
 }
 
+void log_set_clock(log_clock_fn fn, void *ctx)
+{
+    log_clock = fn;
+    log_clock_ctx = ctx;
+}
+
+/* The time at the head of a line on stderr. */
+static void stamp(char *buf, size_t size)
+{
+    if (log_clock) {
+        uint64_t ms = log_clock(log_clock_ctx);
+        snprintf(buf, size, "[%6llu.%03llus]", (unsigned long long)(ms / 1000),
+                 (unsigned long long)(ms % 1000));
+    } else {
+        struct timespec ts;
+        struct tm tm;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        localtime_r(&ts.tv_sec, &tm);
+        snprintf(buf, size, "%02d:%02d:%02d.%03ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 ts.tv_nsec / 1000000);
+    }
+}
+
 static void log_v(int priority, const char *suffix, const char *fmt, va_list ap)
 {
     char msg[1024];
@@ -64,13 +89,10 @@ static void log_v(int priority, const char *suffix, const char *fmt, va_list ap)
     if (log_stderr && log_plain) {
         fprintf(stderr, "%s: %s%s%s\n", log_ident, msg, suffix ? ": " : "", suffix ? suffix : "");
     } else if (log_stderr) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        localtime_r(&ts.tv_sec, &tm);
-        fprintf(stderr, "%02d:%02d:%02d.%03ld %s %s: %s%s%s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                ts.tv_nsec / 1000000, log_ident, prio_name(priority), msg, suffix ? ": " : "",
-                suffix ? suffix : "");
+        char when[32];
+        stamp(when, sizeof(when));
+        fprintf(stderr, "%s %s %s: %s%s%s\n", when, log_ident, prio_name(priority), msg,
+                suffix ? ": " : "", suffix ? suffix : "");
     } else {
         syslog(priority, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
     }

@@ -9,6 +9,7 @@
 #define XENPLM_COMMON_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 void log_open(const char *ident, bool to_stderr, int max_priority);
@@ -18,6 +19,15 @@ void log_set_priority(int max_priority);
 /* On stderr, "IDENT: message" alone, as a command prints its errors,
  * instead of the time, IDENT and the level. */
 void log_set_plain(bool plain);
+
+/*
+ * Under simulation: stamp stderr lines with fn's milliseconds (simulated
+ * time from the start), as "[     1.500s]" like the allocation table,
+ * instead of the wall clock's time of day.  fn NULL: the wall clock again.
+ * fn must not log.
+ */
+typedef uint64_t (*log_clock_fn)(void *ctx);
+void log_set_clock(log_clock_fn fn, void *ctx);
 
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_errno(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

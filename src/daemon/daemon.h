@@ -64,8 +64,7 @@ struct dmn {
     struct dmn_events ev;
     uint64_t wake_at_ms; /* the decision's next turn without events (0: none) */
     uint64_t last_scan_ms;
-    uint64_t printed_serial;
-    uint64_t table_serial;    /* bumps when allocations change */
+    uint64_t printed_serial;  /* the allocation whose table was printed last */
     struct port_domain *list; /* scratch for dmn_scan */
     size_t list_cap;
     struct eng_dom **eng; /* the engine's view of the table, in order */

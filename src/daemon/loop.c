@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,26 @@ static void log_note(const struct eng_note *nt)
         log_info("%s", nt->text);
 }
 
+/*
+ * The allocation table on stdout.  When its reader has gone (EPIPE: the
+ * daemon in the foreground piped into head, say) the daemon stops, as a
+ * filter does; on any other error it logs once and prints no more tables.
+ */
+static void print_table(struct dmn *d, uint64_t now)
+{
+    errno = 0;
+    if (render_table(stdout, &d->st, now) == 0 && fflush(stdout) == 0)
+        return;
+    d->opt.print_table = false;
+    if (errno == EPIPE) {
+        log_info("standard output is closed: stopping");
+        stop_requested = 1;
+    } else {
+        log_warn("cannot print the allocation table; printing no more");
+    }
+    clearerr(stdout);
+}
+
 /* Snapshot, decide, apply, report. */
 static void turn(struct dmn *d, uint64_t now)
 {
@@ -157,12 +178,11 @@ static void turn(struct dmn *d, uint64_t now)
     if (!d->wake_at_ms && (d->st.eng.mem_moving || dmn_requests_pending(d)))
         d->wake_at_ms = d->st.eng.next_tick_ms;
     if (d->plan.table_changed)
-        d->table_serial++;
+        d->st.stats.allocations++;
     eng_plan_trim(&d->plan);
-    if (d->opt.print_table && d->table_serial != d->printed_serial) {
-        d->printed_serial = d->table_serial;
-        render_table(stdout, &d->st, now);
-        fflush(stdout);
+    if (d->opt.print_table && d->st.stats.allocations != d->printed_serial) {
+        d->printed_serial = d->st.stats.allocations;
+        print_table(d, now);
     }
 }
 
@@ -282,10 +302,8 @@ fail:
 
 void dmn_fini(struct dmn *d)
 {
-    if (d->opt.print_table && d->port) {
-        render_table(stdout, &d->st, now_ms(d));
-        fflush(stdout);
-    }
+    if (d->opt.print_table && d->port)
+        print_table(d, now_ms(d));
     if (d->have_srv)
         ctl_server_close(&d->srv);
     d->have_srv = false;

@@ -6,13 +6,12 @@
 #include "config.h"
 #include "paths.h"
 
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/cmdline.h"
 #include "daemon/control.h"
 #include "daemon/daemon.h"
 #include "common/log.h"
@@ -41,113 +40,89 @@ static void usage(FILE *f)
             XENPLM_SYSCONFDIR, CTL_DEFAULT_SOCKET);
 }
 
-static void on_stop(int sig)
-{
-    (void)sig;
-    dmn_request_stop();
-}
+/* xenplmd's own options, beyond the shared ones of cmdline.c. */
+struct own {
+    struct dmn_options *opt;
+    bool no_socket, table;
+    const char *pidfile;
+};
 
-static void on_hup(int sig)
+static int take_own(void *ctx, int c, const char *arg)
 {
-    (void)sig;
-    dmn_request_reload();
-}
+    struct own *own = ctx;
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_stop;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = on_hup;
-    sigaction(SIGHUP, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
+    switch (c) {
+    case 'n':
+        own->opt->check_only = true;
+        return 0;
+    case 'N':
+        own->no_socket = true;
+        return 0;
+    case 'P':
+        own->pidfile = arg;
+        return 0;
+    case 'T':
+        own->table = true;
+        return 0;
+    default:
+        usage(stderr);
+        return 2;
+    }
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"foreground", no_argument, NULL, 'F'},   {"check", no_argument, NULL, 'n'},
-        {"verbose", no_argument, NULL, 'v'},      {"policy", required_argument, NULL, 'f'},
-        {"socket", required_argument, NULL, 's'}, {"no-socket", no_argument, NULL, 'N'},
-        {"schema", required_argument, NULL, 'X'}, {"pidfile", required_argument, NULL, 'P'},
-        {"table", no_argument, NULL, 'T'},        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    static const struct option own_opts[] = {
+        {"check", no_argument, NULL, 'n'},
+        {"no-socket", no_argument, NULL, 'N'},
+        {"pidfile", required_argument, NULL, 'P'},
+        {"table", no_argument, NULL, 'T'},
     };
-    struct dmn_options opt = {
-        .policy_path = XENPLM_SYSCONFDIR "/xenplm/default.xml",
-        .socket_path = CTL_DEFAULT_SOCKET,
+    struct own own = {0};
+    struct dmn_cmdline cl = {
+        .prog = "xenplmd",
+        .usage = usage,
+        .extra = own_opts,
+        .nextra = sizeof(own_opts) / sizeof(own_opts[0]),
+        .extra_short = "n",
+        .take = take_own,
+        .ctx = &own,
+        .opt =
+            {
+                .policy_path = XENPLM_SYSCONFDIR "/xenplm/default.xml",
+                .socket_path = CTL_DEFAULT_SOCKET,
+            },
     };
-    bool foreground = false, verbose = false, table = false, no_socket = false;
-    const char *pidfile = NULL;
-    int c;
+    struct dmn_options *opt = &cl.opt;
+    int status;
 
-    while ((c = getopt_long(argc, argv, "Fnvf:s:hV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'F':
-            foreground = true;
-            break;
-        case 'n':
-            opt.check_only = true;
-            break;
-        case 'v':
-            verbose = true;
-            break;
-        case 'f':
-            opt.policy_path = optarg;
-            break;
-        case 's':
-            opt.socket_path = optarg;
-            break;
-        case 'N':
-            no_socket = true;
-            break;
-        case 'X':
-            opt.schema_path = optarg;
-            break;
-        case 'P':
-            pidfile = optarg;
-            break;
-        case 'T':
-            table = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'V':
-            printf("xenplmd %s\n", PACKAGE_VERSION);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        fprintf(stderr, "xenplmd: unexpected argument '%s'\n", argv[optind]);
+    own.opt = opt;
+    status = dmn_cmdline_parse(&cl, argc, argv);
+    if (status >= 0)
+        return status;
+    if (cl.next_arg != argc) {
+        fprintf(stderr, "xenplmd: unexpected argument '%s'\n", argv[cl.next_arg]);
         usage(stderr);
         return 2;
     }
-    if (no_socket)
-        opt.socket_path = NULL;
-    opt.print_table = table;
+    if (own.no_socket)
+        opt->socket_path = NULL;
+    opt->print_table = own.table;
 
-    log_open("xenplmd", foreground || opt.check_only, verbose ? LOG_DEBUG : LOG_INFO);
-    install_signals();
-    if (pidfile && !opt.check_only) {
-        FILE *f = fopen(pidfile, "w");
+    log_open("xenplmd", cl.foreground || opt->check_only, cl.verbose ? LOG_DEBUG : LOG_INFO);
+    dmn_install_signals();
+    if (own.pidfile && !opt->check_only) {
+        FILE *f = fopen(own.pidfile, "w");
         if (!f) {
-            log_err("cannot write %s", pidfile);
+            log_err("cannot write %s", own.pidfile);
             return 1;
         }
         fprintf(f, "%ld\n", (long)getpid());
         fclose(f);
     }
-    int status = dmn_run(&opt);
-    if (pidfile && !opt.check_only)
-        unlink(pidfile);
+    status = dmn_run(opt);
+    if (own.pidfile && !opt->check_only)
+        unlink(own.pidfile);
     pol_cleanup();
     log_close();
     return status;

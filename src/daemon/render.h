@@ -60,7 +60,8 @@ int render_status(FILE *f, const struct dmn_state *s, uint64_t now_ms, bool json
  * The allocation table xenplmd prints when allocations change (--table,
  * and on the simulated host): the pools, then per domain the grants, the
  * memory target and actual (MiB, rounded to the nearest) and why the CPU
- * grant last changed.  now_ms dates it from the daemon's start.
+ * grant last changed.  now_ms dates it from the daemon's start; it is
+ * numbered by s->stats.allocations (1 for the first allocation in force).
  */
 int render_table(FILE *f, const struct dmn_state *s, uint64_t now_ms);
 

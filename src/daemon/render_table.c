@@ -71,7 +71,7 @@ int render_table(FILE *f, const struct dmn_state *s, uint64_t now_ms)
     fprintf(f,
             "[%6" PRIu64 ".%03" PRIu64 "s] allocation #%" PRIu64
             "  (cpu pool %s pct, memory pool %s MiB)\n",
-            t / 1000, t % 1000, s->stats.reallocations, plm_amt_format(s->eng.pool[POL_CPU], a),
+            t / 1000, t % 1000, s->stats.allocations, plm_amt_format(s->eng.pool[POL_CPU], a),
             plm_amt_format(s->eng.pool[POL_MEMORY], b));
     rnd_grid(f, "  ", table_cols, T_NCOLS, s->ndom, table_cell, s);
     return rnd_finish(f);

@@ -53,6 +53,7 @@ struct dmn_domain {
 struct dmn_stats {
     uint64_t events, arbitrations, reallocations, xs_reads, xs_writes;
     uint64_t enforce_calls, enforce_errors;
+    uint64_t allocations; /* decisions that changed an allocation in force: the table's number */
 };
 
 struct dmn_state {

@@ -72,6 +72,11 @@ static void describe(const struct plm_outcome *o, char *buf, size_t len)
         snprintf(buf, len, "pool ran out after level %u", o->satisfied);
         break;
     }
+    /* What the leftover rule added is part of the reason too. */
+    if (o->extra > 0) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, ", +%s leftover", plm_amt_format(o->extra, a));
+    }
 }
 
 static void params_of(const struct pol_share *sh, plm_amt_t pool, struct eng_table dom,

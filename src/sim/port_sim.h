@@ -202,6 +202,17 @@ int port_sim_wake_at(struct port *p, uint64_t ms);
  */
 bool port_sim_finished(struct port *p);
 
+/*
+ * Virtual time as it stands, without bringing it up to real time first
+ * (port_now_ms does): safe to call from a log function, even one the
+ * simulator's own messages reach.  0 for a port of another kind.
+ */
+uint64_t port_sim_clock_ms(struct port *p);
+
+/* When the scenario's last event happens (0: it has none) and whether it
+ * is its end line. */
+int port_sim_script_span(struct port *p, uint64_t *last_event_ms, bool *has_end);
+
 /* Build the simulated host of a scenario file: 0 and *out, or a negative
  * code and a one-line reason in err. */
 struct port_sim_options {

@@ -13,13 +13,37 @@
 #include "core/error.h"
 #include "sim/sim.h"
 
-int port_sim_stats(struct port *p, struct port_sim_stats *out)
+/* The simulated host behind p, brought up to real time; NULL for a port
+ * of another kind. */
+static struct sim *synced(struct port *p)
 {
     struct sim *s = sim_of(p);
 
-    if (!s || !out)
+    if (s)
+        sim_sync(&s->pl);
+    return s;
+}
+
+/* The running guest domid (dom0 is not scripted): 0, PLM_EINVAL for a port
+ * of another kind, PLM_ENOENT. */
+static int live_guest(struct port *p, uint32_t domid, struct sim **sp, struct sim_dom **d)
+{
+    struct sim *s = synced(p);
+
+    *sp = s;
+    if (!s)
         return PLM_EINVAL;
-    sim_sync(&s->pl);
+    if (domid == 0 || sim_host_live(&s->pl.m.host, domid, d) != 0)
+        return PLM_ENOENT;
+    return 0;
+}
+
+int port_sim_stats(struct port *p, struct port_sim_stats *out)
+{
+    struct sim *s = out ? synced(p) : NULL;
+
+    if (!s)
+        return PLM_EINVAL;
     *out = s->pl.st;
     out->events_fired = s->pl.m.xs.c.fired;
     out->events_delivered = s->pl.m.xs.c.delivered;
@@ -32,8 +56,11 @@ int port_sim_stats(struct port *p, struct port_sim_stats *out)
     return 0;
 }
 
-static void fill(const struct sim_dom *d, struct port_sim_domain *out)
+/* *out from d: 0, or PLM_ENOENT when there is no d. */
+static int fill(const struct sim_dom *d, struct port_sim_domain *out)
 {
+    if (!d)
+        return PLM_ENOENT;
     memset(out, 0, sizeof(*out));
     sim_host_fill_info(d, &out->info);
     out->state = d->state;
@@ -54,81 +81,53 @@ static void fill(const struct sim_dom *d, struct port_sim_domain *out)
     out->guest_seq = d->guest_seq;
     out->guest_writes = d->guest_writes;
     out->guest_refused = d->guest_refused;
+    return 0;
 }
 
 int port_sim_domain_by_name(struct port *p, const char *name, struct port_sim_domain *out)
 {
-    struct sim *s = sim_of(p);
-    const struct sim_dom *d;
+    struct sim *s = name && out ? synced(p) : NULL;
 
-    if (!s || !name || !out)
-        return PLM_EINVAL;
-    sim_sync(&s->pl);
-    d = sim_host_find_name(&s->pl.m.host, name);
-    if (!d)
-        return PLM_ENOENT;
-    fill(d, out);
-    return 0;
+    return s ? fill(sim_host_find_name(&s->pl.m.host, name), out) : PLM_EINVAL;
 }
 
 int port_sim_domain_by_id(struct port *p, uint32_t domid, struct port_sim_domain *out)
 {
-    struct sim *s = sim_of(p);
-    const struct sim_dom *d;
+    struct sim *s = out ? synced(p) : NULL;
 
-    if (!s || !out)
-        return PLM_EINVAL;
-    sim_sync(&s->pl);
-    d = sim_host_find(&s->pl.m.host, domid);
-    if (!d)
-        return PLM_ENOENT;
-    fill(d, out);
-    return 0;
+    return s ? fill(sim_host_find(&s->pl.m.host, domid), out) : PLM_EINVAL;
 }
 
 int port_sim_guest_write(struct port *p, uint32_t domid, const char *path, const char *value,
                          size_t len)
 {
-    struct sim *s = sim_of(p);
+    struct sim *s = synced(p);
 
-    if (!s)
-        return PLM_EINVAL;
-    sim_sync(&s->pl);
-    return sim_guest_write(&s->pl, domid, path, value, len);
+    return s ? sim_guest_write(&s->pl, domid, path, value, len) : PLM_EINVAL;
 }
 
 int port_sim_guest_read(struct port *p, uint32_t domid, const char *path, char *buf, size_t cap,
                         size_t *len_out)
 {
-    struct sim *s = sim_of(p);
+    struct sim *s;
     struct sim_dom *d;
+    int rc = live_guest(p, domid, &s, &d);
 
-    if (!s)
-        return PLM_EINVAL;
-    sim_sync(&s->pl);
-    if (domid == 0 || sim_host_live(&s->pl.m.host, domid, &d) != 0)
-        return PLM_ENOENT;
-    return sim_xs_read(&s->pl.m.xs, domid, path, buf, cap, len_out);
+    return rc ? rc : sim_xs_read(&s->pl.m.xs, domid, path, buf, cap, len_out);
 }
 
 int port_sim_guest_rm(struct port *p, uint32_t domid, const char *path)
 {
-    struct sim *s = sim_of(p);
+    struct sim *s = synced(p);
 
-    if (!s)
-        return PLM_EINVAL;
-    sim_sync(&s->pl);
-    return sim_guest_rm(&s->pl, domid, path);
+    return s ? sim_guest_rm(&s->pl, domid, path) : PLM_EINVAL;
 }
 
 int port_sim_guest_request(struct port *p, uint32_t domid, const struct proto_request *r)
 {
-    struct sim *s = sim_of(p);
+    struct sim *s = synced(p);
 
-    if (!s)
-        return PLM_EINVAL;
-    sim_sync(&s->pl);
-    return sim_guest_request(&s->pl, domid, r);
+    return s ? sim_guest_request(&s->pl, domid, r) : PLM_EINVAL;
 }
 
 int port_sim_xs_perms(struct port *p, const char *path, char *buf, size_t size)
@@ -140,76 +139,67 @@ int port_sim_xs_perms(struct port *p, const char *path, char *buf, size_t size)
 
 int port_sim_create_domain(struct port *p, const struct port_sim_domspec *spec, uint32_t *domid_out)
 {
-    struct sim *s = sim_of(p);
+    struct sim *s = spec ? synced(p) : NULL;
 
-    if (!s || !spec)
-        return PLM_EINVAL;
-    sim_sync(&s->pl);
-    return sim_ts_create(&s->pl.m, spec, domid_out);
+    return s ? sim_ts_create(&s->pl.m, spec, domid_out) : PLM_EINVAL;
 }
 
 int port_sim_destroy_domain(struct port *p, uint32_t domid)
 {
-    struct sim *s = sim_of(p);
+    struct sim *s = synced(p);
 
-    if (!s)
-        return PLM_EINVAL;
-    sim_sync(&s->pl);
-    return sim_ts_destroy(&s->pl.m, domid);
+    return s ? sim_ts_destroy(&s->pl.m, domid) : PLM_EINVAL;
 }
 
-/* The running guest domid, for the setters; dom0 is not scripted. */
-static struct sim_dom *guest(struct port *p, uint32_t domid)
-{
-    struct sim *s = sim_of(p);
-    struct sim_dom *d;
+/* What a setter changes in a running guest. */
+enum knob { KNOB_STUCK, KNOB_FLOOR, KNOB_DEMAND, KNOB_RATE };
 
-    if (!s || domid == 0)
-        return NULL;
-    sim_sync(&s->pl);
-    return sim_host_live(&s->pl.m.host, domid, &d) == 0 ? d : NULL;
+/* Set one knob of the running guest domid (dom0 is not scripted). */
+static int set_knob(struct port *p, uint32_t domid, enum knob k, uint64_t v)
+{
+    struct sim *s;
+    struct sim_dom *d;
+    int rc = live_guest(p, domid, &s, &d);
+
+    if (rc)
+        return rc;
+    switch (k) {
+    case KNOB_STUCK:
+        d->stuck = v != 0;
+        break;
+    case KNOB_FLOOR:
+        d->floor_kib = v;
+        break;
+    case KNOB_DEMAND:
+        d->cpu_demand = (unsigned)v;
+        break;
+    case KNOB_RATE:
+        if (v == 0)
+            return PLM_EINVAL;
+        d->balloon_kib_s = v;
+        break;
+    }
+    return 0;
 }
 
 int port_sim_set_stuck(struct port *p, uint32_t domid, bool stuck)
 {
-    struct sim_dom *d = guest(p, domid);
-
-    if (!d)
-        return sim_of(p) ? PLM_ENOENT : PLM_EINVAL;
-    d->stuck = stuck;
-    return 0;
+    return set_knob(p, domid, KNOB_STUCK, stuck);
 }
 
 int port_sim_set_floor(struct port *p, uint32_t domid, uint64_t floor_kib)
 {
-    struct sim_dom *d = guest(p, domid);
-
-    if (!d)
-        return sim_of(p) ? PLM_ENOENT : PLM_EINVAL;
-    d->floor_kib = floor_kib;
-    return 0;
+    return set_knob(p, domid, KNOB_FLOOR, floor_kib);
 }
 
 int port_sim_set_demand(struct port *p, uint32_t domid, unsigned pct)
 {
-    struct sim_dom *d = guest(p, domid);
-
-    if (!d)
-        return sim_of(p) ? PLM_ENOENT : PLM_EINVAL;
-    d->cpu_demand = pct;
-    return 0;
+    return set_knob(p, domid, KNOB_DEMAND, pct);
 }
 
 int port_sim_set_balloon_rate(struct port *p, uint32_t domid, uint64_t kib_s)
 {
-    struct sim_dom *d = guest(p, domid);
-
-    if (!d)
-        return sim_of(p) ? PLM_ENOENT : PLM_EINVAL;
-    if (kib_s == 0)
-        return PLM_EINVAL;
-    d->balloon_kib_s = kib_s;
-    return 0;
+    return set_knob(p, domid, KNOB_RATE, kib_s);
 }
 
 int port_sim_disconnect(struct port *p)
@@ -225,11 +215,10 @@ int port_sim_disconnect(struct port *p)
 
 int port_sim_advance(struct port *p, uint64_t ms)
 {
-    struct sim *s = sim_of(p);
+    struct sim *s = synced(p);
 
     if (!s)
         return PLM_EINVAL;
-    sim_sync(&s->pl);
     sim_run(&s->pl, s->pl.m.clock.now_ms + ms, false);
     /* At speed > 0 the real clock must not pull virtual time back. */
     sim_clock_skip(&s->pl.m.clock, ms);
@@ -248,10 +237,8 @@ int port_sim_wake_at(struct port *p, uint64_t ms)
 
 bool port_sim_finished(struct port *p)
 {
-    struct sim *s = sim_of(p);
+    struct sim *s = synced(p);
 
-    if (s)
-        sim_sync(&s->pl);
     return s && s->pl.finished;
 }
 
@@ -263,5 +250,25 @@ int port_sim_set_log(struct port *p, port_sim_log_fn fn, void *ctx)
         return PLM_EINVAL;
     s->pl.m.clock.log = fn;
     s->pl.m.clock.log_ctx = ctx;
+    return 0;
+}
+
+uint64_t port_sim_clock_ms(struct port *p)
+{
+    struct sim *s = sim_of(p);
+
+    return s ? s->pl.m.clock.now_ms : 0;
+}
+
+int port_sim_script_span(struct port *p, uint64_t *last_event_ms, bool *has_end)
+{
+    struct sim *s = sim_of(p);
+    const struct sim_scenario *scn;
+
+    if (!s)
+        return PLM_EINVAL;
+    scn = &s->pl.scn;
+    *last_event_ms = scn->nev ? scn->ev[scn->nev - 1].at_ms : 0;
+    *has_end = scn->nev && scn->ev[scn->nev - 1].act == SIM_ACT_END;
     return 0;
 }

@@ -41,14 +41,10 @@ static int parse_domain(struct sim_parser *ps, struct sim_lex *lx)
     if (sp.mem_kib > left)
         return sim_scn_fail(ps, "%llu MiB does not fit: %llu MiB free",
                             (unsigned long long)sp.mem_kib / 1024, (unsigned long long)left / 1024);
-    if (s->ndom == s->dom_cap) {
-        size_t cap = s->dom_cap ? 2 * s->dom_cap : 8;
-        d = realloc(s->dom, cap * sizeof(*d));
-        if (!d)
-            return PLM_ENOMEM;
-        s->dom = d;
-        s->dom_cap = cap;
-    }
+    d = sim_scn_grow(s->dom, &s->dom_cap, s->ndom, sizeof(*d));
+    if (!d)
+        return PLM_ENOMEM;
+    s->dom = d;
     s->dom[s->ndom++] = sp;
     ps->used_kib += sp.mem_kib;
     return 0;
@@ -83,18 +79,13 @@ static int parse_at(struct sim_parser *ps, struct sim_lex *lx)
         free(ev.value);
         return rc;
     }
-    /* Grown geometrically: a long scenario loads in linear time. */
-    if (s->nev == s->ev_cap) {
-        size_t cap = s->ev_cap ? 2 * s->ev_cap : 16;
-        v = realloc(s->ev, cap * sizeof(*v));
-        if (!v) {
-            free(ev.path);
-            free(ev.value);
-            return PLM_ENOMEM;
-        }
-        s->ev = v;
-        s->ev_cap = cap;
+    v = sim_scn_grow(s->ev, &s->ev_cap, s->nev, sizeof(*v));
+    if (!v) {
+        free(ev.path);
+        free(ev.value);
+        return PLM_ENOMEM;
     }
+    s->ev = v;
     s->ev[s->nev++] = ev;
     ps->last_at_line = ps->line;
     ps->last_ms = ev.at_ms;

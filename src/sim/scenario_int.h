@@ -78,7 +78,15 @@ int sim_scn_fail(struct sim_parser *ps, const char *fmt, ...) __attribute__((for
 /* Report "FILE:LINE: prefix: message" and return PLM_EGRAMMAR. */
 int sim_scn_fail(struct sim_parser *ps, const char *fmt, ...);
 
-/* The options of the host line (scenario_spec.c, like the three below). */
+/*
+ * Room for element n of an array of *cap elements of size bytes: arr
+ * itself while it has room, else the array grown to twice its capacity
+ * (8 at first), *cap updated; NULL when out of memory (arr is left as it
+ * was).  Geometric growth keeps loading a long scenario linear.
+ */
+void *sim_scn_grow(void *arr, size_t *cap, size_t n, size_t size);
+
+/* The options of the host line (scenario_spec.c, like the four below). */
 int sim_scn_host(struct sim_parser *ps, struct sim_lex *lx);
 /* The key=value options of a domain or create line into *sp. */
 int sim_scn_spec(struct sim_parser *ps, struct sim_lex *lx, struct port_sim_domspec *sp);

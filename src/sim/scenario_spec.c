@@ -209,6 +209,22 @@ int sim_scn_spec(struct sim_parser *ps, struct sim_lex *lx, struct port_sim_doms
     return 0;
 }
 
+void *sim_scn_grow(void *arr, size_t *cap, size_t n, size_t size)
+{
+    size_t want;
+    void *grown;
+
+    if (n < *cap)
+        return arr;
+    want = *cap ? 2 * *cap : 8;
+    if (want < *cap || want > SIZE_MAX / size)
+        return NULL;
+    grown = realloc(arr, want * size);
+    if (grown)
+        *cap = want;
+    return grown;
+}
+
 struct sim_scn_name *sim_scn_find_name(struct sim_parser *ps, const struct sim_word *w)
 {
     for (size_t i = ps->nnames; i-- > 0;)
@@ -237,14 +253,10 @@ int sim_scn_new_name(struct sim_parser *ps, struct sim_lex *lx, const char *what
     prev = sim_scn_find_name(ps, &w);
     if (prev && !prev->destroyed)
         return sim_scn_fail(ps, "name already used on line %u", prev->line);
-    if (ps->nnames == ps->names_cap) {
-        size_t cap = ps->names_cap ? 2 * ps->names_cap : 8;
-        nn = realloc(ps->names, cap * sizeof(*nn));
-        if (!nn)
-            return PLM_ENOMEM;
-        ps->names = nn;
-        ps->names_cap = cap;
-    }
+    nn = sim_scn_grow(ps->names, &ps->names_cap, ps->nnames, sizeof(*nn));
+    if (!nn)
+        return PLM_ENOMEM;
+    ps->names = nn;
     nn = &ps->names[ps->nnames++];
     snprintf(nn->name, sizeof(nn->name), "%s", out);
     nn->line = ps->line;

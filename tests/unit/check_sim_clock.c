@@ -197,9 +197,10 @@ START_TEST(test_demo_runs)
     ck_assert_uint_eq(st.guest_denied, 1);
     ck_assert_uint_eq(st.creates_failed, 0);
     ck_assert_uint_eq(st.scenario_skipped, 0);
-    ck_assert_uint_eq(sim_dom(p, "web").guest_seq, 503);
-    ck_assert_uint_eq(sim_dom(p, "batch").state, PORT_SIM_GONE);
-    ck_assert_uint_eq(sim_dom(p, "analytics").info.domid, 5);
+    ck_assert_uint_eq(sim_dom(p, "web1").guest_seq, 5);
+    ck_assert_uint_eq(sim_dom(p, "web2").guest_seq, 501);
+    ck_assert_uint_eq(sim_dom(p, "web2").state, PORT_SIM_GONE);
+    ck_assert_uint_eq(sim_dom(p, "web2").info.domid, 5);
     port_destroy(p);
 }
 END_TEST

@@ -73,8 +73,23 @@ trap 'kill "$pid" 2>/dev/null || true' EXIT INT TERM
 ready=""
 done_at=""
 status=1
+seen=0 # lines of the serial log already looked at for progress
 while :; do
     t=$(elapsed "$start")
+    # What dom0 says it is doing, a line per scenario and step, and every
+    # failed check, on the console as it happens (progress, common.sh).
+    lines=$(wc -l <"$log")
+    if [ "$lines" -gt "$seen" ]; then
+        sed -n "$((seen + 1)),${lines}p" "$log" | tr -d '\r' | while IFS= read -r line; do
+            case "$line" in
+            "XENPLM-READY"*) progress "dom0 is up; running the scenarios" ;;
+            "# scenario "* | "# step: "*) progress "${line#\# }" ;;
+            "not ok "*) progress "FAILED: ${line#not ok }" ;;
+            "XENPLM-DONE"*) progress "dom0 is done" ;;
+            esac
+        done
+        seen=$lines
+    fi
     if [ -z "$ready" ] && grep -q '^XENPLM-READY' "$log"; then
         ready=$t
         echo "ready $t" >>"$log.times"
@@ -97,6 +112,7 @@ while :; do
     fi
     if awk -v a="$t" -v b="$timeout" 'BEGIN { exit !(a > b) }'; then
         msg "timed out after $timeout s"
+        progress "timed out after $timeout s of QEMU"
         break
     fi
     sleep 0.2

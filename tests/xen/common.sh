@@ -37,3 +37,20 @@ now() {
 elapsed() {
     awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f\n", b - a }'
 }
+
+# progress TEXT: one line of the rig's progress on the console, with the
+# seconds since the rig started (XENPLM_RIG_T0, a `now` value, set by the
+# first script that prints one), on stderr and, when file descriptor 9 is
+# open, there too.  `make check` captures a test's stdout and stderr into
+# its .log, so the Makefile hands the console over as descriptor 9
+# (AM_TESTS_FD_REDIRECT = 9>&2); under `make check-xen` stderr is the
+# console already.
+progress() {
+    : "${XENPLM_RIG_T0:=$(now)}"
+    export XENPLM_RIG_T0
+    p_line=$(printf 'xen rig [%6s s] %s' "$(elapsed "$XENPLM_RIG_T0")" "$*")
+    printf '%s\n' "$p_line" >&2
+    if { true >&9; } 2>/dev/null; then
+        printf '%s\n' "$p_line" >&9
+    fi
+}

@@ -39,6 +39,12 @@ not_ok() {
     echo x >>/run/tap.failed
 }
 
+# step TEXT: say what the scenario does next; the host prints it on the
+# console as the rig runs (boot.sh), with the time.
+step() {
+    echo "# step: $*"
+}
+
 skip_test() {
     tap_next
     echo "ok $tap_n - $1 # SKIP $2"

@@ -29,6 +29,10 @@ fi
 # kept as comments and its serial log as serial.attempt-N.log, so a
 # retry is never silent; a broken enforcement path fails every attempt.
 attempts=$((${XENPLM_XEN_RETRY:-1} + 1))
+me=rig.sh
+. "$here/common.sh"
+XENPLM_RIG_T0=$(now)
+export XENPLM_RIG_T0
 tap="$top_builddir/tests/xen/attempt.tap"
 n=1
 while :; do
@@ -41,6 +45,7 @@ while :; do
         [ $rc -eq 77 ] && exit 0
         exit $rc
     fi
+    progress "attempt $n of $attempts failed (exit status $rc): trying again; the failed attempt is in tests/xen/rig.log"
     echo "# attempt $n of $attempts failed (exit status $rc); its output follows as comments:"
     sed 's/^/# | /' "$tap"
     if [ -f "$top_builddir/tests/xen/work/serial.log" ]; then

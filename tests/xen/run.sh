@@ -69,6 +69,7 @@ mkdir -p "$work"
 t_start=$(now)
 
 # --- packages -----------------------------------------------------------------
+progress "fetching the pinned Debian packages (cached after the first run)"
 rc=0
 stage=$("$here/fetch.sh" 2>"$work/fetch.err") || rc=$?
 if [ $rc -ne 0 ]; then
@@ -122,9 +123,11 @@ for s in ${XENPLM_XEN_SCENARIOS:-xl daemon agent}; do
     *) die "unknown scenario $s (XENPLM_XEN_SCENARIOS: xl, daemon, agent)" ;;
     esac
 done
+progress "packages ready in $t_fetch s; assembling the dom0 and guest images"
 t0=$(now)
 "$here/mkinitrd.sh" "$@" "$stage" "$work/img" || die "mkinitrd.sh failed"
 t_images=$(elapsed "$t0")
+progress "images ready in $t_images s; booting Xen under QEMU (TCG: slow)"
 
 # --- boot -----------------------------------------------------------------------
 boot_rc=0
@@ -187,6 +190,7 @@ fi
 echo "# whole run: $(elapsed "$t_start") s"
 
 if [ $failed -ne 0 ] || [ $boot_rc -ne 0 ]; then
+    progress "$failed of $n checks failed; details in the test log"
     {
         echo "$me: $failed failed; the last lines of the serial log:"
         tail -n 60 "$work/serial.txt" | sed 's/^/| /'
@@ -194,6 +198,7 @@ if [ $failed -ne 0 ] || [ $boot_rc -ne 0 ]; then
     } >&2
     exit 1
 fi
+progress "all $n checks passed"
 if [ $keep = no ]; then
     rm -rf "$work"
 fi

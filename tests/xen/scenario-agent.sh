@@ -183,6 +183,7 @@ at_least() { # at_least DESC KIB FLOOR_KIB
 phase_done "the guests boot"
 
 # --- 0. the agents start, publish, and are answered ------------------------------------
+step "agent: 0. the agents start, publish, and are answered"
 for g in guest-a guest-b; do
     if wait_until 60 agent_started "$g"; then
         ok "$g: xenplm-agent started with its goals"
@@ -233,6 +234,7 @@ check "xenplmd -F runs" running
 phase_done "0, the agents start and the daemon answers them"
 
 # --- 1. the latency goal is missed: more CPU, a second vcpu onlined by the agent -------
+step "agent: 1. the latency goal is missed: more CPU, a second vcpu onlined by the agent"
 wa0=$(weight guest-a)
 ga0=$(granted guest-a cpu)
 is "guest-a: one vcpu online in the guest before" "$(guest_cpus guest-a)" 1
@@ -280,6 +282,7 @@ echo "# guest-a at the peak: granted $(xenstore-read "/local/domain/$a/xenplm/gr
 phase_done "1, CPU up"
 
 # --- 2. the goal is over-achieved: the CPU goes back, slowly ----------------------------
+step "agent: 2. the goal is over-achieved: the CPU goes back, slowly"
 # The probe stays there: the agent goes on giving CPU back during steps 3
 # and 4.
 set_probe 50
@@ -359,6 +362,7 @@ timing "probe under target -> the agent's first lower request" "$first_fall"
 phase_done "2, CPU down"
 
 # --- 3. memory pressure in guest-b: guest-a shrinks first, then guest-b grows ---------
+step "agent: 3. memory pressure in guest-b: guest-a shrinks first, then guest-b grows"
 # First what the daemon's start set moving: each target at its grant.
 t_ref=$t_start
 ref_name="daemon start"
@@ -432,6 +436,7 @@ at_least "host free memory never went below the headroom ($headroom MiB)" \
 phase_done "3, memory"
 
 # --- 4. status, seq, no rejection -------------------------------------------------------
+step "agent: 4. status, seq, no rejection"
 for g in guest-a guest-b; do
     guest_sh "$g" 'xenplm-agent status' >/tmp/status-$g.out 2>&1
     sed "s/^/# $g status| /" /tmp/status-$g.out
@@ -479,6 +484,7 @@ fi
 phase_done "4, status"
 
 # --- stop ---------------------------------------------------------------------------------
+step "agent: stop"
 watch_stop "$WLOG"
 kill "$daemon" 2>/dev/null
 stopped() { ! running; }

@@ -86,6 +86,7 @@ else
 fi
 
 # --- 1. start, discovery, grant subtrees --------------------------------------
+step "daemon: 1. start, discovery, grant subtrees"
 t_start=$(uptime_cs)
 xenplmd -F -v -f "$POLICY" --schema "$SCHEMA" --pidfile /run/xenplmd.pid \
     >/tmp/xenplmd.log 2>&1 &
@@ -185,6 +186,7 @@ weight_above() { # the credit weight of $1 is above that of $2
 }
 
 # --- 2. guest-b alone asks: it gets everything ------------------------------------
+step "daemon: 2. guest-b alone asks: it gets everything"
 request guest-b 1 'cpu pct 50 150\nmem mib 160 256\n'
 effect 30 "guest-b's request seq 1 is read and accepted" status_ok guest-b 1
 effect 30 "guest-b's second vcpu comes online in the guest" guest_has_cpus guest-b 2
@@ -200,6 +202,7 @@ echo "# weights: guest-a $(sched_credit guest-a), guest-b $(sched_credit guest-b
 mem1_b=$(guest_mem_kib guest-b)
 
 # --- 3. guest-a asks: it grows, guest-b shrinks -------------------------------------
+step "daemon: 3. guest-a asks: it grows, guest-b shrinks"
 request guest-a 1 'cpu pct 150\nmem mib 320\n'
 effect 30 "guest-a's request seq 1 is read and accepted" status_ok guest-a 1
 effect 30 "guest-a's credit weight rises above guest-b's" weight_above guest-a guest-b
@@ -223,6 +226,7 @@ is "guest-b's xenplm/granted says cpu 50, 1 vcpu, 192 MiB" \
     "$(xenstore-read "/local/domain/$b/xenplm/granted" 2>/dev/null)" 'cpu 50 vcpus 1 mem 192\n'
 
 # --- 4. a malformed request changes nothing ---------------------------------------
+step "daemon: 4. a malformed request changes nothing"
 state() {
     echo "$(sched_credit guest-a) $(xenstore-read "/local/domain/$a/memory/target")" \
         "$(xl_list_field guest-a 4)"
@@ -243,6 +247,7 @@ sleep 3 # three ticks
 is "the rejected request changed nothing" "$(state)" "$before"
 
 # --- the daemon's CPU reaction, timed in dom0 --------------------------------------
+step "daemon: the daemon's CPU reaction, timed in dom0"
 # xenplm-xenmeter writes guest-a's request itself, as dom0, alternating
 # between 120 and 140 pct (two vcpus either way, memory unchanged), and
 # times each write to the weight change it polls for: the same dom0 clock
@@ -296,6 +301,7 @@ effect 10 "guest-b's grant follows: cpu 60" xs_is "/local/domain/$b/xenplm/grant
     "$state_b mem 192\\n"
 
 # --- memory moves from here on: slow, with a headroom that binds -------------------
+step "daemon: memory moves from here on: slow, with a headroom that binds"
 # The headroom becomes what Xen has free now, less 8 MiB of slack: the pool
 # is still 512 MiB (free + domU - headroom > 512), and free memory may only
 # go below what it is now by those 8 MiB.  Growing a guest before the
@@ -373,6 +379,7 @@ start_daemon() {
 }
 
 # --- 5. killed (SIGKILL) mid-move and restarted: it converges, nothing lost -------
+step "daemon: 5. killed (SIGKILL) mid-move and restarted: it converges, nothing lost"
 # guest-b asks for 320 MiB too: levelled, each gets 256, so guest-a gives
 # 64 MiB to guest-b.  Once guest-a's target has made its first step down,
 # xenplmd is killed; a new one adopts the domains as it finds them (targets
@@ -436,6 +443,7 @@ at_least "guest-b never went below where it was (192 MiB, less 2 MiB)" "$lo" $((
 at_least "guest-b never went below its floor (128 MiB)" "$lo" $((128 * MIB))
 
 # --- 6. a domain destroyed mid-move: the daemon carries on -------------------------
+step "daemon: 6. a domain destroyed mid-move: the daemon carries on"
 # guest-b goes back to 160 256: guest-a is to grow back to 320, guest-b to
 # shrink to 192.  Once guest-b's target is on its way down, guest-b is
 # destroyed.  guest-a, alone, must still get its 320 MiB.
@@ -491,6 +499,7 @@ is "no error loop: at most 3 warnings after the destroy" "$((n_warn <= 3))" 1
 is "no error loop: at most 30 log lines after the destroy" "$((n_after <= 30))" 1
 
 # --- 7. caps, under credit and then credit2 (a second cpupool) --------------------
+step "daemon: 7. caps, under credit and then credit2 (a second cpupool)"
 # The CPU enforcement becomes weight and cap.  guest-a asks 120 pct in
 # Pool-0 (credit); then pCPU 1 leaves Pool-0 for a new cpupool running
 # credit2, guest-a moves there, and asks 60 pct.
@@ -524,6 +533,7 @@ is "guest-a's grant: cpu 60, 1 vcpu" "$(xenstore-read "/local/domain/$a/xenplm/g
     'cpu 60 vcpus 1 mem 320\n'
 
 # --- stop ----------------------------------------------------------------------------
+step "daemon: stop"
 kill "$daemon" 2>/dev/null
 stopped() { ! running; }
 check "xenplmd exits on SIGTERM" wait_until 10 stopped

@@ -9,6 +9,7 @@ echo "# xl: $(xl info 2>/dev/null | grep -E '^(xen_version|xen_scheduler|nr_cpus
 is "xl info: Xen runs the credit scheduler" \
     "$(xl info 2>/dev/null | awk '$1 == "xen_scheduler" { print $3 }')" credit
 
+step "xl: two guests start"
 start_guests guest-a guest-b
 
 a=$(dom_id guest-a)
@@ -22,12 +23,14 @@ mem0=$(guest_mem_kib guest-a)
 echo "# guest-a MemTotal at boot: $mem0 KiB"
 
 # Credit weight and cap.
+step "xl: credit weight and cap"
 check "xl sched-credit -w 512" timed "xl sched-credit -w" xl sched-credit -d guest-a -w 512
 check "xl sched-credit -c 50" timed "xl sched-credit -c" xl sched-credit -d guest-a -c 50
 is "guest-a: weight 512, cap 50" "$(sched_credit guest-a)" "512 50"
 is "guest-b keeps weight 256, no cap" "$(sched_credit guest-b)" "256 0"
 
 # A vcpu hot-plugged by dom0 comes online in the guest.
+step "xl: a vcpu hot-plugged by dom0"
 check "xl vcpu-set guest-a 2" timed "xl vcpu-set" xl vcpu-set guest-a 2
 is "xenstore: cpu/1/availability is online" \
     "$(xenstore-read "/local/domain/$a/cpu/1/availability" 2>/dev/null)" online
@@ -42,6 +45,7 @@ check "xl list: guest-a has 2 vcpus" wait_until 10 dom_has_vcpus guest-a 2
 is "guest-b keeps 1 vcpu" "$(xl_list_field guest-b 4)" 1
 
 # A memory target below maxmem: the balloon driver in the guest reaches it.
+step "xl: memory targets"
 check "xl mem-set guest-a 320" timed "xl mem-set" xl mem-set guest-a 320
 is "xenstore: memory/target is 320 MiB" \
     "$(xenstore-read "/local/domain/$a/memory/target" 2>/dev/null)" 327680

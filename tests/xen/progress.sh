@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The real-Xen rig says what it is doing on the console while it runs: a
+# line per scenario and step that dom0 prints, each failed check, with the
+# seconds since the rig started.  Checked here with boot.sh and a stand-in
+# for QEMU that writes a serial log as dom0 would (TAP; about 3 s).
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/xenplm-progress.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+mkdir "$tmp/img"
+: >"$tmp/img/xen"
+: >"$tmp/img/vmlinux"
+: >"$tmp/img/dom0.cpio"
+# The stand-in: finds -serial file:LOG and writes to it, slowly, with the
+# serial console's carriage returns.
+cat >"$tmp/qemu" <<'QEMU'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+    case "$1" in -serial) log=${2#file:}; shift ;; esac
+    shift
+done
+say() { printf '%s\r\n' "$1" >>"$log"; sleep 0.3; }
+say "(XEN) booting"
+say "XENPLM-READY uptime=1.0"
+say "# scenario scenario-daemon.sh"
+say "# step: daemon: 1. start, discovery, grant subtrees"
+say "ok 1 - xenplmd starts"
+say "not ok 2 - guest-b gets everything"
+say "# step: daemon: stop"
+say "1..2"
+say "XENPLM-DONE"
+QEMU
+chmod +x "$tmp/qemu"
+
+echo "1..3"
+XENPLM_XEN_QEMU="$tmp/qemu" XENPLM_RIG_T0=$(date +%s.%N) \
+    sh "$here/boot.sh" --timeout 30 "$tmp/img" "$tmp/serial.log" \
+    9>"$tmp/console" 2>"$tmp/stderr"
+rc=$?
+sed 's/^/# console: /' "$tmp/console"
+if [ $rc = 0 ]; then
+    echo "ok 1 - boot.sh sees dom0 finish"
+else
+    echo "not ok 1 - boot.sh sees dom0 finish (exit status $rc)"
+    sed 's/^/#   /' "$tmp/stderr"
+fi
+want='dom0 is up; running the scenarios
+scenario scenario-daemon.sh
+step: daemon: 1. start, discovery, grant subtrees
+FAILED: 2 - guest-b gets everything
+step: daemon: stop
+dom0 is done'
+got=$(sed -n 's/^xen rig \[ *[0-9][0-9]*\.[0-9] s\] //p' "$tmp/console")
+if [ "$got" = "$want" ]; then
+    echo "ok 2 - a console line per scenario, step and failure, in order, with the time"
+else
+    echo "not ok 2 - a console line per scenario, step and failure, in order, with the time"
+    printf '%s\n' "$want" | sed 's/^/#   want: /'
+fi
+# The lines come as dom0 prints them, not all at the end: the step is on
+# the console at least half a second before dom0 is done.
+t_step=$(sed -n 's/^xen rig \[ *\([0-9.]*\) s\] step: daemon: 1\..*/\1/p' "$tmp/console")
+t_done=$(sed -n 's/^xen rig \[ *\([0-9.]*\) s\] dom0 is done/\1/p' "$tmp/console")
+if [ -n "$t_step" ] && [ -n "$t_done" ] &&
+    awk -v a="$t_step" -v b="$t_done" 'BEGIN { exit !(b - a >= 0.5) }'; then
+    echo "ok 3 - the lines come while it runs (step at $t_step s, done at $t_done s)"
+else
+    echo "not ok 3 - the lines come while it runs (step at '$t_step' s, done at '$t_done' s)"
+fi
