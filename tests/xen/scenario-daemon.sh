@@ -352,21 +352,31 @@ at_least() {
         not_ok "$1"
     fi
 }
-# on_fall NAME MIB CMD...: in the background, run CMD as soon as NAME's
-# memory target falls below MIB MiB, then write "rc=STATUS" and the two
-# guests' targets just before CMD to /tmp/on-fall.out.  A watch, not a poll: CMD runs
-# within a few tens of milliseconds of the daemon's first step.
+# on_fall NAME MIB WHEN CMD...: in the background, run CMD as soon as
+# NAME's memory target falls below MIB MiB, then write "rc=STATUS" and the
+# two guests' targets to /tmp/on-fall.out, read just before CMD (WHEN
+# "before") or just after it (WHEN "after").  A watch, not a poll: CMD runs
+# within a few tens of milliseconds of the daemon's first step on a quiet
+# dom0.  On a loaded one each xenstore-read costs a fork and an exec under
+# TCG, and reading first let a 64 MiB move finish before a kill: when CMD
+# stops the daemon the targets cannot move after it, so "after" shows where
+# CMD left them, with nothing between the event and CMD.
 on_fall() {
     of_path=/local/domain/$(id_of "$1")/memory/target
     of_below=$(($2 * MIB))
-    shift 2
+    of_when=$3
+    shift 3
     rm -f /tmp/on-fall.out
     (xenstore-watch "$of_path" | while read -r _; do
         t=$(xenstore-read "$of_path" 2>/dev/null) || continue
         if [ "$t" -lt "$of_below" ]; then
-            of_at="guest-a $(target_mib guest-a) MiB, guest-b $(target_mib guest-b) MiB"
+            [ "$of_when" = before ] &&
+                of_at="guest-a $(target_mib guest-a) MiB, guest-b $(target_mib guest-b) MiB"
             "$@" >/tmp/on-fall.cmd 2>&1
-            echo "rc=$? $of_at" >/tmp/on-fall.out
+            of_rc=$?
+            [ "$of_when" = after ] &&
+                of_at="guest-a $(target_mib guest-a) MiB, guest-b $(target_mib guest-b) MiB"
+            echo "rc=$of_rc $of_at" >/tmp/on-fall.out
             break
         fi
     done) &
@@ -385,7 +395,7 @@ step "daemon: 5. killed (SIGKILL) mid-move and restarted: it converges, nothing 
 # xenplmd is killed; a new one adopts the domains as it finds them (targets
 # half-way) and must finish the move to the same grants.
 mem_watch move5
-on_fall guest-a 320 kill -9 "$daemon"
+on_fall guest-a 320 after kill -9 "$daemon"
 request guest-b 2 'cpu pct 50 150\nmem mib 320\n'
 # mid_move RESULT A_TO B_TO: whether the targets in RESULT (on_fall's
 # line), which have begun to move, were not yet A_TO and B_TO.
@@ -449,7 +459,7 @@ step "daemon: 6. a domain destroyed mid-move: the daemon carries on"
 # destroyed.  guest-a, alone, must still get its 320 MiB.
 mem_watch move6
 mark=$(wc -l </tmp/xenplmd.log)
-on_fall guest-b 256 xl destroy guest-b
+on_fall guest-b 256 before xl destroy guest-b
 request guest-b 3 'cpu pct 50 150\nmem mib 160 256\n'
 if wait_until 60 fired; then
     destroyed_at=$(cat /tmp/on-fall.out)
