@@ -14,6 +14,7 @@
 #       tree's config.h.  The product's own build is not involved: its
 #       configure never needs clang.  FUZZ_CC (default clang) and
 #       FUZZ_CFLAGS (added last) override the compiler and flags.
+#       FUZZ_JOBS (default: the number of CPUs) compilers run at a time.
 #
 #   tests/fuzz/fuzz.sh selftest SRCDIR OUTDIR
 #       Check that `run` fails, with a reproducer, on each kind of finding:
@@ -21,9 +22,10 @@
 #       (the planted defects of fuzz_canary.c).  About 15 s.
 #
 #   tests/fuzz/fuzz.sh run SRCDIR OUTDIR SECONDS [TARGET ...]
-#       Run each target (all by default) for SECONDS, starting from its seed
-#       corpus (SRCDIR/tests/fuzz/corpus/TARGET, read only) and a working
-#       corpus in OUTDIR/corpus/TARGET.  Prints one summary line per target
+#       Run each target (all by default; FUZZ_JOBS at a time, one process
+#       each) for SECONDS, starting from its seed corpus
+#       (SRCDIR/tests/fuzz/corpus/TARGET, read only) and a working corpus
+#       in OUTDIR/corpus/TARGET.  Prints one summary line per target
 #       (executions, coverage, corpus size).  On a crash, a leak, a
 #       sanitizer report, a timeout (FUZZ_TIMEOUT s for one input, default
 #       10) or running out of memory it prints the report, the reproducer
@@ -115,6 +117,38 @@ toolchain_check() {
     rm -rf "$t"
 }
 
+# A pool of FUZZ_JOBS background jobs (default: the number of CPUs):
+# spawn CMD... starts one, waiting for the oldest first when the pool is
+# full; reap_all waits for them all.  Jobs report failure in files.
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+pids=""
+npids=0
+spawn() {
+    "$@" &
+    pids="$pids $!"
+    npids=$((npids + 1))
+    [ "$npids" -lt "$jobs" ] || reap_one
+}
+reap_one() {
+    # shellcheck disable=SC2086 # a list of pids
+    set -- $pids
+    wait "$1" || true
+    shift
+    pids="$*"
+    npids=$((npids - 1))
+}
+reap_all() {
+    while [ "$npids" -gt 0 ]; do reap_one; done
+}
+
+# compile_one FILE OBJECT FLAGS...: in the background; a failure is noted
+# in $out/cc-failed.
+compile_one() {
+    f=$1 o=$2
+    shift 2
+    "$fuzz_cc" "$@" -c "$src/$f" -o "$o" || echo "$f" >>"$out/cc-failed"
+}
+
 build() {
     [ $# -eq 3 ] || die "usage: fuzz.sh build SRCDIR BUILDDIR OUTDIR"
     src=$(cd "$1" && pwd)
@@ -138,18 +172,25 @@ build() {
     fi
     touch "$out/headers.stamp"
     libs=""
+    rm -f "$out/cc-failed"
     for m in $modules; do
         mkdir -p "$out/obj/$m"
-        objs=""
         for f in $(cd "$src" && module_sources "$m"); do
             o="$out/obj/$m/$(basename "$f" .c).o"
-            objs="$objs $o"
             # shellcheck disable=SC3013 # dash and bash have -nt
             [ "$o" -nt "$src/$f" ] && continue
             echo "  CC (fuzz) $f"
             # shellcheck disable=SC2086
-            "$fuzz_cc" $cflags "$srcdir_def" -fsanitize=fuzzer-no-link -c "$src/$f" -o "$o" ||
-                die "compiling $f failed"
+            spawn compile_one "$f" "$o" $cflags "$srcdir_def" -fsanitize=fuzzer-no-link
+        done
+    done
+    reap_all
+    [ ! -s "$out/cc-failed" ] || die "compiling failed:" "$(tr '\n' ' ' <"$out/cc-failed")"
+    libs=""
+    for m in $modules; do
+        objs=""
+        for f in $(cd "$src" && module_sources "$m"); do
+            objs="$objs $out/obj/$m/$(basename "$f" .c).o"
         done
         rm -f "$out/lib$m.a"
         # shellcheck disable=SC2086
@@ -174,10 +215,10 @@ show_reproducer() {
     done
 }
 
-# run_one NAME BINARY SECONDS WORKDIR SEEDDIR: one target, one summary line;
-# 0, or 1 after printing the finding.
+# run_one NAME OUTDIR BINARY SECONDS WORKDIR SEEDDIR: one target, one
+# summary line; 0, or 1 after printing the finding.
 run_one() {
-    name=$1 bin=$2 secs=$3 work=$4 seeds=$5
+    name=$1 out=$2 bin=$3 secs=$4 work=$5 seeds=$6
     art="$out/artifacts/$name/"
     log="$out/fuzz_$name.log"
     mkdir -p "$work" "$art"
@@ -214,17 +255,34 @@ run() {
     shift 3
     # shellcheck disable=SC2086 # a list of words
     [ $# -gt 0 ] || set -- $targets
-    failed=""
     for t in "$@"; do
         max_len "$t" >/dev/null
         [ -x "$out/fuzz_$t" ] || die "$out/fuzz_$t not built (make fuzz-build)"
-        run_one "$t" "$out/fuzz_$t" "$secs" "$out/corpus/$t" "$src/tests/fuzz/corpus/$t" ||
-            failed="$failed $t"
+    done
+    # FUZZ_JOBS targets at a time; each one's report is printed in order
+    # once all have run.
+    for t in "$@"; do
+        rm -f "$out/result.$t"
+        spawn run_bg "$t" "$out" "$out/fuzz_$t" "$secs" "$out/corpus/$t" \
+            "$src/tests/fuzz/corpus/$t"
+    done
+    reap_all
+    failed=""
+    for t in "$@"; do
+        cat "$out/result.$t.out"
+        [ ! -e "$out/result.$t.failed" ] || failed="$failed $t"
+        rm -f "$out/result.$t.out" "$out/result.$t.failed"
     done
     if [ -n "$failed" ]; then
         echo "fuzz: FAILED:$failed"
         return 1
     fi
+}
+
+# run_one's arguments, in the background: the report in
+# $out/result.NAME.out, a failure marked by $out/result.NAME.failed.
+run_bg() {
+    run_one "$@" >"$2/result.$1.out" 2>&1 || echo >"$2/result.$1.failed"
 }
 
 # Each planted defect must fail its run and leave a reproducer; the
@@ -246,7 +304,7 @@ selftest() {
         rm -rf "$seeds" "$out/corpus/canary.$kind"
         mkdir -p "$seeds"
         printf '%s' "$kind" >"$seeds/$kind"
-        if FUZZ_TIMEOUT=2 run_one "canary.$kind" "$out/fuzz_canary" 30 \
+        if FUZZ_TIMEOUT=2 run_one "canary.$kind" "$out" "$out/fuzz_canary" 30 \
             "$out/corpus/canary.$kind" "$seeds" >"$out/selftest/$kind.out" 2>&1; then
             echo "fuzz selftest: $kind: the run passed" && bad="$bad $kind"
         elif ! grep -q "$want" "$out/fuzz_canary.$kind.log"; then
