@@ -149,6 +149,13 @@ compile_one() {
     "$fuzz_cc" "$@" -c "$src/$f" -o "$o" || echo "$f" >>"$out/cc-failed"
 }
 
+# link_one TARGET ARGS...: the same for a target's link.
+link_one() {
+    t=$1
+    shift
+    "$fuzz_cc" "$@" || echo "fuzz_$t" >>"$out/cc-failed"
+}
+
 build() {
     [ $# -eq 3 ] || die "usage: fuzz.sh build SRCDIR BUILDDIR OUTDIR"
     src=$(cd "$1" && pwd)
@@ -200,9 +207,12 @@ build() {
     for t in $targets canary; do
         echo "  CCLD (fuzz) fuzz_$t"
         # shellcheck disable=SC2086
-        "$fuzz_cc" $cflags "$srcdir_def" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$t.c" -o "$out/fuzz_$t" \
-            -Wl,--start-group $libs -Wl,--end-group $xml_libs -lm || die "linking fuzz_$t failed"
+        spawn link_one "$t" $cflags "$srcdir_def" -fsanitize=fuzzer \
+            "$src/tests/fuzz/fuzz_$t.c" -o "$out/fuzz_$t" \
+            -Wl,--start-group $libs -Wl,--end-group $xml_libs -lm
     done
+    reap_all
+    [ ! -s "$out/cc-failed" ] || die "linking failed:" "$(tr '\n' ' ' <"$out/cc-failed")"
 }
 
 # Print the reproducer a failed run left in $1 (its artifact prefix).
