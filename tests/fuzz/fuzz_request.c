@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * libFuzzer target for the protocol decoders.  Not built by `make`: the
- * Check suite (tests/unit/check_protocol) already runs a seeded mutation
- * fuzzer on every `make check`; this is for longer, coverage-guided runs.
- * From the top of a configured tree (config.h must exist):
- *
- *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Isrc \
- *       tests/fuzz/fuzz_request.c src/protocol/[a-z]*.c src/core/[a-z]*.c -o fuzz_request
- *   mkdir -p corpus && printf 'xenplm-request 1\nseq 1\ncpu pct 50 120\n' > corpus/a
- *   ./fuzz_request -max_len=2100 corpus
+ * libFuzzer target for the guest<->dom0 codecs (src/protocol/, xenplm-
+ * protocol(7)): the input is read as each value a guest or the daemon
+ * writes to xenstore: a request (as the daemon decodes it, under the
+ * ceilings it derives from a domain's maxvcpus and maxmem, and without
+ * them), a granted value, a status value, a seq value, and a plain
+ * decimal number (xu_parse_u64, which reads the domain's memory/static-max
+ * and ids).  The Check suite (tests/unit/check_protocol) also runs a seeded
+ * mutation fuzzer on every `make check`; this is for longer,
+ * coverage-guided runs.  Built and run by tests/fuzz/fuzz.sh (`make fuzz`).
  *
  * Any accepted request must encode, decode again to an equal request and
- * encode to the same text; an accepted grant must round-trip the same way.
- * A violation aborts, which libFuzzer reports as a crash with its input.
+ * encode to the same text; an accepted grant and an accepted status must
+ * round-trip the same way; a request accepted under ceilings must respect
+ * them.  A violation aborts, which libFuzzer reports as a crash with its
+ * input.
  */
 #include "config.h"
 
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xs_util.h"
 #include "protocol/grant.h"
 #include "protocol/request.h"
 
@@ -41,6 +44,32 @@ static void check_request(const char *buf, size_t len)
         abort();
 }
 
+/* As daemon/requests.c: a 4-vcpu domain with 4096 MiB of maxmem. */
+static void check_limited(const char *buf, size_t len)
+{
+    static const struct proto_limits lim = {.max = {PLM_UNITS(400), PLM_UNITS(4096)}};
+    struct proto_request r, plain;
+    struct proto_error err;
+
+    if (proto_request_decode_limited(buf, len, &lim, &r, &err) != 0) {
+        if (err.text[0] == '\0')
+            abort(); /* the guest is told why */
+        return;
+    }
+    if (proto_request_decode(buf, len, &plain, &err) != 0 || !proto_request_equal(&r, &plain))
+        abort();
+    for (int res = 0; res < PROTO_NRES; res++) {
+        if (!(r.flags & PROTO_REQ_HAS(res)))
+            continue;
+        if (r.res[res].nlevels == 0 || r.res[res].nlevels > PLM_MAX_LEVELS)
+            abort();
+        for (unsigned i = 0; i < r.res[res].nlevels; i++)
+            if (r.res[res].level[i] < 0 || r.res[res].level[i] > lim.max[res] ||
+                (i > 0 && r.res[res].level[i] < r.res[res].level[i - 1]))
+                abort();
+    }
+}
+
 static void check_grant(const char *buf, size_t len)
 {
     struct proto_grant g, back;
@@ -55,17 +84,50 @@ static void check_grant(const char *buf, size_t len)
         abort();
 }
 
+/* A status the agent accepts, written again by the daemon's formatter,
+ * must read back the same. */
+static void check_status(const char *buf, size_t len)
+{
+    char reason[PROTO_STATUS_MAX + 1], enc[PROTO_STATUS_MAX + 1];
+    const char *r, *r2;
+    size_t rlen, rlen2;
+    bool ok, ok2;
+    int n;
+
+    if (proto_status_decode(buf, len, &ok, &r, &rlen, NULL) != 0)
+        return;
+    if (ok != (r == NULL) || rlen > PROTO_STATUS_MAX)
+        abort();
+    if (r) {
+        memcpy(reason, r, rlen);
+        reason[rlen] = '\0';
+    }
+    n = proto_status_format(enc, sizeof(enc), ok ? NULL : reason);
+    if (n <= 0 || proto_status_decode(enc, (size_t)n, &ok2, &r2, &rlen2, NULL) != 0 || ok2 != ok ||
+        rlen2 != rlen || (r && memcmp(r2, reason, rlen) != 0))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;
-    bool ok;
-    const char *reason;
-    size_t rlen;
-    uint64_t seq;
+    uint64_t seq, u;
 
     check_request(buf, size);
+    check_limited(buf, size);
     check_grant(buf, size);
-    (void)proto_status_decode(buf, size, &ok, &reason, &rlen, NULL);
+    check_status(buf, size);
     (void)proto_seq_decode(buf, size, &seq, NULL);
+    if (xu_parse_u64(buf, size, &u) == 0) {
+        uint64_t v = 0;
+
+        for (size_t i = 0; i < size; i++) {
+            if (buf[i] < '0' || buf[i] > '9')
+                abort();
+            v = v * 10 + (uint64_t)(buf[i] - '0');
+        }
+        if (size == 0 || v != u)
+            abort();
+    }
     return 0;
 }
