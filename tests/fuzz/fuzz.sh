@@ -61,7 +61,7 @@ max_len() {
 }
 
 # Archives in link order, each with its sources (relative to SRCDIR).
-modules="cli agent sim policy xml proto common core"
+modules="cli agent sim policy xml gen proto common core"
 module_sources() {
     case "$1" in
     cli) echo src/cli/reqfile.c src/cli/options.c ;;
@@ -71,6 +71,8 @@ module_sources() {
     sim) except src/sim/sim_daemon.c -- src/sim/*.c ;;
     policy) echo src/policy/*.c ;;
     xml) echo src/xml/*.c ;;
+    # The schemas built into the loaders: made by make in the build tree.
+    gen) echo "$bld/src/xml/gen/policy_xsd.c" "$bld/src/xml/gen/goals_xsd.c" ;;
     proto) echo src/protocol/*.c ;;
     common) echo src/common/*.c ;;
     core) echo src/core/*.c ;;
@@ -141,12 +143,21 @@ reap_all() {
     while [ "$npids" -gt 0 ]; do reap_one; done
 }
 
+# src_path FILE: FILE as given when absolute (a generated source in the
+# build tree), else under SRCDIR.
+src_path() {
+    case "$1" in
+    /*) echo "$1" ;;
+    *) echo "$src/$1" ;;
+    esac
+}
+
 # compile_one FILE OBJECT FLAGS...: in the background; a failure is noted
 # in $out/cc-failed.
 compile_one() {
     f=$1 o=$2
     shift 2
-    "$fuzz_cc" "$@" -c "$src/$f" -o "$o" || echo "$f" >>"$out/cc-failed"
+    "$fuzz_cc" "$@" -c "$(src_path "$f")" -o "$o" || echo "$f" >>"$out/cc-failed"
 }
 
 # link_one TARGET ARGS...: the same for a target's link.
@@ -185,7 +196,7 @@ build() {
         for f in $(cd "$src" && module_sources "$m"); do
             o="$out/obj/$m/$(basename "$f" .c).o"
             # shellcheck disable=SC3013 # dash and bash have -nt
-            [ "$o" -nt "$src/$f" ] && continue
+            [ "$o" -nt "$(src_path "$f")" ] && continue
             echo "  CC (fuzz) $f"
             # shellcheck disable=SC2086
             spawn compile_one "$f" "$o" $cflags "$srcdir_def" -fsanitize=fuzzer-no-link

@@ -12,10 +12,13 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/duration.h"
 #include "protocol/ctl_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -62,9 +65,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            set.for_ms > CTL_SET_FOR_MAX_MS))
             abort();
     }
-    for (size_t i = 0; i < req.argc; i++)
-        if (ctl_duration_parse(req.argv[i], CTL_SET_FOR_MAX_MS, &ms) == 0 &&
-            (ms == 0 || ms > CTL_SET_FOR_MAX_MS))
+    /* The duration grammar every input shares: a parse that succeeds
+     * reads back as the same number of milliseconds. */
+    for (size_t i = 0; i < req.argc; i++) {
+        char back[32];
+        uint64_t again;
+
+        if (plm_duration_parse(req.argv[i], strlen(req.argv[i]), &ms) != 0)
+            continue;
+        snprintf(back, sizeof(back), "%" PRIu64 "ms", ms);
+        if (plm_duration_parse(back, strlen(back), &again) != 0 || again != ms)
             abort();
+    }
     return 0;
 }
