@@ -212,19 +212,16 @@ bool eng_tick_due(const struct eng_state *st, uint64_t now_ms)
     return now_ms >= st->next_tick_ms;
 }
 
-/* Anything time-based (besides moving memory) that needs the tick? */
-static bool timed(struct eng_table dom)
+/* Whether the domain has anything time-based (besides moving memory)
+ * that needs the tick. */
+static bool timed(const struct eng_dom *e)
 {
-    size_t n = dom.n;
-    for (size_t i = 0; i < n; i++) {
-        const struct eng_dom *e = eng_at(dom, i);
-        if (e->override.until_ms || e->in.rule->agentless)
-            return true;
-        for (int r = 0; r < ENG_NRES; r++)
-            for (size_t k = 0; k < PLM_TRIGGER_MAX_RULES; k++)
-                if (e->trig[r].streak[k])
-                    return true;
-    }
+    if (e->override.until_ms || e->in.rule->agentless)
+        return true;
+    for (int r = 0; r < ENG_NRES; r++)
+        for (size_t k = 0; k < PLM_TRIGGER_MAX_RULES; k++)
+            if (e->trig[r].streak[k])
+                return true;
     return false;
 }
 
@@ -298,8 +295,8 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
     plan->table_changed = plan->host_unreadable = false;
     plan->wake_at_ms = 0;
     scratch->mem_changed = false;
-    for (size_t i = 0; i < n; i++)
-        scratch->changed[i] = false;
+    if (n > 0)
+        memset(scratch->changed, 0, n * sizeof(*scratch->changed));
 
     for (size_t i = 0; i < n; i++) {
         if (eng_at(dom, i)->in.changed) {
@@ -328,21 +325,35 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         st->pending = NULL;
     }
 
+    /* One pass over the domains for the enforcement actions, what is due
+     * in time and the answers owed; a second one for the answers, which
+     * come last: a guest learns its request was taken once it is
+     * enforced. */
+    size_t answers = 0;
+    uint64_t probe = 0;
+    st->timed = false;
     for (size_t i = 0; i < n; i++) {
-        if (!eng_managed(eng_at(dom, i)))
+        struct eng_dom *e = eng_at(dom, i);
+        answers += e->in.answer_due;
+        if (!st->timed && timed(e))
+            st->timed = true;
+        if (!eng_managed(e))
             continue;
+        if (e->mem.uncooperative && !e->probe_until_ms && (probe == 0 || e->probe_at_ms < probe))
+            probe = e->probe_at_ms;
         if (scratch->changed[i] || in->resync_cpu)
-            eng_cpu_actions(in, eng_at(dom, i), i, plan);
+            eng_cpu_actions(in, e, i, plan);
         if (scratch->changed[i]) {
             struct eng_action *a = eng_plan_act(plan, ENG_ACT_GRANT, i);
             if (a)
                 a->why = "its allocation changed";
         }
     }
-    /* Last: a guest learns its request was taken once it is enforced. */
-    for (size_t i = 0; i < n; i++) {
-        struct eng_action *a =
-            eng_at(dom, i)->in.answer_due ? eng_plan_act(plan, ENG_ACT_ANSWER, i) : NULL;
+    for (size_t i = 0; answers > 0 && i < n; i++) {
+        if (!eng_at(dom, i)->in.answer_due)
+            continue;
+        answers--;
+        struct eng_action *a = eng_plan_act(plan, ENG_ACT_ANSWER, i);
         if (a)
             a->why = "its request was taken";
     }
@@ -351,10 +362,8 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         st->mem_moving = true;
         st->next_tick_ms = in->now_ms;
     }
-    st->timed = timed(dom);
     if (st->mem_moving || st->rearbitrate || st->timed)
         plan->wake_at_ms = st->next_tick_ms;
-    uint64_t probe = eng_next_probe(dom);
     if (probe && (!plan->wake_at_ms || probe < plan->wake_at_ms))
         plan->wake_at_ms = probe;
 }

@@ -16,9 +16,6 @@ void eng_plan_note(struct eng_plan *plan, int64_t domid, bool warning, const cha
 bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
                      struct eng_scratch *scratch, struct eng_plan *plan);
 
-/* memory.c: the earliest probe of a marked balloon that is due (0: none). */
-uint64_t eng_next_probe(struct eng_table dom);
-
 /* allot.c: size the pools and arbitrate every resource; the allocations
  * in force change together when the trigger (or force) says so. */
 void eng_allot(const struct eng_input *in, const char *force, struct eng_state *st,

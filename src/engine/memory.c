@@ -98,18 +98,6 @@ static int64_t mover_want(struct eng_dom *e, uint64_t now, struct eng_plan *plan
     return e->mem.actual_kib;
 }
 
-uint64_t eng_next_probe(struct eng_table dom)
-{
-    uint64_t at = 0;
-    for (size_t i = 0; i < dom.n; i++) {
-        const struct eng_dom *e = eng_at(dom, i);
-        if (eng_managed(e) && e->mem.uncooperative && !e->probe_until_ms &&
-            (at == 0 || e->probe_at_ms < at))
-            at = e->probe_at_ms;
-    }
-    return at;
-}
-
 void eng_measured_memory(struct eng_dom *e, int64_t actual_kib)
 {
     e->mem.actual_kib = actual_kib;
