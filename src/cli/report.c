@@ -262,19 +262,13 @@ static void json_params(struct jw *w, const struct plm_report *r)
 
     jw_key(w, "params");
     jw_object(w);
-    jw_key(w, "total");
-    jw_amt(w, p->total);
-    jw_key(w, "minimum");
-    jw_amt(w, p->minimal);
-    jw_key(w, "unit");
-    jw_amt(w, p->unit);
-    jw_key(w, "mode");
-    jw_string(w, plm_mode_name(p->mode));
-    jw_key(w, "leftover");
-    jw_string(w, plm_leftover_name(p->leftover));
+    jw_kamt(w, "total", p->total);
+    jw_kamt(w, "minimum", p->minimal);
+    jw_kamt(w, "unit", p->unit);
+    jw_kstring(w, "mode", plm_mode_name(p->mode));
+    jw_kstring(w, "leftover", plm_leftover_name(p->leftover));
     if (p->leftover == PLM_LEFTOVER_DEFAULT) {
-        jw_key(w, "default_domain");
-        jw_string(w, plm_reqfile_name(r->file, p->default_domain));
+        jw_kstring(w, "default_domain", plm_reqfile_name(r->file, p->default_domain));
     }
     jw_object_end(w);
 }
@@ -304,23 +298,18 @@ static void json_domain(struct jw *w, const struct plm_report *r, size_t i)
     const struct plm_outcome *o = &r->out[i];
 
     jw_object(w);
-    jw_key(w, "name");
-    jw_string(w, plm_reqfile_name(r->file, i));
+    jw_kstring(w, "name", plm_reqfile_name(r->file, i));
     jw_key(w, "requested");
     json_amt_array(w, q->level, q->nlevels);
-    jw_key(w, "min");
-    jw_amt(w, q->min);
+    jw_kamt(w, "min", q->min);
     jw_key(w, "max");
     if (q->max == PLM_AMT_MAX)
         jw_null(w);
     else
         jw_amt(w, q->max);
-    jw_key(w, "floor");
-    jw_amt(w, o->floor);
-    jw_key(w, "raw");
-    jw_amt(w, o->raw);
-    jw_key(w, "allocation");
-    jw_amt(w, o->rounded);
+    jw_kamt(w, "floor", o->floor);
+    jw_kamt(w, "raw", o->raw);
+    jw_kamt(w, "allocation", o->rounded);
     jw_outcome_members(w, o, r->params->mode == PLM_MODE_LEVELLING);
     jw_key(w, "flags");
     json_flags(w, o->flags);
@@ -332,10 +321,8 @@ static void json_pair(struct jw *w, const char *key, plm_amt_t raw, plm_amt_t ro
 {
     jw_key(w, key);
     jw_object(w);
-    jw_key(w, "raw");
-    jw_amt(w, raw);
-    jw_key(w, "rounded");
-    jw_amt(w, rounded);
+    jw_kamt(w, "raw", raw);
+    jw_kamt(w, "rounded", rounded);
     jw_object_end(w);
 }
 
@@ -345,16 +332,13 @@ static void json_summary(struct jw *w, const struct plm_report *r)
 
     jw_key(w, "summary");
     jw_object(w);
-    jw_key(w, "total");
-    jw_amt(w, s->total);
+    jw_kamt(w, "total", s->total);
     json_pair(w, "allocated", s->allocated, s->rounded_allocated);
     json_pair(w, "reserve", s->reserve, s->total - s->rounded_allocated);
-    jw_key(w, "levelled");
-    jw_uint(w, s->levelled);
+    jw_kuint(w, "levelled", s->levelled);
     jw_key(w, "water");
     jw_water(w, r->params->mode == PLM_MODE_LEVELLING, s->levelled, s->water);
-    jw_key(w, "starved");
-    jw_bool(w, s->starved);
+    jw_kbool(w, "starved", s->starved);
     jw_object_end(w);
 }
 
@@ -368,17 +352,14 @@ static void json_trace(struct jw *w, const struct plm_report *r)
         const struct plm_tracestep *s = &t->steps[k];
 
         jw_object(w);
-        jw_key(w, "step");
-        jw_string(w, step_kind_name(s->kind));
-        jw_key(w, "level");
-        jw_uint(w, s->level);
+        jw_kstring(w, "step", step_kind_name(s->kind));
+        jw_kuint(w, "level", s->level);
         jw_key(w, "target");
         if (step_has_target(r, s))
             jw_amt(w, s->target);
         else
             jw_null(w);
-        jw_key(w, "remaining");
-        jw_amt(w, s->remaining);
+        jw_kamt(w, "remaining", s->remaining);
         jw_key(w, "allocation");
         json_amt_array(w, t->cells + k * t->n, t->n);
         jw_object_end(w);

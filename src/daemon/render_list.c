@@ -131,12 +131,9 @@ static void json_list_domain(struct jw *w, const struct dmn_state *s, const stru
     size_t nflags = rnd_domain_flags(s, d, names);
 
     jw_object(w);
-    jw_key(w, "name");
-    jw_string(w, d->info.name);
-    jw_key(w, "domid");
-    jw_uint(w, d->info.domid);
-    jw_key(w, "source");
-    jw_string(w, eng_source_name(d->eng.source));
+    jw_kstring(w, "name", d->info.name);
+    jw_kuint(w, "domid", d->info.domid);
+    jw_kstring(w, "source", eng_source_name(d->eng.source));
     jw_key(w, "requested");
     jw_object(w);
     for (int r = 0; r < DMN_NRES; r++) {
@@ -147,19 +144,14 @@ static void json_list_domain(struct jw *w, const struct dmn_state *s, const stru
     jw_object_end(w);
     jw_key(w, "granted");
     jw_object(w);
-    jw_key(w, "cpu");
-    jw_amt(w, d->eng.granted[POL_CPU]);
-    jw_key(w, "vcpus");
-    jw_uint(w, d->eng.vcpus);
-    jw_key(w, "mem");
-    jw_amt(w, d->eng.granted[POL_MEMORY]);
+    jw_kamt(w, "cpu", d->eng.granted[POL_CPU]);
+    jw_kuint(w, "vcpus", d->eng.vcpus);
+    jw_kamt(w, "mem", d->eng.granted[POL_MEMORY]);
     jw_object_end(w);
     jw_key(w, "memory");
     jw_object(w);
-    jw_key(w, "target");
-    jw_int(w, rnd_mib_of_kib((int64_t)d->info.mem_target_kib));
-    jw_key(w, "actual");
-    jw_int(w, rnd_mib_of_kib((int64_t)d->info.mem_actual_kib));
+    jw_kint(w, "target", rnd_mib_of_kib((int64_t)d->info.mem_target_kib));
+    jw_kint(w, "actual", rnd_mib_of_kib((int64_t)d->info.mem_actual_kib));
     jw_object_end(w);
     rnd_json_sched(w, d);
     jw_key(w, "flags");

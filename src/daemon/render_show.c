@@ -210,8 +210,7 @@ static void json_rule(struct jw *w, const struct dmn_state *s, const struct pol_
     bool none = !rule || rule->kind == POL_MATCH_NONE;
 
     jw_object(w);
-    jw_key(w, "match");
-    jw_string(w, none ? "none" : rule->kind == POL_MATCH_NAME ? "name" : "uuid");
+    jw_kstring(w, "match", none ? "none" : rule->kind == POL_MATCH_NAME ? "name" : "uuid");
     jw_key(w, "file");
     jw_string_or_null(w, none ? NULL : rnd_policy_file(s));
     jw_key(w, "line");
@@ -237,8 +236,7 @@ static void json_max(struct jw *w, const struct dmn_domain *d, int r)
     jw_object(w);
     jw_key(w, "amount");
     rnd_json_amt_or_null(w, max);
-    jw_key(w, "set_by");
-    jw_string(w, eng_max_by_name(by));
+    jw_kstring(w, "set_by", eng_max_by_name(by));
     jw_object_end(w);
 }
 
@@ -261,25 +259,20 @@ static void json_resource(struct jw *w, const struct dmn_state *s, const struct 
     jw_object(w);
     jw_key(w, "levels");
     rnd_json_levels(w, q->level, q->nlevels > PLM_MAX_LEVELS ? PLM_MAX_LEVELS : q->nlevels);
-    jw_key(w, "min");
-    jw_amt(w, q->min);
+    jw_kamt(w, "min", q->min);
     jw_key(w, "max");
     rnd_json_amt_or_null(w, q->max);
     jw_object_end(w);
     json_max(w, d, r);
-    jw_key(w, "raw");
-    jw_amt(w, o->raw);
-    jw_key(w, "rounded");
-    jw_amt(w, o->rounded);
-    jw_key(w, "floor");
-    jw_amt(w, o->floor);
+    jw_kamt(w, "raw", o->raw);
+    jw_kamt(w, "rounded", o->rounded);
+    jw_kamt(w, "floor", o->floor);
     jw_outcome_members(w, o, s->policy.host.share[r].mode == PLM_MODE_LEVELLING);
     jw_key(w, "outcome_flags");
     rnd_json_names(w, names, nflags);
     jw_key(w, "last_change");
     jw_string_or_null(w, d->eng.why[r][0] ? d->eng.why[r] : NULL);
-    jw_key(w, "granted");
-    jw_amt(w, d->eng.granted[r]);
+    jw_kamt(w, "granted", d->eng.granted[r]);
     jw_key(w, "trigger");
     jw_object(w);
     jw_key(w, "streaks");
@@ -287,18 +280,15 @@ static void json_resource(struct jw *w, const struct dmn_state *s, const struct 
     for (size_t i = 0; i < nrules; i++)
         jw_uint(w, t->streak[i]);
     jw_array_end(w);
-    jw_key(w, "direction");
-    jw_string(w, direction_name(t->direction));
+    jw_kstring(w, "direction", direction_name(t->direction));
     jw_object_end(w);
     jw_key(w, "override");
     if (!d->eng.override.active[r]) {
         jw_null(w);
     } else {
         jw_object(w);
-        jw_key(w, "amount");
-        jw_amt(w, d->eng.override.amount[r]);
-        jw_key(w, "effective");
-        jw_amt(w, rnd_override_effective(d, r));
+        jw_kamt(w, "amount", d->eng.override.amount[r]);
+        jw_kamt(w, "effective", rnd_override_effective(d, r));
         jw_key(w, "remaining_ms");
         if (d->eng.override.until_ms == 0)
             jw_null(w);

@@ -89,22 +89,14 @@ static void json_pool(struct jw *w, const struct dmn_state *s, int r)
     const struct plm_summary *m = &s->eng.summary[r];
 
     jw_object(w);
-    jw_key(w, "pool");
-    jw_amt(w, s->eng.pool[r]);
-    jw_key(w, "usable");
-    jw_amt(w, m->total);
-    jw_key(w, "allocated");
-    jw_amt(w, m->allocated);
-    jw_key(w, "rounded_allocated");
-    jw_amt(w, m->rounded_allocated);
-    jw_key(w, "reserve");
-    jw_amt(w, m->reserve);
-    jw_key(w, "levelled");
-    jw_uint(w, m->levelled);
-    jw_key(w, "water");
-    jw_amt(w, m->water);
-    jw_key(w, "starved");
-    jw_bool(w, m->starved);
+    jw_kamt(w, "pool", s->eng.pool[r]);
+    jw_kamt(w, "usable", m->total);
+    jw_kamt(w, "allocated", m->allocated);
+    jw_kamt(w, "rounded_allocated", m->rounded_allocated);
+    jw_kamt(w, "reserve", m->reserve);
+    jw_kuint(w, "levelled", m->levelled);
+    jw_kamt(w, "water", m->water);
+    jw_kbool(w, "starved", m->starved);
     jw_object_end(w);
 }
 

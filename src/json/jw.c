@@ -202,3 +202,16 @@ void jw_amt(struct jw *w, plm_amt_t v)
 
     put_number(w, plm_amt_format(v, a));
 }
+
+/* jw_kstring, jw_kbool, ...: a member's name, then its value. */
+#define JW_MEMBER(name, type, writer)                                                              \
+    void name(struct jw *w, const char *key, type v)                                               \
+    {                                                                                              \
+        jw_key(w, key);                                                                            \
+        writer(w, v);                                                                              \
+    }
+JW_MEMBER(jw_kstring, const char *, jw_string)
+JW_MEMBER(jw_kbool, bool, jw_bool)
+JW_MEMBER(jw_kint, int64_t, jw_int)
+JW_MEMBER(jw_kuint, uint64_t, jw_uint)
+JW_MEMBER(jw_kamt, plm_amt_t, jw_amt)

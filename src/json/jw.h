@@ -53,4 +53,11 @@ void jw_uint(struct jw *w, uint64_t v);
 /* An amount as plm_amt_format writes it: 6.5, 24, 0.125. */
 void jw_amt(struct jw *w, plm_amt_t v);
 
+/* A member and its value, in one call: jw_key then the value's writer. */
+void jw_kstring(struct jw *w, const char *key, const char *s);
+void jw_kbool(struct jw *w, const char *key, bool v);
+void jw_kint(struct jw *w, const char *key, int64_t v);
+void jw_kuint(struct jw *w, const char *key, uint64_t v);
+void jw_kamt(struct jw *w, const char *key, plm_amt_t v);
+
 #endif

@@ -16,14 +16,10 @@ void jw_water(struct jw *w, bool levelling, unsigned levelled, plm_amt_t water)
 
 void jw_outcome_members(struct jw *w, const struct plm_outcome *o, bool levelling)
 {
-    jw_key(w, "extra");
-    jw_amt(w, o->extra);
-    jw_key(w, "satisfied");
-    jw_uint(w, o->satisfied);
-    jw_key(w, "levelled");
-    jw_uint(w, o->levelled);
+    jw_kamt(w, "extra", o->extra);
+    jw_kuint(w, "satisfied", o->satisfied);
+    jw_kuint(w, "levelled", o->levelled);
     jw_key(w, "water");
     jw_water(w, levelling, o->levelled, o->water);
-    jw_key(w, "why");
-    jw_string(w, plm_why_name(o->why));
+    jw_kstring(w, "why", plm_why_name(o->why));
 }
