@@ -202,6 +202,8 @@ void dmn_rematch(struct dmn *d)
     for (size_t i = 0; i < d->st.ndom; i++) {
         struct dmn_domain *dom = &d->st.dom[i];
         dom->rule = pol_match(&d->st.policy, dom->info.name, dom->info.uuid);
+        /* The previous policy's rules are gone: no view may keep one. */
+        dom->eng.in.rule = dom->rule;
         dom->changed = true;
     }
     d->ev.force = DMN_FORCE_CHANGED;

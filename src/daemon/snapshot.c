@@ -50,6 +50,9 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
     for (size_t i = 0; i < d->st.ndom; i++) {
         struct dmn_domain *dom = &d->st.dom[i];
         struct eng_dom *e = &dom->eng;
+        /* The view first: its pointers (the rule, the request) may name
+         * what a reload freed or a grown table moved since the last turn. */
+        view_of(dom);
         bool mem = eng_wants_memory(e);
         bool cpu = tick && eng_wants_cpu_time(e, now);
         struct port_domain info;
