@@ -100,6 +100,8 @@ void dmn_snapshot(struct dmn *d, uint64_t now_ms, struct eng_input *in);
 /* apply.c: carry out the plan, then write what is owed to guests. */
 void dmn_apply(struct dmn *d, const struct eng_plan *plan);
 void dmn_write_grant(struct dmn *d, struct dmn_domain *dom);
+/* When the earliest refused call is due to be tried again (0: none). */
+uint64_t dmn_retry_at(const struct dmn *d);
 
 /* loop.c */
 int dmn_run(const struct dmn_options *opt);

@@ -46,6 +46,13 @@ struct dmn_domain {
     char grant[PROTO_GRANT_ENCODED_MAX + 1]; /* last granted value written */
     struct proto_ratelimit rl;
     uint64_t errors; /* port calls that failed */
+    /* Enforcement calls Xen refused, per kind (scheduler, vcpus, target):
+     * the failures in a row, and when the next try is due. */
+    struct dmn_retry {
+        unsigned fails;
+        uint64_t wait_ms, at_ms;
+    } retry[3];
+    bool grant_held; /* its grant waits for Xen to accept its CPU settings */
 
     struct eng_dom eng; /* the decision's record: allocations, enforcement */
 };
