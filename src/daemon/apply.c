@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Apply: the plan's actions become libxl calls (through the port) and
- * grants the guests read.  Each action is confirmed to the engine only
+ * grants the guests read; and the backoff every refused host call follows
+ * (the snapshot's readings too).  Each action is confirmed to the engine only
  * once the host accepted it.  A refused call is counted, logged once
  * (the first failure of a streak warns, the rest go to the debug level,
  * the recovery to the info level), and tried again with a backoff: 1 s,
@@ -23,8 +24,33 @@
 #define RETRY_FIRST_MS 1000
 #define RETRY_MAX_MS 60000
 
-_Static_assert(ENG_ACT_SCHED == 0 && ENG_ACT_VCPUS == 1 && ENG_ACT_TARGET == 2,
+_Static_assert((int)ENG_ACT_SCHED == (int)DMN_RETRY_SCHED &&
+                   (int)ENG_ACT_VCPUS == (int)DMN_RETRY_VCPUS &&
+                   (int)ENG_ACT_TARGET == (int)DMN_RETRY_TARGET,
                "a retry record per enforcement kind");
+
+bool dmn_retry_due(const struct dmn_retry *r, uint64_t now)
+{
+    return !r->fails || now >= r->at_ms;
+}
+
+bool dmn_retry_failed(struct dmn_retry *r, uint64_t now)
+{
+    r->fails++;
+    r->wait_ms = r->wait_ms ? 2 * r->wait_ms : RETRY_FIRST_MS;
+    if (r->wait_ms > RETRY_MAX_MS)
+        r->wait_ms = RETRY_MAX_MS;
+    r->at_ms = now + r->wait_ms;
+    return r->fails == 1;
+}
+
+bool dmn_retry_ok(struct dmn_retry *r)
+{
+    bool streak = r->fails > 0;
+
+    memset(r, 0, sizeof(*r));
+    return streak;
+}
 
 void dmn_write_grant(struct dmn *d, struct dmn_domain *dom)
 {
@@ -104,24 +130,20 @@ static const char *kind_name(enum eng_act_kind k)
 static void enforce(struct dmn *d, struct dmn_domain *dom, const struct eng_action *a, uint64_t now)
 {
     struct dmn_retry *r = &dom->retry[a->kind];
+    unsigned fails = r->fails;
 
-    if (r->fails && now < r->at_ms) {
+    if (!dmn_retry_due(r, now)) {
         eng_refused(&d->st.eng, &dom->eng, a);
         return;
     }
-    if (call(d, dom, a, r->fails == 0) != 0) {
-        r->fails++;
-        r->wait_ms = r->wait_ms ? 2 * r->wait_ms : RETRY_FIRST_MS;
-        if (r->wait_ms > RETRY_MAX_MS)
-            r->wait_ms = RETRY_MAX_MS;
-        r->at_ms = now + r->wait_ms;
+    if (call(d, dom, a, fails == 0) != 0) {
+        dmn_retry_failed(r, now);
         eng_refused(&d->st.eng, &dom->eng, a);
         return;
     }
-    if (r->fails)
+    if (dmn_retry_ok(r))
         log_info("Domain %u: %s accepted again after %u failed tries", dom->info.domid,
-                 kind_name(a->kind), r->fails);
-    memset(r, 0, sizeof(*r));
+                 kind_name(a->kind), fails);
     eng_confirm(&dom->eng, a);
     /* What is shown is what Xen now holds. */
     if (a->kind == ENG_ACT_TARGET)
@@ -131,7 +153,7 @@ static void enforce(struct dmn *d, struct dmn_domain *dom, const struct eng_acti
 /* Whether Xen refuses the domain's CPU settings at the moment. */
 static bool cpu_refused(const struct dmn_domain *dom)
 {
-    return dom->retry[ENG_ACT_SCHED].fails || dom->retry[ENG_ACT_VCPUS].fails;
+    return dom->retry[DMN_RETRY_SCHED].fails || dom->retry[DMN_RETRY_VCPUS].fails;
 }
 
 void dmn_apply(struct dmn *d, const struct eng_plan *plan)
@@ -158,6 +180,14 @@ void dmn_apply(struct dmn *d, const struct eng_plan *plan)
     }
     for (size_t i = 0; i < d->st.ndom; i++) {
         struct dmn_domain *dom = &d->st.dom[i];
+        /* A CPU setting owed is asked for at every turn: one due now that
+         * the plan did not ask for is owed no more (the allocation went
+         * back to what Xen holds, or enforcement is paused).  A target is
+         * asked for at the mover's ticks: owed no more once it stopped. */
+        for (int k = DMN_RETRY_SCHED; k <= DMN_RETRY_TARGET; k++)
+            if (dom->retry[k].fails && dmn_retry_due(&dom->retry[k], now) &&
+                (k != DMN_RETRY_TARGET || !d->st.eng.mem_moving))
+                dmn_retry_ok(&dom->retry[k]);
         if (dom->grant_held && !cpu_refused(dom)) {
             dom->grant_held = false;
             dmn_write_grant(d, dom);
@@ -165,15 +195,20 @@ void dmn_apply(struct dmn *d, const struct eng_plan *plan)
     }
 }
 
+static uint64_t earliest(uint64_t at, const struct dmn_retry *r)
+{
+    return r->fails && (!at || r->at_ms < at) ? r->at_ms : at;
+}
+
+/* Only the CPU settings: targets and readings are tried at the
+ * decision's ticks, which keep coming while they are owed. */
 uint64_t dmn_retry_at(const struct dmn *d)
 {
     uint64_t at = 0;
 
-    for (size_t i = 0; i < d->st.ndom; i++)
-        for (size_t k = 0; k < 3; k++) {
-            const struct dmn_retry *r = &d->st.dom[i].retry[k];
-            if (r->fails && (!at || r->at_ms < at))
-                at = r->at_ms;
-        }
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        at = earliest(at, &d->st.dom[i].retry[DMN_RETRY_SCHED]);
+        at = earliest(at, &d->st.dom[i].retry[DMN_RETRY_VCPUS]);
+    }
     return at;
 }

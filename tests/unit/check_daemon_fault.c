@@ -135,6 +135,37 @@ START_TEST(fault_sched_set)
 END_TEST
 
 /*
+ * While Xen refuses its scheduler parameters, a asks 150 again: nothing is
+ * owed any more, so the tries stop, and the grant of 150 (what Xen holds)
+ * is the one the guest reads.
+ */
+START_TEST(fault_sched_set_no_longer_owed)
+{
+    struct dt t;
+
+    dt_open(&t, "base.xml",
+            CPU_HOST "at 5s a fail sched-set for 120s\n"
+                     "at 6s a request cpu=250\n"
+                     "at 10s a request cpu=150\n");
+    t.observe = grant_is_xen;
+    t.observe_ctx = dom_a;
+    dt_run_exactly(&t, 20000 - dt_now(&t));
+    uint64_t tries = calls(&t, PORT_SIM_OP_SCHED_SET);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 150);
+    dt_run_until(&t, 200000);
+    ck_assert_uint_eq(calls(&t, PORT_SIM_OP_SCHED_SET), tries);
+    ck_assert_int_eq(dt_sim(&t, "a").cap, 150);
+    plm_amt_t cpu, mem;
+    unsigned vcpus;
+    dt_granted(&t, "a", &cpu, &vcpus, &mem);
+    ck_assert_int_eq(cpu, PLM_UNITS(150));
+    ck_assert_uint_eq(vcpus, 2);
+    ck_assert_uint_eq(dt_dom(&t, "a")->retry[DMN_RETRY_SCHED].fails, 0);
+    dt_close(&t);
+}
+END_TEST
+
+/*
  * The next four vcpu hot-plugs fail (ERROR_INVAL) when a asks 250: its
  * third vcpu comes online at the fifth try, its grant says 250 and 3 vcpus
  * only then, and the failures were logged once.
@@ -210,11 +241,85 @@ START_TEST(fault_mem_target_set)
 }
 END_TEST
 
+/*
+ * Xen's host facts cannot be read for half a minute when a asks 250: the
+ * arbitration it calls for waits, with the cap and grant at 150; the
+ * reading is tried with a backoff and the failure logged once; then the
+ * 250 is enforced.
+ */
+START_TEST(fault_host_info)
+{
+    struct dt t;
+    struct logcap lc;
+
+    dt_open(&t, "base.xml",
+            CPU_HOST "at 5s fail host-info for 30s\n"
+                     "at 6s a request cpu=250\n");
+    t.observe = grant_is_xen;
+    t.observe_ctx = dom_a;
+    dt_run_exactly(&t, 4000 - dt_now(&t));
+    uint64_t before = calls(&t, PORT_SIM_OP_HOST_INFO);
+
+    cap_start(&lc);
+    dt_run_exactly(&t, 34000 - dt_now(&t));
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 150);
+    ck_assert_int_eq(dt_sim(&t, "a").cap, 150);
+    uint64_t tries = calls(&t, PORT_SIM_OP_HOST_INFO) - before;
+    ck_assert_uint_ge(tries, 3);
+    ck_assert_uint_le(tries, 7);
+    ck_assert_uint_eq(injected(&t, PORT_SIM_OP_HOST_INFO), tries);
+
+    dt_run_until(&t, 100000);
+    ck_assert_uint_eq(cap_stop(&lc, "cannot read host facts"), 1);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 250);
+    ck_assert_int_eq(dt_sim(&t, "a").cap, 250);
+    dt_close(&t);
+}
+END_TEST
+
+/*
+ * a's domain info cannot be read for half a minute while its balloon
+ * grows to a new grant: the reading is tried with a backoff and logged
+ * once, a is not taken for gone, and its memory reaches the grant.
+ */
+START_TEST(fault_domain_info)
+{
+    struct dt t;
+    struct logcap lc;
+
+    dt_open(&t, "base.xml",
+            "host pcpus=4 memory=8192 dom0=1024\n"
+            "domain a memory=1024 maxmem=2048 vcpus=1 maxvcpus=4 balloon-rate=16\n"
+            "at 1s a request mem=1024\n"
+            "at 5s a fail domain-info for 30s\n"
+            "at 6s a request mem=1024,2048\n");
+    dt_run_exactly(&t, 4000 - dt_now(&t));
+    uint64_t before = calls(&t, PORT_SIM_OP_DOMAIN_INFO);
+
+    cap_start(&lc);
+    dt_run_exactly(&t, 34000 - dt_now(&t));
+    ck_assert(dt_known(&t, "a"));
+    uint64_t tries = calls(&t, PORT_SIM_OP_DOMAIN_INFO) - before;
+    ck_assert_uint_ge(tries, 3);
+    ck_assert_uint_le(tries, 7);
+
+    dt_run_until(&t, 200000);
+    ck_assert_uint_eq(cap_stop(&lc, "cannot read"), 1);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 2048);
+    ck_assert_uint_eq(dt_sim(&t, "a").info.mem_actual_kib, 2048 * MIB);
+    ck_assert_uint_eq(dt_dom(&t, "a")->info.mem_target_kib, 2048 * MIB);
+    dt_close(&t);
+}
+END_TEST
+
 TCase *dt_tcase_fault(void)
 {
     TCase *tc = tcase_create("fault");
     tcase_add_test(tc, fault_sched_set);
+    tcase_add_test(tc, fault_sched_set_no_longer_owed);
     tcase_add_test(tc, fault_vcpus_set);
     tcase_add_test(tc, fault_mem_target_set);
+    tcase_add_test(tc, fault_host_info);
+    tcase_add_test(tc, fault_domain_info);
     return tc;
 }
