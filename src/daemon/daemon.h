@@ -64,8 +64,9 @@ struct dmn {
     struct dmn_events ev;
     uint64_t wake_at_ms; /* the decision's next turn without events (0: none) */
     uint64_t last_scan_ms;
-    uint64_t printed_serial;  /* the allocation whose table was printed last */
-    struct port_domain *list; /* scratch for dmn_scan */
+    struct dmn_retry host_retry; /* the host's facts could not be read */
+    uint64_t printed_serial;     /* the allocation whose table was printed last */
+    struct port_domain *list;    /* scratch for dmn_scan */
     size_t list_cap;
     struct eng_dom **eng; /* the engine's view of the table, in order */
     size_t eng_cap;
@@ -100,6 +101,14 @@ void dmn_snapshot(struct dmn *d, uint64_t now_ms, struct eng_input *in);
 /* apply.c: carry out the plan, then write what is owed to guests. */
 void dmn_apply(struct dmn *d, const struct eng_plan *plan);
 void dmn_write_grant(struct dmn *d, struct dmn_domain *dom);
+/* When the earliest refused enforcement is due to be tried again (0: none). */
+uint64_t dmn_retry_at(const struct dmn *d);
+/* The backoff: whether a call that failed before may be made at now;
+ * and a failure (true when it is the first of a streak, to be logged) or
+ * a success (true when it ends a streak) of one that was made. */
+bool dmn_retry_due(const struct dmn_retry *r, uint64_t now);
+bool dmn_retry_failed(struct dmn_retry *r, uint64_t now);
+bool dmn_retry_ok(struct dmn_retry *r);
 
 /* loop.c */
 int dmn_run(const struct dmn_options *opt);

@@ -177,6 +177,9 @@ static void turn(struct dmn *d, uint64_t now)
     d->wake_at_ms = d->plan.wake_at_ms;
     if (!d->wake_at_ms && (d->st.eng.mem_moving || dmn_requests_pending(d)))
         d->wake_at_ms = d->st.eng.next_tick_ms;
+    uint64_t retry = dmn_retry_at(d);
+    if (retry && (!d->wake_at_ms || retry < d->wake_at_ms))
+        d->wake_at_ms = retry;
     if (d->plan.table_changed)
         d->st.stats.allocations++;
     eng_plan_trim(&d->plan);

@@ -6,7 +6,10 @@
  * whose balloon may be moving (read before the host's free memory, so
  * that a guest growing in between makes free memory look smaller, never
  * larger), the CPU time of agentless domains when their sample is due,
- * and the host's facts only when the decision will use them.
+ * and the host's facts only when the decision will use them.  A reading
+ * the host refuses is logged once and tried again with apply.c's backoff;
+ * meanwhile the decision goes on with what it last read (a domain's view)
+ * or waits (the host's facts).
  */
 #include "config.h"
 
@@ -57,13 +60,30 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
         bool cpu = tick && eng_wants_cpu_time(e, now);
         struct port_domain info;
 
+        struct dmn_retry *r = &dom->retry[DMN_RETRY_INFO];
+        unsigned fails = r->fails;
+        int rc;
+
         e->in.cpu_read = false;
         if (!mem && !cpu)
             continue;
-        if (port_domain_info(d->port, dom->info.domid, &info) != 0) {
+        if (!dmn_retry_due(r, now))
+            continue; /* refused before: read again once the backoff is over */
+        rc = port_domain_info(d->port, dom->info.domid, &info);
+        if (rc == PLM_ENOENT) {
             all_there = false;
             continue;
         }
+        if (rc) {
+            if (dmn_retry_failed(r, now))
+                log_warnx("Domain %u: cannot read its domain info: %s (trying again with a "
+                          "backoff)",
+                          dom->info.domid, plm_strerror(rc));
+            continue;
+        }
+        if (dmn_retry_ok(r))
+            log_info("Domain %u: its domain info read again after %u failed tries", dom->info.domid,
+                     fails);
         dom->info = info;
         if (mem)
             eng_measured_memory(e, (int64_t)info.mem_actual_kib);
@@ -99,11 +119,17 @@ void dmn_snapshot(struct dmn *d, uint64_t now, struct eng_input *in)
     if (!needs_host(d, tick) || d->st.ndom == 0)
         return;
     struct port_host h;
+    unsigned fails = d->host_retry.fails;
+    if (!dmn_retry_due(&d->host_retry, now))
+        return; /* refused before: the decision waits for the next try */
     int rc = port_host_info(d->port, &h);
     if (rc) {
-        log_warnx("cannot read host facts: %s", plm_strerror(rc));
+        if (dmn_retry_failed(&d->host_retry, now))
+            log_warnx("cannot read host facts: %s (trying again with a backoff)", plm_strerror(rc));
         return;
     }
+    if (dmn_retry_ok(&d->host_retry))
+        log_info("host facts read again after %u failed tries", fails);
     in->host.ok = true;
     in->host.pcpus = h.pcpus;
     in->host.total_kib = (int64_t)h.total_kib;

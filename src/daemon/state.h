@@ -23,6 +23,23 @@
  * POL_MEMORY (MiB). */
 #define DMN_NRES ENG_NRES
 
+/* A host call that failed: the failures in a row (0: none), and when it
+ * is next tried (apply.c's backoff). */
+struct dmn_retry {
+    unsigned fails;
+    uint64_t wait_ms, at_ms;
+};
+
+/* The calls retried per domain: its three enforcements (indexed as the
+ * engine's action kinds) and the reading of its domain info. */
+enum dmn_retry_kind {
+    DMN_RETRY_SCHED,
+    DMN_RETRY_VCPUS,
+    DMN_RETRY_TARGET,
+    DMN_RETRY_INFO,
+    DMN_NRETRY
+};
+
 /*
  * One domain: what the port said of it, what its guest asked and how the
  * daemon answered (the intake's side), and the engine's record of what
@@ -46,6 +63,10 @@ struct dmn_domain {
     char grant[PROTO_GRANT_ENCODED_MAX + 1]; /* last granted value written */
     struct proto_ratelimit rl;
     uint64_t errors; /* port calls that failed */
+    /* Calls Xen refused, per kind: the failures in a row, and when the
+     * next try is due. */
+    struct dmn_retry retry[DMN_NRETRY];
+    bool grant_held; /* its grant waits for Xen to accept its CPU settings */
 
     struct eng_dom eng; /* the decision's record: allocations, enforcement */
 };

@@ -156,6 +156,7 @@ void eng_plan_note(struct eng_plan *plan, int64_t domid, bool warning, const cha
 
 void eng_cpu_actions(const struct eng_input *in, struct eng_dom *e, size_t i, struct eng_plan *plan)
 {
+    e->cpu_owed = false; /* what is still owed is sent below */
     if (in->paused || !eng_managed(e))
         return;
     struct eng_cpu m = eng_cpu_map(e->in.rule, e->granted[POL_CPU], e->in.max_vcpus);
@@ -195,6 +196,14 @@ void eng_confirm(struct eng_dom *e, const struct eng_action *a)
     case ENG_ACT_ANSWER:
         break;
     }
+}
+
+void eng_refused(struct eng_state *st, struct eng_dom *e, const struct eng_action *a)
+{
+    if (a->kind == ENG_ACT_SCHED || a->kind == ENG_ACT_VCPUS)
+        e->cpu_owed = true;
+    else if (a->kind == ENG_ACT_TARGET)
+        st->mem_moving = true; /* not there yet: keep ticking */
 }
 
 void eng_forget_cpu(struct eng_dom *e)
@@ -341,7 +350,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
             continue;
         if (e->mem.uncooperative && !e->probe_until_ms && (probe == 0 || e->probe_at_ms < probe))
             probe = e->probe_at_ms;
-        if (scratch->changed[i] || in->resync_cpu)
+        if (scratch->changed[i] || in->resync_cpu || e->cpu_owed)
             eng_cpu_actions(in, e, i, plan);
         if (scratch->changed[i]) {
             struct eng_action *a = eng_plan_act(plan, ENG_ACT_GRANT, i);

@@ -138,6 +138,9 @@ struct eng_dom {
     /* Enforced, as Xen last accepted it. */
     int weight, cap; /* -1: unknown, send again */
     unsigned vcpus;
+    /* A CPU setting was refused or put off: the next turn sends what
+     * still differs, whether or not the allocation changed. */
+    bool cpu_owed;
     struct bal_dom mem; /* the mover's record */
     /* While its balloon is marked as not moving: when it is next asked,
      * until when the current ask lasts (0: none), the backoff. */
@@ -284,6 +287,11 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
 /* What Xen accepted, from apply: only then does the engine count it as
  * in force. */
 void eng_confirm(struct eng_dom *e, const struct eng_action *a);
+
+/* What Xen refused, or what apply put off (a retry not yet due): a CPU
+ * setting is then owed and sent again at the next turn; a memory target
+ * keeps the mover going (st->mem_moving). */
+void eng_refused(struct eng_state *st, struct eng_dom *e, const struct eng_action *a);
 
 /* Forget what was sent to Xen for CPU, so that the next turn sends it all
  * again (after a reload: something else may have reset it). */

@@ -67,6 +67,33 @@ static uint32_t path_domid(const char *path)
     return 0;
 }
 
+/*
+ * Whether a scenario's fault makes this call for domid fail: its code, or
+ * 0.  Counted as a call of the domain, as a refused one is.
+ */
+static int injected(struct sim *s, uint32_t domid, enum port_sim_fault_op op)
+{
+    static const enum port_sim_op port_op[PORT_SIM_NFAULTS] = {
+        PORT_SIM_OP_SCHED_SET, PORT_SIM_OP_VCPUS_SET, PORT_SIM_OP_MEM_TARGET_SET,
+        PORT_SIM_OP_DOMAIN_INFO, PORT_SIM_OP_HOST_INFO};
+    struct sim_dom *d = sim_host_find(&s->pl.m.host, domid);
+    int rc = 0;
+
+    if (op == PORT_SIM_FAULT_HOST_INFO)
+        rc = sim_fault_take(&s->pl.m.host.host_fault, s->pl.m.clock.now_ms);
+    else if (d && d->state == PORT_SIM_RUNNING)
+        rc = sim_fault_take(&d->fault[op], s->pl.m.clock.now_ms);
+    if (rc)
+        s->pl.st.op[port_op[op]].injected++;
+    if (rc && op == PORT_SIM_FAULT_SCHED_SET)
+        d->sched_calls++;
+    else if (rc && op == PORT_SIM_FAULT_VCPUS_SET)
+        d->vcpus_calls++;
+    else if (rc && op == PORT_SIM_FAULT_MEM_TARGET_SET)
+        d->mem_calls++;
+    return rc;
+}
+
 static int sim_list_domains(struct port *p, struct port_domain *out, size_t cap, size_t *n_out)
 {
     struct sim *s = p->priv;
@@ -91,6 +118,7 @@ static int sim_domain_info(struct port *p, uint32_t domid, struct port_domain *o
 {
     struct sim *s = p->priv;
     const struct sim_dom *d;
+    int rc;
 
     sim_sync(&s->pl);
     d = sim_host_find(&s->pl.m.host, domid);
@@ -98,6 +126,9 @@ static int sim_domain_info(struct port *p, uint32_t domid, struct port_domain *o
         return done(s, PORT_SIM_OP_DOMAIN_INFO, PLM_EINVAL, domid, "");
     if (!d || d->state == PORT_SIM_GONE)
         return done(s, PORT_SIM_OP_DOMAIN_INFO, PLM_ENOENT, domid, "");
+    rc = injected(s, domid, PORT_SIM_FAULT_DOMAIN_INFO);
+    if (rc)
+        return done(s, PORT_SIM_OP_DOMAIN_INFO, rc, domid, "(injected)");
     sim_host_fill_info(d, out);
     return done(s, PORT_SIM_OP_DOMAIN_INFO, 0, domid, "");
 }
@@ -105,10 +136,14 @@ static int sim_domain_info(struct port *p, uint32_t domid, struct port_domain *o
 static int sim_host_info(struct port *p, struct port_host *out)
 {
     struct sim *s = p->priv;
+    int rc;
 
     sim_sync(&s->pl);
     if (!out)
         return done(s, PORT_SIM_OP_HOST_INFO, PLM_EINVAL, 0, "");
+    rc = injected(s, 0, PORT_SIM_FAULT_HOST_INFO);
+    if (rc)
+        return done(s, PORT_SIM_OP_HOST_INFO, rc, 0, "(injected)");
     memset(out, 0, sizeof(*out));
     out->pcpus = s->pl.m.host.pcpus;
     out->total_kib = s->pl.m.host.total_kib;
@@ -198,33 +233,43 @@ static int sim_next_event(struct port *p, struct port_event *ev)
 static int sim_sched_set(struct port *p, uint32_t domid, int weight, int cap)
 {
     struct sim *s = p->priv;
+    int rc;
     char what[48];
 
     sim_sync(&s->pl);
     snprintf(what, sizeof(what), "weight %d cap %d", weight, cap);
-    return done(s, PORT_SIM_OP_SCHED_SET, sim_host_set_sched(&s->pl.m.host, domid, weight, cap),
-                domid, what);
+    rc = injected(s, domid, PORT_SIM_FAULT_SCHED_SET);
+    if (rc == 0)
+        rc = sim_host_set_sched(&s->pl.m.host, domid, weight, cap);
+    return done(s, PORT_SIM_OP_SCHED_SET, rc, domid, what);
 }
 
 static int sim_vcpus_set(struct port *p, uint32_t domid, unsigned online)
 {
     struct sim *s = p->priv;
+    int rc;
     char what[32];
 
     sim_sync(&s->pl);
     snprintf(what, sizeof(what), "%u online", online);
-    return done(s, PORT_SIM_OP_VCPUS_SET, sim_ts_set_vcpus(&s->pl.m, domid, online), domid, what);
+    rc = injected(s, domid, PORT_SIM_FAULT_VCPUS_SET);
+    if (rc == 0)
+        rc = sim_ts_set_vcpus(&s->pl.m, domid, online);
+    return done(s, PORT_SIM_OP_VCPUS_SET, rc, domid, what);
 }
 
 static int sim_mem_target_set(struct port *p, uint32_t domid, uint64_t target_kib)
 {
     struct sim *s = p->priv;
+    int rc;
     char what[48];
 
     sim_sync(&s->pl);
     snprintf(what, sizeof(what), "target %llu KiB", (unsigned long long)target_kib);
-    return done(s, PORT_SIM_OP_MEM_TARGET_SET, sim_ts_set_target(&s->pl.m, domid, target_kib),
-                domid, what);
+    rc = injected(s, domid, PORT_SIM_FAULT_MEM_TARGET_SET);
+    if (rc == 0)
+        rc = sim_ts_set_target(&s->pl.m, domid, target_kib);
+    return done(s, PORT_SIM_OP_MEM_TARGET_SET, rc, domid, what);
 }
 
 static uint64_t sim_now_ms(struct port *p)

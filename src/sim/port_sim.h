@@ -68,12 +68,35 @@ enum port_sim_op {
     PORT_SIM_NOPS
 };
 
+/*
+ * Host-control calls whose failure a scenario can inject ("fail" in
+ * xenplm-sim(5)): the next count calls fail, or every call until until_ms,
+ * with rc, a code port_xen.c returns for a libxl failure.  Host info is
+ * host-wide; the others are per domain.
+ */
+enum port_sim_fault_op {
+    PORT_SIM_FAULT_SCHED_SET,
+    PORT_SIM_FAULT_VCPUS_SET,
+    PORT_SIM_FAULT_MEM_TARGET_SET,
+    PORT_SIM_FAULT_DOMAIN_INFO,
+    PORT_SIM_FAULT_HOST_INFO,
+    PORT_SIM_NFAULTS
+};
+
+struct port_sim_fault {
+    uint64_t count;    /* calls still to fail */
+    uint64_t until_ms; /* every call fails before this time */
+    int rc;            /* the code they fail with */
+    uint64_t injected; /* calls failed so far */
+};
+
 /* "list_domains", "xs_read", ... (the operations of port.h); NULL if unknown. */
 const char *port_sim_op_name(enum port_sim_op op);
 
 struct port_sim_opstat {
     uint64_t calls;
     uint64_t failures; /* negative returns; next_event's "none pending" is not one */
+    uint64_t injected; /* failures a scenario's fail line caused (included above) */
 };
 
 struct port_sim_stats {

@@ -31,6 +31,7 @@ enum sim_act {
     SIM_ACT_RATE,       /* the balloon's speed becomes num KiB/s */
     SIM_ACT_DESTROY,    /* xl destroy */
     SIM_ACT_FLOOD,      /* num requests, each with a new seq, in the same ms */
+    SIM_ACT_FAIL,       /* the daemon's fault_op calls fail: num of them, or for_ms */
     SIM_ACT_CREATE,     /* xl create: spec */
     SIM_ACT_DISCONNECT, /* the xenstore connection breaks */
     SIM_ACT_END,        /* the scenario is over */
@@ -46,7 +47,10 @@ struct sim_event {
     char *path;  /* write, rm */
     char *value; /* write */
     size_t len;
-    struct port_sim_domspec spec; /* create */
+    struct port_sim_domspec spec;    /* create */
+    enum port_sim_fault_op fault_op; /* fail ("" dom: host-wide) */
+    uint64_t for_ms;                 /* fail: 0 = count num calls instead */
+    int fault_rc;                    /* fail: the code */
 };
 
 struct sim_scenario {

@@ -15,11 +15,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/duration.h"
 #include "core/error.h"
 #include "sim/scenario_int.h"
 
 #define MIB_MAX (1ull << 30)
-#define ACTIONS "request, write, rm, cpu, stuck, floor, balloon-rate, destroy, flood"
+#define ACTIONS "request, write, rm, cpu, stuck, floor, balloon-rate, destroy, flood, fail"
+#define FAULT_COUNT_MAX 1000000
+
+/* The calls a fail line names, and the libxl errors they may fail with,
+ * as port_xen.c reports them. */
+static const struct {
+    const char *word;
+    enum port_sim_fault_op op;
+} fault_ops[] = {
+    {"sched-set", PORT_SIM_FAULT_SCHED_SET},           {"vcpus-set", PORT_SIM_FAULT_VCPUS_SET},
+    {"mem-target-set", PORT_SIM_FAULT_MEM_TARGET_SET}, {"domain-info", PORT_SIM_FAULT_DOMAIN_INFO},
+    {"host-info", PORT_SIM_FAULT_HOST_INFO},
+};
+
+static const struct {
+    const char *word;
+    int rc;
+} fault_errors[] = {
+    {"fail", PLM_EIO},     /* ERROR_FAIL and every other libxl error */
+    {"inval", PLM_EINVAL}, /* ERROR_INVAL */
+    {"nomem", PLM_ENOMEM}, /* ERROR_NOMEM */
+};
 
 static int no_more(struct sim_parser *ps, struct sim_lex *lx)
 {
@@ -145,6 +167,53 @@ static int parse_write(struct sim_parser *ps, struct sim_lex *lx, struct sim_eve
     return 0;
 }
 
+/* "OP COUNT|for TIME [ERROR]" after fail; host says whether the line is
+ * host-wide (only host-info) or a domain's (every other call). */
+static int parse_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev, bool host)
+{
+    struct sim_word w;
+    size_t i, n = sizeof(fault_ops) / sizeof(fault_ops[0]);
+
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing call (want %s)",
+                            host ? "host-info"
+                                 : "sched-set, vcpus-set, mem-target-set or domain-info");
+    for (i = 0; i < n; i++)
+        if (sim_word_is(&w, fault_ops[i].word))
+            break;
+    if (i == n || host != (fault_ops[i].op == PORT_SIM_FAULT_HOST_INFO))
+        return sim_scn_fail(ps, "unknown call '%.*s%s' (want %s)", SIM_QUOTE(&w),
+                            host ? "host-info"
+                                 : "sched-set, vcpus-set, mem-target-set or domain-info");
+    ev->fault_op = fault_ops[i].op;
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing COUNT or 'for TIME'");
+    if (sim_word_is(&w, "for")) {
+        if (!sim_lex_word(lx, &w))
+            return sim_scn_fail(ps, "missing time after 'for'");
+        if (sim_word_time(&w, &ev->for_ms) != 0 || ev->for_ms == 0)
+            return sim_scn_fail(ps, "bad time '%.*s%s' (want a duration such as %s)", SIM_QUOTE(&w),
+                                PLM_DURATION_EXAMPLES);
+    } else {
+        int rc = sim_word_u64(&w, 0, FAULT_COUNT_MAX, &ev->num);
+        if (rc == PLM_EGRAMMAR)
+            return sim_scn_fail(ps, "not a count '%.*s%s' (want COUNT or 'for TIME')",
+                                SIM_QUOTE(&w));
+        if (rc != 0)
+            return sim_scn_fail(ps, "'%.*s%s' out of range (0..%d)", SIM_QUOTE(&w),
+                                FAULT_COUNT_MAX);
+    }
+    ev->fault_rc = PLM_EIO;
+    if (!sim_lex_word(lx, &w))
+        return 0;
+    for (i = 0; i < sizeof(fault_errors) / sizeof(fault_errors[0]); i++)
+        if (sim_word_is(&w, fault_errors[i].word)) {
+            ev->fault_rc = fault_errors[i].rc;
+            return no_more(ps, lx);
+        }
+    return sim_scn_fail(ps, "unknown error '%.*s%s' (want fail, inval or nomem)", SIM_QUOTE(&w));
+}
+
 static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
 {
     struct sim_word w;
@@ -170,6 +239,8 @@ static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_ev
         return 0;
     case SIM_ACT_FLOOD:
         return one_number(ps, lx, "count", 1, SIM_SCN_FLOOD_MAX, &ev->num);
+    case SIM_ACT_FAIL:
+        return parse_fail(ps, lx, ev, false);
     case SIM_ACT_STUCK:
         if (!sim_lex_word(lx, &w) || !(sim_word_is(&w, "on") || sim_word_is(&w, "off")))
             return sim_scn_fail(ps, "want on or off");
@@ -187,6 +258,7 @@ static const struct {
     {"request", SIM_ACT_REQUEST},   {"write", SIM_ACT_WRITE},     {"rm", SIM_ACT_RM},
     {"cpu", SIM_ACT_CPU},           {"stuck", SIM_ACT_STUCK},     {"floor", SIM_ACT_FLOOR},
     {"balloon-rate", SIM_ACT_RATE}, {"destroy", SIM_ACT_DESTROY}, {"flood", SIM_ACT_FLOOD},
+    {"fail", SIM_ACT_FAIL},
 };
 
 static int domain_event(struct sim_parser *ps, struct sim_lex *lx, const struct sim_word *name,
@@ -226,7 +298,13 @@ int sim_scn_event(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *e
     int rc;
 
     if (!sim_lex_word(lx, &w))
-        return sim_scn_fail(ps, "missing event (want a domain name, create, disconnect or end)");
+        return sim_scn_fail(ps,
+                            "missing event (want a domain name, create, fail, disconnect or end)");
+    if (sim_word_is(&w, "fail")) {
+        ev->act = SIM_ACT_FAIL;
+        snprintf(ps->prefix, sizeof(ps->prefix), "fail");
+        return parse_fail(ps, lx, ev, true);
+    }
     if (sim_word_is(&w, "end") || sim_word_is(&w, "disconnect")) {
         ev->act = sim_word_is(&w, "end") ? SIM_ACT_END : SIM_ACT_DISCONNECT;
         snprintf(ps->prefix, sizeof(ps->prefix), "%.*s", (int)w.n, w.s);

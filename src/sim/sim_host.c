@@ -62,6 +62,16 @@ bool sim_host_name_valid(const char *name)
     return true;
 }
 
+int sim_fault_take(struct port_sim_fault *f, uint64_t now_ms)
+{
+    if (f->count > 0)
+        f->count--;
+    else if (now_ms >= f->until_ms)
+        return 0;
+    f->injected++;
+    return f->rc;
+}
+
 uint64_t sim_host_free_kib(const struct sim_host *h)
 {
     uint64_t used = 0;

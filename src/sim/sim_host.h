@@ -50,6 +50,9 @@ struct sim_dom {
     unsigned last_vcpus;
     uint64_t last_target_kib;
 
+    /* Failures a scenario injects into the daemon's calls for it. */
+    struct port_sim_fault fault[PORT_SIM_NFAULTS];
+
     /* Scratch for the CPU share of one step, in thousandths of a hundredth. */
     int64_t want_m, got_m;
 
@@ -67,6 +70,7 @@ struct sim_host {
     size_t ndom, cap;
     uint32_t next_domid; /* never reused in one run */
     uint64_t min_free_kib;
+    struct port_sim_fault host_fault; /* injected into host_info */
 };
 
 /* A host with Domain-0 (domid 0) holding dom0_kib. */
@@ -98,6 +102,10 @@ int sim_host_add(struct sim_host *h, const struct port_sim_domspec *s, struct si
 int sim_host_set_sched(struct sim_host *h, uint32_t domid, int weight, int cap);
 int sim_host_set_vcpus(struct sim_host *h, uint32_t domid, unsigned online);
 int sim_host_set_target(struct sim_host *h, uint32_t domid, uint64_t target_kib);
+
+/* Whether the call at now_ms is one a fault makes fail: its code (and
+ * the fault counts it), else 0. */
+int sim_fault_take(struct port_sim_fault *f, uint64_t now_ms);
 
 /* One physics step of dt_ms (at most SIM_STEP_MS). */
 void sim_host_step(struct sim_host *h, uint64_t dt_ms);

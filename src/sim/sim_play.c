@@ -118,6 +118,15 @@ static void flood(struct sim_player *pl, struct sim_dom *d, uint64_t n)
         sim_guest_request(pl, d->domid, &r);
 }
 
+/* A fail line: the next num calls fail, or every call for for_ms; a
+ * count of 0 ends the fault. */
+static void arm_fault(struct sim_player *pl, struct port_sim_fault *f, const struct sim_event *ev)
+{
+    f->rc = ev->fault_rc;
+    f->count = ev->for_ms ? 0 : ev->num;
+    f->until_ms = ev->for_ms ? pl->m.clock.now_ms + ev->for_ms : 0;
+}
+
 static void play_domain(struct sim_player *pl, const struct sim_event *ev, struct sim_dom *d)
 {
     switch (ev->act) {
@@ -148,17 +157,27 @@ static void play_domain(struct sim_player *pl, const struct sim_event *ev, struc
     case SIM_ACT_FLOOD:
         flood(pl, d, ev->num);
         break;
+    case SIM_ACT_FAIL:
+        arm_fault(pl, &d->fault[ev->fault_op], ev);
+        break;
     default:
         break;
     }
 }
 
+static const char *fault_name(enum port_sim_fault_op op)
+{
+    static const char *const names[PORT_SIM_NFAULTS] = {"sched-set", "vcpus-set", "mem-target-set",
+                                                        "domain-info", "host-info"};
+    return names[op];
+}
+
 /* The event in the scenario's words, for the log. */
 static const char *describe(const struct sim_event *ev, char *buf, size_t size)
 {
-    static const char *const verb[] = {"request", "write",  "rm",           "cpu",
-                                       "stuck",   "floor",  "balloon-rate", "destroy",
-                                       "flood",   "create", "disconnect",   "end"};
+    static const char *const verb[] = {"request", "write",        "rm",      "cpu",   "stuck",
+                                       "floor",   "balloon-rate", "destroy", "flood", "fail",
+                                       "create",  "disconnect",   "end"};
     const char *v = verb[ev->act];
 
     _Static_assert(sizeof(verb) / sizeof(verb[0]) == SIM_ACT_END + 1, "a verb per action");
@@ -176,6 +195,14 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
         break;
     case SIM_ACT_STUCK:
         snprintf(buf, size, "%s %s", v, ev->num ? "on" : "off");
+        break;
+    case SIM_ACT_FAIL:
+        if (ev->for_ms)
+            snprintf(buf, size, "%s %s for %llu ms: %s", v, fault_name(ev->fault_op),
+                     (unsigned long long)ev->for_ms, plm_strerror(ev->fault_rc));
+        else
+            snprintf(buf, size, "%s %s %llu: %s", v, fault_name(ev->fault_op),
+                     (unsigned long long)ev->num, plm_strerror(ev->fault_rc));
         break;
     case SIM_ACT_FLOOR:
         snprintf(buf, size, "%s %llu MiB", v, (unsigned long long)ev->num / 1024);
@@ -208,6 +235,13 @@ static void play(struct sim_player *pl, const struct sim_event *ev)
         sim_xs_drop_events(&pl->m.xs);
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: xenstore connection broken", file,
                 ev->line);
+        return;
+    case SIM_ACT_FAIL:
+        if (ev->dom[0])
+            break; /* a domain's: below */
+        arm_fault(pl, &pl->m.host.host_fault, ev);
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
+                describe(ev, what, sizeof(what)));
         return;
     case SIM_ACT_CREATE:
         rc = sim_ts_create(&pl->m, &ev->spec, NULL);

@@ -276,9 +276,28 @@ START_TEST(test_everything_plays)
     port_sim_advance(p, 1000);
     ck_assert_int_eq(sim_read(p, "/local/domain/0/name", buf, sizeof(buf)), PLM_EIO);
     ck_assert_int_eq(port_reconnect(p), 0);
+    port_sim_advance(p, 1000);
+    ck_assert_int_eq(port_sched_set(p, 3, 100, -1), PLM_EINVAL);
+    ck_assert_int_eq(port_sched_set(p, 3, 100, -1), PLM_EINVAL);
+    ck_assert_int_eq(port_sched_set(p, 3, 100, -1), 0);
+    ck_assert_int_eq(sim_dom(p, "web").weight, 100);
+    ck_assert_uint_eq(sim_dom(p, "web").sched_calls, 3);
+    ck_assert_int_eq(port_host_info(p, &h), PLM_EIO);
+    struct port_domain info;
+    ck_assert_int_eq(port_domain_info(p, 2, &info), PLM_ENOMEM);
+    ck_assert_int_eq(port_domain_info(p, 2, &info), 0);
+    st = sim_stats(p);
+    ck_assert_uint_eq(st.op[PORT_SIM_OP_SCHED_SET].injected, 2);
+    ck_assert_uint_eq(st.op[PORT_SIM_OP_SCHED_SET].failures, 2);
+    ck_assert_uint_eq(st.op[PORT_SIM_OP_HOST_INFO].injected, 1);
+    port_sim_advance(p, 4999);
+    ck_assert_int_eq(port_host_info(p, &h), PLM_EIO);
+    port_sim_advance(p, 1);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
+    ck_assert_uint_eq(sim_stats(p).op[PORT_SIM_OP_HOST_INFO].injected, 2);
     port_sim_advance(p, 60000);
     ck_assert(port_sim_finished(p));
-    ck_assert_uint_eq(sim_stats(p).scenario_played, 16);
+    ck_assert_uint_eq(sim_stats(p).scenario_played, 19);
     port_destroy(p);
 }
 END_TEST

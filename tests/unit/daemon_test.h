@@ -107,5 +107,6 @@ TCase *dt_tcase_mem(void);
 TCase *dt_tcase_guest(void);
 TCase *dt_tcase_host(void);
 TCase *dt_tcase_control(void);
+TCase *dt_tcase_fault(void);
 
 #endif
