@@ -53,8 +53,9 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
     for (size_t i = 0; i < d->st.ndom; i++) {
         struct dmn_domain *dom = &d->st.dom[i];
         struct eng_dom *e = &dom->eng;
-        /* The view first: its pointers (the rule, the request) may name
-         * what a reload freed or a grown table moved since the last turn. */
+        /* The view first, for every domain whether it is read or not: its
+         * pointers (the rule, the request) may name what a reload freed or
+         * a grown table moved since the last turn. */
         view_of(dom);
         bool mem = eng_wants_memory(e);
         bool cpu = tick && eng_wants_cpu_time(e, now);
@@ -85,6 +86,7 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
             log_info("Domain %u: its domain info read again after %u failed tries", dom->info.domid,
                      fails);
         dom->info = info;
+        view_of(dom); /* what was just read */
         if (mem)
             eng_measured_memory(e, (int64_t)info.mem_actual_kib);
         if (cpu) {
@@ -105,9 +107,6 @@ void dmn_snapshot(struct dmn *d, uint64_t now, struct eng_input *in)
         dmn_scan(d);
         read_domains(d, now, tick);
     }
-    for (size_t i = 0; i < d->st.ndom; i++)
-        view_of(&d->st.dom[i]);
-
     in->policy = &d->st.policy;
     in->now_ms = now;
     in->paused = d->st.paused;
