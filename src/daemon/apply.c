@@ -36,7 +36,8 @@ bool dmn_retry_due(const struct dmn_retry *r, uint64_t now)
 
 bool dmn_retry_failed(struct dmn_retry *r, uint64_t now)
 {
-    r->fails++;
+    if (r->fails < UINT32_MAX)
+        r->fails++;
     r->wait_ms = r->wait_ms ? 2 * r->wait_ms : RETRY_FIRST_MS;
     if (r->wait_ms > RETRY_MAX_MS)
         r->wait_ms = RETRY_MAX_MS;

@@ -26,8 +26,9 @@
 /* A host call that failed: the failures in a row (0: none), and when it
  * is next tried (apply.c's backoff). */
 struct dmn_retry {
-    unsigned fails;
-    uint64_t wait_ms, at_ms;
+    uint32_t fails;
+    uint32_t wait_ms; /* at most apply.c's RETRY_MAX_MS */
+    uint64_t at_ms;
 };
 
 /* The calls retried per domain: its three enforcements (indexed as the
