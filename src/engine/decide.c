@@ -348,8 +348,15 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
             st->timed = true;
         if (!eng_managed(e))
             continue;
-        if (e->mem.uncooperative && !e->probe_until_ms && (probe == 0 || e->probe_at_ms < probe))
-            probe = e->probe_at_ms;
+        /* A probe is made by the mover, at a tick, and only for a domain
+         * the mover takes: waking for it before the tick, or for one the
+         * mover no longer takes, would wake the loop for nothing, at once
+         * and again (a busy loop). */
+        if (e->mem.uncooperative && !e->probe_until_ms && e->granted[POL_MEMORY] > 0) {
+            uint64_t at = e->probe_at_ms > st->next_tick_ms ? e->probe_at_ms : st->next_tick_ms;
+            if (probe == 0 || at < probe)
+                probe = at;
+        }
         if (scratch->changed[i] || in->resync_cpu || e->cpu_owed)
             eng_cpu_actions(in, e, i, plan);
         if (scratch->changed[i]) {

@@ -203,6 +203,38 @@ START_TEST(mem_stuck_balloon)
 }
 END_TEST
 
+/*
+ * A balloon marked as not moving is asked again at a tick, and the loop
+ * woke for the ask at its own time: when a request had moved the ticks
+ * (a new allocation starts moving at once, and the ticks follow), the ask
+ * fell due before the next tick, and the loop woke for it at once, again
+ * and again, until the tick: a busy loop, which the simulated clock at
+ * speed 0 never leaves (found by the soak, tests/soak/soak.c, seed 1 at
+ * t=14047.983 s).  It must sleep until the tick.
+ */
+START_TEST(mem_stuck_probe_between_ticks)
+{
+    struct dt t;
+
+    dt_open(&t, "base.xml",
+            MOVE_HOST "domain donor memory=3072 maxmem=3072 stuck=on\n"
+                      "domain recv memory=1024 maxmem=4096\n" MOVE_REQUESTS);
+    for (unsigned n = 0; !dt_dom(&t, "donor")->eng.mem.uncooperative; n++) {
+        ck_assert_uint_lt(n, 1000);
+        dt_step(&t);
+    }
+    uint64_t probe_at = dt_dom(&t, "donor")->eng.probe_at_ms;
+    ck_assert_uint_gt(probe_at, dt_now(&t) + 1000);
+    /* Half a tick before the ask, a new allocation moves the ticks. */
+    dt_run_exactly(&t, probe_at - 500 - dt_now(&t));
+    dt_request(&t, "recv", NULL, "1024,2048");
+    uint64_t steps = t.steps;
+    dt_run_until(&t, probe_at + 5000);
+    ck_assert_uint_lt(t.steps - steps, 100);
+    dt_close(&t);
+}
+END_TEST
+
 /* Counts how often a bystander's allocation changes after a moment. */
 struct churn {
     uint64_t after_ms;
@@ -451,6 +483,7 @@ TCase *dt_tcase_mem(void)
     TCase *tc = tcase_create("mem");
     tcase_add_test(tc, mem_shrink_before_grow);
     tcase_add_test(tc, mem_stuck_balloon);
+    tcase_add_test(tc, mem_stuck_probe_between_ticks);
     tcase_add_test(tc, mem_stuck_above_max);
     tcase_add_test(tc, mem_destroy_mid_move);
     tcase_add_test(tc, mem_destroy_races_the_mover);
