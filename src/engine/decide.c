@@ -352,7 +352,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
          * the mover takes: waking for it before the tick, or for one the
          * mover no longer takes, would wake the loop for nothing, at once
          * and again (a busy loop). */
-        if (e->mem.uncooperative && !e->probe_until_ms && e->granted[POL_MEMORY] > 0) {
+        if (e->mem.uncooperative && !e->probe_until_ms && eng_moves(e)) {
             uint64_t at = e->probe_at_ms > st->next_tick_ms ? e->probe_at_ms : st->next_tick_ms;
             if (probe == 0 || at < probe)
                 probe = at;

@@ -11,6 +11,10 @@ struct eng_action *eng_plan_act(struct eng_plan *plan, enum eng_act_kind kind, s
 void eng_plan_note(struct eng_plan *plan, int64_t domid, bool warning, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* memory.c: whether the mover takes part for the domain (it is managed
+ * and has a memory allocation). */
+bool eng_moves(const struct eng_dom *e);
+
 /* memory.c: one step of the mover; true when a balloon's cooperation
  * changed and its request was built again (arbitrate). */
 bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct eng_table dom,

@@ -104,7 +104,7 @@ void eng_measured_memory(struct eng_dom *e, int64_t actual_kib)
 }
 
 /* Whether the mover takes part for this domain. */
-static bool moves(const struct eng_dom *e)
+bool eng_moves(const struct eng_dom *e)
 {
     return eng_managed(e) && e->granted[POL_MEMORY] > 0;
 }
@@ -125,7 +125,7 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
     }
     for (size_t i = 0; i < n; i++) {
         struct eng_dom *e = eng_at(dom, i);
-        if (!moves(e))
+        if (!eng_moves(e))
             continue;
         int64_t floor = eng_mib_to_kib(e->in.rule->min[POL_MEMORY]);
         e->mem.want_kib = mover_want(e, in->now_ms, plan);
@@ -153,7 +153,7 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
     k = 0;
     for (size_t i = 0; i < n; i++) {
         struct eng_dom *e = eng_at(dom, i);
-        if (!moves(e))
+        if (!eng_moves(e))
             continue;
         struct bal_dom *nb = &b[k++];
         bool was_stuck = e->mem.uncooperative;
