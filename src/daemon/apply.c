@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Apply: the plan's actions become libxl calls (through the port) and
- * grants the guests read; and the backoff every refused host call follows
- * (the snapshot's readings too).  Each action is confirmed to the engine only
+ * grants the guests read.  Each action is confirmed to the engine only
  * once the host accepted it.  A refused call is counted, logged once
  * (the first failure of a streak warns, the rest go to the debug level,
- * the recovery to the info level), and tried again with a backoff: 1 s,
- * then twice as long each time up to a minute; meanwhile the engine is
- * told the setting is still owed, and the same call is put off until its
- * try is due.  A grant is written only once Xen took the CPU settings it
- * stands for: while they are refused the guest keeps the grant in force.
- * Never fatal.
+ * the recovery to the info level), and tried again with retry.c's
+ * backoff; meanwhile the engine is told the setting is still owed, and
+ * the same call is put off until its try is due.  A grant is written
+ * only once Xen took the CPU settings it stands for: while they are
+ * refused the guest keeps the grant in force.  Never fatal.
  */
 #include "config.h"
 
@@ -21,37 +19,10 @@
 #include "daemon/daemon.h"
 #include "common/log.h"
 
-#define RETRY_FIRST_MS 1000
-#define RETRY_MAX_MS 60000
-
 _Static_assert((int)ENG_ACT_SCHED == (int)DMN_RETRY_SCHED &&
                    (int)ENG_ACT_VCPUS == (int)DMN_RETRY_VCPUS &&
                    (int)ENG_ACT_TARGET == (int)DMN_RETRY_TARGET,
                "a retry record per enforcement kind");
-
-bool dmn_retry_due(const struct dmn_retry *r, uint64_t now)
-{
-    return !r->fails || now >= r->at_ms;
-}
-
-bool dmn_retry_failed(struct dmn_retry *r, uint64_t now)
-{
-    if (r->fails < UINT32_MAX)
-        r->fails++;
-    r->wait_ms = r->wait_ms ? 2 * r->wait_ms : RETRY_FIRST_MS;
-    if (r->wait_ms > RETRY_MAX_MS)
-        r->wait_ms = RETRY_MAX_MS;
-    r->at_ms = now + r->wait_ms;
-    return r->fails == 1;
-}
-
-bool dmn_retry_ok(struct dmn_retry *r)
-{
-    bool streak = r->fails > 0;
-
-    memset(r, 0, sizeof(*r));
-    return streak;
-}
 
 void dmn_write_grant(struct dmn *d, struct dmn_domain *dom)
 {

@@ -103,7 +103,7 @@ void dmn_apply(struct dmn *d, const struct eng_plan *plan);
 void dmn_write_grant(struct dmn *d, struct dmn_domain *dom);
 /* When the earliest refused enforcement is due to be tried again (0: none). */
 uint64_t dmn_retry_at(const struct dmn *d);
-/* The backoff: whether a call that failed before may be made at now;
+/* retry.c, the backoff: whether a call that failed before may be made at now;
  * and a failure (true when it is the first of a streak, to be logged) or
  * a success (true when it ends a streak) of one that was made. */
 bool dmn_retry_due(const struct dmn_retry *r, uint64_t now);

@@ -7,7 +7,7 @@
  * that a guest growing in between makes free memory look smaller, never
  * larger), the CPU time of agentless domains when their sample is due,
  * and the host's facts only when the decision will use them.  A reading
- * the host refuses is logged once and tried again with apply.c's backoff;
+ * the host refuses is logged once and tried again with retry.c's backoff;
  * meanwhile the decision goes on with what it last read (a domain's view)
  * or waits (the host's facts).
  */

@@ -24,7 +24,7 @@
 #define DMN_NRES ENG_NRES
 
 /* A host call that failed: the failures in a row (0: none), and when it
- * is next tried (apply.c's backoff). */
+ * is next tried (retry.c's backoff). */
 struct dmn_retry {
     uint32_t fails;
     uint32_t wait_ms; /* at most apply.c's RETRY_MAX_MS */
