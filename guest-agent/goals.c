@@ -19,6 +19,7 @@
 
 #include <libxml/parser.h>
 
+#include "common/duration.h"
 #include "core/error.h"
 #include "guest-agent/goals_int.h"
 #include "xml/xmlload.h"
@@ -58,7 +59,7 @@ static const char *pattern_hint(const char *pattern)
     } hints[] = {
         {"[0-9]+(\\.[0-9]+)?", "expected a number such as 12 or 6.5"},
         {"[0-9]+", "expected a whole number such as 1 or 12"},
-        {"[0-9]+(ms|s|m|min|h)", "expected a duration such as 500ms, 5s, 2min or 1h"},
+        {"[0-9]+(ms|s|m|min|h|d)", "expected a duration such as " PLM_DURATION_EXAMPLES},
         {"[0-9]{2}:[0-9]{2}", "expected a time of day such as 08:00 or 17:30"},
         {"[a-z]+(-[a-z]+)?(,[a-z]+(-[a-z]+)?)*",
          "expected daily, or days such as mon-fri or sat,sun"},
@@ -75,7 +76,7 @@ static const char *pattern_hint(const char *pattern)
 static const struct px_format goals_format = {
     .max_size = AGENT_GOALS_MAX_FILE,
     .quote_max = 64,
-    .duration_examples = "500ms, 5s, 2min or 1h",
+    .duration_examples = PLM_DURATION_EXAMPLES,
     .pattern_hint = pattern_hint,
     .max_length_in_words = true,
     .trim_every_stop = true,

@@ -382,6 +382,23 @@ START_TEST(test_durations_and_days)
 }
 END_TEST
 
+/*
+ * The goals share the one duration grammar (src/common/duration.h): a
+ * day is a duration like any other, so "1d" is refused for its range,
+ * not as if it were not a duration at all.
+ */
+START_TEST(test_duration_days_are_durations)
+{
+    char err[AGENT_GOALS_ERR_MAX];
+    struct agent_goals g;
+    static const char text[] = "<xenplm-goals version=\"1\"><agent heartbeat=\"1d\"/>"
+                               "</xenplm-goals>";
+
+    ck_assert_int_ne(load_text(text, &g, err, sizeof(err)), 0);
+    ck_assert_msg(strstr(err, "heartbeat") && !strstr(err, "expected a duration"), "%s", err);
+}
+END_TEST
+
 START_TEST(test_names)
 {
     ck_assert_str_eq(agent_metric_name(AGENT_M_CPU_UTIL), "cpu-util");
@@ -802,6 +819,7 @@ int main(void)
     tcase_add_test(values, test_full_values);
     tcase_add_test(values, test_lexical_freedom);
     tcase_add_test(values, test_durations_and_days);
+    tcase_add_test(values, test_duration_days_are_durations);
     tcase_add_test(values, test_names);
     tcase_add_test(hostile, test_external_entity_refused);
     tcase_add_test(hostile, test_oversize_memory);
