@@ -65,6 +65,7 @@ static void reject(struct dmn *d, struct dmn_domain *dom, const char *why)
 {
     /* An "ok" still owed for an earlier value must not overwrite this. */
     dom->answer_due = false;
+    dom->seen = false; /* no enforcement to time */
     dom->rejected++;
     log_warnx("Domain %u: request rejected: %s", dom->info.domid, why);
     dmn_report(d, dom, why);
@@ -82,8 +83,10 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, dom->info.domid);
     rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
     d->st.stats.xs_reads++;
-    if (rc == PLM_ENOENT)
+    if (rc == PLM_ENOENT) {
+        dom->seen = false;
         return; /* nothing written yet, or withdrawn: the last good one stays */
+    }
     if (rc == PLM_ERANGE || (rc == 0 && len > PROTO_VALUE_MAX)) {
         /* The decoder's own refusal, as xenplm-protocol(7) lists it; the
          * size is the true one when the port knows it, else at least one
@@ -96,6 +99,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     if (rc) {
         log_warnx("Domain %u: cannot read its request: %s", dom->info.domid, plm_strerror(rc));
         dom->errors++;
+        dom->seen = false;
         return;
     }
 
@@ -129,6 +133,12 @@ void dmn_request_changed(struct dmn *d, struct dmn_domain *dom)
 {
     uint64_t now = port_now_ms(d->port);
 
+    /* The first of a burst starts the clock: a read put off by the rate
+     * limit is part of the reaction. */
+    if (!dom->seen) {
+        dom->seen = true;
+        dom->seen_at_ms = now;
+    }
     if (!proto_rl_allow(&dom->rl, now)) {
         if (!dom->pending_read)
             log_notice("Domain %u: rewriting its request too fast; reading it at the policy's "

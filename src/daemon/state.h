@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/prom.h"
 #include "engine/engine.h"
 #include "policy/policy.h"
 #include "port/port.h"
@@ -54,9 +55,13 @@ struct dmn_domain {
     /* What the guest asked (last good request) and how it went. */
     struct proto_request req;
     bool have_req;
-    uint64_t req_at_ms;                      /* when the last good request arrived */
-    uint64_t requests, rejected;             /* counters */
-    bool pending_read;                       /* a write arrived while rate-limited */
+    uint64_t req_at_ms;          /* when the last good request arrived */
+    uint64_t requests, rejected; /* counters */
+    bool pending_read;           /* a write arrived while rate-limited */
+    /* A watch said its request changed, at seen_at_ms, and its answer is
+     * not written yet: the start of the daemon's reaction. */
+    bool seen;
+    uint64_t seen_at_ms;
     bool answer_due;                         /* "ok" owed for the request read */
     bool changed;                            /* its request, rule or override changed */
     char status[PROTO_STATUS_MAX + 1];       /* last status written for the guest */
@@ -76,6 +81,9 @@ struct dmn_stats {
     uint64_t events, arbitrations, reallocations, xs_reads, xs_writes;
     uint64_t enforce_calls, enforce_errors;
     uint64_t allocations; /* decisions that changed an allocation in force: the table's number */
+    /* From a request seen (its watch fired) to its answer written, after
+     * the enforcement of its turn (xenplmd(8), METRICS). */
+    struct prom_hist reaction;
 };
 
 struct dmn_state {
