@@ -117,9 +117,10 @@ bool dmn_retry_due(const struct dmn_retry *r, uint64_t now);
 bool dmn_retry_failed(struct dmn_retry *r, uint64_t now);
 bool dmn_retry_ok(struct dmn_retry *r);
 
-/* metrics.c: write the metrics file when it is due (the report step);
- * when the next write is due at the latest (0: no metrics file). */
-void dmn_metrics_report(struct dmn *d, uint64_t now);
+/* metrics.c: write the metrics file when it is due (the report step), or
+ * now whatever is due (last: the daemon stops); when the next write is
+ * due at the latest (0: no metrics file). */
+void dmn_metrics_report(struct dmn *d, uint64_t now, bool last);
 uint64_t dmn_metrics_at(const struct dmn *d);
 
 /* loop.c */

@@ -187,7 +187,7 @@ static void turn(struct dmn *d, uint64_t now)
         d->printed_serial = d->st.stats.allocations;
         print_table(d, now);
     }
-    dmn_metrics_report(d, port_now_ms(d->port));
+    dmn_metrics_report(d, port_now_ms(d->port), false);
 }
 
 /*
@@ -311,6 +311,8 @@ void dmn_fini(struct dmn *d)
 {
     if (d->opt.print_table && d->port)
         print_table(d, now_ms(d));
+    if (d->port && d->metrics.path[0])
+        dmn_metrics_report(d, now_ms(d), true);
     if (d->have_srv)
         ctl_server_close(&d->srv);
     d->have_srv = false;

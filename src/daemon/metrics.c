@@ -6,7 +6,9 @@
  * every <metrics interval> (the loop wakes for it); the text is
  * render_metrics's, the file replaced whole (common/textfile.c).  A write
  * that fails is logged once and tried again at the next interval, not at
- * every turn in between: a full disk never slows the loop down.
+ * every turn in between: a full disk never slows the loop down.  The
+ * daemon's last state is written when it stops; the file stays (its age
+ * is node_exporter's node_textfile_mtime_seconds).
  */
 #include "config.h"
 
@@ -58,7 +60,7 @@ uint64_t dmn_metrics_at(const struct dmn *d)
     return d->metrics.path[0] ? d->metrics_at_ms : 0;
 }
 
-void dmn_metrics_report(struct dmn *d, uint64_t now)
+void dmn_metrics_report(struct dmn *d, uint64_t now, bool last)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -66,7 +68,7 @@ void dmn_metrics_report(struct dmn *d, uint64_t now)
     if (!aim(d))
         return;
     bool changed = d->st.stats.allocations != d->metrics_serial && !d->metrics.failing;
-    if (!changed && now < d->metrics_at_ms)
+    if (!changed && !last && now < d->metrics_at_ms)
         return;
     d->metrics_at_ms = now + d->st.policy.host.metrics_interval_ms;
     d->metrics_serial = d->st.stats.allocations;
@@ -78,7 +80,8 @@ void dmn_metrics_report(struct dmn *d, uint64_t now)
     int rc = render_metrics(f, &d->st);
     if (fclose(f) != 0 || rc != 0)
         log_warnx("cannot render the metrics: out of memory");
-    else
-        textfile_write(&d->metrics, buf, len);
+    else if (textfile_write(&d->metrics, buf, len) == 0)
+        log_debug("metrics written (%zu bytes, allocation #%llu)", len,
+                  (unsigned long long)d->metrics_serial);
     free(buf);
 }

@@ -200,7 +200,10 @@ static void per_host(FILE *f, const struct dmn_state *s)
     bytes_of_mib(f, "xenplm_host_memory_bytes", NULL, s->eng.facts.mem_total);
     prom_family(f, "xenplm_host_memory_free_bytes", "gauge",
                 "Memory free in Xen, as last read, in bytes.");
-    bytes_of_mib(f, "xenplm_host_memory_free_bytes", NULL, s->eng.facts.mem_free);
+    if (s->host.ok)
+        bytes_of_kib(f, "xenplm_host_memory_free_bytes", NULL, (uint64_t)s->host.free_kib);
+    else
+        bytes_of_mib(f, "xenplm_host_memory_free_bytes", NULL, s->eng.facts.mem_free);
     prom_family(f, "xenplm_paused", "gauge", "1 while enforcement is paused (xenplm pause).");
     prom_u64(f, "xenplm_paused", NULL, s->paused);
     prom_family(f, "xenplm_arbitrations_total", "counter", "Arbitrations run.");

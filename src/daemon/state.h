@@ -94,6 +94,7 @@ struct dmn_state {
     bool paused; /* watch and arbitrate, but do not enforce */
     uint64_t started_ms;
     struct eng_state eng; /* pools, facts, the mover's and trigger's timing */
+    struct eng_host host; /* the host's facts as the snapshot last read them (ok: ever) */
     struct dmn_stats stats;
 };
 

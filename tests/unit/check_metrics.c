@@ -127,6 +127,7 @@ static void build_state(struct dmn_state *s)
     s->policy.host.share[POL_MEMORY].pool.headroom = U(512);
     s->eng.facts = (struct pol_host_facts){
         .pcpus = 8, .mem_total = U(16384), .mem_free = U(2048), .mem_domu = U(12000)};
+    s->host = (struct eng_host){.ok = true, .pcpus = 8, .free_kib = 1000 * 1024};
     s->eng.pool[POL_CPU] = U(700);
     s->eng.pool[POL_MEMORY] = U(13000);
     s->eng.arbitrations = 14;
@@ -230,7 +231,7 @@ START_TEST(test_render_values)
         "xenplm_pool_memory_bytes 13631488000",
         "xenplm_pool_headroom_cpus 0.5",
         "xenplm_pool_headroom_bytes 536870912",
-        "xenplm_host_memory_free_bytes 2147483648",
+        "xenplm_host_memory_free_bytes 1048576000",
         "xenplm_host_cpus 8",
         "# TYPE xenplm_reallocations_total counter",
         "xenplm_reallocations_total 3",
