@@ -27,10 +27,11 @@ static void cpus(FILE *f, const char *name, const char *lab, plm_amt_t v)
 
 static void bytes_of_mib(FILE *f, const char *name, const char *lab, plm_amt_t v)
 {
-    /* v thousandths of a MiB; an amount is at most 10^12, so v x 2^20 fits. */
-    if (v > INT64_MAX / BYTES_PER_MIB)
-        v = INT64_MAX / BYTES_PER_MIB;
-    prom_ratio(f, name, lab, v * BYTES_PER_MIB, PLM_SCALE);
+    /* v thousandths of a MiB, to the nearest byte; an amount is at most
+     * 10^12, so v x 2^20 fits. */
+    if (v > (INT64_MAX - PLM_SCALE) / BYTES_PER_MIB)
+        v = (INT64_MAX - PLM_SCALE) / BYTES_PER_MIB;
+    prom_i64(f, name, lab, (v * BYTES_PER_MIB + PLM_SCALE / 2) / PLM_SCALE);
 }
 
 static void bytes_of_kib(FILE *f, const char *name, const char *lab, uint64_t kib)
