@@ -4,7 +4,7 @@
  * running in the guest (its textfile collector): per goal, whether it is
  * met, its state and what it needs; the request last published, level by
  * level; the grant and the daemon's verdict last read.  Every family is
- * listed in xenplm-agent(8), METRICS.
+ * listed in xenplm-agent(8), PROMETHEUS METRICS.
  *
  * Pure: a function of the agent's record, writing to the given stream
  * only.  Goal names are the goals file's (validated there); they are

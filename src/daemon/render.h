@@ -77,7 +77,7 @@ int render_override(FILE *f, const struct dmn_domain *d);
 /*
  * The state as Prometheus metrics, in the text exposition format that
  * node_exporter's textfile collector reads (render_metrics.c; every
- * family is listed in xenplmd(8), METRICS).  Label values (domain names)
+ * family is listed in xenplmd(8), PROMETHEUS METRICS).  Label values (domain names)
  * are escaped as the format says, and anything but printable ASCII in
  * them becomes '?'.
  */

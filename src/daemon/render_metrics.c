@@ -2,7 +2,7 @@
 /*
  * The daemon's state as Prometheus metrics (render.h: render_metrics),
  * for node_exporter's textfile collector.  Every family and its meaning
- * is listed in xenplmd(8), METRICS; the names follow Prometheus's
+ * is listed in xenplmd(8), PROMETHEUS METRICS; the names follow Prometheus's
  * conventions: xenplm_ first, base units (cpus, bytes, seconds) last,
  * _total on counters.  Per domain, the labels domain (its name) and domid.
  * A figure the daemon does not know (a weight Xen has not accepted yet)

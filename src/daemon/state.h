@@ -82,7 +82,7 @@ struct dmn_stats {
     uint64_t enforce_calls, enforce_errors;
     uint64_t allocations; /* decisions that changed an allocation in force: the table's number */
     /* From a request seen (its watch fired) to its answer written, after
-     * the enforcement of its turn (xenplmd(8), METRICS). */
+     * the enforcement of its turn (xenplmd(8), PROMETHEUS METRICS). */
     struct prom_hist reaction;
 };
 
