@@ -156,8 +156,10 @@ static void write_metrics(const struct options *o, const struct agent *a)
         return;
     }
     bad_dir = false;
-    if (strcmp(t.path, file.path) != 0)
+    if (strcmp(t.path, file.path) != 0) {
         file = t;
+        textfile_sweep(&file); /* what an agent killed mid-write left */
+    }
     FILE *f = open_memstream(&buf, &len);
     if (!f) {
         log_warn("cannot render the metrics");

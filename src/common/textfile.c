@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,29 @@ static int temp_name(const struct textfile *t, char *buf, size_t size)
     const char *base = slash ? slash + 1 : t->path;
     int n = snprintf(buf, size, "%.*s%s.%s.XXXXXX", dirlen, t->path, slash ? "/" : "", base);
     return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+void textfile_sweep(const struct textfile *t)
+{
+    char tmp[TEXTFILE_PATH_MAX], dir[TEXTFILE_PATH_MAX], path[TEXTFILE_PATH_MAX + 256];
+    const char *slash = strrchr(t->path, '/');
+
+    if (!slash || temp_name(t, tmp, sizeof(tmp)) != 0)
+        return;
+    snprintf(dir, sizeof(dir), "%.*s", slash == t->path ? 1 : (int)(slash - t->path), t->path);
+    /* The name before mkstemp's six characters: ".NAME." */
+    const char *prefix = strrchr(tmp, '/') + 1;
+    size_t plen = strlen(prefix) - 6;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strncmp(e->d_name, prefix, plen) != 0 || strlen(e->d_name) != plen + 6)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
 }
 
 static int write_all(int fd, const char *data, size_t len)

@@ -27,6 +27,11 @@ struct textfile {
 /* Aim t at dir/name (both non-empty): 0, or -1 when the path is too long. */
 int textfile_set(struct textfile *t, const char *dir, const char *name);
 
+/* Remove the temporary files a writer killed in the middle of a write
+ * left beside t->path (".NAME.XXXXXX"); call it once, before the first
+ * write.  Nothing is said of what cannot be removed. */
+void textfile_sweep(const struct textfile *t);
+
 /* Replace the file with len bytes of data: 0, or -1 with errno set (and
  * logged as above). */
 int textfile_write(struct textfile *t, const char *data, size_t len);

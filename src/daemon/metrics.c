@@ -51,6 +51,8 @@ static bool aim(struct dmn *d)
         d->metrics = t;
         d->metrics_at_ms = 0; /* a new file: write it now */
         log_info("writing metrics to %s", t.path);
+        /* What a daemon killed in the middle of a write left there. */
+        textfile_sweep(&d->metrics);
     }
     return true;
 }

@@ -36,7 +36,12 @@ sim() {
 
 # --- the command line wins over the policy -------------------------------
 mkdir "$tmpdir/m"
+# What a daemon killed in the middle of a write would leave; and a file
+# of someone else's.
+: >"$tmpdir/m/.xenplm.prom.Ab12Cd"
+: >"$tmpdir/m/other.prom"
 sim -f "$POLICY" --metrics-dir "$tmpdir/m"
+rm -f "$tmpdir/m/other.prom"
 prom="$tmpdir/m/xenplm.prom"
 if [ $rc = 0 ] && [ -s "$prom" ] && grep -q "writing metrics to $prom\$" "$tmpdir/err" &&
     ! grep -q "$NODIR" "$tmpdir/err"; then
@@ -48,9 +53,9 @@ fi
 left=$(ls -A "$tmpdir/m")
 mode=$(stat -c %a "$prom" 2>/dev/null)
 if [ "$left" = xenplm.prom ] && [ "$mode" = 644 ]; then
-    tap_ok "no temporary file left behind; the file is readable by all (0644)"
+    tap_ok "no temporary file left behind (nor one an earlier writer left); the file is readable by all (0644)"
 else
-    fail "no temporary file left behind; the file is readable by all (0644)" "files: $left" \
+    fail "no temporary file left behind (nor one an earlier writer left); the file is readable by all (0644)" "files: $left" \
         "mode: $mode"
 fi
 
