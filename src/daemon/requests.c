@@ -133,21 +133,25 @@ void dmn_request_changed(struct dmn *d, struct dmn_domain *dom)
 {
     uint64_t now = port_now_ms(d->port);
 
-    /* The first of a burst starts the clock: a read put off by the rate
-     * limit is part of the reaction. */
-    if (!dom->seen) {
-        dom->seen = true;
-        dom->seen_at_ms = now;
-    }
     if (!proto_rl_allow(&dom->rl, now)) {
         if (!dom->pending_read)
             log_notice("Domain %u: rewriting its request too fast; reading it at the policy's "
                        "rate",
                        dom->info.domid);
+        /* The first watch put off starts the clock of the read owed: the
+         * wait for the rate limit is part of the reaction. */
+        if (!dom->pending_watch) {
+            dom->pending_watch = true;
+            dom->pending_at_ms = now;
+        }
         dom->pending_read = true;
         return;
     }
-    dom->pending_read = false;
+    if (!dom->seen) {
+        dom->seen = true;
+        dom->seen_at_ms = now;
+    }
+    dom->pending_read = dom->pending_watch = false;
     read_request(d, dom, now);
 }
 
@@ -157,7 +161,13 @@ void dmn_requests_due(struct dmn *d, uint64_t now)
         struct dmn_domain *dom = &d->st.dom[i];
         if (dom->pending_read && proto_rl_wait_ms(&dom->rl, now) == 0 &&
             proto_rl_allow(&dom->rl, now)) {
-            dom->pending_read = false;
+            /* Owed for a watch (not after a reconnection or an adoption,
+             * which no watch announced): timed from that watch. */
+            if (dom->pending_watch && (!dom->seen || dom->pending_at_ms < dom->seen_at_ms)) {
+                dom->seen = true;
+                dom->seen_at_ms = dom->pending_at_ms;
+            }
+            dom->pending_read = dom->pending_watch = false;
             read_request(d, dom, now);
         }
     }

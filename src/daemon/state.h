@@ -59,9 +59,11 @@ struct dmn_domain {
     uint64_t requests, rejected; /* counters */
     bool pending_read;           /* a write arrived while rate-limited */
     /* A watch said its request changed, at seen_at_ms, and its answer is
-     * not written yet: the start of the daemon's reaction. */
-    bool seen;
-    uint64_t seen_at_ms;
+     * not written yet: the start of the daemon's reaction.  pending_at_ms:
+     * when the first watch put off by the rate limit fired (the read that
+     * is owed for it starts its reaction there; pending_watch: one did). */
+    bool seen, pending_watch;
+    uint64_t seen_at_ms, pending_at_ms;
     bool answer_due;                         /* "ok" owed for the request read */
     bool changed;                            /* its request, rule or override changed */
     char status[PROTO_STATUS_MAX + 1];       /* last status written for the guest */

@@ -8,6 +8,11 @@
 # be written is logged once, with its path and the reason, and the
 # daemon goes on; the last state is written when the daemon stops.
 #
+# The reactions: alpha's and beta's first requests, answered in the turn
+# that read them (0 s on the simulated clock, which stands still in a
+# turn), and alpha's flood: its first read at once, the last write read
+# when the rate limit's next token comes, 1 s after its watch fired.
+#
 # promtool comes with Debian's prometheus package (scripts/install-deps).
 # Without it that check is skipped, saying why, unless CI=true or
 # XENPLM_PROM_REQUIRE=1, where it fails.
@@ -102,15 +107,19 @@ xenplm_pool_headroom_bytes 536870912
 xenplm_host_memory_free_bytes 4563402752
 # TYPE xenplm_reallocations_total counter
 # TYPE xenplm_reaction_seconds histogram
-xenplm_reaction_seconds_count 2
-xenplm_reaction_seconds_bucket{le="+Inf"} 2
+xenplm_domain_requests_accepted_total{domain="alpha",domid="1"} 2
+xenplm_reaction_seconds_count 4
+xenplm_reaction_seconds_bucket{le="+Inf"} 4
+xenplm_reaction_seconds_bucket{le="0.5"} 3
+xenplm_reaction_seconds_bucket{le="1"} 4
+xenplm_reaction_seconds_sum 1
 LINES
 if [ ! -s "$tmpdir/why" ]; then
-    tap_ok "the values are the scenario's (grants, targets, requests, status, counters, pool)"
+    tap_ok "the values are the scenario's (grants, targets, requests, status, counters, pool, reactions)"
 else
     echo "--- the file:" >>"$tmpdir/why"
     grep -v '^#' "$prom" >>"$tmpdir/why"
-    tap_not_ok "the values are the scenario's (grants, targets, requests, status, counters, pool)"
+    tap_not_ok "the values are the scenario's (grants, targets, requests, status, counters, pool, reactions)"
 fi
 
 # --- written at least every interval ---------------------------------------
