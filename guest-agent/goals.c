@@ -255,7 +255,7 @@ static int get_per_resource(struct px_loader *ld, const xmlNode *n, plm_amt_t v[
 static int load_agent(struct px_loader *ld, const xmlNode *n, struct agent_goals *g)
 {
     char a[32], b[32];
-    bool has_heartbeat = false;
+    bool has_heartbeat = false, has_metrics = false;
     int rc = get_ms(ld, n, "interval", INTERVAL_MIN_MS, INTERVAL_MAX_MS, &g->interval_ms, NULL);
 
     if (rc == 0)
@@ -275,6 +275,8 @@ static int load_agent(struct px_loader *ld, const xmlNode *n, struct agent_goals
             rc = get_per_resource(ld, c, g->deadband);
         else if (px_is(c, "idle"))
             rc = get_per_resource(ld, c, g->idle);
+        else if (px_is(c, "metrics"))
+            rc = get_path(ld, c, "dir", PATH_FILE, g->metrics_dir, &has_metrics);
         else
             rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
     }

@@ -110,6 +110,7 @@ START_TEST(test_default_goals)
     ck_assert_int_eq(mem->target, U(256));
     ck_assert_int_eq(mem->max, -1);
     ck_assert(!g.apply_cgroups);
+    ck_assert_str_eq(g.metrics_dir, "");
 }
 END_TEST
 
@@ -266,6 +267,7 @@ START_TEST(test_full_values)
     ck_assert_int_eq(g.deadband[AGENT_RES_MEM], U(16));
     ck_assert_int_eq(g.idle[AGENT_RES_CPU], 125);
     ck_assert_int_eq(g.idle[AGENT_RES_MEM], U(300));
+    ck_assert_str_eq(g.metrics_dir, "/var/lib/prometheus/node-exporter");
 
     ck_assert_uint_eq(g.nprobes, 3);
     ck_assert_str_eq(g.probe[0].command, "/usr/local/bin/web-p99 --since 1m");
