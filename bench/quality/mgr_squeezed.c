@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * squeezed-style: a model of xapi's memory ballooning daemon
- * (xapi-project/xen-api, ocaml/squeezed/src/squeeze.ml and
- * squeeze_xen.ml), from the rules as issue 13 summarises them:
+ * (xapi-project/xen-api: ocaml/squeezed/lib/squeeze.ml, the algorithm,
+ * and ocaml/squeezed/src/squeeze_xen.ml, its Xen side), from the rules as
+ * issue 13 summarises them:
  *
  *  - a balance loop every 10 s (squeezed's balance check interval);
  *  - every domain has a dynamic range [dynamic-min, dynamic-max] set by

@@ -54,7 +54,7 @@
 #define QM_SWAPIN_RATE 2000. /* pages/s the agent sees swapped in at f = 1 */
 #define QM_MAX_PRIO 3
 #define QM_MAX_PARTS 4
-#define QM_NAME 24
+#define QM_NAME 32
 
 /* One component of a demand trace; times are hours of the day unless said. */
 enum qm_part_kind {

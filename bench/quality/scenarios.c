@@ -76,7 +76,7 @@ static struct qm_scenario *web_batch(void)
     struct qm_scenario *sc =
         scenario("web-batch", "diurnal web tier, nightly batch window", 16, 64 * GIB, 2 * GIB, 6);
     for (int i = 0; i < 4; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof(name), "web%d", i + 1);
         struct qm_guest_spec *g = add(sc, name, QM_LATENCY, 4, 8 * GIB, 4 * GIB, 1, 1);
         g->cpu.base = 40;
@@ -128,7 +128,7 @@ static struct qm_scenario *bursty(void)
     part(&g->cpu, QM_BURSTS, 250, 600, 60, 0);
     g->ws.base = 1 * GIB;
     for (int i = 0; i < 3; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof(name), "batch%d", i + 1);
         g = add(sc, name, QM_BATCH, 4, 8 * GIB, 6 * GIB, 3, 3);
         g->cpu.base = 250;
@@ -144,7 +144,7 @@ static struct qm_scenario *greedy(void)
     struct qm_scenario *sc = scenario("greedy", "a greedy low-priority guest asks for everything",
                                       8, 24 * GIB, 2 * GIB, 4);
     for (int i = 0; i < 3; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof(name), "web%d", i + 1);
         struct qm_guest_spec *g = add(sc, name, QM_LATENCY, 2, 6 * GIB, 3 * GIB, 1, 1);
         g->cpu.base = 30;
@@ -169,7 +169,7 @@ static struct qm_scenario *consolidation(void)
                                       256 * GIB, 4 * GIB, 200);
     double maxmem = 1.5 * (252 * GIB) / 200;
     for (int i = 0; i < 200; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof(name), "vm%03d", i + 1);
         unsigned prio = (unsigned)(i % 3) + 1;
         bool batch = i % 5 == 4;
