@@ -13,10 +13,13 @@
  *    most the guest's maxmem;
  *  - 50 MiB of Xen's free memory kept out of balancing;
  *  - when the preferences fit, every guest gets its preference and the
- *    spare memory in proportion to its preference (capped at maxmem);
- *    when they do not, guests above their preference are taken down to it
- *    and what is free is shared among the others in proportion to what
- *    they lack;
+ *    spare memory in proportion to its preference (capped at maxmem, what
+ *    the cap cuts off shared equally among the others); when they do not,
+ *    guests above their preference by 10 MiB or more are taken down to it,
+ *    and the others get Xen's free memory less what those donors give
+ *    back, in proportion to their preference (balance_when_low_on_mem,
+ *    as algo.py computes it: the donors' pages are shared at the next
+ *    balance, once they are free);
  *  - a balance whose moves add up to under 150 MiB
  *    (MIN_TOTAL_MEMORY_TRANSFER) is skipped;
  *  - no CPU control.
@@ -38,6 +41,7 @@
 #define QMM_MIN_PREF 200.0
 #define QMM_XEN_FREE 50.0
 #define QMM_MIN_TRANSFER 150.0
+#define QMM_DONOR_MIN 10.0
 
 static void *open_qmm(const struct qm_world *w, const char *srcdir)
 {
@@ -48,41 +52,69 @@ static void *open_qmm(const struct qm_world *w, const char *srcdir)
 static void step_qmm(void *p, struct qm_world *w)
 {
     double *pref = p, *tgt = pref + w->n;
-    double total = w->free_mib - QMM_XEN_FREE, psum = 0;
+    double xen_free = w->free_mib - QMM_XEN_FREE, need = 0, psum = 0, pacc = 0;
 
     for (size_t i = 0; i < w->n; i++) {
         struct qm_guest *g = &w->g[i];
         pref[i] = g->ws * QMM_CACHE_FACTOR;
-        pref[i] = pref[i] < QMM_MIN_PREF ? QMM_MIN_PREF : pref[i];
         pref[i] = pref[i] > g->s->maxmem ? g->s->maxmem : pref[i];
+        pref[i] = pref[i] < QMM_MIN_PREF ? QMM_MIN_PREF : pref[i];
+        need += pref[i] - g->actual;
         psum += pref[i];
-        total += g->actual;
+        if (pref[i] > g->actual && g->actual < g->s->maxmem)
+            pacc += pref[i];
+        tgt[i] = g->actual;
     }
-    if (psum <= total) {
+    double avail = xen_free - need;
+    if (avail > 0) {
+        /* Enough: the preference and the rest in proportion to it; what
+         * maxmem cuts off is shared equally among the others, in rounds. */
+        double left = 0;
+        size_t open = 0;
         for (size_t i = 0; i < w->n; i++) {
-            double t = pref[i] + (total - psum) * pref[i] / psum;
-            tgt[i] = t > w->g[i].s->maxmem ? w->g[i].s->maxmem : t;
+            tgt[i] = pref[i] + avail * pref[i] / psum;
+            if (tgt[i] > w->g[i].s->maxmem) {
+                left += tgt[i] - w->g[i].s->maxmem;
+                tgt[i] = w->g[i].s->maxmem;
+            } else {
+                open++;
+            }
+        }
+        while (left > 1.0 && open > 0) {
+            double bonus = left / (double)open, more = 0;
+            for (size_t i = 0; i < w->n; i++) {
+                double max = w->g[i].s->maxmem;
+                if (tgt[i] >= max)
+                    continue;
+                if (tgt[i] + bonus >= max) {
+                    more += tgt[i] + bonus - max;
+                    tgt[i] = max;
+                    open--;
+                } else {
+                    tgt[i] += bonus;
+                }
+            }
+            left = more;
         }
     } else {
-        /* Low on memory: donors down to their preference, the freed
-         * memory and Xen's free shared by what the others lack. */
-        double spare = w->free_mib - QMM_XEN_FREE, need = 0;
+        /* Low: donors (above their preference, or at maxmem) to their
+         * preference; the acceptors share what is then free in proportion
+         * to their preference, as balance_when_low_on_mem computes it. */
+        double squeezed = xen_free;
         for (size_t i = 0; i < w->n; i++) {
             struct qm_guest *g = &w->g[i];
-            if (g->actual > pref[i])
-                spare += g->actual - pref[i];
-            else
-                need += pref[i] - g->actual;
-        }
-        spare = spare < 0 ? 0 : spare;
-        for (size_t i = 0; i < w->n; i++) {
-            struct qm_guest *g = &w->g[i];
-            if (g->actual >= pref[i] || need <= 0) {
-                tgt[i] = g->actual >= pref[i] ? pref[i] : g->actual;
+            bool donor = pref[i] < g->actual || g->actual >= g->s->maxmem;
+            if (!donor || g->actual - pref[i] < QMM_DONOR_MIN)
                 continue;
-            }
-            double give = spare * (pref[i] - g->actual) / need;
-            tgt[i] = g->actual + (give < pref[i] - g->actual ? give : pref[i] - g->actual);
+            squeezed -= g->actual - pref[i];
+            tgt[i] = pref[i];
+        }
+        for (size_t i = 0; squeezed >= 0 && pacc > 0 && i < w->n; i++) {
+            struct qm_guest *g = &w->g[i];
+            if (!(pref[i] > g->actual && g->actual < g->s->maxmem))
+                continue;
+            double t = g->actual + squeezed * pref[i] / pacc;
+            tgt[i] = t > g->s->maxmem ? g->s->maxmem : t;
         }
     }
     double moved = 0;
