@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * MOM-style: a model of oVirt's Memory Overcommitment Manager (oVirt
- * mom, the default policy's balloon and CPU-tuning rules: doc/balloon.rules
- * and doc/cputune.rules, as vdsm ships them), from the rules as issue 13
- * summarises them; the balloon rules were checked against the policy
- * file (auto-balloon section) as vdsm ships it:
+ * mom and the policies vdsm gives it, static/etc/vdsm/mom.d/: the
+ * auto-balloon rules and 04-cputune.policy), from the rules as issue 13
+ * summarises them; the auto-balloon rules (their constants, shrink_guest,
+ * grow_guest and the main script) were checked against MOM's policy text,
+ * and the CPU limit's default (vcpuUserLimit 100) against its vdsm
+ * interface:
  *
  *  - guests and host sampled every 5 s, the policy run every 10 s;
  *  - the host is under pressure while its free memory is below 20 %
