@@ -295,19 +295,33 @@ static enum agent_goal_state step_feedback(const struct agent_goal *goal,
     if (worse > 0) {
         /* A raise the daemon has not granted yet (the guest holds less
          * than asked): the miss is the old shortfall still, and raising
-         * again would count it twice and wind the ask up while the host
-         * is short.  Wait for the grant, or for good. */
+         * again at once would count it twice.  Wait for the grant, but
+         * only for the hold: a daemon whose trigger lets a small raise
+         * wait (the default policy moves memory by 20 % at once, or 10 %
+         * held five minutes) would otherwise leave the guest missing its
+         * goal for good, both sides waiting for the other.  So a goal
+         * still missed after the hold asks again, more: its ask grows
+         * geometrically until it is granted or reaches the ceiling. */
         plm_amt_t held = in->held[goal->res];
-        if (held >= 0 && add_amt(held, t->min_step[goal->res]) < gs->amount)
+        if (held >= 0 && add_amt(held, t->min_step[goal->res]) < gs->amount && gs->hold > 0) {
+            gs->hold--;
             return AGENT_GOAL_MISSED;
+        }
         /* Relative error in thousandths; with no positive target to
          * relate to, any miss counts as large. */
         plm_amt_t share = t->max_up;
         if (target > 0)
             share = min_amt(mul_div(t->gain_up, mul_div(worse, PLM_SCALE, target), PLM_SCALE),
                             t->max_up);
-        plm_amt_t up = max_amt(mul_div(gs->amount, share, PLM_SCALE), t->min_step[goal->res]);
-        gs->amount = bound(goal, ceiling, add_amt(gs->amount, up));
+        /* The raise starts from what the guest holds when the amount has
+         * decayed below it (while the goal was met, another goal or the
+         * daemon kept more): a miss at what it holds needs more than
+         * that, and a raise from the decayed amount would ask barely
+         * more, or less, than it has.  So a goal that stays missed grows
+         * geometrically from the guest's real size. */
+        plm_amt_t base = held > gs->amount ? held : gs->amount;
+        plm_amt_t up = max_amt(mul_div(base, share, PLM_SCALE), t->min_step[goal->res]);
+        gs->amount = bound(goal, ceiling, add_amt(base, up));
         gs->hold = t->hold_periods;
         return AGENT_GOAL_MISSED;
     }

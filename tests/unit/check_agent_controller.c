@@ -289,6 +289,89 @@ START_TEST(test_feedback_raise_limits)
 }
 END_TEST
 
+/* A missed feedback goal whose amount had decayed while it was met
+ * (another goal, or the daemon, kept the guest bigger) raises from what
+ * the guest holds, not from the decayed amount: a guest swapping at
+ * 4 GiB asks 6 GiB, not 16 MiB. */
+START_TEST(test_feedback_raise_from_held)
+{
+    static const struct {
+        enum agent_resource res;
+        enum agent_metric metric;
+        plm_amt_t target, margin;
+        plm_amt_t amount, held; /* the decayed amount, what the guest holds */
+        plm_amt_t smoothed, value;
+        plm_amt_t need;
+    } row[] = {
+        /* Swapping hard at 4 GiB, the amount decayed to nothing: +50 %. */
+        {AGENT_RES_MEM, AGENT_M_SWAPIN, PLM_UNITS(20), PLM_UNITS(10), 0, MIB(4096), PLM_UNITS(20),
+         PLM_UNITS(2000), MIB(6144)},
+        /* Pressure 12 % of 10 %: +10 % of the 2 GiB held, not of 1 GiB. */
+        {AGENT_RES_MEM, AGENT_M_MEM_PRESSURE, PCT(10), 0, MIB(1024), MIB(2048), PCT(10), PCT(14),
+         2252800},
+        /* The amount above what is held (within a least step): from it. */
+        {AGENT_RES_MEM, AGENT_M_MEM_PRESSURE, PCT(10), 0, MIB(2060), MIB(2048), PCT(10), PCT(14),
+         MIB(2266)},
+        /* CPU the same: 0.5 CPU decayed, 2 held, twice the target. */
+        {AGENT_RES_CPU, AGENT_M_CPU_PRESSURE, PCT(10), 0, CPUS(1) / 2, CPUS(2), PCT(20), PCT(20),
+         CPUS(3)},
+    };
+    static struct rig r;
+
+    for (unsigned k = 0; k < sizeof(row) / sizeof(row[0]); k++) {
+        rig_init(&r);
+        unsigned i = add_goal(&r.g, row[k].res, row[k].metric, AGENT_AT_MOST, row[k].target, 1, "");
+        r.g.goal[i].margin = row[k].margin;
+        r.st.goal[i].started = true;
+        r.st.goal[i].amount = row[k].amount;
+        r.st.goal[i].smoothed = row[k].smoothed;
+        r.in.held[row[k].res] = row[k].held;
+        r.m.swapin_rate = row[k].metric == AGENT_M_SWAPIN ? row[k].value : 0;
+        r.m.mem_pressure = row[k].metric == AGENT_M_MEM_PRESSURE ? row[k].value : 0;
+        r.m.cpu_pressure = row[k].metric == AGENT_M_CPU_PRESSURE ? row[k].value : 0;
+        step(&r);
+        ck_assert_msg(r.out.state[i] == AGENT_GOAL_MISSED, "row %u: not missed", k);
+        ck_assert_msg(r.out.need[i] == row[k].need, "row %u: need %lld, want %lld", k,
+                      (long long)r.out.need[i], (long long)row[k].need);
+        ck_assert_int_eq(r.out.level[row[k].res][0], row[k].need);
+    }
+}
+END_TEST
+
+/* A raise the daemon does not grant is waited for during the hold only:
+ * a goal still missed after it asks again, from its last ask, so the ask
+ * grows geometrically (x1.5 every four periods here) up to the ceiling
+ * instead of waiting for good on a daemon whose trigger lets a small
+ * raise wait. */
+START_TEST(test_feedback_ungranted_raise_grows)
+{
+    static const struct {
+        unsigned period;
+        plm_amt_t need;
+    } row[] = {
+        {1, MIB(3072)}, {2, MIB(3072)}, {4, MIB(3072)},  {5, MIB(4608)},
+        {8, MIB(4608)}, {9, MIB(6912)}, {13, MIB(8192)}, {20, MIB(8192)},
+    };
+    static struct rig r;
+
+    rig_init(&r);
+    unsigned i = add_goal(&r.g, AGENT_RES_MEM, AGENT_M_SWAPIN, AGENT_AT_MOST, PLM_UNITS(20), 1, "");
+    r.g.goal[i].margin = PLM_UNITS(10);
+    /* Swapping hard at 2 GiB, and the daemon never grants more. */
+    r.m.swapin_rate = PLM_UNITS(2000);
+    unsigned period = 0;
+    for (unsigned k = 0; k < sizeof(row) / sizeof(row[0]); k++) {
+        while (period < row[k].period) {
+            step(&r);
+            period++;
+        }
+        ck_assert_int_eq(r.out.state[i], AGENT_GOAL_MISSED);
+        ck_assert_msg(r.out.need[i] == row[k].need, "period %u: need %lld, want %lld", period,
+                      (long long)r.out.need[i], (long long)row[k].need);
+    }
+}
+END_TEST
+
 START_TEST(test_feedback_at_least)
 {
     static struct rig r;
@@ -1191,6 +1274,8 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, test_reset);
     tcase_add_test(tc, test_feedback_missed_raises);
     tcase_add_test(tc, test_feedback_raise_limits);
+    tcase_add_test(tc, test_feedback_raise_from_held);
+    tcase_add_test(tc, test_feedback_ungranted_raise_grows);
     tcase_add_test(tc, test_feedback_at_least);
     tcase_add_test(tc, test_feedback_band_edges);
     tcase_add_test(tc, test_feedback_met_unchanged);
