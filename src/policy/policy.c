@@ -248,12 +248,21 @@ int pol_request_build(const struct pol_domain *d, enum pol_resource r, const plm
     plm_request_init(out);
     out->min = d->min[r];
     out->max = d->max[r];
-    for (unsigned g = 0; g < nguest; g++) {
+    /*
+     * Past the guest's last level the request carries on as cumulative
+     * requests do (its levels after the last ask no more than the last),
+     * so what a cap held back at the last level is asked at the guest's
+     * next levels, where their own caps allow: it competes after every
+     * domain's capped levels instead of being dropped.
+     */
+    for (unsigned g = 0; g < PLM_MAX_LEVELS && (g < nguest || prev < want); g++) {
         unsigned h = d->host_level[g];
         /* Cumulative: a level never asks less than the one before it. */
-        if (guest[g] > want)
+        if (g < nguest && guest[g] > want)
             want = guest[g];
         plm_amt_t capped = want < d->cap[r][g] ? want : d->cap[r][g];
+        if (g >= nguest && capped == prev)
+            continue; /* this level's cap holds it back too: try the next */
         /* Host levels skipped over repeat what was asked below them. */
         for (unsigned k = top; k + 1 < h; k++)
             out->level[k] = prev;

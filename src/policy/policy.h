@@ -206,7 +206,10 @@ int pol_pool_total(const struct pol_policy *p, enum pol_resource r,
  * Turn what a guest asked for one resource (cumulative amounts for its
  * levels 1..nguest) into the arbiter's request: each level is capped,
  * moved to its host level, and the domain's min and max are applied.
- * Host levels no guest level maps to repeat the level below them.
+ * Host levels no guest level maps to repeat the level below them.  What
+ * the caps hold back at the guest's last level is asked at its next
+ * levels (as if it had repeated its last amount there), up to their caps
+ * and host level PLM_MAX_LEVELS.
  * 0, PLM_ETOOMANY (nguest > PLM_MAX_LEVELS) or PLM_ERANGE (an amount
  * outside 0..PLM_AMT_MAX).
  */

@@ -302,6 +302,52 @@ START_TEST(arbitration)
 }
 END_TEST
 
+/* A level's cap holds back what a guest asks at that level; the rest is
+ * asked at its next level, after every domain's capped levels, instead of
+ * being dropped (the default policy's 4 GiB at level 1: a database that
+ * wants 16 GiB at priority 1 gets them when the host has them). */
+#define CAPPED_XML                                                                                 \
+    "<xenplm-policy version=\"1\"><host><tick>1s</tick>"                                           \
+    "<cpu><pool reserve=\"0\"/><minimal>10</minimal><unit>1</unit>"                                \
+    "<trigger min-delta=\"1\"><rule pct=\"1\" samples=\"1\"/></trigger></cpu>"                     \
+    "<memory><pool base=\"free+domu\" headroom=\"512\"/><minimal>256</minimal><unit>16</unit>"     \
+    "<trigger min-delta=\"16\"><rule pct=\"1\" samples=\"1\"/></trigger></memory>"                 \
+    "<balloon min-rate=\"64\" max-rate=\"256\" adaptive=\"false\"/>"                               \
+    "<requests rate=\"1\" burst=\"3\"/></host>"                                                    \
+    "<domain name=\"*\"><memory><min>512</min></memory>"                                           \
+    "<levels><level guest=\"1\" cpu-cap=\"200\" memory-cap=\"4096\"/></levels>"                    \
+    "</domain></xenplm-policy>"
+
+static const struct {
+    const char *what;
+    const char *db_mem, *batch_mem; /* requests, MiB per level */
+    long db_out, batch_out;         /* allocations, MiB */
+} cap_rows[] = {
+    /* 31232 MiB to share: db 4096 + batch 2048 at level 1, db's other
+     * 12 GiB at level 2, batch's rest at level 3 from what is left. */
+    {"carried past a priority-3 guest", "16384", "2048,2048,20480", 16384, 14848},
+    {"carried, the other fits", "16384", "3072", 16384, 3072},
+    {"asked at level 2 already", "2048,16384", "2048,2048,20480", 16384, 14848},
+    {"under the cap: nothing to carry", "4000", "2048,2048,20480", 4000, 20480},
+};
+
+START_TEST(level_cap_carried)
+{
+    struct eh h;
+    eh_open(&h, CAPPED_XML, 32768, 1024);
+    size_t db = eh_add(&h, "db", 4, 1024, 20480);
+    size_t batch = eh_add(&h, "batch", 4, 1024, 24576);
+    eh_ask(&h, db, NULL, cap_rows[_i].db_mem);
+    eh_ask(&h, batch, NULL, cap_rows[_i].batch_mem);
+    eh_turn(&h);
+    ck_assert_msg(granted(&h, db, POL_MEMORY) == cap_rows[_i].db_out, "%s: db mem %ld",
+                  cap_rows[_i].what, granted(&h, db, POL_MEMORY));
+    ck_assert_msg(granted(&h, batch, POL_MEMORY) == cap_rows[_i].batch_out, "%s: batch mem %ld",
+                  cap_rows[_i].what, granted(&h, batch, POL_MEMORY));
+    eh_close(&h);
+}
+END_TEST
+
 /* Only differences become actions: the first turn sets weight, cap, vcpus
  * and the grant; the same snapshot again asks nothing of Xen. */
 START_TEST(actions_only_differences)
@@ -768,6 +814,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, paused_and_host_unreadable);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, agentless_sampling);
+    tcase_add_loop_test(tc, level_cap_carried, 0, (int)(sizeof(cap_rows) / sizeof(cap_rows[0])));
     suite_add_tcase(s, tc);
     return s;
 }
