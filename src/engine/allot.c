@@ -10,11 +10,18 @@
  *
  * The trigger decides per resource whether the new allocation replaces
  * the one in force: a large difference at once, a smaller one only when
- * it persists.  The decision is global: when any domain's difference
- * fires, every domain moves to the new allocation together, so the
- * allocations in force always come from one arbitration and never add up
- * to more than the pool.  A pool that shrank below the allocations in
- * force replaces them at once, whatever the trigger says.
+ * it persists.  When a domain's difference fires, the domains whose
+ * difference reaches the smallest rule's percentage move to the new
+ * allocation, and so does every memory grow (a guest waits for it); the
+ * others keep what they hold (their differences keep persisting toward
+ * their own firing), except that a domain the new allocation shrinks gives
+ * way when the movers need it to stay within the pool.  So one domain's
+ * real change does not move every levelled neighbour by a rounding's worth
+ * (a weight change each), and the allocations in force never add up to
+ * more than the pool.  A pool that shrank below the
+ * allocations in force, or a forced reallocation (domains, overrides or
+ * the policy changed), moves every domain at once, whatever the trigger
+ * says.
  */
 #include "config.h"
 
@@ -102,6 +109,44 @@ static void params_of(const struct pol_share *sh, plm_amt_t pool, struct eng_tab
     }
 }
 
+/*
+ * A reallocation fired by some domains' own differences: a domain moves
+ * too (fired set) when its difference reaches the smallest rule's
+ * percentage or its memory grows; every other domain keeps what it holds,
+ * unless the movers need what it would give back: then the shrinking ones
+ * move too, in table order, until the allocations fit in the pool.
+ * Keeping a domain that grows only leaves room.
+ */
+static void keep_unfired(const struct plm_trigger *t, int r, plm_amt_t pool, struct eng_table dom)
+{
+    plm_amt_t total = 0;
+    uint32_t least = UINT32_MAX;
+
+    for (size_t k = 0; k < t->nrules; k++)
+        if (t->rule[k].pct100 < least)
+            least = t->rule[k].pct100;
+    for (size_t i = 0; i < dom.n; i++) {
+        struct eng_dom *e = eng_at(dom, i);
+        if (eng_managed(e) &&
+            (plm_trigger_diff_pct100(e->granted[r], e->outcome[r].rounded) >= least ||
+             (r == POL_MEMORY && e->outcome[r].rounded > e->granted[r])))
+            e->fired[r] = true;
+    }
+
+    for (size_t i = 0; i < dom.n; i++) {
+        const struct eng_dom *e = eng_at(dom, i);
+        if (eng_managed(e))
+            total += e->fired[r] ? e->outcome[r].rounded : e->granted[r];
+    }
+    for (size_t i = 0; i < dom.n && total > pool; i++) {
+        struct eng_dom *e = eng_at(dom, i);
+        if (!eng_managed(e) || e->fired[r] || e->outcome[r].rounded >= e->granted[r])
+            continue;
+        total -= e->granted[r] - e->outcome[r].rounded;
+        e->fired[r] = true;
+    }
+}
+
 static void allot_one(const struct eng_input *in, const char *force, int r, struct eng_state *st,
                       struct eng_table dom, struct eng_scratch *scratch, struct eng_plan *plan)
 {
@@ -153,9 +198,9 @@ static void allot_one(const struct eng_input *in, const char *force, int r, stru
         if (!eng_managed(e))
             continue;
         struct plm_trigger_why tw;
-        if (plm_trigger_sample(&sh->trigger, &e->trig[r], e->granted[r], scratch->out[i].rounded,
-                               in->now_ms, &tw) &&
-            !fire) {
+        e->fired[r] = plm_trigger_sample(&sh->trigger, &e->trig[r], e->granted[r],
+                                         scratch->out[i].rounded, in->now_ms, &tw);
+        if (e->fired[r] && !fire) {
             fire = true;
             if (tw.pct100 == UINT32_MAX)
                 snprintf(because, sizeof(because), "trigger rule %zu: domain %u from nothing",
@@ -173,12 +218,19 @@ static void allot_one(const struct eng_input *in, const char *force, int r, stru
 
     st->reallocations++;
     eng_plan_note(plan, -1, false, "%s: reallocating (%s)", res, fired_by);
+    /* Forced, or the pool shrank: everyone moves.  Else the domains
+     * whose own difference fired, and those that must make room. */
+    bool everyone = fired_by != because;
+    if (!everyone)
+        keep_unfired(&sh->trigger, r, pool, dom);
     for (size_t i = 0; i < n; i++) {
         struct eng_dom *e = eng_at(dom, i);
-        plm_trigger_state_reset(&e->trig[r]);
         if (!eng_managed(e))
             continue;
         plm_amt_t next = e->outcome[r].rounded;
+        if (!everyone && !e->fired[r])
+            continue; /* kept: what it holds stays, its streak goes on */
+        plm_trigger_state_reset(&e->trig[r]);
         if (next == e->granted[r])
             continue;
         /* Only changes are explained: the text is "why it last changed". */

@@ -133,6 +133,7 @@ struct eng_dom {
     struct plm_outcome outcome[ENG_NRES]; /* the last arbitration */
     plm_amt_t granted[ENG_NRES];          /* the allocation in force */
     struct plm_trigger_state trig[ENG_NRES];
+    bool fired[ENG_NRES];   /* its own difference fired the trigger this turn */
     char why[ENG_NRES][96]; /* why the allocation last changed */
 
     /* Enforced, as Xen last accepted it. */

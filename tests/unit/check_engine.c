@@ -348,6 +348,78 @@ START_TEST(level_cap_carried)
 }
 END_TEST
 
+/* A reallocation one domain's difference fires moves that domain; a
+ * neighbour whose own difference is under every rule's threshold keeps
+ * what it holds (CPU; memory shrinks), unless the pool needs what it
+ * gives back.  A memory grow moves along.  Triggers: 10 % at once. */
+#define DAMP_XML                                                                                   \
+    "<xenplm-policy version=\"1\"><host><tick>1s</tick>"                                           \
+    "<cpu><pool reserve=\"0\"/><minimal>10</minimal><unit>1</unit>"                                \
+    "<trigger min-delta=\"1\"><rule pct=\"10\" samples=\"1\"/></trigger></cpu>"                    \
+    "<memory><pool base=\"free+domu\" headroom=\"512\"/><minimal>256</minimal><unit>16</unit>"     \
+    "<trigger min-delta=\"16\"><rule pct=\"10\" samples=\"1\"/></trigger></memory>"                \
+    "<balloon min-rate=\"64\" max-rate=\"256\" adaptive=\"false\"/>"                               \
+    "<requests rate=\"1\" burst=\"3\"/></host>"                                                    \
+    "<domain name=\"*\"><memory><min>256</min></memory></domain></xenplm-policy>"
+
+static const struct {
+    const char *what;
+    int res;
+    const char *first[3], *then[3]; /* requests of a, b, c: one level */
+    long out[3];                    /* their allocations after the second turn */
+} damp_rows[] = {
+    /* 400 to share: a 100, b and c levelled at 150; then a gives 20 back:
+     * b and c would get 160 (+6.7 %), under the 10 % rule: kept. */
+    {"cpu: neighbours' small grow kept",
+     POL_CPU,
+     {"100", "200", "200"},
+     {"80", "200", "200"},
+     {80, 150, 150}},
+    /* 6656 MiB: a 1024, b and c at 2816; a gives 256 back: b and c grow
+     * 4.5 % with it (a memory grow moves along). */
+    {"memory: neighbours' grow moves along",
+     POL_MEMORY,
+     {"1024", "4096", "4096"},
+     {"768", "4096", "4096"},
+     {768, 2944, 2944}},
+    /* Room in the pool: b's 4.7 % shrink waits while a's rise fires. */
+    {"memory: small shrink kept",
+     POL_MEMORY,
+     {"1024", "2048", "2048"},
+     {"1536", "1952", "2048"},
+     {1536, 2048, 2048}},
+    /* No room: b and c give way (-9 %) so that a's rise fits. */
+    {"memory: shrink the pool needs",
+     POL_MEMORY,
+     {"1024", "2816", "2816"},
+     {"1536", "2700", "2700"},
+     {1536, 2560, 2560}},
+};
+
+START_TEST(trigger_moves_who_fired)
+{
+    struct eh h;
+    size_t d[3];
+    eh_open(&h, DAMP_XML, 8192, 1024);
+    d[0] = eh_add(&h, "a", 4, 1024, 8192);
+    d[1] = eh_add(&h, "b", 4, 1024, 8192);
+    d[2] = eh_add(&h, "c", 4, 1024, 8192);
+    bool cpu = damp_rows[_i].res == POL_CPU;
+    for (int k = 0; k < 3; k++)
+        eh_ask(&h, d[k], cpu ? damp_rows[_i].first[k] : NULL, cpu ? NULL : damp_rows[_i].first[k]);
+    eh_turn(&h);
+    h.now += 1000;
+    for (int k = 0; k < 3; k++)
+        eh_ask(&h, d[k], cpu ? damp_rows[_i].then[k] : NULL, cpu ? NULL : damp_rows[_i].then[k]);
+    eh_turn(&h);
+    for (int k = 0; k < 3; k++)
+        ck_assert_msg(granted(&h, d[k], damp_rows[_i].res) == damp_rows[_i].out[k],
+                      "%s: domain %c holds %ld, want %ld", damp_rows[_i].what, 'a' + k,
+                      granted(&h, d[k], damp_rows[_i].res), damp_rows[_i].out[k]);
+    eh_close(&h);
+}
+END_TEST
+
 /* Only differences become actions: the first turn sets weight, cap, vcpus
  * and the grant; the same snapshot again asks nothing of Xen. */
 START_TEST(actions_only_differences)
@@ -814,6 +886,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, paused_and_host_unreadable);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, agentless_sampling);
+    tcase_add_loop_test(tc, trigger_moves_who_fired, 0,
+                        (int)(sizeof(damp_rows) / sizeof(damp_rows[0])));
     tcase_add_loop_test(tc, level_cap_carried, 0, (int)(sizeof(cap_rows) / sizeof(cap_rows[0])));
     suite_add_tcase(s, tc);
     return s;
