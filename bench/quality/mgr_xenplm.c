@@ -22,10 +22,10 @@
  *    intake would accept it as it is well-formed.
  *  - xenplmd's loop: a turn runs when a request changed, the tick is due
  *    (eng_tick_due) or the plan asked to be woken; the snapshot measures
- *    the balloons the engine wants measured (eng_wants_memory) and the
- *    host's free memory; the plan's targets and scheduler settings are
- *    applied to the model and all confirmed (Xen accepts them).  vcpu
- *    hotplug is off in the default policy.
+ *    the balloons the engine wants measured (eng_wants_memory) into the
+ *    domain's view, as xenplmd's does, and the host's free memory; the plan's targets and scheduler
+ * settings are applied to the model and all confirmed (Xen accepts them).  vcpu hotplug is off in
+ * the default policy.
  */
 #include "config.h"
 
@@ -278,9 +278,14 @@ static void step_xenplm(void *p, struct qm_world *w)
 
     struct eng_input in;
     memset(&in, 0, sizeof(in));
-    for (size_t i = 0; i < s->n; i++)
-        if (eng_wants_memory(&s->dom[i]))
-            eng_measured_memory(&s->dom[i], (int64_t)floor(w->g[i].actual) * 1024);
+    for (size_t i = 0; i < s->n; i++) {
+        if (!eng_wants_memory(&s->dom[i]))
+            continue;
+        /* As xenplmd's snapshot does (view_of): the view holds what was
+         * read, and the pool is sized from it. */
+        s->dom[i].in.mem_actual_kib = (int64_t)floor(w->g[i].actual) * 1024;
+        eng_measured_memory(&s->dom[i], s->dom[i].in.mem_actual_kib);
+    }
     in.policy = &s->pol;
     in.now_ms = now;
     in.arbitrate = changed;
