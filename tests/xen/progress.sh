@@ -3,7 +3,11 @@
 # The real-Xen rig says what it is doing on the console while it runs: a
 # line per scenario and step that dom0 prints, each failed check, with the
 # seconds since the rig started.  Checked here with boot.sh and a stand-in
-# for QEMU that writes a serial log as dom0 would (TAP; about 3 s).
+# for QEMU that writes a serial log as dom0 would (TAP; about 3 s).  No
+# check here depends on how fast the machine is: the stand-in waits, up to
+# 60 s, for the first step's line to reach the console before it lets dom0
+# finish, so "the lines come while it runs" is a matter of order, not of
+# timing.
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xenplm-progress.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -20,11 +24,22 @@ while [ $# -gt 0 ]; do
     case "$1" in -serial) log=${2#file:}; shift ;; esac
     shift
 done
-say() { printf '%s\r\n' "$1" >>"$log"; sleep 0.3; }
+say() { printf '%s\r\n' "$1" >>"$log"; }
 say "(XEN) booting"
 say "XENPLM-READY uptime=1.0"
 say "# scenario scenario-daemon.sh"
 say "# step: daemon: 1. start, discovery, grant subtrees"
+# dom0 goes on only once the step is on the console (or after 60 s).
+i=0
+until grep -q 'step: daemon: 1\.' "$PROGRESS_CONSOLE" 2>/dev/null; do
+    i=$((i + 1))
+    if [ $i -gt 600 ]; then
+        echo timeout >"$PROGRESS_SEEN"
+        break
+    fi
+    sleep 0.1
+done
+[ -s "$PROGRESS_SEEN" ] || echo seen >"$PROGRESS_SEEN"
 say "ok 1 - xenplmd starts"
 say "not ok 2 - guest-b gets everything"
 say "# step: daemon: stop"
@@ -34,8 +49,9 @@ QEMU
 chmod +x "$tmp/qemu"
 
 echo "1..3"
-XENPLM_XEN_QEMU="$tmp/qemu" XENPLM_RIG_T0=$(date +%s.%N) \
-    sh "$here/boot.sh" --timeout 30 "$tmp/img" "$tmp/serial.log" \
+PROGRESS_CONSOLE="$tmp/console" PROGRESS_SEEN="$tmp/seen" \
+    XENPLM_XEN_QEMU="$tmp/qemu" XENPLM_RIG_T0=$(date +%s.%N) \
+    sh "$here/boot.sh" --timeout 90 "$tmp/img" "$tmp/serial.log" \
     9>"$tmp/console" 2>"$tmp/stderr"
 rc=$?
 sed 's/^/# console: /' "$tmp/console"
@@ -58,13 +74,10 @@ else
     echo "not ok 2 - a console line per scenario, step and failure, in order, with the time"
     printf '%s\n' "$want" | sed 's/^/#   want: /'
 fi
-# The lines come as dom0 prints them, not all at the end: the step is on
-# the console at least half a second before dom0 is done.
-t_step=$(sed -n 's/^xen rig \[ *\([0-9.]*\) s\] step: daemon: 1\..*/\1/p' "$tmp/console")
-t_done=$(sed -n 's/^xen rig \[ *\([0-9.]*\) s\] dom0 is done/\1/p' "$tmp/console")
-if [ -n "$t_step" ] && [ -n "$t_done" ] &&
-    awk -v a="$t_step" -v b="$t_done" 'BEGIN { exit !(b - a >= 0.5) }'; then
-    echo "ok 3 - the lines come while it runs (step at $t_step s, done at $t_done s)"
+# The lines come as dom0 prints them, not all at the end: the step's line
+# was on the console while dom0 still waited for it.
+if [ "$(cat "$tmp/seen" 2>/dev/null)" = seen ]; then
+    echo "ok 3 - the lines come while it runs (the step was on the console before dom0 finished)"
 else
-    echo "not ok 3 - the lines come while it runs (step at '$t_step' s, done at '$t_done' s)"
+    echo "not ok 3 - the lines come while it runs (the step was not on the console within 60 s of dom0 printing it)"
 fi
