@@ -100,7 +100,8 @@ static int enqueue(struct etcd_watch *w, size_t n)
     }
     if (w->head + w->nqueue + n > w->capqueue) {
         /* Slide what is left to the front, then grow. */
-        memmove(w->queue, w->queue + w->head, w->nqueue * sizeof(*w->queue));
+        if (w->nqueue)
+            memmove(w->queue, w->queue + w->head, w->nqueue * sizeof(*w->queue));
         w->head = 0;
         if (w->nqueue + n > w->capqueue) {
             size_t cap = w->capqueue ? w->capqueue : 64;
@@ -282,7 +283,8 @@ void etcd_watch_close(struct etcd_watch *w)
     stop(w);
     if (w->multi)
         curl_multi_cleanup(w->multi);
-    etcd_events_free(w->queue + w->head, w->nqueue);
+    if (w->queue)
+        etcd_events_free(w->queue + w->head, w->nqueue);
     free(w->queue);
     free(w->msg);
     ebuf_free(&w->body);
