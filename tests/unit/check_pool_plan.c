@@ -306,6 +306,24 @@ static const struct row rows[] = {
      .h = {{"a", 100}, {"b", 100, 1024, 600}},
      .d = {{"d1", 0, {80}, 2048}, {"d2", 0, {80}, 768}},
      .want = ""},
+    /*
+     * Found by a search over random pools: the greedy choice alone plans
+     * u00:h0>h2 u01:h1>h2 u04:h0>h2, after which moving u00, then u01,
+     * back would pass the margin; each is held in turn and the plan made
+     * again (checked: without the guard, this row fails).
+     */
+    {.what = "no ping-pong: moves the next round would undo are dropped",
+     .h = {{"h0", 50}, {"h1", 50}, {"h2", 100}},
+     .d = {{"u00", 0, {77}},
+           {"u01", 1, {48, 57, 101}},
+           {"u02", 0, {77}},
+           {"u03", 1, {56}},
+           {"u04", 0, {39, 55}},
+           {"u05", 0, {65, 76}}},
+     .margin = 31,
+     .max_concurrent = 4,
+     .max_per_source = 2,
+     .want = "u03:h1>h2 u04:h0>h2"},
     {.what = "not migratable: the other moves",
      .h = {{"a", 100}, {"b", 100}},
      .d = {{"d1", 0, {80}, .fixed = true}, {"d2", 0, {80}}},
