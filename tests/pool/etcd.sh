@@ -6,6 +6,7 @@
 # delivery, a member stopped (the client fails over), every member stopped
 # (a clear error, no hang past the timeout).  Skipped, saying why, without
 # etcd-server/etcd-client, unless CI=true or XENPLM_ETCD_REQUIRE=1.
+# shellcheck disable=SC2317 # the checks run through ok(), which shellcheck cannot see
 me=tests/pool/etcd.sh
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
