@@ -85,6 +85,7 @@ time.sleep(600)' "$_f" </dev/null >/dev/null 2>&1 &
         _i=$((_i + 1))
     done
     TEST_SILENT_EP=http://127.0.0.1:$(cat "$_f")
+    export TEST_SILENT_EP
 }
 
 etcd_cluster_start() {
@@ -104,6 +105,7 @@ etcd_cluster_start() {
         trap 'etcd_cluster_stop' EXIT
         trap 'etcd_cluster_stop; exit 1' INT TERM
         for _m in 1 2 3; do
+            c='' p=''
             eval "c=\$c$_m p=\$p$_m"
             etcd --name "m$_m" --data-dir "$dir/m$_m" \
                 --listen-client-urls "http://127.0.0.1:$c" \
