@@ -2,13 +2,16 @@
 /*
  * An etcd v3 client over etcd's JSON gateway (libcurl and yajl): the
  * key-value store (range, put, delete, txn with compares for fencing and
- * create-if-absent), leases (grant, keepalive, revoke) and streaming
- * watches.  Keys and values are byte strings, sent base64 as the gateway
- * wants them.
+ * create-if-absent), leases (grant, keepalive, revoke), elections
+ * (campaign, leader, proclaim, resign) and streaming watches.  Keys and
+ * values are byte strings, sent base64 as the gateway wants them.  An
+ * election campaign waits at one member, by design, up to its own
+ * timeout (etcd_campaign).
  *
  * The model of the calls: every call but the watch is synchronous and
  * bounded.  A call never takes longer than the configured request timeout
- * in all (connection, TLS, request, reply, failover included): the
+ * (a campaign: its own) in all (connection, TLS, request, reply, failover
+ * included): the
  * daemon runs them on a thread of their own, off its loop, and a dead
  * cluster costs that thread one timeout per call, never a hang.  A watch
  * is a stream on a curl multi handle, read with etcd_watch_poll(), which
@@ -171,6 +174,34 @@ void etcd_txn_result_free(struct etcd_txn_result *r);
 int etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *id_out, int64_t *ttl_out);
 int etcd_lease_keepalive(struct etcd_client *c, int64_t id, int64_t *ttl_out);
 int etcd_lease_revoke(struct etcd_client *c, int64_t id);
+
+/*
+ * Elections (etcd's concurrency API through the gateway's
+ * /v3/election/): a campaign waits until it is the leader of name, under
+ * its lease (the lease's expiry ends the leadership), at most timeout_ms
+ * (a timeout is PLM_EIO, "still waiting": campaign again).  The leader's
+ * rev, the creation revision of its key, is the fencing token: an order
+ * carries it, and a txn comparing the key's create_revision with it
+ * holds only while that leadership lasts.
+ */
+struct etcd_leader {
+    char *name;
+    size_t name_len;
+    char *key;
+    size_t key_len;
+    int64_t rev, lease;
+};
+void etcd_leader_free(struct etcd_leader *l);
+int etcd_campaign(struct etcd_client *c, const void *name, size_t name_len, int64_t lease,
+                  const void *value, size_t value_len, unsigned timeout_ms,
+                  struct etcd_leader *out);
+/* The current leader's key and value; PLM_ENOENT when there is none. */
+int etcd_election_leader(struct etcd_client *c, const void *name, size_t name_len,
+                         struct etcd_kv *out);
+void etcd_kv_free(struct etcd_kv *kv);
+int etcd_proclaim(struct etcd_client *c, const struct etcd_leader *l, const void *value,
+                  size_t value_len);
+int etcd_resign(struct etcd_client *c, const struct etcd_leader *l);
 
 /* Watches. */
 enum etcd_event_type { ETCD_EV_PUT = 0, ETCD_EV_DELETE };

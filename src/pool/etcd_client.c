@@ -170,7 +170,13 @@ int etcd_curl_setup(struct etcd_client *c, void *curl, const char *url, const st
 
 int etcd_post(struct etcd_client *c, const char *path, const struct ebuf *body)
 {
-    uint64_t deadline = plm_mono_ms() + c->request_timeout_ms;
+    return etcd_post_ex(c, path, body, c->request_timeout_ms, false);
+}
+
+int etcd_post_ex(struct etcd_client *c, const char *path, const struct ebuf *body,
+                 unsigned timeout_ms, bool waits)
+{
+    uint64_t deadline = plm_mono_ms() + timeout_ms;
     size_t tried = 0, i = c->cur;
     bool fell_back = false;
     char url[512], last[ETCD_ERR_MAX] = "no endpoint tried";
@@ -191,7 +197,7 @@ int etcd_post(struct etcd_client *c, const char *path, const struct ebuf *body)
          * the connect timeout), so that one that accepts and never answers
          * leaves time for the next; the last gets all that remains.
          */
-        unsigned share = remaining / (unsigned)(c->nendpoints - tried);
+        unsigned share = waits ? remaining : remaining / (unsigned)(c->nendpoints - tried);
         if (share < c->connect_timeout_ms)
             share = remaining < c->connect_timeout_ms ? remaining : c->connect_timeout_ms;
         snprintf(url, sizeof(url), "%s/%s/%s", c->endpoint[i], c->prefix, path);
@@ -205,6 +211,17 @@ int etcd_post(struct etcd_client *c, const char *path, const struct ebuf *body)
         if (res == CURLE_WRITE_ERROR && c->reply.failed)
             return etcd_fail(c, PLM_ERANGE, "etcd %s: a reply larger than %zu bytes",
                              c->endpoint[i], c->max_reply);
+        if (res == CURLE_OPERATION_TIMEDOUT && waits) {
+            long sent = 0;
+            curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &sent);
+            /* Sent (on a new or a reused connection), and waited its whole
+             * time there: an answer, not a failure. */
+            if (sent > 0) {
+                c->cur = i;
+                return etcd_fail(c, PLM_EIO, "etcd %s: %s: still waiting after %u ms",
+                                 c->endpoint[i], path, timeout_ms);
+            }
+        }
         if (res != CURLE_OK) {
             snprintf(last, sizeof(last), "%.100s: %s", c->endpoint[i], curl_easy_strerror(res));
             i = (i + 1) % c->nendpoints;
@@ -250,5 +267,5 @@ int etcd_post(struct etcd_client *c, const char *path, const struct ebuf *body)
         }
     }
     return etcd_fail(c, PLM_EIO, "etcd: no endpoint answered within %u ms (%zu of %zu tried; %s)",
-                     c->request_timeout_ms, tried, c->nendpoints, last);
+                     timeout_ms, tried, c->nendpoints, last);
 }

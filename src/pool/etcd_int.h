@@ -89,6 +89,19 @@ struct etcd_client {
  * returned as its code.  Fills c->err on failure.
  */
 int etcd_post(struct etcd_client *c, const char *path, const struct ebuf *body);
+/*
+ * The same within timeout_ms; with waits, a call that may wait at the
+ * member by design (an election campaign): the endpoint tried gets all the
+ * time left, and running out of it once connected ends the call there
+ * (PLM_EIO, "still waiting"), without going on to another member.
+ */
+int etcd_post_ex(struct etcd_client *c, const char *path, const struct ebuf *body,
+                 unsigned timeout_ms, bool waits);
+/* An election reply's leader: {"leader":{"name","key","rev","lease"}}. */
+int etcd_parse_leader(const char *buf, size_t len, struct etcd_leader *out, char *err,
+                      size_t errlen);
+/* The leader query's reply: {"kv":{...}}; PLM_ENOENT without one. */
+int etcd_parse_kv(const char *buf, size_t len, struct etcd_kv *out, char *err, size_t errlen);
 /* Set one curl handle up for a post to url (timeouts, TLS, no proxy, no redirect). */
 int etcd_curl_setup(struct etcd_client *c, void *curl, const char *url, const struct ebuf *body,
                     unsigned timeout_ms, unsigned connect_ms);

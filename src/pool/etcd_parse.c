@@ -164,7 +164,7 @@ static int get_b64(yajl_val o, const char *name, size_t max, char **out, size_t 
     return 0;
 }
 
-static void kv_free(struct etcd_kv *kv)
+void etcd_kv_free(struct etcd_kv *kv)
 {
     free(kv->key);
     free(kv->value);
@@ -184,7 +184,7 @@ static int parse_kv(yajl_val o, struct etcd_kv *kv, char *err, size_t errlen)
         (rc = get_u63(o, "mod_revision", &kv->mod_revision, err, errlen)) ||
         (rc = get_u63(o, "version", &kv->version, err, errlen)) ||
         (rc = get_i64(o, "lease", &kv->lease, err, errlen))) {
-        kv_free(kv);
+        etcd_kv_free(kv);
         return rc;
     }
     return 0;
@@ -205,7 +205,7 @@ void etcd_range_free(struct etcd_range *r)
     if (!r)
         return;
     for (size_t i = 0; i < r->n; i++)
-        kv_free(&r->kvs[i]);
+        etcd_kv_free(&r->kvs[i]);
     free(r->kvs);
     memset(r, 0, sizeof(*r));
 }
@@ -388,7 +388,7 @@ int etcd_parse_lease(const char *buf, size_t len, bool stream, int64_t *id, int6
 void etcd_events_free(struct etcd_event *ev, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        kv_free(&ev[i].kv);
+        etcd_kv_free(&ev[i].kv);
 }
 
 int etcd_parse_watch(const char *buf, size_t len, bool *created, bool *canceled, int64_t *revision,
@@ -445,6 +445,56 @@ out:
         etcd_events_free(ev + first, *n - first);
         *n = first;
     }
+    yajl_tree_free(doc);
+    return rc;
+}
+
+void etcd_leader_free(struct etcd_leader *l)
+{
+    if (!l)
+        return;
+    free(l->name);
+    free(l->key);
+    memset(l, 0, sizeof(*l));
+}
+
+int etcd_parse_leader(const char *buf, size_t len, struct etcd_leader *out, char *err,
+                      size_t errlen)
+{
+    yajl_val doc, l;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = parse_doc(buf, len, &doc, err, errlen)))
+        return rc;
+    l = member(doc, "leader");
+    if (!l || !YAJL_IS_OBJECT(l))
+        rc = plm_errf(err, errlen, PLM_EGRAMMAR, "reply: no leader");
+    else if (!(rc = get_b64(l, "name", ETCD_KEY_MAX, &out->name, &out->name_len, err, errlen)) &&
+             !(rc = get_b64(l, "key", ETCD_KEY_MAX, &out->key, &out->key_len, err, errlen)) &&
+             !(rc = get_u63(l, "rev", &out->rev, err, errlen)))
+        rc = get_i64(l, "lease", &out->lease, err, errlen);
+    if (!rc && (out->key_len == 0 || out->rev == 0))
+        rc = plm_errf(err, errlen, PLM_EGRAMMAR, "reply: a leader without a key or a revision");
+    if (rc)
+        etcd_leader_free(out);
+    yajl_tree_free(doc);
+    return rc;
+}
+
+int etcd_parse_kv(const char *buf, size_t len, struct etcd_kv *out, char *err, size_t errlen)
+{
+    yajl_val doc, kv;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = parse_doc(buf, len, &doc, err, errlen)))
+        return rc;
+    kv = member(doc, "kv");
+    if (!kv || YAJL_IS_NULL(kv))
+        rc = plm_errf(err, errlen, PLM_ENOENT, "no leader");
+    else
+        rc = parse_kv(kv, out, err, errlen);
     yajl_tree_free(doc);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * libFuzzer target for pool mode's etcd client: every reply parser of
- * src/pool/etcd_parse.c (range, txn, delete, lease, watch, error) on the
+ * src/pool/etcd_parse.c (range, txn, delete, lease, watch, error, election
+ * leader and kv) on the
  * same input, as an etcd member (or whatever answers at its address) may
  * send it.  Each parser must refuse or accept without a crash, a leak or
  * a sanitizer report, and leave nothing allocated when it refuses.
@@ -44,5 +45,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (etcd_parse_watch(buf, size, &x, &y, &a, ev, 8, &n, err, sizeof(err)) != 0 && n != 0)
         abort();
     etcd_events_free(ev, n);
+    struct etcd_leader l;
+    struct etcd_kv kv;
+    if (etcd_parse_leader(buf, size, &l, err, sizeof(err)) == 0)
+        etcd_leader_free(&l);
+    else if (l.name || l.key)
+        abort();
+    if (etcd_parse_kv(buf, size, &kv, err, sizeof(err)) == 0)
+        etcd_kv_free(&kv);
+    else if (kv.key || kv.value)
+        abort();
     return 0;
 }

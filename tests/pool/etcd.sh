@@ -18,7 +18,7 @@ live="$top_builddir/tests/pool/etcd_live"
 work="$top_builddir/tests/pool-work/etcd"
 etcd_cluster_start "$work" || { echo "$me: could not start an etcd cluster" >&2; exit 99; }
 
-echo "1..11"
+echo "1..12"
 n=0
 fail=0
 ok() { # description, command...
@@ -51,6 +51,8 @@ ok "kv: put, range (bytes, revisions), prefix, limit, delete" "$live" "$TEST_ETC
 ok "txn: create-if-absent, fencing on mod_revision, value compare" "$live" "$TEST_ETCD_ENDPOINTS" txn
 ok "lease: kept alive past its TTL, gone within it after, revoke" "$live" "$TEST_ETCD_ENDPOINTS" lease
 ok "watch: puts and a delete under a prefix, in order" "$live" "$TEST_ETCD_ENDPOINTS" watch
+ok "election: campaign, a second waits its timeout, proclaim, fencing, resign" \
+    "$live" "$TEST_ETCD_ENDPOINTS" election
 # Member 1 stopped, and listed first: the client goes on with the others.
 etcd_member_stop 1
 ok "member 1 stopped: the client fails over" \

@@ -10,6 +10,7 @@
  *   etcd_live ENDPOINTS txn                create-if-absent, fencing on mod_revision
  *   etcd_live ENDPOINTS lease              keepalive holds a key, expiry drops it, revoke
  *   etcd_live ENDPOINTS watch              puts and deletes delivered in order
+ *   etcd_live ENDPOINTS election           campaign, wait, proclaim, fencing, resign
  *   etcd_live ENDPOINTS failover DEAD      a call succeeds with the dead member first
  *   etcd_live ENDPOINTS down MS            every call fails, clearly, within MS
  *
@@ -276,6 +277,67 @@ static int t_watch(struct etcd_client *c)
     return 0;
 }
 
+static int t_election(struct etcd_client *c, struct etcd_client *c2)
+{
+    const char *name = "/t/election";
+    struct etcd_leader l1, l2;
+    struct etcd_kv kv;
+    int64_t la, lb;
+    uint64_t t0, took;
+    int rc;
+
+    CHECK(etcd_lease_grant(c, 10, &la, NULL) == 0 && etcd_lease_grant(c2, 10, &lb, NULL) == 0,
+          "grant: %s", etcd_client_error(c));
+    CHECK(etcd_campaign(c, name, strlen(name), la, "A", 1, 2000, &l1) == 0, "campaign A: %s",
+          etcd_client_error(c));
+    CHECK(l1.rev > 0 && l1.lease == la && l1.key_len > strlen(name), "leader A: rev %" PRId64,
+          l1.rev);
+    CHECK(etcd_election_leader(c2, name, strlen(name), &kv) == 0, "leader: %s",
+          etcd_client_error(c2));
+    CHECK(!strcmp(kv.value, "A") && kv.create_revision == l1.rev, "the leader is not A at its rev");
+    etcd_kv_free(&kv);
+    /* B waits while A leads: its campaign runs out of time, once, at the member. */
+    t0 = plm_mono_ms();
+    rc = etcd_campaign(c2, name, strlen(name), lb, "B", 1, 1500, &l2);
+    took = plm_mono_ms() - t0;
+    CHECK(rc == PLM_EIO && strstr(etcd_client_error(c2), "still waiting"),
+          "B's campaign while A leads: %d (%s)", rc, etcd_client_error(c2));
+    CHECK(took >= 1400 && took <= 2500, "B's campaign took %" PRIu64 " ms, not its 1.5 s", took);
+    CHECK(etcd_proclaim(c, &l1, "A2", 2) == 0, "proclaim: %s", etcd_client_error(c));
+    CHECK(etcd_election_leader(c2, name, strlen(name), &kv) == 0 && !strcmp(kv.value, "A2"),
+          "the proclaimed value did not show");
+    etcd_kv_free(&kv);
+    /* Fencing: a txn that holds only while A's leadership (its key at its rev) lasts. */
+    struct etcd_cmp fence = {.target = ETCD_CMP_CREATE,
+                             .result = ETCD_CMP_EQUAL,
+                             .key = l1.key,
+                             .key_len = l1.key_len,
+                             .number = l1.rev};
+    struct etcd_op order = {
+        .kind = ETCD_OP_PUT, .keys = etcd_key("/t/order"), .value = "go", .value_len = 2};
+    struct etcd_txn t = {.cmp = &fence, .ncmp = 1, .success = &order, .nsuccess = 1};
+    struct etcd_txn_result res;
+    CHECK(etcd_txn(c2, &t, &res) == 0 && res.succeeded, "a fenced order under A failed");
+    etcd_txn_result_free(&res);
+    CHECK(etcd_resign(c, &l1) == 0, "resign: %s", etcd_client_error(c));
+    CHECK(etcd_campaign(c2, name, strlen(name), lb, "B", 1, 2000, &l2) == 0, "campaign B: %s",
+          etcd_client_error(c2));
+    CHECK(l2.rev > l1.rev, "B's rev %" PRId64 " is not after A's %" PRId64, l2.rev, l1.rev);
+    CHECK(etcd_txn(c, &t, &res) == 0 && !res.succeeded, "A's stale order went through");
+    etcd_txn_result_free(&res);
+    CHECK(etcd_election_leader(c, name, strlen(name), &kv) == 0 && !strcmp(kv.value, "B"),
+          "the leader is not B");
+    etcd_kv_free(&kv);
+    /* B's lease revoked: no leader. */
+    CHECK(etcd_lease_revoke(c2, lb) == 0, "revoke: %s", etcd_client_error(c2));
+    rc = etcd_election_leader(c, name, strlen(name), &kv);
+    CHECK(rc == PLM_ENOENT, "no leader: %d (%s)", rc, etcd_client_error(c));
+    etcd_leader_free(&l1);
+    etcd_leader_free(&l2);
+    etcd_lease_revoke(c, la);
+    return 0;
+}
+
 static int t_failover(struct etcd_client *c, const char *dead)
 {
     struct etcd_keys k = etcd_key("/t/fo");
@@ -333,6 +395,7 @@ int main(int argc, char **argv)
     cmd = argv[2];
     if (!strcmp(cmd, "down") && argc > 3)
         timeout = (unsigned)strtoul(argv[3], NULL, 10);
+    char *again = strdup(argv[1]);
     c = connect_to(argv[1], timeout);
     if (!strcmp(cmd, "get") && argc == 4) {
         struct etcd_keys k = etcd_key(argv[3]);
@@ -352,6 +415,10 @@ int main(int argc, char **argv)
         rc = t_txn(c);
     } else if (!strcmp(cmd, "lease")) {
         rc = t_lease(c);
+    } else if (!strcmp(cmd, "election")) {
+        struct etcd_client *c2 = connect_to(again, 0);
+        rc = t_election(c, c2);
+        etcd_client_free(c2);
     } else if (!strcmp(cmd, "watch")) {
         rc = t_watch(c);
     } else if (!strcmp(cmd, "failover") && argc == 4) {
@@ -364,5 +431,6 @@ int main(int argc, char **argv)
     if (rc < 0)
         fprintf(stderr, "etcd_live: %s: %s\n", cmd, etcd_client_error(c));
     etcd_client_free(c);
+    free(again);
     return rc == 0 && failures == 0 ? 0 : 1;
 }

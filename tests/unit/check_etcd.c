@@ -334,6 +334,41 @@ START_TEST(parse_watch)
 }
 END_TEST
 
+START_TEST(parse_election)
+{
+    struct etcd_leader l;
+    struct etcd_kv kv;
+    char err[ETCD_ERR_MAX];
+
+    ck_assert_int_eq(etcd_parse_leader(P("{\"header\":{\"revision\":\"9\"},\"leader\":{\"name\":"
+                                         "\"ZWw=\",\"key\":\"ZWwvNjk=\",\"rev\":\"9\","
+                                         "\"lease\":\"105\"}}"),
+                                       &l, err, sizeof(err)),
+                     0);
+    ck_assert_str_eq(l.name, "el");
+    ck_assert_str_eq(l.key, "el/69");
+    ck_assert_int_eq(l.rev, 9);
+    ck_assert_int_eq(l.lease, 105);
+    etcd_leader_free(&l);
+    /* A leader without a key or a revision is no leader; nothing is kept. */
+    ck_assert_int_eq(etcd_parse_leader(P("{\"leader\":{\"name\":\"ZWw=\",\"rev\":\"9\"}}"), &l, err,
+                                       sizeof(err)),
+                     PLM_EGRAMMAR);
+    ck_assert_ptr_null(l.name);
+    ck_assert_int_eq(etcd_parse_leader(P("{\"leader\":{\"key\":\"ZWw=\"}}"), &l, err, sizeof(err)),
+                     PLM_EGRAMMAR);
+    ck_assert_int_eq(etcd_parse_leader(P("{\"leader\":[]}"), &l, err, sizeof(err)), PLM_EGRAMMAR);
+    ck_assert_int_eq(etcd_parse_kv(P("{\"kv\":{\"key\":\"ZWwvNjk=\",\"value\":\"QQ==\","
+                                     "\"create_revision\":\"9\"}}"),
+                                   &kv, err, sizeof(err)),
+                     0);
+    ck_assert_str_eq(kv.value, "A");
+    ck_assert_int_eq(kv.create_revision, 9);
+    etcd_kv_free(&kv);
+    ck_assert_int_eq(etcd_parse_kv(P("{\"header\":{}}"), &kv, err, sizeof(err)), PLM_ENOENT);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("etcd");
@@ -347,6 +382,7 @@ int main(void)
     tcase_add_test(tc, parse_bounds);
     tcase_add_test(tc, parse_txn_lease_delete);
     tcase_add_test(tc, parse_watch);
+    tcase_add_test(tc, parse_election);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
