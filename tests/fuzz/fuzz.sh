@@ -47,7 +47,7 @@ die() {
 
 # The targets and, for each, the longest input worth trying (its parser's
 # own limit, or a size past which only speed is lost).
-targets="request ctl_request ctl_reply reqfile mon_parse scenario goals policy"
+targets="request ctl_request ctl_reply reqfile mon_parse scenario goals policy etcd_reply"
 max_len() {
     case "$1" in
     request) echo 2100 ;;     # PROTO_VALUE_MAX (2048) and a little beyond
@@ -55,13 +55,14 @@ max_len() {
     ctl_reply) echo 9000 ;;   # the client's 8 KiB status-line buffer and beyond
     reqfile | mon_parse) echo 8192 ;;
     scenario | goals | policy) echo 16384 ;; # 1 MiB allowed; the parse is what is tested
+    etcd_reply) echo 65536 ;; # pool mode's etcd replies (bounded by max_reply, 4 MiB)
     canary) echo 64 ;;
     *) die "unknown target $1" ;;
     esac
 }
 
 # Archives in link order, each with its sources (relative to SRCDIR).
-modules="cli agent sim policy xml gen proto common core"
+modules="cli agent sim policy xml gen proto pool common core"
 module_sources() {
     case "$1" in
     cli) echo src/cli/reqfile.c src/cli/options.c ;;
@@ -74,6 +75,8 @@ module_sources() {
     # The schemas built into the loaders: made by make in the build tree.
     gen) echo "$bld/src/xml/gen/policy_xsd.c" "$bld/src/xml/gen/goals_xsd.c" ;;
     proto) echo src/protocol/*.c ;;
+    # Pool mode's etcd reply parsers, without libcurl's transport.
+    pool) echo src/pool/etcd_buf.c src/pool/etcd_parse.c ;;
     common) echo src/common/*.c ;;
     core) echo src/core/*.c ;;
     esac
@@ -177,6 +180,7 @@ build() {
     [ -f "$bld/config.h" ] || die "$bld/config.h missing: configure first"
     xml=$(pkg-config --cflags libxml-2.0) || die "libxml2's pkg-config file not found"
     xml_libs=$(pkg-config --libs libxml-2.0)
+    yajl_libs=$(pkg-config --libs yajl 2>/dev/null || echo -lyajl)
     # The tree's path is compiled in so the loaders' targets find the schemas.
     cflags="-std=c11 -g -O1 -Wall -Wextra -Werror $san -I$bld -I$src/src -I$src $xml ${FUZZ_CFLAGS:-}"
     srcdir_def="-DXENPLM_FUZZ_SRCDIR=\"$src\""
@@ -220,7 +224,7 @@ build() {
         # shellcheck disable=SC2086
         spawn link_one "$t" $cflags "$srcdir_def" -fsanitize=fuzzer \
             "$src/tests/fuzz/fuzz_$t.c" -o "$out/fuzz_$t" \
-            -Wl,--start-group $libs -Wl,--end-group $xml_libs -lm
+            -Wl,--start-group $libs -Wl,--end-group $xml_libs $yajl_libs -lm
     done
     reap_all
     [ ! -s "$out/cc-failed" ] || die "linking failed:" "$(tr '\n' ' ' <"$out/cc-failed")"

@@ -13,6 +13,7 @@
 #   src/engine/    src/core/, src/policy/, src/protocol/ (and what they
 #                  include) only: the decision depends on no port, daemon
 #                  or simulator (tests/lint/engine-pure.sh checks the rest)
+#   src/pool/      src/core/ and src/common/ only (pool mode's etcd client)
 #
 # Run by hand:  top_srcdir=. sh tests/lint/include-rules.sh
 
@@ -33,7 +34,8 @@ the port includes nothing of the daemon|src/port|deny|src/daemon/
 the core includes nothing from other modules|src/core|allow|
 common includes only the core|src/common|allow|src/core/
 the protocol includes only the core and common|src/protocol|allow|src/core/ src/common/
-the engine includes only the core, the policy and the protocol|src/engine|allow|src/core/ src/policy/ src/protocol/ src/common/'
+the engine includes only the core, the policy and the protocol|src/engine|allow|src/core/ src/policy/ src/protocol/ src/common/
+the pool mode etcd client includes only the core and common|src/pool|allow|src/core/ src/common/'
 
 # A name "x/y.h" is looked up beside the including file, then in src/,
 # then at the top (the -I flags of Makefile.am); what is found nowhere

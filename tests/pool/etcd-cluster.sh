@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh
+# A real 3-member etcd cluster on loopback ports chosen free, for the pool
+# tests.  Sourced, never run:
+#
+#   . tests/pool/etcd-cluster.sh
+#   etcd_cluster_need         # exits 77 (skip) without etcd/etcdctl,
+#                             # 1 instead under CI=true or XENPLM_ETCD_REQUIRE=1
+#   etcd_cluster_start DIR    # data dirs and logs under DIR; sets TEST_ETCD_ENDPOINTS
+#                             # (comma-separated) and TEST_ETCD_EP1..3; kills the
+#                             # members on exit
+#   etcd_member_stop N        # stop member N (1..3) and wait until it is gone
+#   etcd_silent_start DIR     # a listener that never answers: TEST_SILENT_EP
+#   etcd_cluster_stop         # stop every member (and the listener)
+#
+# Members are started with short heartbeat and election timeouts, so that
+# a stopped leader is replaced within a second.
+: "${me:=tests/pool}"
+
+etcd_cluster_need() {
+    missing=""
+    command -v etcd >/dev/null 2>&1 || missing="etcd (Debian: etcd-server)"
+    command -v etcdctl >/dev/null 2>&1 || missing="${missing:+$missing, }etcdctl (Debian: etcd-client)"
+    command -v python3 >/dev/null 2>&1 || missing="${missing:+$missing, }python3 (to find free ports)"
+    [ -z "$missing" ] && return 0
+    if [ "${CI:-}" = true ] || [ "${XENPLM_ETCD_REQUIRE:-0}" = 1 ]; then
+        echo "$me: FAIL: $missing not installed, and CI=true or XENPLM_ETCD_REQUIRE=1 requires it (scripts/install-deps)" >&2
+        exit 1
+    fi
+    echo "$me: SKIP: $missing not installed (scripts/install-deps installs them)" >&2
+    exit 77
+}
+
+# Six ports free now on 127.0.0.1 (bound together, so all distinct).
+etcd_free_ports() {
+    python3 -c '
+import socket
+s = [socket.socket() for _ in range(6)]
+for x in s:
+    x.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))
+for x in s:
+    x.close()'
+}
+
+etcd_cluster_stop() {
+    [ -z "${TEST_SILENT_PID:-}" ] || { kill "$TEST_SILENT_PID" 2>/dev/null; wait "$TEST_SILENT_PID" 2>/dev/null; TEST_SILENT_PID=; }
+    for _m in 1 2 3; do
+        etcd_member_stop "$_m"
+    done
+}
+
+etcd_member_stop() {
+    eval "_pid=\${TEST_ETCD_PID$1:-}"
+    [ -n "$_pid" ] || return 0
+    kill "$_pid" 2>/dev/null
+    _i=0
+    while kill -0 "$_pid" 2>/dev/null && [ $_i -lt 50 ]; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    kill -9 "$_pid" 2>/dev/null
+    wait "$_pid" 2>/dev/null
+    eval "TEST_ETCD_PID$1="
+}
+
+# A listener on a free loopback port that accepts connections and never
+# answers (a member hung, or a black hole): sets TEST_SILENT_EP and
+# TEST_SILENT_PID; stopped by etcd_cluster_stop.
+etcd_silent_start() {
+    _f="$1/silent.port"
+    rm -f "$_f"
+    python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1])
+time.sleep(600)' "$_f" </dev/null >/dev/null 2>&1 &
+    TEST_SILENT_PID=$!
+    _i=0
+    while [ ! -s "$_f" ] && [ $_i -lt 50 ]; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    TEST_SILENT_EP=http://127.0.0.1:$(cat "$_f")
+    export TEST_SILENT_EP
+}
+
+etcd_cluster_start() {
+    dir=$1
+    _try=0
+    while [ $_try -lt 3 ]; do
+        _try=$((_try + 1))
+        rm -rf "$dir"
+        mkdir -p "$dir" || return 1
+        # shellcheck disable=SC2046
+        set -- $(etcd_free_ports)
+        c1=$1 c2=$2 c3=$3 p1=$4 p2=$5 p3=$6
+        TEST_ETCD_EP1=http://127.0.0.1:$c1 TEST_ETCD_EP2=http://127.0.0.1:$c2 TEST_ETCD_EP3=http://127.0.0.1:$c3
+        TEST_ETCD_ENDPOINTS=$TEST_ETCD_EP1,$TEST_ETCD_EP2,$TEST_ETCD_EP3
+        export TEST_ETCD_ENDPOINTS TEST_ETCD_EP1 TEST_ETCD_EP2 TEST_ETCD_EP3
+        initial=m1=http://127.0.0.1:$p1,m2=http://127.0.0.1:$p2,m3=http://127.0.0.1:$p3
+        trap 'etcd_cluster_stop' EXIT
+        trap 'etcd_cluster_stop; exit 1' INT TERM
+        for _m in 1 2 3; do
+            c='' p=''
+            eval "c=\$c$_m p=\$p$_m"
+            etcd --name "m$_m" --data-dir "$dir/m$_m" \
+                --listen-client-urls "http://127.0.0.1:$c" \
+                --advertise-client-urls "http://127.0.0.1:$c" \
+                --listen-peer-urls "http://127.0.0.1:$p" \
+                --initial-advertise-peer-urls "http://127.0.0.1:$p" \
+                --initial-cluster "$initial" --initial-cluster-state new \
+                --initial-cluster-token "xenplm-test-$$" \
+                --heartbeat-interval 50 --election-timeout 500 \
+                </dev/null >"$dir/m$_m.log" 2>&1 &
+            eval "TEST_ETCD_PID$_m=$!"
+        done
+        # Healthy: every member answers and the cluster has a leader.
+        i=0
+        while [ $i -lt 100 ]; do
+            alive=1
+            for _m in 1 2 3; do
+                eval "kill -0 \$TEST_ETCD_PID$_m" 2>/dev/null || alive=0
+            done
+            [ $alive = 1 ] || break
+            if etcdctl --endpoints="$TEST_ETCD_ENDPOINTS" --dial-timeout=1s --command-timeout=2s \
+                endpoint health >/dev/null 2>&1; then
+                return 0
+            fi
+            sleep 0.2
+            i=$((i + 1))
+        done
+        echo "$me: the etcd cluster did not become healthy (attempt $_try); its logs:" >&2
+        tail -n 5 "$dir"/m*.log >&2 2>/dev/null
+        etcd_cluster_stop
+    done
+    return 1
+}
