@@ -33,4 +33,15 @@
 #define PROTO_STATUS_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_STATUS
 #define PROTO_SEQ_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_SEQ
 
+/*
+ * Not xenplm's own: the guest's balloon driver writes "1" here when it
+ * starts (Linux's xen-balloon does at init), in the guest's writable
+ * control/ area.  Only the exact value "1" says a balloon is there; no key,
+ * or anything else, says none (a hostile guest may write anything).
+ */
+#define PROTO_KEY_FEATURE_BALLOON "control/feature-balloon"
+#define PROTO_FEATURE_BALLOON_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_FEATURE_BALLOON
+/* The longest value read of it: more is no balloon. */
+#define PROTO_FEATURE_MAX 8
+
 #endif
