@@ -43,6 +43,8 @@ struct port_sim_domspec {
     unsigned weight;        /* credit weight at creation */
     unsigned cap;           /* credit cap at creation, 0 = none */
     bool stuck;             /* balloon does not move at all */
+    bool no_balloon;        /* no balloon driver: no control/feature-balloon, never moves */
+    bool no_hotplug;        /* its vcpus do not follow cpu/N/availability */
 };
 
 /* Defaults of xenplm-sim(5) for a domain of mem_kib (name may be NULL). */
@@ -144,6 +146,8 @@ struct port_sim_domain {
     uint64_t floor_kib;     /* the guest's balloon floor */
     uint64_t balloon_kib_s; /* balloon speed */
     bool stuck;             /* balloon not moving */
+    bool no_balloon;        /* no balloon driver */
+    bool no_hotplug;        /* vcpus do not follow hotplug */
     unsigned cpu_demand;    /* scripted, hundredths of a pCPU */
     unsigned cpu_used;      /* what it got in the last step, hundredths of a pCPU */
     /* The daemon's calls for this domain, failed ones included, and the

@@ -62,6 +62,8 @@ static const struct opt_def dom_opts[] = {
     {"weight", OPT_NUM, 1, 65535, ""},
     {"cap", OPT_NUM, 0, 51200, ""},
     {"stuck", OPT_ONOFF, 0, 1, ""},
+    {"balloon", OPT_ONOFF, 0, 1, ""},
+    {"hotplug", OPT_ONOFF, 0, 1, ""},
 };
 enum {
     D_MEMORY,
@@ -74,6 +76,8 @@ enum {
     D_WEIGHT,
     D_CAP,
     D_STUCK,
+    D_BALLOON,
+    D_HOTPLUG,
     D_N
 };
 
@@ -206,6 +210,8 @@ int sim_scn_spec(struct sim_parser *ps, struct sim_lex *lx, struct port_sim_doms
         sp->weight = (unsigned)v[D_WEIGHT];
     sp->cap = (unsigned)v[D_CAP];
     sp->stuck = v[D_STUCK] != 0;
+    sp->no_balloon = seen[D_BALLOON] && v[D_BALLOON] == 0;
+    sp->no_hotplug = seen[D_HOTPLUG] && v[D_HOTPLUG] == 0;
     return 0;
 }
 
