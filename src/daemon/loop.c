@@ -234,6 +234,7 @@ int dmn_step(struct dmn *d)
             d->ev.rescan = true;
             for (size_t i = 0; i < d->st.ndom; i++) {
                 d->st.dom[i].pending_read = true;
+                d->st.dom[i].feature_due = true;
                 if (dmn_managed(&d->st.dom[i]))
                     dmn_write_grant(d, &d->st.dom[i]);
             }
