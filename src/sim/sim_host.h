@@ -142,7 +142,7 @@ uint64_t sim_ts_reap(struct sim_machine *m);
 int sim_ts_set_target(struct sim_machine *m, uint32_t domid, uint64_t target_kib);
 int sim_ts_set_vcpus(struct sim_machine *m, uint32_t domid, unsigned online);
 /* The guest's balloon driver starts (writes control/feature-balloon "1",
- * as the guest) or goes (the key removed, as the guest). */
+ * as the guest) or goes (writes "0"). */
 int sim_ts_guest_balloon(struct sim_machine *m, uint32_t domid, bool on);
 
 #endif

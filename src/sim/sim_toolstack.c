@@ -179,9 +179,10 @@ int sim_ts_guest_balloon(struct sim_machine *m, uint32_t domid, bool on)
 {
     char path[PORT_PATH_MAX];
 
-    /* As the guest: its driver writes the key; gone, the key goes too. */
+    /* As the guest: its driver writes "1"; gone, "0" (removing the key
+     * would be for good: a guest may not create a node in control/). */
     snprintf(path, sizeof(path), "/local/domain/%u/control/feature-balloon", (unsigned)domid);
-    return on ? sim_xs_write(&m->xs, domid, path, "1", 1) : sim_xs_rm(&m->xs, domid, path);
+    return sim_xs_write(&m->xs, domid, path, on ? "1" : "0", 1);
 }
 
 int sim_ts_set_vcpus(struct sim_machine *m, uint32_t domid, unsigned online)
