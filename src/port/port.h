@@ -111,7 +111,20 @@ struct port_host_ops {
     int (*mem_target_set)(struct port *p, uint32_t domid, uint64_t target_kib);
 };
 
-/* Xenstore transport: dom0's connection to xenstored. */
+/*
+ * Xenstore transport: dom0's connection to xenstored.
+ *
+ * Besides xenplm's own keys (protocol/keys.h), the daemon reads and
+ * watches two values each guest writes in its own area, through xs_read
+ * and xs_watch like any other: its request (data/xenplm/request) and its
+ * balloon driver's control/feature-balloon ("1" once the driver runs).
+ * Every implementation must therefore keep a guest's control/ area as Xen
+ * does: control/feature-balloon writable by the guest (libxl creates it
+ * so; the simulated host lays it out empty and its guests with a balloon
+ * write "1" at boot, sim_toolstack.c), and a watch on it firing when the
+ * guest writes it.  Whether a guest's vcpus follow hotplug is read from
+ * port_domain.online_vcpus after vcpus_set, nothing more.
+ */
 struct port_xs_ops {
     /* xs_read of at most cap bytes.  A value longer than cap yields
      * PLM_ERANGE (and *len_out its true length when known); a missing
