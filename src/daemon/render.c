@@ -154,7 +154,7 @@ size_t rnd_domain_flags(const struct dmn_state *s, const struct dmn_domain *d,
         names[n++] = "override";
     if (strncmp(d->status, "rejected", 8) == 0)
         names[n++] = "rejected";
-    if (!d->balloon)
+    if (!d->eng.balloon)
         names[n++] = "no balloon";
     if (d->eng.vcpus_fixed)
         names[n++] = "no vcpu hotplug";

@@ -149,7 +149,7 @@ static void json_list_domain(struct jw *w, const struct dmn_state *s, const stru
     jw_kamt(w, "mem", d->eng.granted[POL_MEMORY]);
     jw_object_end(w);
     jw_key(w, "balloon");
-    jw_bool(w, d->balloon);
+    jw_bool(w, d->eng.balloon);
     jw_key(w, "vcpu_hotplug");
     jw_bool(w, !d->eng.vcpus_fixed);
     jw_key(w, "memory");

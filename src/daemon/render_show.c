@@ -195,8 +195,10 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
             rnd_mib_of_kib((int64_t)d->info.mem_actual_kib),
             rnd_mib_of_kib((int64_t)d->info.mem_max_kib));
     rnd_key(f, 1, "balloon");
-    if (!d->balloon)
-        fputs("no balloon (control/feature-balloon is not \"1\"): its memory stays as it is\n", f);
+    if (!d->eng.balloon)
+        fputs("no balloon (control/feature-balloon says none, or nothing in a non-PV guest): its "
+              "memory stays as it is\n",
+              f);
     else
         fprintf(f, "want %" PRId64 ", floor %" PRId64 " MiB, rate %s MiB/s%s\n",
                 rnd_mib_of_kib(d->eng.mem.want_kib), rnd_mib_of_kib(d->eng.mem.floor_kib),
@@ -382,7 +384,7 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
     jw_key(&w, "uncooperative");
     jw_bool(&w, d->eng.mem.uncooperative);
     jw_key(&w, "balloon");
-    jw_bool(&w, d->balloon);
+    jw_bool(&w, d->eng.balloon);
     jw_object_end(&w);
     jw_key(&w, "vcpu_hotplug");
     jw_bool(&w, !d->eng.vcpus_fixed);

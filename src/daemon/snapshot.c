@@ -47,7 +47,8 @@ static void view_of(struct dmn_domain *dom)
     v->req_at_ms = dom->req_at_ms;
     v->changed = dom->changed;
     v->answer_due = dom->answer_due;
-    v->balloon = dom->balloon;
+    v->balloon_key = dom->balloon_key;
+    v->pv = dom->info.type == PORT_DOM_PV;
 }
 
 /*
@@ -74,7 +75,11 @@ static void read_feature(struct dmn *d, struct dmn_domain *dom, uint64_t now)
         return;
     }
     dom->feature_due = false;
-    dom->balloon = rc == 0 && proto_feature_on(buf, len < sizeof(buf) ? len : sizeof(buf));
+    /* No key says nothing; one too long for a flag says no. */
+    dom->balloon_key = rc == PLM_ENOENT ? PROTO_FEATURE_UNSAID
+                       : rc == PLM_ERANGE
+                           ? PROTO_FEATURE_OFF
+                           : proto_feature_parse(buf, len < sizeof(buf) ? len : sizeof(buf));
 }
 
 uint64_t dmn_features_at(const struct dmn *d)

@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "policy/policy.h"
 #include "port/port.h"
+#include "protocol/feature.h"
 #include "protocol/grant.h"
 #include "protocol/ratelimit.h"
 #include "protocol/request.h"
@@ -72,7 +73,8 @@ struct dmn_domain {
      * read; a read owed (the watch fired), and when the last one was made
      * (reads are at most one per DMN_FEATURE_READ_MS, whatever the guest
      * writes). */
-    bool balloon, feature_due;
+    enum proto_feature balloon_key;
+    bool feature_due;
     uint64_t feature_read_ms;
 
     struct eng_dom eng; /* the decision's record: allocations, enforcement */

@@ -40,6 +40,7 @@
 #include "core/balloon.h"
 #include "core/trigger.h"
 #include "policy/policy.h"
+#include "protocol/feature.h"
 #include "protocol/request.h"
 
 #define ENG_NRES POL_NRES
@@ -112,9 +113,11 @@ struct eng_view {
     /* A CPU time reading taken this turn (agentless sampling). */
     bool cpu_read;
     uint64_t cpu_time_ns;
-    /* The guest's balloon driver said it is there: control/feature-balloon
-     * reads "1" (anything else, or no key: no balloon). */
-    bool balloon;
+    /* What its control/feature-balloon says ("1": a balloon driver; any
+     * other value: none; no key or an empty one: unsaid), and whether it
+     * is a PV guest (kinds.c: an unsaid PV guest has one). */
+    enum proto_feature balloon_key;
+    bool pv;
     /* Its online vcpus as Xen counts them, read back this turn. */
     bool online_read;
     unsigned online_vcpus;
@@ -297,6 +300,10 @@ bool eng_wants_vcpus(const struct eng_dom *e, uint64_t now_ms);
 /* Whether its memory is fixed: no balloon driver, or one that does not
  * move (uncooperative).  Its allocation is then what it holds. */
 bool eng_mem_fixed(const struct eng_dom *e);
+/* Whether a guest so seen has a balloon driver: its key says "1", or says
+ * nothing and it is PV (a PV guest carries one; Linux does not write the
+ * key). */
+bool eng_balloon_in(const struct eng_view *v);
 /* The vcpus it holds, as its grant says: the count Xen last accepted, or
  * the guest's own when its vcpus are fixed. */
 static inline unsigned eng_vcpus_held(const struct eng_dom *e)

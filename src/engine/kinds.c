@@ -3,12 +3,17 @@
  * Guest kinds: what a guest can do with what it is given, as far as the
  * daemon can tell, and what follows for the decision.
  *
- * A balloon driver.  A guest's balloon driver writes "1" to its
- * control/feature-balloon when it starts (Linux's xen-balloon does at
- * init; a kernel without one, such as RHEL's, never does).  The snapshot
- * reads the key (a guest-written value: anything but "1" is no balloon)
- * and the engine never counts on moving the memory of a guest without
- * one: its target is never set, its allocation is what it holds (within
+ * A balloon driver.  control/feature-balloon is where a guest says it has
+ * one: "1" (Windows PV drivers and XenServer's guest tools write it),
+ * anything else none.  Linux's xen-balloon writes nothing there, and xl's
+ * toolstack (4.17) does not create the key, so most guests say nothing:
+ * a PV guest that says nothing has a balloon driver (a PV kernel carries
+ * one, as Xen's maintainers put it), a PVH or HVM guest that says nothing
+ * is taken to have none (RHEL's HVM-only kernels have none; a Linux HVM
+ * guest with xen-balloon cannot be told from them).  The snapshot reads
+ * the key (a guest-written value, bounded) and the domain's type; the
+ * engine never counts on moving the memory of a guest without a balloon:
+ * its target is never set, its allocation is what it holds (within
  * its maximum: build.c, as for a balloon that does not move), what it
  * holds above that stays out of the pool (allot.c), so nobody else is
  * promised it, and a request's memory levels are answered "ok: no
@@ -42,6 +47,11 @@
 
 #define NOTE_BALLOON "no balloon (memory levels not enforced: it keeps what it holds)"
 #define NOTE_HOTPLUG "no vcpu hotplug (CPU through weight and cap only)"
+
+bool eng_balloon_in(const struct eng_view *v)
+{
+    return v->balloon_key == PROTO_FEATURE_ON || (v->balloon_key == PROTO_FEATURE_UNSAID && v->pv);
+}
 
 bool eng_mem_fixed(const struct eng_dom *e)
 {
@@ -85,16 +95,16 @@ uint64_t eng_kinds_wake(const struct eng_dom *e)
  * went (or is seen for the first time). */
 static bool balloon_seen(struct eng_dom *e, struct eng_plan *plan)
 {
-    bool first = !e->kind_known;
+    bool first = !e->kind_known, now = eng_balloon_in(&e->in);
 
     e->kind_known = true;
-    if (!first && e->in.balloon == e->balloon)
+    if (!first && now == e->balloon)
         return false;
-    if (first && e->in.balloon) {
+    if (first && now) {
         e->balloon = true; /* the usual case: nothing to say */
         return true;
     }
-    e->balloon = e->in.balloon;
+    e->balloon = now;
     /* Whatever the mover knew of it is no longer true. */
     e->mem.rate_kib_s = 0;
     e->mem.uncooperative = false;
@@ -108,8 +118,10 @@ static bool balloon_seen(struct eng_dom *e, struct eng_plan *plan)
                       "balloon driver appeared (control/feature-balloon): its memory can move");
     else
         eng_plan_note(plan, e->in.domid, true,
-                      "no balloon driver (control/feature-balloon is not \"1\"): its memory "
-                      "stays as it is and is never counted as movable");
+                      "no balloon driver (control/feature-balloon %s): its memory stays as it is "
+                      "and is never counted as movable",
+                      e->in.balloon_key == PROTO_FEATURE_OFF ? "says none"
+                                                             : "unsaid, and not a PV guest");
     return true;
 }
 

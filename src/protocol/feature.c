@@ -4,9 +4,11 @@
 
 #include "protocol/feature.h"
 
-bool proto_feature_on(const char *buf, size_t len)
+enum proto_feature proto_feature_parse(const char *buf, size_t len)
 {
-    if (!buf || len == 0 || len > 2 || buf[0] != '1')
-        return false;
-    return len == 1 || buf[1] == '\n';
+    if (!buf || len == 0)
+        return PROTO_FEATURE_UNSAID;
+    if (len <= 2 && buf[0] == '1' && (len == 1 || buf[1] == '\n'))
+        return PROTO_FEATURE_ON;
+    return PROTO_FEATURE_OFF;
 }

@@ -10,9 +10,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Whether the value says the feature is there: exactly "1" (as Linux
- * writes it), with or without one final LF.  Anything else (empty, "0",
- * "1 ", "yes", a NUL, a longer value) says it is not. */
-bool proto_feature_on(const char *buf, size_t len);
+/* What a feature key says. */
+enum proto_feature {
+    PROTO_FEATURE_UNSAID = 0, /* no key, or an empty one (a toolstack's initial "") */
+    PROTO_FEATURE_ON,         /* exactly "1", with or without one final LF */
+    PROTO_FEATURE_OFF,        /* anything else: "0", "1 ", "yes", a NUL, too long */
+};
+
+/* What the len bytes at buf (a value read) say. */
+enum proto_feature proto_feature_parse(const char *buf, size_t len);
 
 #endif

@@ -34,10 +34,10 @@
 #define PROTO_SEQ_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_SEQ
 
 /*
- * Not xenplm's own: the guest's balloon driver writes "1" here when it
- * starts (Linux's xen-balloon does at init), in the guest's writable
- * control/ area.  Only the exact value "1" says a balloon is there; no key,
- * or anything else, says none (a hostile guest may write anything).
+ * Not xenplm's own: where a guest says whether it has a balloon driver,
+ * "1" or "0" (Windows PV drivers and XenServer's guest tools write it;
+ * Linux's xen-balloon does not, and xl creates no such key).  A value
+ * the guest writes, so hostile: protocol/feature.h reads it.
  */
 #define PROTO_KEY_FEATURE_BALLOON "control/feature-balloon"
 #define PROTO_FEATURE_BALLOON_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_FEATURE_BALLOON

@@ -196,6 +196,7 @@ static void from_spec(struct sim_dom *d, const struct port_sim_domspec *s)
     d->stuck = s->stuck;
     d->no_balloon = s->no_balloon;
     d->no_hotplug = s->no_hotplug;
+    d->type = s->type == PORT_DOM_UNKNOWN ? PORT_DOM_PV : s->type;
     d->last_weight = d->last_cap = -1;
 }
 
@@ -421,6 +422,7 @@ void sim_host_fill_info(const struct sim_dom *d, struct port_domain *out)
     out->mem_actual_kib = d->actual_kib;
     out->cpu_time_ns = d->cpu_time_ns;
     out->dying = d->state == PORT_SIM_DYING;
+    out->type = d->type;
 }
 
 /* Defaults of xenplm-sim(5) (port_sim.h). */

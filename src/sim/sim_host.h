@@ -45,6 +45,7 @@ struct sim_dom {
     bool stuck;
     bool no_balloon; /* no balloon driver: the target is never followed */
     bool no_hotplug; /* the online count does not follow what is set */
+    enum port_dom_type type;
 
     /* Inspection: the daemon's calls and the last values they set. */
     uint64_t sched_calls, vcpus_calls, mem_calls;

@@ -183,7 +183,7 @@ static void domain_opts(struct scn *s, struct guest *g, unsigned most_mem)
     emit(s, " memory=%u maxmem=%u maxvcpus=%u cpu=%u balloon-rate=%u floor=%u%s%s%s\n", mem,
          g->maxmem, g->maxvcpus, (unsigned)between(0, g->maxvcpus * 100),
          (unsigned)between(16, 512), chance(20) ? (unsigned)between(0, mem) : 0,
-         chance(10) ? " stuck=on" : "", chance(10) ? " balloon=off" : "",
+         chance(10) ? " stuck=on" : "", chance(10) ? " type=hvm balloon=off" : "",
          chance(10) ? " hotplug=off" : "");
 }
 
@@ -398,7 +398,7 @@ static void check_kinds(struct soak *k, const struct dmn_domain *dom,
 {
     (void)k;
     checked[INV_KINDS]++;
-    if (tr->kinds_seen && !dom->balloon && sd->mem_calls > tr->mem_calls)
+    if (tr->kinds_seen && !dom->eng.balloon && sd->mem_calls > tr->mem_calls)
         violation(INV_KINDS, now, "domain %u: memory target set while it has no balloon",
                   dom->info.domid);
     if (tr->kinds_seen && dom->eng.vcpus_fixed && sd->vcpus_calls > tr->vcpus_calls)
@@ -406,12 +406,12 @@ static void check_kinds(struct soak *k, const struct dmn_domain *dom,
     tr->kinds_seen = true;
     tr->mem_calls = sd->mem_calls;
     tr->vcpus_calls = sd->vcpus_calls;
-    if (dom->balloon != !sd->no_balloon) {
+    if (dom->eng.balloon != !sd->no_balloon) {
         if (!tr->kind_wrong_ms)
             tr->kind_wrong_ms = now ? now : 1;
         else if (now - tr->kind_wrong_ms > KIND_LAG_MS)
             violation(INV_KINDS, now, "domain %u: balloon %s for the daemon, %s for %llu s",
-                      dom->info.domid, dom->balloon ? "there" : "absent",
+                      dom->info.domid, dom->eng.balloon ? "there" : "absent",
                       sd->no_balloon ? "absent" : "there",
                       (unsigned long long)(now - tr->kind_wrong_ms) / 1000);
     } else {

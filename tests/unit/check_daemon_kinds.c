@@ -22,7 +22,7 @@
 
 #define KINDS_SCN                                                                                  \
     "host pcpus=2 memory=8192 dom0=1024\n"                                                         \
-    "domain fixed memory=2048 maxmem=4096 vcpus=1 maxvcpus=2 balloon=off hotplug=off\n"            \
+    "domain fixed memory=2048 maxmem=4096 vcpus=1 maxvcpus=2 type=hvm balloon=off hotplug=off\n"   \
     "domain a memory=1024 maxmem=4096\n"                                                           \
     "domain b memory=1024 maxmem=4096\n"                                                           \
     "at 1s fixed request cpu=150 mem=512\n"                                                        \
@@ -85,8 +85,8 @@ START_TEST(kinds_no_balloon_among_others)
     run_to(&t, 60000);
 
     /* It keeps its 2048 MiB; a and b share the rest of the pool. */
-    ck_assert(!dt_dom(&t, "fixed")->balloon);
-    ck_assert(dt_dom(&t, "a")->balloon);
+    ck_assert(!dt_dom(&t, "fixed")->eng.balloon);
+    ck_assert(dt_dom(&t, "a")->eng.balloon);
     ck_assert_int_eq(dt_alloc(&t, "fixed", POL_MEMORY), 2048);
     ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 2304);
     ck_assert_int_eq(dt_alloc(&t, "b", POL_MEMORY), 2304);
@@ -114,7 +114,7 @@ START_TEST(kinds_no_balloon_among_others)
      * asked, and a and b grow into what it gave back. */
     w.balloon = true;
     run_to(&t, 120000);
-    ck_assert(dt_dom(&t, "fixed")->balloon);
+    ck_assert(dt_dom(&t, "fixed")->eng.balloon);
     ck_assert_int_eq(dt_alloc(&t, "fixed", POL_MEMORY), 512);
     ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 3072);
     ck_assert_int_eq(dt_alloc(&t, "b", POL_MEMORY), 3072);
@@ -125,7 +125,7 @@ START_TEST(kinds_no_balloon_among_others)
     /* Gone again (a hostile or confused guest writes something else):
      * what it holds is its own, nothing more is asked of it. */
     run_to(&t, 123000);
-    ck_assert(!dt_dom(&t, "fixed")->balloon);
+    ck_assert(!dt_dom(&t, "fixed")->eng.balloon);
     w.balloon = false;
     w.mem_calls = dt_sim(&t, "fixed").mem_calls;
     run_to(&t, 160000);
@@ -153,10 +153,10 @@ START_TEST(kinds_feature_flood)
     ck_assert_uint_le(more, 12); /* 10 s: one a second, and a little */
     port_sim_guest_write(t.p, dt_id(&t, "a"), "control/feature-balloon", "1111111111", 10);
     dt_run_exactly(&t, 2000);
-    ck_assert(!dt_dom(&t, "a")->balloon);
+    ck_assert(!dt_dom(&t, "a")->eng.balloon);
     port_sim_guest_write(t.p, dt_id(&t, "a"), "control/feature-balloon", "1", 1);
     dt_run_exactly(&t, 2000);
-    ck_assert(dt_dom(&t, "a")->balloon);
+    ck_assert(dt_dom(&t, "a")->eng.balloon);
     dt_close(&t);
 }
 END_TEST

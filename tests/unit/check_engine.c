@@ -102,7 +102,7 @@ static size_t eh_add(struct eh *h, const char *name, unsigned vcpus, int64_t mem
         .mem_max_kib = maxmem_mib * MIB,
         .mem_actual_kib = mem_mib * MIB,
         .changed = true,
-        .balloon = true,
+        .balloon_key = PROTO_FEATURE_ON,
     };
     eng_dom_init(&h->dom[i], &v, mem_mib * MIB, 1, 0, h->now);
     h->online[i] = 1;
@@ -795,13 +795,31 @@ static const struct {
     {"override", 1024, 4096, "1024", 2048, 4096, 1024, 2560},
 };
 
+/* Whether a guest has a balloon driver, from its key and its type. */
+static const struct {
+    enum proto_feature key;
+    bool pv, balloon;
+} balloon_rows[] = {
+    {PROTO_FEATURE_ON, true, true},       {PROTO_FEATURE_ON, false, true},
+    {PROTO_FEATURE_OFF, true, false},     {PROTO_FEATURE_OFF, false, false},
+    {PROTO_FEATURE_UNSAID, true, true},   /* a PV kernel carries one */
+    {PROTO_FEATURE_UNSAID, false, false}, /* PVH/HVM: cannot be told, not counted on */
+};
+
+START_TEST(balloon_rule)
+{
+    struct eng_view v = {.balloon_key = balloon_rows[_i].key, .pv = balloon_rows[_i].pv};
+    ck_assert(eng_balloon_in(&v) == balloon_rows[_i].balloon);
+}
+END_TEST
+
 START_TEST(no_balloon)
 {
     struct eh h;
     eh_open(&h, base_xml, 8192, nobal_rows[_i].other);
     size_t fix = eh_add(&h, "fix", 2, nobal_rows[_i].held, nobal_rows[_i].maxmem);
     size_t bal = eh_add(&h, "bal", 2, 1024, 4096);
-    h.dom[fix].in.balloon = false;
+    h.dom[fix].in.balloon_key = PROTO_FEATURE_OFF;
     eh_ask(&h, fix, "10", nobal_rows[_i].ask);
     eh_ask(&h, bal, "10", "3000");
     if (nobal_rows[_i].override) {
@@ -848,7 +866,7 @@ START_TEST(balloon_comes_and_goes)
     eh_open(&h, base_xml, 8192, 2048);
     size_t late = eh_add(&h, "late", 2, 1024, 4096);
     size_t bal = eh_add(&h, "bal", 2, 1024, 4096);
-    h.dom[late].in.balloon = false;
+    h.dom[late].in.balloon_key = PROTO_FEATURE_OFF;
     eh_ask(&h, late, "10", "2048");
     eh_ask(&h, bal, "10", "1024");
     for (int turn = 0; turn < 5; turn++) {
@@ -858,7 +876,7 @@ START_TEST(balloon_comes_and_goes)
     }
     ck_assert_int_eq(granted(&h, late, POL_MEMORY), 1024);
 
-    h.dom[late].in.balloon = true;
+    h.dom[late].in.balloon_key = PROTO_FEATURE_ON;
     const struct eng_plan *p = eh_turn(&h);
     ck_assert(noted(p, "balloon driver appeared"));
     ck_assert_int_eq(granted(&h, late, POL_MEMORY), 2048);
@@ -874,7 +892,7 @@ START_TEST(balloon_comes_and_goes)
     ck_assert_int_gt(mid, 1024 * MIB);
     ck_assert_int_lt(mid, 2048 * MIB);
 
-    h.dom[late].in.balloon = false;
+    h.dom[late].in.balloon_key = PROTO_FEATURE_OFF;
     p = eh_turn(&h);
     ck_assert(noted(p, "no balloon driver"));
     ck_assert(strncmp(must(answer_of(p, late))->note, "no balloon", 10) == 0);
@@ -905,7 +923,7 @@ START_TEST(uncooperative_then_no_balloon)
         eh_wait(&h, 256, 1000);
     }
     ck_assert(marked);
-    h.dom[hog].in.balloon = false;
+    h.dom[hog].in.balloon_key = PROTO_FEATURE_OFF;
     eh_turn(&h);
     ck_assert(!h.dom[hog].mem.uncooperative);
     ck_assert(eng_mem_fixed(&h.dom[hog]));
@@ -917,7 +935,7 @@ START_TEST(uncooperative_then_no_balloon)
         ck_assert_int_eq(granted(&h, hog, POL_MEMORY), 3072);
     }
     h.stuck[hog] = false;
-    h.dom[hog].in.balloon = true;
+    h.dom[hog].in.balloon_key = PROTO_FEATURE_ON;
     eh_turn(&h);
     ck_assert(!h.dom[hog].mem.uncooperative);
     ck_assert_int_eq(granted(&h, hog, POL_MEMORY), 1024);
@@ -1042,6 +1060,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, paused_and_host_unreadable);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, agentless_sampling);
+    tcase_add_loop_test(tc, balloon_rule, 0, (int)(sizeof(balloon_rows) / sizeof(balloon_rows[0])));
     tcase_add_loop_test(tc, no_balloon, 0, (int)(sizeof(nobal_rows) / sizeof(nobal_rows[0])));
     tcase_add_test(tc, balloon_comes_and_goes);
     tcase_add_test(tc, uncooperative_then_no_balloon);

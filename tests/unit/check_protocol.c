@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "protocol/feature.h"
 #include "protocol/grant.h"
 #include "protocol/ratelimit.h"
 #include "protocol/request.h"
@@ -719,6 +720,27 @@ START_TEST(test_status_format)
 }
 END_TEST
 
+/* A guest's feature flag: only "1" (a final LF allowed) is on; nothing
+ * or an empty value is unsaid; anything else is off. */
+START_TEST(test_feature_flag)
+{
+    static const struct {
+        const char *v;
+        size_t len;
+        enum proto_feature want;
+    } rows[] = {
+        {"1", 1, PROTO_FEATURE_ON},      {"1\n", 2, PROTO_FEATURE_ON},
+        {"", 0, PROTO_FEATURE_UNSAID},   {NULL, 0, PROTO_FEATURE_UNSAID},
+        {"0", 1, PROTO_FEATURE_OFF},     {"1 ", 2, PROTO_FEATURE_OFF},
+        {"11", 2, PROTO_FEATURE_OFF},    {"1\0", 2, PROTO_FEATURE_OFF},
+        {"yes", 3, PROTO_FEATURE_OFF},   {"\n", 1, PROTO_FEATURE_OFF},
+        {"1\n\n", 3, PROTO_FEATURE_OFF},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        ck_assert_msg(proto_feature_parse(rows[i].v, rows[i].len) == rows[i].want, "row %zu", i);
+}
+END_TEST
+
 /* An accepted request the daemon cannot carry out in full: "ok: <note>". */
 START_TEST(test_status_ok_note)
 {
@@ -1201,6 +1223,7 @@ int main(void)
     tcase_add_test(tc, test_grant_encode_invalid);
     tcase_add_test(tc, test_status_format);
     tcase_add_test(tc, test_status_ok_note);
+    tcase_add_test(tc, test_feature_flag);
     tcase_add_test(tc, test_status_decode_bad);
     tcase_add_test(tc, test_seq_value);
     suite_add_tcase(s, tc);

@@ -98,7 +98,7 @@ static void build_state(struct dmn_state *s)
     d->info.mem_actual_kib = 1000 * 1024 + 300;
     d->rule = &rule_web;
     d->present = true;
-    d->balloon = true;
+    d->eng.balloon = true;
     d->have_req = true;
     d->req.seq = 42;
     d->req.flags = PROTO_REQ_HAS(PROTO_RES_CPU) | PROTO_REQ_HAS(PROTO_RES_MEM);
@@ -153,7 +153,7 @@ static void build_state(struct dmn_state *s)
     d->info.mem_actual_kib = 3000 * 1024;
     d->rule = &rule_none;
     d->present = true;
-    d->balloon = true;
+    d->eng.balloon = true;
     d->requests = 1;
     d->rejected = 1;
     d->pending_read = true;
@@ -194,7 +194,7 @@ static void build_state(struct dmn_state *s)
     d->info.domid = 12;
     snprintf(d->info.name, sizeof(d->info.name), "old\x1b[2Jvm");
     d->info.dying = true;
-    d->balloon = true;
+    d->eng.balloon = true;
     d->rule = &rule_none;
     d->eng.weight = -1;
     d->eng.cap = -1;
@@ -594,7 +594,7 @@ START_TEST(test_kinds)
     struct dmn_state s;
 
     build_state(&s);
-    s.dom[0].balloon = false;
+    s.dom[0].eng.balloon = false;
     s.dom[0].eng.vcpus_fixed = true;
     s.dom[0].eng.vcpus_online = 1;
     expect_has(&s, LIST, 0, false, "256/0  no balloon,no vcpu hotplug\n");
@@ -606,8 +606,8 @@ START_TEST(test_kinds)
     expect_has(&s, LIST, 0, true, "\"flags\":[\"no balloon\",\"no vcpu hotplug\"]}");
     expect_has(&s, SHOW, 0, false, "  flags          no balloon,no vcpu hotplug\n");
     expect_has(&s, SHOW, 0, false,
-               "    balloon      no balloon (control/feature-balloon is not \"1\"): its memory "
-               "stays as it is\n");
+               "    balloon      no balloon (control/feature-balloon says none, or nothing in a "
+               "non-PV guest): its memory stays as it is\n");
     expect_has(&s, SHOW, 0, false,
                "    vcpus        2 set, 2 online, 4 max, no vcpu hotplug (CPU through weight and "
                "cap only)\n");
