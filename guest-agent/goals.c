@@ -19,6 +19,7 @@
 
 #include <libxml/parser.h>
 
+#include "common/duration.h"
 #include "core/error.h"
 #include "guest-agent/goals_int.h"
 #include "xml/xmlload.h"
@@ -58,7 +59,7 @@ static const char *pattern_hint(const char *pattern)
     } hints[] = {
         {"[0-9]+(\\.[0-9]+)?", "expected a number such as 12 or 6.5"},
         {"[0-9]+", "expected a whole number such as 1 or 12"},
-        {"[0-9]+(ms|s|m|min|h)", "expected a duration such as 500ms, 5s, 2min or 1h"},
+        {"[0-9]+(ms|s|m|min|h|d)", "expected a duration such as " PLM_DURATION_EXAMPLES},
         {"[0-9]{2}:[0-9]{2}", "expected a time of day such as 08:00 or 17:30"},
         {"[a-z]+(-[a-z]+)?(,[a-z]+(-[a-z]+)?)*",
          "expected daily, or days such as mon-fri or sat,sun"},
@@ -75,7 +76,7 @@ static const char *pattern_hint(const char *pattern)
 static const struct px_format goals_format = {
     .max_size = AGENT_GOALS_MAX_FILE,
     .quote_max = 64,
-    .duration_examples = "500ms, 5s, 2min or 1h",
+    .duration_examples = PLM_DURATION_EXAMPLES,
     .pattern_hint = pattern_hint,
     .max_length_in_words = true,
     .trim_every_stop = true,
@@ -254,7 +255,7 @@ static int get_per_resource(struct px_loader *ld, const xmlNode *n, plm_amt_t v[
 static int load_agent(struct px_loader *ld, const xmlNode *n, struct agent_goals *g)
 {
     char a[32], b[32];
-    bool has_heartbeat = false;
+    bool has_heartbeat = false, has_metrics = false;
     int rc = get_ms(ld, n, "interval", INTERVAL_MIN_MS, INTERVAL_MAX_MS, &g->interval_ms, NULL);
 
     if (rc == 0)
@@ -274,6 +275,8 @@ static int load_agent(struct px_loader *ld, const xmlNode *n, struct agent_goals
             rc = get_per_resource(ld, c, g->deadband);
         else if (px_is(c, "idle"))
             rc = get_per_resource(ld, c, g->idle);
+        else if (px_is(c, "metrics"))
+            rc = get_path(ld, c, "dir", PATH_FILE, g->metrics_dir, &has_metrics);
         else
             rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
     }

@@ -94,6 +94,7 @@ struct agent_goals {
     plm_amt_t deadband[AGENT_NRES]; /* publish only changes larger than this (cpu 10, mem 32) */
     plm_amt_t idle[AGENT_NRES]; /* asked at level 1 when the goals on a resource are all inactive */
     bool apply_cgroups;         /* divide the grant among workloads (cgroup v2) */
+    char metrics_dir[AGENT_PATH_MAX]; /* node_exporter's textfile directory, "" for none */
     unsigned nprobes;
     struct agent_probe probe[AGENT_MAX_PROBES];
     unsigned ngoals;

@@ -21,8 +21,10 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/textfile.h"
 #include "core/error.h"
 #include "guest-agent/agent.h"
+#include "guest-agent/render_prom.h"
 #include "guest-agent/util.h"
 
 #define DEFAULT_GOALS XENPLM_SYSCONFDIR "/xenplm/goals.xml"
@@ -34,6 +36,7 @@ struct options {
     const char *root;
     const char *state;
     const char *pidfile;
+    const char *metrics_dir; /* --metrics-dir (NULL: the goals' <metrics dir>) */
     bool foreground;
     bool once;
     bool dry_run;
@@ -71,6 +74,10 @@ static void usage(FILE *f)
            "      --state FILE    where the report of each period goes\n"
            "                      (default " DEFAULT_STATE ")\n"
            "  -p, --pidfile FILE  write the process id to FILE\n"
+           "      --metrics-dir DIR  write Prometheus metrics to DIR/" AGENT_METRICS_FILE "\n"
+           "                      after every period, for node_exporter's textfile\n"
+           "                      collector (default: the goals' <metrics dir>, which\n"
+           "                      a dry run ignores)\n"
            "  -v, --verbose       log more (repeat for debug)\n"
            "  -h, --help          show this help and exit\n"
            "  -V, --version       show the version and exit\n"
@@ -122,6 +129,48 @@ static void write_state(const struct agent *a, const char *path)
         log_debug("cannot write %s: %s", path, strerror(errno));
         unlink(tmp);
     }
+}
+
+/*
+ * The metrics file, after every period: DIR/xenplm-agent.prom, DIR from
+ * --metrics-dir, else the goals' <metrics dir> (but not in a dry run,
+ * which writes only what its command line names).  A write that fails is
+ * logged once (common/textfile.c) and tried again at the next period.
+ */
+static void write_metrics(const struct options *o, const struct agent *a)
+{
+    static struct textfile file;
+    static bool bad_dir;
+    const char *dir = o->metrics_dir ? o->metrics_dir : o->dry_run ? "" : a->goals.metrics_dir;
+    struct textfile t;
+    char *buf = NULL;
+    size_t len = 0;
+
+    if (!dir[0])
+        return;
+    memset(&t, 0, sizeof(t));
+    if (textfile_set(&t, dir, AGENT_METRICS_FILE) != 0) {
+        if (!bad_dir)
+            log_errx("the metrics directory %.200s... is too long: writing no metrics", dir);
+        bad_dir = true;
+        return;
+    }
+    bad_dir = false;
+    if (strcmp(t.path, file.path) != 0) {
+        file = t;
+        textfile_sweep(&file); /* what an agent killed mid-write left */
+    }
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        log_warn("cannot render the metrics");
+        return;
+    }
+    int rc = agent_render_prom(f, a);
+    if (fclose(f) != 0 || rc != 0)
+        log_warnx("cannot render the metrics: out of memory");
+    else
+        textfile_write(&file, buf, len);
+    free(buf);
 }
 
 static int load_goals(const struct options *o, struct agent_goals *g)
@@ -236,6 +285,7 @@ static int run_once(const struct options *o, struct agent_store *store)
     a.probe_ctl.stop = &stop_requested;
     local_now(&now);
     rc = agent_period(&a, &m, &now, plm_mono_ms());
+    write_metrics(o, &a);
     agent_report(&a, stdout);
     if (a.have_request)
         printf("%s:\n%s", o->dry_run ? "would publish" : (rc == 1 ? "published" : "unchanged"),
@@ -286,6 +336,7 @@ static int run_loop(const struct options *o, struct agent_store *store)
             local_now(&now);
             agent_period(&a, &m, &now, plm_mono_ms());
             write_state(&a, o->state);
+            write_metrics(o, &a);
             if (o->dry_run && a.have_request)
                 printf("%s", a.request_text);
             have_prev = true;
@@ -357,12 +408,19 @@ static void write_pidfile(const char *path)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"goals", required_argument, NULL, 'f'}, {"schema", required_argument, NULL, 's'},
-        {"foreground", no_argument, NULL, 'F'},  {"once", no_argument, NULL, 'o'},
-        {"dry-run", no_argument, NULL, 'n'},     {"root", required_argument, NULL, 'r'},
-        {"state", required_argument, NULL, 'S'}, {"pidfile", required_argument, NULL, 'p'},
-        {"verbose", no_argument, NULL, 'v'},     {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+        {"goals", required_argument, NULL, 'f'},
+        {"schema", required_argument, NULL, 's'},
+        {"foreground", no_argument, NULL, 'F'},
+        {"once", no_argument, NULL, 'o'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"root", required_argument, NULL, 'r'},
+        {"state", required_argument, NULL, 'S'},
+        {"pidfile", required_argument, NULL, 'p'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"metrics-dir", required_argument, NULL, 'M'},
+        {NULL, 0, NULL, 0},
     };
     struct options o = {.goals = DEFAULT_GOALS, .state = DEFAULT_STATE};
     struct agent_store *store = NULL;
@@ -397,6 +455,13 @@ int main(int argc, char **argv)
             break;
         case 'p':
             o.pidfile = optarg;
+            break;
+        case 'M':
+            if (!*optarg) {
+                fprintf(stderr, "xenplm-agent: --metrics-dir: an empty directory name\n");
+                return 2;
+            }
+            o.metrics_dir = optarg;
             break;
         case 'v':
             o.verbose++;

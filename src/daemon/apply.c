@@ -124,6 +124,17 @@ static void enforce(struct dmn *d, struct dmn_domain *dom, const struct eng_acti
         dom->info.mem_target_kib = (uint64_t)a->target_kib;
 }
 
+/* A request answered: its turn's enforcement is done (the answers come
+ * last in the plan), so the reaction to it ends now. */
+static void reacted(struct dmn *d, struct dmn_domain *dom)
+{
+    if (!dom->seen)
+        return;
+    uint64_t now = port_now_ms(d->port);
+    prom_hist_observe(&d->st.stats.reaction, now > dom->seen_at_ms ? now - dom->seen_at_ms : 0);
+    dom->seen = false;
+}
+
 /* Whether Xen refuses the domain's CPU settings at the moment. */
 static bool cpu_refused(const struct dmn_domain *dom)
 {
@@ -148,6 +159,7 @@ void dmn_apply(struct dmn *d, const struct eng_plan *plan)
         }
         if (a->kind == ENG_ACT_ANSWER) {
             dmn_report_ok(d, dom, a->note);
+            reacted(d, dom);
             continue;
         }
         enforce(d, dom, a, now);

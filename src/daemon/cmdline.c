@@ -13,11 +13,12 @@ static const struct option shared[] = {
     {"foreground", no_argument, NULL, 'F'},   {"verbose", no_argument, NULL, 'v'},
     {"policy", required_argument, NULL, 'f'}, {"socket", required_argument, NULL, 's'},
     {"schema", required_argument, NULL, 'X'}, {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
+    {"version", no_argument, NULL, 'V'},      {"metrics-dir", required_argument, NULL, 'M'},
 };
 #define NSHARED (sizeof(shared) / sizeof(shared[0]))
 
-/* A shared option: 0 when taken, 1 to exit with 0, -1 when not shared. */
+/* A shared option: 0 when taken, 1 to exit with 0, 2 when its argument is
+ * bad (said why), -1 when not shared. */
 static int take_shared(struct dmn_cmdline *cl, int c, const char *arg)
 {
     switch (c) {
@@ -35,6 +36,13 @@ static int take_shared(struct dmn_cmdline *cl, int c, const char *arg)
         return 0;
     case 'X':
         cl->opt.schema_path = arg;
+        return 0;
+    case 'M':
+        if (!*arg) {
+            fprintf(stderr, "%s: --metrics-dir: an empty directory name\n", cl->prog);
+            return 2;
+        }
+        cl->opt.metrics_dir = arg;
         return 0;
     case 'h':
         cl->usage(stdout);
@@ -64,6 +72,10 @@ int dmn_cmdline_parse(struct dmn_cmdline *cl, int argc, char **argv)
         int r = take_shared(cl, c, optarg);
         if (r == 1)
             return 0;
+        if (r == 2) {
+            cl->usage(stderr);
+            return 2;
+        }
         if (r == 0)
             continue;
         if (c != '?' && cl->take && cl->take(cl->ctx, c, optarg) == 0)

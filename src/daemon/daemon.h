@@ -17,6 +17,7 @@
  *               writes besides the answers), confirmed to the engine
  *   loop.c      the report: the decision's notes to the log, the answers
  *               owed, the allocation table
+ *   metrics.c   the report's metrics file (node_exporter's textfile)
  *   commands.c  the control commands (a table; the server is control.c)
  *
  * An error while handling one domain is logged and contained there; it
@@ -29,6 +30,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/textfile.h"
 #include "daemon/control.h"
 #include "daemon/state.h"
 #include "port/port.h"
@@ -40,6 +42,7 @@ struct dmn_options {
     const char *socket_path; /* NULL: no control socket */
     bool print_table;        /* print the allocation table when it changes */
     bool check_only;         /* -n: load the policy, report, exit */
+    const char *metrics_dir; /* --metrics-dir (NULL: the policy's, if any) */
 };
 
 /*
@@ -72,6 +75,10 @@ struct dmn {
     size_t eng_cap;
     struct eng_scratch scratch;
     struct eng_plan plan;
+    struct textfile metrics; /* the metrics file (path "": none) */
+    uint64_t metrics_at_ms;  /* its next write, at the latest */
+    uint64_t metrics_serial; /* the allocation it last showed */
+    bool metrics_bad_dir;    /* the directory was refused (logged) */
 };
 
 /* Why a reallocation is forced when domains, overrides or the policy change. */
@@ -115,6 +122,12 @@ uint64_t dmn_retry_at(const struct dmn *d);
 bool dmn_retry_due(const struct dmn_retry *r, uint64_t now);
 bool dmn_retry_failed(struct dmn_retry *r, uint64_t now);
 bool dmn_retry_ok(struct dmn_retry *r);
+
+/* metrics.c: write the metrics file when it is due (the report step), or
+ * now whatever is due (last: the daemon stops); when the next write is
+ * due at the latest (0: no metrics file). */
+void dmn_metrics_report(struct dmn *d, uint64_t now, bool last);
+uint64_t dmn_metrics_at(const struct dmn *d);
 
 /* loop.c */
 int dmn_run(const struct dmn_options *opt);

@@ -196,6 +196,7 @@ static void turn(struct dmn *d, uint64_t now)
         d->printed_serial = d->st.stats.allocations;
         print_table(d, now);
     }
+    dmn_metrics_report(d, port_now_ms(d->port), false);
 }
 
 /*
@@ -218,6 +219,9 @@ int dmn_step(struct dmn *d)
     }
     now = now_ms(d);
     uint64_t deadline = d->wake_at_ms ? d->wake_at_ms : now + IDLE_WAKE_MS;
+    uint64_t metrics = dmn_metrics_at(d);
+    if (metrics && metrics < deadline)
+        deadline = metrics > now ? metrics : now;
     if (d->ev.arbitrate || d->ev.force || d->ev.rescan || d->ev.resync_cpu || d->ev.tick_now)
         deadline = now;
     struct port_waitfd wf[CTL_MAX_CONN + 1];
@@ -317,6 +321,8 @@ void dmn_fini(struct dmn *d)
 {
     if (d->opt.print_table && d->port)
         print_table(d, now_ms(d));
+    if (d->port && d->metrics.path[0])
+        dmn_metrics_report(d, now_ms(d), true);
     if (d->have_srv)
         ctl_server_close(&d->srv);
     d->have_srv = false;

@@ -21,7 +21,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: xenplmd [-F] [-n] [-v] [-f POLICY] [-s SOCKET | --no-socket]\n"
-            "               [--schema XSD] [--pidfile FILE] [--table]\n"
+            "               [--schema XSD] [--pidfile FILE] [--table] [--metrics-dir DIR]\n"
             "\n"
             "Arbitrate CPU and memory among the guests of a Xen host by priority.\n"
             "(xenplmd-sim runs the same daemon on a simulated host.)\n"
@@ -35,6 +35,9 @@ static void usage(FILE *f)
             "      --schema XSD    validate the policy against XSD, not the built-in schema\n"
             "      --pidfile FILE  write the daemon's pid there\n"
             "      --table         print the allocation table whenever it changes\n"
+            "      --metrics-dir DIR  write Prometheus metrics to DIR/xenplm.prom for\n"
+            "                      node_exporter's textfile collector (default: the\n"
+            "                      policy's <metrics dir>, else none)\n"
             "  -h, --help          this text\n"
             "  -V, --version       the version\n",
             XENPLM_SYSCONFDIR, CTL_DEFAULT_SOCKET);

@@ -74,6 +74,15 @@ int render_table(FILE *f, const struct dmn_state *s, uint64_t now_ms);
  */
 int render_override(FILE *f, const struct dmn_domain *d);
 
+/*
+ * The state as Prometheus metrics, in the text exposition format that
+ * node_exporter's textfile collector reads (render_metrics.c; every
+ * family is listed in xenplmd(8), PROMETHEUS METRICS).  Label values (domain names)
+ * are escaped as the format says, and anything but printable ASCII in
+ * them becomes '?'.
+ */
+int render_metrics(FILE *f, const struct dmn_state *s);
+
 /* A duration as the shortest readable text: "850ms", "12s", "5m07s",
  * "2h03m", "3d04h".  Returns buf. */
 #define RENDER_DURATION_MAX 32

@@ -77,6 +77,7 @@ static void reject(struct dmn *d, struct dmn_domain *dom, const char *why)
 {
     /* An "ok" still owed for an earlier value must not overwrite this. */
     dom->answer_due = false;
+    dom->seen = false; /* no enforcement to time */
     dom->rejected++;
     log_warnx("Domain %u: request rejected: %s", dom->info.domid, why);
     dmn_report(d, dom, why);
@@ -94,8 +95,10 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, dom->info.domid);
     rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
     d->st.stats.xs_reads++;
-    if (rc == PLM_ENOENT)
+    if (rc == PLM_ENOENT) {
+        dom->seen = false;
         return; /* nothing written yet, or withdrawn: the last good one stays */
+    }
     if (rc == PLM_ERANGE || (rc == 0 && len > PROTO_VALUE_MAX)) {
         /* The decoder's own refusal, as xenplm-protocol(7) lists it; the
          * size is the true one when the port knows it, else at least one
@@ -108,6 +111,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     if (rc) {
         log_warnx("Domain %u: cannot read its request: %s", dom->info.domid, plm_strerror(rc));
         dom->errors++;
+        dom->seen = false;
         return;
     }
 
@@ -146,10 +150,20 @@ void dmn_request_changed(struct dmn *d, struct dmn_domain *dom)
             log_notice("Domain %u: rewriting its request too fast; reading it at the policy's "
                        "rate",
                        dom->info.domid);
+        /* The first watch put off starts the clock of the read owed: the
+         * wait for the rate limit is part of the reaction. */
+        if (!dom->pending_watch) {
+            dom->pending_watch = true;
+            dom->pending_at_ms = now;
+        }
         dom->pending_read = true;
         return;
     }
-    dom->pending_read = false;
+    if (!dom->seen) {
+        dom->seen = true;
+        dom->seen_at_ms = now;
+    }
+    dom->pending_read = dom->pending_watch = false;
     read_request(d, dom, now);
 }
 
@@ -159,7 +173,13 @@ void dmn_requests_due(struct dmn *d, uint64_t now)
         struct dmn_domain *dom = &d->st.dom[i];
         if (dom->pending_read && proto_rl_wait_ms(&dom->rl, now) == 0 &&
             proto_rl_allow(&dom->rl, now)) {
-            dom->pending_read = false;
+            /* Owed for a watch (not after a reconnection or an adoption,
+             * which no watch announced): timed from that watch. */
+            if (dom->pending_watch && (!dom->seen || dom->pending_at_ms < dom->seen_at_ms)) {
+                dom->seen = true;
+                dom->seen_at_ms = dom->pending_at_ms;
+            }
+            dom->pending_read = dom->pending_watch = false;
             read_request(d, dom, now);
         }
     }

@@ -192,4 +192,5 @@ void dmn_snapshot(struct dmn *d, uint64_t now, struct eng_input *in)
     in->host.pcpus = h.pcpus;
     in->host.total_kib = (int64_t)h.total_kib;
     in->host.free_kib = (int64_t)h.free_kib;
+    d->st.host = in->host; /* for the report (the metrics' free memory) */
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/prom.h"
 #include "engine/engine.h"
 #include "policy/policy.h"
 #include "port/port.h"
@@ -55,9 +56,15 @@ struct dmn_domain {
     /* What the guest asked (last good request) and how it went. */
     struct proto_request req;
     bool have_req;
-    uint64_t req_at_ms;                      /* when the last good request arrived */
-    uint64_t requests, rejected;             /* counters */
-    bool pending_read;                       /* a write arrived while rate-limited */
+    uint64_t req_at_ms;          /* when the last good request arrived */
+    uint64_t requests, rejected; /* counters */
+    bool pending_read;           /* a write arrived while rate-limited */
+    /* A watch said its request changed, at seen_at_ms, and its answer is
+     * not written yet: the start of the daemon's reaction.  pending_at_ms:
+     * when the first watch put off by the rate limit fired (the read that
+     * is owed for it starts its reaction there; pending_watch: one did). */
+    bool seen, pending_watch;
+    uint64_t seen_at_ms, pending_at_ms;
     bool answer_due;                         /* "ok" owed for the request read */
     bool changed;                            /* its request, rule or override changed */
     char status[PROTO_STATUS_MAX + 1];       /* last status written for the guest */
@@ -84,6 +91,9 @@ struct dmn_stats {
     uint64_t events, arbitrations, reallocations, xs_reads, xs_writes;
     uint64_t enforce_calls, enforce_errors;
     uint64_t allocations; /* decisions that changed an allocation in force: the table's number */
+    /* From a request seen (its watch fired) to its answer written, after
+     * the enforcement of its turn (xenplmd(8), PROMETHEUS METRICS). */
+    struct prom_hist reaction;
 };
 
 struct dmn_state {
@@ -94,6 +104,7 @@ struct dmn_state {
     bool paused; /* watch and arbitrate, but do not enforce */
     uint64_t started_ms;
     struct eng_state eng; /* pools, facts, the mover's and trigger's timing */
+    struct eng_host host; /* the host's facts as the snapshot last read them (ok: ever) */
     struct dmn_stats stats;
 };
 

@@ -84,6 +84,9 @@ void pol_describe(const struct pol_policy *p, FILE *f)
             plm_amt_format(h->balloon_max_rate, b), h->balloon_adaptive ? ", adaptive" : "");
     fprintf(f, "  requests  %s per second per guest, bursts of %lu\n",
             plm_amt_format(h->request_rate, a), (unsigned long)h->request_burst);
+    if (h->metrics_dir)
+        fprintf(f, "  metrics   %s/xenplm.prom, at least every %s\n", h->metrics_dir,
+                px_duration_format(h->metrics_interval_ms, t, sizeof(t)));
     fprintf(f, "domains (%zu entries, first match wins):\n", p->ndomains);
     for (size_t i = 0; i < p->ndomains; i++) {
         const struct pol_domain *d = &p->domain[i];

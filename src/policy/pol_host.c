@@ -18,9 +18,12 @@
 #define TRIGGER_DURATION_MAX_MS (7ull * 24 * 3600 * 1000)
 #define TRIGGER_PCT_MAX_PCT100 1000000u /* 10000%, plm_trigger_check's bound */
 #define REQUEST_BURST_MAX 1000000u
+#define METRICS_INTERVAL_MIN_MS 1000ull
+#define METRICS_INTERVAL_MAX_MS (3600ull * 1000)
 
 /* Defaults: conservative, for any host (see xenplm-policy(5)). */
 #define DEF_TICK_MS 5000u
+#define DEF_METRICS_INTERVAL_MS 15000u
 
 static void share_defaults(struct pol_share *s, enum pol_resource r)
 {
@@ -54,6 +57,20 @@ void pol_host_defaults(struct pol_host *h)
     h->balloon_adaptive = true;
     h->request_rate = PLM_UNITS(1);
     h->request_burst = 10;
+    h->metrics_interval_ms = DEF_METRICS_INTERVAL_MS;
+}
+
+static int load_metrics(struct px_loader *ld, const xmlNode *c, struct pol_host *h)
+{
+    int rc = px_value(ld, c, "dir", &h->metrics_dir);
+    if (rc == 0 && h->metrics_dir)
+        for (const char *p = h->metrics_dir; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                return px_fail(ld, c, "dir", PLM_EINVAL, "a control character in a directory");
+    if (rc == 0)
+        rc = px_get_duration(ld, c, "interval", METRICS_INTERVAL_MIN_MS, METRICS_INTERVAL_MAX_MS,
+                             &h->metrics_interval_ms, NULL);
+    return rc;
 }
 
 static int load_trigger(struct px_loader *ld, const xmlNode *n, struct plm_trigger *t)
@@ -171,6 +188,8 @@ int pol_load_host(struct px_loader *ld, const xmlNode *n, struct pol_host *h,
     for (const xmlNode *c = px_first_child(n); c; c = px_next_sibling(c)) {
         if (px_is(c, "tick")) {
             rc = px_get_duration(ld, c, NULL, TICK_MIN_MS, TICK_MAX_MS, &h->tick_ms, NULL);
+        } else if (px_is(c, "metrics")) {
+            rc = load_metrics(ld, c, h);
         } else if (px_is(c, "cpu")) {
             rc = load_share(ld, c, POL_CPU, &h->share[POL_CPU], &leftover_node[POL_CPU]);
         } else if (px_is(c, "memory")) {

@@ -177,6 +177,7 @@ void pol_policy_dispose(struct pol_policy *p)
     free(p->domain);
     for (int r = 0; r < POL_NRES; r++)
         free(p->host.share[r].leftover_domain);
+    free(p->host.metrics_dir);
     free(p->source);
     memset(p, 0, sizeof(*p));
 }

@@ -100,6 +100,10 @@ struct pol_host {
     /* Requests a guest may write: a token bucket per guest. */
     plm_amt_t request_rate; /* writes per second, > 0 */
     uint32_t request_burst; /* bucket size, >= 1 */
+    /* The node_exporter textfile (xenplmd --metrics-dir wins): its
+     * directory (NULL: none) and how often it is written at least. */
+    char *metrics_dir;
+    uint64_t metrics_interval_ms;
 };
 
 enum pol_enforce {

@@ -36,7 +36,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: xenplmd-sim [-F] [-v] [-f POLICY] [--schema XSD] [-s SOCKET]\n"
-            "                   [--speed X] --sim SCENARIO\n"
+            "                   [--speed X] [--metrics-dir DIR] --sim SCENARIO\n"
             "\n"
             "Run xenplmd's loop on the simulated host of SCENARIO (xenplm-sim(5)),\n"
             "printing the allocation table whenever it changes, until the scenario ends.\n"
@@ -48,6 +48,8 @@ static void usage(FILE *f)
             "  -f, --policy FILE   policy (default %s/xenplm/default.xml)\n"
             "      --schema XSD    validate the policy against XSD, not the built-in schema\n"
             "  -s, --socket PATH   open a control socket there (default: none)\n"
+            "      --metrics-dir DIR  write Prometheus metrics to DIR/xenplm.prom, as\n"
+            "                      xenplmd does (default: the policy's <metrics dir>)\n"
             "  -v, --verbose       log debug messages too\n"
             "  -F, --foreground    accepted for xenplmd's sake: the log always goes to stderr\n"
             "  -h, --help          this text\n"

@@ -60,7 +60,7 @@ fi
 # run CMD: the README's command, with the build tree's programs and the
 # scratch socket; exit status 0 wanted.
 run() {
-    cmd=$(printf '%s\n' "$1" | sed -e "s#/tmp/plm.sock#$tmp/plm.sock#g" \
+    cmd=$(printf '%s\n' "$1" | sed -e "s#/tmp/plm.sock#$tmp/plm.sock#g" -e "s#/tmp/plm-metrics#$tmp#g" \
         -e "s#^src/#$top_builddir/src/#" -e "s#^guest-agent/#$top_builddir/guest-agent/#")
     if sh -c "$cmd" >"$tmp/out" 2>&1 </dev/null; then
         ok "$1"

@@ -110,6 +110,7 @@ START_TEST(test_default_goals)
     ck_assert_int_eq(mem->target, U(256));
     ck_assert_int_eq(mem->max, -1);
     ck_assert(!g.apply_cgroups);
+    ck_assert_str_eq(g.metrics_dir, "");
 }
 END_TEST
 
@@ -266,6 +267,7 @@ START_TEST(test_full_values)
     ck_assert_int_eq(g.deadband[AGENT_RES_MEM], U(16));
     ck_assert_int_eq(g.idle[AGENT_RES_CPU], 125);
     ck_assert_int_eq(g.idle[AGENT_RES_MEM], U(300));
+    ck_assert_str_eq(g.metrics_dir, "/var/lib/prometheus/node-exporter");
 
     ck_assert_uint_eq(g.nprobes, 3);
     ck_assert_str_eq(g.probe[0].command, "/usr/local/bin/web-p99 --since 1m");
@@ -379,6 +381,23 @@ START_TEST(test_durations_and_days)
         ck_assert_msg(g.goal[0].window[0].days == cases[i].bits, "%s: %#x", cases[i].days,
                       g.goal[0].window[0].days);
     }
+}
+END_TEST
+
+/*
+ * The goals share the one duration grammar (src/common/duration.h): a
+ * day is a duration like any other, so "1d" is refused for its range,
+ * not as if it were not a duration at all.
+ */
+START_TEST(test_duration_days_are_durations)
+{
+    char err[AGENT_GOALS_ERR_MAX];
+    struct agent_goals g;
+    static const char text[] = "<xenplm-goals version=\"1\"><agent heartbeat=\"1d\"/>"
+                               "</xenplm-goals>";
+
+    ck_assert_int_ne(load_text(text, &g, err, sizeof(err)), 0);
+    ck_assert_msg(strstr(err, "heartbeat") && !strstr(err, "expected a duration"), "%s", err);
 }
 END_TEST
 
@@ -802,6 +821,7 @@ int main(void)
     tcase_add_test(values, test_full_values);
     tcase_add_test(values, test_lexical_freedom);
     tcase_add_test(values, test_durations_and_days);
+    tcase_add_test(values, test_duration_days_are_durations);
     tcase_add_test(values, test_names);
     tcase_add_test(hostile, test_external_entity_refused);
     tcase_add_test(hostile, test_oversize_memory);

@@ -182,6 +182,8 @@ START_TEST(test_defaults)
     ck_assert(p.host.balloon_adaptive);
     ck_assert_int_eq(p.host.request_rate, U(1));
     ck_assert_uint_eq(p.host.request_burst, 10);
+    ck_assert_ptr_null(p.host.metrics_dir);
+    ck_assert_uint_eq(p.host.metrics_interval_ms, 15000);
     ck_assert_uint_eq(p.ndomains, 0);
 
     const struct pol_domain *d = pol_match(&p, "x", NULL);
@@ -240,6 +242,8 @@ START_TEST(test_full_values)
     ck_assert(!p.host.balloon_adaptive);
     ck_assert_int_eq(p.host.request_rate, 250);
     ck_assert_uint_eq(p.host.request_burst, 3);
+    ck_assert_str_eq(p.host.metrics_dir, "/var/lib/prometheus/node-exporter");
+    ck_assert_uint_eq(p.host.metrics_interval_ms, 30000);
     ck_assert_str_eq(p.source, CORPUS "/ok-full.xml");
 
     ck_assert_uint_eq(p.ndomains, 4);
@@ -254,7 +258,7 @@ START_TEST(test_full_values)
     d = &p.domain[1];
     ck_assert_int_eq(d->kind, POL_MATCH_NAME);
     ck_assert_str_eq(d->name, "web-?");
-    ck_assert_uint_eq(d->line, 39);
+    ck_assert_uint_eq(d->line, 40);
     ck_assert_int_eq(d->min[POL_MEMORY], U(1024));
     ck_assert_int_eq(d->max[POL_MEMORY], U(4096));
     ck_assert_int_eq(d->cpu_enforce, POL_ENFORCE_BOTH);
@@ -790,9 +794,11 @@ START_TEST(test_describe)
     ck_assert_ptr_nonnull(strstr(text, "policy " CORPUS "/ok-full.xml\n"));
     ck_assert_ptr_nonnull(strstr(text, "tick every 250ms"));
     ck_assert_ptr_nonnull(strstr(text, "leftover  to domain spare"));
+    ck_assert_ptr_nonnull(strstr(
+        text, "metrics   /var/lib/prometheus/node-exporter/xenplm.prom, at least every 30s"));
     ck_assert_ptr_nonnull(strstr(text, "12.5% x1, 6% x4 or for 2min, 3% for 1h"));
-    ck_assert_ptr_nonnull(strstr(text, "1. uuid " UUID_B " (line 31)"));
-    ck_assert_ptr_nonnull(strstr(text, "2. name 'web-?' (line 39)"));
+    ck_assert_ptr_nonnull(strstr(text, "1. uuid " UUID_B " (line 32)"));
+    ck_assert_ptr_nonnull(strstr(text, "2. name 'web-?' (line 40)"));
     ck_assert_ptr_nonnull(strstr(text, "memory 1024..4096"));
     ck_assert_ptr_nonnull(strstr(text, "any other domain"));
     free(text);

@@ -168,6 +168,26 @@ while IFS= read -r line; do
     "# "*) printf '%s\n' "$line" ;; # as it is: echo would expand backslashes
     esac
 done <"$work/serial.txt"
+# The daemon's metrics file, as the daemon scenario printed it in dom0
+# ("# prom| " lines): promtool on the host.  Skipped without promtool
+# (Debian: prometheus), unless CI=true or XENPLM_PROM_REQUIRE=1.
+sed -n 's/^# prom| //p' "$work/serial.txt" >"$work/xenplm.prom"
+if [ -s "$work/xenplm.prom" ]; then
+    desc="promtool check metrics: the daemon's metrics file from dom0"
+    if command -v promtool >/dev/null 2>&1; then
+        if promtool check metrics <"$work/xenplm.prom" >"$work/promtool.out" 2>&1; then
+            result ok "$desc"
+        else
+            sed 's/^/#   /' "$work/promtool.out"
+            result "not ok" "$desc"
+        fi
+    elif [ "${CI:-}" = true ] || [ "${XENPLM_PROM_REQUIRE:-0}" = 1 ]; then
+        echo "#   promtool is not installed (Debian: prometheus), and CI=true or XENPLM_PROM_REQUIRE=1"
+        result "not ok" "$desc"
+    else
+        result ok "$desc # SKIP promtool is not installed (Debian: prometheus)"
+    fi
+fi
 if [ -z "$done_at" ] || [ -z "$plan" ] || [ "$plan" -ne "$dom0_results" ]; then
     result "not ok" "dom0 ran every scenario to its end (plan ${plan:-missing}, $dom0_results results)"
 fi

@@ -32,7 +32,11 @@
 #    are set under credit (Pool-0), then pCPU 1 goes to a new cpupool
 #    running credit2, guest-a moves there, and its weight and cap are set
 #    under credit2 (xl sched-credit2);
-# and SIGTERM stops the daemon cleanly.
+# and SIGTERM stops the daemon cleanly.  All along the daemon writes its
+# Prometheus metrics to /tmp/prom (--metrics-dir); the file it leaves at
+# the stop is checked for a few of the scenario's values here, and printed
+# to the console ("# prom| " lines), where run.sh picks it up on the host
+# and runs `promtool check metrics` on it.
 # Each effect is timed from the moment the guest's write reached xenstore.
 #
 # Figures on a 2-core machine under TCG (README, "Testing on real Xen"):
@@ -87,9 +91,11 @@ fi
 
 # --- 1. start, discovery, grant subtrees --------------------------------------
 step "daemon: 1. start, discovery, grant subtrees"
+PROM=/tmp/prom
+mkdir -p "$PROM"
 t_start=$(uptime_cs)
 xenplmd -F -v -f "$POLICY" --schema "$SCHEMA" --pidfile /run/xenplmd.pid \
-    >/tmp/xenplmd.log 2>&1 &
+    --metrics-dir "$PROM" >/tmp/xenplmd.log 2>&1 &
 daemon=$!
 # running: alive, and not a zombie (the scenario's shell has not reaped it).
 running() {
@@ -410,7 +416,7 @@ on_fall() {
 fired() { [ -s /tmp/on-fall.out ]; }
 start_daemon() {
     xenplmd -F -v -f "$POLICY" --schema "$SCHEMA" --pidfile /run/xenplmd.pid \
-        >>/tmp/xenplmd.log 2>&1 &
+        --metrics-dir "$PROM" >>/tmp/xenplmd.log 2>&1 &
     daemon=$!
 }
 
@@ -648,6 +654,27 @@ stopped() { ! running; }
 check "xenplmd exits on SIGTERM" wait_until 10 stopped
 watch_stop "$WLOG"
 check "xenplmd removed its pid file" test ! -e /run/xenplmd.pid
+
+# The metrics file the daemon left at its stop: step 7's grants, guest-a
+# answered (the restarted daemon's reactions: requests 40 and 41 at
+# least), and only the file itself in the directory.
+prom_has() { # (the file's samples of that name, on failure)
+    grep -qxF "$1" "$PROM/xenplm.prom" || { grep "^${1%%\{*}" "$PROM/xenplm.prom"; return 1; }
+}
+prom_value() { sed -n "s/^$1 //p" "$PROM/xenplm.prom"; }
+check "the daemon left its metrics file, $PROM/xenplm.prom" test -s "$PROM/xenplm.prom"
+is "no temporary file left in $PROM" "$(ls -A "$PROM")" xenplm.prom
+for want in \
+    "xenplm_domain_cpu_granted_cpus{domain=\"guest-a\",domid=\"$a\"} 0.6" \
+    "xenplm_domain_memory_granted_bytes{domain=\"guest-a\",domid=\"$a\"} $((320 * 1048576))" \
+    "xenplm_domain_vcpus_online{domain=\"guest-a\",domid=\"$a\"} 1" \
+    "xenplm_domain_status{domain=\"guest-a\",domid=\"$a\",status=\"ok\"} 1"; do
+    check "metrics: $want" prom_has "$want"
+done
+n_react=$(prom_value xenplm_reaction_seconds_count)
+is "metrics: the restarted daemon's reactions counted (at least 2)" "$((${n_react:-0} >= 2))" 1
+echo "# metrics: reactions ${n_react:-none}, in $(prom_value xenplm_reaction_seconds_sum) s"
+sed 's/^/# prom| /' "$PROM/xenplm.prom"
 echo "# --- xenplmd log (last lines) ---"
 tail -n 60 /tmp/xenplmd.log | sed 's/^/# xenplmd| /'
 
