@@ -646,6 +646,12 @@ case " $virt_caps " in
     skip_test "a PVH guest" "Xen offers no HVM here (virt_caps: ${virt_caps:-none})"
     ;;
 esac
+# Back to step 7's state for the metrics checked at the stop: guest-a at
+# 320 MiB (the PVH guest took memory behind the daemon's back, and step 8
+# shrank it).
+request guest-a 43 'cpu pct 60\nmem mib 320\n'
+effect 90 "guest-a's target is back at 320 MiB" target_is guest-a 320
+effect 90 "guest-a holds 320 MiB again (xl list)" dom_has_mem guest-a 320
 
 # --- stop ----------------------------------------------------------------------------
 step "daemon: stop"
