@@ -286,7 +286,9 @@ void agent_report(const struct agent *a, FILE *f)
         if (proto_grant_encode(&a->answer.grant, g, sizeof(g)) > 0)
             fprintf(f, "granted: %s", g);
     }
-    if (a->answer.have_status && a->answer.ok)
+    if (a->answer.have_status && a->answer.ok && a->answer.reason[0])
+        fprintf(f, "status: ok: %s (seq %" PRIu64 ")\n", a->answer.reason, a->answer.seq);
+    else if (a->answer.have_status && a->answer.ok)
         fprintf(f, "status: ok (seq %" PRIu64 ")\n", a->answer.seq);
     else if (a->answer.have_status)
         fprintf(f, "status: rejected: %s (seq %" PRIu64 ")\n", a->answer.reason, a->answer.seq);

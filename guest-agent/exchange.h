@@ -32,8 +32,9 @@ struct agent_answer {
     bool have_grant;
     struct proto_grant grant;
     bool have_status;
-    bool ok;                       /* status "ok" */
-    char reason[PROTO_STATUS_MAX]; /* the rejection, NUL-terminated */
+    bool ok; /* status "ok" */
+    char
+        reason[PROTO_STATUS_MAX]; /* the rejection or the note of an "ok: <note>", NUL-terminated */
     bool have_seq;
     uint64_t seq;
     char bad[160]; /* "" or a description of the first answer that did not decode */

@@ -375,7 +375,8 @@ static int show_status(const struct options *o, struct agent_store *store)
     if (ans.have_seq)
         printf("seq read by the daemon: %" PRIu64 "\n", ans.seq);
     if (ans.have_status)
-        printf("status: %s%s\n", ans.ok ? "ok" : "rejected: ", ans.ok ? "" : ans.reason);
+        printf("status: %s%s\n",
+               ans.ok ? (ans.reason[0] ? "ok: " : "ok") : "rejected: ", ans.reason);
     else
         printf("status: none (is xenplmd running in dom0?)\n");
     if (ans.have_grant) {

@@ -32,9 +32,11 @@ void dmn_write_grant(struct dmn *d, struct dmn_domain *dom)
                             .mem = e->granted[POL_MEMORY]};
     char buf[PROTO_GRANT_ENCODED_MAX + 1], path[PORT_PATH_MAX];
 
-    if (e->vcpus >= 1 && e->vcpus <= PROTO_VCPUS_MAX) {
+    /* What it holds: its own count when its vcpus are fixed. */
+    unsigned vcpus = eng_vcpus_held(e);
+    if (vcpus >= 1 && vcpus <= PROTO_VCPUS_MAX) {
         g.flags |= PROTO_GRANT_VCPUS;
-        g.vcpus = e->vcpus;
+        g.vcpus = vcpus;
     }
     int len = proto_grant_encode(&g, buf, sizeof(buf));
     if (len < 0 || strcmp(buf, dom->grant) == 0)
@@ -156,7 +158,7 @@ void dmn_apply(struct dmn *d, const struct eng_plan *plan)
             continue;
         }
         if (a->kind == ENG_ACT_ANSWER) {
-            dmn_report(d, dom, NULL);
+            dmn_report_ok(d, dom, a->note);
             reacted(d, dom);
             continue;
         }

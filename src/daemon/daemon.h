@@ -98,12 +98,18 @@ void dmn_requests_due(struct dmn *d, uint64_t now_ms);
 bool dmn_requests_pending(const struct dmn *d);
 /* Write the guest's status value (NULL reason: "ok") and acked seq. */
 void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason);
+/* The same for an accepted request: "ok", or "ok: <note>" when note is set. */
+void dmn_report_ok(struct dmn *d, struct dmn_domain *dom, const char *note);
 bool dmn_managed(const struct dmn_domain *dom);
 /* `xenplm set`: an override of a domain's allocation (clear: remove it). */
 int dmn_set_override(struct dmn *d, struct dmn_domain *dom, const struct ctl_set *set);
 
 /* snapshot.c: fill every domain's view and the host for the decision. */
 void dmn_snapshot(struct dmn *d, uint64_t now_ms, struct eng_input *in);
+/* snapshot.c: when a feature key read owed but put off is due (0: none). */
+uint64_t dmn_features_at(const struct dmn *d);
+/* The fewest milliseconds between two reads of one guest's feature key. */
+#define DMN_FEATURE_READ_MS 1000
 
 /* apply.c: carry out the plan, then write what is owed to guests. */
 void dmn_apply(struct dmn *d, const struct eng_plan *plan);

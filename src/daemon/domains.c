@@ -55,6 +55,14 @@ static void watch_token(char *buf, size_t len, uint32_t domid)
     snprintf(buf, len, "req:%u", domid);
 }
 
+/* The guest's control/feature-balloon: its own key, watched so that a
+ * balloon driver loaded (or gone) later is seen at the next turn. */
+static void feature_watch(char *path, size_t plen, char *token, size_t tlen, uint32_t domid)
+{
+    snprintf(path, plen, PROTO_FEATURE_BALLOON_PATH_FMT, domid);
+    snprintf(token, tlen, "bal:%u", domid);
+}
+
 /* Make room and insert, keeping the table sorted by domid. */
 static struct dmn_domain *insert(struct dmn *d, const struct port_domain *info)
 {
@@ -115,6 +123,12 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
         dom->pending_read = true;
     else if (rc)
         log_warnx("Domain %u: cannot watch %s: %s", id, path, plm_strerror(rc));
+    /* Read at this turn's snapshot, before the decision counts on it. */
+    dom->feature_due = true;
+    feature_watch(path, sizeof(path), token, sizeof(token), id);
+    rc = port_xs_watch(d->port, path, token);
+    if (rc && rc != PLM_EEXIST)
+        log_warnx("Domain %u: cannot watch %s: %s", id, path, plm_strerror(rc));
     log_info("Domain %u: adopted '%s' (rule %s%s%u), %u/%u vcpus, %llu/%llu MiB", id,
              dom->info.name, dom->rule->kind == POL_MATCH_NONE ? "default" : "line",
              dom->rule->kind == POL_MATCH_NONE ? "" : " ", dom->rule->line, dom->info.online_vcpus,
@@ -133,6 +147,8 @@ static void depart(struct dmn *d, size_t i)
     watch_token(token, sizeof(token), dom->info.domid);
     /* The domain's xenstore area went with it; the watch may already be
      * gone too, so a failure here is expected and not worth a warning. */
+    port_xs_unwatch(d->port, path, token);
+    feature_watch(path, sizeof(path), token, sizeof(token), dom->info.domid);
     port_xs_unwatch(d->port, path, token);
     log_info("Domain %u: '%s' is gone", dom->info.domid, dom->info.name);
     memmove(&s->dom[i], &s->dom[i + 1], (s->ndom - i - 1) * sizeof(*s->dom));

@@ -92,6 +92,12 @@ static void handle_event(struct dmn *d, const struct port_event *ev)
             dmn_request_changed(d, dom);
         return;
     }
+    if (sscanf(ev->token, "bal:%u%c", &id, &tail) == 1) {
+        struct dmn_domain *dom = dmn_find(&d->st, id);
+        if (dom)
+            dom->feature_due = true; /* read by the snapshot */
+        return;
+    }
     log_debug("ignoring watch %s (token %s)", ev->path, ev->token);
 }
 
@@ -180,6 +186,9 @@ static void turn(struct dmn *d, uint64_t now)
     uint64_t retry = dmn_retry_at(d);
     if (retry && (!d->wake_at_ms || retry < d->wake_at_ms))
         d->wake_at_ms = retry;
+    uint64_t feature = dmn_features_at(d);
+    if (feature && (!d->wake_at_ms || feature < d->wake_at_ms))
+        d->wake_at_ms = feature;
     if (d->plan.table_changed)
         d->st.stats.allocations++;
     eng_plan_trim(&d->plan);
@@ -229,6 +238,7 @@ int dmn_step(struct dmn *d)
             d->ev.rescan = true;
             for (size_t i = 0; i < d->st.ndom; i++) {
                 d->st.dom[i].pending_read = true;
+                d->st.dom[i].feature_due = true;
                 if (dmn_managed(&d->st.dom[i]))
                     dmn_write_grant(d, &d->st.dom[i]);
             }

@@ -145,7 +145,8 @@ bool rnd_has_override(const struct dmn_domain *d)
 }
 
 /* A domain's flags, in a fixed order. */
-size_t rnd_domain_flags(const struct dmn_state *s, const struct dmn_domain *d, const char *names[8])
+size_t rnd_domain_flags(const struct dmn_state *s, const struct dmn_domain *d,
+                        const char *names[RND_NFLAGS])
 {
     size_t n = 0;
 
@@ -153,6 +154,10 @@ size_t rnd_domain_flags(const struct dmn_state *s, const struct dmn_domain *d, c
         names[n++] = "override";
     if (strncmp(d->status, "rejected", 8) == 0)
         names[n++] = "rejected";
+    if (!d->eng.balloon)
+        names[n++] = "no balloon";
+    if (d->eng.vcpus_fixed)
+        names[n++] = "no vcpu hotplug";
     if (d->eng.mem.uncooperative)
         names[n++] = "uncooperative";
     if (d->pending_read)

@@ -60,9 +60,10 @@ plm_amt_t rnd_max(const struct dmn_domain *d, int r, enum eng_max_by *by);
 void rnd_max_format(char *buf, size_t size, const struct dmn_domain *d, int r);
 /* An active override of r as it takes effect: the amount asked, held to rnd_max. */
 plm_amt_t rnd_override_effective(const struct dmn_domain *d, int r);
-/* A domain's flags, in a fixed order; returns how many. */
+/* A domain's flags, in a fixed order; returns how many (at most RND_NFLAGS). */
+#define RND_NFLAGS 10
 size_t rnd_domain_flags(const struct dmn_state *s, const struct dmn_domain *d,
-                        const char *names[8]);
+                        const char *names[RND_NFLAGS]);
 /* The policy file the state was loaded from, for people. */
 const char *rnd_policy_file(const struct dmn_state *s);
 /* "  key            " (depth 0) or "    key          " (depth 1). */

@@ -60,7 +60,7 @@ static void list_cell(const void *ctx, size_t row, size_t col, char *buf, size_t
     const struct dmn_state *s = ctx;
     const struct dmn_domain *d = &s->dom[row];
     char a[PLM_AMT_STRLEN], w[16], c[16];
-    const char *names[8];
+    const char *names[RND_NFLAGS];
     const plm_amt_t *lv;
     unsigned n;
     size_t nflags, len = 0;
@@ -84,8 +84,8 @@ static void list_cell(const void *ctx, size_t row, size_t col, char *buf, size_t
         snprintf(buf, size, "%s", plm_amt_format(d->eng.granted[POL_CPU], a));
         break;
     case COL_VCPUS:
-        if (d->eng.vcpus)
-            snprintf(buf, size, "%u", d->eng.vcpus);
+        if (eng_vcpus_held(&d->eng))
+            snprintf(buf, size, "%u", eng_vcpus_held(&d->eng));
         else
             snprintf(buf, size, "-");
         break;
@@ -125,7 +125,7 @@ static int list_text(FILE *f, const struct dmn_state *s)
 
 static void json_list_domain(struct jw *w, const struct dmn_state *s, const struct dmn_domain *d)
 {
-    const char *names[8];
+    const char *names[RND_NFLAGS];
     const plm_amt_t *lv;
     unsigned n;
     size_t nflags = rnd_domain_flags(s, d, names);
@@ -145,9 +145,13 @@ static void json_list_domain(struct jw *w, const struct dmn_state *s, const stru
     jw_key(w, "granted");
     jw_object(w);
     jw_kamt(w, "cpu", d->eng.granted[POL_CPU]);
-    jw_kuint(w, "vcpus", d->eng.vcpus);
+    jw_kuint(w, "vcpus", eng_vcpus_held(&d->eng));
     jw_kamt(w, "mem", d->eng.granted[POL_MEMORY]);
     jw_object_end(w);
+    jw_key(w, "balloon");
+    jw_bool(w, d->eng.balloon);
+    jw_key(w, "vcpu_hotplug");
+    jw_bool(w, !d->eng.vcpus_fixed);
     jw_key(w, "memory");
     jw_object(w);
     jw_kint(w, "target", rnd_mib_of_kib((int64_t)d->info.mem_target_kib));

@@ -48,7 +48,8 @@ static void dom_labels(const struct dmn_domain *d, char *buf, size_t size)
 }
 
 /* A domain's status, one of these, in this order of precedence. */
-static const char *const statuses[] = {"unmanaged", "rejected", "uncooperative", "ok"};
+static const char *const statuses[] = {"unmanaged", "rejected", "no_balloon", "uncooperative",
+                                       "ok"};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 
 static const char *status_of(const struct dmn_domain *d)
@@ -57,6 +58,9 @@ static const char *status_of(const struct dmn_domain *d)
         return "unmanaged";
     if (strncmp(d->status, "rejected", 8) == 0)
         return "rejected";
+    /* No balloon driver: its memory is never moved (engine/kinds.c). */
+    if (!d->eng.balloon)
+        return "no_balloon";
     if (d->eng.mem.uncooperative)
         return "uncooperative";
     return "ok";
@@ -107,7 +111,8 @@ static void per_domain(FILE *f, const struct dmn_state *s)
         prom_u64(f, "xenplm_domain_info", more, 1);
     }
     prom_family(f, "xenplm_domain_status", "gauge",
-                "1 for the domain's status (unmanaged, rejected, uncooperative, ok), 0 for the "
+                "1 for the domain's status (unmanaged, rejected, no_balloon, uncooperative, ok), 0 "
+                "for the "
                 "others.");
     for (size_t i = 0; i < s->ndom; i++) {
         d = &s->dom[i];

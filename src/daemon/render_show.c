@@ -143,7 +143,7 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
                      uint64_t now_ms)
 {
     char dur[RENDER_DURATION_MAX], a[PLM_AMT_STRLEN];
-    const char *names[8];
+    const char *names[RND_NFLAGS];
     size_t nflags = rnd_domain_flags(s, d, names);
 
     rnd_put_safe(f, d->info.name);
@@ -186,18 +186,24 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
     else
         fprintf(f, "%d\n", d->eng.cap);
     rnd_key(f, 1, "vcpus");
-    fprintf(f, "%u set, %u online, %u max\n", d->eng.vcpus, d->info.online_vcpus,
-            d->info.max_vcpus);
+    fprintf(f, "%u set, %u online, %u max%s\n", d->eng.vcpus, d->info.online_vcpus,
+            d->info.max_vcpus,
+            d->eng.vcpus_fixed ? ", no vcpu hotplug (CPU through weight and cap only)" : "");
     rnd_key(f, 1, "memory");
     fprintf(f, "target %" PRId64 ", actual %" PRId64 ", max %" PRId64 " MiB\n",
             rnd_mib_of_kib((int64_t)d->info.mem_target_kib),
             rnd_mib_of_kib((int64_t)d->info.mem_actual_kib),
             rnd_mib_of_kib((int64_t)d->info.mem_max_kib));
     rnd_key(f, 1, "balloon");
-    fprintf(f, "want %" PRId64 ", floor %" PRId64 " MiB, rate %s MiB/s%s\n",
-            rnd_mib_of_kib(d->eng.mem.want_kib), rnd_mib_of_kib(d->eng.mem.floor_kib),
-            plm_amt_format(rnd_mib_amt_of_kib(d->eng.mem.rate_kib_s), a),
-            d->eng.mem.uncooperative ? ", uncooperative" : "");
+    if (!d->eng.balloon)
+        fputs("no balloon (control/feature-balloon says none, or nothing in a non-PV guest): its "
+              "memory stays as it is\n",
+              f);
+    else
+        fprintf(f, "want %" PRId64 ", floor %" PRId64 " MiB, rate %s MiB/s%s\n",
+                rnd_mib_of_kib(d->eng.mem.want_kib), rnd_mib_of_kib(d->eng.mem.floor_kib),
+                plm_amt_format(rnd_mib_amt_of_kib(d->eng.mem.rate_kib_s), a),
+                d->eng.mem.uncooperative ? ", uncooperative" : "");
     rnd_key(f, 1, "cpu used");
     fprintf(f, "%s\n", plm_amt_format(d->eng.cpu_used_pct, a));
     rnd_key(f, 1, "errors");
@@ -302,7 +308,7 @@ static void json_resource(struct jw *w, const struct dmn_state *s, const struct 
 static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain *d,
                      uint64_t now_ms)
 {
-    const char *names[8];
+    const char *names[RND_NFLAGS];
     size_t nflags = rnd_domain_flags(s, d, names);
     struct jw w;
     int rc = jw_begin(&w, f);
@@ -377,7 +383,11 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
     jw_amt(&w, rnd_mib_amt_of_kib(d->eng.mem.rate_kib_s));
     jw_key(&w, "uncooperative");
     jw_bool(&w, d->eng.mem.uncooperative);
+    jw_key(&w, "balloon");
+    jw_bool(&w, d->eng.balloon);
     jw_object_end(&w);
+    jw_key(&w, "vcpu_hotplug");
+    jw_bool(&w, !d->eng.vcpus_fixed);
     jw_key(&w, "cpu_used");
     jw_amt(&w, d->eng.cpu_used_pct);
     jw_key(&w, "errors");

@@ -48,7 +48,7 @@ static void table_cell(const void *ctx, size_t row, size_t col, char *buf, size_
                          : "-");
         break;
     case T_VCPUS:
-        snprintf(buf, size, "%u", managed ? dom->eng.vcpus : dom->info.online_vcpus);
+        snprintf(buf, size, "%u", managed ? eng_vcpus_held(&dom->eng) : dom->info.online_vcpus);
         break;
     case T_TGT_ACT:
         snprintf(buf, size, "%" PRId64 "/%" PRId64, rnd_mib_of_kib(dom->eng.mem.target_kib),

@@ -26,11 +26,13 @@ bool dmn_managed(const struct dmn_domain *dom)
     return eng_managed(&dom->eng);
 }
 
-void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
+/* A status value formatted, with the seq it answers; reason: a refusal. */
+static void report(struct dmn *d, struct dmn_domain *dom, const char *reason, const char *note)
 {
     char status[PROTO_STATUS_MAX + 1], seq[PROTO_SEQ_MAX + 1];
     char spath[PORT_PATH_MAX], qpath[PORT_PATH_MAX];
-    int slen = proto_status_format(status, sizeof(status), reason);
+    int slen = reason ? proto_status_format(status, sizeof(status), reason)
+                      : proto_status_format_ok(status, sizeof(status), note);
     int qlen = proto_seq_encode(dom->have_req ? dom->req.seq : 0, seq, sizeof(seq));
 
     if (slen < 0 || qlen < 0)
@@ -57,6 +59,16 @@ void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
     }
     snprintf(dom->status, sizeof(dom->status), "%.*s", shown, status);
     dom->acked_seq = seqv;
+}
+
+void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
+{
+    report(d, dom, reason, NULL);
+}
+
+void dmn_report_ok(struct dmn *d, struct dmn_domain *dom, const char *note)
+{
+    report(d, dom, NULL, note);
 }
 
 /* A refusal is the intake's own verdict, answered at once; an accepted

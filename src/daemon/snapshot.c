@@ -6,16 +6,21 @@
  * whose balloon may be moving (read before the host's free memory, so
  * that a guest growing in between makes free memory look smaller, never
  * larger), the CPU time of agentless domains when their sample is due,
- * and the host's facts only when the decision will use them.  A reading
+ * the online vcpus of a guest whose hotplug is being checked, the
+ * control/feature-balloon key of a guest whose watch on it fired, and
+ * the host's facts only when the decision will use them.  A reading
  * the host refuses is logged once and tried again with retry.c's backoff;
  * meanwhile the decision goes on with what it last read (a domain's view)
  * or waits (the host's facts).
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "core/error.h"
 #include "daemon/daemon.h"
 #include "common/log.h"
+#include "protocol/feature.h"
 
 /* Whether eng_decide will size pools or move memory this turn. */
 static bool needs_host(const struct dmn *d, bool tick)
@@ -42,6 +47,54 @@ static void view_of(struct dmn_domain *dom)
     v->req_at_ms = dom->req_at_ms;
     v->changed = dom->changed;
     v->answer_due = dom->answer_due;
+    v->balloon_key = dom->balloon_key;
+    v->pv = dom->info.type == PORT_DOM_PV;
+}
+
+/*
+ * The guest's control/feature-balloon, when its watch fired (or it was
+ * just adopted): a value the guest wrote, read bounded; only "1" is a
+ * balloon.  At most one read per DMN_FEATURE_READ_MS, so a guest
+ * rewriting the key in a loop costs one read a second; a read the host
+ * refuses keeps what was known and is tried again then.
+ */
+static void read_feature(struct dmn *d, struct dmn_domain *dom, uint64_t now)
+{
+    char path[PORT_PATH_MAX], buf[PROTO_FEATURE_MAX];
+    size_t len = 0;
+
+    if (!dom->feature_due ||
+        (dom->feature_read_ms && now - dom->feature_read_ms < DMN_FEATURE_READ_MS))
+        return;
+    dom->feature_read_ms = now ? now : 1;
+    snprintf(path, sizeof(path), PROTO_FEATURE_BALLOON_PATH_FMT, dom->info.domid);
+    int rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
+    d->st.stats.xs_reads++;
+    if (rc && rc != PLM_ENOENT && rc != PLM_ERANGE) {
+        log_debug("Domain %u: cannot read %s: %s", dom->info.domid, path, plm_strerror(rc));
+        return;
+    }
+    dom->feature_due = false;
+    /* No key says nothing; one too long for a flag says no. */
+    dom->balloon_key = rc == PLM_ENOENT ? PROTO_FEATURE_UNSAID
+                       : rc == PLM_ERANGE
+                           ? PROTO_FEATURE_OFF
+                           : proto_feature_parse(buf, len < sizeof(buf) ? len : sizeof(buf));
+}
+
+uint64_t dmn_features_at(const struct dmn *d)
+{
+    uint64_t at = 0;
+
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        const struct dmn_domain *dom = &d->st.dom[i];
+        if (!dom->feature_due)
+            continue;
+        uint64_t t = dom->feature_read_ms + DMN_FEATURE_READ_MS;
+        if (!at || t < at)
+            at = t;
+    }
+    return at;
 }
 
 /* Read what is due of each domain; false when one of them has gone (the
@@ -56,17 +109,19 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
         /* The view first, for every domain whether it is read or not: its
          * pointers (the rule, the request) may name what a reload freed or
          * a grown table moved since the last turn. */
+        read_feature(d, dom, now);
         view_of(dom);
         bool mem = eng_wants_memory(e);
         bool cpu = tick && eng_wants_cpu_time(e, now);
+        bool vcpus = eng_wants_vcpus(e, now);
         struct port_domain info;
 
         struct dmn_retry *r = &dom->retry[DMN_RETRY_INFO];
         unsigned fails = r->fails;
         int rc;
 
-        e->in.cpu_read = false;
-        if (!mem && !cpu)
+        e->in.cpu_read = e->in.online_read = false;
+        if (!mem && !cpu && !vcpus)
             continue;
         if (!dmn_retry_due(r, now))
             continue; /* refused before: read again once the backoff is over */
@@ -92,6 +147,10 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
         if (cpu) {
             e->in.cpu_read = true;
             e->in.cpu_time_ns = info.cpu_time_ns;
+        }
+        if (vcpus) {
+            e->in.online_read = true;
+            e->in.online_vcpus = info.online_vcpus;
         }
     }
     return all_there;

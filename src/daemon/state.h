@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "policy/policy.h"
 #include "port/port.h"
+#include "protocol/feature.h"
 #include "protocol/grant.h"
 #include "protocol/ratelimit.h"
 #include "protocol/request.h"
@@ -75,6 +76,13 @@ struct dmn_domain {
      * next try is due. */
     struct dmn_retry retry[DMN_NRETRY];
     bool grant_held; /* its grant waits for Xen to accept its CPU settings */
+    /* Its control/feature-balloon (a guest-written key, watched): as last
+     * read; a read owed (the watch fired), and when the last one was made
+     * (reads are at most one per DMN_FEATURE_READ_MS, whatever the guest
+     * writes). */
+    enum proto_feature balloon_key;
+    bool feature_due;
+    uint64_t feature_read_ms;
 
     struct eng_dom eng; /* the decision's record: allocations, enforcement */
 };

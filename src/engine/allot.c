@@ -45,9 +45,10 @@ static void read_facts(const struct eng_input *in, struct eng_state *st, struct 
             continue;
         const struct eng_dom *e = eng_at(dom, i);
         plm_amt_t held = eng_kib_to_mib(e->in.mem_actual_kib);
-        /* A balloon that does not move holds memory nobody can be given:
-         * what it holds above its allocation stays out of the pool. */
-        if (e->mem.uncooperative && held > e->plm[POL_MEMORY].max)
+        /* A guest without a balloon, or whose balloon does not move,
+         * holds memory nobody can be given: what it holds above its
+         * allocation stays out of the pool. */
+        if (eng_mem_fixed(e) && held > e->plm[POL_MEMORY].max)
             held = e->plm[POL_MEMORY].max;
         f->mem_domu = f->mem_domu + held > PLM_AMT_MAX ? PLM_AMT_MAX : f->mem_domu + held;
     }

@@ -10,9 +10,12 @@
  * On top of the policy, what the domain could never use is not asked for:
  * more CPU than all its vcpus, more memory than its maxmem.  A managed
  * guest that says nothing about memory keeps what it has (silence is not
- * a request to shrink); a guest whose balloon does not move is allocated
- * what it holds (within its maximum), since it cannot be taken; and an
- * operator's override is held to the same limits.
+ * a request to shrink); a guest without a balloon driver, or whose
+ * balloon does not move, is allocated what it holds (within its maximum),
+ * since it cannot be taken; one whose vcpus do not follow hotplug asks
+ * no more CPU than its online vcpus can use (kinds.c); and an operator's
+ * override is held to the same limits (and moves no memory that has no
+ * balloon).
  */
 #include "config.h"
 
@@ -84,7 +87,7 @@ unsigned eng_build(const struct eng_input *in, struct eng_dom *e)
             plm_request_init(pq);
             failed |= 1u << r;
         }
-        plm_amt_t most = eng_max(&e->in, r, NULL);
+        plm_amt_t most = eng_max_fixed(&e->in, e->vcpus_fixed ? e->vcpus_online : 0, r, NULL);
         if (pq->max > most)
             pq->max = most;
         if (pq->min > pq->max)
@@ -95,14 +98,17 @@ unsigned eng_build(const struct eng_input *in, struct eng_dom *e)
             if (hold > pq->min)
                 pq->min = hold > pq->max ? pq->max : hold;
         }
-        if (r == POL_MEMORY && e->mem.uncooperative) {
-            /* Its balloon does not move: its allocation is what it holds,
-             * never above its maximum (what it holds beyond that is kept
-             * out of the pool instead, allot.c). */
-            plm_amt_t held = eng_kib_to_mib(e->mem.actual_kib);
+        if (r == POL_MEMORY && eng_mem_fixed(e)) {
+            /* It has no balloon, or one that does not move: its
+             * allocation is what it holds, never above its maximum (what
+             * it holds beyond that is kept out of the pool instead,
+             * allot.c).  Without a balloon the mover never measures it:
+             * what the host last said it holds. */
+            plm_amt_t held = eng_kib_to_mib(e->balloon ? e->mem.actual_kib : e->in.mem_actual_kib);
             pq->min = pq->max = held < pq->max ? held : pq->max;
         }
-        if (e->override.active[r]) {
+        /* No override moves memory that has no balloon to move it. */
+        if (e->override.active[r] && (r != POL_MEMORY || e->balloon)) {
             /* An operator's amount, within what the domain can hold and
              * its policy maximum (pq->max is both by now). */
             plm_amt_t a = e->override.amount[r];

@@ -34,6 +34,7 @@
 #include "engine/engine_int.h"
 
 #define FORCE_CHANGED "domains, overrides or policy changed"
+#define FORCE_KIND "a guest's balloon driver or vcpu hotplug changed"
 
 void eng_state_init(struct eng_state *st, uint64_t now_ms)
 {
@@ -168,11 +169,13 @@ void eng_cpu_actions(const struct eng_input *in, struct eng_dom *e, size_t i, st
             a->why = e->why[POL_CPU];
         }
     }
-    if (m.vcpus >= 0 && (unsigned)m.vcpus != e->vcpus) {
+    /* Vcpus that do not follow hotplug are not asked to (kinds.c). */
+    if (m.vcpus >= 0 && (unsigned)m.vcpus != e->vcpus && !e->vcpus_fixed) {
         struct eng_action *a = eng_plan_act(plan, ENG_ACT_VCPUS, i);
         if (a) {
             a->vcpus = (unsigned)m.vcpus;
             a->why = e->why[POL_CPU];
+            eng_vcpus_asked(e, a->vcpus, in->now_ms);
         }
     }
 }
@@ -200,6 +203,8 @@ void eng_confirm(struct eng_dom *e, const struct eng_action *a)
 
 void eng_refused(struct eng_state *st, struct eng_dom *e, const struct eng_action *a)
 {
+    if (a->kind == ENG_ACT_VCPUS)
+        e->vcpus_asked_ms = 0; /* not set: nothing for the guest to follow */
     if (a->kind == ENG_ACT_SCHED || a->kind == ENG_ACT_VCPUS)
         e->cpu_owed = true;
     else if (a->kind == ENG_ACT_TARGET)
@@ -308,8 +313,16 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         memset(scratch->changed, 0, n * sizeof(*scratch->changed));
 
     for (size_t i = 0; i < n; i++) {
-        if (eng_at(dom, i)->in.changed) {
-            build(in, eng_at(dom, i), plan);
+        struct eng_dom *e = eng_at(dom, i);
+        /* A balloon driver that came or went, vcpus found fixed or
+         * movable again: what it can give or use changed at once. */
+        bool kind = eng_kinds(in, e, plan);
+        if (kind) {
+            force = force ? force : FORCE_KIND;
+            scratch->changed[i] = true; /* its grant, even if unchanged */
+        }
+        if (e->in.changed || kind) {
+            build(in, e, plan);
             arbitrate = true;
         }
     }
@@ -343,11 +356,21 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
     st->timed = false;
     for (size_t i = 0; i < n; i++) {
         struct eng_dom *e = eng_at(dom, i);
-        answers += e->in.answer_due;
+        if (!eng_managed(e) || !e->in.req)
+            e->answer_again = false; /* nothing to answer */
+        answers += e->in.answer_due || e->answer_again;
         if (!st->timed && timed(e))
             st->timed = true;
         if (!eng_managed(e))
             continue;
+        /* A vcpus check waits for the guest's count, at a time of its own
+         * (never before the next tick: a count that could not be read at
+         * its time must not wake the loop at once, and again). */
+        uint64_t check = eng_kinds_wake(e);
+        if (check && check < st->next_tick_ms)
+            check = st->next_tick_ms;
+        if (check && (probe == 0 || check < probe))
+            probe = check;
         /* A probe is made by the mover, at a tick, and only for a domain
          * the mover takes: waking for it before the tick, or for one the
          * mover no longer takes, would wake the loop for nothing, at once
@@ -366,12 +389,16 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         }
     }
     for (size_t i = 0; answers > 0 && i < n; i++) {
-        if (!eng_at(dom, i)->in.answer_due)
+        struct eng_dom *e = eng_at(dom, i);
+        if (!e->in.answer_due && !e->answer_again)
             continue;
         answers--;
         struct eng_action *a = eng_plan_act(plan, ENG_ACT_ANSWER, i);
-        if (a)
-            a->why = "its request was taken";
+        if (a) {
+            a->why = e->in.answer_due ? "its request was taken" : "what it can do changed";
+            a->note = eng_answer_note(e);
+        }
+        e->answer_again = false;
     }
     if (scratch->mem_changed) {
         /* New memory allocations start moving at once. */

@@ -40,6 +40,7 @@
 #include "core/balloon.h"
 #include "core/trigger.h"
 #include "policy/policy.h"
+#include "protocol/feature.h"
 #include "protocol/request.h"
 
 #define ENG_NRES POL_NRES
@@ -112,6 +113,14 @@ struct eng_view {
     /* A CPU time reading taken this turn (agentless sampling). */
     bool cpu_read;
     uint64_t cpu_time_ns;
+    /* What its control/feature-balloon says ("1": a balloon driver; any
+     * other value: none; no key or an empty one: unsaid), and whether it
+     * is a PV guest (kinds.c: an unsaid PV guest has one). */
+    enum proto_feature balloon_key;
+    bool pv;
+    /* Its online vcpus as Xen counts them, read back this turn. */
+    bool online_read;
+    unsigned online_vcpus;
 };
 
 /*
@@ -122,6 +131,10 @@ struct eng_view {
  * it.
  */
 plm_amt_t eng_max(const struct eng_view *in, int r, enum eng_max_by *by);
+/* The same for a guest whose vcpus are fixed (no vcpu hotplug) with
+ * fixed_vcpus online (0: not fixed): the CPU it can use is those vcpus. */
+plm_amt_t eng_max_fixed(const struct eng_view *in, unsigned fixed_vcpus, int r,
+                        enum eng_max_by *by);
 
 /* The engine's record of one domain, kept between turns. */
 struct eng_dom {
@@ -154,6 +167,17 @@ struct eng_dom {
     uint64_t cpu_time_prev_ns, cpu_sample_ms;
     plm_amt_t cpu_used_pct;
     bool cpu_sampled;
+
+    /* Guest kinds (kinds.c).  Its balloon driver as the engine last took
+     * it (balloon; kind_known once a turn has seen it): without one its
+     * memory is fixed.  Its vcpus: while a check runs (vcpus_asked_ms),
+     * the count set and when; fixed when the guest's count did not follow
+     * (no vcpu hotplug), then read again at vcpus_recheck_ms; the count
+     * last read back.  answer_again: its status must be written again. */
+    bool balloon, kind_known;
+    bool vcpus_fixed, answer_again;
+    unsigned vcpus_asked, vcpus_online;
+    uint64_t vcpus_asked_ms, vcpus_recheck_ms;
 };
 
 /* The host as the snapshot read it. */
@@ -204,7 +228,8 @@ struct eng_action {
     int weight, cap;
     unsigned vcpus;
     int64_t target_kib;
-    const char *why; /* the reason, for the log (static, or in the record) */
+    const char *why;  /* the reason, for the log (static, or in the record) */
+    const char *note; /* ENG_ACT_ANSWER: NULL for "ok", else "ok: <note>" (static) */
 };
 
 /* A line for the log, with the domain it is about (-1: the host). */
@@ -270,6 +295,22 @@ bool eng_managed(const struct eng_dom *e);
 /* Whether this turn's snapshot should measure the domain's memory: its
  * balloon may have moved since it was last read. */
 bool eng_wants_memory(const struct eng_dom *e);
+/* Whether this turn's snapshot should read its online vcpus back (a
+ * hotplug check runs, or a fixed guest's count is due to be read again). */
+bool eng_wants_vcpus(const struct eng_dom *e, uint64_t now_ms);
+/* Whether its memory is fixed: no balloon driver, or one that does not
+ * move (uncooperative).  Its allocation is then what it holds. */
+bool eng_mem_fixed(const struct eng_dom *e);
+/* Whether a guest so seen has a balloon driver: its key says "1", or says
+ * nothing and it is PV (a PV guest carries one; Linux does not write the
+ * key). */
+bool eng_balloon_in(const struct eng_view *v);
+/* The vcpus it holds, as its grant says: the count Xen last accepted, or
+ * the guest's own when its vcpus are fixed. */
+static inline unsigned eng_vcpus_held(const struct eng_dom *e)
+{
+    return e->vcpus_fixed && e->vcpus_online ? e->vcpus_online : e->vcpus;
+}
 /* Whether this turn's snapshot should read its CPU time (agentless). */
 bool eng_wants_cpu_time(const struct eng_dom *e, uint64_t now_ms);
 /* Whether a turn is due now without any event (the tick). */

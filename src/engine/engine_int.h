@@ -29,4 +29,15 @@ void eng_allot(const struct eng_input *in, const char *force, struct eng_state *
 void eng_cpu_actions(const struct eng_input *in, struct eng_dom *e, size_t i,
                      struct eng_plan *plan);
 
+/* kinds.c: the guest's balloon driver and vcpu hotplug as this turn's
+ * snapshot saw them; true when what it can give or use changed (build its
+ * request again and arbitrate). */
+bool eng_kinds(const struct eng_input *in, struct eng_dom *e, struct eng_plan *plan);
+/* kinds.c: a vcpus change is being sent: the check that it is followed. */
+void eng_vcpus_asked(struct eng_dom *e, unsigned vcpus, uint64_t now_ms);
+/* kinds.c: when the vcpus check wants the next turn (0: it does not). */
+uint64_t eng_kinds_wake(const struct eng_dom *e);
+/* kinds.c: what an accepted request's "ok" says besides (NULL: nothing). */
+const char *eng_answer_note(const struct eng_dom *e);
+
 #endif

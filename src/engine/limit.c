@@ -19,8 +19,17 @@ static plm_amt_t most_of(const struct eng_view *in, int r)
 
 plm_amt_t eng_max(const struct eng_view *in, int r, enum eng_max_by *by)
 {
+    return eng_max_fixed(in, 0, r, by);
+}
+
+plm_amt_t eng_max_fixed(const struct eng_view *in, unsigned fixed_vcpus, int r, enum eng_max_by *by)
+{
     plm_amt_t policy = in->rule ? in->rule->max[r] : PLM_AMT_MAX;
     plm_amt_t most = most_of(in, r);
+
+    /* Vcpus that do not follow hotplug: what it has online is all it can use. */
+    if (r == POL_CPU && fixed_vcpus > 0 && PLM_UNITS(100) * (plm_amt_t)fixed_vcpus < most)
+        most = PLM_UNITS(100) * (plm_amt_t)fixed_vcpus;
     enum eng_max_by set_by = policy == PLM_AMT_MAX ? ENG_MAX_NONE : ENG_MAX_POLICY;
 
     /* A maxmem not known (0) caps nothing; at a tie the policy is named. */

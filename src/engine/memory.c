@@ -52,7 +52,7 @@ static bool at_rest(const struct bal_dom *b, int64_t want_kib)
 
 bool eng_wants_memory(const struct eng_dom *e)
 {
-    if (!eng_managed(e))
+    if (!eng_managed(e) || !e->balloon)
         return false;
     if (e->mem_reread)
         return true;
@@ -103,10 +103,11 @@ void eng_measured_memory(struct eng_dom *e, int64_t actual_kib)
     e->mem.actual_kib = actual_kib;
 }
 
-/* Whether the mover takes part for this domain. */
+/* Whether the mover takes part for this domain: never without a balloon
+ * driver (kinds.c), whose target is then never changed. */
 bool eng_moves(const struct eng_dom *e)
 {
-    return eng_managed(e) && e->granted[POL_MEMORY] > 0;
+    return eng_managed(e) && e->balloon && e->granted[POL_MEMORY] > 0;
 }
 
 bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct eng_table dom,

@@ -51,6 +51,14 @@
 
 struct port;
 
+/* How a domain runs (libxl_dominfo.domain_type). */
+enum port_dom_type {
+    PORT_DOM_UNKNOWN = 0,
+    PORT_DOM_PV,
+    PORT_DOM_PVH,
+    PORT_DOM_HVM,
+};
+
 /* What the daemon knows of one domain (libxl_domain_info + xenstore). */
 struct port_domain {
     uint32_t domid;
@@ -63,6 +71,7 @@ struct port_domain {
     uint64_t mem_actual_kib; /* memory the domain holds now */
     uint64_t cpu_time_ns;    /* CPU time used since it started */
     bool dying;              /* shutting down or dying: leave it alone */
+    enum port_dom_type type; /* PV, PVH, HVM */
 };
 
 /* What the daemon knows of the host (libxl_get_physinfo, libxl_get_free_memory). */
@@ -111,7 +120,21 @@ struct port_host_ops {
     int (*mem_target_set)(struct port *p, uint32_t domid, uint64_t target_kib);
 };
 
-/* Xenstore transport: dom0's connection to xenstored. */
+/*
+ * Xenstore transport: dom0's connection to xenstored.
+ *
+ * Besides xenplm's own keys (protocol/keys.h), the daemon reads and
+ * watches two values each guest writes in its own area, through xs_read
+ * and xs_watch like any other: its request (data/xenplm/request) and its
+ * control/feature-balloon (where a guest may say "1" or "0" about its
+ * balloon driver; xl creates no such key and Linux writes none, so it is
+ * mostly absent, and then port_domain.type decides: engine/kinds.c).  A
+ * watch on an absent key fires when it is created.  The simulated host
+ * lays the key out empty and writable by the guest, as xapi does, and its
+ * guests with a balloon write "1" at boot (sim_toolstack.c).  Whether a
+ * guest's vcpus follow hotplug is read from port_domain.online_vcpus
+ * after vcpus_set, nothing more.
+ */
 struct port_xs_ops {
     /* xs_read of at most cap bytes.  A value longer than cap yields
      * PLM_ERANGE (and *len_out its true length when known); a missing

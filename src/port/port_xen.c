@@ -261,6 +261,10 @@ static void fill_domain(struct xen *x, const libxl_dominfo *info, struct port_do
     /* A domain shut down (for reboot, poweroff or suspend) is on its way
      * out or in the toolstack's hands: leave it alone, as a dying one. */
     out->dying = info->dying || info->shutdown;
+    out->type = info->domain_type == LIBXL_DOMAIN_TYPE_PV    ? PORT_DOM_PV
+                : info->domain_type == LIBXL_DOMAIN_TYPE_PVH ? PORT_DOM_PVH
+                : info->domain_type == LIBXL_DOMAIN_TYPE_HVM ? PORT_DOM_HVM
+                                                             : PORT_DOM_UNKNOWN;
 
     name = libxl_domid_to_name(x->ctx, id);
     if (name && name[0]) {

@@ -164,20 +164,16 @@ int proto_grant_encode(const struct proto_grant *g, char *buf, size_t bufsz)
 }
 
 #define STATUS_OK "ok"
+#define STATUS_OK_NOTE "ok: "
 #define STATUS_REJECTED "rejected: "
 #define STATUS_ELLIPSIS "..."
 
-int proto_status_format(char *buf, size_t bufsz, const char *reason)
+/* prefix, then text made safe and cut to fit, then LF. */
+static int status_text(char *buf, size_t bufsz, const char *prefix, const char *reason)
 {
-    size_t cap, room, n = 0, pre = sizeof(STATUS_REJECTED) - 1;
+    size_t cap, room, n = 0, pre = strlen(prefix);
     bool cut = false;
 
-    if (!buf || bufsz < PROTO_STATUS_MIN_BUF)
-        return PLM_ERANGE;
-    if (!reason) {
-        memcpy(buf, STATUS_OK "\n", sizeof(STATUS_OK "\n"));
-        return (int)sizeof(STATUS_OK "\n") - 1;
-    }
     if (reason[0] == '\0')
         reason = "unspecified";
 
@@ -192,7 +188,7 @@ int proto_status_format(char *buf, size_t bufsz, const char *reason)
         n = room - (sizeof(STATUS_ELLIPSIS) - 1);
     }
 
-    memcpy(buf, STATUS_REJECTED, pre);
+    memcpy(buf, prefix, pre);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)reason[i];
         /* The guest reads this back, so keep it to the protocol's alphabet. */
@@ -206,6 +202,24 @@ int proto_status_format(char *buf, size_t bufsz, const char *reason)
     buf[n++] = '\n';
     buf[n] = '\0';
     return (int)n;
+}
+
+int proto_status_format(char *buf, size_t bufsz, const char *reason)
+{
+    if (!buf || bufsz < PROTO_STATUS_MIN_BUF)
+        return PLM_ERANGE;
+    if (!reason) {
+        memcpy(buf, STATUS_OK "\n", sizeof(STATUS_OK "\n"));
+        return (int)sizeof(STATUS_OK "\n") - 1;
+    }
+    return status_text(buf, bufsz, STATUS_REJECTED, reason);
+}
+
+int proto_status_format_ok(char *buf, size_t bufsz, const char *note)
+{
+    if (!note || !buf || bufsz < PROTO_STATUS_MIN_BUF)
+        return proto_status_format(buf, bufsz, NULL);
+    return status_text(buf, bufsz, STATUS_OK_NOTE, note);
 }
 
 int proto_status_decode(const char *buf, size_t len, bool *ok_out, const char **reason_out,
@@ -225,13 +239,21 @@ int proto_status_decode(const char *buf, size_t len, bool *ok_out, const char **
         *reason_len_out = 0;
         return 0;
     }
+    if (line.n > sizeof(STATUS_OK_NOTE) - 1 &&
+        memcmp(line.s, STATUS_OK_NOTE, sizeof(STATUS_OK_NOTE) - 1) == 0) {
+        *ok_out = true;
+        *reason_out = line.s + sizeof(STATUS_OK_NOTE) - 1;
+        *reason_len_out = line.n - (sizeof(STATUS_OK_NOTE) - 1);
+        return 0;
+    }
     if (line.n > pre && memcmp(line.s, STATUS_REJECTED, pre) == 0) {
         *ok_out = false;
         *reason_out = line.s + pre;
         *reason_len_out = line.n - pre;
         return 0;
     }
-    return proto_fail(err_out, PLM_EGRAMMAR, 1, 0, "want 'ok' or 'rejected: <reason>'");
+    return proto_fail(err_out, PLM_EGRAMMAR, 1, 0,
+                      "want 'ok', 'ok: <note>' or 'rejected: <reason>'");
 }
 
 int proto_seq_encode(uint64_t seq, char *buf, size_t bufsz)

@@ -4,7 +4,8 @@
  * subtree dom0 owns and the guest may only read (xenplm-protocol(7)):
  *
  *   granted   what the guest holds now:      "cpu 150 vcpus 2 mem 1024\n"
- *   status    the verdict on its last value: "ok\n" or "rejected: <reason>\n"
+ *   status    the verdict on its last value: "ok\n", "ok: <note>\n" or
+ *             "rejected: <reason>\n"
  *   seq       the last seq the daemon read:  "42\n"
  *
  * Each value follows the text rules of text.h.  Encoders and decoders are
@@ -71,9 +72,18 @@ int proto_grant_decode(const char *buf, size_t len, struct proto_grant *out,
 int proto_status_format(char *buf, size_t bufsz, const char *reason);
 
 /*
- * Read a status value.  0 with *ok_out set and, when rejected, *reason_out
- * and *reason_len_out pointing at the reason inside buf (NULL and 0 for
- * "ok"); or a negative PLM_E* code with err_out (may be NULL) filled.
+ * status of an accepted request that the daemon cannot carry out in full
+ * (the guest has no balloon driver, its vcpus do not follow hotplug):
+ * "ok: <note>\n", the note cut and made printable as a reason is; "ok\n"
+ * when note is NULL.
+ */
+int proto_status_format_ok(char *buf, size_t bufsz, const char *note);
+
+/*
+ * Read a status value.  0 with *ok_out set and *reason_out and
+ * *reason_len_out pointing at the reason (rejected) or the note ("ok:
+ * <note>") inside buf (NULL and 0 for a bare "ok"); or a negative PLM_E*
+ * code with err_out (may be NULL) filled.
  */
 int proto_status_decode(const char *buf, size_t len, bool *ok_out, const char **reason_out,
                         size_t *reason_len_out, struct proto_error *err_out);

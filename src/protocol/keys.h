@@ -33,4 +33,15 @@
 #define PROTO_STATUS_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_STATUS
 #define PROTO_SEQ_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_SEQ
 
+/*
+ * Not xenplm's own: where a guest says whether it has a balloon driver,
+ * "1" or "0" (Windows PV drivers and XenServer's guest tools write it;
+ * Linux's xen-balloon does not, and xl creates no such key).  A value
+ * the guest writes, so hostile: protocol/feature.h reads it.
+ */
+#define PROTO_KEY_FEATURE_BALLOON "control/feature-balloon"
+#define PROTO_FEATURE_BALLOON_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_FEATURE_BALLOON
+/* The longest value read of it: more is no balloon. */
+#define PROTO_FEATURE_MAX 8
+
 #endif

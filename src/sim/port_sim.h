@@ -33,16 +33,19 @@
 /* A domain to create: the options of a scenario's domain line. */
 struct port_sim_domspec {
     char name[PORT_NAME_MAX];
-    uint64_t mem_kib;       /* initial memory, target and actual */
-    uint64_t maxmem_kib;    /* static maximum: targets above are refused */
-    uint64_t floor_kib;     /* the balloon never shrinks below this */
-    uint64_t balloon_kib_s; /* balloon speed, KiB per second */
-    unsigned vcpus;         /* online at creation */
-    unsigned max_vcpus;     /* built with */
-    unsigned cpu_demand;    /* CPU the workload would use, hundredths of a pCPU */
-    unsigned weight;        /* credit weight at creation */
-    unsigned cap;           /* credit cap at creation, 0 = none */
-    bool stuck;             /* balloon does not move at all */
+    uint64_t mem_kib;        /* initial memory, target and actual */
+    uint64_t maxmem_kib;     /* static maximum: targets above are refused */
+    uint64_t floor_kib;      /* the balloon never shrinks below this */
+    uint64_t balloon_kib_s;  /* balloon speed, KiB per second */
+    unsigned vcpus;          /* online at creation */
+    unsigned max_vcpus;      /* built with */
+    unsigned cpu_demand;     /* CPU the workload would use, hundredths of a pCPU */
+    unsigned weight;         /* credit weight at creation */
+    unsigned cap;            /* credit cap at creation, 0 = none */
+    bool stuck;              /* balloon does not move at all */
+    bool no_balloon;         /* no balloon driver: no control/feature-balloon, never moves */
+    bool no_hotplug;         /* its vcpus do not follow cpu/N/availability */
+    enum port_dom_type type; /* PV (also when left unknown), PVH or HVM */
 };
 
 /* Defaults of xenplm-sim(5) for a domain of mem_kib (name may be NULL). */
@@ -144,6 +147,8 @@ struct port_sim_domain {
     uint64_t floor_kib;     /* the guest's balloon floor */
     uint64_t balloon_kib_s; /* balloon speed */
     bool stuck;             /* balloon not moving */
+    bool no_balloon;        /* no balloon driver */
+    bool no_hotplug;        /* vcpus do not follow hotplug */
     unsigned cpu_demand;    /* scripted, hundredths of a pCPU */
     unsigned cpu_used;      /* what it got in the last step, hundredths of a pCPU */
     /* The daemon's calls for this domain, failed ones included, and the

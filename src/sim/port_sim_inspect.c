@@ -69,6 +69,8 @@ static int fill(const struct sim_dom *d, struct port_sim_domain *out)
     out->floor_kib = d->floor_kib;
     out->balloon_kib_s = d->balloon_kib_s;
     out->stuck = d->stuck;
+    out->no_balloon = d->no_balloon;
+    out->no_hotplug = d->no_hotplug;
     out->cpu_demand = d->cpu_demand;
     out->cpu_used = d->cpu_used;
     out->sched_calls = d->sched_calls;

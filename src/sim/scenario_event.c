@@ -3,7 +3,8 @@
  * The events of a scenario: what follows "at TIME".  Either a host-wide
  * event (create, disconnect, end) or a domain's name and one action: what
  * its guest does (request, write, rm, flood), how its workload and balloon
- * behave (cpu, stuck, floor, balloon-rate), or its destruction.
+ * behave (cpu, stuck, balloon, hotplug, floor, balloon-rate), or its
+ * destruction.
  *
  * A request is checked here as the guest agent would build it, levels
  * cumulative and encodable, so that hostile values have to be spelled out
@@ -20,7 +21,8 @@
 #include "sim/scenario_int.h"
 
 #define MIB_MAX (1ull << 30)
-#define ACTIONS "request, write, rm, cpu, stuck, floor, balloon-rate, destroy, flood, fail"
+#define ACTIONS                                                                                    \
+    "request, write, rm, cpu, stuck, balloon, hotplug, floor, balloon-rate, destroy, flood, fail"
 #define FAULT_COUNT_MAX 1000000
 
 /* The calls a fail line names, and the libxl errors they may fail with,
@@ -242,6 +244,8 @@ static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_ev
     case SIM_ACT_FAIL:
         return parse_fail(ps, lx, ev, false);
     case SIM_ACT_STUCK:
+    case SIM_ACT_BALLOON:
+    case SIM_ACT_HOTPLUG:
         if (!sim_lex_word(lx, &w) || !(sim_word_is(&w, "on") || sim_word_is(&w, "off")))
             return sim_scn_fail(ps, "want on or off");
         ev->num = sim_word_is(&w, "on");
@@ -258,7 +262,7 @@ static const struct {
     {"request", SIM_ACT_REQUEST},   {"write", SIM_ACT_WRITE},     {"rm", SIM_ACT_RM},
     {"cpu", SIM_ACT_CPU},           {"stuck", SIM_ACT_STUCK},     {"floor", SIM_ACT_FLOOR},
     {"balloon-rate", SIM_ACT_RATE}, {"destroy", SIM_ACT_DESTROY}, {"flood", SIM_ACT_FLOOD},
-    {"fail", SIM_ACT_FAIL},
+    {"fail", SIM_ACT_FAIL},         {"balloon", SIM_ACT_BALLOON}, {"hotplug", SIM_ACT_HOTPLUG},
 };
 
 static int domain_event(struct sim_parser *ps, struct sim_lex *lx, const struct sim_word *name,

@@ -34,7 +34,7 @@ int sim_scn_fail(struct sim_parser *ps, const char *fmt, ...)
 
 /* ---- key=value options ------------------------------------------------- */
 
-enum opt_kind { OPT_NUM, OPT_ONOFF, OPT_SCHED };
+enum opt_kind { OPT_NUM, OPT_ONOFF, OPT_SCHED, OPT_TYPE };
 
 struct opt_def {
     const char *key;
@@ -62,6 +62,9 @@ static const struct opt_def dom_opts[] = {
     {"weight", OPT_NUM, 1, 65535, ""},
     {"cap", OPT_NUM, 0, 51200, ""},
     {"stuck", OPT_ONOFF, 0, 1, ""},
+    {"balloon", OPT_ONOFF, 0, 1, ""},
+    {"hotplug", OPT_ONOFF, 0, 1, ""},
+    {"type", OPT_TYPE, 0, 2, ""},
 };
 enum {
     D_MEMORY,
@@ -74,6 +77,9 @@ enum {
     D_WEIGHT,
     D_CAP,
     D_STUCK,
+    D_BALLOON,
+    D_HOTPLUG,
+    D_TYPE,
     D_N
 };
 
@@ -82,6 +88,17 @@ static int opt_value(struct sim_parser *ps, const struct opt_def *d, const struc
 {
     int rc;
 
+    if (d->kind == OPT_TYPE) {
+        /* pv, pvh or hvm: 0, 1, 2. */
+        static const char *const types[] = {"pv", "pvh", "hvm"};
+        for (uint64_t i = 0; i < 3; i++) {
+            if (sim_word_is(v, types[i])) {
+                *out = i;
+                return 0;
+            }
+        }
+        return sim_scn_fail(ps, "%s: want pv, pvh or hvm, found '%.*s%s'", d->key, SIM_QUOTE(v));
+    }
     if (d->kind == OPT_ONOFF || d->kind == OPT_SCHED) {
         /* Two words; the value is 1 for the first (on, credit2). */
         const char *one = d->kind == OPT_ONOFF ? "on" : "credit2";
@@ -206,6 +223,9 @@ int sim_scn_spec(struct sim_parser *ps, struct sim_lex *lx, struct port_sim_doms
         sp->weight = (unsigned)v[D_WEIGHT];
     sp->cap = (unsigned)v[D_CAP];
     sp->stuck = v[D_STUCK] != 0;
+    sp->no_balloon = seen[D_BALLOON] && v[D_BALLOON] == 0;
+    sp->no_hotplug = seen[D_HOTPLUG] && v[D_HOTPLUG] == 0;
+    sp->type = v[D_TYPE] == 2 ? PORT_DOM_HVM : v[D_TYPE] == 1 ? PORT_DOM_PVH : PORT_DOM_PV;
     return 0;
 }
 

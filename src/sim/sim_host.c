@@ -194,6 +194,9 @@ static void from_spec(struct sim_dom *d, const struct port_sim_domspec *s)
     d->floor_kib = s->floor_kib;
     d->balloon_kib_s = s->balloon_kib_s;
     d->stuck = s->stuck;
+    d->no_balloon = s->no_balloon;
+    d->no_hotplug = s->no_hotplug;
+    d->type = s->type == PORT_DOM_UNKNOWN ? PORT_DOM_PV : s->type;
     d->last_weight = d->last_cap = -1;
 }
 
@@ -285,7 +288,10 @@ int sim_host_set_vcpus(struct sim_host *h, uint32_t domid, unsigned online)
         return PLM_ENOENT;
     if (online < 1 || online > d->max_vcpus)
         return PLM_EINVAL;
-    d->online_vcpus = d->last_vcpus = online;
+    /* A guest without vcpu hotplug keeps what it has online. */
+    d->last_vcpus = online;
+    if (!d->no_hotplug)
+        d->online_vcpus = online;
     return 0;
 }
 
@@ -360,7 +366,7 @@ static void move_balloon(struct sim_host *h, struct sim_dom *d, uint64_t dt_ms, 
 {
     uint64_t goal = d->target_kib, step, room;
 
-    if (d->state != PORT_SIM_RUNNING || d->stuck) {
+    if (d->state != PORT_SIM_RUNNING || d->stuck || d->no_balloon) {
         d->carry = 0;
         return;
     }
@@ -416,6 +422,7 @@ void sim_host_fill_info(const struct sim_dom *d, struct port_domain *out)
     out->mem_actual_kib = d->actual_kib;
     out->cpu_time_ns = d->cpu_time_ns;
     out->dying = d->state == PORT_SIM_DYING;
+    out->type = d->type;
 }
 
 /* Defaults of xenplm-sim(5) (port_sim.h). */

@@ -43,6 +43,9 @@ struct sim_dom {
     uint64_t balloon_kib_s;
     uint64_t carry; /* balloon progress below one KiB, in KiB x ms / 1000 */
     bool stuck;
+    bool no_balloon; /* no balloon driver: the target is never followed */
+    bool no_hotplug; /* the online count does not follow what is set */
+    enum port_dom_type type;
 
     /* Inspection: the daemon's calls and the last values they set. */
     uint64_t sched_calls, vcpus_calls, mem_calls;
@@ -139,5 +142,8 @@ int sim_ts_destroy(struct sim_machine *m, uint32_t domid);
 uint64_t sim_ts_reap(struct sim_machine *m);
 int sim_ts_set_target(struct sim_machine *m, uint32_t domid, uint64_t target_kib);
 int sim_ts_set_vcpus(struct sim_machine *m, uint32_t domid, unsigned online);
+/* The guest's balloon driver starts (writes control/feature-balloon "1",
+ * as the guest) or goes (writes "0"). */
+int sim_ts_guest_balloon(struct sim_machine *m, uint32_t domid, bool on);
 
 #endif

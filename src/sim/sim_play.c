@@ -145,6 +145,18 @@ static void play_domain(struct sim_player *pl, const struct sim_event *ev, struc
     case SIM_ACT_STUCK:
         d->stuck = ev->num != 0;
         break;
+    case SIM_ACT_BALLOON:
+        if (d->no_balloon == (ev->num != 0)) {
+            d->no_balloon = ev->num == 0;
+            sim_ts_guest_balloon(&pl->m, d->domid, ev->num != 0);
+        }
+        break;
+    case SIM_ACT_HOTPLUG:
+        d->no_hotplug = ev->num == 0;
+        /* A guest that starts following catches up with what was set. */
+        if (!d->no_hotplug && d->last_vcpus)
+            d->online_vcpus = d->last_vcpus;
+        break;
     case SIM_ACT_FLOOR:
         d->floor_kib = ev->num;
         break;
@@ -175,9 +187,9 @@ static const char *fault_name(enum port_sim_fault_op op)
 /* The event in the scenario's words, for the log. */
 static const char *describe(const struct sim_event *ev, char *buf, size_t size)
 {
-    static const char *const verb[] = {"request", "write",        "rm",      "cpu",   "stuck",
-                                       "floor",   "balloon-rate", "destroy", "flood", "fail",
-                                       "create",  "disconnect",   "end"};
+    static const char *const verb[] = {"request", "write",   "rm",     "cpu",          "stuck",
+                                       "balloon", "hotplug", "floor",  "balloon-rate", "destroy",
+                                       "flood",   "fail",    "create", "disconnect",   "end"};
     const char *v = verb[ev->act];
 
     _Static_assert(sizeof(verb) / sizeof(verb[0]) == SIM_ACT_END + 1, "a verb per action");
@@ -194,6 +206,8 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
         snprintf(buf, size, "%s %llu", v, (unsigned long long)ev->num);
         break;
     case SIM_ACT_STUCK:
+    case SIM_ACT_BALLOON:
+    case SIM_ACT_HOTPLUG:
         snprintf(buf, size, "%s %s", v, ev->num ? "on" : "off");
         break;
     case SIM_ACT_FAIL:

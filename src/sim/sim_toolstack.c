@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,7 +44,9 @@ static int write_vcpus(struct sim_machine *m, const struct sim_dom *d)
     for (unsigned i = 0; i < d->max_vcpus && rc == 0; i++) {
         char rel[32];
         snprintf(rel, sizeof(rel), "cpu/%u/availability", i);
-        rc = put(m, d->domid, rel, i < d->online_vcpus ? "online" : "offline");
+        /* What was last set, which a guest without hotplug does not follow. */
+        unsigned avail = d->last_vcpus ? d->last_vcpus : d->online_vcpus;
+        rc = put(m, d->domid, rel, i < avail ? "online" : "offline");
     }
     return rc;
 }
@@ -72,6 +75,15 @@ static int layout(struct sim_machine *m, const struct sim_dom *d)
         rc = put_u64(m, d->domid, "memory/target", d->target_kib);
     if (rc == 0)
         rc = put(m, d->domid, "control", "");
+    /* The guest's own control/feature-balloon, empty until its balloon
+     * driver writes "1" (sim_ts_create). */
+    if (rc == 0 && d->domid != 0)
+        rc = put(m, d->domid, "control/feature-balloon", "");
+    if (rc == 0 && d->domid != 0) {
+        char fb[PORT_PATH_MAX];
+        snprintf(fb, sizeof(fb), "/local/domain/%u/control/feature-balloon", (unsigned)d->domid);
+        rc = sim_xs_set_perms(&m->xs, 0, fb, &rw);
+    }
     if (rc == 0)
         rc = write_vcpus(m, d);
     if (rc == 0 && d->domid != 0) {
@@ -102,6 +114,11 @@ int sim_ts_create(struct sim_machine *m, const struct port_sim_domspec *spec, ui
     if (rc != 0)
         return rc;
     rc = layout(m, d);
+    if (rc != 0)
+        return rc;
+    /* Its balloon driver says it is there, as Linux's does at boot. */
+    if (!d->no_balloon)
+        rc = sim_ts_guest_balloon(m, d->domid, true);
     if (rc != 0)
         return rc;
     sim_xs_fire_special(&m->xs, "@introduceDomain");
@@ -156,6 +173,16 @@ int sim_ts_set_target(struct sim_machine *m, uint32_t domid, uint64_t target_kib
     int rc = sim_host_set_target(&m->host, domid, target_kib);
 
     return rc ? rc : put_u64(m, domid, "memory/target", target_kib);
+}
+
+int sim_ts_guest_balloon(struct sim_machine *m, uint32_t domid, bool on)
+{
+    char path[PORT_PATH_MAX];
+
+    /* As the guest: its driver writes "1"; gone, "0" (removing the key
+     * would be for good: a guest may not create a node in control/). */
+    snprintf(path, sizeof(path), "/local/domain/%u/control/feature-balloon", (unsigned)domid);
+    return sim_xs_write(&m->xs, domid, path, on ? "1" : "0", 1);
 }
 
 int sim_ts_set_vcpus(struct sim_machine *m, uint32_t domid, unsigned online)

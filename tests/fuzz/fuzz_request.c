@@ -96,13 +96,15 @@ static void check_status(const char *buf, size_t len)
 
     if (proto_status_decode(buf, len, &ok, &r, &rlen, NULL) != 0)
         return;
-    if (ok != (r == NULL) || rlen > PROTO_STATUS_MAX)
+    if ((!ok && r == NULL) || rlen > PROTO_STATUS_MAX)
         abort();
     if (r) {
         memcpy(reason, r, rlen);
         reason[rlen] = '\0';
     }
-    n = proto_status_format(enc, sizeof(enc), ok ? NULL : reason);
+    /* "ok", "ok: <note>" or "rejected: <reason>" */
+    n = ok ? proto_status_format_ok(enc, sizeof(enc), r ? reason : NULL)
+           : proto_status_format(enc, sizeof(enc), reason);
     if (n <= 0 || proto_status_decode(enc, (size_t)n, &ok2, &r2, &rlen2, NULL) != 0 || ok2 != ok ||
         rlen2 != rlen || (r && memcmp(r2, reason, rlen) != 0))
         abort();

@@ -18,16 +18,15 @@
  * (1 to 4 levels) change at random times, and, at random times too:
  * hostile guests (garbage written over their request, request floods,
  * writes outside their area, the request removed), balloons that stick
- * and unstick, floors and balloon rates that change, workloads that
- * change, domains destroyed and others created behind the daemon's back
- * (3 to 8 guests at any time), every host-call fault of xenplm-sim(5)
- * (sched-set, vcpus-set, mem-target-set, domain-info for one domain;
- * host-info for the host; by count or for a while; fail, inval or nomem)
- * and, rarely, a broken xenstore connection.  Events come in bursts
- * separated by quiet stretches of 1 to 29 minutes, so that the daemon's
- * behaviour with constant inputs is seen too.  The policy is the daemon
- * tests' (tests/daemon/base.xml): CPU 10..300, memory 512..3072 MiB,
- * 512 MiB headroom.
+ * and unstick, guests without a balloon driver or vcpu hotplug, drivers
+ * loaded late and gone again, hotplug that starts or stops working, floors and balloon rates that
+ * change, workloads that change, domains destroyed and others created behind the daemon's back (3
+ * to 8 guests at any time), every host-call fault of xenplm-sim(5) (sched-set, vcpus-set,
+ * mem-target-set, domain-info for one domain; host-info for the host; by count or for a while;
+ * fail, inval or nomem) and, rarely, a broken xenstore connection.  Events come in bursts separated
+ * by quiet stretches of 1 to 29 minutes, so that the daemon's behaviour with constant inputs is
+ * seen too.  The policy is the daemon tests' (tests/daemon/base.xml): CPU 10..300, memory 512..3072
+ * MiB, 512 MiB headroom.
  *
  * The invariants, checked after every dmn_step, each counted and each
  * violation printed (the first ten of each) with the simulated time:
@@ -69,7 +68,12 @@
  *              sanitizer, whose allocator mallinfo2 does not see (reported
  *              as such);
  *   stall      the loop makes progress: STALL_STEPS steps in a row without
- *              the simulated clock moving end the run as a violation.
+ *              the simulated clock moving end the run as a violation;
+ *   kinds      no memory target set for a domain while the daemon knows it
+ *              has no balloon driver, no vcpus set for one whose vcpus it
+ *              found fixed, and the daemon's idea of a guest's balloon
+ *              driver is the guest's within KIND_LAG_MS (a balloon that is
+ *              not there counts as stuck for the headroom check).
  *
  * It prints the counts checked and the violations, per invariant, and
  * exits 1 on any violation (2 when it cannot run).
@@ -176,9 +180,11 @@ static void domain_opts(struct scn *s, struct guest *g, unsigned most_mem)
     g->maxmem = maxmems[between(0, sizeof(maxmems) / sizeof(maxmems[0]) - 1)];
     unsigned mem = (unsigned)between(256, g->maxmem < most_mem ? g->maxmem : most_mem);
     mem -= mem % 16;
-    emit(s, " memory=%u maxmem=%u maxvcpus=%u cpu=%u balloon-rate=%u floor=%u%s\n", mem, g->maxmem,
-         g->maxvcpus, (unsigned)between(0, g->maxvcpus * 100), (unsigned)between(16, 512),
-         chance(20) ? (unsigned)between(0, mem) : 0, chance(10) ? " stuck=on" : "");
+    emit(s, " memory=%u maxmem=%u maxvcpus=%u cpu=%u balloon-rate=%u floor=%u%s%s%s\n", mem,
+         g->maxmem, g->maxvcpus, (unsigned)between(0, g->maxvcpus * 100),
+         (unsigned)between(16, 512), chance(20) ? (unsigned)between(0, mem) : 0,
+         chance(10) ? " stuck=on" : "", chance(10) ? " type=hvm balloon=off" : "",
+         chance(10) ? " hotplug=off" : "");
 }
 
 static void add_guest(struct scn *s, const char *prefix, unsigned most_mem)
@@ -240,8 +246,12 @@ static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
             emit(s, "%s request mem=%s\n", g->name, b);
         else
             emit(s, "%s request cpu=%s mem=%s\n", g->name, a, b);
-    } else if (kind < 55) {
+    } else if (kind < 51) {
         emit(s, "%s stuck %s\n", g->name, chance(50) ? "on" : "off");
+    } else if (kind < 53) {
+        emit(s, "%s balloon %s\n", g->name, chance(50) ? "on" : "off");
+    } else if (kind < 55) {
+        emit(s, "%s hotplug %s\n", g->name, chance(50) ? "on" : "off");
     } else if (kind < 60) {
         emit(s, "%s cpu %u\n", g->name, (unsigned)between(0, g->maxvcpus * 100));
     } else if (kind < 63) {
@@ -317,10 +327,11 @@ enum inv {
     INV_CYCLES,
     INV_HEAP,
     INV_STALL,
+    INV_KINDS,
     NINV
 };
-static const char *const inv_name[NINV] = {"pool",     "max",    "floor", "refused",
-                                           "headroom", "cycles", "heap",  "stall"};
+static const char *const inv_name[NINV] = {"pool",   "max",  "floor", "refused", "headroom",
+                                           "cycles", "heap", "stall", "kinds"};
 static uint64_t checked[NINV], violated[NINV];
 
 static void violation(enum inv i, uint64_t now_ms, const char *fmt, ...)
@@ -344,6 +355,10 @@ struct track {
     bool seen;
     plm_amt_t granted[DMN_NRES];
     unsigned changes[DMN_NRES];
+    /* Guest kinds: the daemon's calls as last seen; since when the
+     * daemon's idea of its balloon differs from the guest's (0: not). */
+    uint64_t mem_calls, vcpus_calls, kind_wrong_ms;
+    bool kinds_seen;
 };
 static struct track track[TRACK];
 
@@ -369,6 +384,39 @@ static uint64_t floor_kib(const struct dmn *d, const struct dmn_domain *dom)
     plm_amt_t min = dom->rule->min[POL_MEMORY];
     plm_amt_t minimal = d->st.policy.host.share[POL_MEMORY].minimal;
     return (uint64_t)((min > minimal ? min : minimal) / PLM_SCALE) * MIB;
+}
+
+/*
+ * kinds: no memory target set for a domain while the daemon knows it has
+ * no balloon driver, no vcpus set for one whose vcpus it found fixed, and
+ * what it knows of the balloon is the guest's within KIND_LAG_MS (a read
+ * a second at most, the watch's event, a reconnection).
+ */
+#define KIND_LAG_MS 5000
+static void check_kinds(struct soak *k, const struct dmn_domain *dom,
+                        const struct port_sim_domain *sd, struct track *tr, uint64_t now)
+{
+    (void)k;
+    checked[INV_KINDS]++;
+    if (tr->kinds_seen && !dom->eng.balloon && sd->mem_calls > tr->mem_calls)
+        violation(INV_KINDS, now, "domain %u: memory target set while it has no balloon",
+                  dom->info.domid);
+    if (tr->kinds_seen && dom->eng.vcpus_fixed && sd->vcpus_calls > tr->vcpus_calls)
+        violation(INV_KINDS, now, "domain %u: vcpus set while they are fixed", dom->info.domid);
+    tr->kinds_seen = true;
+    tr->mem_calls = sd->mem_calls;
+    tr->vcpus_calls = sd->vcpus_calls;
+    if (dom->eng.balloon != !sd->no_balloon) {
+        if (!tr->kind_wrong_ms)
+            tr->kind_wrong_ms = now ? now : 1;
+        else if (now - tr->kind_wrong_ms > KIND_LAG_MS)
+            violation(INV_KINDS, now, "domain %u: balloon %s for the daemon, %s for %llu s",
+                      dom->info.domid, dom->eng.balloon ? "there" : "absent",
+                      sd->no_balloon ? "absent" : "there",
+                      (unsigned long long)(now - tr->kind_wrong_ms) / 1000);
+    } else {
+        tr->kind_wrong_ms = 0;
+    }
 }
 
 static void check(struct soak *k, uint64_t end_ms)
@@ -446,8 +494,10 @@ static void check(struct soak *k, uint64_t end_ms)
         }
         if (!have_sd || sd.state != PORT_SIM_RUNNING)
             continue;
-        if (sd.stuck)
+        /* A balloon that is not there gives nothing back either. */
+        if (sd.stuck || sd.no_balloon)
             any_stuck = true;
+        check_kinds(k, dom, &sd, tr, now);
         /* The last target the daemon set (not the one the domain was
          * built with, which stays when every set failed). */
         if (sd.last_target_kib == 0)

@@ -43,6 +43,9 @@ struct eh {
     struct proto_request req[MAXD];
     char name[MAXD][16];
     bool stuck[MAXD];
+    /* The guest's own online vcpus, and whether they follow what is set. */
+    unsigned online[MAXD];
+    bool nohotplug[MAXD];
     size_t n;
     struct eng_scratch scratch;
     struct eng_plan plan;
@@ -99,8 +102,10 @@ static size_t eh_add(struct eh *h, const char *name, unsigned vcpus, int64_t mem
         .mem_max_kib = maxmem_mib * MIB,
         .mem_actual_kib = mem_mib * MIB,
         .changed = true,
+        .balloon_key = PROTO_FEATURE_ON,
     };
     eng_dom_init(&h->dom[i], &v, mem_mib * MIB, 1, 0, h->now);
+    h->online[i] = 1;
     return i;
 }
 
@@ -153,6 +158,8 @@ static const struct eng_plan *eh_turn_as(struct eh *h, bool confirm)
     for (size_t i = 0; i < h->n; i++) {
         if (eng_wants_memory(&h->dom[i]))
             eng_measured_memory(&h->dom[i], h->dom[i].in.mem_actual_kib);
+        h->dom[i].in.online_read = eng_wants_vcpus(&h->dom[i], h->now);
+        h->dom[i].in.online_vcpus = h->online[i];
     }
     h->in.policy = &h->pol;
     h->in.now_ms = h->now;
@@ -166,8 +173,12 @@ static const struct eng_plan *eh_turn_as(struct eh *h, bool confirm)
         h->dom[i].in.changed = h->dom[i].in.answer_due = false;
     memset(&h->in, 0, sizeof(h->in));
     for (size_t k = 0; confirm && k < h->plan.nact; k++) {
-        ck_assert_uint_lt(h->plan.act[k].dom, h->n);
-        eng_confirm(&h->dom[h->plan.act[k].dom], &h->plan.act[k]);
+        const struct eng_action *a = &h->plan.act[k];
+        ck_assert_uint_lt(a->dom, h->n);
+        eng_confirm(&h->dom[a->dom], a);
+        /* A guest with vcpu hotplug follows at once. */
+        if (a->kind == ENG_ACT_VCPUS && !h->nohotplug[a->dom])
+            h->online[a->dom] = a->vcpus;
     }
     return &h->plan;
 }
@@ -867,6 +878,287 @@ START_TEST(agentless_sampling)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Guest kinds (kinds.c) */
+
+static const struct eng_action *answer_of(const struct eng_plan *p, size_t dom)
+{
+    return find(p, ENG_ACT_ANSWER, dom);
+}
+
+/*
+ * A guest without a balloon driver ("fix") beside one with ("bal"): its
+ * memory is what it holds, whatever it asks or an operator sets; its
+ * target is never set; what it holds above its maximum stays out of the
+ * pool; the other is given only what is left, and a memory request is
+ * answered "ok: no balloon ...".  Host 8192 MiB, headroom 512, policy
+ * memory 512..3072 in units of 16.
+ */
+static const struct {
+    const char *what;
+    int64_t held, maxmem; /* fix: what it holds, its maxmem (MiB) */
+    const char *ask;      /* fix's memory request (NULL: none) */
+    long override;        /* an operator's memory override for fix (0: none) */
+    int64_t other;        /* dom0 and the rest */
+    long fix_out, bal_out;
+} nobal_rows[] = {
+    /* free 2048, pool 2048 + 2048 - 512 = 3584: bal gets 3584 - 1024. */
+    {"asks more, keeps what it has", 1024, 4096, "3000", 0, 4096, 1024, 2560},
+    /* free 1024, pool 1024 + 3072 - 512: never asked to shrink. */
+    {"asks less, not shrunk", 2048, 4096, "512", 0, 4096, 2048, 1536},
+    /* 4000 held, pinned at the policy's 3072; the 928 above stays out of
+     * the pool: free 1120, pool 1120 + 3072 + 1024 - 512 = 4704. */
+    {"holds above its maximum", 4000, 4096, NULL, 0, 2048, 3072, 1632},
+    /* An override moves no memory that has no balloon. */
+    {"override", 1024, 4096, "1024", 2048, 4096, 1024, 2560},
+};
+
+/* Whether a guest has a balloon driver, from its key and its type. */
+static const struct {
+    enum proto_feature key;
+    bool pv, balloon;
+} balloon_rows[] = {
+    {PROTO_FEATURE_ON, true, true},       {PROTO_FEATURE_ON, false, true},
+    {PROTO_FEATURE_OFF, true, false},     {PROTO_FEATURE_OFF, false, false},
+    {PROTO_FEATURE_UNSAID, true, true},   /* a PV kernel carries one */
+    {PROTO_FEATURE_UNSAID, false, false}, /* PVH/HVM: cannot be told, not counted on */
+};
+
+START_TEST(balloon_rule)
+{
+    struct eng_view v = {.balloon_key = balloon_rows[_i].key, .pv = balloon_rows[_i].pv};
+    ck_assert(eng_balloon_in(&v) == balloon_rows[_i].balloon);
+}
+END_TEST
+
+START_TEST(no_balloon)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8192, nobal_rows[_i].other);
+    size_t fix = eh_add(&h, "fix", 2, nobal_rows[_i].held, nobal_rows[_i].maxmem);
+    size_t bal = eh_add(&h, "bal", 2, 1024, 4096);
+    h.dom[fix].in.balloon_key = PROTO_FEATURE_OFF;
+    eh_ask(&h, fix, "10", nobal_rows[_i].ask);
+    eh_ask(&h, bal, "10", "3000");
+    if (nobal_rows[_i].override) {
+        h.dom[fix].override.active[POL_MEMORY] = true;
+        h.dom[fix].override.amount[POL_MEMORY] = PLM_UNITS(nobal_rows[_i].override);
+    }
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert(noted(p, "no balloon driver"));
+    const struct eng_action *ans = must(answer_of(p, fix));
+    if (nobal_rows[_i].ask) {
+        ck_assert_ptr_nonnull(ans->note);
+        ck_assert(strncmp(ans->note, "no balloon", 10) == 0);
+    } else {
+        ck_assert_ptr_null(ans->note); /* it asked nothing of its memory */
+    }
+    ck_assert_ptr_null(must(answer_of(p, bal))->note);
+    ck_assert(eng_mem_fixed(&h.dom[fix]));
+    ck_assert(!h.dom[fix].mem.uncooperative);
+    for (int turn = 0; turn < 60; turn++) {
+        ck_assert_msg(granted(&h, fix, POL_MEMORY) == nobal_rows[_i].fix_out, "%s: fix mem %ld",
+                      nobal_rows[_i].what, granted(&h, fix, POL_MEMORY));
+        ck_assert_msg(granted(&h, bal, POL_MEMORY) == nobal_rows[_i].bal_out, "%s: bal mem %ld",
+                      nobal_rows[_i].what, granted(&h, bal, POL_MEMORY));
+        ck_assert_uint_eq(count(&h.plan, ENG_ACT_TARGET, fix), 0);
+        ck_assert(!eng_wants_memory(&h.dom[fix]));
+        ck_assert_int_le(h.dom[fix].granted[POL_MEMORY] + h.dom[bal].granted[POL_MEMORY],
+                         h.st.pool[POL_MEMORY]);
+        eh_wait(&h, 256, 1000);
+        p = eh_turn(&h);
+    }
+    /* Its target is where it was; bal reached what it was given. */
+    ck_assert_int_eq(h.dom[fix].mem.target_kib, nobal_rows[_i].held * MIB);
+    ck_assert_int_eq(h.dom[bal].mem.target_kib, nobal_rows[_i].bal_out * MIB);
+    eh_close(&h);
+}
+END_TEST
+
+/* The driver loaded late: the guest's memory moves from the next turn;
+ * the key gone in the middle of a move: no target is set any more and
+ * the guest keeps what it holds then, and its status says so again. */
+START_TEST(balloon_comes_and_goes)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8192, 2048);
+    size_t late = eh_add(&h, "late", 2, 1024, 4096);
+    size_t bal = eh_add(&h, "bal", 2, 1024, 4096);
+    h.dom[late].in.balloon_key = PROTO_FEATURE_OFF;
+    eh_ask(&h, late, "10", "2048");
+    eh_ask(&h, bal, "10", "1024");
+    for (int turn = 0; turn < 5; turn++) {
+        eh_turn(&h);
+        ck_assert_uint_eq(count(&h.plan, ENG_ACT_TARGET, late), 0);
+        eh_wait(&h, 256, 1000);
+    }
+    ck_assert_int_eq(granted(&h, late, POL_MEMORY), 1024);
+
+    h.dom[late].in.balloon_key = PROTO_FEATURE_ON;
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert(noted(p, "balloon driver appeared"));
+    ck_assert_int_eq(granted(&h, late, POL_MEMORY), 2048);
+    ck_assert_ptr_null(must(answer_of(p, late))->note);
+    ck_assert(eng_wants_memory(&h.dom[late]));
+    size_t targets = 0;
+    for (int turn = 0; turn < 3; turn++) {
+        eh_wait(&h, 256, 1000);
+        targets += count(eh_turn(&h), ENG_ACT_TARGET, late);
+    }
+    ck_assert_uint_gt(targets, 0);
+    int64_t mid = h.dom[late].in.mem_actual_kib;
+    ck_assert_int_gt(mid, 1024 * MIB);
+    ck_assert_int_lt(mid, 2048 * MIB);
+
+    h.dom[late].in.balloon_key = PROTO_FEATURE_OFF;
+    p = eh_turn(&h);
+    ck_assert(noted(p, "no balloon driver"));
+    ck_assert(strncmp(must(answer_of(p, late))->note, "no balloon", 10) == 0);
+    ck_assert_int_eq(granted(&h, late, POL_MEMORY), mid / MIB / 16 * 16);
+    for (int turn = 0; turn < 20; turn++) {
+        eh_wait(&h, 256, 1000);
+        ck_assert_uint_eq(count(eh_turn(&h), ENG_ACT_TARGET, late), 0);
+    }
+    eh_close(&h);
+}
+END_TEST
+
+/* A balloon marked as not moving whose driver then goes: the mark is
+ * dropped and it is never probed (there is nothing to ask); when the
+ * driver comes back the mover starts afresh, unmarked. */
+START_TEST(uncooperative_then_no_balloon)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 12288, 1024);
+    size_t hog = eh_add(&h, "hog", 2, 3072, 4096);
+    size_t by = eh_add(&h, "by", 2, 2048, 4096);
+    eh_ask(&h, hog, "10", "1024");
+    eh_ask(&h, by, "10", "3072");
+    h.stuck[hog] = true;
+    bool marked = false;
+    for (int turn = 0; turn < 30 && !marked; turn++) {
+        marked = noted(eh_turn(&h), "balloon does not move");
+        eh_wait(&h, 256, 1000);
+    }
+    ck_assert(marked);
+    h.dom[hog].in.balloon_key = PROTO_FEATURE_OFF;
+    eh_turn(&h);
+    ck_assert(!h.dom[hog].mem.uncooperative);
+    ck_assert(eng_mem_fixed(&h.dom[hog]));
+    for (int turn = 0; turn < 300; turn++) {
+        eh_wait(&h, 256, 1000);
+        const struct eng_plan *p = eh_turn(&h);
+        ck_assert(!noted(p, "asking its balloon"));
+        ck_assert_uint_eq(count(p, ENG_ACT_TARGET, hog), 0);
+        ck_assert_int_eq(granted(&h, hog, POL_MEMORY), 3072);
+    }
+    h.stuck[hog] = false;
+    h.dom[hog].in.balloon_key = PROTO_FEATURE_ON;
+    eh_turn(&h);
+    ck_assert(!h.dom[hog].mem.uncooperative);
+    ck_assert_int_eq(granted(&h, hog, POL_MEMORY), 1024);
+    for (int turn = 0; turn < 20; turn++) {
+        eh_wait(&h, 256, 1000);
+        eh_turn(&h);
+    }
+    ck_assert_int_eq(h.dom[hog].in.mem_actual_kib, 1024 * MIB);
+    eh_close(&h);
+}
+END_TEST
+
+/*
+ * Vcpu hotplug: a guest that asks 250 (3 vcpus) on 4 pCPUs.  One that
+ * follows keeps its 3 vcpus and 250; one whose count stays at 1 is found
+ * fixed 30 s after the change was set: no vcpus change is asked again,
+ * its allocation drops to what 1 vcpu can use, its grant says the 1 it
+ * holds and its status "no vcpu hotplug"; a change Xen refused is no
+ * evidence.
+ */
+static const struct {
+    const char *what;
+    bool nohotplug, refuse;
+    bool fixed;
+    long cpu_out;
+    unsigned vcpus_held;
+} hotplug_rows[] = {
+    {"follows", false, false, false, 250, 3},
+    {"does not follow", true, false, true, 100, 1},
+    {"refused by Xen", true, true, false, 250, 1},
+};
+
+START_TEST(vcpu_hotplug)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8192, 1024);
+    size_t g = eh_add(&h, "guest", 4, 1024, 1024);
+    h.nohotplug[g] = hotplug_rows[_i].nohotplug;
+    eh_ask(&h, g, "250", NULL);
+    bool fixed_noted = false;
+    size_t vcpus_asks = 0, after_fixed = 0;
+    for (int turn = 0; turn < 45; turn++) {
+        const struct eng_plan *p = eh_turn_as(&h, !hotplug_rows[_i].refuse);
+        for (size_t k = 0; hotplug_rows[_i].refuse && k < p->nact; k++) {
+            if (p->act[k].kind == ENG_ACT_VCPUS)
+                eng_refused(&h.st, &h.dom[g], &p->act[k]);
+            else
+                eng_confirm(&h.dom[g], &p->act[k]);
+        }
+        vcpus_asks += count(p, ENG_ACT_VCPUS, g);
+        if (fixed_noted)
+            after_fixed += count(p, ENG_ACT_VCPUS, g);
+        if (noted(p, "do not follow hotplug")) {
+            fixed_noted = true;
+            ck_assert_uint_ge(h.now, 1000 + 30000);
+            const struct eng_action *a = must(answer_of(p, g));
+            ck_assert_str_eq(a->note, "no vcpu hotplug (CPU through weight and cap only)");
+        }
+        /* Past the first turns (a new memory allocation starts the mover
+         * at once), nothing wakes the loop at once again. */
+        ck_assert(turn < 2 || p->wake_at_ms == 0 || p->wake_at_ms > h.now);
+        h.now += 1000;
+    }
+    ck_assert(fixed_noted == hotplug_rows[_i].fixed);
+    ck_assert(h.dom[g].vcpus_fixed == hotplug_rows[_i].fixed);
+    ck_assert_uint_eq(after_fixed, 0);
+    ck_assert_uint_ge(vcpus_asks, 1);
+    ck_assert_msg(granted(&h, g, POL_CPU) == hotplug_rows[_i].cpu_out, "%s: cpu %ld",
+                  hotplug_rows[_i].what, granted(&h, g, POL_CPU));
+    ck_assert_uint_eq(eng_vcpus_held(&h.dom[g]), hotplug_rows[_i].vcpus_held);
+    eh_close(&h);
+}
+END_TEST
+
+/* A fixed guest that catches up late (its agent started): read again
+ * every 10 s, hotplug is used again once its count reaches what was set. */
+START_TEST(vcpu_hotplug_catches_up)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 8192, 1024);
+    size_t g = eh_add(&h, "guest", 4, 1024, 1024);
+    h.nohotplug[g] = true;
+    eh_ask(&h, g, "250", NULL);
+    for (int turn = 0; turn < 35; turn++) {
+        eh_turn(&h);
+        h.now += 1000;
+    }
+    ck_assert(h.dom[g].vcpus_fixed);
+    ck_assert_int_eq(granted(&h, g, POL_CPU), 100);
+    /* Not read again before its time. */
+    ck_assert(!eng_wants_vcpus(&h.dom[g], h.dom[g].vcpus_recheck_ms - 1));
+    h.online[g] = 3;
+    h.nohotplug[g] = false;
+    bool again = false;
+    for (int turn = 0; turn < 12 && !again; turn++) {
+        again = noted(eh_turn(&h), "follow hotplug again");
+        h.now += 1000;
+    }
+    ck_assert(again);
+    ck_assert(!h.dom[g].vcpus_fixed);
+    ck_assert_int_eq(granted(&h, g, POL_CPU), 250);
+    eh_close(&h);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -889,6 +1181,12 @@ static Suite *engine_suite(void)
     tcase_add_loop_test(tc, trigger_moves_who_fired, 0,
                         (int)(sizeof(damp_rows) / sizeof(damp_rows[0])));
     tcase_add_loop_test(tc, level_cap_carried, 0, (int)(sizeof(cap_rows) / sizeof(cap_rows[0])));
+    tcase_add_loop_test(tc, balloon_rule, 0, (int)(sizeof(balloon_rows) / sizeof(balloon_rows[0])));
+    tcase_add_loop_test(tc, no_balloon, 0, (int)(sizeof(nobal_rows) / sizeof(nobal_rows[0])));
+    tcase_add_test(tc, balloon_comes_and_goes);
+    tcase_add_test(tc, uncooperative_then_no_balloon);
+    tcase_add_loop_test(tc, vcpu_hotplug, 0, (int)(sizeof(hotplug_rows) / sizeof(hotplug_rows[0])));
+    tcase_add_test(tc, vcpu_hotplug_catches_up);
     suite_add_tcase(s, tc);
     return s;
 }

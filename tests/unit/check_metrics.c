@@ -159,6 +159,7 @@ static void build_state(struct dmn_state *s)
     d->eng.weight = 384;
     d->eng.cap = 150;
     d->eng.vcpus = 2;
+    d->eng.balloon = true;
 
     /* A hostile name: quotes, backslashes, a newline that would start a
      * sample of its own, a control sequence.  Rejected, weight unknown. */
@@ -172,6 +173,7 @@ static void build_state(struct dmn_state *s)
     d->eng.source = ENG_SRC_AGENT;
     d->eng.weight = d->eng.cap = -1;
     d->eng.mem.uncooperative = true;
+    d->eng.balloon = true;
 
     s->dom = doms;
     s->ndom = s->cap = 2;
@@ -259,6 +261,8 @@ START_TEST(test_render_hostile_name)
     ck_assert_msg(has_line(t, line), "missing %s in\n%s", line, t);
     snprintf(line, sizeof(line), "xenplm_domain_status{%s,status=\"uncooperative\"} 0", lab);
     ck_assert_msg(has_line(t, line), "missing %s", line);
+    snprintf(line, sizeof(line), "xenplm_domain_status{%s,status=\"no_balloon\"} 0", lab);
+    ck_assert_msg(has_line(t, line), "missing %s", line);
     snprintf(line, sizeof(line), "xenplm_domain_requests_rejected_total{%s} 5", lab);
     ck_assert_msg(has_line(t, line), "missing %s", line);
     /* What Xen has not accepted is not made up. */
@@ -287,6 +291,24 @@ START_TEST(test_render_hostile_name)
         if (brace && brace < sp)
             ck_assert_msg(sp[-1] == '}' && sp[-2] == '"', "line: %s", l);
     }
+    free(t);
+}
+END_TEST
+
+/* A guest without a balloon driver: status no_balloon (above
+ * uncooperative, below rejected). */
+START_TEST(test_render_no_balloon)
+{
+    struct dmn_state s;
+    build_state(&s);
+    s.dom[0].eng.balloon = false;
+    s.dom[0].eng.mem.uncooperative = true;
+    char *t = render(&s);
+    ck_assert(
+        has_line(t, "xenplm_domain_status{domain=\"web1\",domid=\"3\",status=\"no_balloon\"} 1"));
+    ck_assert(has_line(
+        t, "xenplm_domain_status{domain=\"web1\",domid=\"3\",status=\"uncooperative\"} 0"));
+    ck_assert(has_line(t, "xenplm_domain_status{domain=\"web1\",domid=\"3\",status=\"ok\"} 0"));
     free(t);
 }
 END_TEST
@@ -344,6 +366,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_ratio);
     tcase_add_test(tc, test_label_escape);
     tcase_add_test(tc, test_histogram);
+    tcase_add_test(tc, test_render_no_balloon);
     suite_add_tcase(s, tc);
     tc = tcase_create("render");
     tcase_add_test(tc, test_render_values);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "protocol/feature.h"
 #include "protocol/grant.h"
 #include "protocol/ratelimit.h"
 #include "protocol/request.h"
@@ -656,7 +657,7 @@ static void check_status(const char *buf, int n, bool ok, const char *reason)
     ck_assert_int_le(n, PROTO_STATUS_MAX);
     ck_assert_int_eq(proto_status_decode(buf, (size_t)n, &got_ok, &r, &rn, &err), 0);
     ck_assert(got_ok == ok);
-    if (ok) {
+    if (!reason) {
         ck_assert_ptr_null(r);
         ck_assert_uint_eq(rn, 0);
     } else {
@@ -719,6 +720,58 @@ START_TEST(test_status_format)
 }
 END_TEST
 
+/* A guest's feature flag: only "1" (a final LF allowed) is on; nothing
+ * or an empty value is unsaid; anything else is off. */
+START_TEST(test_feature_flag)
+{
+    static const struct {
+        const char *v;
+        size_t len;
+        enum proto_feature want;
+    } rows[] = {
+        {"1", 1, PROTO_FEATURE_ON},      {"1\n", 2, PROTO_FEATURE_ON},
+        {"", 0, PROTO_FEATURE_UNSAID},   {NULL, 0, PROTO_FEATURE_UNSAID},
+        {"0", 1, PROTO_FEATURE_OFF},     {"1 ", 2, PROTO_FEATURE_OFF},
+        {"11", 2, PROTO_FEATURE_OFF},    {"1\0", 2, PROTO_FEATURE_OFF},
+        {"yes", 3, PROTO_FEATURE_OFF},   {"\n", 1, PROTO_FEATURE_OFF},
+        {"1\n\n", 3, PROTO_FEATURE_OFF},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        ck_assert_msg(proto_feature_parse(rows[i].v, rows[i].len) == rows[i].want, "row %zu", i);
+}
+END_TEST
+
+/* An accepted request the daemon cannot carry out in full: "ok: <note>". */
+START_TEST(test_status_ok_note)
+{
+    char buf[512], longr[1001], want[300];
+    int n;
+
+    n = proto_status_format_ok(buf, sizeof(buf), NULL);
+    ck_assert_str_eq(buf, "ok\n");
+    check_status(buf, n, true, NULL);
+    n = proto_status_format_ok(buf, sizeof(buf), "no balloon (memory levels not enforced)");
+    ck_assert_str_eq(buf, "ok: no balloon (memory levels not enforced)\n");
+    check_status(buf, n, true, "no balloon (memory levels not enforced)");
+    n = proto_status_format_ok(buf, sizeof(buf), "a\tb");
+    ck_assert_str_eq(buf, "ok: a?b\n");
+    check_status(buf, n, true, "a?b");
+    /* Cut as a reason is: 4 + 248 + "..." + LF = 256. */
+    memset(longr, 'y', 1000);
+    longr[1000] = '\0';
+    n = proto_status_format_ok(buf, sizeof(buf), longr);
+    ck_assert_int_eq(n, PROTO_STATUS_MAX);
+    memset(want, 'y', 248);
+    memcpy(want + 248, "...", 4);
+    check_status(buf, n, true, want);
+    /* A bare "ok: " is no status. */
+    bool ok;
+    const char *r;
+    size_t rn;
+    ck_assert_int_eq(proto_status_decode("ok: \n", 5, &ok, &r, &rn, NULL), PLM_EGRAMMAR);
+}
+END_TEST
+
 START_TEST(test_status_decode_bad)
 {
     static const struct {
@@ -726,10 +779,10 @@ START_TEST(test_status_decode_bad)
         size_t len;
         const char *msg;
     } bad[] = {
-        {V("okay\n"), "line 1: want 'ok' or 'rejected: <reason>'"},
-        {V("OK\n"), "line 1: want 'ok' or 'rejected: <reason>'"},
-        {V("rejected:\n"), "line 1: want 'ok' or 'rejected: <reason>'"},
-        {V("rejected: \n"), "line 1: want 'ok' or 'rejected: <reason>'"},
+        {V("okay\n"), "line 1: want 'ok', 'ok: <note>' or 'rejected: <reason>'"},
+        {V("OK\n"), "line 1: want 'ok', 'ok: <note>' or 'rejected: <reason>'"},
+        {V("rejected:\n"), "line 1: want 'ok', 'ok: <note>' or 'rejected: <reason>'"},
+        {V("rejected: \n"), "line 1: want 'ok', 'ok: <note>' or 'rejected: <reason>'"},
         {V("ok"), "line 1: missing final newline"},
         {V("ok\nok\n"), "line 2: extra line (want one line)"},
         {V(""), "empty value"},
@@ -1169,6 +1222,8 @@ int main(void)
     tcase_add_test(tc, test_grant_round_trip);
     tcase_add_test(tc, test_grant_encode_invalid);
     tcase_add_test(tc, test_status_format);
+    tcase_add_test(tc, test_status_ok_note);
+    tcase_add_test(tc, test_feature_flag);
     tcase_add_test(tc, test_status_decode_bad);
     tcase_add_test(tc, test_seq_value);
     suite_add_tcase(s, tc);

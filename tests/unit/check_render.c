@@ -98,6 +98,7 @@ static void build_state(struct dmn_state *s)
     d->info.mem_actual_kib = 1000 * 1024 + 300;
     d->rule = &rule_web;
     d->present = true;
+    d->eng.balloon = true;
     d->have_req = true;
     d->req.seq = 42;
     d->req.flags = PROTO_REQ_HAS(PROTO_RES_CPU) | PROTO_REQ_HAS(PROTO_RES_MEM);
@@ -152,6 +153,7 @@ static void build_state(struct dmn_state *s)
     d->info.mem_actual_kib = 3000 * 1024;
     d->rule = &rule_none;
     d->present = true;
+    d->eng.balloon = true;
     d->requests = 1;
     d->rejected = 1;
     d->pending_read = true;
@@ -192,6 +194,7 @@ static void build_state(struct dmn_state *s)
     d->info.domid = 12;
     snprintf(d->info.name, sizeof(d->info.name), "old\x1b[2Jvm");
     d->info.dying = true;
+    d->eng.balloon = true;
     d->rule = &rule_none;
     d->eng.weight = -1;
     d->eng.cap = -1;
@@ -218,14 +221,17 @@ static const char list_text[] =
 static const char list_json[] =
     "{\"paused\":false,\"domains\":["
     "{\"name\":\"web1\",\"domid\":3,\"source\":\"agent\",\"requested\":{\"cpu\":[50,120,200],"
-    "\"mem\":[512,768,1024]},\"granted\":{\"cpu\":150,\"vcpus\":2,\"mem\":1024},\"memory\":{"
+    "\"mem\":[512,768,1024]},\"granted\":{\"cpu\":150,\"vcpus\":2,\"mem\":1024},"
+    "\"balloon\":true,\"vcpu_hotplug\":true,\"memory\":{"
     "\"target\":1024,\"actual\":1000},\"weight\":256,\"cap\":0,\"flags\":[]},"
     "{\"name\":\"db-main\",\"domid\":7,\"source\":\"agentless\",\"requested\":{\"cpu\":[80],"
-    "\"mem\":null},\"granted\":{\"cpu\":80,\"vcpus\":8,\"mem\":2048},\"memory\":{\"target\":2048,"
+    "\"mem\":null},\"granted\":{\"cpu\":80,\"vcpus\":8,\"mem\":2048},"
+    "\"balloon\":true,\"vcpu_hotplug\":true,\"memory\":{\"target\":2048,"
     "\"actual\":3000},\"weight\":512,\"cap\":null,\"flags\":[\"override\",\"rejected\","
     "\"uncooperative\",\"limited\"]},"
     "{\"name\":\"old\\u001B[2Jvm\",\"domid\":12,\"source\":\"none\",\"requested\":{\"cpu\":null,"
-    "\"mem\":null},\"granted\":{\"cpu\":0,\"vcpus\":0,\"mem\":0},\"memory\":{\"target\":0,"
+    "\"mem\":null},\"granted\":{\"cpu\":0,\"vcpus\":0,\"mem\":0},"
+    "\"balloon\":true,\"vcpu_hotplug\":true,\"memory\":{\"target\":0,"
     "\"actual\":0},\"weight\":null,\"cap\":null,\"flags\":[\"dying\",\"gone\"]}"
     "]}\n";
 
@@ -365,7 +371,8 @@ static const char show_web1_json[] =
     "\"granted\":1024,\"trigger\":{\"streaks\":[0,0],\"direction\":\"none\"},\"override\":null}},"
     "\"enforcement\":{\"weight\":256,\"cap\":0,\"vcpus\":2,\"online_vcpus\":2,\"max_vcpus\":4,"
     "\"memory\":{\"target\":1024,\"actual\":1000,\"max\":2048,\"want\":1024,\"floor\":512,\"rate\":"
-    "8,\"uncooperative\":false},\"cpu_used\":95,\"errors\":0}}\n";
+    "8,\"uncooperative\":false,\"balloon\":true},\"vcpu_hotplug\":true,\"cpu_used\":95,"
+    "\"errors\":0}}\n";
 
 static const char show_db_json[] =
     "{\"name\":\"db-main\",\"domid\":7,\"uuid\":\"\",\"present\":true,\"dying\":false,\"rule\":{"
@@ -390,7 +397,8 @@ static const char show_db_json[] =
     "300000}}},"
     "\"enforcement\":{\"weight\":512,\"cap\":null,\"vcpus\":8,\"online_vcpus\":8,\"max_vcpus\":8,"
     "\"memory\":{\"target\":2048,\"actual\":3000,\"max\":8192,\"want\":2048,\"floor\":512,\"rate\":"
-    "0.098,\"uncooperative\":true},\"cpu_used\":60.5,\"errors\":3}}\n";
+    "0.098,\"uncooperative\":true,\"balloon\":true},\"vcpu_hotplug\":true,\"cpu_used\":60.5,"
+    "\"errors\":3}}\n";
 
 static const char status_text[] =
     "xenplmd " PACKAGE_VERSION "\n"
@@ -576,6 +584,34 @@ START_TEST(test_paused)
     expect_has(&s, STATUS, 0, false, "  enforcement    paused (arbitrating, not enforcing)\n");
     expect_has(&s, STATUS, 0, true, "\"paused\":true,");
     expect_has(&s, SHOW, 0, false, "  flags          paused\n");
+}
+END_TEST
+
+/* Guest kinds: a guest without a balloon driver and one whose vcpus do
+ * not follow hotplug say so in list, show and their JSON. */
+START_TEST(test_kinds)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    s.dom[0].eng.balloon = false;
+    s.dom[0].eng.vcpus_fixed = true;
+    s.dom[0].eng.vcpus_online = 1;
+    expect_has(&s, LIST, 0, false, "256/0  no balloon,no vcpu hotplug\n");
+    /* The VCPUs column is what the guest holds: its own count. */
+    expect_has(&s, LIST, 0, false, "150      1      1024");
+    expect_has(&s, LIST, 0, true,
+               "\"granted\":{\"cpu\":150,\"vcpus\":1,\"mem\":1024},\"balloon\":false,"
+               "\"vcpu_hotplug\":false,");
+    expect_has(&s, LIST, 0, true, "\"flags\":[\"no balloon\",\"no vcpu hotplug\"]}");
+    expect_has(&s, SHOW, 0, false, "  flags          no balloon,no vcpu hotplug\n");
+    expect_has(&s, SHOW, 0, false,
+               "    balloon      no balloon (control/feature-balloon says none, or nothing in a "
+               "non-PV guest): its memory stays as it is\n");
+    expect_has(&s, SHOW, 0, false,
+               "    vcpus        2 set, 2 online, 4 max, no vcpu hotplug (CPU through weight and "
+               "cap only)\n");
+    expect_has(&s, SHOW, 0, true, "\"balloon\":false},\"vcpu_hotplug\":false,");
 }
 END_TEST
 
@@ -805,6 +841,7 @@ int main(void)
     tcase_add_test(tc, test_show);
     tcase_add_test(tc, test_status);
     tcase_add_test(tc, test_paused);
+    tcase_add_test(tc, test_kinds);
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_variations);
     tcase_add_test(tc, test_wide_columns);

@@ -108,5 +108,6 @@ TCase *dt_tcase_guest(void);
 TCase *dt_tcase_host(void);
 TCase *dt_tcase_control(void);
 TCase *dt_tcase_fault(void);
+TCase *dt_tcase_kinds(void);
 
 #endif

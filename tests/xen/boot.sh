@@ -14,7 +14,8 @@
 # timeout, a crash), 77 when there is no qemu-system-x86_64.
 # Environment: XENPLM_XEN_QEMU (default qemu-system-x86_64),
 # XENPLM_XEN_ARGS (more arguments for Xen, such as sched=credit2),
-# XENPLM_XEN_DOM0_ARGS (more arguments for the dom0 kernel; see below).
+# XENPLM_XEN_DOM0_ARGS (more arguments for the dom0 kernel; see below),
+# XENPLM_XEN_CPU (QEMU's -cpu, default qemu64,+svm,+npt: see below).
 set -eu
 
 me=boot.sh
@@ -61,7 +62,11 @@ rm -f "$log" "$log.times"
 : >"$log"
 start=$(now)
 # -no-reboot: should Xen crash and reboot, QEMU stops instead.
-"$qemu" -machine pc -accel tcg,thread=multi -cpu qemu64 -smp 2 -m 2G \
+# The CPU: qemu64 with AMD's SVM and nested paging, which TCG emulates,
+# so that Xen may offer HVM (and PVH) guests; XENPLM_XEN_CPU=qemu64 turns
+# them off.
+cpu=${XENPLM_XEN_CPU:-qemu64,+svm,+npt}
+"$qemu" -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp 2 -m 2G \
     -nographic -monitor none -vga none -net none -no-reboot \
     -serial "file:$log" \
     -kernel "$out/xen" -append "$xen_args" \
