@@ -14,6 +14,7 @@
 # XENPLM_XEN_REQUIRE=1 makes every "cannot run here" a failure instead.
 # Another matrix row (tests/xen/rig-4.20.sh) sets XENPLM_XEN_ROW (4.20), the
 # name its files carry, with run.sh's XENPLM_XEN_WORK and XENPLM_XEN_BUILD.
+# XENPLM_XEN_TIMEOUT: QEMU's time limit, in seconds (default 900).
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=.}"
 
@@ -41,7 +42,7 @@ tap="$top_builddir/tests/xen/attempt$row.tap"
 n=1
 while :; do
     rc=0
-    "${SHELL:-/bin/sh}" "$here/run.sh" >"$tap" 2>"$tap.err" || rc=$?
+    "${SHELL:-/bin/sh}" "$here/run.sh" --timeout "${XENPLM_XEN_TIMEOUT:-900}" >"$tap" 2>"$tap.err" || rc=$?
     cat "$tap.err" >&2
     if [ $rc -eq 0 ] || [ $rc -eq 77 ] || [ $n -ge $attempts ]; then
         cat "$tap"
