@@ -33,6 +33,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* configure pins libxl's API (XEN_CFLAGS): see configure.ac. */
+#ifndef LIBXL_API_VERSION
+#error "LIBXL_API_VERSION is not set: build with configure's XEN_CFLAGS"
+#endif
 #include <libxl.h>
 #include <libxl_utils.h>
 #include <xenstore.h>

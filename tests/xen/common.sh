@@ -48,7 +48,8 @@ elapsed() {
 progress() {
     : "${XENPLM_RIG_T0:=$(now)}"
     export XENPLM_RIG_T0
-    p_line=$(printf 'xen rig [%6s s] %s' "$(elapsed "$XENPLM_RIG_T0")" "$*")
+    p_line=$(printf 'xen rig%s [%6s s] %s' "${XENPLM_XEN_ROW:+ $XENPLM_XEN_ROW}" \
+        "$(elapsed "$XENPLM_RIG_T0")" "$*")
     printf '%s\n' "$p_line" >&2
     if { true >&9; } 2>/dev/null; then
         printf '%s\n' "$p_line" >&9

@@ -9,7 +9,9 @@
 # Markers for the host (tests/xen/boot.sh, run.sh), each on a line of its own:
 #   XENPLM-READY uptime=SECONDS   the toolstack is up
 #   XENPLM-DONE                   the scenarios are over
-export PATH=/usr/lib/xen-4.17/bin:/bin:/usr/sbin:/usr/bin
+# Xen's tools: /usr/lib/xen-4.17/bin or /usr/lib/xen-4.20/bin, as the image has.
+for xenbin in /usr/lib/xen-*/bin; do :; done
+export PATH="$xenbin:/bin:/usr/sbin:/usr/bin"
 export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
 export HOME=/root
 

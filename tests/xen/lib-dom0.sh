@@ -6,7 +6,7 @@
 # each scenario.  The TAP counter lives in /run/tap.count, so that numbering
 # runs on across scenarios; /run/tap.failed counts the failures.
 
-# PATH puts /usr/lib/xen-4.17/bin first: `xl` is the real one, not the
+# PATH puts /usr/lib/xen-4.x/bin first: `xl` is the real one, not the
 # /usr/sbin wrapper (which needs /sys/hypervisor).
 WHY=/tmp/why
 waited=0

@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Assemble what tests/xen/boot.sh boots, from the staging tree that
 # tests/xen/fetch.sh unpacked:
-#   OUT/xen          the hypervisor (Debian's xen-4.17-amd64.gz, gunzipped:
+#   OUT/xen          the hypervisor (Debian's xen-4.17-amd64.gz or
+#                    xen-4.20-amd64.gz, gunzipped:
 #                    a multiboot ELF that qemu -kernel loads)
 #   OUT/vmlinux      the dom0 kernel (Debian's, decompressed by fetch.sh), also
 #                    the domUs' kernel
@@ -42,7 +43,13 @@
 # cannot be built, the real one.
 #
 # Shared libraries come from the staging tree first, then from the host,
-# as ldd finds them; a library found nowhere is an error.
+# as ldd finds them; a library found nowhere is an error.  With
+# XENPLM_XEN_SYSROOT=DIR (the Xen 4.20 rig: a Debian 13 chroot, whose libc
+# the programs built there need), they come from the staging tree, then
+# from DIR, as DIR's own dynamic loader finds them, never from the host.
+#
+# Kernel modules may be compressed (Debian 13's are .ko.xz): they are put
+# in the image decompressed, for busybox's insmod.
 set -eu
 
 me=mkinitrd.sh
@@ -80,16 +87,50 @@ command -v ldd >/dev/null 2>&1 || die "ldd is not installed"
 
 for f in "$stage"/boot/vmlinux-*; do kernel=$f; done
 for f in "$stage"/boot/xen-*.gz; do xengz=$f; done
-for d in "$stage"/lib/modules/*; do kmods=$d; done
-if [ ! -f "${kernel:-}" ] || [ ! -f "${xengz:-}" ] || [ ! -d "${kmods:-}" ]; then
-    die "$stage lacks a kernel, a hypervisor or kernel modules: rerun fetch.sh"
+# Debian 12's kernel puts its modules in /lib/modules, Debian 13's in /usr/lib/modules.
+for d in "$stage"/lib/modules/* "$stage"/usr/lib/modules/*; do
+    if [ -d "$d" ]; then kmods=$d; fi
+done
+# The toolstack's directory: usr/lib/xen-4.17 or usr/lib/xen-4.20.
+for d in "$stage"/usr/lib/xen-[0-9]*/bin; do
+    if [ -d "$d" ]; then xenbin=$d; fi
+done
+if [ ! -f "${kernel:-}" ] || [ ! -f "${xengz:-}" ] || [ ! -d "${kmods:-}" ] ||
+    [ ! -d "${xenbin:-}" ]; then
+    die "$stage lacks a kernel, a hypervisor, kernel modules or Xen's tools: rerun fetch.sh"
 fi
+xenlib=${xenbin#"$stage"/}
+xenlib=${xenlib%/bin}
+# Debian 12's busybox-static is in /bin, Debian 13's in /usr/bin.
 busybox="$stage/bin/busybox"
-xenbin="$stage/usr/lib/xen-4.17/bin"
+[ -x "$busybox" ] || busybox="$stage/usr/bin/busybox"
 multiarch=lib/x86_64-linux-gnu
 
-LD_LIBRARY_PATH="$stage/usr/$multiarch:$stage/$multiarch"
-export LD_LIBRARY_PATH
+sysroot=""
+if [ -n "${XENPLM_XEN_SYSROOT:-}" ]; then
+    sysroot=$(cd "$XENPLM_XEN_SYSROOT" && pwd) || die "no sysroot $XENPLM_XEN_SYSROOT"
+    [ "$sysroot" != / ] || sysroot=""
+fi
+libpath="$stage/usr/$multiarch:$stage/$multiarch"
+if [ -n "$sysroot" ]; then
+    loader="$sysroot/lib64/ld-linux-x86-64.so.2"
+    [ -x "$loader" ] || die "$sysroot has no dynamic loader (lib64/ld-linux-x86-64.so.2)"
+    libpath="$libpath:$sysroot/usr/$multiarch:$sysroot/$multiarch"
+else
+    LD_LIBRARY_PATH=$libpath
+    export LD_LIBRARY_PATH
+fi
+
+# list_libs FILE: ldd's list of FILE's libraries: the host's ldd, or the
+# sysroot's loader (told to ignore the host's ld.so.cache), which prints
+# the same.
+list_libs() {
+    if [ -z "$sysroot" ]; then
+        ldd "$1"
+    else
+        "$loader" --inhibit-cache --library-path "$libpath" --list "$1"
+    fi
+}
 
 # add_libs ROOT FILE...: copy into ROOT the shared libraries FILEs need, all
 # into /lib/x86_64-linux-gnu (dom0-init.sh points LD_LIBRARY_PATH there),
@@ -99,18 +140,26 @@ add_libs() {
     shift
     mkdir -p "$root/$multiarch" "$root/lib64"
     for f in "$@"; do
-        ldd "$f" >"$out/.ldd" 2>&1 || die "ldd $f failed: $(cat "$out/.ldd")"
+        list_libs "$f" >"$out/.ldd" 2>&1 || die "ldd $f failed: $(cat "$out/.ldd")"
         if grep -q 'not found' "$out/.ldd"; then
-            die "$f needs libraries found neither in $stage nor on this host:
+            die "$f needs libraries found neither in $stage nor in ${sysroot:-this host}:
 $(grep 'not found' "$out/.ldd")"
         fi
-        awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }
-             $1 ~ /^\// { print "-", $1 }' "$out/.ldd" |
+        # The loader's own line: "/lib64/ld-linux-x86-64.so.2 (0x...)" from
+        # ldd, "... => PATH (0x...)" from the loader run by hand.
+        awk '$1 ~ /^\// { print "-", $1; next }
+             $2 == "=>" && $3 ~ /^\// { print $1, $3 }' "$out/.ldd" |
             while read -r soname path; do
                 if [ "$soname" = - ]; then
                     dest="$root/lib64/${path##*/}"
+                    # The loader prints its own path as the program names it.
+                    path="$sysroot$path"
                 else
                     dest="$root/$multiarch/$soname"
+                    case "$path" in
+                    "$stage"/* | "$sysroot"/*) ;;
+                    *) [ -z "$sysroot" ] || die "$f: $soname found only on this host ($path), not in $sysroot" ;;
+                    esac
                 fi
                 [ -f "$dest" ] || cp -L "$path" "$dest"
             done
@@ -118,15 +167,16 @@ $(grep 'not found' "$out/.ldd")"
     rm -f "$out/.ldd"
 }
 
-# host_lib SONAME: the host's copy of a library that is loaded at run time
-# (dlopen), so that ldd cannot see it.
+# host_lib SONAME: the host's (or the sysroot's) copy of a library that is
+# loaded at run time (dlopen), so that ldd cannot see it.
 host_lib() {
     for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib64 /usr/lib64; do
-        if [ -f "$d/$1" ]; then
-            printf '%s\n' "$d/$1"
+        if [ -f "$sysroot$d/$1" ]; then
+            printf '%s\n' "$sysroot$d/$1"
             return 0
         fi
     done
+    [ -z "$sysroot" ] || die "cannot find $1 in $sysroot"
     /sbin/ldconfig -p 2>/dev/null | awk -v s="$1" '$1 == s { print $NF; exit }' | grep . ||
         die "cannot find $1 on this host"
 }
@@ -155,7 +205,7 @@ add_xenstore_client() {
 # stub_icudata ROOT: an empty libicudata in ROOT (see the top), unless it
 # cannot be built; add_libs then leaves it there and copies the rest.
 stub_icudata() {
-    icudata=$(ldd "$xenplm_build/guest-agent/xenplm-agent" 2>/dev/null |
+    icudata=$(list_libs "$xenplm_build/guest-agent/xenplm-agent" 2>/dev/null |
         awk '$1 ~ /^libicudata\.so\.[0-9]+$/ { print $1 }')
     [ -n "$icudata" ] || return 0
     # libicudata.so.72 holds one symbol, icudt72_dat: the data's header.
@@ -202,7 +252,7 @@ mkcpio "$r" "$out/domu.cpio"
 # --- the dom0 initramfs -------------------------------------------------------
 r="$out/dom0.root"
 mkdir -p "$r/proc" "$r/sys" "$r/dev" "$r/run" "$r/tmp" "$r/var/lib" "$r/var/log" \
-    "$r/etc/xen" "$r/lib/modules" "$r/usr/lib/xen-4.17/bin" "$r/domu" \
+    "$r/etc/xen" "$r/lib/modules" "$r/$xenlib/bin" "$r/domu" \
     "$r/xenplm/scenarios"
 ln -s ../run "$r/var/run"
 add_busybox "$r"
@@ -211,12 +261,24 @@ add_xenstore_client "$r"
 # The Xen drivers dom0 needs, and what they depend on, in an order that
 # insmod can follow (the unpacked kernel has no modules.dep to tell modprobe).
 # modinfo's `depends=` is read from the module's .modinfo strings.
+# mod_cat FILE: the module, decompressed.
+mod_cat() {
+    case "$1" in
+    *.ko.xz) xz -dc "$1" ;;
+    *.ko.zst) zstd -dcq "$1" ;;
+    *.ko.gz) gzip -dc "$1" ;;
+    *) cat "$1" ;;
+    esac
+}
 mod_deps() {
-    tr '\0' '\n' <"$1" | sed -n 's/^depends=//p' | tr ',' ' '
+    mod_cat "$1" | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '
 }
 mod_file() {
-    f=$(find "$kmods" -name "$1.ko" | head -n 1)
-    [ -n "$f" ] || f=$(find "$kmods" -name "$(echo "$1" | tr _ -).ko" | head -n 1)
+    for n in "$1" "$(echo "$1" | tr _ -)"; do
+        f=$(find "$kmods" \( -name "$n.ko" -o -name "$n.ko.xz" -o -name "$n.ko.zst" \
+            -o -name "$n.ko.gz" \) | head -n 1)
+        [ -z "$f" ] || break
+    done
     [ -n "$f" ] || die "no module $1 in $kmods"
     printf '%s\n' "$f"
 }
@@ -248,13 +310,13 @@ while [ -n "$pending" ]; do
     pending=$left
 done
 for m in $order; do
-    cp "$(mod_file "$m")" "$r/lib/modules/$m.ko"
+    mod_cat "$(mod_file "$m")" >"$r/lib/modules/$m.ko"
     echo "$m" >>"$r/lib/modules/xenplm.order"
 done
 
 for b in xl xenstored xenconsoled xen-init-dom0 libxl-save-helper; do
-    cp "$xenbin/$b" "$r/usr/lib/xen-4.17/bin/$b"
-    add_libs "$r" "$r/usr/lib/xen-4.17/bin/$b"
+    cp "$xenbin/$b" "$r/$xenlib/bin/$b"
+    add_libs "$r" "$r/$xenlib/bin/$b"
 done
 cp "$stage/etc/xen/xl.conf" "$r/etc/xen/xl.conf"
 # glibc dlopens libgcc_s for pthread_cancel, which xs_watch users call.

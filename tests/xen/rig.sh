@@ -12,6 +12,9 @@
 #                     .ci/run sets it for distcheck and the sanitized build)
 #   a sanitized build (the rig would boot an ASan daemon in a 512 MiB dom0)
 # XENPLM_XEN_REQUIRE=1 makes every "cannot run here" a failure instead.
+# Another matrix row (tests/xen/rig-4.20.sh) sets XENPLM_XEN_ROW (4.20), the
+# name its files carry, with run.sh's XENPLM_XEN_WORK and XENPLM_XEN_BUILD.
+# XENPLM_XEN_TIMEOUT: QEMU's time limit, in seconds (default 900).
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=.}"
 
@@ -19,7 +22,7 @@ if [ "${XENPLM_XEN:-1}" = 0 ]; then
     echo "1..0 # SKIP XENPLM_XEN=0"
     exit 0
 fi
-if ldd "$top_builddir/src/xenplmd" 2>/dev/null | grep -q libasan; then
+if [ -z "${XENPLM_XEN_BUILD:-}" ] && ldd "$top_builddir/src/xenplmd" 2>/dev/null | grep -q libasan; then
     echo "1..0 # SKIP a sanitized build: the rig runs the plain build's daemon (make check-xen there)"
     exit 0
 fi
@@ -33,11 +36,13 @@ me=rig.sh
 . "$here/common.sh"
 XENPLM_RIG_T0=$(now)
 export XENPLM_RIG_T0
-tap="$top_builddir/tests/xen/attempt.tap"
+row=${XENPLM_XEN_ROW:+-$XENPLM_XEN_ROW}
+work=${XENPLM_XEN_WORK:-$top_builddir/tests/xen/work}
+tap="$top_builddir/tests/xen/attempt$row.tap"
 n=1
 while :; do
     rc=0
-    "${SHELL:-/bin/sh}" "$here/run.sh" >"$tap" 2>"$tap.err" || rc=$?
+    "${SHELL:-/bin/sh}" "$here/run.sh" --timeout "${XENPLM_XEN_TIMEOUT:-900}" >"$tap" 2>"$tap.err" || rc=$?
     cat "$tap.err" >&2
     if [ $rc -eq 0 ] || [ $rc -eq 77 ] || [ $n -ge $attempts ]; then
         cat "$tap"
@@ -45,13 +50,13 @@ while :; do
         [ $rc -eq 77 ] && exit 0
         exit $rc
     fi
-    progress "attempt $n of $attempts failed (exit status $rc): trying again; the failed attempt is in tests/xen/rig.log"
+    progress "attempt $n of $attempts failed (exit status $rc): trying again; the failed attempt is in tests/xen/rig$row.log"
     echo "# attempt $n of $attempts failed (exit status $rc); its output follows as comments:"
     sed 's/^/# | /' "$tap"
-    if [ -f "$top_builddir/tests/xen/work/serial.log" ]; then
-        cp "$top_builddir/tests/xen/work/serial.log" \
-            "$top_builddir/tests/xen/serial.attempt-$n.log" 2>/dev/null || true
-        echo "# its serial log: tests/xen/serial.attempt-$n.log"
+    if [ -f "$work/serial.log" ]; then
+        cp "$work/serial.log" \
+            "$top_builddir/tests/xen/serial$row.attempt-$n.log" 2>/dev/null || true
+        echo "# its serial log: tests/xen/serial$row.attempt-$n.log"
     fi
     n=$((n + 1))
 done

@@ -2,7 +2,7 @@
 # shellcheck source-path=SCRIPTDIR
 # SPDX-License-Identifier: GPL-2.0-only
 # The real-Xen end-to-end test: fetch the pinned Debian packages (cached),
-# assemble the dom0 and domU images, boot Xen 4.17 under QEMU (TCG), run
+# assemble the dom0 and domU images, boot Xen 4.17 (or 4.20) under QEMU (TCG), run
 # the scenarios in dom0 and turn the serial log into TAP on stdout, one
 # result per assertion.  `make check-xen` runs it, and so does `make check`
 # (through rig.sh, which turns "cannot run here" into a TAP skip); by
@@ -23,8 +23,12 @@
 # (as CI may set), which makes that a failure too.
 # The work directory is tests/xen/work in the build directory; --keep keeps
 # it (images, serial log) after a success too.
-# Environment: see also fetch.sh (XENPLM_XEN_CACHE, XENPLM_XEN_UNPINNED) and
-# boot.sh (XENPLM_XEN_QEMU, XENPLM_XEN_ARGS).
+# Environment: see also fetch.sh (XENPLM_XEN_CACHE, XENPLM_XEN_UNPINNED,
+# XENPLM_XEN_VERSIONS, XENPLM_XEN_CHROOT), mkinitrd.sh (XENPLM_XEN_SYSROOT)
+# and boot.sh (XENPLM_XEN_QEMU, XENPLM_XEN_ARGS).  For another matrix row
+# (tests/xen/rig-4.20.sh): XENPLM_XEN_BUILD, the build directory whose
+# programs go into the images (default: top_builddir), and
+# XENPLM_XEN_WORK, the work directory (default: tests/xen/work).
 set -eu
 
 me=run.sh
@@ -62,7 +66,8 @@ qemu=${XENPLM_XEN_QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null 2>&1 || cannot "no $qemu (apt-get install qemu-system-x86)"
 command -v cpio >/dev/null 2>&1 || cannot "no cpio (apt-get install cpio)"
 
-work="$top_builddir/tests/xen/work"
+work=${XENPLM_XEN_WORK:-$top_builddir/tests/xen/work}
+progs=$(cd "${XENPLM_XEN_BUILD:-$top_builddir}" && pwd)
 log="$work/serial.log"
 rm -rf "$work"
 mkdir -p "$work"
@@ -84,11 +89,12 @@ t_fetch=$(elapsed "$t_start")
 set --
 skipped=""
 # no_daemon: why xenplmd cannot run in dom0, if it cannot.
+# readelf, not ldd: the programs may be built for another release's libc.
 no_daemon() {
-    d="$top_builddir/src/xenplmd"
+    d="$progs/src/xenplmd"
     if [ ! -x "$d" ]; then
         echo "$d is not built"
-    elif ! ldd "$d" 2>/dev/null | grep -q libxenlight; then
+    elif ! readelf -d "$d" 2>/dev/null | grep -q 'NEEDED.*libxenlight'; then
         echo "src/xenplmd is built without the Xen port (no libxenlight)"
     fi
 }
@@ -102,22 +108,22 @@ for s in ${XENPLM_XEN_SCENARIOS:-xl daemon agent}; do
             skipped="$skipped${skipped:+
 }xenplmd scenario # SKIP $why"
         else
-            set -- "$@" --scenario "$here/scenario-daemon.sh" --xenplm "$top_builddir" "$top_srcdir"
+            set -- "$@" --scenario "$here/scenario-daemon.sh" --xenplm "$progs" "$top_srcdir"
         fi
         ;;
     agent)
         why=$(no_daemon)
-        ag="$top_builddir/guest-agent/xenplm-agent"
+        ag="$progs/guest-agent/xenplm-agent"
         if [ -z "$why" ] && [ ! -x "$ag" ]; then
             why="$ag is not built"
-        elif [ -z "$why" ] && ! ldd "$ag" 2>/dev/null | grep -q libxenstore; then
+        elif [ -z "$why" ] && ! readelf -d "$ag" 2>/dev/null | grep -q 'NEEDED.*libxenstore'; then
             why="guest-agent/xenplm-agent is built without libxenstore"
         fi
         if [ -n "$why" ]; then
             skipped="$skipped${skipped:+
 }agent scenario # SKIP $why"
         else
-            set -- "$@" --scenario "$here/scenario-agent.sh" --xenplm "$top_builddir" "$top_srcdir"
+            set -- "$@" --scenario "$here/scenario-agent.sh" --xenplm "$progs" "$top_srcdir"
         fi
         ;;
     *) die "unknown scenario $s (XENPLM_XEN_SCENARIOS: xl, daemon, agent)" ;;
