@@ -51,25 +51,35 @@ void dmn_write_grant(struct dmn *d, struct dmn_domain *dom)
         snprintf(dom->grant, sizeof(dom->grant), "%s", buf);
 }
 
-/* One call to Xen; 0 or the port's code, counted, and logged as a
- * warning when first (else at the debug level). */
+/*
+ * How loud a failed call is: a warning when first (else at the debug
+ * level, the retry backoff says the rest), and only news when the domain
+ * is gone or being destroyed under the call.
+ */
+static int fail_prio(bool first, int rc)
+{
+    if (!first)
+        return LOG_DEBUG;
+    return rc == PLM_ENOENT ? LOG_INFO : LOG_WARNING;
+}
+
+/* One call to Xen; 0 or the port's code, counted, and logged once. */
 static int call(struct dmn *d, struct dmn_domain *dom, const struct eng_action *a, bool first)
 {
     uint32_t id = dom->info.domid;
-    int prio = first ? LOG_WARNING : LOG_DEBUG;
     int rc = PLM_EINVAL;
 
     switch (a->kind) {
     case ENG_ACT_SCHED:
         rc = port_sched_set(d->port, id, a->weight, a->cap);
         if (rc)
-            log_msg(prio, "Domain %u: cannot set weight %d cap %d (%s): %s", id, a->weight, a->cap,
-                    a->why ? a->why : "resync", plm_strerror(rc));
+            log_msg(fail_prio(first, rc), "Domain %u: cannot set weight %d cap %d (%s): %s", id,
+                    a->weight, a->cap, a->why ? a->why : "resync", plm_strerror(rc));
         break;
     case ENG_ACT_VCPUS:
         rc = port_vcpus_set(d->port, id, a->vcpus);
         if (rc)
-            log_msg(prio, "Domain %u: cannot set %u vcpus online: %s", id, a->vcpus,
+            log_msg(fail_prio(first, rc), "Domain %u: cannot set %u vcpus online: %s", id, a->vcpus,
                     plm_strerror(rc));
         else
             log_info("Domain %u: %u -> %u vcpus online", id, dom->eng.vcpus, a->vcpus);
@@ -77,7 +87,7 @@ static int call(struct dmn *d, struct dmn_domain *dom, const struct eng_action *
     case ENG_ACT_TARGET:
         rc = port_mem_target_set(d->port, id, (uint64_t)a->target_kib);
         if (rc)
-            log_msg(prio, "Domain %u: cannot set memory target %lld KiB: %s", id,
+            log_msg(fail_prio(first, rc), "Domain %u: cannot set memory target %lld KiB: %s", id,
                     (long long)a->target_kib, plm_strerror(rc));
         break;
     case ENG_ACT_GRANT:

@@ -134,9 +134,11 @@ int dmn_control(void *arg, const struct ctl_request *req, FILE *out, char *err, 
 void dmn_control_done(void *arg, const struct ctl_conn_info *info)
 {
     (void)arg;
+    /* A command refused (an unknown domain, a bad argument) is the
+     * client's mistake, told to the client: news here, not a warning. */
     if (!info->ok)
-        log_warnx("control: uid %ld pid %ld: %s%s%s", (long)info->uid, (long)info->pid,
-                  info->command[0] ? info->command : "", info->command[0] ? ": " : "", info->error);
+        log_info("control: uid %ld pid %ld: refused: %s%s%s", (long)info->uid, (long)info->pid,
+                 info->command[0] ? info->command : "", info->command[0] ? ": " : "", info->error);
     else if (info->write_failed)
         log_warnx("control: uid %ld pid %ld: %s: the client did not take the reply",
                   (long)info->uid, (long)info->pid, info->command);

@@ -170,25 +170,37 @@ static const char *libxl_err_name(int r)
 
 /*
  * The code for a failed call on one domain.  libxl answers ERROR_INVAL or
- * ERROR_FAIL for a domain that vanished under it, so a domain that is gone
- * is asked about: that explains the failure better.
+ * ERROR_FAIL for a domain that vanished under it, or that is being
+ * destroyed (its xenstore area already gone: seen on Xen 4.20, where
+ * libxl_set_memory_target fails reading memory/target), so the domain is
+ * asked about: one that is gone or dying counts as gone, which explains
+ * the failure better.
  */
 static int domain_rc(struct xen *x, uint32_t domid, int r)
 {
-    if (libxl_domain_info(x->ctx, NULL, domid) == ERROR_DOMAIN_NOTFOUND)
-        return PLM_ENOENT;
-    return from_libxl(r);
+    libxl_dominfo info;
+    int gone;
+
+    libxl_dominfo_init(&info);
+    int q = libxl_domain_info(x->ctx, &info, domid);
+    gone = q == ERROR_DOMAIN_NOTFOUND || (q == 0 && info.dying);
+    libxl_dominfo_dispose(&info);
+    return gone ? PLM_ENOENT : from_libxl(r);
 }
 
-/* Log a failed libxl call about a domain: a domain that is gone is no news. */
+/*
+ * Log a failed libxl call about a domain, at the debug level: the caller
+ * (the apply step) reports the failure once, with what it was doing; this
+ * line keeps libxl's own code for whoever debugs it.
+ */
 static void log_libxl(uint32_t domid, int rc, int r, const char *call, const char *what)
 {
     const char *sep = what[0] ? " " : "";
 
     if (rc == PLM_ENOENT)
-        log_info("Domain %u: %s%s%s: the domain is gone", (unsigned)domid, call, sep, what);
+        log_debug("Domain %u: %s%s%s: the domain is gone", (unsigned)domid, call, sep, what);
     else
-        log_warnx("Domain %u: %s%s%s failed: libxl error %d (%s)", (unsigned)domid, call, sep, what,
+        log_debug("Domain %u: %s%s%s failed: libxl error %d (%s)", (unsigned)domid, call, sep, what,
                   r, libxl_err_name(r));
 }
 
@@ -344,7 +356,8 @@ static int xen_domain_info(struct port *p, uint32_t domid, struct port_domain *o
     }
     if (r) {
         rc = from_libxl(r);
-        log_libxl(domid, rc, r, "libxl_domain_info", "");
+        log_warnx("Domain %u: libxl_domain_info failed: libxl error %d (%s)", (unsigned)domid, r,
+                  libxl_err_name(r));
         goto out;
     }
     fill_domain(x, &info, out);
