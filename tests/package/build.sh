@@ -81,6 +81,7 @@ for rel in $releases; do
         root=$work/$rel-root
         say "$rel: a chroot for the build"
         rc=0
+        # shellcheck disable=SC2086 # a list of packages
         "$chroot_sh" make "$rel" "$root" $MATRIX_BUILD || rc=$?
         [ "$rc" = 77 ] && cannot "no $rel chroot (the reason is above)"
         if [ "$rc" != 0 ]; then

@@ -55,6 +55,7 @@ fresh() {
     [ -z "$root" ] || "$chroot_sh" remove "$root"
     root=$work/$1-$2
     f_rc=0
+    # shellcheck disable=SC2086 # a list of packages
     "$chroot_sh" make "$1" "$root" $MATRIX_FRESH || f_rc=$?
     [ "$f_rc" = 77 ] && cannot "no $1 chroot (the reason is above)"
     [ "$f_rc" = 0 ] || return 1

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034
 # Helpers of the Debian package tests (tests/package/*.sh).  Sourced.
 #
 # The package tests run only when asked: XENPLM_PACKAGES=1, or CI=true
