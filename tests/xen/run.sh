@@ -124,6 +124,9 @@ for s in ${XENPLM_XEN_SCENARIOS:-xl daemon agent}; do
     esac
 done
 progress "packages ready in $t_fetch s; assembling the dom0 and guest images"
+# xenplm from the Debian 12 packages tests/package/build.sh left, when it
+# ran (make check runs it first); mkinitrd.sh says which it took.
+set -- "$@" --debs "$top_builddir/tests/package/out/bookworm"
 t0=$(now)
 "$here/mkinitrd.sh" "$@" "$stage" "$work/img" || die "mkinitrd.sh failed"
 t_images=$(elapsed "$t0")
