@@ -33,6 +33,14 @@
 #                       /usr/bin, with tests/xen/goals-*.xml in their
 #                       /etc/xenplm and SRCDIR's policies/xenplm-goals.xsd
 #                       in their /usr/share/xenplm
+#     --debs DIR        take xenplmd, xenplm, xenplm-agent, the shipped
+#                       policy and goals and their schemas from the Debian
+#                       packages in DIR (xenplm_*.deb, xenplm-agent_*.deb,
+#                       as tests/package/build.sh leaves them), unpacked
+#                       with dpkg-deb -x, instead of BUILDDIR and SRCDIR,
+#                       so that the packaged files are the ones proven on
+#                       Xen; without packages there, the build tree.  The
+#                       console says which.
 #
 # The agent's libxml2 pulls in ICU, whose data library (libicudata, 31 MB)
 # would be three quarters of the domU image, copied into every guest at
@@ -59,6 +67,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 scenarios=""
 xenplm_build=""
 xenplm_src=""
+debs_dir=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --scenario)
@@ -73,14 +82,56 @@ while [ $# -gt 0 ]; do
         xenplm_src=$(cd "$3" && pwd)
         shift 3
         ;;
+    --debs)
+        [ $# -ge 2 ] || die "--debs needs a directory"
+        debs_dir=$2
+        shift 2
+        ;;
     -*) die "unknown option $1" ;;
     *) break ;;
     esac
 done
-[ $# -eq 2 ] || die "usage: $me [--scenario FILE]... [--xenplm BUILDDIR SRCDIR] STAGE OUT"
+[ $# -eq 2 ] || die "usage: $me [--scenario FILE]... [--xenplm BUILDDIR SRCDIR] [--debs DIR] STAGE OUT"
 stage=$(cd "$1" && pwd) || die "no staging tree $1"
 mkdir -p "$2"
 out=$(cd "$2" && pwd)
+
+# Where xenplm's files come from: the packages in --debs DIR, or the
+# build tree.
+if [ -n "$xenplm_build" ]; then
+    x_xenplmd=$xenplm_build/src/xenplmd
+    x_xenplm=$xenplm_build/src/xenplm
+    x_agent=$xenplm_build/guest-agent/xenplm-agent
+    x_policy=$xenplm_src/policies/default.xml
+    x_goals=$xenplm_src/policies/goals/default.xml
+    x_policy_xsd=$xenplm_src/policies/xenplm-policy.xsd
+    x_goals_xsd=$xenplm_src/policies/xenplm-goals.xsd
+    x_from="the build tree $xenplm_build"
+    deb_d="" deb_a=""
+    if [ -n "$debs_dir" ]; then
+        for f in "$debs_dir"/xenplm_*.deb; do [ -f "$f" ] && deb_d=$f; done
+        for f in "$debs_dir"/xenplm-agent_*.deb; do [ -f "$f" ] && deb_a=$f; done
+    fi
+    if [ -n "$deb_d" ] && [ -n "$deb_a" ]; then
+        command -v dpkg-deb >/dev/null 2>&1 || die "dpkg-deb is not installed"
+        rm -rf "$out/debs.root"
+        for deb in "$deb_d" "$deb_a"; do
+            dpkg-deb -x "$deb" "$out/debs.root" || die "dpkg-deb -x $deb failed"
+        done
+        p=$out/debs.root
+        x_xenplmd=$p/usr/sbin/xenplmd
+        x_xenplm=$p/usr/sbin/xenplm
+        x_agent=$p/usr/sbin/xenplm-agent
+        x_policy=$p/etc/xenplm/default.xml
+        x_goals=$p/etc/xenplm/goals.xml
+        x_policy_xsd=$p/usr/share/xenplm/xenplm-policy.xsd
+        x_goals_xsd=$p/usr/share/xenplm/xenplm-goals.xsd
+        x_from="the packages $(basename "$deb_d") and $(basename "$deb_a")"
+    elif [ -n "$debs_dir" ]; then
+        x_from="$x_from (no xenplm and xenplm-agent packages in $debs_dir)"
+    fi
+    progress "xenplm's programs and files from $x_from"
+fi
 
 command -v cpio >/dev/null 2>&1 || skip "cpio is not installed (apt-get install cpio)"
 command -v ldd >/dev/null 2>&1 || die "ldd is not installed"
@@ -205,7 +256,7 @@ add_xenstore_client() {
 # stub_icudata ROOT: an empty libicudata in ROOT (see the top), unless it
 # cannot be built; add_libs then leaves it there and copies the rest.
 stub_icudata() {
-    icudata=$(list_libs "$xenplm_build/guest-agent/xenplm-agent" 2>/dev/null |
+    icudata=$(list_libs "$x_agent" 2>/dev/null |
         awk '$1 ~ /^libicudata\.so\.[0-9]+$/ { print $1 }')
     [ -n "$icudata" ] || return 0
     # libicudata.so.72 holds one symbol, icudt72_dat: the data's header.
@@ -239,13 +290,14 @@ add_xenstore_client "$r"
 cp "$here/domu-init.sh" "$r/init"
 cp "$here/guest-cmd.sh" "$r/bin/guest-cmd.sh"
 chmod 755 "$r/init" "$r/bin/guest-cmd.sh"
-if [ -n "$xenplm_build" ] && [ -x "$xenplm_build/guest-agent/xenplm-agent" ]; then
+if [ -n "$xenplm_build" ] && [ -x "$x_agent" ]; then
     mkdir -p "$r/etc/xenplm" "$r/usr/share/xenplm" "$r/run"
     stub_icudata "$r"
-    cp "$xenplm_build/guest-agent/xenplm-agent" "$r/usr/bin/"
+    cp "$x_agent" "$r/usr/bin/"
     add_libs "$r" "$r/usr/bin/xenplm-agent"
+    cp "$x_goals" "$r/etc/xenplm/goals.xml"
     cp "$here"/goals-*.xml "$r/etc/xenplm/"
-    cp "$xenplm_src/policies/xenplm-goals.xsd" "$r/usr/share/xenplm/"
+    cp "$x_goals_xsd" "$r/usr/share/xenplm/"
 fi
 mkcpio "$r" "$out/domu.cpio"
 
@@ -324,13 +376,13 @@ cp -L "$(host_lib libgcc_s.so.1)" "$r/$multiarch/libgcc_s.so.1"
 
 if [ -n "$xenplm_build" ]; then
     mkdir -p "$r/usr/sbin" "$r/etc/xenplm" "$r/usr/share/xenplm"
-    for p in xenplmd xenplm; do
-        [ -x "$xenplm_build/src/$p" ] || die "$xenplm_build/src/$p is not built"
-        cp "$xenplm_build/src/$p" "$r/usr/sbin/$p"
-        add_libs "$r" "$r/usr/sbin/$p"
+    for f in "$x_xenplmd" "$x_xenplm"; do
+        [ -x "$f" ] || die "$f is not built"
+        cp "$f" "$r/usr/sbin/"
+        add_libs "$r" "$r/usr/sbin/${f##*/}"
     done
-    cp "$xenplm_src/policies/default.xml" "$r/etc/xenplm/"
-    cp "$xenplm_src/policies/xenplm-policy.xsd" "$r/usr/share/xenplm/"
+    cp "$x_policy" "$r/etc/xenplm/default.xml"
+    cp "$x_policy_xsd" "$r/usr/share/xenplm/"
     cp "$here/policy.xml" "$r/xenplm/policy.xml"
     # The host port's smoke test, the floor timer and the meter, when built (make
     # builds them when it finds Xen's libraries).
@@ -358,5 +410,5 @@ mkcpio "$r" "$out/dom0.cpio"
 gzip -dc "$xengz" >"$out/xen.tmp"
 mv "$out/xen.tmp" "$out/xen"
 cp "$kernel" "$out/vmlinux"
-rm -rf "$out/domu.root" "$out/dom0.root" "$root_tmp"
+rm -rf "$out/domu.root" "$out/dom0.root" "$root_tmp" "$out/debs.root"
 msg "dom0.cpio $(du -k "$out/dom0.cpio" | cut -f1) KiB, domu.cpio $(du -k "$out/domu.cpio" | cut -f1) KiB, in $out"

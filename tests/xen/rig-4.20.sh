@@ -90,8 +90,11 @@ XENPLM_XEN_CHROOT=$sysroot
 XENPLM_XEN_SYSROOT=$sysroot
 XENPLM_XEN_BUILD=$build
 XENPLM_XEN_WORK="$top_builddir/tests/xen/work-4.20"
+# What the Debian 13 packages hold, when tests/package/build.sh built them
+# (the programs built in deb13-build otherwise).
+XENPLM_XEN_DEBS="$top_builddir/tests/package/out/trixie"
 export XENPLM_XEN_TIMEOUT XENPLM_XEN_ROW XENPLM_XEN_VERSIONS XENPLM_XEN_CHROOT XENPLM_XEN_SYSROOT \
-    XENPLM_XEN_BUILD XENPLM_XEN_WORK top_srcdir top_builddir
+    XENPLM_XEN_BUILD XENPLM_XEN_WORK XENPLM_XEN_DEBS top_srcdir top_builddir
 rc=0
 "${SHELL:-/bin/sh}" "$here/rig.sh" || rc=$?
 exit $rc

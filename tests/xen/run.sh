@@ -130,6 +130,11 @@ for s in ${XENPLM_XEN_SCENARIOS:-xl daemon agent}; do
     esac
 done
 progress "packages ready in $t_fetch s; assembling the dom0 and guest images"
+# xenplm from the packages tests/package/build.sh left for this row, when
+# it ran (make check runs it first): Debian 12's for the 4.17 rig,
+# Debian 13's for the 4.20 one (XENPLM_XEN_DEBS, set by rig-4.20.sh);
+# mkinitrd.sh says which it took.
+set -- "$@" --debs "${XENPLM_XEN_DEBS:-$top_builddir/tests/package/out/bookworm}"
 t0=$(now)
 "$here/mkinitrd.sh" "$@" "$stage" "$work/img" || die "mkinitrd.sh failed"
 t_images=$(elapsed "$t0")
