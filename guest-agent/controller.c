@@ -303,8 +303,13 @@ static enum agent_goal_state step_feedback(const struct agent_goal *goal,
          * still missed after the hold asks again, more: its ask grows
          * geometrically until it is granted or reaches the ceiling. */
         plm_amt_t held = in->held[goal->res];
-        if (held >= 0 && add_amt(held, t->min_step[goal->res]) < gs->amount && gs->hold > 0) {
-            gs->hold--;
+        bool ungranted = held >= 0 && add_amt(held, t->min_step[goal->res]) < gs->amount;
+        /* The wait has its own count: the hold against giving back runs
+         * from when the raise is granted, so that a goal met at last keeps
+         * what it asked for a whole hold (the time it waited is no proof
+         * the raise was too much). */
+        if (ungranted && gs->wait < t->hold_periods) {
+            gs->wait++;
             return AGENT_GOAL_MISSED;
         }
         /* Relative error in thousandths; with no positive target to
@@ -323,8 +328,11 @@ static enum agent_goal_state step_feedback(const struct agent_goal *goal,
         plm_amt_t up = max_amt(mul_div(base, share, PLM_SCALE), t->min_step[goal->res]);
         gs->amount = bound(goal, ceiling, add_amt(base, up));
         gs->hold = t->hold_periods;
+        gs->wait = 0;
         return AGENT_GOAL_MISSED;
     }
+    /* Not missed: a raise still waiting is granted in time or given up. */
+    gs->wait = 0;
     if (worse < -band) {
         if (gs->hold > 0) {
             gs->hold--;

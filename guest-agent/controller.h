@@ -67,6 +67,7 @@ struct agent_ctl_goal_state {
     plm_amt_t amount;   /* in the resource's unit */
     plm_amt_t smoothed; /* the metric's moving average */
     unsigned hold;      /* periods left before lowering is allowed */
+    unsigned wait;      /* periods a raise not granted yet has waited */
 };
 
 struct agent_ctl_state {

@@ -372,6 +372,47 @@ START_TEST(test_feedback_ungranted_raise_grows)
 }
 END_TEST
 
+/*
+ * The wait for a raise the daemon has not granted yet is not the hold
+ * against giving back: once granted, a goal over-achieved still keeps
+ * what it asked for through the whole hold before it lowers (found on
+ * real Xen: the wait used the hold up, and the first step down came one
+ * period after the goal was met).
+ */
+START_TEST(test_feedback_hold_after_late_grant)
+{
+    static struct rig r;
+
+    rig_init(&r);
+    r.t.smoothing = PLM_SCALE; /* the metric as read, to place each period */
+    unsigned i = add_goal(&r.g, AGENT_RES_MEM, AGENT_M_SWAPIN, AGENT_AT_MOST, PLM_UNITS(20), 1, "");
+    r.g.goal[i].margin = PLM_UNITS(10);
+    r.m.swapin_rate = PLM_UNITS(2000);
+    step(&r);
+    ck_assert_int_eq(r.out.state[i], AGENT_GOAL_MISSED);
+    plm_amt_t asked = r.out.need[i];
+    /* Two periods missed, waiting for the grant (the guest holds 2 GiB). */
+    for (unsigned k = 0; k < 2; k++) {
+        step(&r);
+        ck_assert_int_eq(r.out.state[i], AGENT_GOAL_MISSED);
+        ck_assert_int_eq(r.out.need[i], asked);
+    }
+    /* Granted, and the swapping stops: over-achieved from now on. */
+    r.in.held[AGENT_RES_MEM] = asked;
+    r.m.swapin_rate = 0;
+    unsigned kept = 0;
+    for (unsigned k = 0; k < 20 && r.out.need[i] == asked; k++) {
+        step(&r);
+        ck_assert_int_eq(r.out.state[i], AGENT_GOAL_OVER);
+        if (r.out.need[i] == asked)
+            kept++;
+    }
+    ck_assert_int_lt(r.out.need[i], asked);
+    ck_assert_msg(kept == r.t.hold_periods, "kept for %u over-achieved periods, want %u", kept,
+                  r.t.hold_periods);
+}
+END_TEST
+
 START_TEST(test_feedback_at_least)
 {
     static struct rig r;
@@ -1276,6 +1317,7 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, test_feedback_raise_limits);
     tcase_add_test(tc, test_feedback_raise_from_held);
     tcase_add_test(tc, test_feedback_ungranted_raise_grows);
+    tcase_add_test(tc, test_feedback_hold_after_late_grant);
     tcase_add_test(tc, test_feedback_at_least);
     tcase_add_test(tc, test_feedback_band_edges);
     tcase_add_test(tc, test_feedback_met_unchanged);
