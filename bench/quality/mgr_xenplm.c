@@ -142,6 +142,9 @@ static void *open_xenplm(const struct qm_world *w, const char *srcdir)
             .mem_max_kib = (int64_t)g->maxmem * 1024,
             .mem_actual_kib = (int64_t)w->g[i].actual * 1024,
             .changed = true,
+            /* The model's guests are PV Linux guests with a balloon
+             * driver, which writes no control/feature-balloon. */
+            .pv = true,
         };
         eng_dom_init(&s->dom[i], &v, v.mem_actual_kib, g->vcpus, 0, now_ms(w));
         agent_goals_init(&s->xg[i].goals);
