@@ -48,7 +48,7 @@ say "XENPLM-DONE"
 QEMU
 chmod +x "$tmp/qemu"
 
-echo "1..3"
+echo "1..4"
 PROGRESS_CONSOLE="$tmp/console" PROGRESS_SEEN="$tmp/seen" \
     XENPLM_XEN_QEMU="$tmp/qemu" XENPLM_RIG_T0=$(date +%s.%N) \
     sh "$here/boot.sh" --timeout 90 "$tmp/img" "$tmp/serial.log" \
@@ -80,4 +80,31 @@ if [ "$(cat "$tmp/seen" 2>/dev/null)" = seen ]; then
     echo "ok 3 - the lines come while it runs (the step was on the console before dom0 finished)"
 else
     echo "not ok 3 - the lines come while it runs (the step was not on the console within 60 s of dom0 printing it)"
+fi
+
+# A dom0 that crashes: Xen says so and then sits there (noreboot).  boot.sh
+# stops QEMU at once, saying why, rather than waiting for its timeout (90 s
+# here: a boot.sh that waited would say "timed out" instead).
+cat >"$tmp/qemu-crash" <<'QEMU'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+    case "$1" in -serial) log=${2#file:}; shift ;; esac
+    shift
+done
+printf '%s\r\n' "(XEN) booting" "[    2.6] Kernel panic - not syncing: Fatal exception in interrupt" \
+    "(XEN) Hardware Dom0 crashed: 'noreboot' set - not rebooting." >>"$log"
+exec sleep 600
+QEMU
+chmod +x "$tmp/qemu-crash"
+: >"$tmp/console2"
+XENPLM_XEN_QEMU="$tmp/qemu-crash" XENPLM_RIG_T0=$(date +%s.%N) \
+    sh "$here/boot.sh" --timeout 90 "$tmp/img" "$tmp/serial2.log" \
+    9>"$tmp/console2" 2>"$tmp/stderr2"
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'dom0 crashed' "$tmp/console2" &&
+    grep -q 'Kernel panic - not syncing' "$tmp/stderr2"; then
+    echo "ok 4 - a dom0 that crashes stops QEMU at once, saying why"
+else
+    echo "not ok 4 - a dom0 that crashes stops QEMU at once, saying why (exit $rc)"
+    sed 's/^/#   /' "$tmp/console2" "$tmp/stderr2"
 fi
