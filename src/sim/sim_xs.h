@@ -29,7 +29,7 @@
 #define SIM_XS_WRITE 2u
 #define SIM_XS_BOTH 3u
 
-#define SIM_XS_ACL_MAX 4      /* entries in one node's permission list */
+#define SIM_XS_ACL_MAX 4 /* entries in one node's permission list */
 /* Watches on the dom0 connection.  xenstored puts no watch quota on dom0
  * (its quotas are for unprivileged connections); the daemon sets two a
  * domain (its request and control/feature-balloon), so this bound only
