@@ -72,6 +72,16 @@ static void build_csr(const struct pp_input *in, struct pp_work *w)
     for (size_t h = in->nhosts; h > 0; h--)
         start[h] = start[h - 1];
     start[0] = 0;
+    /* Each host's domains' policy tags. */
+    for (size_t h = 0; h < in->nhosts; h++) {
+        uint64_t anti = 0, aff = 0;
+        for (size_t i = start[h]; i < start[h + 1]; i++) {
+            anti |= w->anti[w->csr[i]];
+            aff |= w->aff[w->csr[i]];
+        }
+        w->host_anti[h] = anti;
+        w->host_aff[h] = aff;
+    }
     /* The room past every domain's need, as the arbiter counts the pool (down to the unit). */
     for (size_t h = 0; h < in->nhosts; h++) {
         plm_amt_t cu = in->policy->cpu_unit, mu = in->policy->mem_unit;
@@ -107,6 +117,15 @@ static plm_amt_t need_of(const struct plm_request *r, plm_amt_t minimal, plm_amt
     if (floor > cap)
         floor = cap;
     return want > floor ? want : floor;
+}
+
+/* Is the budget spent?  Then the search that asks stops, and says so. */
+static bool spent(struct pp_work *w)
+{
+    if (w->work < w->budget)
+        return false;
+    w->stopped = true;
+    return true;
 }
 
 static int64_t *hscore(struct pp_work *w, size_t h)
@@ -147,31 +166,32 @@ static uint64_t tag_bits(const struct pp_domain *d, const char *const *tags, siz
     return bits;
 }
 
-/* May d go to t now: memory, drain, anti-affinity, affinity. */
+/*
+ * May d go to t now: memory, drain, anti-affinity, affinity (each of its
+ * affinity tags that another domain carries must be on t already).
+ */
 static bool feasible(const struct pp_input *in, const struct pp_work *w, size_t d, size_t t)
 {
-    const struct pp_domain *dom = &in->doms[d];
-    uint64_t anti = 0, aff = 0, aff_elsewhere = 0;
-
     if (t == w->where[d] || in->hosts[t].drain)
         return false;
-    if (w->free_mib[t] - in->hosts[t].headroom_mib < dom->mem_mib)
+    if (w->free_mib[t] - in->hosts[t].headroom_mib < in->doms[d].mem_mib)
         return false;
-    for (size_t i = w->csr_start[t]; i < w->csr_start[t + 1]; i++) {
-        anti |= w->anti[w->csr[i]];
-        aff |= w->aff[w->csr[i]];
-    }
-    if (w->anti[d] & anti)
+    if (w->anti[d] & w->host_anti[t])
         return false;
-    if (w->aff[d]) {
-        /* Its affinity tags that another domain anywhere carries. */
-        for (size_t e = 0; e < in->ndoms && aff_elsewhere != w->aff[d]; e++)
-            if (e != d)
-                aff_elsewhere |= w->aff[e] & w->aff[d];
-        if ((aff_elsewhere & aff) != aff_elsewhere)
-            return false;
+    return (w->aff_shared[d] & w->host_aff[t]) == w->aff_shared[d];
+}
+
+/* Each domain's affinity tags that another domain carries too (moves change no tag). */
+static void share_affinity(const struct pp_input *in, struct pp_work *w)
+{
+    uint64_t once = 0, twice = 0;
+
+    for (size_t d = 0; d < in->ndoms; d++) {
+        twice |= once & w->aff[d];
+        once |= w->aff[d];
     }
-    return true;
+    for (size_t d = 0; d < in->ndoms; d++)
+        w->aff_shared[d] = w->aff[d] & twice;
 }
 
 /* The first level where after differs from before: its index, or -1. */
@@ -215,10 +235,50 @@ static bool fits(const struct pp_work *w, size_t d, size_t t)
            w->room_cpu[t] >= w->need_cpu[d] && w->room_mem[t] >= w->need_mem[d];
 }
 
+/* Is host a roomier than b: more CPU past its domains' needs, then more memory? */
+static bool roomier(const struct pp_work *w, size_t a, size_t b)
+{
+    if (w->room_cpu[a] != w->room_cpu[b])
+        return w->room_cpu[a] > w->room_cpu[b];
+    return w->room_mem[a] > w->room_mem[b];
+}
+
+/*
+ * Insert x into the short list top[0..*n) of at most PP_*_TRY entries,
+ * kept best first by before(); ties keep the earlier entry ahead.
+ */
+static void shortlist(size_t *top, size_t *n, size_t max, size_t x,
+                      bool (*before)(const void *ctx, size_t a, size_t b), const void *ctx)
+{
+    size_t i = *n < max ? (*n)++ : max;
+    if (i == max && !before(ctx, x, top[max - 1]))
+        return;
+    if (i == max)
+        i = max - 1;
+    while (i > 0 && before(ctx, x, top[i - 1])) {
+        top[i] = top[i - 1];
+        i--;
+    }
+    top[i] = x;
+}
+
+static bool host_before(const void *ctx, size_t a, size_t b)
+{
+    return roomier(ctx, a, b);
+}
+
+static bool listed(const size_t *top, size_t n, size_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (top[i] == x)
+            return true;
+    return false;
+}
+
 static int best_dest(const struct pp_input *in, struct pp_work *w, size_t d, const int64_t *without,
                      struct cand *c)
 {
-    size_t s = w->where[d];
+    size_t s = w->where[d], top[PP_DEST_TRY], ntop = 0;
     int64_t with[PP_LEVELS], delta[PP_LEVELS];
     bool any_fits = false;
     int rc;
@@ -231,14 +291,20 @@ static int best_dest(const struct pp_input *in, struct pp_work *w, size_t d, con
      */
     for (size_t k = 0; k < in->nhosts && !any_fits; k++)
         any_fits = fits(w, d, w->host_order[k]) && feasible(in, w, d, w->host_order[k]);
+    /* Where it fits nowhere, the roomiest feasible hosts alone are weighed. */
+    for (size_t k = 0; k < in->nhosts && !any_fits; k++)
+        if (feasible(in, w, d, w->host_order[k]))
+            shortlist(top, &ntop, PP_DEST_TRY, w->host_order[k], host_before, w);
     for (size_t k = 0; k < in->nhosts; k++) {
         size_t t = w->host_order[k];
-        if ((any_fits && !fits(w, d, t)) || !feasible(in, w, d, t))
+        if (any_fits ? !fits(w, d, t) || !feasible(in, w, d, t) : !listed(top, ntop, t))
             continue;
         if (any_fits) {
             /* Every domain there met, and d too. */
             for (int l = 0; l < PP_LEVELS; l++)
                 with[l] = hscore(w, t)[l] + 1000;
+        } else if (spent(w)) {
+            return 0;
         } else if ((rc = score_host(in, w, t, SIZE_MAX, d, with))) {
             return rc;
         }
@@ -312,9 +378,13 @@ static int drain(const struct pp_input *in, struct pp_work *w, unsigned *slots, 
             break;
         if (w->sources[s] >= pol->max_per_source)
             continue;
+        if (spent(w))
+            break;
         if ((rc = score_host(in, w, s, d, SIZE_MAX, without)) ||
             (rc = best_dest(in, w, d, without, &c)))
             return rc;
+        if (!c.found && w->stopped)
+            break;
         if (!c.found) {
             out->stuck++;
             continue;
@@ -325,41 +395,89 @@ static int drain(const struct pp_input *in, struct pp_work *w, unsigned *slots, 
     return 0;
 }
 
+/* May d move to balance the pool now (not for the ranking of its host's domains)? */
+static bool candidate(const struct pp_input *in, const struct pp_work *w, size_t d)
+{
+    const struct pp_domain *dom = &in->doms[d];
+    return !dom->migrating && dom->migratable && !w->moved[d] && !w->pinned[d] &&
+           dom->cooldown_until_ms <= in->now_ms;
+}
+
+/* Does a's departure leave its host satisfying more than b's (same host)? */
+static bool dom_before(const void *ctx, size_t a, size_t b)
+{
+    const struct pp_work *w = ctx;
+    return better(w->without + a * PP_LEVELS, w->without + b * PP_LEVELS);
+}
+
+/* Can d go to some host at all (memory, drain, tags)? */
+static bool movable(const struct pp_input *in, const struct pp_work *w, size_t d)
+{
+    for (size_t t = 0; t < in->nhosts; t++)
+        if (feasible(in, w, d, t))
+            return true;
+    return false;
+}
+
+/*
+ * The domains of s worth weighing: of those that may move and can go
+ * somewhere, the PP_SOURCE_TRY whose departure raises what s satisfies
+ * the most.
+ */
+static int sources_of(const struct pp_input *in, struct pp_work *w, size_t s, size_t *top,
+                      size_t *ntop)
+{
+    int rc;
+
+    *ntop = 0;
+    for (size_t i = w->csr_start[s]; i < w->csr_start[s + 1]; i++) {
+        size_t d = w->csr[i];
+        if (!candidate(in, w, d) || !movable(in, w, d))
+            continue;
+        if (!w->without_ok[d]) {
+            if (spent(w))
+                return 0;
+            if ((rc = score_host(in, w, s, d, SIZE_MAX, w->without + d * PP_LEVELS)))
+                return rc;
+            w->without_ok[d] = true;
+        }
+        shortlist(top, ntop, PP_SOURCE_TRY, d, dom_before, w);
+    }
+    return 0;
+}
+
 static int balance(const struct pp_input *in, struct pp_work *w, unsigned *slots,
                    struct pp_plan *out)
 {
     const struct pp_policy *pol = in->policy;
     int rc;
 
-    while (*slots > 0) {
+    while (*slots > 0 && !w->stopped) {
         struct cand best = {.found = false};
-        for (size_t k = 0; k < in->nhosts; k++) {
-            size_t s = w->host_order[k];
+        for (size_t k = 0; k < in->nhosts && !w->stopped; k++) {
+            size_t s = w->host_order[k], top[PP_SOURCE_TRY], ntop;
             if (in->hosts[s].drain || w->held[s] || w->sources[s] >= pol->max_per_source ||
                 !host_unmet(w, hscore(w, s), s))
                 continue;
-            for (size_t i = w->csr_start[s]; i < w->csr_start[s + 1]; i++) {
+            if ((rc = sources_of(in, w, s, top, &ntop)))
+                return rc;
+            for (size_t i = w->csr_start[s]; i < w->csr_start[s + 1] && !w->stopped; i++) {
                 size_t d = w->csr[i];
-                const struct pp_domain *dom = &in->doms[d];
-                int64_t *without = w->without + d * PP_LEVELS;
                 struct cand c = {.found = false};
-                if (dom->migrating || !dom->migratable || w->moved[d] || w->pinned[d] ||
-                    dom->cooldown_until_ms > in->now_ms)
+                if (!listed(top, ntop, d))
                     continue;
-                if (!w->without_ok[d] && (rc = score_host(in, w, s, d, SIZE_MAX, without)))
-                    return rc;
-                w->without_ok[d] = true;
-                if ((rc = best_dest(in, w, d, without, &c)))
+                if ((rc = best_dest(in, w, d, w->without + d * PP_LEVELS, &c)))
                     return rc;
                 if (!c.found)
                     continue;
                 int l = first_change(c.delta);
-                if (l < 0 || c.delta[l] < threshold(pol, dom) || c.delta[l] <= 0)
+                if (l < 0 || c.delta[l] < threshold(pol, &in->doms[d]) || c.delta[l] <= 0)
                     continue;
                 if (!best.found || better(c.delta, best.delta))
                     best = c;
             }
         }
+        /* Stopped by the budget: the best move found so far still raises the pool. */
         if (!best.found)
             break;
         commit(in, w, &best, PP_BALANCE, out);
@@ -423,7 +541,7 @@ static int check_input(const struct pp_input *in, const struct pp_work *w)
         return PLM_ETOOMANY;
     if (!p || p->max_concurrent > PP_MAX_MOVES || p->nanti > PP_MAX_POLICY_TAGS ||
         p->naffinity > PP_MAX_POLICY_TAGS || p->margin < 0 || p->cost_per_gib < 0 ||
-        p->cpu_unit <= 0 || p->mem_unit <= 0)
+        p->cpu_unit <= 0 || p->mem_unit <= 0 || p->max_work == 0)
         return PLM_EINVAL;
     for (size_t h = 0; h < in->nhosts; h++) {
         const struct pp_host *x = &in->hosts[h];
@@ -449,6 +567,9 @@ int pp_plan(const struct pp_input *in, const struct pp_state *prev, struct pp_st
     next->n = 0;
     if ((rc = check_input(in, w)))
         return rc;
+    w->work = 0;
+    w->budget = pol->max_work;
+    w->stopped = false;
     /* Deterministic order: hosts by name, domains by uuid. */
     for (size_t h = 0; h < in->nhosts; h++)
         w->sort[h] = &in->hosts[h];
@@ -468,6 +589,7 @@ int pp_plan(const struct pp_input *in, const struct pp_state *prev, struct pp_st
         w->need_mem[d] = need_of(&in->doms[d].mem, pol->mem_minimal, pol->mem_unit);
         inflight += in->doms[d].migrating;
     }
+    share_affinity(in, w);
     for (size_t h = 0; h < in->nhosts; h++)
         w->mem_pool[h] = pp_mem_pool(in, h);
 
@@ -500,24 +622,35 @@ int pp_plan(const struct pp_input *in, const struct pp_state *prev, struct pp_st
         }
     }
 
-    /* Plan; a move the next round would undo pins its domain, and the plan starts over. */
-    for (unsigned round = 0; round <= PP_MAX_MOVES; round++) {
-        bool again = false;
+    /*
+     * Plan; a move the next round would undo pins its domain, and the
+     * plan starts over, unless the budget is spent: then the moves before
+     * it are the plan.
+     */
+    bool again = true;
+    for (unsigned round = 0; round <= PP_MAX_MOVES && again; round++) {
+        again = false;
         if ((rc = attempt(in, w, inflight, out)))
             return rc;
         for (size_t i = 0; i < out->nmoves && !again; i++) {
             bool yes;
             if ((rc = undone(in, w, &out->move[i], &yes)))
                 return rc;
+            if (yes && spent(w)) {
+                out->nmoves = i;
+                out->unwound++;
+                break;
+            }
             if (yes) {
                 w->pinned[out->move[i].dom] = true;
                 out->unwound++;
                 again = true;
             }
         }
-        if (!again)
-            return 0;
     }
-    out->nmoves = 0;
+    if (again)
+        out->nmoves = 0;
+    out->work = w->work;
+    out->cut = w->stopped;
     return 0;
 }

@@ -42,7 +42,20 @@
  *     whole domain;
  *   - no ping-pong: a planned move that the next round would undo (moving
  *     the domain back would pass the margin once the whole plan is done)
- *     is dropped and the domain held for this round.
+ *     is dropped and the domain held for this round;
+ *   - bounded work: the unit of work is one arbitration of a host (its
+ *     CPU and its memory, for some set of domains).  Where a domain fits
+ *     in some host's room it costs none; where it fits nowhere, only the
+ *     PP_DEST_TRY feasible hosts with the most CPU room, then memory
+ *     room, are weighed, and of each host with unmet levels only the
+ *     PP_SOURCE_TRY domains that can go somewhere and whose departure
+ *     raises what it satisfies the most (ties by uuid).  A balancing round then costs about one
+ *     arbitration per candidate domain plus PP_SOURCE_TRY x PP_DEST_TRY
+ *     per overloaded host, not domains x hosts.  Past that, the policy's
+ *     max_work caps the arbitrations of a plan: when it is spent the
+ *     planner stops looking, keeps the moves it has (and the best one
+ *     found so far in the search under way), and says so (cut); each of
+ *     them raises what the pool satisfies as the ones before left it.
  */
 #ifndef XENPLM_ENGINE_POOL_PLAN_H
 #define XENPLM_ENGINE_POOL_PLAN_H
@@ -60,6 +73,11 @@
 #define PP_MAX_HOSTS 1024
 #define PP_MAX_DOMAINS 65536
 #define PP_MAX_MOVES 64
+/* Destinations weighed per domain that fits nowhere; domains per source. */
+#define PP_DEST_TRY 8
+#define PP_SOURCE_TRY 8
+/* The default work cap: host arbitrations per plan. */
+#define PP_WORK_DEFAULT 40000
 /* Tags the policy may name as affinity, and as anti-affinity. */
 #define PP_MAX_POLICY_TAGS 64
 /* The levels scored: those of the arbiter. */
@@ -100,11 +118,14 @@ struct pp_policy {
     /* The hosts' arbiter: how each host shares CPU and memory. */
     enum plm_mode mode;
     plm_amt_t cpu_minimal, cpu_unit, mem_minimal, mem_unit;
+    /* Host arbitrations a plan may make before it stops looking (>= 1). */
+    size_t max_work;
 };
 
 /* Defaults: hold 60 s, margin 100 (a tenth of a level), no cost per GiB,
  * cooldown 30 min, 2 concurrent, 1 per source, no tags, levelling, CPU
- * minimal 1 and unit 1, memory minimal 256 MiB and unit 16 MiB. */
+ * minimal 1 and unit 1, memory minimal 256 MiB and unit 16 MiB, work
+ * PP_WORK_DEFAULT. */
 void pp_policy_init(struct pp_policy *p);
 
 /* The state kept from one round to the next: since when each host has had
@@ -135,6 +156,8 @@ struct pp_plan {
     size_t stuck;             /* domains of draining hosts that no host can take now */
     size_t unwound;           /* moves dropped as ping-pong */
     int64_t score[PP_LEVELS]; /* what the pool satisfies before the plan, per level */
+    size_t work;              /* host arbitrations made */
+    bool cut;                 /* max_work was spent: the plan stopped looking early */
 };
 
 struct pp_input {
@@ -170,6 +193,11 @@ struct pp_work {
     /* Each domain's source host's score without it, while its host is unchanged. */
     int64_t *without;
     bool *without_ok;
+    /* Each host's domains' policy tags, as bits; each domain's affinity
+     * tags that another domain carries too. */
+    uint64_t *host_anti, *host_aff, *aff_shared;
+    size_t work, budget; /* host arbitrations made, and allowed */
+    bool stopped;        /* the budget stopped a search */
 };
 int pp_work_init(struct pp_work *w, size_t max_hosts, size_t max_doms);
 void pp_work_dispose(struct pp_work *w);

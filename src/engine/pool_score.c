@@ -24,6 +24,7 @@ void pp_policy_init(struct pp_policy *p)
     p->cpu_unit = PLM_UNITS(1);
     p->mem_minimal = PLM_UNITS(256);
     p->mem_unit = PLM_UNITS(16);
+    p->max_work = PP_WORK_DEFAULT;
 }
 
 const char *pp_reason_name(enum pp_reason r)
@@ -58,6 +59,9 @@ void pp_work_dispose(struct pp_work *w)
     free(w->room_mem);
     free(w->without);
     free(w->without_ok);
+    free(w->host_anti);
+    free(w->host_aff);
+    free(w->aff_shared);
     memset(w, 0, sizeof(*w));
 }
 
@@ -95,7 +99,10 @@ int pp_work_init(struct pp_work *w, size_t max_hosts, size_t max_doms)
         !(w->room_cpu = calloc(max_hosts, sizeof(plm_amt_t))) ||
         !(w->room_mem = calloc(max_hosts, sizeof(plm_amt_t))) ||
         !(w->without = calloc((max_doms + 1) * PP_LEVELS, sizeof(int64_t))) ||
-        !(w->without_ok = calloc(max_doms + 1, sizeof(bool)))) {
+        !(w->without_ok = calloc(max_doms + 1, sizeof(bool))) ||
+        !(w->host_anti = calloc(max_hosts, sizeof(uint64_t))) ||
+        !(w->host_aff = calloc(max_hosts, sizeof(uint64_t))) ||
+        !(w->aff_shared = calloc(max_doms + 1, sizeof(uint64_t)))) {
         pp_work_dispose(w);
         return PLM_ENOMEM;
     }
@@ -126,6 +133,7 @@ int pp_score_members(const struct pp_input *in, plm_amt_t cpu, plm_amt_t mem, co
         return 0;
     if (n > w->max_doms + 1)
         return PLM_ETOOMANY;
+    w->work++;
     for (size_t i = 0; i < n; i++) {
         rc_[i] = in->doms[members[i]].cpu;
         rm[i] = in->doms[members[i]].mem;
@@ -143,15 +151,21 @@ int pp_score_members(const struct pp_input *in, plm_amt_t cpu, plm_amt_t mem, co
     if ((rc = plm_arbitrate(&p, rm, 0, n, &w->arb, om, NULL)))
         return rc;
     for (size_t i = 0; i < n; i++) {
-        /* The cumulative requests level by level (as plm_request_at reads them). */
+        /* The cumulative requests level by level (as plm_request_at reads
+         * them); past both requests' last level, the score repeats. */
         plm_amt_t wc = 0, wm = 0;
+        unsigned last = rc_[i].nlevels > rm[i].nlevels ? rc_[i].nlevels : rm[i].nlevels;
+        int64_t s = 1000;
         for (unsigned l = 0; l < PP_LEVELS; l++) {
-            if (l < rc_[i].nlevels && rc_[i].level[l] > wc)
-                wc = rc_[i].level[l];
-            if (l < rm[i].nlevels && rm[i].level[l] > wm)
-                wm = rm[i].level[l];
-            int64_t c = permille(oc[i].raw, wc), m = permille(om[i].raw, wm);
-            score[l] += c < m ? c : m;
+            if (l < last || l == 0) {
+                if (l < rc_[i].nlevels && rc_[i].level[l] > wc)
+                    wc = rc_[i].level[l];
+                if (l < rm[i].nlevels && rm[i].level[l] > wm)
+                    wm = rm[i].level[l];
+                int64_t c = permille(oc[i].raw, wc), m = permille(om[i].raw, wm);
+                s = c < m ? c : m;
+            }
+            score[l] += s;
         }
     }
     return 0;

@@ -18,8 +18,8 @@
 #include "engine/pool_plan.h"
 #include "tests/unit/suite_run.h"
 
-#define MAXH 6
-#define MAXD 10
+#define MAXH 10
+#define MAXD 12
 
 struct th {
     const char *name;
@@ -48,8 +48,10 @@ struct row {
     uint64_t now;
     const char *prev_host; /* unmet since prev_since, in the previous state */
     uint64_t prev_since;
+    size_t max_work; /* 0: the default */
     const char *want;
     size_t want_held, want_stuck;
+    bool want_cut;
 };
 
 struct pool {
@@ -101,6 +103,8 @@ static void build(struct pool *p, const struct row *r)
     p->pol.max_concurrent = r->max_concurrent ? r->max_concurrent : 8;
     p->pol.max_per_source = r->max_per_source ? r->max_per_source : 8;
     p->pol.cooldown_ms = 1000;
+    if (r->max_work)
+        p->pol.max_work = r->max_work;
     if (r->anti) {
         p->anti[0] = r->anti;
         p->pol.anti_affinity = p->anti;
@@ -324,6 +328,99 @@ static const struct row rows[] = {
      .max_concurrent = 4,
      .max_per_source = 2,
      .want = "u03:h1>h2 u04:h0>h2"},
+    /*
+     * The bound (pool_plan.h).  d1 fits nowhere.  x, whose hog leaves it
+     * the least CPU room, is its best destination (it gains most there:
+     * the hog gives up little of a large host); the y hosts are roomier.
+     * With seven of them x is among the PP_DEST_TRY weighed; with eight,
+     * it is not, and no y gains enough to move d1.
+     */
+    {.what = "bound: the roomiest 8 destinations are weighed, x among them",
+     .h = {{"a", 100},
+           {"x", 1000},
+           {"y1", 100},
+           {"y2", 100},
+           {"y3", 100},
+           {"y4", 100},
+           {"y5", 100},
+           {"y6", 100},
+           {"y7", 100}},
+     .d = {{"d1", 0, {80}},
+           {"d2", 0, {80}},
+           {"h0", 1, {1100}},
+           {"h1", 2, {110}},
+           {"h2", 3, {110}},
+           {"h3", 4, {110}},
+           {"h4", 5, {110}},
+           {"h5", 6, {110}},
+           {"h6", 7, {110}},
+           {"h7", 8, {110}}},
+     .want = "d1:a>x"},
+    {.what = "bound: with 8 roomier hosts, x is not weighed and d1 stays",
+     .h = {{"a", 100},
+           {"x", 1000},
+           {"y1", 100},
+           {"y2", 100},
+           {"y3", 100},
+           {"y4", 100},
+           {"y5", 100},
+           {"y6", 100},
+           {"y7", 100},
+           {"y8", 100}},
+     .d = {{"d1", 0, {80}},
+           {"d2", 0, {80}},
+           {"h0", 1, {1100}},
+           {"h1", 2, {110}},
+           {"h2", 3, {110}},
+           {"h3", 4, {110}},
+           {"h4", 5, {110}},
+           {"h5", 6, {110}},
+           {"h6", 7, {110}},
+           {"h7", 8, {110}},
+           {"h8", 9, {110}}},
+     .want = ""},
+    /*
+     * Of a's nine domains, d9's departure helps a the least (it asks
+     * least), but it alone fits in b's memory: the short list of a's
+     * domains holds only those that can go somewhere.
+     */
+    {.what = "bound: the short list of a host's domains holds those that can go somewhere",
+     .h = {{"a", 100}, {"b", 100, 1024, 256}},
+     .d = {{"d1", 0, {20}, 1024},
+           {"d2", 0, {20}, 1024},
+           {"d3", 0, {20}, 1024},
+           {"d4", 0, {20}, 1024},
+           {"d5", 0, {20}, 1024},
+           {"d6", 0, {20}, 1024},
+           {"d7", 0, {20}, 1024},
+           {"d8", 0, {20}, 1024},
+           {"d9", 0, {10}, 512}},
+     .want = "d9:a>b"},
+    /*
+     * The work cap.  Unbounded, a and c each send one domain to an empty
+     * host.  The arbitrations come in this order: a and c scored twice
+     * (the pool as it is, then the attempt; empty hosts cost none), then
+     * each domain of a, then of c, without itself; moves to an empty host
+     * cost none.  A cap of 5 stops the search after a1's: nothing weighed
+     * yet, nothing planned; a cap of 7 stops it in c's domains, and the
+     * best move found so far, a1's, is the plan.
+     */
+    {.what = "work: unbounded, both overloaded hosts send a domain",
+     .h = {{"a", 100}, {"b", 100}, {"c", 100}, {"d", 100}},
+     .d = {{"a1", 0, {80}}, {"a2", 0, {80}}, {"c1", 2, {80}}, {"c2", 2, {80}}},
+     .want = "a1:a>b c1:c>d"},
+    {.what = "work: a cap spent before anything is weighed plans nothing, and says so",
+     .h = {{"a", 100}, {"b", 100}, {"c", 100}, {"d", 100}},
+     .d = {{"a1", 0, {80}}, {"a2", 0, {80}}, {"c1", 2, {80}}, {"c2", 2, {80}}},
+     .max_work = 5,
+     .want = "",
+     .want_cut = true},
+    {.what = "work: a cap spent mid-search plans the best move found so far",
+     .h = {{"a", 100}, {"b", 100}, {"c", 100}, {"d", 100}},
+     .d = {{"a1", 0, {80}}, {"a2", 0, {80}}, {"c1", 2, {80}}, {"c2", 2, {80}}},
+     .max_work = 7,
+     .want = "a1:a>b",
+     .want_cut = true},
     {.what = "not migratable: the other moves",
      .h = {{"a", 100}, {"b", 100}},
      .d = {{"d1", 0, {80}, .fixed = true}, {"d2", 0, {80}}},
@@ -346,6 +443,9 @@ START_TEST(table)
                   r->want);
     ck_assert_msg(plan.held == r->want_held, "%s: %zu held", r->what, plan.held);
     ck_assert_msg(plan.stuck == r->want_stuck, "%s: %zu stuck", r->what, plan.stuck);
+    ck_assert_msg(plan.cut == r->want_cut, "%s: cut %d", r->what, plan.cut);
+    ck_assert_msg(plan.work > 0 && (plan.cut || plan.work < p.pol.max_work), "%s: work %zu",
+                  r->what, plan.work);
     for (size_t i = 0; i < plan.nmoves; i++) {
         ck_assert_uint_eq(plan.move[i].cooldown_until_ms, r->now + 1000);
         if (plan.move[i].reason == PP_BALANCE)
@@ -494,6 +594,70 @@ START_TEST(no_ping_pong)
 }
 END_TEST
 
+/*
+ * Under any work cap, a plan is still a plan: what it plans never lowers
+ * what the pool satisfies (applied, then scored again), and the work
+ * past the cap is only what every plan needs (the hosts scored, twice at
+ * most per attempt, and the ping-pong check of each move).  A cap that
+ * is never reached changes nothing.
+ */
+START_TEST(work_cap)
+{
+    size_t cut = 0;
+
+    for (uint32_t seed = 1; seed <= 100; seed++) {
+        struct pool p;
+        struct pp_work w;
+        struct pp_plan free_plan, plan, after;
+        char rf[512], rc[512];
+
+        random_pool(&p, seed);
+        p.in.hosts = p.h;
+        p.in.doms = p.d;
+        p.in.policy = &p.pol;
+        ck_assert_int_eq(pp_work_init(&w, MAXH, MAXD), 0);
+        ck_assert_int_eq(pp_plan(&p.in, NULL, &p.next, &w, &free_plan), 0);
+        ck_assert(!free_plan.cut);
+        render(&p, &free_plan, rf, sizeof(rf));
+        for (size_t cap = 1; cap <= free_plan.work + 1; cap++) {
+            struct pool q = p;
+            q.in.hosts = q.h;
+            q.in.doms = q.d;
+            q.in.policy = &q.pol;
+            q.pol.max_work = cap;
+            ck_assert_int_eq(pp_plan(&q.in, NULL, &q.next, &w, &plan), 0);
+            size_t fixed = 2 * q.nh * (plan.unwound + 2) + 2 * PP_MAX_MOVES * (plan.unwound + 1);
+            ck_assert_msg(plan.work <= cap + fixed, "seed %u cap %zu: work %zu", seed, cap,
+                          plan.work);
+            if (cap > free_plan.work) {
+                render(&q, &plan, rc, sizeof(rc));
+                ck_assert_msg(!plan.cut && strcmp(rf, rc) == 0, "seed %u: \"%s\" against \"%s\"",
+                              seed, rc, rf);
+            }
+            cut += plan.cut;
+            for (size_t i = 0; i < plan.nmoves; i++) {
+                const struct pp_move *m = &plan.move[i];
+                q.h[m->from].free_mib += q.d[m->dom].mem_mib;
+                q.h[m->to].free_mib -= q.d[m->dom].mem_mib;
+                q.d[m->dom].host = m->to;
+            }
+            q.pol.max_work = PP_WORK_DEFAULT;
+            ck_assert_int_eq(pp_plan(&q.in, NULL, &q.next, &w, &after), 0);
+            for (int l = 0; l < PP_LEVELS; l++) {
+                if (after.score[l] == plan.score[l])
+                    continue;
+                ck_assert_msg(after.score[l] > plan.score[l], "seed %u cap %zu: level %d fell",
+                              seed, cap, l + 1);
+                break;
+            }
+        }
+        pp_work_dispose(&w);
+    }
+    /* The property means something only if caps cut plans. */
+    ck_assert_uint_gt(cut, 100);
+}
+END_TEST
+
 START_TEST(refuses_bad_input)
 {
     struct pool p;
@@ -513,6 +677,9 @@ START_TEST(refuses_bad_input)
     p.h[1].free_mib = 0;
     p.pol.max_concurrent = PP_MAX_MOVES + 1;
     ck_assert_int_eq(pp_plan(&p.in, NULL, &p.next, &w, &plan), PLM_EINVAL);
+    p.pol.max_concurrent = 2;
+    p.pol.max_work = 0;
+    ck_assert_int_eq(pp_plan(&p.in, NULL, &p.next, &w, &plan), PLM_EINVAL);
     pp_work_dispose(&w);
     ck_assert_int_eq(pp_work_init(&w, PP_MAX_HOSTS + 1, 1), PLM_ETOOMANY);
 }
@@ -526,6 +693,7 @@ int main(void)
     tcase_add_test(tc, state_kept_and_dropped);
     tcase_add_test(tc, order_independent);
     tcase_add_test(tc, no_ping_pong);
+    tcase_add_test(tc, work_cap);
     tcase_add_test(tc, refuses_bad_input);
     suite_add_tcase(s, tc);
     return check_run(s);
