@@ -41,6 +41,15 @@ static uint64_t now_ms(struct dmn *d)
     return port_now_ms(d->port);
 }
 
+/* The policy's pool section, which nothing in the daemon carries out yet (issue 14). */
+static void pool_note(const struct pol_policy *p)
+{
+    if (p->pool.mode != POL_POOL_OFF)
+        log_warnx("%s:%u: pool '%s' (mode %s): xenplmd does not take part in pools yet; this "
+                  "host arbitrates alone",
+                  p->source, p->pool.line, p->pool.name, pol_pool_mode_name(p->pool.mode));
+}
+
 int dmn_reload(struct dmn *d, char *err, size_t errlen)
 {
     char msg[POL_ERR_MAX];
@@ -52,6 +61,7 @@ int dmn_reload(struct dmn *d, char *err, size_t errlen)
         return rc;
     }
     log_info("%s; policy reloaded", msg);
+    pool_note(&d->st.policy);
     dmn_rematch(d);
     /* A new way of enforcing (weight, cap, both; vcpu hotplug) applies to
      * what is granted now, not only from the next change of grant.  The
@@ -288,6 +298,7 @@ int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
         log_errx("%s", err);
         return PLM_EINVAL;
     }
+    pool_note(&d->st.policy);
     if (port) {
         d->port = port;
         d->port_shared = true;

@@ -71,6 +71,26 @@ static void describe_domain(const struct pol_domain *d, FILE *f)
             plm_amt_format((plm_amt_t)d->agentless_headroom_pct100 * 10, a), d->agentless_level);
 }
 
+static void describe_pool(const struct pol_pool_section *p, FILE *f)
+{
+    char t[32], u[32];
+
+    if (!p->line) {
+        fprintf(f, "pool: none (this host alone)\n");
+        return;
+    }
+    fprintf(f, "pool '%s' (line %u): mode %s, this host '%s'%s\n", p->name, p->line,
+            pol_pool_mode_name(p->mode), p->host, p->host_default ? " (its hostname)" : "");
+    for (size_t i = 0; i < p->nendpoints; i++)
+        fprintf(f, "  endpoint  %s\n", p->endpoint[i]);
+    if (p->cert)
+        fprintf(f, "  tls       cert %s, key %s, CA %s\n", p->cert, p->key,
+                p->ca ? p->ca : "the system's");
+    fprintf(f, "  lease     TTL %s; publish at most every %s\n",
+            px_duration_format(p->lease_ttl_ms, t, sizeof(t)),
+            px_duration_format(p->publish_interval_ms, u, sizeof(u)));
+}
+
 void pol_describe(const struct pol_policy *p, FILE *f)
 {
     char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN], t[32];
@@ -87,6 +107,7 @@ void pol_describe(const struct pol_policy *p, FILE *f)
     if (h->metrics_dir)
         fprintf(f, "  metrics   %s/xenplm.prom, at least every %s\n", h->metrics_dir,
                 px_duration_format(h->metrics_interval_ms, t, sizeof(t)));
+    describe_pool(&p->pool, f);
     fprintf(f, "domains (%zu entries, first match wins):\n", p->ndomains);
     for (size_t i = 0; i < p->ndomains; i++) {
         const struct pol_domain *d = &p->domain[i];

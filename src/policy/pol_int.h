@@ -31,6 +31,13 @@ void pol_host_defaults(struct pol_host *h);
 int pol_load_host(struct px_loader *ld, const xmlNode *n, struct pol_host *h,
                   const xmlNode *leftover_node[POL_NRES]);
 
+/* <pool> (pol_pool.c): the defaults (no pool), the section; hostname is
+ * this host's, for the default host name (NULL: none could be read). */
+void pol_pool_defaults(struct pol_pool_section *p);
+int pol_load_pool(struct px_loader *ld, const xmlNode *n, const char *hostname,
+                  struct pol_pool_section *p);
+void pol_pool_dispose(struct pol_pool_section *p);
+
 /* <domain> (pol_domain.c): the defaults (also those of unmatched domains), one entry. */
 void pol_domain_defaults(struct pol_domain *d);
 int pol_load_domain(struct px_loader *ld, const xmlNode *n, struct pol_domain *d);

@@ -11,7 +11,7 @@
  * is written only at the very end, when everything passed.
  *
  * This file is the walk's top and the API; the sections have their own
- * files: pol_host.c (<host>), pol_domain.c (<domain> and the checks across
+ * files: pol_host.c (<host>), pol_pool.c (<pool>), pol_domain.c (<domain> and the checks across
  * entries), pol_value.c (the policy's kinds of values), pol_describe.c.
  */
 #include "config.h"
@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -46,6 +47,13 @@ static const char *pattern_hint(const char *pattern)
         return "expected a UUID such as 6f1c2a9e-0d3b-4c57-8e21-5a7b9c0d1e2f";
     if (strncmp(pattern, "[0-9]+", 6) == 0)
         return "expected a number such as 12 or 6.5";
+    if (strcmp(pattern, "/.*") == 0)
+        return "expected an absolute path";
+    if (strncmp(pattern, "https?://", 9) == 0)
+        return "expected https://host:port (http:// only to a loopback address)";
+    if (strncmp(pattern, "[A-Za-z0-9][A-Za-z0-9._", 23) == 0)
+        return "expected letters, digits, '.', '_' and '-' (at most 63, the first a letter or "
+               "digit)";
     return NULL;
 }
 
@@ -65,7 +73,17 @@ static void policy_defaults(struct pol_policy *p)
 {
     memset(p, 0, sizeof(*p));
     pol_host_defaults(&p->host);
+    pol_pool_defaults(&p->pool);
     pol_domain_defaults(&p->unmatched);
+}
+
+/* This host's name, for the pool section's default; NULL when unreadable. */
+static const char *host_name(char *buf, size_t len)
+{
+    if (gethostname(buf, len) != 0)
+        return NULL;
+    buf[len - 1] = '\0';
+    return buf[0] ? buf : NULL;
 }
 
 static int load_root(struct px_loader *ld, const xmlNode *root, struct pol_policy *p)
@@ -78,6 +96,9 @@ static int load_root(struct px_loader *ld, const xmlNode *root, struct pol_polic
     for (const xmlNode *c = px_first_child(root); c; c = px_next_sibling(c)) {
         if (px_is(c, "host")) {
             rc = pol_load_host(ld, c, &p->host, leftover_node);
+        } else if (px_is(c, "pool")) {
+            char name[256];
+            rc = pol_load_pool(ld, c, host_name(name, sizeof(name)), &p->pool);
         } else if (px_is(c, "domain")) {
             if (p->ndomains == POL_MAX_DOMAIN_RULES)
                 return px_fail(ld, c, NULL, PLM_EINVAL, "too many <domain> entries (at most %d)",
@@ -178,6 +199,7 @@ void pol_policy_dispose(struct pol_policy *p)
     for (int r = 0; r < POL_NRES; r++)
         free(p->host.share[r].leftover_domain);
     free(p->host.metrics_dir);
+    pol_pool_dispose(&p->pool);
     free(p->source);
     memset(p, 0, sizeof(*p));
 }

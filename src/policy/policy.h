@@ -144,9 +144,35 @@ struct pol_domain {
     uint64_t agentless_after_ms;        /* agent silence before falling back */
 };
 
+/* Pool mode (issue 14): whether and how this host takes part in a pool. */
+enum pol_pool_mode {
+    POL_POOL_OFF = 0,   /* no pool: this host alone (also without a <pool> section) */
+    POL_POOL_ADVISE,    /* publish, and plan, but migrate nothing */
+    POL_POOL_AUTOMATIC, /* publish, plan and carry the plan out */
+};
+#define POL_POOL_MODES 3
+#define POL_POOL_MAX_ENDPOINTS 16
+/* A pool's or a host's name: [A-Za-z0-9][A-Za-z0-9._-]*, at most this long. */
+#define POL_POOL_NAME_MAX 63
+
+/* The <pool> section; every string malloc'd, NULL when absent. */
+struct pol_pool_section {
+    enum pol_pool_mode mode;
+    unsigned line;     /* of <pool>, 0 when there is none */
+    char *name;        /* the pool's */
+    char *host;        /* this host's in the pool (default: its hostname) */
+    bool host_default; /* host is the hostname, not given */
+    char *endpoint[POL_POOL_MAX_ENDPOINTS];
+    size_t nendpoints;
+    char *ca, *cert, *key; /* absolute paths: https only */
+    uint64_t lease_ttl_ms;
+    uint64_t publish_interval_ms;
+};
+
 struct pol_policy {
     char *source; /* the file name as given to the loader */
     struct pol_host host;
+    struct pol_pool_section pool;
     struct pol_domain *domain; /* in document order */
     size_t ndomains;
     struct pol_domain unmatched; /* for domains no entry matches */
@@ -231,6 +257,10 @@ static inline enum proto_resource pol_resource_proto(enum pol_resource r)
     return r == POL_MEMORY ? PROTO_RES_MEM : PROTO_RES_CPU;
 }
 const char *pol_enforce_name(enum pol_enforce e);
+/* "off", "advise", "automatic". */
+const char *pol_pool_mode_name(enum pol_pool_mode m);
+/* Is s a good pool or host name (charset and length)? */
+bool pol_pool_name_ok(const char *s);
 /* The names of the enforcements, indexed by enum pol_enforce, as the policy spells them. */
 extern const char *const pol_enforce_names[POL_ENFORCE_COUNT];
 

@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/endpoint.h"
+
 #define ETCD_MAX_ENDPOINTS 16
 /* The largest key and value the client sends or accepts, in bytes. */
 #define ETCD_KEY_MAX 4096
@@ -64,9 +66,13 @@ void etcd_config_init(struct etcd_config *cfg);
 /*
  * Check an endpoint URL: http or https, a host, an optional port, no
  * path, query or user.  http only to a loopback address (127.0.0.0/8,
- * ::1, localhost).  0, or PLM_EINVAL with the reason in err.
+ * ::1, localhost).  0, or PLM_EINVAL with the reason in err.  (The check
+ * itself is common/endpoint.h's, shared with the policy loader.)
  */
-int etcd_endpoint_check(const char *url, char *err, size_t errlen);
+static inline int etcd_endpoint_check(const char *url, char *err, size_t errlen)
+{
+    return plm_endpoint_check(url, err, errlen);
+}
 
 struct etcd_client;
 

@@ -202,6 +202,82 @@ START_TEST(test_defaults)
 }
 END_TEST
 
+/* The pool section: absent (off), every default, everything set. */
+START_TEST(test_pool_section)
+{
+    struct pol_policy p;
+    char host[256] = "";
+
+    load_ok(CORPUS "/ok-minimal.xml", &p);
+    ck_assert_int_eq(p.pool.mode, POL_POOL_OFF);
+    ck_assert_uint_eq(p.pool.line, 0);
+    ck_assert_uint_eq(p.pool.nendpoints, 0);
+    ck_assert_ptr_null(p.pool.name);
+    pol_policy_dispose(&p);
+
+    load_ok(CORPUS "/ok-pool-loopback.xml", &p);
+    ck_assert_int_eq(p.pool.mode, POL_POOL_ADVISE);
+    ck_assert_uint_eq(p.pool.line, 4);
+    ck_assert_str_eq(p.pool.name, "test");
+    ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
+    ck_assert_str_eq(p.pool.host, host);
+    ck_assert(p.pool.host_default);
+    ck_assert_uint_eq(p.pool.nendpoints, 1);
+    ck_assert_str_eq(p.pool.endpoint[0], "http://localhost:2379");
+    ck_assert_ptr_null(p.pool.cert);
+    ck_assert_ptr_null(p.pool.key);
+    ck_assert_ptr_null(p.pool.ca);
+    ck_assert_uint_eq(p.pool.lease_ttl_ms, 10000);
+    ck_assert_uint_eq(p.pool.publish_interval_ms, 5000);
+    pol_policy_dispose(&p);
+
+    load_ok(CORPUS "/ok-full.xml", &p);
+    ck_assert_int_eq(p.pool.mode, POL_POOL_AUTOMATIC);
+    ck_assert_str_eq(p.pool.name, "rack-1");
+    ck_assert_str_eq(p.pool.host, "xen-a.example");
+    ck_assert(!p.pool.host_default);
+    ck_assert_uint_eq(p.pool.nendpoints, 3);
+    ck_assert_str_eq(p.pool.endpoint[0], "https://etcd1.example:2379");
+    ck_assert_str_eq(p.pool.endpoint[1], "https://[fd00::2]:2379");
+    ck_assert_str_eq(p.pool.endpoint[2], "http://127.0.0.1:2379/");
+    ck_assert_str_eq(p.pool.ca, "/etc/xenplm/etcd/ca.pem");
+    ck_assert_str_eq(p.pool.cert, "/etc/xenplm/etcd/xen-a.pem");
+    ck_assert_str_eq(p.pool.key, "/etc/xenplm/etcd/xen-a.key");
+    ck_assert_uint_eq(p.pool.lease_ttl_ms, 60000);
+    ck_assert_uint_eq(p.pool.publish_interval_ms, 30000);
+    pol_policy_dispose(&p);
+}
+END_TEST
+
+/* Pool and host names: what may go into an etcd key. */
+START_TEST(test_pool_names)
+{
+    static const struct {
+        const char *s;
+        bool ok;
+    } t[] = {
+        {"a", true},
+        {"rack-1", true},
+        {"xen_a.example.org", true},
+        {"0", true},
+        {"", false},
+        {"-a", false},
+        {".hidden", false},
+        {"a/b", false},
+        {"a b", false},
+        {"a\nb", false},
+        {"\xc3\xa9t\xc3\xa9", false},
+        {"123456789012345678901234567890123456789012345678901234567890123", true},
+        {"1234567890123456789012345678901234567890123456789012345678901234", false},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        ck_assert_msg(pol_pool_name_ok(t[i].s) == t[i].ok, "'%s'", t[i].s);
+    ck_assert(!pol_pool_name_ok(NULL));
+    ck_assert_str_eq(pol_pool_mode_name(POL_POOL_OFF), "off");
+    ck_assert_str_eq(pol_pool_mode_name(POL_POOL_AUTOMATIC), "automatic");
+}
+END_TEST
+
 START_TEST(test_full_values)
 {
     struct pol_policy p;
@@ -258,7 +334,7 @@ START_TEST(test_full_values)
     d = &p.domain[1];
     ck_assert_int_eq(d->kind, POL_MATCH_NAME);
     ck_assert_str_eq(d->name, "web-?");
-    ck_assert_uint_eq(d->line, 40);
+    ck_assert_uint_eq(d->line, 48);
     ck_assert_int_eq(d->min[POL_MEMORY], U(1024));
     ck_assert_int_eq(d->max[POL_MEMORY], U(4096));
     ck_assert_int_eq(d->cpu_enforce, POL_ENFORCE_BOTH);
@@ -797,8 +873,14 @@ START_TEST(test_describe)
     ck_assert_ptr_nonnull(strstr(
         text, "metrics   /var/lib/prometheus/node-exporter/xenplm.prom, at least every 30s"));
     ck_assert_ptr_nonnull(strstr(text, "12.5% x1, 6% x4 or for 2min, 3% for 1h"));
-    ck_assert_ptr_nonnull(strstr(text, "1. uuid " UUID_B " (line 32)"));
-    ck_assert_ptr_nonnull(strstr(text, "2. name 'web-?' (line 40)"));
+    ck_assert_ptr_nonnull(
+        strstr(text, "pool 'rack-1' (line 32): mode automatic, this host 'xen-a.example'\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  endpoint  https://[fd00::2]:2379\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  tls       cert /etc/xenplm/etcd/xen-a.pem, key "
+                                       "/etc/xenplm/etcd/xen-a.key, CA /etc/xenplm/etcd/ca.pem\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  lease     TTL 1min; publish at most every 30s\n"));
+    ck_assert_ptr_nonnull(strstr(text, "1. uuid " UUID_B " (line 40)"));
+    ck_assert_ptr_nonnull(strstr(text, "2. name 'web-?' (line 48)"));
     ck_assert_ptr_nonnull(strstr(text, "memory 1024..4096"));
     ck_assert_ptr_nonnull(strstr(text, "any other domain"));
     free(text);
@@ -829,6 +911,8 @@ int main(void)
     tcase_add_test(files, test_corpus_ok_files);
     tcase_add_test(files, test_defaults);
     tcase_add_test(files, test_full_values);
+    tcase_add_test(files, test_pool_section);
+    tcase_add_test(files, test_pool_names);
     tcase_add_test(files, test_lexical_freedom);
     tcase_add_test(files, test_unreadable);
     tcase_add_test(files, test_error_buffer);

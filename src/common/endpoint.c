@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Which endpoints the client accepts (etcd.h): http or https, a host and
- * a port, nothing else; plain http to a loopback address only.
+ * Which etcd endpoints are accepted (endpoint.h): http or https, a host
+ * and a port, nothing else; plain http to a loopback address only.  The
+ * policy's pool section and the etcd client (src/pool/) both ask.
  */
 #include "config.h"
 
@@ -11,7 +12,7 @@
 
 #include "common/errbuf.h"
 #include "core/error.h"
-#include "pool/etcd.h"
+#include "common/endpoint.h"
 
 /* 127.0.0.0/8 in dotted quad, all four parts. */
 static bool ipv4_loopback(const char *h, size_t n)
@@ -42,7 +43,7 @@ static bool host_char(char c)
            c == '-';
 }
 
-int etcd_endpoint_check(const char *url, char *err, size_t errlen)
+int plm_endpoint_check(const char *url, char *err, size_t errlen)
 {
     const char *h, *p;
     size_t hn;

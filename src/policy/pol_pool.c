@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The <pool> section (pool mode, issue 14): the pool's name, this host's
+ * name in it, the mode, the etcd endpoints, the TLS files, the lease's
+ * TTL and the publishing interval, with their defaults and the checks
+ * the schema cannot make (endpoints, TLS, names, ranges).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/endpoint.h"
+#include "core/error.h"
+#include "policy/pol_int.h"
+
+/* Bounds and defaults (xenplm-policy(5), POOL). */
+#define TTL_MIN_MS 3000ull
+#define TTL_MAX_MS (3600ull * 1000)
+#define PUBLISH_MIN_MS 1000ull
+#define PUBLISH_MAX_MS (3600ull * 1000)
+#define DEF_TTL_MS 10000u
+#define DEF_PUBLISH_MS 5000u
+
+static const char *const mode_names[POL_POOL_MODES] = {
+    [POL_POOL_OFF] = "off",
+    [POL_POOL_ADVISE] = "advise",
+    [POL_POOL_AUTOMATIC] = "automatic",
+};
+
+const char *pol_pool_mode_name(enum pol_pool_mode m)
+{
+    return (unsigned)m < POL_POOL_MODES ? mode_names[m] : "?";
+}
+
+bool pol_pool_name_ok(const char *s)
+{
+    size_t n = 0;
+
+    if (!s)
+        return false;
+    for (; s[n]; n++) {
+        char c = s[n];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && (n == 0 || (c != '.' && c != '_' && c != '-')))
+            return false;
+    }
+    return n >= 1 && n <= POL_POOL_NAME_MAX;
+}
+
+void pol_pool_defaults(struct pol_pool_section *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->mode = POL_POOL_OFF;
+    p->lease_ttl_ms = DEF_TTL_MS;
+    p->publish_interval_ms = DEF_PUBLISH_MS;
+}
+
+void pol_pool_dispose(struct pol_pool_section *p)
+{
+    free(p->name);
+    free(p->host);
+    for (size_t i = 0; i < p->nendpoints; i++)
+        free(p->endpoint[i]);
+    free(p->ca);
+    free(p->cert);
+    free(p->key);
+    pol_pool_defaults(p);
+}
+
+static int load_endpoint(struct px_loader *ld, const xmlNode *c, struct pol_pool_section *p)
+{
+    char err[POL_ERR_MAX], *url = NULL;
+    int rc;
+
+    if (p->nendpoints == POL_POOL_MAX_ENDPOINTS)
+        return px_fail(ld, c, NULL, PLM_EINVAL, "a pool has at most %d endpoints",
+                       POL_POOL_MAX_ENDPOINTS);
+    if ((rc = px_value(ld, c, NULL, &url)) < 0)
+        return rc;
+    if (!url || !*url) {
+        free(url);
+        return px_fail(ld, c, NULL, PLM_EINVAL, "an empty endpoint");
+    }
+    if (plm_endpoint_check(url, err, sizeof(err)) < 0) {
+        rc = px_fail(ld, c, NULL, PLM_EINVAL, "%s", err);
+        free(url);
+        return rc;
+    }
+    for (size_t i = 0; i < p->nendpoints; i++)
+        if (strcmp(p->endpoint[i], url) == 0) {
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "endpoint '%s' is listed twice", url);
+            free(url);
+            return rc;
+        }
+    p->endpoint[p->nendpoints++] = url;
+    return 0;
+}
+
+/* A file named by attr: absolute, no control character (the schema checks the first). */
+static int load_path(struct px_loader *ld, const xmlNode *c, const char *attr, char **out)
+{
+    int rc = px_value(ld, c, attr, out);
+
+    if (rc < 0 || !*out)
+        return rc;
+    for (const char *s = *out; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return px_fail(ld, c, attr, PLM_EINVAL, "a control character in a file name");
+    if ((*out)[0] != '/')
+        return px_fail(ld, c, attr, PLM_EINVAL, "'%s' is not an absolute path", *out);
+    return 0;
+}
+
+static int load_tls(struct px_loader *ld, const xmlNode *c, struct pol_pool_section *p)
+{
+    int rc = load_path(ld, c, "ca", &p->ca);
+
+    if (rc == 0)
+        rc = load_path(ld, c, "cert", &p->cert);
+    if (rc == 0)
+        rc = load_path(ld, c, "key", &p->key);
+    if (rc == 0 && !p->cert != !p->key)
+        rc = px_fail(ld, c, NULL, PLM_EINVAL,
+                     "a client certificate and its key go together: give both 'cert' and 'key'");
+    return rc;
+}
+
+/* Each of <tls>, <lease> and <publish> at most once. */
+static int once(struct px_loader *ld, const xmlNode *c, const xmlNode **seen)
+{
+    if (*seen)
+        return px_fail(ld, c, NULL, PLM_EINVAL, "given twice (first on line %ld)",
+                       (long)xmlGetLineNo(*seen));
+    *seen = c;
+    return 0;
+}
+
+/* The checks across the section, once it is read. */
+static int check_pool(struct px_loader *ld, const xmlNode *n, const xmlNode *tls,
+                      const char *hostname, struct pol_pool_section *p)
+{
+    bool https = false;
+
+    if (p->nendpoints == 0)
+        return px_fail(ld, n, NULL, PLM_EINVAL, "a pool needs at least one <endpoint>");
+    for (size_t i = 0; i < p->nendpoints; i++)
+        https |= strncmp(p->endpoint[i], "https://", 8) == 0;
+    if (https && !p->cert)
+        return px_fail(ld, n, NULL, PLM_EINVAL,
+                       "an https endpoint needs this host's client certificate: "
+                       "<tls cert=\"...\" key=\"...\"/> (etcd authenticates hosts by it)");
+    if (!https && tls)
+        return px_fail(ld, tls, NULL, PLM_EINVAL,
+                       "TLS files with no https endpoint: they would not be used");
+    if (!pol_pool_name_ok(p->name))
+        return px_fail(ld, n, "name", PLM_EINVAL,
+                       "'%s' is not a pool name (letters, digits, '.', '_', '-', at most %d, "
+                       "starting with a letter or digit)",
+                       p->name ? p->name : "", POL_POOL_NAME_MAX);
+    if (!p->host) {
+        if (!hostname)
+            return px_fail(ld, n, "host", PLM_EINVAL,
+                           "this host's name could not be read: give it with 'host'");
+        if (!(p->host = strdup(hostname)))
+            return px_fail(ld, n, NULL, PLM_ENOMEM, "out of memory");
+        p->host_default = true;
+    }
+    if (!pol_pool_name_ok(p->host))
+        return px_fail(ld, n, "host", PLM_EINVAL,
+                       "'%s'%s is not a host name in a pool (letters, digits, '.', '_', '-', at "
+                       "most %d, starting with a letter or digit)%s",
+                       p->host, p->host_default ? " (this host's name)" : "", POL_POOL_NAME_MAX,
+                       p->host_default ? ": give one with 'host'" : "");
+    return 0;
+}
+
+int pol_load_pool(struct px_loader *ld, const xmlNode *n, const char *hostname,
+                  struct pol_pool_section *p)
+{
+    const xmlNode *tls = NULL, *lease = NULL, *publish = NULL;
+    int mode = POL_POOL_ADVISE, rc;
+
+    p->line = (unsigned)xmlGetLineNo(n);
+    rc = px_get_choice(ld, n, "mode", mode_names, POL_POOL_MODES, &mode);
+    if (rc == 0)
+        rc = px_value(ld, n, "name", &p->name);
+    if (rc == 0)
+        rc = px_value(ld, n, "host", &p->host);
+    if (rc < 0)
+        return rc;
+    p->mode = (enum pol_pool_mode)mode;
+    for (const xmlNode *c = px_first_child(n); c && rc == 0; c = px_next_sibling(c)) {
+        if (px_is(c, "endpoint")) {
+            rc = load_endpoint(ld, c, p);
+        } else if (px_is(c, "tls")) {
+            rc = once(ld, c, &tls);
+            if (rc == 0)
+                rc = load_tls(ld, c, p);
+        } else if (px_is(c, "lease")) {
+            rc = once(ld, c, &lease);
+            if (rc == 0)
+                rc = px_get_duration(ld, c, "ttl", TTL_MIN_MS, TTL_MAX_MS, &p->lease_ttl_ms, NULL);
+        } else if (px_is(c, "publish")) {
+            rc = once(ld, c, &publish);
+            if (rc == 0)
+                rc = px_get_duration(ld, c, "interval", PUBLISH_MIN_MS, PUBLISH_MAX_MS,
+                                     &p->publish_interval_ms, NULL);
+        } else {
+            rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
+        }
+    }
+    if (rc < 0)
+        return rc;
+    return check_pool(ld, n, tls, hostname, p);
+}
