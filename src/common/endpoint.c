@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Which etcd endpoints are accepted (endpoint.h): http or https, a host
- * and a port, nothing else; plain http to a loopback address only.  The
- * policy's pool section and the etcd client (src/pool/) both ask.
+ * and a port, nothing else; plain http to a loopback address only.  And
+ * which names may go into a key.  The policy's pool section, the etcd
+ * client and the pool records (src/pool/) all ask.
  */
 #include "config.h"
 
@@ -98,4 +99,19 @@ int plm_endpoint_check(const char *url, char *err, size_t errlen)
                         "(127.0.0.0/8, ::1, localhost); use https with a client certificate",
                         url);
     return 0;
+}
+
+bool plm_pool_name_ok(const char *s, size_t max)
+{
+    size_t n = 0;
+
+    if (!s)
+        return false;
+    for (; s[n] && n <= max; n++) {
+        char c = s[n];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && (n == 0 || (c != '.' && c != '_' && c != '-')))
+            return false;
+    }
+    return n >= 1 && n <= max;
 }

@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * An etcd endpoint URL, checked: http or https, a host, an optional port,
- * no path, query or user; http only to a loopback address (127.0.0.0/8,
- * ::1, localhost).  Pure: the policy loader checks the pool section's
- * endpoints with it whether or not pool support is built.
+ * What pool mode (issue 14) accepts of what names etcd: an endpoint URL
+ * (http or https, a host, an optional port, no path, query or user; http
+ * only to a loopback address: 127.0.0.0/8, ::1, localhost) and a pool's,
+ * a host's or a tag's name, which go into etcd's keys.  Pure: the policy
+ * loader checks the pool section with them whether or not pool support
+ * is built, and the etcd client and the pool records check again.
  */
 #ifndef XENPLM_COMMON_ENDPOINT_H
 #define XENPLM_COMMON_ENDPOINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* 0, or PLM_EINVAL with the reason in err ("endpoint 'URL': ..."). */
 int plm_endpoint_check(const char *url, char *err, size_t errlen);
+
+/* The longest name plm_pool_name_ok accepts. */
+#define PLM_POOL_NAME_MAX 63
+/* [A-Za-z0-9][A-Za-z0-9._-]*, 1 to max bytes (NULL: no). */
+bool plm_pool_name_ok(const char *s, size_t max);
 
 #endif

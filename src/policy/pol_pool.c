@@ -22,6 +22,8 @@
 #define DEF_TTL_MS 10000u
 #define DEF_PUBLISH_MS 5000u
 
+_Static_assert(POL_POOL_NAME_MAX == PLM_POOL_NAME_MAX, "one name rule for the policy and etcd");
+
 static const char *const mode_names[POL_POOL_MODES] = {
     [POL_POOL_OFF] = "off",
     [POL_POOL_ADVISE] = "advise",
@@ -35,17 +37,7 @@ const char *pol_pool_mode_name(enum pol_pool_mode m)
 
 bool pol_pool_name_ok(const char *s)
 {
-    size_t n = 0;
-
-    if (!s)
-        return false;
-    for (; s[n]; n++) {
-        char c = s[n];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && (n == 0 || (c != '.' && c != '_' && c != '-')))
-            return false;
-    }
-    return n >= 1 && n <= POL_POOL_NAME_MAX;
+    return plm_pool_name_ok(s, POL_POOL_NAME_MAX);
 }
 
 void pol_pool_defaults(struct pol_pool_section *p)

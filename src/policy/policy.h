@@ -153,7 +153,7 @@ enum pol_pool_mode {
 #define POL_POOL_MODES 3
 #define POL_POOL_MAX_ENDPOINTS 16
 /* A pool's or a host's name: [A-Za-z0-9][A-Za-z0-9._-]*, at most this long. */
-#define POL_POOL_NAME_MAX 63
+#define POL_POOL_NAME_MAX 63 /* PLM_POOL_NAME_MAX */
 
 /* The <pool> section; every string malloc'd, NULL when absent. */
 struct pol_pool_section {

@@ -47,7 +47,7 @@ die() {
 
 # The targets and, for each, the longest input worth trying (its parser's
 # own limit, or a size past which only speed is lost).
-targets="request ctl_request ctl_reply reqfile mon_parse scenario goals policy etcd_reply"
+targets="request ctl_request ctl_reply reqfile mon_parse scenario goals policy etcd_reply pool_record"
 max_len() {
     case "$1" in
     request) echo 2100 ;;     # PROTO_VALUE_MAX (2048) and a little beyond
@@ -56,6 +56,7 @@ max_len() {
     reqfile | mon_parse) echo 8192 ;;
     scenario | goals | policy) echo 16384 ;; # 1 MiB allowed; the parse is what is tested
     etcd_reply) echo 65536 ;; # pool mode's etcd replies (bounded by max_reply, 4 MiB)
+    pool_record) echo 4200 ;; # PREC_VALUE_MAX (4096) and a little beyond
     canary) echo 64 ;;
     *) die "unknown target $1" ;;
     esac
@@ -75,8 +76,9 @@ module_sources() {
     # The schemas built into the loaders: made by make in the build tree.
     gen) echo "$bld/src/xml/gen/policy_xsd.c" "$bld/src/xml/gen/goals_xsd.c" ;;
     proto) echo src/protocol/*.c ;;
-    # Pool mode's etcd reply parsers, without libcurl's transport.
-    pool) echo src/pool/etcd_buf.c src/pool/etcd_parse.c ;;
+    # Pool mode's etcd reply parsers and pool records, without libcurl's transport.
+    pool) echo src/pool/etcd_buf.c src/pool/etcd_parse.c src/pool/pool_record.c \
+        src/pool/pool_record_decode.c ;;
     common) echo src/common/*.c ;;
     core) echo src/core/*.c ;;
     esac

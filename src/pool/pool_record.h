@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What a host publishes of itself in a pool (issue 14), as etcd keys and
+ * values, and back: pure functions, no I/O, no clock.
+ *
+ * Keys, under the host's prefix /xenplm/<pool>/hosts/<host>/:
+ *   host             the host: what its guests share, its free memory,
+ *                    its headroom, how many domain records it has;
+ *   domains/<uuid>   one per domain: its name, its per-level requests,
+ *                    its grant, the memory it holds, whether it may be
+ *                    migrated, its tags, when it was last migrated.
+ * A value is text, one "word value..." line each, in a fixed order,
+ * single spaces, each line ending in a newline, nothing after the last
+ * (xenplmd(8), POOL RECORDS, shows both).  Amounts are decimals with at
+ * most three places (core/amount.h): hundredths of a pCPU, MiB.  The
+ * last migration is a time (Unix seconds, 0: not known), not an age, so
+ * that a record changes only when the domain does.
+ *
+ * The encoder writes a host's whole set, sorted by key; the diff says
+ * which of them to write and which earlier keys to delete, so that a
+ * round publishes only what changed.  The decoders read what other hosts
+ * wrote, as untrusted input: every size, word, number, order and name is
+ * checked, and anything else is refused with the reason.
+ */
+#ifndef XENPLM_POOL_POOL_RECORD_H
+#define XENPLM_POOL_POOL_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/endpoint.h"
+#include "core/amount.h"
+
+#define PREC_MAX_DOMAINS 1024 /* domain records of one host */
+#define PREC_LEVELS 16        /* PLM_MAX_LEVELS */
+#define PREC_MAX_TAGS 8
+#define PREC_TAG_MAX 31                   /* bytes, a name as plm_pool_name_ok has it */
+#define PREC_NAME_MAX 256                 /* a domain's name, bytes before escaping */
+#define PREC_UUID_LEN 36                  /* lower case, 8-4-4-4-12 */
+#define PREC_KEY_MAX 256                  /* the longest key, with its NUL */
+#define PREC_VALUE_MAX 4096               /* the longest value either side accepts */
+#define PREC_MIGRATED_MAX 100000000000ull /* Unix seconds: year 5138 */
+
+struct prec_host {
+    plm_amt_t cpu;      /* what its guests share: hundredths of a pCPU */
+    plm_amt_t memory;   /* and MiB */
+    plm_amt_t free;     /* MiB free in Xen */
+    plm_amt_t headroom; /* MiB kept free */
+    size_t ndomains;    /* domain records (written by the encoder, read by the decoder) */
+};
+
+struct prec_domain {
+    char uuid[PREC_UUID_LEN + 1];
+    char name[PREC_NAME_MAX + 1];
+    /* Cumulative requests, level by level from 1 (never decreasing). */
+    plm_amt_t cpu[PREC_LEVELS], mem[PREC_LEVELS];
+    unsigned ncpu, nmem;
+    plm_amt_t grant_cpu, grant_mem; /* what it is granted now */
+    plm_amt_t memory;               /* MiB it holds: what a migration moves */
+    bool migratable;
+    char tags[PREC_MAX_TAGS][PREC_TAG_MAX + 1];
+    unsigned ntags;
+    uint64_t migrated_at; /* Unix seconds of its last migration, 0: not known */
+};
+
+struct prec_kv {
+    char key[PREC_KEY_MAX];
+    char *value; /* malloc'd, NUL-terminated */
+    size_t len;
+};
+
+/* A host's records, sorted by key. */
+struct prec_set {
+    struct prec_kv *kv;
+    size_t n;
+};
+
+/* "/xenplm/<pool>/hosts/<host>/" into buf; PLM_EINVAL for a bad name. */
+int prec_prefix(const char *pool, const char *host, char *buf, size_t len);
+
+/*
+ * The records of host in pool: its host record and one per domain.
+ * out is overwritten (free it with prec_set_free).  0, PLM_EINVAL (a bad
+ * name, uuid, tag, level or amount, or two domains with one uuid: the
+ * reason in err), PLM_ETOOMANY (more than PREC_MAX_DOMAINS), PLM_ENOMEM.
+ */
+int prec_encode(const char *pool, const char *host, const struct prec_host *h,
+                const struct prec_domain *doms, size_t ndoms, struct prec_set *out, char *err,
+                size_t errlen);
+void prec_set_free(struct prec_set *s);
+
+/*
+ * What to publish to go from old (what was last written, maybe empty) to
+ * cur: put[] receives the indices in cur of the records that are new or
+ * changed, del[] the indices in old of the keys cur no longer has (each
+ * array as large as its set).  Both sets sorted by key, or PLM_EINVAL.
+ */
+int prec_diff(const struct prec_set *old, const struct prec_set *cur, size_t *put, size_t *nput,
+              size_t *del, size_t *ndel);
+
+enum prec_kind { PREC_HOST = 0, PREC_DOMAIN };
+
+/*
+ * A key read under /xenplm/<pool>/hosts/: whose it is (host, at least
+ * PLM_POOL_NAME_MAX + 1 bytes) and what (the host record, or a domain's,
+ * whose uuid is filled).  0, or PLM_EINVAL with the reason.
+ */
+int prec_parse_key(const char *key, size_t len, const char *pool, char *host, enum prec_kind *kind,
+                   char uuid[PREC_UUID_LEN + 1], char *err, size_t errlen);
+
+/* A value read back, strictly; 0, or PLM_EINVAL with the reason (*out undefined). */
+int prec_decode_host(const char *v, size_t len, struct prec_host *out, char *err, size_t errlen);
+/* The uuid is the key's: not in the value, left empty. */
+int prec_decode_domain(const char *v, size_t len, struct prec_domain *out, char *err,
+                       size_t errlen);
+
+#endif
