@@ -34,7 +34,11 @@
 #include "daemon/control.h"
 #include "daemon/state.h"
 #include "port/port.h"
+#include "pool/pool_record.h"
 #include "protocol/keys.h"
+
+/* Pool mode's publisher (pool.h), known here by name only. */
+struct dmn_pool;
 
 struct dmn_options {
     const char *policy_path;
@@ -79,6 +83,14 @@ struct dmn {
     uint64_t metrics_at_ms;  /* its next write, at the latest */
     uint64_t metrics_serial; /* the allocation it last showed */
     bool metrics_bad_dir;    /* the directory was refused (logged) */
+    /* Pool mode (pool.h; NULL: not in a pool, or built without it): the
+     * publisher, and the last records offered to it (pool_doms holds
+     * pool_cap of them, then pool_cap of scratch). */
+    struct dmn_pool *pool;
+    struct prec_domain *pool_doms;
+    size_t pool_cap, pool_n;
+    struct prec_host pool_host;
+    bool pool_offered;
 };
 
 /* Why a reallocation is forced when domains, overrides or the policy change. */
@@ -128,6 +140,13 @@ bool dmn_retry_ok(struct dmn_retry *r);
  * due at the latest (0: no metrics file). */
 void dmn_metrics_report(struct dmn *d, uint64_t now, bool last);
 uint64_t dmn_metrics_at(const struct dmn *d);
+
+/* pool_snap.c (built with pool support): this host's records as the
+ * turn leaves them, at most max domains; the report step's offer of them
+ * to the publisher when they changed. */
+size_t dmn_pool_records(const struct dmn *d, struct prec_host *h, struct prec_domain *out,
+                        size_t max);
+void dmn_pool_report(struct dmn *d);
 
 /* loop.c */
 int dmn_run(const struct dmn_options *opt);

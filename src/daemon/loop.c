@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "daemon/control.h"
 #include "daemon/daemon.h"
+#include "daemon/pool.h"
 #include "common/log.h"
 #include "daemon/render.h"
 
@@ -41,28 +42,69 @@ static uint64_t now_ms(struct dmn *d)
     return port_now_ms(d->port);
 }
 
-/* The policy's pool section, which nothing in the daemon carries out yet (issue 14). */
-static void pool_note(const struct pol_policy *p)
+static bool same_str(const char *a, const char *b)
 {
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Does the pool section ask for the same publisher as before? */
+static bool pool_same(const struct pol_pool_section *a, const struct pol_pool_section *b)
+{
+    if ((a->mode == POL_POOL_OFF) != (b->mode == POL_POOL_OFF) || a->nendpoints != b->nendpoints ||
+        !same_str(a->name, b->name) || !same_str(a->host, b->host) || !same_str(a->ca, b->ca) ||
+        !same_str(a->cert, b->cert) || !same_str(a->key, b->key) ||
+        a->lease_ttl_ms != b->lease_ttl_ms || a->publish_interval_ms != b->publish_interval_ms)
+        return false;
+    for (size_t i = 0; i < a->nendpoints; i++)
+        if (!same_str(a->endpoint[i], b->endpoint[i]))
+            return false;
+    return true;
+}
+
+/*
+ * The policy's pool section (issue 14): publish this host while its mode
+ * is not off (the planner and migrations are not in the daemon yet).
+ */
+static void pool_follow(struct dmn *d, const struct pol_pool_section *before)
+{
+    const struct pol_policy *p = &d->st.policy;
+
+    if (before && pool_same(before, &p->pool))
+        return;
+#ifdef HAVE_POOL
+    if (d->pool) {
+        dmn_pool_stop(d->pool);
+        d->pool = NULL;
+        d->pool_offered = false;
+    }
+    if (p->pool.mode != POL_POOL_OFF && dmn_pool_start(&d->pool, &p->pool) != 0)
+        log_warnx("%s:%u: pool '%s' not joined; this host arbitrates alone", p->source,
+                  p->pool.line, p->pool.name);
+#else
     if (p->pool.mode != POL_POOL_OFF)
-        log_warnx("%s:%u: pool '%s' (mode %s): xenplmd does not take part in pools yet; this "
-                  "host arbitrates alone",
+        log_warnx("%s:%u: pool '%s' (mode %s): this xenplmd is built without pool support; "
+                  "this host arbitrates alone",
                   p->source, p->pool.line, p->pool.name, pol_pool_mode_name(p->pool.mode));
+#endif
 }
 
 int dmn_reload(struct dmn *d, char *err, size_t errlen)
 {
     char msg[POL_ERR_MAX];
-    int rc =
-        pol_reload_file(d->st.policy_path, d->opt.schema_path, &d->st.policy, msg, sizeof(msg));
+    struct pol_policy fresh;
+    int rc = pol_load_file(d->st.policy_path, d->opt.schema_path, &fresh, msg, sizeof(msg));
     if (rc) {
         log_errx("reload refused, keeping the last good policy: %s", msg);
         snprintf(err, errlen, "%s (the last good policy stays in force)", msg);
         return rc;
     }
     log_info("%s; policy reloaded", msg);
-    pool_note(&d->st.policy);
+    /* The old policy is kept until its pool section is compared. */
+    struct pol_policy old = d->st.policy;
+    d->st.policy = fresh;
     dmn_rematch(d);
+    pool_follow(d, &old.pool);
+    pol_policy_dispose(&old);
     /* A new way of enforcing (weight, cap, both; vcpu hotplug) applies to
      * what is granted now, not only from the next change of grant.  The
      * scheduler parameters are sent again whatever the daemon remembers:
@@ -207,6 +249,9 @@ static void turn(struct dmn *d, uint64_t now)
         print_table(d, now);
     }
     dmn_metrics_report(d, port_now_ms(d->port), false);
+#ifdef HAVE_POOL
+    dmn_pool_report(d);
+#endif
 }
 
 /*
@@ -298,7 +343,6 @@ int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
         log_errx("%s", err);
         return PLM_EINVAL;
     }
-    pool_note(&d->st.policy);
     if (port) {
         d->port = port;
         d->port_shared = true;
@@ -319,6 +363,7 @@ int dmn_init(struct dmn *d, const struct dmn_options *opt, struct port *port)
     if (!watch_ok(d, "@introduceDomain", "domains") || !watch_ok(d, "@releaseDomain", "domains"))
         log_warnx("cannot watch for domains coming and going; relying on the periodic scan");
     log_info("started on the %s host with policy %s", port_name(d->port), opt->policy_path);
+    pool_follow(d, NULL);
     d->last_scan_ms = now_ms(d);
     dmn_scan(d);
     d->ev.force = DMN_FORCE_CHANGED;
@@ -334,6 +379,12 @@ void dmn_fini(struct dmn *d)
         print_table(d, now_ms(d));
     if (d->port && d->metrics.path[0])
         dmn_metrics_report(d, now_ms(d), true);
+#ifdef HAVE_POOL
+    dmn_pool_stop(d->pool);
+#endif
+    d->pool = NULL;
+    free(d->pool_doms);
+    d->pool_doms = NULL;
     if (d->have_srv)
         ctl_server_close(&d->srv);
     d->have_srv = false;

@@ -10,6 +10,7 @@
 #                             # (comma-separated) and TEST_ETCD_EP1..3; kills the
 #                             # members on exit
 #   etcd_member_stop N        # stop member N (1..3) and wait until it is gone
+#   etcd_member_start N       # start it again (same ports and data)
 #   etcd_silent_start DIR     # a listener that never answers: TEST_SILENT_EP
 #   etcd_cluster_stop         # stop every member (and the listener)
 #
@@ -88,6 +89,23 @@ time.sleep(600)' "$_f" </dev/null >/dev/null 2>&1 &
     export TEST_SILENT_EP
 }
 
+# Start member N (1..3) of the cluster etcd_cluster_start made, on its
+# ports and data directory (again, after etcd_member_stop: it rejoins).
+etcd_member_start() {
+    c='' p=''
+    eval "c=\$c$1 p=\$p$1"
+    etcd --name "m$1" --data-dir "$dir/m$1" \
+        --listen-client-urls "http://127.0.0.1:$c" \
+        --advertise-client-urls "http://127.0.0.1:$c" \
+        --listen-peer-urls "http://127.0.0.1:$p" \
+        --initial-advertise-peer-urls "http://127.0.0.1:$p" \
+        --initial-cluster "$initial" --initial-cluster-state new \
+        --initial-cluster-token "xenplm-test-$$" \
+        --heartbeat-interval 50 --election-timeout 500 \
+        </dev/null >>"$dir/m$1.log" 2>&1 &
+    eval "TEST_ETCD_PID$1=$!"
+}
+
 etcd_cluster_start() {
     dir=$1
     _try=0
@@ -105,18 +123,7 @@ etcd_cluster_start() {
         trap 'etcd_cluster_stop' EXIT
         trap 'etcd_cluster_stop; exit 1' INT TERM
         for _m in 1 2 3; do
-            c='' p=''
-            eval "c=\$c$_m p=\$p$_m"
-            etcd --name "m$_m" --data-dir "$dir/m$_m" \
-                --listen-client-urls "http://127.0.0.1:$c" \
-                --advertise-client-urls "http://127.0.0.1:$c" \
-                --listen-peer-urls "http://127.0.0.1:$p" \
-                --initial-advertise-peer-urls "http://127.0.0.1:$p" \
-                --initial-cluster "$initial" --initial-cluster-state new \
-                --initial-cluster-token "xenplm-test-$$" \
-                --heartbeat-interval 50 --election-timeout 500 \
-                </dev/null >"$dir/m$_m.log" 2>&1 &
-            eval "TEST_ETCD_PID$_m=$!"
+            etcd_member_start "$_m"
         done
         # Healthy: every member answers and the cluster has a leader.
         i=0

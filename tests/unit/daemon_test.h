@@ -109,5 +109,6 @@ TCase *dt_tcase_host(void);
 TCase *dt_tcase_control(void);
 TCase *dt_tcase_fault(void);
 TCase *dt_tcase_kinds(void);
+TCase *dt_tcase_pool(void);
 
 #endif

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The pool publisher's thread (pool.h): the lease, the one-slot queue
+ * from the loop, and each round's diff written to etcd.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "core/error.h"
+#include "daemon/pool.h"
+#include "pool/etcd.h"
+
+struct dmn_pool {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* Under mu: the queue's one slot, and the stop request. */
+    bool stop, fresh;
+    struct prec_host slot_host;
+    struct prec_domain *slot;
+    size_t nslot;
+    struct dmn_pool_stats stats;
+    /* The thread's own. */
+    struct etcd_client *etcd;
+    char *pool, *host;
+    uint64_t ttl_ms, interval_ms;
+    char prefix[PREC_KEY_MAX];
+    struct prec_host cur_host;
+    struct prec_domain *cur; /* the offer being published */
+    size_t ncur;
+    bool have_cur;
+    int64_t lease;
+    struct prec_set published; /* what etcd holds of ours, as far as we know */
+    bool published_known;
+    bool down; /* etcd unreachable: said once */
+    uint64_t backoff_ms;
+};
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* etcd failed at what: said once until it answers again. */
+static void failed(struct dmn_pool *p, const char *what)
+{
+    pthread_mutex_lock(&p->mu);
+    p->stats.failures++;
+    pthread_mutex_unlock(&p->mu);
+    if (!p->down)
+        log_warnx("pool '%s': etcd %s failed (%s); this host arbitrates alone and tries again",
+                  p->pool, what, etcd_client_error(p->etcd));
+    p->down = true;
+    p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : 500;
+    if (p->backoff_ms > p->ttl_ms / 3)
+        p->backoff_ms = p->ttl_ms / 3;
+}
+
+static void answered(struct dmn_pool *p)
+{
+    if (p->down)
+        log_info("pool '%s': etcd answers again (%s)", p->pool, etcd_client_endpoint(p->etcd));
+    p->down = false;
+    p->backoff_ms = 0;
+}
+
+/* What the prefix holds now, as the old side of the next diff (values unknown: all rewritten). */
+static int read_prefix(struct dmn_pool *p)
+{
+    struct etcd_keys k = etcd_prefix(p->prefix);
+    struct etcd_range_opts o = {.keys_only = true};
+    struct etcd_range r;
+    int rc;
+
+    if ((rc = etcd_range(p->etcd, &k, &o, &r)))
+        return rc;
+    prec_set_free(&p->published);
+    p->published.kv = calloc(r.n + 1, sizeof(*p->published.kv));
+    if (!p->published.kv) {
+        etcd_range_free(&r);
+        return PLM_ENOMEM;
+    }
+    /* etcd returns keys in order; a key too long for us is left alone (not ours). */
+    for (size_t i = 0; i < r.n; i++) {
+        struct prec_kv *kv = &p->published.kv[p->published.n];
+        if (r.kvs[i].key_len >= sizeof(kv->key))
+            continue;
+        memcpy(kv->key, r.kvs[i].key, r.kvs[i].key_len + 1);
+        kv->value = NULL;
+        kv->len = SIZE_MAX; /* matches no value */
+        p->published.n++;
+    }
+    etcd_range_free(&r);
+    p->published_known = true;
+    return 0;
+}
+
+/* Write ops[0..n) in transactions of at most ETCD_TXN_MAX_OPS. */
+static int write_ops(struct dmn_pool *p, const struct etcd_op *ops, size_t n)
+{
+    for (size_t at = 0; at < n; at += ETCD_TXN_MAX_OPS) {
+        struct etcd_txn t = {.success = ops + at,
+                             .nsuccess = n - at < ETCD_TXN_MAX_OPS ? n - at : ETCD_TXN_MAX_OPS};
+        struct etcd_txn_result r;
+        int rc = etcd_txn(p->etcd, &t, &r);
+        if (rc)
+            return rc;
+        etcd_txn_result_free(&r);
+    }
+    return 0;
+}
+
+static int publish(struct dmn_pool *p)
+{
+    struct prec_set cur;
+    char err[256];
+    size_t *put = NULL, *del = NULL, nput = 0, ndel = 0;
+    struct etcd_op *ops = NULL;
+    uint64_t bytes = 0;
+    int rc;
+
+    if (!p->published_known && (rc = read_prefix(p)))
+        return rc;
+    if ((rc = prec_encode(p->pool, p->host, &p->cur_host, p->cur, p->ncur, &cur, err,
+                          sizeof(err)))) {
+        /* Ours to fix, not etcd's: said each time, nothing written. */
+        log_errx("pool '%s': cannot publish this host: %s", p->pool, err);
+        p->have_cur = false;
+        return 0;
+    }
+    put = calloc(cur.n + 1, sizeof(*put));
+    del = calloc(p->published.n + 1, sizeof(*del));
+    ops = calloc(cur.n + p->published.n + 1, sizeof(*ops));
+    if (!put || !del || !ops || prec_diff(&p->published, &cur, put, &nput, del, &ndel)) {
+        rc = PLM_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < nput; i++) {
+        const struct prec_kv *kv = &cur.kv[put[i]];
+        ops[i] = (struct etcd_op){.kind = ETCD_OP_PUT,
+                                  .keys = etcd_key(kv->key),
+                                  .value = kv->value,
+                                  .value_len = kv->len,
+                                  .lease = p->lease};
+        bytes += strlen(kv->key) + kv->len;
+    }
+    for (size_t i = 0; i < ndel; i++) {
+        ops[nput + i] =
+            (struct etcd_op){.kind = ETCD_OP_DELETE, .keys = etcd_key(p->published.kv[del[i]].key)};
+        bytes += strlen(p->published.kv[del[i]].key);
+    }
+    if ((rc = write_ops(p, ops, nput + ndel))) {
+        /* Some batches may have gone through: read the prefix again next time. */
+        p->published_known = false;
+        goto out;
+    }
+    prec_set_free(&p->published);
+    p->published = cur;
+    cur.kv = NULL;
+    cur.n = 0;
+    p->have_cur = false;
+    if (nput + ndel) {
+        pthread_mutex_lock(&p->mu);
+        p->stats.rounds++;
+        p->stats.keys_put += nput;
+        p->stats.keys_deleted += ndel;
+        p->stats.bytes += bytes;
+        pthread_mutex_unlock(&p->mu);
+        log_debug("pool '%s': published %zu records, deleted %zu (%llu bytes)", p->pool, nput, ndel,
+                  (unsigned long long)bytes);
+    }
+out:
+    prec_set_free(&cur);
+    free(put);
+    free(del);
+    free(ops);
+    return rc;
+}
+
+/* Take the queue's offer, if any, as the one to publish. */
+static void take(struct dmn_pool *p)
+{
+    struct prec_domain *t = p->cur;
+    p->cur = p->slot;
+    p->slot = t;
+    p->ncur = p->nslot;
+    p->cur_host = p->slot_host;
+    p->have_cur = true;
+    p->fresh = false;
+}
+
+static void wait_until(struct dmn_pool *p, uint64_t at)
+{
+    struct timespec ts;
+    uint64_t now = mono_ms();
+
+    if (at <= now)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t ns = (uint64_t)ts.tv_nsec + (at - now) % 1000 * 1000000;
+    ts.tv_sec += (time_t)((at - now) / 1000 + ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+}
+
+static void *run(void *arg)
+{
+    struct dmn_pool *p = arg;
+    uint64_t keepalive_at = 0, publish_at = 0, retry_at = 0;
+
+    for (;;) {
+        /* Wait for the next thing due: a retry, else the lease, its
+         * keepalive or the next publish; a newer offer is taken at once
+         * (the newest wins), and published when the interval allows. */
+        pthread_mutex_lock(&p->mu);
+        while (!p->stop) {
+            uint64_t now = mono_ms(), due;
+            if (p->fresh)
+                take(p);
+            if (retry_at > now)
+                due = retry_at;
+            else if (!p->lease)
+                due = now;
+            else
+                due = p->have_cur && publish_at < keepalive_at ? publish_at : keepalive_at;
+            if (due <= now)
+                break;
+            wait_until(p, due);
+        }
+        bool stop = p->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            break;
+        uint64_t now = mono_ms();
+        retry_at = 0;
+        if (!p->lease) {
+            int64_t id, ttl;
+            if (etcd_lease_grant(p->etcd, (int64_t)(p->ttl_ms / 1000), &id, &ttl)) {
+                failed(p, "lease grant");
+                retry_at = mono_ms() + p->backoff_ms;
+                continue;
+            }
+            answered(p);
+            p->lease = id;
+            p->published_known = false; /* whatever is there is under another lease, or gone */
+            keepalive_at = now + p->ttl_ms / 3;
+            log_info("pool '%s': host '%s' joined, lease %llx of %llds", p->pool, p->host,
+                     (unsigned long long)id, (long long)ttl);
+            publish_at = 0;
+        }
+        if (mono_ms() >= keepalive_at) {
+            int64_t ttl;
+            int rc = etcd_lease_keepalive(p->etcd, p->lease, &ttl);
+            if (rc == PLM_ENOENT) {
+                log_warnx("pool '%s': the lease expired; joining again", p->pool);
+                p->lease = 0;
+                continue;
+            }
+            if (rc) {
+                failed(p, "keepalive");
+                retry_at = mono_ms() + p->backoff_ms;
+                continue;
+            }
+            answered(p);
+            keepalive_at = mono_ms() + p->ttl_ms / 3;
+        }
+        if (p->have_cur && mono_ms() >= publish_at) {
+            if (publish(p)) {
+                failed(p, "publishing");
+                retry_at = mono_ms() + p->backoff_ms;
+                continue;
+            }
+            answered(p);
+            publish_at = mono_ms() + p->interval_ms;
+        }
+    }
+    if (p->lease && etcd_lease_revoke(p->etcd, p->lease) == 0)
+        log_info("pool '%s': host '%s' left (lease revoked)", p->pool, p->host);
+    else if (p->lease)
+        log_warnx("pool '%s': cannot revoke the lease (%s); its records go within %llu s", p->pool,
+                  etcd_client_error(p->etcd), (unsigned long long)p->ttl_ms / 1000);
+    return NULL;
+}
+
+static void dispose(struct dmn_pool *p)
+{
+    if (p->etcd)
+        etcd_client_free(p->etcd);
+    prec_set_free(&p->published);
+    free(p->slot);
+    free(p->cur);
+    free(p->pool);
+    free(p->host);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg)
+{
+    struct etcd_config ec;
+    struct dmn_pool *p = calloc(1, sizeof(*p));
+    pthread_condattr_t ca;
+    char err[ETCD_ERR_MAX];
+
+    *out = NULL;
+    if (!p)
+        return PLM_ENOMEM;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    p->ttl_ms = cfg->lease_ttl_ms;
+    p->interval_ms = cfg->publish_interval_ms;
+    p->pool = strdup(cfg->name);
+    p->host = strdup(cfg->host);
+    p->slot = calloc(PREC_MAX_DOMAINS, sizeof(*p->slot));
+    p->cur = calloc(PREC_MAX_DOMAINS, sizeof(*p->cur));
+    if (!p->pool || !p->host || !p->slot || !p->cur) {
+        dispose(p);
+        return PLM_ENOMEM;
+    }
+    if (prec_prefix(p->pool, p->host, p->prefix, sizeof(p->prefix))) {
+        log_errx("pool '%s': host name '%s' cannot name it in etcd", cfg->name, cfg->host);
+        dispose(p);
+        return PLM_EINVAL;
+    }
+    etcd_config_init(&ec);
+    for (size_t i = 0; i < cfg->nendpoints; i++)
+        ec.endpoints[ec.nendpoints++] = cfg->endpoint[i];
+    ec.ca_file = cfg->ca;
+    ec.cert_file = cfg->cert;
+    ec.key_file = cfg->key;
+    if (etcd_client_new(&ec, &p->etcd, err, sizeof(err))) {
+        log_errx("pool '%s': %s", cfg->name, err);
+        dispose(p);
+        return PLM_EINVAL;
+    }
+    if (pthread_create(&p->thread, NULL, run, p) != 0) {
+        log_errx("pool '%s': cannot start the publishing thread", cfg->name);
+        dispose(p);
+        return PLM_ENOMEM;
+    }
+    log_info("pool '%s' (mode %s): publishing host '%s' to %s%s, at most every %llu ms", cfg->name,
+             pol_pool_mode_name(cfg->mode), cfg->host, cfg->endpoint[0],
+             cfg->nendpoints > 1 ? " and more" : "", (unsigned long long)p->interval_ms);
+    *out = p;
+    return 0;
+}
+
+void dmn_pool_offer(struct dmn_pool *p, const struct prec_host *h, const struct prec_domain *doms,
+                    size_t n)
+{
+    if (n > PREC_MAX_DOMAINS)
+        n = PREC_MAX_DOMAINS;
+    pthread_mutex_lock(&p->mu);
+    p->slot_host = *h;
+    memcpy(p->slot, doms, n * sizeof(*doms));
+    p->nslot = n;
+    p->fresh = true;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void dmn_pool_stats(struct dmn_pool *p, struct dmn_pool_stats *out)
+{
+    pthread_mutex_lock(&p->mu);
+    *out = p->stats;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void dmn_pool_stop(struct dmn_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    struct dmn_pool_stats s = p->stats;
+    log_info("pool '%s': %llu rounds published %llu records and deleted %llu (%llu bytes)", p->pool,
+             (unsigned long long)s.rounds, (unsigned long long)s.keys_put,
+             (unsigned long long)s.keys_deleted, (unsigned long long)s.bytes);
+    dispose(p);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xenplmd in a pool (issue 14): the publisher, a thread of its own that
+ * holds this host's lease in etcd and writes what changed of the host's
+ * records at most once per publish interval (built with pool support
+ * only: HAVE_POOL).
+ *
+ * The loop hands it the host as each turn's report leaves it
+ * (dmn_pool_offer: a copy into a one-slot queue under a mutex, the
+ * newest replacing one not yet taken, and a condition variable to wake
+ * the thread), and never waits on etcd: the decision stays a pure
+ * function and the host's arbitration goes on whatever etcd does.
+ *
+ * The thread: grants a lease of the policy's TTL and keeps it alive
+ * (every third of the TTL); reads what its prefix holds once after each
+ * grant (a previous run's records, still under their lease after a
+ * crash), then writes the diff of each offer against what it wrote last,
+ * in transactions of at most ETCD_TXN_MAX_OPS operations, every key
+ * under the lease.  etcd down: it logs once, retries with a backoff up to
+ * a third of the TTL, and when etcd answers again logs so, grants a new
+ * lease if the old one expired and publishes everything again.  At a
+ * clean stop it revokes the lease, so the records vanish at once; a
+ * killed daemon's vanish within the TTL.
+ */
+#ifndef XENPLM_DAEMON_POOL_H
+#define XENPLM_DAEMON_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/policy.h"
+#include "pool/pool_record.h"
+
+struct dmn_pool;
+
+/* What the publisher has done, for the log and tests. */
+struct dmn_pool_stats {
+    uint64_t rounds;       /* publishing rounds that wrote something */
+    uint64_t keys_put;     /* records written */
+    uint64_t keys_deleted; /* records deleted */
+    uint64_t bytes;        /* key and value bytes written */
+    uint64_t failures;     /* etcd calls that failed */
+};
+
+/* Start publishing per cfg (copied); 0, or PLM_E* after logging why. */
+int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg);
+/* Hand the thread the host's newest records (copied; never blocks on etcd). */
+void dmn_pool_offer(struct dmn_pool *p, const struct prec_host *h, const struct prec_domain *doms,
+                    size_t n);
+/* Stop: the thread revokes the lease (bounded by the request timeout) and ends. */
+void dmn_pool_stop(struct dmn_pool *p);
+void dmn_pool_stats(struct dmn_pool *p, struct dmn_pool_stats *out);
+
+#endif

@@ -1,0 +1,146 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# xenplmd in a pool (issue 14), against a real etcd cluster started here
+# on loopback ports chosen free (tests/pool/etcd-cluster.sh), TAP: a
+# xenplmd-sim whose policy has a pool section publishes its host and its
+# domains under its lease; after a SIGKILL the records vanish within the
+# lease's TTL; a restart publishes them again; a clean stop (SIGTERM)
+# revokes the lease, so they vanish at once.  Skipped, saying why,
+# without etcd-server/etcd-client, unless CI=true or XENPLM_ETCD_REQUIRE=1.
+# shellcheck disable=SC2317 # the checks run through ok(), which shellcheck cannot see
+me=tests/pool/publish.sh
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+# shellcheck source=tests/pool/etcd-cluster.sh
+. "$top_srcdir/tests/pool/etcd-cluster.sh"
+etcd_cluster_need
+sim="$top_builddir/src/xenplmd-sim"
+[ -x "$sim" ] || { echo "$me: $sim not built" >&2; exit 99; }
+work="$top_builddir/tests/pool-work/publish"
+etcd_cluster_start "$work" || { echo "$me: could not start an etcd cluster" >&2; exit 99; }
+
+# The policy: the pool on the three members, a 3 s lease, publishing at
+# most every second.
+pol="$work/pool.xml"
+{
+    echo '<?xml version="1.0" encoding="UTF-8"?>'
+    echo '<xenplm-policy version="1">'
+    echo '  <pool name="test" host="xen-a" mode="advise">'
+    echo "    <endpoint>$TEST_ETCD_EP1</endpoint>"
+    echo "    <endpoint>$TEST_ETCD_EP2</endpoint>"
+    echo "    <endpoint>$TEST_ETCD_EP3</endpoint>"
+    echo '    <lease ttl="3s"/>'
+    echo '    <publish interval="1s"/>'
+    echo '  </pool>'
+    echo '</xenplm-policy>'
+} >"$pol"
+prefix=/xenplm/test/hosts/xen-a/
+
+echo "1..9"
+n=0
+fail=0
+ok() { # description, command...
+    n=$((n + 1))
+    d=$1
+    shift
+    if out=$("$@" 2>&1); then
+        echo "ok $n - $d"
+    else
+        echo "not ok $n - $d"
+        fail=1
+    fi
+    [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+}
+ctl() {
+    etcdctl --endpoints="$TEST_ETCD_ENDPOINTS" --dial-timeout=2s --command-timeout=3s "$@"
+}
+keys() {
+    ctl get --prefix --keys-only "$prefix" | grep -c .
+}
+daemon=
+start() { # log
+    "$sim" -v --speed 1 -s "$work/sock" -f "$pol" --sim "$top_srcdir/tests/pool/publish.scn" \
+        >/dev/null 2>"$work/$1" &
+    daemon=$!
+}
+# Wait up to $2 tenths of a second for `keys` to print $1.
+wait_keys() {
+    i=0
+    while [ "$(keys)" != "$1" ] && [ $i -lt "$2" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    got=$(keys)
+    [ "$got" = "$1" ] || { echo "$got keys under $prefix, not $1 (after $i tenths)"; return 1; }
+    echo "$1 keys after $i tenths of a second"
+}
+# The host record and db's, as another host would read them once the
+# agents' requests (at 1 s) are arbitrated and published (within 5 s).
+records_now() {
+    v=$(ctl get --prefix "$prefix" --print-value-only)
+    printf '%s\n' "$v" | grep -qx 'domains 3' && printf '%s\n' "$v" | grep -qx 'name db' &&
+        printf '%s\n' "$v" | grep -qx 'cpu 100 200' && printf '%s\n' "$v" | grep -qx 'name web1'
+}
+records() {
+    i=0
+    while ! records_now && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    records_now || { ctl get --prefix "$prefix"; return 1; }
+}
+# Every record under a lease, the same one.
+leased() {
+    ctl get --prefix "$prefix" -w json | python3 -c '
+import json, sys
+kvs = json.load(sys.stdin).get("kvs", [])
+leases = {kv.get("lease", 0) for kv in kvs}
+print("%d records, leases %s" % (len(kvs), sorted(leases)))
+sys.exit(0 if kvs and 0 not in leases and len(leases) == 1 else 1)'
+}
+
+start first.log
+ok "the daemon publishes its host and 3 domains (4 records)" wait_keys 4 100
+ok "the records say what the daemon arbitrates (db asks cpu 100 200)" records
+ok "every record is under one lease" leased
+kill -9 "$daemon"
+wait "$daemon" 2>/dev/null
+ok "killed (SIGKILL): its records are gone within the 3 s TTL" wait_keys 0 50
+start second.log
+ok "restarted: it publishes again" wait_keys 4 100
+# etcd gone for longer than the TTL: the daemon says so once, goes on
+# arbitrating (its control socket answers), and when etcd is back joins
+# again under a new lease and publishes everything.
+etcd_member_stop 1
+etcd_member_stop 2
+etcd_member_stop 3
+sleep 5
+alone() {
+    kill -0 "$daemon" || { echo "the daemon died"; return 1; }
+    "$top_builddir/src/xenplm" -s "$work/sock" list >/dev/null || return 1
+    w=$(grep -c "etcd .* failed" "$work/second.log")
+    [ "$w" = 1 ] || { echo "$w warnings about etcd, not 1:"; grep "etcd" "$work/second.log"; return 1; }
+}
+ok "etcd down: one warning, the daemon arbitrates on (its socket answers)" alone
+etcd_member_start 1
+etcd_member_start 2
+etcd_member_start 3
+# etcd keeps a lease alive across its own restart (it renews every lease
+# when a leader takes over): the daemon keeps its own, or joins anew if
+# it expired meanwhile; either way its records come back under a lease.
+back() {
+    i=0
+    while ! grep -q "etcd answers again" "$work/second.log" && [ $i -lt 150 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    grep "etcd answers again" "$work/second.log" || return 1
+    wait_keys 4 50 && leased
+}
+ok "etcd back: the daemon says so, and its records are there under a lease" back
+kill "$daemon"
+wait "$daemon" 2>/dev/null
+ok "stopped (SIGTERM): the lease is revoked, the records gone at once" wait_keys 0 5
+ok "the daemon said it joined and left" grep -q "left (lease revoked)" "$work/second.log"
+[ $fail = 0 ] && rm -rf "$work"
+exit $fail

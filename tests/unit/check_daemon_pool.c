@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xenplmd in a pool: the records its report hands the publisher
+ * (src/daemon/pool_snap.c), as the daemon's own state says them: every
+ * guest but dom0, with its uuid, name, the requests the arbiter saw, its
+ * grant and the memory it holds; the host's pools, free memory and
+ * headroom; and what another host would read back of them.  (Publishing
+ * itself, against a real etcd, is tests/pool/publish.sh.)
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon_test.h"
+
+#ifdef HAVE_POOL
+#include "pool/pool_record.h"
+
+#define POOL_SCN                                                                                   \
+    "host pcpus=4 memory=16384 dom0=2048\n"                                                        \
+    "domain db memory=4096 maxmem=8192 vcpus=2 maxvcpus=4 cpu=150\n"                               \
+    "domain web memory=1024 maxmem=4096 vcpus=1 maxvcpus=2 cpu=60\n"                               \
+    "domain idle memory=512 maxmem=512\n"                                                          \
+    "at 1s db request cpu=100,200 mem=4096,6144\n"                                                 \
+    "at 1s web request cpu=50 mem=1024\n"
+
+START_TEST(pool_records_are_the_daemons_state)
+{
+    static struct prec_domain d[8];
+    struct prec_host h;
+    struct dt t;
+
+    dt_open(&t, "base.xml", POOL_SCN);
+    dt_run_until(&t, 10000);
+    size_t n = dmn_pool_records(&t.d, &h, d, 8);
+    ck_assert_uint_eq(n, 3); /* not dom0 */
+    ck_assert_int_eq(h.cpu, t.d.st.eng.pool[POL_CPU]);
+    ck_assert_int_eq(h.memory, t.d.st.eng.pool[POL_MEMORY]);
+    ck_assert_int_eq(h.free, (plm_amt_t)t.d.st.host.free_kib * PLM_SCALE / 1024);
+    ck_assert_int_eq(h.headroom, t.d.st.policy.host.share[POL_MEMORY].pool.headroom);
+    for (size_t i = 0; i < n; i++) {
+        struct dmn_domain *dom = dt_dom(&t, d[i].name);
+        ck_assert_ptr_nonnull(dom);
+        ck_assert_str_eq(d[i].uuid, dom->info.uuid);
+        ck_assert_uint_eq(d[i].ncpu, dom->eng.plm[POL_CPU].nlevels);
+        for (unsigned l = 0; l < d[i].ncpu; l++)
+            ck_assert_int_eq(d[i].cpu[l], plm_request_at(&dom->eng.plm[POL_CPU], l + 1));
+        ck_assert_int_eq(d[i].grant_cpu, dom->eng.granted[POL_CPU]);
+        ck_assert_int_eq(d[i].grant_mem, dom->eng.granted[POL_MEMORY]);
+        ck_assert_int_eq(d[i].memory,
+                         (plm_amt_t)dt_sim(&t, d[i].name).info.mem_actual_kib * PLM_SCALE / 1024);
+        ck_assert(d[i].migratable);
+    }
+    /* db's own values, as its agent asked them. */
+    struct dmn_domain *db = dt_dom(&t, "db");
+    size_t k = 0;
+    while (k < n && strcmp(d[k].name, "db") != 0)
+        k++;
+    ck_assert_uint_lt(k, n);
+    ck_assert_int_eq(d[k].cpu[0], PLM_UNITS(100));
+    ck_assert_int_eq(d[k].cpu[1], PLM_UNITS(200));
+    ck_assert_int_gt(d[k].grant_cpu, 0);
+    ck_assert_int_eq(d[k].grant_cpu, dt_alloc(&t, "db", POL_CPU) * PLM_SCALE);
+    ck_assert_ptr_nonnull(db);
+
+    /* What another host reads back is what the daemon holds. */
+    struct prec_set s;
+    char err[256];
+    ck_assert_int_eq(prec_encode("rack", "xen-a", &h, d, n, &s, err, sizeof(err)), 0);
+    ck_assert_uint_eq(s.n, n + 1);
+    for (size_t i = 0; i + 1 < s.n; i++) {
+        struct prec_domain back;
+        ck_assert_int_eq(prec_decode_domain(s.kv[i].value, s.kv[i].len, &back, err, sizeof(err)),
+                         0);
+        ck_assert_ptr_nonnull(dt_dom(&t, back.name));
+    }
+    prec_set_free(&s);
+    /* A bound on the records: at most max. */
+    ck_assert_uint_eq(dmn_pool_records(&t.d, &h, d, 2), 2);
+    dt_close(&t);
+}
+END_TEST
+#endif
+
+TCase *dt_tcase_pool(void)
+{
+    TCase *tc = tcase_create("pool");
+#ifdef HAVE_POOL
+    tcase_add_test(tc, pool_records_are_the_daemons_state);
+#endif
+    return tc;
+}
