@@ -94,6 +94,31 @@ static int injected(struct sim *s, uint32_t domid, enum port_sim_fault_op op)
     return rc;
 }
 
+/*
+ * Whether an xs-fail line makes this xenstore call fail: its code, or 0.
+ * A transaction's attempts that end with EAGAIN are made again, as the Xen
+ * port makes them, at most PORT_SIM_TXN_TRIES in all; when every one does,
+ * the call fails with PLM_EIO, as there.
+ */
+static int xs_injected(struct sim *s, enum port_sim_xs_fault_op op, enum port_sim_op port_op)
+{
+    struct port_sim_fault *f = &s->pl.xs_fault[op];
+    int rc = 0;
+
+    for (int i = 0; i < (op == PORT_SIM_XSF_TXN ? PORT_SIM_TXN_TRIES : 1); i++) {
+        rc = sim_fault_take(f, s->pl.m.clock.now_ms);
+        if (rc)
+            s->pl.st.xs_fault.injected[op]++;
+        if (rc != PORT_SIM_XS_EAGAIN)
+            break;
+    }
+    if (rc == PORT_SIM_XS_EAGAIN)
+        rc = PLM_EIO;
+    if (rc)
+        s->pl.st.op[port_op].injected++;
+    return rc;
+}
+
 static int sim_list_domains(struct port *p, struct port_domain *out, size_t cap, size_t *n_out)
 {
     struct sim *s = p->priv;
@@ -169,7 +194,9 @@ static int sim_xs_write_txn_op(struct port *p, const struct port_kv *kv, size_t 
     int rc;
 
     sim_sync(&s->pl);
-    rc = s->pl.disconnected ? PLM_EIO : sim_xs_write_txn(&s->pl.m.xs, 0, kv, n);
+    rc = s->pl.disconnected ? PLM_EIO : xs_injected(s, PORT_SIM_XSF_TXN, PORT_SIM_OP_XS_WRITE_TXN);
+    if (rc == 0)
+        rc = sim_xs_write_txn(&s->pl.m.xs, 0, kv, n);
     if (rc == 0)
         s->pl.st.xs_keys_written += n;
     return done(s, PORT_SIM_OP_XS_WRITE_TXN, rc, path_domid(first), first ? first : "");
@@ -184,7 +211,9 @@ static int sim_xs_mkdir_ro(struct port *p, const char *path, uint32_t reader)
     sim_sync(&s->pl);
     if (reader == 0)
         perms.n = 1; /* dom0 reads everything anyway */
-    rc = s->pl.disconnected ? PLM_EIO : sim_xs_mkdir(&s->pl.m.xs, 0, path);
+    rc = s->pl.disconnected ? PLM_EIO : xs_injected(s, PORT_SIM_XSF_TXN, PORT_SIM_OP_XS_MKDIR_RO);
+    if (rc == 0)
+        rc = sim_xs_mkdir(&s->pl.m.xs, 0, path);
     if (rc == 0)
         rc = sim_xs_set_perms(&s->pl.m.xs, 0, path, &perms);
     return done(s, PORT_SIM_OP_XS_MKDIR_RO, rc, path_domid(path), path ? path : "");
@@ -206,7 +235,9 @@ static int sim_xs_watch_op(struct port *p, const char *path, const char *token)
     int rc;
 
     sim_sync(&s->pl);
-    rc = s->pl.disconnected ? PLM_EIO : sim_xs_watch(&s->pl.m.xs, path, token);
+    rc = s->pl.disconnected ? PLM_EIO : xs_injected(s, PORT_SIM_XSF_WATCH, PORT_SIM_OP_XS_WATCH);
+    if (rc == 0)
+        rc = sim_xs_watch(&s->pl.m.xs, path, token);
     return done(s, PORT_SIM_OP_XS_WATCH, rc, path_domid(path), path ? path : "");
 }
 

@@ -93,6 +93,22 @@ struct port_sim_fault {
     uint64_t injected; /* calls failed so far */
 };
 
+/*
+ * Faults of dom0's xenstore connection ("xs-fail" in xenplm-sim(5)), kept
+ * as the host-control ones are (struct port_sim_fault): watch fails the
+ * registration of a watch (xs_watch); txn fails one attempt at a
+ * transaction (xs_write_txn and xs_mkdir_ro), which, like the Xen port,
+ * the simulator makes again while the code is PORT_SIM_XS_EAGAIN, at most
+ * PORT_SIM_TXN_TRIES times, and then reports as PLM_EIO.
+ */
+enum port_sim_xs_fault_op { PORT_SIM_XSF_WATCH, PORT_SIM_XSF_TXN, PORT_SIM_NXSFAULTS };
+
+/* The code of an attempt xenstored ended with EAGAIN (only ever inside
+ * the simulator: what the port reports after the last try is PLM_EIO). */
+#define PORT_SIM_XS_EAGAIN 1
+/* Attempts at one transaction, as port_xen.c's TXN_TRIES. */
+#define PORT_SIM_TXN_TRIES 10
+
 /* "list_domains", "xs_read", ... (the operations of port.h); NULL if unknown. */
 const char *port_sim_op_name(enum port_sim_op op);
 
@@ -102,9 +118,16 @@ struct port_sim_opstat {
     uint64_t injected; /* failures a scenario's fail line caused (included above) */
 };
 
+/* Injected xenstore faults: attempts failed (a transaction retried after
+ * EAGAIN counts each attempt), per port_sim_xs_fault_op. */
+struct port_sim_xs_faults {
+    uint64_t injected[PORT_SIM_NXSFAULTS];
+};
+
 struct port_sim_stats {
     struct port_sim_opstat op[PORT_SIM_NOPS]; /* the daemon's calls, per operation */
     uint64_t xs_keys_written;                 /* keys written by xs_write_txn */
+    struct port_sim_xs_faults xs_fault;       /* xs-fail lines' attempts failed */
 
     /* Guest writes (scripted or port_sim_guest_write) and why they failed. */
     uint64_t guest_writes;    /* attempted */

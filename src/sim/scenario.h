@@ -36,6 +36,7 @@ enum sim_act {
     SIM_ACT_FAIL,       /* the daemon's fault_op calls fail: num of them, or for_ms */
     SIM_ACT_CREATE,     /* xl create: spec */
     SIM_ACT_DISCONNECT, /* the xenstore connection breaks */
+    SIM_ACT_XS_FAIL,    /* dom0's xs_op attempts fail: num of them, or for_ms */
     SIM_ACT_END,        /* the scenario is over */
 };
 
@@ -52,7 +53,8 @@ struct sim_event {
     struct port_sim_domspec spec;    /* create */
     enum port_sim_fault_op fault_op; /* fail ("" dom: host-wide) */
     uint64_t for_ms;                 /* fail: 0 = count num calls instead */
-    int fault_rc;                    /* fail: the code */
+    int fault_rc;                    /* fail, xs-fail: the code */
+    enum port_sim_xs_fault_op xs_op; /* xs-fail */
 };
 
 struct sim_scenario {

@@ -169,6 +169,31 @@ static int parse_write(struct sim_parser *ps, struct sim_lex *lx, struct sim_eve
     return 0;
 }
 
+/* "COUNT|for TIME" of a fail or xs-fail line. */
+static int parse_amount(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
+{
+    struct sim_word w;
+
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing COUNT or 'for TIME'");
+    if (sim_word_is(&w, "for")) {
+        if (!sim_lex_word(lx, &w))
+            return sim_scn_fail(ps, "missing time after 'for'");
+        if (sim_word_time(&w, &ev->for_ms) != 0 || ev->for_ms == 0)
+            return sim_scn_fail(ps, "bad time '%.*s%s' (want a duration such as %s)", SIM_QUOTE(&w),
+                                PLM_DURATION_EXAMPLES);
+    } else {
+        int rc = sim_word_u64(&w, 0, FAULT_COUNT_MAX, &ev->num);
+        if (rc == PLM_EGRAMMAR)
+            return sim_scn_fail(ps, "not a count '%.*s%s' (want COUNT or 'for TIME')",
+                                SIM_QUOTE(&w));
+        if (rc != 0)
+            return sim_scn_fail(ps, "'%.*s%s' out of range (0..%d)", SIM_QUOTE(&w),
+                                FAULT_COUNT_MAX);
+    }
+    return 0;
+}
+
 /* "OP COUNT|for TIME [ERROR]" after fail; host says whether the line is
  * host-wide (only host-info) or a domain's (every other call). */
 static int parse_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev, bool host)
@@ -188,23 +213,8 @@ static int parse_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_even
                             host ? "host-info"
                                  : "sched-set, vcpus-set, mem-target-set or domain-info");
     ev->fault_op = fault_ops[i].op;
-    if (!sim_lex_word(lx, &w))
-        return sim_scn_fail(ps, "missing COUNT or 'for TIME'");
-    if (sim_word_is(&w, "for")) {
-        if (!sim_lex_word(lx, &w))
-            return sim_scn_fail(ps, "missing time after 'for'");
-        if (sim_word_time(&w, &ev->for_ms) != 0 || ev->for_ms == 0)
-            return sim_scn_fail(ps, "bad time '%.*s%s' (want a duration such as %s)", SIM_QUOTE(&w),
-                                PLM_DURATION_EXAMPLES);
-    } else {
-        int rc = sim_word_u64(&w, 0, FAULT_COUNT_MAX, &ev->num);
-        if (rc == PLM_EGRAMMAR)
-            return sim_scn_fail(ps, "not a count '%.*s%s' (want COUNT or 'for TIME')",
-                                SIM_QUOTE(&w));
-        if (rc != 0)
-            return sim_scn_fail(ps, "'%.*s%s' out of range (0..%d)", SIM_QUOTE(&w),
-                                FAULT_COUNT_MAX);
-    }
+    if (parse_amount(ps, lx, ev) != 0)
+        return PLM_EGRAMMAR;
     ev->fault_rc = PLM_EIO;
     if (!sim_lex_word(lx, &w))
         return 0;
@@ -214,6 +224,41 @@ static int parse_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_even
             return no_more(ps, lx);
         }
     return sim_scn_fail(ps, "unknown error '%.*s%s' (want fail, inval or nomem)", SIM_QUOTE(&w));
+}
+
+/* "OP COUNT|for TIME [ERROR]" after xs-fail: what fails on dom0's
+ * xenstore connection, and how. */
+static int parse_xs_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
+{
+    struct sim_word w;
+    int rc;
+
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing operation (want watch or txn)");
+    if (sim_word_is(&w, "watch")) {
+        ev->xs_op = PORT_SIM_XSF_WATCH;
+        ev->fault_rc = PLM_EIO;
+    } else if (sim_word_is(&w, "txn")) {
+        ev->xs_op = PORT_SIM_XSF_TXN;
+        ev->fault_rc = PORT_SIM_XS_EAGAIN;
+    } else {
+        return sim_scn_fail(ps, "unknown operation '%.*s%s' (want watch or txn)", SIM_QUOTE(&w));
+    }
+    snprintf(ps->prefix, sizeof(ps->prefix), "xs-fail %.*s", (int)w.n, w.s);
+    rc = parse_amount(ps, lx, ev);
+    if (rc != 0 || !sim_lex_word(lx, &w))
+        return rc;
+    if (sim_word_is(&w, "fail"))
+        ev->fault_rc = PLM_EIO;
+    else if (sim_word_is(&w, "quota"))
+        ev->fault_rc = PLM_ETOOMANY;
+    else if (sim_word_is(&w, "eagain") && ev->xs_op == PORT_SIM_XSF_TXN)
+        ev->fault_rc = PORT_SIM_XS_EAGAIN;
+    else
+        return sim_scn_fail(ps, "unknown error '%.*s%s' (want %s)", SIM_QUOTE(&w),
+                            ev->xs_op == PORT_SIM_XSF_TXN ? "eagain, quota or fail"
+                                                          : "fail or quota");
+    return no_more(ps, lx);
 }
 
 static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
@@ -302,12 +347,18 @@ int sim_scn_event(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *e
     int rc;
 
     if (!sim_lex_word(lx, &w))
-        return sim_scn_fail(ps,
-                            "missing event (want a domain name, create, fail, disconnect or end)");
+        return sim_scn_fail(
+            ps, "missing event (want a domain name, create, fail, xs-fail, disconnect or "
+                "end)");
     if (sim_word_is(&w, "fail")) {
         ev->act = SIM_ACT_FAIL;
         snprintf(ps->prefix, sizeof(ps->prefix), "fail");
         return parse_fail(ps, lx, ev, true);
+    }
+    if (sim_word_is(&w, "xs-fail")) {
+        ev->act = SIM_ACT_XS_FAIL;
+        snprintf(ps->prefix, sizeof(ps->prefix), "xs-fail");
+        return parse_xs_fail(ps, lx, ev);
     }
     if (sim_word_is(&w, "end") || sim_word_is(&w, "disconnect")) {
         ev->act = sim_word_is(&w, "end") ? SIM_ACT_END : SIM_ACT_DISCONNECT;

@@ -184,12 +184,22 @@ static const char *fault_name(enum port_sim_fault_op op)
     return names[op];
 }
 
+static const char *xs_fault_name(enum port_sim_xs_fault_op op)
+{
+    return op == PORT_SIM_XSF_WATCH ? "watch" : "txn";
+}
+
+static const char *xs_fault_error(int rc)
+{
+    return rc == PORT_SIM_XS_EAGAIN ? "EAGAIN" : plm_strerror(rc);
+}
+
 /* The event in the scenario's words, for the log. */
 static const char *describe(const struct sim_event *ev, char *buf, size_t size)
 {
-    static const char *const verb[] = {"request", "write",   "rm",     "cpu",          "stuck",
-                                       "balloon", "hotplug", "floor",  "balloon-rate", "destroy",
-                                       "flood",   "fail",    "create", "disconnect",   "end"};
+    static const char *const verb[] = {
+        "request",      "write",   "rm",    "cpu",  "stuck",  "balloon",    "hotplug", "floor",
+        "balloon-rate", "destroy", "flood", "fail", "create", "disconnect", "xs-fail", "end"};
     const char *v = verb[ev->act];
 
     _Static_assert(sizeof(verb) / sizeof(verb[0]) == SIM_ACT_END + 1, "a verb per action");
@@ -217,6 +227,14 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
         else
             snprintf(buf, size, "%s %s %llu: %s", v, fault_name(ev->fault_op),
                      (unsigned long long)ev->num, plm_strerror(ev->fault_rc));
+        break;
+    case SIM_ACT_XS_FAIL:
+        if (ev->for_ms)
+            snprintf(buf, size, "%s %s for %llu ms: %s", v, xs_fault_name(ev->xs_op),
+                     (unsigned long long)ev->for_ms, xs_fault_error(ev->fault_rc));
+        else
+            snprintf(buf, size, "%s %s %llu: %s", v, xs_fault_name(ev->xs_op),
+                     (unsigned long long)ev->num, xs_fault_error(ev->fault_rc));
         break;
     case SIM_ACT_FLOOR:
         snprintf(buf, size, "%s %llu MiB", v, (unsigned long long)ev->num / 1024);
@@ -254,6 +272,11 @@ static void play(struct sim_player *pl, const struct sim_event *ev)
         if (ev->dom[0])
             break; /* a domain's: below */
         arm_fault(pl, &pl->m.host.host_fault, ev);
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
+                describe(ev, what, sizeof(what)));
+        return;
+    case SIM_ACT_XS_FAIL:
+        arm_fault(pl, &pl->xs_fault[ev->xs_op], ev);
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
                 describe(ev, what, sizeof(what)));
         return;

@@ -23,10 +23,11 @@
  * change, workloads that change, domains destroyed and others created behind the daemon's back (3
  * to 8 guests at any time), every host-call fault of xenplm-sim(5) (sched-set, vcpus-set,
  * mem-target-set, domain-info for one domain; host-info for the host; by count or for a while;
- * fail, inval or nomem) and, rarely, a broken xenstore connection.  Events come in bursts separated
- * by quiet stretches of 1 to 29 minutes, so that the daemon's behaviour with constant inputs is
- * seen too.  The policy is the daemon tests' (tests/daemon/base.xml): CPU 10..300, memory 512..3072
- * MiB, 512 MiB headroom.
+ * fail, inval or nomem), xenstore faults of dom0's connection (xs-fail: watches refused,
+ * transactions that conflict or fail) and, rarely, a broken xenstore connection.  Events come in
+ * bursts separated by quiet stretches of 1 to 29 minutes, so that the daemon's behaviour with
+ * constant inputs is seen too.  The policy is the daemon tests' (tests/daemon/base.xml):
+ * CPU 10..300, memory 512..3072 MiB, 512 MiB headroom.
  *
  * The invariants, checked after every dmn_step, each counted and each
  * violation printed (the first ten of each) with the simulated time:
@@ -211,6 +212,8 @@ static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
 {
     static const char *const calls[] = {"sched-set", "vcpus-set", "mem-target-set", "domain-info"};
     static const char *const errs[] = {"", " fail", " inval", " nomem"};
+    static const char *const xs_watch_errs[] = {"", " fail", " quota"};
+    static const char *const xs_txn_errs[] = {"", " eagain", " quota", " fail"};
     static const char *const garbage[] = {
         "\"garbage\"",
         "\"xenplm-request 1\\nseq 1\\n\"",
@@ -274,11 +277,19 @@ static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
         else
             emit(s, "%s fail %s for %us%s\n", g->name, calls[between(0, 3)],
                  (unsigned)between(1, 600), errs[between(0, 3)]);
-    } else if (kind < 94) {
+    } else if (kind < 92) {
         if (chance(50))
             emit(s, "fail host-info %u%s\n", (unsigned)between(0, 10), errs[between(0, 3)]);
         else
             emit(s, "fail host-info for %us%s\n", (unsigned)between(1, 120), errs[between(0, 3)]);
+    } else if (kind < 94) {
+        bool txn = chance(50);
+        const char *err = txn ? xs_txn_errs[between(0, 3)] : xs_watch_errs[between(0, 2)];
+        if (chance(50))
+            emit(s, "xs-fail %s %u%s\n", txn ? "txn" : "watch", (unsigned)between(0, 30), err);
+        else
+            emit(s, "xs-fail %s for %us%s\n", txn ? "txn" : "watch", (unsigned)between(1, 300),
+                 err);
     } else if (kind < 95) {
         emit(s, "disconnect\n");
     } else if (nlive > MIN_GUESTS) {
