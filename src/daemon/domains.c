@@ -63,6 +63,100 @@ static void feature_watch(char *path, size_t plen, char *token, size_t tlen, uin
     snprintf(token, tlen, "bal:%u", domid);
 }
 
+/*
+ * Register one of a domain's watches (which: a DMN_WATCH_* bit): true
+ * when it is there, else its bit is set in watch_missing.  One already
+ * registered (a restart on a connection that survived) does not fire
+ * again, so its key is read at the next turn all the same.
+ */
+static bool watch_one(struct dmn *d, struct dmn_domain *dom, unsigned which, int *rc_out)
+{
+    char path[PORT_PATH_MAX], token[PORT_TOKEN_MAX];
+    uint32_t id = dom->info.domid;
+    int rc;
+
+    if (which == DMN_WATCH_REQUEST) {
+        snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, id);
+        watch_token(token, sizeof(token), id);
+    } else {
+        feature_watch(path, sizeof(path), token, sizeof(token), id);
+    }
+    rc = port_xs_watch(d->port, path, token);
+    *rc_out = rc;
+    if (rc != 0 && rc != PLM_EEXIST) {
+        dom->watch_missing |= which;
+        return false;
+    }
+    dom->watch_missing &= ~which;
+    if (which == DMN_WATCH_REQUEST && rc == PLM_EEXIST)
+        dom->pending_read = true;
+    return true;
+}
+
+/*
+ * A domain's two watches at its adoption.  One xenstored refuses (its
+ * quota, a connection in trouble) is logged once and registered again
+ * with retry.c's backoff (dmn_watches_due): without it, what the guest
+ * writes there would never be read.
+ */
+static void watch_domain(struct dmn *d, struct dmn_domain *dom, uint64_t now)
+{
+    const unsigned which[2] = {DMN_WATCH_REQUEST, DMN_WATCH_FEATURE};
+    bool logged = false;
+    int rc;
+
+    for (int k = 0; k < 2; k++) {
+        if (watch_one(d, dom, which[k], &rc) || logged)
+            continue;
+        logged = true;
+        log_warnx("Domain %u: cannot watch its %s: %s (trying again with a backoff)",
+                  dom->info.domid, which[k] == DMN_WATCH_REQUEST ? "request" : "balloon key",
+                  plm_strerror(rc));
+    }
+    if (dom->watch_missing)
+        dmn_retry_failed(&dom->retry[DMN_RETRY_WATCH], now);
+}
+
+void dmn_watches_due(struct dmn *d, uint64_t now)
+{
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        struct dmn_domain *dom = &d->st.dom[i];
+        struct dmn_retry *r = &dom->retry[DMN_RETRY_WATCH];
+        unsigned fails = r->fails, missing = dom->watch_missing;
+        int rc = 0;
+
+        if (!missing || !dmn_retry_due(r, now))
+            continue;
+        if (((missing & DMN_WATCH_REQUEST) && !watch_one(d, dom, DMN_WATCH_REQUEST, &rc)) ||
+            ((missing & DMN_WATCH_FEATURE) && !watch_one(d, dom, DMN_WATCH_FEATURE, &rc))) {
+            dmn_retry_failed(r, now);
+            log_debug("Domain %u: cannot watch its keys yet: %s", dom->info.domid,
+                      plm_strerror(rc));
+            continue;
+        }
+        dmn_retry_ok(r);
+        log_info("Domain %u: watching its keys after %u failed tries; reading them",
+                 dom->info.domid, fails);
+        /* Whatever the guest wrote meanwhile, no watch announced it. */
+        if (missing & DMN_WATCH_REQUEST)
+            dom->pending_read = true;
+        dom->feature_due = true;
+    }
+}
+
+uint64_t dmn_watches_at(const struct dmn *d)
+{
+    uint64_t at = 0;
+
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        const struct dmn_domain *dom = &d->st.dom[i];
+        const struct dmn_retry *r = &dom->retry[DMN_RETRY_WATCH];
+        if (dom->watch_missing && (!at || r->at_ms < at))
+            at = r->at_ms;
+    }
+    return at;
+}
+
 /* Make room and insert, keeping the table sorted by domid. */
 static struct dmn_domain *insert(struct dmn *d, const struct port_domain *info)
 {
@@ -90,7 +184,7 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
 {
     const struct pol_host *h = &d->st.policy.host;
     uint32_t id = dom->info.domid;
-    char path[PORT_PATH_MAX], token[PORT_TOKEN_MAX];
+    char path[PORT_PATH_MAX];
     uint64_t now = port_now_ms(d->port);
     int rc;
 
@@ -114,21 +208,9 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
     rc = port_xs_mkdir_ro(d->port, path, id);
     if (rc)
         log_warnx("Domain %u: cannot create %s: %s", id, path, plm_strerror(rc));
-    snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, id);
-    watch_token(token, sizeof(token), id);
-    rc = port_xs_watch(d->port, path, token);
-    /* After a restart on a connection that survived, the watch is there,
-     * but it does not fire again: read the request at the next tick. */
-    if (rc == PLM_EEXIST)
-        dom->pending_read = true;
-    else if (rc)
-        log_warnx("Domain %u: cannot watch %s: %s", id, path, plm_strerror(rc));
+    watch_domain(d, dom, now);
     /* Read at this turn's snapshot, before the decision counts on it. */
     dom->feature_due = true;
-    feature_watch(path, sizeof(path), token, sizeof(token), id);
-    rc = port_xs_watch(d->port, path, token);
-    if (rc && rc != PLM_EEXIST)
-        log_warnx("Domain %u: cannot watch %s: %s", id, path, plm_strerror(rc));
     log_info("Domain %u: adopted '%s' (rule %s%s%u), %u/%u vcpus, %llu/%llu MiB", id,
              dom->info.name, dom->rule->kind == POL_MATCH_NONE ? "default" : "line",
              dom->rule->kind == POL_MATCH_NONE ? "" : " ", dom->rule->line, dom->info.online_vcpus,

@@ -189,6 +189,9 @@ static void turn(struct dmn *d, uint64_t now)
     uint64_t feature = dmn_features_at(d);
     if (feature && (!d->wake_at_ms || feature < d->wake_at_ms))
         d->wake_at_ms = feature;
+    uint64_t watch = dmn_watches_at(d);
+    if (watch && (!d->wake_at_ms || watch < d->wake_at_ms))
+        d->wake_at_ms = watch;
     if (d->plan.table_changed)
         d->st.stats.allocations++;
     eng_plan_trim(&d->plan);
@@ -245,6 +248,9 @@ int dmn_step(struct dmn *d)
         }
     }
     dmn_control_serve(d, wf, nwf);
+    /* Before the events: a watch registered now fires at once, and its
+     * event is taken in this turn. */
+    dmn_watches_due(d, now_ms(d));
     struct port_event ev;
     while (port_next_event(d->port, &ev) == 0)
         handle_event(d, &ev);

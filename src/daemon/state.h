@@ -34,14 +34,20 @@ struct dmn_retry {
 };
 
 /* The calls retried per domain: its three enforcements (indexed as the
- * engine's action kinds) and the reading of its domain info. */
+ * engine's action kinds), the reading of its domain info, and the
+ * registration of its watches. */
 enum dmn_retry_kind {
     DMN_RETRY_SCHED,
     DMN_RETRY_VCPUS,
     DMN_RETRY_TARGET,
     DMN_RETRY_INFO,
+    DMN_RETRY_WATCH,
     DMN_NRETRY
 };
+
+/* A domain's watches, as bits of dmn_domain.watch_missing. */
+#define DMN_WATCH_REQUEST 1u /* data/xenplm/request */
+#define DMN_WATCH_FEATURE 2u /* control/feature-balloon */
 
 /*
  * One domain: what the port said of it, what its guest asked and how the
@@ -76,6 +82,10 @@ struct dmn_domain {
      * next try is due. */
     struct dmn_retry retry[DMN_NRETRY];
     bool grant_held; /* its grant waits for Xen to accept its CPU settings */
+    /* Its watches xenstored refused (DMN_WATCH_* bits): registered again
+     * with the backoff of retry[DMN_RETRY_WATCH], and the keys read once
+     * they are there. */
+    unsigned watch_missing;
     /* Its control/feature-balloon (a guest-written key, watched): as last
      * read; a read owed (the watch fired), and when the last one was made
      * (reads are at most one per DMN_FEATURE_READ_MS, whatever the guest

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The daemon when xenstored refuses dom0 (the scenario's xs-fail lines,
+ * xenplm-sim(5)): a watch that cannot be registered when a domain is
+ * adopted is logged once and registered again with a backoff, and the
+ * guest's request written meanwhile is read once it is there; a
+ * transaction that ends with EAGAIN a few times is made again and the
+ * guest sees nothing of it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon_test.h"
+#include "core/error.h"
+
+#define HOST                                                                                       \
+    "host pcpus=4 memory=8192 dom0=1024\n"                                                         \
+    "domain a memory=1024 maxmem=2048 vcpus=1 maxvcpus=4\n"
+
+#define CREATE_B "create b memory=1024 maxmem=2048 vcpus=1 maxvcpus=4\n"
+
+static uint64_t watch_calls(struct dt *t)
+{
+    return dt_stats(t).op[PORT_SIM_OP_XS_WATCH].calls;
+}
+
+/*
+ * b is created while xenstored refuses dom0's next three watches: both of
+ * its watches fail at its adoption, the request's once more a second
+ * later.  Its request, written in between, is read all the same: b gets
+ * the memory it asked for, after one warning.
+ */
+START_TEST(xs_watch_refused_at_adoption)
+{
+    struct dt t;
+    struct dt_logcap lc;
+
+    dt_open(&t, "base.xml",
+            HOST "at 5s xs-fail watch 3\n"
+                 "at 6s " CREATE_B "at 6500ms b request mem=1024,1536\n");
+    dt_run_exactly(&t, 4000 - dt_now(&t));
+    uint64_t before = watch_calls(&t);
+
+    dt_cap_start(&lc);
+    dt_run_until(&t, 60000);
+    unsigned warned = dt_cap_stop(&lc, "cannot watch its");
+    ck_assert_int_eq(dt_alloc(&t, "b", POL_MEMORY), 1536);
+    ck_assert_uint_eq(warned, 1);
+    ck_assert_uint_eq(dt_stats(&t).xs_fault.injected[PORT_SIM_XSF_WATCH], 3);
+    ck_assert_uint_eq(dt_dom(&t, "b")->watch_missing, 0);
+    /* Two at the adoption, one more refused, then the two that worked. */
+    ck_assert_uint_eq(watch_calls(&t) - before, 5);
+    plm_amt_t cpu, mem;
+    unsigned vcpus;
+    dt_granted(&t, "b", &cpu, &vcpus, &mem);
+    ck_assert_int_eq(mem, PLM_UNITS(1536));
+
+    /* The watch works: a later request is read at once. */
+    dt_request(&t, "b", NULL, "1024,1280");
+    dt_run_for(&t, 2000);
+    ck_assert_int_eq(dt_alloc(&t, "b", POL_MEMORY), 1280);
+    dt_close(&t);
+}
+END_TEST
+
+/*
+ * For five minutes every watch is refused: b's are tried again with a
+ * backoff (a handful of tries, not one per turn), one warning says so,
+ * and its request is read within a minute of the fault's end.
+ */
+START_TEST(xs_watch_refused_for_a_while)
+{
+    struct dt t;
+    struct dt_logcap lc;
+
+    dt_open(&t, "base.xml",
+            HOST "at 5s xs-fail watch for 300s\n"
+                 "at 6s " CREATE_B "at 8s b request mem=1024,1536\n");
+    dt_run_exactly(&t, 4000 - dt_now(&t));
+    uint64_t before = watch_calls(&t), steps = t.steps;
+
+    dt_cap_start(&lc);
+    dt_run_exactly(&t, 300000 - dt_now(&t));
+    ck_assert_uint_ne(dt_dom(&t, "b")->watch_missing, 0);
+    ck_assert_int_ne(dt_alloc(&t, "b", POL_MEMORY), 1536);
+    /* 1, 2, 4 ... 60 s apart: about a dozen tries in five minutes. */
+    uint64_t tries = watch_calls(&t) - before;
+    ck_assert_uint_ge(tries, 6);
+    ck_assert_uint_le(tries, 16);
+    ck_assert_uint_le(t.steps - steps, 100);
+
+    dt_run_until(&t, 370000);
+    ck_assert_uint_eq(dt_cap_stop(&lc, "cannot watch its"), 1);
+    ck_assert_uint_eq(dt_dom(&t, "b")->watch_missing, 0);
+    ck_assert_int_eq(dt_alloc(&t, "b", POL_MEMORY), 1536);
+    dt_close(&t);
+}
+END_TEST
+
+/*
+ * Nine attempts at a transaction end with EAGAIN: the tenth goes through,
+ * as a xenstore client makes it, and the guest reads its grant without a
+ * word in the log.
+ */
+START_TEST(xs_txn_eagain_retried)
+{
+    struct dt t;
+    struct dt_logcap lc;
+
+    dt_open(&t, "base.xml", HOST "at 5s xs-fail txn 9\nat 6s a request mem=1024,1536\n");
+    dt_run_exactly(&t, 4000 - dt_now(&t));
+    dt_cap_start(&lc);
+    dt_run_until(&t, 60000);
+    ck_assert_uint_eq(dt_cap_stop(&lc, "cannot write"), 0);
+    ck_assert_uint_eq(dt_stats(&t).xs_fault.injected[PORT_SIM_XSF_TXN], 9);
+    ck_assert_uint_eq(dt_stats(&t).op[PORT_SIM_OP_XS_WRITE_TXN].injected, 0);
+    plm_amt_t cpu, mem;
+    unsigned vcpus;
+    dt_granted(&t, "a", &cpu, &vcpus, &mem);
+    ck_assert_int_eq(mem, PLM_UNITS(1536));
+    dt_close(&t);
+}
+END_TEST
+
+TCase *dt_tcase_xs(void)
+{
+    TCase *tc = tcase_create("xs");
+    tcase_add_test(tc, xs_watch_refused_at_adoption);
+    tcase_add_test(tc, xs_watch_refused_for_a_while);
+    tcase_add_test(tc, xs_txn_eagain_retried);
+    return tc;
+}
