@@ -100,10 +100,6 @@ void dmn_request_changed(struct dmn *d, struct dmn_domain *dom);
 void dmn_requests_due(struct dmn *d, uint64_t now_ms);
 /* Whether a rate-limited read is waiting for its token. */
 bool dmn_requests_pending(const struct dmn *d);
-/* Write the guest's status value (NULL reason: "ok") and acked seq. */
-void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason);
-/* The same for an accepted request: "ok", or "ok: <note>" when note is set. */
-void dmn_report_ok(struct dmn *d, struct dmn_domain *dom, const char *note);
 bool dmn_managed(const struct dmn_domain *dom);
 /* `xenplm set`: an override of a domain's allocation (clear: remove it). */
 int dmn_set_override(struct dmn *d, struct dmn_domain *dom, const struct ctl_set *set);
@@ -115,9 +111,19 @@ uint64_t dmn_features_at(const struct dmn *d);
 /* The fewest milliseconds between two reads of one guest's feature key. */
 #define DMN_FEATURE_READ_MS 1000
 
+/* answer.c: what guests read.  Write the grant in force when it differs
+ * from the last written; the guest's status value (NULL reason: "ok")
+ * and acked seq; the same for an accepted request ("ok", or "ok: <note>"
+ * when note is set).  A refused write stays owed: written again when its
+ * try is due (dmn_answers_due), at dmn_answers_at (0: nothing owed). */
+void dmn_write_grant(struct dmn *d, struct dmn_domain *dom);
+void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason);
+void dmn_report_ok(struct dmn *d, struct dmn_domain *dom, const char *note);
+void dmn_answers_due(struct dmn *d, uint64_t now_ms);
+uint64_t dmn_answers_at(const struct dmn *d);
+
 /* apply.c: carry out the plan, then write what is owed to guests. */
 void dmn_apply(struct dmn *d, const struct eng_plan *plan);
-void dmn_write_grant(struct dmn *d, struct dmn_domain *dom);
 /* When the earliest refused enforcement is due to be tried again (0: none). */
 uint64_t dmn_retry_at(const struct dmn *d);
 /* retry.c, the backoff: whether a call that failed before may be made at now;

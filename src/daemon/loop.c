@@ -180,6 +180,7 @@ static void turn(struct dmn *d, uint64_t now)
     for (size_t k = 0; k < d->plan.nnote; k++)
         log_note(&d->plan.note[k]);
     dmn_apply(d, &d->plan);
+    dmn_answers_due(d, now);
     d->wake_at_ms = d->plan.wake_at_ms;
     if (!d->wake_at_ms && (d->st.eng.mem_moving || dmn_requests_pending(d)))
         d->wake_at_ms = d->st.eng.next_tick_ms;
@@ -189,6 +190,9 @@ static void turn(struct dmn *d, uint64_t now)
     uint64_t feature = dmn_features_at(d);
     if (feature && (!d->wake_at_ms || feature < d->wake_at_ms))
         d->wake_at_ms = feature;
+    uint64_t answer = dmn_answers_at(d);
+    if (answer && (!d->wake_at_ms || answer < d->wake_at_ms))
+        d->wake_at_ms = answer;
     uint64_t watch = dmn_watches_at(d);
     if (watch && (!d->wake_at_ms || watch < d->wake_at_ms))
         d->wake_at_ms = watch;
@@ -242,6 +246,9 @@ int dmn_step(struct dmn *d)
             for (size_t i = 0; i < d->st.ndom; i++) {
                 d->st.dom[i].pending_read = true;
                 d->st.dom[i].feature_due = true;
+                /* What is owed is written at once on the new connection. */
+                d->st.dom[i].retry[DMN_RETRY_GRANT].at_ms = 0;
+                d->st.dom[i].retry[DMN_RETRY_STATUS].at_ms = 0;
                 if (dmn_managed(&d->st.dom[i]))
                     dmn_write_grant(d, &d->st.dom[i]);
             }

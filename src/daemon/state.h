@@ -34,14 +34,16 @@ struct dmn_retry {
 };
 
 /* The calls retried per domain: its three enforcements (indexed as the
- * engine's action kinds), the reading of its domain info, and the
- * registration of its watches. */
+ * engine's action kinds), the reading of its domain info, the
+ * registration of its watches, and the writes of its grant and status. */
 enum dmn_retry_kind {
     DMN_RETRY_SCHED,
     DMN_RETRY_VCPUS,
     DMN_RETRY_TARGET,
     DMN_RETRY_INFO,
     DMN_RETRY_WATCH,
+    DMN_RETRY_GRANT,
+    DMN_RETRY_STATUS,
     DMN_NRETRY
 };
 
@@ -76,6 +78,11 @@ struct dmn_domain {
     char status[PROTO_STATUS_MAX + 1];       /* last status written for the guest */
     uint64_t acked_seq;                      /* last seq written back */
     char grant[PROTO_GRANT_ENCODED_MAX + 1]; /* last granted value written */
+    /* Writes xenstored refused, owed until they go through (answer.c):
+     * the grant (its value is the engine's), the status and seq. */
+    bool grant_owed, status_owed;
+    char owed_status[PROTO_STATUS_MAX + 1];
+    uint64_t owed_seq;
     struct proto_ratelimit rl;
     uint64_t errors; /* port calls that failed */
     /* Calls Xen refused, per kind: the failures in a row, and when the

@@ -125,11 +125,56 @@ START_TEST(xs_txn_eagain_retried)
 }
 END_TEST
 
+/*
+ * Every transaction fails for 30 s (not a conflict: xenstored's error)
+ * while a asks for more memory: its grant and its answer cannot be
+ * written.  Each is logged once, written again with a backoff, and both
+ * are there within a minute of the fault's end, without a new request.
+ */
+START_TEST(xs_txn_failing_for_a_while)
+{
+    struct dt t;
+    struct dt_logcap lc;
+    char buf[64];
+
+    dt_open(&t, "base.xml",
+            HOST "at 1s a request mem=1024\n"
+                 "at 5s xs-fail txn for 30s fail\n"
+                 "at 6s a request mem=1024,1536\n");
+    dt_run_exactly(&t, 4000 - dt_now(&t));
+    uint64_t before = dt_stats(&t).op[PORT_SIM_OP_XS_WRITE_TXN].calls;
+
+    dt_cap_start(&lc);
+    dt_run_exactly(&t, 34000 - dt_now(&t));
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 1536);
+    ck_assert_int_eq(dt_guest_read(&t, "a", "seq", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "1\n");
+    /* A handful of tries in 30 s, not one per turn. */
+    uint64_t tries = dt_stats(&t).op[PORT_SIM_OP_XS_WRITE_TXN].calls - before;
+    ck_assert_uint_ge(tries, 4);
+    ck_assert_uint_le(tries, 16);
+
+    dt_run_until(&t, 100000);
+    unsigned grant_warned = dt_cap_stop(&lc, "cannot write its grant");
+    plm_amt_t cpu, mem;
+    unsigned vcpus;
+    dt_granted(&t, "a", &cpu, &vcpus, &mem);
+    ck_assert_int_eq(mem, PLM_UNITS(1536));
+    ck_assert_int_eq(dt_guest_read(&t, "a", "seq", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "2\n");
+    ck_assert_int_eq(dt_guest_read(&t, "a", "status", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "ok\n");
+    ck_assert_uint_eq(grant_warned, 1);
+    dt_close(&t);
+}
+END_TEST
+
 TCase *dt_tcase_xs(void)
 {
     TCase *tc = tcase_create("xs");
     tcase_add_test(tc, xs_watch_refused_at_adoption);
     tcase_add_test(tc, xs_watch_refused_for_a_while);
     tcase_add_test(tc, xs_txn_eagain_retried);
+    tcase_add_test(tc, xs_txn_failing_for_a_while);
     return tc;
 }
