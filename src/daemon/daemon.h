@@ -89,10 +89,11 @@ int dmn_scan(struct dmn *d);
 void dmn_forget_all(struct dmn *d);
 /* Re-match every domain's policy rule (after a reload). */
 void dmn_rematch(struct dmn *d);
-/* Register again the watches xenstored refused whose try is due, and
- * when the next such try is (0: none). */
-void dmn_watches_due(struct dmn *d, uint64_t now_ms);
-uint64_t dmn_watches_at(const struct dmn *d);
+/* Make again what xenstored refused of the domains' setup (their grant
+ * directories, their watches) whose try is due; when the next such try
+ * is (0: none). */
+void dmn_setup_due(struct dmn *d, uint64_t now_ms);
+uint64_t dmn_setup_at(const struct dmn *d);
 
 /* requests.c: the intake */
 void dmn_request_changed(struct dmn *d, struct dmn_domain *dom);

@@ -193,7 +193,7 @@ static void turn(struct dmn *d, uint64_t now)
     uint64_t answer = dmn_answers_at(d);
     if (answer && (!d->wake_at_ms || answer < d->wake_at_ms))
         d->wake_at_ms = answer;
-    uint64_t watch = dmn_watches_at(d);
+    uint64_t watch = dmn_setup_at(d);
     if (watch && (!d->wake_at_ms || watch < d->wake_at_ms))
         d->wake_at_ms = watch;
     if (d->plan.table_changed)
@@ -257,7 +257,7 @@ int dmn_step(struct dmn *d)
     dmn_control_serve(d, wf, nwf);
     /* Before the events: a watch registered now fires at once, and its
      * event is taken in this turn. */
-    dmn_watches_due(d, now_ms(d));
+    dmn_setup_due(d, now_ms(d));
     struct port_event ev;
     while (port_next_event(d->port, &ev) == 0)
         handle_event(d, &ev);

@@ -34,22 +34,25 @@ struct dmn_retry {
 };
 
 /* The calls retried per domain: its three enforcements (indexed as the
- * engine's action kinds), the reading of its domain info, the
- * registration of its watches, and the writes of its grant and status. */
+ * engine's action kinds), the reading of its domain info, its setup in
+ * xenstore (grant directory, watches), and the writes of its grant and
+ * status. */
 enum dmn_retry_kind {
     DMN_RETRY_SCHED,
     DMN_RETRY_VCPUS,
     DMN_RETRY_TARGET,
     DMN_RETRY_INFO,
-    DMN_RETRY_WATCH,
+    DMN_RETRY_SETUP,
     DMN_RETRY_GRANT,
     DMN_RETRY_STATUS,
     DMN_NRETRY
 };
 
-/* A domain's watches, as bits of dmn_domain.watch_missing. */
-#define DMN_WATCH_REQUEST 1u /* data/xenplm/request */
-#define DMN_WATCH_FEATURE 2u /* control/feature-balloon */
+/* What adopting a domain sets up in xenstore, as bits of
+ * dmn_domain.setup_missing: its grant directory, and its two watches. */
+#define DMN_SETUP_GRANT_DIR 1u /* xenplm/, read-only for the guest */
+#define DMN_SETUP_REQUEST 2u   /* the watch on data/xenplm/request */
+#define DMN_SETUP_FEATURE 4u   /* the watch on control/feature-balloon */
 
 /*
  * One domain: what the port said of it, what its guest asked and how the
@@ -89,10 +92,10 @@ struct dmn_domain {
      * next try is due. */
     struct dmn_retry retry[DMN_NRETRY];
     bool grant_held; /* its grant waits for Xen to accept its CPU settings */
-    /* Its watches xenstored refused (DMN_WATCH_* bits): registered again
-     * with the backoff of retry[DMN_RETRY_WATCH], and the keys read once
+    /* What xenstored refused of its setup (DMN_SETUP_* bits): made again
+     * with the backoff of retry[DMN_RETRY_SETUP], and the keys read once
      * they are there. */
-    unsigned watch_missing;
+    unsigned setup_missing;
     /* Its control/feature-balloon (a guest-written key, watched): as last
      * read; a read owed (the watch fired), and when the last one was made
      * (reads are at most one per DMN_FEATURE_READ_MS, whatever the guest

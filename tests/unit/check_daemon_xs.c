@@ -46,11 +46,11 @@ START_TEST(xs_watch_refused_at_adoption)
 
     dt_cap_start(&lc);
     dt_run_until(&t, 60000);
-    unsigned warned = dt_cap_stop(&lc, "cannot watch its");
+    unsigned warned = dt_cap_stop(&lc, "cannot set up its");
     ck_assert_int_eq(dt_alloc(&t, "b", POL_MEMORY), 1536);
     ck_assert_uint_eq(warned, 1);
     ck_assert_uint_eq(dt_stats(&t).xs_fault.injected[PORT_SIM_XSF_WATCH], 3);
-    ck_assert_uint_eq(dt_dom(&t, "b")->watch_missing, 0);
+    ck_assert_uint_eq(dt_dom(&t, "b")->setup_missing, 0);
     /* Two at the adoption, one more refused, then the two that worked. */
     ck_assert_uint_eq(watch_calls(&t) - before, 5);
     plm_amt_t cpu, mem;
@@ -84,7 +84,7 @@ START_TEST(xs_watch_refused_for_a_while)
 
     dt_cap_start(&lc);
     dt_run_exactly(&t, 300000 - dt_now(&t));
-    ck_assert_uint_ne(dt_dom(&t, "b")->watch_missing, 0);
+    ck_assert_uint_ne(dt_dom(&t, "b")->setup_missing, 0);
     ck_assert_int_ne(dt_alloc(&t, "b", POL_MEMORY), 1536);
     /* 1, 2, 4 ... 60 s apart: about a dozen tries in five minutes. */
     uint64_t tries = watch_calls(&t) - before;
@@ -93,9 +93,38 @@ START_TEST(xs_watch_refused_for_a_while)
     ck_assert_uint_le(t.steps - steps, 100);
 
     dt_run_until(&t, 370000);
-    ck_assert_uint_eq(dt_cap_stop(&lc, "cannot watch its"), 1);
-    ck_assert_uint_eq(dt_dom(&t, "b")->watch_missing, 0);
+    ck_assert_uint_eq(dt_cap_stop(&lc, "cannot set up its"), 1);
+    ck_assert_uint_eq(dt_dom(&t, "b")->setup_missing, 0);
     ck_assert_int_eq(dt_alloc(&t, "b", POL_MEMORY), 1536);
+    dt_close(&t);
+}
+END_TEST
+
+/*
+ * The transaction that makes b's grant directory at its adoption fails
+ * (xenstored's quota): the directory is made again a second later, with
+ * the permissions that keep the guest from writing there, after one
+ * warning.
+ */
+START_TEST(xs_grant_dir_refused_at_adoption)
+{
+    struct dt t;
+    struct dt_logcap lc;
+    char perms[64], path[64];
+
+    dt_open(&t, "base.xml", HOST "at 5s xs-fail txn 1 quota\nat 6s " CREATE_B);
+    dt_run_exactly(&t, 4000 - dt_now(&t));
+    dt_cap_start(&lc);
+    dt_run_until(&t, 30000);
+    unsigned warned = dt_cap_stop(&lc, "cannot set up its grant directory");
+    snprintf(path, sizeof(path), "/local/domain/%u/xenplm", (unsigned)dt_id(&t, "b"));
+    ck_assert_int_eq(port_sim_xs_perms(t.p, path, perms, sizeof(perms)), 0);
+    char want[64];
+    snprintf(want, sizeof(want), "n0,r%u", (unsigned)dt_id(&t, "b"));
+    ck_assert_str_eq(perms, want);
+    ck_assert_uint_eq(warned, 1);
+    ck_assert_uint_eq(dt_stats(&t).xs_fault.injected[PORT_SIM_XSF_TXN], 1);
+    ck_assert_uint_eq(dt_dom(&t, "b")->setup_missing, 0);
     dt_close(&t);
 }
 END_TEST
@@ -174,6 +203,7 @@ TCase *dt_tcase_xs(void)
     TCase *tc = tcase_create("xs");
     tcase_add_test(tc, xs_watch_refused_at_adoption);
     tcase_add_test(tc, xs_watch_refused_for_a_while);
+    tcase_add_test(tc, xs_grant_dir_refused_at_adoption);
     tcase_add_test(tc, xs_txn_eagain_retried);
     tcase_add_test(tc, xs_txn_failing_for_a_while);
     return tc;
