@@ -158,8 +158,9 @@ int port_sim_stats(struct port *p, struct port_sim_stats *out);
 
 enum port_sim_dom_state {
     PORT_SIM_RUNNING,
-    PORT_SIM_DYING, /* destroyed, memory not yet released */
-    PORT_SIM_GONE,  /* released: every operation on it is PLM_ENOENT */
+    PORT_SIM_SHUTDOWN, /* shut down or crashed: holds its memory, refuses every setting */
+    PORT_SIM_DYING,    /* destroyed, memory not yet released */
+    PORT_SIM_GONE,     /* released: every operation on it is PLM_ENOENT */
 };
 
 /* One domain as the simulator sees it, gone ones included. */
@@ -172,6 +173,8 @@ struct port_sim_domain {
     bool stuck;             /* balloon not moving */
     bool no_balloon;        /* no balloon driver */
     bool no_hotplug;        /* vcpus do not follow hotplug */
+    bool paused;            /* xl pause: no CPU, no balloon movement */
+    bool crashed;           /* shut down by a crash (state PORT_SIM_SHUTDOWN) */
     unsigned cpu_demand;    /* scripted, hundredths of a pCPU */
     unsigned cpu_used;      /* what it got in the last step, hundredths of a pCPU */
     /* The daemon's calls for this domain, failed ones included, and the

@@ -37,6 +37,11 @@ enum sim_act {
     SIM_ACT_CREATE,     /* xl create: spec */
     SIM_ACT_DISCONNECT, /* the xenstore connection breaks */
     SIM_ACT_XS_FAIL,    /* dom0's xs_op attempts fail: num of them, or for_ms */
+    SIM_ACT_PAUSE,      /* xl pause */
+    SIM_ACT_UNPAUSE,    /* xl unpause */
+    SIM_ACT_CRASH,      /* the guest crashes (on_crash=preserve) */
+    SIM_ACT_SHUTDOWN,   /* the guest shuts down (on_poweroff=destroy) */
+    SIM_ACT_GROW,       /* the guest takes num KiB more, above its target */
     SIM_ACT_END,        /* the scenario is over */
 };
 

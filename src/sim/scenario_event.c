@@ -2,9 +2,10 @@
 /*
  * The events of a scenario: what follows "at TIME".  Either a host-wide
  * event (create, disconnect, end) or a domain's name and one action: what
- * its guest does (request, write, rm, flood), how its workload and balloon
- * behave (cpu, stuck, balloon, hotplug, floor, balloon-rate), or its
- * destruction.
+ * its guest does (request, write, rm, flood, grow, crash, shutdown), how
+ * its workload and balloon behave (cpu, stuck, balloon, hotplug, floor,
+ * balloon-rate), what the operator does to it (pause, unpause, destroy),
+ * or the faults of its host-control calls (fail).
  *
  * A request is checked here as the guest agent would build it, levels
  * cumulative and encodable, so that hostile values have to be spelled out
@@ -22,7 +23,9 @@
 
 #define MIB_MAX (1ull << 30)
 #define ACTIONS                                                                                    \
-    "request, write, rm, cpu, stuck, balloon, hotplug, floor, balloon-rate, destroy, flood, fail"
+    "request, write, rm, cpu, stuck, balloon, hotplug, floor, balloon-rate, destroy, flood, "      \
+    "fail, "                                                                                       \
+    "grow, pause, unpause, crash, shutdown"
 #define FAULT_COUNT_MAX 1000000
 
 /* The calls a fail line names, and the libxl errors they may fail with,
@@ -286,6 +289,11 @@ static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_ev
         return 0;
     case SIM_ACT_FLOOD:
         return one_number(ps, lx, "count", 1, SIM_SCN_FLOOD_MAX, &ev->num);
+    case SIM_ACT_GROW:
+        if (one_number(ps, lx, "MiB", 1, MIB_MAX, &ev->num) != 0)
+            return PLM_EGRAMMAR;
+        ev->num *= 1024;
+        return 0;
     case SIM_ACT_FAIL:
         return parse_fail(ps, lx, ev, false);
     case SIM_ACT_STUCK:
@@ -304,10 +312,12 @@ static const struct {
     const char *word;
     enum sim_act act;
 } actions[] = {
-    {"request", SIM_ACT_REQUEST},   {"write", SIM_ACT_WRITE},     {"rm", SIM_ACT_RM},
-    {"cpu", SIM_ACT_CPU},           {"stuck", SIM_ACT_STUCK},     {"floor", SIM_ACT_FLOOR},
-    {"balloon-rate", SIM_ACT_RATE}, {"destroy", SIM_ACT_DESTROY}, {"flood", SIM_ACT_FLOOD},
-    {"fail", SIM_ACT_FAIL},         {"balloon", SIM_ACT_BALLOON}, {"hotplug", SIM_ACT_HOTPLUG},
+    {"request", SIM_ACT_REQUEST},   {"write", SIM_ACT_WRITE},       {"rm", SIM_ACT_RM},
+    {"cpu", SIM_ACT_CPU},           {"stuck", SIM_ACT_STUCK},       {"floor", SIM_ACT_FLOOR},
+    {"balloon-rate", SIM_ACT_RATE}, {"destroy", SIM_ACT_DESTROY},   {"flood", SIM_ACT_FLOOD},
+    {"fail", SIM_ACT_FAIL},         {"balloon", SIM_ACT_BALLOON},   {"hotplug", SIM_ACT_HOTPLUG},
+    {"grow", SIM_ACT_GROW},         {"pause", SIM_ACT_PAUSE},       {"unpause", SIM_ACT_UNPAUSE},
+    {"crash", SIM_ACT_CRASH},       {"shutdown", SIM_ACT_SHUTDOWN},
 };
 
 static int domain_event(struct sim_parser *ps, struct sim_lex *lx, const struct sim_word *name,
@@ -336,7 +346,8 @@ static int domain_event(struct sim_parser *ps, struct sim_lex *lx, const struct 
     rc = parse_action(ps, lx, ev);
     if (rc == 0)
         rc = no_more(ps, lx);
-    if (rc == 0 && ev->act == SIM_ACT_DESTROY)
+    /* A guest shut down is destroyed by the toolstack: gone as well. */
+    if (rc == 0 && (ev->act == SIM_ACT_DESTROY || ev->act == SIM_ACT_SHUTDOWN))
         nm->destroyed = ps->line;
     return rc;
 }

@@ -172,6 +172,21 @@ static void play_domain(struct sim_player *pl, const struct sim_event *ev, struc
     case SIM_ACT_FAIL:
         arm_fault(pl, &d->fault[ev->fault_op], ev);
         break;
+    case SIM_ACT_PAUSE:
+    case SIM_ACT_UNPAUSE:
+        d->paused = ev->act == SIM_ACT_PAUSE;
+        break;
+    case SIM_ACT_CRASH:
+    case SIM_ACT_SHUTDOWN:
+        sim_ts_shutdown(&pl->m, d->domid, ev->act == SIM_ACT_CRASH);
+        break;
+    case SIM_ACT_GROW: {
+        uint64_t took = sim_host_grow(&pl->m.host, d, ev->num);
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): took %llu KiB more, holds %llu KiB",
+                (unsigned)d->domid, d->name, (unsigned long long)took,
+                (unsigned long long)d->actual_kib);
+        break;
+    }
     default:
         break;
     }
@@ -198,8 +213,9 @@ static const char *xs_fault_error(int rc)
 static const char *describe(const struct sim_event *ev, char *buf, size_t size)
 {
     static const char *const verb[] = {
-        "request",      "write",   "rm",    "cpu",  "stuck",  "balloon",    "hotplug", "floor",
-        "balloon-rate", "destroy", "flood", "fail", "create", "disconnect", "xs-fail", "end"};
+        "request", "write",        "rm",      "cpu",   "stuck",    "balloon", "hotplug",
+        "floor",   "balloon-rate", "destroy", "flood", "fail",     "create",  "disconnect",
+        "xs-fail", "pause",        "unpause", "crash", "shutdown", "grow",    "end"};
     const char *v = verb[ev->act];
 
     _Static_assert(sizeof(verb) / sizeof(verb[0]) == SIM_ACT_END + 1, "a verb per action");
@@ -237,6 +253,7 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
                      (unsigned long long)ev->num, xs_fault_error(ev->fault_rc));
         break;
     case SIM_ACT_FLOOR:
+    case SIM_ACT_GROW:
         snprintf(buf, size, "%s %llu MiB", v, (unsigned long long)ev->num / 1024);
         break;
     case SIM_ACT_RATE:
@@ -292,7 +309,9 @@ static void play(struct sim_player *pl, const struct sim_event *ev)
         break;
     }
     d = sim_host_find_name(&pl->m.host, ev->dom);
-    if (!d || d->state != PORT_SIM_RUNNING) {
+    /* A crashed domain waits for its destroy, and does nothing else. */
+    if (!d || (d->state != PORT_SIM_RUNNING &&
+               !(d->state == PORT_SIM_SHUTDOWN && ev->act == SIM_ACT_DESTROY))) {
         /* Its creation failed, or a test destroyed it. */
         pl->st.scenario_skipped++;
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s is not running: event skipped", file,

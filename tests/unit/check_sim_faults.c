@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The simulator's faults of dom0's xenstore connection (xs-fail lines of
- * xenplm-sim(5)): what each makes the port's calls return, how many
- * attempts it takes, and when it ends.
+ * The simulator's faults (xenplm-sim(5)): those of dom0's xenstore
+ * connection (xs-fail lines: what each makes the port's calls return, how
+ * many attempts it takes, and when it ends), and what a guest or the
+ * operator does to a domain behind the daemon's back (pause, crash,
+ * shutdown, grow).
  */
 #include "config.h"
 
@@ -105,6 +107,116 @@ START_TEST(test_xs_fail_txn_quota)
 }
 END_TEST
 
+/* Paused: no CPU, and the balloon stands still until unpaused. */
+START_TEST(test_pause)
+{
+    struct port *p = sim_open(HOST "domain web memory=1024 maxmem=2048 cpu=80 "
+                                   "balloon-rate=1024\n"
+                                   "at 1s web pause\nat 5s web unpause\n");
+    uint32_t id = sim_domid(p, "web");
+
+    port_sim_advance(p, 1000);
+    ck_assert(sim_dom(p, "web").paused);
+    ck_assert_int_eq(sim_target(p, id, 1536), 0);
+    uint64_t cpu = sim_dom(p, "web").info.cpu_time_ns;
+    port_sim_advance(p, 3000);
+    ck_assert_uint_eq(sim_dom(p, "web").info.mem_actual_kib, 1024 * MIB);
+    ck_assert_uint_eq(sim_dom(p, "web").info.cpu_time_ns, cpu);
+    ck_assert_uint_eq(sim_dom(p, "web").cpu_used, 0);
+    port_sim_advance(p, 2000);
+    ck_assert(!sim_dom(p, "web").paused);
+    ck_assert_uint_eq(sim_dom(p, "web").info.mem_actual_kib, 1536 * MIB);
+    ck_assert_uint_gt(sim_dom(p, "web").info.cpu_time_ns, cpu);
+    port_destroy(p);
+}
+END_TEST
+
+/* Crashed: listed as dying, holding its memory, refusing every setting and
+ * every guest write, skipping its events, until destroyed. */
+START_TEST(test_crash)
+{
+    struct port *p = sim_open(HOST "domain web memory=1024 maxmem=2048\n"
+                                   "at 1s web crash\nat 2s web request cpu=50\n"
+                                   "at 10s web destroy\n");
+    uint32_t id = sim_domid(p, "web");
+    struct port_event ev[4];
+    struct port_host h;
+    struct port_domain info;
+
+    ck_assert_int_eq(port_xs_watch(p, "@releaseDomain", "rel"), 0);
+    sim_drain(p, ev, 4);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
+    uint64_t free_kib = h.free_kib;
+    port_sim_advance(p, 5000);
+    struct port_sim_domain d = sim_dom(p, "web");
+    ck_assert_int_eq(d.state, PORT_SIM_SHUTDOWN);
+    ck_assert(d.crashed);
+    ck_assert(d.info.dying);
+    ck_assert_uint_eq(sim_drain(p, ev, 4), 1);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
+    ck_assert_uint_eq(h.free_kib, free_kib);
+    ck_assert_int_eq(port_domain_info(p, id, &info), 0);
+    ck_assert(info.dying);
+    ck_assert_int_eq(sim_target(p, id, 512), PLM_ENOENT);
+    ck_assert_int_eq(port_sched_set(p, id, 100, -1), PLM_ENOENT);
+    ck_assert_int_eq(port_vcpus_set(p, id, 1), PLM_ENOENT);
+    ck_assert_int_eq(port_sim_guest_write(p, id, "data/x", "1", 1), PLM_ENOENT);
+    ck_assert_uint_eq(sim_stats(p).scenario_skipped, 1);
+    ck_assert_uint_eq(d.guest_seq, 0);
+    port_sim_advance(p, 5000);
+    ck_assert_int_eq(sim_dom(p, "web").state, PORT_SIM_DYING);
+    port_sim_advance(p, 100);
+    ck_assert_int_eq(sim_dom(p, "web").state, PORT_SIM_GONE);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
+    ck_assert_uint_eq(h.free_kib, free_kib + 1024 * MIB);
+    port_destroy(p);
+}
+END_TEST
+
+/* Shut down: the toolstack destroys it a second later. */
+START_TEST(test_shutdown)
+{
+    struct port *p = sim_open(HOST "domain web memory=1024\nat 1s web shutdown\n");
+
+    port_sim_advance(p, 1000);
+    ck_assert_int_eq(sim_dom(p, "web").state, PORT_SIM_SHUTDOWN);
+    ck_assert(!sim_dom(p, "web").crashed);
+    port_sim_advance(p, 999);
+    ck_assert_int_eq(sim_dom(p, "web").state, PORT_SIM_SHUTDOWN);
+    port_sim_advance(p, 1);
+    ck_assert_int_eq(sim_dom(p, "web").state, PORT_SIM_DYING);
+    port_sim_advance(p, 100);
+    ck_assert_int_eq(sim_dom(p, "web").state, PORT_SIM_GONE);
+    port_destroy(p);
+}
+END_TEST
+
+/* Grow: above the target at once, at most maxmem and what is free; the
+ * balloon then takes it back, unless stuck. */
+START_TEST(test_grow)
+{
+    struct port *p = sim_open("host pcpus=4 memory=4096 dom0=1024\n"
+                              "domain web memory=1024 maxmem=2048 balloon-rate=256\n"
+                              "domain db memory=1024 maxmem=4096 stuck=on\n"
+                              "at 1s web grow 512\nat 2s web grow 4096\n"
+                              "at 3s db grow 4096\n");
+
+    port_sim_advance(p, 1000);
+    struct port_sim_domain d = sim_dom(p, "web");
+    ck_assert_uint_eq(d.info.mem_actual_kib, 1536 * MIB);
+    ck_assert_uint_eq(d.info.mem_target_kib, 1024 * MIB);
+    port_sim_advance(p, 1000); /* 256 MiB back, then 768 more: up to maxmem */
+    ck_assert_uint_eq(sim_dom(p, "web").info.mem_actual_kib, 2048 * MIB);
+    port_sim_advance(p, 1000); /* web gave 256 back: db takes all that is free */
+    ck_assert_uint_eq(sim_dom(p, "db").info.mem_actual_kib, 1024 * MIB + 256 * MIB);
+    ck_assert_uint_eq(sim_stats(p).free_kib, 0);
+    port_sim_advance(p, 10000);
+    ck_assert_uint_eq(sim_dom(p, "web").info.mem_actual_kib, 1024 * MIB);
+    ck_assert_uint_eq(sim_dom(p, "db").info.mem_actual_kib, 1280 * MIB);
+    port_destroy(p);
+}
+END_TEST
+
 TCase *sim_tcase_faults(void)
 {
     TCase *tc = tcase_create("faults");
@@ -113,5 +225,9 @@ TCase *sim_tcase_faults(void)
     tcase_add_test(tc, test_xs_fail_watch_for);
     tcase_add_test(tc, test_xs_fail_txn_eagain);
     tcase_add_test(tc, test_xs_fail_txn_quota);
+    tcase_add_test(tc, test_pause);
+    tcase_add_test(tc, test_crash);
+    tcase_add_test(tc, test_shutdown);
+    tcase_add_test(tc, test_grow);
     return tc;
 }
