@@ -144,6 +144,12 @@ void dmn_setup_due(struct dmn *d, uint64_t now)
 
         if (!missing || !dmn_retry_due(r, now))
             continue;
+        /* Without its watch the balloon key is read at each try, so that
+         * what the daemon knows of it is at most one backoff old (the
+         * request is read once, when its watch is there: a guest's
+         * refused request would be logged at each read). */
+        if (missing & DMN_SETUP_FEATURE)
+            dom->feature_due = true;
         for (size_t k = 0; k < NSETUP && ok; k++)
             if (missing & setup_steps[k])
                 ok = setup_one(d, dom, setup_steps[k], &rc);

@@ -83,7 +83,11 @@ static void handle_event(struct dmn *d, const struct port_event *ev)
 
     d->st.stats.events++;
     if (strcmp(ev->token, "domains") == 0) {
+        /* A domain came or went, or its memory was released (a dying
+         * one, or one the daemon let go of when it shut down or crashed):
+         * the pool is what is free now. */
         d->ev.rescan = true;
+        d->ev.arbitrate = true;
         return;
     }
     if (sscanf(ev->token, "req:%u%c", &id, &tail) == 1) {

@@ -21,13 +21,14 @@
  * and unstick, guests without a balloon driver or vcpu hotplug, drivers
  * loaded late and gone again, hotplug that starts or stops working, floors and balloon rates that
  * change, workloads that change, domains destroyed and others created behind the daemon's back (3
- * to 8 guests at any time), every host-call fault of xenplm-sim(5) (sched-set, vcpus-set,
- * mem-target-set, domain-info for one domain; host-info for the host; by count or for a while;
- * fail, inval or nomem), xenstore faults of dom0's connection (xs-fail: watches refused,
- * transactions that conflict or fail) and, rarely, a broken xenstore connection.  Events come in
- * bursts separated by quiet stretches of 1 to 29 minutes, so that the daemon's behaviour with
- * constant inputs is seen too.  The policy is the daemon tests' (tests/daemon/base.xml):
- * CPU 10..300, memory 512..3072 MiB, 512 MiB headroom.
+ * to 8 guests at any time), guests that take memory above their target (grow), domains paused and
+ * unpaused, crashed (kept until a later destroy) or shut down, every host-call fault of
+ * xenplm-sim(5) (sched-set, vcpus-set, mem-target-set, domain-info for one domain; host-info for
+ * the host; by count or for a while; fail, inval or nomem), xenstore faults of dom0's connection
+ * (xs-fail: watches refused, transactions that conflict or fail) and, rarely, a broken xenstore
+ * connection.  Events come in bursts separated by quiet stretches of 1 to 29 minutes, so that the
+ * daemon's behaviour with constant inputs is seen too.  The policy is the daemon tests'
+ * (tests/daemon/base.xml): CPU 10..300, memory 512..3072 MiB, 512 MiB headroom.
  *
  * The invariants, checked after every dmn_step, each counted and each
  * violation printed (the first ten of each) with the simulated time:
@@ -46,17 +47,20 @@
  *   refused    no call refused by the host but those the scenario failed;
  *   headroom   Xen's free memory at or above the policy's headroom, except
  *              within HEADROOM_WINDOW_S simulated seconds after a domain
- *              the daemon did not create appeared (it takes the memory it
- *              is built with at once; the daemon then has to take memory
- *              back from balloons that may be slow or stuck): outside
+ *              the daemon did not create appeared, or a guest took memory
+ *              above its target (grow) (either takes memory at once; the
+ *              daemon then has to take memory back from balloons that may
+ *              be slow or stuck, a paused domain's among them): outside
  *              that window, free memory below the headroom is a violation
  *              when it went down during the step (the daemon gave away
  *              what it did not have) or stays there longer than the
  *              window while no balloon is stuck;
  *   cycles     no limit cycle: over every quiet stretch (no scenario event
  *              at all since its start, so every domain's request, rule,
- *              stuck state and faults are constant), a domain's grant of
- *              a resource changes at most CYCLE_BOUND times;
+ *              stuck state and faults are constant; for one domain, also
+ *              not since its domain info could be read again after a
+ *              count of failures ran out), a domain's grant of a
+ *              resource changes at most CYCLE_BOUND times;
  *   heap       the process's heap (mallinfo2's in-use bytes), sampled
  *              whenever the daemon is idle, does not grow beyond HEAP_SLACK
  *              bytes over its largest value in the first quarter of the run
@@ -73,8 +77,9 @@
  *   kinds      no memory target set for a domain while the daemon knows it
  *              has no balloon driver, no vcpus set for one whose vcpus it
  *              found fixed, and the daemon's idea of a guest's balloon
- *              driver is the guest's within KIND_LAG_MS (a balloon that is
- *              not there counts as stuck for the headroom check).
+ *              driver is the guest's within KIND_LAG_MS, a minute more
+ *              while xenstored refuses the watch on its key (a balloon
+ *              that is not there counts as stuck for the headroom check).
  *
  * It prints the counts checked and the violations, per invariant, and
  * exits 1 on any violation (2 when it cannot run).
@@ -142,11 +147,14 @@ struct scn {
     char *text;
     size_t len;
     bool full;
-    /* Times (s) of every event, and of every create, for the checks. */
+    /* Times (s) of every event, of every create, and of every grow (with
+     * creates: memory taken behind the daemon's back), for the checks. */
     uint64_t *event_s;
     size_t nevents;
     uint64_t create_s[MAX_CREATES];
     size_t ncreates;
+    uint64_t grow_s[MAX_CREATES];
+    size_t ngrows;
 };
 
 static void emit(struct scn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -172,6 +180,9 @@ struct guest {
 
 static struct guest live[MAX_GUESTS];
 static size_t nlive;
+/* Crashed guests, kept by Xen until a destroy line. */
+static struct guest crashed[MAX_GUESTS];
+static size_t ncrashed;
 static unsigned next_name;
 
 static void domain_opts(struct scn *s, struct guest *g, unsigned most_mem)
@@ -208,6 +219,29 @@ static void levels(char *buf, size_t cap, unsigned top)
     }
 }
 
+/* What happens to a domain behind the daemon's back: its guest takes
+ * memory above its target, it is paused or unpaused, it crashes (and is
+ * kept until a destroy line) or shuts down (and is destroyed). */
+static void domain_event(struct scn *s, struct guest *g, unsigned kind, uint64_t t_ms)
+{
+    if (kind < 41) {
+        emit(s, "%s grow %u\n", g->name, (unsigned)between(1, g->maxmem));
+        if (s->ngrows < MAX_CREATES)
+            s->grow_s[s->ngrows++] = t_ms / 1000;
+    } else if (kind < 43) {
+        emit(s, "%s %s\n", g->name, chance(50) ? "pause" : "unpause");
+    } else if (nlive > MIN_GUESTS && kind == 43) {
+        emit(s, "%s crash\n", g->name);
+        crashed[ncrashed++] = *g;
+        *g = live[--nlive];
+    } else if (nlive > MIN_GUESTS) {
+        emit(s, "%s shutdown\n", g->name);
+        *g = live[--nlive];
+    } else {
+        emit(s, "%s unpause\n", g->name);
+    }
+}
+
 static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
 {
     static const char *const calls[] = {"sched-set", "vcpus-set", "mem-target-set", "domain-info"};
@@ -240,7 +274,9 @@ static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
         return;
     }
     emit(s, "at %" PRIu64 "ms ", t_ms);
-    if (kind < 45) {
+    if (kind >= 39 && kind < 45) {
+        domain_event(s, g, kind, t_ms);
+    } else if (kind < 45) {
         levels(a, sizeof(a), g->maxvcpus * 100 + 100);
         levels(b, sizeof(b), g->maxmem + 1024);
         if (chance(15))
@@ -292,6 +328,10 @@ static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
                  err);
     } else if (kind < 95) {
         emit(s, "disconnect\n");
+    } else if (ncrashed > 0 && chance(50)) {
+        struct guest *c = &crashed[between(0, ncrashed - 1)];
+        emit(s, "%s destroy\n", c->name);
+        *c = crashed[--ncrashed];
     } else if (nlive > MIN_GUESTS) {
         emit(s, "%s destroy\n", g->name);
         *g = live[--nlive];
@@ -309,7 +349,7 @@ static int generate(struct scn *s, uint64_t seconds)
     if (!s->text || !s->event_s)
         return -1;
     emit(s, "# soak scenario, generated\nhost pcpus=8 memory=16384 dom0=1024\n");
-    nlive = 0;
+    nlive = ncrashed = 0;
     next_name = 0;
     for (unsigned n = (unsigned)between(4, 6); n > 0; n--)
         add_guest(s, "domain ", 2048);
@@ -370,6 +410,10 @@ struct track {
      * daemon's idea of its balloon differs from the guest's (0: not). */
     uint64_t mem_calls, vcpus_calls, kind_wrong_ms;
     bool kinds_seen;
+    /* Its domain info refused at the last step: when a count of failures
+     * runs out, the daemon reads what it could not before (an input that
+     * changed), and its quiet stretch starts again. */
+    bool info_refused;
 };
 static struct track track[TRACK];
 
@@ -378,8 +422,8 @@ struct soak {
     struct port *p;
     const struct scn *scn;
     uint64_t headroom_kib;
-    size_t next_event, next_create;
-    uint64_t last_create_s; /* UINT64_MAX: none yet */
+    size_t next_event, next_create, next_grow;
+    uint64_t last_create_s; /* a create or a grow; UINT64_MAX: none yet */
     uint64_t quiet_since_s;
     uint64_t prev_free_kib;
     uint64_t below_since_ms; /* free below the headroom since (0: not) */
@@ -401,7 +445,8 @@ static uint64_t floor_kib(const struct dmn *d, const struct dmn_domain *dom)
  * kinds: no memory target set for a domain while the daemon knows it has
  * no balloon driver, no vcpus set for one whose vcpus it found fixed, and
  * what it knows of the balloon is the guest's within KIND_LAG_MS (a read
- * a second at most, the watch's event, a reconnection).
+ * a second at most, the watch's event, a reconnection), or a minute more
+ * while xenstored refuses the watch.
  */
 #define KIND_LAG_MS 5000
 static void check_kinds(struct soak *k, const struct dmn_domain *dom,
@@ -417,12 +462,16 @@ static void check_kinds(struct soak *k, const struct dmn_domain *dom,
     tr->kinds_seen = true;
     tr->mem_calls = sd->mem_calls;
     tr->vcpus_calls = sd->vcpus_calls;
+    /* Without the watch on its key (xenstored refused it), the daemon
+     * reads the key at each try to register the watch again: a minute
+     * apart at most. */
+    uint64_t lag = dom->setup_missing & DMN_SETUP_FEATURE ? KIND_LAG_MS + 60000 : KIND_LAG_MS;
     if (dom->eng.balloon != !sd->no_balloon) {
         if (!tr->kind_wrong_ms)
             tr->kind_wrong_ms = now ? now : 1;
-        else if (now - tr->kind_wrong_ms > KIND_LAG_MS)
-            violation(INV_KINDS, now, "domain %u: balloon %s for the daemon, %s for %llu s",
-                      dom->info.domid, dom->eng.balloon ? "there" : "absent",
+        else if (now - tr->kind_wrong_ms > lag)
+            violation(INV_KINDS, now, "domain %u (%s): balloon %s for the daemon, %s for %llu s",
+                      dom->info.domid, dom->info.name, dom->eng.balloon ? "there" : "absent",
                       sd->no_balloon ? "absent" : "there",
                       (unsigned long long)(now - tr->kind_wrong_ms) / 1000);
     } else {
@@ -449,6 +498,8 @@ static void check(struct soak *k, uint64_t end_ms)
     }
     while (k->next_create < k->scn->ncreates && k->scn->create_s[k->next_create] <= now_s)
         k->last_create_s = k->scn->create_s[k->next_create++];
+    while (k->next_grow < k->scn->ngrows && k->scn->grow_s[k->next_grow] <= now_s)
+        k->last_create_s = k->scn->grow_s[k->next_grow++];
     if (event_now) {
         k->quiet_since_s = now_s;
         for (size_t i = 0; i < TRACK; i++)
@@ -478,6 +529,10 @@ static void check(struct soak *k, uint64_t end_ms)
             tr->seen = true;
             memcpy(tr->granted, dom->eng.granted, sizeof(tr->granted));
         }
+        bool info_refused = dom->retry[DMN_RETRY_INFO].fails > 0;
+        if (tr->info_refused && !info_refused)
+            memset(tr->changes, 0, sizeof(tr->changes));
+        tr->info_refused = info_refused;
         for (int r = 0; r < DMN_NRES; r++) {
             plm_amt_t g = dom->eng.granted[r];
             checked[INV_MAX]++;
@@ -506,7 +561,7 @@ static void check(struct soak *k, uint64_t end_ms)
         if (!have_sd || sd.state != PORT_SIM_RUNNING)
             continue;
         /* A balloon that is not there gives nothing back either. */
-        if (sd.stuck || sd.no_balloon)
+        if (sd.stuck || sd.no_balloon || sd.paused)
             any_stuck = true;
         check_kinds(k, dom, &sd, tr, now);
         /* The last target the daemon set (not the one the domain was

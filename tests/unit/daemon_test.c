@@ -347,19 +347,29 @@ void dt_cap_start(struct dt_logcap *c)
     ck_assert_int_ge(dup2(fileno(c->f), STDERR_FILENO), 0);
 }
 
-/* Stop catching; the lines caught that contain needle. */
-unsigned dt_cap_stop(struct dt_logcap *c, const char *needle)
+void dt_cap_end(struct dt_logcap *c)
+{
+    fflush(stderr);
+    ck_assert_int_ge(dup2(c->saved, STDERR_FILENO), 0);
+    close(c->saved);
+}
+
+unsigned dt_cap_count(struct dt_logcap *c, const char *needle)
 {
     char line[1024];
     unsigned n = 0;
 
-    fflush(stderr);
-    ck_assert_int_ge(dup2(c->saved, STDERR_FILENO), 0);
-    close(c->saved);
     rewind(c->f);
     while (fgets(line, sizeof(line), c->f))
         if (strstr(line, needle))
             n++;
+    return n;
+}
+
+unsigned dt_cap_stop(struct dt_logcap *c, const char *needle)
+{
+    dt_cap_end(c);
+    unsigned n = dt_cap_count(c, needle);
     fclose(c->f);
     return n;
 }
