@@ -42,6 +42,7 @@ enum sim_act {
     SIM_ACT_CRASH,      /* the guest crashes (on_crash=preserve) */
     SIM_ACT_SHUTDOWN,   /* the guest shuts down (on_poweroff=destroy) */
     SIM_ACT_GROW,       /* the guest takes num KiB more, above its target */
+    SIM_ACT_MAXMEM,     /* xl mem-max: num KiB */
     SIM_ACT_END,        /* the scenario is over */
 };
 

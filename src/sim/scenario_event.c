@@ -4,7 +4,8 @@
  * event (create, disconnect, end) or a domain's name and one action: what
  * its guest does (request, write, rm, flood, grow, crash, shutdown), how
  * its workload and balloon behave (cpu, stuck, balloon, hotplug, floor,
- * balloon-rate), what the operator does to it (pause, unpause, destroy),
+ * balloon-rate), what the operator does to it (pause, unpause, maxmem,
+ * destroy),
  * or the faults of its host-control calls (fail).
  *
  * A request is checked here as the guest agent would build it, levels
@@ -25,7 +26,7 @@
 #define ACTIONS                                                                                    \
     "request, write, rm, cpu, stuck, balloon, hotplug, floor, balloon-rate, destroy, flood, "      \
     "fail, "                                                                                       \
-    "grow, pause, unpause, crash, shutdown"
+    "grow, pause, unpause, crash, shutdown, maxmem"
 #define FAULT_COUNT_MAX 1000000
 
 /* The calls a fail line names, and the libxl errors they may fail with,
@@ -290,6 +291,7 @@ static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_ev
     case SIM_ACT_FLOOD:
         return one_number(ps, lx, "count", 1, SIM_SCN_FLOOD_MAX, &ev->num);
     case SIM_ACT_GROW:
+    case SIM_ACT_MAXMEM:
         if (one_number(ps, lx, "MiB", 1, MIB_MAX, &ev->num) != 0)
             return PLM_EGRAMMAR;
         ev->num *= 1024;
@@ -317,7 +319,7 @@ static const struct {
     {"balloon-rate", SIM_ACT_RATE}, {"destroy", SIM_ACT_DESTROY},   {"flood", SIM_ACT_FLOOD},
     {"fail", SIM_ACT_FAIL},         {"balloon", SIM_ACT_BALLOON},   {"hotplug", SIM_ACT_HOTPLUG},
     {"grow", SIM_ACT_GROW},         {"pause", SIM_ACT_PAUSE},       {"unpause", SIM_ACT_UNPAUSE},
-    {"crash", SIM_ACT_CRASH},       {"shutdown", SIM_ACT_SHUTDOWN},
+    {"crash", SIM_ACT_CRASH},       {"shutdown", SIM_ACT_SHUTDOWN}, {"maxmem", SIM_ACT_MAXMEM},
 };
 
 static int domain_event(struct sim_parser *ps, struct sim_lex *lx, const struct sim_word *name,

@@ -397,9 +397,23 @@ static void move_balloon(struct sim_host *h, struct sim_dom *d, uint64_t dt_ms, 
     d->actual_kib = shrink ? d->actual_kib - step : d->actual_kib + step;
 }
 
+int sim_host_set_maxmem(struct sim_host *h, uint32_t domid, uint64_t maxmem_kib)
+{
+    struct sim_dom *d;
+    int rc = sim_host_live(h, domid, &d);
+
+    if (rc != 0)
+        return rc;
+    if (maxmem_kib < d->target_kib || maxmem_kib > h->total_kib)
+        return PLM_EINVAL;
+    d->maxmem_kib = maxmem_kib;
+    return 0;
+}
+
 uint64_t sim_host_grow(struct sim_host *h, struct sim_dom *d, uint64_t kib)
 {
-    uint64_t free_kib = sim_host_free_kib(h), room = d->maxmem_kib - d->actual_kib;
+    uint64_t free_kib = sim_host_free_kib(h);
+    uint64_t room = d->maxmem_kib > d->actual_kib ? d->maxmem_kib - d->actual_kib : 0;
 
     if (kib > room)
         kib = room;

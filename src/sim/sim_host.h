@@ -115,6 +115,12 @@ int sim_host_set_target(struct sim_host *h, uint32_t domid, uint64_t target_kib)
  * the fault counts it), else 0. */
 int sim_fault_take(struct port_sim_fault *f, uint64_t now_ms);
 
+/* As libxl_domain_setmaxmem: PLM_EINVAL below the domain's target (it
+ * would refuse memory_static_max below memory_dynamic_max), PLM_ENOENT
+ * unless it is running.  What it holds above is kept, but it cannot grow
+ * there again. */
+int sim_host_set_maxmem(struct sim_host *h, uint32_t domid, uint64_t maxmem_kib);
+
 /* The guest takes up to kib more than it holds, above its target if need
  * be, at most its maxmem and what is free: how much it took. */
 uint64_t sim_host_grow(struct sim_host *h, struct sim_dom *d, uint64_t kib);
@@ -157,6 +163,8 @@ int sim_ts_shutdown(struct sim_machine *m, uint32_t domid, bool crash);
 uint64_t sim_ts_reap(struct sim_machine *m);
 int sim_ts_set_target(struct sim_machine *m, uint32_t domid, uint64_t target_kib);
 int sim_ts_set_vcpus(struct sim_machine *m, uint32_t domid, unsigned online);
+/* xl mem-max: sim_host_set_maxmem, then memory/static-max. */
+int sim_ts_set_maxmem(struct sim_machine *m, uint32_t domid, uint64_t maxmem_kib);
 /* The guest's balloon driver starts (writes control/feature-balloon "1",
  * as the guest) or goes (writes "0"). */
 int sim_ts_guest_balloon(struct sim_machine *m, uint32_t domid, bool on);

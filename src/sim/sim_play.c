@@ -180,6 +180,14 @@ static void play_domain(struct sim_player *pl, const struct sim_event *ev, struc
     case SIM_ACT_SHUTDOWN:
         sim_ts_shutdown(&pl->m, d->domid, ev->act == SIM_ACT_CRASH);
         break;
+    case SIM_ACT_MAXMEM: {
+        int rc = sim_ts_set_maxmem(&pl->m, d->domid, ev->num);
+        if (rc != 0)
+            sim_log(&pl->m.clock, PORT_SIM_LOG_ERROR, "dom %u (%s): maxmem %llu MiB refused: %s",
+                    (unsigned)d->domid, d->name, (unsigned long long)ev->num / 1024,
+                    rc == PLM_EINVAL ? "below its target, or above host memory" : plm_strerror(rc));
+        break;
+    }
     case SIM_ACT_GROW: {
         uint64_t took = sim_host_grow(&pl->m.host, d, ev->num);
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): took %llu KiB more, holds %llu KiB",
@@ -213,9 +221,9 @@ static const char *xs_fault_error(int rc)
 static const char *describe(const struct sim_event *ev, char *buf, size_t size)
 {
     static const char *const verb[] = {
-        "request", "write",        "rm",      "cpu",   "stuck",    "balloon", "hotplug",
-        "floor",   "balloon-rate", "destroy", "flood", "fail",     "create",  "disconnect",
-        "xs-fail", "pause",        "unpause", "crash", "shutdown", "grow",    "end"};
+        "request",      "write",   "rm",       "cpu",  "stuck",  "balloon",    "hotplug", "floor",
+        "balloon-rate", "destroy", "flood",    "fail", "create", "disconnect", "xs-fail", "pause",
+        "unpause",      "crash",   "shutdown", "grow", "maxmem", "end"};
     const char *v = verb[ev->act];
 
     _Static_assert(sizeof(verb) / sizeof(verb[0]) == SIM_ACT_END + 1, "a verb per action");
@@ -254,6 +262,7 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
         break;
     case SIM_ACT_FLOOR:
     case SIM_ACT_GROW:
+    case SIM_ACT_MAXMEM:
         snprintf(buf, size, "%s %llu MiB", v, (unsigned long long)ev->num / 1024);
         break;
     case SIM_ACT_RATE:

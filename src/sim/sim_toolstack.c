@@ -12,7 +12,8 @@
  *     xenstored fires @releaseDomain; one shut down is destroyed
  *     SIM_SHUTDOWN_DESTROY_MS later (on_poweroff=destroy), one crashed
  *     waits for xl destroy (on_crash=preserve);
- *   - libxl_set_memory_target writes memory/target (KiB, no newline);
+ *   - libxl_set_memory_target writes memory/target (KiB, no newline),
+ *     libxl_domain_setmaxmem memory/static-max;
  *   - libxl_set_vcpuonline writes cpu/<n>/availability for every vcpu.
  * All of it is written as dom0, so the daemon's watches see it as on Xen.
  */
@@ -204,6 +205,13 @@ int sim_ts_set_target(struct sim_machine *m, uint32_t domid, uint64_t target_kib
     int rc = sim_host_set_target(&m->host, domid, target_kib);
 
     return rc ? rc : put_u64(m, domid, "memory/target", target_kib);
+}
+
+int sim_ts_set_maxmem(struct sim_machine *m, uint32_t domid, uint64_t maxmem_kib)
+{
+    int rc = sim_host_set_maxmem(&m->host, domid, maxmem_kib);
+
+    return rc ? rc : put_u64(m, domid, "memory/static-max", maxmem_kib);
 }
 
 int sim_ts_guest_balloon(struct sim_machine *m, uint32_t domid, bool on)

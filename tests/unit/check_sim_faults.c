@@ -4,7 +4,7 @@
  * connection (xs-fail lines: what each makes the port's calls return, how
  * many attempts it takes, and when it ends), and what a guest or the
  * operator does to a domain behind the daemon's back (pause, crash,
- * shutdown, grow).
+ * shutdown, grow, maxmem).
  */
 #include "config.h"
 
@@ -217,6 +217,28 @@ START_TEST(test_grow)
 }
 END_TEST
 
+/* xl mem-max: refused below the target (as libxl refuses it), else in
+ * force and in memory/static-max; the guest then grows up to it. */
+START_TEST(test_maxmem)
+{
+    struct port *p = sim_open(HOST "domain web memory=1024 maxmem=2048 balloon-rate=1024\n"
+                                   "at 1s web maxmem 512\nat 2s web maxmem 3072\n");
+    uint32_t id = sim_domid(p, "web");
+    char buf[32];
+
+    port_sim_advance(p, 1000);
+    ck_assert_uint_eq(sim_dom(p, "web").info.mem_max_kib, 2048 * MIB);
+    port_sim_advance(p, 1000);
+    ck_assert_uint_eq(sim_dom(p, "web").info.mem_max_kib, 3072 * MIB);
+    ck_assert_int_eq(sim_read(p, "/local/domain/1/memory/static-max", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "3145728");
+    ck_assert_int_eq(sim_target(p, id, 3072), 0);
+    port_sim_advance(p, 3000);
+    ck_assert_uint_eq(sim_dom(p, "web").info.mem_actual_kib, 3072 * MIB);
+    port_destroy(p);
+}
+END_TEST
+
 TCase *sim_tcase_faults(void)
 {
     TCase *tc = tcase_create("faults");
@@ -229,5 +251,6 @@ TCase *sim_tcase_faults(void)
     tcase_add_test(tc, test_crash);
     tcase_add_test(tc, test_shutdown);
     tcase_add_test(tc, test_grow);
+    tcase_add_test(tc, test_maxmem);
     return tc;
 }
