@@ -87,6 +87,9 @@ struct dmn {
 /* domains.c */
 int dmn_scan(struct dmn *d);
 void dmn_forget_all(struct dmn *d);
+/* A domain's info as just read; a change of its maxmem or of its vcpus at
+ * most (xl mem-max) makes its allocation be worked out again. */
+void dmn_info_update(struct dmn *d, struct dmn_domain *dom, const struct port_domain *info);
 /* Re-match every domain's policy rule (after a reload). */
 void dmn_rematch(struct dmn *d);
 /* Make again what xenstored refused of the domains' setup (their grant

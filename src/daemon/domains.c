@@ -256,6 +256,22 @@ static void depart(struct dmn *d, size_t i)
     d->ev.force = DMN_FORCE_CHANGED;
 }
 
+void dmn_info_update(struct dmn *d, struct dmn_domain *dom, const struct port_domain *info)
+{
+    const struct port_domain *was = &dom->info;
+
+    if (was->mem_max_kib != info->mem_max_kib || was->max_vcpus != info->max_vcpus) {
+        log_info("Domain %u: maxmem %llu -> %llu MiB, %u -> %u vcpus at most", info->domid,
+                 (unsigned long long)(was->mem_max_kib / 1024),
+                 (unsigned long long)(info->mem_max_kib / 1024), was->max_vcpus, info->max_vcpus);
+        /* What it may be given changed: its allocation is worked out
+         * again, and replaced if it is now above what it can hold. */
+        dom->changed = true;
+        d->ev.force = DMN_FORCE_CHANGED;
+    }
+    dom->info = *info;
+}
+
 int dmn_scan(struct dmn *d)
 {
     size_t n = 0;
@@ -293,7 +309,7 @@ int dmn_scan(struct dmn *d)
             adopt(d, dom);
             d->ev.force = DMN_FORCE_CHANGED;
         } else {
-            dom->info = *info;
+            dmn_info_update(d, dom, info);
         }
         dom->present = true;
     }

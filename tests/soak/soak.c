@@ -21,21 +21,23 @@
  * and unstick, guests without a balloon driver or vcpu hotplug, drivers
  * loaded late and gone again, hotplug that starts or stops working, floors and balloon rates that
  * change, workloads that change, domains destroyed and others created behind the daemon's back (3
- * to 8 guests at any time), guests that take memory above their target (grow), domains paused and
- * unpaused, crashed (kept until a later destroy) or shut down, every host-call fault of
- * xenplm-sim(5) (sched-set, vcpus-set, mem-target-set, domain-info for one domain; host-info for
- * the host; by count or for a while; fail, inval or nomem), xenstore faults of dom0's connection
- * (xs-fail: watches refused, transactions that conflict or fail) and, rarely, a broken xenstore
- * connection.  Events come in bursts separated by quiet stretches of 1 to 29 minutes, so that the
- * daemon's behaviour with constant inputs is seen too.  The policy is the daemon tests'
- * (tests/daemon/base.xml): CPU 10..300, memory 512..3072 MiB, 512 MiB headroom.
+ * to 8 guests at any time), guests that take memory above their target (grow), maxmem changed (xl
+ * mem-max), domains paused and unpaused, crashed (kept until a later destroy) or shut down, every
+ * host-call fault of xenplm-sim(5) (sched-set, vcpus-set, mem-target-set, domain-info for one
+ * domain; host-info for the host; by count or for a while; fail, inval or nomem), xenstore faults
+ * of dom0's connection (xs-fail: watches refused, transactions that conflict or fail) and, rarely,
+ * a broken xenstore connection.  Events come in bursts separated by quiet stretches of 1 to 29
+ * minutes, so that the daemon's behaviour with constant inputs is seen too.  The policy is the
+ * daemon tests' (tests/daemon/base.xml): CPU 10..300, memory 512..3072 MiB, 512 MiB headroom.
  *
  * The invariants, checked after every dmn_step, each counted and each
  * violation printed (the first ten of each) with the simulated time:
  *   pool       per resource, the sum of the managed domains' grants is at
  *              most the pool;
  *   max        no grant above the domain's policy max, nor (memory) its
- *              maxmem, nor (CPU) its maxvcpus x 100;
+ *              maxmem (but within MAXMEM_LAG_S after an xl mem-max: the
+ *              daemon learns of it at its next reading of the domain, a
+ *              minute later at most), nor (CPU) its maxvcpus x 100;
  *   floor      no memory target the daemon set (the last one Xen took: the
  *              one a domain was built with stays when every set fails)
  *              below the domain's floor (the policy's min, at least the
@@ -43,8 +45,11 @@
  *              none above its maxmem; a domain built with less than its
  *              floor is brought up to it a step at a time, so a target
  *              below the floor is a violation only when it is below what
- *              the domain holds (the daemon took it further down);
- *   refused    no call refused by the host but those the scenario failed;
+ *              the domain held when it was set (the daemon took it
+ *              further down; not a guest that grew above it later);
+ *   refused    no call refused by the host but those the scenario failed
+ *              (and, within MAXMEM_LAG_S after an xl mem-max, a target
+ *              above the new maxmem the daemon did not know yet);
  *   headroom   Xen's free memory at or above the policy's headroom, except
  *              within HEADROOM_WINDOW_S simulated seconds after a domain
  *              the daemon did not create appeared, or a guest took memory
@@ -108,6 +113,7 @@
 
 #define MIB 1024ull
 #define HEADROOM_WINDOW_S 600
+#define MAXMEM_LAG_S 70
 #define CYCLE_BOUND 4
 #define STALL_STEPS 10000
 #define HEAP_SLACK (64u * 1024u)
@@ -155,6 +161,8 @@ struct scn {
     size_t ncreates;
     uint64_t grow_s[MAX_CREATES];
     size_t ngrows;
+    uint64_t maxmem_s[MAX_CREATES]; /* xl mem-max */
+    size_t nmaxmems;
 };
 
 static void emit(struct scn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -224,10 +232,15 @@ static void levels(char *buf, size_t cap, unsigned top)
  * kept until a destroy line) or shuts down (and is destroyed). */
 static void domain_event(struct scn *s, struct guest *g, unsigned kind, uint64_t t_ms)
 {
-    if (kind < 41) {
+    if (kind < 40) {
         emit(s, "%s grow %u\n", g->name, (unsigned)between(1, g->maxmem));
         if (s->ngrows < MAX_CREATES)
             s->grow_s[s->ngrows++] = t_ms / 1000;
+    } else if (kind < 41) {
+        /* Refused when below its target at the time, as libxl does. */
+        emit(s, "%s maxmem %u\n", g->name, (unsigned)between(256, 6144));
+        if (s->nmaxmems < MAX_CREATES)
+            s->maxmem_s[s->nmaxmems++] = t_ms / 1000;
     } else if (kind < 43) {
         emit(s, "%s %s\n", g->name, chance(50) ? "pause" : "unpause");
     } else if (nlive > MIN_GUESTS && kind == 43) {
@@ -414,6 +427,10 @@ struct track {
      * runs out, the daemon reads what it could not before (an input that
      * changed), and its quiet stretch starts again. */
     bool info_refused;
+    /* The last target the daemon set, and what the domain held when it
+     * was first seen (a guest that grows later does not make it one the
+     * daemon took below what it held). */
+    uint64_t target_kib, held_at_target_kib;
 };
 static struct track track[TRACK];
 
@@ -422,7 +439,8 @@ struct soak {
     struct port *p;
     const struct scn *scn;
     uint64_t headroom_kib;
-    size_t next_event, next_create, next_grow;
+    size_t next_event, next_create, next_grow, next_maxmem;
+    uint64_t last_maxmem_s; /* UINT64_MAX: none yet */
     uint64_t last_create_s; /* a create or a grow; UINT64_MAX: none yet */
     uint64_t quiet_since_s;
     uint64_t prev_free_kib;
@@ -500,6 +518,12 @@ static void check(struct soak *k, uint64_t end_ms)
         k->last_create_s = k->scn->create_s[k->next_create++];
     while (k->next_grow < k->scn->ngrows && k->scn->grow_s[k->next_grow] <= now_s)
         k->last_create_s = k->scn->grow_s[k->next_grow++];
+    while (k->next_maxmem < k->scn->nmaxmems && k->scn->maxmem_s[k->next_maxmem] <= now_s)
+        k->last_maxmem_s = k->scn->maxmem_s[k->next_maxmem++];
+    /* The daemon learns of a new maxmem when it next reads the domain, a
+     * minute later at most: until then a grant or a target above it is
+     * the host's change, not the daemon's mistake. */
+    bool maxmem_window = k->last_maxmem_s != UINT64_MAX && now_s < k->last_maxmem_s + MAXMEM_LAG_S;
     if (event_now) {
         k->quiet_since_s = now_s;
         for (size_t i = 0; i < TRACK; i++)
@@ -512,8 +536,9 @@ static void check(struct soak *k, uint64_t end_ms)
         ps.op[PORT_SIM_OP_VCPUS_SET].failures - ps.op[PORT_SIM_OP_VCPUS_SET].injected;
     checked[INV_REFUSED]++;
     if (refused != k->refused_seen) {
-        violation(INV_REFUSED, now, "the host refused %" PRIu64 " more enforcement calls",
-                  refused - k->refused_seen);
+        if (!maxmem_window)
+            violation(INV_REFUSED, now, "the host refused %" PRIu64 " more enforcement calls",
+                      refused - k->refused_seen);
         k->refused_seen = refused;
     }
 
@@ -539,7 +564,8 @@ static void check(struct soak *k, uint64_t end_ms)
             if (g > dom->rule->max[r])
                 violation(INV_MAX, now, "domain %u: grant %lld of resource %d above its max %lld",
                           dom->info.domid, (long long)g, r, (long long)dom->rule->max[r]);
-            if (have_sd && r == POL_MEMORY && g > PLM_UNITS((int64_t)(sd.info.mem_max_kib / MIB)))
+            if (have_sd && r == POL_MEMORY && !maxmem_window &&
+                g > PLM_UNITS((int64_t)(sd.info.mem_max_kib / MIB)))
                 violation(INV_MAX, now,
                           "domain %u: memory grant %lld above its maxmem %" PRIu64 " KiB",
                           dom->info.domid, (long long)g, sd.info.mem_max_kib);
@@ -568,11 +594,15 @@ static void check(struct soak *k, uint64_t end_ms)
          * built with, which stays when every set failed). */
         if (sd.last_target_kib == 0)
             continue;
+        if (sd.last_target_kib != tr->target_kib) {
+            tr->target_kib = sd.last_target_kib;
+            tr->held_at_target_kib = sd.info.mem_actual_kib;
+        }
         uint64_t fl = floor_kib(&k->d, dom);
         if (fl > sd.info.mem_max_kib)
             fl = sd.info.mem_max_kib;
         checked[INV_FLOOR]++;
-        if ((sd.last_target_kib < fl && sd.last_target_kib < sd.info.mem_actual_kib) ||
+        if ((sd.last_target_kib < fl && sd.last_target_kib < tr->held_at_target_kib) ||
             sd.last_target_kib > sd.info.mem_max_kib)
             violation(INV_FLOOR, now,
                       "domain %u: target set %" PRIu64 " KiB outside floor %" PRIu64
@@ -727,6 +757,7 @@ int main(int argc, char **argv)
     opt.schema_path = schema;
     k.scn = &scn;
     k.last_create_s = UINT64_MAX;
+    k.last_maxmem_s = UINT64_MAX;
     if (port_sim_open_text("soak.scn", scn.text, 0, &k.p, err, sizeof(err)) != 0) {
         fprintf(stderr, "soak: seed %" PRIu64 ": scenario: %s\n", seed, err);
         return 2;

@@ -2,7 +2,8 @@
 /*
  * The daemon when a domain changes behind its back (xenplm-sim(5)): a
  * guest that crashes and is preserved, one that shuts down, one that is
- * paused and unpaused, one that takes memory above its target.  The
+ * paused and unpaused, one that takes memory above its target, one whose
+ * maxmem the operator changes.  The
  * harness checks after every step that free memory never went below the
  * headroom and that no grant passes the pool or a maximum; these tests
  * add what the daemon does about the domain itself: let go of one that
@@ -148,6 +149,41 @@ START_TEST(grow_above_target)
 }
 END_TEST
 
+/*
+ * a is given 2 GiB, but Xen refuses its new target for a minute, so it
+ * stays at 1 GiB; meanwhile the operator lowers its maxmem to 1.5 GiB (xl
+ * mem-max, accepted: above its target).  Its grant of 2 GiB is now more
+ * than it can ever hold: the daemon notices the new maxmem (at its next
+ * reading of the domain, within a minute at most) and gives it 1.5 GiB,
+ * which is also what the guest reads.
+ */
+START_TEST(maxmem_lowered)
+{
+    struct dt t;
+
+    dt_open(&t, "base.xml",
+            "host pcpus=4 memory=8192 dom0=1024\n"
+            "domain a memory=1024 maxmem=2048\n"
+            "at 1s a fail mem-target-set for 60s\n"
+            "at 2s a request mem=1024,2048\n"
+            "at 10s a maxmem 1536\n");
+    dt_run_until(&t, 9000);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 2048);
+    ck_assert_uint_eq(dt_sim(&t, "a").info.mem_target_kib, 1024 * MIB);
+    dt_run_until(&t, 75000);
+    ck_assert_uint_eq(dt_sim(&t, "a").info.mem_max_kib, 1536 * MIB);
+    ck_assert_uint_eq(dt_dom(&t, "a")->info.mem_max_kib, 1536 * MIB);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 1536);
+    plm_amt_t cpu, mem;
+    unsigned vcpus;
+    dt_granted(&t, "a", &cpu, &vcpus, &mem);
+    ck_assert_int_eq(mem, PLM_UNITS(1536));
+    dt_run_until(&t, 150000);
+    ck_assert_uint_eq(dt_sim(&t, "a").info.mem_actual_kib, 1536 * MIB);
+    dt_close(&t);
+}
+END_TEST
+
 TCase *dt_tcase_domstate(void)
 {
     TCase *tc = tcase_create("domstate");
@@ -155,5 +191,6 @@ TCase *dt_tcase_domstate(void)
     tcase_add_test(tc, shutdown_destroyed);
     tcase_add_test(tc, pause_stops_a_move);
     tcase_add_test(tc, grow_above_target);
+    tcase_add_test(tc, maxmem_lowered);
     return tc;
 }
