@@ -119,6 +119,11 @@ static int xs_injected(struct sim *s, enum port_sim_xs_fault_op op, enum port_si
     return rc;
 }
 
+static uint64_t now_of(const struct sim *s)
+{
+    return s->pl.m.clock.now_ms;
+}
+
 static int sim_list_domains(struct port *p, struct port_domain *out, size_t cap, size_t *n_out)
 {
     struct sim *s = p->priv;
@@ -257,7 +262,23 @@ static int sim_next_event(struct port *p, struct port_event *ev)
     int rc;
 
     sim_sync(&s->pl);
+    if (s->have_dup && ev && !s->pl.disconnected) {
+        *ev = s->dup;
+        s->have_dup = false;
+        return done(s, PORT_SIM_OP_NEXT_EVENT, 0, 0, "");
+    }
     rc = s->pl.disconnected ? PLM_EIO : sim_xs_next_event(&s->pl.m.xs, ev);
+    /* watch lose / dup: events dropped, or delivered twice. */
+    while (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_LOSE], now_of(s))) {
+        s->pl.st.xs_fault.injected[PORT_SIM_XSF_LOSE]++;
+        sim_log(&s->pl.m.clock, PORT_SIM_LOG_INFO, "watch event %s (%s) lost", ev->path, ev->token);
+        rc = sim_xs_next_event(&s->pl.m.xs, ev);
+    }
+    if (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_DUP], now_of(s))) {
+        s->pl.st.xs_fault.injected[PORT_SIM_XSF_DUP]++;
+        s->dup = *ev;
+        s->have_dup = true;
+    }
     return done(s, PORT_SIM_OP_NEXT_EVENT, rc, 0, "");
 }
 
@@ -326,6 +347,7 @@ static int sim_reconnect(struct port *p)
     /* A new connection: nothing of the old one's queue survives, and
      * every watch, registered again, fires once. */
     s->pl.disconnected = false;
+    s->have_dup = false;
     sim_xs_drop_events(&s->pl.m.xs);
     sim_xs_refire_all(&s->pl.m.xs);
     return done(s, PORT_SIM_OP_RECONNECT, 0, 0, "");

@@ -99,9 +99,17 @@ struct port_sim_fault {
  * registration of a watch (xs_watch); txn fails one attempt at a
  * transaction (xs_write_txn and xs_mkdir_ro), which, like the Xen port,
  * the simulator makes again while the code is PORT_SIM_XS_EAGAIN, at most
- * PORT_SIM_TXN_TRIES times, and then reports as PLM_EIO.
+ * PORT_SIM_TXN_TRIES times, and then reports as PLM_EIO.  Fired watch
+ * events ("watch" lines): lose drops one next_event would return, dup
+ * returns one twice.
  */
-enum port_sim_xs_fault_op { PORT_SIM_XSF_WATCH, PORT_SIM_XSF_TXN, PORT_SIM_NXSFAULTS };
+enum port_sim_xs_fault_op {
+    PORT_SIM_XSF_WATCH,
+    PORT_SIM_XSF_TXN,
+    PORT_SIM_XSF_LOSE,
+    PORT_SIM_XSF_DUP,
+    PORT_SIM_NXSFAULTS
+};
 
 /* The code of an attempt xenstored ended with EAGAIN (only ever inside
  * the simulator: what the port reports after the last try is PLM_EIO). */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The events of a scenario: what follows "at TIME".  Either a host-wide
- * event (create, disconnect, end) or a domain's name and one action: what
- * its guest does (request, write, rm, flood, grow, crash, shutdown), how
- * its workload and balloon behave (cpu, stuck, balloon, hotplug, floor,
- * balloon-rate), what the operator does to it (pause, unpause, maxmem,
- * destroy),
- * or the faults of its host-control calls (fail).
+ * event (create, fail host-info, xs-fail, watch, disconnect, end) or a
+ * domain's name and one action: what its guest does (request, write, rm,
+ * flood, grow, crash, shutdown), how its workload and balloon behave (cpu,
+ * stuck, balloon, hotplug, floor, balloon-rate), what the operator does to
+ * it (pause, unpause, maxmem, destroy), or the faults of its host-control
+ * calls (fail).
  *
  * A request is checked here as the guest agent would build it, levels
  * cumulative and encodable, so that hostile values have to be spelled out
@@ -265,6 +265,26 @@ static int parse_xs_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_e
     return no_more(ps, lx);
 }
 
+/* "lose|dup COUNT|for TIME" after watch: what happens to fired events. */
+static int parse_watch_fault(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
+{
+    struct sim_word w;
+    int rc;
+
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing lose or dup");
+    if (sim_word_is(&w, "lose"))
+        ev->xs_op = PORT_SIM_XSF_LOSE;
+    else if (sim_word_is(&w, "dup"))
+        ev->xs_op = PORT_SIM_XSF_DUP;
+    else
+        return sim_scn_fail(ps, "unknown '%.*s%s' (want lose or dup)", SIM_QUOTE(&w));
+    snprintf(ps->prefix, sizeof(ps->prefix), "watch %.*s", (int)w.n, w.s);
+    ev->fault_rc = 1; /* any code: the event is dropped or doubled, not failed */
+    rc = parse_amount(ps, lx, ev);
+    return rc != 0 ? rc : no_more(ps, lx);
+}
+
 static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
 {
     struct sim_word w;
@@ -361,12 +381,17 @@ int sim_scn_event(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *e
 
     if (!sim_lex_word(lx, &w))
         return sim_scn_fail(
-            ps, "missing event (want a domain name, create, fail, xs-fail, disconnect or "
-                "end)");
+            ps, "missing event (want a domain name, create, fail, xs-fail, watch, disconnect "
+                "or end)");
     if (sim_word_is(&w, "fail")) {
         ev->act = SIM_ACT_FAIL;
         snprintf(ps->prefix, sizeof(ps->prefix), "fail");
         return parse_fail(ps, lx, ev, true);
+    }
+    if (sim_word_is(&w, "watch")) {
+        ev->act = SIM_ACT_XS_FAIL;
+        snprintf(ps->prefix, sizeof(ps->prefix), "watch");
+        return parse_watch_fault(ps, lx, ev);
     }
     if (sim_word_is(&w, "xs-fail")) {
         ev->act = SIM_ACT_XS_FAIL;

@@ -209,7 +209,8 @@ static const char *fault_name(enum port_sim_fault_op op)
 
 static const char *xs_fault_name(enum port_sim_xs_fault_op op)
 {
-    return op == PORT_SIM_XSF_WATCH ? "watch" : "txn";
+    static const char *const names[PORT_SIM_NXSFAULTS] = {"watch", "txn", "lose", "dup"};
+    return names[op];
 }
 
 static const char *xs_fault_error(int rc)
@@ -253,7 +254,11 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
                      (unsigned long long)ev->num, plm_strerror(ev->fault_rc));
         break;
     case SIM_ACT_XS_FAIL:
-        if (ev->for_ms)
+        if (ev->xs_op == PORT_SIM_XSF_LOSE || ev->xs_op == PORT_SIM_XSF_DUP)
+            snprintf(buf, size, "watch %s %llu%s%s", xs_fault_name(ev->xs_op),
+                     (unsigned long long)(ev->for_ms ? ev->for_ms : ev->num),
+                     ev->for_ms ? " ms" : "", ev->for_ms ? "" : " events");
+        else if (ev->for_ms)
             snprintf(buf, size, "%s %s for %llu ms: %s", v, xs_fault_name(ev->xs_op),
                      (unsigned long long)ev->for_ms, xs_fault_error(ev->fault_rc));
         else

@@ -25,8 +25,9 @@
  * mem-max), domains paused and unpaused, crashed (kept until a later destroy) or shut down, every
  * host-call fault of xenplm-sim(5) (sched-set, vcpus-set, mem-target-set, domain-info for one
  * domain; host-info for the host; by count or for a while; fail, inval or nomem), xenstore faults
- * of dom0's connection (xs-fail: watches refused, transactions that conflict or fail) and, rarely,
- * a broken xenstore connection.  Events come in bursts separated by quiet stretches of 1 to 29
+ * of dom0's connection (xs-fail: watches refused, transactions that conflict or fail), watch
+ * events delivered twice (not lost ones: the daemon polls no key, by design) and, rarely, a broken
+ * xenstore connection.  Events come in bursts separated by quiet stretches of 1 to 29
  * minutes, so that the daemon's behaviour with constant inputs is seen too.  The policy is the
  * daemon tests' (tests/daemon/base.xml): CPU 10..300, memory 512..3072 MiB, 512 MiB headroom.
  *
@@ -339,8 +340,12 @@ static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
         else
             emit(s, "xs-fail %s for %us%s\n", txn ? "txn" : "watch", (unsigned)between(1, 300),
                  err);
-    } else if (kind < 95) {
+    } else if (kind < 95 && chance(50)) {
         emit(s, "disconnect\n");
+    } else if (kind < 95) {
+        /* Lost events are left out: the daemon polls no key, so what one
+         * announced waits for the guest's next write (xenplm-sim(5)). */
+        emit(s, "watch dup %u\n", (unsigned)between(1, 50));
     } else if (ncrashed > 0 && chance(50)) {
         struct guest *c = &crashed[between(0, ncrashed - 1)];
         emit(s, "%s destroy\n", c->name);

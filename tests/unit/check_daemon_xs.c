@@ -5,7 +5,8 @@
  * adopted is logged once and registered again with a backoff, and the
  * guest's request written meanwhile is read once it is there; a
  * transaction that ends with EAGAIN a few times is made again and the
- * guest sees nothing of it.
+ * guest sees nothing of it; watch events delivered twice change nothing,
+ * and one lost is made good by the guest's next write only.
  */
 #include "config.h"
 
@@ -198,6 +199,58 @@ START_TEST(xs_txn_failing_for_a_while)
 }
 END_TEST
 
+/*
+ * Every watch event is delivered twice for a minute, while a changes its
+ * request three times: each is read and answered as once, without a word
+ * in the log.
+ */
+START_TEST(watch_events_doubled)
+{
+    struct dt t;
+    struct dt_logcap lc;
+    char buf[64];
+
+    dt_open(&t, "base.xml",
+            HOST "at 5s watch dup for 60s\n"
+                 "at 6s a request mem=1024,1280\n"
+                 "at 16s a request mem=1024,1536\n"
+                 "at 26s a request cpu=50 mem=1024,1536\n");
+    dt_run_exactly(&t, 4000 - dt_now(&t));
+    dt_cap_start(&lc);
+    dt_run_until(&t, 90000);
+    ck_assert_uint_eq(dt_cap_stop(&lc, " warning: "), 0);
+    ck_assert_uint_ge(dt_stats(&t).xs_fault.injected[PORT_SIM_XSF_DUP], 3);
+    ck_assert_uint_eq(dt_dom(&t, "a")->requests, 3);
+    ck_assert_int_eq(dt_guest_read(&t, "a", "seq", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "3\n");
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 1536);
+    dt_close(&t);
+}
+END_TEST
+
+/*
+ * The event of a's request is lost: the daemon, which polls no guest's
+ * key, does not read it; the guest's next write is read as usual.  (What
+ * xenstored would have to lose for this is in xenplm-sim(5).)
+ */
+START_TEST(watch_event_lost)
+{
+    struct dt t;
+
+    dt_open(&t, "base.xml",
+            HOST "at 5s watch lose 1\n"
+                 "at 6s a request mem=1024,1536\n"
+                 "at 200s a request mem=1024,1280\n");
+    dt_run_exactly(&t, 190000 - dt_now(&t));
+    ck_assert_uint_eq(dt_stats(&t).xs_fault.injected[PORT_SIM_XSF_LOSE], 1);
+    ck_assert_uint_eq(dt_dom(&t, "a")->requests, 0);
+    dt_run_until(&t, 260000);
+    ck_assert_uint_eq(dt_dom(&t, "a")->requests, 1);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 1280);
+    dt_close(&t);
+}
+END_TEST
+
 TCase *dt_tcase_xs(void)
 {
     TCase *tc = tcase_create("xs");
@@ -206,5 +259,7 @@ TCase *dt_tcase_xs(void)
     tcase_add_test(tc, xs_grant_dir_refused_at_adoption);
     tcase_add_test(tc, xs_txn_eagain_retried);
     tcase_add_test(tc, xs_txn_failing_for_a_while);
+    tcase_add_test(tc, watch_events_doubled);
+    tcase_add_test(tc, watch_event_lost);
     return tc;
 }

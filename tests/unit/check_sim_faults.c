@@ -107,6 +107,36 @@ START_TEST(test_xs_fail_txn_quota)
 }
 END_TEST
 
+/* watch lose: the next events next_event would return are dropped;
+ * watch dup: the next is returned twice. */
+START_TEST(test_watch_lose_dup)
+{
+    struct port *p = sim_open(HOST WEB "at 1s watch lose 1\nat 2s watch dup 1\n");
+    struct port_event ev;
+
+    ck_assert_int_eq(watch(p, "a"), 0);
+    ck_assert_int_eq(port_xs_watch(p, "/local/domain/1/memory", "b"), 0);
+    port_sim_advance(p, 1000);
+    /* Two initial fires queued: the first is lost. */
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    ck_assert_str_eq(ev.token, "b");
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT);
+    ck_assert_uint_eq(sim_stats(p).xs_fault.injected[PORT_SIM_XSF_LOSE], 1);
+    port_sim_advance(p, 1000);
+    ck_assert_int_eq(write1(p), 0);
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    ck_assert_str_eq(ev.path, "/local/domain/1/data/x");
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    ck_assert_str_eq(ev.path, "/local/domain/1/data/x");
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT);
+    ck_assert_int_eq(write1(p), 0);
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT);
+    ck_assert_uint_eq(sim_stats(p).xs_fault.injected[PORT_SIM_XSF_DUP], 1);
+    port_destroy(p);
+}
+END_TEST
+
 /* Paused: no CPU, and the balloon stands still until unpaused. */
 START_TEST(test_pause)
 {
@@ -247,6 +277,7 @@ TCase *sim_tcase_faults(void)
     tcase_add_test(tc, test_xs_fail_watch_for);
     tcase_add_test(tc, test_xs_fail_txn_eagain);
     tcase_add_test(tc, test_xs_fail_txn_quota);
+    tcase_add_test(tc, test_watch_lose_dup);
     tcase_add_test(tc, test_pause);
     tcase_add_test(tc, test_crash);
     tcase_add_test(tc, test_shutdown);
