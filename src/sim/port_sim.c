@@ -124,6 +124,14 @@ static uint64_t now_of(const struct sim *s)
     return s->pl.m.clock.now_ms;
 }
 
+/* xs-slow: a xenstore call of dom0 takes that long, in virtual time
+ * (the host, its guests and the scenario go on meanwhile). */
+static void xs_slow(struct sim *s)
+{
+    if (s->pl.xs_slow_ms)
+        sim_run(&s->pl, s->pl.m.clock.now_ms + s->pl.xs_slow_ms, false);
+}
+
 static int sim_list_domains(struct port *p, struct port_domain *out, size_t cap, size_t *n_out)
 {
     struct sim *s = p->priv;
@@ -188,6 +196,7 @@ static int sim_xs_read_op(struct port *p, const char *path, char *buf, size_t ca
     int rc;
 
     sim_sync(&s->pl);
+    xs_slow(s);
     rc = s->pl.disconnected ? PLM_EIO : sim_xs_read(&s->pl.m.xs, 0, path, buf, cap, len_out);
     return done(s, PORT_SIM_OP_XS_READ, rc, path_domid(path), path ? path : "");
 }
@@ -199,6 +208,7 @@ static int sim_xs_write_txn_op(struct port *p, const struct port_kv *kv, size_t 
     int rc;
 
     sim_sync(&s->pl);
+    xs_slow(s);
     rc = s->pl.disconnected ? PLM_EIO : xs_injected(s, PORT_SIM_XSF_TXN, PORT_SIM_OP_XS_WRITE_TXN);
     if (rc == 0)
         rc = sim_xs_write_txn(&s->pl.m.xs, 0, kv, n);
@@ -214,6 +224,7 @@ static int sim_xs_mkdir_ro(struct port *p, const char *path, uint32_t reader)
     int rc;
 
     sim_sync(&s->pl);
+    xs_slow(s);
     if (reader == 0)
         perms.n = 1; /* dom0 reads everything anyway */
     rc = s->pl.disconnected ? PLM_EIO : xs_injected(s, PORT_SIM_XSF_TXN, PORT_SIM_OP_XS_MKDIR_RO);
@@ -230,6 +241,7 @@ static int sim_xs_rm_op(struct port *p, const char *path)
     int rc;
 
     sim_sync(&s->pl);
+    xs_slow(s);
     rc = s->pl.disconnected ? PLM_EIO : sim_xs_rm(&s->pl.m.xs, 0, path);
     return done(s, PORT_SIM_OP_XS_RM, rc, path_domid(path), path ? path : "");
 }
@@ -240,6 +252,7 @@ static int sim_xs_watch_op(struct port *p, const char *path, const char *token)
     int rc;
 
     sim_sync(&s->pl);
+    xs_slow(s);
     rc = s->pl.disconnected ? PLM_EIO : xs_injected(s, PORT_SIM_XSF_WATCH, PORT_SIM_OP_XS_WATCH);
     if (rc == 0)
         rc = sim_xs_watch(&s->pl.m.xs, path, token);
@@ -252,6 +265,7 @@ static int sim_xs_unwatch_op(struct port *p, const char *path, const char *token
     int rc;
 
     sim_sync(&s->pl);
+    xs_slow(s);
     rc = s->pl.disconnected ? PLM_EIO : sim_xs_unwatch(&s->pl.m.xs, path, token);
     return done(s, PORT_SIM_OP_XS_UNWATCH, rc, path_domid(path), path ? path : "");
 }

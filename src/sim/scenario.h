@@ -43,6 +43,7 @@ enum sim_act {
     SIM_ACT_SHUTDOWN,   /* the guest shuts down (on_poweroff=destroy) */
     SIM_ACT_GROW,       /* the guest takes num KiB more, above its target */
     SIM_ACT_MAXMEM,     /* xl mem-max: num KiB */
+    SIM_ACT_XS_SLOW,    /* each of dom0's xenstore calls takes num ms */
     SIM_ACT_END,        /* the scenario is over */
 };
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The events of a scenario: what follows "at TIME".  Either a host-wide
- * event (create, fail host-info, xs-fail, watch, disconnect, end) or a
+ * event (create, fail host-info, xs-fail, xs-slow, watch, disconnect, end) or a
  * domain's name and one action: what its guest does (request, write, rm,
  * flood, grow, crash, shutdown), how its workload and balloon behave (cpu,
  * stuck, balloon, hotplug, floor, balloon-rate), what the operator does to
@@ -28,6 +28,7 @@
     "fail, "                                                                                       \
     "grow, pause, unpause, crash, shutdown, maxmem"
 #define FAULT_COUNT_MAX 1000000
+#define XS_SLOW_MAX_MS 10000
 
 /* The calls a fail line names, and the libxl errors they may fail with,
  * as port_xen.c reports them. */
@@ -381,12 +382,22 @@ int sim_scn_event(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *e
 
     if (!sim_lex_word(lx, &w))
         return sim_scn_fail(
-            ps, "missing event (want a domain name, create, fail, xs-fail, watch, disconnect "
-                "or end)");
+            ps, "missing event (want a domain name, create, fail, xs-fail, xs-slow, watch, "
+                "disconnect or end)");
     if (sim_word_is(&w, "fail")) {
         ev->act = SIM_ACT_FAIL;
         snprintf(ps->prefix, sizeof(ps->prefix), "fail");
         return parse_fail(ps, lx, ev, true);
+    }
+    if (sim_word_is(&w, "xs-slow")) {
+        ev->act = SIM_ACT_XS_SLOW;
+        snprintf(ps->prefix, sizeof(ps->prefix), "xs-slow");
+        if (!sim_lex_word(lx, &w))
+            return sim_scn_fail(ps, "missing duration");
+        if (sim_word_time(&w, &ev->num) != 0 || ev->num > XS_SLOW_MAX_MS)
+            return sim_scn_fail(ps, "bad duration '%.*s%s' (want 0ms to 10s, such as 50ms)",
+                                SIM_QUOTE(&w));
+        return no_more(ps, lx);
     }
     if (sim_word_is(&w, "watch")) {
         ev->act = SIM_ACT_XS_FAIL;

@@ -224,7 +224,7 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
     static const char *const verb[] = {
         "request",      "write",   "rm",       "cpu",  "stuck",  "balloon",    "hotplug", "floor",
         "balloon-rate", "destroy", "flood",    "fail", "create", "disconnect", "xs-fail", "pause",
-        "unpause",      "crash",   "shutdown", "grow", "maxmem", "end"};
+        "unpause",      "crash",   "shutdown", "grow", "maxmem", "xs-slow",    "end"};
     const char *v = verb[ev->act];
 
     _Static_assert(sizeof(verb) / sizeof(verb[0]) == SIM_ACT_END + 1, "a verb per action");
@@ -239,6 +239,9 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
     case SIM_ACT_CPU:
     case SIM_ACT_FLOOD:
         snprintf(buf, size, "%s %llu", v, (unsigned long long)ev->num);
+        break;
+    case SIM_ACT_XS_SLOW:
+        snprintf(buf, size, "%s %llu ms", v, (unsigned long long)ev->num);
         break;
     case SIM_ACT_STUCK:
     case SIM_ACT_BALLOON:
@@ -308,6 +311,11 @@ static void play(struct sim_player *pl, const struct sim_event *ev)
         return;
     case SIM_ACT_XS_FAIL:
         arm_fault(pl, &pl->xs_fault[ev->xs_op], ev);
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
+                describe(ev, what, sizeof(what)));
+        return;
+    case SIM_ACT_XS_SLOW:
+        pl->xs_slow_ms = ev->num;
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
                 describe(ev, what, sizeof(what)));
         return;

@@ -27,6 +27,7 @@ struct sim_player {
     bool disconnected; /* the xenstore connection is broken until reconnect */
     /* xs-fail lines: faults of dom0's xenstore connection. */
     struct port_sim_fault xs_fault[PORT_SIM_NXSFAULTS];
+    uint64_t xs_slow_ms;      /* xs-slow: what each of dom0's xenstore calls takes */
     struct port_sim_stats st; /* counters kept outside the xenstore and the host */
 };
 

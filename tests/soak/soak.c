@@ -26,10 +26,11 @@
  * host-call fault of xenplm-sim(5) (sched-set, vcpus-set, mem-target-set, domain-info for one
  * domain; host-info for the host; by count or for a while; fail, inval or nomem), xenstore faults
  * of dom0's connection (xs-fail: watches refused, transactions that conflict or fail), watch
- * events delivered twice (not lost ones: the daemon polls no key, by design) and, rarely, a broken
- * xenstore connection.  Events come in bursts separated by quiet stretches of 1 to 29
- * minutes, so that the daemon's behaviour with constant inputs is seen too.  The policy is the
- * daemon tests' (tests/daemon/base.xml): CPU 10..300, memory 512..3072 MiB, 512 MiB headroom.
+ * events delivered twice (not lost ones: the daemon polls no key, by design), a slow xenstored
+ * (xs-slow, up to 200 ms a call) and, rarely, a broken xenstore connection.  Events come in bursts
+ * separated by quiet stretches of 1 to 29 minutes, so that the daemon's behaviour with constant
+ * inputs is seen too.  The policy is the daemon tests' (tests/daemon/base.xml): CPU 10..300, memory
+ * 512..3072 MiB, 512 MiB headroom.
  *
  * The invariants, checked after every dmn_step, each counted and each
  * violation printed (the first ten of each) with the simulated time:
@@ -345,7 +346,10 @@ static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
     } else if (kind < 95) {
         /* Lost events are left out: the daemon polls no key, so what one
          * announced waits for the guest's next write (xenplm-sim(5)). */
-        emit(s, "watch dup %u\n", (unsigned)between(1, 50));
+        if (chance(50))
+            emit(s, "watch dup %u\n", (unsigned)between(1, 50));
+        else
+            emit(s, "xs-slow %ums\n", chance(50) ? 0u : (unsigned)between(1, 200));
     } else if (ncrashed > 0 && chance(50)) {
         struct guest *c = &crashed[between(0, ncrashed - 1)];
         emit(s, "%s destroy\n", c->name);

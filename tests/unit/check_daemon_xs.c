@@ -251,6 +251,40 @@ START_TEST(watch_event_lost)
 }
 END_TEST
 
+/*
+ * xenstored answers each call in 200 ms for two minutes: a's requests are
+ * still read and answered, each after the calls of its turn, without a
+ * warning, and the loop takes no more turns for it than it would.
+ */
+START_TEST(xs_slow_store)
+{
+    struct dt t;
+    struct dt_logcap lc;
+    char buf[64];
+
+    dt_open(&t, "base.xml",
+            HOST "at 5s xs-slow 200ms\n"
+                 "at 6s a request mem=1024,1536\n"
+                 "at 30s a request cpu=80 mem=1024,1280\n"
+                 "at 125s xs-slow 0ms\n");
+    dt_run_exactly(&t, 4000 - dt_now(&t));
+    uint64_t steps = t.steps;
+    dt_cap_start(&lc);
+    dt_run_until(&t, 120000);
+    ck_assert_uint_eq(dt_cap_stop(&lc, " warning: "), 0);
+    ck_assert_uint_le(t.steps - steps, 200);
+    ck_assert_int_eq(dt_guest_read(&t, "a", "seq", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "2\n");
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 1280);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 80);
+    /* Its two reactions were slow: each a read and a write of 200 ms at
+     * least. */
+    ck_assert_uint_eq(t.d.st.stats.reaction.count, 2);
+    ck_assert_uint_ge(t.d.st.stats.reaction.sum_ms, 2 * 400);
+    dt_close(&t);
+}
+END_TEST
+
 TCase *dt_tcase_xs(void)
 {
     TCase *tc = tcase_create("xs");
@@ -261,5 +295,6 @@ TCase *dt_tcase_xs(void)
     tcase_add_test(tc, xs_txn_failing_for_a_while);
     tcase_add_test(tc, watch_events_doubled);
     tcase_add_test(tc, watch_event_lost);
+    tcase_add_test(tc, xs_slow_store);
     return tc;
 }

@@ -137,6 +137,29 @@ START_TEST(test_watch_lose_dup)
 }
 END_TEST
 
+/* xs-slow: each xenstore call of dom0 moves the clock on that much; 0 ends
+ * it.  Other calls take no time. */
+START_TEST(test_xs_slow)
+{
+    struct port *p = sim_open(HOST WEB "at 1s xs-slow 50ms\nat 2s xs-slow 0ms\n");
+    char buf[32];
+    struct port_host h;
+
+    port_sim_advance(p, 1000);
+    uint64_t t0 = port_sim_clock_ms(p);
+    ck_assert_int_eq(sim_read(p, "/local/domain/1/name", buf, sizeof(buf)), 0);
+    ck_assert_int_eq(write1(p), 0);
+    ck_assert_uint_eq(port_sim_clock_ms(p), t0 + 100);
+    ck_assert_int_eq(port_host_info(p, &h), 0);
+    ck_assert_uint_eq(port_sim_clock_ms(p), t0 + 100);
+    port_sim_advance(p, 1000);
+    t0 = port_sim_clock_ms(p);
+    ck_assert_int_eq(write1(p), 0);
+    ck_assert_uint_eq(port_sim_clock_ms(p), t0);
+    port_destroy(p);
+}
+END_TEST
+
 /* Paused: no CPU, and the balloon stands still until unpaused. */
 START_TEST(test_pause)
 {
@@ -278,6 +301,7 @@ TCase *sim_tcase_faults(void)
     tcase_add_test(tc, test_xs_fail_txn_eagain);
     tcase_add_test(tc, test_xs_fail_txn_quota);
     tcase_add_test(tc, test_watch_lose_dup);
+    tcase_add_test(tc, test_xs_slow);
     tcase_add_test(tc, test_pause);
     tcase_add_test(tc, test_crash);
     tcase_add_test(tc, test_shutdown);
