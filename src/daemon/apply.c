@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Apply: the plan's actions become libxl calls (through the port) and
- * grants the guests read.  Each action is confirmed to the engine only
+ * grants the guests read (written by answer.c).  Each action is confirmed to the engine only
  * once the host accepted it.  A refused call is counted, logged once
  * (the first failure of a streak warns, the rest go to the debug level,
  * the recovery to the info level), and tried again with retry.c's
@@ -23,33 +23,6 @@ _Static_assert((int)ENG_ACT_SCHED == (int)DMN_RETRY_SCHED &&
                    (int)ENG_ACT_VCPUS == (int)DMN_RETRY_VCPUS &&
                    (int)ENG_ACT_TARGET == (int)DMN_RETRY_TARGET,
                "a retry record per enforcement kind");
-
-void dmn_write_grant(struct dmn *d, struct dmn_domain *dom)
-{
-    const struct eng_dom *e = &dom->eng;
-    struct proto_grant g = {.flags = PROTO_GRANT_CPU | PROTO_GRANT_MEM,
-                            .cpu = e->granted[POL_CPU],
-                            .mem = e->granted[POL_MEMORY]};
-    char buf[PROTO_GRANT_ENCODED_MAX + 1], path[PORT_PATH_MAX];
-
-    /* What it holds: its own count when its vcpus are fixed. */
-    unsigned vcpus = eng_vcpus_held(e);
-    if (vcpus >= 1 && vcpus <= PROTO_VCPUS_MAX) {
-        g.flags |= PROTO_GRANT_VCPUS;
-        g.vcpus = vcpus;
-    }
-    int len = proto_grant_encode(&g, buf, sizeof(buf));
-    if (len < 0 || strcmp(buf, dom->grant) == 0)
-        return;
-    snprintf(path, sizeof(path), PROTO_GRANTED_PATH_FMT, dom->info.domid);
-    struct port_kv kv = {path, buf, (size_t)len};
-    int rc = port_xs_write_txn(d->port, &kv, 1);
-    d->st.stats.xs_writes++;
-    if (rc)
-        log_warnx("Domain %u: cannot write its grant: %s", dom->info.domid, plm_strerror(rc));
-    else
-        snprintf(dom->grant, sizeof(dom->grant), "%s", buf);
-}
 
 /*
  * How loud a failed call is: a warning when first (else at the debug

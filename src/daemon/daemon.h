@@ -99,8 +99,16 @@ struct dmn {
 /* domains.c */
 int dmn_scan(struct dmn *d);
 void dmn_forget_all(struct dmn *d);
+/* A domain's info as just read; a change of its maxmem or of its vcpus at
+ * most (xl mem-max) makes its allocation be worked out again. */
+void dmn_info_update(struct dmn *d, struct dmn_domain *dom, const struct port_domain *info);
 /* Re-match every domain's policy rule (after a reload). */
 void dmn_rematch(struct dmn *d);
+/* Make again what xenstored refused of the domains' setup (their grant
+ * directories, their watches) whose try is due; when the next such try
+ * is (0: none). */
+void dmn_setup_due(struct dmn *d, uint64_t now_ms);
+uint64_t dmn_setup_at(const struct dmn *d);
 
 /* requests.c: the intake */
 void dmn_request_changed(struct dmn *d, struct dmn_domain *dom);
@@ -108,10 +116,6 @@ void dmn_request_changed(struct dmn *d, struct dmn_domain *dom);
 void dmn_requests_due(struct dmn *d, uint64_t now_ms);
 /* Whether a rate-limited read is waiting for its token. */
 bool dmn_requests_pending(const struct dmn *d);
-/* Write the guest's status value (NULL reason: "ok") and acked seq. */
-void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason);
-/* The same for an accepted request: "ok", or "ok: <note>" when note is set. */
-void dmn_report_ok(struct dmn *d, struct dmn_domain *dom, const char *note);
 bool dmn_managed(const struct dmn_domain *dom);
 /* `xenplm set`: an override of a domain's allocation (clear: remove it). */
 int dmn_set_override(struct dmn *d, struct dmn_domain *dom, const struct ctl_set *set);
@@ -123,9 +127,19 @@ uint64_t dmn_features_at(const struct dmn *d);
 /* The fewest milliseconds between two reads of one guest's feature key. */
 #define DMN_FEATURE_READ_MS 1000
 
+/* answer.c: what guests read.  Write the grant in force when it differs
+ * from the last written; the guest's status value (NULL reason: "ok")
+ * and acked seq; the same for an accepted request ("ok", or "ok: <note>"
+ * when note is set).  A refused write stays owed: written again when its
+ * try is due (dmn_answers_due), at dmn_answers_at (0: nothing owed). */
+void dmn_write_grant(struct dmn *d, struct dmn_domain *dom);
+void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason);
+void dmn_report_ok(struct dmn *d, struct dmn_domain *dom, const char *note);
+void dmn_answers_due(struct dmn *d, uint64_t now_ms);
+uint64_t dmn_answers_at(const struct dmn *d);
+
 /* apply.c: carry out the plan, then write what is owed to guests. */
 void dmn_apply(struct dmn *d, const struct eng_plan *plan);
-void dmn_write_grant(struct dmn *d, struct dmn_domain *dom);
 /* When the earliest refused enforcement is due to be tried again (0: none). */
 uint64_t dmn_retry_at(const struct dmn *d);
 /* retry.c, the backoff: whether a call that failed before may be made at now;

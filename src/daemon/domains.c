@@ -5,8 +5,10 @@
  * again, so one code path (dmn_scan) handles start-up, restarts, new and
  * departed domains alike.  Adopting a domain means: match its policy rule,
  * create the dom0-owned grant subtree that the guest may read but not
- * write, and watch its request key.  Watches are registered by dom0, so
- * they count against dom0's xenstore quota, never against the guest's.
+ * write, and watch its request key and its control/feature-balloon; what
+ * xenstored refuses of that is made again later, with a backoff.  Watches
+ * are registered by dom0, so they count against dom0's xenstore quota,
+ * never against the guest's.
  */
 #include "config.h"
 
@@ -63,6 +65,122 @@ static void feature_watch(char *path, size_t plen, char *token, size_t tlen, uin
     snprintf(token, tlen, "bal:%u", domid);
 }
 
+/* What a setup bit stands for, in the log. */
+static const char *setup_name(unsigned which)
+{
+    return which == DMN_SETUP_GRANT_DIR ? "grant directory"
+           : which == DMN_SETUP_REQUEST ? "request watch"
+                                        : "balloon key watch";
+}
+
+/*
+ * Make one piece of a domain's setup (which: a DMN_SETUP_* bit): true
+ * when it is there, else its bit is set in setup_missing.  A watch
+ * already registered (a restart on a connection that survived) does not
+ * fire again, so its key is read at the next turn all the same.
+ */
+static bool setup_one(struct dmn *d, struct dmn_domain *dom, unsigned which, int *rc_out)
+{
+    char path[PORT_PATH_MAX], token[PORT_TOKEN_MAX];
+    uint32_t id = dom->info.domid;
+    int rc;
+
+    if (which == DMN_SETUP_GRANT_DIR) {
+        snprintf(path, sizeof(path), PROTO_GRANT_DIR_PATH_FMT, id);
+        rc = port_xs_mkdir_ro(d->port, path, id);
+    } else {
+        if (which == DMN_SETUP_REQUEST) {
+            snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, id);
+            watch_token(token, sizeof(token), id);
+        } else {
+            feature_watch(path, sizeof(path), token, sizeof(token), id);
+        }
+        rc = port_xs_watch(d->port, path, token);
+    }
+    *rc_out = rc;
+    if (rc != 0 && rc != PLM_EEXIST) {
+        dom->setup_missing |= which;
+        return false;
+    }
+    dom->setup_missing &= ~which;
+    if (which == DMN_SETUP_REQUEST && rc == PLM_EEXIST)
+        dom->pending_read = true;
+    return true;
+}
+
+static const unsigned setup_steps[] = {DMN_SETUP_GRANT_DIR, DMN_SETUP_REQUEST, DMN_SETUP_FEATURE};
+#define NSETUP (sizeof(setup_steps) / sizeof(setup_steps[0]))
+
+/*
+ * A domain's setup at its adoption.  What xenstored refuses (its quota,
+ * a connection in trouble) is logged once and made again with retry.c's
+ * backoff (dmn_setup_due): without its watches, what the guest writes
+ * would never be read.
+ */
+static void setup_domain(struct dmn *d, struct dmn_domain *dom, uint64_t now)
+{
+    bool logged = false;
+    int rc;
+
+    for (size_t k = 0; k < NSETUP; k++) {
+        if (setup_one(d, dom, setup_steps[k], &rc) || logged)
+            continue;
+        logged = true;
+        log_warnx("Domain %u: cannot set up its %s: %s (trying again with a backoff)",
+                  dom->info.domid, setup_name(setup_steps[k]), plm_strerror(rc));
+    }
+    if (dom->setup_missing)
+        dmn_retry_failed(&dom->retry[DMN_RETRY_SETUP], now);
+}
+
+void dmn_setup_due(struct dmn *d, uint64_t now)
+{
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        struct dmn_domain *dom = &d->st.dom[i];
+        struct dmn_retry *r = &dom->retry[DMN_RETRY_SETUP];
+        unsigned fails = r->fails, missing = dom->setup_missing;
+        bool ok = true;
+        int rc = 0;
+
+        if (!missing || !dmn_retry_due(r, now))
+            continue;
+        /* Without its watch the balloon key is read at each try, so that
+         * what the daemon knows of it is at most one backoff old (the
+         * request is read once, when its watch is there: a guest's
+         * refused request would be logged at each read). */
+        if (missing & DMN_SETUP_FEATURE)
+            dom->feature_due = true;
+        for (size_t k = 0; k < NSETUP && ok; k++)
+            if (missing & setup_steps[k])
+                ok = setup_one(d, dom, setup_steps[k], &rc);
+        if (!ok) {
+            dmn_retry_failed(r, now);
+            log_debug("Domain %u: cannot set it up yet: %s", dom->info.domid, plm_strerror(rc));
+            continue;
+        }
+        dmn_retry_ok(r);
+        log_info("Domain %u: set up after %u failed tries; reading its keys", dom->info.domid,
+                 fails);
+        /* Whatever the guest wrote meanwhile, no watch announced it. */
+        if (missing & DMN_SETUP_REQUEST)
+            dom->pending_read = true;
+        dom->feature_due = true;
+    }
+}
+
+uint64_t dmn_setup_at(const struct dmn *d)
+{
+    uint64_t at = 0;
+
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        const struct dmn_domain *dom = &d->st.dom[i];
+        const struct dmn_retry *r = &dom->retry[DMN_RETRY_SETUP];
+        if (dom->setup_missing && (!at || r->at_ms < at))
+            at = r->at_ms;
+    }
+    return at;
+}
+
 /* Make room and insert, keeping the table sorted by domid. */
 static struct dmn_domain *insert(struct dmn *d, const struct port_domain *info)
 {
@@ -90,9 +208,7 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
 {
     const struct pol_host *h = &d->st.policy.host;
     uint32_t id = dom->info.domid;
-    char path[PORT_PATH_MAX], token[PORT_TOKEN_MAX];
     uint64_t now = port_now_ms(d->port);
-    int rc;
 
     dom->rule = pol_match(&d->st.policy, dom->info.name, dom->info.uuid);
     struct eng_view v = {
@@ -110,25 +226,9 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
         proto_rl_init(&dom->rl, 1, PLM_SCALE, now);
     snprintf(dom->status, sizeof(dom->status), "(no request yet)");
 
-    snprintf(path, sizeof(path), PROTO_GRANT_DIR_PATH_FMT, id);
-    rc = port_xs_mkdir_ro(d->port, path, id);
-    if (rc)
-        log_warnx("Domain %u: cannot create %s: %s", id, path, plm_strerror(rc));
-    snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, id);
-    watch_token(token, sizeof(token), id);
-    rc = port_xs_watch(d->port, path, token);
-    /* After a restart on a connection that survived, the watch is there,
-     * but it does not fire again: read the request at the next tick. */
-    if (rc == PLM_EEXIST)
-        dom->pending_read = true;
-    else if (rc)
-        log_warnx("Domain %u: cannot watch %s: %s", id, path, plm_strerror(rc));
+    setup_domain(d, dom, now);
     /* Read at this turn's snapshot, before the decision counts on it. */
     dom->feature_due = true;
-    feature_watch(path, sizeof(path), token, sizeof(token), id);
-    rc = port_xs_watch(d->port, path, token);
-    if (rc && rc != PLM_EEXIST)
-        log_warnx("Domain %u: cannot watch %s: %s", id, path, plm_strerror(rc));
     log_info("Domain %u: adopted '%s' (rule %s%s%u), %u/%u vcpus, %llu/%llu MiB", id,
              dom->info.name, dom->rule->kind == POL_MATCH_NONE ? "default" : "line",
              dom->rule->kind == POL_MATCH_NONE ? "" : " ", dom->rule->line, dom->info.online_vcpus,
@@ -154,6 +254,22 @@ static void depart(struct dmn *d, size_t i)
     memmove(&s->dom[i], &s->dom[i + 1], (s->ndom - i - 1) * sizeof(*s->dom));
     s->ndom--;
     d->ev.force = DMN_FORCE_CHANGED;
+}
+
+void dmn_info_update(struct dmn *d, struct dmn_domain *dom, const struct port_domain *info)
+{
+    const struct port_domain *was = &dom->info;
+
+    if (was->mem_max_kib != info->mem_max_kib || was->max_vcpus != info->max_vcpus) {
+        log_info("Domain %u: maxmem %llu -> %llu MiB, %u -> %u vcpus at most", info->domid,
+                 (unsigned long long)(was->mem_max_kib / 1024),
+                 (unsigned long long)(info->mem_max_kib / 1024), was->max_vcpus, info->max_vcpus);
+        /* What it may be given changed: its allocation is worked out
+         * again, and replaced if it is now above what it can hold. */
+        dom->changed = true;
+        d->ev.force = DMN_FORCE_CHANGED;
+    }
+    dom->info = *info;
 }
 
 int dmn_scan(struct dmn *d)
@@ -193,7 +309,7 @@ int dmn_scan(struct dmn *d)
             adopt(d, dom);
             d->ev.force = DMN_FORCE_CHANGED;
         } else {
-            dom->info = *info;
+            dmn_info_update(d, dom, info);
         }
         dom->present = true;
     }

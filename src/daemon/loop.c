@@ -135,7 +135,11 @@ static void handle_event(struct dmn *d, const struct port_event *ev)
 
     d->st.stats.events++;
     if (strcmp(ev->token, "domains") == 0) {
+        /* A domain came or went, or its memory was released (a dying
+         * one, or one the daemon let go of when it shut down or crashed):
+         * the pool is what is free now. */
         d->ev.rescan = true;
+        d->ev.arbitrate = true;
         return;
     }
     if (sscanf(ev->token, "req:%u%c", &id, &tail) == 1) {
@@ -232,6 +236,7 @@ static void turn(struct dmn *d, uint64_t now)
     for (size_t k = 0; k < d->plan.nnote; k++)
         log_note(&d->plan.note[k]);
     dmn_apply(d, &d->plan);
+    dmn_answers_due(d, now);
     d->wake_at_ms = d->plan.wake_at_ms;
     if (!d->wake_at_ms && (d->st.eng.mem_moving || dmn_requests_pending(d)))
         d->wake_at_ms = d->st.eng.next_tick_ms;
@@ -241,6 +246,12 @@ static void turn(struct dmn *d, uint64_t now)
     uint64_t feature = dmn_features_at(d);
     if (feature && (!d->wake_at_ms || feature < d->wake_at_ms))
         d->wake_at_ms = feature;
+    uint64_t answer = dmn_answers_at(d);
+    if (answer && (!d->wake_at_ms || answer < d->wake_at_ms))
+        d->wake_at_ms = answer;
+    uint64_t watch = dmn_setup_at(d);
+    if (watch && (!d->wake_at_ms || watch < d->wake_at_ms))
+        d->wake_at_ms = watch;
     if (d->plan.table_changed)
         d->st.stats.allocations++;
     eng_plan_trim(&d->plan);
@@ -294,12 +305,18 @@ int dmn_step(struct dmn *d)
             for (size_t i = 0; i < d->st.ndom; i++) {
                 d->st.dom[i].pending_read = true;
                 d->st.dom[i].feature_due = true;
+                /* What is owed is written at once on the new connection. */
+                d->st.dom[i].retry[DMN_RETRY_GRANT].at_ms = 0;
+                d->st.dom[i].retry[DMN_RETRY_STATUS].at_ms = 0;
                 if (dmn_managed(&d->st.dom[i]))
                     dmn_write_grant(d, &d->st.dom[i]);
             }
         }
     }
     dmn_control_serve(d, wf, nwf);
+    /* Before the events: a watch registered now fires at once, and its
+     * event is taken in this turn. */
+    dmn_setup_due(d, now_ms(d));
     struct port_event ev;
     while (port_next_event(d->port, &ev) == 0)
         handle_event(d, &ev);

@@ -26,51 +26,6 @@ bool dmn_managed(const struct dmn_domain *dom)
     return eng_managed(&dom->eng);
 }
 
-/* A status value formatted, with the seq it answers; reason: a refusal. */
-static void report(struct dmn *d, struct dmn_domain *dom, const char *reason, const char *note)
-{
-    char status[PROTO_STATUS_MAX + 1], seq[PROTO_SEQ_MAX + 1];
-    char spath[PORT_PATH_MAX], qpath[PORT_PATH_MAX];
-    int slen = reason ? proto_status_format(status, sizeof(status), reason)
-                      : proto_status_format_ok(status, sizeof(status), note);
-    int qlen = proto_seq_encode(dom->have_req ? dom->req.seq : 0, seq, sizeof(seq));
-
-    if (slen < 0 || qlen < 0)
-        return;
-    /* Only differences are written: a guest repeating itself costs no write. */
-    uint64_t seqv = dom->have_req ? dom->req.seq : 0;
-    /* Kept without its newline, as operators see it. */
-    int shown = slen > 0 && status[slen - 1] == '\n' ? slen - 1 : slen;
-    if (strncmp(status, dom->status, (size_t)shown) == 0 && dom->status[shown] == '\0' &&
-        seqv == dom->acked_seq && !reason)
-        return;
-    snprintf(spath, sizeof(spath), PROTO_STATUS_PATH_FMT, dom->info.domid);
-    snprintf(qpath, sizeof(qpath), PROTO_SEQ_PATH_FMT, dom->info.domid);
-    struct port_kv kv[2] = {
-        {spath, status, (size_t)slen},
-        {qpath, seq, (size_t)qlen},
-    };
-    int rc = port_xs_write_txn(d->port, kv, 2);
-    d->st.stats.xs_writes++;
-    if (rc) {
-        /* The cache is left as it was, so the next report writes again. */
-        log_warnx("Domain %u: cannot write status: %s", dom->info.domid, plm_strerror(rc));
-        return;
-    }
-    snprintf(dom->status, sizeof(dom->status), "%.*s", shown, status);
-    dom->acked_seq = seqv;
-}
-
-void dmn_report(struct dmn *d, struct dmn_domain *dom, const char *reason)
-{
-    report(d, dom, reason, NULL);
-}
-
-void dmn_report_ok(struct dmn *d, struct dmn_domain *dom, const char *note)
-{
-    report(d, dom, NULL, note);
-}
-
 /* A refusal is the intake's own verdict, answered at once; an accepted
  * request is answered by the decision, once it is enforced. */
 static void reject(struct dmn *d, struct dmn_domain *dom, const char *why)

@@ -140,7 +140,7 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
         if (dmn_retry_ok(r))
             log_info("Domain %u: its domain info read again after %u failed tries", dom->info.domid,
                      fails);
-        dom->info = info;
+        dmn_info_update(d, dom, &info);
         view_of(dom); /* what was just read */
         if (mem)
             eng_measured_memory(e, (int64_t)info.mem_actual_kib);

@@ -34,14 +34,25 @@ struct dmn_retry {
 };
 
 /* The calls retried per domain: its three enforcements (indexed as the
- * engine's action kinds) and the reading of its domain info. */
+ * engine's action kinds), the reading of its domain info, its setup in
+ * xenstore (grant directory, watches), and the writes of its grant and
+ * status. */
 enum dmn_retry_kind {
     DMN_RETRY_SCHED,
     DMN_RETRY_VCPUS,
     DMN_RETRY_TARGET,
     DMN_RETRY_INFO,
+    DMN_RETRY_SETUP,
+    DMN_RETRY_GRANT,
+    DMN_RETRY_STATUS,
     DMN_NRETRY
 };
+
+/* What adopting a domain sets up in xenstore, as bits of
+ * dmn_domain.setup_missing: its grant directory, and its two watches. */
+#define DMN_SETUP_GRANT_DIR 1u /* xenplm/, read-only for the guest */
+#define DMN_SETUP_REQUEST 2u   /* the watch on data/xenplm/request */
+#define DMN_SETUP_FEATURE 4u   /* the watch on control/feature-balloon */
 
 /*
  * One domain: what the port said of it, what its guest asked and how the
@@ -70,12 +81,21 @@ struct dmn_domain {
     char status[PROTO_STATUS_MAX + 1];       /* last status written for the guest */
     uint64_t acked_seq;                      /* last seq written back */
     char grant[PROTO_GRANT_ENCODED_MAX + 1]; /* last granted value written */
+    /* Writes xenstored refused, owed until they go through (answer.c):
+     * the grant (its value is the engine's), the status and seq. */
+    bool grant_owed, status_owed;
+    char owed_status[PROTO_STATUS_MAX + 1];
+    uint64_t owed_seq;
     struct proto_ratelimit rl;
     uint64_t errors; /* port calls that failed */
     /* Calls Xen refused, per kind: the failures in a row, and when the
      * next try is due. */
     struct dmn_retry retry[DMN_NRETRY];
     bool grant_held; /* its grant waits for Xen to accept its CPU settings */
+    /* What xenstored refused of its setup (DMN_SETUP_* bits): made again
+     * with the backoff of retry[DMN_RETRY_SETUP], and the keys read once
+     * they are there. */
+    unsigned setup_missing;
     /* Its control/feature-balloon (a guest-written key, watched): as last
      * read; a read owed (the watch fired), and when the last one was made
      * (reads are at most one per DMN_FEATURE_READ_MS, whatever the guest

@@ -94,6 +94,44 @@ static int injected(struct sim *s, uint32_t domid, enum port_sim_fault_op op)
     return rc;
 }
 
+/*
+ * Whether an xs-fail line makes this xenstore call fail: its code, or 0.
+ * A transaction's attempts that end with EAGAIN are made again, as the Xen
+ * port makes them, at most PORT_SIM_TXN_TRIES in all; when every one does,
+ * the call fails with PLM_EIO, as there.
+ */
+static int xs_injected(struct sim *s, enum port_sim_xs_fault_op op, enum port_sim_op port_op)
+{
+    struct port_sim_fault *f = &s->pl.xs_fault[op];
+    int rc = 0;
+
+    for (int i = 0; i < (op == PORT_SIM_XSF_TXN ? PORT_SIM_TXN_TRIES : 1); i++) {
+        rc = sim_fault_take(f, s->pl.m.clock.now_ms);
+        if (rc)
+            s->pl.st.xs_fault.injected[op]++;
+        if (rc != PORT_SIM_XS_EAGAIN)
+            break;
+    }
+    if (rc == PORT_SIM_XS_EAGAIN)
+        rc = PLM_EIO;
+    if (rc)
+        s->pl.st.op[port_op].injected++;
+    return rc;
+}
+
+static uint64_t now_of(const struct sim *s)
+{
+    return s->pl.m.clock.now_ms;
+}
+
+/* xs-slow: a xenstore call of dom0 takes that long, in virtual time
+ * (the host, its guests and the scenario go on meanwhile). */
+static void xs_slow(struct sim *s)
+{
+    if (s->pl.xs_slow_ms)
+        sim_run(&s->pl, s->pl.m.clock.now_ms + s->pl.xs_slow_ms, false);
+}
+
 static int sim_list_domains(struct port *p, struct port_domain *out, size_t cap, size_t *n_out)
 {
     struct sim *s = p->priv;
@@ -158,6 +196,7 @@ static int sim_xs_read_op(struct port *p, const char *path, char *buf, size_t ca
     int rc;
 
     sim_sync(&s->pl);
+    xs_slow(s);
     rc = s->pl.disconnected ? PLM_EIO : sim_xs_read(&s->pl.m.xs, 0, path, buf, cap, len_out);
     return done(s, PORT_SIM_OP_XS_READ, rc, path_domid(path), path ? path : "");
 }
@@ -169,7 +208,10 @@ static int sim_xs_write_txn_op(struct port *p, const struct port_kv *kv, size_t 
     int rc;
 
     sim_sync(&s->pl);
-    rc = s->pl.disconnected ? PLM_EIO : sim_xs_write_txn(&s->pl.m.xs, 0, kv, n);
+    xs_slow(s);
+    rc = s->pl.disconnected ? PLM_EIO : xs_injected(s, PORT_SIM_XSF_TXN, PORT_SIM_OP_XS_WRITE_TXN);
+    if (rc == 0)
+        rc = sim_xs_write_txn(&s->pl.m.xs, 0, kv, n);
     if (rc == 0)
         s->pl.st.xs_keys_written += n;
     return done(s, PORT_SIM_OP_XS_WRITE_TXN, rc, path_domid(first), first ? first : "");
@@ -182,9 +224,12 @@ static int sim_xs_mkdir_ro(struct port *p, const char *path, uint32_t reader)
     int rc;
 
     sim_sync(&s->pl);
+    xs_slow(s);
     if (reader == 0)
         perms.n = 1; /* dom0 reads everything anyway */
-    rc = s->pl.disconnected ? PLM_EIO : sim_xs_mkdir(&s->pl.m.xs, 0, path);
+    rc = s->pl.disconnected ? PLM_EIO : xs_injected(s, PORT_SIM_XSF_TXN, PORT_SIM_OP_XS_MKDIR_RO);
+    if (rc == 0)
+        rc = sim_xs_mkdir(&s->pl.m.xs, 0, path);
     if (rc == 0)
         rc = sim_xs_set_perms(&s->pl.m.xs, 0, path, &perms);
     return done(s, PORT_SIM_OP_XS_MKDIR_RO, rc, path_domid(path), path ? path : "");
@@ -196,6 +241,7 @@ static int sim_xs_rm_op(struct port *p, const char *path)
     int rc;
 
     sim_sync(&s->pl);
+    xs_slow(s);
     rc = s->pl.disconnected ? PLM_EIO : sim_xs_rm(&s->pl.m.xs, 0, path);
     return done(s, PORT_SIM_OP_XS_RM, rc, path_domid(path), path ? path : "");
 }
@@ -206,7 +252,10 @@ static int sim_xs_watch_op(struct port *p, const char *path, const char *token)
     int rc;
 
     sim_sync(&s->pl);
-    rc = s->pl.disconnected ? PLM_EIO : sim_xs_watch(&s->pl.m.xs, path, token);
+    xs_slow(s);
+    rc = s->pl.disconnected ? PLM_EIO : xs_injected(s, PORT_SIM_XSF_WATCH, PORT_SIM_OP_XS_WATCH);
+    if (rc == 0)
+        rc = sim_xs_watch(&s->pl.m.xs, path, token);
     return done(s, PORT_SIM_OP_XS_WATCH, rc, path_domid(path), path ? path : "");
 }
 
@@ -216,6 +265,7 @@ static int sim_xs_unwatch_op(struct port *p, const char *path, const char *token
     int rc;
 
     sim_sync(&s->pl);
+    xs_slow(s);
     rc = s->pl.disconnected ? PLM_EIO : sim_xs_unwatch(&s->pl.m.xs, path, token);
     return done(s, PORT_SIM_OP_XS_UNWATCH, rc, path_domid(path), path ? path : "");
 }
@@ -226,7 +276,23 @@ static int sim_next_event(struct port *p, struct port_event *ev)
     int rc;
 
     sim_sync(&s->pl);
+    if (s->have_dup && ev && !s->pl.disconnected) {
+        *ev = s->dup;
+        s->have_dup = false;
+        return done(s, PORT_SIM_OP_NEXT_EVENT, 0, 0, "");
+    }
     rc = s->pl.disconnected ? PLM_EIO : sim_xs_next_event(&s->pl.m.xs, ev);
+    /* watch lose / dup: events dropped, or delivered twice. */
+    while (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_LOSE], now_of(s))) {
+        s->pl.st.xs_fault.injected[PORT_SIM_XSF_LOSE]++;
+        sim_log(&s->pl.m.clock, PORT_SIM_LOG_INFO, "watch event %s (%s) lost", ev->path, ev->token);
+        rc = sim_xs_next_event(&s->pl.m.xs, ev);
+    }
+    if (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_DUP], now_of(s))) {
+        s->pl.st.xs_fault.injected[PORT_SIM_XSF_DUP]++;
+        s->dup = *ev;
+        s->have_dup = true;
+    }
     return done(s, PORT_SIM_OP_NEXT_EVENT, rc, 0, "");
 }
 
@@ -295,6 +361,7 @@ static int sim_reconnect(struct port *p)
     /* A new connection: nothing of the old one's queue survives, and
      * every watch, registered again, fires once. */
     s->pl.disconnected = false;
+    s->have_dup = false;
     sim_xs_drop_events(&s->pl.m.xs);
     sim_xs_refire_all(&s->pl.m.xs);
     return done(s, PORT_SIM_OP_RECONNECT, 0, 0, "");

@@ -93,6 +93,30 @@ struct port_sim_fault {
     uint64_t injected; /* calls failed so far */
 };
 
+/*
+ * Faults of dom0's xenstore connection ("xs-fail" in xenplm-sim(5)), kept
+ * as the host-control ones are (struct port_sim_fault): watch fails the
+ * registration of a watch (xs_watch); txn fails one attempt at a
+ * transaction (xs_write_txn and xs_mkdir_ro), which, like the Xen port,
+ * the simulator makes again while the code is PORT_SIM_XS_EAGAIN, at most
+ * PORT_SIM_TXN_TRIES times, and then reports as PLM_EIO.  Fired watch
+ * events ("watch" lines): lose drops one next_event would return, dup
+ * returns one twice.
+ */
+enum port_sim_xs_fault_op {
+    PORT_SIM_XSF_WATCH,
+    PORT_SIM_XSF_TXN,
+    PORT_SIM_XSF_LOSE,
+    PORT_SIM_XSF_DUP,
+    PORT_SIM_NXSFAULTS
+};
+
+/* The code of an attempt xenstored ended with EAGAIN (only ever inside
+ * the simulator: what the port reports after the last try is PLM_EIO). */
+#define PORT_SIM_XS_EAGAIN 1
+/* Attempts at one transaction, as port_xen.c's TXN_TRIES. */
+#define PORT_SIM_TXN_TRIES 10
+
 /* "list_domains", "xs_read", ... (the operations of port.h); NULL if unknown. */
 const char *port_sim_op_name(enum port_sim_op op);
 
@@ -102,9 +126,16 @@ struct port_sim_opstat {
     uint64_t injected; /* failures a scenario's fail line caused (included above) */
 };
 
+/* Injected xenstore faults: attempts failed (a transaction retried after
+ * EAGAIN counts each attempt), per port_sim_xs_fault_op. */
+struct port_sim_xs_faults {
+    uint64_t injected[PORT_SIM_NXSFAULTS];
+};
+
 struct port_sim_stats {
     struct port_sim_opstat op[PORT_SIM_NOPS]; /* the daemon's calls, per operation */
     uint64_t xs_keys_written;                 /* keys written by xs_write_txn */
+    struct port_sim_xs_faults xs_fault;       /* xs-fail lines' attempts failed */
 
     /* Guest writes (scripted or port_sim_guest_write) and why they failed. */
     uint64_t guest_writes;    /* attempted */
@@ -135,8 +166,9 @@ int port_sim_stats(struct port *p, struct port_sim_stats *out);
 
 enum port_sim_dom_state {
     PORT_SIM_RUNNING,
-    PORT_SIM_DYING, /* destroyed, memory not yet released */
-    PORT_SIM_GONE,  /* released: every operation on it is PLM_ENOENT */
+    PORT_SIM_SHUTDOWN, /* shut down or crashed: holds its memory, refuses every setting */
+    PORT_SIM_DYING,    /* destroyed, memory not yet released */
+    PORT_SIM_GONE,     /* released: every operation on it is PLM_ENOENT */
 };
 
 /* One domain as the simulator sees it, gone ones included. */
@@ -149,6 +181,8 @@ struct port_sim_domain {
     bool stuck;             /* balloon not moving */
     bool no_balloon;        /* no balloon driver */
     bool no_hotplug;        /* vcpus do not follow hotplug */
+    bool paused;            /* xl pause: no CPU, no balloon movement */
+    bool crashed;           /* shut down by a crash (state PORT_SIM_SHUTDOWN) */
     unsigned cpu_demand;    /* scripted, hundredths of a pCPU */
     unsigned cpu_used;      /* what it got in the last step, hundredths of a pCPU */
     /* The daemon's calls for this domain, failed ones included, and the

@@ -71,6 +71,8 @@ static int fill(const struct sim_dom *d, struct port_sim_domain *out)
     out->stuck = d->stuck;
     out->no_balloon = d->no_balloon;
     out->no_hotplug = d->no_hotplug;
+    out->paused = d->paused;
+    out->crashed = d->crashed;
     out->cpu_demand = d->cpu_demand;
     out->cpu_used = d->cpu_used;
     out->sched_calls = d->sched_calls;

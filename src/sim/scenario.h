@@ -36,6 +36,14 @@ enum sim_act {
     SIM_ACT_FAIL,       /* the daemon's fault_op calls fail: num of them, or for_ms */
     SIM_ACT_CREATE,     /* xl create: spec */
     SIM_ACT_DISCONNECT, /* the xenstore connection breaks */
+    SIM_ACT_XS_FAIL,    /* dom0's xs_op attempts fail: num of them, or for_ms */
+    SIM_ACT_PAUSE,      /* xl pause */
+    SIM_ACT_UNPAUSE,    /* xl unpause */
+    SIM_ACT_CRASH,      /* the guest crashes (on_crash=preserve) */
+    SIM_ACT_SHUTDOWN,   /* the guest shuts down (on_poweroff=destroy) */
+    SIM_ACT_GROW,       /* the guest takes num KiB more, above its target */
+    SIM_ACT_MAXMEM,     /* xl mem-max: num KiB */
+    SIM_ACT_XS_SLOW,    /* each of dom0's xenstore calls takes num ms */
     SIM_ACT_END,        /* the scenario is over */
 };
 
@@ -52,7 +60,8 @@ struct sim_event {
     struct port_sim_domspec spec;    /* create */
     enum port_sim_fault_op fault_op; /* fail ("" dom: host-wide) */
     uint64_t for_ms;                 /* fail: 0 = count num calls instead */
-    int fault_rc;                    /* fail: the code */
+    int fault_rc;                    /* fail, xs-fail: the code */
+    enum port_sim_xs_fault_op xs_op; /* xs-fail */
 };
 
 struct sim_scenario {

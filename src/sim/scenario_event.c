@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The events of a scenario: what follows "at TIME".  Either a host-wide
- * event (create, disconnect, end) or a domain's name and one action: what
- * its guest does (request, write, rm, flood), how its workload and balloon
- * behave (cpu, stuck, balloon, hotplug, floor, balloon-rate), or its
- * destruction.
+ * event (create, fail host-info, xs-fail, xs-slow, watch, disconnect, end) or a
+ * domain's name and one action: what its guest does (request, write, rm,
+ * flood, grow, crash, shutdown), how its workload and balloon behave (cpu,
+ * stuck, balloon, hotplug, floor, balloon-rate), what the operator does to
+ * it (pause, unpause, maxmem, destroy), or the faults of its host-control
+ * calls (fail).
  *
  * A request is checked here as the guest agent would build it, levels
  * cumulative and encodable, so that hostile values have to be spelled out
@@ -22,8 +24,11 @@
 
 #define MIB_MAX (1ull << 30)
 #define ACTIONS                                                                                    \
-    "request, write, rm, cpu, stuck, balloon, hotplug, floor, balloon-rate, destroy, flood, fail"
+    "request, write, rm, cpu, stuck, balloon, hotplug, floor, balloon-rate, destroy, flood, "      \
+    "fail, "                                                                                       \
+    "grow, pause, unpause, crash, shutdown, maxmem"
 #define FAULT_COUNT_MAX 1000000
+#define XS_SLOW_MAX_MS 10000
 
 /* The calls a fail line names, and the libxl errors they may fail with,
  * as port_xen.c reports them. */
@@ -169,6 +174,31 @@ static int parse_write(struct sim_parser *ps, struct sim_lex *lx, struct sim_eve
     return 0;
 }
 
+/* "COUNT|for TIME" of a fail or xs-fail line. */
+static int parse_amount(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
+{
+    struct sim_word w;
+
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing COUNT or 'for TIME'");
+    if (sim_word_is(&w, "for")) {
+        if (!sim_lex_word(lx, &w))
+            return sim_scn_fail(ps, "missing time after 'for'");
+        if (sim_word_time(&w, &ev->for_ms) != 0 || ev->for_ms == 0)
+            return sim_scn_fail(ps, "bad time '%.*s%s' (want a duration such as %s)", SIM_QUOTE(&w),
+                                PLM_DURATION_EXAMPLES);
+    } else {
+        int rc = sim_word_u64(&w, 0, FAULT_COUNT_MAX, &ev->num);
+        if (rc == PLM_EGRAMMAR)
+            return sim_scn_fail(ps, "not a count '%.*s%s' (want COUNT or 'for TIME')",
+                                SIM_QUOTE(&w));
+        if (rc != 0)
+            return sim_scn_fail(ps, "'%.*s%s' out of range (0..%d)", SIM_QUOTE(&w),
+                                FAULT_COUNT_MAX);
+    }
+    return 0;
+}
+
 /* "OP COUNT|for TIME [ERROR]" after fail; host says whether the line is
  * host-wide (only host-info) or a domain's (every other call). */
 static int parse_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev, bool host)
@@ -188,23 +218,8 @@ static int parse_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_even
                             host ? "host-info"
                                  : "sched-set, vcpus-set, mem-target-set or domain-info");
     ev->fault_op = fault_ops[i].op;
-    if (!sim_lex_word(lx, &w))
-        return sim_scn_fail(ps, "missing COUNT or 'for TIME'");
-    if (sim_word_is(&w, "for")) {
-        if (!sim_lex_word(lx, &w))
-            return sim_scn_fail(ps, "missing time after 'for'");
-        if (sim_word_time(&w, &ev->for_ms) != 0 || ev->for_ms == 0)
-            return sim_scn_fail(ps, "bad time '%.*s%s' (want a duration such as %s)", SIM_QUOTE(&w),
-                                PLM_DURATION_EXAMPLES);
-    } else {
-        int rc = sim_word_u64(&w, 0, FAULT_COUNT_MAX, &ev->num);
-        if (rc == PLM_EGRAMMAR)
-            return sim_scn_fail(ps, "not a count '%.*s%s' (want COUNT or 'for TIME')",
-                                SIM_QUOTE(&w));
-        if (rc != 0)
-            return sim_scn_fail(ps, "'%.*s%s' out of range (0..%d)", SIM_QUOTE(&w),
-                                FAULT_COUNT_MAX);
-    }
+    if (parse_amount(ps, lx, ev) != 0)
+        return PLM_EGRAMMAR;
     ev->fault_rc = PLM_EIO;
     if (!sim_lex_word(lx, &w))
         return 0;
@@ -214,6 +229,61 @@ static int parse_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_even
             return no_more(ps, lx);
         }
     return sim_scn_fail(ps, "unknown error '%.*s%s' (want fail, inval or nomem)", SIM_QUOTE(&w));
+}
+
+/* "OP COUNT|for TIME [ERROR]" after xs-fail: what fails on dom0's
+ * xenstore connection, and how. */
+static int parse_xs_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
+{
+    struct sim_word w;
+    int rc;
+
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing operation (want watch or txn)");
+    if (sim_word_is(&w, "watch")) {
+        ev->xs_op = PORT_SIM_XSF_WATCH;
+        ev->fault_rc = PLM_EIO;
+    } else if (sim_word_is(&w, "txn")) {
+        ev->xs_op = PORT_SIM_XSF_TXN;
+        ev->fault_rc = PORT_SIM_XS_EAGAIN;
+    } else {
+        return sim_scn_fail(ps, "unknown operation '%.*s%s' (want watch or txn)", SIM_QUOTE(&w));
+    }
+    snprintf(ps->prefix, sizeof(ps->prefix), "xs-fail %.*s", (int)w.n, w.s);
+    rc = parse_amount(ps, lx, ev);
+    if (rc != 0 || !sim_lex_word(lx, &w))
+        return rc;
+    if (sim_word_is(&w, "fail"))
+        ev->fault_rc = PLM_EIO;
+    else if (sim_word_is(&w, "quota"))
+        ev->fault_rc = PLM_ETOOMANY;
+    else if (sim_word_is(&w, "eagain") && ev->xs_op == PORT_SIM_XSF_TXN)
+        ev->fault_rc = PORT_SIM_XS_EAGAIN;
+    else
+        return sim_scn_fail(ps, "unknown error '%.*s%s' (want %s)", SIM_QUOTE(&w),
+                            ev->xs_op == PORT_SIM_XSF_TXN ? "eagain, quota or fail"
+                                                          : "fail or quota");
+    return no_more(ps, lx);
+}
+
+/* "lose|dup COUNT|for TIME" after watch: what happens to fired events. */
+static int parse_watch_fault(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
+{
+    struct sim_word w;
+    int rc;
+
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing lose or dup");
+    if (sim_word_is(&w, "lose"))
+        ev->xs_op = PORT_SIM_XSF_LOSE;
+    else if (sim_word_is(&w, "dup"))
+        ev->xs_op = PORT_SIM_XSF_DUP;
+    else
+        return sim_scn_fail(ps, "unknown '%.*s%s' (want lose or dup)", SIM_QUOTE(&w));
+    snprintf(ps->prefix, sizeof(ps->prefix), "watch %.*s", (int)w.n, w.s);
+    ev->fault_rc = 1; /* any code: the event is dropped or doubled, not failed */
+    rc = parse_amount(ps, lx, ev);
+    return rc != 0 ? rc : no_more(ps, lx);
 }
 
 static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
@@ -241,6 +311,12 @@ static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_ev
         return 0;
     case SIM_ACT_FLOOD:
         return one_number(ps, lx, "count", 1, SIM_SCN_FLOOD_MAX, &ev->num);
+    case SIM_ACT_GROW:
+    case SIM_ACT_MAXMEM:
+        if (one_number(ps, lx, "MiB", 1, MIB_MAX, &ev->num) != 0)
+            return PLM_EGRAMMAR;
+        ev->num *= 1024;
+        return 0;
     case SIM_ACT_FAIL:
         return parse_fail(ps, lx, ev, false);
     case SIM_ACT_STUCK:
@@ -259,10 +335,12 @@ static const struct {
     const char *word;
     enum sim_act act;
 } actions[] = {
-    {"request", SIM_ACT_REQUEST},   {"write", SIM_ACT_WRITE},     {"rm", SIM_ACT_RM},
-    {"cpu", SIM_ACT_CPU},           {"stuck", SIM_ACT_STUCK},     {"floor", SIM_ACT_FLOOR},
-    {"balloon-rate", SIM_ACT_RATE}, {"destroy", SIM_ACT_DESTROY}, {"flood", SIM_ACT_FLOOD},
-    {"fail", SIM_ACT_FAIL},         {"balloon", SIM_ACT_BALLOON}, {"hotplug", SIM_ACT_HOTPLUG},
+    {"request", SIM_ACT_REQUEST},   {"write", SIM_ACT_WRITE},       {"rm", SIM_ACT_RM},
+    {"cpu", SIM_ACT_CPU},           {"stuck", SIM_ACT_STUCK},       {"floor", SIM_ACT_FLOOR},
+    {"balloon-rate", SIM_ACT_RATE}, {"destroy", SIM_ACT_DESTROY},   {"flood", SIM_ACT_FLOOD},
+    {"fail", SIM_ACT_FAIL},         {"balloon", SIM_ACT_BALLOON},   {"hotplug", SIM_ACT_HOTPLUG},
+    {"grow", SIM_ACT_GROW},         {"pause", SIM_ACT_PAUSE},       {"unpause", SIM_ACT_UNPAUSE},
+    {"crash", SIM_ACT_CRASH},       {"shutdown", SIM_ACT_SHUTDOWN}, {"maxmem", SIM_ACT_MAXMEM},
 };
 
 static int domain_event(struct sim_parser *ps, struct sim_lex *lx, const struct sim_word *name,
@@ -291,7 +369,8 @@ static int domain_event(struct sim_parser *ps, struct sim_lex *lx, const struct 
     rc = parse_action(ps, lx, ev);
     if (rc == 0)
         rc = no_more(ps, lx);
-    if (rc == 0 && ev->act == SIM_ACT_DESTROY)
+    /* A guest shut down is destroyed by the toolstack: gone as well. */
+    if (rc == 0 && (ev->act == SIM_ACT_DESTROY || ev->act == SIM_ACT_SHUTDOWN))
         nm->destroyed = ps->line;
     return rc;
 }
@@ -302,12 +381,33 @@ int sim_scn_event(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *e
     int rc;
 
     if (!sim_lex_word(lx, &w))
-        return sim_scn_fail(ps,
-                            "missing event (want a domain name, create, fail, disconnect or end)");
+        return sim_scn_fail(
+            ps, "missing event (want a domain name, create, fail, xs-fail, xs-slow, watch, "
+                "disconnect or end)");
     if (sim_word_is(&w, "fail")) {
         ev->act = SIM_ACT_FAIL;
         snprintf(ps->prefix, sizeof(ps->prefix), "fail");
         return parse_fail(ps, lx, ev, true);
+    }
+    if (sim_word_is(&w, "xs-slow")) {
+        ev->act = SIM_ACT_XS_SLOW;
+        snprintf(ps->prefix, sizeof(ps->prefix), "xs-slow");
+        if (!sim_lex_word(lx, &w))
+            return sim_scn_fail(ps, "missing duration");
+        if (sim_word_time(&w, &ev->num) != 0 || ev->num > XS_SLOW_MAX_MS)
+            return sim_scn_fail(ps, "bad duration '%.*s%s' (want 0ms to 10s, such as 50ms)",
+                                SIM_QUOTE(&w));
+        return no_more(ps, lx);
+    }
+    if (sim_word_is(&w, "watch")) {
+        ev->act = SIM_ACT_XS_FAIL;
+        snprintf(ps->prefix, sizeof(ps->prefix), "watch");
+        return parse_watch_fault(ps, lx, ev);
+    }
+    if (sim_word_is(&w, "xs-fail")) {
+        ev->act = SIM_ACT_XS_FAIL;
+        snprintf(ps->prefix, sizeof(ps->prefix), "xs-fail");
+        return parse_xs_fail(ps, lx, ev);
     }
     if (sim_word_is(&w, "end") || sim_word_is(&w, "disconnect")) {
         ev->act = sim_word_is(&w, "end") ? SIM_ACT_END : SIM_ACT_DISCONNECT;

@@ -42,7 +42,9 @@
 struct sim {
     struct port port; /* port.priv points back here */
     struct sim_player pl;
-    uint64_t wake_ms; /* port_sim_wake_at: wait() returns there (0 = none) */
+    uint64_t wake_ms;      /* port_sim_wake_at: wait() returns there (0 = none) */
+    struct port_event dup; /* a watch event to deliver again (watch dup) */
+    bool have_dup;
 };
 
 /* port_sim.c: the sim behind a port, or NULL when p is not a simulated host. */

@@ -323,7 +323,7 @@ static void share_cpu(struct sim_host *h, uint64_t dt_ms)
             want = d->cap;
         if ((int64_t)d->online_vcpus * 100 < want)
             want = (int64_t)d->online_vcpus * 100;
-        d->want_m = d->state == PORT_SIM_RUNNING ? want * 1000 : 0;
+        d->want_m = d->state == PORT_SIM_RUNNING && !d->paused ? want * 1000 : 0;
         d->got_m = 0;
     }
     while (more && left > 0) {
@@ -366,7 +366,7 @@ static void move_balloon(struct sim_host *h, struct sim_dom *d, uint64_t dt_ms, 
 {
     uint64_t goal = d->target_kib, step, room;
 
-    if (d->state != PORT_SIM_RUNNING || d->stuck || d->no_balloon) {
+    if (d->state != PORT_SIM_RUNNING || d->paused || d->stuck || d->no_balloon) {
         d->carry = 0;
         return;
     }
@@ -397,6 +397,34 @@ static void move_balloon(struct sim_host *h, struct sim_dom *d, uint64_t dt_ms, 
     d->actual_kib = shrink ? d->actual_kib - step : d->actual_kib + step;
 }
 
+int sim_host_set_maxmem(struct sim_host *h, uint32_t domid, uint64_t maxmem_kib)
+{
+    struct sim_dom *d;
+    int rc = sim_host_live(h, domid, &d);
+
+    if (rc != 0)
+        return rc;
+    if (maxmem_kib < d->target_kib || maxmem_kib > h->total_kib)
+        return PLM_EINVAL;
+    d->maxmem_kib = maxmem_kib;
+    return 0;
+}
+
+uint64_t sim_host_grow(struct sim_host *h, struct sim_dom *d, uint64_t kib)
+{
+    uint64_t free_kib = sim_host_free_kib(h);
+    uint64_t room = d->maxmem_kib > d->actual_kib ? d->maxmem_kib - d->actual_kib : 0;
+
+    if (kib > room)
+        kib = room;
+    if (kib > free_kib)
+        kib = free_kib;
+    d->actual_kib += kib;
+    d->carry = 0;
+    sim_host_observe(h);
+    return kib;
+}
+
 void sim_host_step(struct sim_host *h, uint64_t dt_ms)
 {
     share_cpu(h, dt_ms);
@@ -421,7 +449,8 @@ void sim_host_fill_info(const struct sim_dom *d, struct port_domain *out)
     out->mem_target_kib = d->target_kib;
     out->mem_actual_kib = d->actual_kib;
     out->cpu_time_ns = d->cpu_time_ns;
-    out->dying = d->state == PORT_SIM_DYING;
+    /* As the Xen port reports a domain shut down or crashed. */
+    out->dying = d->state == PORT_SIM_DYING || d->state == PORT_SIM_SHUTDOWN;
     out->type = d->type;
 }
 

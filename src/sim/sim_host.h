@@ -25,13 +25,18 @@
 #define SIM_STEP_MS 100
 /* How long a destroyed domain stays dying before its memory is free. */
 #define SIM_DYING_MS 100
+/* How long after a guest shuts down the toolstack destroys it (xl's
+ * on_poweroff=destroy). */
+#define SIM_SHUTDOWN_DESTROY_MS 1000
 
 struct sim_dom {
     uint32_t domid;
     char name[PORT_NAME_MAX];
     char uuid[PORT_UUID_LEN];
     enum port_sim_dom_state state;
-    uint64_t gone_at_ms; /* while dying: when it is released */
+    uint64_t gone_at_ms; /* while dying: when it is released; shut down: when
+                            the toolstack destroys it (0: never, a crash) */
+    bool paused, crashed;
 
     unsigned max_vcpus, online_vcpus;
     int weight, cap;
@@ -110,6 +115,16 @@ int sim_host_set_target(struct sim_host *h, uint32_t domid, uint64_t target_kib)
  * the fault counts it), else 0. */
 int sim_fault_take(struct port_sim_fault *f, uint64_t now_ms);
 
+/* As libxl_domain_setmaxmem: PLM_EINVAL below the domain's target (it
+ * would refuse memory_static_max below memory_dynamic_max), PLM_ENOENT
+ * unless it is running.  What it holds above is kept, but it cannot grow
+ * there again. */
+int sim_host_set_maxmem(struct sim_host *h, uint32_t domid, uint64_t maxmem_kib);
+
+/* The guest takes up to kib more than it holds, above its target if need
+ * be, at most its maxmem and what is free: how much it took. */
+uint64_t sim_host_grow(struct sim_host *h, struct sim_dom *d, uint64_t kib);
+
 /* One physics step of dt_ms (at most SIM_STEP_MS). */
 void sim_host_step(struct sim_host *h, uint64_t dt_ms);
 /* Record the free memory now in min_free_kib. */
@@ -136,12 +151,20 @@ int sim_ts_init(struct sim_machine *m, unsigned pcpus, uint64_t total_kib, uint6
 /* As xl create: PLM_ENOMEM when the domain does not fit in free memory,
  * PLM_EINVAL for a bad spec. */
 int sim_ts_create(struct sim_machine *m, const struct port_sim_domspec *spec, uint32_t *domid_out);
-/* As xl destroy: dying at once, gone SIM_DYING_MS later. */
+/* As xl destroy, of a running or shut-down domain: dying at once, gone
+ * SIM_DYING_MS later. */
 int sim_ts_destroy(struct sim_machine *m, uint32_t domid);
-/* Release dying domains whose time has come; the earliest still to come. */
+/* A running guest shuts down (crash false: the toolstack destroys it
+ * SIM_SHUTDOWN_DESTROY_MS later) or crashes (kept, with its memory, until
+ * destroyed, as with on_crash=preserve); xenstored fires @releaseDomain. */
+int sim_ts_shutdown(struct sim_machine *m, uint32_t domid, bool crash);
+/* Destroy shut-down domains and release dying ones whose time has come;
+ * the earliest still to come. */
 uint64_t sim_ts_reap(struct sim_machine *m);
 int sim_ts_set_target(struct sim_machine *m, uint32_t domid, uint64_t target_kib);
 int sim_ts_set_vcpus(struct sim_machine *m, uint32_t domid, unsigned online);
+/* xl mem-max: sim_host_set_maxmem, then memory/static-max. */
+int sim_ts_set_maxmem(struct sim_machine *m, uint32_t domid, uint64_t maxmem_kib);
 /* The guest's balloon driver starts (writes control/feature-balloon "1",
  * as the guest) or goes (writes "0"). */
 int sim_ts_guest_balloon(struct sim_machine *m, uint32_t domid, bool on);

@@ -172,6 +172,29 @@ static void play_domain(struct sim_player *pl, const struct sim_event *ev, struc
     case SIM_ACT_FAIL:
         arm_fault(pl, &d->fault[ev->fault_op], ev);
         break;
+    case SIM_ACT_PAUSE:
+    case SIM_ACT_UNPAUSE:
+        d->paused = ev->act == SIM_ACT_PAUSE;
+        break;
+    case SIM_ACT_CRASH:
+    case SIM_ACT_SHUTDOWN:
+        sim_ts_shutdown(&pl->m, d->domid, ev->act == SIM_ACT_CRASH);
+        break;
+    case SIM_ACT_MAXMEM: {
+        int rc = sim_ts_set_maxmem(&pl->m, d->domid, ev->num);
+        if (rc != 0)
+            sim_log(&pl->m.clock, PORT_SIM_LOG_ERROR, "dom %u (%s): maxmem %llu MiB refused: %s",
+                    (unsigned)d->domid, d->name, (unsigned long long)ev->num / 1024,
+                    rc == PLM_EINVAL ? "below its target, or above host memory" : plm_strerror(rc));
+        break;
+    }
+    case SIM_ACT_GROW: {
+        uint64_t took = sim_host_grow(&pl->m.host, d, ev->num);
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): took %llu KiB more, holds %llu KiB",
+                (unsigned)d->domid, d->name, (unsigned long long)took,
+                (unsigned long long)d->actual_kib);
+        break;
+    }
     default:
         break;
     }
@@ -184,12 +207,24 @@ static const char *fault_name(enum port_sim_fault_op op)
     return names[op];
 }
 
+static const char *xs_fault_name(enum port_sim_xs_fault_op op)
+{
+    static const char *const names[PORT_SIM_NXSFAULTS] = {"watch", "txn", "lose", "dup"};
+    return names[op];
+}
+
+static const char *xs_fault_error(int rc)
+{
+    return rc == PORT_SIM_XS_EAGAIN ? "EAGAIN" : plm_strerror(rc);
+}
+
 /* The event in the scenario's words, for the log. */
 static const char *describe(const struct sim_event *ev, char *buf, size_t size)
 {
-    static const char *const verb[] = {"request", "write",   "rm",     "cpu",          "stuck",
-                                       "balloon", "hotplug", "floor",  "balloon-rate", "destroy",
-                                       "flood",   "fail",    "create", "disconnect",   "end"};
+    static const char *const verb[] = {
+        "request",      "write",   "rm",       "cpu",  "stuck",  "balloon",    "hotplug", "floor",
+        "balloon-rate", "destroy", "flood",    "fail", "create", "disconnect", "xs-fail", "pause",
+        "unpause",      "crash",   "shutdown", "grow", "maxmem", "xs-slow",    "end"};
     const char *v = verb[ev->act];
 
     _Static_assert(sizeof(verb) / sizeof(verb[0]) == SIM_ACT_END + 1, "a verb per action");
@@ -205,6 +240,9 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
     case SIM_ACT_FLOOD:
         snprintf(buf, size, "%s %llu", v, (unsigned long long)ev->num);
         break;
+    case SIM_ACT_XS_SLOW:
+        snprintf(buf, size, "%s %llu ms", v, (unsigned long long)ev->num);
+        break;
     case SIM_ACT_STUCK:
     case SIM_ACT_BALLOON:
     case SIM_ACT_HOTPLUG:
@@ -218,7 +256,21 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
             snprintf(buf, size, "%s %s %llu: %s", v, fault_name(ev->fault_op),
                      (unsigned long long)ev->num, plm_strerror(ev->fault_rc));
         break;
+    case SIM_ACT_XS_FAIL:
+        if (ev->xs_op == PORT_SIM_XSF_LOSE || ev->xs_op == PORT_SIM_XSF_DUP)
+            snprintf(buf, size, "watch %s %llu%s%s", xs_fault_name(ev->xs_op),
+                     (unsigned long long)(ev->for_ms ? ev->for_ms : ev->num),
+                     ev->for_ms ? " ms" : "", ev->for_ms ? "" : " events");
+        else if (ev->for_ms)
+            snprintf(buf, size, "%s %s for %llu ms: %s", v, xs_fault_name(ev->xs_op),
+                     (unsigned long long)ev->for_ms, xs_fault_error(ev->fault_rc));
+        else
+            snprintf(buf, size, "%s %s %llu: %s", v, xs_fault_name(ev->xs_op),
+                     (unsigned long long)ev->num, xs_fault_error(ev->fault_rc));
+        break;
     case SIM_ACT_FLOOR:
+    case SIM_ACT_GROW:
+    case SIM_ACT_MAXMEM:
         snprintf(buf, size, "%s %llu MiB", v, (unsigned long long)ev->num / 1024);
         break;
     case SIM_ACT_RATE:
@@ -257,6 +309,16 @@ static void play(struct sim_player *pl, const struct sim_event *ev)
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
                 describe(ev, what, sizeof(what)));
         return;
+    case SIM_ACT_XS_FAIL:
+        arm_fault(pl, &pl->xs_fault[ev->xs_op], ev);
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
+                describe(ev, what, sizeof(what)));
+        return;
+    case SIM_ACT_XS_SLOW:
+        pl->xs_slow_ms = ev->num;
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
+                describe(ev, what, sizeof(what)));
+        return;
     case SIM_ACT_CREATE:
         rc = sim_ts_create(&pl->m, &ev->spec, NULL);
         if (rc != 0) {
@@ -269,7 +331,9 @@ static void play(struct sim_player *pl, const struct sim_event *ev)
         break;
     }
     d = sim_host_find_name(&pl->m.host, ev->dom);
-    if (!d || d->state != PORT_SIM_RUNNING) {
+    /* A crashed domain waits for its destroy, and does nothing else. */
+    if (!d || (d->state != PORT_SIM_RUNNING &&
+               !(d->state == PORT_SIM_SHUTDOWN && ev->act == SIM_ACT_DESTROY))) {
         /* Its creation failed, or a test destroyed it. */
         pl->st.scenario_skipped++;
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s is not running: event skipped", file,

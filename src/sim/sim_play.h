@@ -22,9 +22,12 @@
 struct sim_player {
     struct sim_machine m;
     struct sim_scenario scn;
-    size_t next_ev;           /* first scenario event not yet played */
-    bool finished;            /* the scenario's end was played */
-    bool disconnected;        /* the xenstore connection is broken until reconnect */
+    size_t next_ev;    /* first scenario event not yet played */
+    bool finished;     /* the scenario's end was played */
+    bool disconnected; /* the xenstore connection is broken until reconnect */
+    /* xs-fail lines: faults of dom0's xenstore connection. */
+    struct port_sim_fault xs_fault[PORT_SIM_NXSFAULTS];
+    uint64_t xs_slow_ms;      /* xs-slow: what each of dom0's xenstore calls takes */
     struct port_sim_stats st; /* counters kept outside the xenstore and the host */
 };
 

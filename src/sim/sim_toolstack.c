@@ -8,7 +8,12 @@
  *   - destroying removes the directory and fires @releaseDomain; the
  *     domain stays dying for SIM_DYING_MS, then its memory is free and
  *     @releaseDomain fires again;
- *   - libxl_set_memory_target writes memory/target (KiB, no newline);
+ *   - a guest that shuts down or crashes stays, with its memory, and
+ *     xenstored fires @releaseDomain; one shut down is destroyed
+ *     SIM_SHUTDOWN_DESTROY_MS later (on_poweroff=destroy), one crashed
+ *     waits for xl destroy (on_crash=preserve);
+ *   - libxl_set_memory_target writes memory/target (KiB, no newline),
+ *     libxl_domain_setmaxmem memory/static-max;
  *   - libxl_set_vcpuonline writes cpu/<n>/availability for every vcpu.
  * All of it is written as dom0, so the daemon's watches see it as on Xen.
  */
@@ -133,11 +138,12 @@ int sim_ts_create(struct sim_machine *m, const struct port_sim_domspec *spec, ui
 int sim_ts_destroy(struct sim_machine *m, uint32_t domid)
 {
     char home[PORT_PATH_MAX];
-    struct sim_dom *d;
-    int rc = sim_host_live(&m->host, domid, &d);
+    struct sim_dom *d = sim_host_find(&m->host, domid);
 
-    if (rc != 0 || domid == 0)
-        return rc ? rc : PLM_EINVAL;
+    if (!d || (d->state != PORT_SIM_RUNNING && d->state != PORT_SIM_SHUTDOWN))
+        return PLM_ENOENT;
+    if (domid == 0)
+        return PLM_EINVAL;
     d->state = PORT_SIM_DYING;
     d->gone_at_ms = m->clock.now_ms + SIM_DYING_MS;
     d->cpu_used = 0;
@@ -148,12 +154,38 @@ int sim_ts_destroy(struct sim_machine *m, uint32_t domid)
     return 0;
 }
 
+int sim_ts_shutdown(struct sim_machine *m, uint32_t domid, bool crash)
+{
+    struct sim_dom *d;
+    int rc = sim_host_live(&m->host, domid, &d);
+
+    if (rc != 0 || domid == 0)
+        return rc ? rc : PLM_EINVAL;
+    d->state = PORT_SIM_SHUTDOWN;
+    d->crashed = crash;
+    d->cpu_used = 0;
+    d->gone_at_ms = crash ? 0 : m->clock.now_ms + SIM_SHUTDOWN_DESTROY_MS;
+    sim_xs_fire_special(&m->xs, "@releaseDomain");
+    sim_log(&m->clock, PORT_SIM_LOG_INFO, "dom %u (%s): %s", (unsigned)domid, d->name,
+            crash ? "crashed (preserved)" : "shut down");
+    return 0;
+}
+
 uint64_t sim_ts_reap(struct sim_machine *m)
 {
     uint64_t next = UINT64_MAX;
 
     for (size_t i = 0; i < m->host.ndom; i++) {
         struct sim_dom *d = m->host.dom[i];
+        if (d->state == PORT_SIM_SHUTDOWN && d->gone_at_ms) {
+            if (d->gone_at_ms > m->clock.now_ms) {
+                next = d->gone_at_ms < next ? d->gone_at_ms : next;
+                continue;
+            }
+            sim_ts_destroy(m, d->domid); /* dying now, due SIM_DYING_MS later */
+            next = d->gone_at_ms < next ? d->gone_at_ms : next;
+            continue;
+        }
         if (d->state != PORT_SIM_DYING)
             continue;
         if (d->gone_at_ms > m->clock.now_ms) {
@@ -173,6 +205,13 @@ int sim_ts_set_target(struct sim_machine *m, uint32_t domid, uint64_t target_kib
     int rc = sim_host_set_target(&m->host, domid, target_kib);
 
     return rc ? rc : put_u64(m, domid, "memory/target", target_kib);
+}
+
+int sim_ts_set_maxmem(struct sim_machine *m, uint32_t domid, uint64_t maxmem_kib)
+{
+    int rc = sim_host_set_maxmem(&m->host, domid, maxmem_kib);
+
+    return rc ? rc : put_u64(m, domid, "memory/static-max", maxmem_kib);
 }
 
 int sim_ts_guest_balloon(struct sim_machine *m, uint32_t domid, bool on)

@@ -21,19 +21,25 @@
  * and unstick, guests without a balloon driver or vcpu hotplug, drivers
  * loaded late and gone again, hotplug that starts or stops working, floors and balloon rates that
  * change, workloads that change, domains destroyed and others created behind the daemon's back (3
- * to 8 guests at any time), every host-call fault of xenplm-sim(5) (sched-set, vcpus-set,
- * mem-target-set, domain-info for one domain; host-info for the host; by count or for a while;
- * fail, inval or nomem) and, rarely, a broken xenstore connection.  Events come in bursts separated
- * by quiet stretches of 1 to 29 minutes, so that the daemon's behaviour with constant inputs is
- * seen too.  The policy is the daemon tests' (tests/daemon/base.xml): CPU 10..300, memory 512..3072
- * MiB, 512 MiB headroom.
+ * to 8 guests at any time), guests that take memory above their target (grow), maxmem changed (xl
+ * mem-max), domains paused and unpaused, crashed (kept until a later destroy) or shut down, every
+ * host-call fault of xenplm-sim(5) (sched-set, vcpus-set, mem-target-set, domain-info for one
+ * domain; host-info for the host; by count or for a while; fail, inval or nomem), xenstore faults
+ * of dom0's connection (xs-fail: watches refused, transactions that conflict or fail), watch
+ * events delivered twice (not lost ones: the daemon polls no key, by design), a slow xenstored
+ * (xs-slow, up to 200 ms a call) and, rarely, a broken xenstore connection.  Events come in bursts
+ * separated by quiet stretches of 1 to 29 minutes, so that the daemon's behaviour with constant
+ * inputs is seen too.  The policy is the daemon tests' (tests/daemon/base.xml): CPU 10..300, memory
+ * 512..3072 MiB, 512 MiB headroom.
  *
  * The invariants, checked after every dmn_step, each counted and each
  * violation printed (the first ten of each) with the simulated time:
  *   pool       per resource, the sum of the managed domains' grants is at
  *              most the pool;
  *   max        no grant above the domain's policy max, nor (memory) its
- *              maxmem, nor (CPU) its maxvcpus x 100;
+ *              maxmem (but within MAXMEM_LAG_S after an xl mem-max: the
+ *              daemon learns of it at its next reading of the domain, a
+ *              minute later at most), nor (CPU) its maxvcpus x 100;
  *   floor      no memory target the daemon set (the last one Xen took: the
  *              one a domain was built with stays when every set fails)
  *              below the domain's floor (the policy's min, at least the
@@ -41,21 +47,27 @@
  *              none above its maxmem; a domain built with less than its
  *              floor is brought up to it a step at a time, so a target
  *              below the floor is a violation only when it is below what
- *              the domain holds (the daemon took it further down);
- *   refused    no call refused by the host but those the scenario failed;
+ *              the domain held when it was set (the daemon took it
+ *              further down; not a guest that grew above it later);
+ *   refused    no call refused by the host but those the scenario failed
+ *              (and, within MAXMEM_LAG_S after an xl mem-max, a target
+ *              above the new maxmem the daemon did not know yet);
  *   headroom   Xen's free memory at or above the policy's headroom, except
  *              within HEADROOM_WINDOW_S simulated seconds after a domain
- *              the daemon did not create appeared (it takes the memory it
- *              is built with at once; the daemon then has to take memory
- *              back from balloons that may be slow or stuck): outside
+ *              the daemon did not create appeared, or a guest took memory
+ *              above its target (grow) (either takes memory at once; the
+ *              daemon then has to take memory back from balloons that may
+ *              be slow or stuck, a paused domain's among them): outside
  *              that window, free memory below the headroom is a violation
  *              when it went down during the step (the daemon gave away
  *              what it did not have) or stays there longer than the
  *              window while no balloon is stuck;
  *   cycles     no limit cycle: over every quiet stretch (no scenario event
  *              at all since its start, so every domain's request, rule,
- *              stuck state and faults are constant), a domain's grant of
- *              a resource changes at most CYCLE_BOUND times;
+ *              stuck state and faults are constant; for one domain, also
+ *              not since its domain info could be read again after a
+ *              count of failures ran out), a domain's grant of a
+ *              resource changes at most CYCLE_BOUND times;
  *   heap       the process's heap (mallinfo2's in-use bytes), sampled
  *              whenever the daemon is idle, does not grow beyond HEAP_SLACK
  *              bytes over its largest value in the first quarter of the run
@@ -72,8 +84,9 @@
  *   kinds      no memory target set for a domain while the daemon knows it
  *              has no balloon driver, no vcpus set for one whose vcpus it
  *              found fixed, and the daemon's idea of a guest's balloon
- *              driver is the guest's within KIND_LAG_MS (a balloon that is
- *              not there counts as stuck for the headroom check).
+ *              driver is the guest's within KIND_LAG_MS, a minute more
+ *              while xenstored refuses the watch on its key (a balloon
+ *              that is not there counts as stuck for the headroom check).
  *
  * It prints the counts checked and the violations, per invariant, and
  * exits 1 on any violation (2 when it cannot run).
@@ -102,6 +115,7 @@
 
 #define MIB 1024ull
 #define HEADROOM_WINDOW_S 600
+#define MAXMEM_LAG_S 70
 #define CYCLE_BOUND 4
 #define STALL_STEPS 10000
 #define HEAP_SLACK (64u * 1024u)
@@ -141,11 +155,16 @@ struct scn {
     char *text;
     size_t len;
     bool full;
-    /* Times (s) of every event, and of every create, for the checks. */
+    /* Times (s) of every event, of every create, and of every grow (with
+     * creates: memory taken behind the daemon's back), for the checks. */
     uint64_t *event_s;
     size_t nevents;
     uint64_t create_s[MAX_CREATES];
     size_t ncreates;
+    uint64_t grow_s[MAX_CREATES];
+    size_t ngrows;
+    uint64_t maxmem_s[MAX_CREATES]; /* xl mem-max */
+    size_t nmaxmems;
 };
 
 static void emit(struct scn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -171,6 +190,9 @@ struct guest {
 
 static struct guest live[MAX_GUESTS];
 static size_t nlive;
+/* Crashed guests, kept by Xen until a destroy line. */
+static struct guest crashed[MAX_GUESTS];
+static size_t ncrashed;
 static unsigned next_name;
 
 static void domain_opts(struct scn *s, struct guest *g, unsigned most_mem)
@@ -207,10 +229,40 @@ static void levels(char *buf, size_t cap, unsigned top)
     }
 }
 
+/* What happens to a domain behind the daemon's back: its guest takes
+ * memory above its target, it is paused or unpaused, it crashes (and is
+ * kept until a destroy line) or shuts down (and is destroyed). */
+static void domain_event(struct scn *s, struct guest *g, unsigned kind, uint64_t t_ms)
+{
+    if (kind < 40) {
+        emit(s, "%s grow %u\n", g->name, (unsigned)between(1, g->maxmem));
+        if (s->ngrows < MAX_CREATES)
+            s->grow_s[s->ngrows++] = t_ms / 1000;
+    } else if (kind < 41) {
+        /* Refused when below its target at the time, as libxl does. */
+        emit(s, "%s maxmem %u\n", g->name, (unsigned)between(256, 6144));
+        if (s->nmaxmems < MAX_CREATES)
+            s->maxmem_s[s->nmaxmems++] = t_ms / 1000;
+    } else if (kind < 43) {
+        emit(s, "%s %s\n", g->name, chance(50) ? "pause" : "unpause");
+    } else if (nlive > MIN_GUESTS && kind == 43) {
+        emit(s, "%s crash\n", g->name);
+        crashed[ncrashed++] = *g;
+        *g = live[--nlive];
+    } else if (nlive > MIN_GUESTS) {
+        emit(s, "%s shutdown\n", g->name);
+        *g = live[--nlive];
+    } else {
+        emit(s, "%s unpause\n", g->name);
+    }
+}
+
 static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
 {
     static const char *const calls[] = {"sched-set", "vcpus-set", "mem-target-set", "domain-info"};
     static const char *const errs[] = {"", " fail", " inval", " nomem"};
+    static const char *const xs_watch_errs[] = {"", " fail", " quota"};
+    static const char *const xs_txn_errs[] = {"", " eagain", " quota", " fail"};
     static const char *const garbage[] = {
         "\"garbage\"",
         "\"xenplm-request 1\\nseq 1\\n\"",
@@ -237,7 +289,9 @@ static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
         return;
     }
     emit(s, "at %" PRIu64 "ms ", t_ms);
-    if (kind < 45) {
+    if (kind >= 39 && kind < 45) {
+        domain_event(s, g, kind, t_ms);
+    } else if (kind < 45) {
         levels(a, sizeof(a), g->maxvcpus * 100 + 100);
         levels(b, sizeof(b), g->maxmem + 1024);
         if (chance(15))
@@ -274,13 +328,32 @@ static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
         else
             emit(s, "%s fail %s for %us%s\n", g->name, calls[between(0, 3)],
                  (unsigned)between(1, 600), errs[between(0, 3)]);
-    } else if (kind < 94) {
+    } else if (kind < 92) {
         if (chance(50))
             emit(s, "fail host-info %u%s\n", (unsigned)between(0, 10), errs[between(0, 3)]);
         else
             emit(s, "fail host-info for %us%s\n", (unsigned)between(1, 120), errs[between(0, 3)]);
-    } else if (kind < 95) {
+    } else if (kind < 94) {
+        bool txn = chance(50);
+        const char *err = txn ? xs_txn_errs[between(0, 3)] : xs_watch_errs[between(0, 2)];
+        if (chance(50))
+            emit(s, "xs-fail %s %u%s\n", txn ? "txn" : "watch", (unsigned)between(0, 30), err);
+        else
+            emit(s, "xs-fail %s for %us%s\n", txn ? "txn" : "watch", (unsigned)between(1, 300),
+                 err);
+    } else if (kind < 95 && chance(50)) {
         emit(s, "disconnect\n");
+    } else if (kind < 95) {
+        /* Lost events are left out: the daemon polls no key, so what one
+         * announced waits for the guest's next write (xenplm-sim(5)). */
+        if (chance(50))
+            emit(s, "watch dup %u\n", (unsigned)between(1, 50));
+        else
+            emit(s, "xs-slow %ums\n", chance(50) ? 0u : (unsigned)between(1, 200));
+    } else if (ncrashed > 0 && chance(50)) {
+        struct guest *c = &crashed[between(0, ncrashed - 1)];
+        emit(s, "%s destroy\n", c->name);
+        *c = crashed[--ncrashed];
     } else if (nlive > MIN_GUESTS) {
         emit(s, "%s destroy\n", g->name);
         *g = live[--nlive];
@@ -298,7 +371,7 @@ static int generate(struct scn *s, uint64_t seconds)
     if (!s->text || !s->event_s)
         return -1;
     emit(s, "# soak scenario, generated\nhost pcpus=8 memory=16384 dom0=1024\n");
-    nlive = 0;
+    nlive = ncrashed = 0;
     next_name = 0;
     for (unsigned n = (unsigned)between(4, 6); n > 0; n--)
         add_guest(s, "domain ", 2048);
@@ -359,6 +432,14 @@ struct track {
      * daemon's idea of its balloon differs from the guest's (0: not). */
     uint64_t mem_calls, vcpus_calls, kind_wrong_ms;
     bool kinds_seen;
+    /* Its domain info refused at the last step: when a count of failures
+     * runs out, the daemon reads what it could not before (an input that
+     * changed), and its quiet stretch starts again. */
+    bool info_refused;
+    /* The last target the daemon set, and what the domain held when it
+     * was first seen (a guest that grows later does not make it one the
+     * daemon took below what it held). */
+    uint64_t target_kib, held_at_target_kib;
 };
 static struct track track[TRACK];
 
@@ -367,8 +448,9 @@ struct soak {
     struct port *p;
     const struct scn *scn;
     uint64_t headroom_kib;
-    size_t next_event, next_create;
-    uint64_t last_create_s; /* UINT64_MAX: none yet */
+    size_t next_event, next_create, next_grow, next_maxmem;
+    uint64_t last_maxmem_s; /* UINT64_MAX: none yet */
+    uint64_t last_create_s; /* a create or a grow; UINT64_MAX: none yet */
     uint64_t quiet_since_s;
     uint64_t prev_free_kib;
     uint64_t below_since_ms; /* free below the headroom since (0: not) */
@@ -390,7 +472,8 @@ static uint64_t floor_kib(const struct dmn *d, const struct dmn_domain *dom)
  * kinds: no memory target set for a domain while the daemon knows it has
  * no balloon driver, no vcpus set for one whose vcpus it found fixed, and
  * what it knows of the balloon is the guest's within KIND_LAG_MS (a read
- * a second at most, the watch's event, a reconnection).
+ * a second at most, the watch's event, a reconnection), or a minute more
+ * while xenstored refuses the watch.
  */
 #define KIND_LAG_MS 5000
 static void check_kinds(struct soak *k, const struct dmn_domain *dom,
@@ -406,12 +489,16 @@ static void check_kinds(struct soak *k, const struct dmn_domain *dom,
     tr->kinds_seen = true;
     tr->mem_calls = sd->mem_calls;
     tr->vcpus_calls = sd->vcpus_calls;
+    /* Without the watch on its key (xenstored refused it), the daemon
+     * reads the key at each try to register the watch again: a minute
+     * apart at most. */
+    uint64_t lag = dom->setup_missing & DMN_SETUP_FEATURE ? KIND_LAG_MS + 60000 : KIND_LAG_MS;
     if (dom->eng.balloon != !sd->no_balloon) {
         if (!tr->kind_wrong_ms)
             tr->kind_wrong_ms = now ? now : 1;
-        else if (now - tr->kind_wrong_ms > KIND_LAG_MS)
-            violation(INV_KINDS, now, "domain %u: balloon %s for the daemon, %s for %llu s",
-                      dom->info.domid, dom->eng.balloon ? "there" : "absent",
+        else if (now - tr->kind_wrong_ms > lag)
+            violation(INV_KINDS, now, "domain %u (%s): balloon %s for the daemon, %s for %llu s",
+                      dom->info.domid, dom->info.name, dom->eng.balloon ? "there" : "absent",
                       sd->no_balloon ? "absent" : "there",
                       (unsigned long long)(now - tr->kind_wrong_ms) / 1000);
     } else {
@@ -438,6 +525,14 @@ static void check(struct soak *k, uint64_t end_ms)
     }
     while (k->next_create < k->scn->ncreates && k->scn->create_s[k->next_create] <= now_s)
         k->last_create_s = k->scn->create_s[k->next_create++];
+    while (k->next_grow < k->scn->ngrows && k->scn->grow_s[k->next_grow] <= now_s)
+        k->last_create_s = k->scn->grow_s[k->next_grow++];
+    while (k->next_maxmem < k->scn->nmaxmems && k->scn->maxmem_s[k->next_maxmem] <= now_s)
+        k->last_maxmem_s = k->scn->maxmem_s[k->next_maxmem++];
+    /* The daemon learns of a new maxmem when it next reads the domain, a
+     * minute later at most: until then a grant or a target above it is
+     * the host's change, not the daemon's mistake. */
+    bool maxmem_window = k->last_maxmem_s != UINT64_MAX && now_s < k->last_maxmem_s + MAXMEM_LAG_S;
     if (event_now) {
         k->quiet_since_s = now_s;
         for (size_t i = 0; i < TRACK; i++)
@@ -450,8 +545,9 @@ static void check(struct soak *k, uint64_t end_ms)
         ps.op[PORT_SIM_OP_VCPUS_SET].failures - ps.op[PORT_SIM_OP_VCPUS_SET].injected;
     checked[INV_REFUSED]++;
     if (refused != k->refused_seen) {
-        violation(INV_REFUSED, now, "the host refused %" PRIu64 " more enforcement calls",
-                  refused - k->refused_seen);
+        if (!maxmem_window)
+            violation(INV_REFUSED, now, "the host refused %" PRIu64 " more enforcement calls",
+                      refused - k->refused_seen);
         k->refused_seen = refused;
     }
 
@@ -467,13 +563,18 @@ static void check(struct soak *k, uint64_t end_ms)
             tr->seen = true;
             memcpy(tr->granted, dom->eng.granted, sizeof(tr->granted));
         }
+        bool info_refused = dom->retry[DMN_RETRY_INFO].fails > 0;
+        if (tr->info_refused && !info_refused)
+            memset(tr->changes, 0, sizeof(tr->changes));
+        tr->info_refused = info_refused;
         for (int r = 0; r < DMN_NRES; r++) {
             plm_amt_t g = dom->eng.granted[r];
             checked[INV_MAX]++;
             if (g > dom->rule->max[r])
                 violation(INV_MAX, now, "domain %u: grant %lld of resource %d above its max %lld",
                           dom->info.domid, (long long)g, r, (long long)dom->rule->max[r]);
-            if (have_sd && r == POL_MEMORY && g > PLM_UNITS((int64_t)(sd.info.mem_max_kib / MIB)))
+            if (have_sd && r == POL_MEMORY && !maxmem_window &&
+                g > PLM_UNITS((int64_t)(sd.info.mem_max_kib / MIB)))
                 violation(INV_MAX, now,
                           "domain %u: memory grant %lld above its maxmem %" PRIu64 " KiB",
                           dom->info.domid, (long long)g, sd.info.mem_max_kib);
@@ -495,18 +596,22 @@ static void check(struct soak *k, uint64_t end_ms)
         if (!have_sd || sd.state != PORT_SIM_RUNNING)
             continue;
         /* A balloon that is not there gives nothing back either. */
-        if (sd.stuck || sd.no_balloon)
+        if (sd.stuck || sd.no_balloon || sd.paused)
             any_stuck = true;
         check_kinds(k, dom, &sd, tr, now);
         /* The last target the daemon set (not the one the domain was
          * built with, which stays when every set failed). */
         if (sd.last_target_kib == 0)
             continue;
+        if (sd.last_target_kib != tr->target_kib) {
+            tr->target_kib = sd.last_target_kib;
+            tr->held_at_target_kib = sd.info.mem_actual_kib;
+        }
         uint64_t fl = floor_kib(&k->d, dom);
         if (fl > sd.info.mem_max_kib)
             fl = sd.info.mem_max_kib;
         checked[INV_FLOOR]++;
-        if ((sd.last_target_kib < fl && sd.last_target_kib < sd.info.mem_actual_kib) ||
+        if ((sd.last_target_kib < fl && sd.last_target_kib < tr->held_at_target_kib) ||
             sd.last_target_kib > sd.info.mem_max_kib)
             violation(INV_FLOOR, now,
                       "domain %u: target set %" PRIu64 " KiB outside floor %" PRIu64
@@ -661,6 +766,7 @@ int main(int argc, char **argv)
     opt.schema_path = schema;
     k.scn = &scn;
     k.last_create_s = UINT64_MAX;
+    k.last_maxmem_s = UINT64_MAX;
     if (port_sim_open_text("soak.scn", scn.text, 0, &k.p, err, sizeof(err)) != 0) {
         fprintf(stderr, "soak: seed %" PRIu64 ": scenario: %s\n", seed, err);
         return 2;

@@ -14,44 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "daemon_test.h"
 #include "core/error.h"
 #include "protocol/grant.h"
-
-/* The daemon's log (stderr), caught in a temporary file for a while. */
-struct logcap {
-    FILE *f;
-    int saved;
-};
-
-static void cap_start(struct logcap *c)
-{
-    fflush(stderr);
-    c->f = tmpfile();
-    ck_assert_ptr_nonnull(c->f);
-    c->saved = dup(STDERR_FILENO);
-    ck_assert_int_ge(c->saved, 0);
-    ck_assert_int_ge(dup2(fileno(c->f), STDERR_FILENO), 0);
-}
-
-/* Stop catching; the lines caught that contain needle. */
-static unsigned cap_stop(struct logcap *c, const char *needle)
-{
-    char line[1024];
-    unsigned n = 0;
-
-    fflush(stderr);
-    ck_assert_int_ge(dup2(c->saved, STDERR_FILENO), 0);
-    close(c->saved);
-    rewind(c->f);
-    while (fgets(line, sizeof(line), c->f))
-        if (strstr(line, needle))
-            n++;
-    fclose(c->f);
-    return n;
-}
 
 /* After every step: a grant the guest reads for the first time says what
  * Xen holds (its cap, its online vcpus).  One Xen refused is withheld: the
@@ -100,7 +66,7 @@ static uint64_t injected(struct dt *t, enum port_sim_op op)
 START_TEST(fault_sched_set)
 {
     struct dt t;
-    struct logcap lc;
+    struct dt_logcap lc;
 
     dt_open(&t, "base.xml",
             CPU_HOST "at 5s a fail sched-set for 60s\n"
@@ -112,7 +78,7 @@ START_TEST(fault_sched_set)
     uint64_t before = calls(&t, PORT_SIM_OP_SCHED_SET);
     uint64_t errors = t.d.st.stats.enforce_errors;
 
-    cap_start(&lc);
+    dt_cap_start(&lc);
     dt_run_exactly(&t, 64000 - dt_now(&t));
     ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 250);
     ck_assert_int_eq(dt_sim(&t, "a").cap, 150);
@@ -123,7 +89,7 @@ START_TEST(fault_sched_set)
     ck_assert_uint_eq(injected(&t, PORT_SIM_OP_SCHED_SET), tries);
 
     dt_run_until(&t, 130000);
-    ck_assert_uint_eq(cap_stop(&lc, "cannot set weight"), 1);
+    ck_assert_uint_eq(dt_cap_stop(&lc, "cannot set weight"), 1);
     ck_assert_int_eq(dt_sim(&t, "a").cap, 250);
     plm_amt_t cpu, mem;
     unsigned vcpus;
@@ -173,7 +139,7 @@ END_TEST
 START_TEST(fault_vcpus_set)
 {
     struct dt t;
-    struct logcap lc;
+    struct dt_logcap lc;
 
     dt_open(&t, "base.xml",
             CPU_HOST "at 5s a fail vcpus-set 4 inval\n"
@@ -185,11 +151,11 @@ START_TEST(fault_vcpus_set)
     uint64_t before = calls(&t, PORT_SIM_OP_VCPUS_SET);
     uint64_t errors = t.d.st.stats.enforce_errors;
 
-    cap_start(&lc);
+    dt_cap_start(&lc);
     dt_run_exactly(&t, 8000 - dt_now(&t));
     ck_assert_uint_eq(dt_sim(&t, "a").info.online_vcpus, 2);
     dt_run_until(&t, 66000);
-    ck_assert_uint_eq(cap_stop(&lc, "vcpus online"), 1);
+    ck_assert_uint_eq(dt_cap_stop(&lc, "vcpus online"), 1);
     ck_assert_uint_eq(injected(&t, PORT_SIM_OP_VCPUS_SET), 4);
     ck_assert_uint_eq(calls(&t, PORT_SIM_OP_VCPUS_SET) - before, 5);
     ck_assert_uint_eq(t.d.st.stats.enforce_errors - errors, 4);
@@ -211,7 +177,7 @@ END_TEST
 START_TEST(fault_mem_target_set)
 {
     struct dt t;
-    struct logcap lc;
+    struct dt_logcap lc;
 
     dt_open(&t, "base.xml",
             "host pcpus=4 memory=8192 dom0=1024\n"
@@ -224,7 +190,7 @@ START_TEST(fault_mem_target_set)
     uint64_t before = calls(&t, PORT_SIM_OP_MEM_TARGET_SET);
     uint64_t errors = t.d.st.stats.enforce_errors;
 
-    cap_start(&lc);
+    dt_cap_start(&lc);
     dt_run_exactly(&t, 64000 - dt_now(&t));
     ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 2048);
     ck_assert_uint_eq(dt_sim(&t, "a").info.mem_target_kib, 1024 * MIB);
@@ -234,7 +200,7 @@ START_TEST(fault_mem_target_set)
     ck_assert_uint_eq(t.d.st.stats.enforce_errors - errors, tries);
 
     dt_run_until(&t, 130000);
-    ck_assert_uint_eq(cap_stop(&lc, "cannot set memory target"), 1);
+    ck_assert_uint_eq(dt_cap_stop(&lc, "cannot set memory target"), 1);
     ck_assert_uint_eq(dt_sim(&t, "a").info.mem_target_kib, 2048 * MIB);
     ck_assert_uint_eq(dt_sim(&t, "a").info.mem_actual_kib, 2048 * MIB);
     dt_close(&t);
@@ -250,7 +216,7 @@ END_TEST
 START_TEST(fault_host_info)
 {
     struct dt t;
-    struct logcap lc;
+    struct dt_logcap lc;
 
     dt_open(&t, "base.xml",
             CPU_HOST "at 5s fail host-info for 30s\n"
@@ -260,7 +226,7 @@ START_TEST(fault_host_info)
     dt_run_exactly(&t, 4000 - dt_now(&t));
     uint64_t before = calls(&t, PORT_SIM_OP_HOST_INFO);
 
-    cap_start(&lc);
+    dt_cap_start(&lc);
     dt_run_exactly(&t, 34000 - dt_now(&t));
     ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 150);
     ck_assert_int_eq(dt_sim(&t, "a").cap, 150);
@@ -270,7 +236,7 @@ START_TEST(fault_host_info)
     ck_assert_uint_eq(injected(&t, PORT_SIM_OP_HOST_INFO), tries);
 
     dt_run_until(&t, 100000);
-    ck_assert_uint_eq(cap_stop(&lc, "cannot read host facts"), 1);
+    ck_assert_uint_eq(dt_cap_stop(&lc, "cannot read host facts"), 1);
     ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 250);
     ck_assert_int_eq(dt_sim(&t, "a").cap, 250);
     dt_close(&t);
@@ -285,7 +251,7 @@ END_TEST
 START_TEST(fault_domain_info)
 {
     struct dt t;
-    struct logcap lc;
+    struct dt_logcap lc;
 
     dt_open(&t, "base.xml",
             "host pcpus=4 memory=8192 dom0=1024\n"
@@ -296,7 +262,7 @@ START_TEST(fault_domain_info)
     dt_run_exactly(&t, 4000 - dt_now(&t));
     uint64_t before = calls(&t, PORT_SIM_OP_DOMAIN_INFO);
 
-    cap_start(&lc);
+    dt_cap_start(&lc);
     dt_run_exactly(&t, 34000 - dt_now(&t));
     ck_assert(dt_known(&t, "a"));
     uint64_t tries = calls(&t, PORT_SIM_OP_DOMAIN_INFO) - before;
@@ -304,7 +270,7 @@ START_TEST(fault_domain_info)
     ck_assert_uint_le(tries, 7);
 
     dt_run_until(&t, 200000);
-    ck_assert_uint_eq(cap_stop(&lc, "cannot read"), 1);
+    ck_assert_uint_eq(dt_cap_stop(&lc, "cannot read"), 1);
     ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 2048);
     ck_assert_uint_eq(dt_sim(&t, "a").info.mem_actual_kib, 2048 * MIB);
     ck_assert_uint_eq(dt_dom(&t, "a")->info.mem_target_kib, 2048 * MIB);

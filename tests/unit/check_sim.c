@@ -93,5 +93,6 @@ int main(void)
     suite_add_tcase(s, sim_tcase_balloon());
     suite_add_tcase(s, sim_tcase_scenario());
     suite_add_tcase(s, sim_tcase_clock());
+    suite_add_tcase(s, sim_tcase_faults());
     return check_run(s);
 }

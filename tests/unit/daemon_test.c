@@ -336,3 +336,40 @@ void dt_run_exactly(struct dt *t, uint64_t ms)
     dt_run_until(t, until);
     ck_assert_uint_eq(dt_now(t), until);
 }
+
+void dt_cap_start(struct dt_logcap *c)
+{
+    fflush(stderr);
+    c->f = tmpfile();
+    ck_assert_ptr_nonnull(c->f);
+    c->saved = dup(STDERR_FILENO);
+    ck_assert_int_ge(c->saved, 0);
+    ck_assert_int_ge(dup2(fileno(c->f), STDERR_FILENO), 0);
+}
+
+void dt_cap_end(struct dt_logcap *c)
+{
+    fflush(stderr);
+    ck_assert_int_ge(dup2(c->saved, STDERR_FILENO), 0);
+    close(c->saved);
+}
+
+unsigned dt_cap_count(struct dt_logcap *c, const char *needle)
+{
+    char line[1024];
+    unsigned n = 0;
+
+    rewind(c->f);
+    while (fgets(line, sizeof(line), c->f))
+        if (strstr(line, needle))
+            n++;
+    return n;
+}
+
+unsigned dt_cap_stop(struct dt_logcap *c, const char *needle)
+{
+    dt_cap_end(c);
+    unsigned n = dt_cap_count(c, needle);
+    fclose(c->f);
+    return n;
+}

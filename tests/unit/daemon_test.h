@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "daemon/daemon.h"
 #include "port/port.h"
@@ -102,6 +103,18 @@ void dt_granted(struct dt *t, const char *name, plm_amt_t *cpu, unsigned *vcpus,
 /* Allocations in force, in whole units (pct, MiB). */
 long dt_alloc(struct dt *t, const char *name, int res);
 
+/* The daemon's log (stderr), caught in a temporary file for a while:
+ * start; stop, and count the lines caught that contain needle.  Or in
+ * pieces: end the catch, count as often as needed, then fclose(c->f). */
+struct dt_logcap {
+    FILE *f;
+    int saved;
+};
+void dt_cap_start(struct dt_logcap *c);
+unsigned dt_cap_stop(struct dt_logcap *c, const char *needle);
+void dt_cap_end(struct dt_logcap *c);
+unsigned dt_cap_count(struct dt_logcap *c, const char *needle);
+
 TCase *dt_tcase_cpu(void);
 TCase *dt_tcase_mem(void);
 TCase *dt_tcase_guest(void);
@@ -110,5 +123,7 @@ TCase *dt_tcase_control(void);
 TCase *dt_tcase_fault(void);
 TCase *dt_tcase_kinds(void);
 TCase *dt_tcase_pool(void);
+TCase *dt_tcase_xs(void);
+TCase *dt_tcase_domstate(void);
 
 #endif

@@ -38,5 +38,6 @@ TCase *sim_tcase_host(void);
 TCase *sim_tcase_balloon(void);
 TCase *sim_tcase_scenario(void);
 TCase *sim_tcase_clock(void);
+TCase *sim_tcase_faults(void);
 
 #endif
