@@ -15,7 +15,16 @@
 # Environment: XENPLM_XEN_QEMU (default qemu-system-x86_64),
 # XENPLM_XEN_ARGS (more arguments for Xen, such as sched=credit2),
 # XENPLM_XEN_DOM0_ARGS (more arguments for the dom0 kernel; see below),
-# XENPLM_XEN_CPU (QEMU's -cpu, default qemu64,+svm,+npt: see below).
+# XENPLM_XEN_CPU (QEMU's -cpu, default qemu64,+svm,+npt: see below),
+# XENPLM_XEN_SILENCE (seconds, default 240: see below).
+#
+# A dom0 that falls silent: once dom0 is up, no scenario step goes longer
+# than a couple of minutes without a line on the console (the longest wait
+# is a guest's boot, 120 s at most).  When the serial log has not grown for
+# XENPLM_XEN_SILENCE seconds, dom0 is hung: boot.sh asks Xen for its state
+# through the serial console's input (its debug keys: domains and vcpus,
+# run queues, each pCPU's registers and stack), which lands in the log,
+# says so, and stops QEMU rather than sitting out the timeout.
 set -eu
 
 me=boot.sh
@@ -58,8 +67,19 @@ xen_args="$xen_args sched=credit bootscrub=0 noreboot ${XENPLM_XEN_ARGS:-}"
 fast_boot="rodata=off cryptomgr.notests ipv6.disable=1 8250.nr_uarts=0 audit=0 lsm=capability mitigations=off"
 dom0_args="console=hvc0 rdinit=/init quiet $fast_boot ${XENPLM_XEN_DOM0_ARGS:-}"
 
+silence=${XENPLM_XEN_SILENCE:-240}
 rm -f "$log" "$log.times"
 : >"$log"
+# The serial console through a pair of FIFOs, QEMU's pipe: backend: cat
+# copies what Xen prints (BASE.out) into LOG, and boot.sh writes to
+# BASE.in when it needs to talk to Xen.  Every end is opened read-write
+# (as QEMU opens its own), so that no open waits for the other side, even
+# when QEMU never starts; cat is stopped once QEMU is gone and it has
+# drained the FIFO.
+fifo=$(mktemp -d "${TMPDIR:-/tmp}/xenplm-serial.XXXXXX") || die "mktemp failed"
+mkfifo "$fifo/s.in" "$fifo/s.out" || die "mkfifo failed"
+cat 0<>"$fifo/s.out" >>"$log" &
+reader=$!
 start=$(now)
 # -no-reboot: should Xen crash and reboot, QEMU stops instead.
 # The CPU: qemu64 with AMD's SVM and nested paging, which TCG emulates,
@@ -68,23 +88,50 @@ start=$(now)
 cpu=${XENPLM_XEN_CPU:-qemu64,+svm,+npt}
 "$qemu" -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp 2 -m 2G \
     -nographic -monitor none -vga none -net none -no-reboot \
-    -serial "file:$log" \
+    -serial "pipe:$fifo/s" \
     -kernel "$out/xen" -append "$xen_args" \
     -initrd "$out/vmlinux $dom0_args,$out/dom0.cpio" \
     </dev/null >"$log.qemu" 2>&1 &
 pid=$!
-trap 'kill "$pid" 2>/dev/null || true' EXIT INT TERM
+trap 'kill "$pid" "$reader" 2>/dev/null || true; rm -rf "$fifo"' EXIT INT TERM
+
+# quiet_log: wait until the serial log has not grown for a second (at
+# most 10 s: a dump takes a few under TCG).
+quiet_log() {
+    q_size=-1
+    q_n=0
+    while [ "$q_n" -lt 10 ] && [ "$(wc -c <"$log")" != "$q_size" ]; do
+        q_size=$(wc -c <"$log")
+        q_n=$((q_n + 1))
+        sleep 1
+    done
+}
+
+# xen_keys KEY...: ask Xen for its state; each key's dump goes to the log.
+# Three Ctrl-A switch the console's input from dom0 to Xen.
+xen_keys() {
+    printf '\001\001\001' 1<>"$fifo/s.in"
+    quiet_log
+    for k in "$@"; do
+        printf '%s' "$k" 1<>"$fifo/s.in"
+        quiet_log
+    done
+}
 
 ready=""
 done_at=""
 status=1
 seen=0 # lines of the serial log already looked at for progress
+size=0      # the serial log's size when last seen to grow,
+grown_at=0  # and when
 while :; do
     t=$(elapsed "$start")
     # Whether QEMU still runs, asked before the log is read: what it wrote
     # before it ended is then read in this same pass.
     alive=yes
     kill -0 "$pid" 2>/dev/null || alive=no
+    # QEMU gone: cat gets a moment to copy its last words out of the FIFO.
+    [ $alive = yes ] || sleep 1
     # What dom0 says it is doing, a line per scenario and step, and every
     # failed check, on the console as it happens (progress, common.sh).
     lines=$(wc -l <"$log")
@@ -123,6 +170,20 @@ while :; do
     if [ $alive = no ]; then
         break
     fi
+    now_size=$(wc -c <"$log")
+    if [ "$now_size" != "$size" ]; then
+        size=$now_size
+        grown_at=$t
+    elif [ -n "$ready" ] && [ -z "$done_at" ] &&
+        awk -v a="$t" -v b="$grown_at" -v s="$silence" 'BEGIN { exit !(a - b > s) }'; then
+        last=$(tr -d '\r' <"$log" | grep -v '^[[:space:]]*$' | tail -n 1)
+        msg "dom0 silent for $silence s (its last line: $last): Xen's state follows in the serial log; stopping QEMU"
+        progress "dom0 silent for $silence s after $t s: dumping Xen's state, stopping QEMU"
+        # q: domains and vcpus; r: run queues; d: every pCPU's registers
+        # and stack; 0: dom0's vcpus.
+        xen_keys q r d 0
+        break
+    fi
     # Give dom0 some time to power off once done; Xen may halt rather than
     # switch the machine off.
     if [ -n "$done_at" ] && awk -v a="$t" -v b="$done_at" 'BEGIN { exit !(a - b > 15) }'; then
@@ -138,6 +199,11 @@ while :; do
 done
 kill "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
+# QEMU gone: what it wrote last is in the FIFO for cat to copy.
+sleep 1
+kill "$reader" 2>/dev/null || true
+wait "$reader" 2>/dev/null || true
+rm -rf "$fifo"
 trap - EXIT INT TERM
 echo "exit $(elapsed "$start")" >>"$log.times"
 if [ -s "$log.qemu" ]; then

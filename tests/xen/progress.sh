@@ -16,15 +16,17 @@ mkdir "$tmp/img"
 : >"$tmp/img/xen"
 : >"$tmp/img/vmlinux"
 : >"$tmp/img/dom0.cpio"
-# The stand-in: finds -serial file:LOG and writes to it, slowly, with the
-# serial console's carriage returns.
+# The stand-in: finds -serial pipe:BASE and writes to BASE.out, held
+# open read-write as QEMU holds it, slowly, with the serial console's
+# carriage returns.
 cat >"$tmp/qemu" <<'QEMU'
 #!/bin/sh
 while [ $# -gt 0 ]; do
-    case "$1" in -serial) log=${2#file:}; shift ;; esac
+    case "$1" in -serial) base=${2#pipe:}; shift ;; esac
     shift
 done
-say() { printf '%s\r\n' "$1" >>"$log"; }
+exec 3<>"$base.out"
+say() { printf '%s\r\n' "$1" >&3; }
 say "(XEN) booting"
 say "XENPLM-READY uptime=1.0"
 say "# scenario scenario-daemon.sh"
@@ -48,7 +50,7 @@ say "XENPLM-DONE"
 QEMU
 chmod +x "$tmp/qemu"
 
-echo "1..4"
+echo "1..5"
 PROGRESS_CONSOLE="$tmp/console" PROGRESS_SEEN="$tmp/seen" \
     XENPLM_XEN_QEMU="$tmp/qemu" XENPLM_RIG_T0=$(date +%s.%N) \
     sh "$here/boot.sh" --timeout 90 "$tmp/img" "$tmp/serial.log" \
@@ -88,11 +90,11 @@ fi
 cat >"$tmp/qemu-crash" <<'QEMU'
 #!/bin/sh
 while [ $# -gt 0 ]; do
-    case "$1" in -serial) log=${2#file:}; shift ;; esac
+    case "$1" in -serial) base=${2#pipe:}; shift ;; esac
     shift
 done
 printf '%s\r\n' "(XEN) booting" "[    2.6] Kernel panic - not syncing: Fatal exception in interrupt" \
-    "(XEN) Hardware Dom0 crashed: 'noreboot' set - not rebooting." >>"$log"
+    "(XEN) Hardware Dom0 crashed: 'noreboot' set - not rebooting." 3<>"$base.out" >&3
 exec sleep 600
 QEMU
 chmod +x "$tmp/qemu-crash"
@@ -107,4 +109,37 @@ if [ $rc -ne 0 ] && grep -q 'dom0 crashed' "$tmp/console2" &&
 else
     echo "not ok 4 - a dom0 that crashes stops QEMU at once, saying why (exit $rc)"
     sed 's/^/#   /' "$tmp/console2" "$tmp/stderr2"
+fi
+
+# A dom0 that falls silent (seen: Debian 13's dom0 hung for good while a
+# PVH guest booted, and QEMU ran on to its timeout): after
+# XENPLM_XEN_SILENCE seconds without a line, boot.sh asks Xen for its
+# state through the console's input, which lands in the serial log, and
+# stops QEMU, saying so.  The stand-in answers Xen's 'q' key as Xen does.
+cat >"$tmp/qemu-silent" <<'QEMU'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+    case "$1" in -serial) base=${2#pipe:}; shift ;; esac
+    shift
+done
+exec 3<>"$base.out" 4<>"$base.in"
+printf '%s\r\n' "(XEN) booting" "XENPLM-READY uptime=1.0" "# step: daemon: 9. a PVH guest" >&3
+while :; do
+    k=$(dd bs=1 count=1 2>/dev/null <&4)
+    [ "$k" = q ] && printf '%s\r\n' "(XEN) 'q' pressed -> dumping domain info (now = 1)" >&3
+done
+QEMU
+chmod +x "$tmp/qemu-silent"
+: >"$tmp/console3"
+XENPLM_XEN_SILENCE=2 XENPLM_XEN_QEMU="$tmp/qemu-silent" XENPLM_RIG_T0=$(date +%s.%N) \
+    sh "$here/boot.sh" --timeout 90 "$tmp/img" "$tmp/serial3.log" \
+    9>"$tmp/console3" 2>"$tmp/stderr3"
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'dom0 silent for 2 s' "$tmp/console3" &&
+    grep -q 'its last line: # step: daemon: 9. a PVH guest' "$tmp/stderr3" &&
+    grep -q "^(XEN) 'q' pressed" "$tmp/serial3.log" && ! grep -q 'timed out' "$tmp/stderr3"; then
+    echo "ok 5 - a dom0 that falls silent: Xen's state is asked for and logged, QEMU stopped, saying why"
+else
+    echo "not ok 5 - a dom0 that falls silent: Xen's state is asked for and logged, QEMU stopped, saying why (exit $rc)"
+    sed 's/^/#   /' "$tmp/console3" "$tmp/stderr3" "$tmp/serial3.log"
 fi
