@@ -614,7 +614,11 @@ xen_caps=$(xl info 2>/dev/null | sed -n 's/^xen_caps *: *//p')
 echo "# xl info: virt_caps: $virt_caps"
 echo "# xl info: xen_caps: $xen_caps"
 xl dmesg 2>/dev/null | grep -i -E 'svm|hvm|vmx|hap' | head -n 12 | sed 's/^/# xl dmesg| /'
-case " $virt_caps " in
+# XENPLM_PVH=0 (the Xen 4.20 row's default: rig-4.20.sh): left out.
+case "${XENPLM_PVH:-1} $virt_caps " in
+"0 "*)
+    skip_test "a PVH guest" "left out on this row (XENPLM_XEN_PVH=1 runs it): Debian 13's dom0 hung for good under TCG, its console silent, right after a PVH guest was created, in 2 of 6 boots"
+    ;;
 *" hvm "*)
     make_cfg guest-p
     sed -i 's/^type = "pv"$/type = "pvh"/' /tmp/guest-p.cfg
