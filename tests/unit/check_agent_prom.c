@@ -15,6 +15,7 @@
 
 #include "guest-agent/render_prom.h"
 #include "tests/unit/suite_run.h"
+#include "tests/unit/prom_check.h"
 
 #define U(x) PLM_UNITS(x)
 
@@ -71,15 +72,6 @@ static char *render(void)
     ck_assert_int_eq(agent_render_prom(f, &a), 0);
     ck_assert_int_eq(fclose(f), 0);
     return buf;
-}
-
-static bool has_line(const char *text, const char *line)
-{
-    size_t n = strlen(line);
-    for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
-        if ((p == text || p[-1] == '\n') && p[n] == '\n')
-            return true;
-    return false;
 }
 
 START_TEST(test_values)

@@ -17,6 +17,7 @@
 #include "common/prom.h"
 #include "daemon/render.h"
 #include "tests/unit/suite_run.h"
+#include "tests/unit/prom_check.h"
 
 #define U(x) PLM_UNITS(x)
 
@@ -184,16 +185,6 @@ static char *render(const struct dmn_state *s)
     char *buf = NULL;
     CAPTURE(buf, ck_assert_int_eq(render_metrics(f, s), 0));
     return buf;
-}
-
-/* Whether text has line as one of its lines. */
-static bool has_line(const char *text, const char *line)
-{
-    size_t n = strlen(line);
-    for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
-        if ((p == text || p[-1] == '\n') && p[n] == '\n')
-            return true;
-    return false;
 }
 
 /* The value of the sample "series" (name and labels as written), or -1. */
