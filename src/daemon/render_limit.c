@@ -15,6 +15,12 @@
 #include "daemon/render_int.h"
 #include "engine/engine.h"
 
+/* Its online vcpus when they are fixed (no vcpu hotplug), else 0. */
+static unsigned fixed_vcpus(const struct dmn_domain *d)
+{
+    return d->eng.vcpus_fixed ? d->eng.vcpus_online : 0;
+}
+
 plm_amt_t rnd_max(const struct dmn_domain *d, int r, enum eng_max_by *by)
 {
     /* As the next decision will see the domain (snapshot.c). */
@@ -24,7 +30,9 @@ plm_amt_t rnd_max(const struct dmn_domain *d, int r, enum eng_max_by *by)
         .mem_max_kib = (int64_t)d->info.mem_max_kib,
     };
 
-    return eng_max(&v, r, by);
+    /* Vcpus that did not follow hotplug cap it at those online, as the
+     * arbiter caps it (build.c). */
+    return eng_max_fixed(&v, fixed_vcpus(d), r, by);
 }
 
 void rnd_max_format(char *buf, size_t size, const struct dmn_domain *d, int r)
@@ -41,8 +49,12 @@ void rnd_max_format(char *buf, size_t size, const struct dmn_domain *d, int r)
         snprintf(buf, size, "%s, its policy maximum", plm_amt_format(max, a));
         break;
     case ENG_MAX_VCPUS:
-        snprintf(buf, size, "%s, its vcpus (%u x 100)", plm_amt_format(max, a),
-                 d->info.max_vcpus ? d->info.max_vcpus : 1);
+        if (fixed_vcpus(d) && fixed_vcpus(d) < d->info.max_vcpus)
+            snprintf(buf, size, "%s, its online vcpus (%u x 100; no vcpu hotplug)",
+                     plm_amt_format(max, a), fixed_vcpus(d));
+        else
+            snprintf(buf, size, "%s, its vcpus (%u x 100)", plm_amt_format(max, a),
+                     d->info.max_vcpus ? d->info.max_vcpus : 1);
         break;
     case ENG_MAX_MAXMEM:
         snprintf(buf, size, "%s, its maxmem", plm_amt_format(max, a));

@@ -538,6 +538,14 @@ START_TEST(test_override_reply)
                     "web1: override set\n"
                     "  cpu=400.001 clamped to 400, its vcpus (4 x 100)\n");
     expect_override(&s.dom[0], 0, 0, "web1: override cleared\n");
+    /* Its vcpus did not follow hotplug: the two online are all it can use,
+     * as the arbiter holds it. */
+    s.dom[0].eng.vcpus_fixed = true;
+    s.dom[0].eng.vcpus_online = 2;
+    expect_override(&s.dom[0], U(300), 0,
+                    "web1: override set\n"
+                    "  cpu=300 clamped to 200, its online vcpus (2 x 100; no vcpu hotplug)\n");
+    s.dom[0].eng.vcpus_fixed = false;
     /* db-main: 8 vcpus and its rule's CPU max 300; maxmem 8192, no memory max. */
     expect_override(&s.dom[1], U(800), U(9000),
                     "db-main: override set\n"
