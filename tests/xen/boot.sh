@@ -56,7 +56,13 @@ done
 # QEMU splits -initrd on commas into multiboot modules.
 case "$out" in *,*) die "the image directory's path must not hold a comma: $out" ;; esac
 
-xen_args="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M dom0_max_vcpus=2"
+# dom0 holds its whole root file system in memory, unpacked from a plain
+# cpio of about 140 MiB (the domU kernel alone is 63 MiB, and xenplmd
+# links libcurl's TLS stack for pool mode): with 512 MiB, Debian 12's
+# kernel failed to unpack it ("Initramfs unpacking failed: write error").
+# 768 MiB, and QEMU's memory grows by the same 256 MiB, so that what Xen
+# has free for the guests is as before.
+xen_args="console=com1 com1=115200,8n1 dom0_mem=768M,max:768M dom0_max_vcpus=2"
 # bootscrub=0: scrubbing 1.5 GiB of free memory costs a lot under TCG and
 # holds up the first domain builds.
 xen_args="$xen_args sched=credit bootscrub=0 noreboot ${XENPLM_XEN_ARGS:-}"
@@ -86,7 +92,7 @@ start=$(now)
 # so that Xen may offer HVM (and PVH) guests; XENPLM_XEN_CPU=qemu64 turns
 # them off.
 cpu=${XENPLM_XEN_CPU:-qemu64,+svm,+npt}
-"$qemu" -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp 2 -m 2G \
+"$qemu" -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp 2 -m 2304M \
     -nographic -monitor none -vga none -net none -no-reboot \
     -serial "pipe:$fifo/s" \
     -kernel "$out/xen" -append "$xen_args" \

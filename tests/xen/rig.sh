@@ -10,7 +10,7 @@
 # Also skipped, saying why:
 #   XENPLM_XEN=0     (to leave the rig out of a quick `make check`;
 #                     .ci/run sets it for distcheck and the sanitized build)
-#   a sanitized build (the rig would boot an ASan daemon in a 512 MiB dom0)
+#   a sanitized build (the rig would boot an ASan daemon in a 768 MiB dom0)
 # XENPLM_XEN_REQUIRE=1 makes every "cannot run here" a failure instead.
 # Another matrix row (tests/xen/rig-4.20.sh) sets XENPLM_XEN_ROW (4.20), the
 # name its files carry, with run.sh's XENPLM_XEN_WORK and XENPLM_XEN_BUILD.
