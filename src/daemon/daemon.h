@@ -99,6 +99,8 @@ struct dmn {
 /* domains.c */
 int dmn_scan(struct dmn *d);
 void dmn_forget_all(struct dmn *d);
+/* A request history for each domain whose rule anticipates (anticipation). */
+void dmn_histories(struct dmn *d);
 /* A domain's info as just read; a change of its maxmem or of its vcpus at
  * most (xl mem-max) makes its allocation be worked out again. */
 void dmn_info_update(struct dmn *d, struct dmn_domain *dom, const struct port_domain *info);
