@@ -251,6 +251,7 @@ void dmn_histories(struct dmn *d)
             continue;
         }
         ant_init(dom->eng.hist);
+        dmn_history_load(d, dom);
     }
 }
 
@@ -268,6 +269,7 @@ static void depart(struct dmn *d, size_t i)
     feature_watch(path, sizeof(path), token, sizeof(token), dom->info.domid);
     port_xs_unwatch(d->port, path, token);
     log_info("Domain %u: '%s' is gone", dom->info.domid, dom->info.name);
+    dmn_history_save(d, dom);
     free(dom->eng.hist);
     memmove(&s->dom[i], &s->dom[i + 1], (s->ndom - i - 1) * sizeof(*s->dom));
     s->ndom--;
@@ -339,6 +341,7 @@ int dmn_scan(struct dmn *d)
 
 void dmn_forget_all(struct dmn *d)
 {
+    dmn_history_save_all(d, 0, true);
     for (size_t i = 0; i < d->st.ndom; i++)
         free(d->st.dom[i].eng.hist);
     free(d->st.dom);

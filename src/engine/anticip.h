@@ -103,4 +103,18 @@ uint32_t ant_lead_s(const struct ant_lead *lead, int64_t total);
  */
 bool ant_raise(plm_amt_t lv[PLM_MAX_LEVELS], unsigned *n, const struct ant_need *need);
 
+/*
+ * The record as bytes, for the daemon's state directory (anticip_codec.c):
+ * "XPLMHIST", then little-endian u32 version 1, slots, days, resources;
+ * ANT_DAYS i64 day numbers; then per day, slot and resource a u32 total
+ * and a u8 level.  Always ANT_ENCODED bytes.
+ */
+#define ANT_ENCODED (8 + 4 * 4 + ANT_DAYS * 8 + ANT_DAYS * ANT_SLOTS * ANT_NRES * 5)
+void ant_encode(const struct ant_hist *h, uint8_t out[ANT_ENCODED]);
+/* Strict: 0 and *h filled, or PLM_EGRAMMAR (not a record: magic, size,
+ * dimensions) or PLM_ERANGE (a value out of place: a day in the wrong row
+ * or twice, a level above PLM_MAX_LEVELS, an amount without a level or in
+ * an empty row) with *h untouched and why in err (may be NULL). */
+int ant_decode(const uint8_t *buf, size_t len, struct ant_hist *h, char *err, size_t errlen);
+
 #endif

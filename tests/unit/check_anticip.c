@@ -9,6 +9,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "engine/anticip.h"
 #include "suite_run.h"
 
@@ -432,6 +433,104 @@ START_TEST(test_record_edges)
 }
 END_TEST
 
+/* ---- the record as bytes (anticip_codec.c) ----------------------------- */
+
+static struct ant_hist sample, back;
+
+static void sample_fill(void)
+{
+    ant_init(&sample);
+    for (int d = 0; d < 20; d++)
+        for (uint32_t s = 0; s < 86400; s += 1800)
+            ant_record(&sample, (struct ant_clock){DAY0 - d, s}, (d + s) % 2,
+                       PLM_UNITS(100 + d * 7 + s / 60), 1 + (unsigned)(s / 1800) % 16);
+}
+
+START_TEST(test_codec_round_trip)
+{
+    static uint8_t buf[ANT_ENCODED];
+    sample_fill();
+    ant_encode(&sample, buf);
+    memset(&back, 0xa5, sizeof(back));
+    ck_assert_int_eq(ant_decode(buf, sizeof(buf), &back, NULL, 0), 0);
+    ck_assert(memcmp(&sample, &back, sizeof(sample)) == 0);
+    /* An empty record too. */
+    ant_init(&sample);
+    ant_encode(&sample, buf);
+    ck_assert_int_eq(ant_decode(buf, sizeof(buf), &back, NULL, 0), 0);
+    ck_assert(memcmp(&sample, &back, sizeof(sample)) == 0);
+}
+END_TEST
+
+/* Byte offsets: the header (24), the days (8 each), the entries (5 each). */
+#define OFF_DAY(d) (24 + 8 * (d))
+#define OFF_ENTRY(d, s, r) (24 + 8 * ANT_DAYS + 5 * (((d)*ANT_SLOTS + (s)) * ANT_NRES + (r)))
+static const struct {
+    const char *name;
+    size_t len;  /* bytes given (ANT_ENCODED + 1: one too many) */
+    size_t at;   /* a byte changed (0: none) */
+    uint8_t set; /* to this */
+    int rc;
+    const char *why;
+} refusals[] = {
+    {"empty", 0, 0, 0, PLM_EGRAMMAR, "wrong size"},
+    {"cut short", ANT_ENCODED - 1, 0, 0, PLM_EGRAMMAR, "wrong size"},
+    {"one byte too many", ANT_ENCODED + 1, 0, 0, PLM_EGRAMMAR, "wrong size"},
+    {"no magic", ANT_ENCODED, 1, 'y', PLM_EGRAMMAR, "XPLMHIST"},
+    {"another version", ANT_ENCODED, 8, 2, PLM_EGRAMMAR, "version"},
+    {"other slots", ANT_ENCODED, 12, 48, PLM_EGRAMMAR, "dimensions"},
+    {"a day in another row", ANT_ENCODED, OFF_DAY(0), 0x1c, PLM_ERANGE,
+     "wrong row"}, /* 19996 in row 0 */
+    {"a negative day", ANT_ENCODED, OFF_DAY(3) + 7, 0x80, PLM_ERANGE, "wrong row"},
+    {"a level above the most", ANT_ENCODED, OFF_ENTRY(0, 5, 1) + 4, 17, PLM_ERANGE, "out of range"},
+    {"an amount above the most", ANT_ENCODED, OFF_ENTRY(0, 5, 1) + 3, 0xff, PLM_ERANGE,
+     "out of range"},
+    {"an amount without a level", ANT_ENCODED, OFF_ENTRY(0, 7, 0), 9, PLM_ERANGE, "none was"},
+    {"a level in an empty row", ANT_ENCODED, OFF_ENTRY(1, 7, 0) + 4, 1, PLM_ERANGE, "none was"},
+};
+
+START_TEST(test_codec_refusals)
+{
+    static uint8_t buf[ANT_ENCODED + 1];
+    char err[96] = "";
+    /* One day recorded (DAY0 in its row), slot 5 memory at level 2. */
+    ant_init(&sample);
+    ant_record(&sample, (struct ant_clock){DAY0 - DAY0 % ANT_DAYS, 5 * ANT_SLOT_S}, 1,
+               PLM_UNITS(4096), 2);
+    ant_encode(&sample, buf);
+    buf[ANT_ENCODED] = 0;
+    if (refusals[_i].at)
+        buf[refusals[_i].at] = refusals[_i].set;
+    memset(&back, 0x5a, sizeof(back));
+    struct ant_hist before = back;
+    int rc = ant_decode(buf, refusals[_i].len, &back, err, sizeof(err));
+    ck_assert_msg(rc == refusals[_i].rc, "%s: %d (%s)", refusals[_i].name, rc, err);
+    ck_assert_msg(strstr(err, refusals[_i].why), "%s: %s", refusals[_i].name, err);
+    ck_assert(memcmp(&before, &back, sizeof(back)) == 0); /* untouched */
+}
+END_TEST
+
+/* Random damage is refused, or read as a record that is itself valid
+ * (encodes back to the same bytes); never a crash. */
+START_TEST(test_codec_damage)
+{
+    static uint8_t buf[ANT_ENCODED], again[ANT_ENCODED];
+    uint32_t x = 12345;
+    sample_fill();
+    for (int k = 0; k < 2000; k++) {
+        ant_encode(&sample, buf);
+        for (int j = 0; j < 1 + k % 4; j++) {
+            x = x * 1103515245u + 12345u;
+            buf[(x >> 8) % ANT_ENCODED] ^= (uint8_t)(1u << (x % 8));
+        }
+        if (ant_decode(buf, sizeof(buf), &back, NULL, 0) == 0) {
+            ant_encode(&back, again);
+            ck_assert(memcmp(buf, again, sizeof(buf)) == 0);
+        }
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("anticip");
@@ -440,6 +539,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_lead);
     tcase_add_loop_test(tc, test_raise, 0, (int)(sizeof(raises) / sizeof(raises[0])));
     tcase_add_test(tc, test_record_edges);
+    tcase_add_test(tc, test_codec_round_trip);
+    tcase_add_loop_test(tc, test_codec_refusals, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
+    tcase_add_test(tc, test_codec_damage);
     suite_add_tcase(s, tc);
     return s;
 }
