@@ -5,9 +5,9 @@
  * the history the daemon keeps for it (anticip.c), and once a minute of
  * the local day works out, per resource, the recurring need that is due:
  * one whose raise, from what the guest asks now, takes as long as is left
- * before it (memory at the rate the mover now moves its balloon, or the
- * policy's slowest rate before it has one; CPU at once), plus the rule's
- * margin.  Its request is then built with its levels raised to that need
+ * before it (memory at the rate its balloon was last measured growing,
+ * or the policy's slowest rate before it has been; CPU at once), plus the
+ * rule's margin.  Its request is then built with its levels raised to that need
  * (build.c), which the policy caps like any other request.
  *
  * Only the agent's own requests are recorded and only they are raised:
@@ -43,6 +43,28 @@ static unsigned asked(const struct eng_dom *e, int r, plm_amt_t lv[PLM_MAX_LEVEL
     return n;
 }
 
+/* Samples at least this far apart measure the balloon's growth. */
+#define RATE_SAMPLE_MS 5000
+/* A target this far above what it holds asks it to grow. */
+#define RATE_ASKED_KIB 1024
+
+/* The balloon's growth: what it gained between two samples while its
+ * target was above it.  A guest held back by the mover's own pace, or
+ * that reached its target in between, reads slower than it can grow:
+ * the lead is then longer, never shorter, than it needs. */
+static void measure(const struct eng_input *in, struct eng_dom *e)
+{
+    int64_t held = e->mem.actual_kib;
+    uint64_t dt = in->now_ms - e->bal_seen_ms;
+    if (e->bal_seen_ms && dt < RATE_SAMPLE_MS)
+        return;
+    if (e->bal_seen_ms && e->bal_growing && held > e->bal_seen_kib)
+        e->bal_rate_kib_s = (held - e->bal_seen_kib) * 1000 / (int64_t)dt;
+    e->bal_seen_ms = in->now_ms;
+    e->bal_seen_kib = held;
+    e->bal_growing = e->mem.target_kib > held + RATE_ASKED_KIB;
+}
+
 static bool clear(struct eng_dom *e)
 {
     bool had = false;
@@ -59,6 +81,7 @@ bool eng_ahead(const struct eng_input *in, struct eng_dom *e)
     const struct pol_domain *rule = e->in.rule;
     if (!rule->anticipate || !e->hist || !in->tod_ok || e->source != ENG_SRC_AGENT)
         return clear(e);
+    measure(in, e);
 
     plm_amt_t lv[ENG_NRES][PLM_MAX_LEVELS] = {{0}};
     unsigned n[ENG_NRES];
@@ -82,7 +105,7 @@ bool eng_ahead(const struct eng_input *in, struct eng_dom *e)
         };
         if (r == POL_MEMORY) {
             int64_t slow = eng_mib_to_kib(in->policy->host.balloon_min_rate);
-            lead.rate_kib_s = e->mem.rate_kib_s > 0 ? e->mem.rate_kib_s : slow;
+            lead.rate_kib_s = e->bal_rate_kib_s > 0 ? e->bal_rate_kib_s : slow;
             if (lead.rate_kib_s <= 0)
                 lead.rate_kib_s = 1024;
         }

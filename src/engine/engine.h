@@ -188,6 +188,12 @@ struct eng_dom {
     struct ant_need ahead[ENG_NRES];
     uint32_t ahead_from_sec[ENG_NRES];
     int64_t ahead_minute;
+    /* Its balloon's growth as measured (ahead.c): the last sample (when,
+     * what it held, whether its target was above it) and the rate it
+     * last grew at, KiB/s (0: not measured yet). */
+    uint64_t bal_seen_ms;
+    int64_t bal_seen_kib, bal_rate_kib_s;
+    bool bal_growing;
 };
 
 /* The host as the snapshot read it. */

@@ -1262,6 +1262,45 @@ START_TEST(anticipation)
 }
 END_TEST
 
+/* The lead is measured on the balloon: one seen growing at 32 MiB/s needs
+ * 2048 / 32 + 60 = 124 s for its peak, so it is raised two minutes
+ * before; one never seen growing is taken at the policy's slowest rate
+ * (64 MiB/s: 92 s), so it is not yet. */
+START_TEST(anticipation_lead_measured)
+{
+    static const struct {
+        int64_t grow_mib_s; /* 0: never asked to grow */
+        long expect;
+        int64_t rate_kib;
+    } rows[] = {{32, 3072, 32 * MIB}, {0, 1024, 0}};
+    static struct ant_hist hist;
+    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        struct eh h;
+        eh_open(&h, base_xml, 16384, 1024);
+        ahead_policy(&h, "margin=\"1m\"", 3072);
+        size_t i = eh_add(&h, "rep", 2, 1024, 4096);
+        ahead_history(&hist, 0x7f, 3072);
+        h.dom[i].hist = &hist;
+        h.tod_ok = true;
+        h.tod = (struct ant_clock){ADAY, AT(7, 0)};
+        eh_ask(&h, i, "100", rows[k].grow_mib_s ? "2048" : "1024");
+        eh_turn(&h);
+        for (int s = 0; s < 25; s++) { /* 800 of its 1024 MiB: still growing */
+            eh_wait(&h, rows[k].grow_mib_s, 1000);
+            eh_turn(&h);
+        }
+        ck_assert_int_eq(h.dom[i].bal_rate_kib_s, rows[k].rate_kib);
+        eh_ask(&h, i, "100", "1024");
+        h.tod = (struct ant_clock){ADAY, AT(8, 58)};
+        h.now += 1000;
+        eh_turn(&h);
+        ck_assert_msg(granted(&h, i, POL_MEMORY) == rows[k].expect, "row %zu: %ld", k,
+                      granted(&h, i, POL_MEMORY));
+        eh_close(&h);
+    }
+}
+END_TEST
+
 /* A guest with a recurring peak gets, through anticipation, what asking
  * for it outright would give, and its neighbour no less: on a host too
  * small for both. */
@@ -1326,6 +1365,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, vcpu_hotplug_catches_up);
     tcase_add_loop_test(tc, anticipation, 0, (int)(sizeof(ahead_rows) / sizeof(ahead_rows[0])));
     tcase_add_test(tc, anticipation_gives_no_more_than_asking);
+    tcase_add_test(tc, anticipation_lead_measured);
     suite_add_tcase(s, tc);
     return s;
 }
