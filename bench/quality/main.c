@@ -33,8 +33,8 @@
 #endif
 
 static const struct qm_mgr *const managers[] = {
-    &qm_mgr_static_equal, &qm_mgr_static_peak, &qm_mgr_squeezed,
-    &qm_mgr_qmemman,      &qm_mgr_mom,         &qm_mgr_xenplm,
+    &qm_mgr_static_equal, &qm_mgr_static_peak, &qm_mgr_squeezed,       &qm_mgr_qmemman,
+    &qm_mgr_mom,          &qm_mgr_xenplm,      &qm_mgr_xenplm_anticip,
 };
 #define NMGR (sizeof(managers) / sizeof(managers[0]))
 
@@ -153,9 +153,9 @@ int main(int argc, char **argv)
 
     if (parse(argc, argv, &o) != 0)
         return 2;
-    printf("%-11s %-12s %7s %7s %7s %8s %8s %8s %7s %6s %6s %6s\n", "scenario", "manager",
-           "P1 met%", "P2 met%", "P3 met%", "weighted", "recov s", "moved G", "calls", "revers",
-           "overc", "<min");
+    printf("%-11s %-14s %7s %7s %7s %8s %8s %7s %8s %7s %6s %6s %6s\n", "scenario", "manager",
+           "P1 met%", "P2 met%", "P3 met%", "weighted", "recov s", "peak10", "moved G", "calls",
+           "revers", "overc", "<min");
     for (struct qm_scenario *const *scp = qm_scenarios(); *scp; scp++) {
         const struct qm_scenario *sc = *scp;
         const char *names[NMGR];
@@ -171,7 +171,7 @@ int main(int argc, char **argv)
                 qm_scenarios_dispose();
                 return 2;
             }
-            printf("%-11s %-12s", sc->name, managers[k]->name);
+            printf("%-11s %-14s", sc->name, managers[k]->name);
             for (unsigned p = 1; p <= QM_MAX_PRIO; p++)
                 print_pct(qm_stats_met(&s, p));
             printf(" %8.2f", qm_stats_weighted(&s));
@@ -180,6 +180,7 @@ int main(int argc, char **argv)
                 printf(" %8s", "-");
             else
                 printf(" %8.0f", rec);
+            print_pct(qm_stats_peak(&s));
             printf(" %8.1f %7llu %6llu %6llu %6llu%s\n", s.moved_mib / 1024.0,
                    (unsigned long long)s.calls, (unsigned long long)s.reversals,
                    (unsigned long long)s.overcommit, (unsigned long long)s.below_min,

@@ -26,6 +26,12 @@
  *    domain's view, as xenplmd's does, and the host's free memory; the plan's targets and scheduler
  * settings are applied to the model and all confirmed (Xen accepts them).  vcpu hotplug is off in
  * the default policy.
+ *
+ * xenplm+anticip is the same with anticipation switched on (issue 13,
+ * point 2): every rule of the default policy as if it said <anticipate/>
+ * (its defaults: a minute's margin, two hours ahead at most), a request
+ * history per guest, and the model's clock as the local time of day (its
+ * 0 is midnight).
  */
 #include "config.h"
 
@@ -58,6 +64,7 @@ struct st_xenplm {
     struct eng_scratch scratch;
     struct eng_plan plan;
     bool started;
+    struct ant_hist *hist; /* xenplm+anticip: one per guest */
 };
 
 static uint64_t now_ms(const struct qm_world *w)
@@ -108,10 +115,11 @@ static void close_xenplm(void *p)
     pol_policy_dispose(&s->pol);
     free(s->dom);
     free(s->xg);
+    free(s->hist);
     free(s);
 }
 
-static void *open_xenplm(const struct qm_world *w, const char *srcdir)
+static void *open_with(const struct qm_world *w, const char *srcdir, bool anticip)
 {
     char path[1024], err[POL_ERR_MAX], xml[2048];
     struct st_xenplm *s = calloc(1, sizeof(*s));
@@ -131,6 +139,16 @@ static void *open_xenplm(const struct qm_world *w, const char *srcdir)
         return NULL;
     }
     agent_ctl_tuning_default(&s->tuning);
+    if (anticip) {
+        s->hist = calloc(w->n, sizeof(*s->hist));
+        if (!s->hist) {
+            close_xenplm(s);
+            return NULL;
+        }
+        for (size_t k = 0; k < s->pol.ndomains; k++)
+            s->pol.domain[k].anticipate = true;
+        s->pol.unmatched.anticipate = true;
+    }
     eng_state_init(&s->st, now_ms(w));
     for (size_t i = 0; i < w->n; i++) {
         const struct qm_guest_spec *g = w->g[i].s;
@@ -147,6 +165,10 @@ static void *open_xenplm(const struct qm_world *w, const char *srcdir)
             .pv = true,
         };
         eng_dom_init(&s->dom[i], &v, v.mem_actual_kib, g->vcpus, 0, now_ms(w));
+        if (s->hist) {
+            ant_init(&s->hist[i]);
+            s->dom[i].hist = &s->hist[i];
+        }
         agent_goals_init(&s->xg[i].goals);
         if (g->kind == QM_GREEDY)
             continue;
@@ -160,6 +182,16 @@ static void *open_xenplm(const struct qm_world *w, const char *srcdir)
         agent_ctl_reset(&s->xg[i].ctl);
     }
     return s;
+}
+
+static void *open_xenplm(const struct qm_world *w, const char *srcdir)
+{
+    return open_with(w, srcdir, false);
+}
+
+static void *open_anticip(const struct qm_world *w, const char *srcdir)
+{
+    return open_with(w, srcdir, true);
 }
 
 static plm_amt_t amt(double v)
@@ -292,6 +324,9 @@ static void step_xenplm(void *p, struct qm_world *w)
     in.policy = &s->pol;
     in.now_ms = now;
     in.arbitrate = changed;
+    in.tod_ok = s->hist != NULL;
+    in.tod.day = (int64_t)(w->t / 86400.0);
+    in.tod.sec = (uint32_t)fmod(w->t, 86400.0);
     in.host.ok = true;
     in.host.pcpus = w->sc->pcpus;
     in.host.total_kib = (int64_t)w->sc->host_mib * 1024;
@@ -324,3 +359,5 @@ static void step_xenplm(void *p, struct qm_world *w)
 }
 
 const struct qm_mgr qm_mgr_xenplm = {"xenplm", true, open_xenplm, step_xenplm, close_xenplm};
+const struct qm_mgr qm_mgr_xenplm_anticip = {"xenplm+anticip", true, open_anticip, step_xenplm,
+                                             close_xenplm};

@@ -104,6 +104,11 @@ struct qm_scenario {
     double seconds;             /* full run */
     double quick_from, quick_s; /* --quick: from this time, for this long */
     bool quick;                 /* part of the --quick subset */
+    /* A peak that recurs daily at peak_h o'clock (peak: there is one): the
+     * figure "peak10" is the share of P1 goals met in its first ten
+     * minutes, from the third day on (two peaks before it to learn from). */
+    bool peak;
+    double peak_h;
     uint64_t seed;
     size_t n;
     struct qm_guest_spec *g; /* owned */

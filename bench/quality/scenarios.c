@@ -205,6 +205,10 @@ static struct qm_scenario *recurring_peak(void)
     g->ws.base = 16 * GIB;
     g->balloon_rate = 32;
     sc->quick = true;
+    /* Four days: two to learn the peak from, two to be measured on. */
+    sc->seconds = 2 * TWO_DAYS;
+    sc->peak = true;
+    sc->peak_h = 9;
     return sc;
 }
 

@@ -98,6 +98,14 @@ void qm_stats_goals(struct qm_stats *s, const struct qm_world *w)
         bool met[2] = {g->cpu_met, g->mem_met};
         account(s, g->s->cpu_prio, g->cpu_met);
         account(s, g->s->mem_prio, g->mem_met);
+        if (w->sc->peak && t0 >= 2 * 86400.0) {
+            double into = fmod(t0, 86400.0) - w->sc->peak_h * 3600.0;
+            for (unsigned r = 0; into >= 0 && into < QM_PEAK_S && r < 2; r++)
+                if ((r ? g->s->mem_prio : g->s->cpu_prio) == 1) {
+                    s->peak_goals++;
+                    s->peak_met += met[r];
+                }
+        }
         for (unsigned r = 0; r < 2; r++) {
             if (!met[r] && t->miss_t[r] < 0) {
                 t->miss_t[r] = t0;
@@ -122,6 +130,11 @@ void qm_stats_finish(struct qm_stats *s, const struct qm_world *w)
                 s->recover_sum += w->t - s->tr[i].miss_t[r];
                 s->recover_n++;
             }
+}
+
+double qm_stats_peak(const struct qm_stats *s)
+{
+    return s->peak_goals > 0 ? 100.0 * s->peak_met / s->peak_goals : -1;
 }
 
 double qm_stats_met(const struct qm_stats *s, unsigned prio)

@@ -45,6 +45,7 @@ struct qm_stats {
     uint64_t calls, reversals, overcommit, below_min, steps;
     double recover_sum;
     uint64_t recover_n;
+    double peak_goals, peak_met; /* P1 goals in the recurring peak's first minutes */
     size_t n;
     struct qm_track *tr;
 };
@@ -63,5 +64,9 @@ void qm_stats_finish(struct qm_stats *s, const struct qm_world *w);
 double qm_stats_met(const struct qm_stats *s, unsigned prio); /* percent, -1: no goal */
 double qm_stats_weighted(const struct qm_stats *s);           /* percent */
 double qm_stats_recovery(const struct qm_stats *s);           /* seconds, -1: no episode */
+/* P1 goals met in the first QM_PEAK_S of a recurring peak, from the third
+ * day on: percent, -1 when the scenario has none. */
+#define QM_PEAK_S 600.0
+double qm_stats_peak(const struct qm_stats *s);
 
 #endif

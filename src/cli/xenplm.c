@@ -71,16 +71,17 @@ const struct xenplm_command xenplm_commands[] = {
      "(levels, min, max), the effective maximum and what sets it (the policy,\n"
      "maxmem or the vcpus), what it decided (raw, rounded, floor, the highest\n"
      "level met, the level levelled and its water level, why), the reason of\n"
-     "the last change, the reallocation trigger's streaks and any override (as\n"
-     "asked, and in effect); then what is enforced (weight, cap, vcpus, memory\n"
-     "target, balloon) and its counters.\n" HELP_CONTROL_JSON,
+     "the last change, the reallocation trigger's streaks, what it anticipates\n"
+     "when its rule says <anticipate> (the peak, the amount, since when) and\n"
+     "any override (as asked, and in effect); then what is enforced (weight,\n"
+     "cap, vcpus, memory target, balloon) and its counters.\n" HELP_CONTROL_JSON,
      true},
     {"status", cmd_status, "show the daemon's policy, pools and counters", NULL,
      "Ask xenplmd how it is doing: the policy file in force, whether it is\n"
      "paused, its uptime, the last arbitration, the host's CPUs and memory, the\n"
      "CPU and memory pools (allocated, reserve, the level at which each ran\n"
-     "out) and its event, arbitration, xenstore and enforcement "
-     "counters.\n" HELP_CONTROL_JSON,
+     "out), what the domains whose rule anticipates anticipate now, and its\n"
+     "event, arbitration, xenstore and enforcement counters.\n" HELP_CONTROL_JSON,
      true},
     {"reload", cmd_reload, "make the daemon re-read its policy file", NULL,
      "Ask xenplmd to load its policy file again, as SIGHUP does.  A file that\n"

@@ -10,10 +10,11 @@
 #include "daemon/cmdline.h"
 
 static const struct option shared[] = {
-    {"foreground", no_argument, NULL, 'F'},   {"verbose", no_argument, NULL, 'v'},
-    {"policy", required_argument, NULL, 'f'}, {"socket", required_argument, NULL, 's'},
-    {"schema", required_argument, NULL, 'X'}, {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},      {"metrics-dir", required_argument, NULL, 'M'},
+    {"foreground", no_argument, NULL, 'F'},      {"verbose", no_argument, NULL, 'v'},
+    {"policy", required_argument, NULL, 'f'},    {"socket", required_argument, NULL, 's'},
+    {"schema", required_argument, NULL, 'X'},    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},         {"metrics-dir", required_argument, NULL, 'M'},
+    {"state-dir", required_argument, NULL, 'D'},
 };
 #define NSHARED (sizeof(shared) / sizeof(shared[0]))
 
@@ -43,6 +44,13 @@ static int take_shared(struct dmn_cmdline *cl, int c, const char *arg)
             return 2;
         }
         cl->opt.metrics_dir = arg;
+        return 0;
+    case 'D':
+        if (!*arg) {
+            fprintf(stderr, "%s: --state-dir: an empty directory name\n", cl->prog);
+            return 2;
+        }
+        cl->opt.state_dir = arg;
         return 0;
     case 'h':
         cl->usage(stdout);

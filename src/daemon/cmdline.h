@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What xenplmd and xenplmd-sim share of their command lines and signals:
- * the options both take (-F -v -f -s --schema --metrics-dir -h -V), parsed in one
+ * the options both take (-F -v -f -s --schema --metrics-dir --state-dir -h
+ * -V), parsed in one
  * place, and the handlers that turn SIGTERM, SIGINT and SIGHUP into
  * requests to the loop.  Each program hands its own options to the
  * parser; neither links the other's host port.

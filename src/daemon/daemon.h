@@ -47,6 +47,7 @@ struct dmn_options {
     bool print_table;        /* print the allocation table when it changes */
     bool check_only;         /* -n: load the policy, report, exit */
     const char *metrics_dir; /* --metrics-dir (NULL: the policy's, if any) */
+    const char *state_dir;   /* --state-dir: request histories (NULL: not kept) */
 };
 
 /*
@@ -91,6 +92,10 @@ struct dmn {
     size_t pool_cap, pool_n;
     struct prec_host pool_host;
     bool pool_offered;
+    /* The request histories' files (history.c): the next periodic write,
+     * and whether the last one failed (logged once). */
+    uint64_t hist_save_at_ms;
+    bool hist_failing;
 };
 
 /* Why a reallocation is forced when domains, overrides or the policy change. */
@@ -99,6 +104,15 @@ struct dmn {
 /* domains.c */
 int dmn_scan(struct dmn *d);
 void dmn_forget_all(struct dmn *d);
+/* A request history for each domain whose rule anticipates (anticipation). */
+void dmn_histories(struct dmn *d);
+
+/* history.c: request histories in the state directory. */
+#define DMN_HIST_SAVE_MS (15u * 60 * 1000)
+void dmn_history_load(struct dmn *d, struct dmn_domain *dom);
+void dmn_history_save(struct dmn *d, const struct dmn_domain *dom);
+/* Every history, when DMN_HIST_SAVE_MS has passed since the last (or force). */
+void dmn_history_save_all(struct dmn *d, uint64_t now, bool force);
 /* A domain's info as just read; a change of its maxmem or of its vcpus at
  * most (xl mem-max) makes its allocation be worked out again. */
 void dmn_info_update(struct dmn *d, struct dmn_domain *dom, const struct port_domain *info);

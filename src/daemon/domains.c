@@ -237,6 +237,24 @@ static void adopt(struct dmn *d, struct dmn_domain *dom)
     dom->changed = true;
 }
 
+/* A request history for every domain whose rule anticipates (kept for a
+ * domain whose rule no longer does: a reload may turn it on again). */
+void dmn_histories(struct dmn *d)
+{
+    for (size_t i = 0; i < d->st.ndom; i++) {
+        struct dmn_domain *dom = &d->st.dom[i];
+        if (dom->eng.hist || !dom->rule->anticipate)
+            continue;
+        dom->eng.hist = malloc(sizeof(*dom->eng.hist));
+        if (!dom->eng.hist) {
+            log_errx("Domain %u: out of memory for its request history", dom->info.domid);
+            continue;
+        }
+        ant_init(dom->eng.hist);
+        dmn_history_load(d, dom);
+    }
+}
+
 static void depart(struct dmn *d, size_t i)
 {
     struct dmn_state *s = &d->st;
@@ -251,6 +269,8 @@ static void depart(struct dmn *d, size_t i)
     feature_watch(path, sizeof(path), token, sizeof(token), dom->info.domid);
     port_xs_unwatch(d->port, path, token);
     log_info("Domain %u: '%s' is gone", dom->info.domid, dom->info.name);
+    dmn_history_save(d, dom);
+    free(dom->eng.hist);
     memmove(&s->dom[i], &s->dom[i + 1], (s->ndom - i - 1) * sizeof(*s->dom));
     s->ndom--;
     d->ev.force = DMN_FORCE_CHANGED;
@@ -321,6 +341,9 @@ int dmn_scan(struct dmn *d)
 
 void dmn_forget_all(struct dmn *d)
 {
+    dmn_history_save_all(d, 0, true);
+    for (size_t i = 0; i < d->st.ndom; i++)
+        free(d->st.dom[i].eng.hist);
     free(d->st.dom);
     d->st.dom = NULL;
     d->st.ndom = d->st.cap = 0;

@@ -237,6 +237,7 @@ static void turn(struct dmn *d, uint64_t now)
         log_note(&d->plan.note[k]);
     dmn_apply(d, &d->plan);
     dmn_answers_due(d, now);
+    dmn_history_save_all(d, now, false);
     d->wake_at_ms = d->plan.wake_at_ms;
     if (!d->wake_at_ms && (d->st.eng.mem_moving || dmn_requests_pending(d)))
         d->wake_at_ms = d->st.eng.next_tick_ms;

@@ -22,6 +22,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: xenplmd [-F] [-n] [-v] [-f POLICY] [-s SOCKET | --no-socket]\n"
             "               [--schema XSD] [--pidfile FILE] [--table] [--metrics-dir DIR]\n"
+            "               [--state-dir DIR]\n"
             "\n"
             "Arbitrate CPU and memory among the guests of a Xen host by priority.\n"
             "(xenplmd-sim runs the same daemon on a simulated host.)\n"
@@ -38,9 +39,11 @@ static void usage(FILE *f)
             "      --metrics-dir DIR  write Prometheus metrics to DIR/xenplm.prom for\n"
             "                      node_exporter's textfile collector (default: the\n"
             "                      policy's <metrics dir>, else none)\n"
+            "      --state-dir DIR  keep the request histories anticipation learns\n"
+            "                      from in DIR (default %s)\n"
             "  -h, --help          this text\n"
             "  -V, --version       the version\n",
-            XENPLM_SYSCONFDIR, CTL_DEFAULT_SOCKET);
+            XENPLM_SYSCONFDIR, CTL_DEFAULT_SOCKET, XENPLM_STATEDIR);
 }
 
 /* xenplmd's own options, beyond the shared ones of cmdline.c. */
@@ -94,6 +97,7 @@ int main(int argc, char **argv)
             {
                 .policy_path = XENPLM_SYSCONFDIR "/xenplm/default.xml",
                 .socket_path = CTL_DEFAULT_SOCKET,
+                .state_dir = XENPLM_STATEDIR,
             },
     };
     struct dmn_options *opt = &cl.opt;

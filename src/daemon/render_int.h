@@ -66,6 +66,14 @@ size_t rnd_domain_flags(const struct dmn_state *s, const struct dmn_domain *d,
                         const char *names[RND_NFLAGS]);
 /* The policy file the state was loaded from, for people. */
 const char *rnd_policy_file(const struct dmn_state *s);
+/* render_ahead.c: what it anticipates of r, in words or as JSON (null:
+ * nothing); for a domain whose rule anticipates. */
+void rnd_ahead_format(char *buf, size_t size, const struct dmn_domain *d, int r);
+void rnd_ahead_json(struct jw *w, const struct dmn_domain *d, int r);
+/* Status: a line for anticipation and one per need anticipated now, or
+ * (JSON) the member "anticipating"; nothing when no rule anticipates. */
+void rnd_ahead_status_text(FILE *f, const struct dmn_state *s);
+void rnd_ahead_status_json(struct jw *w, const struct dmn_state *s);
 /* "  key            " (depth 0) or "    key          " (depth 1). */
 void rnd_key(FILE *f, int depth, const char *k);
 

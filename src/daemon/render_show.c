@@ -123,6 +123,11 @@ static void show_resource_text(FILE *f, const struct dmn_state *s, const struct 
             fprintf(f, "%s%" PRIu32, i ? "/" : "", t->streak[i]);
         fprintf(f, ", direction %s\n", direction_name(t->direction));
     }
+    if (d->rule->anticipate) {
+        rnd_ahead_format(cell, sizeof(cell), d, r);
+        rnd_key(f, 1, "anticipating");
+        fprintf(f, "%s\n", cell);
+    }
     rnd_key(f, 1, "override");
     if (!d->eng.override.active[r]) {
         fputs("none\n", f);
@@ -288,6 +293,10 @@ static void json_resource(struct jw *w, const struct dmn_state *s, const struct 
     jw_array_end(w);
     jw_kstring(w, "direction", direction_name(t->direction));
     jw_object_end(w);
+    if (d->rule->anticipate) {
+        jw_key(w, "anticipating");
+        rnd_ahead_json(w, d, r);
+    }
     jw_key(w, "override");
     if (!d->eng.override.active[r]) {
         jw_null(w);

@@ -72,6 +72,7 @@ static int status_text(FILE *f, const struct dmn_state *s, uint64_t now_ms)
             plm_amt_format(s->eng.facts.mem_domu, c));
     rnd_key(f, 0, "domains");
     fprintf(f, "%zu known, %zu present\n", s->ndom, count_present(s));
+    rnd_ahead_status_text(f, s);
     for (int r = 0; r < DMN_NRES; r++)
         status_pool_text(f, s, r);
     rnd_key(f, 0, "activity");
@@ -142,6 +143,7 @@ static int status_json(FILE *f, const struct dmn_state *s, uint64_t now_ms)
     jw_key(&w, "present");
     jw_uint(&w, count_present(s));
     jw_object_end(&w);
+    rnd_ahead_status_json(&w, s);
     jw_key(&w, "pools");
     jw_object(&w);
     for (int r = 0; r < DMN_NRES; r++) {

@@ -173,6 +173,8 @@ void dmn_snapshot(struct dmn *d, uint64_t now, struct eng_input *in)
     in->force = d->ev.force;
     in->resync_cpu = d->ev.resync_cpu;
     in->tick_now = d->ev.tick_now;
+    in->tod_ok = port_local_time(d->port, &in->tod.day, &in->tod.sec) == 0;
+    dmn_histories(d);
     in->host.ok = false;
     if (!needs_host(d, tick) || d->st.ndom == 0)
         return;

@@ -15,7 +15,8 @@
  * since it cannot be taken; one whose vcpus do not follow hotplug asks
  * no more CPU than its online vcpus can use (kinds.c); and an operator's
  * override is held to the same limits (and moves no memory that has no
- * balloon).
+ * balloon).  With anticipation on, the agent's levels are first raised to
+ * the recurring need due now (ahead.c).
  */
 #include "config.h"
 
@@ -52,10 +53,16 @@ static unsigned guest_levels(const struct eng_dom *e, int r, plm_amt_t *guest)
     const struct pol_domain *rule = e->in.rule;
     enum proto_resource pr = pol_resource_proto((enum pol_resource)r);
 
-    if (e->source == ENG_SRC_AGENT && (e->in.req->flags & PROTO_REQ_HAS(pr))) {
-        unsigned n = e->in.req->res[pr].nlevels;
-        memcpy(guest, e->in.req->res[pr].level, n * sizeof(guest[0]));
-        return n;
+    if (e->source == ENG_SRC_AGENT) {
+        unsigned n = 0;
+        if (e->in.req->flags & PROTO_REQ_HAS(pr)) {
+            n = e->in.req->res[pr].nlevels;
+            memcpy(guest, e->in.req->res[pr].level, n * sizeof(guest[0]));
+        }
+        /* A recurring need due now raises it (ahead.c). */
+        eng_ahead_raise(e, r, guest, &n);
+        if (n)
+            return n;
     }
     if (e->source == ENG_SRC_AGENTLESS && r == POL_CPU) {
         /* At the configured level: what it used plus headroom. */

@@ -19,6 +19,10 @@
  *   5. Guests whose request was read this turn get their answer (status
  *      and seq) last, once what they asked is enforced.
  *
+ * Anticipation (ahead.c) goes with step 1: a domain whose recurring need
+ * comes due or goes has its request built again; while any domain
+ * anticipates, the loop is woken at least once a minute of the day.
+ *
  * Everything it decides is in the plan; everything it must remember is in
  * the state.  It never calls the port, never reads a clock, and logs
  * nothing itself: the notes in the plan are for the caller's log.
@@ -53,6 +57,7 @@ void eng_dom_init(struct eng_dom *e, const struct eng_view *v, int64_t target_ki
     e->mem.actual_kib = v->mem_actual_kib;
     e->cpu_time_prev_ns = cpu_time_ns;
     e->cpu_sample_ms = now_ms;
+    e->ahead_minute = -1;
     for (int r = 0; r < ENG_NRES; r++)
         plm_request_init(&e->plm[r]);
 }
@@ -60,9 +65,10 @@ void eng_dom_init(struct eng_dom *e, const struct eng_view *v, int64_t target_ki
 int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
 {
     /* At most: per domain a sched, vcpus, target, grant and answer action; per
-     * domain a note per resource and one for its balloon; a few for the
+     * domain a note per resource and one for its balloon, one per resource
+     * anticipated; a few for the
      * host. */
-    size_t acts = 5 * n + 4, notes = (ENG_NRES + 3) * n + 8;
+    size_t acts = 5 * n + 4, notes = (2 * ENG_NRES + 3) * n + 8;
 
     if (n > s->cap || !s->out) {
         size_t cap = n < 64 ? 64 : n * 2;
@@ -304,6 +310,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
     size_t n = dom.n;
     const char *force = in->force ? in->force : st->pending;
     bool arbitrate = in->arbitrate || st->rearbitrate || force;
+    bool ahead = false; /* some domain anticipates: look again each minute */
 
     plan->nact = plan->nnote = 0;
     plan->table_changed = plan->host_unreadable = false;
@@ -325,6 +332,20 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
             build(in, e, plan);
             arbitrate = true;
         }
+        /* A recurring need coming due, or gone: built again with it. */
+        if (eng_ahead(in, e)) {
+            build(in, e, plan);
+            arbitrate = true;
+            for (int r = 0; r < ENG_NRES; r++)
+                if (e->ahead[r].found)
+                    eng_plan_note(plan, e->in.domid, false,
+                                  "anticipating the %02u:%02u %s peak: %lld %s",
+                                  e->ahead[r].peak_sec / 3600, e->ahead[r].peak_sec / 60 % 60,
+                                  r == POL_MEMORY ? "memory" : "cpu", (long long)e->ahead[r].total,
+                                  r == POL_MEMORY ? "MiB" : "pct");
+        }
+        if (e->hist && e->in.rule->anticipate && in->tod_ok)
+            ahead = true;
     }
     if (in->tick_now)
         st->next_tick_ms = in->now_ms;
@@ -409,4 +430,9 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         plan->wake_at_ms = st->next_tick_ms;
     if (probe && (!plan->wake_at_ms || probe < plan->wake_at_ms))
         plan->wake_at_ms = probe;
+    if (ahead) {
+        uint64_t minute = in->now_ms + (60 - in->tod.sec % 60) * 1000ull;
+        if (!plan->wake_at_ms || minute < plan->wake_at_ms)
+            plan->wake_at_ms = minute;
+    }
 }

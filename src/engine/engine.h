@@ -39,6 +39,7 @@
 #include "core/arbiter.h"
 #include "core/balloon.h"
 #include "core/trigger.h"
+#include "engine/anticip.h"
 #include "policy/policy.h"
 #include "protocol/feature.h"
 #include "protocol/request.h"
@@ -178,6 +179,21 @@ struct eng_dom {
     bool vcpus_fixed, answer_again;
     unsigned vcpus_asked, vcpus_online;
     uint64_t vcpus_asked_ms, vcpus_recheck_ms;
+
+    /* Anticipation (ahead.c): its request history, kept by the daemon
+     * (NULL: none, and nothing is anticipated); per resource the need its
+     * request is raised by (found: one is), and the second of the day it
+     * began; the minute of the local day last looked at. */
+    struct ant_hist *hist;
+    struct ant_need ahead[ENG_NRES];
+    uint32_t ahead_from_sec[ENG_NRES];
+    int64_t ahead_minute;
+    /* Its balloon's growth as measured (ahead.c): the last sample (when,
+     * what it held, whether its target was above it) and the rate it
+     * last grew at, KiB/s (0: not measured yet). */
+    uint64_t bal_seen_ms;
+    int64_t bal_seen_kib, bal_rate_kib_s;
+    bool bal_growing;
 };
 
 /* The host as the snapshot read it. */
@@ -212,6 +228,9 @@ struct eng_input {
     const char *force; /* reallocate whatever the trigger says, and why */
     bool resync_cpu;   /* bring every domain's CPU settings in line */
     bool tick_now;     /* run the time-based step now (after a resume) */
+    /* The local time of day (anticipation): tod_ok when it could be read. */
+    bool tod_ok;
+    struct ant_clock tod;
 };
 
 enum eng_act_kind {
@@ -351,6 +370,11 @@ struct eng_cpu {
 };
 struct eng_cpu eng_cpu_map(const struct pol_domain *rule, plm_amt_t granted_pct,
                            unsigned max_vcpus);
+/* ahead.c: record the guest's request in its history and work out the
+ * needs to anticipate now; true when they changed (build it again). */
+bool eng_ahead(const struct eng_input *in, struct eng_dom *e);
+/* ahead.c: raise the guest's levels of resource r by what is anticipated. */
+void eng_ahead_raise(const struct eng_dom *e, int r, plm_amt_t guest[PLM_MAX_LEVELS], unsigned *n);
 /* memory.c: the mover's parameters from the policy. */
 struct bal_params eng_mover_params(const struct pol_host *h);
 

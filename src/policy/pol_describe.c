@@ -69,6 +69,14 @@ static void describe_domain(const struct pol_domain *d, FILE *f)
             f, "    agentless: after %s without an agent, measured cpu + %s%% at guest level %u\n",
             px_duration_format(d->agentless_after_ms, t, sizeof(t)),
             plm_amt_format((plm_amt_t)d->agentless_headroom_pct100 * 10, a), d->agentless_level);
+    if (d->anticipate) {
+        char u[32];
+        fprintf(f,
+                "    anticipate: recurring requests asked ahead by their lead + %s, up to %s "
+                "ahead\n",
+                px_duration_format(d->anticipate_margin_ms, t, sizeof(t)),
+                px_duration_format(d->anticipate_max_lead_ms, u, sizeof(u)));
+    }
 }
 
 static void describe_pool(const struct pol_pool_section *p, FILE *f)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The <domain> entries: matching by name or UUID, cpu and memory bounds,
- * the level table, the agentless fallback; and the checks that need every
+ * the level table, the agentless fallback, anticipation; and the checks that need every
  * entry at once (duplicates, entries nobody reaches, the default leftover
  * domain).
  */
@@ -16,10 +16,14 @@
 /* Bounds the loader checks (the schema only knows the grammar). */
 #define AGENTLESS_AFTER_MAX_MS (24ull * 3600 * 1000)
 #define AGENTLESS_HEADROOM_MAX_PCT100 100000u /* 1000% */
+#define ANTICIPATE_MARGIN_MAX_MS (3600ull * 1000)
+#define ANTICIPATE_LEAD_MAX_MS (6ull * 3600 * 1000) /* ANT_LEAD_MAX_S */
 
 /* Defaults: conservative, for any host (see xenplm-policy(5)). */
 #define DEF_AGENTLESS_AFTER_MS 30000u
 #define DEF_AGENTLESS_HEADROOM_PCT100 2000u /* 20% */
+#define DEF_ANTICIPATE_MARGIN_MS 60000u
+#define DEF_ANTICIPATE_LEAD_MS (2ull * 3600 * 1000)
 
 void pol_domain_defaults(struct pol_domain *d)
 {
@@ -34,6 +38,8 @@ void pol_domain_defaults(struct pol_domain *d)
     d->cpu_enforce = POL_ENFORCE_WEIGHT;
     d->agentless_headroom_pct100 = DEF_AGENTLESS_HEADROOM_PCT100;
     d->agentless_after_ms = DEF_AGENTLESS_AFTER_MS;
+    d->anticipate_margin_ms = DEF_ANTICIPATE_MARGIN_MS;
+    d->anticipate_max_lead_ms = DEF_ANTICIPATE_LEAD_MS;
 }
 
 static int check_min_max(struct px_loader *ld, const xmlNode *n, plm_amt_t min, plm_amt_t max)
@@ -192,6 +198,18 @@ static int load_agentless(struct px_loader *ld, const xmlNode *n, struct pol_dom
     return rc;
 }
 
+static int load_anticipate(struct px_loader *ld, const xmlNode *n, struct pol_domain *d)
+{
+    int rc = px_get_duration(ld, n, "margin", 0, ANTICIPATE_MARGIN_MAX_MS, &d->anticipate_margin_ms,
+                             NULL);
+    if (rc == 0)
+        rc = px_get_duration(ld, n, "max-lead", 1000, ANTICIPATE_LEAD_MAX_MS,
+                             &d->anticipate_max_lead_ms, NULL);
+    if (rc == 0)
+        d->anticipate = true;
+    return rc;
+}
+
 static bool is_hex(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -254,6 +272,8 @@ int pol_load_domain(struct px_loader *ld, const xmlNode *n, struct pol_domain *d
             rc = load_levels(ld, c, d);
         else if (px_is(c, "agentless"))
             rc = load_agentless(ld, c, d);
+        else if (px_is(c, "anticipate"))
+            rc = load_anticipate(ld, c, d);
         else
             rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         if (rc < 0)

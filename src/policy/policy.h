@@ -142,6 +142,12 @@ struct pol_domain {
     unsigned agentless_level;           /* guest level of the synthesized request */
     uint32_t agentless_headroom_pct100; /* added to the measured use */
     uint64_t agentless_after_ms;        /* agent silence before falling back */
+    /* Anticipation from request history (<anticipate>; off without it):
+     * a recurring need is asked for ahead by its lead plus margin_ms,
+     * looking at most max_lead_ms ahead. */
+    bool anticipate;
+    uint64_t anticipate_margin_ms;
+    uint64_t anticipate_max_lead_ms;
 };
 
 /* Pool mode (issue 14): whether and how this host takes part in a pool. */

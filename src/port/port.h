@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/error.h"
+
 #define PORT_NAME_MAX 64  /* domain name, with its NUL */
 #define PORT_UUID_LEN 37  /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" + NUL */
 #define PORT_PATH_MAX 256 /* xenstore path, with its NUL */
@@ -162,6 +164,11 @@ struct port_event_ops {
     int (*next_event)(struct port *p, struct port_event *ev);
     /* Milliseconds on the port's clock (CLOCK_MONOTONIC, or virtual). */
     uint64_t (*now_ms)(struct port *p);
+    /* The local time of day: days since 1970-01-01 and the second of the
+     * day (the wall clock on Xen; the simulated host's clock, whose 0 is
+     * midnight of day 0).  0, or a negative PLM_E* code.  May be NULL: not
+     * known (nothing is then anticipated). */
+    int (*local_time)(struct port *p, int64_t *day, uint32_t *sec);
     /*
      * Sleep until a watch is pending, one of fds is readable, or the
      * clock reaches deadline_ms, whichever comes first.  Returns 0;
@@ -249,6 +256,10 @@ static inline int port_next_event(struct port *p, struct port_event *ev)
 static inline uint64_t port_now_ms(struct port *p)
 {
     return p->events->now_ms(p);
+}
+static inline int port_local_time(struct port *p, int64_t *day, uint32_t *sec)
+{
+    return p->events->local_time ? p->events->local_time(p, day, sec) : PLM_ENOENT;
 }
 static inline int port_wait(struct port *p, struct port_waitfd *fds, size_t nfds,
                             uint64_t deadline_ms)

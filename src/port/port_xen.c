@@ -43,6 +43,7 @@
 
 #include "common/clock.h"
 #include "common/errbuf.h"
+#include "common/walltime.h"
 #include "core/error.h"
 #include "common/log.h"
 #include "port/port.h"
@@ -1105,9 +1106,16 @@ static const struct port_xs_ops xen_xs_ops = {
     .xs_unwatch = xen_xs_unwatch,
 };
 
+static int xen_local_time(struct port *p, int64_t *day, uint32_t *sec)
+{
+    (void)p;
+    return plm_local_time(day, sec);
+}
+
 static const struct port_event_ops xen_event_ops = {
     .next_event = xen_next_event,
     .now_ms = xen_now_ms,
+    .local_time = xen_local_time,
     .wait = xen_wait,
     .reconnect = xen_reconnect,
 };

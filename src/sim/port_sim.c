@@ -395,9 +395,18 @@ static const struct port_xs_ops sim_xs_ops = {
     .xs_unwatch = sim_xs_unwatch_op,
 };
 
+static int sim_local_time(struct port *p, int64_t *day, uint32_t *sec)
+{
+    uint64_t now = sim_now_ms(p);
+    *day = (int64_t)(now / 86400000u);
+    *sec = (uint32_t)(now / 1000u % 86400u);
+    return 0;
+}
+
 static const struct port_event_ops sim_event_ops = {
     .next_event = sim_next_event,
     .now_ms = sim_now_ms,
+    .local_time = sim_local_time,
     .wait = sim_wait_op,
     .reconnect = sim_reconnect,
 };

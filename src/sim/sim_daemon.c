@@ -36,7 +36,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: xenplmd-sim [-F] [-v] [-f POLICY] [--schema XSD] [-s SOCKET]\n"
-            "                   [--speed X] [--metrics-dir DIR] --sim SCENARIO\n"
+            "                   [--speed X] [--metrics-dir DIR] [--state-dir DIR]\n"
+            "                   --sim SCENARIO\n"
             "\n"
             "Run xenplmd's loop on the simulated host of SCENARIO (xenplm-sim(5)),\n"
             "printing the allocation table whenever it changes, until the scenario ends.\n"
@@ -50,6 +51,8 @@ static void usage(FILE *f)
             "  -s, --socket PATH   open a control socket there (default: none)\n"
             "      --metrics-dir DIR  write Prometheus metrics to DIR/xenplm.prom, as\n"
             "                      xenplmd does (default: the policy's <metrics dir>)\n"
+            "      --state-dir DIR  keep request histories in DIR, as xenplmd does\n"
+            "                      (default: none, they are not kept)\n"
             "  -v, --verbose       log debug messages too\n"
             "  -F, --foreground    accepted for xenplmd's sake: the log always goes to stderr\n"
             "  -h, --help          this text\n"

@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/errbuf.h"
+#include "common/walltime.h"
 #include "core/error.h"
 #include "tests/unit/suite_run.h"
 
@@ -132,6 +133,31 @@ START_TEST(test_duration_span)
 }
 END_TEST
 
+/* Days from 1970-01-01 to civil dates (the local day anticipation counts),
+ * and a reading of the local time in range. */
+START_TEST(test_walltime)
+{
+    static const struct {
+        int64_t y;
+        unsigned m, d;
+        int64_t days;
+    } t[] = {
+        {1970, 1, 1, 0},     {1970, 1, 2, 1},      {1969, 12, 31, -1},
+        {1972, 2, 29, 789},  {1972, 3, 1, 790},    {2000, 2, 29, 11016},
+        {2000, 3, 1, 11017}, {2024, 10, 6, 20002}, {2100, 3, 1, 47541},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        ck_assert_msg(plm_days_from_civil(t[i].y, t[i].m, t[i].d) == t[i].days, "%lld-%u-%u: %lld",
+                      (long long)t[i].y, t[i].m, t[i].d,
+                      (long long)plm_days_from_civil(t[i].y, t[i].m, t[i].d));
+    int64_t day;
+    uint32_t sec;
+    ck_assert_int_eq(plm_local_time(&day, &sec), 0);
+    ck_assert_int_gt(day, 20000); /* after 2024-10-04 */
+    ck_assert_uint_lt(sec, 86400);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("common");
@@ -140,6 +166,7 @@ int main(void)
     tcase_add_loop_test(tc, test_errbuf, 0, (int)(sizeof(errbuf_cases) / sizeof(errbuf_cases[0])));
     tcase_add_test(tc, test_errbuf_fronts);
     tcase_add_test(tc, test_clock);
+    tcase_add_test(tc, test_walltime);
     tcase_add_loop_test(tc, test_duration, 0,
                         (int)(sizeof(duration_cases) / sizeof(duration_cases[0])));
     tcase_add_test(tc, test_duration_span);

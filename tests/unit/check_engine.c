@@ -52,6 +52,8 @@ struct eh {
     struct eng_input in;
     int64_t total_kib, other_kib; /* the host, and what dom0 and others hold */
     uint64_t now;
+    bool tod_ok; /* the local time of day, given to every turn */
+    struct ant_clock tod;
 };
 
 static void eh_policy(struct eh *h, const char *xml)
@@ -163,6 +165,8 @@ static const struct eng_plan *eh_turn_as(struct eh *h, bool confirm)
     }
     h->in.policy = &h->pol;
     h->in.now_ms = h->now;
+    h->in.tod_ok = h->tod_ok;
+    h->in.tod = h->tod;
     h->in.host.ok = true;
     h->in.host.pcpus = 4;
     h->in.host.total_kib = h->total_kib;
@@ -1159,6 +1163,178 @@ START_TEST(vcpu_hotplug_catches_up)
 }
 END_TEST
 
+/* ---- anticipation (ahead.c) ------------------------------------------- */
+
+#define ADAY 20000
+#define AT(h, m) ((uint32_t)((h)*3600 + (m)*60))
+
+/* base_xml with <anticipate .../> (attrs) in its domain rule, and the
+ * memory maximum max_mib. */
+static void ahead_policy(struct eh *h, const char *attrs, int max_mib)
+{
+    char xml[4096], tail[256];
+    const char *cut = strstr(base_xml, "<memory><min>512</min><max>3072</max>");
+    ck_assert_ptr_nonnull(cut);
+    snprintf(tail, sizeof(tail), "<memory><min>512</min><max>%d</max></memory></domain>%s", max_mib,
+             attrs ? "" : "</xenplm-policy>");
+    int k = snprintf(xml, sizeof(xml), "%.*s%s", (int)(cut - base_xml), base_xml, tail);
+    if (attrs) {
+        /* Put <anticipate> inside the rule, before its end. */
+        char *end = strstr(xml, "</domain>");
+        snprintf(end, sizeof(xml) - (size_t)(end - xml),
+                 "<anticipate %s/></domain></xenplm-policy>", attrs);
+    }
+    (void)k;
+    eh_policy(h, xml);
+}
+
+/* Days before ADAY on which the guest asked peak MiB from 09:00 to 10:59
+ * (and 1024 the rest of the day): a bit per day, bit 0 = yesterday. */
+static void ahead_history(struct ant_hist *hist, unsigned days, int64_t peak)
+{
+    ant_init(hist);
+    for (int back = 14; back >= 1; back--)
+        for (uint32_t s = 0; s < 86400; s += ANT_SLOT_S) {
+            bool in = (days >> (back - 1)) & 1u && s >= AT(9, 0) && s < AT(11, 0);
+            ant_record(hist, (struct ant_clock){ADAY - back, s}, POL_MEMORY,
+                       PLM_UNITS(in ? peak : 1024), 1);
+        }
+}
+
+static const struct {
+    const char *name;
+    const char *attrs; /* NULL: anticipation off */
+    int max_mib;       /* the rule's memory maximum */
+    unsigned days;     /* the peak's days (bit 0: yesterday) */
+    uint32_t at;       /* the time of day asked about */
+    long expect;       /* MiB granted */
+    const char *note;  /* the note expected (NULL: none anticipating) */
+} ahead_rows[] = {
+    {"off: what it asks", NULL, 3072, 0x7f, AT(8, 59), 1024, NULL},
+    {"on: the recurring peak a minute before", "margin=\"1m\"", 3072, 0x7f, AT(8, 59), 3072,
+     "anticipating the 09:00 memory peak: 3072 MiB"},
+    {"on: not yet ten minutes before", "margin=\"1m\"", 3072, 0x7f, AT(8, 50), 1024, NULL},
+    {"on: a longer margin starts earlier", "margin=\"15min\"", 3072, 0x7f, AT(8, 50), 3072,
+     "anticipating the 09:00 memory peak: 3072 MiB"},
+    {"on: held through the peak", "margin=\"1m\"", 3072, 0x7f, AT(10, 30), 3072,
+     "anticipating the 10:30 memory peak: 3072 MiB"},
+    {"on: let go once it is over", "margin=\"1m\"", 3072, 0x7f, AT(11, 1), 1024, NULL},
+    {"on: a one-off spike is no pattern", "margin=\"1m\"", 3072, 0x04, AT(8, 59), 1024, NULL},
+    {"on: clamped by the policy's maximum", "margin=\"1m\"", 2048, 0x7f, AT(8, 59), 2048,
+     "anticipating the 09:00 memory peak: 3072 MiB"},
+    {"on: two days without it quarter the raise", "margin=\"1m\"", 3072, 0x7c, AT(8, 59), 1536,
+     "anticipating the 09:00 memory peak: 3072 MiB"},
+    {"on: weekly, the same weekday two weeks running", "margin=\"1m\"", 3072,
+     (1u << 6) | (1u << 13), AT(8, 59), 3072, "anticipating the 09:00 memory peak: 3072 MiB"},
+};
+
+START_TEST(anticipation)
+{
+    struct eh h;
+    static struct ant_hist hist;
+    eh_open(&h, base_xml, 16384, 1024);
+    ahead_policy(&h, ahead_rows[_i].attrs, ahead_rows[_i].max_mib);
+    size_t i = eh_add(&h, "rep", 2, 1024, 4096);
+    ahead_history(&hist, ahead_rows[_i].days, 3072);
+    h.dom[i].hist = &hist;
+    h.tod_ok = true;
+    h.tod = (struct ant_clock){ADAY, ahead_rows[_i].at};
+    eh_ask(&h, i, "100", "1024");
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_msg(granted(&h, i, POL_MEMORY) == ahead_rows[_i].expect, "%s: %ld",
+                  ahead_rows[_i].name, granted(&h, i, POL_MEMORY));
+    if (ahead_rows[_i].note)
+        ck_assert_msg(noted(p, ahead_rows[_i].note), "%s: note %s", ahead_rows[_i].name,
+                      p->nnote ? p->note[p->nnote - 1].text : "");
+    else
+        ck_assert_msg(!noted(p, "anticipating"), "%s: note", ahead_rows[_i].name);
+    /* Whenever it anticipates, a turn is due within the minute. */
+    if (ahead_rows[_i].attrs)
+        ck_assert(p->wake_at_ms && p->wake_at_ms <= h.now + 60000);
+    /* Without the time of day, nothing is anticipated. */
+    h.now += 1000;
+    h.tod_ok = false;
+    eh_turn(&h);
+    ck_assert_int_eq(granted(&h, i, POL_MEMORY),
+                     ahead_rows[_i].max_mib < 1024 ? ahead_rows[_i].max_mib : 1024);
+    ck_assert(!h.dom[i].ahead[POL_MEMORY].found);
+    eh_close(&h);
+}
+END_TEST
+
+/* The lead is measured on the balloon: one seen growing at 32 MiB/s needs
+ * 2048 / 32 + 60 = 124 s for its peak, so it is raised two minutes
+ * before; one never seen growing is taken at the policy's slowest rate
+ * (64 MiB/s: 92 s), so it is not yet. */
+START_TEST(anticipation_lead_measured)
+{
+    static const struct {
+        int64_t grow_mib_s; /* 0: never asked to grow */
+        long expect;
+        int64_t rate_kib;
+    } rows[] = {{32, 3072, 32 * MIB}, {0, 1024, 0}};
+    static struct ant_hist hist;
+    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        struct eh h;
+        eh_open(&h, base_xml, 16384, 1024);
+        ahead_policy(&h, "margin=\"1m\"", 3072);
+        size_t i = eh_add(&h, "rep", 2, 1024, 4096);
+        ahead_history(&hist, 0x7f, 3072);
+        h.dom[i].hist = &hist;
+        h.tod_ok = true;
+        h.tod = (struct ant_clock){ADAY, AT(7, 0)};
+        eh_ask(&h, i, "100", rows[k].grow_mib_s ? "2048" : "1024");
+        eh_turn(&h);
+        for (int s = 0; s < 25; s++) { /* 800 of its 1024 MiB: still growing */
+            eh_wait(&h, rows[k].grow_mib_s, 1000);
+            eh_turn(&h);
+        }
+        ck_assert_int_eq(h.dom[i].bal_rate_kib_s, rows[k].rate_kib);
+        eh_ask(&h, i, "100", "1024");
+        h.tod = (struct ant_clock){ADAY, AT(8, 58)};
+        h.now += 1000;
+        eh_turn(&h);
+        ck_assert_msg(granted(&h, i, POL_MEMORY) == rows[k].expect, "row %zu: %ld", k,
+                      granted(&h, i, POL_MEMORY));
+        eh_close(&h);
+    }
+}
+END_TEST
+
+/* A guest with a recurring peak gets, through anticipation, what asking
+ * for it outright would give, and its neighbour no less: on a host too
+ * small for both. */
+START_TEST(anticipation_gives_no_more_than_asking)
+{
+    long other[2], self[2];
+    static struct ant_hist hist;
+    for (int way = 0; way < 2; way++) {
+        struct eh h;
+        eh_open(&h, base_xml, 6144, 1024);
+        ahead_policy(&h, "margin=\"1m\"", 3072);
+        size_t a = eh_add(&h, "hostile", 2, 1024, 4096);
+        size_t b = eh_add(&h, "other", 2, 1024, 4096);
+        ahead_history(&hist, 0x7f, 3072);
+        h.tod_ok = true;
+        h.tod = (struct ant_clock){ADAY, AT(9, 5)};
+        if (way == 0) {
+            h.dom[a].hist = &hist; /* anticipated */
+            eh_ask(&h, a, "100", "1024");
+        } else {
+            eh_ask(&h, a, "100", "3072"); /* asked outright */
+        }
+        eh_ask(&h, b, "100", "3072");
+        eh_turn(&h);
+        self[way] = granted(&h, a, POL_MEMORY);
+        other[way] = granted(&h, b, POL_MEMORY);
+        eh_close(&h);
+    }
+    ck_assert_int_gt(self[0], 1024); /* it did anticipate */
+    ck_assert_int_eq(self[0], self[1]);
+    ck_assert_int_eq(other[0], other[1]);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -1187,6 +1363,9 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, uncooperative_then_no_balloon);
     tcase_add_loop_test(tc, vcpu_hotplug, 0, (int)(sizeof(hotplug_rows) / sizeof(hotplug_rows[0])));
     tcase_add_test(tc, vcpu_hotplug_catches_up);
+    tcase_add_loop_test(tc, anticipation, 0, (int)(sizeof(ahead_rows) / sizeof(ahead_rows[0])));
+    tcase_add_test(tc, anticipation_gives_no_more_than_asking);
+    tcase_add_test(tc, anticipation_lead_measured);
     suite_add_tcase(s, tc);
     return s;
 }

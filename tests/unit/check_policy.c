@@ -198,6 +198,9 @@ START_TEST(test_defaults)
     ck_assert_int_eq(d->max[POL_MEMORY], PLM_AMT_MAX);
     ck_assert_int_eq(d->cpu_enforce, POL_ENFORCE_WEIGHT);
     ck_assert(!d->vcpu_hotplug && !d->agentless);
+    ck_assert(!d->anticipate);
+    ck_assert_uint_eq(d->anticipate_margin_ms, 60000);
+    ck_assert_uint_eq(d->anticipate_max_lead_ms, 2 * 3600 * 1000);
     pol_policy_dispose(&p);
 }
 END_TEST
@@ -355,6 +358,9 @@ START_TEST(test_full_values)
     ck_assert_uint_eq(d->agentless_level, 3);
     ck_assert_uint_eq(d->agentless_headroom_pct100, 1250);
     ck_assert_uint_eq(d->agentless_after_ms, 0);
+    ck_assert(d->anticipate);
+    ck_assert_uint_eq(d->anticipate_margin_ms, 90000);
+    ck_assert_uint_eq(d->anticipate_max_lead_ms, 3 * 3600 * 1000);
     pol_policy_dispose(&p);
 }
 END_TEST

@@ -623,6 +623,51 @@ START_TEST(test_kinds)
 }
 END_TEST
 
+/* Anticipation: shown for a domain whose rule anticipates, nowhere else. */
+START_TEST(test_anticipation)
+{
+    struct dmn_state s;
+    static struct ant_hist hist;
+
+    build_state(&s);
+    /* Without <anticipate>: not a word of it. */
+    char *got = render(&s, SHOW, 0, false);
+    ck_assert_ptr_null(strstr(got, "anticipat"));
+    free(got);
+    got = render(&s, STATUS, 0, false);
+    ck_assert_ptr_null(strstr(got, "anticipat"));
+    free(got);
+
+    rule_web.anticipate = true;
+    s.dom[0].eng.hist = &hist;
+    expect_has(&s, SHOW, 0, false, "    anticipating nothing due\n");
+    expect_has(&s, SHOW, 0, true, "\"anticipating\":null,");
+    expect_has(&s, STATUS, 0, false, "  anticipation   1 domain, 0 anticipating now\n");
+    expect_has(&s, STATUS, 0, true, "\"anticipating\":[],");
+
+    s.dom[0].eng.ahead[POL_MEMORY] =
+        (struct ant_need){.found = true, .total = 3072, .level = 2, .peak_sec = 9 * 3600};
+    s.dom[0].eng.ahead_from_sec[POL_MEMORY] = 8 * 3600 + 52 * 60;
+    expect_has(&s, SHOW, 0, false,
+               "  mem (MiB)\n"
+               "    requested    512/768/1024\n");
+    expect_has(&s, SHOW, 0, false, "    anticipating the 09:00 peak: 3072 from 08:52, level 2\n");
+    expect_has(
+        &s, SHOW, 0, true,
+        "\"anticipating\":{\"peak\":\"09:00\",\"amount\":3072,\"level\":2,\"from\":\"08:52\","
+        "\"days_without\":0}");
+    expect_has(&s, STATUS, 0, false,
+               "  anticipation   1 domain, 1 anticipating now\n"
+               "    web1 mem the 09:00 peak: 3072 from 08:52, level 2\n");
+    expect_has(&s, STATUS, 0, true,
+               "\"anticipating\":[{\"domain\":\"web1\",\"resource\":\"mem\",\"what\":{\"peak\":"
+               "\"09:00\"");
+    s.dom[0].eng.ahead[POL_MEMORY].misses = 2;
+    expect_has(&s, SHOW, 0, false, "from 08:52, level 2, 2 days without it\n");
+    rule_web.anticipate = false;
+}
+END_TEST
+
 START_TEST(test_empty)
 {
     struct dmn_state s;
@@ -858,6 +903,7 @@ int main(void)
                         (int)(sizeof(json_strings) / sizeof(json_strings[0])));
     tcase_add_loop_test(tc, test_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));
     tcase_add_test(tc, test_stream_error);
+    tcase_add_test(tc, test_anticipation);
     suite_add_tcase(s, tc);
 
     return check_run(s);

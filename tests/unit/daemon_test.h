@@ -123,6 +123,7 @@ TCase *dt_tcase_control(void);
 TCase *dt_tcase_fault(void);
 TCase *dt_tcase_kinds(void);
 TCase *dt_tcase_pool(void);
+TCase *dt_tcase_ahead(void);
 TCase *dt_tcase_xs(void);
 TCase *dt_tcase_domstate(void);
 

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The request histories anticipation learns from (engine/anticip.h), kept
+ * across restarts of the daemon and of the domain in the state directory
+ * (--state-dir): one file per domain identity, DIR/<uuid>.hist (or
+ * DIR/name-<hex of the name>.hist for a domain with no uuid), of exactly
+ * ANT_ENCODED bytes.  Read when a domain whose rule anticipates is first
+ * seen; written every DMN_HIST_SAVE_MS, when the domain goes, and when the
+ * daemon stops, whole, through a temporary file renamed over it
+ * (common/textfile.h).  A file that is not a history (cut short, too
+ * long, corrupted, hostile) is logged and ignored: the domain starts
+ * with an empty one, which the next write replaces.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/textfile.h"
+#include "core/error.h"
+#include "daemon/daemon.h"
+
+/* The file's name for a domain: its uuid, else its name in hex. */
+static void file_name(const struct dmn_domain *dom, char *out, size_t cap)
+{
+    if (dom->info.uuid[0]) {
+        snprintf(out, cap, "%s.hist", dom->info.uuid);
+        return;
+    }
+    size_t k = (size_t)snprintf(out, cap, "name-");
+    for (const char *p = dom->info.name; *p && k + 3 < cap; p++)
+        k += (size_t)snprintf(out + k, cap - k, "%02x", (unsigned char)*p);
+    snprintf(out + k, cap - k, ".hist");
+}
+
+void dmn_history_load(struct dmn *d, struct dmn_domain *dom)
+{
+    char name[2 * PORT_NAME_MAX + 16], path[TEXTFILE_PATH_MAX], err[96];
+    uint8_t buf[ANT_ENCODED + 1];
+
+    if (!d->opt.state_dir || !dom->eng.hist)
+        return;
+    file_name(dom, name, sizeof(name));
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->opt.state_dir, name) >= sizeof(path))
+        return;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            log_warn("Domain %u: cannot read its request history %s", dom->info.domid, path);
+        return;
+    }
+    /* At most one byte more than a history: enough to see it is too long. */
+    size_t len = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf + len, sizeof(buf) - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+        if (len == sizeof(buf))
+            break;
+    }
+    close(fd);
+    if (ant_decode(buf, len, dom->eng.hist, err, sizeof(err)) != 0) {
+        log_warnx("Domain %u: ignoring its request history %s: %s", dom->info.domid, path, err);
+        ant_init(dom->eng.hist);
+        return;
+    }
+    log_info("Domain %u: request history read from %s", dom->info.domid, path);
+}
+
+void dmn_history_save(struct dmn *d, const struct dmn_domain *dom)
+{
+    char name[2 * PORT_NAME_MAX + 16];
+    uint8_t buf[ANT_ENCODED];
+
+    if (!d->opt.state_dir || !dom->eng.hist)
+        return;
+    if (mkdir(d->opt.state_dir, 0750) != 0 && errno != EEXIST) {
+        if (!d->hist_failing)
+            log_warn("cannot make the state directory %s", d->opt.state_dir);
+        d->hist_failing = true;
+        return;
+    }
+    file_name(dom, name, sizeof(name));
+    struct textfile tf = {.failing = d->hist_failing};
+    if (textfile_set(&tf, d->opt.state_dir, name) != 0)
+        return;
+    ant_encode(dom->eng.hist, buf);
+    textfile_write(&tf, (const char *)buf, sizeof(buf));
+    d->hist_failing = tf.failing;
+}
+
+void dmn_history_save_all(struct dmn *d, uint64_t now, bool force)
+{
+    if (!d->opt.state_dir || (!force && now < d->hist_save_at_ms))
+        return;
+    d->hist_save_at_ms = now + DMN_HIST_SAVE_MS;
+    for (size_t i = 0; i < d->st.ndom; i++)
+        dmn_history_save(d, &d->st.dom[i]);
+}

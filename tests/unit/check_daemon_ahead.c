@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Anticipation on the simulated host (issue 13, point 2): a guest asks
+ * 3 GiB from 09:00 to 11:00 every day and 1 GiB otherwise.  From the third
+ * day on, with <anticipate> in its rule, the daemon raises its memory
+ * before 09:00, by the time its balloon needs to get there (2 GiB at
+ * 256 MiB/s) plus the minute's margin, so that it holds the 3 GiB when
+ * the peak comes; without it, the balloon only starts at 09:00.  (The
+ * simulated clock's 0 is midnight of day 0.)  The history survives a
+ * restart of the daemon in its state directory; a corrupt file there is
+ * logged and ignored.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <syslog.h>
+
+#include "common/log.h"
+
+#include "daemon_test.h"
+
+#define H(h) ((uint64_t)(h)*3600 * 1000)
+#define M(m) ((uint64_t)(m)*60 * 1000)
+#define DAY H(24)
+#define PEAK_HOST "host pcpus=2 memory=8192 dom0=1024\ndomain rep memory=1024 maxmem=4096\n"
+/* The same guest every day, as times of the scenario (minutes). */
+#define PEAK_SCENARIO                                                                              \
+    PEAK_HOST "at 1s rep request mem=1024\n"                                                       \
+              "at 540min rep request mem=3072\nat 660min rep request mem=1024\n"                   \
+              "at 1980min rep request mem=3072\nat 2100min rep request mem=1024\n"                 \
+              "at 3420min rep request mem=3072\nat 3540min rep request mem=1024\n"
+
+/* To exactly ms of the simulated clock (a step may otherwise pass it). */
+static void run_to(struct dt *t, uint64_t ms)
+{
+    dt_run_exactly(t, ms - dt_now(t));
+}
+
+static uint64_t held_mib(struct dt *t)
+{
+    return dt_sim(t, "rep").info.mem_actual_kib / MIB;
+}
+
+/* Day 2, the last seconds before 09:00 and the peak's first: what the
+ * guest holds, and what it is allotted a minute before, with and without
+ * anticipation. */
+static const struct {
+    const char *policy;
+    long before;       /* MiB allotted at 08:59:30 */
+    uint64_t at_peak;  /* MiB held at 09:00:00 (at least) */
+    const char *words; /* in the log by then (NULL: none anticipating) */
+} peak_rows[] = {
+    {"base.xml", 1024, 1024, NULL},
+    {"anticipate.xml", 3072, 3072, "anticipating the 09:00 memory peak: 3072 MiB"},
+};
+
+START_TEST(ahead_daily_peak)
+{
+    struct dt t;
+    struct dt_logcap cap;
+    dt_open(&t, peak_rows[_i].policy, PEAK_SCENARIO);
+    /* The first two days only teach it: nothing is anticipated. */
+    run_to(&t, DAY + H(8) + M(59));
+    ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), 1024);
+    run_to(&t, 2 * DAY + H(8) + M(50));
+    ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), 1024);
+    log_set_priority(LOG_INFO); /* the note is an info line */
+    dt_cap_start(&cap);
+    run_to(&t, 2 * DAY + H(8) + M(59) + 30000);
+    unsigned said = dt_cap_stop(&cap, "anticipating the 09:00 memory peak");
+    log_set_priority(getenv("DT_VERBOSE") ? LOG_DEBUG : LOG_WARNING);
+    ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), peak_rows[_i].before);
+    ck_assert_uint_eq(said, peak_rows[_i].words ? 1 : 0);
+    run_to(&t, 2 * DAY + H(9));
+    if (peak_rows[_i].words)
+        ck_assert_uint_ge(held_mib(&t), peak_rows[_i].at_peak);
+    else
+        ck_assert_uint_lt(held_mib(&t), 3072);
+    /* Once the peak is over, it is let go. */
+    run_to(&t, 2 * DAY + H(11) + M(5));
+    ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), 1024);
+    dt_close(&t);
+}
+END_TEST
+
+/* ---- the histories across a restart (history.c) ------------------------ */
+
+enum keep { KEEP_NONE, KEEP_DIR, KEEP_CORRUPT, KEEP_LONG };
+
+static const struct {
+    const char *name;
+    enum keep keep;
+    long before;       /* MiB allotted at 08:59:30 on day 2, after the restart */
+    const char *words; /* logged at the restart */
+} keep_rows[] = {
+    {"no state directory: learnt anew", KEEP_NONE, 1024, NULL},
+    {"kept in the state directory", KEEP_DIR, 3072, "request history read from"},
+    {"a corrupt file is ignored", KEEP_CORRUPT, 1024, "ignoring its request history"},
+    {"a file too long is ignored", KEEP_LONG, 1024, "ignoring its request history"},
+};
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+START_TEST(ahead_kept_across_restart)
+{
+    struct dt t;
+    struct dt_logcap cap;
+    char dir[256], file[400];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/hist.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+
+    dt_open(&t, "anticipate.xml", PEAK_SCENARIO);
+    if (keep_rows[_i].keep != KEEP_NONE)
+        t.opt.state_dir = t.d.opt.state_dir = dir;
+    snprintf(file, sizeof(file), "%s/%s.hist", dir, dt_sim(&t, "rep").info.uuid);
+    run_to(&t, 2 * DAY + H(1));
+    /* Stopped: written whole (or not at all without a directory). */
+    dmn_fini(&t.d);
+    t.up = false;
+    ck_assert_int_eq(file_size(file), keep_rows[_i].keep == KEEP_NONE ? -1 : (off_t)ANT_ENCODED);
+    if (keep_rows[_i].keep == KEEP_CORRUPT || keep_rows[_i].keep == KEEP_LONG) {
+        FILE *f = fopen(file, keep_rows[_i].keep == KEEP_LONG ? "ab" : "r+b");
+        ck_assert_ptr_nonnull(f);
+        if (keep_rows[_i].keep == KEEP_CORRUPT)
+            fseek(f, 200, SEEK_SET); /* a day's amounts, without their level */
+        fputs("\x7f\x7f\x7f\x7f\x00", f);
+        ck_assert_int_eq(fclose(f), 0);
+    }
+    log_set_priority(LOG_INFO);
+    dt_cap_start(&cap);
+    ck_assert_int_eq(dmn_init(&t.d, &t.opt, t.p), 0);
+    t.up = true;
+    run_to(&t, 2 * DAY + H(1) + 2000);
+    unsigned said = keep_rows[_i].words ? dt_cap_stop(&cap, keep_rows[_i].words)
+                                        : dt_cap_stop(&cap, "request history");
+    log_set_priority(getenv("DT_VERBOSE") ? LOG_DEBUG : LOG_WARNING);
+    ck_assert_uint_eq(said, keep_rows[_i].words ? 1 : 0);
+    run_to(&t, 2 * DAY + H(8) + M(59) + 30000);
+    ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), keep_rows[_i].before);
+    /* A bad file is replaced by a good one at the next write. */
+    run_to(&t, 2 * DAY + H(9) + M(30));
+    if (keep_rows[_i].keep != KEEP_NONE)
+        ck_assert_int_eq(file_size(file), (off_t)ANT_ENCODED);
+    dt_close(&t);
+    unlink(file);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+TCase *dt_tcase_ahead(void)
+{
+    TCase *tc = tcase_create("ahead");
+    tcase_add_loop_test(tc, ahead_daily_peak, 0, (int)(sizeof(peak_rows) / sizeof(peak_rows[0])));
+    tcase_add_loop_test(tc, ahead_kept_across_restart, 0,
+                        (int)(sizeof(keep_rows) / sizeof(keep_rows[0])));
+    tcase_set_timeout(tc, 120);
+    return tc;
+}
