@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/endpoint.h"
 #include "policy/policy.h"
 #include "pool/pool_record.h"
 
@@ -42,6 +43,16 @@ struct dmn_pool_stats {
     uint64_t failures;     /* etcd calls that failed */
 };
 
+/* Who leads the pool, as the thread last read it from etcd. */
+struct dmn_pool_leader {
+    bool known;                       /* etcd said, at its last answer */
+    bool self;                        /* this host leads now */
+    char host[PLM_POOL_NAME_MAX + 1]; /* the leader's host ("": none) */
+    int64_t rev;                      /* its election revision (fencing token) */
+    uint64_t elected;                 /* times this host was elected */
+    uint64_t until_ms;                /* self: acting until then (monotonic) */
+};
+
 /* Start publishing per cfg (copied); 0, or PLM_E* after logging why. */
 int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg);
 /* Hand the thread the host's newest records (copied; never blocks on etcd). */
@@ -50,5 +61,7 @@ void dmn_pool_offer(struct dmn_pool *p, const struct prec_host *h, const struct 
 /* Stop: the thread revokes the lease (bounded by the request timeout) and ends. */
 void dmn_pool_stop(struct dmn_pool *p);
 void dmn_pool_stats(struct dmn_pool *p, struct dmn_pool_stats *out);
+/* Who leads (self only while this host may act as the leader now). */
+void dmn_pool_leader(struct dmn_pool *p, struct dmn_pool_leader *out);
 
 #endif
