@@ -199,7 +199,7 @@ static uint64_t campaign_ms(uint64_t ttl_ms)
 static void *run(void *arg)
 {
     struct dmn_pool *p = arg;
-    uint64_t keepalive_at = 0, publish_at = 0, retry_at = 0, campaign_at = 0;
+    uint64_t keepalive_at = 0, publish_at = 0, retry_at = 0, campaign_at = 0, plan_at = 0;
 
     for (;;) {
         /* Wait for the next thing due: a retry, else the lease, its
@@ -218,6 +218,8 @@ static void *run(void *arg)
                 due = p->have_cur && publish_at < keepalive_at ? publish_at : keepalive_at;
                 if (!p->elected && campaign_at < due)
                     due = campaign_at; /* a candidate looks whether it leads */
+                if (plan_at < due)
+                    due = plan_at; /* the pool read, and the leader's plan */
             }
             if (due <= now)
                 break;
@@ -281,6 +283,16 @@ static void *run(void *arg)
             dmn_pool_answered(p);
             publish_at = dmn_pool_mono_ms() + p->interval_ms;
         }
+        if (dmn_pool_mono_ms() >= plan_at) {
+            /* At most once per plan interval, from the end of the last round:
+             * every host reads the pool, the leader plans. */
+            if (dmn_pool_plan_round(p)) {
+                dmn_pool_failed(p, "planning");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
+                continue;
+            }
+            plan_at = dmn_pool_mono_ms() + p->plan_interval_ms;
+        }
         if (!p->elected && dmn_pool_mono_ms() >= campaign_at) {
             if (dmn_pool_campaign(p)) {
                 dmn_pool_failed(p, "standing for leader");
@@ -289,6 +301,7 @@ static void *run(void *arg)
             }
             dmn_pool_answered(p);
             campaign_at = dmn_pool_mono_ms() + campaign_ms(p->ttl_ms);
+            plan_at = 0; /* a new leader plans at once */
         }
     }
     if (p->elected)
@@ -307,6 +320,8 @@ static void dispose(struct dmn_pool *p)
     if (p->etcd)
         etcd_client_free(p->etcd);
     prec_set_free(&p->published);
+    dmn_pool_plan_dispose(p);
+    dmn_pool_view_free(&p->pview);
     free(p->slot);
     free(p->cur);
     free(p->pool);
@@ -333,11 +348,13 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg)
     pthread_condattr_destroy(&ca);
     p->ttl_ms = cfg->lease_ttl_ms;
     p->interval_ms = cfg->publish_interval_ms;
+    p->plan_interval_ms = cfg->plan_interval_ms;
+    p->plan_hold_ms = cfg->plan_hold_ms;
     p->pool = strdup(cfg->name);
     p->host = strdup(cfg->host);
     p->slot = calloc(PREC_MAX_DOMAINS, sizeof(*p->slot));
     p->cur = calloc(PREC_MAX_DOMAINS, sizeof(*p->cur));
-    if (!p->pool || !p->host || !p->slot || !p->cur) {
+    if (!p->pool || !p->host || !p->slot || !p->cur || dmn_pool_plan_init(p)) {
         dispose(p);
         return PLM_ENOMEM;
     }
@@ -402,6 +419,38 @@ void dmn_pool_leader(struct dmn_pool *p, struct dmn_pool_leader *out)
     pthread_mutex_unlock(&p->mu);
     /* The thread may be stuck in a call to etcd: past the deadline, no longer. */
     out->self = plead_acting(out->self, out->until_ms, dmn_pool_mono_ms());
+}
+
+int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&p->mu);
+    *out = p->pview;
+    out->hosts = NULL;
+    if (p->pview.nhosts) {
+        out->hosts = malloc(p->pview.nhosts * sizeof(*out->hosts));
+        if (out->hosts)
+            memcpy(out->hosts, p->pview.hosts, p->pview.nhosts * sizeof(*out->hosts));
+        else
+            rc = PLM_ENOMEM;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (rc)
+        out->nhosts = 0;
+    return rc;
+}
+
+uint64_t dmn_pool_mono_now(void)
+{
+    return dmn_pool_mono_ms();
+}
+
+void dmn_pool_view_free(struct dmn_pool_view *v)
+{
+    free(v->hosts);
+    v->hosts = NULL;
+    v->nhosts = 0;
 }
 
 void dmn_pool_stop(struct dmn_pool *p)

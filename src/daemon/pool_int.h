@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "daemon/pool.h"
+#include "engine/pool_plan.h"
 #include "pool/etcd.h"
 
 struct dmn_pool {
@@ -47,6 +48,20 @@ struct dmn_pool {
     int64_t granted_ttl_s;
     /* Under mu, for the loop and `xenplm pool status`: who leads, as last read. */
     struct dmn_pool_leader view;
+    /* The leader's planning (pool_planner.c). */
+    uint64_t plan_interval_ms, plan_hold_ms;
+    struct pp_state *plan_prev, *plan_next;
+    bool plan_have_prev;
+    struct pp_work work;
+    bool work_ready;
+    size_t work_hosts, work_doms;
+    char (*warned)[PLM_POOL_NAME_MAX + 1]; /* hosts whose bad records were logged */
+    size_t nwarned;
+    char *plan_text; /* the last plan published (for the log: said when its moves change) */
+    size_t plan_len;
+    bool plan_bad_said; /* a plan in etcd that does not decode: said once */
+    /* Under mu: what `xenplm pool status` and `pool plan` show. */
+    struct dmn_pool_view pview;
 };
 
 uint64_t dmn_pool_mono_ms(void);
@@ -63,5 +78,13 @@ int dmn_pool_check_leader(struct dmn_pool *p);
 /* Stop acting as the leader now (etcd lost, the lease gone), saying why once. */
 void dmn_pool_step_down(struct dmn_pool *p, const char *why);
 void dmn_pool_lead_dispose(struct dmn_pool *p);
+
+/* pool_planner.c, on the thread: the leader's round (read, plan, publish fenced). */
+int dmn_pool_plan_init(struct dmn_pool *p);
+/* Forget the previous round's state (a new leadership starts afresh). */
+void dmn_pool_plan_reset(struct dmn_pool *p);
+/* Every host, every plan interval: read the pool (and, leading, plan). */
+int dmn_pool_plan_round(struct dmn_pool *p);
+void dmn_pool_plan_dispose(struct dmn_pool *p);
 
 #endif

@@ -104,6 +104,7 @@ int dmn_pool_campaign(struct dmn_pool *p)
         return 0;
     }
     p->elected = true;
+    dmn_pool_plan_reset(p);
     pthread_mutex_lock(&p->mu);
     p->view.elected++;
     pthread_mutex_unlock(&p->mu);
