@@ -308,6 +308,27 @@ static int read_plan(struct dmn_pool *p)
     return 0;
 }
 
+static bool has_unmet(const struct pp_state *s, const char *host)
+{
+    for (size_t i = 0; s && i < s->n; i++)
+        if (strcmp(s->unmet[i].host, host) == 0)
+            return true;
+    return false;
+}
+
+/* Hosts that came to have unmet levels, and those whose levels are met again. */
+static void say_unmet(struct dmn_pool *p, const struct pp_state *prev, const struct pp_state *next)
+{
+    for (size_t i = 0; i < next->n; i++)
+        if (!has_unmet(prev, next->unmet[i].host))
+            log_info("pool '%s': host '%s' has unmet levels; nothing moves off it for the %llu ms "
+                     "hold",
+                     p->pool, next->unmet[i].host, (unsigned long long)p->plan_hold_ms);
+    for (size_t i = 0; prev && i < prev->n; i++)
+        if (!has_unmet(next, prev->unmet[i].host))
+            log_info("pool '%s': host '%s' has its levels met again", p->pool, prev->unmet[i].host);
+}
+
 int dmn_pool_plan_round(struct dmn_pool *p)
 {
     struct pool_read rd = {0};
@@ -373,6 +394,7 @@ int dmn_pool_plan_round(struct dmn_pool *p)
         rc = 0; /* not etcd's fault: try again next round */
         goto out;
     }
+    say_unmet(p, p->plan_have_prev ? p->plan_prev : NULL, p->plan_next);
     struct pp_state *t = p->plan_prev;
     p->plan_prev = p->plan_next;
     p->plan_next = t;

@@ -5,7 +5,8 @@
 # TAP: one leader is elected; after its daemon is killed (SIGKILL) another
 # host leads within the lease's TTL; with all of etcd stopped every host
 # goes on arbitrating alone, the leader steps down saying so, and when
-# etcd returns a leader is elected again.  Skipped, saying why, without
+# etcd returns a leader is elected again and `xenplm pool status` on every
+# host shows it and the three hosts.  Skipped, saying why, without
 # etcd-server/etcd-client, unless CI=true or XENPLM_ETCD_REQUIRE=1.
 # shellcheck disable=SC2317 # the checks run through ok(), which shellcheck cannot see
 me=tests/pool/leader.sh
@@ -31,12 +32,13 @@ policy() { # host
         echo "    <endpoint>$TEST_ETCD_EP3</endpoint>"
         echo '    <lease ttl="3s"/>'
         echo '    <publish interval="1s"/>'
+        echo '    <plan interval="1s"/>'
         echo '  </pool>'
         echo '</xenplm-policy>'
     } >"$work/$1.xml"
 }
 
-echo "1..10"
+echo "1..11"
 n=0
 fail=0
 ok() { # description, command...
@@ -195,6 +197,24 @@ etcd_member_start 2
 etcd_member_start 3
 ok "etcd back: a leader again" wait_leader 15000 xen-a xen-b xen-c
 ok "etcd back: the three hosts publish again" hosts
+# Each daemon's own view converges: xenplm pool status names the same
+# leader and the three hosts on every host.
+converged() {
+    end=$(($(ms) + 10000))
+    while :; do
+        views=$(for h in xen-a xen-b xen-c; do
+            "$cli" -s "$work/$h.sock" pool status -j | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(s["leader"]["host"] if s["leader"] else "-", ",".join(sorted(h["name"] for h in s["hosts"])))'
+        done | sort -u)
+        [ "$views" = "$(leader) xen-a,xen-b,xen-c" ] && break
+        [ "$(ms)" -lt "$end" ] || { echo "the views do not agree: $views"; return 1; }
+        sleep 0.3
+    done
+    echo "every host: $views"
+}
+ok "etcd back: xenplm pool status on every host shows the same leader and 3 hosts" converged
 for h in xen-a xen-b xen-c; do
     stop $h TERM
 done
