@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xenplm list, show and status: ask xenplmd and print its answer.  The
+ * xenplm list, show, status and pool: ask xenplmd and print its answer.  The
  * daemon renders the text and the JSON (daemon/render.c), so these only
  * check their command line and pass it on.
  */
@@ -22,4 +22,9 @@ int cmd_show(int argc, char **argv)
 int cmd_status(int argc, char **argv)
 {
     return client_simple(xenplm_command_find("status"), argc, argv);
+}
+
+int cmd_pool(int argc, char **argv)
+{
+    return client_simple(xenplm_command_find("pool"), argc, argv);
 }

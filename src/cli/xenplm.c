@@ -83,6 +83,17 @@ const struct xenplm_command xenplm_commands[] = {
      "out), what the domains whose rule anticipates anticipate now, and its\n"
      "event, arbitration, xenstore and enforcement counters.\n" HELP_CONTROL_JSON,
      true},
+    {"pool", cmd_pool, "show the pool: its hosts and leader, or the leader's plan", NULL,
+     "In pool mode (xenplm-policy(5), POOL), show what this host's xenplmd last\n"
+     "read of its pool in etcd (every plan interval), without asking etcd:\n"
+     "'pool status': the leader (its host and election revision), and per host\n"
+     "what its guests share (CPU, memory), its free memory and headroom, its\n"
+     "domains and what they ask by level (CPU | memory);\n"
+     "'pool plan': the leader's last plan, its election revision and time, its\n"
+     "work and whether the work cap cut it, and each planned move (domain,\n"
+     "source, destination, reason, level, expected gain).  The plan is advice\n"
+     "only: no host migrates anything yet.\n" HELP_CONTROL_JSON,
+     true},
     {"reload", cmd_reload, "make the daemon re-read its policy file", NULL,
      "Ask xenplmd to load its policy file again, as SIGHUP does.  A file that\n"
      "does not load is reported and the policy in force stays.  Check a file\n"

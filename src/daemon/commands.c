@@ -107,13 +107,27 @@ static int cmd_set(struct dmn *d, const struct ctl_request *req, FILE *out, char
     return rc ? rc : render_override(out, dom);
 }
 
+static int cmd_pool(struct dmn *d, const struct ctl_request *req, FILE *out, char *err,
+                    size_t errlen)
+{
+#ifdef HAVE_POOL
+    return dmn_pool_command(d, req->argv[0], req->json, out, err, errlen);
+#else
+    (void)d;
+    (void)req;
+    (void)out;
+    snprintf(err, errlen, "this xenplmd is built without pool support");
+    return PLM_ENOENT;
+#endif
+}
+
 /* Every command of ctl_commands, and nothing else. */
 static const struct {
     const char *name;
     dmn_command_fn *fn;
 } commands[] = {
     {"list", cmd_list},   {"show", cmd_show},     {"status", cmd_status}, {"reload", cmd_reload},
-    {"pause", cmd_pause}, {"resume", cmd_resume}, {"set", cmd_set},
+    {"pause", cmd_pause}, {"resume", cmd_resume}, {"set", cmd_set},       {"pool", cmd_pool},
 };
 
 int dmn_control(void *arg, const struct ctl_request *req, FILE *out, char *err, size_t errlen)

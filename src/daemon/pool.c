@@ -14,43 +14,18 @@
 #include "common/log.h"
 #include "core/error.h"
 #include "daemon/pool.h"
+#include "daemon/pool_int.h"
 #include "pool/etcd.h"
+#include "pool/pool_leader.h"
 
-struct dmn_pool {
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    /* Under mu: the queue's one slot, and the stop request. */
-    bool stop, fresh;
-    struct prec_host slot_host;
-    struct prec_domain *slot;
-    size_t nslot;
-    struct dmn_pool_stats stats;
-    /* The thread's own. */
-    struct etcd_client *etcd;
-    char *pool, *host;
-    uint64_t ttl_ms, interval_ms;
-    char prefix[PREC_KEY_MAX];
-    struct prec_host cur_host;
-    struct prec_domain *cur; /* the offer being published */
-    size_t ncur;
-    bool have_cur;
-    int64_t lease;
-    struct prec_set published; /* what etcd holds of ours, as far as we know */
-    bool published_known;
-    bool down; /* etcd unreachable: said once */
-    uint64_t backoff_ms;
-};
-
-static uint64_t mono_ms(void)
+uint64_t dmn_pool_mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* etcd failed at what: said once until it answers again. */
-static void failed(struct dmn_pool *p, const char *what)
+void dmn_pool_failed(struct dmn_pool *p, const char *what)
 {
     pthread_mutex_lock(&p->mu);
     p->stats.failures++;
@@ -59,12 +34,13 @@ static void failed(struct dmn_pool *p, const char *what)
         log_warnx("pool '%s': etcd %s failed (%s); this host arbitrates alone and tries again",
                   p->pool, what, etcd_client_error(p->etcd));
     p->down = true;
+    dmn_pool_step_down(p, "etcd cannot be reached");
     p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : 500;
     if (p->backoff_ms > p->ttl_ms / 3)
         p->backoff_ms = p->ttl_ms / 3;
 }
 
-static void answered(struct dmn_pool *p)
+void dmn_pool_answered(struct dmn_pool *p)
 {
     if (p->down)
         log_info("pool '%s': etcd answers again (%s)", p->pool, etcd_client_endpoint(p->etcd));
@@ -200,7 +176,7 @@ static void take(struct dmn_pool *p)
 static void wait_until(struct dmn_pool *p, uint64_t at)
 {
     struct timespec ts;
-    uint64_t now = mono_ms();
+    uint64_t now = dmn_pool_mono_ms();
 
     if (at <= now)
         return;
@@ -211,10 +187,19 @@ static void wait_until(struct dmn_pool *p, uint64_t at)
     pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 }
 
+/* How often a candidate looks whether it leads: a twelfth of the TTL, at
+ * most half a second (a dead leader's successor takes over at most that
+ * long after etcd let the leader's lease go). */
+static uint64_t campaign_ms(uint64_t ttl_ms)
+{
+    uint64_t t = ttl_ms / 12;
+    return t < 100 ? 100 : t > 500 ? 500 : t;
+}
+
 static void *run(void *arg)
 {
     struct dmn_pool *p = arg;
-    uint64_t keepalive_at = 0, publish_at = 0, retry_at = 0;
+    uint64_t keepalive_at = 0, publish_at = 0, retry_at = 0, campaign_at = 0, plan_at = 0;
 
     for (;;) {
         /* Wait for the next thing due: a retry, else the lease, its
@@ -222,15 +207,20 @@ static void *run(void *arg)
          * (the newest wins), and published when the interval allows. */
         pthread_mutex_lock(&p->mu);
         while (!p->stop) {
-            uint64_t now = mono_ms(), due;
+            uint64_t now = dmn_pool_mono_ms(), due;
             if (p->fresh)
                 take(p);
             if (retry_at > now)
                 due = retry_at;
             else if (!p->lease)
                 due = now;
-            else
+            else {
                 due = p->have_cur && publish_at < keepalive_at ? publish_at : keepalive_at;
+                if (!p->elected && campaign_at < due)
+                    due = campaign_at; /* a candidate looks whether it leads */
+                if (plan_at < due)
+                    due = plan_at; /* the pool read, and the leader's plan */
+            }
             if (due <= now)
                 break;
             wait_until(p, due);
@@ -239,49 +229,84 @@ static void *run(void *arg)
         pthread_mutex_unlock(&p->mu);
         if (stop)
             break;
-        uint64_t now = mono_ms();
+        uint64_t now = dmn_pool_mono_ms();
         retry_at = 0;
         if (!p->lease) {
             int64_t id, ttl;
             if (etcd_lease_grant(p->etcd, (int64_t)(p->ttl_ms / 1000), &id, &ttl)) {
-                failed(p, "lease grant");
-                retry_at = mono_ms() + p->backoff_ms;
+                dmn_pool_failed(p, "lease grant");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
                 continue;
             }
-            answered(p);
+            dmn_pool_answered(p);
             p->lease = id;
+            p->keepalive_sent_ms = now;
+            p->granted_ttl_s = ttl;
             p->published_known = false; /* whatever is there is under another lease, or gone */
             keepalive_at = now + p->ttl_ms / 3;
             log_info("pool '%s': host '%s' joined, lease %llx of %llds", p->pool, p->host,
                      (unsigned long long)id, (long long)ttl);
             publish_at = 0;
         }
-        if (mono_ms() >= keepalive_at) {
+        if (dmn_pool_mono_ms() >= keepalive_at) {
             int64_t ttl;
+            uint64_t sent = dmn_pool_mono_ms();
             int rc = etcd_lease_keepalive(p->etcd, p->lease, &ttl);
             if (rc == PLM_ENOENT) {
                 log_warnx("pool '%s': the lease expired; joining again", p->pool);
+                dmn_pool_step_down(p, "its lease expired");
                 p->lease = 0;
                 continue;
             }
             if (rc) {
-                failed(p, "keepalive");
-                retry_at = mono_ms() + p->backoff_ms;
+                dmn_pool_failed(p, "keepalive");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
                 continue;
             }
-            answered(p);
-            keepalive_at = mono_ms() + p->ttl_ms / 3;
+            dmn_pool_answered(p);
+            p->keepalive_sent_ms = sent;
+            p->granted_ttl_s = ttl;
+            /* Due a third of the TTL after this one was sent, however long it took. */
+            keepalive_at = sent + p->ttl_ms / 3;
+            if (dmn_pool_check_leader(p)) {
+                dmn_pool_failed(p, "reading the leader");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
+                continue;
+            }
         }
-        if (p->have_cur && mono_ms() >= publish_at) {
+        if (p->have_cur && dmn_pool_mono_ms() >= publish_at) {
             if (publish(p)) {
-                failed(p, "publishing");
-                retry_at = mono_ms() + p->backoff_ms;
+                dmn_pool_failed(p, "publishing");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
                 continue;
             }
-            answered(p);
-            publish_at = mono_ms() + p->interval_ms;
+            dmn_pool_answered(p);
+            publish_at = dmn_pool_mono_ms() + p->interval_ms;
+        }
+        if (dmn_pool_mono_ms() >= plan_at) {
+            /* At most once per plan interval, from the end of the last round:
+             * every host reads the pool, the leader plans. */
+            if (dmn_pool_plan_round(p)) {
+                dmn_pool_failed(p, "planning");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
+                continue;
+            }
+            plan_at = dmn_pool_mono_ms() + p->plan_interval_ms;
+        }
+        if (!p->elected && dmn_pool_mono_ms() >= campaign_at) {
+            if (dmn_pool_campaign(p)) {
+                dmn_pool_failed(p, "standing for leader");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
+                continue;
+            }
+            dmn_pool_answered(p);
+            campaign_at = dmn_pool_mono_ms() + campaign_ms(p->ttl_ms);
+            plan_at = 0; /* a new leader plans at once */
         }
     }
+    if (p->elected)
+        log_info("pool '%s': host '%s' steps down as the leader (stopping)", p->pool, p->host);
+    dmn_pool_lead_dispose(p);
     if (p->lease && etcd_lease_revoke(p->etcd, p->lease) == 0)
         log_info("pool '%s': host '%s' left (lease revoked)", p->pool, p->host);
     else if (p->lease)
@@ -295,6 +320,8 @@ static void dispose(struct dmn_pool *p)
     if (p->etcd)
         etcd_client_free(p->etcd);
     prec_set_free(&p->published);
+    dmn_pool_plan_dispose(p);
+    dmn_pool_view_free(&p->pview);
     free(p->slot);
     free(p->cur);
     free(p->pool);
@@ -321,16 +348,23 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg)
     pthread_condattr_destroy(&ca);
     p->ttl_ms = cfg->lease_ttl_ms;
     p->interval_ms = cfg->publish_interval_ms;
+    p->plan_interval_ms = cfg->plan_interval_ms;
+    p->plan_hold_ms = cfg->plan_hold_ms;
     p->pool = strdup(cfg->name);
     p->host = strdup(cfg->host);
     p->slot = calloc(PREC_MAX_DOMAINS, sizeof(*p->slot));
     p->cur = calloc(PREC_MAX_DOMAINS, sizeof(*p->cur));
-    if (!p->pool || !p->host || !p->slot || !p->cur) {
+    if (!p->pool || !p->host || !p->slot || !p->cur || dmn_pool_plan_init(p)) {
         dispose(p);
         return PLM_ENOMEM;
     }
     if (prec_prefix(p->pool, p->host, p->prefix, sizeof(p->prefix))) {
         log_errx("pool '%s': host name '%s' cannot name it in etcd", cfg->name, cfg->host);
+        dispose(p);
+        return PLM_EINVAL;
+    }
+    if (dmn_pool_lead_init(p)) {
+        log_errx("pool '%s': its name cannot name an election in etcd", cfg->name);
         dispose(p);
         return PLM_EINVAL;
     }
@@ -376,6 +410,47 @@ void dmn_pool_stats(struct dmn_pool *p, struct dmn_pool_stats *out)
     pthread_mutex_lock(&p->mu);
     *out = p->stats;
     pthread_mutex_unlock(&p->mu);
+}
+
+void dmn_pool_leader(struct dmn_pool *p, struct dmn_pool_leader *out)
+{
+    pthread_mutex_lock(&p->mu);
+    *out = p->view;
+    pthread_mutex_unlock(&p->mu);
+    /* The thread may be stuck in a call to etcd: past the deadline, no longer. */
+    out->self = plead_acting(out->self, out->until_ms, dmn_pool_mono_ms());
+}
+
+int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&p->mu);
+    *out = p->pview;
+    out->hosts = NULL;
+    if (p->pview.nhosts) {
+        out->hosts = malloc(p->pview.nhosts * sizeof(*out->hosts));
+        if (out->hosts)
+            memcpy(out->hosts, p->pview.hosts, p->pview.nhosts * sizeof(*out->hosts));
+        else
+            rc = PLM_ENOMEM;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (rc)
+        out->nhosts = 0;
+    return rc;
+}
+
+uint64_t dmn_pool_mono_now(void)
+{
+    return dmn_pool_mono_ms();
+}
+
+void dmn_pool_view_free(struct dmn_pool_view *v)
+{
+    free(v->hosts);
+    v->hosts = NULL;
+    v->nhosts = 0;
 }
 
 void dmn_pool_stop(struct dmn_pool *p)

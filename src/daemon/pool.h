@@ -28,7 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/endpoint.h"
 #include "policy/policy.h"
+#include "daemon/pool_plantext.h"
 #include "pool/pool_record.h"
 
 struct dmn_pool;
@@ -40,6 +42,17 @@ struct dmn_pool_stats {
     uint64_t keys_deleted; /* records deleted */
     uint64_t bytes;        /* key and value bytes written */
     uint64_t failures;     /* etcd calls that failed */
+    uint64_t plans;        /* plans published as the leader */
+};
+
+/* Who leads the pool, as the thread last read it from etcd. */
+struct dmn_pool_leader {
+    bool known;                       /* etcd said, at its last answer */
+    bool self;                        /* this host leads now */
+    char host[PLM_POOL_NAME_MAX + 1]; /* the leader's host ("": none) */
+    int64_t rev;                      /* its election revision (fencing token) */
+    uint64_t elected;                 /* times this host was elected */
+    uint64_t until_ms;                /* self: acting until then (monotonic) */
 };
 
 /* Start publishing per cfg (copied); 0, or PLM_E* after logging why. */
@@ -50,5 +63,29 @@ void dmn_pool_offer(struct dmn_pool *p, const struct prec_host *h, const struct 
 /* Stop: the thread revokes the lease (bounded by the request timeout) and ends. */
 void dmn_pool_stop(struct dmn_pool *p);
 void dmn_pool_stats(struct dmn_pool *p, struct dmn_pool_stats *out);
+/* The pool as this host's thread last read it (every plan interval). */
+struct dmn_pool_hostview {
+    char name[PLM_POOL_NAME_MAX + 1];
+    struct prec_host rec;
+    plm_amt_t cpu[PREC_LEVELS], mem[PREC_LEVELS]; /* its domains' demand, per level */
+    unsigned nlevels;
+};
+struct dmn_pool_view {
+    bool read;        /* read at least once */
+    uint64_t read_ms; /* when (monotonic) */
+    struct dmn_pool_hostview *hosts;
+    size_t nhosts;
+    size_t left_out; /* hosts whose records did not decode */
+    bool have_plan;  /* the leader's last plan, as etcd holds it */
+    struct pin_plan_read plan;
+};
+/* A copy of the view (free it with dmn_pool_view_free); 0 or PLM_ENOMEM. */
+int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out);
+void dmn_pool_view_free(struct dmn_pool_view *v);
+/* The clock read_ms is on (monotonic ms). */
+uint64_t dmn_pool_mono_now(void);
+
+/* Who leads (self only while this host may act as the leader now). */
+void dmn_pool_leader(struct dmn_pool *p, struct dmn_pool_leader *out);
 
 #endif

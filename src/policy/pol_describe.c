@@ -97,6 +97,9 @@ static void describe_pool(const struct pol_pool_section *p, FILE *f)
     fprintf(f, "  lease     TTL %s; publish at most every %s\n",
             px_duration_format(p->lease_ttl_ms, t, sizeof(t)),
             px_duration_format(p->publish_interval_ms, u, sizeof(u)));
+    fprintf(f, "  plan      the leader plans at most every %s; a move waits a hold of %s\n",
+            px_duration_format(p->plan_interval_ms, t, sizeof(t)),
+            px_duration_format(p->plan_hold_ms, u, sizeof(u)));
 }
 
 void pol_describe(const struct pol_policy *p, FILE *f)

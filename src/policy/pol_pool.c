@@ -2,7 +2,7 @@
 /*
  * The <pool> section (pool mode, issue 14): the pool's name, this host's
  * name in it, the mode, the etcd endpoints, the TLS files, the lease's
- * TTL and the publishing interval, with their defaults and the checks
+ * TTL, the publishing interval and the leader's planning, with their defaults and the checks
  * the schema cannot make (endpoints, TLS, names, ranges).
  */
 #include "config.h"
@@ -21,6 +21,11 @@
 #define PUBLISH_MAX_MS (3600ull * 1000)
 #define DEF_TTL_MS 10000u
 #define DEF_PUBLISH_MS 5000u
+#define PLAN_MIN_MS 1000ull
+#define PLAN_MAX_MS (3600ull * 1000)
+#define HOLD_MAX_MS (3600ull * 1000)
+#define DEF_PLAN_MS 10000u
+#define DEF_HOLD_MS 60000u
 
 _Static_assert(POL_POOL_NAME_MAX == PLM_POOL_NAME_MAX, "one name rule for the policy and etcd");
 
@@ -46,6 +51,8 @@ void pol_pool_defaults(struct pol_pool_section *p)
     p->mode = POL_POOL_OFF;
     p->lease_ttl_ms = DEF_TTL_MS;
     p->publish_interval_ms = DEF_PUBLISH_MS;
+    p->plan_interval_ms = DEF_PLAN_MS;
+    p->plan_hold_ms = DEF_HOLD_MS;
 }
 
 void pol_pool_dispose(struct pol_pool_section *p)
@@ -118,7 +125,7 @@ static int load_tls(struct px_loader *ld, const xmlNode *c, struct pol_pool_sect
     return rc;
 }
 
-/* Each of <tls>, <lease> and <publish> at most once. */
+/* Each of <tls>, <lease>, <publish> and <plan> at most once. */
 static int once(struct px_loader *ld, const xmlNode *c, const xmlNode **seen)
 {
     if (*seen)
@@ -170,7 +177,7 @@ static int check_pool(struct px_loader *ld, const xmlNode *n, const xmlNode *tls
 int pol_load_pool(struct px_loader *ld, const xmlNode *n, const char *hostname,
                   struct pol_pool_section *p)
 {
-    const xmlNode *tls = NULL, *lease = NULL, *publish = NULL;
+    const xmlNode *tls = NULL, *lease = NULL, *publish = NULL, *plan = NULL;
     int mode = POL_POOL_ADVISE, rc;
 
     p->line = (unsigned)xmlGetLineNo(n);
@@ -198,6 +205,13 @@ int pol_load_pool(struct px_loader *ld, const xmlNode *n, const char *hostname,
             if (rc == 0)
                 rc = px_get_duration(ld, c, "interval", PUBLISH_MIN_MS, PUBLISH_MAX_MS,
                                      &p->publish_interval_ms, NULL);
+        } else if (px_is(c, "plan")) {
+            rc = once(ld, c, &plan);
+            if (rc == 0)
+                rc = px_get_duration(ld, c, "interval", PLAN_MIN_MS, PLAN_MAX_MS,
+                                     &p->plan_interval_ms, NULL);
+            if (rc == 0)
+                rc = px_get_duration(ld, c, "hold", 0, HOLD_MAX_MS, &p->plan_hold_ms, NULL);
         } else {
             rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         }

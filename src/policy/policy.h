@@ -173,6 +173,8 @@ struct pol_pool_section {
     char *ca, *cert, *key; /* absolute paths: https only */
     uint64_t lease_ttl_ms;
     uint64_t publish_interval_ms;
+    uint64_t plan_interval_ms; /* the leader plans at most this often */
+    uint64_t plan_hold_ms;     /* a move must be wanted this long first */
 };
 
 struct pol_policy {

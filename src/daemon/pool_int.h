@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The pool thread's state (pool.h), shared by its files: pool.c (the
+ * lease, the queue, publishing) and pool_lead.c (the election).
+ */
+#ifndef XENPLM_DAEMON_POOL_INT_H
+#define XENPLM_DAEMON_POOL_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/pool.h"
+#include "engine/pool_plan.h"
+#include "pool/etcd.h"
+
+struct dmn_pool {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* Under mu: the queue's one slot, and the stop request. */
+    bool stop, fresh;
+    struct prec_host slot_host;
+    struct prec_domain *slot;
+    size_t nslot;
+    struct dmn_pool_stats stats;
+    /* The thread's own. */
+    struct etcd_client *etcd;
+    char *pool, *host;
+    uint64_t ttl_ms, interval_ms;
+    char prefix[PREC_KEY_MAX];
+    struct prec_host cur_host;
+    struct prec_domain *cur; /* the offer being published */
+    size_t ncur;
+    bool have_cur;
+    int64_t lease;
+    struct prec_set published; /* what etcd holds of ours, as far as we know */
+    bool published_known;
+    bool down; /* etcd unreachable: said once */
+    uint64_t backoff_ms;
+    /* The election (pool_lead.c): its name, our candidacy's outcome, and
+     * when the last successful keepalive was sent, with the TTL etcd gave. */
+    char lname[PREC_KEY_MAX];
+    char mykey[PREC_KEY_MAX]; /* our candidacy: <lname>/<lease in hex> */
+    int64_t myrev;            /* its creation revision: the fencing token when elected */
+    bool elected;
+    uint64_t keepalive_sent_ms;
+    int64_t granted_ttl_s;
+    /* Under mu, for the loop and `xenplm pool status`: who leads, as last read. */
+    struct dmn_pool_leader view;
+    /* The leader's planning (pool_planner.c). */
+    uint64_t plan_interval_ms, plan_hold_ms;
+    struct pp_state *plan_prev, *plan_next;
+    bool plan_have_prev;
+    struct pp_work work;
+    bool work_ready;
+    size_t work_hosts, work_doms;
+    char (*warned)[PLM_POOL_NAME_MAX + 1]; /* hosts whose bad records were logged */
+    size_t nwarned;
+    char *plan_text; /* the last plan published (for the log: said when its moves change) */
+    size_t plan_len;
+    bool plan_bad_said; /* a plan in etcd that does not decode: said once */
+    /* Under mu: what `xenplm pool status` and `pool plan` show. */
+    struct dmn_pool_view pview;
+};
+
+uint64_t dmn_pool_mono_ms(void);
+/* etcd failed at what: counted, said once until it answers again. */
+void dmn_pool_failed(struct dmn_pool *p, const char *what);
+void dmn_pool_answered(struct dmn_pool *p);
+
+/* pool_lead.c, on the thread. */
+int dmn_pool_lead_init(struct dmn_pool *p);
+/* Stand (once per lease) and see whether we lead; 0, or PLM_E* when etcd failed. */
+int dmn_pool_campaign(struct dmn_pool *p);
+/* After each keepalive: read who leads; an elected host that etcd no longer names steps down. */
+int dmn_pool_check_leader(struct dmn_pool *p);
+/* Stop acting as the leader now (etcd lost, the lease gone), saying why once. */
+void dmn_pool_step_down(struct dmn_pool *p, const char *why);
+void dmn_pool_lead_dispose(struct dmn_pool *p);
+
+/* pool_planner.c, on the thread: the leader's round (read, plan, publish fenced). */
+int dmn_pool_plan_init(struct dmn_pool *p);
+/* Forget the previous round's state (a new leadership starts afresh). */
+void dmn_pool_plan_reset(struct dmn_pool *p);
+/* Every host, every plan interval: read the pool (and, leading, plan). */
+int dmn_pool_plan_round(struct dmn_pool *p);
+void dmn_pool_plan_dispose(struct dmn_pool *p);
+
+#endif

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The leader's pure steps (src/pool/pool_input.c): decoded records to the
+ * planner's hosts and domains (fields, order, a domain listed by two
+ * hosts, cooldowns from etcd and from the last migration, bounds), a
+ * cooldown key's value, and the plan's published text.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "daemon/pool_input.h"
+#include "daemon/pool_plantext.h"
+#include "suite_run.h"
+
+#define U1 "00000000-0000-4000-8000-000000000001"
+#define U2 "00000000-0000-4000-8000-000000000002"
+#define U3 "00000000-0000-4000-8000-000000000003"
+
+static struct prec_domain dom(const char *uuid, const char *name, plm_amt_t c1, plm_amt_t c2,
+                              plm_amt_t mem, uint64_t migrated)
+{
+    struct prec_domain d;
+    memset(&d, 0, sizeof(d));
+    snprintf(d.uuid, sizeof(d.uuid), "%s", uuid);
+    snprintf(d.name, sizeof(d.name), "%s", name);
+    d.cpu[0] = c1;
+    d.cpu[1] = c2;
+    d.ncpu = 2;
+    d.mem[0] = mem;
+    d.nmem = 1;
+    d.memory = mem;
+    d.migratable = true;
+    d.migrated_at = migrated;
+    return d;
+}
+
+START_TEST(builds_hosts_and_domains)
+{
+    struct prec_domain d[3] = {dom(U1, "db", PLM_UNITS(100), PLM_UNITS(200), PLM_UNITS(4096), 0),
+                               dom(U2, "web", PLM_UNITS(50), PLM_UNITS(50), PLM_UNITS(1024), 0),
+                               dom(U3, "idle", 0, 0, PLM_UNITS(512), 0)};
+    snprintf(d[1].tags[0], sizeof(d[1].tags[0]), "web");
+    d[1].ntags = 1;
+    d[2].migratable = false;
+    struct pin_host h[2] = {
+        {.name = "xen-a",
+         .rec = {.cpu = PLM_UNITS(300), .free = PLM_UNITS(1000), .headroom = PLM_UNITS(256)},
+         .first = 0,
+         .n = 2},
+        {.name = "xen-b",
+         .rec = {.cpu = PLM_UNITS(800), .free = PLM_UNITS(30000)},
+         .first = 2,
+         .n = 1},
+    };
+    struct pin_input in = {.hosts = h, .nhosts = 2, .doms = d, .ndoms = 3};
+    struct pp_host oh[4];
+    struct pp_domain od[4];
+    size_t nh, nd, dups;
+
+    ck_assert_int_eq(pin_build(&in, oh, 4, od, 4, &nh, &nd, &dups), 0);
+    ck_assert_uint_eq(nh, 2);
+    ck_assert_uint_eq(nd, 3);
+    ck_assert_uint_eq(dups, 0);
+    ck_assert_str_eq(oh[0].name, "xen-a");
+    ck_assert_int_eq(oh[0].cpu, PLM_UNITS(300));
+    ck_assert_int_eq(oh[0].free_mib, PLM_UNITS(1000));
+    ck_assert_int_eq(oh[0].headroom_mib, PLM_UNITS(256));
+    ck_assert(!oh[0].drain);
+    ck_assert_str_eq(oh[1].name, "xen-b");
+    static const struct {
+        const char *uuid, *name;
+        size_t host;
+        plm_amt_t c1, c2, mem;
+        bool migratable;
+        unsigned ntags;
+    } want[] = {
+        {U1, "db", 0, PLM_UNITS(100), PLM_UNITS(200), PLM_UNITS(4096), true, 0},
+        {U2, "web", 0, PLM_UNITS(50), PLM_UNITS(50), PLM_UNITS(1024), true, 1},
+        {U3, "idle", 1, 0, 0, PLM_UNITS(512), false, 0},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_str_eq(od[i].uuid, want[i].uuid);
+        ck_assert_str_eq(od[i].name, want[i].name);
+        ck_assert_uint_eq(od[i].host, want[i].host);
+        ck_assert_uint_eq(od[i].cpu.nlevels, 2);
+        ck_assert_int_eq(plm_request_at(&od[i].cpu, 1), want[i].c1);
+        ck_assert_int_eq(plm_request_at(&od[i].cpu, 2), want[i].c2);
+        ck_assert_uint_eq(od[i].mem.nlevels, 1);
+        ck_assert_int_eq(plm_request_at(&od[i].mem, 1), want[i].mem);
+        ck_assert_int_eq(od[i].mem.max, PLM_AMT_MAX);
+        ck_assert_int_eq(od[i].mem_mib, want[i].mem);
+        ck_assert_int_eq(od[i].migratable, want[i].migratable);
+        ck_assert_uint_eq(od[i].ntags, want[i].ntags);
+        ck_assert(!od[i].migrating);
+    }
+    ck_assert_str_eq(od[1].tags[0], "web");
+
+    /* Bounds: too many hosts or domains for the arrays; a run outside the domains. */
+    ck_assert_int_eq(pin_build(&in, oh, 1, od, 4, &nh, &nd, &dups), PLM_ETOOMANY);
+    ck_assert_int_eq(pin_build(&in, oh, 4, od, 2, &nh, &nd, &dups), PLM_ETOOMANY);
+    h[1].n = 2;
+    ck_assert_int_eq(pin_build(&in, oh, 4, od, 4, &nh, &nd, &dups), PLM_EINVAL);
+    h[1].first = 4;
+    h[1].n = 0;
+    ck_assert_int_eq(pin_build(&in, oh, 4, od, 4, &nh, &nd, &dups), PLM_EINVAL);
+}
+END_TEST
+
+/* A domain two hosts list (a migration's two ends): kept once, on the host read first. */
+START_TEST(listed_twice)
+{
+    struct prec_domain d[4] = {dom(U2, "b", 0, 0, 16, 0), dom(U1, "a", 0, 0, 16, 0),
+                               dom(U1, "a-again", 0, 0, 16, 0), dom(U3, "c", 0, 0, 16, 0)};
+    struct pin_host h[2] = {{.name = "h0", .first = 0, .n = 2}, {.name = "h1", .first = 2, .n = 2}};
+    struct pin_input in = {.hosts = h, .nhosts = 2, .doms = d, .ndoms = 4};
+    struct pp_host oh[2];
+    struct pp_domain od[4];
+    size_t nh, nd, dups;
+
+    ck_assert_int_eq(pin_build(&in, oh, 2, od, 4, &nh, &nd, &dups), 0);
+    ck_assert_uint_eq(nd, 3);
+    ck_assert_uint_eq(dups, 1);
+    ck_assert_str_eq(od[0].name, "b");
+    ck_assert_str_eq(od[1].name, "a");
+    ck_assert_uint_eq(od[1].host, 0);
+    ck_assert_str_eq(od[2].name, "c");
+    ck_assert_uint_eq(od[2].host, 1);
+}
+END_TEST
+
+START_TEST(cooldowns)
+{
+    static const struct {
+        uint64_t migrated_s, key_ms, cooldown_ms;
+        bool keyed;
+        uint64_t want;
+    } t[] = {
+        {0, 0, 1800000, false, 0},              /* never moved, no key */
+        {100, 0, 30000, false, 130000},         /* its last migration + the cooldown */
+        {100, 500000, 30000, true, 500000},     /* the key's, later */
+        {100, 1000, 30000, true, 130000},       /* the key's, earlier: the migration's */
+        {0, 777, 30000, true, 777},             /* only the key */
+        {UINT64_MAX / 1000, 5, 30000, true, 5}, /* a migration time past any sum: ignored */
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct prec_domain d = dom(U2, "x", 0, 0, 16, t[i].migrated_s);
+        struct pin_host h = {.name = "h", .first = 0, .n = 1};
+        struct pin_cooldown c[3] = {{U1, 1}, {U2, t[i].key_ms}, {U3, 2}};
+        struct pin_input in = {.hosts = &h,
+                               .nhosts = 1,
+                               .doms = &d,
+                               .ndoms = 1,
+                               .cool = t[i].keyed ? c : c + 2,
+                               .ncool = t[i].keyed ? 3 : 1,
+                               .cooldown_ms = t[i].cooldown_ms};
+        struct pp_host oh;
+        struct pp_domain od;
+        size_t nh, nd, dups;
+        ck_assert_int_eq(pin_build(&in, &oh, 1, &od, 1, &nh, &nd, &dups), 0);
+        ck_assert_msg(od.cooldown_until_ms == t[i].want, "row %zu: %llu", i,
+                      (unsigned long long)od.cooldown_until_ms);
+    }
+}
+END_TEST
+
+START_TEST(cooldown_values)
+{
+    static const struct {
+        const char *v;
+        int rc;
+        uint64_t want;
+    } t[] = {
+        {"1765000000000", 0, 1765000000000ull},
+        {"0", 0, 0},
+        {"9999999999999999", 0, 9999999999999999ull},
+        {"10000000000000000", PLM_EINVAL, 0}, /* 17 digits */
+        {"", PLM_EINVAL, 0},
+        {"-1", PLM_EINVAL, 0},
+        {"12 ", PLM_EINVAL, 0},
+        {"1e9", PLM_EINVAL, 0},
+        {"0x10", PLM_EINVAL, 0},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        uint64_t got = 42;
+        ck_assert_msg(pin_decode_cooldown(t[i].v, strlen(t[i].v), &got) == t[i].rc, "row %zu", i);
+        if (t[i].rc == 0)
+            ck_assert_uint_eq(got, t[i].want);
+    }
+    ck_assert_int_eq(pin_decode_cooldown(NULL, 0, NULL), PLM_EINVAL);
+}
+END_TEST
+
+START_TEST(plan_text)
+{
+    struct pp_host h[2] = {{.name = "xen-a"}, {.name = "xen-b"}};
+    struct pp_domain d[2] = {{.uuid = U1, .name = "web 1", .host = 0},
+                             {.uuid = U2, .name = "db", .host = 0}};
+    struct pp_plan p;
+    memset(&p, 0, sizeof(p));
+    p.nmoves = 1;
+    p.move[0] = (struct pp_move){
+        .dom = 1, .from = 0, .to = 1, .reason = PP_BALANCE, .level = 2, .gain = 750};
+    p.work = 12;
+    p.held = 1;
+    struct pin_plan_meta m = {.leader = "xen-c", .revision = 42, .at_ms = 1765000000123ull};
+    char buf[1024];
+    size_t n;
+    const char *want = "xenplm-plan 1\nleader xen-c\nrevision 42\nat 1765000000123\nhosts 2\n"
+                       "domains 2\nwork 12\ncut no\nheld 1\nstuck 0\nmoves 1\n"
+                       "move " U2 " db xen-a xen-b balance 2 750";
+    ck_assert_int_eq(pin_encode_plan(&m, &p, h, 2, d, 2, buf, sizeof(buf), &n), 0);
+    ck_assert_str_eq(buf, want);
+    ck_assert_uint_eq(n, strlen(want));
+    /* A name with a space is escaped; a cut plan says so. */
+    p.move[0].dom = 0;
+    p.cut = true;
+    ck_assert_int_eq(pin_encode_plan(&m, &p, h, 2, d, 2, buf, sizeof(buf), &n), 0);
+    ck_assert_ptr_nonnull(strstr(buf, "\ncut yes\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "move " U1 " web%201 xen-a xen-b balance 2 750"));
+    /* Too small a buffer, a move naming what is not there. */
+    ck_assert_int_eq(pin_encode_plan(&m, &p, h, 2, d, 2, buf, 40, &n), PLM_ERANGE);
+    p.move[0].to = 2;
+    ck_assert_int_eq(pin_encode_plan(&m, &p, h, 2, d, 2, buf, sizeof(buf), &n), PLM_EINVAL);
+}
+END_TEST
+
+/* What the encoder writes reads back; anything else is refused. */
+START_TEST(plan_read_back)
+{
+    struct pp_host h[3] = {{.name = "xen-a"}, {.name = "xen-b"}, {.name = "xen-c"}};
+    struct pp_domain d[2] = {{.uuid = U1, .name = "web 1/\xc3\xa9", .host = 0},
+                             {.uuid = U2, .name = "db", .host = 2}};
+    static struct pp_plan p;
+    memset(&p, 0, sizeof(p));
+    p.nmoves = 2;
+    p.move[0] = (struct pp_move){
+        .dom = 0, .from = 0, .to = 1, .reason = PP_BALANCE, .level = 3, .gain = 1002};
+    p.move[1] = (struct pp_move){.dom = 1, .from = 2, .to = 1, .reason = PP_DRAIN, .gain = -5};
+    p.work = 40000;
+    p.cut = true;
+    p.stuck = 1;
+    struct pin_plan_meta m = {.leader = "xen-c", .revision = 7, .at_ms = 99};
+    static char buf[PIN_PLAN_MAX];
+    static struct pin_plan_read r;
+    size_t n;
+    ck_assert_int_eq(pin_encode_plan(&m, &p, h, 3, d, 2, buf, sizeof(buf), &n), 0);
+    ck_assert_int_eq(pin_decode_plan(buf, n, &r), 0);
+    ck_assert_str_eq(r.leader, "xen-c");
+    ck_assert_int_eq(r.revision, 7);
+    ck_assert_uint_eq(r.at_ms, 99);
+    ck_assert_uint_eq(r.hosts, 3);
+    ck_assert_uint_eq(r.domains, 2);
+    ck_assert_uint_eq(r.work, 40000);
+    ck_assert(r.cut);
+    ck_assert_uint_eq(r.stuck, 1);
+    ck_assert_uint_eq(r.nmoves, 2);
+    ck_assert_str_eq(r.move[0].uuid, U1);
+    ck_assert_str_eq(r.move[0].name, "web%201%2F%C3%A9");
+    ck_assert_str_eq(r.move[0].from, "xen-a");
+    ck_assert_str_eq(r.move[0].to, "xen-b");
+    ck_assert_int_eq(r.move[0].reason, PP_BALANCE);
+    ck_assert_uint_eq(r.move[0].level, 3);
+    ck_assert_int_eq(r.move[0].gain, 1002);
+    ck_assert_int_eq(r.move[1].reason, PP_DRAIN);
+    ck_assert_int_eq(r.move[1].gain, -5);
+
+    static const char *const bad[] = {
+        "",
+        "xenplm-plan 2\nleader a\nrevision 1\nat 1\nhosts 1\ndomains 0\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 0",
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 1\ndomains 0\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 0\n", /* a newline after the last line */
+        "xenplm-plan 1\nleader a/b\nrevision 1\nat 1\nhosts 1\ndomains 0\nwork 0\ncut "
+        "no\nheld 0\nstuck 0\nmoves 0",
+        "xenplm-plan 1\nleader a\nrevision 0\nat 1\nhosts 1\ndomains 0\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 0", /* no leader has revision 0 */
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 1\ndomains 0\nwork 0\ncut "
+        "maybe\nheld 0\nstuck 0\nmoves 0",
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 1\ndomains 0\nwork 0\ncut no\nheld "
+        "2\nstuck 0\nmoves 0", /* more held than hosts */
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 1\ndomains 0\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 1", /* a move missing */
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 1\ndomains 0\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 0\nmove " U1 " x a b balance 1 5", /* one too many */
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 2\ndomains 1\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 1\nmove " U1 " x a b teleport 1 5",
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 2\ndomains 1\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 1\nmove " U1 " x%2 a b balance 1 5", /* a cut escape */
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 2\ndomains 1\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 1\nmove " U1 " x a  b balance 1 5", /* two spaces */
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 2\ndomains 1\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 1\nmove " U1 " x a b balance 17 5", /* no level 17 */
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 2\ndomains 1\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 1\nmove 00000000-0000-4000-8000-00000000000G x a b balance 1 5",
+        "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 2\ndomains 1\nwork 0\ncut no\nheld "
+        "0\nstuck 0\nmoves 1\nmove " U1 " x a b balance 1 +5",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(pin_decode_plan(bad[i], strlen(bad[i]), &r) == PLM_EINVAL, "bad %zu", i);
+    /* The good form of the last rows reads. */
+    const char *good = "xenplm-plan 1\nleader a\nrevision 1\nat 1\nhosts 2\ndomains 1\nwork "
+                       "0\ncut no\nheld 0\nstuck 0\nmoves 1\nmove " U1 " x a b balance 1 5";
+    ck_assert_int_eq(pin_decode_plan(good, strlen(good), &r), 0);
+    /* A NUL inside is refused. */
+    ck_assert_int_eq(pin_decode_plan(good, strlen(good) + 1, &r), PLM_EINVAL);
+}
+END_TEST
+
+START_TEST(demand)
+{
+    struct prec_domain d[3];
+    memset(d, 0, sizeof(d));
+    /* 100, 200 | 50 (one level: counted again at level 2) | none */
+    d[0].cpu[0] = PLM_UNITS(100);
+    d[0].cpu[1] = PLM_UNITS(200);
+    d[0].ncpu = 2;
+    d[0].mem[0] = PLM_UNITS(1024);
+    d[0].nmem = 1;
+    d[1].cpu[0] = PLM_UNITS(50);
+    d[1].ncpu = 1;
+    plm_amt_t cpu[PREC_LEVELS], mem[PREC_LEVELS];
+    unsigned nl;
+    pin_demand(d, 3, cpu, mem, &nl);
+    ck_assert_uint_eq(nl, 2);
+    ck_assert_int_eq(cpu[0], PLM_UNITS(150));
+    ck_assert_int_eq(cpu[1], PLM_UNITS(250));
+    ck_assert_int_eq(mem[0], PLM_UNITS(1024));
+    ck_assert_int_eq(mem[1], PLM_UNITS(1024));
+    ck_assert_int_eq(cpu[2], 0);
+    pin_demand(d, 0, cpu, mem, &nl);
+    ck_assert_uint_eq(nl, 0);
+    /* Saturates. */
+    d[0].cpu[0] = d[1].cpu[0] = PLM_AMT_MAX;
+    pin_demand(d, 2, cpu, mem, &nl);
+    ck_assert_int_eq(cpu[0], PLM_AMT_MAX);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pool_input");
+    TCase *tc = tcase_create("input");
+    tcase_add_test(tc, builds_hosts_and_domains);
+    tcase_add_test(tc, listed_twice);
+    tcase_add_test(tc, cooldowns);
+    tcase_add_test(tc, cooldown_values);
+    tcase_add_test(tc, plan_text);
+    tcase_add_test(tc, plan_read_back);
+    tcase_add_test(tc, demand);
+    suite_add_tcase(s, tc);
+    return check_run(s);
+}
