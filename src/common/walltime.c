@@ -3,6 +3,7 @@
  * log's time stamps (tests/lint/monotonic.sh). */
 #include "config.h"
 
+#include <stdio.h>
 #include <time.h>
 
 #include "common/walltime.h"
@@ -31,4 +32,22 @@ int plm_local_time(int64_t *day, uint32_t *sec)
     int s = tm.tm_hour * 3600 + tm.tm_min * 60 + (tm.tm_sec > 59 ? 59 : tm.tm_sec);
     *sec = (uint32_t)s;
     return 0;
+}
+
+uint64_t plm_wall_ms(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void plm_format_utc(uint64_t ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        snprintf(buf, len, "%llu ms", (unsigned long long)ms);
 }

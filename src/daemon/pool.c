@@ -170,6 +170,7 @@ static void take(struct dmn_pool *p)
     p->ncur = p->nslot;
     p->cur_host = p->slot_host;
     p->have_cur = true;
+    p->took = true;
     p->fresh = false;
 }
 
@@ -243,6 +244,10 @@ static void *run(void *arg)
             p->keepalive_sent_ms = now;
             p->granted_ttl_s = ttl;
             p->published_known = false; /* whatever is there is under another lease, or gone */
+            /* A host that joins again publishes what it last took, changed
+             * or not: its records went with the old lease. */
+            if (p->took)
+                p->have_cur = true;
             keepalive_at = now + p->ttl_ms / 3;
             log_info("pool '%s': host '%s' joined, lease %llx of %llds", p->pool, p->host,
                      (unsigned long long)id, (long long)ttl);

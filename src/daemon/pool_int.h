@@ -33,6 +33,7 @@ struct dmn_pool {
     struct prec_domain *cur; /* the offer being published */
     size_t ncur;
     bool have_cur;
+    bool took; /* an offer was taken once: p->cur holds the host's records */
     int64_t lease;
     struct prec_set published; /* what etcd holds of ours, as far as we know */
     bool published_known;

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
+#include "common/walltime.h"
 #include "core/error.h"
 #include "daemon/pool_int.h"
 #include "daemon/pool_input.h"
@@ -46,13 +48,6 @@ void dmn_pool_plan_dispose(struct dmn_pool *p)
     free(p->plan_next);
     free(p->warned);
     free(p->plan_text);
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* A host's bad records: logged once, until they are good again. */
@@ -387,7 +382,8 @@ int dmn_pool_plan_round(struct dmn_pool *p)
                            .doms = doms,
                            .ndoms = nd,
                            .policy = &pol,
-                           .now_ms = wall_ms()};
+                           .now_ms = plm_wall_ms(),
+                           .hold_now_ms = plm_mono_ms()};
     if ((rc = pp_plan(&pin, p->plan_have_prev ? p->plan_prev : NULL, p->plan_next, &p->work,
                       plan))) {
         log_errx("pool '%s': the planner refused the pool's state (%s)", p->pool, plm_strerror(rc));

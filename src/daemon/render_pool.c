@@ -9,6 +9,7 @@
 
 #include "core/amount.h"
 #include "core/error.h"
+#include "common/walltime.h"
 #include "daemon/render_pool.h"
 #include "json/jw.h"
 
@@ -142,10 +143,7 @@ int render_pool_status(FILE *f, const struct render_pool_who *who, const struct 
 /* "YYYY-MM-DD HH:MM:SS UTC" of Unix milliseconds. */
 static void utc(uint64_t ms, char buf[32])
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%d %H:%M:%S UTC", &tm))
-        snprintf(buf, 32, "%llu ms", (unsigned long long)ms);
+    plm_format_utc(ms, buf, 32);
 }
 
 static int plan_text(FILE *f, const struct render_pool_who *w, const struct dmn_pool_view *v)

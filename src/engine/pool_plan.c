@@ -599,7 +599,8 @@ int pp_plan(const struct pp_input *in, const struct pp_state *prev, struct pp_st
     build_csr(in, w);
     for (size_t k = 0; k < in->nhosts; k++) {
         size_t h = w->host_order[k];
-        uint64_t since = in->now_ms;
+        uint64_t hold_now = in->hold_now_ms ? in->hold_now_ms : in->now_ms;
+        uint64_t since = hold_now;
         if ((rc = score_host(in, w, h, SIZE_MAX, SIZE_MAX, hscore(w, h))))
             return rc;
         for (int l = 0; l < PP_LEVELS; l++)
@@ -609,14 +610,14 @@ int pp_plan(const struct pp_input *in, const struct pp_state *prev, struct pp_st
             continue;
         for (size_t i = 0; prev && i < prev->n && i < PP_MAX_HOSTS; i++)
             if (strncmp(prev->unmet[i].host, in->hosts[h].name, PP_NAME_MAX) == 0 &&
-                prev->unmet[i].since_ms <= in->now_ms)
+                prev->unmet[i].since_ms <= hold_now)
                 since = prev->unmet[i].since_ms;
         if (next->n < PP_MAX_HOSTS) {
             memcpy(next->unmet[next->n].host, in->hosts[h].name, PP_NAME_MAX);
             next->unmet[next->n].host[PP_NAME_MAX - 1] = '\0';
             next->unmet[next->n++].since_ms = since;
         }
-        if (in->now_ms - since < pol->hold_ms && !in->hosts[h].drain) {
+        if (hold_now - since < pol->hold_ms && !in->hosts[h].drain) {
             w->held[h] = true;
             out->held++;
         }

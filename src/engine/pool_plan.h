@@ -166,7 +166,13 @@ struct pp_input {
     const struct pp_domain *doms;
     size_t ndoms;
     const struct pp_policy *policy;
+    /* The wall clock, in ms since the epoch: cooldowns and migration
+     * times, which hosts share through their records. */
     uint64_t now_ms;
+    /* The caller's monotonic clock, in ms: holds, which one host times
+     * from one plan to the next, so that a step of the wall clock neither
+     * ends a hold early nor starts it again.  0: now_ms serves. */
+    uint64_t hold_now_ms;
 };
 
 /* Scratch space, sized once for the largest pool the caller will pass. */

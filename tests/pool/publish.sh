@@ -36,7 +36,7 @@ pol="$work/pool.xml"
 } >"$pol"
 prefix=/xenplm/test/hosts/xen-a/
 
-echo "1..9"
+echo "1..10"
 n=0
 fail=0
 ok() { # description, command...
@@ -138,6 +138,26 @@ back() {
     wait_keys 4 50 && leased
 }
 ok "etcd back: the daemon says so, and its records are there under a lease" back
+# Its lease revoked behind its back (etcdctl lease revoke, as an operator
+# or etcd's own expiry would end it): the records go with it; the daemon's
+# next keepalive finds the lease gone, it joins again and publishes all
+# it holds, though nothing it arbitrates changed meanwhile.
+revoked() {
+    lease=$(ctl get --prefix "$prefix" -w json | python3 -c '
+import json, sys
+kvs = json.load(sys.stdin).get("kvs", [])
+print("%x" % kvs[0]["lease"] if kvs and kvs[0].get("lease") else "")')
+    [ -n "$lease" ] || { echo "no lease on the records"; return 1; }
+    ctl lease revoke "$lease" >/dev/null || return 1
+    i=0
+    while ! grep -q "the lease expired; joining again" "$work/second.log" && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    grep "the lease expired" "$work/second.log" || return 1
+    wait_keys 4 50 && leased
+}
+ok "its lease revoked: it joins again and publishes its records anew" revoked
 kill "$daemon"
 wait "$daemon" 2>/dev/null
 ok "stopped (SIGTERM): the lease is revoked, the records gone at once" wait_keys 0 5

@@ -46,6 +46,7 @@ struct row {
     unsigned max_concurrent, max_per_source;
     const char *anti, *aff; /* one tag each, or NULL */
     uint64_t now;
+    uint64_t hold_now;     /* the monotonic clock for holds (0: now serves) */
     const char *prev_host; /* unmet since prev_since, in the previous state */
     uint64_t prev_since;
     size_t max_work; /* 0: the default */
@@ -125,7 +126,8 @@ static void build(struct pool *p, const struct row *r)
                               .doms = p->d,
                               .ndoms = p->nd,
                               .policy = &p->pol,
-                              .now_ms = r->now};
+                              .now_ms = r->now,
+                              .hold_now_ms = r->hold_now};
 }
 
 /* The plan as "uuid:from>to[,drain]" joined by spaces. */
@@ -192,6 +194,25 @@ static const struct row rows[] = {
      .now = 100000,
      .prev_host = "a",
      .prev_since = 90000,
+     .want = "d1:a>b"},
+    {.what = "hold: timed on the monotonic clock: the wall clock a day ahead ends nothing",
+     .h = {{"a", 100}, {"b", 100}},
+     .d = {{"d1", 0, {80}}, {"d2", 0, {80}}},
+     .hold = 10000,
+     .now = 100000 + 86400000,
+     .hold_now = 5000,
+     .prev_host = "a",
+     .prev_since = 1000,
+     .want = "",
+     .want_held = 1},
+    {.what = "hold: timed on the monotonic clock: its own 10 s passed, it moves",
+     .h = {{"a", 100}, {"b", 100}},
+     .d = {{"d1", 0, {80}}, {"d2", 0, {80}}},
+     .hold = 10000,
+     .now = 50000,
+     .hold_now = 11000,
+     .prev_host = "a",
+     .prev_since = 1000,
      .want = "d1:a>b"},
     {.what = "hold: another host's old imbalance does not count for a",
      .h = {{"a", 100}, {"b", 100}},
