@@ -170,12 +170,37 @@ static const char *libxl_err_name(int r)
 }
 
 /*
+ * Whether the domain's xenstore area is gone.  `xl destroy` removes it
+ * first, then the domain's stored configuration, and only then asks Xen to
+ * destroy the domain: a call in between fails (on Xen 4.20, setting a
+ * memory target: "unable to retrieve domain configuration") while Xen
+ * still reports the domain alive and not dying (seen in the 4.20 rig).
+ */
+static bool xs_area_gone(struct xen *x, uint32_t domid)
+{
+    char path[PORT_PATH_MAX];
+    unsigned int len = 0;
+    char *val;
+
+    if (!x->xs || x->broken)
+        return false;
+    snprintf(path, sizeof(path), "/local/domain/%u", (unsigned)domid);
+    val = xs_read(x->xs, XBT_NULL, path, &len);
+    if (val) {
+        free(val);
+        return false;
+    }
+    return errno == ENOENT;
+}
+
+/*
  * The code for a failed call on one domain.  libxl answers ERROR_INVAL or
  * ERROR_FAIL for a domain that vanished under it, or that is being
  * destroyed (its xenstore area already gone: seen on Xen 4.20, where
- * libxl_set_memory_target fails reading memory/target), so the domain is
- * asked about: one that is gone or dying counts as gone, which explains
- * the failure better.
+ * libxl_set_memory_target fails reading memory/target or the stored
+ * configuration), so the domain is asked about: one that is gone, dying
+ * or without its xenstore area counts as gone, which explains the failure
+ * better.
  */
 static int domain_rc(struct xen *x, uint32_t domid, int r)
 {
@@ -184,7 +209,7 @@ static int domain_rc(struct xen *x, uint32_t domid, int r)
 
     libxl_dominfo_init(&info);
     int q = libxl_domain_info(x->ctx, &info, domid);
-    gone = q == ERROR_DOMAIN_NOTFOUND || (q == 0 && info.dying);
+    gone = q == ERROR_DOMAIN_NOTFOUND || (q == 0 && (info.dying || xs_area_gone(x, domid)));
     libxl_dominfo_dispose(&info);
     return gone ? PLM_ENOENT : from_libxl(r);
 }
