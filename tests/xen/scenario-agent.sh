@@ -292,6 +292,20 @@ effect 60 "guest-a: the agent asks for less CPU" req_cpu_below guest-a 200
 effect 30 "guest-a: xenplm/granted cpu falls below $peak_g" grant_below guest-a cpu "$peak_g"
 effect 30 "guest-a: its credit weight falls below $peak_w" weight_below guest-a "$peak_w"
 effect 60 "guest-a: its request falls to 172 or less" req_cpu_below guest-a 172.001
+# That check read the request from xenstore; the watch log below reads it
+# in the background, a moment behind, and on a loaded dom0 it had not yet
+# logged the request at 172 or less when the count was made (a CI run:
+# "2 publishes down", the log ending at 181).  Wait until it holds the
+# request the check saw (its seq), so that the count sees the whole way.
+seq_down=$(req_seq guest-a)
+logged_seq() {
+    awk -v path="/local/domain/$a/data/xenplm/request" -v want="$1" '
+        $2 == path && match($0, /seq [0-9]+/) && substr($0, RSTART + 4, RLENGTH - 4) + 0 >= want { f = 1 }
+        END { exit !f }' "$WLOG"
+}
+if [ -n "$seq_down" ] && ! wait_until 10 logged_seq "$seq_down"; then
+    echo "# the watch log never showed guest-a's request seq $seq_down"
+fi
 # The cpu levels guest-a published, keyed by the request's own seq: "SEQ
 # CS LEVEL" a line, one per seq, in seq order.  The watch log stamps each
 # write when its event comes but reads the value a moment later (in the
