@@ -13,10 +13,33 @@
 #   etcd_member_start N       # start it again (same ports and data)
 #   etcd_silent_start DIR     # a listener that never answers: TEST_SILENT_EP
 #   etcd_cluster_stop         # stop every member (and the listener)
+#   ok DESC CMD...            # one TAP result: CMD's success, its output as
+#                             # comments (counts in n; sets fail=1 on failure)
+#   ctl ARGS...               # etcdctl against the cluster, with timeouts
 #
 # Members are started with short heartbeat and election timeouts, so that
 # a stopped leader is replaced within a second.
 : "${me:=tests/pool}"
+# ok DESC CMD...: one TAP result, numbered from n, with what CMD printed
+# as comments; a failure sets fail=1.
+ok() { # description, command...
+    n=$((n + 1))
+    d=$1
+    shift
+    if out=$("$@" 2>&1); then
+        echo "ok $n - $d"
+    else
+        echo "not ok $n - $d"
+        # shellcheck disable=SC2034 # read by the script that sources this
+        fail=1
+    fi
+    [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+}
+
+# ctl ARGS...: etcdctl against the cluster started here.
+ctl() {
+    etcdctl --endpoints="$TEST_ETCD_ENDPOINTS" --dial-timeout=2s --command-timeout=3s "$@"
+}
 
 etcd_cluster_need() {
     missing=""

@@ -21,21 +21,6 @@ etcd_cluster_start "$work" || { echo "$me: could not start an etcd cluster" >&2;
 echo "1..12"
 n=0
 fail=0
-ok() { # description, command...
-    n=$((n + 1))
-    d=$1
-    shift
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $d"
-    else
-        echo "not ok $n - $d"
-        fail=1
-    fi
-    [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
-}
-ctl() {
-    etcdctl --endpoints="$TEST_ETCD_ENDPOINTS" --dial-timeout=2s --command-timeout=3s "$@"
-}
 # A value written by etcdctl, read by the client; and the other way.
 from_ctl() {
     ctl put /t/ctl "written by etcdctl" >/dev/null &&

@@ -41,21 +41,6 @@ policy() { # host
 echo "1..11"
 n=0
 fail=0
-ok() { # description, command...
-    n=$((n + 1))
-    d=$1
-    shift
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $d"
-    else
-        echo "not ok $n - $d"
-        fail=1
-    fi
-    [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
-}
-ctl() {
-    etcdctl --endpoints="$TEST_ETCD_ENDPOINTS" --dial-timeout=2s --command-timeout=3s "$@"
-}
 # A host's daemon's pid is in pid_<host, - as _>.
 var() {
     echo "pid_$1" | tr - _

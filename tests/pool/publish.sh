@@ -39,21 +39,6 @@ prefix=/xenplm/test/hosts/xen-a/
 echo "1..10"
 n=0
 fail=0
-ok() { # description, command...
-    n=$((n + 1))
-    d=$1
-    shift
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $d"
-    else
-        echo "not ok $n - $d"
-        fail=1
-    fi
-    [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
-}
-ctl() {
-    etcdctl --endpoints="$TEST_ETCD_ENDPOINTS" --dial-timeout=2s --command-timeout=3s "$@"
-}
 keys() {
     ctl get --prefix --keys-only "$prefix" | grep -c .
 }
