@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "daemon/pool_plantext.h"
+#include "pool/pool_record.h"
 
 struct out {
     char *buf;
@@ -38,9 +39,7 @@ static void put_name(struct out *o, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                     c == '.' || c == '_' || c == '-';
-        if (plain)
+        if (prec_plain_byte(c))
             put(o, "%c", c);
         else
             put(o, "%%%02X", c);
@@ -143,25 +142,11 @@ static bool escaped_name(const char *s)
         return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                     c == '.' || c == '_' || c == '-';
-        if (plain)
+        if (prec_plain_byte(c))
             continue;
         if (c != '%' || i + 2 >= n || !hex(s[i + 1]) || !hex(s[i + 2]))
             return false;
         i += 2;
-    }
-    return true;
-}
-
-static bool uuid_ok(const char *u)
-{
-    if (strlen(u) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? u[i] != '-' : !((u[i] >= '0' && u[i] <= '9') || (u[i] >= 'a' && u[i] <= 'f')))
-            return false;
     }
     return true;
 }
@@ -191,7 +176,7 @@ static bool move_line(struct in *in, struct pin_plan_move *m)
 
     if (!next_line(in) || words(in->line, w, 8) != 8 || strcmp(w[0], "move") != 0)
         return false;
-    if (!uuid_ok(w[1]) || !escaped_name(w[2]) || !plain_name(w[3], PLM_POOL_NAME_MAX) ||
+    if (!prec_uuid_ok(w[1]) || !escaped_name(w[2]) || !plain_name(w[3], PLM_POOL_NAME_MAX) ||
         !plain_name(w[4], PLM_POOL_NAME_MAX) || !number(w[6], &level) || level > PP_LEVELS)
         return false;
     neg = w[7][0] == '-';

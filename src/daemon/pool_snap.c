@@ -24,16 +24,6 @@ static plm_amt_t kib_to_mib(int64_t kib)
     return a > PLM_AMT_MAX ? PLM_AMT_MAX : a;
 }
 
-static bool uuid_ok(const char *u)
-{
-    for (int i = 0; i < PREC_UUID_LEN; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? u[i] != '-' : !((u[i] >= '0' && u[i] <= '9') || (u[i] >= 'a' && u[i] <= 'f')))
-            return false;
-    }
-    return u[PREC_UUID_LEN] == '\0';
-}
-
 /* The cumulative request, level by level, as the arbiter reads it. */
 static void levels(const struct plm_request *r, plm_amt_t *out, unsigned *n)
 {
@@ -64,8 +54,8 @@ size_t dmn_pool_records(const struct dmn *d, struct prec_host *h, struct prec_do
         const struct dmn_domain *dom = &d->st.dom[i];
         struct prec_domain *x = &out[n];
         /* dom0, the dying and what no uuid names are not the pool's to move. */
-        if (dom->info.domid == 0 || dom->info.dying || !dom->present || !uuid_ok(dom->info.uuid) ||
-            !dom->info.name[0])
+        if (dom->info.domid == 0 || dom->info.dying || !dom->present ||
+            !prec_uuid_ok(dom->info.uuid) || !dom->info.name[0])
             continue;
         memset(x, 0, sizeof(*x));
         memcpy(x->uuid, dom->info.uuid, PREC_UUID_LEN + 1);

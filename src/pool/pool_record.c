@@ -63,16 +63,14 @@ static void put_name(struct out *o, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                     c == '.' || c == '_' || c == '-';
-        if (plain)
+        if (prec_plain_byte(c))
             put(o, "%c", c);
         else
             put(o, "%%%02X", c);
     }
 }
 
-static bool uuid_ok(const char *u)
+bool prec_uuid_ok(const char *u)
 {
     for (int i = 0; i < PREC_UUID_LEN; i++) {
         bool dash = i == 8 || i == 13 || i == 18 || i == 23;
@@ -94,7 +92,7 @@ static bool levels_ok(const plm_amt_t *a, unsigned n)
 
 static int check_domain(const struct prec_domain *d, char *err, size_t errlen)
 {
-    if (!uuid_ok(d->uuid))
+    if (!prec_uuid_ok(d->uuid))
         return plm_errf(err, errlen, PLM_EINVAL, "domain uuid '%.40s': not a lower-case uuid",
                         d->uuid);
     if (memchr(d->name, '\0', sizeof(d->name)) == NULL || d->name[0] == '\0')

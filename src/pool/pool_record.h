@@ -79,6 +79,13 @@ struct prec_set {
 /* "/xenplm/<pool>/hosts/<host>/" into buf; PLM_EINVAL for a bad name. */
 int prec_prefix(const char *pool, const char *host, char *buf, size_t len);
 
+/* Whether u is a uuid as records hold it: 36 bytes, lower-case hex, 8-4-4-4-12. */
+bool prec_uuid_ok(const char *u);
+
+/* Whether a name's byte is written as it is ([A-Za-z0-9._-]); every other
+ * byte is written %XX. */
+bool prec_plain_byte(unsigned char c);
+
 /*
  * The records of host in pool: its host record and one per domain.
  * out is overwritten (free it with prec_set_free).  0, PLM_EINVAL (a bad

@@ -15,7 +15,7 @@
 
 #define PREFIX "/xenplm/"
 
-static bool plain(unsigned char c)
+bool prec_plain_byte(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-';
@@ -165,7 +165,7 @@ static int name_word(struct in *in, char *out)
         unsigned v = 0;
         if (n == PREC_NAME_MAX)
             return bad(in, "name", "too long");
-        if (plain((unsigned char)w[k])) {
+        if (prec_plain_byte((unsigned char)w[k])) {
             out[n++] = w[k];
             continue;
         }
@@ -177,7 +177,7 @@ static int name_word(struct in *in, char *out)
                 return bad(in, "name", "a bad %XX");
             v = v * 16 + (unsigned)(c <= '9' ? c - '0' : c - 'A' + 10);
         }
-        if (v == 0 || plain((unsigned char)v))
+        if (v == 0 || prec_plain_byte((unsigned char)v))
             return bad(in, "name", "a %XX that stands for NUL or for a plain byte");
         out[n++] = (char)v;
         k += 2;
