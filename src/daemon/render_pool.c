@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "core/amount.h"
 #include "core/error.h"
@@ -140,12 +139,6 @@ int render_pool_status(FILE *f, const struct render_pool_who *who, const struct 
     return json ? status_json(f, who, l, v, read_age_ms) : status_text(f, who, l, v, read_age_ms);
 }
 
-/* "YYYY-MM-DD HH:MM:SS UTC" of Unix milliseconds. */
-static void utc(uint64_t ms, char buf[32])
-{
-    plm_format_utc(ms, buf, 32);
-}
-
 static int plan_text(FILE *f, const struct render_pool_who *w, const struct dmn_pool_view *v)
 {
     const struct pin_plan_read *p = &v->plan;
@@ -156,7 +149,7 @@ static int plan_text(FILE *f, const struct render_pool_who *w, const struct dmn_
                 w->pool);
         return 0;
     }
-    utc(p->at_ms, at);
+    plm_format_utc(p->at_ms, at, sizeof(at));
     fprintf(f, "pool '%s': plan by '%s' at election revision %lld, %s\n", w->pool, p->leader,
             (long long)p->revision, at);
     fprintf(f, "%zu hosts, %zu domains; %zu host arbitrations%s; %zu held, %zu stuck; %zu moves\n",
