@@ -25,6 +25,7 @@
 #ifndef XENPLM_DAEMON_POOL_H
 #define XENPLM_DAEMON_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,5 +88,40 @@ uint64_t dmn_pool_mono_now(void);
 
 /* Who leads (self only while this host may act as the leader now). */
 void dmn_pool_leader(struct dmn_pool *p, struct dmn_pool_leader *out);
+
+/*
+ * Orders (automatic mode, and `xenplm pool migrate`): the pool thread
+ * reads the orders etcd holds for this host, checks each (fenced on the
+ * leader's election revision), and hands the loop one at a time; the loop
+ * executes it through the port (a live migration) and reports its
+ * progress and outcome back, which the thread writes to etcd.  The loop
+ * never waits on etcd, and the thread never calls the port.
+ */
+#define DMN_ORDER_WHY_MAX 160
+struct dmn_pool_order {
+    char key[PREC_KEY_MAX];           /* its key in etcd (the thread's; echoed in reports) */
+    char uuid[PREC_UUID_LEN + 1];     /* the domain's */
+    char dest[PLM_POOL_NAME_MAX + 1]; /* the destination host's name in the pool */
+    char dest_addr[PREC_NAME_MAX];    /* where the transport connects (e.g. ssh's host) */
+    int64_t revision;                 /* the issuing leader's election revision */
+    uint64_t timeout_ms;              /* the migration's own limit */
+};
+enum dmn_order_phase {
+    DMN_ORDER_RUNNING = 0, /* started; pct says how far */
+    DMN_ORDER_DONE,        /* the domain runs on the destination, gone from here */
+    DMN_ORDER_FAILED,      /* the domain still runs here; why says what happened */
+};
+struct dmn_pool_order_report {
+    char key[PREC_KEY_MAX];
+    enum dmn_order_phase phase;
+    unsigned pct; /* 0..100, RUNNING only */
+    char why[DMN_ORDER_WHY_MAX];
+};
+/* The next order for the loop, if one is waiting: true and *out (taken off
+ * the queue), or false.  Called by the loop once per turn. */
+bool dmn_pool_take_order(struct dmn_pool *p, struct dmn_pool_order *out);
+/* The loop's word on an order it took: queued for the thread (the latest
+ * report per key replaces an older one not yet written; never blocks on etcd). */
+void dmn_pool_order_report(struct dmn_pool *p, const struct dmn_pool_order_report *r);
 
 #endif

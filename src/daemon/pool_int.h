@@ -61,6 +61,13 @@ struct dmn_pool {
     char *plan_text; /* the last plan published (for the log: said when its moves change) */
     size_t plan_len;
     bool plan_bad_said; /* a plan in etcd that does not decode: said once */
+    /* Under mu: the order handed to the loop (at most one waits: a host
+     * runs one migration at a time), and the loop's reports not yet
+     * written to etcd (pool_handoff.c). */
+    struct dmn_pool_order order;
+    bool order_waiting;
+    struct dmn_pool_order_report *reports;
+    size_t nreports;
     /* Under mu: what `xenplm pool status` and `pool plan` show. */
     struct dmn_pool_view pview;
 };
@@ -69,6 +76,12 @@ uint64_t dmn_pool_mono_ms(void);
 /* etcd failed at what: counted, said once until it answers again. */
 void dmn_pool_failed(struct dmn_pool *p, const char *what);
 void dmn_pool_answered(struct dmn_pool *p);
+
+/* pool_handoff.c: the thread's side of the orders' queue.  Offer an
+ * order to the loop: false while another still waits. */
+bool dmn_pool_give_order(struct dmn_pool *p, const struct dmn_pool_order *o);
+/* Take the reports the loop left (a malloc'd array, NULL when none). */
+struct dmn_pool_order_report *dmn_pool_take_reports(struct dmn_pool *p, size_t *n);
 
 /* pool_lead.c, on the thread. */
 int dmn_pool_lead_init(struct dmn_pool *p);
