@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,25 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+/* Make a rename in path's directory durable; a failure only means the old
+ * file may come back after a crash, which the caller's format allows. */
+static void sync_dir(const char *path)
+{
+    char dir[TEXTFILE_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+
+    snprintf(dir, sizeof(dir), "%.*s",
+             !slash          ? 1
+             : slash == path ? 1
+                             : (int)(slash - path),
+             slash ? path : ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
 static int replace(const struct textfile *t, const char *data, size_t len, const char **what)
 {
     char tmp[TEXTFILE_PATH_MAX];
@@ -86,9 +106,12 @@ static int replace(const struct textfile *t, const char *data, size_t len, const
     fd = mkstemp(tmp);
     if (fd < 0)
         return -1;
-    /* mkstemp makes it 0600; the collector may run as another user. */
+    /* mkstemp makes it 0600; a metrics collector may run as another user. */
     *what = "write";
-    if (fchmod(fd, 0644) != 0 || write_all(fd, data, len) != 0)
+    if (fchmod(fd, t->mode ? (mode_t)t->mode : 0644) != 0 || write_all(fd, data, len) != 0)
+        goto fail;
+    *what = "sync";
+    if (t->durable && fsync(fd) != 0)
         goto fail;
     if (close(fd) != 0) {
         fd = -1;
@@ -98,6 +121,8 @@ static int replace(const struct textfile *t, const char *data, size_t len, const
     *what = "rename a temporary file onto";
     if (rename(tmp, t->path) != 0)
         goto fail;
+    if (t->durable)
+        sync_dir(t->path);
     return 0;
 fail:
     saved = errno;
@@ -120,14 +145,15 @@ int textfile_write(struct textfile *t, const char *data, size_t len)
         int saved = errno;
         t->failures++;
         if (!t->failing)
-            log_warn("cannot %s the metrics file %s (trying again at the next interval)", what,
-                     t->path);
+            log_warn("cannot %s the %s %s (trying again at the next interval)", what,
+                     t->kind ? t->kind : "metrics file", t->path);
         t->failing = true;
         errno = saved;
         return -1;
     }
     if (t->failing)
-        log_info("the metrics file %s written again after %lu failed tries", t->path, t->failures);
+        log_info("the %s %s written again after %lu failed tries",
+                 t->kind ? t->kind : "metrics file", t->path, t->failures);
     t->failing = false;
     t->failures = 0;
     return 0;

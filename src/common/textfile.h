@@ -4,8 +4,10 @@
  * written to a temporary file in the same directory (a name starting
  * with '.' and not ending in .prom, which the collector skips), then
  * renamed over DIR/NAME, so that a scrape sees the old file or the new
- * one, never half of one.  No fsync: a crash leaves the old file or the
- * new one, and waiting for the disk would hold up the caller's loop.
+ * one, never half of one.  No fsync by default: a crash leaves the old
+ * file or the new one, and waiting for the disk would hold up the
+ * caller's loop; a file that is state rather than a figure (durable) is
+ * synced before the rename, and its directory after.
  *
  * A failed write is logged once, with the path and the reason; the
  * next write that succeeds says so; the caller goes on either way.
@@ -22,6 +24,10 @@ struct textfile {
     char path[TEXTFILE_PATH_MAX]; /* DIR/NAME, "" when not set */
     bool failing;                 /* the last write failed (and was logged) */
     unsigned long failures;       /* writes that failed in a row */
+    /* Set by the caller before writing; zero means a metrics file. */
+    unsigned mode;    /* the file's permissions (0: 0644, for the collector) */
+    bool durable;     /* fsync the file before the rename, the directory after */
+    const char *kind; /* what the log calls it (NULL: "metrics file") */
 };
 
 /* Aim t at dir/name (both non-empty): 0, or -1 when the path is too long. */

@@ -95,6 +95,7 @@ struct dmn {
     /* The request histories' files (history.c): the next periodic write,
      * and whether the last one failed (logged once). */
     uint64_t hist_save_at_ms;
+    uint64_t hist_prune_at_ms; /* the next pruning of the state directory */
     bool hist_failing;
 };
 
@@ -111,7 +112,11 @@ void dmn_histories(struct dmn *d);
 #define DMN_HIST_SAVE_MS (15u * 60 * 1000)
 void dmn_history_load(struct dmn *d, struct dmn_domain *dom);
 void dmn_history_save(struct dmn *d, const struct dmn_domain *dom);
-/* Every history, when DMN_HIST_SAVE_MS has passed since the last (or force). */
+/* Every history, when DMN_HIST_SAVE_MS has passed since the last (or force);
+ * the state directory pruned first, at the first call and every DMN_HIST_PRUNE_MS. */
+#define DMN_HIST_PRUNE_MS (24u * 3600 * 1000)
+/* Remove histories not written for ANT_DAYS days, and temporary files left. */
+void dmn_history_prune(struct dmn *d);
 void dmn_history_save_all(struct dmn *d, uint64_t now, bool force);
 /* A domain's info as just read; a change of its maxmem or of its vcpus at
  * most (xl mem-max) makes its allocation be worked out again. */

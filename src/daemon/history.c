@@ -9,10 +9,20 @@
  * daemon stops, whole, through a temporary file renamed over it
  * (common/textfile.h).  A file that is not a history (cut short, too
  * long, corrupted, hostile) is logged and ignored: the domain starts
- * with an empty one, which the next write replaces.
+ * with an empty one, which the next write replaces; so is anything there
+ * that is not a regular file (a FIFO, a device, a symbolic link), which
+ * is never opened for reading in a way that could block the loop.
+ *
+ * The files are the daemon's state, not figures: written 0600 and synced
+ * before the rename (and the directory after).  A file no domain has
+ * written for ANT_DAYS days holds nothing anticipation still uses (its
+ * ring covers the last ANT_DAYS days): it is removed, with the temporary
+ * files a killed writer left, when the daemon starts and once a day
+ * after (dmn_history_prune).
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +33,7 @@
 
 #include "common/log.h"
 #include "common/textfile.h"
+#include "common/walltime.h"
 #include "core/error.h"
 #include "daemon/daemon.h"
 
@@ -49,10 +60,18 @@ void dmn_history_load(struct dmn *d, struct dmn_domain *dom)
     file_name(dom, name, sizeof(name));
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->opt.state_dir, name) >= sizeof(path))
         return;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO put there must not hold the loop in open(2). */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         if (errno != ENOENT)
             log_warn("Domain %u: cannot read its request history %s", dom->info.domid, path);
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        log_warnx("Domain %u: ignoring its request history %s: not a regular file", dom->info.domid,
+                  path);
+        close(fd);
         return;
     }
     /* At most one byte more than a history: enough to see it is too long. */
@@ -90,7 +109,8 @@ void dmn_history_save(struct dmn *d, const struct dmn_domain *dom)
         return;
     }
     file_name(dom, name, sizeof(name));
-    struct textfile tf = {.failing = d->hist_failing};
+    struct textfile tf = {
+        .failing = d->hist_failing, .mode = 0600, .durable = true, .kind = "request history"};
     if (textfile_set(&tf, d->opt.state_dir, name) != 0)
         return;
     ant_encode(dom->eng.hist, buf);
@@ -98,9 +118,62 @@ void dmn_history_save(struct dmn *d, const struct dmn_domain *dom)
     d->hist_failing = tf.failing;
 }
 
+/* Is name one of ours: "<anything>.hist", or a temporary file of one
+ * (".<anything>.hist.XXXXXX", textfile.c's)? */
+static bool history_file(const char *name, bool *temporary)
+{
+    size_t n = strlen(name);
+    *temporary = false;
+    if (n > 5 && strcmp(name + n - 5, ".hist") == 0 && name[0] != '.')
+        return true;
+    if (name[0] == '.' && n > 13 && strncmp(name + n - 12, ".hist.", 6) == 0) {
+        *temporary = true;
+        return true;
+    }
+    return false;
+}
+
+void dmn_history_prune(struct dmn *d)
+{
+    DIR *dir;
+    char path[TEXTFILE_PATH_MAX + 256];
+    const int64_t now_s = (int64_t)(plm_wall_ms() / 1000);
+    const int64_t stale_s = (int64_t)ANT_DAYS * 86400;
+    unsigned removed = 0;
+
+    if (!d->opt.state_dir || !(dir = opendir(d->opt.state_dir)))
+        return;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;) {
+        bool temporary;
+        struct stat st;
+        if (!history_file(e->d_name, &temporary))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", d->opt.state_dir, e->d_name);
+        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        /* A temporary file is a killed writer's: this daemon writes none
+         * between two of its turns. */
+        if (!temporary && now_s - (int64_t)st.st_mtime < stale_s)
+            continue;
+        if (unlink(path) == 0)
+            removed++;
+    }
+    closedir(dir);
+    if (removed)
+        log_info("state directory %s: %u request histories and leftovers older than %u days "
+                 "removed",
+                 d->opt.state_dir, removed, (unsigned)ANT_DAYS);
+}
+
 void dmn_history_save_all(struct dmn *d, uint64_t now, bool force)
 {
-    if (!d->opt.state_dir || (!force && now < d->hist_save_at_ms))
+    if (!d->opt.state_dir)
+        return;
+    if (now >= d->hist_prune_at_ms) {
+        d->hist_prune_at_ms = now + DMN_HIST_PRUNE_MS;
+        dmn_history_prune(d);
+    }
+    if (!force && now < d->hist_save_at_ms)
         return;
     d->hist_save_at_ms = now + DMN_HIST_SAVE_MS;
     for (size_t i = 0; i < d->st.ndom; i++)

@@ -14,7 +14,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <syslog.h>
 
@@ -88,7 +92,7 @@ END_TEST
 
 /* ---- the histories across a restart (history.c) ------------------------ */
 
-enum keep { KEEP_NONE, KEEP_DIR, KEEP_CORRUPT, KEEP_LONG };
+enum keep { KEEP_NONE, KEEP_DIR, KEEP_CORRUPT, KEEP_LONG, KEEP_FIFO };
 
 static const struct {
     const char *name;
@@ -100,6 +104,7 @@ static const struct {
     {"kept in the state directory", KEEP_DIR, 3072, "request history read from"},
     {"a corrupt file is ignored", KEEP_CORRUPT, 1024, "ignoring its request history"},
     {"a file too long is ignored", KEEP_LONG, 1024, "ignoring its request history"},
+    {"a FIFO in its place is ignored, without blocking", KEEP_FIFO, 1024, "not a regular file"},
 };
 
 static off_t file_size(const char *path)
@@ -126,6 +131,16 @@ START_TEST(ahead_kept_across_restart)
     dmn_fini(&t.d);
     t.up = false;
     ck_assert_int_eq(file_size(file), keep_rows[_i].keep == KEEP_NONE ? -1 : (off_t)ANT_ENCODED);
+    if (keep_rows[_i].keep != KEEP_NONE) {
+        /* State, not a figure: for the daemon's user alone. */
+        struct stat st;
+        ck_assert_int_eq(stat(file, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 0777, 0600);
+    }
+    if (keep_rows[_i].keep == KEEP_FIFO) {
+        ck_assert_int_eq(unlink(file), 0);
+        ck_assert_int_eq(mkfifo(file, 0600), 0);
+    }
     if (keep_rows[_i].keep == KEEP_CORRUPT || keep_rows[_i].keep == KEEP_LONG) {
         FILE *f = fopen(file, keep_rows[_i].keep == KEEP_LONG ? "ab" : "r+b");
         ck_assert_ptr_nonnull(f);
@@ -147,10 +162,90 @@ START_TEST(ahead_kept_across_restart)
     ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), keep_rows[_i].before);
     /* A bad file is replaced by a good one at the next write. */
     run_to(&t, 2 * DAY + H(9) + M(30));
-    if (keep_rows[_i].keep != KEEP_NONE)
-        ck_assert_int_eq(file_size(file), (off_t)ANT_ENCODED);
+    if (keep_rows[_i].keep != KEEP_NONE) {
+        struct stat st;
+        ck_assert_int_eq(lstat(file, &st), 0);
+        ck_assert(S_ISREG(st.st_mode));
+        ck_assert_int_eq(st.st_size, (off_t)ANT_ENCODED);
+    }
     dt_close(&t);
     unlink(file);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* ---- pruning the state directory (history.c) ---------------------------- */
+
+static void touch_days_ago(const char *dir, const char *name, int days)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fclose(f), 0);
+    struct timeval tv[2];
+    gettimeofday(&tv[0], NULL);
+    tv[0].tv_sec -= (time_t)days * 86400;
+    tv[1] = tv[0];
+    ck_assert_int_eq(utimes(path, tv), 0);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return lstat(path, &st) == 0;
+}
+
+static const struct {
+    const char *name;
+    int days_ago;
+    bool kept;
+} prune_rows[] = {
+    {"0b5e4a1c-3f1d-4c2e-9a55-0c3d0e1f2a3b.hist", 0, true},             /* written today */
+    {"name-726570.hist", ANT_DAYS - 1, true},                           /* still in the ring */
+    {"9d0c1b2a-0000-4000-8000-000000000001.hist", ANT_DAYS + 1, false}, /* past it */
+    {".9d0c1b2a-0000-4000-8000-000000000002.hist.Ab12Cd", 0, false},    /* a killed writer's */
+    {"notes.txt", 400, true},                                           /* not ours */
+    {".hidden", 400, true},                                             /* not ours */
+};
+
+START_TEST(ahead_prune_state_dir)
+{
+    char dir[256];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/prune.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    for (size_t i = 0; i < sizeof(prune_rows) / sizeof(prune_rows[0]); i++)
+        touch_days_ago(dir, prune_rows[i].name, prune_rows[i].days_ago);
+    /* An old FIFO named like a history is not a file of ours: left alone. */
+    char fifo[400];
+    snprintf(fifo, sizeof(fifo), "%s/old-fifo.hist", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    struct timeval old[2];
+    gettimeofday(&old[0], NULL);
+    old[0].tv_sec -= (time_t)(ANT_DAYS + 10) * 86400;
+    old[1] = old[0];
+    ck_assert_int_eq(utimes(fifo, old), 0);
+
+    struct dmn *d = calloc(1, sizeof(*d));
+    ck_assert_ptr_nonnull(d);
+    d->opt.state_dir = dir;
+    dmn_history_prune(d);
+    free(d);
+    for (size_t i = 0; i < sizeof(prune_rows) / sizeof(prune_rows[0]); i++) {
+        if (exists(dir, prune_rows[i].name) != prune_rows[i].kept)
+            ck_abort_msg("%s (%d days old): %s", prune_rows[i].name, prune_rows[i].days_ago,
+                         prune_rows[i].kept ? "removed" : "kept");
+        if (prune_rows[i].kept) {
+            char path[512];
+            snprintf(path, sizeof(path), "%s/%s", dir, prune_rows[i].name);
+            ck_assert_int_eq(unlink(path), 0);
+        }
+    }
+    ck_assert(exists(dir, "old-fifo.hist"));
+    ck_assert_int_eq(unlink(fifo), 0);
     ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
@@ -161,6 +256,7 @@ TCase *dt_tcase_ahead(void)
     tcase_add_loop_test(tc, ahead_daily_peak, 0, (int)(sizeof(peak_rows) / sizeof(peak_rows[0])));
     tcase_add_loop_test(tc, ahead_kept_across_restart, 0,
                         (int)(sizeof(keep_rows) / sizeof(keep_rows[0])));
+    tcase_add_test(tc, ahead_prune_state_dir);
     tcase_set_timeout(tc, 120);
     return tc;
 }
