@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -385,7 +386,15 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg)
         dispose(p);
         return PLM_EINVAL;
     }
-    if (pthread_create(&p->thread, NULL, run, p) != 0) {
+    /* Signals are the loop's: with all of them blocked in the thread, a
+     * SIGTERM or SIGHUP always interrupts the loop's wait, never a call
+     * to etcd that would leave the loop asleep until its next deadline. */
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &before);
+    int started = pthread_create(&p->thread, NULL, run, p);
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    if (started != 0) {
         log_errx("pool '%s': cannot start the publishing thread", cfg->name);
         dispose(p);
         return PLM_ENOMEM;

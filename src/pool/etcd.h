@@ -184,8 +184,11 @@ int etcd_lease_revoke(struct etcd_client *c, int64_t id);
 /*
  * Elections (etcd's concurrency API through the gateway's
  * /v3/election/): a campaign waits until it is the leader of name, under
- * its lease (the lease's expiry ends the leadership), at most timeout_ms
- * (a timeout is PLM_EIO, "still waiting": campaign again).  The leader's
+ * its lease (the lease's expiry ends the leadership), at most timeout_ms.
+ * A timeout is PLM_EIO, and is not "still waiting": the member cancels a
+ * campaign whose client went away and deletes its candidate key, which
+ * with one key per lease may be a leader's key of the same lease
+ * (xenplmd stands through a txn instead: src/daemon/pool_lead.c).  The leader's
  * rev, the creation revision of its key, is the fencing token: an order
  * carries it, and a txn comparing the key's create_revision with it
  * holds only while that leadership lasts.

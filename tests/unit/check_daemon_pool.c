@@ -9,12 +9,18 @@
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon_test.h"
 
 #ifdef HAVE_POOL
+#include "daemon/pool.h"
 #include "pool/pool_record.h"
 
 #define POOL_SCN                                                                                   \
@@ -81,6 +87,66 @@ START_TEST(pool_records_are_the_daemons_state)
     dt_close(&t);
 }
 END_TEST
+
+/* The pool thread blocks every signal, so that SIGTERM, SIGINT and SIGHUP
+ * always reach the loop's wait: each thread but the main one (the task
+ * whose id is the process's) must have them in its blocked set. */
+static unsigned threads_blocking(int sig, unsigned *others)
+{
+    char path[320], line[256];
+    unsigned blocking = 0;
+    DIR *dir = opendir("/proc/self/task");
+    ck_assert_ptr_nonnull(dir);
+    *others = 0;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;) {
+        if (e->d_name[0] == '.' || atol(e->d_name) == (long)getpid())
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue; /* gone meanwhile */
+        (*others)++;
+        while (fgets(line, sizeof(line), f))
+            if (strncmp(line, "SigBlk:", 7) == 0 && (strtoull(line + 7, NULL, 16) >> (sig - 1) & 1))
+                blocking++;
+        fclose(f);
+    }
+    closedir(dir);
+    return blocking;
+}
+
+START_TEST(pool_thread_leaves_signals_to_the_loop)
+{
+    static char name[] = "test", host[] = "xen-a", ep[] = "http://127.0.0.1:9";
+    struct pol_pool_section cfg = {.mode = POL_POOL_ADVISE,
+                                   .name = name,
+                                   .host = host,
+                                   /* Nothing listens there: the thread retries, which is fine. */
+                                   .endpoint = {ep},
+                                   .nendpoints = 1,
+                                   .lease_ttl_ms = 3000,
+                                   .publish_interval_ms = 1000,
+                                   .plan_interval_ms = 1000,
+                                   .plan_hold_ms = 5000};
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+    struct dmn_pool *p;
+    unsigned others;
+
+    ck_assert_int_eq(dmn_pool_start(&p, &cfg), 0);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        unsigned blocking = threads_blocking(sigs[i], &others);
+        ck_assert_uint_ge(others, 1);
+        if (blocking != others)
+            ck_abort_msg("signal %d: blocked in %u of the %u threads besides the loop's", sigs[i],
+                         blocking, others);
+    }
+    /* The loop itself keeps them. */
+    sigset_t mine;
+    pthread_sigmask(SIG_SETMASK, NULL, &mine);
+    ck_assert(!sigismember(&mine, SIGTERM));
+    dmn_pool_stop(p);
+}
+END_TEST
 #endif
 
 TCase *dt_tcase_pool(void)
@@ -88,6 +154,7 @@ TCase *dt_tcase_pool(void)
     TCase *tc = tcase_create("pool");
 #ifdef HAVE_POOL
     tcase_add_test(tc, pool_records_are_the_daemons_state);
+    tcase_add_test(tc, pool_thread_leaves_signals_to_the_loop);
 #endif
     return tc;
 }
