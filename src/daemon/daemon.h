@@ -133,6 +133,9 @@ uint64_t dmn_setup_at(const struct dmn *d);
 void dmn_request_changed(struct dmn *d, struct dmn_domain *dom);
 /* Read the requests whose rate-limited read is due now. */
 void dmn_requests_due(struct dmn *d, uint64_t now_ms);
+/* The periodic listing's safety net: read every watched request once more
+ * at dmn_requests_due, acting only on one whose value changed. */
+void dmn_requests_recheck(struct dmn *d);
 /* Whether a rate-limited read is waiting for its token. */
 bool dmn_requests_pending(const struct dmn *d);
 bool dmn_managed(const struct dmn_domain *dom);

@@ -324,13 +324,16 @@ int dmn_step(struct dmn *d)
         handle_event(d, &ev);
     /* Watches are the way domains are found; a slow periodic scan is the
      * safety net for a watch lost or refused. */
-    if (now_ms(d) - d->last_scan_ms >= IDLE_WAKE_MS)
+    bool periodic = now_ms(d) - d->last_scan_ms >= IDLE_WAKE_MS;
+    if (periodic)
         d->ev.rescan = true;
     if (d->ev.rescan) {
         d->ev.rescan = false;
         d->last_scan_ms = now_ms(d);
         dmn_scan(d);
     }
+    if (periodic)
+        dmn_requests_recheck(d);
     now = now_ms(d);
     dmn_requests_due(d, now);
     turn(d, now);

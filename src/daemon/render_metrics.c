@@ -221,6 +221,9 @@ static void per_host(FILE *f, const struct dmn_state *s)
     prom_u64(f, "xenplm_enforce_calls_total", NULL, s->stats.enforce_calls);
     prom_family(f, "xenplm_enforce_errors_total", "counter", "Calls to Xen that Xen refused.");
     prom_u64(f, "xenplm_enforce_errors_total", NULL, s->stats.enforce_errors);
+    prom_family(f, "xenplm_watch_events_lost_total", "counter",
+                "Guest requests found changed by the periodic check, whose watch event was lost.");
+    prom_u64(f, "xenplm_watch_events_lost_total", NULL, s->stats.watch_missed);
     prom_family(f, "xenplm_reaction_seconds", "histogram",
                 "From a guest's request seen (its xenstore watch) to its answer, written once "
                 "the turn that took it has enforced it.");

@@ -79,7 +79,8 @@ static int status_text(FILE *f, const struct dmn_state *s, uint64_t now_ms)
     fprintf(f, "%" PRIu64 " events, %" PRIu64 " arbitrations, %" PRIu64 " reallocations\n",
             st->events, st->arbitrations, st->reallocations);
     rnd_key(f, 0, "xenstore");
-    fprintf(f, "%" PRIu64 " reads, %" PRIu64 " writes\n", st->xs_reads, st->xs_writes);
+    fprintf(f, "%" PRIu64 " reads, %" PRIu64 " writes, %" PRIu64 " watch events lost\n",
+            st->xs_reads, st->xs_writes, st->watch_missed);
     rnd_key(f, 0, "enforce calls");
     fprintf(f, "%" PRIu64 ", %" PRIu64 " failed\n", st->enforce_calls, st->enforce_errors);
     return rnd_finish(f);
@@ -163,6 +164,8 @@ static int status_json(FILE *f, const struct dmn_state *s, uint64_t now_ms)
     jw_uint(&w, st->xs_reads);
     jw_key(&w, "xs_writes");
     jw_uint(&w, st->xs_writes);
+    jw_key(&w, "watch_missed");
+    jw_uint(&w, st->watch_missed);
     jw_key(&w, "enforce_calls");
     jw_uint(&w, st->enforce_calls);
     jw_key(&w, "enforce_errors");

@@ -38,7 +38,21 @@ static void reject(struct dmn *d, struct dmn_domain *dom, const char *why)
     dmn_report(d, dom, why);
 }
 
-static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
+/* FNV-1a over the bytes read and the value's true length. */
+static uint64_t raw_hash(const char *buf, size_t n, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+    for (size_t i = 0; i < sizeof(len); i++)
+        h = (h ^ ((len >> (8 * i)) & 0xff)) * 1099511628211ull;
+    return h;
+}
+
+/* recheck: read by the periodic scan, which no watch announced: an
+ * unchanged request is not answered again, and a changed one means a
+ * watch event was lost (said, and counted). */
+static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now, bool recheck)
 {
     char buf[PROTO_VALUE_MAX + 1], path[PORT_PATH_MAX];
     size_t len = 0;
@@ -50,9 +64,22 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
     snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, dom->info.domid);
     rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
     d->st.stats.xs_reads++;
+    d->st.stats.xs_rechecks += recheck;
     if (rc == PLM_ENOENT) {
-        dom->seen = false;
+        if (!recheck)
+            dom->seen = false;
+        dom->raw_known = false;
         return; /* nothing written yet, or withdrawn: the last good one stays */
+    }
+    if (rc == 0 || rc == PLM_ERANGE) {
+        /* The value as read, whatever its verdict: a recheck that finds it
+         * again does nothing (a bad value is not refused every minute). */
+        uint64_t h = raw_hash(buf, len < sizeof(buf) ? len : sizeof(buf), len);
+        bool same = dom->raw_known && dom->raw_hash == h;
+        dom->raw_hash = h;
+        dom->raw_known = true;
+        if (recheck && same)
+            return;
     }
     if (rc == PLM_ERANGE || (rc == 0 && len > PROTO_VALUE_MAX)) {
         /* The decoder's own refusal, as xenplm-protocol(7) lists it; the
@@ -79,10 +106,19 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now)
         reject(d, dom, err.text[0] ? err.text : plm_strerror(rc));
         return;
     }
-    dom->req_at_ms = now;
     if (dom->have_req && proto_request_equal(&dom->req, &req)) {
-        dom->answer_due = true;
+        if (!recheck) {
+            dom->req_at_ms = now;
+            dom->answer_due = true;
+        }
         return;
+    }
+    dom->req_at_ms = now;
+    if (recheck) {
+        d->st.stats.watch_missed++;
+        log_warnx("Domain %u: request seq %llu found by the periodic check: its watch event was "
+                  "lost",
+                  dom->info.domid, (unsigned long long)req.seq);
     }
     dom->req = req;
     dom->have_req = true;
@@ -118,8 +154,15 @@ void dmn_request_changed(struct dmn *d, struct dmn_domain *dom)
         dom->seen = true;
         dom->seen_at_ms = now;
     }
-    dom->pending_read = dom->pending_watch = false;
-    read_request(d, dom, now);
+    dom->pending_read = dom->pending_watch = dom->recheck = false;
+    read_request(d, dom, now, false);
+}
+
+void dmn_requests_recheck(struct dmn *d)
+{
+    for (size_t i = 0; i < d->st.ndom; i++)
+        if (!(d->st.dom[i].setup_missing & DMN_SETUP_REQUEST))
+            d->st.dom[i].recheck = true;
 }
 
 void dmn_requests_due(struct dmn *d, uint64_t now)
@@ -134,8 +177,13 @@ void dmn_requests_due(struct dmn *d, uint64_t now)
                 dom->seen = true;
                 dom->seen_at_ms = dom->pending_at_ms;
             }
-            dom->pending_read = dom->pending_watch = false;
-            read_request(d, dom, now);
+            dom->pending_read = dom->pending_watch = dom->recheck = false;
+            read_request(d, dom, now, false);
+        } else if (dom->recheck && !dom->pending_read) {
+            /* The daemon's own read, not the guest's: it takes none of
+             * the guest's rate. */
+            dom->recheck = false;
+            read_request(d, dom, now, true);
         }
     }
 }

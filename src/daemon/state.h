@@ -70,6 +70,11 @@ struct dmn_domain {
     uint64_t req_at_ms;          /* when the last good request arrived */
     uint64_t requests, rejected; /* counters */
     bool pending_read;           /* a write arrived while rate-limited */
+    /* The periodic scan's safety net for a lost watch event: read the
+     * request once more at the next turn, acting only if its value is not
+     * the one read last (raw_hash, a hash of its bytes and length). */
+    bool recheck, raw_known;
+    uint64_t raw_hash;
     /* A watch said its request changed, at seen_at_ms, and its answer is
      * not written yet: the start of the daemon's reaction.  pending_at_ms:
      * when the first watch put off by the rate limit fired (the read that
@@ -110,6 +115,10 @@ struct dmn_domain {
 struct dmn_stats {
     uint64_t events, arbitrations, reallocations, xs_reads, xs_writes;
     uint64_t enforce_calls, enforce_errors;
+    /* Requests found changed by the periodic check, not by a watch event:
+     * watch events lost (requests.c). */
+    uint64_t watch_missed;
+    uint64_t xs_rechecks; /* of xs_reads, those the periodic check made */
     uint64_t allocations; /* decisions that changed an allocation in force: the table's number */
     /* From a request seen (its watch fired) to its answer written, after
      * the enforcement of its turn (xenplmd(8), PROMETHEUS METRICS). */

@@ -229,23 +229,42 @@ START_TEST(watch_events_doubled)
 END_TEST
 
 /*
- * The event of a's request is lost: the daemon, which polls no guest's
- * key, does not read it; the guest's next write is read as usual.  (What
- * xenstored would have to lose for this is in xenplm-sim(5).)
+ * The event of a's request is lost: the daemon reads it at its next
+ * periodic listing of the domains (a minute after the last), says so once
+ * and counts it, and answers it; the guest's next write is read as usual,
+ * from its watch.  An unchanged request is read at each listing and
+ * neither answered again nor counted.  (What xenstored would have to lose
+ * for this is in xenplm-sim(5).)
  */
 START_TEST(watch_event_lost)
 {
     struct dt t;
+    struct dt_logcap lc;
+    char buf[64];
 
     dt_open(&t, "base.xml",
             HOST "at 5s watch lose 1\n"
                  "at 6s a request mem=1024,1536\n"
                  "at 200s a request mem=1024,1280\n");
-    dt_run_exactly(&t, 190000 - dt_now(&t));
+    dt_cap_start(&lc);
+    dt_run_exactly(&t, 10000 - dt_now(&t));
     ck_assert_uint_eq(dt_stats(&t).xs_fault.injected[PORT_SIM_XSF_LOSE], 1);
     ck_assert_uint_eq(dt_dom(&t, "a")->requests, 0);
-    dt_run_until(&t, 260000);
+    dt_run_until(&t, 75000);
+    ck_assert_uint_eq(dt_cap_stop(&lc, "its watch event was lost"), 1);
     ck_assert_uint_eq(dt_dom(&t, "a")->requests, 1);
+    ck_assert_uint_eq(t.d.st.stats.watch_missed, 1);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 1536);
+    ck_assert_int_eq(dt_guest_read(&t, "a", "seq", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "1\n");
+    /* Listings with nothing new: no answer, no count. */
+    uint64_t writes = t.d.st.stats.xs_writes;
+    dt_run_until(&t, 190000);
+    ck_assert_uint_eq(t.d.st.stats.xs_writes, writes);
+    ck_assert_uint_eq(t.d.st.stats.watch_missed, 1);
+    dt_run_until(&t, 260000);
+    ck_assert_uint_eq(dt_dom(&t, "a")->requests, 2);
+    ck_assert_uint_eq(t.d.st.stats.watch_missed, 1);
     ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 1280);
     dt_close(&t);
 }

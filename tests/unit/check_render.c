@@ -83,6 +83,7 @@ static void build_state(struct dmn_state *s)
                                   .reallocations = 3,
                                   .xs_reads = 40,
                                   .xs_writes = 22,
+                                  .watch_missed = 2,
                                   .enforce_calls = 9,
                                   .enforce_errors = 1};
 
@@ -412,7 +413,7 @@ static const char status_text[] =
     "  cpu pool       700: allocated 690 (rounded 690), reserve 10, ran out at level 3, water 6.5\n"
     "  mem pool       13000: allocated 4096 (rounded 4096), reserve 8896, every level met\n"
     "  activity       120 events, 14 arbitrations, 3 reallocations\n"
-    "  xenstore       40 reads, 22 writes\n"
+    "  xenstore       40 reads, 22 writes, 2 watch events lost\n"
     "  enforce calls  9, 1 failed\n";
 
 static const char status_json[] =
@@ -426,7 +427,7 @@ static const char status_json[] =
     "\"usable\":12992,\"allocated\":4096,\"rounded_allocated\":4096,\"reserve\":8896,\"levelled\":"
     "0,\"water\":0,\"starved\":false}},"
     "\"stats\":{\"events\":120,\"arbitrations\":14,\"reallocations\":3,\"xs_reads\":40,\"xs_"
-    "writes\":22,\"enforce_calls\":9,\"enforce_errors\":1}}\n";
+    "writes\":22,\"watch_missed\":2,\"enforce_calls\":9,\"enforce_errors\":1}}\n";
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
