@@ -10,7 +10,9 @@
  *   - every pCPU, when the rule does not give it but xenplm set it before
  *     (the rule changed: undo what it did, as xl's default has it);
  *   - nothing (left as Xen has it) otherwise.
- * A clamped list that keeps no pCPU is not applied; the problem is noted
+ * The host's pCPUs are its numbers, 0 to physinfo's max_cpu_id (Xen
+ * itself leaves out those offline).  A clamped list that keeps no pCPU is
+ * not applied; the problem is noted
  * once (and kept for `xenplm show`), never fatal.
  *
  * The action carries both sides and is set on every vcpu up to the
@@ -45,9 +47,10 @@ static const struct plm_cpumap *rule_map(const struct pol_domain *rule, int side
     return rule->affinity_soft ? &rule->soft : NULL;
 }
 
-/* What the domain's rule wants of one side on a host of pcpus: true and
- * *want, or false (leave it); a problem goes to why (may stay ""). */
-static bool wanted(const struct eng_dom *e, int side, unsigned pcpus, struct plm_cpumap *want,
+/* What the domain's rule wants of one side on a host whose pCPU numbers
+ * run 0..cpu_ids-1: true and *want, or false (leave it); a problem goes
+ * to why (may stay ""). */
+static bool wanted(const struct eng_dom *e, int side, unsigned cpu_ids, struct plm_cpumap *want,
                    char *why, size_t whylen)
 {
     const struct plm_cpumap *m = rule_map(e->in.rule, side);
@@ -55,17 +58,17 @@ static bool wanted(const struct eng_dom *e, int side, unsigned pcpus, struct plm
     if (!m) {
         if (!e->aff_set[side])
             return false;
-        plm_cpumap_first(want, pcpus);
+        plm_cpumap_first(want, cpu_ids);
         return true;
     }
     *want = *m;
-    plm_cpumap_clamp(want, pcpus);
+    plm_cpumap_clamp(want, cpu_ids);
     if (!plm_cpumap_empty(want))
         return true;
     char list[48];
     plm_cpumap_format(m, list, sizeof(list));
-    snprintf(why, whylen, "%s affinity %s names no pCPU of the %u this host has: not applied",
-             side_name(side), list, pcpus);
+    snprintf(why, whylen, "%s affinity %s names no pCPU this host has (0-%u): not applied",
+             side_name(side), list, cpu_ids - 1);
     return false;
 }
 
@@ -75,23 +78,24 @@ void eng_affinity(const struct eng_input *in, const struct eng_state *st, struct
     const struct pol_domain *rule = e->in.rule;
     char problem[sizeof(e->aff_problem)] = "";
     bool want[2], differ = false;
-    unsigned pcpus = st->pcpus; /* the host's, as last read */
+    unsigned cpu_ids = st->cpu_ids; /* the host's, as last read */
 
-    if (in->paused || pcpus == 0)
+    if (in->paused || cpu_ids == 0)
         return;
     if (!rule->affinity_hard && !rule->affinity_soft && !e->aff_set[ENG_AFF_HARD] &&
         !e->aff_set[ENG_AFF_SOFT]) {
         e->aff_problem[0] = '\0';
         return;
     }
-    if (pcpus > PLM_CPUMAP_BITS) {
+    if (cpu_ids > PLM_CPUMAP_BITS) {
         snprintf(problem, sizeof(problem),
-                 "the host has %u pCPUs, more than the %u affinity can name: not applied", pcpus,
-                 PLM_CPUMAP_BITS);
+                 "the host numbers its pCPUs up to %u, beyond the %u affinity can name: not "
+                 "applied",
+                 cpu_ids - 1, PLM_CPUMAP_BITS);
         want[ENG_AFF_HARD] = want[ENG_AFF_SOFT] = false;
     } else {
         for (int s = 0; s < 2; s++) {
-            want[s] = wanted(e, s, pcpus, &e->aff_want[s], problem, sizeof(problem));
+            want[s] = wanted(e, s, cpu_ids, &e->aff_want[s], problem, sizeof(problem));
             differ |=
                 want[s] && (!e->aff_set[s] || !plm_cpumap_equal(&e->aff_want[s], &e->aff_done[s]));
         }

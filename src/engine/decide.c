@@ -317,7 +317,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
     bool ahead = false; /* some domain anticipates: look again each minute */
 
     if (in->host.ok)
-        st->pcpus = in->host.pcpus;
+        st->cpu_ids = in->host.cpu_ids ? in->host.cpu_ids : in->host.pcpus;
     plan->nact = plan->nnote = 0;
     plan->table_changed = plan->host_unreadable = false;
     plan->wake_at_ms = 0;

@@ -216,6 +216,7 @@ enum eng_aff_side { ENG_AFF_HARD = 0, ENG_AFF_SOFT = 1 };
 struct eng_host {
     bool ok; /* false: the host facts could not be read this turn */
     unsigned pcpus;
+    unsigned cpu_ids; /* pCPU numbers run 0..cpu_ids-1 (0: as pcpus) */
     int64_t total_kib, free_kib;
 };
 
@@ -224,7 +225,7 @@ struct eng_state {
     plm_amt_t pool[ENG_NRES];
     struct plm_summary summary[ENG_NRES];
     struct pol_host_facts facts;
-    unsigned pcpus; /* the host's pCPUs as last read (0: not yet) */
+    unsigned cpu_ids; /* the host's pCPU numbers as last read (0: not yet) */
     uint64_t last_arbitration_ms;
     uint64_t last_tick_ms, next_tick_ms;
     bool mem_moving;     /* some target or balloon is still on its way */

@@ -81,6 +81,8 @@ struct port_domain {
 /* What the daemon knows of the host (libxl_get_physinfo, libxl_get_free_memory). */
 struct port_host {
     unsigned pcpus;     /* physical CPUs in the pool the daemon manages */
+    unsigned cpu_ids;   /* pCPU numbers run 0..cpu_ids-1 (physinfo max_cpu_id + 1;
+                           some may be offline, as with SMT off) */
     uint64_t total_kib; /* host memory */
     uint64_t free_kib;  /* memory Xen has free now */
     char sched[16];     /* "credit" or "credit2" */

@@ -434,6 +434,7 @@ static int xen_host_info(struct port *p, struct port_host *out)
     }
     memset(out, 0, sizeof(*out));
     out->pcpus = pi.nr_cpus;
+    out->cpu_ids = pi.max_cpu_id + 1;
     out->total_kib = pi.total_pages * XEN_PAGE_KIB;
     out->free_kib = free_kib;
     snprintf(out->sched, sizeof(out->sched), "%s", sched_name(sched));

@@ -187,6 +187,7 @@ static int sim_host_info(struct port *p, struct port_host *out)
         return done(s, PORT_SIM_OP_HOST_INFO, rc, 0, "(injected)");
     memset(out, 0, sizeof(*out));
     out->pcpus = s->pl.m.host.pcpus;
+    out->cpu_ids = s->pl.m.host.pcpus;
     out->total_kib = s->pl.m.host.total_kib;
     out->free_kib = sim_host_free_kib(&s->pl.m.host);
     snprintf(out->sched, sizeof(out->sched), "%s", s->pl.m.host.sched);
