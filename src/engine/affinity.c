@@ -49,7 +49,7 @@ static const struct plm_cpumap *rule_map(const struct pol_domain *rule, int side
 
 /* What the domain's rule wants of one side on a host whose pCPU numbers
  * run 0..cpu_ids-1: true and *want, or false (leave it); a problem goes
- * to why (may stay ""). */
+ * to why unless one is there already (the hard side's comes first). */
 static bool wanted(const struct eng_dom *e, int side, unsigned cpu_ids, struct plm_cpumap *want,
                    char *why, size_t whylen)
 {
@@ -66,6 +66,8 @@ static bool wanted(const struct eng_dom *e, int side, unsigned cpu_ids, struct p
     if (!plm_cpumap_empty(want))
         return true;
     char list[48];
+    if (why[0])
+        return false;
     plm_cpumap_format(m, list, sizeof(list));
     snprintf(why, whylen, "%s affinity %s names no pCPU this host has (0-%u): not applied",
              side_name(side), list, cpu_ids - 1);

@@ -1073,6 +1073,12 @@ out:
     return rc;
 }
 
+/* Hard and soft affinity in one call came with libxl 4.5; configure asks
+ * for far later. */
+#ifndef LIBXL_HAVE_VCPUINFO_SOFT_AFFINITY
+#error "libxl without soft vcpu affinity (before Xen 4.5)"
+#endif
+
 /* One side of an affinity as libxl's bitmap, sized for the host's pCPUs
  * (libxl_get_max_cpus); CPUs beyond it are left out.  0 or a PLM_E* code. */
 static int xen_cpumap(struct xen *x, const struct plm_cpumap *m, libxl_bitmap *out, bool *any)
@@ -1109,13 +1115,6 @@ static int xen_affinity_set(struct port *p, uint32_t domid, unsigned max_vcpus,
 
     libxl_bitmap_init(&map[0]);
     libxl_bitmap_init(&map[1]);
-#ifndef LIBXL_HAVE_VCPUINFO_SOFT_AFFINITY
-    if (soft) {
-        log_warnx("Domain %u: cannot set soft affinity: this libxl has none", (unsigned)domid);
-        rc = PLM_EINVAL;
-        goto out;
-    }
-#endif
     for (int k = 0; k < 2 && rc == 0; k++) {
         if (!side[k])
             continue;

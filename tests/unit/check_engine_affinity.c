@@ -136,8 +136,8 @@ static const struct acase acases[] = {
     {"clamped to the host", "<affinity hard=\"2-15\"/>", 4, 2, "2-3", "-", NULL},
     {"hard beyond the host: not applied", "<affinity hard=\"8-15\" soft=\"0-1\"/>", 8, 2, "-",
      "0-1", "hard affinity 8-15 names no pCPU this host has (0-7)"},
-    {"both beyond the host: no action", "<affinity hard=\"8-15\" soft=\"9\"/>", 8, 2, NULL, NULL,
-     "soft affinity 9 names no pCPU"},
+    {"both beyond the host: no action, the hard side said", "<affinity hard=\"8-15\" soft=\"9\"/>",
+     8, 2, NULL, NULL, "hard affinity 8-15 names no pCPU"},
     {"a host larger than a map: not applied", "<affinity hard=\"0-3\"/>", PLM_CPUMAP_BITS + 1, 2,
      NULL, NULL, "beyond the 1024 affinity can name"},
 };
