@@ -15,7 +15,9 @@
  *      the new allocations replace those in force.
  *   4. Domains whose allocation changed get their CPU settings and their
  *      grant; a changed memory allocation starts the mover at once (the
- *      next turn is due now).
+ *      next turn is due now).  Every domain, managed or not, gets the vcpu
+ *      affinity its rule wants when it differs from what Xen accepted
+ *      (affinity.c), after its vcpus.
  *   5. Guests whose request was read this turn get their answer (status
  *      and seq) last, once what they asked is enforced.
  *

@@ -5,8 +5,9 @@
  *
  *   eng_decide(snapshot of the host and of every domain, the accepted
  *              requests, the policy, the remembered state, now)
- *       -> actions (scheduler parameters, online vcpus, memory targets,
- *          grants and status answers for the guests), each with a reason,
+ *       -> actions (scheduler parameters, online vcpus, vcpu affinity,
+ *          memory targets, grants and status answers for the guests), each
+ *          with a reason,
  *          and notes for the log
  *
  * It holds everything that turns requests into enforcement: building the
