@@ -289,6 +289,17 @@ static int t_mem_target_set(struct port *p, uint32_t domid, uint64_t target_kib)
     return rc;
 }
 
+static int t_affinity_set(struct port *p, uint32_t domid, unsigned max_vcpus,
+                          const struct plm_cpumap *hard, const struct plm_cpumap *soft)
+{
+    struct tport *t = p->priv;
+    double t0 = bench_mono_ns();
+    int rc = port_affinity_set(t->in, domid, max_vcpus, hard, soft);
+
+    account(t, PORT_SIM_OP_AFFINITY_SET, t0);
+    return rc;
+}
+
 static uint64_t t_now_ms(struct port *p)
 {
     struct port *q = inner(p);
@@ -325,6 +336,7 @@ static const struct port_host_ops tport_host_ops = {
     .sched_set = t_sched_set,
     .vcpus_set = t_vcpus_set,
     .mem_target_set = t_mem_target_set,
+    .affinity_set = t_affinity_set,
 };
 
 static const struct port_xs_ops tport_xs_ops = {

@@ -21,7 +21,8 @@
 
 _Static_assert((int)ENG_ACT_SCHED == (int)DMN_RETRY_SCHED &&
                    (int)ENG_ACT_VCPUS == (int)DMN_RETRY_VCPUS &&
-                   (int)ENG_ACT_TARGET == (int)DMN_RETRY_TARGET,
+                   (int)ENG_ACT_TARGET == (int)DMN_RETRY_TARGET &&
+                   (int)ENG_ACT_AFFINITY == (int)DMN_RETRY_AFFINITY,
                "a retry record per enforcement kind");
 
 /*
@@ -63,6 +64,21 @@ static int call(struct dmn *d, struct dmn_domain *dom, const struct eng_action *
             log_msg(fail_prio(first, rc), "Domain %u: cannot set memory target %lld KiB: %s", id,
                     (long long)a->target_kib, plm_strerror(rc));
         break;
+    case ENG_ACT_AFFINITY: {
+        char h[64] = "unchanged", s[64] = "unchanged";
+        if (a->hard)
+            plm_cpumap_format(a->hard, h, sizeof(h));
+        if (a->soft)
+            plm_cpumap_format(a->soft, s, sizeof(s));
+        rc = port_affinity_set(d->port, id, a->vcpus, a->hard, a->soft);
+        if (rc)
+            log_msg(fail_prio(first, rc), "Domain %u: cannot set vcpu affinity hard %s soft %s: %s",
+                    id, h, s, plm_strerror(rc));
+        else
+            log_info("Domain %u: vcpu affinity hard %s soft %s on %u vcpus (%s)", id, h, s,
+                     a->vcpus, a->why ? a->why : "resync");
+        break;
+    }
     case ENG_ACT_GRANT:
     case ENG_ACT_ANSWER:
         return 0;
@@ -77,9 +93,10 @@ static int call(struct dmn *d, struct dmn_domain *dom, const struct eng_action *
 
 static const char *kind_name(enum eng_act_kind k)
 {
-    return k == ENG_ACT_SCHED   ? "scheduler parameters"
-           : k == ENG_ACT_VCPUS ? "vcpus"
-                                : "memory target";
+    return k == ENG_ACT_SCHED      ? "scheduler parameters"
+           : k == ENG_ACT_VCPUS    ? "vcpus"
+           : k == ENG_ACT_AFFINITY ? "vcpu affinity"
+                                   : "memory target";
 }
 
 /* One enforcement action: called now, or put off while a refused call of
@@ -151,9 +168,10 @@ void dmn_apply(struct dmn *d, const struct eng_plan *plan)
         struct dmn_domain *dom = &d->st.dom[i];
         /* A CPU setting owed is asked for at every turn: one due now that
          * the plan did not ask for is owed no more (the allocation went
-         * back to what Xen holds, or enforcement is paused).  A target is
-         * asked for at the mover's ticks: owed no more once it stopped. */
-        for (int k = DMN_RETRY_SCHED; k <= DMN_RETRY_TARGET; k++)
+         * back to what Xen holds, or enforcement is paused); so is vcpu
+         * affinity.  A target is asked for at the mover's ticks: owed no
+         * more once it stopped. */
+        for (int k = DMN_RETRY_SCHED; k <= DMN_RETRY_AFFINITY; k++)
             if (dom->retry[k].fails && dmn_retry_due(&dom->retry[k], now) &&
                 (k != DMN_RETRY_TARGET || !d->st.eng.mem_moving))
                 dmn_retry_ok(&dom->retry[k]);
@@ -169,8 +187,8 @@ static uint64_t earliest(uint64_t at, const struct dmn_retry *r)
     return r->fails && (!at || r->at_ms < at) ? r->at_ms : at;
 }
 
-/* Only the CPU settings: targets and readings are tried at the
- * decision's ticks, which keep coming while they are owed. */
+/* Only the CPU settings and affinity: targets and readings are tried at
+ * the decision's ticks, which keep coming while they are owed. */
 uint64_t dmn_retry_at(const struct dmn *d)
 {
     uint64_t at = 0;
@@ -178,6 +196,7 @@ uint64_t dmn_retry_at(const struct dmn *d)
     for (size_t i = 0; i < d->st.ndom; i++) {
         at = earliest(at, &d->st.dom[i].retry[DMN_RETRY_SCHED]);
         at = earliest(at, &d->st.dom[i].retry[DMN_RETRY_VCPUS]);
+        at = earliest(at, &d->st.dom[i].retry[DMN_RETRY_AFFINITY]);
     }
     return at;
 }

@@ -74,6 +74,12 @@ void rnd_ahead_json(struct jw *w, const struct dmn_domain *d, int r);
  * (JSON) the member "anticipating"; nothing when no rule anticipates. */
 void rnd_ahead_status_text(FILE *f, const struct dmn_state *s);
 void rnd_ahead_status_json(struct jw *w, const struct dmn_state *s);
+/* render_affinity.c: whether show has an affinity line for the domain
+ * (its rule has <affinity>, or xenplm set some), the line (and one for a
+ * problem), and the JSON member's value. */
+bool rnd_affinity_shown(const struct dmn_domain *d);
+void rnd_affinity_text(FILE *f, const struct dmn_domain *d);
+void rnd_affinity_json(struct jw *w, const struct dmn_domain *d);
 /* "  key            " (depth 0) or "    key          " (depth 1). */
 void rnd_key(FILE *f, int depth, const char *k);
 

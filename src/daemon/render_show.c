@@ -194,6 +194,8 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
     fprintf(f, "%u set, %u online, %u max%s\n", d->eng.vcpus, d->info.online_vcpus,
             d->info.max_vcpus,
             d->eng.vcpus_fixed ? ", no vcpu hotplug (CPU through weight and cap only)" : "");
+    if (rnd_affinity_shown(d))
+        rnd_affinity_text(f, d);
     rnd_key(f, 1, "memory");
     fprintf(f, "target %" PRId64 ", actual %" PRId64 ", max %" PRId64 " MiB\n",
             rnd_mib_of_kib((int64_t)d->info.mem_target_kib),
@@ -376,6 +378,10 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
     jw_uint(&w, d->info.online_vcpus);
     jw_key(&w, "max_vcpus");
     jw_uint(&w, d->info.max_vcpus);
+    if (rnd_affinity_shown(d)) {
+        jw_key(&w, "affinity");
+        rnd_affinity_json(&w, d);
+    }
     jw_key(&w, "memory");
     jw_object(&w);
     jw_key(&w, "target");

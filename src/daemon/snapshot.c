@@ -192,6 +192,7 @@ void dmn_snapshot(struct dmn *d, uint64_t now, struct eng_input *in)
         log_info("host facts read again after %u failed tries", fails);
     in->host.ok = true;
     in->host.pcpus = h.pcpus;
+    in->host.cpu_ids = h.cpu_ids;
     in->host.total_kib = (int64_t)h.total_kib;
     in->host.free_kib = (int64_t)h.free_kib;
     d->st.host = in->host; /* for the report (the metrics' free memory) */

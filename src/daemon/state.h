@@ -33,7 +33,7 @@ struct dmn_retry {
     uint64_t at_ms;
 };
 
-/* The calls retried per domain: its three enforcements (indexed as the
+/* The calls retried per domain: its four enforcements (indexed as the
  * engine's action kinds), the reading of its domain info, its setup in
  * xenstore (grant directory, watches), and the writes of its grant and
  * status. */
@@ -41,6 +41,7 @@ enum dmn_retry_kind {
     DMN_RETRY_SCHED,
     DMN_RETRY_VCPUS,
     DMN_RETRY_TARGET,
+    DMN_RETRY_AFFINITY,
     DMN_RETRY_INFO,
     DMN_RETRY_SETUP,
     DMN_RETRY_GRANT,

@@ -15,7 +15,9 @@
  *      the new allocations replace those in force.
  *   4. Domains whose allocation changed get their CPU settings and their
  *      grant; a changed memory allocation starts the mover at once (the
- *      next turn is due now).
+ *      next turn is due now).  Every domain, managed or not, gets the vcpu
+ *      affinity its rule wants when it differs from what Xen accepted
+ *      (affinity.c), after its vcpus.
  *   5. Guests whose request was read this turn get their answer (status
  *      and seq) last, once what they asked is enforced.
  *
@@ -64,11 +66,11 @@ void eng_dom_init(struct eng_dom *e, const struct eng_view *v, int64_t target_ki
 
 int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
 {
-    /* At most: per domain a sched, vcpus, target, grant and answer action; per
-     * domain a note per resource and one for its balloon, one per resource
-     * anticipated; a few for the
-     * host. */
-    size_t acts = 5 * n + 4, notes = (2 * ENG_NRES + 3) * n + 8;
+    /* At most: per domain a sched, vcpus, target, affinity, grant and
+     * answer action; per domain a note per resource and one for its
+     * balloon, one per resource anticipated, one for its affinity; a few
+     * for the host. */
+    size_t acts = 6 * n + 4, notes = (2 * ENG_NRES + 4) * n + 8;
 
     if (n > s->cap || !s->out) {
         size_t cap = n < 64 ? 64 : n * 2;
@@ -201,6 +203,9 @@ void eng_confirm(struct eng_dom *e, const struct eng_action *a)
     case ENG_ACT_TARGET:
         e->mem.target_kib = a->target_kib;
         break;
+    case ENG_ACT_AFFINITY:
+        eng_affinity_confirm(e, a);
+        break;
     case ENG_ACT_GRANT:
     case ENG_ACT_ANSWER:
         break;
@@ -220,6 +225,7 @@ void eng_refused(struct eng_state *st, struct eng_dom *e, const struct eng_actio
 void eng_forget_cpu(struct eng_dom *e)
 {
     e->weight = e->cap = -1;
+    e->aff_stale = true;
 }
 
 bool eng_wants_cpu_time(const struct eng_dom *e, uint64_t now_ms)
@@ -312,6 +318,8 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
     bool arbitrate = in->arbitrate || st->rearbitrate || force;
     bool ahead = false; /* some domain anticipates: look again each minute */
 
+    if (in->host.ok)
+        st->cpu_ids = in->host.cpu_ids ? in->host.cpu_ids : in->host.pcpus;
     plan->nact = plan->nnote = 0;
     plan->table_changed = plan->host_unreadable = false;
     plan->wake_at_ms = 0;
@@ -382,8 +390,14 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         answers += e->in.answer_due || e->answer_again;
         if (!st->timed && timed(e))
             st->timed = true;
-        if (!eng_managed(e))
+        /* Affinity is the rule's, whether or not the domain asks for
+         * anything. */
+        if (in->resync_cpu)
+            e->aff_stale = true;
+        if (!eng_managed(e)) {
+            eng_affinity(in, st, e, i, plan);
             continue;
+        }
         /* A vcpus check waits for the guest's count, at a time of its own
          * (never before the next tick: a count that could not be read at
          * its time must not wake the loop at once, and again). */
@@ -403,6 +417,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         }
         if (scratch->changed[i] || in->resync_cpu || e->cpu_owed)
             eng_cpu_actions(in, e, i, plan);
+        eng_affinity(in, st, e, i, plan);
         if (scratch->changed[i]) {
             struct eng_action *a = eng_plan_act(plan, ENG_ACT_GRANT, i);
             if (a)

@@ -5,8 +5,9 @@
  *
  *   eng_decide(snapshot of the host and of every domain, the accepted
  *              requests, the policy, the remembered state, now)
- *       -> actions (scheduler parameters, online vcpus, memory targets,
- *          grants and status answers for the guests), each with a reason,
+ *       -> actions (scheduler parameters, online vcpus, vcpu affinity,
+ *          memory targets, grants and status answers for the guests), each
+ *          with a reason,
  *          and notes for the log
  *
  * It holds everything that turns requests into enforcement: building the
@@ -38,6 +39,7 @@
 
 #include "core/arbiter.h"
 #include "core/balloon.h"
+#include "core/cpumap.h"
 #include "core/trigger.h"
 #include "engine/anticip.h"
 #include "policy/policy.h"
@@ -194,12 +196,28 @@ struct eng_dom {
     uint64_t bal_seen_ms;
     int64_t bal_seen_kib, bal_rate_kib_s;
     bool bal_growing;
+
+    /* vcpu affinity (affinity.c), per side (ENG_AFF_HARD, ENG_AFF_SOFT):
+     * what this turn wants (an ENG_ACT_AFFINITY points at it), and what
+     * Xen last accepted from xenplm (aff_set: xenplm set that side since
+     * the domain appeared); the online vcpus it was set at (a hotplug
+     * since sets it again); aff_stale: set it again whatever it holds (a
+     * reload or a resync); what is wrong with the rule's lists on this
+     * host ("" when nothing), noted once when it changes. */
+    struct plm_cpumap aff_want[2], aff_done[2];
+    bool aff_set[2], aff_stale;
+    unsigned aff_vcpus;
+    char aff_problem[160];
 };
+
+/* The two sides of vcpu affinity, indexing eng_dom.aff_*. */
+enum eng_aff_side { ENG_AFF_HARD = 0, ENG_AFF_SOFT = 1 };
 
 /* The host as the snapshot read it. */
 struct eng_host {
     bool ok; /* false: the host facts could not be read this turn */
     unsigned pcpus;
+    unsigned cpu_ids; /* pCPU numbers run 0..cpu_ids-1 (0: as pcpus) */
     int64_t total_kib, free_kib;
 };
 
@@ -208,6 +226,7 @@ struct eng_state {
     plm_amt_t pool[ENG_NRES];
     struct plm_summary summary[ENG_NRES];
     struct pol_host_facts facts;
+    unsigned cpu_ids; /* the host's pCPU numbers as last read (0: not yet) */
     uint64_t last_arbitration_ms;
     uint64_t last_tick_ms, next_tick_ms;
     bool mem_moving;     /* some target or balloon is still on its way */
@@ -234,11 +253,12 @@ struct eng_input {
 };
 
 enum eng_act_kind {
-    ENG_ACT_SCHED,  /* weight and/or cap (-1: leave unchanged) */
-    ENG_ACT_VCPUS,  /* online vcpus */
-    ENG_ACT_TARGET, /* memory target */
-    ENG_ACT_GRANT,  /* the allocation in force, for the guest to read */
-    ENG_ACT_ANSWER, /* the status and seq of the guest's last request */
+    ENG_ACT_SCHED,    /* weight and/or cap (-1: leave unchanged) */
+    ENG_ACT_VCPUS,    /* online vcpus */
+    ENG_ACT_TARGET,   /* memory target */
+    ENG_ACT_AFFINITY, /* hard and/or soft vcpu affinity (NULL: leave that side) */
+    ENG_ACT_GRANT,    /* the allocation in force, for the guest to read */
+    ENG_ACT_ANSWER,   /* the status and seq of the guest's last request */
 };
 
 struct eng_action {
@@ -247,6 +267,9 @@ struct eng_action {
     int weight, cap;
     unsigned vcpus;
     int64_t target_kib;
+    /* ENG_ACT_AFFINITY: the maps, in the domain's record (NULL: that side
+     * is left as it is), set on every vcpu below vcpus (its max_vcpus). */
+    const struct plm_cpumap *hard, *soft;
     const char *why;  /* the reason, for the log (static, or in the record) */
     const char *note; /* ENG_ACT_ANSWER: NULL for "ok", else "ok: <note>" (static) */
 };
@@ -354,8 +377,9 @@ void eng_confirm(struct eng_dom *e, const struct eng_action *a);
  * keeps the mover going (st->mem_moving). */
 void eng_refused(struct eng_state *st, struct eng_dom *e, const struct eng_action *a);
 
-/* Forget what was sent to Xen for CPU, so that the next turn sends it all
- * again (after a reload: something else may have reset it). */
+/* Forget what was sent to Xen for CPU (vcpu affinity included), so that
+ * the next turn sends it all again (after a reload: something else may
+ * have reset it). */
 void eng_forget_cpu(struct eng_dom *e);
 
 /* Internal pieces, one file each, exported for their table-driven tests. */
@@ -375,6 +399,11 @@ struct eng_cpu eng_cpu_map(const struct pol_domain *rule, plm_amt_t granted_pct,
 bool eng_ahead(const struct eng_input *in, struct eng_dom *e);
 /* ahead.c: raise the guest's levels of resource r by what is anticipated. */
 void eng_ahead_raise(const struct eng_dom *e, int r, plm_amt_t guest[PLM_MAX_LEVELS], unsigned *n);
+/* affinity.c: the vcpu affinity action the domain needs this turn, if
+ * any (after its CPU actions, so that vcpus brought online in the same
+ * plan are covered). */
+void eng_affinity(const struct eng_input *in, const struct eng_state *st, struct eng_dom *e,
+                  size_t i, struct eng_plan *plan);
 /* memory.c: the mover's parameters from the policy. */
 struct bal_params eng_mover_params(const struct pol_host *h);
 

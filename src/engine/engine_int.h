@@ -29,6 +29,9 @@ void eng_allot(const struct eng_input *in, const char *force, struct eng_state *
 void eng_cpu_actions(const struct eng_input *in, struct eng_dom *e, size_t i,
                      struct eng_plan *plan);
 
+/* affinity.c: Xen accepted an ENG_ACT_AFFINITY. */
+void eng_affinity_confirm(struct eng_dom *e, const struct eng_action *a);
+
 /* kinds.c: the guest's balloon driver and vcpu hotplug as this turn's
  * snapshot saw them; true when what it can give or use changed (build its
  * request again and arbitrate). */

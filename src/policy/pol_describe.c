@@ -77,6 +77,12 @@ static void describe_domain(const struct pol_domain *d, FILE *f)
                 px_duration_format(d->anticipate_margin_ms, t, sizeof(t)),
                 px_duration_format(d->anticipate_max_lead_ms, u, sizeof(u)));
     }
+    if (d->affinity_hard || d->affinity_soft) {
+        char h[PLM_CPUMAP_STRLEN], s[PLM_CPUMAP_STRLEN];
+        fprintf(f, "    affinity: hard %s, soft %s\n",
+                d->affinity_hard ? plm_cpumap_format(&d->hard, h, sizeof(h)) : "as Xen has it",
+                d->affinity_soft ? plm_cpumap_format(&d->soft, s, sizeof(s)) : "as Xen has it");
+    }
 }
 
 static void describe_pool(const struct pol_pool_section *p, FILE *f)

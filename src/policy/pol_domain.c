@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The <domain> entries: matching by name or UUID, cpu and memory bounds,
- * the level table, the agentless fallback, anticipation; and the checks that need every
+ * the level table, the agentless fallback, anticipation, vcpu affinity; and the checks that
+ * need every
  * entry at once (duplicates, entries nobody reaches, the default leftover
  * domain).
  */
@@ -210,6 +211,36 @@ static int load_anticipate(struct px_loader *ld, const xmlNode *n, struct pol_do
     return rc;
 }
 
+/* One side of <affinity>: a cpu list (core/cpumap.h), if given. */
+static int load_cpu_list(struct px_loader *ld, const xmlNode *n, const char *attr, bool *given,
+                         struct plm_cpumap *m)
+{
+    char why[160];
+    char *s = NULL;
+    int rc = px_value(ld, n, attr, &s);
+
+    if (rc < 0 || !s)
+        return rc;
+    rc = plm_cpumap_parse(s, m, why, sizeof(why));
+    if (rc < 0)
+        rc = px_fail(ld, n, attr, PLM_EINVAL, "%s", why);
+    else
+        *given = true;
+    free(s);
+    return rc;
+}
+
+static int load_affinity(struct px_loader *ld, const xmlNode *n, struct pol_domain *d)
+{
+    int rc = load_cpu_list(ld, n, "hard", &d->affinity_hard, &d->hard);
+
+    if (rc == 0)
+        rc = load_cpu_list(ld, n, "soft", &d->affinity_soft, &d->soft);
+    if (rc == 0 && !d->affinity_hard && !d->affinity_soft)
+        rc = px_fail(ld, n, NULL, PLM_EINVAL, "needs the attribute 'hard', 'soft' or both");
+    return rc;
+}
+
 static bool is_hex(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -274,6 +305,8 @@ int pol_load_domain(struct px_loader *ld, const xmlNode *n, struct pol_domain *d
             rc = load_agentless(ld, c, d);
         else if (px_is(c, "anticipate"))
             rc = load_anticipate(ld, c, d);
+        else if (px_is(c, "affinity"))
+            rc = load_affinity(ld, c, d);
         else
             rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         if (rc < 0)

@@ -34,6 +34,7 @@
 
 #include "core/amount.h"
 #include "core/arbiter.h"
+#include "core/cpumap.h"
 #include "core/trigger.h"
 #include "protocol/request.h"
 
@@ -148,6 +149,12 @@ struct pol_domain {
     bool anticipate;
     uint64_t anticipate_margin_ms;
     uint64_t anticipate_max_lead_ms;
+    /* vcpu affinity (<affinity>): the pCPUs every vcpu may run on (hard)
+     * and prefers (soft), each only where the rule gives it (a side not
+     * given is left as Xen has it).  "all" is a full map: the decision
+     * step clamps both to the host's pCPUs. */
+    bool affinity_hard, affinity_soft;
+    struct plm_cpumap hard, soft;
 };
 
 /* Pool mode (issue 14): whether and how this host takes part in a pool. */

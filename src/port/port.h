@@ -5,7 +5,8 @@
  * pointers):
  *
  *   host control      libxl: list and describe domains, describe the host,
- *                     set scheduler parameters, vcpus and memory targets;
+ *                     set scheduler parameters, vcpus, vcpu affinity and
+ *                     memory targets;
  *   xenstore transport dom0's xenstore connection: read, write in a
  *                     transaction, make a guest-readable directory, remove,
  *                     watch and unwatch;
@@ -39,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cpumap.h"
 #include "core/error.h"
 
 #define PORT_NAME_MAX 64  /* domain name, with its NUL */
@@ -79,6 +81,8 @@ struct port_domain {
 /* What the daemon knows of the host (libxl_get_physinfo, libxl_get_free_memory). */
 struct port_host {
     unsigned pcpus;     /* physical CPUs in the pool the daemon manages */
+    unsigned cpu_ids;   /* pCPU numbers run 0..cpu_ids-1 (physinfo max_cpu_id + 1;
+                           some may be offline, as with SMT off) */
     uint64_t total_kib; /* host memory */
     uint64_t free_kib;  /* memory Xen has free now */
     char sched[16];     /* "credit" or "credit2" */
@@ -120,6 +124,12 @@ struct port_host_ops {
     /* libxl_set_memory_target (absolute, enforce): the balloon driver in
      * the guest moves toward it at its own pace. */
     int (*mem_target_set)(struct port *p, uint32_t domid, uint64_t target_kib);
+    /* libxl_set_vcpuaffinity_all: the hard and soft affinity of vcpus
+     * 0..max_vcpus-1, online or not (a vcpu brought online later keeps
+     * it); NULL leaves that side as it is.  CPUs the host lacks are
+     * ignored; a hard map with none it has is PLM_EINVAL. */
+    int (*affinity_set)(struct port *p, uint32_t domid, unsigned max_vcpus,
+                        const struct plm_cpumap *hard, const struct plm_cpumap *soft);
 };
 
 /*
@@ -223,6 +233,11 @@ static inline int port_vcpus_set(struct port *p, uint32_t domid, unsigned online
 static inline int port_mem_target_set(struct port *p, uint32_t domid, uint64_t target_kib)
 {
     return p->host->mem_target_set(p, domid, target_kib);
+}
+static inline int port_affinity_set(struct port *p, uint32_t domid, unsigned max_vcpus,
+                                    const struct plm_cpumap *hard, const struct plm_cpumap *soft)
+{
+    return p->host->affinity_set(p, domid, max_vcpus, hard, soft);
 }
 static inline int port_xs_read(struct port *p, const char *path, char *buf, size_t cap,
                                size_t *len_out)

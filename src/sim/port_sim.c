@@ -29,9 +29,10 @@ struct sim *sim_of(struct port *p)
 const char *port_sim_op_name(enum port_sim_op op)
 {
     static const char *const names[PORT_SIM_NOPS] = {
-        "list_domains", "domain_info", "host_info",      "xs_read",    "xs_write_txn",
-        "xs_mkdir_ro",  "xs_rm",       "xs_watch",       "xs_unwatch", "next_event",
-        "sched_set",    "vcpus_set",   "mem_target_set", "wait",       "reconnect",
+        "list_domains",   "domain_info", "host_info", "xs_read",
+        "xs_write_txn",   "xs_mkdir_ro", "xs_rm",     "xs_watch",
+        "xs_unwatch",     "next_event",  "sched_set", "vcpus_set",
+        "mem_target_set", "wait",        "reconnect", "affinity_set",
     };
     return (unsigned)op < PORT_SIM_NOPS ? names[op] : NULL;
 }
@@ -74,8 +75,8 @@ static uint32_t path_domid(const char *path)
 static int injected(struct sim *s, uint32_t domid, enum port_sim_fault_op op)
 {
     static const enum port_sim_op port_op[PORT_SIM_NFAULTS] = {
-        PORT_SIM_OP_SCHED_SET, PORT_SIM_OP_VCPUS_SET, PORT_SIM_OP_MEM_TARGET_SET,
-        PORT_SIM_OP_DOMAIN_INFO, PORT_SIM_OP_HOST_INFO};
+        PORT_SIM_OP_SCHED_SET,   PORT_SIM_OP_VCPUS_SET, PORT_SIM_OP_MEM_TARGET_SET,
+        PORT_SIM_OP_DOMAIN_INFO, PORT_SIM_OP_HOST_INFO, PORT_SIM_OP_AFFINITY_SET};
     struct sim_dom *d = sim_host_find(&s->pl.m.host, domid);
     int rc = 0;
 
@@ -91,6 +92,8 @@ static int injected(struct sim *s, uint32_t domid, enum port_sim_fault_op op)
         d->vcpus_calls++;
     else if (rc && op == PORT_SIM_FAULT_MEM_TARGET_SET)
         d->mem_calls++;
+    else if (rc && op == PORT_SIM_FAULT_AFFINITY_SET)
+        d->affinity_calls++;
     return rc;
 }
 
@@ -184,6 +187,7 @@ static int sim_host_info(struct port *p, struct port_host *out)
         return done(s, PORT_SIM_OP_HOST_INFO, rc, 0, "(injected)");
     memset(out, 0, sizeof(*out));
     out->pcpus = s->pl.m.host.pcpus;
+    out->cpu_ids = s->pl.m.host.pcpus;
     out->total_kib = s->pl.m.host.total_kib;
     out->free_kib = sim_host_free_kib(&s->pl.m.host);
     snprintf(out->sched, sizeof(out->sched), "%s", s->pl.m.host.sched);
@@ -338,6 +342,25 @@ static int sim_mem_target_set(struct port *p, uint32_t domid, uint64_t target_ki
     return done(s, PORT_SIM_OP_MEM_TARGET_SET, rc, domid, what);
 }
 
+static int sim_affinity_set(struct port *p, uint32_t domid, unsigned max_vcpus,
+                            const struct plm_cpumap *hard, const struct plm_cpumap *soft)
+{
+    struct sim *s = p->priv;
+    char h[48] = "-", o[48] = "-", what[112];
+    int rc;
+
+    sim_sync(&s->pl);
+    if (hard)
+        plm_cpumap_format(hard, h, sizeof(h));
+    if (soft)
+        plm_cpumap_format(soft, o, sizeof(o));
+    snprintf(what, sizeof(what), "hard %s soft %s", h, o);
+    rc = injected(s, domid, PORT_SIM_FAULT_AFFINITY_SET);
+    if (rc == 0)
+        rc = sim_host_set_affinity(&s->pl.m.host, domid, max_vcpus, hard, soft);
+    return done(s, PORT_SIM_OP_AFFINITY_SET, rc, domid, what);
+}
+
 static uint64_t sim_now_ms(struct port *p)
 {
     struct sim *s = p->priv;
@@ -384,6 +407,7 @@ static const struct port_host_ops sim_host_ops = {
     .sched_set = sim_sched_set,
     .vcpus_set = sim_vcpus_set,
     .mem_target_set = sim_mem_target_set,
+    .affinity_set = sim_affinity_set,
 };
 
 static const struct port_xs_ops sim_xs_ops = {

@@ -68,6 +68,7 @@ enum port_sim_op {
     PORT_SIM_OP_MEM_TARGET_SET,
     PORT_SIM_OP_WAIT,
     PORT_SIM_OP_RECONNECT,
+    PORT_SIM_OP_AFFINITY_SET,
     PORT_SIM_NOPS
 };
 
@@ -83,6 +84,7 @@ enum port_sim_fault_op {
     PORT_SIM_FAULT_MEM_TARGET_SET,
     PORT_SIM_FAULT_DOMAIN_INFO,
     PORT_SIM_FAULT_HOST_INFO,
+    PORT_SIM_FAULT_AFFINITY_SET,
     PORT_SIM_NFAULTS
 };
 
@@ -187,7 +189,7 @@ struct port_sim_domain {
     unsigned cpu_used;      /* what it got in the last step, hundredths of a pCPU */
     /* The daemon's calls for this domain, failed ones included, and the
      * last value each successful call set (-1 / 0 when never called). */
-    uint64_t sched_calls, vcpus_calls, mem_calls;
+    uint64_t sched_calls, vcpus_calls, mem_calls, affinity_calls;
     int last_weight, last_cap;
     unsigned last_vcpus;
     uint64_t last_target_kib;
@@ -201,6 +203,12 @@ struct port_sim_domain {
  * one.  By id: any domain ever created.  0 or PLM_ENOENT. */
 int port_sim_domain_by_name(struct port *p, const char *name, struct port_sim_domain *out);
 int port_sim_domain_by_id(struct port *p, uint32_t domid, struct port_sim_domain *out);
+/* The hard and soft affinity of one vcpu of domain domid as the host holds
+ * it (every pCPU until the daemon sets it, as xl leaves a domain): what
+ * `xl vcpu-list` would show.  0, PLM_ENOENT (no such domain) or
+ * PLM_EINVAL (no such vcpu). */
+int port_sim_vcpu_affinity(struct port *p, uint32_t domid, unsigned vcpu, struct plm_cpumap *hard,
+                           struct plm_cpumap *soft);
 
 /*
  * Act as guest domid.  Paths are relative to the guest's /local/domain/<domid>

@@ -78,6 +78,7 @@ static int fill(const struct sim_dom *d, struct port_sim_domain *out)
     out->sched_calls = d->sched_calls;
     out->vcpus_calls = d->vcpus_calls;
     out->mem_calls = d->mem_calls;
+    out->affinity_calls = d->affinity_calls;
     out->last_weight = d->last_weight;
     out->last_cap = d->last_cap;
     out->last_vcpus = d->last_vcpus;
@@ -93,6 +94,22 @@ int port_sim_domain_by_name(struct port *p, const char *name, struct port_sim_do
     struct sim *s = name && out ? synced(p) : NULL;
 
     return s ? fill(sim_host_find_name(&s->pl.m.host, name), out) : PLM_EINVAL;
+}
+
+int port_sim_vcpu_affinity(struct port *p, uint32_t domid, unsigned vcpu, struct plm_cpumap *hard,
+                           struct plm_cpumap *soft)
+{
+    struct sim *s = hard && soft ? synced(p) : NULL;
+    const struct sim_dom *d = s ? sim_host_find(&s->pl.m.host, domid) : NULL;
+
+    if (!s)
+        return PLM_EINVAL;
+    if (!d)
+        return PLM_ENOENT;
+    if (vcpu >= d->max_vcpus)
+        return PLM_EINVAL;
+    sim_host_affinity(&s->pl.m.host, d, vcpu, hard, soft);
+    return 0;
 }
 
 int port_sim_domain_by_id(struct port *p, uint32_t domid, struct port_sim_domain *out)

@@ -36,9 +36,12 @@ static const struct {
     const char *word;
     enum port_sim_fault_op op;
 } fault_ops[] = {
-    {"sched-set", PORT_SIM_FAULT_SCHED_SET},           {"vcpus-set", PORT_SIM_FAULT_VCPUS_SET},
-    {"mem-target-set", PORT_SIM_FAULT_MEM_TARGET_SET}, {"domain-info", PORT_SIM_FAULT_DOMAIN_INFO},
+    {"sched-set", PORT_SIM_FAULT_SCHED_SET},
+    {"vcpus-set", PORT_SIM_FAULT_VCPUS_SET},
+    {"mem-target-set", PORT_SIM_FAULT_MEM_TARGET_SET},
+    {"domain-info", PORT_SIM_FAULT_DOMAIN_INFO},
     {"host-info", PORT_SIM_FAULT_HOST_INFO},
+    {"affinity-set", PORT_SIM_FAULT_AFFINITY_SET},
 };
 
 static const struct {

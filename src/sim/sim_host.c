@@ -250,8 +250,10 @@ int sim_host_init(struct sim_host *h, unsigned pcpus, uint64_t total_kib, uint64
 
 void sim_host_dispose(struct sim_host *h)
 {
-    for (size_t i = 0; i < h->ndom; i++)
+    for (size_t i = 0; i < h->ndom; i++) {
+        free(h->dom[i]->affinity);
         free(h->dom[i]);
+    }
     free(h->dom);
     memset(h, 0, sizeof(*h));
 }
@@ -276,6 +278,61 @@ int sim_host_set_sched(struct sim_host *h, uint32_t domid, int weight, int cap)
     if (cap != -1)
         d->cap = d->last_cap = cap;
     return 0;
+}
+
+/* The host's pCPUs, as far as a map can name them. */
+static unsigned map_cpus(const struct sim_host *h)
+{
+    return h->pcpus < PLM_CPUMAP_BITS ? h->pcpus : PLM_CPUMAP_BITS;
+}
+
+int sim_host_set_affinity(struct sim_host *h, uint32_t domid, unsigned max_vcpus,
+                          const struct plm_cpumap *hard, const struct plm_cpumap *soft)
+{
+    struct sim_dom *d = sim_host_find(h, domid);
+    struct plm_cpumap m[2];
+    const struct plm_cpumap *side[2] = {hard, soft};
+
+    if (d)
+        d->affinity_calls++;
+    if (!d || d->state != PORT_SIM_RUNNING)
+        return PLM_ENOENT;
+    /* libxl: "Failed setting vcpu affinity" for a vcpu the domain lacks. */
+    if (max_vcpus < 1 || max_vcpus > d->max_vcpus)
+        return PLM_EINVAL;
+    for (int k = 0; k < 2; k++) {
+        if (!side[k])
+            continue;
+        m[k] = *side[k];
+        plm_cpumap_clamp(&m[k], map_cpus(h));
+        /* Xen: EINVAL for a hard affinity with no online pCPU. */
+        if (k == 0 && plm_cpumap_empty(&m[k]))
+            return PLM_EINVAL;
+    }
+    if (!d->affinity) {
+        d->affinity = calloc(2 * (size_t)d->max_vcpus, sizeof(*d->affinity));
+        if (!d->affinity)
+            return PLM_ENOMEM;
+        for (size_t i = 0; i < 2 * (size_t)d->max_vcpus; i++)
+            plm_cpumap_first(&d->affinity[i], map_cpus(h));
+    }
+    for (unsigned v = 0; v < max_vcpus; v++)
+        for (int k = 0; k < 2; k++)
+            if (side[k])
+                d->affinity[2 * v + (unsigned)k] = m[k];
+    return 0;
+}
+
+void sim_host_affinity(const struct sim_host *h, const struct sim_dom *d, unsigned vcpu,
+                       struct plm_cpumap *hard, struct plm_cpumap *soft)
+{
+    if (!d->affinity || vcpu >= d->max_vcpus) {
+        plm_cpumap_first(hard, map_cpus(h));
+        *soft = *hard;
+        return;
+    }
+    *hard = d->affinity[2 * vcpu];
+    *soft = d->affinity[2 * vcpu + 1];
 }
 
 int sim_host_set_vcpus(struct sim_host *h, uint32_t domid, unsigned online)

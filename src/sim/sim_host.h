@@ -53,10 +53,13 @@ struct sim_dom {
     enum port_dom_type type;
 
     /* Inspection: the daemon's calls and the last values they set. */
-    uint64_t sched_calls, vcpus_calls, mem_calls;
+    uint64_t sched_calls, vcpus_calls, mem_calls, affinity_calls;
     int last_weight, last_cap;
     unsigned last_vcpus;
     uint64_t last_target_kib;
+    /* Per vcpu, hard then soft affinity (2 x max_vcpus maps); NULL until
+     * first set: every pCPU, as xl leaves a domain without cpus=. */
+    struct plm_cpumap *affinity;
 
     /* Failures a scenario injects into the daemon's calls for it. */
     struct port_sim_fault fault[PORT_SIM_NFAULTS];
@@ -110,6 +113,14 @@ int sim_host_add(struct sim_host *h, const struct port_sim_domspec *s, struct si
 int sim_host_set_sched(struct sim_host *h, uint32_t domid, int weight, int cap);
 int sim_host_set_vcpus(struct sim_host *h, uint32_t domid, unsigned online);
 int sim_host_set_target(struct sim_host *h, uint32_t domid, uint64_t target_kib);
+/* As libxl_set_vcpuaffinity_all: vcpus 0..max_vcpus-1 (PLM_EINVAL past
+ * the domain's), each side clamped to the host's pCPUs, NULL left alone;
+ * PLM_EINVAL for a hard map with no pCPU of the host. */
+int sim_host_set_affinity(struct sim_host *h, uint32_t domid, unsigned max_vcpus,
+                          const struct plm_cpumap *hard, const struct plm_cpumap *soft);
+/* vcpu's affinity as it stands (every pCPU when never set). */
+void sim_host_affinity(const struct sim_host *h, const struct sim_dom *d, unsigned vcpu,
+                       struct plm_cpumap *hard, struct plm_cpumap *soft);
 
 /* Whether the call at now_ms is one a fault makes fail: its code (and
  * the fault counts it), else 0. */

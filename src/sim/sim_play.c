@@ -202,8 +202,8 @@ static void play_domain(struct sim_player *pl, const struct sim_event *ev, struc
 
 static const char *fault_name(enum port_sim_fault_op op)
 {
-    static const char *const names[PORT_SIM_NFAULTS] = {"sched-set", "vcpus-set", "mem-target-set",
-                                                        "domain-info", "host-info"};
+    static const char *const names[PORT_SIM_NFAULTS] = {
+        "sched-set", "vcpus-set", "mem-target-set", "domain-info", "host-info", "affinity-set"};
     return names[op];
 }
 

@@ -361,6 +361,14 @@ START_TEST(test_full_values)
     ck_assert(d->anticipate);
     ck_assert_uint_eq(d->anticipate_margin_ms, 90000);
     ck_assert_uint_eq(d->anticipate_max_lead_ms, 3 * 3600 * 1000);
+    ck_assert(!d->affinity_hard && !d->affinity_soft);
+
+    d = &p.domain[2];
+    ck_assert_str_eq(d->name, "spare");
+    ck_assert(d->affinity_hard && d->affinity_soft);
+    char buf[PLM_CPUMAP_STRLEN];
+    ck_assert_str_eq(plm_cpumap_format(&d->hard, buf, sizeof(buf)), "0-3,6");
+    ck_assert_str_eq(plm_cpumap_format(&d->soft, buf, sizeof(buf)), "1-1023");
     pol_policy_dispose(&p);
 }
 END_TEST

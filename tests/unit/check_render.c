@@ -669,6 +669,52 @@ START_TEST(test_anticipation)
 }
 END_TEST
 
+/* vcpu affinity: shown for a domain whose rule has it (or whose affinity
+ * xenplm set), nowhere else; what Xen accepted, what is still owed, what
+ * is wrong. */
+START_TEST(test_affinity)
+{
+    struct dmn_state s;
+    struct eng_dom *e;
+
+    build_state(&s);
+    e = &s.dom[0].eng;
+    char *got = render(&s, SHOW, 0, false);
+    ck_assert_ptr_null(strstr(got, "affinity"));
+    free(got);
+    got = render(&s, SHOW, 0, true);
+    ck_assert_ptr_null(strstr(got, "affinity"));
+    free(got);
+
+    /* The rule's hard list, not set yet (refused, say). */
+    rule_web.affinity_hard = true;
+    ck_assert_int_eq(plm_cpumap_parse("0-3,6", &rule_web.hard, NULL, 0), 0);
+    expect_has(&s, SHOW, 0, false,
+               "    affinity     hard as Xen has it, soft as Xen has it; the rule's not set yet\n");
+    expect_has(&s, SHOW, 0, true,
+               "\"affinity\":{\"hard\":null,\"soft\":null,\"soft_outside_hard\":false,"
+               "\"pending\":true,\"problem\":null},");
+    /* Accepted. */
+    e->aff_set[ENG_AFF_HARD] = true;
+    e->aff_want[ENG_AFF_HARD] = e->aff_done[ENG_AFF_HARD] = rule_web.hard;
+    expect_has(&s, SHOW, 0, false, "    affinity     hard 0-3,6, soft as Xen has it\n");
+    expect_has(&s, SHOW, 0, true, "\"affinity\":{\"hard\":\"0-3,6\",\"soft\":null,");
+    /* A soft set outside the hard one; a problem with the rule. */
+    e->aff_set[ENG_AFF_SOFT] = true;
+    ck_assert_int_eq(plm_cpumap_parse("4-5", &e->aff_done[ENG_AFF_SOFT], NULL, 0), 0);
+    e->aff_want[ENG_AFF_SOFT] = e->aff_done[ENG_AFF_SOFT];
+    snprintf(e->aff_problem, sizeof(e->aff_problem), "soft affinity 9 names no pCPU");
+    expect_has(&s, SHOW, 0, false,
+               "    affinity     hard 0-3,6, soft 4-5 (no soft pCPU is in the hard set: Xen uses "
+               "the hard set)\n"
+               "                 soft affinity 9 names no pCPU\n");
+    expect_has(&s, SHOW, 0, true,
+               "\"soft\":\"4-5\",\"soft_outside_hard\":true,\"pending\":false,\"problem\":"
+               "\"soft affinity 9 names no pCPU\"}");
+    rule_web.affinity_hard = false;
+}
+END_TEST
+
 START_TEST(test_empty)
 {
     struct dmn_state s;
@@ -893,6 +939,7 @@ int main(void)
     tcase_add_test(tc, test_table);
     tcase_add_test(tc, test_override_reply);
     tcase_add_test(tc, test_show);
+    tcase_add_test(tc, test_affinity);
     tcase_add_test(tc, test_status);
     tcase_add_test(tc, test_paused);
     tcase_add_test(tc, test_kinds);

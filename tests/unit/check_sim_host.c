@@ -238,6 +238,44 @@ START_TEST(test_cpu_contention)
 }
 END_TEST
 
+/* libxl_set_vcpuaffinity_all as the simulator takes it: every vcpu up to
+ * the count given, each side clamped to the host, NULL left alone. */
+START_TEST(test_affinity_set)
+{
+    struct port *p = sim_open(HOST "domain a memory=64 vcpus=1 maxvcpus=3\n");
+    struct plm_cpumap hard, soft, h2, s2;
+    char b[PLM_CPUMAP_STRLEN];
+
+    /* Never set: every pCPU, as xl leaves a domain without cpus=. */
+    ck_assert_int_eq(port_sim_vcpu_affinity(p, 1, 2, &hard, &soft), 0);
+    ck_assert_str_eq(plm_cpumap_format(&hard, b, sizeof(b)), "0-3");
+    ck_assert_str_eq(plm_cpumap_format(&soft, b, sizeof(b)), "0-3");
+    ck_assert_int_eq(plm_cpumap_parse("1-9", &hard, NULL, 0), 0);
+    ck_assert_int_eq(plm_cpumap_parse("2", &soft, NULL, 0), 0);
+    ck_assert_int_eq(port_affinity_set(p, 1, 2, &hard, &soft), 0);
+    ck_assert_int_eq(port_sim_vcpu_affinity(p, 1, 1, &h2, &s2), 0);
+    ck_assert_str_eq(plm_cpumap_format(&h2, b, sizeof(b)), "1-3");
+    ck_assert_str_eq(plm_cpumap_format(&s2, b, sizeof(b)), "2");
+    /* vcpu 2 was not in the call. */
+    ck_assert_int_eq(port_sim_vcpu_affinity(p, 1, 2, &h2, &s2), 0);
+    ck_assert_str_eq(plm_cpumap_format(&h2, b, sizeof(b)), "0-3");
+    /* Soft alone; hard left as it was. */
+    ck_assert_int_eq(port_affinity_set(p, 1, 3, NULL, &hard), 0);
+    ck_assert_int_eq(port_sim_vcpu_affinity(p, 1, 0, &h2, &s2), 0);
+    ck_assert_str_eq(plm_cpumap_format(&h2, b, sizeof(b)), "1-3");
+    ck_assert_str_eq(plm_cpumap_format(&s2, b, sizeof(b)), "1-3");
+    /* No pCPU of the host, a vcpu it lacks, a domain it lacks. */
+    ck_assert_int_eq(plm_cpumap_parse("4-7", &hard, NULL, 0), 0);
+    ck_assert_int_eq(port_affinity_set(p, 1, 3, &hard, NULL), PLM_EINVAL);
+    ck_assert_int_eq(port_affinity_set(p, 1, 4, NULL, &soft), PLM_EINVAL);
+    ck_assert_int_eq(port_affinity_set(p, 9, 1, NULL, &soft), PLM_ENOENT);
+    ck_assert_int_eq(port_sim_vcpu_affinity(p, 1, 3, &h2, &s2), PLM_EINVAL);
+    ck_assert_uint_eq(sim_dom(p, "a").affinity_calls, 4); /* the unknown domain is no call of a's */
+    ck_assert_uint_eq(sim_stats(p).op[PORT_SIM_OP_AFFINITY_SET].failures, 3);
+    port_destroy(p);
+}
+END_TEST
+
 TCase *sim_tcase_host(void)
 {
     TCase *tc = tcase_create("host");
@@ -246,6 +284,7 @@ TCase *sim_tcase_host(void)
     tcase_add_test(tc, test_uuid_from_name);
     tcase_add_loop_test(tc, test_sched_set, 0, (int)(sizeof(scheds) / sizeof(scheds[0])));
     tcase_add_test(tc, test_vcpus_set);
+    tcase_add_test(tc, test_affinity_set);
     tcase_add_test(tc, test_destroyed_domain);
     tcase_add_test(tc, test_create_checks);
     tcase_add_test(tc, test_cpu_time);

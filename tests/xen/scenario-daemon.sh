@@ -28,6 +28,10 @@
 #    shrink to 192) and is destroyed (xl destroy) at its first step down:
 #    the daemon forgets it, still answers, gives guest-a its 320 MiB, and
 #    logs no error loop;
+#    then the policy is reloaded with <affinity hard="0" soft="0"> for
+#    guest-*: xl vcpu-list shows every vcpu of guest-a, offline ones too,
+#    on pCPU 0 (hard and soft), and xenplm show says so; reloaded without
+#    it, guest-a's vcpus are back on every pCPU;
 # 7. the policy is reloaded with weight and cap: guest-a's weight and cap
 #    are set under credit (Pool-0), then pCPU 1 goes to a new cpupool
 #    running credit2, guest-a moves there, and its weight and cap are set
@@ -541,6 +545,41 @@ n_warn=$(grep -c -E '^[0-9:.]+ [^ ]+ (warning|error): ' /tmp/after-destroy.log)
 cp /tmp/after-destroy.log "$WHY"
 is "no error loop: at most 3 warnings after the destroy" "$((n_warn <= 3))" 1
 is "no error loop: at most 30 log lines after the destroy" "$((n_after <= 30))" 1
+
+# --- vcpu affinity, set by the policy ----------------------------------------------
+step "daemon: vcpu affinity from the policy (xl vcpu-list)"
+# guest-a alone is left.  Its rule pins it to pCPU 0, hard and soft; the
+# daemon sets it on every vcpu up to its maximum, online or not, which xl
+# vcpu-list lists all.  Then the rule goes again, and what the daemon set
+# goes back to every pCPU (before step 7 moves guest-a to a cpupool of
+# pCPU 1 alone, where a hard pin on pCPU 0 could not hold).
+# affinity_is NAME "HARD / SOFT" [OR]: every vcpu xl vcpu-list lists for
+# NAME shows that affinity (or OR); the listing goes to $WHY on failure.
+affinity_is() {
+    xl vcpu-list "$1" >/tmp/vcpu-list.out 2>&1 || return 1
+    cat /tmp/vcpu-list.out
+    n_vcpus=$(awk -v n="$1" '$1 == n' /tmp/vcpu-list.out | wc -l)
+    n_want=$(awk -v n="$1" -v w="$2" -v o="${3:-$2}" \
+        '$1 == n && ($(NF-2) " / " $NF == w || $(NF-2) " / " $NF == o)' /tmp/vcpu-list.out | wc -l)
+    [ "$n_vcpus" -ge 1 ] && [ "$n_vcpus" -eq "$n_want" ]
+}
+shows_affinity() { xenplm show "$1" | grep -E "^ +affinity +$2\$"; }
+sed 's#</domain>#<affinity hard="0" soft="0"/></domain>#' /tmp/policy-slow.xml >/tmp/policy-aff.xml
+cp /tmp/policy-aff.xml "$POLICY"
+check "xenplm reload: guest-* pinned to pCPU 0" xenplm reload
+check "xl vcpu-list: every vcpu of guest-a on pCPU 0, hard and soft" \
+    wait_until 30 affinity_is guest-a "0 / 0"
+sed 's/^/# xl vcpu-list| /' /tmp/vcpu-list.out
+check "xenplm show guest-a: affinity hard 0, soft 0" \
+    wait_until 10 shows_affinity guest-a "hard 0, soft 0"
+# Back to every pCPU: xl prints "all" for a full map, or the range when
+# its map is wider than the host's pCPU numbers.
+max_id=$(xl info 2>/dev/null | awk '$1 == "max_cpu_id" { print $3 }')
+cp /tmp/policy-slow.xml "$POLICY"
+check "xenplm reload: no affinity" xenplm reload
+check "xl vcpu-list: guest-a's vcpus back on every pCPU" \
+    wait_until 30 affinity_is guest-a "all / all" "0-${max_id:-1} / 0-${max_id:-1}"
+sed 's/^/# xl vcpu-list| /' /tmp/vcpu-list.out
 
 # --- 7. caps, under credit and then credit2 (a second cpupool) --------------------
 step "daemon: 7. caps, under credit and then credit2 (a second cpupool)"
