@@ -351,6 +351,8 @@ int dmn_step(struct dmn *d)
     struct port_event ev;
     while (port_next_event(d->port, &ev) == 0)
         handle_event(d, &ev);
+    /* A migration that ended asks for a scan (its domain gone), below. */
+    orders(d, now_ms(d));
     /* Watches are the way domains are found; a slow periodic scan is the
      * safety net for a watch lost or refused. */
     if (now_ms(d) - d->last_scan_ms >= IDLE_WAKE_MS)
@@ -361,11 +363,6 @@ int dmn_step(struct dmn *d)
         dmn_scan(d);
     }
     now = now_ms(d);
-    orders(d, now);
-    if (d->ev.rescan) {
-        d->ev.rescan = false;
-        dmn_scan(d);
-    }
     dmn_requests_due(d, now);
     turn(d, now);
     return 0;
