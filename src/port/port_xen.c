@@ -1164,6 +1164,10 @@ static int xen_mig_poll(struct port *p, uint32_t handle, struct port_mig_status 
         if (ok)
             snprintf(out->why, sizeof(out->why),
                      "xl migrate exited 0 but the domain is still here");
+        else if (rc == PLM_ENOENT || (rc == 0 && info.dying))
+            /* Not the promise of FAILED (it runs here): say so. */
+            snprintf(out->why + strlen(out->why), sizeof(out->why) - strlen(out->why),
+                     "; and the domain is no longer here");
     }
     return 0;
 }

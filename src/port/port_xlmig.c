@@ -246,7 +246,8 @@ bool port_xlmig_poll(struct port_xlmig *m, uint64_t now_ms, int *pct_out, bool *
     }
     /* Whatever it left of its group (a transport) ends with it. */
     kill(-m->pid, SIGKILL);
-    while (waitpid(m->pid, &status, 0) < 0 && errno == EINTR)
+    pid_t r;
+    while ((r = waitpid(m->pid, &status, 0)) < 0 && errno == EINTR)
         ;
     drain(m);
     *pct_out = m->pct;
@@ -256,7 +257,10 @@ bool port_xlmig_poll(struct port_xlmig *m, uint64_t now_ms, int *pct_out, bool *
     }
     m->pid = 0;
     last_line(m, line, sizeof(line));
-    if (m->aborting) {
+    if (r < 0) {
+        /* Someone else reaped it (SIGCHLD ignored?): no status to trust. */
+        snprintf(why, whylen, "xl migrate's exit status was lost (reaped elsewhere)");
+    } else if (m->aborting) {
         snprintf(why, whylen, "%s", m->abort_why);
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         *ok_out = true;
