@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The host port: everything xenplmd needs from a Xen host, as three small
+ * The host port: everything xenplmd needs from a Xen host, as four small
  * interfaces (as chrony puts a clock driver behind a few function
  * pointers):
  *
@@ -10,7 +10,9 @@
  *                     transaction, make a guest-readable directory, remove,
  *                     watch and unwatch;
  *   event source      fired watches, the clock, the wait for something to
- *                     happen, and reconnecting after the connection broke.
+ *                     happen, and reconnecting after the connection broke;
+ *   live migration    start, poll and abort a domain's move to another
+ *                     host (pool mode; optional: NULL where there is none).
  *
  * Two implementations exist:
  *
@@ -212,8 +214,9 @@ struct port_mig_status {
 };
 struct port_mig_ops {
     /* Start moving domid to the pool's host dest, which the transport
-     * reaches at addr (transport NULL: xl's own ssh).  PLM_EBUSY while
-     * another runs (PLM_EEXIST); PLM_ENOENT for a domain not here. */
+     * reaches at addr (transport NULL: xl's own ssh).  PLM_EEXIST while
+     * another runs; PLM_ENOENT for a domain (or, simulated, a host) not
+     * there; PLM_EINVAL for a bad address or destination. */
     int (*start)(struct port *p, uint32_t domid, const char *dest, const char *addr,
                  const char *transport, uint32_t *handle_out);
     /* How it goes; PLM_ENOENT for a handle that is not running. */

@@ -234,10 +234,12 @@ START_TEST(test_abort_escalates)
     int pct;
     uint64_t now = plm_mono_ms();
 
-    fake_xl("trap '' TERM; sleep 30");
+    fake_xl("trap '' TERM; touch \"$(dirname \"$0\")/ready\"; sleep 30");
     port_xlmig_init(&m);
     ck_assert_int_eq(port_xlmig_start(&m, xl, 7, "xen-b", NULL, why, sizeof(why)), 0);
-    nap();
+    /* Abort only once it ignores SIGTERM. */
+    for (int i = 0; i < 500 && access(strcat(strcpy(why, dir), "/ready"), F_OK) != 0; i++)
+        nap();
     port_xlmig_abort(&m, now, "aborted");
     for (int i = 0; i < 30; i++) {
         ck_assert(port_xlmig_poll(&m, now + 10, &pct, &ok, why, sizeof(why)));
