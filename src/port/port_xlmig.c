@@ -78,10 +78,31 @@ static void child(int out, struct child_args *a)
     fcntl(1, F_SETFL, 0);
     for (int fd = 3; fd < CHILD_FD_MAX; fd++)
         close(fd);
-    execvp(a->xl, a->argv);
+    execv(a->xl, a->argv);
     if (write(2, failed, sizeof(failed) - 1) < 0)
         _exit(127);
     _exit(127);
+}
+
+/* xl's full name: as given when it has a '/', else the first executable
+ * of that name in PATH (looked up here, before fork: the child of a daemon
+ * with threads makes no call that may allocate). */
+static bool find_xl(const char *xl, char *out, size_t cap)
+{
+    const char *path = getenv("PATH");
+
+    if (strchr(xl, '/'))
+        return (size_t)snprintf(out, cap, "%s", xl) < cap;
+    if (!path || !*path)
+        path = "/usr/sbin:/usr/bin:/sbin:/bin";
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        int w = snprintf(out, cap, "%.*s/%s", (int)n, n ? path : ".", xl);
+        if (w > 0 && (size_t)w < cap && access(out, X_OK) == 0)
+            return true;
+        path += n + (path[n] == ':');
+    }
+    return false;
 }
 
 int port_xlmig_start(struct port_xlmig *m, const char *xl, uint32_t domid, const char *addr,
@@ -103,11 +124,14 @@ int port_xlmig_start(struct port_xlmig *m, const char *xl, uint32_t domid, const
     }
     if (transport && !transport[0])
         transport = NULL;
-    if (strlen(xl) >= sizeof(a.xl) || (transport && strlen(transport) >= sizeof(a.transport))) {
-        snprintf(err, errlen, "the xl command or the transport is too long");
+    if (transport && strlen(transport) >= sizeof(a.transport)) {
+        snprintf(err, errlen, "the transport is too long");
         return PLM_EINVAL;
     }
-    snprintf(a.xl, sizeof(a.xl), "%s", xl);
+    if (!find_xl(xl, a.xl, sizeof(a.xl))) {
+        snprintf(err, errlen, "cannot find %s in PATH", xl);
+        return PLM_EINVAL;
+    }
     snprintf(a.domid, sizeof(a.domid), "%u", (unsigned)domid);
     snprintf(a.addr, sizeof(a.addr), "%s", addr);
     a.argv[n++] = a.xl;

@@ -123,10 +123,15 @@ START_TEST(test_transport)
     bool ok = false;
     int pct;
 
+    char path[512];
+
     fake_xl("exit 0");
     port_xlmig_init(&m);
+    /* Found in PATH, as the daemon names it. */
+    snprintf(path, sizeof(path), "%s:%s", dir, getenv("PATH") ? getenv("PATH") : "/bin");
+    ck_assert_int_eq(setenv("PATH", path, 1), 0);
     ck_assert_int_eq(
-        port_xlmig_start(&m, xl, 12, "root@[fd00::2]", "ssh -p 2222", why, sizeof(why)), 0);
+        port_xlmig_start(&m, "xl", 12, "root@[fd00::2]", "ssh -p 2222", why, sizeof(why)), 0);
     run_out(&m, plm_mono_ms(), &ok, why, sizeof(why), &pct);
     ck_assert(ok);
     ck_assert_int_eq(pct, -1);
@@ -172,6 +177,10 @@ START_TEST(test_missing_xl)
     run_out(&m, plm_mono_ms(), &ok, why, sizeof(why), &pct);
     ck_assert(!ok);
     ck_assert_msg(strstr(why, "exited with 127") && strstr(why, "cannot run"), "%s", why);
+    /* Not in PATH: said at once. */
+    ck_assert_int_eq(port_xlmig_start(&m, "no-such-xl-here", 7, "xen-b", NULL, why, sizeof(why)),
+                     PLM_EINVAL);
+    ck_assert_str_eq(why, "cannot find no-such-xl-here in PATH");
     port_xlmig_dispose(&m);
     cleanup();
 }
