@@ -124,7 +124,9 @@ static int number(const char *v, uint64_t max, uint64_t *out)
     return 0;
 }
 
-/* One description: every key once, in any order; nothing else. */
+/* One description: every key once, in any order; nothing else.  Memory
+ * (keys 2 to 5) in KiB up to 4 TiB, the other numbers 32-bit; the spec's
+ * own checks (sim_host_check_spec) come after. */
 static int parse(char *text, struct arrival *a)
 {
     static const char *const keys[] = {
@@ -162,7 +164,7 @@ static int parse(char *text, struct arrival *a)
         } else if (k == NKEYS - 1) {
             if (unhex(sp, a->req, sizeof(a->req), &a->reqlen) != 0)
                 return PLM_EGRAMMAR;
-        } else if (number(sp, UINT32_MAX * 1024ull, &num[k]) != 0) {
+        } else if (number(sp, k <= 5 ? UINT32_MAX * 1024ull : UINT32_MAX, &num[k]) != 0) {
             return PLM_EGRAMMAR;
         }
     }
