@@ -25,6 +25,7 @@
 #include "core/error.h"
 #include "daemon/daemon.h"
 #include "daemon/pool.h"
+#include "daemon/render.h"
 
 /* How often a running migration is polled, ms of the port's clock. */
 #define POLL_MS 1000
@@ -69,14 +70,6 @@ static struct dmn_domain *by_uuid(struct dmn *d, const char *uuid)
         if (d->st.dom[i].present && strcasecmp(d->st.dom[i].info.uuid, uuid) == 0)
             return &d->st.dom[i];
     return NULL;
-}
-
-static void format_ms(uint64_t ms, char *out, size_t cap)
-{
-    if (ms % 60000 == 0)
-        snprintf(out, cap, "%llu min", (unsigned long long)(ms / 60000));
-    else
-        snprintf(out, cap, "%llu s", (unsigned long long)((ms + 999) / 1000));
 }
 
 void dmn_mig_order(struct dmn *d, const struct dmn_pool_order *o, uint64_t now)
@@ -130,8 +123,8 @@ void dmn_mig_order(struct dmn *d, const struct dmn_pool_order *o, uint64_t now)
     m->next_poll_ms = now + POLL_MS;
     m->pct = 0;
     m->started++;
-    char limit[32];
-    format_ms(m->deadline_ms - now, limit, sizeof(limit));
+    char limit[RENDER_DURATION_MAX];
+    render_duration(m->deadline_ms - now, limit);
     log_info("Domain %u: migrating to %s (%s) for order %s, at most %s", (unsigned)m->domid,
              o->dest, addr, o->key, limit);
     report(d, o->key, DMN_ORDER_RUNNING, 0, NULL);
@@ -141,9 +134,9 @@ void dmn_mig_order(struct dmn *d, const struct dmn_pool_order *o, uint64_t now)
 static void ended(struct dmn *d, const struct port_mig_status *st, uint64_t now)
 {
     struct dmn_migration *m = &d->st.mig;
-    char took[32];
+    char took[RENDER_DURATION_MAX];
 
-    format_ms(now - m->started_ms, took, sizeof(took));
+    render_duration(now - m->started_ms, took);
     m->running = false;
     if (st->phase == PORT_MIG_DONE) {
         m->done++;
@@ -172,8 +165,8 @@ void dmn_mig_poll(struct dmn *d, uint64_t now)
         return;
     m->next_poll_ms = now + POLL_MS;
     if (!m->aborted && now >= m->deadline_ms) {
-        char why[DMN_ORDER_WHY_MAX], limit[32];
-        format_ms(m->deadline_ms - m->started_ms, limit, sizeof(limit));
+        char why[DMN_ORDER_WHY_MAX], limit[RENDER_DURATION_MAX];
+        render_duration(m->deadline_ms - m->started_ms, limit);
         snprintf(why, sizeof(why), "timed out after %s", limit);
         m->aborted = true;
         log_warnx("Domain %u: migration to %s %s: aborting it", (unsigned)m->domid, m->order.dest,

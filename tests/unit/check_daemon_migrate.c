@@ -169,10 +169,10 @@ START_TEST(order_times_out)
     dt_run_for(&t, 9000);
     ck_assert(t.d.st.mig.running);
     dt_run_for(&t, 3000);
-    ck_assert_uint_eq(dt_cap_stop(&cap, "timed out after 10 s: aborting it"), 1);
+    ck_assert_uint_eq(dt_cap_stop(&cap, "timed out after 10s: aborting it"), 1);
     ck_assert(!t.d.st.mig.running);
     ck_assert_int_eq(t.d.st.mig.last.phase, DMN_ORDER_FAILED);
-    ck_assert_str_eq(t.d.st.mig.last.why, "timed out after 10 s");
+    ck_assert_str_eq(t.d.st.mig.last.why, "timed out after 10s");
     ck_assert(runs_on(t.p, "web"));
     ck_assert(dt_known(&t, "web"));
     ck_assert_int_eq(port_sim_advance(b, 1000), 0);
