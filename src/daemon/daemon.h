@@ -187,6 +187,16 @@ void dmn_pool_report(struct dmn *d);
 int dmn_pool_command(struct dmn *d, const char *what, bool json, FILE *out, char *err,
                      size_t errlen);
 
+/* migrate.c: the executor of pool orders (live migration).  order:
+ * check an order and start it, or report it FAILED (one at a time);
+ * poll: the running one's progress, timeout and end, each reported;
+ * at: when the loop must wake to poll (0: none running); stop: abort a
+ * running one as the daemon stops. */
+void dmn_mig_order(struct dmn *d, const struct dmn_pool_order *o, uint64_t now_ms);
+void dmn_mig_poll(struct dmn *d, uint64_t now_ms);
+uint64_t dmn_mig_at(const struct dmn *d);
+void dmn_mig_stop(struct dmn *d);
+
 /* loop.c */
 int dmn_run(const struct dmn_options *opt);
 /*

@@ -254,6 +254,9 @@ static void turn(struct dmn *d, uint64_t now)
     uint64_t watch = dmn_setup_at(d);
     if (watch && (!d->wake_at_ms || watch < d->wake_at_ms))
         d->wake_at_ms = watch;
+    uint64_t mig = dmn_mig_at(d);
+    if (mig && (!d->wake_at_ms || mig < d->wake_at_ms))
+        d->wake_at_ms = mig;
     if (d->plan.table_changed)
         d->st.stats.allocations++;
     eng_plan_trim(&d->plan);
@@ -265,6 +268,25 @@ static void turn(struct dmn *d, uint64_t now)
 #ifdef HAVE_POOL
     dmn_pool_report(d);
 #endif
+}
+
+/*
+ * Orders (pool mode): the one the pool thread accepted, taken only when
+ * no migration runs here (one at a time: a second waits in the thread's
+ * slot), and the running one's progress.  The thread cannot wake the
+ * loop, so in a pool the loop looks for an order every ORDER_LOOK_MS.
+ */
+#define ORDER_LOOK_MS 1000
+
+static void orders(struct dmn *d, uint64_t now)
+{
+#ifdef HAVE_POOL
+    struct dmn_pool_order o;
+
+    if (d->pool && !d->st.mig.running && dmn_pool_take_order(d->pool, &o))
+        dmn_mig_order(d, &o, now);
+#endif
+    dmn_mig_poll(d, now);
 }
 
 /*
@@ -290,6 +312,13 @@ int dmn_step(struct dmn *d)
     uint64_t metrics = dmn_metrics_at(d);
     if (metrics && metrics < deadline)
         deadline = metrics > now ? metrics : now;
+    /* A migration running (even one started outside the loop's turn) is
+     * polled when due. */
+    uint64_t mig = dmn_mig_at(d);
+    if (mig && mig < deadline)
+        deadline = mig > now ? mig : now;
+    if (d->pool && deadline > now + ORDER_LOOK_MS)
+        deadline = now + ORDER_LOOK_MS;
     if (d->ev.arbitrate || d->ev.force || d->ev.rescan || d->ev.resync_cpu || d->ev.tick_now)
         deadline = now;
     struct port_waitfd wf[CTL_MAX_CONN + 1];
@@ -322,6 +351,8 @@ int dmn_step(struct dmn *d)
     struct port_event ev;
     while (port_next_event(d->port, &ev) == 0)
         handle_event(d, &ev);
+    /* A migration that ended asks for a scan (its domain gone), below. */
+    orders(d, now_ms(d));
     /* Watches are the way domains are found; a slow periodic scan is the
      * safety net for a watch lost or refused. */
     bool periodic = now_ms(d) - d->last_scan_ms >= IDLE_WAKE_MS;
@@ -401,6 +432,7 @@ void dmn_fini(struct dmn *d)
         print_table(d, now_ms(d));
     if (d->port && d->metrics.path[0])
         dmn_metrics_report(d, now_ms(d), true);
+    dmn_mig_stop(d);
 #ifdef HAVE_POOL
     dmn_pool_stop(d->pool);
 #endif

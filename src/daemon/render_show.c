@@ -144,6 +144,12 @@ static void show_resource_text(FILE *f, const struct dmn_state *s, const struct 
                 d->eng.override.until_ms > now_ms ? d->eng.override.until_ms - now_ms : 0, dur));
 }
 
+/* Whether d is the domain this host is migrating. */
+static bool migrating(const struct dmn_state *s, const struct dmn_domain *d)
+{
+    return s->mig.running && s->mig.domid == d->info.domid;
+}
+
 static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain *d,
                      uint64_t now_ms)
 {
@@ -177,6 +183,16 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
     rnd_key(f, 0, "requests");
     fprintf(f, "%" PRIu64 " read, %" PRIu64 " rejected%s\n", d->requests, d->rejected,
             d->pending_read ? ", one waiting (rate-limited)" : "");
+    if (migrating(s, d)) {
+        rnd_key(f, 0, "migration");
+        fputs("migrating to ", f);
+        rnd_put_safe(f, s->mig.order.dest);
+        if (s->mig.pct >= 0)
+            fprintf(f, ", %d %%", s->mig.pct);
+        fputs(" (order ", f);
+        rnd_put_safe(f, s->mig.order.key);
+        fprintf(f, ", %s so far)\n", render_duration(rnd_age_ms(now_ms, s->mig.started_ms), dur));
+    }
     for (int r = 0; r < DMN_NRES; r++)
         show_resource_text(f, s, d, r, now_ms);
 
@@ -362,6 +378,24 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
     jw_uint(&w, d->rejected);
     jw_key(&w, "pending_read");
     jw_bool(&w, d->pending_read);
+    jw_key(&w, "migration");
+    if (migrating(s, d)) {
+        jw_object(&w);
+        jw_key(&w, "to");
+        jw_string(&w, s->mig.order.dest);
+        jw_key(&w, "pct");
+        if (s->mig.pct >= 0)
+            jw_uint(&w, (uint64_t)s->mig.pct);
+        else
+            jw_null(&w);
+        jw_key(&w, "order");
+        jw_string(&w, s->mig.order.key);
+        jw_key(&w, "elapsed_ms");
+        jw_uint(&w, rnd_age_ms(now_ms, s->mig.started_ms));
+        jw_object_end(&w);
+    } else {
+        jw_null(&w);
+    }
     jw_key(&w, "resources");
     jw_object(&w);
     for (int r = 0; r < DMN_NRES; r++) {

@@ -33,7 +33,7 @@ static bool needs_host(const struct dmn *d, bool tick)
     return false;
 }
 
-static void view_of(struct dmn_domain *dom)
+static void view_of(const struct dmn_state *st, struct dmn_domain *dom)
 {
     struct eng_view *v = &dom->eng.in;
 
@@ -49,6 +49,7 @@ static void view_of(struct dmn_domain *dom)
     v->answer_due = dom->answer_due;
     v->balloon_key = dom->balloon_key;
     v->pv = dom->info.type == PORT_DOM_PV;
+    v->migrating = st->mig.running && st->mig.domid == dom->info.domid;
 }
 
 /*
@@ -110,7 +111,7 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
          * pointers (the rule, the request) may name what a reload freed or
          * a grown table moved since the last turn. */
         read_feature(d, dom, now);
-        view_of(dom);
+        view_of(&d->st, dom);
         bool mem = eng_wants_memory(e);
         bool cpu = tick && eng_wants_cpu_time(e, now);
         bool vcpus = eng_wants_vcpus(e, now);
@@ -141,7 +142,7 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
             log_info("Domain %u: its domain info read again after %u failed tries", dom->info.domid,
                      fails);
         dmn_info_update(d, dom, &info);
-        view_of(dom); /* what was just read */
+        view_of(&d->st, dom); /* what was just read */
         if (mem)
             eng_measured_memory(e, (int64_t)info.mem_actual_kib);
         if (cpu) {

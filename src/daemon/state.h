@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "common/prom.h"
+#include "daemon/pool.h"
 #include "engine/engine.h"
 #include "policy/policy.h"
 #include "port/port.h"
@@ -126,6 +127,24 @@ struct dmn_stats {
     struct prom_hist reaction;
 };
 
+/*
+ * The live migration this host runs for a pool order (migrate.c), at most
+ * one at a time: the order, the domain, the port's handle, its deadline,
+ * the progress last reported; and the last report made (for the log,
+ * `xenplm show` and tests).
+ */
+struct dmn_migration {
+    bool running;
+    struct dmn_pool_order order;
+    uint32_t domid, handle;
+    uint64_t started_ms, deadline_ms, next_poll_ms;
+    bool aborted;
+    int pct; /* -1: not known */
+    bool reported;
+    struct dmn_pool_order_report last;
+    uint64_t started, done, failed; /* counters */
+};
+
 struct dmn_state {
     struct dmn_domain *dom; /* sorted by domid */
     size_t ndom, cap;
@@ -136,6 +155,7 @@ struct dmn_state {
     struct eng_state eng; /* pools, facts, the mover's and trigger's timing */
     struct eng_host host; /* the host's facts as the snapshot last read them (ok: ever) */
     struct dmn_stats stats;
+    struct dmn_migration mig;
 };
 
 /* Find a domain by id, or by name or id given as text; NULL when absent. */

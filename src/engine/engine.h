@@ -124,6 +124,10 @@ struct eng_view {
     /* Its online vcpus as Xen counts them, read back this turn. */
     bool online_read;
     unsigned online_vcpus;
+    /* It is leaving by live migration: its memory target stays where it
+     * is (the transfer copies what it holds; a balloon moving under it
+     * would only make more pages to send again). */
+    bool migrating;
 };
 
 /*

@@ -107,7 +107,7 @@ void eng_measured_memory(struct eng_dom *e, int64_t actual_kib)
  * driver (kinds.c), whose target is then never changed. */
 bool eng_moves(const struct eng_dom *e)
 {
-    return eng_managed(e) && e->balloon && e->granted[POL_MEMORY] > 0;
+    return eng_managed(e) && e->balloon && e->granted[POL_MEMORY] > 0 && !e->in.migrating;
 }
 
 bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct eng_table dom,

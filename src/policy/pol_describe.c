@@ -106,6 +106,9 @@ static void describe_pool(const struct pol_pool_section *p, FILE *f)
     fprintf(f, "  plan      the leader plans at most every %s; a move waits a hold of %s\n",
             px_duration_format(p->plan_interval_ms, t, sizeof(t)),
             px_duration_format(p->plan_hold_ms, u, sizeof(u)));
+    fprintf(f, "  migrate   through %s%s%s, at most %s each unless an order says\n",
+            p->mig_transport ? "'" : "xl's own ssh", p->mig_transport ? p->mig_transport : "",
+            p->mig_transport ? "'" : "", px_duration_format(p->mig_timeout_ms, t, sizeof(t)));
 }
 
 void pol_describe(const struct pol_policy *p, FILE *f)

@@ -2,7 +2,8 @@
 /*
  * The <pool> section (pool mode, issue 14): the pool's name, this host's
  * name in it, the mode, the etcd endpoints, the TLS files, the lease's
- * TTL, the publishing interval and the leader's planning, with their defaults and the checks
+ * TTL, the publishing interval, the leader's planning and how this
+ * host migrates (<migrate>), with their defaults and the checks
  * the schema cannot make (endpoints, TLS, names, ranges).
  */
 #include "config.h"
@@ -26,6 +27,9 @@
 #define HOLD_MAX_MS (3600ull * 1000)
 #define DEF_PLAN_MS 10000u
 #define DEF_HOLD_MS 60000u
+#define MIG_TIMEOUT_MIN_MS 10000ull
+#define MIG_TIMEOUT_MAX_MS (24ull * 3600 * 1000)
+#define DEF_MIG_TIMEOUT_MS (10u * 60 * 1000)
 
 _Static_assert(POL_POOL_NAME_MAX == PLM_POOL_NAME_MAX, "one name rule for the policy and etcd");
 
@@ -53,6 +57,7 @@ void pol_pool_defaults(struct pol_pool_section *p)
     p->publish_interval_ms = DEF_PUBLISH_MS;
     p->plan_interval_ms = DEF_PLAN_MS;
     p->plan_hold_ms = DEF_HOLD_MS;
+    p->mig_timeout_ms = DEF_MIG_TIMEOUT_MS;
 }
 
 void pol_pool_dispose(struct pol_pool_section *p)
@@ -64,6 +69,7 @@ void pol_pool_dispose(struct pol_pool_section *p)
     free(p->ca);
     free(p->cert);
     free(p->key);
+    free(p->mig_transport);
     pol_pool_defaults(p);
 }
 
@@ -125,7 +131,28 @@ static int load_tls(struct px_loader *ld, const xmlNode *c, struct pol_pool_sect
     return rc;
 }
 
-/* Each of <tls>, <lease>, <publish> and <plan> at most once. */
+/* <migrate transport="..." timeout="...">: the transport is a command
+ * line xl runs through the shell (`TRANSPORT ADDR xl migrate-receive`),
+ * the operator's own as ssh is; only a control character is refused. */
+static int load_migrate(struct px_loader *ld, const xmlNode *c, struct pol_pool_section *p)
+{
+    int rc = px_value(ld, c, "transport", &p->mig_transport);
+
+    if (rc < 0)
+        return rc;
+    if (p->mig_transport) {
+        if (!p->mig_transport[0])
+            return px_fail(ld, c, "transport", PLM_EINVAL,
+                           "an empty transport (leave it out for xl's own ssh)");
+        for (const char *s = p->mig_transport; *s; s++)
+            if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                return px_fail(ld, c, "transport", PLM_EINVAL, "a control character");
+    }
+    return px_get_duration(ld, c, "timeout", MIG_TIMEOUT_MIN_MS, MIG_TIMEOUT_MAX_MS,
+                           &p->mig_timeout_ms, NULL);
+}
+
+/* Each of <tls>, <lease>, <publish>, <plan> and <migrate> at most once. */
 static int once(struct px_loader *ld, const xmlNode *c, const xmlNode **seen)
 {
     if (*seen)
@@ -177,7 +204,7 @@ static int check_pool(struct px_loader *ld, const xmlNode *n, const xmlNode *tls
 int pol_load_pool(struct px_loader *ld, const xmlNode *n, const char *hostname,
                   struct pol_pool_section *p)
 {
-    const xmlNode *tls = NULL, *lease = NULL, *publish = NULL, *plan = NULL;
+    const xmlNode *tls = NULL, *lease = NULL, *publish = NULL, *plan = NULL, *migrate = NULL;
     int mode = POL_POOL_ADVISE, rc;
 
     p->line = (unsigned)xmlGetLineNo(n);
@@ -212,6 +239,10 @@ int pol_load_pool(struct px_loader *ld, const xmlNode *n, const char *hostname,
                                      &p->plan_interval_ms, NULL);
             if (rc == 0)
                 rc = px_get_duration(ld, c, "hold", 0, HOLD_MAX_MS, &p->plan_hold_ms, NULL);
+        } else if (px_is(c, "migrate")) {
+            rc = once(ld, c, &migrate);
+            if (rc == 0)
+                rc = load_migrate(ld, c, p);
         } else {
             rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         }

@@ -182,6 +182,9 @@ struct pol_pool_section {
     uint64_t publish_interval_ms;
     uint64_t plan_interval_ms; /* the leader plans at most this often */
     uint64_t plan_hold_ms;     /* a move must be wanted this long first */
+    /* <migrate>: how this host carries out its orders (the executor). */
+    char *mig_transport;     /* xl migrate -s's command (NULL: xl's own ssh) */
+    uint64_t mig_timeout_ms; /* one migration's limit, unless its order sets one */
 };
 
 struct pol_policy {

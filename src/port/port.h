@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The host port: everything xenplmd needs from a Xen host, as three small
+ * The host port: everything xenplmd needs from a Xen host, as four small
  * interfaces (as chrony puts a clock driver behind a few function
  * pointers):
  *
@@ -11,7 +11,9 @@
  *                     transaction, make a guest-readable directory, remove,
  *                     watch and unwatch;
  *   event source      fired watches, the clock, the wait for something to
- *                     happen, and reconnecting after the connection broke.
+ *                     happen, and reconnecting after the connection broke;
+ *   live migration    start, poll and abort a domain's move to another
+ *                     host (pool mode; optional: NULL where there is none).
  *
  * Two implementations exist:
  *
@@ -194,12 +196,52 @@ struct port_event_ops {
     int (*reconnect)(struct port *p);
 };
 
-/* One host: its three interfaces and how to let it go. */
+/*
+ * Live migration (issue 14), one at a time per host, never blocking: start
+ * hands back a handle, poll says how it goes (each loop turn while one
+ * runs), abort ends it early.  A migration that ends (DONE or FAILED, as
+ * poll says once) has released its handle.  DONE means the domain runs on
+ * the destination and is gone from here; FAILED that it still runs here,
+ * as far as this host can tell (why says what happened).
+ *
+ *   port_xen.c  runs `xl migrate [-s TRANSPORT] DOMID ADDR` as a child in
+ *               its own process group (port_xlmig.c): ssh to ADDR by
+ *               default, so the operator's existing trust is used; never
+ *               a listener of our own.
+ *   src/sim/    between simulated hosts sharing a directory (xenplm-sim(5),
+ *               "fabric").
+ */
+#define PORT_MIG_WHY_MAX 160
+enum port_mig_phase {
+    PORT_MIG_RUNNING = 0,
+    PORT_MIG_DONE,
+    PORT_MIG_FAILED,
+};
+struct port_mig_status {
+    enum port_mig_phase phase;
+    int pct; /* RUNNING: 0..100, or -1 when the transport does not say */
+    char why[PORT_MIG_WHY_MAX];
+};
+struct port_mig_ops {
+    /* Start moving domid to the pool's host dest, which the transport
+     * reaches at addr (transport NULL: xl's own ssh).  PLM_EEXIST while
+     * another runs; PLM_ENOENT for a domain (or, simulated, a host) not
+     * there; PLM_EINVAL for a bad address or destination. */
+    int (*start)(struct port *p, uint32_t domid, const char *dest, const char *addr,
+                 const char *transport, uint32_t *handle_out);
+    /* How it goes; PLM_ENOENT for a handle that is not running. */
+    int (*poll)(struct port *p, uint32_t handle, struct port_mig_status *out);
+    /* End it early (a timeout): the next poll says FAILED with why. */
+    int (*abort)(struct port *p, uint32_t handle, const char *why);
+};
+
+/* One host: its interfaces and how to let it go. */
 struct port {
     const char *name; /* "xen" or "sim" */
     const struct port_host_ops *host;
     const struct port_xs_ops *xs;
     const struct port_event_ops *events;
+    const struct port_mig_ops *mig; /* NULL: this host cannot migrate */
     /* Release everything. */
     void (*destroy)(struct port *p);
     void *priv;
@@ -284,6 +326,19 @@ static inline int port_wait(struct port *p, struct port_waitfd *fds, size_t nfds
 static inline int port_reconnect(struct port *p)
 {
     return p->events->reconnect(p);
+}
+static inline int port_mig_start(struct port *p, uint32_t domid, const char *dest, const char *addr,
+                                 const char *transport, uint32_t *handle_out)
+{
+    return p->mig ? p->mig->start(p, domid, dest, addr, transport, handle_out) : PLM_EINVAL;
+}
+static inline int port_mig_poll(struct port *p, uint32_t handle, struct port_mig_status *out)
+{
+    return p->mig ? p->mig->poll(p, handle, out) : PLM_ENOENT;
+}
+static inline int port_mig_abort(struct port *p, uint32_t handle, const char *why)
+{
+    return p->mig ? p->mig->abort(p, handle, why) : PLM_ENOENT;
 }
 static inline void port_destroy(struct port *p)
 {

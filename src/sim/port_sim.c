@@ -427,6 +427,48 @@ static int sim_local_time(struct port *p, int64_t *day, uint32_t *sec)
     return 0;
 }
 
+/* Live migration: through the fabric's directory (sim_fabric.c). */
+static int sim_mig_start(struct port *p, uint32_t domid, const char *dest, const char *addr,
+                         const char *transport, uint32_t *handle_out)
+{
+    struct sim *s = p->priv;
+    int rc;
+
+    (void)addr; /* the fabric reaches hosts by name */
+    (void)transport;
+    sim_sync(&s->pl);
+    rc = sim_fabric_start(&s->pl, domid, dest, handle_out);
+    if (rc != 0)
+        sim_log(&s->pl.m.clock, PORT_SIM_LOG_ERROR, "dom %u: cannot migrate to %s: %s",
+                (unsigned)domid, dest ? dest : "(none)",
+                rc == PLM_EINVAL   ? "no fabric, or a bad destination"
+                : rc == PLM_ENOENT ? "no such domain, or no such host on the fabric"
+                : rc == PLM_EEXIST ? "another migration is running"
+                                   : plm_strerror(rc));
+    return rc;
+}
+
+static int sim_mig_poll(struct port *p, uint32_t handle, struct port_mig_status *out)
+{
+    struct sim *s = p->priv;
+
+    sim_sync(&s->pl);
+    return sim_fabric_poll(&s->pl, handle, out);
+}
+
+static int sim_mig_abort(struct port *p, uint32_t handle, const char *why)
+{
+    struct sim *s = p->priv;
+
+    return sim_fabric_abort(&s->pl, handle, why);
+}
+
+static const struct port_mig_ops sim_mig_ops = {
+    .start = sim_mig_start,
+    .poll = sim_mig_poll,
+    .abort = sim_mig_abort,
+};
+
 static const struct port_event_ops sim_event_ops = {
     .next_event = sim_next_event,
     .now_ms = sim_now_ms,
@@ -452,10 +494,16 @@ static int open_scenario(struct sim_scenario *scn, double speed, struct port **o
     s->port.events = &sim_event_ops;
     s->port.destroy = sim_destroy;
     s->port.priv = s;
+    s->port.mig = &sim_mig_ops;
     rc = sim_player_init(&s->pl, scn, speed);
     if (rc != 0) {
         /* The parser checked that everything fits: only malloc can fail. */
         plm_errf(err, errlen, rc, "%s: %s", s->pl.scn.name, plm_strerror(rc));
+        sim_destroy(&s->port);
+        return rc;
+    }
+    rc = sim_fabric_init(&s->pl, err, errlen);
+    if (rc != 0) {
         sim_destroy(&s->port);
         return rc;
     }

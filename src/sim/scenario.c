@@ -96,6 +96,83 @@ static int parse_at(struct sim_parser *ps, struct sim_lex *lx)
 
 /* ---- lines and files ------------------------------------------------------ */
 
+/* fabric "DIR" HOST: this host's name on the directory it shares with others. */
+static int parse_fabric(struct sim_parser *ps, struct sim_lex *lx)
+{
+    struct sim_scenario *s = ps->s;
+    struct sim_word w;
+    char why[64];
+    size_t len;
+    int rc;
+
+    snprintf(ps->prefix, sizeof(ps->prefix), "fabric");
+    if (s->fabric_dir)
+        return sim_scn_fail(ps, "duplicate 'fabric' line");
+    if (!sim_lex_at_string(lx))
+        return sim_scn_fail(ps, "expected a quoted directory");
+    rc = sim_lex_string(lx, &s->fabric_dir, &len, why, sizeof(why));
+    if (rc != 0)
+        return sim_scn_fail(ps, "%s", why);
+    if (len == 0 || strlen(s->fabric_dir) != len || len > 200)
+        return sim_scn_fail(ps, "bad directory (empty, a NUL byte, or over 200 bytes)");
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "expected this host's name after the directory");
+    if (w.n >= sizeof(s->fabric_host))
+        return sim_scn_fail(ps, "host name too long (max %zu bytes)", sizeof(s->fabric_host) - 1);
+    memcpy(s->fabric_host, w.s, w.n);
+    s->fabric_host[w.n] = '\0';
+    if (!sim_host_name_valid(s->fabric_host))
+        return sim_scn_fail(ps, "bad host name '%.*s%s'", SIM_QUOTE(&w));
+    if (sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "unexpected '%.*s%s'", SIM_QUOTE(&w));
+    return 0;
+}
+
+/* migrate-rate MIB: MiB per second of virtual time. */
+static int parse_mig_rate(struct sim_parser *ps, struct sim_lex *lx)
+{
+    struct sim_word w;
+    uint64_t v;
+
+    snprintf(ps->prefix, sizeof(ps->prefix), "migrate-rate");
+    if (!sim_lex_word(lx, &w) || sim_word_u64(&w, 1, 1024 * 1024, &v) != 0)
+        return sim_scn_fail(ps, "expected MiB per second, 1 to 1048576");
+    if (sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "unexpected '%.*s%s'", SIM_QUOTE(&w));
+    ps->s->mig_rate_kib_s = v * 1024;
+    return 0;
+}
+
+/* migrate-fault fail|stall [COUNT]: COUNT migrations (1) after those of
+ * the lines before: "migrate-fault stall" then "migrate-fault fail" makes
+ * the first to start stall and the second fail; the rest go well. */
+static int parse_mig_fault(struct sim_parser *ps, struct sim_lex *lx)
+{
+    struct sim_scenario *s = ps->s;
+    struct sim_word w;
+    enum sim_mig_fault f;
+    uint64_t n = 1;
+
+    snprintf(ps->prefix, sizeof(ps->prefix), "migrate-fault");
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "expected fail or stall");
+    if (sim_word_is(&w, "fail"))
+        f = SIM_MIG_FAIL;
+    else if (sim_word_is(&w, "stall"))
+        f = SIM_MIG_STALL;
+    else
+        return sim_scn_fail(ps, "expected fail or stall, found '%.*s%s'", SIM_QUOTE(&w));
+    if (sim_lex_word(lx, &w) && sim_word_u64(&w, 1, SIM_MIG_FAULTS_MAX, &n) != 0)
+        return sim_scn_fail(ps, "expected a count of 1 to %d", SIM_MIG_FAULTS_MAX);
+    if (sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "unexpected '%.*s%s'", SIM_QUOTE(&w));
+    if (s->nmig_fault + n > SIM_MIG_FAULTS_MAX)
+        return sim_scn_fail(ps, "more than %d migrations with a fault", SIM_MIG_FAULTS_MAX);
+    while (n--)
+        s->mig_fault[s->nmig_fault++] = f;
+    return 0;
+}
+
 static int check_bytes(struct sim_parser *ps, const char *p, size_t n)
 {
     if (n > SIM_SCN_LINE_MAX)
@@ -129,7 +206,16 @@ static int parse_statement(struct sim_parser *ps, const char *p, size_t n)
         return parse_domain(ps, &lx);
     if (sim_word_is(&w, "at"))
         return parse_at(ps, &lx);
-    return sim_scn_fail(ps, "unknown statement '%.*s%s' (want host, domain or at)", SIM_QUOTE(&w));
+    if (sim_word_is(&w, "fabric"))
+        return parse_fabric(ps, &lx);
+    if (sim_word_is(&w, "migrate-rate"))
+        return parse_mig_rate(ps, &lx);
+    if (sim_word_is(&w, "migrate-fault"))
+        return parse_mig_fault(ps, &lx);
+    return sim_scn_fail(ps,
+                        "unknown statement '%.*s%s' (want host, domain, at, fabric, "
+                        "migrate-rate or migrate-fault)",
+                        SIM_QUOTE(&w));
 }
 
 int sim_scenario_parse(const char *name, const char *text, size_t len, struct sim_scenario *out,
@@ -143,6 +229,7 @@ int sim_scenario_parse(const char *name, const char *text, size_t len, struct si
     if (err && errlen)
         err[0] = '\0';
     out->name = strdup(name);
+    out->mig_rate_kib_s = SIM_MIG_RATE_KIB_S;
     if (!out->name)
         rc = PLM_ENOMEM;
     while (rc == 0 && p < end) {
@@ -205,5 +292,6 @@ void sim_scenario_free(struct sim_scenario *s)
     free(s->ev);
     free(s->dom);
     free(s->name);
+    free(s->fabric_dir);
     memset(s, 0, sizeof(*s));
 }

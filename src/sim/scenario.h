@@ -47,6 +47,16 @@ enum sim_act {
     SIM_ACT_END,        /* the scenario is over */
 };
 
+/* A migrate-fault line: what becomes of the next migration to start. */
+enum sim_mig_fault {
+    SIM_MIG_OK = 0,
+    SIM_MIG_FAIL,  /* the destination refuses it at the end of the transfer */
+    SIM_MIG_STALL, /* the transfer stops making progress (until aborted) */
+};
+#define SIM_MIG_FAULTS_MAX 64
+/* Default transfer rate: 100 MiB/s, a 1 GiB domain in about 10 s. */
+#define SIM_MIG_RATE_KIB_S (100 * 1024)
+
 struct sim_event {
     uint64_t at_ms;
     unsigned line;
@@ -73,6 +83,14 @@ struct sim_scenario {
     size_t ndom, dom_cap;
     struct sim_event *ev; /* in time order */
     size_t nev, ev_cap;
+    /* Live migration between simulated hosts (sim_fabric.h): the shared
+     * directory (NULL: none) and this host's name there; the transfer's
+     * rate; migrations that fail or stall, in the order they start. */
+    char *fabric_dir;
+    char fabric_host[PORT_NAME_MAX];
+    uint64_t mig_rate_kib_s;
+    enum sim_mig_fault mig_fault[SIM_MIG_FAULTS_MAX];
+    size_t nmig_fault;
 };
 
 /*

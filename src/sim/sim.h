@@ -10,7 +10,9 @@
  *                       plays the scripted guests and operator; with the
  *                       scenario language's parser (scenario.h), itself
  *                       layered: scenario.c -> scenario_event.c ->
- *                       scenario_spec.c -> scenario_lex.c
+ *                       scenario_spec.c -> scenario_lex.c; and the
+ *                       fabric (sim_fabric.c): live migration to and
+ *                       from other simulated hosts through a directory
  *   3  host model       sim_host.c (the hypervisor: domains, memory, CPU)
  *                       and sim_toolstack.c (what libxl does on top, in
  *                       xenstore): struct sim_machine, sim_host.h

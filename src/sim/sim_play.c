@@ -382,6 +382,7 @@ void sim_run(struct sim_player *pl, uint64_t target_ms, bool stop)
         c->now_ms = next;
         reap = sim_ts_reap(&pl->m);
         play_due(pl);
+        sim_fabric_step(pl);
     }
 }
 

@@ -16,7 +16,9 @@
 
 #include "protocol/request.h"
 #include "sim/port_sim.h"
+#include "port/port.h"
 #include "sim/scenario.h"
+#include "sim/sim_fabric.h"
 #include "sim/sim_host.h"
 
 struct sim_player {
@@ -29,6 +31,7 @@ struct sim_player {
     struct port_sim_fault xs_fault[PORT_SIM_NXSFAULTS];
     uint64_t xs_slow_ms;      /* xs-slow: what each of dom0's xenstore calls takes */
     struct port_sim_stats st; /* counters kept outside the xenstore and the host */
+    struct sim_fabric fab;    /* live migration (scenario's fabric line) */
 };
 
 /* Build the scenario's host (scn is taken over, even on failure): 0, or
@@ -43,6 +46,17 @@ int sim_guest_write(struct sim_player *pl, uint32_t domid, const char *path, con
                     size_t len);
 int sim_guest_rm(struct sim_player *pl, uint32_t domid, const char *path);
 int sim_guest_request(struct sim_player *pl, uint32_t domid, const struct proto_request *r);
+
+/* sim_fabric.c: live migration between simulated hosts (port.h's
+ * migration calls; xenplm-sim(5), "fabric").  init makes this host's
+ * directory on the fabric (0 when there is none); step (each step of
+ * sim_run) takes in the domains that arrived and ends the transfer out
+ * whose time has come. */
+int sim_fabric_init(struct sim_player *pl, char *err, size_t errlen);
+void sim_fabric_step(struct sim_player *pl);
+int sim_fabric_start(struct sim_player *pl, uint32_t domid, const char *dest, uint32_t *handle_out);
+int sim_fabric_poll(struct sim_player *pl, uint32_t handle, struct port_mig_status *out);
+int sim_fabric_abort(struct sim_player *pl, uint32_t handle, const char *why);
 
 /* When the next scripted event is due; UINT64_MAX when none is left. */
 uint64_t sim_next_event_ms(const struct sim_player *pl);

@@ -14,7 +14,7 @@ layer() {
     sim_clock.[ch]) echo 1 ;;
     sim_xs.[ch] | sim_xs_watch.c) echo 2 ;;
     sim_host.[ch] | sim_toolstack.c) echo 3 ;;
-    scenario*.[ch] | sim_play.[ch]) echo 4 ;;
+    scenario*.[ch] | sim_play.[ch] | sim_fabric.[ch]) echo 4 ;;
     sim.h | port_sim.c | port_sim_inspect.c | sim_wait.c) echo 5 ;;
     sim_daemon.c) echo 6 ;;
     *) echo "" ;;

@@ -531,6 +531,44 @@ START_TEST(memory_shrink_before_grow)
 }
 END_TEST
 
+/* A domain leaving by live migration (eng_view.migrating): its memory
+ * target is not moved, whatever it was granted; the other's goes on. */
+static const struct {
+    bool donor, recv; /* migrating */
+} mig_rows[] = {{false, false}, {true, false}, {false, true}, {true, true}};
+
+START_TEST(migrating_target_held)
+{
+    struct eh h;
+    size_t targets[2] = {0, 0};
+
+    eh_open(&h, base_xml, 9400, 4704);
+    size_t donor = eh_add(&h, "donor", 2, 3072, 3072);
+    size_t recv = eh_add(&h, "recv", 2, 1024, 4096);
+    eh_ask(&h, donor, "10", "1024");
+    eh_ask(&h, recv, "10", "3072");
+    h.dom[donor].in.migrating = mig_rows[_i].donor;
+    h.dom[recv].in.migrating = mig_rows[_i].recv;
+    int64_t t0[2] = {h.dom[donor].mem.target_kib, h.dom[recv].mem.target_kib};
+    for (int turn = 0; turn < 10; turn++) {
+        const struct eng_plan *p = eh_turn(&h);
+        targets[0] += count(p, ENG_ACT_TARGET, donor);
+        targets[1] += count(p, ENG_ACT_TARGET, recv);
+        eh_wait(&h, 256, 1000);
+    }
+    /* Granted as ever: only the target is held. */
+    ck_assert_int_eq(granted(&h, donor, POL_MEMORY), 1024);
+    ck_assert_int_eq(granted(&h, recv, POL_MEMORY), 3072);
+    ck_assert_uint_eq(targets[0] == 0, mig_rows[_i].donor);
+    ck_assert_uint_eq(targets[1] == 0, mig_rows[_i].recv);
+    if (mig_rows[_i].donor)
+        ck_assert_int_eq(h.dom[donor].mem.target_kib, t0[0]);
+    if (mig_rows[_i].recv)
+        ck_assert_int_eq(h.dom[recv].mem.target_kib, t0[1]);
+    eh_close(&h);
+}
+END_TEST
+
 /* A balloon sticks mid-move while the pool shrinks: the donor is marked
  * uncooperative, what it holds stays its own, the receiver is given only
  * what is really there, and when another domain takes memory the pool's
@@ -1344,6 +1382,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, actions_only_differences);
     tcase_add_test(tc, memory_shrink_before_grow);
     tcase_add_test(tc, memory_stuck_while_pool_shrinks);
+    tcase_add_loop_test(tc, migrating_target_held, 0,
+                        (int)(sizeof(mig_rows) / sizeof(mig_rows[0])));
     tcase_add_test(tc, stuck_above_max_pinned);
     tcase_add_test(tc, domain_gone_before_apply);
     tcase_add_test(tc, reload_mode_and_pool);

@@ -232,6 +232,8 @@ START_TEST(test_pool_section)
     ck_assert_ptr_null(p.pool.ca);
     ck_assert_uint_eq(p.pool.lease_ttl_ms, 10000);
     ck_assert_uint_eq(p.pool.publish_interval_ms, 5000);
+    ck_assert_ptr_null(p.pool.mig_transport);
+    ck_assert_uint_eq(p.pool.mig_timeout_ms, 10 * 60 * 1000);
     pol_policy_dispose(&p);
 
     load_ok(CORPUS "/ok-full.xml", &p);
@@ -248,6 +250,8 @@ START_TEST(test_pool_section)
     ck_assert_str_eq(p.pool.key, "/etc/xenplm/etcd/xen-a.key");
     ck_assert_uint_eq(p.pool.lease_ttl_ms, 60000);
     ck_assert_uint_eq(p.pool.publish_interval_ms, 30000);
+    ck_assert_str_eq(p.pool.mig_transport, "ssh -p 2222 -o BatchMode=yes");
+    ck_assert_uint_eq(p.pool.mig_timeout_ms, 15 * 60 * 1000);
     pol_policy_dispose(&p);
 }
 END_TEST

@@ -356,7 +356,7 @@ static const char show_web1_json[] =
     "true,\"dying\":false,\"rule\":{\"match\":\"name\",\"file\":\"/etc/xenplm/"
     "policy.xml\",\"line\":42,\"pattern\":\"web*\"},\"source\":\"agent\",\"flags\":[],"
     "\"request\":{\"seq\":42,\"age_ms\":12000},\"status\":\"ok\",\"requests\":17,\"rejected\":2,"
-    "\"pending_read\":false,"
+    "\"pending_read\":false,\"migration\":null,"
     "\"resources\":{"
     "\"cpu\":{\"requested\":[50,120,200],\"arbitrated\":{\"levels\":[50,120,200],\"min\":10,"
     "\"max\":null},\"max\":{\"amount\":400,\"set_by\":\"vcpus\"},\"raw\":150.5,\"rounded\":150,"
@@ -380,7 +380,7 @@ static const char show_db_json[] =
     "\"match\":\"none\",\"file\":null,\"line\":null,\"pattern\":null},\"source\":\"agentless\","
     "\"flags\":[\"override\",\"rejected\",\"uncooperative\",\"limited\"],"
     "\"request\":null,\"status\":\"rejected: line 2: \\\"cpu\\\" needs a "
-    "unit\",\"requests\":1,\"rejected\":1,\"pending_read\":true,"
+    "unit\",\"requests\":1,\"rejected\":1,\"pending_read\":true,\"migration\":null,"
     "\"resources\":{"
     "\"cpu\":{\"requested\":[80],\"arbitrated\":{\"levels\":[80],\"min\":0,\"max\":null},"
     "\"max\":{\"amount\":300,\"set_by\":\"policy\"},\"raw\":"
@@ -575,6 +575,31 @@ START_TEST(test_status)
     build_state(&s);
     expect(&s, STATUS, 0, false, status_text);
     expect(&s, STATUS, 0, true, status_json);
+}
+END_TEST
+
+/* A domain leaving by live migration: where to, how far, which order. */
+START_TEST(test_show_migrating)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    s.mig.running = true;
+    s.mig.domid = 3;
+    s.mig.pct = 40;
+    s.mig.started_ms = NOW - 12000;
+    snprintf(s.mig.order.dest, sizeof(s.mig.order.dest), "xen-b");
+    snprintf(s.mig.order.key, sizeof(s.mig.order.key), "/xenplm/p/orders/xen-a/9");
+    expect_has(&s, SHOW, 0, false,
+               "  migration      migrating to xen-b, 40 % (order /xenplm/p/orders/xen-a/9, 12s "
+               "so far)\n");
+    expect_has(&s, SHOW, 0, true,
+               "\"migration\":{\"to\":\"xen-b\",\"pct\":40,\"order\":\"/xenplm/p/orders/"
+               "xen-a/9\",\"elapsed_ms\":12000}");
+    /* Another domain is not the one migrating; a progress not known is null. */
+    expect_has(&s, SHOW, 1, true, "\"migration\":null");
+    s.mig.pct = -1;
+    expect_has(&s, SHOW, 0, true, "\"pct\":null");
 }
 END_TEST
 
@@ -940,6 +965,7 @@ int main(void)
     tcase_add_test(tc, test_override_reply);
     tcase_add_test(tc, test_show);
     tcase_add_test(tc, test_affinity);
+    tcase_add_test(tc, test_show_migrating);
     tcase_add_test(tc, test_status);
     tcase_add_test(tc, test_paused);
     tcase_add_test(tc, test_kinds);

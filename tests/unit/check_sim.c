@@ -94,5 +94,6 @@ int main(void)
     suite_add_tcase(s, sim_tcase_scenario());
     suite_add_tcase(s, sim_tcase_clock());
     suite_add_tcase(s, sim_tcase_faults());
+    suite_add_tcase(s, sim_tcase_fabric());
     return check_run(s);
 }

@@ -127,5 +127,6 @@ TCase *dt_tcase_ahead(void);
 TCase *dt_tcase_xs(void);
 TCase *dt_tcase_domstate(void);
 TCase *dt_tcase_affinity(void);
+TCase *dt_tcase_migrate(void);
 
 #endif

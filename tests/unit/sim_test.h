@@ -39,5 +39,6 @@ TCase *sim_tcase_balloon(void);
 TCase *sim_tcase_scenario(void);
 TCase *sim_tcase_clock(void);
 TCase *sim_tcase_faults(void);
+TCase *sim_tcase_fabric(void);
 
 #endif
