@@ -273,8 +273,9 @@ static void turn(struct dmn *d, uint64_t now)
 /*
  * Orders (pool mode): the one the pool thread accepted, taken only when
  * no migration runs here (one at a time: a second waits in the thread's
- * slot), and the running one's progress.  The thread cannot wake the
- * loop, so in a pool the loop looks for an order every ORDER_LOOK_MS.
+ * slot), and the running one's progress.  The thread wakes the loop
+ * through a pipe when it gives an order (dmn_pool_wake_fd); where that
+ * pipe could not be made, the loop looks every ORDER_LOOK_MS.
  */
 #define ORDER_LOOK_MS 1000
 
@@ -317,13 +318,26 @@ int dmn_step(struct dmn *d)
     uint64_t mig = dmn_mig_at(d);
     if (mig && mig < deadline)
         deadline = mig > now ? mig : now;
-    if (d->pool && deadline > now + ORDER_LOOK_MS)
+#ifdef HAVE_POOL
+    int order_fd = d->pool ? dmn_pool_wake_fd(d->pool) : -1;
+    if (d->pool && order_fd < 0 && deadline > now + ORDER_LOOK_MS)
         deadline = now + ORDER_LOOK_MS;
+#endif
     if (d->ev.arbitrate || d->ev.force || d->ev.rescan || d->ev.resync_cpu || d->ev.tick_now)
         deadline = now;
-    struct port_waitfd wf[CTL_MAX_CONN + 1];
+    struct port_waitfd wf[CTL_MAX_CONN + 2];
     size_t nwf = dmn_control_fds(d, wf, CTL_MAX_CONN + 1, now, &deadline);
+#ifdef HAVE_POOL
+    /* Last, after the control socket's: dmn_control_serve takes the first nwf. */
+    size_t nall = nwf;
+    if (order_fd >= 0)
+        wf[nall++] = (struct port_waitfd){.fd = order_fd};
+    int rc = port_wait(d->port, wf, nall, deadline);
+    if (nall > nwf && wf[nwf].ready)
+        dmn_pool_wake_clear(d->pool);
+#else
     int rc = port_wait(d->port, wf, nwf, deadline);
+#endif
     if (rc == PLM_ENOENT)
         return 1;
     if (rc == PLM_EIO) {

@@ -328,6 +328,7 @@ static void dispose(struct dmn_pool *p)
     prec_set_free(&p->published);
     dmn_pool_plan_dispose(p);
     dmn_pool_view_free(&p->pview);
+    dmn_pool_handoff_dispose(p);
     free(p->reports);
     free(p->slot);
     free(p->cur);

@@ -120,6 +120,11 @@ struct dmn_pool_order_report {
 /* The next order for the loop, if one is waiting: true and *out (taken off
  * the queue), or false.  Called by the loop once per turn. */
 bool dmn_pool_take_order(struct dmn_pool *p, struct dmn_pool_order *out);
+/* A descriptor that turns readable when an order is given, for the loop's
+ * wait (-1 when it could not be made: the loop then looks every second);
+ * the loop empties it with dmn_pool_wake_clear before taking the order. */
+int dmn_pool_wake_fd(struct dmn_pool *p);
+void dmn_pool_wake_clear(struct dmn_pool *p);
 /* The loop's word on an order it took: queued for the thread (the latest
  * report per key replaces an older one not yet written; never blocks on etcd). */
 void dmn_pool_order_report(struct dmn_pool *p, const struct dmn_pool_order_report *r);

@@ -6,9 +6,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "daemon/pool.h"
@@ -17,6 +20,48 @@
 /* Reports kept at most: far more than one host's migrations between two
  * rounds of the thread (a report past this replaces the oldest). */
 #define REPORTS_MAX 64
+
+/* Under mu: the pipe, made at the loop's first ask. */
+static int wake_make(struct dmn_pool *p)
+{
+    if (!p->wake_made) {
+        p->wake_made = true;
+        if (pipe2(p->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+            log_warn("pool '%s': no pipe to wake the loop for orders; it looks every second",
+                     p->pool);
+            p->wake[0] = p->wake[1] = -1;
+        }
+    }
+    return p->wake[0];
+}
+
+int dmn_pool_wake_fd(struct dmn_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int fd = wake_make(p);
+    pthread_mutex_unlock(&p->mu);
+    return fd;
+}
+
+void dmn_pool_wake_clear(struct dmn_pool *p)
+{
+    char buf[64];
+    pthread_mutex_lock(&p->mu);
+    int fd = p->wake_made ? p->wake[0] : -1;
+    pthread_mutex_unlock(&p->mu);
+    if (fd >= 0)
+        while (read(fd, buf, sizeof(buf)) > 0)
+            ;
+}
+
+void dmn_pool_handoff_dispose(struct dmn_pool *p)
+{
+    if (p->wake_made && p->wake[0] >= 0) {
+        close(p->wake[0]);
+        close(p->wake[1]);
+    }
+    p->wake_made = false;
+}
 
 bool dmn_pool_give_order(struct dmn_pool *p, const struct dmn_pool_order *o)
 {
@@ -27,6 +72,9 @@ bool dmn_pool_give_order(struct dmn_pool *p, const struct dmn_pool_order *o)
         p->order = *o;
         p->order_waiting = true;
         given = true;
+        /* A full pipe already says so; nothing else can fail here. */
+        if (p->wake_made && p->wake[1] >= 0 && write(p->wake[1], "o", 1) < 0 && errno != EAGAIN)
+            log_warn("pool '%s': cannot wake the loop for an order", p->pool);
     }
     pthread_mutex_unlock(&p->mu);
     return given;

@@ -66,6 +66,8 @@ struct dmn_pool {
      * written to etcd (pool_handoff.c). */
     struct dmn_pool_order order;
     bool order_waiting;
+    int wake[2]; /* a pipe the loop waits on: written when an order is given */
+    bool wake_made;
     struct dmn_pool_order_report *reports;
     size_t nreports;
     /* Under mu: what `xenplm pool status` and `pool plan` show. */
@@ -82,6 +84,8 @@ void dmn_pool_answered(struct dmn_pool *p);
 bool dmn_pool_give_order(struct dmn_pool *p, const struct dmn_pool_order *o);
 /* Take the reports the loop left (a malloc'd array, NULL when none). */
 struct dmn_pool_order_report *dmn_pool_take_reports(struct dmn_pool *p, size_t *n);
+/* Close the wake pipe (at dispose, once the thread has ended). */
+void dmn_pool_handoff_dispose(struct dmn_pool *p);
 
 /* pool_lead.c, on the thread. */
 int dmn_pool_lead_init(struct dmn_pool *p);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 #ifdef HAVE_POOL
 #include "daemon/pool.h"
+#include "daemon/pool_int.h"
 #include "pool/pool_record.h"
 
 #define POOL_SCN                                                                                   \
@@ -147,6 +149,42 @@ START_TEST(pool_thread_leaves_signals_to_the_loop)
     dmn_pool_stop(p);
 }
 END_TEST
+
+/* An order given by the thread wakes the loop's wait: the pipe turns
+ * readable, the loop empties it and takes the order, once. */
+START_TEST(pool_order_wakes_the_loop)
+{
+    static char name[] = "test", host[] = "xen-a", ep[] = "http://127.0.0.1:9";
+    struct pol_pool_section cfg = {.mode = POL_POOL_AUTOMATIC,
+                                   .name = name,
+                                   .host = host,
+                                   .endpoint = {ep},
+                                   .nendpoints = 1,
+                                   .lease_ttl_ms = 3000,
+                                   .publish_interval_ms = 1000,
+                                   .plan_interval_ms = 1000,
+                                   .plan_hold_ms = 5000};
+    struct dmn_pool *p;
+    struct dmn_pool_order o = {.key = "/xenplm/test/orders/xen-a/u", .dest = "xen-b"}, got;
+
+    ck_assert_int_eq(dmn_pool_start(&p, &cfg), 0);
+    int fd = dmn_pool_wake_fd(p);
+    ck_assert_int_ge(fd, 0);
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    ck_assert_int_eq(poll(&pf, 1, 0), 0);
+    ck_assert(!dmn_pool_take_order(p, &got));
+    ck_assert(dmn_pool_give_order(p, &o));
+    /* One at a time: a second waits in the thread until the first is taken. */
+    ck_assert(!dmn_pool_give_order(p, &o));
+    ck_assert_int_eq(poll(&pf, 1, 1000), 1);
+    dmn_pool_wake_clear(p);
+    ck_assert_int_eq(poll(&pf, 1, 0), 0);
+    ck_assert(dmn_pool_take_order(p, &got));
+    ck_assert_str_eq(got.dest, "xen-b");
+    ck_assert(!dmn_pool_take_order(p, &got));
+    dmn_pool_stop(p);
+}
+END_TEST
 #endif
 
 TCase *dt_tcase_pool(void)
@@ -155,6 +193,7 @@ TCase *dt_tcase_pool(void)
 #ifdef HAVE_POOL
     tcase_add_test(tc, pool_records_are_the_daemons_state);
     tcase_add_test(tc, pool_thread_leaves_signals_to_the_loop);
+    tcase_add_test(tc, pool_order_wakes_the_loop);
 #endif
     return tc;
 }
