@@ -7,9 +7,9 @@
  *      are built again.
  *   2. On a tick (the time-based part, every tick_ms while anything
  *      time-based is pending): overrides expire, agentless domains' CPU
- *      use is measured, the memory mover takes one step; a balloon that
- *      stops (or starts again) moving changes what its domain can give,
- *      so its request is built again.
+ *      use and network and disk rates are measured (io.c), the memory mover takes one step; a
+ * balloon that stops (or starts again) moving changes what its domain can give, so its request is
+ * built again.
  *   3. When anything above changed, or the caller says so, the pools are
  *      sized and every resource arbitrated; the trigger decides whether
  *      the new allocations replace those in force.
@@ -66,9 +66,9 @@ int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
 {
     /* At most: per domain a sched, vcpus, target, grant and answer action; per
      * domain a note per resource and one for its balloon, one per resource
-     * anticipated; a few for the
+     * anticipated, one for its I/O; a few for the
      * host. */
-    size_t acts = 5 * n + 4, notes = (2 * ENG_NRES + 3) * n + 8;
+    size_t acts = 5 * n + 4, notes = (2 * ENG_NRES + 4) * n + 8;
 
     if (n > s->cap || !s->out) {
         size_t cap = n < 64 ? 64 : n * 2;
@@ -290,7 +290,15 @@ static bool tick(const struct eng_input *in, struct eng_state *st, struct eng_ta
             *force = FORCE_CHANGED;
             again = true;
         }
-        if (sample_cpu(in, e)) {
+        bool cpu = sample_cpu(in, e);
+        bool was_busy = e->io_busy;
+        bool io = eng_sample_io(in, e);
+        if (io)
+            eng_plan_note(plan, e->in.domid, false,
+                          was_busy ? "no longer busy with I/O (net %llu KiB/s, disk %llu req/s)"
+                                   : "busy with I/O (net %llu KiB/s, disk %llu req/s)",
+                          (unsigned long long)e->net_kib_s, (unsigned long long)e->disk_req_s);
+        if ((cpu || io) && (e->source == ENG_SRC_AGENTLESS || e->source == ENG_SRC_NONE)) {
             build(in, e, plan);
             again = true;
         }
