@@ -293,7 +293,11 @@ static bool tick(const struct eng_input *in, struct eng_state *st, struct eng_ta
         bool cpu = sample_cpu(in, e);
         bool was_busy = e->io_busy;
         bool io = eng_sample_io(in, e);
-        if (io)
+        if (io && !e->io_based)
+            eng_plan_note(plan, e->in.domid, false,
+                          "network and disk activity unread for %llu s: judged by CPU time alone",
+                          (unsigned long long)(ENG_IO_STALE_MS / 1000));
+        else if (io)
             eng_plan_note(plan, e->in.domid, false,
                           was_busy ? "no longer busy with I/O (net %llu KiB/s, disk %llu req/s)"
                                    : "busy with I/O (net %llu KiB/s, disk %llu req/s)",

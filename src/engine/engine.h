@@ -393,8 +393,10 @@ bool eng_ahead(const struct eng_input *in, struct eng_dom *e);
 void eng_ahead_raise(const struct eng_dom *e, int r, plm_amt_t guest[PLM_MAX_LEVELS], unsigned *n);
 /* io.c: the rates over the last period from this turn's reading of the
  * counters (a counter that went down, reset or wrapped, starts a new
- * period and keeps the last rates); true when whether it is busy with
- * I/O changed (build it again). */
+ * period and keeps the last rates; counters unread for ENG_IO_STALE_MS
+ * are forgotten); true when whether it is busy with I/O changed (build
+ * it again). */
+#define ENG_IO_STALE_MS 10000
 bool eng_sample_io(const struct eng_input *in, struct eng_dom *e);
 /* io.c: whether those rates make a guest under rule busy with I/O. */
 bool eng_io_busy(const struct pol_domain *rule, uint64_t net_kib_s, uint64_t disk_req_s);

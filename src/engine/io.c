@@ -22,6 +22,9 @@
  * Counters: a counter that went down was reset (a vif or vbd replaced, a
  * domain restored) or wrapped; either way the difference means nothing,
  * so that reading only starts a new period and the last rates stand.
+ * Counters left unread for ENG_IO_STALE_MS (the port failing) are
+ * forgotten: the guest is judged by its CPU time alone until they are
+ * read again, rather than kept busy (or idle) on old news.
  * Feedback risk: none through the guest (its I/O is not what xenplm
  * moves); a guest can raise its own signal by doing I/O, which buys it at
  * most io-cpu, the operator's choice.
@@ -62,8 +65,14 @@ bool eng_sample_io(const struct eng_input *in, struct eng_dom *e)
     const struct eng_view *v = &e->in;
     bool was = e->io_busy;
 
-    if (!v->io_read)
-        return false;
+    if (!v->io_read) {
+        /* Unread for long (libxenstat failing): judged by CPU alone. */
+        if (e->io_based && in->now_ms - e->io_sample_ms >= ENG_IO_STALE_MS) {
+            e->io_based = e->io_rated = e->io_busy = false;
+            e->net_kib_s = e->disk_req_s = 0;
+        }
+        return e->io_busy != was;
+    }
     uint64_t dt_ms = in->now_ms - e->io_sample_ms;
     if (e->io_based && dt_ms == 0)
         return false;

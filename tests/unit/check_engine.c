@@ -950,6 +950,11 @@ START_TEST(io_rates)
     in.now_ms += 1000;
     ck_assert(!eng_sample_io(&in, e));
     ck_assert_uint_eq(e->io_sample_ms, in.now_ms - 1000);
+    /* Unread for ENG_IO_STALE_MS: forgotten, judged by CPU alone. */
+    in.now_ms = e->io_sample_ms + ENG_IO_STALE_MS;
+    ck_assert_int_eq(eng_sample_io(&in, e), rate_rows[_i].busy);
+    ck_assert(!e->io_busy && !e->io_rated && !e->io_based);
+    ck_assert(eng_wants_io(e, in.now_ms));
     eh_close(&h);
 }
 END_TEST
