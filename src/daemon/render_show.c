@@ -144,6 +144,32 @@ static void show_resource_text(FILE *f, const struct dmn_state *s, const struct 
                 d->eng.override.until_ms > now_ms ? d->eng.override.until_ms - now_ms : 0, dur));
 }
 
+/* Whether the domain's host-side activity is watched: an agentless
+ * rule with the I/O signal on (io.c).  Other domains show nothing of it. */
+static bool io_watched(const struct dmn_domain *d)
+{
+    return d->rule && d->rule->agentless && d->rule->agentless_io_cpu > 0;
+}
+
+/* "net 2048 KiB/s, disk 50 req/s: busy with I/O (at least 100 cpu)". */
+static void show_io_text(FILE *f, const struct dmn_domain *d)
+{
+    char a[PLM_AMT_STRLEN];
+
+    rnd_key(f, 0, "activity");
+    if (!d->eng.io_rated) {
+        fputs("not measured yet\n", f);
+        return;
+    }
+    fprintf(f, "net %" PRIu64 " KiB/s, disk %" PRIu64 " req/s: ", d->eng.net_kib_s,
+            d->eng.disk_req_s);
+    if (d->eng.io_busy)
+        fprintf(f, "busy with I/O (at least %s cpu)\n",
+                plm_amt_format(d->rule->agentless_io_cpu, a));
+    else
+        fputs("not busy with I/O\n", f);
+}
+
 static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain *d,
                      uint64_t now_ms)
 {
@@ -177,6 +203,8 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
     rnd_key(f, 0, "requests");
     fprintf(f, "%" PRIu64 " read, %" PRIu64 " rejected%s\n", d->requests, d->rejected,
             d->pending_read ? ", one waiting (rate-limited)" : "");
+    if (io_watched(d))
+        show_io_text(f, d);
     for (int r = 0; r < DMN_NRES; r++)
         show_resource_text(f, s, d, r, now_ms);
 
@@ -360,6 +388,18 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
     jw_uint(&w, d->rejected);
     jw_key(&w, "pending_read");
     jw_bool(&w, d->pending_read);
+    /* Host-side activity: null unless watched and measured. */
+    jw_key(&w, "io");
+    if (io_watched(d) && d->eng.io_rated) {
+        jw_object(&w);
+        jw_kuint(&w, "net_kib_s", d->eng.net_kib_s);
+        jw_kuint(&w, "disk_req_s", d->eng.disk_req_s);
+        jw_kbool(&w, "busy", d->eng.io_busy);
+        jw_kamt(&w, "io_cpu", d->rule->agentless_io_cpu);
+        jw_object_end(&w);
+    } else {
+        jw_null(&w);
+    }
     jw_key(&w, "resources");
     jw_object(&w);
     for (int r = 0; r < DMN_NRES; r++) {
