@@ -86,6 +86,7 @@ struct xen {
     struct pollfd *pfd;
     size_t pfd_cap;
     struct xen_stat *stat; /* libxenstat, opened at the first dom_io */
+    bool stat_partial;     /* it reads the network or the disks alone (logged) */
 };
 
 static const struct port_host_ops xen_host_ops;
@@ -1113,6 +1114,9 @@ static int xen_dom_io(struct port *p, struct port_io *out, size_t cap, size_t *n
     int rc = xen_stat_read(&x->stat, out, cap, n_out, err, sizeof(err));
     if (rc)
         log_debug("libxenstat: %s", err[0] ? err : plm_strerror(rc));
+    else if (err[0] && !x->stat_partial)
+        log_info("libxenstat: %s (the guests' activity is judged by that alone)", err);
+    x->stat_partial = rc == 0 && err[0];
     return rc;
 }
 

@@ -23,6 +23,7 @@
 
 struct xen_stat {
     xenstat_handle *h;
+    unsigned flags; /* what is collected: both, or what alone could be */
 };
 
 void xen_stat_close(struct xen_stat **st)
@@ -60,6 +61,7 @@ int xen_stat_read(struct xen_stat **st, struct port_io *out, size_t cap, size_t 
         *st = calloc(1, sizeof(**st));
         if (!*st)
             return PLM_ENOMEM;
+        (*st)->flags = XENSTAT_NETWORK | XENSTAT_VBD;
         errno = 0;
         (*st)->h = xenstat_init();
         if (!(*st)->h) {
@@ -70,7 +72,21 @@ int xen_stat_read(struct xen_stat **st, struct port_io *out, size_t cap, size_t 
         }
     }
     errno = 0;
-    xenstat_node *node = xenstat_get_node((*st)->h, XENSTAT_NETWORK | XENSTAT_VBD);
+    xenstat_node *node = xenstat_get_node((*st)->h, (*st)->flags);
+    if (!node && (*st)->flags == (XENSTAT_NETWORK | XENSTAT_VBD)) {
+        /* libxenstat gives up on the whole node when one part cannot be
+         * read (a vbd's statistics in sysfs, /proc/net/dev): keep what
+         * can be, until the handle is opened again. */
+        static const unsigned alone[] = {XENSTAT_NETWORK, XENSTAT_VBD};
+        for (size_t k = 0; k < 2 && !node; k++) {
+            node = xenstat_get_node((*st)->h, alone[k]);
+            if (node) {
+                (*st)->flags = alone[k];
+                snprintf(err, errlen, "only its %s statistics can be read",
+                         alone[k] == XENSTAT_NETWORK ? "network" : "disk");
+            }
+        }
+    }
     if (!node) {
         snprintf(err, errlen, "xenstat_get_node failed%s%s", errno ? ": " : "",
                  errno ? strerror(errno) : "");

@@ -16,6 +16,8 @@ struct xen_stat;
 
 /* Every domain's counters, as port.h's dom_io: 0, or PLM_EIO when
  * libxenstat cannot be opened or read (the reason in err), PLM_ENOMEM.
+ * When only the network or only the disks can be read, 0 with the other
+ * counted as 0 and err saying so (err is "" otherwise).
  * The handle is opened at the first call (*st NULL), kept, and closed
  * after a failure so that the next call opens it again. */
 int xen_stat_read(struct xen_stat **st, struct port_io *out, size_t cap, size_t *n_out, char *err,
