@@ -193,7 +193,8 @@ static void read_io(struct dmn *d, uint64_t now)
     bool due = false;
     for (size_t i = 0; i < d->st.ndom && !due; i++)
         due = eng_wants_io(&d->st.dom[i].eng, now);
-    if (!due || (d->io_read_ms && now - d->io_read_ms < 1000) || !dmn_retry_due(&d->io_retry, now))
+    if (!due || (d->io_read_ms && now - d->io_read_ms < ENG_SAMPLE_MS) ||
+        !dmn_retry_due(&d->io_retry, now))
         return;
     unsigned fails = d->io_retry.fails;
     int rc = 0;

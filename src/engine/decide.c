@@ -224,7 +224,7 @@ void eng_forget_cpu(struct eng_dom *e)
 
 bool eng_wants_cpu_time(const struct eng_dom *e, uint64_t now_ms)
 {
-    return e->in.rule->agentless && now_ms - e->cpu_sample_ms >= 1000;
+    return e->in.rule->agentless && now_ms - e->cpu_sample_ms >= ENG_SAMPLE_MS;
 }
 
 bool eng_tick_due(const struct eng_state *st, uint64_t now_ms)

@@ -343,6 +343,9 @@ static inline unsigned eng_vcpus_held(const struct eng_dom *e)
 {
     return e->vcpus_fixed && e->vcpus_online ? e->vcpus_online : e->vcpus;
 }
+/* The agentless sampling period: CPU time, network and disk counters are
+ * read at most this often (on the tick). */
+#define ENG_SAMPLE_MS 1000
 /* Whether this turn's snapshot should read its CPU time (agentless). */
 bool eng_wants_cpu_time(const struct eng_dom *e, uint64_t now_ms);
 /* Whether this turn's snapshot should read its network and disk

@@ -37,7 +37,7 @@ bool eng_wants_io(const struct eng_dom *e, uint64_t now_ms)
 {
     const struct pol_domain *rule = e->in.rule;
     return rule->agentless && rule->agentless_io_cpu > 0 &&
-           (!e->io_based || now_ms - e->io_sample_ms >= 1000);
+           (!e->io_based || now_ms - e->io_sample_ms >= ENG_SAMPLE_MS);
 }
 
 bool eng_io_busy(const struct pol_domain *rule, uint64_t net_kib_s, uint64_t disk_req_s)
