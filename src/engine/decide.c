@@ -7,9 +7,10 @@
  *      are built again.
  *   2. On a tick (the time-based part, every tick_ms while anything
  *      time-based is pending): overrides expire, agentless domains' CPU
- *      use and network and disk rates are measured (io.c), the memory mover takes one step; a
- * balloon that stops (or starts again) moving changes what its domain can give, so its request is
- * built again.
+ *      use and network and disk rates are measured (io.c), the memory
+ *      mover takes one step; a balloon that stops (or starts again)
+ *      moving changes what its domain can give, so its request is built
+ *      again.
  *   3. When anything above changed, or the caller says so, the pools are
  *      sized and every resource arbitrated; the trigger decides whether
  *      the new allocations replace those in force.

@@ -16,8 +16,9 @@
  *
  *   port_xen.c  libxenstore + libxl (+ libxenctrl where libxl has no call);
  *               the only file that includes their headers (xen_stat.c,
- *               which it calls, is the only one with libxenstat's).  Each operation
- *               maps onto one library call, named in its comment below.
+ *               which it calls, is the only one with libxenstat's).
+ *               Each operation maps onto one library call, named in its
+ *               comment below.
  *   src/sim/    an in-process simulated host (libplmsim.a, sim/port_sim.h):
  *               an in-memory xenstore with permissions and watches, domains
  *               whose balloon moves at a finite rate and may refuse, and a
