@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The events of a scenario: what follows "at TIME".  Either a host-wide
- * event (create, fail host-info or dom-io, xs-fail, xs-slow, watch, disconnect, end) or a
- * domain's name and one action: what its guest does (request, write, rm,
- * flood, grow, crash, shutdown), how its workload and balloon behave (cpu,
- * net, disk, stuck, balloon, hotplug, floor, balloon-rate), what the operator does to
- * it (pause, unpause, maxmem, destroy), or the faults of its host-control
- * calls (fail).
+ * event (create, fail host-info or dom-io, xs-fail, xs-slow, watch,
+ * disconnect, end) or a domain's name and one action: what its guest does
+ * (request, write, rm, flood, grow, crash, shutdown), how its workload and
+ * balloon behave (cpu, net, disk, stuck, balloon, hotplug, floor,
+ * balloon-rate), what the operator does to it (pause, unpause, maxmem,
+ * destroy), or the faults of its host-control calls (fail).
  *
  * A request is checked here as the guest agent would build it, levels
  * cumulative and encodable, so that hostile values have to be spelled out
@@ -25,9 +25,7 @@
 #define MIB_MAX (1ull << 30)
 #define ACTIONS                                                                                    \
     "request, write, rm, cpu, net, disk, stuck, balloon, hotplug, floor, balloon-rate, destroy, "  \
-    "flood, "                                                                                      \
-    "fail, "                                                                                       \
-    "grow, pause, unpause, crash, shutdown, maxmem"
+    "flood, fail, grow, pause, unpause, crash, shutdown, maxmem"
 #define FAULT_COUNT_MAX 1000000
 #define NET_MAX_KIB_S (1ull << 30) /* 1 TiB/s */
 #define DISK_MAX_REQ_S 100000000ull
