@@ -34,7 +34,7 @@
 
 static const struct qm_mgr *const managers[] = {
     &qm_mgr_static_equal, &qm_mgr_static_peak, &qm_mgr_squeezed,       &qm_mgr_qmemman,
-    &qm_mgr_mom,          &qm_mgr_xenplm,      &qm_mgr_xenplm_anticip,
+    &qm_mgr_mom,          &qm_mgr_xenplm,      &qm_mgr_xenplm_anticip, &qm_mgr_xenplm_cpu,
 };
 #define NMGR (sizeof(managers) / sizeof(managers[0]))
 
@@ -162,9 +162,15 @@ int main(int argc, char **argv)
         if (o.only ? strcmp(o.only, sc->name) != 0 : o.quick && !sc->quick)
             continue;
         found++;
+        bool agentless = false;
+        for (size_t i = 0; i < sc->n; i++)
+            agentless = agentless || sc->g[i].kind == QM_AGENTLESS;
+        size_t nrun = 0;
         for (size_t k = 0; k < NMGR; k++) {
             struct qm_stats s;
-            names[k] = managers[k]->name;
+            if (managers[k]->agentless_only && !agentless)
+                continue;
+            names[nrun++] = managers[k]->name;
             if (run(sc, managers[k], &o, &s) != 0) {
                 fprintf(stderr, "bench-quality: %s under %s could not be set up\n", sc->name,
                         managers[k]->name);
@@ -193,7 +199,7 @@ int main(int argc, char **argv)
         if (o.plots) {
             struct qm_world w;
             if (qm_world_init(&w, sc, sc->seed, 0) == 0) {
-                qm_plot_script(o.plots, &w, names, NMGR);
+                qm_plot_script(o.plots, &w, names, nrun);
                 qm_world_dispose(&w);
             }
         }

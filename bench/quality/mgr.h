@@ -28,10 +28,13 @@ struct qm_mgr {
     void *(*open)(const struct qm_world *w, const char *srcdir);
     void (*step)(void *st, struct qm_world *w);
     void (*close)(void *st);
+    /* Played only in scenarios with agentless guests (an ablation that
+     * changes nothing elsewhere). */
+    bool agentless_only;
 };
 
 extern const struct qm_mgr qm_mgr_static_equal, qm_mgr_static_peak, qm_mgr_squeezed, qm_mgr_qmemman,
-    qm_mgr_mom, qm_mgr_xenplm, qm_mgr_xenplm_anticip;
+    qm_mgr_mom, qm_mgr_xenplm, qm_mgr_xenplm_anticip, qm_mgr_xenplm_cpu;
 
 /* The largest CPU demand and working set guest i reaches over the whole
  * scenario (sampled every minute): what an operator sizing for peak

@@ -27,6 +27,19 @@
  * settings are applied to the model and all confirmed (Xen accepts them).  vcpu hotplug is off in
  * the default policy.
  *
+ *  - a guest without an agent (QM_AGENTLESS) is matched by a rule with
+ *    <agentless level="its CPU priority" after="0s"/> (the default
+ *    policy's rule otherwise, so its other defaults: 20 % headroom, and
+ *    the I/O signal's io-cpu 25, net-busy 256 KiB/s, disk-busy 20/s), as
+ *    an operator would write for it.  The snapshot gives the engine its
+ *    cumulative CPU time and network and disk counters, from what the
+ *    model says it used and moved, as xenplmd's reads them from Xen and
+ *    libxenstat (issue 13, point 5).
+ *
+ * xenplm-cpu is xenplm with that I/O signal off (io-cpu 0): agentless
+ * guests judged by their CPU time alone, as before; it is played only in
+ * the scenarios that have agentless guests.
+ *
  * xenplm+anticip is the same with anticipation switched on (issue 13,
  * point 2): every rule of the default policy as if it said <anticipate/>
  * (its defaults: a minute's margin, two hours ahead at most), a request
@@ -65,6 +78,10 @@ struct st_xenplm {
     struct eng_plan plan;
     bool started;
     struct ant_hist *hist; /* xenplm+anticip: one per guest */
+    /* Agentless guests: their own rule, and what dom0 would count of
+     * them (CPU time in ns, network bytes, disk requests). */
+    struct pol_domain *rule;
+    uint64_t *cpu_ns, *net_bytes, *disk_reqs;
 };
 
 static uint64_t now_ms(const struct qm_world *w)
@@ -116,10 +133,14 @@ static void close_xenplm(void *p)
     free(s->dom);
     free(s->xg);
     free(s->hist);
+    free(s->rule);
+    free(s->cpu_ns);
+    free(s->net_bytes);
+    free(s->disk_reqs);
     free(s);
 }
 
-static void *open_with(const struct qm_world *w, const char *srcdir, bool anticip)
+static void *open_with(const struct qm_world *w, const char *srcdir, bool anticip, bool io)
 {
     char path[1024], err[POL_ERR_MAX], xml[2048];
     struct st_xenplm *s = calloc(1, sizeof(*s));
@@ -128,7 +149,11 @@ static void *open_with(const struct qm_world *w, const char *srcdir, bool antici
     s->n = w->n;
     s->dom = calloc(w->n, sizeof(*s->dom));
     s->xg = calloc(w->n, sizeof(*s->xg));
-    if (!s->dom || !s->xg) {
+    s->rule = calloc(w->n, sizeof(*s->rule));
+    s->cpu_ns = calloc(w->n, sizeof(*s->cpu_ns));
+    s->net_bytes = calloc(w->n, sizeof(*s->net_bytes));
+    s->disk_reqs = calloc(w->n, sizeof(*s->disk_reqs));
+    if (!s->dom || !s->xg || !s->rule || !s->cpu_ns || !s->net_bytes || !s->disk_reqs) {
         close_xenplm(s);
         return NULL;
     }
@@ -164,13 +189,22 @@ static void *open_with(const struct qm_world *w, const char *srcdir, bool antici
              * driver, which writes no control/feature-balloon. */
             .pv = true,
         };
+        if (g->kind == QM_AGENTLESS) {
+            s->rule[i] = *v.rule;
+            s->rule[i].agentless = true;
+            s->rule[i].agentless_level = g->cpu_prio;
+            s->rule[i].agentless_after_ms = 0;
+            if (!io)
+                s->rule[i].agentless_io_cpu = 0;
+            v.rule = &s->rule[i];
+        }
         eng_dom_init(&s->dom[i], &v, v.mem_actual_kib, g->vcpus, 0, now_ms(w));
         if (s->hist) {
             ant_init(&s->hist[i]);
             s->dom[i].hist = &s->hist[i];
         }
         agent_goals_init(&s->xg[i].goals);
-        if (g->kind == QM_GREEDY)
+        if (g->kind == QM_GREEDY || g->kind == QM_AGENTLESS)
             continue;
         int len = goals_xml(g, xml, sizeof(xml));
         if (agent_goals_load_memory(xml, (size_t)len, g->name, NULL, &s->xg[i].goals, err,
@@ -186,12 +220,17 @@ static void *open_with(const struct qm_world *w, const char *srcdir, bool antici
 
 static void *open_xenplm(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false);
+    return open_with(w, srcdir, false, true);
 }
 
 static void *open_anticip(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, true);
+    return open_with(w, srcdir, true, true);
+}
+
+static void *open_cpu_only(const struct qm_world *w, const char *srcdir)
+{
+    return open_with(w, srcdir, false, false);
 }
 
 static plm_amt_t amt(double v)
@@ -239,6 +278,8 @@ static bool agent_period(struct st_xenplm *s, size_t i, const struct qm_world *w
     struct eng_dom *e = &s->dom[i];
     uint64_t now = now_ms(w);
 
+    if (g->s->kind == QM_AGENTLESS)
+        return false; /* no agent */
     if (g->s->kind == QM_GREEDY) {
         if (x->published)
             return false;
@@ -297,6 +338,12 @@ static void step_xenplm(void *p, struct qm_world *w)
     bool changed = false;
 
     for (size_t i = 0; i < s->n; i++) {
+        /* What dom0 counts of the guest: the CPU it used and the data it
+         * moved over the last step. */
+        const struct qm_guest *g = &w->g[i];
+        s->cpu_ns[i] += (uint64_t)llround(g->used * QM_DT * 1e7);
+        s->net_bytes[i] += (uint64_t)llround(g->net * 1024 * QM_DT);
+        s->disk_reqs[i] += (uint64_t)llround(g->disk * QM_DT);
         if (agent_period(s, i, w)) {
             struct eng_view *v = &s->dom[i].in;
             v->req = &s->xg[i].req;
@@ -314,6 +361,15 @@ static void step_xenplm(void *p, struct qm_world *w)
     struct eng_input in;
     memset(&in, 0, sizeof(in));
     for (size_t i = 0; i < s->n; i++) {
+        /* As xenplmd's snapshot: CPU time and the I/O counters when
+         * their sample is due (on a tick). */
+        struct eng_view *v = &s->dom[i].in;
+        bool tick = eng_tick_due(&s->st, now);
+        v->cpu_read = tick && eng_wants_cpu_time(&s->dom[i], now);
+        v->cpu_time_ns = s->cpu_ns[i];
+        v->io_read = tick && eng_wants_io(&s->dom[i], now);
+        v->io_net_bytes = s->net_bytes[i];
+        v->io_disk_reqs = s->disk_reqs[i];
         if (!eng_wants_memory(&s->dom[i]))
             continue;
         /* As xenplmd's snapshot does (view_of): the view holds what was
@@ -358,6 +414,8 @@ static void step_xenplm(void *p, struct qm_world *w)
     eng_plan_trim(&s->plan);
 }
 
-const struct qm_mgr qm_mgr_xenplm = {"xenplm", true, open_xenplm, step_xenplm, close_xenplm};
-const struct qm_mgr qm_mgr_xenplm_anticip = {"xenplm+anticip", true, open_anticip, step_xenplm,
-                                             close_xenplm};
+const struct qm_mgr qm_mgr_xenplm = {"xenplm", true, open_xenplm, step_xenplm, close_xenplm, false};
+const struct qm_mgr qm_mgr_xenplm_anticip = {"xenplm+anticip", true,         open_anticip,
+                                             step_xenplm,      close_xenplm, false};
+const struct qm_mgr qm_mgr_xenplm_cpu = {"xenplm-cpu", true,         open_cpu_only,
+                                         step_xenplm,  close_xenplm, true};

@@ -129,6 +129,8 @@ void qm_world_demand(struct qm_world *w)
         g->ws = floor(qm_trace_at(&g->s->ws, w->seed, i, 1, w->t, g->s->phase_h));
         if (g->ws > g->s->maxmem)
             g->ws = g->s->maxmem;
+        g->net = fmax(0, qm_trace_at(&g->s->net, w->seed, i, 2, w->t, g->s->phase_h));
+        g->disk = fmax(0, qm_trace_at(&g->s->disk, w->seed, i, 3, w->t, g->s->phase_h));
     }
 }
 

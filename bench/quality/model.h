@@ -81,6 +81,10 @@ enum qm_kind {
     QM_LATENCY, /* latency probe goal on CPU, mem-available and swap-in goals */
     QM_BATCH,   /* cpu-util goal on CPU, the same memory goals */
     QM_GREEDY,  /* no agent goals: a hostile request for everything, at level 1 */
+    /* No agent at all (a latency goal all the same): xenplm judges it by
+     * what dom0 sees of it, its CPU time and its network and disk
+     * activity (issue 13, point 5). */
+    QM_AGENTLESS,
 };
 
 struct qm_guest_spec {
@@ -90,6 +94,10 @@ struct qm_guest_spec {
     double maxmem, minmem, initmem; /* MiB */
     double balloon_rate;            /* MiB/s */
     struct qm_trace cpu, ws;
+    /* Its network traffic (KiB/s, both ways) and disk requests (per
+     * second): what libxenstat would count; no effect on the goals, whose
+     * CPU cost is in the cpu trace already. */
+    struct qm_trace net, disk;
     unsigned cpu_prio, mem_prio; /* 1..QM_MAX_PRIO */
     double util;                 /* CPU goal met while rho <= util */
     double phase_h;              /* shifts every daily part of both traces */
@@ -117,8 +125,9 @@ struct qm_scenario {
 /* The guest as it runs. */
 struct qm_guest {
     const struct qm_guest_spec *s;
-    /* This step's demand (before the swap penalty) and working set. */
-    double demand, ws;
+    /* This step's demand (before the swap penalty) and working set, and
+     * its network (KiB/s) and disk (requests/s) activity. */
+    double demand, ws, net, disk;
     /* Set by the manager: memory target (MiB), credit weight and cap
      * (hundredths, 0 = none). */
     double target;

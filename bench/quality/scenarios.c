@@ -212,6 +212,50 @@ static struct qm_scenario *recurring_peak(void)
     return sc;
 }
 
+/* Agentless guests (issue 13, point 5): two file servers that run no
+ * agent, whose CPU use is small but whose latency suffers as soon as
+ * they wait for CPU, moving megabytes a second on their network and tens
+ * to hundreds of requests on their disks (more in the afternoon); two
+ * agentless guests that are really idle; three batch guests with agents
+ * that want more CPU than the host has. */
+static struct qm_scenario *agentless(void)
+{
+    struct qm_scenario *sc =
+        scenario("agentless", "agentless file servers busy with I/O among batch guests", 8,
+                 32 * GIB, 2 * GIB, 7);
+    for (int i = 0; i < 2; i++) {
+        struct qm_guest_spec *g =
+            add(sc, i ? "files2" : "files1", QM_AGENTLESS, 2, 4 * GIB, 3 * GIB, 1, 1);
+        g->cpu.base = 5;
+        g->cpu.noise = 0.1;
+        part(&g->cpu, QM_DIURNAL, 12, 14, 0, 0);
+        g->ws.base = 2 * GIB;
+        g->net.base = 1024;
+        g->net.noise = 0.2;
+        part(&g->net, QM_DIURNAL, 8192, 14, 0, 0);
+        g->disk.base = 30;
+        g->disk.noise = 0.2;
+        part(&g->disk, QM_DIURNAL, 150, 14, 0, 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        struct qm_guest_spec *g =
+            add(sc, i ? "idle2" : "idle1", QM_AGENTLESS, 2, 4 * GIB, 2 * GIB, 3, 3);
+        g->util = 1.0;
+        g->cpu.base = 3;
+        g->cpu.noise = 0.1;
+        g->ws.base = 1 * GIB;
+    }
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "batch%d", i + 1);
+        struct qm_guest_spec *g = add(sc, name, QM_BATCH, 4, 8 * GIB, 6 * GIB, 2, 2);
+        g->cpu.base = 300;
+        g->ws.base = 4 * GIB;
+    }
+    sc->quick = true;
+    return sc;
+}
+
 struct qm_scenario *const *qm_scenarios(void)
 {
     if (!all[0]) {
@@ -222,6 +266,7 @@ struct qm_scenario *const *qm_scenarios(void)
         all[k++] = greedy();
         all[k++] = consolidation();
         all[k++] = recurring_peak();
+        all[k++] = agentless();
         all[k] = NULL;
     }
     return all;

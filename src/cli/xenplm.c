@@ -67,14 +67,16 @@ const struct xenplm_command xenplm_commands[] = {
     {"show", cmd_show, "show everything about one domain", NULL,
      "Ask xenplmd about the domain DOM (a name or a domain id): the policy rule\n"
      "it matched (file:line), its last request (seq, age) and the status the\n"
-     "daemon wrote back; for each resource what it asked, what the arbiter saw\n"
-     "(levels, min, max), the effective maximum and what sets it (the policy,\n"
-     "maxmem or the vcpus), what it decided (raw, rounded, floor, the highest\n"
-     "level met, the level levelled and its water level, why), the reason of\n"
-     "the last change, the reallocation trigger's streaks, what it anticipates\n"
-     "when its rule says <anticipate> (the peak, the amount, since when) and\n"
-     "any override (as asked, and in effect); then what is enforced (weight,\n"
-     "cap, vcpus, memory target, balloon) and its counters.\n" HELP_CONTROL_JSON,
+     "daemon wrote back; for an agentless guest with the I/O signal on, its\n"
+     "network and disk rates and whether they make it busy; for each resource\n"
+     "what it asked, what the arbiter saw (levels, min, max), the effective\n"
+     "maximum and what sets it (the policy, maxmem or the vcpus), what it\n"
+     "decided (raw, rounded, floor, the highest level met, the level levelled\n"
+     "and its water level, why), the reason of the last change, the\n"
+     "reallocation trigger's streaks, what it anticipates when its rule says\n"
+     "<anticipate> (the peak, the amount, since when) and any override (as\n"
+     "asked, and in effect); then what is enforced (weight, cap, vcpus, memory\n"
+     "target, balloon) and its counters.\n" HELP_CONTROL_JSON,
      true},
     {"status", cmd_status, "show the daemon's policy, pools and counters", NULL,
      "Ask xenplmd how it is doing: the policy file in force, whether it is\n"

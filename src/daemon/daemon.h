@@ -10,8 +10,8 @@
  *               intake), and the status answered back to the guest
  *   snapshot.c  what the decision needs from the host this turn: host
  *               facts, the memory of balloons that may have moved, the CPU
- *               time of agentless domains (the only port reads besides
- *               the intake's)
+ *               time and network and disk counters of agentless domains
+ *               (the only port reads besides the intake's)
  *   engine/     the decision, a pure function (src/engine/engine.h)
  *   apply.c     the plan's actions through the port (the only port
  *               writes besides the answers), confirmed to the engine
@@ -73,8 +73,15 @@ struct dmn {
     uint64_t wake_at_ms; /* the decision's next turn without events (0: none) */
     uint64_t last_scan_ms;
     struct dmn_retry host_retry; /* the host's facts could not be read */
-    uint64_t printed_serial;     /* the allocation whose table was printed last */
-    struct port_domain *list;    /* scratch for dmn_scan */
+    /* Agentless guests' network and disk counters (snapshot.c): one
+     * reading of every domain's at most once per sampling period, the
+     * backoff while it cannot be read (logged once), the scratch. */
+    struct dmn_retry io_retry;
+    uint64_t io_read_ms;
+    struct port_io *io;
+    size_t io_cap;
+    uint64_t printed_serial;  /* the allocation whose table was printed last */
+    struct port_domain *list; /* scratch for dmn_scan */
     size_t list_cap;
     struct eng_dom **eng; /* the engine's view of the table, in order */
     size_t eng_cap;

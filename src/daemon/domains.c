@@ -350,6 +350,9 @@ void dmn_forget_all(struct dmn *d)
     free(d->list);
     d->list = NULL;
     d->list_cap = 0;
+    free(d->io);
+    d->io = NULL;
+    d->io_cap = 0;
 }
 
 void dmn_rematch(struct dmn *d)

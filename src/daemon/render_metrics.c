@@ -169,6 +169,27 @@ static void per_domain(FILE *f, const struct dmn_state *s)
         dom_labels(&s->dom[i], lab, sizeof(lab));
         bytes_of_kib(f, "xenplm_domain_memory_actual_bytes", lab, s->dom[i].info.mem_actual_kib);
     }
+    /* Host-side activity, for the domains whose rates are measured. */
+    prom_family(f, "xenplm_domain_network_bytes_per_second", "gauge",
+                "An agentless domain's network traffic, both ways, over the last sampling "
+                "period.");
+    for (size_t i = 0; i < s->ndom; i++) {
+        if (!s->dom[i].eng.io_rated)
+            continue;
+        dom_labels(&s->dom[i], lab, sizeof(lab));
+        prom_u64(f, "xenplm_domain_network_bytes_per_second", lab,
+                 s->dom[i].eng.net_kib_s > UINT64_MAX / 1024 ? UINT64_MAX
+                                                             : s->dom[i].eng.net_kib_s * 1024);
+    }
+    prom_family(f, "xenplm_domain_disk_requests_per_second", "gauge",
+                "An agentless domain's disk requests, read and written, over the last sampling "
+                "period.");
+    for (size_t i = 0; i < s->ndom; i++) {
+        if (!s->dom[i].eng.io_rated)
+            continue;
+        dom_labels(&s->dom[i], lab, sizeof(lab));
+        prom_u64(f, "xenplm_domain_disk_requests_per_second", lab, s->dom[i].eng.disk_req_s);
+    }
     prom_family(f, "xenplm_domain_requests_accepted_total", "counter",
                 "Requests of the guest accepted that changed what it asks.");
     for (size_t i = 0; i < s->ndom; i++) {

@@ -150,6 +150,32 @@ static bool migrating(const struct dmn_state *s, const struct dmn_domain *d)
     return s->mig.running && s->mig.domid == d->info.domid;
 }
 
+/* Whether the domain's host-side activity is watched: an agentless
+ * rule with the I/O signal on (io.c).  Other domains show nothing of it. */
+static bool io_watched(const struct dmn_domain *d)
+{
+    return d->rule && d->rule->agentless && d->rule->agentless_io_cpu > 0;
+}
+
+/* "net 2048 KiB/s, disk 50 req/s: busy with I/O (at least 100 cpu)". */
+static void show_io_text(FILE *f, const struct dmn_domain *d)
+{
+    char a[PLM_AMT_STRLEN];
+
+    rnd_key(f, 0, "activity");
+    if (!d->eng.io_rated) {
+        fputs("not measured yet\n", f);
+        return;
+    }
+    fprintf(f, "net %" PRIu64 " KiB/s, disk %" PRIu64 " req/s: ", d->eng.net_kib_s,
+            d->eng.disk_req_s);
+    if (d->eng.io_busy)
+        fprintf(f, "busy with I/O (at least %s cpu)\n",
+                plm_amt_format(d->rule->agentless_io_cpu, a));
+    else
+        fputs("not busy with I/O\n", f);
+}
+
 static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain *d,
                      uint64_t now_ms)
 {
@@ -193,6 +219,8 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
         rnd_put_safe(f, s->mig.order.key);
         fprintf(f, ", %s so far)\n", render_duration(rnd_age_ms(now_ms, s->mig.started_ms), dur));
     }
+    if (io_watched(d))
+        show_io_text(f, d);
     for (int r = 0; r < DMN_NRES; r++)
         show_resource_text(f, s, d, r, now_ms);
 
@@ -392,6 +420,18 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
         jw_string(&w, s->mig.order.key);
         jw_key(&w, "elapsed_ms");
         jw_uint(&w, rnd_age_ms(now_ms, s->mig.started_ms));
+        jw_object_end(&w);
+    } else {
+        jw_null(&w);
+    }
+    /* Host-side activity: null unless watched and measured. */
+    jw_key(&w, "io");
+    if (io_watched(d) && d->eng.io_rated) {
+        jw_object(&w);
+        jw_kuint(&w, "net_kib_s", d->eng.net_kib_s);
+        jw_kuint(&w, "disk_req_s", d->eng.disk_req_s);
+        jw_kbool(&w, "busy", d->eng.io_busy);
+        jw_kamt(&w, "io_cpu", d->rule->agentless_io_cpu);
         jw_object_end(&w);
     } else {
         jw_null(&w);

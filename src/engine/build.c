@@ -3,7 +3,8 @@
  * The arbiter's request of one domain, from whichever source speaks for
  * it: an operator's override wins; then the guest agent's request, unless
  * the rule falls back to measuring a silent agent's guest; then, for an
- * agentless rule, the CPU it was measured using plus headroom; else
+ * agentless rule, the CPU it was measured using plus headroom (at least
+ * the rule's io-cpu while it is busy with network or disk I/O, io.c); else
  * nothing, and the domain is left alone.  The policy rule then caps and
  * maps the levels and applies its min and max (pol_request_build).
  *
@@ -65,13 +66,12 @@ static unsigned guest_levels(const struct eng_dom *e, int r, plm_amt_t *guest)
             return n;
     }
     if (e->source == ENG_SRC_AGENTLESS && r == POL_CPU) {
-        /* At the configured level: what it used plus headroom. */
+        /* At the configured level: what it used plus headroom, or more
+         * while busy with I/O (io.c). */
         unsigned lvl = rule->agentless_level ? rule->agentless_level : 1;
         if (lvl > PLM_MAX_LEVELS)
             lvl = PLM_MAX_LEVELS;
-        plm_amt_t want =
-            e->cpu_used_pct + e->cpu_used_pct * (plm_amt_t)rule->agentless_headroom_pct100 / 10000;
-        guest[lvl - 1] = want > PLM_AMT_MAX ? PLM_AMT_MAX : want;
+        guest[lvl - 1] = eng_agentless_cpu(rule, e->cpu_used_pct, e->io_busy);
         return lvl;
     }
     return 0;

@@ -7,9 +7,10 @@
  *      are built again.
  *   2. On a tick (the time-based part, every tick_ms while anything
  *      time-based is pending): overrides expire, agentless domains' CPU
- *      use is measured, the memory mover takes one step; a balloon that
- *      stops (or starts again) moving changes what its domain can give,
- *      so its request is built again.
+ *      use and network and disk rates are measured (io.c), the memory
+ *      mover takes one step; a balloon that stops (or starts again)
+ *      moving changes what its domain can give, so its request is built
+ *      again.
  *   3. When anything above changed, or the caller says so, the pools are
  *      sized and every resource arbitrated; the trigger decides whether
  *      the new allocations replace those in force.
@@ -68,9 +69,9 @@ int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
 {
     /* At most: per domain a sched, vcpus, target, affinity, grant and
      * answer action; per domain a note per resource and one for its
-     * balloon, one per resource anticipated, one for its affinity; a few
-     * for the host. */
-    size_t acts = 6 * n + 4, notes = (2 * ENG_NRES + 4) * n + 8;
+     * balloon, one per resource anticipated, one for its affinity, one
+     * for its I/O; a few for the host. */
+    size_t acts = 6 * n + 4, notes = (2 * ENG_NRES + 5) * n + 8;
 
     if (n > s->cap || !s->out) {
         size_t cap = n < 64 ? 64 : n * 2;
@@ -230,7 +231,7 @@ void eng_forget_cpu(struct eng_dom *e)
 
 bool eng_wants_cpu_time(const struct eng_dom *e, uint64_t now_ms)
 {
-    return e->in.rule->agentless && now_ms - e->cpu_sample_ms >= 1000;
+    return e->in.rule->agentless && now_ms - e->cpu_sample_ms >= ENG_SAMPLE_MS;
 }
 
 bool eng_tick_due(const struct eng_state *st, uint64_t now_ms)
@@ -296,7 +297,19 @@ static bool tick(const struct eng_input *in, struct eng_state *st, struct eng_ta
             *force = FORCE_CHANGED;
             again = true;
         }
-        if (sample_cpu(in, e)) {
+        bool cpu = sample_cpu(in, e);
+        bool was_busy = e->io_busy;
+        bool io = eng_sample_io(in, e);
+        if (io && !e->io_based)
+            eng_plan_note(plan, e->in.domid, false,
+                          "network and disk activity unread for %llu s: judged by CPU time alone",
+                          (unsigned long long)(ENG_IO_STALE_MS / 1000));
+        else if (io)
+            eng_plan_note(plan, e->in.domid, false,
+                          was_busy ? "no longer busy with I/O (net %llu KiB/s, disk %llu req/s)"
+                                   : "busy with I/O (net %llu KiB/s, disk %llu req/s)",
+                          (unsigned long long)e->net_kib_s, (unsigned long long)e->disk_req_s);
+        if ((cpu || io) && (e->source == ENG_SRC_AGENTLESS || e->source == ENG_SRC_NONE)) {
             build(in, e, plan);
             again = true;
         }

@@ -116,6 +116,11 @@ struct eng_view {
     /* A CPU time reading taken this turn (agentless sampling). */
     bool cpu_read;
     uint64_t cpu_time_ns;
+    /* Its cumulative network bytes (received and sent, every vif) and
+     * disk requests (read and write, every vbd), read this turn through
+     * libxenstat (agentless sampling; io_read false: not read). */
+    bool io_read;
+    uint64_t io_net_bytes, io_disk_reqs;
     /* What its control/feature-balloon says ("1": a balloon driver; any
      * other value: none; no key or an empty one: unsaid), and whether it
      * is a PV guest (kinds.c: an unsaid PV guest has one). */
@@ -174,6 +179,14 @@ struct eng_dom {
     uint64_t cpu_time_prev_ns, cpu_sample_ms;
     plm_amt_t cpu_used_pct;
     bool cpu_sampled;
+
+    /* Host-side activity (io.c): the counters at the last sample and when
+     * (io_based: there is one), the rates over the last sampling period
+     * (io_rated: measured at least once), and whether they make it busy
+     * with I/O. */
+    uint64_t io_prev_net_bytes, io_prev_disk_reqs, io_sample_ms;
+    uint64_t net_kib_s, disk_req_s;
+    bool io_based, io_rated, io_busy;
 
     /* Guest kinds (kinds.c).  Its balloon driver as the engine last took
      * it (balloon; kind_known once a turn has seen it): without one its
@@ -357,8 +370,14 @@ static inline unsigned eng_vcpus_held(const struct eng_dom *e)
 {
     return e->vcpus_fixed && e->vcpus_online ? e->vcpus_online : e->vcpus;
 }
+/* The agentless sampling period: CPU time, network and disk counters are
+ * read at most this often (on the tick). */
+#define ENG_SAMPLE_MS 1000
 /* Whether this turn's snapshot should read its CPU time (agentless). */
 bool eng_wants_cpu_time(const struct eng_dom *e, uint64_t now_ms);
+/* Whether this turn's snapshot should read its network and disk
+ * counters (agentless, with the I/O signal on). */
+bool eng_wants_io(const struct eng_dom *e, uint64_t now_ms);
 /* Whether a turn is due now without any event (the tick). */
 bool eng_tick_due(const struct eng_state *st, uint64_t now_ms);
 /* A memory measurement taken by the snapshot. */
@@ -408,6 +427,19 @@ void eng_ahead_raise(const struct eng_dom *e, int r, plm_amt_t guest[PLM_MAX_LEV
  * plan are covered). */
 void eng_affinity(const struct eng_input *in, const struct eng_state *st, struct eng_dom *e,
                   size_t i, struct eng_plan *plan);
+/* io.c: the rates over the last period from this turn's reading of the
+ * counters (a counter that went down, reset or wrapped, starts a new
+ * period and keeps the last rates; counters unread for ENG_IO_STALE_MS
+ * are forgotten); true when whether it is busy with I/O changed (build
+ * it again). */
+#define ENG_IO_STALE_MS 10000
+bool eng_sample_io(const struct eng_input *in, struct eng_dom *e);
+/* io.c: whether those rates make a guest under rule busy with I/O. */
+bool eng_io_busy(const struct pol_domain *rule, uint64_t net_kib_s, uint64_t disk_req_s);
+/* io.c: what an agentless guest asks of the CPU: what it used plus the
+ * rule's headroom, and no less than the rule's io-cpu while busy with
+ * I/O. */
+plm_amt_t eng_agentless_cpu(const struct pol_domain *rule, plm_amt_t used, bool io_busy);
 /* memory.c: the mover's parameters from the policy. */
 struct bal_params eng_mover_params(const struct pol_host *h);
 

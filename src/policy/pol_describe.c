@@ -69,6 +69,14 @@ static void describe_domain(const struct pol_domain *d, FILE *f)
             f, "    agentless: after %s without an agent, measured cpu + %s%% at guest level %u\n",
             px_duration_format(d->agentless_after_ms, t, sizeof(t)),
             plm_amt_format((plm_amt_t)d->agentless_headroom_pct100 * 10, a), d->agentless_level);
+    if (d->agentless && d->agentless_io_cpu)
+        fprintf(f,
+                "    agentless io: at least %s cpu while its network reaches %lu KiB/s or its "
+                "disks %lu requests/s\n",
+                plm_amt_format(d->agentless_io_cpu, a), (unsigned long)d->agentless_net_busy_kib_s,
+                (unsigned long)d->agentless_disk_busy_req_s);
+    else if (d->agentless)
+        fprintf(f, "    agentless io: not used (io-cpu 0)\n");
     if (d->anticipate) {
         char u[32];
         fprintf(f,

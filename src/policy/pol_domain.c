@@ -16,13 +16,19 @@
 
 /* Bounds the loader checks (the schema only knows the grammar). */
 #define AGENTLESS_AFTER_MAX_MS (24ull * 3600 * 1000)
-#define AGENTLESS_HEADROOM_MAX_PCT100 100000u /* 1000% */
+#define AGENTLESS_HEADROOM_MAX_PCT100 100000u   /* 1000% */
+#define AGENTLESS_IO_CPU_MAX PLM_UNITS(100000)  /* 1000 pCPUs */
+#define AGENTLESS_NET_BUSY_MAX_KIB_S (1u << 30) /* 1 TiB/s */
+#define AGENTLESS_DISK_BUSY_MAX_REQ_S 100000000u
 #define ANTICIPATE_MARGIN_MAX_MS (3600ull * 1000)
 #define ANTICIPATE_LEAD_MAX_MS (6ull * 3600 * 1000) /* ANT_LEAD_MAX_S */
 
 /* Defaults: conservative, for any host (see xenplm-policy(5)). */
 #define DEF_AGENTLESS_AFTER_MS 30000u
 #define DEF_AGENTLESS_HEADROOM_PCT100 2000u /* 20% */
+#define DEF_AGENTLESS_IO_CPU PLM_UNITS(25)  /* a quarter of a pCPU */
+#define DEF_AGENTLESS_NET_BUSY_KIB_S 256u   /* 2 Mbit/s */
+#define DEF_AGENTLESS_DISK_BUSY_REQ_S 20u
 #define DEF_ANTICIPATE_MARGIN_MS 60000u
 #define DEF_ANTICIPATE_LEAD_MS (2ull * 3600 * 1000)
 
@@ -39,6 +45,9 @@ void pol_domain_defaults(struct pol_domain *d)
     d->cpu_enforce = POL_ENFORCE_WEIGHT;
     d->agentless_headroom_pct100 = DEF_AGENTLESS_HEADROOM_PCT100;
     d->agentless_after_ms = DEF_AGENTLESS_AFTER_MS;
+    d->agentless_io_cpu = DEF_AGENTLESS_IO_CPU;
+    d->agentless_net_busy_kib_s = DEF_AGENTLESS_NET_BUSY_KIB_S;
+    d->agentless_disk_busy_req_s = DEF_AGENTLESS_DISK_BUSY_REQ_S;
     d->anticipate_margin_ms = DEF_ANTICIPATE_MARGIN_MS;
     d->anticipate_max_lead_ms = DEF_ANTICIPATE_LEAD_MS;
 }
@@ -194,6 +203,16 @@ static int load_agentless(struct px_loader *ld, const xmlNode *n, struct pol_dom
     if (rc == 0)
         rc = px_get_duration(ld, n, "after", 0, AGENTLESS_AFTER_MAX_MS, &d->agentless_after_ms,
                              NULL);
+    if (rc == 0)
+        rc = px_get_amount(ld, n, "io-cpu", &d->agentless_io_cpu, NULL);
+    if (rc == 0 && d->agentless_io_cpu > AGENTLESS_IO_CPU_MAX)
+        rc = px_fail(ld, n, "io-cpu", PLM_EINVAL, "above 100000 (hundredths of a pCPU)");
+    if (rc == 0)
+        rc = pol_get_count(ld, n, "net-busy", 1, AGENTLESS_NET_BUSY_MAX_KIB_S,
+                           &d->agentless_net_busy_kib_s);
+    if (rc == 0)
+        rc = pol_get_count(ld, n, "disk-busy", 1, AGENTLESS_DISK_BUSY_MAX_REQ_S,
+                           &d->agentless_disk_busy_req_s);
     if (rc == 0)
         d->agentless = true;
     return rc;

@@ -143,6 +143,12 @@ struct pol_domain {
     unsigned agentless_level;           /* guest level of the synthesized request */
     uint32_t agentless_headroom_pct100; /* added to the measured use */
     uint64_t agentless_after_ms;        /* agent silence before falling back */
+    /* Host-side activity (engine/io.c): a guest whose network traffic
+     * reaches net_busy_kib_s or whose disk requests reach disk_busy_req_s
+     * is busy with I/O, and is asked at least io_cpu (0: the signal is
+     * off) whatever CPU time it used. */
+    plm_amt_t agentless_io_cpu;
+    uint32_t agentless_net_busy_kib_s, agentless_disk_busy_req_s;
     /* Anticipation from request history (<anticipate>; off without it):
      * a recurring need is asked for ahead by its lead plus margin_ms,
      * looking at most max_lead_ms ahead. */

@@ -18,8 +18,10 @@
  * Two implementations exist:
  *
  *   port_xen.c  libxenstore + libxl (+ libxenctrl where libxl has no call);
- *               the only file that includes their headers.  Each operation
- *               maps onto one library call, named in its comment below.
+ *               the only file that includes their headers (xen_stat.c,
+ *               which it calls, is the only one with libxenstat's).
+ *               Each operation maps onto one library call, named in its
+ *               comment below.
  *   src/sim/    an in-process simulated host (libplmsim.a, sim/port_sim.h):
  *               an in-memory xenstore with permissions and watches, domains
  *               whose balloon moves at a finite rate and may refuse, and a
@@ -90,6 +92,15 @@ struct port_host {
     char sched[16];     /* "credit" or "credit2" */
 };
 
+/* One domain's cumulative I/O as dom0 sees it (libxenstat): bytes its
+ * vifs received and sent, requests its vbds read and wrote, since each
+ * device was made.  A counter may go back to 0 (a device replaced). */
+struct port_io {
+    uint32_t domid;
+    uint64_t net_bytes;
+    uint64_t disk_reqs;
+};
+
 /* One fired xenstore watch. */
 struct port_event {
     char path[PORT_PATH_MAX];
@@ -132,6 +143,13 @@ struct port_host_ops {
      * ignored; a hard map with none it has is PLM_EINVAL. */
     int (*affinity_set)(struct port *p, uint32_t domid, unsigned max_vcpus,
                         const struct plm_cpumap *hard, const struct plm_cpumap *soft);
+    /* xenstat_get_node(XENSTAT_NETWORK | XENSTAT_VBD): every domain's
+     * port_io at once (it walks /proc/net/dev, sysfs and xenstore for all
+     * of them, so the daemon reads it at most once per sampling period);
+     * *n_out as list_domains.  May be NULL (PLM_EIO).  Its failures are
+     * logged at the debug level only: the daemon says once that it goes
+     * on without. */
+    int (*dom_io)(struct port *p, struct port_io *out, size_t cap, size_t *n_out);
 };
 
 /*
@@ -280,6 +298,10 @@ static inline int port_affinity_set(struct port *p, uint32_t domid, unsigned max
                                     const struct plm_cpumap *hard, const struct plm_cpumap *soft)
 {
     return p->host->affinity_set(p, domid, max_vcpus, hard, soft);
+}
+static inline int port_dom_io(struct port *p, struct port_io *out, size_t cap, size_t *n_out)
+{
+    return p->host->dom_io ? p->host->dom_io(p, out, cap, n_out) : PLM_EIO;
 }
 static inline int port_xs_read(struct port *p, const char *path, char *buf, size_t cap,
                                size_t *len_out)

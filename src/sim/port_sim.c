@@ -29,10 +29,10 @@ struct sim *sim_of(struct port *p)
 const char *port_sim_op_name(enum port_sim_op op)
 {
     static const char *const names[PORT_SIM_NOPS] = {
-        "list_domains",   "domain_info", "host_info", "xs_read",
-        "xs_write_txn",   "xs_mkdir_ro", "xs_rm",     "xs_watch",
-        "xs_unwatch",     "next_event",  "sched_set", "vcpus_set",
-        "mem_target_set", "wait",        "reconnect", "affinity_set",
+        "list_domains", "domain_info", "host_info",      "xs_read",    "xs_write_txn",
+        "xs_mkdir_ro",  "xs_rm",       "xs_watch",       "xs_unwatch", "next_event",
+        "sched_set",    "vcpus_set",   "mem_target_set", "wait",       "reconnect",
+        "affinity_set", "dom_io",
     };
     return (unsigned)op < PORT_SIM_NOPS ? names[op] : NULL;
 }
@@ -76,12 +76,15 @@ static int injected(struct sim *s, uint32_t domid, enum port_sim_fault_op op)
 {
     static const enum port_sim_op port_op[PORT_SIM_NFAULTS] = {
         PORT_SIM_OP_SCHED_SET,   PORT_SIM_OP_VCPUS_SET, PORT_SIM_OP_MEM_TARGET_SET,
-        PORT_SIM_OP_DOMAIN_INFO, PORT_SIM_OP_HOST_INFO, PORT_SIM_OP_AFFINITY_SET};
+        PORT_SIM_OP_DOMAIN_INFO, PORT_SIM_OP_HOST_INFO, PORT_SIM_OP_AFFINITY_SET,
+        PORT_SIM_OP_DOM_IO};
     struct sim_dom *d = sim_host_find(&s->pl.m.host, domid);
     int rc = 0;
 
     if (op == PORT_SIM_FAULT_HOST_INFO)
         rc = sim_fault_take(&s->pl.m.host.host_fault, s->pl.m.clock.now_ms);
+    else if (op == PORT_SIM_FAULT_DOM_IO)
+        rc = sim_fault_take(&s->pl.m.host.io_fault, s->pl.m.clock.now_ms);
     else if (d && d->state == PORT_SIM_RUNNING)
         rc = sim_fault_take(&d->fault[op], s->pl.m.clock.now_ms);
     if (rc)
@@ -192,6 +195,32 @@ static int sim_host_info(struct port *p, struct port_host *out)
     out->free_kib = sim_host_free_kib(&s->pl.m.host);
     snprintf(out->sched, sizeof(out->sched), "%s", s->pl.m.host.sched);
     return done(s, PORT_SIM_OP_HOST_INFO, 0, 0, "");
+}
+
+/* Every domain's counters, as libxenstat lists them: dom0 and every
+ * running, dying or shut-down domain (not those gone). */
+static int sim_dom_io(struct port *p, struct port_io *out, size_t cap, size_t *n_out)
+{
+    struct sim *s = p->priv;
+    size_t n = 0;
+    int rc;
+
+    sim_sync(&s->pl);
+    if (!n_out || (cap && !out))
+        return done(s, PORT_SIM_OP_DOM_IO, PLM_EINVAL, 0, "");
+    rc = injected(s, 0, PORT_SIM_FAULT_DOM_IO);
+    if (rc)
+        return done(s, PORT_SIM_OP_DOM_IO, rc, 0, "(injected)");
+    for (size_t i = 0; i < s->pl.m.host.ndom; i++) {
+        const struct sim_dom *d = s->pl.m.host.dom[i];
+        if (d->state == PORT_SIM_GONE)
+            continue;
+        if (n < cap)
+            sim_host_fill_io(d, &out[n]);
+        n++;
+    }
+    *n_out = n;
+    return done(s, PORT_SIM_OP_DOM_IO, 0, 0, "");
 }
 
 static int sim_xs_read_op(struct port *p, const char *path, char *buf, size_t cap, size_t *len_out)
@@ -408,6 +437,7 @@ static const struct port_host_ops sim_host_ops = {
     .vcpus_set = sim_vcpus_set,
     .mem_target_set = sim_mem_target_set,
     .affinity_set = sim_affinity_set,
+    .dom_io = sim_dom_io,
 };
 
 static const struct port_xs_ops sim_xs_ops = {

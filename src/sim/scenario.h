@@ -26,6 +26,8 @@ enum sim_act {
     SIM_ACT_WRITE,      /* the guest writes value (len bytes) at path */
     SIM_ACT_RM,         /* the guest removes path */
     SIM_ACT_CPU,        /* the workload's CPU demand becomes num (hundredths) */
+    SIM_ACT_NET,        /* its network traffic becomes num KiB/s */
+    SIM_ACT_DISK,       /* its disk requests become num per second */
     SIM_ACT_STUCK,      /* the balloon stops (num 1) or moves again (num 0) */
     SIM_ACT_BALLOON,    /* the balloon driver starts (num 1) or goes (num 0) */
     SIM_ACT_HOTPLUG,    /* the vcpus follow hotplug (num 1) or not (num 0) */

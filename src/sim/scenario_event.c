@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The events of a scenario: what follows "at TIME".  Either a host-wide
- * event (create, fail host-info, xs-fail, xs-slow, watch, disconnect, end) or a
- * domain's name and one action: what its guest does (request, write, rm,
- * flood, grow, crash, shutdown), how its workload and balloon behave (cpu,
- * stuck, balloon, hotplug, floor, balloon-rate), what the operator does to
- * it (pause, unpause, maxmem, destroy), or the faults of its host-control
- * calls (fail).
+ * event (create, fail host-info or dom-io, xs-fail, xs-slow, watch,
+ * disconnect, end) or a domain's name and one action: what its guest does
+ * (request, write, rm, flood, grow, crash, shutdown), how its workload and
+ * balloon behave (cpu, net, disk, stuck, balloon, hotplug, floor,
+ * balloon-rate), what the operator does to it (pause, unpause, maxmem,
+ * destroy), or the faults of its host-control calls (fail).
  *
  * A request is checked here as the guest agent would build it, levels
  * cumulative and encodable, so that hostile values have to be spelled out
@@ -24,10 +24,11 @@
 
 #define MIB_MAX (1ull << 30)
 #define ACTIONS                                                                                    \
-    "request, write, rm, cpu, stuck, balloon, hotplug, floor, balloon-rate, destroy, flood, "      \
-    "fail, "                                                                                       \
-    "grow, pause, unpause, crash, shutdown, maxmem"
+    "request, write, rm, cpu, net, disk, stuck, balloon, hotplug, floor, balloon-rate, destroy, "  \
+    "flood, fail, grow, pause, unpause, crash, shutdown, maxmem"
 #define FAULT_COUNT_MAX 1000000
+#define NET_MAX_KIB_S (1ull << 30) /* 1 TiB/s */
+#define DISK_MAX_REQ_S 100000000ull
 #define XS_SLOW_MAX_MS 10000
 
 /* The calls a fail line names, and the libxl errors they may fail with,
@@ -42,6 +43,7 @@ static const struct {
     {"domain-info", PORT_SIM_FAULT_DOMAIN_INFO},
     {"host-info", PORT_SIM_FAULT_HOST_INFO},
     {"affinity-set", PORT_SIM_FAULT_AFFINITY_SET},
+    {"dom-io", PORT_SIM_FAULT_DOM_IO},
 };
 
 static const struct {
@@ -203,7 +205,7 @@ static int parse_amount(struct sim_parser *ps, struct sim_lex *lx, struct sim_ev
 }
 
 /* "OP COUNT|for TIME [ERROR]" after fail; host says whether the line is
- * host-wide (only host-info) or a domain's (every other call). */
+ * host-wide (host-info, dom-io) or a domain's (every other call). */
 static int parse_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev, bool host)
 {
     struct sim_word w;
@@ -211,14 +213,15 @@ static int parse_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_even
 
     if (!sim_lex_word(lx, &w))
         return sim_scn_fail(ps, "missing call (want %s)",
-                            host ? "host-info"
+                            host ? "host-info or dom-io"
                                  : "sched-set, vcpus-set, mem-target-set or domain-info");
     for (i = 0; i < n; i++)
         if (sim_word_is(&w, fault_ops[i].word))
             break;
-    if (i == n || host != (fault_ops[i].op == PORT_SIM_FAULT_HOST_INFO))
+    if (i == n || host != (fault_ops[i].op == PORT_SIM_FAULT_HOST_INFO ||
+                           fault_ops[i].op == PORT_SIM_FAULT_DOM_IO))
         return sim_scn_fail(ps, "unknown call '%.*s%s' (want %s)", SIM_QUOTE(&w),
-                            host ? "host-info"
+                            host ? "host-info or dom-io"
                                  : "sched-set, vcpus-set, mem-target-set or domain-info");
     ev->fault_op = fault_ops[i].op;
     if (parse_amount(ps, lx, ev) != 0)
@@ -302,6 +305,10 @@ static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_ev
         return parse_path(ps, lx, &ev->path);
     case SIM_ACT_CPU:
         return one_number(ps, lx, "demand", 0, 1000000, &ev->num);
+    case SIM_ACT_NET:
+        return one_number(ps, lx, "KiB/s", 0, NET_MAX_KIB_S, &ev->num);
+    case SIM_ACT_DISK:
+        return one_number(ps, lx, "requests/s", 0, DISK_MAX_REQ_S, &ev->num);
     case SIM_ACT_FLOOR:
         if (one_number(ps, lx, "MiB", 0, MIB_MAX, &ev->num) != 0)
             return PLM_EGRAMMAR;
@@ -338,12 +345,13 @@ static const struct {
     const char *word;
     enum sim_act act;
 } actions[] = {
-    {"request", SIM_ACT_REQUEST},   {"write", SIM_ACT_WRITE},       {"rm", SIM_ACT_RM},
-    {"cpu", SIM_ACT_CPU},           {"stuck", SIM_ACT_STUCK},       {"floor", SIM_ACT_FLOOR},
-    {"balloon-rate", SIM_ACT_RATE}, {"destroy", SIM_ACT_DESTROY},   {"flood", SIM_ACT_FLOOD},
-    {"fail", SIM_ACT_FAIL},         {"balloon", SIM_ACT_BALLOON},   {"hotplug", SIM_ACT_HOTPLUG},
-    {"grow", SIM_ACT_GROW},         {"pause", SIM_ACT_PAUSE},       {"unpause", SIM_ACT_UNPAUSE},
-    {"crash", SIM_ACT_CRASH},       {"shutdown", SIM_ACT_SHUTDOWN}, {"maxmem", SIM_ACT_MAXMEM},
+    {"request", SIM_ACT_REQUEST},   {"write", SIM_ACT_WRITE},     {"rm", SIM_ACT_RM},
+    {"cpu", SIM_ACT_CPU},           {"net", SIM_ACT_NET},         {"disk", SIM_ACT_DISK},
+    {"stuck", SIM_ACT_STUCK},       {"floor", SIM_ACT_FLOOR},     {"balloon-rate", SIM_ACT_RATE},
+    {"destroy", SIM_ACT_DESTROY},   {"flood", SIM_ACT_FLOOD},     {"fail", SIM_ACT_FAIL},
+    {"balloon", SIM_ACT_BALLOON},   {"hotplug", SIM_ACT_HOTPLUG}, {"grow", SIM_ACT_GROW},
+    {"pause", SIM_ACT_PAUSE},       {"unpause", SIM_ACT_UNPAUSE}, {"crash", SIM_ACT_CRASH},
+    {"shutdown", SIM_ACT_SHUTDOWN}, {"maxmem", SIM_ACT_MAXMEM},
 };
 
 static int domain_event(struct sim_parser *ps, struct sim_lex *lx, const struct sim_word *name,

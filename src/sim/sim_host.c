@@ -482,9 +482,20 @@ uint64_t sim_host_grow(struct sim_host *h, struct sim_dom *d, uint64_t kib)
     return kib;
 }
 
+/* A running guest's workload moves its data; a paused one does nothing. */
+static void do_io(struct sim_dom *d, uint64_t dt_ms)
+{
+    if (d->state != PORT_SIM_RUNNING || d->paused)
+        return;
+    d->net_mbytes += d->net_kib_s * 1024 * dt_ms;
+    d->disk_mreqs += d->disk_req_s * dt_ms;
+}
+
 void sim_host_step(struct sim_host *h, uint64_t dt_ms)
 {
     share_cpu(h, dt_ms);
+    for (size_t i = 0; i < h->ndom; i++)
+        do_io(h->dom[i], dt_ms);
     /* Balloons that give memory back run first: what they free in this
      * step is there for the ones that grow, as with concurrent guests. */
     for (size_t i = 0; i < h->ndom; i++)
@@ -492,6 +503,14 @@ void sim_host_step(struct sim_host *h, uint64_t dt_ms)
     for (size_t i = 0; i < h->ndom; i++)
         move_balloon(h, h->dom[i], dt_ms, false);
     sim_host_observe(h);
+}
+
+void sim_host_fill_io(const struct sim_dom *d, struct port_io *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->domid = d->domid;
+    out->net_bytes = d->net_mbytes / 1000;
+    out->disk_reqs = d->disk_mreqs / 1000;
 }
 
 void sim_host_fill_info(const struct sim_dom *d, struct port_domain *out)

@@ -43,6 +43,12 @@ struct sim_dom {
     unsigned cpu_demand; /* hundredths of a pCPU the workload would use */
     unsigned cpu_used;   /* hundredths of a pCPU it got in the last step */
     uint64_t cpu_time_ns;
+    /* Its workload's network traffic (KiB/s, both ways) and disk requests
+     * (per second), and the counters they add to, as libxenstat would
+     * read them: bytes and thousandths of a request, x 1000 (a step's
+     * fraction is carried, not lost). */
+    uint64_t net_kib_s, disk_req_s;
+    uint64_t net_mbytes, disk_mreqs;
 
     uint64_t maxmem_kib, target_kib, actual_kib, floor_kib;
     uint64_t balloon_kib_s;
@@ -82,6 +88,7 @@ struct sim_host {
     uint32_t next_domid; /* never reused in one run */
     uint64_t min_free_kib;
     struct port_sim_fault host_fault; /* injected into host_info */
+    struct port_sim_fault io_fault;   /* injected into dom_io */
 };
 
 /* A host with Domain-0 (domid 0) holding dom0_kib. */
@@ -142,6 +149,8 @@ void sim_host_step(struct sim_host *h, uint64_t dt_ms);
 void sim_host_observe(struct sim_host *h);
 
 void sim_host_fill_info(const struct sim_dom *d, struct port_domain *out);
+/* Its network and disk counters as libxenstat reads them. */
+void sim_host_fill_io(const struct sim_dom *d, struct port_io *out);
 
 /*
  * The machine: the hypervisor above with its xenstore and the clock, and

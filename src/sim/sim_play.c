@@ -142,6 +142,12 @@ static void play_domain(struct sim_player *pl, const struct sim_event *ev, struc
     case SIM_ACT_CPU:
         d->cpu_demand = (unsigned)ev->num;
         break;
+    case SIM_ACT_NET:
+        d->net_kib_s = ev->num;
+        break;
+    case SIM_ACT_DISK:
+        d->disk_req_s = ev->num;
+        break;
     case SIM_ACT_STUCK:
         d->stuck = ev->num != 0;
         break;
@@ -203,7 +209,8 @@ static void play_domain(struct sim_player *pl, const struct sim_event *ev, struc
 static const char *fault_name(enum port_sim_fault_op op)
 {
     static const char *const names[PORT_SIM_NFAULTS] = {
-        "sched-set", "vcpus-set", "mem-target-set", "domain-info", "host-info", "affinity-set"};
+        "sched-set", "vcpus-set",    "mem-target-set", "domain-info",
+        "host-info", "affinity-set", "dom-io"};
     return names[op];
 }
 
@@ -221,10 +228,11 @@ static const char *xs_fault_error(int rc)
 /* The event in the scenario's words, for the log. */
 static const char *describe(const struct sim_event *ev, char *buf, size_t size)
 {
-    static const char *const verb[] = {
-        "request",      "write",   "rm",       "cpu",  "stuck",  "balloon",    "hotplug", "floor",
-        "balloon-rate", "destroy", "flood",    "fail", "create", "disconnect", "xs-fail", "pause",
-        "unpause",      "crash",   "shutdown", "grow", "maxmem", "xs-slow",    "end"};
+    static const char *const verb[] = {"request",      "write",   "rm",      "cpu",     "net",
+                                       "disk",         "stuck",   "balloon", "hotplug", "floor",
+                                       "balloon-rate", "destroy", "flood",   "fail",    "create",
+                                       "disconnect",   "xs-fail", "pause",   "unpause", "crash",
+                                       "shutdown",     "grow",    "maxmem",  "xs-slow", "end"};
     const char *v = verb[ev->act];
 
     _Static_assert(sizeof(verb) / sizeof(verb[0]) == SIM_ACT_END + 1, "a verb per action");
@@ -239,6 +247,12 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
     case SIM_ACT_CPU:
     case SIM_ACT_FLOOD:
         snprintf(buf, size, "%s %llu", v, (unsigned long long)ev->num);
+        break;
+    case SIM_ACT_NET:
+        snprintf(buf, size, "%s %llu KiB/s", v, (unsigned long long)ev->num);
+        break;
+    case SIM_ACT_DISK:
+        snprintf(buf, size, "%s %llu requests/s", v, (unsigned long long)ev->num);
         break;
     case SIM_ACT_XS_SLOW:
         snprintf(buf, size, "%s %llu ms", v, (unsigned long long)ev->num);
@@ -305,7 +319,10 @@ static void play(struct sim_player *pl, const struct sim_event *ev)
     case SIM_ACT_FAIL:
         if (ev->dom[0])
             break; /* a domain's: below */
-        arm_fault(pl, &pl->m.host.host_fault, ev);
+        arm_fault(pl,
+                  ev->fault_op == PORT_SIM_FAULT_DOM_IO ? &pl->m.host.io_fault
+                                                        : &pl->m.host.host_fault,
+                  ev);
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
                 describe(ev, what, sizeof(what)));
         return;

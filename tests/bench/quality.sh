@@ -13,14 +13,17 @@
 #     without one measured a xenplm that never moved anything);
 #  5  anticipation is at work in daily-peak's full run (four days,
 #     under a second): xenplm+anticip meets more priority-1 goals in the
-#     first minutes of the recurring peak (peak10) than xenplm.
-# Beyond 5 it asserts no ranking of the managers: that is what the full
+#     first minutes of the recurring peak (peak10) than xenplm;
+#  6  host-side activity is at work in agentless's quick run: xenplm (the
+#     I/O signal on, as the default policy has it) meets more priority-1
+#     goals than xenplm-cpu (agentless guests judged by CPU time alone).
+# Beyond 5 and 6 it asserts no ranking of the managers: that is what the full
 # run reports.
 bq=${top_builddir:-.}/bench/quality/bench-quality
 tmp=${TMPDIR:-/tmp}/xenplm-bq.$$
 mkdir -p "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
-echo "1..5"
+echo "1..6"
 rc=0
 "$bq" --quick >"$tmp/a" 2>"$tmp/a.err" || rc=$?
 if [ "$rc" -eq 0 ] && [ -s "$tmp/a" ] && grep -q '^[a-z].* xenplm ' "$tmp/a"; then
@@ -58,4 +61,12 @@ if [ -n "$plain" ] && [ -n "$ahead" ] && awk -v a="$ahead" -v p="$plain" 'BEGIN 
 else
     echo "not ok 5 - anticipation does not help daily-peak's peak (peak10 '$plain' -> '$ahead')"
     sed 's/^/# /' "$tmp/d"
+fi
+# The column "P1 met%" of agentless's two rows, in the quick run.
+io=$(awk '$1 == "agentless" && $2 == "xenplm" { print $3 }' "$tmp/a")
+cpu=$(awk '$1 == "agentless" && $2 == "xenplm-cpu" { print $3 }' "$tmp/a")
+if [ -n "$io" ] && [ -n "$cpu" ] && awk -v a="$io" -v c="$cpu" 'BEGIN { exit !(a > c) }'; then
+    echo "ok 6 - host-side activity: P1 $cpu% -> $io% in agentless"
+else
+    echo "not ok 6 - the I/O signal does not help agentless guests (P1 '$cpu' -> '$io')"
 fi

@@ -6,8 +6,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "daemon_test.h"
 #include "protocol/grant.h"
 
@@ -130,10 +133,82 @@ START_TEST(cpu_agentless)
 }
 END_TEST
 
+/*
+ * Host-side activity (issue 13, point 5): "files" and "idle" run no agent
+ * and both use 150, then 5 hundredths of a pCPU from 20 s; "files" moves
+ * 2 MiB/s on its network and 50 disk requests a second all along.  With
+ * io-cpu 100 it keeps a pCPU while "idle" is trimmed to its minimum.
+ * libxenstat failing from 60 s for 30 s is logged once; after 10 s
+ * unread, "files" is judged by its CPU time alone, and gets its pCPU back
+ * once the counters are read again.  Its I/O stops at 120 s: trimmed too.
+ */
+static const char io_scn[] = "host pcpus=4 memory=8192 dom0=1024\n"
+                             "domain files memory=1024 maxmem=2048 vcpus=2 maxvcpus=2 cpu=150\n"
+                             "domain idle memory=1024 maxmem=2048 vcpus=2 maxvcpus=2 cpu=150\n"
+                             "at 1s files net 2048\n"
+                             "at 1s files disk 50\n"
+                             "at 20s files cpu 5\n"
+                             "at 20s idle cpu 5\n"
+                             "at 60s fail dom-io for 30s\n"
+                             "at 120s files net 0\n"
+                             "at 120s files disk 0\n";
+
+START_TEST(cpu_agentless_io)
+{
+    struct dt t;
+    struct dt_logcap cap;
+
+    dt_open(&t, "agentless-io.xml", io_scn);
+    dt_run_until(&t, 15000);
+    /* Busy with CPU: 150 + 20%, with or without the I/O. */
+    ck_assert_int_eq(dt_alloc(&t, "files", POL_CPU), 180);
+    ck_assert_int_eq(dt_alloc(&t, "idle", POL_CPU), 180);
+    struct dmn_domain *files = dt_dom(&t, "files");
+    ck_assert(files->eng.io_busy);
+    ck_assert_uint_ge(files->eng.net_kib_s, 2040);
+    ck_assert_uint_le(files->eng.net_kib_s, 2056);
+    ck_assert_uint_ge(files->eng.disk_req_s, 49);
+    ck_assert_uint_le(files->eng.disk_req_s, 51);
+    ck_assert(!dt_dom(&t, "idle")->eng.io_busy);
+
+    dt_run_until(&t, 45000);
+    ck_assert_int_eq(dt_alloc(&t, "files", POL_CPU), 100);
+    ck_assert_int_eq(dt_sim(&t, "files").cap, 100);
+    ck_assert_int_eq(dt_alloc(&t, "idle", POL_CPU), 10);
+    ck_assert_int_eq(dt_sim(&t, "idle").cap, 10);
+
+    log_set_priority(LOG_INFO);
+    dt_cap_start(&cap);
+    dt_run_until(&t, 85000);
+    dt_cap_end(&cap);
+    ck_assert_uint_eq(dt_cap_count(&cap, "cannot read the guests' network and disk activity"), 1);
+    fclose(cap.f);
+    ck_assert(!files->eng.io_busy);
+    ck_assert_int_eq(dt_alloc(&t, "files", POL_CPU), 10);
+    ck_assert_uint_ge(dt_stats(&t).op[PORT_SIM_OP_DOM_IO].injected, 1);
+
+    dt_cap_start(&cap);
+    dt_run_until(&t, 110000);
+    unsigned again = dt_cap_stop(&cap, "network and disk activity read again");
+    log_set_priority(getenv("DT_VERBOSE") ? LOG_DEBUG : LOG_WARNING);
+    ck_assert_uint_eq(again, 1);
+    ck_assert_int_eq(dt_alloc(&t, "files", POL_CPU), 100);
+    /* At most one reading a second, whatever the tick. */
+    ck_assert_uint_le(dt_stats(&t).op[PORT_SIM_OP_DOM_IO].calls, 110);
+
+    dt_run_until(&t, 140000);
+    ck_assert(!files->eng.io_busy);
+    ck_assert_int_eq(dt_alloc(&t, "files", POL_CPU), 10);
+    ck_assert_int_eq(dt_alloc(&t, "idle", POL_CPU), 10);
+    dt_close(&t);
+}
+END_TEST
+
 TCase *dt_tcase_cpu(void)
 {
     TCase *tc = tcase_create("cpu");
     tcase_add_test(tc, cpu_trade);
     tcase_add_test(tc, cpu_agentless);
+    tcase_add_test(tc, cpu_agentless_io);
     return tc;
 }

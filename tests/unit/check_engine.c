@@ -921,6 +921,207 @@ START_TEST(agentless_sampling)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Host-side activity of agentless guests (io.c) */
+
+/* The rates from two readings of the counters, row by row. */
+static const struct {
+    const char *what;
+    uint64_t net0, disk0, net1, disk1, dt_ms;
+    bool rated;   /* rates were measured before this reading (100 KiB/s, 5 req/s) */
+    long net_out; /* KiB/s after the reading */
+    long disk_out;
+    bool busy, changed;
+} rate_rows[] = {
+    {"first period", 0, 0, 1024 * 1024, 40, 1000, false, 1024, 40, true, true},
+    {"over two seconds", 1000, 10, 1000 + 512 * 1024, 50, 2000, false, 256, 20, true, true},
+    {"quiet", 5000, 7, 5000, 7, 1000, false, 0, 0, false, false},
+    {"under both thresholds", 0, 0, 255 * 1024, 19, 1000, false, 255, 19, false, false},
+    /* A counter that goes down was reset: the last rates stand. */
+    {"net reset", 1u << 30, 100, 4096, 300, 1000, true, 100, 5, false, false},
+    {"disk reset", 0, 1000, 300 * 1024, 3, 1000, true, 100, 5, false, false},
+    /* A 64-bit wrap looks the same as a reset. */
+    {"wrap", UINT64_MAX - 10, 0, 5, 0, 1000, true, 100, 5, false, false},
+    /* -1: saturated at UINT64_MAX / 1024 KiB/s rather than overflowing. */
+    {"huge counts saturate", 0, 0, UINT64_MAX - 1, 0, 1, false, -1, 0, true, true},
+};
+
+START_TEST(io_rates)
+{
+    struct eh h;
+    eh_open(&h,
+            "<xenplm-policy version=\"1\"><domain name=\"*\"><agentless level=\"1\" "
+            "net-busy=\"256\" disk-busy=\"20\"/></domain></xenplm-policy>",
+            8192, 1024);
+    size_t a = eh_add(&h, "legacy", 1, 1024, 1024);
+    struct eng_dom *e = &h.dom[a];
+    struct eng_input in = {.policy = &h.pol, .now_ms = h.now};
+    ck_assert(eng_wants_io(e, h.now)); /* no baseline yet */
+    e->in.io_read = true;
+    e->in.io_net_bytes = rate_rows[_i].net0;
+    e->in.io_disk_reqs = rate_rows[_i].disk0;
+    ck_assert(!eng_sample_io(&in, e)); /* a baseline, no rate */
+    ck_assert(!e->io_rated);
+    if (rate_rows[_i].rated) {
+        e->io_rated = true;
+        e->net_kib_s = 100;
+        e->disk_req_s = 5;
+    }
+    ck_assert(!eng_wants_io(e, h.now + 999));
+    in.now_ms = h.now + rate_rows[_i].dt_ms;
+    e->in.io_net_bytes = rate_rows[_i].net1;
+    e->in.io_disk_reqs = rate_rows[_i].disk1;
+    bool changed = eng_sample_io(&in, e);
+    ck_assert_msg(changed == rate_rows[_i].changed, "%s: changed", rate_rows[_i].what);
+    ck_assert_msg(e->io_busy == rate_rows[_i].busy, "%s: busy", rate_rows[_i].what);
+    if (rate_rows[_i].net_out >= 0)
+        ck_assert_msg(e->net_kib_s == (uint64_t)rate_rows[_i].net_out, "%s: net %llu",
+                      rate_rows[_i].what, (unsigned long long)e->net_kib_s);
+    else
+        ck_assert_uint_eq(e->net_kib_s, UINT64_MAX / 1024);
+    ck_assert_msg(e->disk_req_s == (uint64_t)rate_rows[_i].disk_out, "%s: disk %llu",
+                  rate_rows[_i].what, (unsigned long long)e->disk_req_s);
+    /* The next period starts at this reading. */
+    ck_assert_uint_eq(e->io_prev_net_bytes, rate_rows[_i].net1);
+    ck_assert_uint_eq(e->io_sample_ms, in.now_ms);
+    /* Not read this turn: nothing changes. */
+    e->in.io_read = false;
+    in.now_ms += 1000;
+    ck_assert(!eng_sample_io(&in, e));
+    ck_assert_uint_eq(e->io_sample_ms, in.now_ms - 1000);
+    /* Unread for ENG_IO_STALE_MS: forgotten, judged by CPU alone. */
+    in.now_ms = e->io_sample_ms + ENG_IO_STALE_MS;
+    ck_assert_int_eq(eng_sample_io(&in, e), rate_rows[_i].busy);
+    ck_assert(!e->io_busy && !e->io_rated && !e->io_based);
+    ck_assert(eng_wants_io(e, in.now_ms));
+    eh_close(&h);
+}
+END_TEST
+
+/* What an agentless guest asks of the CPU. */
+static const struct {
+    long io_cpu, used, headroom_pct;
+    bool busy;
+    long want;
+} want_rows[] = {
+    {50, 5, 20, false, 6},  /* idle: measured plus headroom */
+    {50, 5, 20, true, 50},  /* busy: at least io-cpu */
+    {50, 80, 20, true, 96}, /* already above it: unchanged */
+    {0, 5, 20, true, 6},    /* the signal off */
+    {50, 0, 0, true, 50},
+};
+
+START_TEST(io_agentless_cpu)
+{
+    struct eh h;
+    eh_open(&h,
+            "<xenplm-policy version=\"1\"><domain name=\"*\"><agentless level=\"1\"/>"
+            "</domain></xenplm-policy>",
+            8192, 1024);
+    struct pol_domain d = *pol_match(&h.pol, "legacy", NULL);
+    eh_close(&h);
+    ck_assert(d.agentless);
+    d.agentless_io_cpu = PLM_UNITS(want_rows[_i].io_cpu);
+    d.agentless_headroom_pct100 = (uint32_t)want_rows[_i].headroom_pct * 100;
+    plm_amt_t w = eng_agentless_cpu(&d, PLM_UNITS(want_rows[_i].used), want_rows[_i].busy);
+    ck_assert_int_eq(w, PLM_UNITS(want_rows[_i].want));
+    ck_assert_int_eq(eng_io_busy(&d, d.agentless_net_busy_kib_s, 0), want_rows[_i].io_cpu > 0);
+    ck_assert_int_eq(eng_io_busy(&d, 0, d.agentless_disk_busy_req_s), want_rows[_i].io_cpu > 0);
+    ck_assert(!eng_io_busy(&d, d.agentless_net_busy_kib_s - 1, d.agentless_disk_busy_req_s - 1));
+}
+END_TEST
+
+/*
+ * Two agentless guests using 5 % of a pCPU each; "busy" moves data on its
+ * network or disks, "idle" does not.  Through eng_decide: busy keeps the
+ * rule's io-cpu while idle is trimmed to what it used plus headroom; with
+ * "db", an agent's guest whose minimum is 370 of the 400 there are, the
+ * I/O signal takes nothing of it (busy gets what is left above the
+ * minimums).
+ */
+static const struct {
+    const char *what;
+    const char *io_cpu;
+    uint64_t net_kib_s, disk_req_s, used_pct;
+    bool db;
+    long busy_out, idle_out;
+    bool noted;
+} io_rows[] = {
+    {"network busy", "50", 512, 0, 5, false, 50, 6, true},
+    {"disk busy", "50", 0, 40, 5, false, 50, 6, true},
+    {"under the thresholds", "50", 255, 19, 5, false, 6, 6, false},
+    {"signal off", "0", 4096, 400, 5, false, 6, 6, false},
+    {"using more than io-cpu", "50", 512, 0, 80, false, 96, 96, true},
+    {"a neighbour's minimum", "50", 512, 0, 5, true, 24, 6, true},
+};
+
+START_TEST(io_keeps_busy_guest)
+{
+    char xml[1024];
+    struct eh h;
+    snprintf(xml, sizeof(xml),
+             "<xenplm-policy version=\"1\"><host><tick>1s</tick>"
+             "<cpu><pool reserve=\"0\"/><minimal>1</minimal><unit>1</unit>"
+             "<trigger min-delta=\"1\"><rule pct=\"1\" samples=\"1\"/></trigger></cpu></host>"
+             "<domain name=\"db\"><cpu><min>370</min><max>400</max><enforce>cap</enforce></cpu>"
+             "</domain>"
+             "<domain name=\"*\"><cpu><min>1</min><max>300</max><enforce>cap</enforce></cpu>"
+             "<agentless level=\"1\" headroom=\"20\" after=\"2s\" io-cpu=\"%s\" net-busy=\"256\" "
+             "disk-busy=\"20\"/></domain></xenplm-policy>",
+             io_rows[_i].io_cpu);
+    eh_open(&h, xml, 8192, 1024);
+    size_t busy = eh_add(&h, "busy", 4, 1024, 1024);
+    size_t idle = eh_add(&h, "idle", 4, 1024, 1024);
+    size_t db = 0;
+    if (io_rows[_i].db) {
+        db = eh_add(&h, "db", 4, 1024, 1024);
+        eh_ask(&h, db, "370", NULL);
+    }
+    eh_turn(&h);
+    uint64_t cpu_ns = 0, net = 0, disk = 0;
+    bool seen = false;
+    for (int k = 0; k < 4; k++) {
+        h.now += 1000;
+        cpu_ns += io_rows[_i].used_pct * 10000000ull; /* pct of 1 s */
+        net += io_rows[_i].net_kib_s * 1024;
+        disk += io_rows[_i].disk_req_s;
+        for (size_t i = 0; i < 2; i++) {
+            struct eng_view *v = &h.dom[i].in;
+            v->cpu_read = eng_wants_cpu_time(&h.dom[i], h.now);
+            v->cpu_time_ns = cpu_ns;
+            v->io_read = eng_wants_io(&h.dom[i], h.now);
+            v->io_net_bytes = i == busy ? net : 0;
+            v->io_disk_reqs = i == busy ? disk : 0;
+        }
+        const struct eng_plan *p = eh_turn(&h);
+        seen = seen || noted(p, "busy with I/O");
+    }
+    ck_assert_int_eq(h.dom[busy].source, ENG_SRC_AGENTLESS);
+    ck_assert_msg(granted(&h, busy, POL_CPU) == io_rows[_i].busy_out, "%s: busy got %ld",
+                  io_rows[_i].what, granted(&h, busy, POL_CPU));
+    ck_assert_msg(granted(&h, idle, POL_CPU) == io_rows[_i].idle_out, "%s: idle got %ld",
+                  io_rows[_i].what, granted(&h, idle, POL_CPU));
+    if (io_rows[_i].db)
+        ck_assert_int_eq(granted(&h, db, POL_CPU), 370);
+    ck_assert_int_eq(seen, io_rows[_i].noted);
+    /* Its I/O stops: trimmed like the other at the next sample. */
+    if (io_rows[_i].busy_out == 50) {
+        h.now += 1000;
+        cpu_ns += io_rows[_i].used_pct * 10000000ull;
+        for (size_t i = 0; i < 2; i++) {
+            struct eng_view *v = &h.dom[i].in;
+            v->cpu_read = v->io_read = true;
+            v->cpu_time_ns = cpu_ns;
+            v->io_net_bytes = i == busy ? net : 0;
+            v->io_disk_reqs = i == busy ? disk : 0;
+        }
+        ck_assert(noted(eh_turn(&h), "no longer busy with I/O"));
+        ck_assert_int_eq(granted(&h, busy, POL_CPU), 6);
+    }
+    eh_close(&h);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Guest kinds (kinds.c) */
 
 static const struct eng_action *answer_of(const struct eng_plan *p, size_t dom)
@@ -1394,6 +1595,9 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, paused_and_host_unreadable);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, agentless_sampling);
+    tcase_add_loop_test(tc, io_rates, 0, (int)(sizeof(rate_rows) / sizeof(rate_rows[0])));
+    tcase_add_loop_test(tc, io_agentless_cpu, 0, (int)(sizeof(want_rows) / sizeof(want_rows[0])));
+    tcase_add_loop_test(tc, io_keeps_busy_guest, 0, (int)(sizeof(io_rows) / sizeof(io_rows[0])));
     tcase_add_loop_test(tc, trigger_moves_who_fired, 0,
                         (int)(sizeof(damp_rows) / sizeof(damp_rows[0])));
     tcase_add_loop_test(tc, level_cap_carried, 0, (int)(sizeof(cap_rows) / sizeof(cap_rows[0])));

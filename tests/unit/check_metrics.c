@@ -286,6 +286,29 @@ START_TEST(test_render_hostile_name)
 }
 END_TEST
 
+/* Host-side activity: only for a domain whose rates are measured. */
+START_TEST(test_render_io)
+{
+    struct dmn_state s;
+    build_state(&s);
+    char *t = render(&s);
+    ck_assert(has_line(t, "# TYPE xenplm_domain_network_bytes_per_second gauge"));
+    ck_assert_ptr_null(strstr(t, "xenplm_domain_network_bytes_per_second{"));
+    ck_assert_ptr_null(strstr(t, "xenplm_domain_disk_requests_per_second{"));
+    free(t);
+    s.dom[0].eng.io_rated = true;
+    s.dom[0].eng.net_kib_s = 2048;
+    s.dom[0].eng.disk_req_s = 50;
+    t = render(&s);
+    ck_assert(
+        has_line(t, "xenplm_domain_network_bytes_per_second{domain=\"web1\",domid=\"3\"} 2097152"));
+    ck_assert(
+        has_line(t, "xenplm_domain_disk_requests_per_second{domain=\"web1\",domid=\"3\"} 50"));
+    ck_assert_ptr_null(strstr(t, "xenplm_domain_disk_requests_per_second{domain=\"ev"));
+    free(t);
+}
+END_TEST
+
 /* A guest without a balloon driver: status no_balloon (above
  * uncooperative, below rejected). */
 START_TEST(test_render_no_balloon)
@@ -358,6 +381,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_label_escape);
     tcase_add_test(tc, test_histogram);
     tcase_add_test(tc, test_render_no_balloon);
+    tcase_add_test(tc, test_render_io);
     suite_add_tcase(s, tc);
     tc = tcase_create("render");
     tcase_add_test(tc, test_render_values);

@@ -201,6 +201,10 @@ START_TEST(test_defaults)
     ck_assert(!d->anticipate);
     ck_assert_uint_eq(d->anticipate_margin_ms, 60000);
     ck_assert_uint_eq(d->anticipate_max_lead_ms, 2 * 3600 * 1000);
+    /* The I/O signal's defaults: a quarter pCPU, 256 KiB/s, 20 req/s. */
+    ck_assert_int_eq(d->agentless_io_cpu, PLM_UNITS(25));
+    ck_assert_uint_eq(d->agentless_net_busy_kib_s, 256);
+    ck_assert_uint_eq(d->agentless_disk_busy_req_s, 20);
     pol_policy_dispose(&p);
 }
 END_TEST
@@ -362,6 +366,9 @@ START_TEST(test_full_values)
     ck_assert_uint_eq(d->agentless_level, 3);
     ck_assert_uint_eq(d->agentless_headroom_pct100, 1250);
     ck_assert_uint_eq(d->agentless_after_ms, 0);
+    ck_assert_int_eq(d->agentless_io_cpu, PLM_UNITS(40));
+    ck_assert_uint_eq(d->agentless_net_busy_kib_s, 1024);
+    ck_assert_uint_eq(d->agentless_disk_busy_req_s, 50);
     ck_assert(d->anticipate);
     ck_assert_uint_eq(d->anticipate_margin_ms, 90000);
     ck_assert_uint_eq(d->anticipate_max_lead_ms, 3 * 3600 * 1000);

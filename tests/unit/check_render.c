@@ -356,7 +356,7 @@ static const char show_web1_json[] =
     "true,\"dying\":false,\"rule\":{\"match\":\"name\",\"file\":\"/etc/xenplm/"
     "policy.xml\",\"line\":42,\"pattern\":\"web*\"},\"source\":\"agent\",\"flags\":[],"
     "\"request\":{\"seq\":42,\"age_ms\":12000},\"status\":\"ok\",\"requests\":17,\"rejected\":2,"
-    "\"pending_read\":false,\"migration\":null,"
+    "\"pending_read\":false,\"migration\":null,\"io\":null,"
     "\"resources\":{"
     "\"cpu\":{\"requested\":[50,120,200],\"arbitrated\":{\"levels\":[50,120,200],\"min\":10,"
     "\"max\":null},\"max\":{\"amount\":400,\"set_by\":\"vcpus\"},\"raw\":150.5,\"rounded\":150,"
@@ -380,7 +380,7 @@ static const char show_db_json[] =
     "\"match\":\"none\",\"file\":null,\"line\":null,\"pattern\":null},\"source\":\"agentless\","
     "\"flags\":[\"override\",\"rejected\",\"uncooperative\",\"limited\"],"
     "\"request\":null,\"status\":\"rejected: line 2: \\\"cpu\\\" needs a "
-    "unit\",\"requests\":1,\"rejected\":1,\"pending_read\":true,\"migration\":null,"
+    "unit\",\"requests\":1,\"rejected\":1,\"pending_read\":true,\"migration\":null,\"io\":null,"
     "\"resources\":{"
     "\"cpu\":{\"requested\":[80],\"arbitrated\":{\"levels\":[80],\"min\":0,\"max\":null},"
     "\"max\":{\"amount\":300,\"set_by\":\"policy\"},\"raw\":"
@@ -740,6 +740,48 @@ START_TEST(test_affinity)
 }
 END_TEST
 
+/* Host-side activity: only for a rule that watches it (agentless with
+ * io-cpu), measured or not yet, busy or not. */
+START_TEST(test_io_activity)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    char *got = render(&s, SHOW, 1, false);
+    ck_assert_ptr_null(strstr(got, "activity"));
+    free(got);
+
+    struct pol_domain rule = rule_none;
+    rule.agentless = true;
+    rule.agentless_level = 1;
+    rule.agentless_io_cpu = U(100);
+    s.dom[1].rule = &rule;
+    expect_has(&s, SHOW, 1, false,
+               "  requests       1 read, 1 rejected, one waiting (rate-limited)\n"
+               "  activity       not measured yet\n"
+               "  cpu (hundredths of a pCPU)\n");
+    expect_has(&s, SHOW, 1, true, "\"pending_read\":true,\"migration\":null,\"io\":null,");
+    s.dom[1].eng.io_rated = s.dom[1].eng.io_busy = true;
+    s.dom[1].eng.net_kib_s = 2048;
+    s.dom[1].eng.disk_req_s = 50;
+    expect_has(&s, SHOW, 1, false,
+               "  activity       net 2048 KiB/s, disk 50 req/s: busy with I/O (at least 100 "
+               "cpu)\n");
+    expect_has(&s, SHOW, 1, true,
+               "\"io\":{\"net_kib_s\":2048,\"disk_req_s\":50,\"busy\":true,\"io_cpu\":100},");
+    s.dom[1].eng.io_busy = false;
+    s.dom[1].eng.net_kib_s = 3;
+    expect_has(&s, SHOW, 1, false,
+               "  activity       net 3 KiB/s, disk 50 req/s: not busy with I/O\n");
+    /* The signal off: nothing shown. */
+    rule.agentless_io_cpu = 0;
+    got = render(&s, SHOW, 1, false);
+    ck_assert_ptr_null(strstr(got, "activity"));
+    free(got);
+    expect_has(&s, SHOW, 1, true, "\"pending_read\":true,\"migration\":null,\"io\":null,");
+}
+END_TEST
+
 START_TEST(test_empty)
 {
     struct dmn_state s;
@@ -978,6 +1020,7 @@ int main(void)
     tcase_add_loop_test(tc, test_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));
     tcase_add_test(tc, test_stream_error);
     tcase_add_test(tc, test_anticipation);
+    tcase_add_test(tc, test_io_activity);
     suite_add_tcase(s, tc);
 
     return check_run(s);

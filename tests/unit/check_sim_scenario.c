@@ -351,6 +351,53 @@ START_TEST(test_log)
 }
 END_TEST
 
+/* The workload's network and disk activity (net, disk), read as
+ * libxenstat would: cumulative, for every domain, dom0 included; nothing
+ * while paused; a dom-io fault fails the reading. */
+START_TEST(test_io_counters)
+{
+    static const char scn[] = "host pcpus=4 memory=8192 dom0=1024\n"
+                              "domain files memory=1024 maxmem=2048\n"
+                              "domain idle memory=1024 maxmem=2048\n"
+                              "at 1s files net 100\n"
+                              "at 1s files disk 7\n"
+                              "at 11s files pause\n"
+                              "at 21s files unpause\n"
+                              "at 25s fail dom-io 2\n";
+    struct port *p = NULL;
+    struct port_io io[4];
+    size_t n = 0;
+
+    ck_assert_int_eq(port_sim_open_text("io", scn, 0, &p, NULL, 0), 0);
+    port_sim_set_log(p, NULL, NULL);
+    port_sim_advance(p, 11000);
+    ck_assert_int_eq(port_dom_io(p, io, 4, &n), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(io[0].domid, 0);
+    ck_assert_uint_eq(io[1].net_bytes, 100 * 1024 * 10);
+    ck_assert_uint_eq(io[1].disk_reqs, 70);
+    ck_assert_uint_eq(io[2].net_bytes + io[2].disk_reqs, 0);
+    /* Paused for 10 s: nothing moves. */
+    port_sim_advance(p, 10000);
+    ck_assert_int_eq(port_dom_io(p, io, 4, &n), 0);
+    ck_assert_uint_eq(io[1].net_bytes, 100 * 1024 * 10);
+    /* Too little room: the count, nothing written past it. */
+    ck_assert_int_eq(port_dom_io(p, io, 1, &n), 0);
+    ck_assert_uint_eq(n, 3);
+    port_sim_advance(p, 4000);
+    ck_assert_int_eq(port_dom_io(p, io, 4, &n), PLM_EIO);
+    ck_assert_int_eq(port_dom_io(p, io, 4, &n), PLM_EIO);
+    ck_assert_int_eq(port_dom_io(p, io, 4, &n), 0);
+    ck_assert_uint_eq(io[1].net_bytes, 100 * 1024 * 14);
+    ck_assert_uint_eq(io[1].disk_reqs, 98);
+    struct port_sim_stats st;
+    ck_assert_int_eq(port_sim_stats(p, &st), 0);
+    ck_assert_uint_eq(st.op[PORT_SIM_OP_DOM_IO].injected, 2);
+    ck_assert_uint_eq(st.op[PORT_SIM_OP_DOM_IO].calls, 6);
+    port_destroy(p);
+}
+END_TEST
+
 TCase *sim_tcase_scenario(void)
 {
     TCase *tc = tcase_create("scenario");
@@ -363,6 +410,7 @@ TCase *sim_tcase_scenario(void)
     tcase_add_test(tc, test_bad_options);
     tcase_add_test(tc, test_long_scenario_grows_geometrically);
     tcase_add_test(tc, test_everything_plays);
+    tcase_add_test(tc, test_io_counters);
     tcase_add_test(tc, test_guest_request_api);
     tcase_add_test(tc, test_log);
     return tc;
