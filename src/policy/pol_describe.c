@@ -77,6 +77,13 @@ static void describe_domain(const struct pol_domain *d, FILE *f)
                 px_duration_format(d->anticipate_margin_ms, t, sizeof(t)),
                 px_duration_format(d->anticipate_max_lead_ms, u, sizeof(u)));
     }
+    if (d->boost) {
+        char u[32], v[32];
+        fprintf(f, "    boost: at most %s at a time, %s apart, %s in any hour\n",
+                px_duration_format(d->boost_max_ms, t, sizeof(t)),
+                px_duration_format(d->boost_cooldown_ms, u, sizeof(u)),
+                px_duration_format(d->boost_per_hour_ms, v, sizeof(v)));
+    }
 }
 
 static void describe_pool(const struct pol_pool_section *p, FILE *f)

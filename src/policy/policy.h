@@ -148,6 +148,13 @@ struct pol_domain {
     bool anticipate;
     uint64_t anticipate_margin_ms;
     uint64_t anticipate_max_lead_ms;
+    /* The time-critical boost's budget (<boost>; none without it): the
+     * longest boost, the wait after one ends before the next, and the
+     * boost time allowed in any hour window. */
+    bool boost;
+    uint64_t boost_max_ms;
+    uint64_t boost_cooldown_ms;
+    uint64_t boost_per_hour_ms;
 };
 
 /* Pool mode (issue 14): whether and how this host takes part in a pool. */

@@ -201,6 +201,10 @@ START_TEST(test_defaults)
     ck_assert(!d->anticipate);
     ck_assert_uint_eq(d->anticipate_margin_ms, 60000);
     ck_assert_uint_eq(d->anticipate_max_lead_ms, 2 * 3600 * 1000);
+    ck_assert(!d->boost);
+    ck_assert_uint_eq(d->boost_max_ms, 10000);
+    ck_assert_uint_eq(d->boost_cooldown_ms, 60000);
+    ck_assert_uint_eq(d->boost_per_hour_ms, 120000);
     pol_policy_dispose(&p);
 }
 END_TEST
@@ -361,6 +365,10 @@ START_TEST(test_full_values)
     ck_assert(d->anticipate);
     ck_assert_uint_eq(d->anticipate_margin_ms, 90000);
     ck_assert_uint_eq(d->anticipate_max_lead_ms, 3 * 3600 * 1000);
+    ck_assert(d->boost);
+    ck_assert_uint_eq(d->boost_max_ms, 5000);
+    ck_assert_uint_eq(d->boost_cooldown_ms, 30000);
+    ck_assert_uint_eq(d->boost_per_hour_ms, 60000);
     pol_policy_dispose(&p);
 }
 END_TEST
