@@ -30,6 +30,7 @@ void agent_set_goals(struct agent *a, const struct agent_goals *g)
     a->goals = *g;
     agent_ctl_reset(&a->ctl);
     memset(a->probe, 0, sizeof(a->probe));
+    memset(a->last_state, 0, sizeof(a->last_state));
     /* Publish at the next period whatever the deadband says. */
     a->published = false;
 }
@@ -183,10 +184,64 @@ static void log_published(const struct agent *a)
                                            : "-");
 }
 
+/*
+ * A cpu goal with boost= that this period finds missed, having not been
+ * in the last: the boost asked with this period's request marks the CPU
+ * the goals up to its priority need (its level of the request) as
+ * time-critical.  Once per miss: a goal that stays missed asks again
+ * only after it was met (the daemon's budget bounds it anyway).
+ */
+static void want_boost(struct agent *a)
+{
+    const struct agent_ctl_output *o = &a->out;
+    const struct agent_goal *which = NULL;
+
+    a->boost_due = false;
+    for (unsigned i = 0; i < a->goals.ngoals; i++) {
+        const struct agent_goal *g = &a->goals.goal[i];
+        bool newly = o->state[i] == AGENT_GOAL_MISSED && a->last_state[i] != AGENT_GOAL_MISSED;
+        a->last_state[i] = o->state[i];
+        if (!g->boost_ms || !newly || g->res != AGENT_RES_CPU || !o->present[AGENT_RES_CPU])
+            continue;
+        /* The lowest priority's level covers those above it too. */
+        if (!which || g->priority > which->priority ||
+            (g->priority == which->priority && g->boost_ms > which->boost_ms))
+            which = g;
+    }
+    if (!which || !a->have_request)
+        return;
+    unsigned n = o->nlevels[AGENT_RES_CPU], k = which->priority <= n ? which->priority : n;
+    a->boost.seq = a->request.seq;
+    a->boost.cpu = o->level[AGENT_RES_CPU][k - 1];
+    a->boost.for_ms = which->boost_ms;
+    a->boost_due = a->boost.cpu > 0;
+    if (a->boost_due) {
+        char amt[PLM_AMT_STRLEN];
+        log_info("goal %s missed: asking a boost of cpu %s for %" PRIu32 " ms", which->name,
+                 plm_amt_format(a->boost.cpu, amt), which->boost_ms);
+    }
+}
+
+/* The boost value, written before the request it goes with. */
+static int publish_boost(struct agent *a)
+{
+    char buf[PROTO_BOOST_ENCODED_MAX + 1];
+    int n = proto_boost_encode(&a->boost, buf, sizeof(buf));
+
+    if (n < 0)
+        return n;
+    return agent_store_write(a->store, PROTO_KEY_BOOST, buf, (size_t)n);
+}
+
 static int publish(struct agent *a, uint64_t now_ms)
 {
     int rc = 0;
 
+    if (!a->dry_run && a->store && a->boost_due) {
+        rc = publish_boost(a);
+        if (rc != 0)
+            log_warnx("cannot write %s: %s", PROTO_KEY_BOOST, plm_strerror(rc));
+    }
     if (!a->dry_run && a->store) {
         rc = agent_publish(a->store, &a->request, NULL, 0);
         if (rc != 0) {
@@ -237,8 +292,9 @@ int agent_period(struct agent *a, const struct agent_metrics *m, const struct tm
     }
 
     rc = 0;
-    if (agent_ctl_should_publish(&a->goals, a->published ? &a->published_out : NULL,
-                                 a->published_ms, &a->out, now_ms))
+    want_boost(a);
+    if (a->boost_due || agent_ctl_should_publish(&a->goals, a->published ? &a->published_out : NULL,
+                                                 a->published_ms, &a->out, now_ms))
         rc = publish(a, now_ms);
     apply_grant(a);
     return rc;
