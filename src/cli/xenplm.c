@@ -67,7 +67,10 @@ const struct xenplm_command xenplm_commands[] = {
     {"show", cmd_show, "show everything about one domain", NULL,
      "Ask xenplmd about the domain DOM (a name or a domain id): the policy rule\n"
      "it matched (file:line), its last request (seq, age) and the status the\n"
-     "daemon wrote back; for each resource what it asked, what the arbiter saw\n"
+     "daemon wrote back; when its rule says <boost>, its time-critical boost\n"
+     "(the CPU marked and the time left while one runs, the cooldown, the\n"
+     "boost time used of the hour's budget); for each resource what it asked,\n"
+     "what the arbiter saw\n"
      "(levels, min, max), the effective maximum and what sets it (the policy,\n"
      "maxmem or the vcpus), what it decided (raw, rounded, floor, the highest\n"
      "level met, the level levelled and its water level, why), the reason of\n"

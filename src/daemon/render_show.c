@@ -177,6 +177,8 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
     rnd_key(f, 0, "requests");
     fprintf(f, "%" PRIu64 " read, %" PRIu64 " rejected%s\n", d->requests, d->rejected,
             d->pending_read ? ", one waiting (rate-limited)" : "");
+    if (d->rule->boost)
+        rnd_boost_text(f, d, now_ms);
     for (int r = 0; r < DMN_NRES; r++)
         show_resource_text(f, s, d, r, now_ms);
 
@@ -360,6 +362,10 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
     jw_uint(&w, d->rejected);
     jw_key(&w, "pending_read");
     jw_bool(&w, d->pending_read);
+    if (d->rule->boost) {
+        jw_key(&w, "boost");
+        rnd_boost_json(&w, d, now_ms);
+    }
     jw_key(&w, "resources");
     jw_object(&w);
     for (int r = 0; r < DMN_NRES; r++) {
