@@ -30,7 +30,7 @@ void agent_set_goals(struct agent *a, const struct agent_goals *g)
     a->goals = *g;
     agent_ctl_reset(&a->ctl);
     memset(a->probe, 0, sizeof(a->probe));
-    memset(a->last_state, 0, sizeof(a->last_state));
+    agent_boost_reset(&a->boost_st);
     /* Publish at the next period whatever the deadband says. */
     a->published = false;
 }
@@ -184,42 +184,21 @@ static void log_published(const struct agent *a)
                                            : "-");
 }
 
-/*
- * A cpu goal with boost= that this period finds missed, having not been
- * in the last: the boost asked with this period's request marks the CPU
- * the goals up to its priority need (its level of the request) as
- * time-critical.  Once per miss: a goal that stays missed asks again
- * only after it was met (the daemon's budget bounds it anyway).
- */
-static void want_boost(struct agent *a)
+/* A goal with boost= newly missed: a boost asked with this period's
+ * request, whose CPU list has the extra level (agent_ctl_boost). */
+static void want_boost(struct agent *a, uint64_t now_ms)
 {
-    const struct agent_ctl_output *o = &a->out;
-    const struct agent_goal *which = NULL;
+    uint64_t for_ms = 0;
+    plm_amt_t cpu = 0;
+    char amt[PLM_AMT_STRLEN];
 
-    a->boost_due = false;
-    for (unsigned i = 0; i < a->goals.ngoals; i++) {
-        const struct agent_goal *g = &a->goals.goal[i];
-        bool newly = o->state[i] == AGENT_GOAL_MISSED && a->last_state[i] != AGENT_GOAL_MISSED;
-        a->last_state[i] = o->state[i];
-        if (!g->boost_ms || !newly || g->res != AGENT_RES_CPU || !o->present[AGENT_RES_CPU])
-            continue;
-        /* The lowest priority's level covers those above it too. */
-        if (!which || g->priority > which->priority ||
-            (g->priority == which->priority && g->boost_ms > which->boost_ms))
-            which = g;
-    }
-    if (!which || !a->have_request)
+    a->boost_due = agent_ctl_boost(&a->goals, &a->in, &a->boost_st, now_ms, &a->out, &for_ms, &cpu);
+    if (!a->boost_due)
         return;
-    unsigned n = o->nlevels[AGENT_RES_CPU], k = which->priority <= n ? which->priority : n;
-    a->boost.seq = a->request.seq;
-    a->boost.cpu = o->level[AGENT_RES_CPU][k - 1];
-    a->boost.for_ms = which->boost_ms;
-    a->boost_due = a->boost.cpu > 0;
-    if (a->boost_due) {
-        char amt[PLM_AMT_STRLEN];
-        log_info("goal %s missed: asking a boost of cpu %s for %" PRIu32 " ms", which->name,
-                 plm_amt_format(a->boost.cpu, amt), which->boost_ms);
-    }
+    a->boost.cpu = cpu;
+    a->boost.for_ms = for_ms;
+    log_info("a goal with boost= missed: asking a boost of cpu %s for %" PRIu64 " ms",
+             plm_amt_format(cpu, amt), for_ms);
 }
 
 /* The boost value, written before the request it goes with. */
@@ -280,6 +259,7 @@ int agent_period(struct agent *a, const struct agent_metrics *m, const struct tm
     if (rc != 0)
         return rc;
     round_levels(a);
+    want_boost(a, now_ms);
 
     a->have_request = agent_request_build(&a->out, a->seq, &a->request) == 0;
     if (a->have_request &&
@@ -292,7 +272,7 @@ int agent_period(struct agent *a, const struct agent_metrics *m, const struct tm
     }
 
     rc = 0;
-    want_boost(a);
+    a->boost.seq = a->request.seq;
     if (a->boost_due || agent_ctl_should_publish(&a->goals, a->published ? &a->published_out : NULL,
                                                  a->published_ms, &a->out, now_ms))
         rc = publish(a, now_ms);

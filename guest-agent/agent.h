@@ -50,10 +50,10 @@ struct agent {
     struct proto_request request;                     /* built in the last period */
     char request_text[PROTO_REQUEST_ENCODED_MAX + 1]; /* its encoding */
     /* A boost to ask with this period's request (a goal with boost= newly
-     * missed), and each goal's state in the last period. */
+     * missed: agent_ctl_boost), and what that decides with. */
     bool boost_due;
     struct proto_boost boost;
-    enum agent_goal_state last_state[AGENT_MAX_GOALS];
+    struct agent_boost_state boost_st;
 
     /* The last publication. */
     bool published;

@@ -16,8 +16,8 @@
  * before cooldown has passed since the last one ended; those begun in
  * the last hour (at most ENG_BOOST_SLOTS of them) add up to at most
  * per-hour, a grant being cut to what is left; the amount is never
- * above the guest's own highest CPU level, so it only reorders what the
- * guest asks; one ask per request seq, and requests are rate-limited
+ * above the guest's own highest CPU level (as it asks now, while the
+ * boost runs), so it only reorders what the guest asks; one ask per request seq, and requests are rate-limited
  * upstream.  A boost ends at its time whether or not the guest writes
  * again: the loop is woken for it (decide.c), its request built again and
  * the allocations replaced at once, the trigger bypassed both ways (a
@@ -194,6 +194,9 @@ void eng_boost_raise(const struct eng_dom *e, uint64_t now_ms, struct plm_reques
     unsigned h = e->in.rule->host_level[0];
     if (h < 1 || h > PLM_MAX_LEVELS)
         return;
+    /* Part of the request in force, as it is now: a guest that asks less
+     * while its boost runs has less of it served first. */
+    plm_amt_t cpu = top_cpu(e) < e->boost.cpu ? top_cpu(e) : e->boost.cpu;
     /* Levels skipped below h repeat the last asked, as pol_request_build does. */
     plm_amt_t prev = pq->nlevels ? pq->level[pq->nlevels - 1] : 0;
     for (unsigned k = pq->nlevels; k < h; k++)
@@ -201,6 +204,6 @@ void eng_boost_raise(const struct eng_dom *e, uint64_t now_ms, struct plm_reques
     if (pq->nlevels < h)
         pq->nlevels = h;
     for (unsigned k = h - 1; k < pq->nlevels; k++)
-        if (pq->level[k] < e->boost.cpu)
-            pq->level[k] = e->boost.cpu;
+        if (pq->level[k] < cpu)
+            pq->level[k] = cpu;
 }

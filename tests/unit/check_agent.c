@@ -614,10 +614,11 @@ END_TEST
 
 /*
  * A cpu goal with boost=5s: the period that finds it missed writes the
- * boost (the goal's level of the request, the request's seq) before the
- * request; while it stays missed no new boost is asked; met, then missed
- * again, another one with the new request's seq.  A goal without boost=
- * never writes one.
+ * boost (all the guest's CPU, 200, the request's seq) before the
+ * request, whose CPU list has one more level asking it; while it stays
+ * missed no new boost is asked, and the extra level goes once the 5 s
+ * are over; met, then missed again, another one with the new request's
+ * seq.  A goal without boost= never writes one.
  */
 START_TEST(boost_on_miss)
 {
@@ -656,16 +657,17 @@ START_TEST(boost_on_miss)
     a.apply = false;
     ck_assert_int_eq(agent_period(&a, &met, &now, 1000), 1);
     ck_assert(a.boost_due);
-    char want[PROTO_VALUE_MAX];
-    char amt[PLM_AMT_STRLEN];
-    snprintf(want, sizeof(want), "xenplm-boost 1\nseq 1\ncpu pct %s\nfor ms 5000\n",
-             plm_amt_format(a.out.level[AGENT_RES_CPU][0], amt));
-    ck_assert_str_eq(mem_get(&m, PROTO_KEY_BOOST), want);
-    ck_assert_ptr_nonnull(strstr(mem_get(&m, PROTO_KEY_REQUEST), "seq 1\n"));
+    ck_assert_str_eq(mem_get(&m, PROTO_KEY_BOOST),
+                     "xenplm-boost 1\nseq 1\ncpu pct 200\nfor ms 5000\n");
+    ck_assert_uint_eq(a.out.nlevels[AGENT_RES_CPU], 2);
+    ck_assert_int_eq(a.out.level[AGENT_RES_CPU][1], PLM_UNITS(200));
+    ck_assert_ptr_nonnull(strstr(mem_get(&m, PROTO_KEY_REQUEST), "seq 1\ncpu pct "));
+    ck_assert_ptr_nonnull(strstr(mem_get(&m, PROTO_KEY_REQUEST), " 200\n"));
 
-    /* Still missed: no new boost, whatever is published. */
+    /* Still missed: no new boost, and the extra level is gone at 6 s. */
     agent_period(&a, &met, &now, 6000);
     ck_assert(!a.boost_due);
+    ck_assert_uint_eq(a.out.nlevels[AGENT_RES_CPU], 1);
     ck_assert_ptr_nonnull(strstr(mem_get(&m, PROTO_KEY_BOOST), "seq 1\n"));
 
     /* Met (well under its target) for a while, then missed again. */
@@ -673,7 +675,7 @@ START_TEST(boost_on_miss)
     met.cpu_util = PLM_UNITS(5);
     for (uint64_t t = 11000; t < 60000; t += 5000)
         agent_period(&a, &met, &now, t);
-    ck_assert(a.last_state[0] != AGENT_GOAL_MISSED);
+    ck_assert(a.boost_st.last[0] != AGENT_GOAL_MISSED);
     met.cpu_used = PLM_UNITS(100);
     met.cpu_util = PLM_UNITS(100);
     ck_assert_int_eq(agent_period(&a, &met, &now, 65000), 1);

@@ -1608,6 +1608,28 @@ START_TEST(boost_ended_early)
 }
 END_TEST
 
+/* A guest that asks less while its boost runs has less of it served
+ * first: the boost is part of the request in force. */
+START_TEST(boost_follows_the_request)
+{
+    struct eh h;
+    size_t rt, batch;
+    boost_open(&h, &rt, &batch);
+    h.now += 1000;
+    eh_boost(&h, rt, 250, 5000);
+    eh_turn(&h);
+    ck_assert_int_eq(granted(&h, rt, POL_CPU), 250);
+    h.now += 1000;
+    eh_ask(&h, rt, "100,100,100,180", NULL);
+    h.req[rt].seq = 9;
+    eh_turn(&h);
+    ck_assert(eng_boost_running(&h.dom[rt], h.now));
+    ck_assert_int_eq(granted(&h, rt, POL_CPU), 180);
+    ck_assert_int_eq(granted(&h, batch, POL_CPU), 220);
+    eh_close(&h);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -1645,6 +1667,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, boost_hostile);
     tcase_add_test(tc, boost_refused);
     tcase_add_test(tc, boost_ended_early);
+    tcase_add_test(tc, boost_follows_the_request);
     suite_add_tcase(s, tc);
     return s;
 }
