@@ -17,11 +17,10 @@
  * the last hour (at most ENG_BOOST_SLOTS of them) add up to at most
  * per-hour, a grant being cut to what is left; the amount is never
  * above the guest's own highest CPU level (as it asks now, while the
- * boost runs), so it only reorders what the guest asks; one ask per request seq, and requests are rate-limited
- * upstream.  A boost ends at its time whether or not the guest writes
- * again: the loop is woken for it (decide.c), its request built again and
- * the allocations replaced at once, the trigger bypassed both ways (a
- * boost the trigger damped would come late or stay too long).
+ * boost runs), so it only reorders what the guest asks; one ask per request seq, and requests are
+ * rate-limited upstream.  A boost ends at its time whether or not the guest writes again: the loop
+ * is woken for it (decide.c), its request built again and the allocations replaced at once, the
+ * trigger bypassed both ways (a boost the trigger damped would come late or stay too long).
  *
  * Memory is not boosted: a balloon grows at tens to hundreds of MiB/s
  * and must first be emptied elsewhere, so a grant of seconds would be

@@ -21,8 +21,9 @@
  *
  * A boost (boost.c) goes with step 1 too: one asked with a request read
  * this turn may begin, one whose time is up ends; either way the
- * domain's request is built again and the allocations replaced at once,
- * and while one runs the loop is woken at its end.
+ * domain's request is built again and the CPU allocations replaced at
+ * once (memory keeps its trigger's damping: a boost is CPU alone), and
+ * while one runs the loop is woken at its end.
  *
  * Anticipation (ahead.c) goes with step 1: a domain whose recurring need
  * comes due or goes has its request built again; while any domain
@@ -330,7 +331,8 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
     size_t n = dom.n;
     const char *force = in->force ? in->force : st->pending;
     bool arbitrate = in->arbitrate || st->rearbitrate || force;
-    bool ahead = false; /* some domain anticipates: look again each minute */
+    bool ahead = false;           /* some domain anticipates: look again each minute */
+    const char *force_cpu = NULL; /* a boost began or ended: the CPU alone */
 
     plan->nact = plan->nnote = 0;
     plan->table_changed = plan->host_unreadable = false;
@@ -370,7 +372,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         if (eng_boost_turn(in, e)) {
             build(in, e, plan);
             arbitrate = true;
-            force = force ? force : FORCE_BOOST;
+            force_cpu = FORCE_BOOST;
             if (eng_boost_running(e, in->now_ms))
                 eng_plan_note(plan, e->in.domid, false, "%s", e->boost.note);
             else
@@ -391,7 +393,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
             st->rearbitrate = true;
             st->pending = force;
         } else {
-            eng_allot(in, force, st, dom, scratch, plan);
+            eng_allot(in, force, force_cpu, st, dom, scratch, plan);
             st->rearbitrate = false;
             st->pending = NULL;
         }

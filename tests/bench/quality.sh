@@ -13,14 +13,17 @@
 #     without one measured a xenplm that never moved anything);
 #  5  anticipation is at work in daily-peak's full run (four days,
 #     under a second): xenplm+anticip meets more priority-1 goals in the
-#     first minutes of the recurring peak (peak10) than xenplm.
-# Beyond 5 it asserts no ranking of the managers: that is what the full
+#     first minutes of the recurring peak (peak10) than xenplm;
+#  6  the boost is at work in bursty's full run (under a second):
+#     xenplm+boost meets more priority-1 goals than xenplm and gets a
+#     missed goal met again sooner after a burst (recov s).
+# Beyond 5 and 6 it asserts no ranking of the managers: that is what the full
 # run reports.
 bq=${top_builddir:-.}/bench/quality/bench-quality
 tmp=${TMPDIR:-/tmp}/xenplm-bq.$$
 mkdir -p "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
-echo "1..5"
+echo "1..6"
 rc=0
 "$bq" --quick >"$tmp/a" 2>"$tmp/a.err" || rc=$?
 if [ "$rc" -eq 0 ] && [ -s "$tmp/a" ] && grep -q '^[a-z].* xenplm ' "$tmp/a"; then
@@ -58,4 +61,17 @@ if [ -n "$plain" ] && [ -n "$ahead" ] && awk -v a="$ahead" -v p="$plain" 'BEGIN 
 else
     echo "not ok 5 - anticipation does not help daily-peak's peak (peak10 '$plain' -> '$ahead')"
     sed 's/^/# /' "$tmp/d"
+fi
+"$bq" --scenario bursty >"$tmp/e" 2>&1
+# The columns "P1 met%" and "recov s" of the two rows.
+p1=$(awk '$1 == "bursty" && $2 == "xenplm" { print $3 }' "$tmp/e")
+b1=$(awk '$1 == "bursty" && $2 == "xenplm+boost" { print $3 }' "$tmp/e")
+pr=$(awk '$1 == "bursty" && $2 == "xenplm" { print $(NF - 6) }' "$tmp/e")
+br=$(awk '$1 == "bursty" && $2 == "xenplm+boost" { print $(NF - 6) }' "$tmp/e")
+if [ -n "$p1" ] && [ -n "$b1" ] && [ -n "$pr" ] && [ -n "$br" ] &&
+    awk -v a="$b1" -v p="$p1" -v ar="$br" -v pr="$pr" 'BEGIN { exit !(a > p && ar < pr) }'; then
+    echo "ok 6 - boost: P1 $p1% -> $b1%, recovery $pr s -> $br s in bursty"
+else
+    echo "not ok 6 - the boost does not help bursty (P1 '$p1' -> '$b1', recovery '$pr' -> '$br')"
+    sed 's/^/# /' "$tmp/e"
 fi
