@@ -11,11 +11,12 @@
  * daemon reads its latest value when the next token is due, so a flood
  * costs one read per token, not one per write.
  *
- * With each new request the guest's boost key is read too (bounded,
- * decoded strictly by protocol/boost.c, its amount under the same
- * ceiling): the decision takes a boost whose seq is the request's.  A
- * boost value refused is told the guest in the request's "ok" answer; the
- * request itself stands.
+ * With each new request of a guest whose rule has a <boost> budget, its
+ * boost key is read too (bounded, decoded strictly by protocol/boost.c,
+ * its amount under the same ceiling): the decision takes a boost whose
+ * seq is the request's.  A boost value refused is told the guest in the
+ * request's "ok" answer; the request itself stands.  Other guests' boost
+ * keys are never read: a request costs them one read, as before.
  */
 #include "config.h"
 
@@ -53,6 +54,8 @@ static void read_boost(struct dmn *d, struct dmn_domain *dom, plm_amt_t max_cpu)
     int rc;
 
     dom->have_boost = dom->boost_bad = false;
+    if (!dom->rule->boost)
+        return;
     snprintf(path, sizeof(path), PROTO_BOOST_PATH_FMT, dom->info.domid);
     rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
     d->st.stats.xs_reads++;

@@ -69,15 +69,36 @@ static void end(struct eng_dom *e, uint64_t now_ms, uint64_t cooldown_ms)
     b->cooldown_until_ms = at + cooldown_ms;
 }
 
+static void vsay(struct eng_boost *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void vsay(struct eng_boost *b, const char *fmt, va_list ap)
+{
+    vsnprintf(b->note, sizeof(b->note), fmt, ap);
+    b->note_due = true;
+}
+
+/* What the answer says of the boost asked. */
 static void say(struct eng_boost *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct eng_boost *b, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(b->note, sizeof(b->note), fmt, ap);
+    vsay(b, fmt, ap);
     va_end(ap);
-    b->note_due = true;
+}
+
+/* A refusal: said, counted, and nothing begins. */
+static bool refuse(struct eng_boost *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool refuse(struct eng_boost *b, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsay(b, fmt, ap);
+    va_end(ap);
+    b->refused++;
+    return false;
 }
 
 /* The guest's highest CPU level: the most a boost may mark. */
@@ -99,11 +120,8 @@ static bool ask(const struct eng_input *in, struct eng_dom *e)
     struct eng_boost *b = &e->boost;
     uint64_t now = in->now_ms;
 
-    if (e->in.boost_err) {
-        say(b, "boost refused: %s", e->in.boost_err);
-        b->refused++;
-        return false;
-    }
+    if (e->in.boost_err)
+        return refuse(b, "boost refused: %s", e->in.boost_err);
     if (!q || !e->in.req || q->seq != e->in.req->seq || (b->seen && b->seq == q->seq))
         return false; /* none, stale, or already looked at */
     b->seen = true;
@@ -115,46 +133,31 @@ static bool ask(const struct eng_input *in, struct eng_dom *e)
         say(b, "boost ended");
         return true;
     }
-    b->refused++; /* until granted, below */
-    if (!rule->boost) {
-        say(b, "boost refused: the policy allows none");
-        return false;
-    }
-    if (e->source != ENG_SRC_AGENT) {
-        say(b, "boost refused: its request is not in force (override or agentless)");
-        return false;
-    }
-    if (eng_boost_running(e, now)) {
-        say(b, "boost refused: one runs (%llu ms left)", (unsigned long long)(b->until_ms - now));
-        return false;
-    }
-    if (now < b->cooldown_until_ms) {
-        say(b, "boost refused: cooldown (%llu ms left)",
-            (unsigned long long)(b->cooldown_until_ms - now));
-        return false;
-    }
+    if (!rule->boost)
+        return refuse(b, "boost refused: the policy allows none");
+    if (e->source != ENG_SRC_AGENT)
+        return refuse(b, "boost refused: its request is not in force (override or agentless)");
+    if (eng_boost_running(e, now))
+        return refuse(b, "boost refused: one runs (%llu ms left)",
+                      (unsigned long long)(b->until_ms - now));
+    if (now < b->cooldown_until_ms)
+        return refuse(b, "boost refused: cooldown (%llu ms left)",
+                      (unsigned long long)(b->cooldown_until_ms - now));
     plm_amt_t top = top_cpu(e);
-    if (top == 0) {
-        say(b, "boost refused: no cpu asked");
-        return false;
-    }
+    if (top == 0)
+        return refuse(b, "boost refused: no cpu asked");
     uint64_t used = eng_boost_used_ms(b, now);
     int slot = free_slot(b, now);
-    if (slot < 0) {
-        say(b, "boost refused: %d boosts in the last hour already", ENG_BOOST_SLOTS);
-        return false;
-    }
-    if (used >= rule->boost_per_hour_ms) {
-        say(b, "boost refused: the hour's budget is spent (%llu of %llu ms)",
-            (unsigned long long)used, (unsigned long long)rule->boost_per_hour_ms);
-        return false;
-    }
+    if (slot < 0)
+        return refuse(b, "boost refused: %d boosts in the last hour already", ENG_BOOST_SLOTS);
+    if (used >= rule->boost_per_hour_ms)
+        return refuse(b, "boost refused: the hour's budget is spent (%llu of %llu ms)",
+                      (unsigned long long)used, (unsigned long long)rule->boost_per_hour_ms);
     uint64_t dur = q->for_ms;
     if (dur > rule->boost_max_ms)
         dur = rule->boost_max_ms;
     if (dur > rule->boost_per_hour_ms - used)
         dur = rule->boost_per_hour_ms - used;
-    b->refused--;
     b->granted++;
     b->since_ms = now;
     b->until_ms = now + dur;
