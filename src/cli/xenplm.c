@@ -68,16 +68,16 @@ const struct xenplm_command xenplm_commands[] = {
      "Ask xenplmd about the domain DOM (a name or a domain id): the policy rule\n"
      "it matched (file:line), its last request (seq, age) and the status the\n"
      "daemon wrote back; when its rule says <boost>, its time-critical boost\n"
-     "(the CPU marked and the time left while one runs, the cooldown, the\n"
-     "boost time used of the hour's budget); for each resource what it asked,\n"
-     "what the arbiter saw\n"
-     "(levels, min, max), the effective maximum and what sets it (the policy,\n"
-     "maxmem or the vcpus), what it decided (raw, rounded, floor, the highest\n"
-     "level met, the level levelled and its water level, why), the reason of\n"
-     "the last change, the reallocation trigger's streaks, what it anticipates\n"
-     "when its rule says <anticipate> (the peak, the amount, since when) and\n"
-     "any override (as asked, and in effect); then what is enforced (weight,\n"
-     "cap, vcpus, memory target, balloon) and its counters.\n" HELP_CONTROL_JSON,
+     "(the CPU marked and the time left while one runs, the cooldown, the boost\n"
+     "time used of the hour's budget); for each resource what it asked, what\n"
+     "the arbiter saw (levels, min, max), the effective maximum and what sets\n"
+     "it (the policy, maxmem or the vcpus), what it decided (raw, rounded,\n"
+     "floor, the highest level met, the level levelled and its water level,\n"
+     "why), the reason of the last change, the reallocation trigger's streaks,\n"
+     "what it anticipates when its rule says <anticipate> (the peak, the\n"
+     "amount, since when) and any override (as asked, and in effect); then what\n"
+     "is enforced (weight, cap, vcpus, memory target, balloon) and its\n"
+     "counters.\n" HELP_CONTROL_JSON,
      true},
     {"status", cmd_status, "show the daemon's policy, pools and counters", NULL,
      "Ask xenplmd how it is doing: the policy file in force, whether it is\n"
