@@ -73,9 +73,8 @@ int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
 {
     /* At most: per domain a sched, vcpus, target, grant and answer action; per
      * domain a note per resource and one for its balloon, one per resource
-     * anticipated; a few for the
-     * host. */
-    size_t acts = 5 * n + 4, notes = (2 * ENG_NRES + 3) * n + 8;
+     * anticipated, one for its boost; a few for the host. */
+    size_t acts = 5 * n + 4, notes = (2 * ENG_NRES + 4) * n + 8;
 
     if (n > s->cap || !s->out) {
         size_t cap = n < 64 ? 64 : n * 2;
