@@ -30,6 +30,7 @@ void agent_set_goals(struct agent *a, const struct agent_goals *g)
     a->goals = *g;
     agent_ctl_reset(&a->ctl);
     memset(a->probe, 0, sizeof(a->probe));
+    agent_boost_reset(&a->boost_st);
     /* Publish at the next period whatever the deadband says. */
     a->published = false;
 }
@@ -183,10 +184,43 @@ static void log_published(const struct agent *a)
                                            : "-");
 }
 
+/* A goal with boost= newly missed: a boost asked with this period's
+ * request, whose CPU list has the extra level (agent_ctl_boost). */
+static void want_boost(struct agent *a, uint64_t now_ms)
+{
+    uint64_t for_ms = 0;
+    plm_amt_t cpu = 0;
+    char amt[PLM_AMT_STRLEN];
+
+    a->boost_due = agent_ctl_boost(&a->goals, &a->in, &a->boost_st, now_ms, &a->out, &for_ms, &cpu);
+    if (!a->boost_due)
+        return;
+    a->boost.cpu = cpu;
+    a->boost.for_ms = for_ms;
+    log_info("a goal with boost= missed: asking a boost of cpu %s for %" PRIu64 " ms",
+             plm_amt_format(cpu, amt), for_ms);
+}
+
+/* The boost value, written before the request it goes with. */
+static int publish_boost(struct agent *a)
+{
+    char buf[PROTO_BOOST_ENCODED_MAX + 1];
+    int n = proto_boost_encode(&a->boost, buf, sizeof(buf));
+
+    if (n < 0)
+        return n;
+    return agent_store_write(a->store, PROTO_KEY_BOOST, buf, (size_t)n);
+}
+
 static int publish(struct agent *a, uint64_t now_ms)
 {
     int rc = 0;
 
+    if (!a->dry_run && a->store && a->boost_due) {
+        rc = publish_boost(a);
+        if (rc != 0)
+            log_warnx("cannot write %s: %s", PROTO_KEY_BOOST, plm_strerror(rc));
+    }
     if (!a->dry_run && a->store) {
         rc = agent_publish(a->store, &a->request, NULL, 0);
         if (rc != 0) {
@@ -225,6 +259,7 @@ int agent_period(struct agent *a, const struct agent_metrics *m, const struct tm
     if (rc != 0)
         return rc;
     round_levels(a);
+    want_boost(a, now_ms);
 
     a->have_request = agent_request_build(&a->out, a->seq, &a->request) == 0;
     if (a->have_request &&
@@ -237,8 +272,9 @@ int agent_period(struct agent *a, const struct agent_metrics *m, const struct tm
     }
 
     rc = 0;
-    if (agent_ctl_should_publish(&a->goals, a->published ? &a->published_out : NULL,
-                                 a->published_ms, &a->out, now_ms))
+    a->boost.seq = a->request.seq;
+    if (a->boost_due || agent_ctl_should_publish(&a->goals, a->published ? &a->published_out : NULL,
+                                                 a->published_ms, &a->out, now_ms))
         rc = publish(a, now_ms);
     apply_grant(a);
     return rc;

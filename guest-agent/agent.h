@@ -23,6 +23,7 @@
 #include "guest-agent/monitor.h"
 #include "guest-agent/probe.h"
 #include "guest-agent/store.h"
+#include "protocol/boost.h"
 
 /* Periods a granted vcpu may stay "not plugged in yet" before a warning. */
 #define AGENT_VCPU_PLUG_PERIODS 10
@@ -48,6 +49,11 @@ struct agent {
     bool have_request;
     struct proto_request request;                     /* built in the last period */
     char request_text[PROTO_REQUEST_ENCODED_MAX + 1]; /* its encoding */
+    /* A boost to ask with this period's request (a goal with boost= newly
+     * missed: agent_ctl_boost), and what that decides with. */
+    bool boost_due;
+    struct proto_boost boost;
+    struct agent_boost_state boost_st;
 
     /* The last publication. */
     bool published;

@@ -115,6 +115,35 @@ bool agent_ctl_should_publish(const struct agent_goals *g, const struct agent_ct
                               uint64_t last_ms, const struct agent_ctl_output *now,
                               uint64_t now_ms);
 
+/*
+ * The time-critical boost (ctl_boost.c; xenplm-protocol(7), BOOST).  A
+ * cpu goal with boost= that a period finds missed, having not been in the
+ * last, asks one: for its boost= time the CPU list gets one more level,
+ * its lowest priority, asking the goal's max (else all the guest's CPU,
+ * the ceiling), and the daemon is asked to serve the request up to that
+ * amount as time-critical.  At the lowest priority the extra level costs
+ * the others nothing once the boost is over or refused, and it is gone
+ * from the request when the time asked is.  Once per miss: a goal that
+ * stays missed asks again only after it was met (the daemon's budget
+ * bounds a guest that asks more often anyway).
+ */
+struct agent_boost_state {
+    enum agent_goal_state last[AGENT_MAX_GOALS]; /* each goal's state in the last period */
+    uint64_t until_ms;                           /* the extra level is asked until then */
+    plm_amt_t cpu;                               /* its amount */
+};
+/* Forget everything (at start, and when the goals change). */
+void agent_boost_reset(struct agent_boost_state *st);
+/*
+ * After agent_ctl_step, with its input and output: adds the extra level
+ * to out while a boost is asked.  Returns true when a boost is to be
+ * asked now with the request published for out (it must be published),
+ * with *for_ms_out and *cpu_out what to ask.
+ */
+bool agent_ctl_boost(const struct agent_goals *g, const struct agent_ctl_input *in,
+                     struct agent_boost_state *st, uint64_t now_ms, struct agent_ctl_output *out,
+                     uint64_t *for_ms_out, plm_amt_t *cpu_out);
+
 const char *agent_goal_state_name(enum agent_goal_state s);
 
 #endif

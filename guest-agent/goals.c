@@ -37,6 +37,8 @@ _Static_assert(AGENT_NAME_MAX == 32, "update the name length in xenplm-goals(5)"
 #define PROBE_INTERVAL_MIN_MS 1000u
 #define PROBE_INTERVAL_MAX_MS (3600u * 1000)
 #define PROBE_TIMEOUT_MIN_MS 100u
+#define BOOST_MIN_MS 100u
+#define BOOST_MAX_MS (3600u * 1000) /* PROTO_BOOST_FOR_MAX_MS */
 
 /* Defaults. */
 #define DEF_INTERVAL_MS 5000u
@@ -477,6 +479,18 @@ static int load_bounds(struct px_loader *ld, const xmlNode *n, const struct metr
     return 0;
 }
 
+/* A time-critical boost (xenplm-protocol(7), BOOST): cpu only, for the
+ * daemon does not boost memory. */
+static int load_boost(struct px_loader *ld, const xmlNode *n, struct agent_goal *goal)
+{
+    bool given = false;
+    int rc = get_ms(ld, n, "boost", BOOST_MIN_MS, BOOST_MAX_MS, &goal->boost_ms, &given);
+
+    if (rc == 0 && given && goal->res != AGENT_RES_CPU)
+        rc = px_fail(ld, n, "boost", PLM_EINVAL, "only a cpu goal can boost");
+    return rc;
+}
+
 static int load_goal(struct px_loader *ld, const xmlNode *n, const struct agent_goals *g,
                      struct agent_goal *goal)
 {
@@ -500,6 +514,8 @@ static int load_goal(struct px_loader *ld, const xmlNode *n, const struct agent_
         rc = load_bounds(ld, n, mi, goal);
     if (rc == 0)
         rc = get_path(ld, n, "workload", PATH_WORKLOAD, goal->workload, &has_workload);
+    if (rc == 0)
+        rc = load_boost(ld, n, goal);
     for (const xmlNode *c = px_first_child(n); c && rc == 0; c = px_next_sibling(c)) {
         if (!px_is(c, "window"))
             rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");

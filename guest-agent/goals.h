@@ -84,6 +84,7 @@ struct agent_goal {
     plm_amt_t min; /* least this goal asks for, in the resource's unit (0 = none) */
     plm_amt_t max; /* most it asks for (-1 = no bound) */
     char workload[AGENT_PATH_MAX]; /* cgroup v2 path below /sys/fs/cgroup; "" = the whole guest */
+    uint32_t boost_ms;             /* a cpu goal newly missed asks a boost this long (0: none) */
     unsigned nwindows;             /* 0 = always active */
     struct agent_window window[AGENT_MAX_WINDOWS];
 };

@@ -45,6 +45,14 @@
  * (its defaults: a minute's margin, two hours ahead at most), a request
  * history per guest, and the model's clock as the local time of day (its
  * 0 is midnight).
+ *
+ * xenplm+boost is xenplm with the time-critical boost (issue 13, point
+ * 3): every rule of the default policy as if it said <boost/> (its
+ * defaults: 10 s at most, 60 s apart, 2 minutes an hour), and each
+ * latency goal written with boost="10s", so that the agent's controller
+ * asks a boost (agent_ctl_boost) in the period that finds it newly
+ * missed; the boost value goes to the decision step with the request, as
+ * xenplmd's intake passes it.
  */
 #include "config.h"
 
@@ -61,6 +69,9 @@
 struct xg {
     struct agent_goals goals;
     struct agent_ctl_state ctl;
+    struct agent_boost_state boost_st;
+    struct proto_boost boost;
+    bool boost_due;
     struct agent_ctl_output last;
     bool published;
     uint64_t last_ms;
@@ -82,6 +93,7 @@ struct st_xenplm {
      * them (CPU time in ns, network bytes, disk requests). */
     struct pol_domain *rule;
     uint64_t *cpu_ns, *net_bytes, *disk_reqs;
+    bool boost; /* xenplm+boost */
 };
 
 static uint64_t now_ms(const struct qm_world *w)
@@ -96,15 +108,16 @@ static uint64_t now_ms(const struct qm_world *w)
  * guest's throughput is a cpu-util goal.  Memory: 128 MiB available and
  * few swap-ins (the shape of policies/goals/database.xml), at its memory
  * priority. */
-static int goals_xml(const struct qm_guest_spec *s, char *buf, size_t len)
+static int goals_xml(const struct qm_guest_spec *s, bool boost, char *buf, size_t len)
 {
     char cpu[512];
     if (s->kind == QM_LATENCY)
         snprintf(cpu, sizeof(cpu),
                  "<goal name=\"latency\" priority=\"%u\" resource=\"cpu\" metric=\"probe\" "
-                 "probe=\"lat\" le=\"%.0f\" margin=\"%.0f\"/>"
+                 "probe=\"lat\" le=\"%.0f\" margin=\"%.0f\"%s/>"
                  "<goal name=\"cpu-headroom\" priority=\"3\" metric=\"cpu-util\" le=\"70\"/>",
-                 s->cpu_prio, 50.0 / (1.0 - s->util), 5.0 / (1.0 - s->util));
+                 s->cpu_prio, 50.0 / (1.0 - s->util), 5.0 / (1.0 - s->util),
+                 boost ? " boost=\"10s\"" : "");
     else
         snprintf(cpu, sizeof(cpu),
                  "<goal name=\"throughput\" priority=\"%u\" metric=\"cpu-util\" le=\"95\"/>",
@@ -140,7 +153,8 @@ static void close_xenplm(void *p)
     free(s);
 }
 
-static void *open_with(const struct qm_world *w, const char *srcdir, bool anticip, bool io)
+static void *open_with(const struct qm_world *w, const char *srcdir, bool anticip, bool io,
+                       bool boost)
 {
     char path[1024], err[POL_ERR_MAX], xml[2048];
     struct st_xenplm *s = calloc(1, sizeof(*s));
@@ -174,6 +188,12 @@ static void *open_with(const struct qm_world *w, const char *srcdir, bool antici
             s->pol.domain[k].anticipate = true;
         s->pol.unmatched.anticipate = true;
     }
+    if (boost) {
+        s->boost = true;
+        for (size_t k = 0; k < s->pol.ndomains; k++)
+            s->pol.domain[k].boost = true;
+        s->pol.unmatched.boost = true;
+    }
     eng_state_init(&s->st, now_ms(w));
     for (size_t i = 0; i < w->n; i++) {
         const struct qm_guest_spec *g = w->g[i].s;
@@ -206,7 +226,7 @@ static void *open_with(const struct qm_world *w, const char *srcdir, bool antici
         agent_goals_init(&s->xg[i].goals);
         if (g->kind == QM_GREEDY || g->kind == QM_AGENTLESS)
             continue;
-        int len = goals_xml(g, xml, sizeof(xml));
+        int len = goals_xml(g, boost, xml, sizeof(xml));
         if (agent_goals_load_memory(xml, (size_t)len, g->name, NULL, &s->xg[i].goals, err,
                                     sizeof(err)) != 0) {
             fprintf(stderr, "bench-quality: goals of %s: %s\n", g->name, err);
@@ -214,23 +234,29 @@ static void *open_with(const struct qm_world *w, const char *srcdir, bool antici
             return NULL;
         }
         agent_ctl_reset(&s->xg[i].ctl);
+        agent_boost_reset(&s->xg[i].boost_st);
     }
     return s;
 }
 
 static void *open_xenplm(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false, true);
+    return open_with(w, srcdir, false, true, false);
 }
 
 static void *open_anticip(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, true, true);
+    return open_with(w, srcdir, true, true, false);
 }
 
 static void *open_cpu_only(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false, false);
+    return open_with(w, srcdir, false, false, false);
+}
+
+static void *open_boost(const struct qm_world *w, const char *srcdir)
+{
+    return open_with(w, srcdir, false, true, true);
 }
 
 static plm_amt_t amt(double v)
@@ -317,9 +343,15 @@ static bool agent_period(struct st_xenplm *s, size_t i, const struct qm_world *w
             out.level[r][l] = up > top ? top : up;
         }
     }
-    if (!agent_ctl_should_publish(&x->goals, x->published ? &x->last : NULL, x->last_ms, &out, now))
+    uint64_t for_ms = 0;
+    plm_amt_t boost_cpu = 0;
+    x->boost_due =
+        s->boost && agent_ctl_boost(&x->goals, &in, &x->boost_st, now, &out, &for_ms, &boost_cpu);
+    if (!x->boost_due &&
+        !agent_ctl_should_publish(&x->goals, x->published ? &x->last : NULL, x->last_ms, &out, now))
         return false;
     uint64_t seq = x->req.seq + 1;
+    x->boost = (struct proto_boost){seq, boost_cpu, for_ms};
     memset(&x->req, 0, sizeof(x->req));
     x->req.seq = seq;
     for (unsigned r = 0; r < AGENT_NRES; r++)
@@ -349,6 +381,7 @@ static void step_xenplm(void *p, struct qm_world *w)
             v->req = &s->xg[i].req;
             v->req_at_ms = now;
             v->changed = v->answer_due = true;
+            v->boost = s->xg[i].boost_due ? &s->xg[i].boost : NULL;
             changed = true;
         }
     }
@@ -419,3 +452,5 @@ const struct qm_mgr qm_mgr_xenplm_anticip = {"xenplm+anticip", true,         ope
                                              step_xenplm,      close_xenplm, false};
 const struct qm_mgr qm_mgr_xenplm_cpu = {"xenplm-cpu", true,         open_cpu_only,
                                          step_xenplm,  close_xenplm, true};
+const struct qm_mgr qm_mgr_xenplm_boost = {"xenplm+boost", true,         open_boost,
+                                           step_xenplm,    close_xenplm, false};

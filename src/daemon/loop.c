@@ -230,7 +230,7 @@ static void turn(struct dmn *d, uint64_t now)
     };
     eng_decide(&in, &d->st.eng, tab, &d->scratch, &d->plan);
     for (size_t i = 0; i < d->st.ndom; i++)
-        d->st.dom[i].changed = d->st.dom[i].answer_due = false;
+        d->st.dom[i].changed = d->st.dom[i].answer_due = d->st.dom[i].boost_bad = false;
     memset(&d->ev, 0, sizeof(d->ev));
     d->st.stats.arbitrations = d->st.eng.arbitrations;
     d->st.stats.reallocations = d->st.eng.reallocations;

@@ -80,6 +80,10 @@ void rnd_ahead_status_json(struct jw *w, const struct dmn_state *s);
 bool rnd_affinity_shown(const struct dmn_domain *d);
 void rnd_affinity_text(FILE *f, const struct dmn_domain *d);
 void rnd_affinity_json(struct jw *w, const struct dmn_domain *d);
+/* render_boost.c: its boost (running, cooldown, the hour's use), as a
+ * line of show or a JSON object; for a domain whose rule says <boost>. */
+void rnd_boost_text(FILE *f, const struct dmn_domain *d, uint64_t now_ms);
+void rnd_boost_json(struct jw *w, const struct dmn_domain *d, uint64_t now_ms);
 /* "  key            " (depth 0) or "    key          " (depth 1). */
 void rnd_key(FILE *f, int depth, const char *k);
 

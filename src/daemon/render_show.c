@@ -221,6 +221,8 @@ static int show_text(FILE *f, const struct dmn_state *s, const struct dmn_domain
     }
     if (io_watched(d))
         show_io_text(f, d);
+    if (d->rule->boost)
+        rnd_boost_text(f, d, now_ms);
     for (int r = 0; r < DMN_NRES; r++)
         show_resource_text(f, s, d, r, now_ms);
 
@@ -435,6 +437,10 @@ static int show_json(FILE *f, const struct dmn_state *s, const struct dmn_domain
         jw_object_end(&w);
     } else {
         jw_null(&w);
+    }
+    if (d->rule->boost) {
+        jw_key(&w, "boost");
+        rnd_boost_json(&w, d, now_ms);
     }
     jw_key(&w, "resources");
     jw_object(&w);

@@ -10,6 +10,13 @@
  * that rewrites faster than its token bucket allows is not refused: the
  * daemon reads its latest value when the next token is due, so a flood
  * costs one read per token, not one per write.
+ *
+ * With each new request of a guest whose rule has a <boost> budget, its
+ * boost key is read too (bounded, decoded strictly by protocol/boost.c,
+ * its amount under the same ceiling): the decision takes a boost whose
+ * seq is the request's.  A boost value refused is told the guest in the
+ * request's "ok" answer; the request itself stands.  Other guests' boost
+ * keys are never read: a request costs them one read, as before.
  */
 #include "config.h"
 
@@ -36,6 +43,43 @@ static void reject(struct dmn *d, struct dmn_domain *dom, const char *why)
     dom->rejected++;
     log_warnx("Domain %u: request rejected: %s", dom->info.domid, why);
     dmn_report(d, dom, why);
+}
+
+/* The boost value beside a request just accepted: none, one, or a refusal. */
+static void read_boost(struct dmn *d, struct dmn_domain *dom, plm_amt_t max_cpu)
+{
+    char buf[PROTO_BOOST_VALUE_MAX + 1], path[PORT_PATH_MAX];
+    struct proto_error err;
+    size_t len = 0;
+    int rc;
+
+    dom->have_boost = dom->boost_bad = false;
+    if (!dom->rule->boost)
+        return;
+    snprintf(path, sizeof(path), PROTO_BOOST_PATH_FMT, dom->info.domid);
+    rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
+    d->st.stats.xs_reads++;
+    if (rc == PLM_ENOENT)
+        return;
+    if (rc == PLM_ERANGE || (rc == 0 && len > PROTO_BOOST_VALUE_MAX)) {
+        snprintf(dom->boost_err, sizeof(dom->boost_err), "value too large (max %d bytes)",
+                 PROTO_BOOST_VALUE_MAX);
+        dom->boost_bad = true;
+        return;
+    }
+    if (rc) {
+        log_warnx("Domain %u: cannot read its boost: %s", dom->info.domid, plm_strerror(rc));
+        dom->errors++;
+        return;
+    }
+    rc = proto_boost_decode(buf, len, max_cpu, &dom->boost, &err);
+    if (rc) {
+        snprintf(dom->boost_err, sizeof(dom->boost_err), "%s",
+                 err.text[0] ? err.text : plm_strerror(rc));
+        dom->boost_bad = true; /* logged and answered by the decision */
+        return;
+    }
+    dom->have_boost = true;
 }
 
 /* FNV-1a over the bytes read and the value's true length. */
@@ -122,6 +166,7 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now, bo
     }
     dom->req = req;
     dom->have_req = true;
+    read_boost(d, dom, lim.max[PROTO_RES_CPU]);
     dom->requests++;
     log_info("Domain %u: request seq %llu accepted", dom->info.domid, (unsigned long long)req.seq);
     dom->changed = true;

@@ -49,6 +49,8 @@ static void view_of(const struct dmn_state *st, struct dmn_domain *dom)
     v->req_at_ms = dom->req_at_ms;
     v->changed = dom->changed;
     v->answer_due = dom->answer_due;
+    v->boost = dom->have_boost ? &dom->boost : NULL;
+    v->boost_err = dom->boost_bad ? dom->boost_err : NULL;
     v->balloon_key = dom->balloon_key;
     v->pv = dom->info.type == PORT_DOM_PV;
     v->migrating = st->mig.running && st->mig.domid == dom->info.domid;

@@ -69,7 +69,12 @@ struct dmn_domain {
     /* What the guest asked (last good request) and how it went. */
     struct proto_request req;
     bool have_req;
-    uint64_t req_at_ms;          /* when the last good request arrived */
+    uint64_t req_at_ms; /* when the last good request arrived */
+    /* The boost value read with the last new request (have_boost: there
+     * was one for it), or why it was refused (boost_bad: this turn's). */
+    struct proto_boost boost;
+    bool have_boost, boost_bad;
+    char boost_err[PROTO_ERR_LEN];
     uint64_t requests, rejected; /* counters */
     bool pending_read;           /* a write arrived while rate-limited */
     /* The periodic scan's safety net for a lost watch event: read the

@@ -249,11 +249,12 @@ static void allot_one(const struct eng_input *in, const char *force, int r, stru
     }
 }
 
-void eng_allot(const struct eng_input *in, const char *force, struct eng_state *st,
-               struct eng_table dom, struct eng_scratch *scratch, struct eng_plan *plan)
+void eng_allot(const struct eng_input *in, const char *force, const char *force_cpu,
+               struct eng_state *st, struct eng_table dom, struct eng_scratch *scratch,
+               struct eng_plan *plan)
 {
     read_facts(in, st, dom);
     for (int r = 0; r < ENG_NRES; r++)
-        allot_one(in, force, r, st, dom, scratch, plan);
+        allot_one(in, force ? force : r == POL_CPU ? force_cpu : NULL, r, st, dom, scratch, plan);
     st->last_arbitration_ms = in->now_ms;
 }

@@ -17,7 +17,9 @@
  * no more CPU than its online vcpus can use (kinds.c); and an operator's
  * override is held to the same limits (and moves no memory that has no
  * balloon).  With anticipation on, the agent's levels are first raised to
- * the recurring need due now (ahead.c).
+ * the recurring need due now (ahead.c); a running boost raises the built
+ * CPU request at the level the guest's first level is served at
+ * (boost.c), past the level table's caps but within its maximum.
  */
 #include "config.h"
 
@@ -94,6 +96,8 @@ unsigned eng_build(const struct eng_input *in, struct eng_dom *e)
             plm_request_init(pq);
             failed |= 1u << r;
         }
+        if (r == POL_CPU)
+            eng_boost_raise(e, in->now_ms, pq);
         plm_amt_t most = eng_max_fixed(&e->in, e->vcpus_fixed ? e->vcpus_online : 0, r, NULL);
         if (pq->max > most)
             pq->max = most;

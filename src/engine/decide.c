@@ -22,6 +22,12 @@
  *   5. Guests whose request was read this turn get their answer (status
  *      and seq) last, once what they asked is enforced.
  *
+ * A boost (boost.c) goes with step 1 too: one asked with a request read
+ * this turn may begin, one whose time is up ends; either way the
+ * domain's request is built again and the CPU allocations replaced at
+ * once (memory keeps its trigger's damping: a boost is CPU alone), and
+ * while one runs the loop is woken at its end.
+ *
  * Anticipation (ahead.c) goes with step 1: a domain whose recurring need
  * comes due or goes has its request built again; while any domain
  * anticipates, the loop is woken at least once a minute of the day.
@@ -42,6 +48,7 @@
 
 #define FORCE_CHANGED "domains, overrides or policy changed"
 #define FORCE_KIND "a guest's balloon driver or vcpu hotplug changed"
+#define FORCE_BOOST "a time-critical boost began or ended"
 
 void eng_state_init(struct eng_state *st, uint64_t now_ms)
 {
@@ -70,8 +77,8 @@ int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
     /* At most: per domain a sched, vcpus, target, affinity, grant and
      * answer action; per domain a note per resource and one for its
      * balloon, one per resource anticipated, one for its affinity, one
-     * for its I/O; a few for the host. */
-    size_t acts = 6 * n + 4, notes = (2 * ENG_NRES + 5) * n + 8;
+     * for its I/O, one for its boost; a few for the host. */
+    size_t acts = 6 * n + 4, notes = (2 * ENG_NRES + 6) * n + 8;
 
     if (n > s->cap || !s->out) {
         size_t cap = n < 64 ? 64 : n * 2;
@@ -323,13 +330,28 @@ static bool tick(const struct eng_input *in, struct eng_state *st, struct eng_ta
     return again || st->timed;
 }
 
+/* What the answer says besides "ok": the guest's kind, and what became
+ * of the boost it asked with this request. */
+static const char *answer_note(struct eng_dom *e)
+{
+    const char *kind = eng_answer_note(e);
+
+    if (!e->boost.note_due)
+        return kind;
+    e->boost.note_due = false;
+    snprintf(e->answer_note, sizeof(e->answer_note), "%s%s%s", e->boost.note, kind ? "; " : "",
+             kind ? kind : "");
+    return e->answer_note;
+}
+
 void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
                 struct eng_scratch *scratch, struct eng_plan *plan)
 {
     size_t n = dom.n;
     const char *force = in->force ? in->force : st->pending;
     bool arbitrate = in->arbitrate || st->rearbitrate || force;
-    bool ahead = false; /* some domain anticipates: look again each minute */
+    bool ahead = false;           /* some domain anticipates: look again each minute */
+    const char *force_cpu = NULL; /* a boost began or ended: the CPU alone */
 
     if (in->host.ok)
         st->cpu_ids = in->host.cpu_ids ? in->host.cpu_ids : in->host.pcpus;
@@ -367,6 +389,18 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         }
         if (e->hist && e->in.rule->anticipate && in->tod_ok)
             ahead = true;
+        /* A boost asked, or its time up: built again, and in force now. */
+        if (eng_boost_turn(in, e)) {
+            build(in, e, plan);
+            arbitrate = true;
+            force_cpu = FORCE_BOOST;
+            if (eng_boost_running(e, in->now_ms))
+                eng_plan_note(plan, e->in.domid, false, "%s", e->boost.note);
+            else
+                eng_plan_note(plan, e->in.domid, false, "boost over");
+        } else if (e->boost.note_due) {
+            eng_plan_note(plan, e->in.domid, false, "%s", e->boost.note);
+        }
     }
     if (in->tick_now)
         st->next_tick_ms = in->now_ms;
@@ -380,7 +414,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
             st->rearbitrate = true;
             st->pending = force;
         } else {
-            eng_allot(in, force, st, dom, scratch, plan);
+            eng_allot(in, force, force_cpu, st, dom, scratch, plan);
             st->rearbitrate = false;
             st->pending = NULL;
         }
@@ -423,6 +457,8 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
          * the mover takes: waking for it before the tick, or for one the
          * mover no longer takes, would wake the loop for nothing, at once
          * and again (a busy loop). */
+        if (e->boost.until_ms && (probe == 0 || e->boost.until_ms < probe))
+            probe = e->boost.until_ms;
         if (e->mem.uncooperative && !e->probe_until_ms && eng_moves(e)) {
             uint64_t at = e->probe_at_ms > st->next_tick_ms ? e->probe_at_ms : st->next_tick_ms;
             if (probe == 0 || at < probe)
@@ -445,7 +481,7 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         struct eng_action *a = eng_plan_act(plan, ENG_ACT_ANSWER, i);
         if (a) {
             a->why = e->in.answer_due ? "its request was taken" : "what it can do changed";
-            a->note = eng_answer_note(e);
+            a->note = answer_note(e);
         }
         e->answer_again = false;
     }

@@ -43,6 +43,7 @@
 #include "core/trigger.h"
 #include "engine/anticip.h"
 #include "policy/policy.h"
+#include "protocol/boost.h"
 #include "protocol/feature.h"
 #include "protocol/request.h"
 
@@ -133,6 +134,11 @@ struct eng_view {
      * is (the transfer copies what it holds; a balloon moving under it
      * would only make more pages to send again). */
     bool migrating;
+    /* The boost value read with its request (NULL: none, or the key held
+     * none), or the intake's refusal of it (NULL: none).  Looked at in a
+     * turn whose answer_due is set, once per request seq. */
+    const struct proto_boost *boost;
+    const char *boost_err;
 };
 
 /*
@@ -147,6 +153,31 @@ plm_amt_t eng_max(const struct eng_view *in, int r, enum eng_max_by *by);
  * fixed_vcpus online (0: not fixed): the CPU it can use is those vcpus. */
 plm_amt_t eng_max_fixed(const struct eng_view *in, unsigned fixed_vcpus, int r,
                         enum eng_max_by *by);
+
+/* Grants of a boost remembered for the hour's budget, at most: a guest
+ * gets no more boosts than this in an hour, however short. */
+#define ENG_BOOST_SLOTS 16
+#define ENG_BOOST_HOUR_MS 3600000u
+
+/* A domain's time-critical boost (boost.c). */
+struct eng_boost {
+    /* The running boost (until_ms 0: none): when it began, when it ends
+     * and the CPU marked time-critical (cumulative, ticks). */
+    uint64_t since_ms, until_ms;
+    plm_amt_t cpu;
+    /* No new boost before this (the cooldown after the last one). */
+    uint64_t cooldown_until_ms;
+    /* The boosts granted in the last hour: when each began and how long
+     * it ran or may run (0: a free slot). */
+    uint64_t slot_at_ms[ENG_BOOST_SLOTS], slot_ms[ENG_BOOST_SLOTS];
+    /* The request seq whose boost was last looked at (seen: one was). */
+    uint64_t seq;
+    bool seen;
+    /* What the answer to this turn's request says of its boost. */
+    bool note_due;
+    char note[112];
+    uint64_t granted, refused; /* since the domain was first seen */
+};
 
 /* The engine's record of one domain, kept between turns. */
 struct eng_dom {
@@ -225,6 +256,10 @@ struct eng_dom {
     bool aff_set[2], aff_stale;
     unsigned aff_vcpus;
     char aff_problem[160];
+    /* The time-critical boost (boost.c). */
+    struct eng_boost boost;
+    /* The answer's note, composed for this turn (kinds.c and boost.c). */
+    char answer_note[224];
 };
 
 /* The two sides of vcpu affinity, indexing eng_dom.aff_*. */
@@ -288,7 +323,8 @@ struct eng_action {
      * is left as it is), set on every vcpu below vcpus (its max_vcpus). */
     const struct plm_cpumap *hard, *soft;
     const char *why;  /* the reason, for the log (static, or in the record) */
-    const char *note; /* ENG_ACT_ANSWER: NULL for "ok", else "ok: <note>" (static) */
+    const char *note; /* ENG_ACT_ANSWER: NULL for "ok", else "ok: <note>" (static, or in the
+                         domain's record, unchanged until its next turn) */
 };
 
 /* A line for the log, with the domain it is about (-1: the host). */
@@ -440,6 +476,20 @@ bool eng_io_busy(const struct pol_domain *rule, uint64_t net_kib_s, uint64_t dis
  * rule's headroom, and no less than the rule's io-cpu while busy with
  * I/O. */
 plm_amt_t eng_agentless_cpu(const struct pol_domain *rule, plm_amt_t used, bool io_busy);
+/* boost.c: look at the boost asked with a request read this turn and end
+ * one whose time is up; true when the domain's request must be built
+ * again and the allocations replaced (a boost began or ended). */
+bool eng_boost_turn(const struct eng_input *in, struct eng_dom *e);
+/* boost.c: whether a boost runs at now. */
+static inline bool eng_boost_running(const struct eng_dom *e, uint64_t now_ms)
+{
+    return e->boost.until_ms > now_ms;
+}
+/* boost.c: raise the built CPU request pq by the running boost, served at
+ * the host level of the guest's first level (the rule's host_level[0]). */
+void eng_boost_raise(const struct eng_dom *e, uint64_t now_ms, struct plm_request *pq);
+/* boost.c: the boost time granted in the hour before now, ms. */
+uint64_t eng_boost_used_ms(const struct eng_boost *b, uint64_t now_ms);
 /* memory.c: the mover's parameters from the policy. */
 struct bal_params eng_mover_params(const struct pol_host *h);
 

@@ -21,9 +21,11 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
                      struct eng_scratch *scratch, struct eng_plan *plan);
 
 /* allot.c: size the pools and arbitrate every resource; the allocations
- * in force change together when the trigger (or force) says so. */
-void eng_allot(const struct eng_input *in, const char *force, struct eng_state *st,
-               struct eng_table dom, struct eng_scratch *scratch, struct eng_plan *plan);
+ * in force change together when the trigger (or force) says so, the CPU
+ * ones also when force_cpu does (a boost: memory keeps its damping). */
+void eng_allot(const struct eng_input *in, const char *force, const char *force_cpu,
+               struct eng_state *st, struct eng_table dom, struct eng_scratch *scratch,
+               struct eng_plan *plan);
 
 /* decide.c: the CPU actions that bring eng_at(dom, i) in line with its grant. */
 void eng_cpu_actions(const struct eng_input *in, struct eng_dom *e, size_t i,

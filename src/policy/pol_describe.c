@@ -91,6 +91,13 @@ static void describe_domain(const struct pol_domain *d, FILE *f)
                 d->affinity_hard ? plm_cpumap_format(&d->hard, h, sizeof(h)) : "as Xen has it",
                 d->affinity_soft ? plm_cpumap_format(&d->soft, s, sizeof(s)) : "as Xen has it");
     }
+    if (d->boost) {
+        char u[32], v[32];
+        fprintf(f, "    boost: at most %s at a time, %s apart, %s in any hour\n",
+                px_duration_format(d->boost_max_ms, t, sizeof(t)),
+                px_duration_format(d->boost_cooldown_ms, u, sizeof(u)),
+                px_duration_format(d->boost_per_hour_ms, v, sizeof(v)));
+    }
 }
 
 static void describe_pool(const struct pol_pool_section *p, FILE *f)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The <domain> entries: matching by name or UUID, cpu and memory bounds,
- * the level table, the agentless fallback, anticipation, vcpu affinity; and the checks that
- * need every
+ * the level table, the agentless fallback, anticipation, vcpu affinity,
+ * the boost's budget; and the checks that need every
  * entry at once (duplicates, entries nobody reaches, the default leftover
  * domain).
  */
@@ -22,6 +22,8 @@
 #define AGENTLESS_DISK_BUSY_MAX_REQ_S 100000000u
 #define ANTICIPATE_MARGIN_MAX_MS (3600ull * 1000)
 #define ANTICIPATE_LEAD_MAX_MS (6ull * 3600 * 1000) /* ANT_LEAD_MAX_S */
+#define BOOST_MAX_MIN_MS 100u
+#define BOOST_HOUR_MS (3600ull * 1000)
 
 /* Defaults: conservative, for any host (see xenplm-policy(5)). */
 #define DEF_AGENTLESS_AFTER_MS 30000u
@@ -31,6 +33,9 @@
 #define DEF_AGENTLESS_DISK_BUSY_REQ_S 20u
 #define DEF_ANTICIPATE_MARGIN_MS 60000u
 #define DEF_ANTICIPATE_LEAD_MS (2ull * 3600 * 1000)
+#define DEF_BOOST_MAX_MS 10000u
+#define DEF_BOOST_COOLDOWN_MS 60000u
+#define DEF_BOOST_PER_HOUR_MS 120000u
 
 void pol_domain_defaults(struct pol_domain *d)
 {
@@ -50,6 +55,9 @@ void pol_domain_defaults(struct pol_domain *d)
     d->agentless_disk_busy_req_s = DEF_AGENTLESS_DISK_BUSY_REQ_S;
     d->anticipate_margin_ms = DEF_ANTICIPATE_MARGIN_MS;
     d->anticipate_max_lead_ms = DEF_ANTICIPATE_LEAD_MS;
+    d->boost_max_ms = DEF_BOOST_MAX_MS;
+    d->boost_cooldown_ms = DEF_BOOST_COOLDOWN_MS;
+    d->boost_per_hour_ms = DEF_BOOST_PER_HOUR_MS;
 }
 
 static int check_min_max(struct px_loader *ld, const xmlNode *n, plm_amt_t min, plm_amt_t max)
@@ -260,6 +268,26 @@ static int load_affinity(struct px_loader *ld, const xmlNode *n, struct pol_doma
     return rc;
 }
 
+/* The boost's budget: a boost longer than the hour's allowance could
+ * never be granted whole, so per-hour below max is refused. */
+static int load_boost(struct px_loader *ld, const xmlNode *n, struct pol_domain *d)
+{
+    char a[32], b[32];
+    int rc = px_get_duration(ld, n, "max", BOOST_MAX_MIN_MS, BOOST_HOUR_MS, &d->boost_max_ms, NULL);
+    if (rc == 0)
+        rc = px_get_duration(ld, n, "cooldown", 0, BOOST_HOUR_MS, &d->boost_cooldown_ms, NULL);
+    if (rc == 0)
+        rc = px_get_duration(ld, n, "per-hour", BOOST_MAX_MIN_MS, BOOST_HOUR_MS,
+                             &d->boost_per_hour_ms, NULL);
+    if (rc == 0 && d->boost_per_hour_ms < d->boost_max_ms)
+        rc = px_fail(ld, n, NULL, PLM_EINVAL, "per-hour %s is below max %s",
+                     px_duration_format(d->boost_per_hour_ms, a, sizeof(a)),
+                     px_duration_format(d->boost_max_ms, b, sizeof(b)));
+    if (rc == 0)
+        d->boost = true;
+    return rc;
+}
+
 static bool is_hex(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -326,6 +354,8 @@ int pol_load_domain(struct px_loader *ld, const xmlNode *n, struct pol_domain *d
             rc = load_anticipate(ld, c, d);
         else if (px_is(c, "affinity"))
             rc = load_affinity(ld, c, d);
+        else if (px_is(c, "boost"))
+            rc = load_boost(ld, c, d);
         else
             rc = px_fail(ld, c, NULL, PLM_EINVAL, "not expected here");
         if (rc < 0)

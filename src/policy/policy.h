@@ -161,6 +161,13 @@ struct pol_domain {
      * step clamps both to the host's pCPUs. */
     bool affinity_hard, affinity_soft;
     struct plm_cpumap hard, soft;
+    /* The time-critical boost's budget (<boost>; none without it): the
+     * longest boost, the wait after one ends before the next, and the
+     * boost time allowed in any hour window. */
+    bool boost;
+    uint64_t boost_max_ms;
+    uint64_t boost_cooldown_ms;
+    uint64_t boost_per_hour_ms;
 };
 
 /* Pool mode (issue 14): whether and how this host takes part in a pool. */

@@ -17,6 +17,9 @@
 
 /* Written by the guest: one proto_request value (protocol/request.h). */
 #define PROTO_KEY_REQUEST "data/xenplm/request"
+/* Written by the guest: one proto_boost value (protocol/boost.h), read
+ * with each request and taken when its seq is the request's. */
+#define PROTO_KEY_BOOST "data/xenplm/boost"
 /* Created by dom0, read-only for the guest. */
 #define PROTO_KEY_GRANT_DIR "xenplm"
 /* The grant, one proto_grant value (protocol/grant.h). */
@@ -28,6 +31,7 @@
 
 #define PROTO_DOMAIN_HOME_FMT "/local/domain/%u/"
 #define PROTO_REQUEST_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_REQUEST
+#define PROTO_BOOST_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_BOOST
 #define PROTO_GRANT_DIR_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_GRANT_DIR
 #define PROTO_GRANTED_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_GRANTED
 #define PROTO_STATUS_PATH_FMT PROTO_DOMAIN_HOME_FMT PROTO_KEY_STATUS

@@ -6,9 +6,9 @@
  * ceilings it derives from a domain's maxvcpus and maxmem, and without
  * them), a granted value, a status value, a seq value, and a plain
  * decimal number (xu_parse_u64, which reads the domain's memory/static-max
- * and ids).  The Check suite (tests/unit/check_protocol) also runs a seeded
- * mutation fuzzer on every `make check`; this is for longer,
- * coverage-guided runs.  Built and run by tests/fuzz/fuzz.sh (`make fuzz`).
+ * and ids), and a boost value (protocol/boost.h).  The Check suite (tests/unit/check_protocol) also
+ * runs a seeded mutation fuzzer on every `make check`; this is for longer, coverage-guided runs.
+ * Built and run by tests/fuzz/fuzz.sh (`make fuzz`).
  *
  * Any accepted request must encode, decode again to an equal request and
  * encode to the same text; an accepted grant and an accepted status must
@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "common/xs_util.h"
+#include "protocol/boost.h"
 #include "protocol/grant.h"
 #include "protocol/request.h"
 
@@ -68,6 +69,27 @@ static void check_limited(const char *buf, size_t len)
                 (i > 0 && r.res[res].level[i] < r.res[res].level[i - 1]))
                 abort();
     }
+}
+
+/* An accepted boost round-trips, and its amount is within the ceiling
+ * (a 4-vcpu domain's, as requests.c). */
+static void check_boost(const char *buf, size_t len)
+{
+    struct proto_boost b, back;
+    struct proto_error err;
+    char enc[PROTO_BOOST_ENCODED_MAX + 1];
+    int n;
+
+    if (proto_boost_decode(buf, len, PLM_UNITS(400), &b, &err) != 0) {
+        if (err.text[0] == '\0')
+            abort();
+        return;
+    }
+    n = proto_boost_encode(&b, enc, sizeof(enc));
+    if (n <= 0 || b.cpu > PLM_UNITS(400) ||
+        proto_boost_decode(enc, (size_t)n, PLM_AMT_MAX, &back, NULL) != 0 ||
+        memcmp(&b, &back, sizeof(b)) != 0)
+        abort();
 }
 
 static void check_grant(const char *buf, size_t len)
@@ -118,6 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_request(buf, size);
     check_limited(buf, size);
     check_grant(buf, size);
+    check_boost(buf, size);
     check_status(buf, size);
     (void)proto_seq_decode(buf, size, &seq, NULL);
     if (xu_parse_u64(buf, size, &u) == 0) {

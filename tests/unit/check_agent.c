@@ -612,6 +612,92 @@ START_TEST(asks_no_more_than_the_guest_can_hold)
 }
 END_TEST
 
+/*
+ * A cpu goal with boost=5s: the period that finds it missed writes the
+ * boost (all the guest's CPU, 200, the request's seq) before the
+ * request, whose CPU list has one more level asking it; while it stays
+ * missed no new boost is asked, and the extra level goes once the 5 s
+ * are over; met, then missed again, another one with the new request's
+ * seq.  A goal without boost= never writes one.
+ */
+START_TEST(boost_on_miss)
+{
+    static struct agent a;
+    struct mem_store m;
+    struct agent_goals g;
+    struct agent_metrics met;
+    struct tm now;
+
+    mem_init(&m);
+    mem_put(&m, "memory/static-max", "1048576");
+    mem_put(&m, "cpu/0/availability", "online");
+    mem_put(&m, "cpu/1/availability", "online");
+    agent_goals_init(&g);
+    g.ngoals = 1;
+    snprintf(g.goal[0].name, sizeof(g.goal[0].name), "rt");
+    g.goal[0].priority = 1;
+    g.goal[0].res = AGENT_RES_CPU;
+    g.goal[0].metric = AGENT_M_CPU_UTIL;
+    g.goal[0].dir = AGENT_AT_MOST;
+    g.goal[0].target = PLM_UNITS(50);
+    g.goal[0].max = -1;
+    g.goal[0].boost_ms = 5000;
+    memset(&met, 0, sizeof(met));
+    met.interval_ms = 1000;
+    met.vcpus_online = 1;
+    met.vcpus_max = 2;
+    met.cpu_used = PLM_UNITS(100);
+    met.cpu_util = PLM_UNITS(100);
+    met.mem_total = PLM_UNITS(1024);
+    met.mem_available = PLM_UNITS(512);
+    met.mem_used = PLM_UNITS(512);
+    memset(&now, 0, sizeof(now));
+
+    agent_init(&a, &g, &m.base, "/", false);
+    a.apply = false;
+    ck_assert_int_eq(agent_period(&a, &met, &now, 1000), 1);
+    ck_assert(a.boost_due);
+    ck_assert_str_eq(mem_get(&m, PROTO_KEY_BOOST),
+                     "xenplm-boost 1\nseq 1\ncpu pct 200\nfor ms 5000\n");
+    ck_assert_uint_eq(a.out.nlevels[AGENT_RES_CPU], 2);
+    ck_assert_int_eq(a.out.level[AGENT_RES_CPU][1], PLM_UNITS(200));
+    ck_assert_ptr_nonnull(strstr(mem_get(&m, PROTO_KEY_REQUEST), "seq 1\ncpu pct "));
+    ck_assert_ptr_nonnull(strstr(mem_get(&m, PROTO_KEY_REQUEST), " 200\n"));
+
+    /* Still missed: no new boost, and the extra level is gone at 6 s. */
+    agent_period(&a, &met, &now, 6000);
+    ck_assert(!a.boost_due);
+    ck_assert_uint_eq(a.out.nlevels[AGENT_RES_CPU], 1);
+    ck_assert_ptr_nonnull(strstr(mem_get(&m, PROTO_KEY_BOOST), "seq 1\n"));
+
+    /* Met (well under its target) for a while, then missed again. */
+    met.cpu_used = PLM_UNITS(5);
+    met.cpu_util = PLM_UNITS(5);
+    for (uint64_t t = 11000; t < 60000; t += 5000)
+        agent_period(&a, &met, &now, t);
+    ck_assert(a.boost_st.last[0] != AGENT_GOAL_MISSED);
+    met.cpu_used = PLM_UNITS(100);
+    met.cpu_util = PLM_UNITS(100);
+    ck_assert_int_eq(agent_period(&a, &met, &now, 65000), 1);
+    ck_assert(a.boost_due);
+    char seq[32];
+    snprintf(seq, sizeof(seq), "seq %llu\n", (unsigned long long)a.request.seq);
+    ck_assert_uint_gt(a.request.seq, 1);
+    ck_assert_ptr_nonnull(strstr(mem_get(&m, PROTO_KEY_BOOST), seq));
+    ck_assert_ptr_nonnull(strstr(mem_get(&m, PROTO_KEY_REQUEST), seq));
+
+    /* Without boost=: no boost key at all. */
+    mem_init(&m);
+    mem_put(&m, "memory/static-max", "1048576");
+    g.goal[0].boost_ms = 0;
+    agent_init(&a, &g, &m.base, "/", false);
+    a.apply = false;
+    ck_assert_int_eq(agent_period(&a, &met, &now, 1000), 1);
+    ck_assert(!a.boost_due);
+    ck_assert_int_lt(mem_find(&m, PROTO_KEY_BOOST), 0);
+}
+END_TEST
+
 /* A kernel still plugging cpu1 answers ENODEV; cpu2's write is refused. */
 static int write_plugging(const char *path)
 {
@@ -776,6 +862,7 @@ int main(void)
     tcase_add_test(tc, vcpus_online);
     tcase_add_test(tc, vcpus_not_plugged_yet);
     tcase_add_test(tc, asks_no_more_than_the_guest_can_hold);
+    tcase_add_test(tc, boost_on_miss);
     tcase_add_test(tc, shares_by_priority);
     tcase_add_test(tc, shares_written_to_cgroups);
     suite_add_tcase(s, tc);

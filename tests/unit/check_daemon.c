@@ -23,7 +23,7 @@ int main(void)
     TCase *cases[] = {dt_tcase_cpu(),      dt_tcase_mem(),   dt_tcase_guest(), dt_tcase_host(),
                       dt_tcase_control(),  dt_tcase_fault(), dt_tcase_kinds(), dt_tcase_xs(),
                       dt_tcase_domstate(), dt_tcase_pool(),  dt_tcase_ahead(), dt_tcase_affinity(),
-                      dt_tcase_migrate()};
+                      dt_tcase_migrate(),  dt_tcase_boost()};
 
     log_open("xenplmd-test", true, LOG_WARNING);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

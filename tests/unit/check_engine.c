@@ -41,6 +41,7 @@ struct eh {
     struct eng_state st;
     struct eng_dom dom[MAXD];
     struct proto_request req[MAXD];
+    struct proto_boost boost[MAXD];
     char name[MAXD][16];
     bool stuck[MAXD];
     /* The guest's own online vcpus, and whether they follow what is set. */
@@ -1574,6 +1575,300 @@ START_TEST(anticipation_gives_no_more_than_asking)
 }
 END_TEST
 
+/* ---- the time-critical boost (boost.c) ---------------------------- */
+
+/* rt: CPU 10..400, a boost budget (BOOST_BUDGET); batch: floor 150, its
+ * first guest level served at host level 3 (lower priority than rt's
+ * first); other: no <boost>.  4 pCPUs: a pool of 400. */
+#define BOOST_HOST                                                                                 \
+    "<xenplm-policy version=\"1\"><host><tick>1s</tick>"                                           \
+    "<cpu><pool reserve=\"0\"/><minimal>10</minimal><unit>1</unit>"                                \
+    "<trigger min-delta=\"1\"><rule pct=\"1\" samples=\"1\"/></trigger></cpu>"                     \
+    "<memory><pool base=\"free+domu\" headroom=\"512\"/><minimal>256</minimal><unit>16</unit>"     \
+    "</memory><requests rate=\"1\" burst=\"3\"/></host>"
+#define BOOST_RULE(name, min, extra)                                                               \
+    "<domain name=\"" name "\"><cpu><min>" min "</min><max>400</max><enforce>both</enforce>"       \
+    "</cpu>" extra "</domain>"
+#define BOOST_BUDGET "<boost max=\"5s\" cooldown=\"10s\" per-hour=\"12s\"/>"
+static const char *const boost_xml = BOOST_HOST BOOST_RULE("rt", "10", BOOST_BUDGET)
+    BOOST_RULE("batch", "150", "<levels><level guest=\"1\" host=\"3\"/></levels>")
+        BOOST_RULE("*", "10", "") "</xenplm-policy>";
+
+/* A new request (seq + 1, same levels) with a boost beside it. */
+static void eh_boost(struct eh *h, size_t i, long cpu, uint64_t for_ms)
+{
+    h->req[i].seq++;
+    h->boost[i] = (struct proto_boost){h->req[i].seq, PLM_UNITS(cpu), for_ms};
+    h->dom[i].in.boost = &h->boost[i];
+    h->dom[i].in.changed = h->dom[i].in.answer_due = true;
+}
+
+static const char *answer_note_of(const struct eng_plan *p, size_t i)
+{
+    const struct eng_action *a = find(p, ENG_ACT_ANSWER, i);
+    return a && a->note ? a->note : "";
+}
+
+/* rt asks 100 at level 1 and 380 at level 4; batch 400 at its level 1
+ * (host 3).  Without a boost: rt 100, batch 300. */
+static void boost_open(struct eh *h, size_t *rt, size_t *batch)
+{
+    eh_open(h, boost_xml, 8192, 1024);
+    *rt = eh_add(h, "rt", 4, 1024, 2048);
+    *batch = eh_add(h, "batch", 4, 1024, 2048);
+    eh_ask(h, *rt, "100,100,100,380", NULL);
+    eh_ask(h, *batch, "400", NULL);
+    eh_turn(h);
+    ck_assert_int_eq(granted(h, *rt, POL_CPU), 100);
+    ck_assert_int_eq(granted(h, *batch, POL_CPU), 300);
+}
+
+/*
+ * One boost asked at 0 (cpu, for_ms), then the clock: each row says what
+ * rt and batch hold while it runs, the answer's note, and when it is
+ * taken back (no write from the guest in between).
+ */
+static const struct {
+    long cpu;
+    uint64_t for_ms;
+    long rt_during, batch_during;
+    const char *note;
+    uint64_t ends_after_ms; /* 0: not granted */
+} boost_rows[] = {
+    /* Granted from batch's lower level, at once. */
+    {200, 3000, 200, 200, "boost: cpu 200 for 3000 ms", 3000},
+    /* Longer than max: held to 5 s. */
+    {200, 60000, 200, 200, "boost: cpu 200 for 5000 ms (held to the budget)", 5000},
+    /* More than it asks at all: held to its top level (380), and batch
+     * kept at its floor (150) rather than at 20. */
+    {400, 1000, 250, 150, "(held to its cpu request)", 1000},
+    /* for 0 with none running: nothing happens, nothing said. */
+    {200, 0, 100, 300, "", 0},
+};
+
+START_TEST(boost_granted_and_taken_back)
+{
+    struct eh h;
+    size_t rt, batch;
+    boost_open(&h, &rt, &batch);
+    h.now += 1000;
+    eh_boost(&h, rt, boost_rows[_i].cpu, boost_rows[_i].for_ms);
+    const struct eng_plan *p = eh_turn(&h);
+    uint64_t start = h.now;
+    ck_assert_int_eq(granted(&h, rt, POL_CPU), boost_rows[_i].rt_during);
+    ck_assert_int_eq(granted(&h, batch, POL_CPU), boost_rows[_i].batch_during);
+    ck_assert_ptr_nonnull(strstr(answer_note_of(p, rt), boost_rows[_i].note));
+    if (!boost_rows[_i].ends_after_ms) {
+        ck_assert(!eng_boost_running(&h.dom[rt], h.now));
+        eh_close(&h);
+        return;
+    }
+    /* The loop is woken for its end at the latest, and it holds until then. */
+    ck_assert_uint_gt(p->wake_at_ms, 0);
+    ck_assert_uint_le(p->wake_at_ms, start + boost_rows[_i].ends_after_ms);
+    while (h.now + 1000 < start + boost_rows[_i].ends_after_ms) {
+        h.now += 1000;
+        p = eh_turn(&h);
+        ck_assert_int_eq(granted(&h, rt, POL_CPU), boost_rows[_i].rt_during);
+        ck_assert_uint_le(p->wake_at_ms, start + boost_rows[_i].ends_after_ms);
+    }
+    h.now = start + boost_rows[_i].ends_after_ms;
+    p = eh_turn(&h);
+    ck_assert(noted(p, "boost over"));
+    ck_assert_int_eq(granted(&h, rt, POL_CPU), 100);
+    ck_assert_int_eq(granted(&h, batch, POL_CPU), 300);
+    /* What it ran is what it used of the hour. */
+    ck_assert_uint_eq(eng_boost_used_ms(&h.dom[rt].boost, h.now), boost_rows[_i].ends_after_ms);
+    eh_close(&h);
+}
+END_TEST
+
+/*
+ * The budget, ask by ask (5 s max, 10 s cooldown, 12 s an hour): each
+ * row a time from the start and what the answer says.
+ */
+static const struct {
+    uint64_t at_ms;
+    uint64_t for_ms;
+    const char *note;
+    long rt;
+} budget_steps[] = {
+    {0, 5000, "boost: cpu 250 for 5000 ms", 250},
+    {2000, 5000, "boost refused: one runs (3000 ms left)", 250},
+    {5000, 0, NULL, 100}, /* no ask: its time is up */
+    {9000, 5000, "boost refused: cooldown (6000 ms left)", 100},
+    {15000, 5000, "boost: cpu 250 for 5000 ms", 250},
+    {30000, 5000, "boost: cpu 250 for 2000 ms (held to the budget)", 250},
+    {32000, 0, NULL, 100},
+    {50000, 5000, "boost refused: the hour's budget is spent (12000 of 12000 ms)", 100},
+    /* An hour after the first, its 5 s are free again. */
+    {3600000, 5000, "boost: cpu 250 for 5000 ms", 250},
+};
+
+START_TEST(boost_budget)
+{
+    struct eh h;
+    size_t rt, batch;
+    boost_open(&h, &rt, &batch);
+    uint64_t t0 = h.now + 1000;
+    for (size_t k = 0; k < sizeof(budget_steps) / sizeof(budget_steps[0]); k++) {
+        h.now = t0 + budget_steps[k].at_ms;
+        if (budget_steps[k].note)
+            eh_boost(&h, rt, 250, budget_steps[k].for_ms);
+        const struct eng_plan *p = eh_turn(&h);
+        if (budget_steps[k].note)
+            ck_assert_msg(strstr(answer_note_of(p, rt), budget_steps[k].note), "step %zu: '%s'", k,
+                          answer_note_of(p, rt));
+        ck_assert_msg(granted(&h, rt, POL_CPU) == budget_steps[k].rt, "step %zu: rt %ld", k,
+                      granted(&h, rt, POL_CPU));
+    }
+    eh_close(&h);
+}
+END_TEST
+
+/*
+ * A hostile guest: a new request with a boost of everything for an hour
+ * every 100 ms for two hours.  It never holds a boost longer than max,
+ * never two less than cooldown apart, never more than per-hour in the
+ * boosts begun within any hour, and batch never goes below its floor.
+ */
+START_TEST(boost_hostile)
+{
+    struct eh h;
+    size_t rt, batch;
+    boost_open(&h, &rt, &batch);
+    uint64_t boosted = 0, run = 0, last_end = 0, t0 = h.now;
+    uint64_t begun[64] = {0}, len[64] = {0};
+    size_t nbegun = 0;
+    bool was = false;
+    for (uint64_t t = 0; t < 2 * 3600000ull; t += 100) {
+        h.now = t0 + 100 + t;
+        eh_boost(&h, rt, 1000000, PROTO_BOOST_FOR_MAX_MS);
+        eh_turn(&h);
+        bool on = eng_boost_running(&h.dom[rt], h.now);
+        ck_assert_int_ge(granted(&h, batch, POL_CPU), 150);
+        ck_assert_int_le(granted(&h, rt, POL_CPU) + granted(&h, batch, POL_CPU), 400);
+        if (on && !was) {
+            ck_assert(last_end == 0 || h.now - last_end >= 10000);
+            ck_assert_uint_lt(nbegun, 64);
+            begun[nbegun] = h.now;
+            run = 0;
+        }
+        if (on) {
+            run += 100;
+            boosted += 100;
+            ck_assert_uint_le(run, 5000);
+            len[nbegun] = run;
+        }
+        if (!on && was) {
+            last_end = h.now;
+            nbegun++;
+        }
+        was = on;
+    }
+    for (size_t a = 0; a < nbegun; a++) {
+        uint64_t sum = 0;
+        for (size_t b = a; b < nbegun && begun[b] - begun[a] < 3600000; b++)
+            sum += len[b];
+        ck_assert_uint_le(sum, 12000);
+    }
+    ck_assert_uint_gt(boosted, 0);
+    ck_assert_uint_le(boosted, 2 * 12000 + 5000);
+    eh_close(&h);
+}
+END_TEST
+
+/* Refused outright: a rule without <boost>, a bad value (the intake's
+ * text passed on), a stale seq (no answer about it), an override. */
+START_TEST(boost_refused)
+{
+    struct eh h;
+    size_t rt, batch;
+    boost_open(&h, &rt, &batch);
+    size_t other = eh_add(&h, "other", 4, 1024, 2048);
+    eh_ask(&h, other, "50", NULL);
+    eh_turn(&h);
+    h.now += 1000;
+    eh_boost(&h, other, 100, 1000);
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_str_eq(answer_note_of(p, other), "boost refused: the policy allows none");
+    ck_assert_int_eq(granted(&h, other, POL_CPU), 50);
+
+    h.now += 1000;
+    eh_boost(&h, rt, 200, 1000);
+    h.dom[rt].in.boost_err = "line 3: mem: only cpu can be boosted";
+    p = eh_turn(&h);
+    ck_assert_str_eq(answer_note_of(p, rt), "boost refused: line 3: mem: only cpu can be boosted");
+    ck_assert(!eng_boost_running(&h.dom[rt], h.now));
+    h.dom[rt].in.boost_err = NULL;
+
+    h.now += 1000;
+    eh_boost(&h, rt, 200, 1000);
+    h.boost[rt].seq--; /* written for the last request, not this one */
+    p = eh_turn(&h);
+    ck_assert_str_eq(answer_note_of(p, rt), "");
+    ck_assert(!eng_boost_running(&h.dom[rt], h.now));
+
+    /* Ended at once when an override takes over. */
+    h.now += 1000;
+    eh_boost(&h, rt, 200, 5000);
+    eh_turn(&h);
+    ck_assert(eng_boost_running(&h.dom[rt], h.now));
+    h.dom[rt].override.active[POL_CPU] = true;
+    h.dom[rt].override.amount[POL_CPU] = PLM_UNITS(50);
+    h.dom[rt].in.changed = true;
+    h.now += 100;
+    eh_turn(&h);
+    ck_assert(!eng_boost_running(&h.dom[rt], h.now));
+    ck_assert_int_eq(granted(&h, rt, POL_CPU), 50);
+    eh_close(&h);
+}
+END_TEST
+
+/* The guest ends its boost early: taken back at once, only what ran
+ * counts against the hour, and the cooldown runs from then. */
+START_TEST(boost_ended_early)
+{
+    struct eh h;
+    size_t rt, batch;
+    boost_open(&h, &rt, &batch);
+    h.now += 1000;
+    eh_boost(&h, rt, 250, 5000);
+    eh_turn(&h);
+    ck_assert_int_eq(granted(&h, rt, POL_CPU), 250);
+    h.now += 1500;
+    eh_boost(&h, rt, 0, 0);
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_str_eq(answer_note_of(p, rt), "boost ended");
+    ck_assert_int_eq(granted(&h, rt, POL_CPU), 100);
+    ck_assert_uint_eq(eng_boost_used_ms(&h.dom[rt].boost, h.now), 1500);
+    ck_assert_uint_eq(h.dom[rt].boost.cooldown_until_ms, h.now + 10000);
+    eh_close(&h);
+}
+END_TEST
+
+/* A guest that asks less while its boost runs has less of it served
+ * first: the boost is part of the request in force. */
+START_TEST(boost_follows_the_request)
+{
+    struct eh h;
+    size_t rt, batch;
+    boost_open(&h, &rt, &batch);
+    h.now += 1000;
+    eh_boost(&h, rt, 250, 5000);
+    eh_turn(&h);
+    ck_assert_int_eq(granted(&h, rt, POL_CPU), 250);
+    h.now += 1000;
+    eh_ask(&h, rt, "100,100,100,180", NULL);
+    h.req[rt].seq = 9;
+    eh_turn(&h);
+    ck_assert(eng_boost_running(&h.dom[rt], h.now));
+    ck_assert_int_eq(granted(&h, rt, POL_CPU), 180);
+    ck_assert_int_eq(granted(&h, batch, POL_CPU), 220);
+    eh_close(&h);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -1610,6 +1905,13 @@ static Suite *engine_suite(void)
     tcase_add_loop_test(tc, anticipation, 0, (int)(sizeof(ahead_rows) / sizeof(ahead_rows[0])));
     tcase_add_test(tc, anticipation_gives_no_more_than_asking);
     tcase_add_test(tc, anticipation_lead_measured);
+    tcase_add_loop_test(tc, boost_granted_and_taken_back, 0,
+                        (int)(sizeof(boost_rows) / sizeof(boost_rows[0])));
+    tcase_add_test(tc, boost_budget);
+    tcase_add_test(tc, boost_hostile);
+    tcase_add_test(tc, boost_refused);
+    tcase_add_test(tc, boost_ended_early);
+    tcase_add_test(tc, boost_follows_the_request);
     suite_add_tcase(s, tc);
     return s;
 }

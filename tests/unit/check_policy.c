@@ -205,6 +205,10 @@ START_TEST(test_defaults)
     ck_assert_int_eq(d->agentless_io_cpu, PLM_UNITS(25));
     ck_assert_uint_eq(d->agentless_net_busy_kib_s, 256);
     ck_assert_uint_eq(d->agentless_disk_busy_req_s, 20);
+    ck_assert(!d->boost);
+    ck_assert_uint_eq(d->boost_max_ms, 10000);
+    ck_assert_uint_eq(d->boost_cooldown_ms, 60000);
+    ck_assert_uint_eq(d->boost_per_hour_ms, 120000);
     pol_policy_dispose(&p);
 }
 END_TEST
@@ -372,6 +376,11 @@ START_TEST(test_full_values)
     ck_assert(d->anticipate);
     ck_assert_uint_eq(d->anticipate_margin_ms, 90000);
     ck_assert_uint_eq(d->anticipate_max_lead_ms, 3 * 3600 * 1000);
+    ck_assert(d->boost);
+    ck_assert_uint_eq(d->boost_max_ms, 5000);
+    ck_assert_uint_eq(d->boost_cooldown_ms, 30000);
+    ck_assert_uint_eq(d->boost_per_hour_ms, 60000);
+
     ck_assert(!d->affinity_hard && !d->affinity_soft);
 
     d = &p.domain[2];

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "protocol/boost.h"
 #include "protocol/feature.h"
 #include "protocol/grant.h"
 #include "protocol/ratelimit.h"
@@ -529,6 +530,128 @@ START_TEST(test_request_round_trip_random)
 }
 END_TEST
 
+/* ---- boost ------------------------------------------------------------- */
+
+#define BH "xenplm-boost 1\nseq 7\n"
+
+static const struct {
+    const char *text;
+    size_t len;
+    plm_amt_t max;
+    int rc;
+    const char *msg;
+    struct proto_boost want;
+} bcases[] = {
+    {V(BH "cpu pct 150\nfor ms 5000\n"), PLM_AMT_MAX, 0, "", {7, U(150), 5000}},
+    {V(BH "cpu pct 0.5\nfor ms 0\n"), PLM_AMT_MAX, 0, "", {7, 500, 0}},
+    {V(BH "cpu pct 400\nfor ms 3600000\n"), U(400), 0, "", {7, U(400), 3600000}},
+    {V(BH "cpu pct 400.001\nfor ms 1\n"),
+     U(400),
+     PLM_ERANGE,
+     "line 3: cpu: above the limit (max 400)",
+     {0}},
+    {V(BH "cpu pct 1\nfor ms 3600001\n"),
+     PLM_AMT_MAX,
+     PLM_ERANGE,
+     "line 4: for: above the limit (max 3600000)",
+     {0}},
+    {V(""), PLM_AMT_MAX, PLM_EGRAMMAR, "empty value", {0}},
+    {V("xenplm-boost 2\nseq 7\ncpu pct 1\nfor ms 1\n"),
+     PLM_AMT_MAX,
+     PLM_ERANGE,
+     "line 1: unsupported version 2 (want 1)",
+     {0}},
+    {V("xenplm-request 1\nseq 7\ncpu pct 1\nfor ms 1\n"),
+     PLM_AMT_MAX,
+     PLM_EGRAMMAR,
+     "line 1: missing header (want 'xenplm-boost 1')",
+     {0}},
+    {V(BH "mem mib 1\nfor ms 1\n"),
+     PLM_AMT_MAX,
+     PLM_EGRAMMAR,
+     "line 3: mem: only cpu can be boosted",
+     {0}},
+    {V(BH "for ms 1\ncpu pct 1\n"),
+     PLM_AMT_MAX,
+     PLM_EGRAMMAR,
+     "line 3: expected 'cpu', found 'for'",
+     {0}},
+    {V(BH "cpu mib 1\nfor ms 1\n"), PLM_AMT_MAX, PLM_EGRAMMAR, "line 3: cpu: want unit pct", {0}},
+    {V(BH "cpu pct\nfor ms 1\n"), PLM_AMT_MAX, PLM_EGRAMMAR, "line 3: cpu: missing number", {0}},
+    {V(BH "cpu\nfor ms 1\n"), PLM_AMT_MAX, PLM_EGRAMMAR, "line 3: cpu: want unit pct", {0}},
+    {V(BH "cpu pct 1\nfor s 1\n"), PLM_AMT_MAX, PLM_EGRAMMAR, "line 4: for: want unit ms", {0}},
+    {V(BH "cpu pct 1\nfor ms\n"), PLM_AMT_MAX, PLM_EGRAMMAR, "line 4: for: missing number", {0}},
+    {V(BH "cpu pct 1 2\nfor ms 1\n"),
+     PLM_AMT_MAX,
+     PLM_EGRAMMAR,
+     "line 3: cpu: extra field '2'",
+     {0}},
+    {V(BH "cpu pct 1\nfor ms 1\nfor ms 1\n"), PLM_AMT_MAX, PLM_EGRAMMAR, "line 5: extra line", {0}},
+    {V(BH "cpu pct 1\n"), PLM_AMT_MAX, PLM_EGRAMMAR, "line 4: missing 'for' line", {0}},
+    {V(BH "cpu pct 1.2345\nfor ms 1\n"),
+     PLM_AMT_MAX,
+     PLM_EPRECISION,
+     "line 3: cpu: more than 3 decimal places",
+     {0}},
+    {V(BH "cpu pct 1\nfor ms -1\n"), PLM_AMT_MAX, PLM_EGRAMMAR, "line 4: for: not a number", {0}},
+    {V(BH "cpu pct 1\nfor ms 1"), PLM_AMT_MAX, PLM_EGRAMMAR, "line 4: missing final newline", {0}},
+    {V("xenplm-boost 1\nseq 7\n\nfor ms 1\n"),
+     PLM_AMT_MAX,
+     PLM_EGRAMMAR,
+     "line 3: empty line",
+     {0}},
+};
+
+START_TEST(test_boost_table)
+{
+    struct proto_boost b, before;
+    struct proto_error err;
+    int rc;
+
+    memset(&b, 0xa5, sizeof(b));
+    before = b;
+    rc = proto_boost_decode(bcases[_i].text, bcases[_i].len, bcases[_i].max, &b, &err);
+    ck_assert_msg(rc == bcases[_i].rc, "case %d: rc %d, want %d (%s)", _i, rc, bcases[_i].rc,
+                  err.text);
+    ck_assert_str_eq(err.text, bcases[_i].msg);
+    check_line_prefix(&err);
+    if (rc < 0) {
+        ck_assert(memcmp(&b, &before, sizeof(b)) == 0);
+        return;
+    }
+    ck_assert(b.seq == bcases[_i].want.seq && b.cpu == bcases[_i].want.cpu &&
+              b.for_ms == bcases[_i].want.for_ms);
+}
+END_TEST
+
+/* A value one byte over the bound is refused for its size alone. */
+START_TEST(test_boost_size_and_round_trip)
+{
+    char buf[PROTO_BOOST_VALUE_MAX + 2], enc[PROTO_BOOST_ENCODED_MAX + 1];
+    struct proto_boost b = {UINT64_MAX, PLM_AMT_MAX, PROTO_BOOST_FOR_MAX_MS}, back;
+    struct proto_error err;
+    int n;
+
+    memset(buf, 'x', sizeof(buf));
+    buf[sizeof(buf) - 1] = '\n';
+    ck_assert_int_eq(proto_boost_decode(buf, sizeof(buf), PLM_AMT_MAX, &back, &err), PLM_ERANGE);
+    /* The largest boost encodes within its bound and reads back. */
+    n = proto_boost_encode(&b, enc, sizeof(enc));
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_le(n, PROTO_BOOST_ENCODED_MAX);
+    ck_assert_int_eq(proto_boost_decode(enc, (size_t)n, PLM_AMT_MAX, &back, &err), 0);
+    ck_assert(back.seq == b.seq && back.cpu == b.cpu && back.for_ms == b.for_ms);
+    ck_assert_int_eq(proto_boost_encode(&b, enc, 10), PLM_ERANGE);
+    b.for_ms = PROTO_BOOST_FOR_MAX_MS + 1;
+    ck_assert_int_eq(proto_boost_encode(&b, enc, sizeof(enc)), PLM_EINVAL);
+    b.for_ms = 1;
+    b.cpu = -1;
+    ck_assert_int_eq(proto_boost_encode(&b, enc, sizeof(enc)), PLM_EINVAL);
+    ck_assert_int_eq(proto_boost_decode(NULL, 1, PLM_AMT_MAX, &back, &err), PLM_EINVAL);
+    ck_assert_int_eq(proto_boost_decode(enc, (size_t)n, -1, &back, &err), PLM_EINVAL);
+}
+END_TEST
+
 /* ---- granted, status, seq ----------------------------------------------- */
 
 static const struct {
@@ -994,6 +1117,9 @@ static const char *const dict[] = {
     "18446744073709551616",
     "xenplm-request 1\n",
     "xenplm-request 2\n",
+    "xenplm-boost 1\n",
+    "cpu pct 1\nfor ms 1\n",
+    "for ms ",
     "seq ",
     "seq 1\n",
     "cpu ",
@@ -1136,6 +1262,18 @@ static bool fuzz_one(uint64_t *s, const char *in, size_t len, unsigned seed, lon
         }
     }
     {
+        struct proto_boost b, bb;
+        char benc[PROTO_BOOST_ENCODED_MAX + 1];
+        int brc = proto_boost_decode(copy, len, lim.max[PROTO_RES_CPU], &b, &err);
+        check_error(&err, brc, seed, it);
+        if (brc == 0) {
+            int bn = proto_boost_encode(&b, benc, sizeof(benc));
+            REQUIRE(bn > 0 && b.cpu <= lim.max[PROTO_RES_CPU]);
+            REQUIRE(proto_boost_decode(benc, (size_t)bn, PLM_AMT_MAX, &bb, NULL) == 0);
+            REQUIRE(bb.seq == b.seq && bb.cpu == b.cpu && bb.for_ms == b.for_ms);
+        }
+    }
+    {
         bool ok;
         const char *reason;
         size_t rlen;
@@ -1167,6 +1305,7 @@ START_TEST(test_fuzz)
         "cpu 150 vcpus 2 mem 1024\n",
         "rejected: line 3: cpu: no levels\n",
         "18446744073709551615\n",
+        "xenplm-boost 1\nseq 42\ncpu pct 150\nfor ms 5000\n",
     };
     const size_t nseeds = sizeof(seeds) / sizeof(seeds[0]);
     unsigned seed = base_seed();
@@ -1218,6 +1357,8 @@ int main(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("answers");
+    tcase_add_loop_test(tc, test_boost_table, 0, (int)(sizeof(bcases) / sizeof(bcases[0])));
+    tcase_add_test(tc, test_boost_size_and_round_trip);
     tcase_add_loop_test(tc, test_grant_table, 0, (int)(sizeof(gcases) / sizeof(gcases[0])));
     tcase_add_test(tc, test_grant_round_trip);
     tcase_add_test(tc, test_grant_encode_invalid);

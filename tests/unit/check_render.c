@@ -782,6 +782,45 @@ START_TEST(test_io_activity)
 }
 END_TEST
 
+/* The boost: shown for a domain whose rule says <boost>, nowhere else. */
+START_TEST(test_boost)
+{
+    struct dmn_state s;
+
+    build_state(&s);
+    char *got = render(&s, SHOW, 0, false);
+    ck_assert_ptr_null(strstr(got, "boost"));
+    free(got);
+
+    rule_web.boost = true;
+    rule_web.boost_per_hour_ms = 120000;
+    expect_has(&s, SHOW, 0, false,
+               "  boost          none; 0ms of 2m00s used this hour; 0 granted, "
+               "0 refused\n");
+    struct eng_boost *b = &s.dom[0].eng.boost;
+    b->since_ms = NOW - 1000;
+    b->until_ms = NOW + 2000;
+    b->cpu = PLM_UNITS(150);
+    b->slot_at_ms[0] = NOW - 1000;
+    b->slot_ms[0] = 3000;
+    b->granted = 1;
+    b->refused = 4;
+    expect_has(&s, SHOW, 0, false,
+               "  boost          cpu 150 for 2s more; 3s of 2m00s used this hour; 1 granted, "
+               "4 refused\n");
+    expect_has(&s, SHOW, 0, true,
+               "\"boost\":{\"running\":true,\"cpu\":150,\"remaining_ms\":2000,\"cooldown_ms\":0,"
+               "\"used_ms\":3000,\"per_hour_ms\":120000,\"granted\":1,\"refused\":4},");
+    b->until_ms = 0;
+    b->cooldown_until_ms = NOW + 60000;
+    expect_has(&s, SHOW, 0, false, "  boost          none, cooldown 1m00s more; 3s of 2m00s");
+    expect_has(&s, SHOW, 0, true,
+               "\"boost\":{\"running\":false,\"cpu\":null,\"remaining_ms\":null,"
+               "\"cooldown_ms\":60000,");
+    rule_web.boost = false;
+}
+END_TEST
+
 START_TEST(test_empty)
 {
     struct dmn_state s;
@@ -1021,6 +1060,7 @@ int main(void)
     tcase_add_test(tc, test_stream_error);
     tcase_add_test(tc, test_anticipation);
     tcase_add_test(tc, test_io_activity);
+    tcase_add_test(tc, test_boost);
     suite_add_tcase(s, tc);
 
     return check_run(s);

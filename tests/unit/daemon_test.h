@@ -124,6 +124,7 @@ TCase *dt_tcase_fault(void);
 TCase *dt_tcase_kinds(void);
 TCase *dt_tcase_pool(void);
 TCase *dt_tcase_ahead(void);
+TCase *dt_tcase_boost(void);
 TCase *dt_tcase_xs(void);
 TCase *dt_tcase_domstate(void);
 TCase *dt_tcase_affinity(void);
