@@ -93,15 +93,8 @@ XENPLM_XEN_WORK="$top_builddir/tests/xen/work-4.20"
 # What the Debian 13 packages hold, when tests/package/build.sh built them
 # (the programs built in deb13-build otherwise).
 XENPLM_XEN_DEBS="$top_builddir/tests/package/out/trixie"
-# The PVH guest (scenario-daemon.sh, step 9) is left out here unless
-# XENPLM_XEN_PVH=1: under TCG, Debian 13's dom0 (Xen 4.20, Linux 6.12) hung
-# for good right after `xl create` of a PVH guest in 2 of 6 boots (every
-# scenario before it passed; the console fell silent, QEMU spun one host
-# CPU until the timeout), the same image passing in the others.  The 4.17
-# row runs it.  boot.sh now dumps Xen's state when dom0 falls silent, so a
-# run with XENPLM_XEN_PVH=1 that hangs shows where.
-XENPLM_XEN_DOM0_ARGS="${XENPLM_XEN_DOM0_ARGS:-} XENPLM_PVH=${XENPLM_XEN_PVH:-0}"
-export XENPLM_XEN_DOM0_ARGS
+# The PVH guest (scenario-daemon.sh, step 9) is left out unless
+# XENPLM_XEN_PVH=1, on this row as on the 4.17 one (boot.sh passes it).
 export XENPLM_XEN_TIMEOUT XENPLM_XEN_ROW XENPLM_XEN_VERSIONS XENPLM_XEN_CHROOT XENPLM_XEN_SYSROOT \
     XENPLM_XEN_BUILD XENPLM_XEN_WORK XENPLM_XEN_DEBS top_srcdir top_builddir
 rc=0

@@ -655,10 +655,16 @@ xen_caps=$(xl info 2>/dev/null | sed -n 's/^xen_caps *: *//p')
 echo "# xl info: virt_caps: $virt_caps"
 echo "# xl info: xen_caps: $xen_caps"
 xl dmesg 2>/dev/null | grep -i -E 'svm|hvm|vmx|hap' | head -n 12 | sed 's/^/# xl dmesg| /'
-# XENPLM_PVH=0 (the Xen 4.20 row's default: rig-4.20.sh): left out.
-case "${XENPLM_PVH:-1} $virt_caps " in
+# Left out unless XENPLM_XEN_PVH=1 (boot.sh passes it as XENPLM_PVH): under
+# QEMU's emulated SVM (TCG), a PVH guest has hung Xen for good, dom0 with
+# it, on both rows: Debian 13's (Xen 4.20) in 2 of 6 boots, its console
+# silent right after `xl create`; Xen 4.17's once, in a CI run at a load
+# of 13, where the guest triple-faulted in its early boot and Xen stopped
+# in the middle of dumping its state.  That is the emulation, not xenplm:
+# nothing of the guest had reached the daemon but its domain id.
+case "${XENPLM_PVH:-0} $virt_caps " in
 "0 "*)
-    skip_test "a PVH guest" "left out on this row (XENPLM_XEN_PVH=1 runs it): Debian 13's dom0 hung for good under TCG, its console silent, right after a PVH guest was created, in 2 of 6 boots"
+    skip_test "a PVH guest" "left out (XENPLM_XEN_PVH=1 runs it): under QEMU's emulated SVM a PVH guest has hung Xen for good, dom0 with it (4.20: 2 of 6 boots; 4.17: once, a triple fault in the guest's early boot)"
     ;;
 *" hvm "*)
     make_cfg guest-p
