@@ -296,6 +296,12 @@ static void *run(void *arg)
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;
                 continue;
             }
+            /* Then this host's orders, and the loop's reports on them. */
+            if (dmn_pool_orders_host(p)) {
+                dmn_pool_failed(p, "reading or answering orders");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
+                continue;
+            }
             plan_at = dmn_pool_mono_ms() + p->plan_interval_ms;
         }
         if (!p->elected && dmn_pool_mono_ms() >= campaign_at) {
@@ -328,6 +334,7 @@ static void dispose(struct dmn_pool *p)
     dmn_pool_plan_dispose(p);
     dmn_pool_view_free(&p->pview);
     free(p->reports);
+    free(p->pend);
     free(p->slot);
     free(p->cur);
     free(p->pool);
@@ -356,6 +363,7 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg)
     p->interval_ms = cfg->publish_interval_ms;
     p->plan_interval_ms = cfg->plan_interval_ms;
     p->plan_hold_ms = cfg->plan_hold_ms;
+    p->automatic = cfg->mode == POL_POOL_AUTOMATIC;
     p->pool = strdup(cfg->name);
     p->host = strdup(cfg->host);
     p->slot = calloc(PREC_MAX_DOMAINS, sizeof(*p->slot));

@@ -33,6 +33,16 @@ static uint64_t cooldown_until(const struct pin_input *in, const struct prec_dom
     return until;
 }
 
+static int cmp_uuid(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static bool busy(const struct pin_input *in, const char *uuid)
+{
+    return in->nbusy && bsearch(uuid, in->busy, in->nbusy, sizeof(*in->busy), cmp_uuid);
+}
+
 /* src into dst, cut to fit (a label only: the uuid names the domain). */
 static void copy(char *dst, size_t size, const char *src)
 {
@@ -136,6 +146,7 @@ int pin_build(const struct pin_input *in, struct pp_host *hosts, size_t max_host
             for (unsigned t = 0; t < d->ntags && t < PP_MAX_TAGS; t++)
                 copy(x->tags[x->ntags++], PP_TAG_MAX, d->tags[t]);
             x->cooldown_until_ms = cooldown_until(in, d);
+            x->migrating = busy(in, d->uuid);
         }
     }
     int rc = dedup(doms, &nd, dups);

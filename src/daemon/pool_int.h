@@ -68,6 +68,14 @@ struct dmn_pool {
     bool order_waiting;
     struct dmn_pool_order_report *reports;
     size_t nreports;
+    /* Orders (pool_orders.c, the thread's own): this host's mode, the
+     * order handed to the loop and not yet finished, and the loop's
+     * reports not yet written to etcd (kept while etcd is down). */
+    bool automatic;
+    struct dmn_pool_order run;
+    bool running;
+    struct dmn_pool_order_report *pend;
+    size_t npend;
     /* Under mu: what `xenplm pool status` and `pool plan` show. */
     struct dmn_pool_view pview;
 };
@@ -100,5 +108,19 @@ void dmn_pool_plan_reset(struct dmn_pool *p);
 /* Every host, every plan interval: read the pool (and, leading, plan). */
 int dmn_pool_plan_round(struct dmn_pool *p);
 void dmn_pool_plan_dispose(struct dmn_pool *p);
+
+/* pool_orders.c, on the thread. */
+struct pop_known;
+/* The leader: every order etcd holds, sorted by uuid (*out malloc'd). */
+int dmn_pool_orders_read(struct dmn_pool *p, struct pop_known **out, size_t *n);
+/* The leader: order the plan's new moves, fenced on its election
+ * revision, each with its cooldown key; clear expired finished orders.
+ * *fenced when etcd said another leads. */
+int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
+                          const struct pp_host *hosts, const struct pp_domain *doms, size_t nd,
+                          const struct pop_known *known, size_t nknown, bool *fenced);
+/* Every host, every round: write the loop's reports, then read the
+ * orders for this host, refuse or accept them, and hand one to the loop. */
+int dmn_pool_orders_host(struct dmn_pool *p);
 
 #endif

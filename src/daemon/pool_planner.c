@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "daemon/pool_int.h"
 #include "daemon/pool_input.h"
+#include "daemon/pool_orderplan.h"
 #include "daemon/pool_plantext.h"
 #include "pool/pool_leader.h"
 
@@ -212,6 +213,24 @@ static int read_cooldowns(struct dmn_pool *p, struct pin_cooldown **out, size_t 
     return 0;
 }
 
+/* Automatic mode: the orders etcd holds, and the domains of those not
+ * finished (the planner's migrating ones), sorted by uuid. */
+static int read_busy(struct dmn_pool *p, struct pop_known **known, size_t *nknown,
+                     char (**busy)[PREC_UUID_LEN + 1], size_t *nbusy)
+{
+    int rc = dmn_pool_orders_read(p, known, nknown);
+
+    *nbusy = 0;
+    if (rc)
+        return rc;
+    if (!(*busy = calloc(*nknown + 1, sizeof(**busy))))
+        return PLM_ENOMEM;
+    for (size_t i = 0; i < *nknown; i++)
+        if (pop_live(&(*known)[i]))
+            memcpy((*busy)[(*nbusy)++], (*known)[i].uuid, PREC_UUID_LEN + 1);
+    return 0;
+}
+
 /* Publish the plan while our leadership lasts: false when etcd refused it (another leads). */
 static int publish_plan(struct dmn_pool *p, const char *text, size_t len, bool *fenced_out)
 {
@@ -333,6 +352,9 @@ int dmn_pool_plan_round(struct dmn_pool *p)
     struct pp_domain *doms = NULL;
     struct pp_plan *plan = NULL;
     char *text = NULL;
+    struct pop_known *known = NULL;
+    size_t nknown = 0, nbusy = 0;
+    char(*busy)[PREC_UUID_LEN + 1] = NULL;
     int rc;
 
     if ((rc = read_hosts(p, &rd)))
@@ -345,6 +367,8 @@ int dmn_pool_plan_round(struct dmn_pool *p)
     }
     if ((rc = read_cooldowns(p, &cool, &ncool)))
         goto out;
+    if (p->automatic && (rc = read_busy(p, &known, &nknown, &busy, &nbusy)))
+        goto out;
     struct pp_policy pol;
     pp_policy_init(&pol);
     pol.hold_ms = p->plan_hold_ms;
@@ -354,7 +378,9 @@ int dmn_pool_plan_round(struct dmn_pool *p)
                            .ndoms = rd.ndoms,
                            .cool = cool,
                            .ncool = ncool,
-                           .cooldown_ms = pol.cooldown_ms};
+                           .cooldown_ms = pol.cooldown_ms,
+                           .busy = busy,
+                           .nbusy = nbusy};
     hosts = calloc(rd.nhosts + 1, sizeof(*hosts));
     doms = calloc(rd.ndoms + 1, sizeof(*doms));
     plan = calloc(1, sizeof(*plan));
@@ -405,6 +431,14 @@ int dmn_pool_plan_round(struct dmn_pool *p)
         dmn_pool_step_down(p, "etcd refused its plan (another host's election revision)");
         goto out;
     }
+    if (p->automatic) {
+        if ((rc = dmn_pool_orders_issue(p, plan, hosts, doms, nd, known, nknown, &fenced)))
+            goto out;
+        if (fenced) {
+            dmn_pool_step_down(p, "etcd refused its orders (another host's election revision)");
+            goto out;
+        }
+    }
     if (strcmp(moves_of(text), moves_of(p->plan_text)) != 0 || !p->plan_text) {
         log_info("pool '%s': plan at election revision %lld: %zu hosts, %zu domains, %zu moves "
                  "(%zu arbitrations%s)",
@@ -435,5 +469,7 @@ out:
     free(doms);
     free(plan);
     free(text);
+    free(known);
+    free(busy);
     return rc;
 }

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The orders' pure decisions (pool_orderplan.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errbuf.h"
+#include "core/error.h"
+#include "daemon/pool_orderplan.h"
+
+static int cmp_known(const void *key, const void *k)
+{
+    return strcmp(key, ((const struct pop_known *)k)->uuid);
+}
+
+size_t pop_new(const struct pp_plan *plan, const struct pp_domain *doms, size_t ndoms,
+               const struct pop_known *known, size_t nknown, size_t *pick)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < plan->nmoves; i++) {
+        size_t d = plan->move[i].dom;
+        if (d >= ndoms)
+            continue;
+        if (nknown && bsearch(doms[d].uuid, known, nknown, sizeof(*known), cmp_known))
+            continue;
+        pick[n++] = i;
+    }
+    return n;
+}
+
+bool pop_live(const struct pop_known *k)
+{
+    return !k->have_state || !pord_final(k->state.phase);
+}
+
+bool pop_expired(const struct pop_known *k, uint64_t now_ms)
+{
+    return !pop_live(k) && now_ms > k->state.at_ms && now_ms - k->state.at_ms > POP_KEEP_MS;
+}
+
+int pop_check(const struct pord_order *o, const char *key_source, const struct pop_host *h,
+              char *why, size_t whylen)
+{
+    if (strcmp(o->from, key_source) != 0)
+        return plm_errf(why, whylen, PLM_EINVAL, "its source '%s' is not its key's host '%s'",
+                        o->from, key_source);
+    if (strcmp(o->from, h->self) != 0)
+        return plm_errf(why, whylen, PLM_EINVAL, "its source '%s' is not this host", o->from);
+    if (strcmp(o->to, h->self) == 0)
+        return plm_errf(why, whylen, PLM_EINVAL, "its destination is this host");
+    if (!h->leader_known)
+        return plm_errf(why, whylen, PLM_ENOENT, "no leader known now");
+    if (o->revision != h->leader_rev)
+        return plm_errf(why, whylen, PLM_EINVAL,
+                        "stale: issued at election revision %lld, the leader's is %lld",
+                        (long long)o->revision, (long long)h->leader_rev);
+    if (!h->automatic)
+        return plm_errf(why, whylen, PLM_EINVAL, "this host is not in automatic mode");
+    if (!h->holds)
+        return plm_errf(why, whylen, PLM_EINVAL, "this host does not hold the domain");
+    return 0;
+}
