@@ -456,3 +456,119 @@ int pord_decode_state(const char *v, size_t len, struct pord_state *out, char *e
     rc = pord_encode_state(out, again, sizeof(again), &again_len, NULL, 0);
     return same(v, len, again, again_len, rc, err, errlen);
 }
+
+/* Drains and manual moves. */
+
+bool pord_dom_ok(const char *dom)
+{
+    return prec_uuid_ok(dom) || plm_pool_name_ok(dom, PLM_POOL_NAME_MAX);
+}
+
+int pord_drain_key(const char *pool, const char *host, char *buf, size_t len)
+{
+    int n;
+
+    if (!plm_pool_name_ok(pool, PLM_POOL_NAME_MAX) || (host && !host_ok(host)))
+        return PLM_EINVAL;
+    n = snprintf(buf, len, PREFIX "%s/drain/%s", pool, host ? host : "");
+    return n < 0 || (size_t)n >= len ? PLM_EINVAL : 0;
+}
+
+int pord_move_key(const char *pool, const char *dom, bool answer, char *buf, size_t len)
+{
+    int n;
+
+    if (!plm_pool_name_ok(pool, PLM_POOL_NAME_MAX) || (dom && !pord_dom_ok(dom)) ||
+        (answer && !dom))
+        return PLM_EINVAL;
+    n = snprintf(buf, len, PREFIX "%s/moves/%s%s", pool, dom ? dom : "", answer ? "/answer" : "");
+    return n < 0 || (size_t)n >= len ? PLM_EINVAL : 0;
+}
+
+/* The key's last part after prefix (and before tail, when it ends so) into out. */
+static bool last_part(const char *k, size_t len, const char *prefix, const char *tail, char *out,
+                      size_t max)
+{
+    size_t pl = strlen(prefix), tl = tail ? strlen(tail) : 0;
+
+    if (len >= PREC_KEY_MAX || len <= pl + tl || memcmp(k, prefix, pl) != 0 || memchr(k, '\0', len))
+        return false;
+    if (tl && memcmp(k + len - tl, tail, tl) != 0)
+        return false;
+    size_t n = len - pl - tl;
+    if (n > max)
+        return false;
+    memcpy(out, k + pl, n);
+    out[n] = '\0';
+    return true;
+}
+
+int pord_parse_drain_key(const char *key, size_t len, const char *pool, char *host)
+{
+    char prefix[PREC_KEY_MAX];
+
+    if (pord_drain_key(pool, NULL, prefix, sizeof(prefix)) ||
+        !last_part(key, len, prefix, NULL, host, PLM_POOL_NAME_MAX) || !host_ok(host))
+        return PLM_EINVAL;
+    return 0;
+}
+
+int pord_parse_move_key(const char *key, size_t len, const char *pool, char *dom, bool *answer)
+{
+    char prefix[PREC_KEY_MAX];
+
+    if (pord_move_key(pool, NULL, false, prefix, sizeof(prefix)))
+        return PLM_EINVAL;
+    *answer = len > 7 && memcmp(key + len - 7, "/answer", 7) == 0;
+    if (!last_part(key, len, prefix, *answer ? "/answer" : NULL, dom, PREC_UUID_LEN) ||
+        !pord_dom_ok(dom))
+        return PLM_EINVAL;
+    return 0;
+}
+
+int pord_encode_request(const struct pord_request *r, char *buf, size_t len, size_t *out_len,
+                        char *err, size_t errlen)
+{
+    struct out o = {.buf = buf, .len = len};
+
+    if (r->move && !host_ok(r->to))
+        return plm_errf(err, errlen, PLM_EINVAL, "'to': not a host name");
+    if (!host_ok(r->by))
+        return plm_errf(err, errlen, PLM_EINVAL, "'by': not a host name");
+    if (r->at_ms > PORD_MS_MAX)
+        return plm_errf(err, errlen, PLM_EINVAL, "'at': out of range");
+    if (len == 0)
+        return PLM_ERANGE;
+    put(&o, "xenplm-%s 1\n", r->move ? "move" : "drain");
+    if (r->move)
+        put(&o, "to %s\n", r->to);
+    put(&o, "by %s\nat %llu\n", r->by, (unsigned long long)r->at_ms);
+    return finish(&o, out_len);
+}
+
+int pord_decode_request(const char *v, size_t len, bool move, struct pord_request *out, char *err,
+                        size_t errlen)
+{
+    struct in in;
+    char again[PORD_VALUE_MAX + 1];
+    size_t again_len = 0;
+    const char *head = move ? "xenplm-move" : "xenplm-drain";
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    out->move = move;
+    if ((rc = start(&in, v, len, "a request", err, errlen)))
+        return rc;
+    if ((rc = line(&in, head)) == 0 && strcmp(in.line, "1") != 0)
+        rc = bad(&in, head, "not version 1");
+    if (rc == 0 && move)
+        rc = host_line(&in, "to", out->to);
+    if (rc == 0)
+        rc = host_line(&in, "by", out->by);
+    if (rc == 0 && (rc = line(&in, "at")) == 0 && !number(in.line, PORD_MS_MAX, &out->at_ms))
+        rc = bad(&in, "at", "not a time in Unix milliseconds");
+    if (rc)
+        return rc;
+    rc = pord_encode_request(out, again, sizeof(again), &again_len, NULL, 0);
+    return same(v, len, again, again_len, rc, err, errlen);
+}

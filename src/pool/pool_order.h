@@ -109,4 +109,42 @@ int pord_encode_state(const struct pord_state *s, char *buf, size_t len, size_t 
                       size_t errlen);
 int pord_decode_state(const char *v, size_t len, struct pord_state *out, char *err, size_t errlen);
 
+/*
+ * `xenplm pool drain` and `xenplm pool migrate`, as the pool thread of
+ * the host asked writes them:
+ *   /xenplm/<pool>/drain/<host>      the host is in maintenance: the
+ *                                    leader moves everything off it
+ *                                    (no lease; deleted by --off);
+ *   /xenplm/<pool>/moves/<dom>       a manual move, <dom> a uuid or a
+ *                                    name (plm_pool_name_ok), no lease;
+ *                                    the leader turns it into an order
+ *                                    (deleting it) or refuses it:
+ *   /xenplm/<pool>/moves/<dom>/answer  why, as an order's state (refused).
+ * Both values: "xenplm-drain 1" or "xenplm-move 1", then [to HOST for a
+ * move], by HOST (the host asked), at MS.
+ */
+struct pord_request {
+    bool move;                      /* a move, else a drain */
+    char to[PLM_POOL_NAME_MAX + 1]; /* a move's destination */
+    char by[PLM_POOL_NAME_MAX + 1]; /* the host whose daemon was asked */
+    uint64_t at_ms;
+};
+
+/* Whether DOM can name a domain in a move's key: a uuid, or a name
+ * as plm_pool_name_ok has it. */
+bool pord_dom_ok(const char *dom);
+/* /xenplm/<pool>/drain/[<host>], /xenplm/<pool>/moves/[<dom>][/answer]
+ * (what NULL leaves out); 0 or PLM_EINVAL. */
+int pord_drain_key(const char *pool, const char *host, char *buf, size_t len);
+int pord_move_key(const char *pool, const char *dom, bool answer, char *buf, size_t len);
+/* A key under /xenplm/<pool>/drain/ or moves/: its last part (host or
+ * dom, at least PREC_UUID_LEN + 1 bytes) and, for moves, whether it is an
+ * answer; 0 or PLM_EINVAL. */
+int pord_parse_drain_key(const char *key, size_t len, const char *pool, char *host);
+int pord_parse_move_key(const char *key, size_t len, const char *pool, char *dom, bool *answer);
+int pord_encode_request(const struct pord_request *r, char *buf, size_t len, size_t *out_len,
+                        char *err, size_t errlen);
+int pord_decode_request(const char *v, size_t len, bool move, struct pord_request *out, char *err,
+                        size_t errlen);
+
 #endif

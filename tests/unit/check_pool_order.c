@@ -376,6 +376,68 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* Drains and manual moves: keys and values, both ways, and refusals. */
+START_TEST(requests)
+{
+    char k[PREC_KEY_MAX], part[PREC_UUID_LEN + 1], buf[PORD_VALUE_MAX], err[256];
+    struct pord_request r = {.move = true, .to = "xen-b", .by = "xen-a", .at_ms = 42}, got;
+    bool answer;
+    size_t n;
+
+    ck_assert_int_eq(pord_drain_key("rack-1", "xen-a", k, sizeof(k)), 0);
+    ck_assert_str_eq(k, "/xenplm/rack-1/drain/xen-a");
+    ck_assert_int_eq(pord_parse_drain_key(k, strlen(k), "rack-1", part), 0);
+    ck_assert_str_eq(part, "xen-a");
+    ck_assert_int_eq(pord_move_key("rack-1", "web1", false, k, sizeof(k)), 0);
+    ck_assert_str_eq(k, "/xenplm/rack-1/moves/web1");
+    ck_assert_int_eq(pord_parse_move_key(k, strlen(k), "rack-1", part, &answer), 0);
+    ck_assert_str_eq(part, "web1");
+    ck_assert(!answer);
+    ck_assert_int_eq(pord_move_key("rack-1", UA, true, k, sizeof(k)), 0);
+    ck_assert_str_eq(k, "/xenplm/rack-1/moves/" UA "/answer");
+    ck_assert_int_eq(pord_parse_move_key(k, strlen(k), "rack-1", part, &answer), 0);
+    ck_assert_str_eq(part, UA);
+    ck_assert(answer);
+    ck_assert_int_eq(pord_move_key("rack-1", "web 1", false, k, sizeof(k)), PLM_EINVAL);
+    ck_assert_int_eq(pord_drain_key("rack-1", "xen/a", k, sizeof(k)), PLM_EINVAL);
+    static const char *const badkeys[] = {
+        "/xenplm/rack-1/moves/",   "/xenplm/rack-1/moves/a/b", "/xenplm/rack-1/moves/a/answerx",
+        "/xenplm/rack-1/moves/-a", "/xenplm/rack-2/moves/a",   "/xenplm/rack-1/moves//answer",
+    };
+    for (size_t i = 0; i < sizeof(badkeys) / sizeof(*badkeys); i++)
+        ck_assert_msg(pord_parse_move_key(badkeys[i], strlen(badkeys[i]), "rack-1", part,
+                                          &answer) == PLM_EINVAL,
+                      "%s", badkeys[i]);
+    ck_assert_int_eq(pord_parse_drain_key("/xenplm/rack-1/drain/", 21, "rack-1", part), PLM_EINVAL);
+    ck_assert_int_eq(pord_parse_drain_key("/xenplm/rack-1/drain/a/b", 24, "rack-1", part),
+                     PLM_EINVAL);
+
+    ck_assert_int_eq(pord_encode_request(&r, buf, sizeof(buf), &n, err, sizeof(err)), 0);
+    ck_assert_str_eq(buf, "xenplm-move 1\nto xen-b\nby xen-a\nat 42\n");
+    ck_assert_int_eq(pord_decode_request(buf, n, true, &got, err, sizeof(err)), 0);
+    ck_assert_str_eq(got.to, "xen-b");
+    ck_assert_str_eq(got.by, "xen-a");
+    ck_assert_uint_eq(got.at_ms, 42);
+    ck_assert_int_eq(pord_decode_request(buf, n, false, &got, err, sizeof(err)), PLM_EINVAL);
+    r.move = false;
+    ck_assert_int_eq(pord_encode_request(&r, buf, sizeof(buf), &n, err, sizeof(err)), 0);
+    ck_assert_str_eq(buf, "xenplm-drain 1\nby xen-a\nat 42\n");
+    ck_assert_int_eq(pord_decode_request(buf, n, false, &got, err, sizeof(err)), 0);
+    static const char *const bad[] = {
+        "xenplm-move 1\nto xen-b\nby xen-a\nat 42",
+        "xenplm-move 1\nto xen b\nby xen-a\nat 42\n",
+        "xenplm-move 1\nby xen-a\nto xen-b\nat 42\n",
+        "xenplm-move 1\nto xen-b\nby xen-a\nat 042\n",
+        "xenplm-move 1\nto xen-b\nby xen-a\nat 42\nat 42\n",
+        "xenplm-move 2\nto xen-b\nby xen-a\nat 42\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        ck_assert_msg(pord_decode_request(bad[i], strlen(bad[i]), true, &got, err, sizeof(err)) ==
+                          PLM_EINVAL,
+                      "request %zu accepted", i);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool_order");
@@ -385,6 +447,7 @@ int main(void)
     tcase_add_test(tc, encoders_refuse);
     tcase_add_test(tc, decoders_refuse);
     tcase_add_test(tc, round_trip);
+    tcase_add_test(tc, requests);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
