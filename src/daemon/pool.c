@@ -290,7 +290,13 @@ static void *run(void *arg)
         }
         if (dmn_pool_mono_ms() >= plan_at) {
             /* At most once per plan interval, from the end of the last round:
-             * every host reads the pool, the leader plans. */
+             * the drains and moves asked here written, every host reads the
+             * pool, the leader plans. */
+            if (dmn_pool_requests_write(p)) {
+                dmn_pool_failed(p, "writing a drain or a move");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
+                continue;
+            }
             if (dmn_pool_plan_round(p)) {
                 dmn_pool_failed(p, "planning");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;

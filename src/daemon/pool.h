@@ -70,6 +70,7 @@ struct dmn_pool_hostview {
     struct prec_host rec;
     plm_amt_t cpu[PREC_LEVELS], mem[PREC_LEVELS]; /* its domains' demand, per level */
     unsigned nlevels;
+    bool drain; /* in maintenance (xenplm pool drain) */
 };
 struct dmn_pool_view {
     bool read;        /* read at least once */
@@ -88,6 +89,16 @@ uint64_t dmn_pool_mono_now(void);
 
 /* Who leads (self only while this host may act as the leader now). */
 void dmn_pool_leader(struct dmn_pool *p, struct dmn_pool_leader *out);
+
+/*
+ * `xenplm pool drain HOST [--off]` and `xenplm pool migrate DOM HOST`:
+ * queued for the pool thread, which writes them to etcd (never waits on
+ * etcd).  0, or PLM_EINVAL (a bad name; migrate: this host is not in
+ * automatic mode), PLM_ETOOMANY (too many waiting), with why in err.
+ */
+int dmn_pool_drain(struct dmn_pool *p, const char *host, bool off, char *err, size_t errlen);
+int dmn_pool_migrate(struct dmn_pool *p, const char *dom, const char *host, char *err,
+                     size_t errlen);
 
 /*
  * Orders (automatic mode, and `xenplm pool migrate`): the pool thread

@@ -33,6 +33,7 @@ static uint64_t cooldown_until(const struct pin_input *in, const struct prec_dom
     return until;
 }
 
+/* Strings: uuids, host names. */
 static int cmp_uuid(const void *a, const void *b)
 {
     return strcmp(a, b);
@@ -130,6 +131,8 @@ int pin_build(const struct pin_input *in, struct pp_host *hosts, size_t max_host
         o->cpu = src->rec.cpu;
         o->free_mib = src->rec.free;
         o->headroom_mib = src->rec.headroom;
+        o->drain = in->ndrains &&
+                   bsearch(src->name, in->drains, in->ndrains, sizeof(*in->drains), cmp_uuid);
         for (size_t i = src->first; i < src->first + src->n; i++) {
             const struct prec_domain *d = &in->doms[i];
             if (nd == max_doms)

@@ -49,6 +49,9 @@ struct pin_input {
      * planned as migrating (it stays, and counts against the caps). */
     const char (*busy)[PREC_UUID_LEN + 1];
     size_t nbusy;
+    /* Hosts in maintenance (/xenplm/<pool>/drain/<host>), sorted. */
+    const char (*drains)[PLM_POOL_NAME_MAX + 1];
+    size_t ndrains;
 };
 
 /*

@@ -65,3 +65,49 @@ int pop_check(const struct pord_order *o, const char *key_source, const struct p
         return plm_errf(why, whylen, PLM_EINVAL, "this host does not hold the domain");
     return 0;
 }
+
+int pop_manual(const struct pp_host *hosts, size_t nhosts, const struct pp_domain *doms,
+               size_t ndoms, const struct pop_known *known, size_t nknown, const char *dom,
+               const char *to, size_t *dom_out, size_t *to_out, char *why, size_t whylen)
+{
+    size_t d = ndoms, t = nhosts, named = 0;
+
+    for (size_t i = 0; i < ndoms; i++) {
+        if (strcmp(doms[i].uuid, dom) == 0) {
+            d = i;
+            named = 1;
+            break;
+        }
+        if (strcmp(doms[i].name, dom) == 0 && named++ == 0)
+            d = i;
+    }
+    if (named == 0)
+        return plm_errf(why, whylen, PLM_ENOENT, "no domain '%s' in the pool", dom);
+    if (named > 1)
+        return plm_errf(why, whylen, PLM_EINVAL, "%zu domains are named '%s': give its uuid", named,
+                        dom);
+    for (size_t i = 0; i < nhosts; i++)
+        if (strcmp(hosts[i].name, to) == 0)
+            t = i;
+    if (t == nhosts)
+        return plm_errf(why, whylen, PLM_ENOENT, "no host '%s' in the pool", to);
+    const struct pp_domain *x = &doms[d];
+    if (x->host == t)
+        return plm_errf(why, whylen, PLM_EINVAL, "'%s' already runs on '%s'", dom, to);
+    if (!x->migratable)
+        return plm_errf(why, whylen, PLM_EINVAL, "'%s' cannot be migrated", dom);
+    if (nknown && bsearch(x->uuid, known, nknown, sizeof(*known), cmp_known))
+        return plm_errf(why, whylen, PLM_EINVAL, "'%s' has an order already", dom);
+    if (hosts[t].drain)
+        return plm_errf(why, whylen, PLM_EINVAL, "'%s' is draining", to);
+    plm_amt_t room =
+        hosts[t].free_mib > hosts[t].headroom_mib ? hosts[t].free_mib - hosts[t].headroom_mib : 0;
+    if (room < x->mem_mib)
+        return plm_errf(why, whylen, PLM_EINVAL,
+                        "'%s' has room for %lld MiB past its headroom, '%s' holds %lld MiB", to,
+                        (long long)(room / PLM_UNITS(1)), dom,
+                        (long long)(x->mem_mib / PLM_UNITS(1)));
+    *dom_out = d;
+    *to_out = t;
+    return 0;
+}

@@ -116,24 +116,33 @@ static bool state_key(const char *okey, char *skey, size_t len)
     return true;
 }
 
-static int issue_one(struct dmn_pool *p, const struct pp_move *mv, const struct pp_host *hosts,
+/* What one order is of: the domain, its hosts, why, its cooldown's end,
+ * and the manual request it answers (deleted with it; NULL: none). */
+struct issue {
+    size_t dom, from, to;
+    enum pord_reason reason;
+    uint64_t cooldown_until_ms;
+    const char *request_key;
+};
+
+static int issue_one(struct dmn_pool *p, const struct issue *is, const struct pp_host *hosts,
                      const struct pp_domain *doms, bool *fenced)
 {
     struct pord_order o = {0};
-    char okey[PREC_KEY_MAX], ckey[PREC_KEY_MAX], val[PORD_VALUE_MAX], cool[24], err[256];
+    char okey[PREC_KEY_MAX], ckey[PREC_KEY_MAX], val[PORD_VALUE_MAX], cool[24], err[256] = "";
     size_t len;
     struct etcd_txn_result r;
     int rc;
 
     snprintf(o.leader, sizeof(o.leader), "%s", p->host);
     o.revision = p->myrev;
-    copy(o.uuid, sizeof(o.uuid), doms[mv->dom].uuid);
-    copy(o.name, sizeof(o.name), doms[mv->dom].name);
-    copy(o.from, sizeof(o.from), hosts[mv->from].name);
-    copy(o.to, sizeof(o.to), hosts[mv->to].name);
+    copy(o.uuid, sizeof(o.uuid), doms[is->dom].uuid);
+    copy(o.name, sizeof(o.name), doms[is->dom].name);
+    copy(o.from, sizeof(o.from), hosts[is->from].name);
+    copy(o.to, sizeof(o.to), hosts[is->to].name);
     /* The destination is reached by its name in the pool. */
-    copy(o.addr, sizeof(o.addr), hosts[mv->to].name);
-    o.reason = mv->reason == PP_DRAIN ? PORD_DRAIN : PORD_BALANCE;
+    copy(o.addr, sizeof(o.addr), hosts[is->to].name);
+    o.reason = is->reason;
     o.at_ms = plm_wall_ms();
     if (pord_order_key(p->pool, o.from, o.uuid, okey, sizeof(okey)) ||
         pord_encode_order(&o, val, sizeof(val), &len, err, sizeof(err))) {
@@ -141,18 +150,25 @@ static int issue_one(struct dmn_pool *p, const struct pp_move *mv, const struct 
         return 0;
     }
     snprintf(ckey, sizeof(ckey), "/xenplm/%s/cooldown/%s", p->pool, o.uuid);
-    snprintf(cool, sizeof(cool), "%llu", (unsigned long long)mv->cooldown_until_ms);
+    snprintf(cool, sizeof(cool), "%llu", (unsigned long long)is->cooldown_until_ms);
     struct etcd_cmp cmp[2] = {fence(p),
                               {.target = ETCD_CMP_CREATE,
                                .result = ETCD_CMP_EQUAL,
                                .key = okey,
                                .key_len = strlen(okey)}};
-    struct etcd_op ops[2] = {
+    struct etcd_op ops[3] = {
         {.kind = ETCD_OP_PUT, .keys = etcd_key(okey), .value = val, .value_len = len},
-        {.kind = ETCD_OP_PUT, .keys = etcd_key(ckey), .value = cool, .value_len = strlen(cool)}};
+        {.kind = ETCD_OP_PUT, .keys = etcd_key(ckey), .value = cool, .value_len = strlen(cool)},
+        {.kind = ETCD_OP_DELETE}};
+    if (is->request_key)
+        ops[2].keys = etcd_key(is->request_key);
     struct etcd_op get = {.kind = ETCD_OP_RANGE, .keys = etcd_key(p->mykey)};
-    struct etcd_txn t = {
-        .cmp = cmp, .ncmp = 2, .success = ops, .nsuccess = 2, .failure = &get, .nfailure = 1};
+    struct etcd_txn t = {.cmp = cmp,
+                         .ncmp = 2,
+                         .success = ops,
+                         .nsuccess = is->request_key ? 3 : 2,
+                         .failure = &get,
+                         .nfailure = 1};
     if ((rc = etcd_txn(p->etcd, &t, &r)))
         return rc;
     if (r.succeeded)
@@ -165,6 +181,75 @@ static int issue_one(struct dmn_pool *p, const struct pp_move *mv, const struct 
     /* Else an order for it was written meanwhile: the next round sees it. */
     etcd_txn_result_free(&r);
     return 0;
+}
+
+/* A manual move refused: the answer written, the request deleted, fenced. */
+static int refuse_request(struct dmn_pool *p, const char *rkey, const char *dom, const char *why,
+                          bool *fenced)
+{
+    char akey[PREC_KEY_MAX], val[PORD_VALUE_MAX], err[256] = "";
+    size_t len;
+    struct etcd_txn_result r;
+    struct pord_state s = {.revision = p->myrev, .at_ms = plm_wall_ms(), .phase = PORD_REFUSED};
+    int rc;
+
+    snprintf(s.why, sizeof(s.why), "%s", why);
+    if (pord_move_key(p->pool, dom, true, akey, sizeof(akey)) ||
+        pord_encode_state(&s, val, sizeof(val), &len, err, sizeof(err)))
+        return 0;
+    struct etcd_cmp cmp = fence(p);
+    struct etcd_op ops[2] = {
+        {.kind = ETCD_OP_PUT, .keys = etcd_key(akey), .value = val, .value_len = len},
+        {.kind = ETCD_OP_DELETE, .keys = etcd_key(rkey)}};
+    struct etcd_op get = {.kind = ETCD_OP_RANGE, .keys = etcd_key(p->mykey)};
+    struct etcd_txn t = {
+        .cmp = &cmp, .ncmp = 1, .success = ops, .nsuccess = 2, .failure = &get, .nfailure = 1};
+    if ((rc = etcd_txn(p->etcd, &t, &r)))
+        return rc;
+    if (r.succeeded)
+        log_warnx("pool '%s': the manual move of '%s' is refused: %s", p->pool, dom, why);
+    else if (lost_fence(p, &r))
+        *fenced = true;
+    etcd_txn_result_free(&r);
+    return 0;
+}
+
+/* The manual moves asked (`xenplm pool migrate`), each ordered or refused. */
+static int manual_moves(struct dmn_pool *p, const struct pp_host *hosts, size_t nh,
+                        const struct pp_domain *doms, size_t nd, const struct pop_known *known,
+                        size_t nknown, uint64_t cooldown_ms, bool *fenced)
+{
+    char prefix[PREC_KEY_MAX], dom[PREC_UUID_LEN + 1], why[PORD_WHY_MAX + 1];
+    struct etcd_range r;
+    struct etcd_range_opts o = {0};
+    struct pord_request req;
+    bool answer;
+    int rc;
+
+    if (pord_move_key(p->pool, NULL, false, prefix, sizeof(prefix)))
+        return 0;
+    struct etcd_keys k = etcd_prefix(prefix);
+    if ((rc = etcd_range(p->etcd, &k, &o, &r)))
+        return rc;
+    for (size_t i = 0; i < r.n && rc == 0 && !*fenced; i++) {
+        const struct etcd_kv *kv = &r.kvs[i];
+        if (pord_parse_move_key(kv->key, kv->key_len, p->pool, dom, &answer) || answer)
+            continue;
+        struct issue is = {.reason = PORD_MANUAL, .request_key = kv->key};
+        int bad = pord_decode_request(kv->value, kv->value_len, true, &req, why, sizeof(why));
+        if (bad == 0)
+            bad = pop_manual(hosts, nh, doms, nd, known, nknown, dom, req.to, &is.dom, &is.to, why,
+                             sizeof(why));
+        if (bad) {
+            rc = refuse_request(p, kv->key, dom, why, fenced);
+            continue;
+        }
+        is.from = doms[is.dom].host;
+        is.cooldown_until_ms = plm_wall_ms() + cooldown_ms;
+        rc = issue_one(p, &is, hosts, doms, fenced);
+    }
+    etcd_range_free(&r);
+    return rc;
 }
 
 static int clear_one(struct dmn_pool *p, const struct pop_known *k, bool *fenced)
@@ -199,8 +284,9 @@ static int clear_one(struct dmn_pool *p, const struct pop_known *k, bool *fenced
 }
 
 int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
-                          const struct pp_host *hosts, const struct pp_domain *doms, size_t nd,
-                          const struct pop_known *known, size_t nknown, bool *fenced)
+                          const struct pp_host *hosts, size_t nh, const struct pp_domain *doms,
+                          size_t nd, const struct pop_known *known, size_t nknown,
+                          uint64_t cooldown_ms, bool *fenced)
 {
     size_t pick[PP_MAX_MOVES];
     size_t n = pop_new(plan, doms, nd, known, nknown, pick);
@@ -208,9 +294,21 @@ int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
     int rc;
 
     *fenced = false;
-    for (size_t i = 0; i < n && !*fenced; i++)
-        if ((rc = issue_one(p, &plan->move[pick[i]], hosts, doms, fenced)))
+    for (size_t i = 0; i < n && !*fenced; i++) {
+        const struct pp_move *mv = &plan->move[pick[i]];
+        struct issue is = {.dom = mv->dom,
+                           .from = mv->from,
+                           .to = mv->to,
+                           .reason = mv->reason == PP_DRAIN ? PORD_DRAIN : PORD_BALANCE,
+                           .cooldown_until_ms = mv->cooldown_until_ms};
+        if ((rc = issue_one(p, &is, hosts, doms, fenced)))
             return rc;
+    }
+    /* Manual moves, after the plan's (the plan's own are in known only
+     * from the next round: a manual move of a domain just ordered finds
+     * its order key taken and waits a round). */
+    if (!*fenced && (rc = manual_moves(p, hosts, nh, doms, nd, known, nknown, cooldown_ms, fenced)))
+        return rc;
     for (size_t i = 0; i < nknown && !*fenced; i++)
         if (pop_expired(&known[i], now) && (rc = clear_one(p, &known[i], fenced)))
             return rc;

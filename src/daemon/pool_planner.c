@@ -265,7 +265,8 @@ static const char *moves_of(const char *text)
 }
 
 /* The hosts read, with their demand per level, for `xenplm pool status`. */
-static int set_view(struct dmn_pool *p, const struct pool_read *rd)
+static int set_view(struct dmn_pool *p, const struct pool_read *rd,
+                    const char (*drains)[PLM_POOL_NAME_MAX + 1], size_t ndrains)
 {
     struct dmn_pool_hostview *v = calloc(rd->nhosts + 1, sizeof(*v));
 
@@ -275,6 +276,8 @@ static int set_view(struct dmn_pool *p, const struct pool_read *rd)
         const struct pin_host *h = &rd->hosts[i];
         memcpy(v[i].name, h->name, sizeof(v[i].name));
         v[i].rec = h->rec;
+        for (size_t k = 0; k < ndrains; k++)
+            v[i].drain |= strcmp(drains[k], h->name) == 0;
         pin_demand(rd->doms + h->first, h->n, v[i].cpu, v[i].mem, &v[i].nlevels);
     }
     pthread_mutex_lock(&p->mu);
@@ -355,11 +358,15 @@ int dmn_pool_plan_round(struct dmn_pool *p)
     struct pop_known *known = NULL;
     size_t nknown = 0, nbusy = 0;
     char(*busy)[PREC_UUID_LEN + 1] = NULL;
+    char(*drains)[PLM_POOL_NAME_MAX + 1] = NULL;
+    size_t ndrains = 0;
     int rc;
 
     if ((rc = read_hosts(p, &rd)))
         goto out;
-    if ((rc = set_view(p, &rd)))
+    if ((rc = dmn_pool_drains_read(p, &drains, &ndrains)))
+        goto out;
+    if ((rc = set_view(p, &rd, drains, ndrains)))
         goto out;
     if (!p->elected) {
         rc = read_plan(p);
@@ -380,7 +387,9 @@ int dmn_pool_plan_round(struct dmn_pool *p)
                            .ncool = ncool,
                            .cooldown_ms = pol.cooldown_ms,
                            .busy = busy,
-                           .nbusy = nbusy};
+                           .nbusy = nbusy,
+                           .drains = drains,
+                           .ndrains = ndrains};
     hosts = calloc(rd.nhosts + 1, sizeof(*hosts));
     doms = calloc(rd.ndoms + 1, sizeof(*doms));
     plan = calloc(1, sizeof(*plan));
@@ -432,7 +441,8 @@ int dmn_pool_plan_round(struct dmn_pool *p)
         goto out;
     }
     if (p->automatic) {
-        if ((rc = dmn_pool_orders_issue(p, plan, hosts, doms, nd, known, nknown, &fenced)))
+        if ((rc = dmn_pool_orders_issue(p, plan, hosts, nh, doms, nd, known, nknown,
+                                        pol.cooldown_ms, &fenced)))
             goto out;
         if (fenced) {
             dmn_pool_step_down(p, "etcd refused its orders (another host's election revision)");
@@ -471,5 +481,6 @@ out:
     free(text);
     free(known);
     free(busy);
+    free(drains);
     return rc;
 }

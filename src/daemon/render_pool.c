@@ -217,3 +217,29 @@ int render_pool_plan(FILE *f, const struct render_pool_who *who, const struct dm
 {
     return json ? plan_json(f, who, v) : plan_text(f, who, v);
 }
+
+int render_pool_asked(FILE *f, const char *what, const char *of, const char *to, bool json)
+{
+    bool move = to != NULL;
+
+    if (json) {
+        struct jw j;
+        int rc = jw_begin(&j, f);
+        if (rc)
+            return rc;
+        jw_object(&j);
+        jw_kstring(&j, "asked", what);
+        jw_kstring(&j, move ? "domain" : "host", of);
+        if (move)
+            jw_kstring(&j, "to", to);
+        jw_object_end(&j);
+        return jw_end(&j);
+    }
+    if (move)
+        fprintf(f, "asked: move %s to %s (the leader orders it, or refuses it: xenplm pool plan)\n",
+                of, to);
+    else
+        fprintf(f, "asked: host %s %s (xenplm pool status shows it)\n", of,
+                strcmp(what, "drain") == 0 ? "to drain" : "to drain no more");
+    return ferror(f) ? PLM_EIO : 0;
+}
