@@ -448,6 +448,7 @@ int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out)
     pthread_mutex_lock(&p->mu);
     *out = p->pview;
     out->hosts = NULL;
+    out->orders = NULL;
     if (p->pview.nhosts) {
         out->hosts = malloc(p->pview.nhosts * sizeof(*out->hosts));
         if (out->hosts)
@@ -455,9 +456,16 @@ int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out)
         else
             rc = PLM_ENOMEM;
     }
+    if (p->pview.norders) {
+        out->orders = malloc(p->pview.norders * sizeof(*out->orders));
+        if (out->orders)
+            memcpy(out->orders, p->pview.orders, p->pview.norders * sizeof(*out->orders));
+        else
+            rc = PLM_ENOMEM;
+    }
     pthread_mutex_unlock(&p->mu);
     if (rc)
-        out->nhosts = 0;
+        dmn_pool_view_free(out);
     return rc;
 }
 
@@ -471,6 +479,9 @@ void dmn_pool_view_free(struct dmn_pool_view *v)
     free(v->hosts);
     v->hosts = NULL;
     v->nhosts = 0;
+    free(v->orders);
+    v->orders = NULL;
+    v->norders = 0;
 }
 
 void dmn_pool_stop(struct dmn_pool *p)

@@ -31,6 +31,7 @@
 
 #include "common/endpoint.h"
 #include "policy/policy.h"
+#include "daemon/pool_orderplan.h"
 #include "daemon/pool_plantext.h"
 #include "pool/pool_record.h"
 
@@ -80,6 +81,8 @@ struct dmn_pool_view {
     size_t left_out; /* hosts whose records did not decode */
     bool have_plan;  /* the leader's last plan, as etcd holds it */
     struct pin_plan_read plan;
+    struct pop_known *orders; /* the orders etcd holds, by uuid */
+    size_t norders;
 };
 /* A copy of the view (free it with dmn_pool_view_free); 0 or PLM_ENOMEM. */
 int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out);

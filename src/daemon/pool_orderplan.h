@@ -25,6 +25,8 @@
 struct pop_known {
     char uuid[PREC_UUID_LEN + 1];
     char source[PLM_POOL_NAME_MAX + 1];
+    bool have_order; /* an order that decodes (else refused by its source) */
+    struct pord_order order;
     bool have_state; /* a state that decodes */
     struct pord_state state;
     int64_t state_mod; /* the state key's mod revision (0: none) */

@@ -74,6 +74,10 @@ int dmn_pool_orders_read(struct dmn_pool *p, struct pop_known **out, size_t *n)
         struct pop_known *x = &(*out)[(*n)++];
         memcpy(x->uuid, uuid, sizeof(x->uuid));
         memcpy(x->source, src, sizeof(x->source));
+        x->have_order =
+            pord_decode_order(kv->value, kv->value_len, &x->order, err, sizeof(err)) == 0;
+        if (x->have_order)
+            memcpy(x->order.uuid, uuid, sizeof(x->order.uuid));
     }
     etcd_range_free(&r);
     qsort(*out, *n, sizeof(**out), cmp_known);

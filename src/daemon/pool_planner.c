@@ -213,21 +213,17 @@ static int read_cooldowns(struct dmn_pool *p, struct pin_cooldown **out, size_t 
     return 0;
 }
 
-/* Automatic mode: the orders etcd holds, and the domains of those not
- * finished (the planner's migrating ones), sorted by uuid. */
-static int read_busy(struct dmn_pool *p, struct pop_known **known, size_t *nknown,
-                     char (**busy)[PREC_UUID_LEN + 1], size_t *nbusy)
+/* The domains of the orders not finished (the planner's migrating
+ * ones), sorted by uuid as the orders are. */
+static int busy_of(const struct pop_known *known, size_t nknown, char (**busy)[PREC_UUID_LEN + 1],
+                   size_t *nbusy)
 {
-    int rc = dmn_pool_orders_read(p, known, nknown);
-
     *nbusy = 0;
-    if (rc)
-        return rc;
-    if (!(*busy = calloc(*nknown + 1, sizeof(**busy))))
+    if (!(*busy = calloc(nknown + 1, sizeof(**busy))))
         return PLM_ENOMEM;
-    for (size_t i = 0; i < *nknown; i++)
-        if (pop_live(&(*known)[i]))
-            memcpy((*busy)[(*nbusy)++], (*known)[i].uuid, PREC_UUID_LEN + 1);
+    for (size_t i = 0; i < nknown; i++)
+        if (pop_live(&known[i]))
+            memcpy((*busy)[(*nbusy)++], known[i].uuid, PREC_UUID_LEN + 1);
     return 0;
 }
 
@@ -266,12 +262,19 @@ static const char *moves_of(const char *text)
 
 /* The hosts read, with their demand per level, for `xenplm pool status`. */
 static int set_view(struct dmn_pool *p, const struct pool_read *rd,
-                    const char (*drains)[PLM_POOL_NAME_MAX + 1], size_t ndrains)
+                    const char (*drains)[PLM_POOL_NAME_MAX + 1], size_t ndrains,
+                    const struct pop_known *known, size_t nknown)
 {
     struct dmn_pool_hostview *v = calloc(rd->nhosts + 1, sizeof(*v));
+    struct pop_known *o = malloc((nknown + 1) * sizeof(*o));
 
-    if (!v)
+    if (!v || !o) {
+        free(v);
+        free(o);
         return PLM_ENOMEM;
+    }
+    if (nknown)
+        memcpy(o, known, nknown * sizeof(*o));
     for (size_t i = 0; i < rd->nhosts; i++) {
         const struct pin_host *h = &rd->hosts[i];
         memcpy(v[i].name, h->name, sizeof(v[i].name));
@@ -284,6 +287,9 @@ static int set_view(struct dmn_pool *p, const struct pool_read *rd,
     free(p->pview.hosts);
     p->pview.hosts = v;
     p->pview.nhosts = rd->nhosts;
+    free(p->pview.orders);
+    p->pview.orders = o;
+    p->pview.norders = nknown;
     p->pview.left_out = p->nwarned;
     p->pview.read = true;
     p->pview.read_ms = dmn_pool_mono_ms();
@@ -366,7 +372,9 @@ int dmn_pool_plan_round(struct dmn_pool *p)
         goto out;
     if ((rc = dmn_pool_drains_read(p, &drains, &ndrains)))
         goto out;
-    if ((rc = set_view(p, &rd, drains, ndrains)))
+    if ((rc = dmn_pool_orders_read(p, &known, &nknown)))
+        goto out;
+    if ((rc = set_view(p, &rd, drains, ndrains, known, nknown)))
         goto out;
     if (!p->elected) {
         rc = read_plan(p);
@@ -374,7 +382,7 @@ int dmn_pool_plan_round(struct dmn_pool *p)
     }
     if ((rc = read_cooldowns(p, &cool, &ncool)))
         goto out;
-    if (p->automatic && (rc = read_busy(p, &known, &nknown, &busy, &nbusy)))
+    if ((rc = busy_of(known, nknown, &busy, &nbusy)))
         goto out;
     struct pp_policy pol;
     pp_policy_init(&pol);

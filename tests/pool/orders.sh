@@ -3,11 +3,13 @@
 # Orders (issue 14), automatic mode, the etcd side: three xenplmd-sim
 # hosts against a real 3-member etcd cluster on loopback ports chosen free
 # (tests/pool/etcd-cluster.sh), TAP.  xen-a is overloaded (plan-busy.scn),
-# xen-b idle (plan-idle.scn), xen-c roomy (orders-c.scn).  After the 2 s
+# xen-b idle (orders-b.scn), xen-c roomy (orders-c.scn).  After the 2 s
 # hold the leader writes an order moving one of xen-a's guests, at its
 # election revision, with the domain's cooldown key; xen-a accepts it
-# once (restarted, it does not accept it again); an order written by hand
-# at a stale revision is refused, its state says why, logged once.
+# once (restarted, it does not accept it again); xenplm pool drain xen-c
+# makes the leader order its guest off it; an order written by hand at a
+# stale revision is refused, its state says why, logged once; xenplm pool
+# migrate becomes an order, or is refused with the reason written back.
 # Nobody executes orders here (the loop's executor is not part of this
 # test): the states checked are those the pool thread writes.  Skipped,
 # saying why, without etcd-server/etcd-client, unless CI=true or
@@ -41,7 +43,7 @@ policy() { # host
     } >"$work/$1.xml"
 }
 
-echo "1..6"
+echo "1..8"
 n=0
 fail=0
 ms() {
@@ -63,11 +65,20 @@ wait_for() {
     done
     "$@" >/dev/null 2>&1
 }
+uuid_of() { # host name: the uuid of the domain its records name so
+    for k in $(ctl get --prefix --keys-only "/xenplm/test/hosts/$1/domains/" | grep .); do
+        ctl get "$k" --print-value-only | grep -qx "name $2" && { echo "${k##*/}"; return 0; }
+    done
+    return 1
+}
+has() { # key: etcd holds it
+    [ -n "$(ctl get "$1" --keys-only)" ]
+}
 orders_of() { # source
     ctl get --prefix --keys-only "/xenplm/test/orders/$1/" | grep -v '^$' | grep -v /state
 }
 ctl del --prefix /xenplm/test/ >/dev/null
-for h in xen-a:plan-busy xen-b:plan-idle xen-c:orders-c; do
+for h in xen-a:plan-busy xen-b:orders-b xen-c:orders-c; do
     policy "${h%%:*}"
     start "${h%%:*}" "${h#*:}"
 done
@@ -116,32 +127,92 @@ accepted() {
 }
 ok "xen-a accepts the order; no second order off it while it is in flight" accepted
 
-# A hand-written order at a stale revision: refused by xen-c, which holds
+# xenplm pool drain xen-c (asked of xen-b's daemon): the key, every host
+# shows xen-c draining, and the leader orders c1 off it (reason drain).
+ask() { # host args...
+    h=$1
+    shift
+    "$cli" -s "$work/$h.sock" pool "$@"
+}
+drained() {
+    ask xen-b drain xen-c || return 1
+    wait_for 10000 has /xenplm/test/drain/xen-c || { echo "no drain key"; return 1; }
+    ctl get /xenplm/test/drain/xen-c --print-value-only | grep -qx 'by xen-b' ||
+        { echo "the drain key does not say who asked: $(ctl get /xenplm/test/drain/xen-c)"; return 1; }
+    for h in xen-a xen-b xen-c; do
+        wait_for 5000 sh -c "'$cli' -s '$work/$h.sock' pool status | grep -q '^xen-c .*(draining)\$'" ||
+            { echo "$h does not show xen-c draining: $(ask "$h" status)"; return 1; }
+    done
+    ask xen-a status -j | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+d = {h["name"]: h["drain"] for h in s["hosts"]}
+assert d == {"xen-a": False, "xen-b": False, "xen-c": True}, d' || return 1
+    wait_for 15000 orders_of xen-c || { echo "no order off xen-c"; return 1; }
+    k=$(orders_of xen-c | head -n 1)
+    o=$(ctl get "$k" --print-value-only)
+    printf '%s\n' "$o" | grep -qx 'reason drain' || { echo "not for the drain: $o"; return 1; }
+    printf '%s\n' "$o" | grep -qx 'name c1' || { echo "not c1: $o"; return 1; }
+    ask xen-b drain xen-c --off || return 1
+    end=$(($(ms) + 10000))
+    while [ "$(ms)" -lt "$end" ] && has /xenplm/test/drain/xen-c; do sleep 0.2; done
+    has /xenplm/test/drain/xen-c && { echo "--off left the drain key"; return 1; }
+    printf '%s\n' "$o" | grep -e '^name' -e '^to' -e '^reason' | sed 's/^/  /'
+}
+ok "xenplm pool drain xen-c: every host shows it, the leader orders c1 off it; --off ends it" drained
+
+# A hand-written order at a stale revision: refused by xen-b, which holds
 # the domain, with the reason in its state; logged once.
 stale() {
-    c1=$(ctl get --prefix --keys-only /xenplm/test/hosts/xen-c/domains/ | grep . | head -n 1)
-    c1=${c1##*/}
-    [ -n "$c1" ] || { echo "xen-c publishes no domain"; return 1; }
-    ctl put "/xenplm/test/orders/xen-c/$c1" "xenplm-order 1
+    b1=$(uuid_of xen-b b1)
+    [ -n "$b1" ] || { echo "xen-b publishes no b1"; return 1; }
+    ctl put "/xenplm/test/orders/xen-b/$b1" "xenplm-order 1
 leader xen-z
 revision 1
-name c1
-from xen-c
-to xen-b
-address xen-b
+name b1
+from xen-b
+to xen-c
+address xen-c
 reason manual
 at $(ms)
 " >/dev/null
-    wait_for 10000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '/xenplm/test/orders/xen-c/$c1/state' --print-value-only | grep -q '^state refused'" ||
-        { echo "not refused: $(ctl get "/xenplm/test/orders/xen-c/$c1/state" --print-value-only)"; return 1; }
-    s=$(ctl get "/xenplm/test/orders/xen-c/$c1/state" --print-value-only)
+    wait_for 10000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '/xenplm/test/orders/xen-b/$b1/state' --print-value-only | grep -q '^state refused'" ||
+        { echo "not refused: $(ctl get "/xenplm/test/orders/xen-b/$b1/state" --print-value-only)"; return 1; }
+    s=$(ctl get "/xenplm/test/orders/xen-b/$b1/state" --print-value-only)
     printf '%s\n' "$s" | grep -q '^state refused stale' || { echo "not as stale: $s"; return 1; }
     sleep 3
-    l=$(grep -c "order /xenplm/test/orders/xen-c/$c1 refused" "$work/xen-c.log")
+    l=$(grep -c "order /xenplm/test/orders/xen-b/$b1 refused" "$work/xen-b.log")
     [ "$l" = 1 ] || { echo "$l log lines, not 1"; return 1; }
     printf '%s\n' "$s" | sed 's/^/  /'
 }
 ok "a hand-written order at a stale revision: refused, its state says why, logged once" stale
+
+# xenplm pool migrate (asked of xen-c's daemon): b2 to xen-a becomes an
+# order (reason manual) at the leader's revision, shown by pool plan; a
+# move to a host not in the pool is refused, the reason written back.
+migrated() {
+    b2=$(uuid_of xen-b b2)
+    ask xen-c migrate b2 xen-a || return 1
+    wait_for 10000 has "/xenplm/test/orders/xen-b/$b2" ||
+        { echo "no order for b2"; return 1; }
+    o=$(ctl get "/xenplm/test/orders/xen-b/$b2" --print-value-only)
+    rev=$(ctl get /xenplm/test/plan --print-value-only | sed -n 's/^revision //p')
+    printf '%s\n' "$o" | grep -qx 'reason manual' || { echo "not manual: $o"; return 1; }
+    printf '%s\n' "$o" | grep -qx 'to xen-a' || { echo "not to xen-a: $o"; return 1; }
+    printf '%s\n' "$o" | grep -qx "revision $rev" || { echo "not at $rev: $o"; return 1; }
+    has /xenplm/test/moves/b2 && { echo "the request is still there"; return 1; }
+    wait_for 5000 sh -c "'$cli' -s '$work/xen-c.sock' pool plan | grep -q '^b2  *xen-b  *xen-a  *manual '" ||
+        { echo "pool plan does not show it: $(ask xen-c plan)"; return 1; }
+    ask xen-c migrate b1 xen-z || return 1
+    wait_for 10000 has /xenplm/test/moves/b1/answer ||
+        { echo "no answer to the move to xen-z"; return 1; }
+    a=$(ctl get /xenplm/test/moves/b1/answer --print-value-only)
+    printf '%s\n' "$a" | grep -q '^state refused no%20host%20%27xen-z%27%20in%20the%20pool$' ||
+        { echo "not refused as no such host: $a"; return 1; }
+    ask xen-c migrate 'b 1' xen-a 2>/dev/null && { echo "a bad name accepted"; return 1; }
+    ask xen-c plan | sed -n '/^orders/,$p'
+}
+ok "xenplm pool migrate: an order (manual) at the leader's revision; a move to no host refused with why" migrated
 
 # xen-a restarted: the order it accepted is not accepted again (marked
 # failed: the migration it held, if any, ended with the daemon).
@@ -174,12 +245,13 @@ for p in $pid_a $pids; do
     kill "$p"
     wait "$p" 2>/dev/null
 done
-# Orders and cooldowns have no lease: what is left once the hosts are gone.
+# Orders, cooldowns and answers have no lease: what is left once the hosts are gone.
 left() {
-    k=$(ctl get --prefix --keys-only /xenplm/test/ | grep . | grep -v -e '^/xenplm/test/orders/' -e '^/xenplm/test/cooldown/')
-    [ -z "$k" ] || { echo "keys left besides orders and cooldowns: $k"; return 1; }
+    k=$(ctl get --prefix --keys-only /xenplm/test/ | grep . |
+        grep -v -e '^/xenplm/test/orders/' -e '^/xenplm/test/cooldown/' -e '^/xenplm/test/moves/[^/]*/answer$')
+    [ -z "$k" ] || { echo "keys left besides orders, cooldowns and answers: $k"; return 1; }
 }
-ok "stopped: only orders and cooldowns outlive the hosts' leases" left
+ok "stopped: only orders, cooldowns and answers outlive the hosts' leases" left
 ctl del --prefix /xenplm/test/ >/dev/null
 [ $fail = 0 ] && rm -rf "$work"
 exit $fail

@@ -484,6 +484,83 @@ START_TEST(host_checks)
 }
 END_TEST
 
+/* A manual move: which are ordered, which refused and why. */
+START_TEST(manual_moves)
+{
+    struct pp_host h[3];
+    struct pp_domain d[4];
+    memset(h, 0, sizeof(h));
+    memset(d, 0, sizeof(d));
+    static const char *const hn[3] = {"xen-a", "xen-b", "xen-c"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(h[i].name, sizeof(h[i].name), "%s", hn[i]);
+        h[i].free_mib = PLM_UNITS(8192);
+        h[i].headroom_mib = PLM_UNITS(1024);
+    }
+    h[2].drain = true;
+    static const char *const dn[4] = {"web", "db", "twin", "twin"};
+    static const char *const du[4] = {U1, U2, U3, "00000000-0000-4000-8000-000000000004"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(d[i].name, sizeof(d[i].name), "%s", dn[i]);
+        snprintf(d[i].uuid, sizeof(d[i].uuid), "%s", du[i]);
+        d[i].migratable = true;
+        d[i].mem_mib = PLM_UNITS(2048);
+    }
+    d[1].host = 1;
+    d[1].mem_mib = PLM_UNITS(7169); /* more than xen-a's 8192 - 1024 */
+    static const struct {
+        const char *dom, *to;
+        bool unmigratable, ordered;
+        int want;
+        size_t dom_out, to_out;
+        const char *why;
+    } t[] = {
+        {"web", "xen-b", false, false, 0, 0, 1, ""},
+        {U1, "xen-b", false, false, 0, 0, 1, ""},
+        {"web", "xen-a", false, false, PLM_EINVAL, 0, 0, "already runs"},
+        {"web", "xen-z", false, false, PLM_ENOENT, 0, 0, "no host"},
+        {"www", "xen-b", false, false, PLM_ENOENT, 0, 0, "no domain"},
+        {"twin", "xen-b", false, false, PLM_EINVAL, 0, 0, "2 domains"},
+        {U3, "xen-b", false, false, 0, 2, 1, ""},
+        {"web", "xen-c", false, false, PLM_EINVAL, 0, 0, "draining"},
+        {"db", "xen-a", false, false, PLM_EINVAL, 0, 0, "room for 7168 MiB"},
+        {"web", "xen-b", true, false, PLM_EINVAL, 0, 0, "cannot be migrated"},
+        {"web", "xen-b", false, true, PLM_EINVAL, 0, 0, "an order already"},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct pop_known k = known(U1, PORD_DONE, 0);
+        size_t dom = 99, to = 99;
+        char why[160] = "";
+        d[0].migratable = !t[i].unmigratable;
+        int rc = pop_manual(h, 3, d, 4, &k, t[i].ordered ? 1 : 0, t[i].dom, t[i].to, &dom, &to, why,
+                            sizeof(why));
+        ck_assert_msg(rc == t[i].want, "row %zu: %d (%s)", i, rc, why);
+        ck_assert_msg(strstr(why, t[i].why), "row %zu: '%s'", i, why);
+        if (rc == 0)
+            ck_assert_msg(dom == t[i].dom_out && to == t[i].to_out, "row %zu: %zu to %zu", i, dom,
+                          to);
+    }
+}
+END_TEST
+
+/* Drained hosts, by name, are the planner's draining hosts. */
+START_TEST(drains)
+{
+    struct prec_domain d = dom(U1, "a", 0, 0, 16, 0);
+    struct pin_host h[3] = {{.name = "xen-a", .first = 0, .n = 1},
+                            {.name = "xen-b", .first = 1, .n = 0},
+                            {.name = "xen-c", .first = 1, .n = 0}};
+    char dr[2][PLM_POOL_NAME_MAX + 1] = {"xen-a", "xen-c"};
+    struct pin_input in = {
+        .hosts = h, .nhosts = 3, .doms = &d, .ndoms = 1, .drains = dr, .ndrains = 2};
+    struct pp_host oh[3];
+    struct pp_domain od;
+    size_t nh, nd, dups;
+    ck_assert_int_eq(pin_build(&in, oh, 3, &od, 1, &nh, &nd, &dups), 0);
+    ck_assert(oh[0].drain && !oh[1].drain && oh[2].drain);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool_input");
@@ -499,6 +576,8 @@ int main(void)
     tcase_add_test(tc, new_orders);
     tcase_add_test(tc, live_and_expired);
     tcase_add_test(tc, host_checks);
+    tcase_add_test(tc, manual_moves);
+    tcase_add_test(tc, drains);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
