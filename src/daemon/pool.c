@@ -456,10 +456,18 @@ int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out)
         else
             rc = PLM_ENOMEM;
     }
+    out->moves = NULL;
     if (p->pview.norders) {
         out->orders = malloc(p->pview.norders * sizeof(*out->orders));
         if (out->orders)
             memcpy(out->orders, p->pview.orders, p->pview.norders * sizeof(*out->orders));
+        else
+            rc = PLM_ENOMEM;
+    }
+    if (p->pview.nmoves) {
+        out->moves = malloc(p->pview.nmoves * sizeof(*out->moves));
+        if (out->moves)
+            memcpy(out->moves, p->pview.moves, p->pview.nmoves * sizeof(*out->moves));
         else
             rc = PLM_ENOMEM;
     }
@@ -482,6 +490,9 @@ void dmn_pool_view_free(struct dmn_pool_view *v)
     free(v->orders);
     v->orders = NULL;
     v->norders = 0;
+    free(v->moves);
+    v->moves = NULL;
+    v->nmoves = 0;
 }
 
 void dmn_pool_stop(struct dmn_pool *p)

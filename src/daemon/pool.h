@@ -73,6 +73,13 @@ struct dmn_pool_hostview {
     unsigned nlevels;
     bool drain; /* in maintenance (xenplm pool drain) */
 };
+/* A manual move as etcd holds it: waiting for the leader, or refused. */
+struct dmn_pool_move {
+    char dom[PREC_UUID_LEN + 1];
+    bool refused;             /* an answer, else a request waiting */
+    struct pord_request req;  /* waiting: to where, asked by whom, when */
+    struct pord_state answer; /* refused: why, when */
+};
 struct dmn_pool_view {
     bool read;        /* read at least once */
     uint64_t read_ms; /* when (monotonic) */
@@ -83,6 +90,8 @@ struct dmn_pool_view {
     struct pin_plan_read plan;
     struct pop_known *orders; /* the orders etcd holds, by uuid */
     size_t norders;
+    struct dmn_pool_move *moves; /* manual moves waiting or refused, by key */
+    size_t nmoves;
 };
 /* A copy of the view (free it with dmn_pool_view_free); 0 or PLM_ENOMEM. */
 int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out);

@@ -137,6 +137,8 @@ int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
  * fails); read the hosts drained, sorted (*out malloc'd). */
 int dmn_pool_requests_write(struct dmn_pool *p);
 int dmn_pool_drains_read(struct dmn_pool *p, char (**out)[PLM_POOL_NAME_MAX + 1], size_t *n);
+/* The manual moves waiting and refused, into the view. */
+int dmn_pool_moves_read(struct dmn_pool *p);
 /* Every host, every round: write the loop's reports, then read the
  * orders for this host, refuse or accept them, and hand one to the loop. */
 int dmn_pool_orders_host(struct dmn_pool *p);

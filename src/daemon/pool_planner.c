@@ -376,6 +376,8 @@ int dmn_pool_plan_round(struct dmn_pool *p)
         goto out;
     if ((rc = set_view(p, &rd, drains, ndrains, known, nknown)))
         goto out;
+    if ((rc = dmn_pool_moves_read(p)))
+        goto out;
     if (!p->elected) {
         rc = read_plan(p);
         goto out;

@@ -152,3 +152,42 @@ int dmn_pool_drains_read(struct dmn_pool *p, char (**out)[PLM_POOL_NAME_MAX + 1]
     qsort(*out, *n, sizeof(**out), cmp_name);
     return 0;
 }
+
+int dmn_pool_moves_read(struct dmn_pool *p)
+{
+    char prefix[PREC_KEY_MAX], err[256];
+    struct etcd_range r;
+    struct etcd_range_opts o = {0};
+    struct dmn_pool_move *m;
+    size_t n = 0;
+    int rc;
+
+    if (pord_move_key(p->pool, NULL, false, prefix, sizeof(prefix)))
+        return PLM_EINVAL;
+    struct etcd_keys k = etcd_prefix(prefix);
+    if ((rc = etcd_range(p->etcd, &k, &o, &r)))
+        return rc;
+    if (!(m = calloc(r.n + 1, sizeof(*m)))) {
+        etcd_range_free(&r);
+        return PLM_ENOMEM;
+    }
+    /* What does not read is left out: the leader refuses a bad request. */
+    for (size_t i = 0; i < r.n; i++) {
+        const struct etcd_kv *kv = &r.kvs[i];
+        struct dmn_pool_move *x = &m[n];
+        if (pord_parse_move_key(kv->key, kv->key_len, p->pool, x->dom, &x->refused))
+            continue;
+        if (x->refused
+                ? pord_decode_state(kv->value, kv->value_len, &x->answer, err, sizeof(err))
+                : pord_decode_request(kv->value, kv->value_len, true, &x->req, err, sizeof(err)))
+            continue;
+        n++;
+    }
+    etcd_range_free(&r);
+    pthread_mutex_lock(&p->mu);
+    free(p->pview.moves);
+    p->pview.moves = m;
+    p->pview.nmoves = n;
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}

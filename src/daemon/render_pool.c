@@ -294,6 +294,24 @@ static int moves_text(FILE *f, const struct render_pool_who *w, const struct dmn
     return ferror(f) ? PLM_EIO : 0;
 }
 
+/* Manual moves waiting for the leader, and those it refused. */
+static void asked_text(FILE *f, const struct dmn_pool_view *v)
+{
+    for (size_t i = 0; i < v->nmoves; i++) {
+        const struct dmn_pool_move *m = &v->moves[i];
+        if (i == 0)
+            fputs("manual moves:\n", f);
+        if (m->refused) {
+            fprintf(f, "  %s: refused: ", m->dom);
+            why_text(f, m->answer.why);
+            fputs("\n", f);
+        } else {
+            fprintf(f, "  %s: to %s, asked by %s, waiting for the leader\n", m->dom, m->req.to,
+                    m->req.by);
+        }
+    }
+}
+
 static int plan_text(FILE *f, const struct render_pool_who *w, const struct dmn_pool_view *v)
 {
     int rc = moves_text(f, w, v);
@@ -302,6 +320,8 @@ static int plan_text(FILE *f, const struct render_pool_who *w, const struct dmn_
         fprintf(f, "orders: %zu (%zu in flight)\n", v->norders, live_orders(v));
         orders_text(f, v, false);
     }
+    if (rc == 0)
+        asked_text(f, v);
     return rc ? rc : ferror(f) ? PLM_EIO : 0;
 }
 
@@ -347,6 +367,24 @@ static int plan_json(FILE *f, const struct render_pool_who *w, const struct dmn_
         jw_object_end(&j);
     }
     orders_json(&j, v, false);
+    jw_key(&j, "manual");
+    jw_array(&j);
+    for (size_t i = 0; i < v->nmoves; i++) {
+        const struct dmn_pool_move *m = &v->moves[i];
+        jw_object(&j);
+        jw_kstring(&j, "domain", m->dom);
+        jw_kbool(&j, "refused", m->refused);
+        if (m->refused) {
+            jw_kstring(&j, "why", m->answer.why);
+            jw_kuint(&j, "at_ms", m->answer.at_ms);
+        } else {
+            jw_kstring(&j, "to", m->req.to);
+            jw_kstring(&j, "by", m->req.by);
+            jw_kuint(&j, "at_ms", m->req.at_ms);
+        }
+        jw_object_end(&j);
+    }
+    jw_array_end(&j);
     jw_object_end(&j);
     return jw_end(&j);
 }

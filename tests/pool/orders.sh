@@ -209,6 +209,16 @@ migrated() {
     a=$(ctl get /xenplm/test/moves/b1/answer --print-value-only)
     printf '%s\n' "$a" | grep -q '^state refused no%20host%20%27xen-z%27%20in%20the%20pool$' ||
         { echo "not refused as no such host: $a"; return 1; }
+    wait_for 5000 sh -c "'$cli' -s '$work/xen-a.sock' pool plan | grep -q \"^  b1: refused: no host 'xen-z' in the pool\$\"" ||
+        { echo "pool plan does not show the refusal: $(ask xen-a plan)"; return 1; }
+    ask xen-a plan -j | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+m = [x for x in p["manual"] if x["domain"] == "b1"]
+assert m and m[0]["refused"] and "xen-z" in m[0]["why"], p["manual"]
+o = [x for x in p["orders"] if x["order"] and x["order"]["name"] == "b2"]
+assert o and o[0]["order"]["reason"] == "manual" and o[0]["order"]["to"] == "xen-a", p["orders"]' ||
+        return 1
     ask xen-c migrate 'b 1' xen-a 2>/dev/null && { echo "a bad name accepted"; return 1; }
     ask xen-c plan | sed -n '/^orders/,$p'
 }
