@@ -139,6 +139,11 @@ int dmn_pool_requests_write(struct dmn_pool *p);
 int dmn_pool_drains_read(struct dmn_pool *p, char (**out)[PLM_POOL_NAME_MAX + 1], size_t *n);
 /* The manual moves waiting and refused, into the view. */
 int dmn_pool_moves_read(struct dmn_pool *p);
+/* The leader: delete cooldown keys long over whose domain has no order
+ * (at most POP_COOL_CLEAR_MAX a round), fenced. */
+struct pin_cooldown;
+int dmn_pool_cooldowns_clear(struct dmn_pool *p, const struct pin_cooldown *cool, size_t ncool,
+                             const struct pop_known *known, size_t nknown, bool *fenced);
 /* Every host, every round: write the loop's reports, then read the
  * orders for this host, refuse or accept them, and hand one to the loop. */
 int dmn_pool_orders_host(struct dmn_pool *p);

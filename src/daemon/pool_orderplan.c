@@ -43,6 +43,14 @@ bool pop_expired(const struct pop_known *k, uint64_t now_ms)
     return !pop_live(k) && now_ms > k->state.at_ms && now_ms - k->state.at_ms > POP_KEEP_MS;
 }
 
+bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,
+                       const struct pop_known *known, size_t nknown)
+{
+    if (now_ms <= until_ms || now_ms - until_ms <= POP_KEEP_MS)
+        return false;
+    return !(nknown && bsearch(uuid, known, nknown, sizeof(*known), cmp_known));
+}
+
 int pop_check(const struct pord_order *o, const char *key_source, const struct pop_host *h,
               char *why, size_t whylen)
 {

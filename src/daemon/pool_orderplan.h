@@ -49,6 +49,14 @@ bool pop_live(const struct pop_known *k);
  * before now_ms (Unix ms). */
 bool pop_expired(const struct pop_known *k, uint64_t now_ms);
 
+/* Whether the leader deletes a cooldown key ending at until_ms (Unix
+ * ms): over by POP_KEEP_MS at now_ms, and no order holds the domain (an
+ * order's cooldown goes with it, once it is cleared). */
+bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,
+                       const struct pop_known *known, size_t nknown);
+/* Cooldown keys deleted per round at most (the rest in later rounds). */
+#define POP_COOL_CLEAR_MAX 64
+
 /* What the executing host knows when it reads an order for itself. */
 struct pop_host {
     const char *self;   /* this host's name in the pool */

@@ -25,6 +25,7 @@
 #include "common/walltime.h"
 #include "core/error.h"
 #include "daemon/pool_int.h"
+#include "daemon/pool_input.h"
 #include "daemon/pool_orderplan.h"
 #include "pool/pool_order.h"
 
@@ -524,4 +525,43 @@ int dmn_pool_orders_host(struct dmn_pool *p)
     }
     etcd_range_free(&r);
     return rc;
+}
+
+int dmn_pool_cooldowns_clear(struct dmn_pool *p, const struct pin_cooldown *cool, size_t ncool,
+                             const struct pop_known *known, size_t nknown, bool *fenced)
+{
+    uint64_t now = plm_wall_ms();
+    size_t done = 0;
+    int rc;
+
+    *fenced = false;
+    for (size_t i = 0; i < ncool && done < POP_COOL_CLEAR_MAX && !*fenced; i++) {
+        char key[PREC_KEY_MAX], val[24];
+        struct etcd_txn_result r;
+        if (!pop_cooldown_over(cool[i].uuid, cool[i].until_ms, now, known, nknown))
+            continue;
+        snprintf(key, sizeof(key), "/xenplm/%s/cooldown/%s", p->pool, cool[i].uuid);
+        snprintf(val, sizeof(val), "%llu", (unsigned long long)cool[i].until_ms);
+        /* Only the value read: a cooldown written anew meanwhile stays. */
+        struct etcd_cmp cmp[2] = {fence(p),
+                                  {.target = ETCD_CMP_VALUE,
+                                   .result = ETCD_CMP_EQUAL,
+                                   .key = key,
+                                   .key_len = strlen(key),
+                                   .value = val,
+                                   .value_len = strlen(val)}};
+        struct etcd_op del = {.kind = ETCD_OP_DELETE, .keys = etcd_key(key)};
+        struct etcd_op get = {.kind = ETCD_OP_RANGE, .keys = etcd_key(p->mykey)};
+        struct etcd_txn t = {
+            .cmp = cmp, .ncmp = 2, .success = &del, .nsuccess = 1, .failure = &get, .nfailure = 1};
+        if ((rc = etcd_txn(p->etcd, &t, &r)))
+            return rc;
+        if (!r.succeeded && lost_fence(p, &r))
+            *fenced = true;
+        etcd_txn_result_free(&r);
+        done++;
+    }
+    if (done)
+        log_debug("pool '%s': %zu cooldowns over, deleted", p->pool, done);
+    return 0;
 }

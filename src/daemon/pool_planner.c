@@ -454,6 +454,8 @@ int dmn_pool_plan_round(struct dmn_pool *p)
         if ((rc = dmn_pool_orders_issue(p, plan, hosts, nh, doms, nd, known, nknown,
                                         pol.cooldown_ms, &fenced)))
             goto out;
+        if (!fenced && (rc = dmn_pool_cooldowns_clear(p, cool, ncool, known, nknown, &fenced)))
+            goto out;
         if (fenced) {
             dmn_pool_step_down(p, "etcd refused its orders (another host's election revision)");
             goto out;

@@ -9,7 +9,8 @@
 # once (restarted, it does not accept it again); xenplm pool drain xen-c
 # makes the leader order its guest off it; an order written by hand at a
 # stale revision is refused, its state says why, logged once; xenplm pool
-# migrate becomes an order, or is refused with the reason written back.
+# migrate becomes an order, or is refused with the reason written back;
+# a cooldown long over is deleted by the leader.
 # Nobody executes orders here (the loop's executor is not part of this
 # test): the states checked are those the pool thread writes.  Skipped,
 # saying why, without etcd-server/etcd-client, unless CI=true or
@@ -43,7 +44,7 @@ policy() { # host
     } >"$work/$1.xml"
 }
 
-echo "1..8"
+echo "1..9"
 n=0
 fail=0
 ms() {
@@ -250,6 +251,18 @@ not_again() {
         { echo "its cooldown is gone"; return 1; }
 }
 ok "the failed order's domain is not ordered again; its cooldown stays" not_again
+
+# A cooldown long over, of a domain without an order, is deleted by the
+# leader; one still running stays.
+cleared() {
+    old=/xenplm/test/cooldown/00000000-0000-4000-8000-00000000beef
+    ctl put "$old" 1000 >/dev/null
+    end=$(($(ms) + 10000))
+    while [ "$(ms)" -lt "$end" ] && has "$old"; do sleep 0.2; done
+    has "$old" && { echo "the old cooldown is still there"; return 1; }
+    has "/xenplm/test/cooldown/${key##*/}" || { echo "a running cooldown went too"; return 1; }
+}
+ok "a cooldown long over is deleted by the leader; a running one stays" cleared
 
 for p in $pid_a $pids; do
     kill "$p"

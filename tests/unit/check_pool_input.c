@@ -445,6 +445,17 @@ START_TEST(live_and_expired)
 }
 END_TEST
 
+START_TEST(cooldown_over)
+{
+    struct pop_known k = known(U2, PORD_DONE, 0);
+    ck_assert(!pop_cooldown_over(U1, 1000, 1000 + POP_KEEP_MS, &k, 1));
+    ck_assert(pop_cooldown_over(U1, 1000, 1001 + POP_KEEP_MS, &k, 1));
+    ck_assert(!pop_cooldown_over(U2, 1000, 1001 + POP_KEEP_MS, &k, 1)); /* its order is there */
+    ck_assert(!pop_cooldown_over(U1, 5000000, 1000, NULL, 0));          /* in the future */
+    ck_assert(pop_cooldown_over(U1, 0, 1 + POP_KEEP_MS, NULL, 0));
+}
+END_TEST
+
 /* Whether a host takes an order. */
 START_TEST(host_checks)
 {
@@ -578,6 +589,7 @@ int main(void)
     tcase_add_test(tc, host_checks);
     tcase_add_test(tc, manual_moves);
     tcase_add_test(tc, drains);
+    tcase_add_test(tc, cooldown_over);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
