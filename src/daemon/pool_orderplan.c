@@ -38,9 +38,14 @@ bool pop_live(const struct pop_known *k)
     return !k->have_state || !pord_final(k->state.phase);
 }
 
+bool pop_state_over(const struct pord_state *s, uint64_t now_ms)
+{
+    return pord_final(s->phase) && now_ms > s->at_ms && now_ms - s->at_ms > POP_KEEP_MS;
+}
+
 bool pop_expired(const struct pop_known *k, uint64_t now_ms)
 {
-    return !pop_live(k) && now_ms > k->state.at_ms && now_ms - k->state.at_ms > POP_KEEP_MS;
+    return k->have_state && pop_state_over(&k->state, now_ms);
 }
 
 bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,

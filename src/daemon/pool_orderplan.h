@@ -48,6 +48,8 @@ bool pop_live(const struct pop_known *k);
 /* Whether the leader clears it now: final, written more than POP_KEEP_MS
  * before now_ms (Unix ms). */
 bool pop_expired(const struct pop_known *k, uint64_t now_ms);
+/* The same for a state alone (a manual move's answer). */
+bool pop_state_over(const struct pord_state *s, uint64_t now_ms);
 
 /* Whether the leader deletes a cooldown key ending at until_ms (Unix
  * ms): over by POP_KEEP_MS at now_ms, and no order holds the domain (an

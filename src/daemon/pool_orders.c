@@ -219,7 +219,32 @@ static int refuse_request(struct dmn_pool *p, const char *rkey, const char *dom,
     return 0;
 }
 
-/* The manual moves asked (`xenplm pool migrate`), each ordered or refused. */
+/* A refusal read five minutes ago or more: deleted, fenced, if unchanged. */
+static int clear_answer(struct dmn_pool *p, const struct etcd_kv *kv, bool *fenced)
+{
+    struct etcd_txn_result r;
+    int rc;
+    struct etcd_cmp cmp[2] = {fence(p),
+                              {.target = ETCD_CMP_MOD,
+                               .result = ETCD_CMP_EQUAL,
+                               .key = kv->key,
+                               .key_len = kv->key_len,
+                               .number = kv->mod_revision}};
+    struct etcd_op del = {.kind = ETCD_OP_DELETE, .keys = {.key = kv->key, .key_len = kv->key_len}};
+    struct etcd_op get = {.kind = ETCD_OP_RANGE, .keys = etcd_key(p->mykey)};
+    struct etcd_txn t = {
+        .cmp = cmp, .ncmp = 2, .success = &del, .nsuccess = 1, .failure = &get, .nfailure = 1};
+
+    if ((rc = etcd_txn(p->etcd, &t, &r)))
+        return rc;
+    if (!r.succeeded && lost_fence(p, &r))
+        *fenced = true;
+    etcd_txn_result_free(&r);
+    return 0;
+}
+
+/* The manual moves asked (`xenplm pool migrate`), each ordered or refused;
+ * refusals cleared five minutes after they were written. */
 static int manual_moves(struct dmn_pool *p, const struct pp_host *hosts, size_t nh,
                         const struct pp_domain *doms, size_t nd, const struct pop_known *known,
                         size_t nknown, uint64_t cooldown_ms, bool *fenced)
@@ -238,8 +263,15 @@ static int manual_moves(struct dmn_pool *p, const struct pp_host *hosts, size_t 
         return rc;
     for (size_t i = 0; i < r.n && rc == 0 && !*fenced; i++) {
         const struct etcd_kv *kv = &r.kvs[i];
-        if (pord_parse_move_key(kv->key, kv->key_len, p->pool, dom, &answer) || answer)
+        if (pord_parse_move_key(kv->key, kv->key_len, p->pool, dom, &answer))
             continue;
+        if (answer) {
+            struct pord_state st;
+            if (pord_decode_state(kv->value, kv->value_len, &st, why, sizeof(why)) == 0 &&
+                pop_state_over(&st, plm_wall_ms()))
+                rc = clear_answer(p, kv, fenced);
+            continue;
+        }
         struct issue is = {.reason = PORD_MANUAL, .request_key = kv->key};
         int bad = pord_decode_request(kv->value, kv->value_len, true, &req, why, sizeof(why));
         if (bad == 0)

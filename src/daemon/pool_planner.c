@@ -6,7 +6,11 @@
  * records are good again), build the planner's input (pool_input.c),
  * plan (engine/pool_plan.c, bounded) and publish the plan under
  * /xenplm/<pool>/plan in a txn that holds only while our candidate key
- * still has our election revision (fencing), under our lease.
+ * still has our election revision (fencing), under our lease.  Every
+ * host also reads the drains, the orders and the manual moves for its
+ * view; in automatic mode the orders not finished are the planner's
+ * migrating domains, and the leader then writes its orders
+ * (pool_orders.c).
  */
 #include "config.h"
 

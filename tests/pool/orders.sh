@@ -10,7 +10,7 @@
 # makes the leader order its guest off it; an order written by hand at a
 # stale revision is refused, its state says why, logged once; xenplm pool
 # migrate becomes an order, or is refused with the reason written back;
-# a cooldown long over is deleted by the leader.
+# a cooldown long over and an old answer are deleted by the leader.
 # Nobody executes orders here (the loop's executor is not part of this
 # test): the states checked are those the pool thread writes.  Skipped,
 # saying why, without etcd-server/etcd-client, unless CI=true or
@@ -252,17 +252,25 @@ not_again() {
 }
 ok "the failed order's domain is not ordered again; its cooldown stays" not_again
 
-# A cooldown long over, of a domain without an order, is deleted by the
-# leader; one still running stays.
+# A cooldown long over, of a domain without an order, and an old answer
+# to a manual move are deleted by the leader; a running cooldown stays.
 cleared() {
     old=/xenplm/test/cooldown/00000000-0000-4000-8000-00000000beef
+    ans=/xenplm/test/moves/old1/answer
     ctl put "$old" 1000 >/dev/null
+    ctl put "$ans" "xenplm-order-state 1
+revision 1
+at 1000
+state refused old
+" >/dev/null
     end=$(($(ms) + 10000))
-    while [ "$(ms)" -lt "$end" ] && has "$old"; do sleep 0.2; done
+    while [ "$(ms)" -lt "$end" ] && { has "$old" || has "$ans"; }; do sleep 0.2; done
     has "$old" && { echo "the old cooldown is still there"; return 1; }
+    has "$ans" && { echo "the old answer is still there"; return 1; }
     has "/xenplm/test/cooldown/${key##*/}" || { echo "a running cooldown went too"; return 1; }
+    has /xenplm/test/moves/b1/answer || { echo "a fresh answer went too"; return 1; }
 }
-ok "a cooldown long over is deleted by the leader; a running one stays" cleared
+ok "an old cooldown and an old answer are deleted by the leader; fresh ones stay" cleared
 
 for p in $pid_a $pids; do
     kill "$p"
