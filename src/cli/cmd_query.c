@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "cli/client.h"
 #include "cli/commands.h"
 
@@ -26,5 +28,15 @@ int cmd_status(int argc, char **argv)
 
 int cmd_pool(int argc, char **argv)
 {
-    return client_simple(xenplm_command_find("pool"), argc, argv);
+    char *args[64];
+    static char off[] = "off";
+
+    /* `pool drain HOST --off`: sent as "off" (getopt knows no --off; the
+     * daemon takes either). */
+    if (argc < 1 || argc > 63)
+        return client_simple(xenplm_command_find("pool"), argc, argv);
+    for (int i = 0; i < argc; i++)
+        args[i] = strcmp(argv[i], "--off") == 0 ? off : argv[i];
+    args[argc] = NULL;
+    return client_simple(xenplm_command_find("pool"), argc, args);
 }

@@ -87,7 +87,7 @@ const struct xenplm_command xenplm_commands[] = {
      "out), what the domains whose rule anticipates anticipate now, and its\n"
      "event, arbitration, xenstore and enforcement counters.\n" HELP_CONTROL_JSON,
      true},
-    {"pool", cmd_pool, "show the pool: its hosts and leader, or the leader's plan", NULL,
+    {"pool", cmd_pool, "show the pool and the leader's plan; drain a host, migrate a domain", NULL,
      "In pool mode (xenplm-policy(5), POOL), show what this host's xenplmd last\n"
      "read of its pool in etcd (every plan interval), without asking etcd:\n"
      "'pool status': the leader (its host and election revision), and per host\n"
@@ -95,8 +95,15 @@ const struct xenplm_command xenplm_commands[] = {
      "domains and what they ask by level (CPU | memory);\n"
      "'pool plan': the leader's last plan, its election revision and time, its\n"
      "work and whether the work cap cut it, and each planned move (domain,\n"
-     "source, destination, reason, level, expected gain).  The plan is advice\n"
-     "only: no host migrates anything yet.\n" HELP_CONTROL_JSON,
+     "source, destination, reason, level, expected gain), then the orders in\n"
+     "etcd (automatic mode) and their state;\n"
+     "'pool drain HOST [--off]': put HOST in maintenance (the leader moves every\n"
+     "domain off it, in priority order), or take it out;\n"
+     "'pool migrate DOM HOST': ask the leader to move DOM (a uuid, or a name\n"
+     "only one domain has) to HOST, through the same fenced orders; it refuses,\n"
+     "saying why in the plan, a move HOST cannot take.  Both are written to\n"
+     "etcd by this host's daemon at its next round; migrate needs automatic "
+     "mode.\n" HELP_CONTROL_JSON,
      true},
     {"reload", cmd_reload, "make the daemon re-read its policy file", NULL,
      "Ask xenplmd to load its policy file again, as SIGHUP does.  A file that\n"

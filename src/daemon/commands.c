@@ -111,7 +111,7 @@ static int cmd_pool(struct dmn *d, const struct ctl_request *req, FILE *out, cha
                     size_t errlen)
 {
 #ifdef HAVE_POOL
-    return dmn_pool_command(d, req->argv[0], req->json, out, err, errlen);
+    return dmn_pool_command(d, req->argc, req->argv, req->json, out, err, errlen);
 #else
     (void)d;
     (void)req;

@@ -191,8 +191,8 @@ size_t dmn_pool_records(const struct dmn *d, struct prec_host *h, struct prec_do
                         size_t max);
 void dmn_pool_report(struct dmn *d);
 /* pool_ctl.c (built with pool support): the control socket's `pool` command. */
-int dmn_pool_command(struct dmn *d, const char *what, bool json, FILE *out, char *err,
-                     size_t errlen);
+int dmn_pool_command(struct dmn *d, size_t argc, const char *const *argv, bool json, FILE *out,
+                     char *err, size_t errlen);
 
 /* migrate.c: the executor of pool orders (live migration).  order:
  * check an order and start it, or report it FAILED (one at a time);

@@ -291,9 +291,21 @@ static void *run(void *arg)
         }
         if (dmn_pool_mono_ms() >= plan_at) {
             /* At most once per plan interval, from the end of the last round:
-             * every host reads the pool, the leader plans. */
+             * the drains and moves asked here written, every host reads the
+             * pool, the leader plans. */
+            if (dmn_pool_requests_write(p)) {
+                dmn_pool_failed(p, "writing a drain or a move");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
+                continue;
+            }
             if (dmn_pool_plan_round(p)) {
                 dmn_pool_failed(p, "planning");
+                retry_at = dmn_pool_mono_ms() + p->backoff_ms;
+                continue;
+            }
+            /* Then this host's orders, and the loop's reports on them. */
+            if (dmn_pool_orders_host(p)) {
+                dmn_pool_failed(p, "reading or answering orders");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;
                 continue;
             }
@@ -330,6 +342,7 @@ static void dispose(struct dmn_pool *p)
     dmn_pool_view_free(&p->pview);
     dmn_pool_handoff_dispose(p);
     free(p->reports);
+    free(p->pend);
     free(p->slot);
     free(p->cur);
     free(p->pool);
@@ -358,6 +371,7 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg)
     p->interval_ms = cfg->publish_interval_ms;
     p->plan_interval_ms = cfg->plan_interval_ms;
     p->plan_hold_ms = cfg->plan_hold_ms;
+    p->automatic = cfg->mode == POL_POOL_AUTOMATIC;
     p->pool = strdup(cfg->name);
     p->host = strdup(cfg->host);
     p->slot = calloc(PREC_MAX_DOMAINS, sizeof(*p->slot));
@@ -444,6 +458,7 @@ int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out)
     pthread_mutex_lock(&p->mu);
     *out = p->pview;
     out->hosts = NULL;
+    out->orders = NULL;
     if (p->pview.nhosts) {
         out->hosts = malloc(p->pview.nhosts * sizeof(*out->hosts));
         if (out->hosts)
@@ -451,9 +466,24 @@ int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out)
         else
             rc = PLM_ENOMEM;
     }
+    out->moves = NULL;
+    if (p->pview.norders) {
+        out->orders = malloc(p->pview.norders * sizeof(*out->orders));
+        if (out->orders)
+            memcpy(out->orders, p->pview.orders, p->pview.norders * sizeof(*out->orders));
+        else
+            rc = PLM_ENOMEM;
+    }
+    if (p->pview.nmoves) {
+        out->moves = malloc(p->pview.nmoves * sizeof(*out->moves));
+        if (out->moves)
+            memcpy(out->moves, p->pview.moves, p->pview.nmoves * sizeof(*out->moves));
+        else
+            rc = PLM_ENOMEM;
+    }
     pthread_mutex_unlock(&p->mu);
     if (rc)
-        out->nhosts = 0;
+        dmn_pool_view_free(out);
     return rc;
 }
 
@@ -467,6 +497,12 @@ void dmn_pool_view_free(struct dmn_pool_view *v)
     free(v->hosts);
     v->hosts = NULL;
     v->nhosts = 0;
+    free(v->orders);
+    v->orders = NULL;
+    v->norders = 0;
+    free(v->moves);
+    v->moves = NULL;
+    v->nmoves = 0;
 }
 
 void dmn_pool_stop(struct dmn_pool *p)

@@ -31,6 +31,7 @@
 
 #include "common/endpoint.h"
 #include "policy/policy.h"
+#include "daemon/pool_orderplan.h"
 #include "daemon/pool_plantext.h"
 #include "pool/pool_record.h"
 
@@ -70,6 +71,14 @@ struct dmn_pool_hostview {
     struct prec_host rec;
     plm_amt_t cpu[PREC_LEVELS], mem[PREC_LEVELS]; /* its domains' demand, per level */
     unsigned nlevels;
+    bool drain; /* in maintenance (xenplm pool drain) */
+};
+/* A manual move as etcd holds it: waiting for the leader, or refused. */
+struct dmn_pool_move {
+    char dom[PREC_UUID_LEN + 1];
+    bool refused;             /* an answer, else a request waiting */
+    struct pord_request req;  /* waiting: to where, asked by whom, when */
+    struct pord_state answer; /* refused: why, when */
 };
 struct dmn_pool_view {
     bool read;        /* read at least once */
@@ -79,6 +88,10 @@ struct dmn_pool_view {
     size_t left_out; /* hosts whose records did not decode */
     bool have_plan;  /* the leader's last plan, as etcd holds it */
     struct pin_plan_read plan;
+    struct pop_known *orders; /* the orders etcd holds, by uuid */
+    size_t norders;
+    struct dmn_pool_move *moves; /* manual moves waiting or refused, by key */
+    size_t nmoves;
 };
 /* A copy of the view (free it with dmn_pool_view_free); 0 or PLM_ENOMEM. */
 int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out);
@@ -88,6 +101,16 @@ uint64_t dmn_pool_mono_now(void);
 
 /* Who leads (self only while this host may act as the leader now). */
 void dmn_pool_leader(struct dmn_pool *p, struct dmn_pool_leader *out);
+
+/*
+ * `xenplm pool drain HOST [--off]` and `xenplm pool migrate DOM HOST`:
+ * queued for the pool thread, which writes them to etcd (never waits on
+ * etcd).  0, or PLM_EINVAL (a bad name; migrate: this host is not in
+ * automatic mode), PLM_ETOOMANY (too many waiting), with why in err.
+ */
+int dmn_pool_drain(struct dmn_pool *p, const char *host, bool off, char *err, size_t errlen);
+int dmn_pool_migrate(struct dmn_pool *p, const char *dom, const char *host, char *err,
+                     size_t errlen);
 
 /*
  * Orders (automatic mode, and `xenplm pool migrate`): the pool thread

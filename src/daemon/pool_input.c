@@ -33,6 +33,17 @@ static uint64_t cooldown_until(const struct pin_input *in, const struct prec_dom
     return until;
 }
 
+/* Strings: uuids, host names. */
+static int cmp_uuid(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static bool busy(const struct pin_input *in, const char *uuid)
+{
+    return in->nbusy && bsearch(uuid, in->busy, in->nbusy, sizeof(*in->busy), cmp_uuid);
+}
+
 /* src into dst, cut to fit (a label only: the uuid names the domain). */
 static void copy(char *dst, size_t size, const char *src)
 {
@@ -120,6 +131,8 @@ int pin_build(const struct pin_input *in, struct pp_host *hosts, size_t max_host
         o->cpu = src->rec.cpu;
         o->free_mib = src->rec.free;
         o->headroom_mib = src->rec.headroom;
+        o->drain = in->ndrains &&
+                   bsearch(src->name, in->drains, in->ndrains, sizeof(*in->drains), cmp_uuid);
         for (size_t i = src->first; i < src->first + src->n; i++) {
             const struct prec_domain *d = &in->doms[i];
             if (nd == max_doms)
@@ -136,6 +149,7 @@ int pin_build(const struct pin_input *in, struct pp_host *hosts, size_t max_host
             for (unsigned t = 0; t < d->ntags && t < PP_MAX_TAGS; t++)
                 copy(x->tags[x->ntags++], PP_TAG_MAX, d->tags[t]);
             x->cooldown_until_ms = cooldown_until(in, d);
+            x->migrating = busy(in, d->uuid);
         }
     }
     int rc = dedup(doms, &nd, dups);

@@ -13,7 +13,8 @@
  * first.  A domain's cooldown ends at the later of the cooldown key's
  * time (/xenplm/<pool>/cooldown/<uuid>, written when a move is ordered)
  * and its last migration plus the policy's cooldown, so that it survives
- * a change of leader.
+ * a change of leader.  A domain with an order not yet finished
+ * (/xenplm/<pool>/orders/) is migrating.
  */
 #ifndef XENPLM_DAEMON_POOL_INPUT_H
 #define XENPLM_DAEMON_POOL_INPUT_H
@@ -44,6 +45,13 @@ struct pin_input {
     const struct pin_cooldown *cool; /* sorted by uuid */
     size_t ncool;
     uint64_t cooldown_ms; /* after a migration */
+    /* Domains with an order not finished (automatic mode), sorted: each is
+     * planned as migrating (it stays, and counts against the caps). */
+    const char (*busy)[PREC_UUID_LEN + 1];
+    size_t nbusy;
+    /* Hosts in maintenance (/xenplm/<pool>/drain/<host>), sorted. */
+    const char (*drains)[PLM_POOL_NAME_MAX + 1];
+    size_t ndrains;
 };
 
 /*

@@ -14,6 +14,14 @@
 #include "engine/pool_plan.h"
 #include "pool/etcd.h"
 
+/* A drain or a manual move asked through the control socket. */
+#define DMN_POOL_REQS_MAX 16
+struct dmn_pool_req {
+    bool move, off;
+    char dom[PREC_UUID_LEN + 1];
+    char host[PLM_POOL_NAME_MAX + 1]; /* the drained host, or the move's destination */
+};
+
 struct dmn_pool {
     pthread_t thread;
     pthread_mutex_t mu;
@@ -70,6 +78,17 @@ struct dmn_pool {
     bool wake_made;
     struct dmn_pool_order_report *reports;
     size_t nreports;
+    /* Orders (pool_orders.c, the thread's own): this host's mode, the
+     * order handed to the loop and not yet finished, and the loop's
+     * reports not yet written to etcd (kept while etcd is down). */
+    bool automatic;
+    struct dmn_pool_order run;
+    bool running;
+    struct dmn_pool_order_report *pend;
+    size_t npend;
+    /* Under mu: drains and manual moves asked, not yet written (pool_requests.c). */
+    struct dmn_pool_req reqs[DMN_POOL_REQS_MAX];
+    size_t nreqs;
     /* Under mu: what `xenplm pool status` and `pool plan` show. */
     struct dmn_pool_view pview;
 };
@@ -104,5 +123,33 @@ void dmn_pool_plan_reset(struct dmn_pool *p);
 /* Every host, every plan interval: read the pool (and, leading, plan). */
 int dmn_pool_plan_round(struct dmn_pool *p);
 void dmn_pool_plan_dispose(struct dmn_pool *p);
+
+/* pool_orders.c, on the thread. */
+struct pop_known;
+/* The leader: every order etcd holds, sorted by uuid (*out malloc'd). */
+int dmn_pool_orders_read(struct dmn_pool *p, struct pop_known **out, size_t *n);
+/* The leader: order the plan's new moves and the manual moves asked
+ * (refusing, with an answer, those that cannot be made), fenced on its
+ * election revision, each with its cooldown key; clear expired finished
+ * orders.
+ * *fenced when etcd said another leads. */
+int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
+                          const struct pp_host *hosts, size_t nh, const struct pp_domain *doms,
+                          size_t nd, const struct pop_known *known, size_t nknown,
+                          uint64_t cooldown_ms, bool *fenced);
+/* pool_requests.c: write the drains and moves asked (kept while etcd
+ * fails); read the hosts drained, sorted (*out malloc'd). */
+int dmn_pool_requests_write(struct dmn_pool *p);
+int dmn_pool_drains_read(struct dmn_pool *p, char (**out)[PLM_POOL_NAME_MAX + 1], size_t *n);
+/* The manual moves waiting and refused, into the view. */
+int dmn_pool_moves_read(struct dmn_pool *p);
+/* The leader: delete cooldown keys long over whose domain has no order
+ * (at most POP_COOL_CLEAR_MAX a round), fenced. */
+struct pin_cooldown;
+int dmn_pool_cooldowns_clear(struct dmn_pool *p, const struct pin_cooldown *cool, size_t ncool,
+                             const struct pop_known *known, size_t nknown, bool *fenced);
+/* Every host, every round: write the loop's reports, then read the
+ * orders for this host, refuse or accept them, and hand one to the loop. */
+int dmn_pool_orders_host(struct dmn_pool *p);
 
 #endif

@@ -6,7 +6,11 @@
  * records are good again), build the planner's input (pool_input.c),
  * plan (engine/pool_plan.c, bounded) and publish the plan under
  * /xenplm/<pool>/plan in a txn that holds only while our candidate key
- * still has our election revision (fencing), under our lease.
+ * still has our election revision (fencing), under our lease.  Every
+ * host also reads the drains, the orders and the manual moves for its
+ * view; in automatic mode the orders not finished are the planner's
+ * migrating domains, and the leader then writes its orders
+ * (pool_orders.c).
  */
 #include "config.h"
 
@@ -20,6 +24,7 @@
 #include "core/error.h"
 #include "daemon/pool_int.h"
 #include "daemon/pool_input.h"
+#include "daemon/pool_orderplan.h"
 #include "daemon/pool_plantext.h"
 #include "pool/pool_leader.h"
 
@@ -212,6 +217,20 @@ static int read_cooldowns(struct dmn_pool *p, struct pin_cooldown **out, size_t 
     return 0;
 }
 
+/* The domains of the orders not finished (the planner's migrating
+ * ones), sorted by uuid as the orders are. */
+static int busy_of(const struct pop_known *known, size_t nknown, char (**busy)[PREC_UUID_LEN + 1],
+                   size_t *nbusy)
+{
+    *nbusy = 0;
+    if (!(*busy = calloc(nknown + 1, sizeof(**busy))))
+        return PLM_ENOMEM;
+    for (size_t i = 0; i < nknown; i++)
+        if (pop_live(&known[i]))
+            memcpy((*busy)[(*nbusy)++], known[i].uuid, PREC_UUID_LEN + 1);
+    return 0;
+}
+
 /* Publish the plan while our leadership lasts: false when etcd refused it (another leads). */
 static int publish_plan(struct dmn_pool *p, const char *text, size_t len, bool *fenced_out)
 {
@@ -246,22 +265,35 @@ static const char *moves_of(const char *text)
 }
 
 /* The hosts read, with their demand per level, for `xenplm pool status`. */
-static int set_view(struct dmn_pool *p, const struct pool_read *rd)
+static int set_view(struct dmn_pool *p, const struct pool_read *rd,
+                    const char (*drains)[PLM_POOL_NAME_MAX + 1], size_t ndrains,
+                    const struct pop_known *known, size_t nknown)
 {
     struct dmn_pool_hostview *v = calloc(rd->nhosts + 1, sizeof(*v));
+    struct pop_known *o = malloc((nknown + 1) * sizeof(*o));
 
-    if (!v)
+    if (!v || !o) {
+        free(v);
+        free(o);
         return PLM_ENOMEM;
+    }
+    if (nknown)
+        memcpy(o, known, nknown * sizeof(*o));
     for (size_t i = 0; i < rd->nhosts; i++) {
         const struct pin_host *h = &rd->hosts[i];
         memcpy(v[i].name, h->name, sizeof(v[i].name));
         v[i].rec = h->rec;
+        for (size_t k = 0; k < ndrains; k++)
+            v[i].drain |= strcmp(drains[k], h->name) == 0;
         pin_demand(rd->doms + h->first, h->n, v[i].cpu, v[i].mem, &v[i].nlevels);
     }
     pthread_mutex_lock(&p->mu);
     free(p->pview.hosts);
     p->pview.hosts = v;
     p->pview.nhosts = rd->nhosts;
+    free(p->pview.orders);
+    p->pview.orders = o;
+    p->pview.norders = nknown;
     p->pview.left_out = p->nwarned;
     p->pview.read = true;
     p->pview.read_ms = dmn_pool_mono_ms();
@@ -333,17 +365,30 @@ int dmn_pool_plan_round(struct dmn_pool *p)
     struct pp_domain *doms = NULL;
     struct pp_plan *plan = NULL;
     char *text = NULL;
+    struct pop_known *known = NULL;
+    size_t nknown = 0, nbusy = 0;
+    char(*busy)[PREC_UUID_LEN + 1] = NULL;
+    char(*drains)[PLM_POOL_NAME_MAX + 1] = NULL;
+    size_t ndrains = 0;
     int rc;
 
     if ((rc = read_hosts(p, &rd)))
         goto out;
-    if ((rc = set_view(p, &rd)))
+    if ((rc = dmn_pool_drains_read(p, &drains, &ndrains)))
+        goto out;
+    if ((rc = dmn_pool_orders_read(p, &known, &nknown)))
+        goto out;
+    if ((rc = set_view(p, &rd, drains, ndrains, known, nknown)))
+        goto out;
+    if ((rc = dmn_pool_moves_read(p)))
         goto out;
     if (!p->elected) {
         rc = read_plan(p);
         goto out;
     }
     if ((rc = read_cooldowns(p, &cool, &ncool)))
+        goto out;
+    if ((rc = busy_of(known, nknown, &busy, &nbusy)))
         goto out;
     struct pp_policy pol;
     pp_policy_init(&pol);
@@ -354,7 +399,11 @@ int dmn_pool_plan_round(struct dmn_pool *p)
                            .ndoms = rd.ndoms,
                            .cool = cool,
                            .ncool = ncool,
-                           .cooldown_ms = pol.cooldown_ms};
+                           .cooldown_ms = pol.cooldown_ms,
+                           .busy = busy,
+                           .nbusy = nbusy,
+                           .drains = drains,
+                           .ndrains = ndrains};
     hosts = calloc(rd.nhosts + 1, sizeof(*hosts));
     doms = calloc(rd.ndoms + 1, sizeof(*doms));
     plan = calloc(1, sizeof(*plan));
@@ -405,6 +454,17 @@ int dmn_pool_plan_round(struct dmn_pool *p)
         dmn_pool_step_down(p, "etcd refused its plan (another host's election revision)");
         goto out;
     }
+    if (p->automatic) {
+        if ((rc = dmn_pool_orders_issue(p, plan, hosts, nh, doms, nd, known, nknown,
+                                        pol.cooldown_ms, &fenced)))
+            goto out;
+        if (!fenced && (rc = dmn_pool_cooldowns_clear(p, cool, ncool, known, nknown, &fenced)))
+            goto out;
+        if (fenced) {
+            dmn_pool_step_down(p, "etcd refused its orders (another host's election revision)");
+            goto out;
+        }
+    }
     if (strcmp(moves_of(text), moves_of(p->plan_text)) != 0 || !p->plan_text) {
         log_info("pool '%s': plan at election revision %lld: %zu hosts, %zu domains, %zu moves "
                  "(%zu arbitrations%s)",
@@ -435,5 +495,8 @@ out:
     free(doms);
     free(plan);
     free(text);
+    free(known);
+    free(busy);
+    free(drains);
     return rc;
 }

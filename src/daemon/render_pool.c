@@ -11,6 +11,7 @@
 #include "common/walltime.h"
 #include "daemon/render_pool.h"
 #include "json/jw.h"
+#include "pool/pool_record.h"
 
 static const char *amt(plm_amt_t a, char buf[PLM_AMT_STRLEN])
 {
@@ -25,6 +26,129 @@ static void levels_text(FILE *f, const plm_amt_t *a, unsigned n)
         fputs("-", f);
     for (unsigned l = 0; l < n; l++)
         fprintf(f, "%s%s", l ? " " : "", amt(a[l], b));
+}
+
+/* A domain's name as the plan writes it: bytes other than letters,
+ * digits, '.', '_', '-' as %XX (a name is untrusted input). */
+static void name_text(FILE *f, const char *s, int width)
+{
+    int n = 0;
+    for (; *s; s++, n++) {
+        unsigned char c = (unsigned char)*s;
+        if (prec_plain_byte(c)) {
+            fputc(c, f);
+        } else {
+            fprintf(f, "%%%02X", c);
+            n += 2;
+        }
+    }
+    for (; n < width; n++)
+        fputc(' ', f);
+}
+
+/* A reason as it reads: printable ASCII as it is, other bytes %XX. */
+static void why_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c < 0x7f && c != '%')
+            fputc(c, f);
+        else
+            fprintf(f, "%%%02X", c);
+    }
+}
+
+/* An order's state, in words: "waiting" (no state yet), "running 40%", "refused: why". */
+static void state_text(FILE *f, const struct pop_known *k)
+{
+    if (!k->have_state) {
+        fputs(k->state_mod ? "(a state that does not read)" : "waiting", f);
+        return;
+    }
+    fputs(pord_phase_name(k->state.phase), f);
+    if (k->state.phase == PORD_RUNNING)
+        fprintf(f, " %u%%", k->state.pct);
+    if (k->state.phase == PORD_FAILED || k->state.phase == PORD_REFUSED) {
+        fputs(": ", f);
+        why_text(f, k->state.why);
+    }
+}
+
+/* One line per order (only those not finished, when live_only). */
+static size_t orders_text(FILE *f, const struct dmn_pool_view *v, bool live_only)
+{
+    size_t shown = 0;
+
+    for (size_t i = 0; i < v->norders; i++) {
+        const struct pop_known *k = &v->orders[i];
+        if (live_only && !pop_live(k))
+            continue;
+        if (shown++ == 0)
+            fprintf(f, "%-24s %-20s %-20s %-8s %8s  %s\n", "ORDER", "FROM", "TO", "REASON",
+                    "REVISION", "STATE");
+        if (!k->have_order) {
+            fprintf(f, "%-24s %-20s %-20s %-8s %8s  ", k->uuid, k->source, "?", "?", "?");
+        } else {
+            name_text(f, k->order.name, 24);
+            fprintf(f, " %-20s %-20s %-8s %8lld  ", k->order.from, k->order.to,
+                    pord_reason_name(k->order.reason), (long long)k->order.revision);
+        }
+        state_text(f, k);
+        fputs("\n", f);
+    }
+    return shown;
+}
+
+static void orders_json(struct jw *j, const struct dmn_pool_view *v, bool live_only)
+{
+    jw_key(j, "orders");
+    jw_array(j);
+    for (size_t i = 0; i < v->norders; i++) {
+        const struct pop_known *k = &v->orders[i];
+        if (live_only && !pop_live(k))
+            continue;
+        jw_object(j);
+        jw_kstring(j, "uuid", k->uuid);
+        jw_kstring(j, "source", k->source);
+        jw_key(j, "order");
+        if (!k->have_order) {
+            jw_null(j);
+        } else {
+            jw_object(j);
+            jw_kstring(j, "name", k->order.name);
+            jw_kstring(j, "from", k->order.from);
+            jw_kstring(j, "to", k->order.to);
+            jw_kstring(j, "address", k->order.addr);
+            jw_kstring(j, "reason", pord_reason_name(k->order.reason));
+            jw_kstring(j, "leader", k->order.leader);
+            jw_kint(j, "revision", k->order.revision);
+            jw_kuint(j, "at_ms", k->order.at_ms);
+            jw_object_end(j);
+        }
+        jw_key(j, "state");
+        if (!k->have_state) {
+            jw_null(j);
+        } else {
+            jw_object(j);
+            jw_kstring(j, "state", pord_phase_name(k->state.phase));
+            if (k->state.phase == PORD_RUNNING)
+                jw_kuint(j, "pct", k->state.pct);
+            if (k->state.phase == PORD_FAILED || k->state.phase == PORD_REFUSED)
+                jw_kstring(j, "why", k->state.why);
+            jw_kuint(j, "at_ms", k->state.at_ms);
+            jw_object_end(j);
+        }
+        jw_object_end(j);
+    }
+    jw_array_end(j);
+}
+
+static size_t live_orders(const struct dmn_pool_view *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->norders; i++)
+        n += pop_live(&v->orders[i]);
+    return n;
 }
 
 static void leader_text(FILE *f, const struct dmn_pool_leader *l)
@@ -65,8 +189,10 @@ static int status_text(FILE *f, const struct render_pool_who *w, const struct dm
         levels_text(f, h->cpu, h->nlevels);
         fputs(" | ", f);
         levels_text(f, h->mem, h->nlevels);
-        fputs("\n", f);
+        fputs(h->drain ? "  (draining)\n" : "\n", f);
     }
+    fprintf(f, "orders in flight: %zu\n", live_orders(v));
+    orders_text(f, v, true);
     return ferror(f) ? PLM_EIO : 0;
 }
 
@@ -126,9 +252,11 @@ static int status_json(FILE *f, const struct render_pool_who *w, const struct dm
         jw_kuint(&j, "domains", h->rec.ndomains);
         levels_json(&j, "cpu_asked", h->cpu, h->nlevels);
         levels_json(&j, "mem_asked", h->mem, h->nlevels);
+        jw_kbool(&j, "drain", h->drain);
         jw_object_end(&j);
     }
     jw_array_end(&j);
+    orders_json(&j, v, true);
     jw_object_end(&j);
     return jw_end(&j);
 }
@@ -139,7 +267,7 @@ int render_pool_status(FILE *f, const struct render_pool_who *who, const struct 
     return json ? status_json(f, who, l, v, read_age_ms) : status_text(f, who, l, v, read_age_ms);
 }
 
-static int plan_text(FILE *f, const struct render_pool_who *w, const struct dmn_pool_view *v)
+static int moves_text(FILE *f, const struct render_pool_who *w, const struct dmn_pool_view *v)
 {
     const struct pin_plan_read *p = &v->plan;
     char at[32];
@@ -155,16 +283,46 @@ static int plan_text(FILE *f, const struct render_pool_who *w, const struct dmn_
     fprintf(f, "%zu hosts, %zu domains; %zu host arbitrations%s; %zu held, %zu stuck; %zu moves\n",
             p->hosts, p->domains, p->work, p->cut ? " (cut by the work cap)" : "", p->held,
             p->stuck, p->nmoves);
-    if (p->nmoves == 0)
-        return ferror(f) ? PLM_EIO : 0;
-    fprintf(f, "%-24s %-20s %-20s %-8s %5s %6s  %s\n", "DOMAIN", "FROM", "TO", "REASON", "LEVEL",
-            "GAIN", "UUID");
+    if (p->nmoves)
+        fprintf(f, "%-24s %-20s %-20s %-8s %5s %6s  %s\n", "DOMAIN", "FROM", "TO", "REASON",
+                "LEVEL", "GAIN", "UUID");
     for (size_t i = 0; i < p->nmoves; i++) {
         const struct pin_plan_move *m = &p->move[i];
         fprintf(f, "%-24s %-20s %-20s %-8s %5u %6lld  %s\n", m->name, m->from, m->to,
                 pp_reason_name(m->reason), m->level, (long long)m->gain, m->uuid);
     }
     return ferror(f) ? PLM_EIO : 0;
+}
+
+/* Manual moves waiting for the leader, and those it refused. */
+static void asked_text(FILE *f, const struct dmn_pool_view *v)
+{
+    for (size_t i = 0; i < v->nmoves; i++) {
+        const struct dmn_pool_move *m = &v->moves[i];
+        if (i == 0)
+            fputs("manual moves:\n", f);
+        if (m->refused) {
+            fprintf(f, "  %s: refused: ", m->dom);
+            why_text(f, m->answer.why);
+            fputs("\n", f);
+        } else {
+            fprintf(f, "  %s: to %s, asked by %s, waiting for the leader\n", m->dom, m->req.to,
+                    m->req.by);
+        }
+    }
+}
+
+static int plan_text(FILE *f, const struct render_pool_who *w, const struct dmn_pool_view *v)
+{
+    int rc = moves_text(f, w, v);
+
+    if (rc == 0 && v->norders) {
+        fprintf(f, "orders: %zu (%zu in flight)\n", v->norders, live_orders(v));
+        orders_text(f, v, false);
+    }
+    if (rc == 0)
+        asked_text(f, v);
+    return rc ? rc : ferror(f) ? PLM_EIO : 0;
 }
 
 static int plan_json(FILE *f, const struct render_pool_who *w, const struct dmn_pool_view *v)
@@ -208,6 +366,25 @@ static int plan_json(FILE *f, const struct render_pool_who *w, const struct dmn_
         jw_array_end(&j);
         jw_object_end(&j);
     }
+    orders_json(&j, v, false);
+    jw_key(&j, "manual");
+    jw_array(&j);
+    for (size_t i = 0; i < v->nmoves; i++) {
+        const struct dmn_pool_move *m = &v->moves[i];
+        jw_object(&j);
+        jw_kstring(&j, "domain", m->dom);
+        jw_kbool(&j, "refused", m->refused);
+        if (m->refused) {
+            jw_kstring(&j, "why", m->answer.why);
+            jw_kuint(&j, "at_ms", m->answer.at_ms);
+        } else {
+            jw_kstring(&j, "to", m->req.to);
+            jw_kstring(&j, "by", m->req.by);
+            jw_kuint(&j, "at_ms", m->req.at_ms);
+        }
+        jw_object_end(&j);
+    }
+    jw_array_end(&j);
     jw_object_end(&j);
     return jw_end(&j);
 }
@@ -216,4 +393,30 @@ int render_pool_plan(FILE *f, const struct render_pool_who *who, const struct dm
                      bool json)
 {
     return json ? plan_json(f, who, v) : plan_text(f, who, v);
+}
+
+int render_pool_asked(FILE *f, const char *what, const char *of, const char *to, bool json)
+{
+    bool move = to != NULL;
+
+    if (json) {
+        struct jw j;
+        int rc = jw_begin(&j, f);
+        if (rc)
+            return rc;
+        jw_object(&j);
+        jw_kstring(&j, "asked", what);
+        jw_kstring(&j, move ? "domain" : "host", of);
+        if (move)
+            jw_kstring(&j, "to", to);
+        jw_object_end(&j);
+        return jw_end(&j);
+    }
+    if (move)
+        fprintf(f, "asked: move %s to %s (the leader orders it, or refuses it: xenplm pool plan)\n",
+                of, to);
+    else
+        fprintf(f, "asked: host %s %s (xenplm pool status shows it)\n", of,
+                strcmp(what, "drain") == 0 ? "to drain" : "to drain no more");
+    return ferror(f) ? PLM_EIO : 0;
 }

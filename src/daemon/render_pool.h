@@ -24,4 +24,8 @@ int render_pool_status(FILE *f, const struct render_pool_who *who, const struct 
 int render_pool_plan(FILE *f, const struct render_pool_who *who, const struct dmn_pool_view *v,
                      bool json);
 
+/* What `pool drain` and `pool migrate` answer: what was asked
+ * ("drain", "drain-off", "migrate"), of what (a host, a domain), to where. */
+int render_pool_asked(FILE *f, const char *what, const char *of, const char *to, bool json);
+
 #endif

@@ -273,12 +273,14 @@ const struct ctl_command_spec ctl_commands[] = {
      .min_args = 1,
      .max_args = 4,
      .usage = "DOM [cpu=N] [mem=N] [for=DURATION]\nDOM clear"},
-    /* Pool mode (issue 14): what this host's pool thread last read. */
+    /* Pool mode (issue 14): what this host's pool thread last read; a
+     * drain or a manual move asked of it. */
     {.name = "pool",
      .min_args = 1,
-     .max_args = 1,
+     .max_args = 3,
      .json = true,
-     .usage = "status [-j|--json]\nplan [-j|--json]"},
+     .usage = "status [-j|--json]\nplan [-j|--json]\ndrain HOST [--off] [-j|--json]\n"
+              "migrate DOM HOST [-j|--json]"},
 };
 const size_t ctl_ncommands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
 

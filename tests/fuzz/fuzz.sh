@@ -47,7 +47,7 @@ die() {
 
 # The targets and, for each, the longest input worth trying (its parser's
 # own limit, or a size past which only speed is lost).
-targets="request ctl_request ctl_reply reqfile mon_parse scenario goals policy etcd_reply pool_record"
+targets="request ctl_request ctl_reply reqfile mon_parse scenario goals policy etcd_reply pool_record pool_order"
 max_len() {
     case "$1" in
     request) echo 2100 ;;     # PROTO_VALUE_MAX (2048) and a little beyond
@@ -57,6 +57,7 @@ max_len() {
     scenario | goals | policy) echo 16384 ;; # 1 MiB allowed; the parse is what is tested
     etcd_reply) echo 65536 ;; # pool mode's etcd replies (bounded by max_reply, 4 MiB)
     pool_record) echo 4200 ;; # PREC_VALUE_MAX (4096) and a little beyond
+    pool_order) echo 2100 ;;  # PORD_VALUE_MAX (2048) and a little beyond
     canary) echo 64 ;;
     *) die "unknown target $1" ;;
     esac
@@ -78,7 +79,7 @@ module_sources() {
     proto) echo src/protocol/*.c ;;
     # Pool mode's etcd reply parsers and pool records, without libcurl's transport.
     pool) echo src/pool/etcd_buf.c src/pool/etcd_parse.c src/pool/pool_record.c \
-        src/pool/pool_record_decode.c ;;
+        src/pool/pool_record_decode.c src/pool/pool_order.c ;;
     common) echo src/common/*.c ;;
     core) echo src/core/*.c ;;
     esac

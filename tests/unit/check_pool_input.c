@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "daemon/pool_input.h"
+#include "daemon/pool_orderplan.h"
 #include "daemon/pool_plantext.h"
 #include "suite_run.h"
 
@@ -340,6 +341,237 @@ START_TEST(demand)
 }
 END_TEST
 
+/* A domain with an order not finished is planned as migrating. */
+START_TEST(busy_is_migrating)
+{
+    struct prec_domain d[3] = {dom(U1, "a", 0, 0, 16, 0), dom(U2, "b", 0, 0, 16, 0),
+                               dom(U3, "c", 0, 0, 16, 0)};
+    struct pin_host h = {.name = "h", .first = 0, .n = 3};
+    char busy[2][PREC_UUID_LEN + 1] = {U1, U3};
+    struct pin_input in = {
+        .hosts = &h, .nhosts = 1, .doms = d, .ndoms = 3, .busy = busy, .nbusy = 2};
+    struct pp_host oh;
+    struct pp_domain od[3];
+    size_t nh, nd, dups;
+    ck_assert_int_eq(pin_build(&in, &oh, 1, od, 3, &nh, &nd, &dups), 0);
+    ck_assert(od[0].migrating && !od[1].migrating && od[2].migrating);
+    in.nbusy = 0;
+    ck_assert_int_eq(pin_build(&in, &oh, 1, od, 3, &nh, &nd, &dups), 0);
+    ck_assert(!od[0].migrating && !od[1].migrating && !od[2].migrating);
+}
+END_TEST
+
+static struct pop_known known(const char *uuid, int phase, uint64_t at_ms)
+{
+    struct pop_known k;
+    memset(&k, 0, sizeof(k));
+    snprintf(k.uuid, sizeof(k.uuid), "%s", uuid);
+    snprintf(k.source, sizeof(k.source), "xen-a");
+    k.have_state = phase >= 0;
+    if (phase >= 0) {
+        k.state.phase = (enum pord_phase)phase;
+        k.state.revision = 7;
+        k.state.at_ms = at_ms;
+    }
+    return k;
+}
+
+/* Which moves become orders: those whose domain has no order at all. */
+START_TEST(new_orders)
+{
+    struct pp_domain d[3];
+    memset(d, 0, sizeof(d));
+    snprintf(d[0].uuid, sizeof(d[0].uuid), U1);
+    snprintf(d[1].uuid, sizeof(d[1].uuid), U2);
+    snprintf(d[2].uuid, sizeof(d[2].uuid), U3);
+    static struct pp_plan plan;
+    memset(&plan, 0, sizeof(plan));
+    plan.nmoves = 3;
+    plan.move[0].dom = 2;
+    plan.move[1].dom = 0;
+    plan.move[2].dom = 1;
+    static const struct {
+        int u1, u2, u3; /* -2: no order; -1: an order without a state; else its phase */
+        size_t n;
+        size_t want[3];
+    } t[] = {
+        {-2, -2, -2, 3, {0, 1, 2}},
+        {-1, -2, -2, 2, {0, 2}},
+        {PORD_DONE, PORD_RUNNING, -2, 1, {0}},
+        {PORD_REFUSED, PORD_FAILED, PORD_ACCEPTED, 0, {0}},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct pop_known k[3];
+        size_t nk = 0, pick[PP_MAX_MOVES];
+        if (t[i].u1 != -2)
+            k[nk++] = known(U1, t[i].u1, 0);
+        if (t[i].u2 != -2)
+            k[nk++] = known(U2, t[i].u2, 0);
+        if (t[i].u3 != -2)
+            k[nk++] = known(U3, t[i].u3, 0);
+        size_t n = pop_new(&plan, d, 3, k, nk, pick);
+        ck_assert_msg(n == t[i].n, "row %zu: %zu", i, n);
+        for (size_t j = 0; j < n; j++)
+            ck_assert_uint_eq(pick[j], t[i].want[j]);
+    }
+    /* A move naming a domain past the array is never ordered. */
+    plan.move[0].dom = 9;
+    size_t pick[PP_MAX_MOVES];
+    ck_assert_uint_eq(pop_new(&plan, d, 3, NULL, 0, pick), 2);
+}
+END_TEST
+
+START_TEST(live_and_expired)
+{
+    static const struct {
+        int phase;
+        uint64_t at, now;
+        bool live, expired;
+    } t[] = {
+        {-1, 0, 1000000, true, false},
+        {PORD_ACCEPTED, 1, 1000000, true, false},
+        {PORD_RUNNING, 1, 1000000, true, false},
+        {PORD_DONE, 1000, 1000 + POP_KEEP_MS, false, false},
+        {PORD_DONE, 1000, 1001 + POP_KEEP_MS, false, true},
+        {PORD_FAILED, 1000, 2000 + POP_KEEP_MS, false, true},
+        {PORD_REFUSED, 1000, 2000, false, false},
+        {PORD_REFUSED, 5000000, 1000, false, false}, /* written "after" now: kept */
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct pop_known k = known(U1, t[i].phase, t[i].at);
+        ck_assert_msg(pop_live(&k) == t[i].live, "row %zu", i);
+        ck_assert_msg(pop_expired(&k, t[i].now) == t[i].expired, "row %zu", i);
+    }
+}
+END_TEST
+
+START_TEST(cooldown_over)
+{
+    struct pop_known k = known(U2, PORD_DONE, 0);
+    ck_assert(!pop_cooldown_over(U1, 1000, 1000 + POP_KEEP_MS, &k, 1));
+    ck_assert(pop_cooldown_over(U1, 1000, 1001 + POP_KEEP_MS, &k, 1));
+    ck_assert(!pop_cooldown_over(U2, 1000, 1001 + POP_KEEP_MS, &k, 1)); /* its order is there */
+    ck_assert(!pop_cooldown_over(U1, 5000000, 1000, NULL, 0));          /* in the future */
+    ck_assert(pop_cooldown_over(U1, 0, 1 + POP_KEEP_MS, NULL, 0));
+}
+END_TEST
+
+/* Whether a host takes an order. */
+START_TEST(host_checks)
+{
+    static const struct {
+        const char *from, *to, *key_source, *self;
+        int64_t rev, leader_rev;
+        bool known, automatic, holds;
+        int want;
+        const char *why;
+    } t[] = {
+        {"xen-a", "xen-b", "xen-a", "xen-a", 7, 7, true, true, true, 0, ""},
+        {"xen-a", "xen-b", "xen-a", "xen-a", 6, 7, true, true, true, PLM_EINVAL, "stale"},
+        {"xen-a", "xen-b", "xen-a", "xen-a", 8, 7, true, true, true, PLM_EINVAL, "stale"},
+        {"xen-a", "xen-b", "xen-a", "xen-a", 7, 7, false, true, true, PLM_ENOENT, "no leader"},
+        {"xen-a", "xen-b", "xen-a", "xen-a", 7, 7, true, false, true, PLM_EINVAL, "automatic"},
+        {"xen-a", "xen-b", "xen-a", "xen-a", 7, 7, true, true, false, PLM_EINVAL, "does not hold"},
+        {"xen-c", "xen-b", "xen-a", "xen-a", 7, 7, true, true, true, PLM_EINVAL, "key's host"},
+        {"xen-c", "xen-b", "xen-c", "xen-a", 7, 7, true, true, true, PLM_EINVAL, "not this host"},
+        {"xen-a", "xen-a", "xen-a", "xen-a", 7, 7, true, true, true, PLM_EINVAL, "destination"},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct pord_order o;
+        memset(&o, 0, sizeof(o));
+        snprintf(o.from, sizeof(o.from), "%s", t[i].from);
+        snprintf(o.to, sizeof(o.to), "%s", t[i].to);
+        o.revision = t[i].rev;
+        struct pop_host h = {.self = t[i].self,
+                             .automatic = t[i].automatic,
+                             .leader_known = t[i].known,
+                             .leader_rev = t[i].leader_rev,
+                             .holds = t[i].holds};
+        char why[160] = "";
+        ck_assert_msg(pop_check(&o, t[i].key_source, &h, why, sizeof(why)) == t[i].want, "row %zu",
+                      i);
+        ck_assert_msg(strstr(why, t[i].why), "row %zu: '%s'", i, why);
+    }
+}
+END_TEST
+
+/* A manual move: which are ordered, which refused and why. */
+START_TEST(manual_moves)
+{
+    struct pp_host h[3];
+    struct pp_domain d[4];
+    memset(h, 0, sizeof(h));
+    memset(d, 0, sizeof(d));
+    static const char *const hn[3] = {"xen-a", "xen-b", "xen-c"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(h[i].name, sizeof(h[i].name), "%s", hn[i]);
+        h[i].free_mib = PLM_UNITS(8192);
+        h[i].headroom_mib = PLM_UNITS(1024);
+    }
+    h[2].drain = true;
+    static const char *const dn[4] = {"web", "db", "twin", "twin"};
+    static const char *const du[4] = {U1, U2, U3, "00000000-0000-4000-8000-000000000004"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(d[i].name, sizeof(d[i].name), "%s", dn[i]);
+        snprintf(d[i].uuid, sizeof(d[i].uuid), "%s", du[i]);
+        d[i].migratable = true;
+        d[i].mem_mib = PLM_UNITS(2048);
+    }
+    d[1].host = 1;
+    d[1].mem_mib = PLM_UNITS(7169); /* more than xen-a's 8192 - 1024 */
+    static const struct {
+        const char *dom, *to;
+        bool unmigratable, ordered;
+        int want;
+        size_t dom_out, to_out;
+        const char *why;
+    } t[] = {
+        {"web", "xen-b", false, false, 0, 0, 1, ""},
+        {U1, "xen-b", false, false, 0, 0, 1, ""},
+        {"web", "xen-a", false, false, PLM_EINVAL, 0, 0, "already runs"},
+        {"web", "xen-z", false, false, PLM_ENOENT, 0, 0, "no host"},
+        {"www", "xen-b", false, false, PLM_ENOENT, 0, 0, "no domain"},
+        {"twin", "xen-b", false, false, PLM_EINVAL, 0, 0, "2 domains"},
+        {U3, "xen-b", false, false, 0, 2, 1, ""},
+        {"web", "xen-c", false, false, PLM_EINVAL, 0, 0, "draining"},
+        {"db", "xen-a", false, false, PLM_EINVAL, 0, 0, "room for 7168 MiB"},
+        {"web", "xen-b", true, false, PLM_EINVAL, 0, 0, "cannot be migrated"},
+        {"web", "xen-b", false, true, PLM_EINVAL, 0, 0, "an order already"},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct pop_known k = known(U1, PORD_DONE, 0);
+        size_t dom = 99, to = 99;
+        char why[160] = "";
+        d[0].migratable = !t[i].unmigratable;
+        int rc = pop_manual(h, 3, d, 4, &k, t[i].ordered ? 1 : 0, t[i].dom, t[i].to, &dom, &to, why,
+                            sizeof(why));
+        ck_assert_msg(rc == t[i].want, "row %zu: %d (%s)", i, rc, why);
+        ck_assert_msg(strstr(why, t[i].why), "row %zu: '%s'", i, why);
+        if (rc == 0)
+            ck_assert_msg(dom == t[i].dom_out && to == t[i].to_out, "row %zu: %zu to %zu", i, dom,
+                          to);
+    }
+}
+END_TEST
+
+/* Drained hosts, by name, are the planner's draining hosts. */
+START_TEST(drains)
+{
+    struct prec_domain d = dom(U1, "a", 0, 0, 16, 0);
+    struct pin_host h[3] = {{.name = "xen-a", .first = 0, .n = 1},
+                            {.name = "xen-b", .first = 1, .n = 0},
+                            {.name = "xen-c", .first = 1, .n = 0}};
+    char dr[2][PLM_POOL_NAME_MAX + 1] = {"xen-a", "xen-c"};
+    struct pin_input in = {
+        .hosts = h, .nhosts = 3, .doms = &d, .ndoms = 1, .drains = dr, .ndrains = 2};
+    struct pp_host oh[3];
+    struct pp_domain od;
+    size_t nh, nd, dups;
+    ck_assert_int_eq(pin_build(&in, oh, 3, &od, 1, &nh, &nd, &dups), 0);
+    ck_assert(oh[0].drain && !oh[1].drain && oh[2].drain);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool_input");
@@ -351,6 +583,13 @@ int main(void)
     tcase_add_test(tc, plan_text);
     tcase_add_test(tc, plan_read_back);
     tcase_add_test(tc, demand);
+    tcase_add_test(tc, busy_is_migrating);
+    tcase_add_test(tc, new_orders);
+    tcase_add_test(tc, live_and_expired);
+    tcase_add_test(tc, host_checks);
+    tcase_add_test(tc, manual_moves);
+    tcase_add_test(tc, drains);
+    tcase_add_test(tc, cooldown_over);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The orders' pure decisions (pool_orderplan.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errbuf.h"
+#include "core/error.h"
+#include "daemon/pool_orderplan.h"
+
+static int cmp_known(const void *key, const void *k)
+{
+    return strcmp(key, ((const struct pop_known *)k)->uuid);
+}
+
+size_t pop_new(const struct pp_plan *plan, const struct pp_domain *doms, size_t ndoms,
+               const struct pop_known *known, size_t nknown, size_t *pick)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < plan->nmoves; i++) {
+        size_t d = plan->move[i].dom;
+        if (d >= ndoms)
+            continue;
+        if (nknown && bsearch(doms[d].uuid, known, nknown, sizeof(*known), cmp_known))
+            continue;
+        pick[n++] = i;
+    }
+    return n;
+}
+
+bool pop_live(const struct pop_known *k)
+{
+    return !k->have_state || !pord_final(k->state.phase);
+}
+
+bool pop_state_over(const struct pord_state *s, uint64_t now_ms)
+{
+    return pord_final(s->phase) && now_ms > s->at_ms && now_ms - s->at_ms > POP_KEEP_MS;
+}
+
+bool pop_expired(const struct pop_known *k, uint64_t now_ms)
+{
+    return k->have_state && pop_state_over(&k->state, now_ms);
+}
+
+bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,
+                       const struct pop_known *known, size_t nknown)
+{
+    if (now_ms <= until_ms || now_ms - until_ms <= POP_KEEP_MS)
+        return false;
+    return !(nknown && bsearch(uuid, known, nknown, sizeof(*known), cmp_known));
+}
+
+int pop_check(const struct pord_order *o, const char *key_source, const struct pop_host *h,
+              char *why, size_t whylen)
+{
+    if (strcmp(o->from, key_source) != 0)
+        return plm_errf(why, whylen, PLM_EINVAL, "its source '%s' is not its key's host '%s'",
+                        o->from, key_source);
+    if (strcmp(o->from, h->self) != 0)
+        return plm_errf(why, whylen, PLM_EINVAL, "its source '%s' is not this host", o->from);
+    if (strcmp(o->to, h->self) == 0)
+        return plm_errf(why, whylen, PLM_EINVAL, "its destination is this host");
+    if (!h->leader_known)
+        return plm_errf(why, whylen, PLM_ENOENT, "no leader known now");
+    if (o->revision != h->leader_rev)
+        return plm_errf(why, whylen, PLM_EINVAL,
+                        "stale: issued at election revision %lld, the leader's is %lld",
+                        (long long)o->revision, (long long)h->leader_rev);
+    if (!h->automatic)
+        return plm_errf(why, whylen, PLM_EINVAL, "this host is not in automatic mode");
+    if (!h->holds)
+        return plm_errf(why, whylen, PLM_EINVAL, "this host does not hold the domain");
+    return 0;
+}
+
+int pop_manual(const struct pp_host *hosts, size_t nhosts, const struct pp_domain *doms,
+               size_t ndoms, const struct pop_known *known, size_t nknown, const char *dom,
+               const char *to, size_t *dom_out, size_t *to_out, char *why, size_t whylen)
+{
+    size_t d = ndoms, t = nhosts, named = 0;
+
+    for (size_t i = 0; i < ndoms; i++) {
+        if (strcmp(doms[i].uuid, dom) == 0) {
+            d = i;
+            named = 1;
+            break;
+        }
+        if (strcmp(doms[i].name, dom) == 0 && named++ == 0)
+            d = i;
+    }
+    if (named == 0)
+        return plm_errf(why, whylen, PLM_ENOENT, "no domain '%s' in the pool", dom);
+    if (named > 1)
+        return plm_errf(why, whylen, PLM_EINVAL, "%zu domains are named '%s': give its uuid", named,
+                        dom);
+    for (size_t i = 0; i < nhosts; i++)
+        if (strcmp(hosts[i].name, to) == 0)
+            t = i;
+    if (t == nhosts)
+        return plm_errf(why, whylen, PLM_ENOENT, "no host '%s' in the pool", to);
+    const struct pp_domain *x = &doms[d];
+    if (x->host == t)
+        return plm_errf(why, whylen, PLM_EINVAL, "'%s' already runs on '%s'", dom, to);
+    if (!x->migratable)
+        return plm_errf(why, whylen, PLM_EINVAL, "'%s' cannot be migrated", dom);
+    if (nknown && bsearch(x->uuid, known, nknown, sizeof(*known), cmp_known))
+        return plm_errf(why, whylen, PLM_EINVAL, "'%s' has an order already", dom);
+    if (hosts[t].drain)
+        return plm_errf(why, whylen, PLM_EINVAL, "'%s' is draining", to);
+    plm_amt_t room =
+        hosts[t].free_mib > hosts[t].headroom_mib ? hosts[t].free_mib - hosts[t].headroom_mib : 0;
+    if (room < x->mem_mib)
+        return plm_errf(why, whylen, PLM_EINVAL,
+                        "'%s' has room for %lld MiB past its headroom, '%s' holds %lld MiB", to,
+                        (long long)(room / PLM_UNITS(1)), dom,
+                        (long long)(x->mem_mib / PLM_UNITS(1)));
+    *dom_out = d;
+    *to_out = t;
+    return 0;
+}

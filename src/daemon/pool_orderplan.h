@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The orders' pure decisions (issue 14, automatic mode), beside the
+ * planner's input (pool_input.h): which of the leader's planned moves
+ * become orders, which finished orders the leader clears, and whether a
+ * host takes an order it reads.  No I/O, no clock: what etcd holds and
+ * the time come in as arguments (pool_orders.c reads and writes).
+ */
+#ifndef XENPLM_DAEMON_POOL_ORDERPLAN_H
+#define XENPLM_DAEMON_POOL_ORDERPLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/pool_plan.h"
+#include "pool/pool_order.h"
+
+/* A finished order stays in etcd this long after its final state was
+ * written (for `xenplm pool plan` and whoever looks), then the leader
+ * deletes it with its state; its cooldown key stays. */
+#define POP_KEEP_MS 300000
+
+/* An order etcd holds, as read (any source). */
+struct pop_known {
+    char uuid[PREC_UUID_LEN + 1];
+    char source[PLM_POOL_NAME_MAX + 1];
+    bool have_order; /* an order that decodes (else refused by its source) */
+    struct pord_order order;
+    bool have_state; /* a state that decodes */
+    struct pord_state state;
+    int64_t state_mod; /* the state key's mod revision (0: none) */
+};
+
+/*
+ * The moves of plan to order: those whose domain has no order at all in
+ * known (sorted by uuid; an order finished but not yet cleared counts:
+ * the domain's cooldown is then what holds it).  pick[] receives indices
+ * into plan->move, in the plan's order; their count.
+ */
+size_t pop_new(const struct pp_plan *plan, const struct pp_domain *doms, size_t ndoms,
+               const struct pop_known *known, size_t nknown, size_t *pick);
+
+/* Whether an order holds its domain: no final state yet (none at all,
+ * accepted or running).  An order whose state does not decode holds it. */
+bool pop_live(const struct pop_known *k);
+
+/* Whether the leader clears it now: final, written more than POP_KEEP_MS
+ * before now_ms (Unix ms). */
+bool pop_expired(const struct pop_known *k, uint64_t now_ms);
+/* The same for a state alone (a manual move's answer). */
+bool pop_state_over(const struct pord_state *s, uint64_t now_ms);
+
+/* Whether the leader deletes a cooldown key ending at until_ms (Unix
+ * ms): over by POP_KEEP_MS at now_ms, and no order holds the domain (an
+ * order's cooldown goes with it, once it is cleared). */
+bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,
+                       const struct pop_known *known, size_t nknown);
+/* Cooldown keys deleted per round at most (the rest in later rounds). */
+#define POP_COOL_CLEAR_MAX 64
+
+/* What the executing host knows when it reads an order for itself. */
+struct pop_host {
+    const char *self;   /* this host's name in the pool */
+    bool automatic;     /* its mode: only an automatic host executes */
+    bool leader_known;  /* etcd named a leader at the last answer */
+    int64_t leader_rev; /* that leader's election revision */
+    bool holds;         /* the domain is among this host's records */
+};
+
+/*
+ * Whether a host takes an order (decoded from the key under
+ * orders/<source>/): 0, or PLM_EINVAL with why the order is refused
+ * (written back as its state).  Not the current leader's revision, a
+ * source other than this host, a destination that is this host, a domain
+ * it does not hold, or a host not in automatic mode: refused.  No
+ * leader known: PLM_ENOENT (not refused; looked at again next round).
+ */
+int pop_check(const struct pord_order *o, const char *key_source, const struct pop_host *h,
+              char *why, size_t whylen);
+
+/*
+ * A manual move (`xenplm pool migrate DOM HOST`) checked against the
+ * pool as the leader read it: DOM a uuid or a name only one domain has,
+ * HOST a host in the pool other than the domain's, not draining, whose
+ * free memory past its headroom holds the whole domain; the domain
+ * migratable and without an order in known (sorted by uuid).  0 and
+ * *dom_out, *to_out (indices), or PLM_EINVAL / PLM_ENOENT with why (the
+ * answer written back).  Manual moves ignore hold, margin and cooldown.
+ */
+int pop_manual(const struct pp_host *hosts, size_t nhosts, const struct pp_domain *doms,
+               size_t ndoms, const struct pop_known *known, size_t nknown, const char *dom,
+               const char *to, size_t *dom_out, size_t *to_out, char *why, size_t whylen);
+
+#endif
