@@ -63,8 +63,9 @@ static bool pool_same(const struct pol_pool_section *a, const struct pol_pool_se
 }
 
 /*
- * The policy's pool section (issue 14): publish this host while its mode
- * is not off (the planner and migrations are not in the daemon yet).
+ * The policy's pool section (issue 14): the pool thread (publishing, the
+ * election, the leader's plan and orders) runs while its mode is not off;
+ * a changed section restarts it.
  */
 static void pool_follow(struct dmn *d, const struct pol_pool_section *before)
 {
