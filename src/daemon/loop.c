@@ -79,7 +79,9 @@ static void pool_follow(struct dmn *d, const struct pol_pool_section *before)
         d->pool = NULL;
         d->pool_offered = false;
     }
-    if (p->pool.mode != POL_POOL_OFF && dmn_pool_start(&d->pool, &p->pool) != 0)
+    /* A migration under way stays the new thread's to report. */
+    if (p->pool.mode != POL_POOL_OFF &&
+        dmn_pool_start(&d->pool, &p->pool, d->st.mig.running ? &d->st.mig.order : NULL) != 0)
         log_warnx("%s:%u: pool '%s' not joined; this host arbitrates alone", p->source,
                   p->pool.line, p->pool.name);
 #else

@@ -352,7 +352,8 @@ static void dispose(struct dmn_pool *p)
     free(p);
 }
 
-int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg)
+int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg,
+                   const struct dmn_pool_order *in_flight)
 {
     struct etcd_config ec;
     struct dmn_pool *p = calloc(1, sizeof(*p));
@@ -404,6 +405,10 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg)
     /* Signals are the loop's: with all of them blocked in the thread, a
      * SIGTERM or SIGHUP always interrupts the loop's wait, never a call
      * to etcd that would leave the loop asleep until its next deadline. */
+    if (in_flight) {
+        p->run = *in_flight;
+        p->running = true;
+    }
     sigset_t all, before;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &before);

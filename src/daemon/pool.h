@@ -57,8 +57,14 @@ struct dmn_pool_leader {
     uint64_t until_ms;                /* self: acting until then (monotonic) */
 };
 
-/* Start publishing per cfg (copied); 0, or PLM_E* after logging why. */
-int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg);
+/* Start publishing per cfg (copied); 0, or PLM_E* after logging why.
+ * in_flight: the order whose migration the loop is carrying out (a
+ * reload restarts the thread): the new thread takes it as its own, and
+ * writes the loop's reports on it, instead of failing it as an earlier
+ * run's (NULL: none). */
+struct dmn_pool_order;
+int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg,
+                   const struct dmn_pool_order *in_flight);
 /* Hand the thread the host's newest records (copied; never blocks on etcd). */
 void dmn_pool_offer(struct dmn_pool *p, const struct prec_host *h, const struct prec_domain *doms,
                     size_t n);

@@ -17,6 +17,27 @@ static int cmp_known(const void *key, const void *k)
     return strcmp(key, ((const struct pop_known *)k)->uuid);
 }
 
+/* The first entry of known (sorted by uuid) for uuid, or NULL. */
+static const struct pop_known *first_of(const struct pop_known *known, size_t nknown,
+                                        const char *uuid)
+{
+    const struct pop_known *k =
+        nknown ? bsearch(uuid, known, nknown, sizeof(*known), cmp_known) : NULL;
+    while (k && k > known && strcmp(k[-1].uuid, uuid) == 0)
+        k--;
+    return k;
+}
+
+const struct pop_known *pop_finished_at(const struct pop_known *known, size_t nknown,
+                                        const char *uuid, const char *source)
+{
+    const struct pop_known *k = first_of(known, nknown, uuid);
+    for (; k && k < known + nknown && strcmp(k->uuid, uuid) == 0; k++)
+        if (!pop_live(k) && strcmp(k->source, source) == 0)
+            return k;
+    return NULL;
+}
+
 size_t pop_new(const struct pp_plan *plan, const struct pp_domain *doms, size_t ndoms,
                const struct pop_known *known, size_t nknown, size_t *pick)
 {
@@ -109,8 +130,11 @@ int pop_manual(const struct pp_host *hosts, size_t nhosts, const struct pp_domai
         return plm_errf(why, whylen, PLM_EINVAL, "'%s' already runs on '%s'", dom, to);
     if (!x->migratable)
         return plm_errf(why, whylen, PLM_EINVAL, "'%s' cannot be migrated", dom);
-    if (nknown && bsearch(x->uuid, known, nknown, sizeof(*known), cmp_known))
-        return plm_errf(why, whylen, PLM_EINVAL, "'%s' has an order already", dom);
+    const struct pop_known *k = first_of(known, nknown, x->uuid);
+    for (; k && k < known + nknown && strcmp(k->uuid, x->uuid) == 0; k++)
+        if (pop_live(k))
+            return plm_errf(why, whylen, PLM_EINVAL, "'%s' is being moved already (from '%s')", dom,
+                            k->source);
     if (hosts[t].drain)
         return plm_errf(why, whylen, PLM_EINVAL, "'%s' is draining", to);
     plm_amt_t room =

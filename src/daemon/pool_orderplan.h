@@ -84,12 +84,20 @@ int pop_check(const struct pord_order *o, const char *key_source, const struct p
  * pool as the leader read it: DOM a uuid or a name only one domain has,
  * HOST a host in the pool other than the domain's, not draining, whose
  * free memory past its headroom holds the whole domain; the domain
- * migratable and without an order in known (sorted by uuid).  0 and
+ * migratable and without a live order in known (sorted by uuid: one
+ * not finished; a finished one not yet cleared does not hold a manual
+ * move, see pop_finished_at).  0 and
  * *dom_out, *to_out (indices), or PLM_EINVAL / PLM_ENOENT with why (the
  * answer written back).  Manual moves ignore hold, margin and cooldown.
  */
 int pop_manual(const struct pp_host *hosts, size_t nhosts, const struct pp_domain *doms,
                size_t ndoms, const struct pop_known *known, size_t nknown, const char *dom,
                const char *to, size_t *dom_out, size_t *to_out, char *why, size_t whylen);
+
+/* The finished order of uuid from source in known (sorted by uuid), or
+ * NULL: a new order from there takes its key, so the leader clears it
+ * first. */
+const struct pop_known *pop_finished_at(const struct pop_known *known, size_t nknown,
+                                        const char *uuid, const char *source);
 
 #endif

@@ -188,6 +188,8 @@ static int issue_one(struct dmn_pool *p, const struct issue *is, const struct pp
     return 0;
 }
 
+static int clear_one(struct dmn_pool *p, const struct pop_known *k, bool *fenced);
+
 /* A manual move refused: the answer written, the request deleted, fenced. */
 static int refuse_request(struct dmn_pool *p, const char *rkey, const char *dom, const char *why,
                           bool *fenced)
@@ -283,6 +285,11 @@ static int manual_moves(struct dmn_pool *p, const struct pp_host *hosts, size_t 
         }
         is.from = doms[is.dom].host;
         is.cooldown_until_ms = plm_wall_ms() + cooldown_ms;
+        /* A finished order from the same host holds the key: cleared first. */
+        const struct pop_known *old =
+            pop_finished_at(known, nknown, doms[is.dom].uuid, hosts[is.from].name);
+        if (old && ((rc = clear_one(p, old, fenced)) || *fenced))
+            continue;
         rc = issue_one(p, &is, hosts, doms, fenced);
     }
     etcd_range_free(&r);

@@ -134,7 +134,7 @@ START_TEST(pool_thread_leaves_signals_to_the_loop)
     struct dmn_pool *p;
     unsigned others;
 
-    ck_assert_int_eq(dmn_pool_start(&p, &cfg), 0);
+    ck_assert_int_eq(dmn_pool_start(&p, &cfg, NULL), 0);
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
         unsigned blocking = threads_blocking(sigs[i], &others);
         ck_assert_uint_ge(others, 1);
@@ -167,7 +167,7 @@ START_TEST(pool_order_wakes_the_loop)
     struct dmn_pool *p;
     struct dmn_pool_order o = {.key = "/xenplm/test/orders/xen-a/u", .dest = "xen-b"}, got;
 
-    ck_assert_int_eq(dmn_pool_start(&p, &cfg), 0);
+    ck_assert_int_eq(dmn_pool_start(&p, &cfg, NULL), 0);
     int fd = dmn_pool_wake_fd(p);
     ck_assert_int_ge(fd, 0);
     struct pollfd pf = {.fd = fd, .events = POLLIN};

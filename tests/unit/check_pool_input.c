@@ -521,7 +521,8 @@ START_TEST(manual_moves)
     d[1].mem_mib = PLM_UNITS(7169); /* more than xen-a's 8192 - 1024 */
     static const struct {
         const char *dom, *to;
-        bool unmigratable, ordered;
+        bool unmigratable;
+        int ordered; /* 0: no order; else the phase of web's order from xen-a */
         int want;
         size_t dom_out, to_out;
         const char *why;
@@ -536,10 +537,15 @@ START_TEST(manual_moves)
         {"web", "xen-c", false, false, PLM_EINVAL, 0, 0, "draining"},
         {"db", "xen-a", false, false, PLM_EINVAL, 0, 0, "room for 7168 MiB"},
         {"web", "xen-b", true, false, PLM_EINVAL, 0, 0, "cannot be migrated"},
-        {"web", "xen-b", false, true, PLM_EINVAL, 0, 0, "an order already"},
+        /* An order not finished holds it; a finished one, not yet cleared, does not. */
+        {"web", "xen-b", false, 1 + PORD_RUNNING, PLM_EINVAL, 0, 0,
+         "being moved already (from 'xen-a')"},
+        {"web", "xen-b", false, 1 + PORD_ACCEPTED, PLM_EINVAL, 0, 0, "being moved already"},
+        {"web", "xen-b", false, 1 + PORD_DONE, 0, 0, 1, ""},
+        {"web", "xen-b", false, 1 + PORD_FAILED, 0, 0, 1, ""},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        struct pop_known k = known(U1, PORD_DONE, 0);
+        struct pop_known k = known(U1, t[i].ordered ? t[i].ordered - 1 : PORD_DONE, 0);
         size_t dom = 99, to = 99;
         char why[160] = "";
         d[0].migratable = !t[i].unmigratable;
@@ -551,6 +557,18 @@ START_TEST(manual_moves)
             ck_assert_msg(dom == t[i].dom_out && to == t[i].to_out, "row %zu: %zu to %zu", i, dom,
                           to);
     }
+    /* The finished order a manual move's key would collide with: by uuid
+     * and source, among several of the same uuid, never a live one. */
+    struct pop_known k[4] = {known(U1, PORD_RUNNING, 0), known(U1, PORD_DONE, 0),
+                             known(U1, PORD_FAILED, 0), known(U2, PORD_REFUSED, 0)};
+    snprintf(k[0].source, sizeof(k[0].source), "xen-b");
+    snprintf(k[2].source, sizeof(k[2].source), "xen-c");
+    ck_assert_ptr_eq(pop_finished_at(k, 4, U1, "xen-a"), &k[1]);
+    ck_assert_ptr_eq(pop_finished_at(k, 4, U1, "xen-c"), &k[2]);
+    ck_assert_ptr_null(pop_finished_at(k, 4, U1, "xen-b")); /* running */
+    ck_assert_ptr_eq(pop_finished_at(k, 4, U2, "xen-a"), &k[3]);
+    ck_assert_ptr_null(pop_finished_at(k, 4, U3, "xen-a"));
+    ck_assert_ptr_null(pop_finished_at(NULL, 0, U1, "xen-a"));
 }
 END_TEST
 
