@@ -205,8 +205,9 @@ static void set_aside(struct sim_player *pl, const char *path, const char *file,
 {
     char bad[sizeof(pl->fab.mydir) + 160];
 
-    snprintf(bad, sizeof(bad), "%s.bad", path);
-    if (rename(path, bad) != 0)
+    /* A name with no room for ".bad" is removed instead of set aside. */
+    int n = snprintf(bad, sizeof(bad), "%s.bad", path);
+    if (n < 0 || (size_t)n >= sizeof(bad) || rename(path, bad) != 0)
         unlink(path);
     refuse_once(pl, file, why);
 }
