@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,60 +12,28 @@
 #include "daemon/pool_plantext.h"
 #include "pool/pool_record.h"
 
-struct out {
-    char *buf;
-    size_t len, at;
-    bool full;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (o->full)
-        return;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->at, o->len - o->at, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= o->len - o->at)
-        o->full = true;
-    else
-        o->at += (size_t)n;
-}
-
-static void put_name(struct out *o, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (prec_plain_byte(c))
-            put(o, "%c", c);
-        else
-            put(o, "%%%02X", c);
-    }
-}
-
 int pin_encode_plan(const struct pin_plan_meta *m, const struct pp_plan *plan,
                     const struct pp_host *hosts, size_t nhosts, const struct pp_domain *doms,
                     size_t ndoms, char *buf, size_t len, size_t *out_len)
 {
-    struct out o = {.buf = buf, .len = len};
+    struct prec_out o = {.buf = buf, .len = len};
 
     if (len == 0)
         return PLM_ERANGE;
     buf[0] = '\0';
-    put(&o, "xenplm-plan 1\nleader %s\nrevision %lld\nat %llu\n", m->leader, (long long)m->revision,
-        (unsigned long long)m->at_ms);
-    put(&o, "hosts %zu\ndomains %zu\nwork %zu\ncut %s\nheld %zu\nstuck %zu\nmoves %zu\n", nhosts,
-        ndoms, plan->work, plan->cut ? "yes" : "no", plan->held, plan->stuck, plan->nmoves);
+    prec_put(&o, "xenplm-plan 1\nleader %s\nrevision %lld\nat %llu\n", m->leader,
+             (long long)m->revision, (unsigned long long)m->at_ms);
+    prec_put(&o, "hosts %zu\ndomains %zu\nwork %zu\ncut %s\nheld %zu\nstuck %zu\nmoves %zu\n",
+             nhosts, ndoms, plan->work, plan->cut ? "yes" : "no", plan->held, plan->stuck,
+             plan->nmoves);
     for (size_t i = 0; i < plan->nmoves; i++) {
         const struct pp_move *mv = &plan->move[i];
         if (mv->dom >= ndoms || mv->from >= nhosts || mv->to >= nhosts)
             return PLM_EINVAL;
-        put(&o, "move %s ", doms[mv->dom].uuid);
-        put_name(&o, doms[mv->dom].name);
-        put(&o, " %s %s %s %u %lld\n", hosts[mv->from].name, hosts[mv->to].name,
-            pp_reason_name(mv->reason), mv->level, (long long)mv->gain);
+        prec_put(&o, "move %s ", doms[mv->dom].uuid);
+        prec_put_name(&o, doms[mv->dom].name);
+        prec_put(&o, " %s %s %s %u %lld\n", hosts[mv->from].name, hosts[mv->to].name,
+                 pp_reason_name(mv->reason), mv->level, (long long)mv->gain);
     }
     if (o.full)
         return PLM_ERANGE;

@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,41 +129,9 @@ int pord_parse_key(const char *k, size_t len, const char *pool, char *source,
     return 0;
 }
 
-/* Writing. */
-struct out {
-    char *buf;
-    size_t len, at;
-    bool full;
-};
+/* Writing (pool_record.h's writer). */
 
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (o->full)
-        return;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->at, o->len - o->at, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= o->len - o->at)
-        o->full = true;
-    else
-        o->at += (size_t)n;
-}
-
-static void put_escaped(struct out *o, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (prec_plain_byte(c))
-            put(o, "%c", c);
-        else
-            put(o, "%%%02X", c);
-    }
-}
-
-static int finish(struct out *o, size_t *out_len)
+static int finish(struct prec_out *o, size_t *out_len)
 {
     if (o->full)
         return PLM_ERANGE;
@@ -180,7 +147,7 @@ static bool host_ok(const char *h)
 int pord_encode_order(const struct pord_order *ord, char *buf, size_t len, size_t *out_len,
                       char *err, size_t errlen)
 {
-    struct out o = {.buf = buf, .len = len};
+    struct prec_out o = {.buf = buf, .len = len};
     size_t nl = strnlen(ord->name, PREC_NAME_MAX + 1);
 
     if (!host_ok(ord->leader))
@@ -201,18 +168,18 @@ int pord_encode_order(const struct pord_order *ord, char *buf, size_t len, size_
         return plm_errf(err, errlen, PLM_EINVAL, "'at': out of range");
     if (len == 0)
         return PLM_ERANGE;
-    put(&o, "xenplm-order 1\nleader %s\nrevision %lld\nname ", ord->leader,
-        (long long)ord->revision);
-    put_escaped(&o, ord->name);
-    put(&o, "\nfrom %s\nto %s\naddress %s\nreason %s\nat %llu\n", ord->from, ord->to, ord->addr,
-        reasons[ord->reason], (unsigned long long)ord->at_ms);
+    prec_put(&o, "xenplm-order 1\nleader %s\nrevision %lld\nname ", ord->leader,
+             (long long)ord->revision);
+    prec_put_name(&o, ord->name);
+    prec_put(&o, "\nfrom %s\nto %s\naddress %s\nreason %s\nat %llu\n", ord->from, ord->to,
+             ord->addr, reasons[ord->reason], (unsigned long long)ord->at_ms);
     return finish(&o, out_len);
 }
 
 int pord_encode_state(const struct pord_state *s, char *buf, size_t len, size_t *out_len, char *err,
                       size_t errlen)
 {
-    struct out o = {.buf = buf, .len = len};
+    struct prec_out o = {.buf = buf, .len = len};
     size_t wl = strnlen(s->why, PORD_WHY_MAX + 1);
     bool why = s->phase == PORD_FAILED || s->phase == PORD_REFUSED;
 
@@ -228,15 +195,15 @@ int pord_encode_state(const struct pord_state *s, char *buf, size_t len, size_t 
         return plm_errf(err, errlen, PLM_EINVAL, "'state': a reason empty or too long");
     if (len == 0)
         return PLM_ERANGE;
-    put(&o, "xenplm-order-state 1\nrevision %lld\nat %llu\nstate %s", (long long)s->revision,
-        (unsigned long long)s->at_ms, phases[s->phase]);
+    prec_put(&o, "xenplm-order-state 1\nrevision %lld\nat %llu\nstate %s", (long long)s->revision,
+             (unsigned long long)s->at_ms, phases[s->phase]);
     if (s->phase == PORD_RUNNING)
-        put(&o, " %u", s->pct);
+        prec_put(&o, " %u", s->pct);
     if (why) {
-        put(&o, " ");
-        put_escaped(&o, s->why);
+        prec_put(&o, " ");
+        prec_put_name(&o, s->why);
     }
-    put(&o, "\n");
+    prec_put(&o, "\n");
     return finish(&o, out_len);
 }
 
@@ -529,7 +496,7 @@ int pord_parse_move_key(const char *key, size_t len, const char *pool, char *dom
 int pord_encode_request(const struct pord_request *r, char *buf, size_t len, size_t *out_len,
                         char *err, size_t errlen)
 {
-    struct out o = {.buf = buf, .len = len};
+    struct prec_out o = {.buf = buf, .len = len};
 
     if (r->move && !host_ok(r->to))
         return plm_errf(err, errlen, PLM_EINVAL, "'to': not a host name");
@@ -539,10 +506,10 @@ int pord_encode_request(const struct pord_request *r, char *buf, size_t len, siz
         return plm_errf(err, errlen, PLM_EINVAL, "'at': out of range");
     if (len == 0)
         return PLM_ERANGE;
-    put(&o, "xenplm-%s 1\n", r->move ? "move" : "drain");
+    prec_put(&o, "xenplm-%s 1\n", r->move ? "move" : "drain");
     if (r->move)
-        put(&o, "to %s\n", r->to);
-    put(&o, "by %s\nat %llu\n", r->by, (unsigned long long)r->at_ms);
+        prec_put(&o, "to %s\n", r->to);
+    prec_put(&o, "by %s\nat %llu\n", r->by, (unsigned long long)r->at_ms);
     return finish(&o, out_len);
 }
 

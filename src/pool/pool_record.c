@@ -23,28 +23,42 @@ int prec_prefix(const char *pool, const char *host, char *buf, size_t len)
     return n < 0 || (size_t)n >= len ? PLM_EINVAL : 0;
 }
 
-/* A value being written: bounded, and a failure sticks. */
+/* A value being written: its buffer, and the writer over it. */
 struct out {
     char buf[PREC_VALUE_MAX];
-    size_t len;
-    bool full;
+    struct prec_out w;
 };
 
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
+static void out_reset(struct out *o)
+{
+    o->w = (struct prec_out){.buf = o->buf, .len = sizeof(o->buf)};
+    o->buf[0] = '\0';
+}
+
+void prec_put(struct prec_out *o, const char *fmt, ...)
 {
     va_list ap;
-    int n;
 
     if (o->full)
         return;
     va_start(ap, fmt);
-    n = vsnprintf(o->buf + o->len, sizeof(o->buf) - o->len, fmt, ap);
+    int n = vsnprintf(o->buf + o->at, o->len - o->at, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(o->buf) - o->len)
+    if (n < 0 || (size_t)n >= o->len - o->at)
         o->full = true;
     else
-        o->len += (size_t)n;
+        o->at += (size_t)n;
+}
+
+void prec_put_name(struct prec_out *o, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (prec_plain_byte(c))
+            prec_put(o, "%c", c);
+        else
+            prec_put(o, "%%%02X", c);
+    }
 }
 
 static bool amount_ok(plm_amt_t a)
@@ -55,19 +69,7 @@ static bool amount_ok(plm_amt_t a)
 static void put_amount(struct out *o, plm_amt_t a)
 {
     char b[PLM_AMT_STRLEN];
-    put(o, " %s", plm_amt_format(a, b));
-}
-
-/* A name's bytes, with every byte but [A-Za-z0-9._-] as %XX. */
-static void put_name(struct out *o, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (prec_plain_byte(c))
-            put(o, "%c", c);
-        else
-            put(o, "%%%02X", c);
-    }
+    prec_put(&o->w, " %s", plm_amt_format(a, b));
 }
 
 bool prec_uuid_ok(const char *u)
@@ -119,45 +121,45 @@ static int check_domain(const struct prec_domain *d, char *err, size_t errlen)
 
 static void encode_domain(const struct prec_domain *d, struct out *o)
 {
-    put(o, "xenplm-domain 1\nname ");
-    put_name(o, d->name);
-    put(o, "\ncpu");
+    prec_put(&o->w, "xenplm-domain 1\nname ");
+    prec_put_name(&o->w, d->name);
+    prec_put(&o->w, "\ncpu");
     for (unsigned l = 0; l < d->ncpu; l++)
         put_amount(o, d->cpu[l]);
-    put(o, "\nmem");
+    prec_put(&o->w, "\nmem");
     for (unsigned l = 0; l < d->nmem; l++)
         put_amount(o, d->mem[l]);
-    put(o, "\ngrant");
+    prec_put(&o->w, "\ngrant");
     put_amount(o, d->grant_cpu);
     put_amount(o, d->grant_mem);
-    put(o, "\nmemory");
+    prec_put(&o->w, "\nmemory");
     put_amount(o, d->memory);
-    put(o, "\nmigratable %s\ntags", d->migratable ? "yes" : "no");
+    prec_put(&o->w, "\nmigratable %s\ntags", d->migratable ? "yes" : "no");
     for (unsigned t = 0; t < d->ntags; t++)
-        put(o, " %s", d->tags[t]);
-    put(o, "\nmigrated %llu\n", (unsigned long long)d->migrated_at);
+        prec_put(&o->w, " %s", d->tags[t]);
+    prec_put(&o->w, "\nmigrated %llu\n", (unsigned long long)d->migrated_at);
 }
 
 static void encode_host(const struct prec_host *h, size_t ndoms, struct out *o)
 {
-    put(o, "xenplm-host 1\ncpu");
+    prec_put(&o->w, "xenplm-host 1\ncpu");
     put_amount(o, h->cpu);
-    put(o, "\nmemory");
+    prec_put(&o->w, "\nmemory");
     put_amount(o, h->memory);
-    put(o, "\nfree");
+    prec_put(&o->w, "\nfree");
     put_amount(o, h->free);
-    put(o, "\nheadroom");
+    prec_put(&o->w, "\nheadroom");
     put_amount(o, h->headroom);
-    put(o, "\ndomains %zu\n", ndoms);
+    prec_put(&o->w, "\ndomains %zu\n", ndoms);
 }
 
 static int set_kv(struct prec_kv *kv, const char *prefix, const char *tail, const struct out *o)
 {
     snprintf(kv->key, sizeof(kv->key), "%s%s", prefix, tail);
-    if (o->full || !(kv->value = malloc(o->len + 1)))
-        return o->full ? PLM_ERANGE : PLM_ENOMEM;
-    memcpy(kv->value, o->buf, o->len + 1);
-    kv->len = o->len;
+    if (o->w.full || !(kv->value = malloc(o->w.at + 1)))
+        return o->w.full ? PLM_ERANGE : PLM_ENOMEM;
+    memcpy(kv->value, o->buf, o->w.at + 1);
+    kv->len = o->w.at;
     return 0;
 }
 
@@ -214,9 +216,7 @@ int prec_encode(const char *pool, const char *host, const struct prec_host *h,
             rc = plm_errf(err, errlen, PLM_EINVAL, "two domains with uuid %s", order[i]->uuid);
             goto done;
         }
-        o->len = 0;
-        o->full = false;
-        o->buf[0] = '\0';
+        out_reset(o);
         encode_domain(order[i], o);
         snprintf(tail, sizeof(tail), "domains/%s", order[i]->uuid);
         if ((rc = set_kv(&out->kv[out->n], prefix, tail, o))) {
@@ -226,8 +226,7 @@ int prec_encode(const char *pool, const char *host, const struct prec_host *h,
         }
         out->n++;
     }
-    o->len = 0;
-    o->full = false;
+    out_reset(o);
     encode_host(h, ndoms, o);
     if ((rc = set_kv(&out->kv[out->n], prefix, "host", o)))
         rc = plm_errf(err, errlen, rc, "out of memory");

@@ -79,6 +79,17 @@ struct prec_set {
 /* "/xenplm/<pool>/hosts/<host>/" into buf; PLM_EINVAL for a bad name. */
 int prec_prefix(const char *pool, const char *host, char *buf, size_t len);
 
+/* A bounded text being written (values, keys' parts): what does not fit
+ * sets full, which sticks; the writers of records, orders and plans. */
+struct prec_out {
+    char *buf;
+    size_t len, at; /* its size, and what is written (NUL-terminated) */
+    bool full;
+};
+void prec_put(struct prec_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A name's bytes, with every byte but [A-Za-z0-9._-] as %XX. */
+void prec_put_name(struct prec_out *o, const char *s);
+
 /* Whether u is a uuid as records hold it: 36 bytes, lower-case hex, 8-4-4-4-12. */
 bool prec_uuid_ok(const char *u);
 
