@@ -36,6 +36,29 @@ ok() { # description, command...
     [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
 }
 
+# pool_policy HOST MODE [LINE...]: "$work/HOST.xml", a policy joining the
+# pool "test" as HOST in MODE at the cluster's three members, with a 3 s
+# lease and publishing every second, and each LINE inside <pool>.
+# shellcheck disable=SC2154 # $work: set by the script that sources this
+pool_policy() {
+    _h=$1
+    _m=$2
+    shift 2
+    {
+        echo '<?xml version="1.0" encoding="UTF-8"?>'
+        echo '<xenplm-policy version="1">'
+        echo "  <pool name=\"test\" host=\"$_h\" mode=\"$_m\">"
+        echo "    <endpoint>$TEST_ETCD_EP1</endpoint>"
+        echo "    <endpoint>$TEST_ETCD_EP2</endpoint>"
+        echo "    <endpoint>$TEST_ETCD_EP3</endpoint>"
+        echo '    <lease ttl="3s"/>'
+        echo '    <publish interval="1s"/>'
+        for _l in "$@"; do echo "    $_l"; done
+        echo '  </pool>'
+        echo '</xenplm-policy>'
+    } >"$work/$_h.xml"
+}
+
 # ctl ARGS...: etcdctl against the cluster started here.
 ctl() {
     etcdctl --endpoints="$TEST_ETCD_ENDPOINTS" --dial-timeout=2s --command-timeout=3s "$@"

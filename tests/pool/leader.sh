@@ -23,19 +23,7 @@ etcd_cluster_start "$work" || { echo "$me: could not start an etcd cluster" >&2;
 
 # Each host's policy: the pool on the three members, a 3 s lease.
 policy() { # host
-    {
-        echo '<?xml version="1.0" encoding="UTF-8"?>'
-        echo '<xenplm-policy version="1">'
-        echo "  <pool name=\"test\" host=\"$1\" mode=\"advise\">"
-        echo "    <endpoint>$TEST_ETCD_EP1</endpoint>"
-        echo "    <endpoint>$TEST_ETCD_EP2</endpoint>"
-        echo "    <endpoint>$TEST_ETCD_EP3</endpoint>"
-        echo '    <lease ttl="3s"/>'
-        echo '    <publish interval="1s"/>'
-        echo '    <plan interval="1s"/>'
-        echo '  </pool>'
-        echo '</xenplm-policy>'
-    } >"$work/$1.xml"
+    pool_policy "$1" advise '<plan interval="1s"/>'
 }
 
 echo "1..11"

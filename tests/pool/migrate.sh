@@ -34,20 +34,7 @@ fabric=$(cd "$work" && pwd)/fabric
 rm -rf "$fabric"
 
 policy() { # host
-    {
-        echo '<?xml version="1.0" encoding="UTF-8"?>'
-        echo '<xenplm-policy version="1">'
-        echo "  <pool name=\"test\" host=\"$1\" mode=\"automatic\">"
-        echo "    <endpoint>$TEST_ETCD_EP1</endpoint>"
-        echo "    <endpoint>$TEST_ETCD_EP2</endpoint>"
-        echo "    <endpoint>$TEST_ETCD_EP3</endpoint>"
-        echo '    <lease ttl="3s"/>'
-        echo '    <publish interval="1s"/>'
-        echo '    <plan interval="1s" hold="2s"/>'
-        echo '    <migrate timeout="60s"/>'
-        echo '  </pool>'
-        echo '</xenplm-policy>'
-    } >"$work/$1.xml"
+    pool_policy "$1" automatic '<plan interval="1s" hold="2s"/>' '<migrate timeout="60s"/>'
 }
 
 # The hosts' scenarios, each on the fabric under its pool name.
