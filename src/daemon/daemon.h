@@ -72,6 +72,7 @@ struct dmn {
     struct dmn_events ev;
     uint64_t wake_at_ms; /* the decision's next turn without events (0: none) */
     uint64_t last_scan_ms;
+    bool transit; /* the last listing saw a domain in transit: list again in TRANSIT_SCAN_MS */
     struct dmn_retry host_retry; /* the host's facts could not be read */
     /* Agentless guests' network and disk counters (snapshot.c): one
      * reading of every domain's at most once per sampling period, the
@@ -111,6 +112,8 @@ struct dmn {
 
 /* domains.c */
 int dmn_scan(struct dmn *d);
+/* Whether a domain's name says xl is migrating it (NAME--incoming, NAME--migratedaway). */
+bool dmn_in_transit(const char *name);
 void dmn_forget_all(struct dmn *d);
 /* A request history for each domain whose rule anticipates (anticipation). */
 void dmn_histories(struct dmn *d);

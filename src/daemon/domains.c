@@ -292,6 +292,24 @@ void dmn_info_update(struct dmn *d, struct dmn_domain *dom, const struct port_do
     dom->info = *info;
 }
 
+/*
+ * A domain xl is migrating: the destination's copy is built as
+ * "NAME--incoming" and renamed when it runs; the source's is renamed
+ * "NAME--migratedaway" just before it goes.  Neither is adopted (nor
+ * published, nor managed): its memory and vcpus are the migration's.
+ */
+bool dmn_in_transit(const char *name)
+{
+    static const char *const tags[] = {"--incoming", "--migratedaway"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+        size_t t = strlen(tags[i]);
+        if (n > t && strcmp(name + n - t, tags[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 int dmn_scan(struct dmn *d)
 {
     size_t n = 0;
@@ -314,11 +332,18 @@ int dmn_scan(struct dmn *d)
 
     for (size_t i = 0; i < d->st.ndom; i++)
         d->st.dom[i].present = false;
+    d->transit = false;
     for (size_t i = 0; i < n; i++) {
         const struct port_domain *info = &d->list[i];
-        /* dom0 is the toolstack's own; a dying domain is being torn down. */
+        /* dom0 is the toolstack's own; a dying domain is being torn down;
+         * one in transit is the migration's until xl renames it, which no
+         * watch announces: the loop lists again soon (d->transit). */
         if (info->domid == 0 || info->dying)
             continue;
+        if (dmn_in_transit(info->name)) {
+            d->transit = true;
+            continue;
+        }
         struct dmn_domain *dom = dmn_find(&d->st, info->domid);
         if (!dom) {
             dom = insert(d, info);

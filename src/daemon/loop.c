@@ -36,6 +36,9 @@ void dmn_request_reload(void)
 
 /* When nothing is pending, still wake now and then to notice a lost watch. */
 #define IDLE_WAKE_MS 60000
+/* While a domain is in transit (dmn_in_transit), the listing is made this
+ * often, to adopt it once xl has renamed it. */
+#define TRANSIT_SCAN_MS 1000
 
 static uint64_t now_ms(struct dmn *d)
 {
@@ -326,6 +329,9 @@ int dmn_step(struct dmn *d)
     if (d->pool && order_fd < 0 && deadline > now + ORDER_LOOK_MS)
         deadline = now + ORDER_LOOK_MS;
 #endif
+    if (d->transit && d->last_scan_ms + TRANSIT_SCAN_MS < deadline)
+        deadline =
+            d->last_scan_ms + TRANSIT_SCAN_MS > now ? d->last_scan_ms + TRANSIT_SCAN_MS : now;
     if (d->ev.arbitrate || d->ev.force || d->ev.rescan || d->ev.resync_cpu || d->ev.tick_now)
         deadline = now;
     struct port_waitfd wf[CTL_MAX_CONN + 2];
@@ -373,7 +379,7 @@ int dmn_step(struct dmn *d)
     /* Watches are the way domains are found; a slow periodic scan is the
      * safety net for a watch lost or refused. */
     bool periodic = now_ms(d) - d->last_scan_ms >= IDLE_WAKE_MS;
-    if (periodic)
+    if (periodic || (d->transit && now_ms(d) - d->last_scan_ms >= TRANSIT_SCAN_MS))
         d->ev.rescan = true;
     if (d->ev.rescan) {
         d->ev.rescan = false;

@@ -77,6 +77,11 @@ bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,
     return !(nknown && bsearch(uuid, known, nknown, sizeof(*known), cmp_known));
 }
 
+static int cmp_host(const void *key, const void *name)
+{
+    return strcmp(key, name);
+}
+
 int pop_check(const struct pord_order *o, const char *key_source, const struct pop_host *h,
               char *why, size_t whylen)
 {
@@ -93,6 +98,18 @@ int pop_check(const struct pord_order *o, const char *key_source, const struct p
         return plm_errf(why, whylen, PLM_EINVAL,
                         "stale: issued at election revision %lld, the leader's is %lld",
                         (long long)o->revision, (long long)h->leader_rev);
+    /* Anyone who may write to etcd could write an order: only the
+     * leader's, to a host of the pool, reached by its name (the leader
+     * writes no other address), is carried out. */
+    if (!h->leader_host || strcmp(o->leader, h->leader_host) != 0)
+        return plm_errf(why, whylen, PLM_EINVAL, "issued by '%s', not the leader '%s'", o->leader,
+                        h->leader_host ? h->leader_host : "");
+    if (!h->hosts || !bsearch(o->to, h->hosts, h->nhosts, sizeof(*h->hosts), cmp_host))
+        return plm_errf(why, whylen, PLM_EINVAL, "its destination '%s' is not a host of the pool",
+                        o->to);
+    if (strcmp(o->addr, o->to) != 0)
+        return plm_errf(why, whylen, PLM_EINVAL, "its address '%s' is not its destination's name",
+                        o->addr);
     if (!h->automatic)
         return plm_errf(why, whylen, PLM_EINVAL, "this host is not in automatic mode");
     if (!h->holds)

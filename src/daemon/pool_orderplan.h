@@ -61,11 +61,16 @@ bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,
 
 /* What the executing host knows when it reads an order for itself. */
 struct pop_host {
-    const char *self;   /* this host's name in the pool */
-    bool automatic;     /* its mode: only an automatic host executes */
-    bool leader_known;  /* etcd named a leader at the last answer */
-    int64_t leader_rev; /* that leader's election revision */
-    bool holds;         /* the domain is among this host's records */
+    const char *self;        /* this host's name in the pool */
+    bool automatic;          /* its mode: only an automatic host executes */
+    bool leader_known;       /* etcd named a leader at the last answer */
+    int64_t leader_rev;      /* that leader's election revision */
+    const char *leader_host; /* and its host's name */
+    bool holds;              /* the domain is among this host's records */
+    /* The hosts of the pool as last read (sorted by name): a destination
+     * must be one of them. */
+    const char (*hosts)[PLM_POOL_NAME_MAX + 1];
+    size_t nhosts;
 };
 
 /*

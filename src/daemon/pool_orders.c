@@ -455,6 +455,11 @@ static int write_reports(struct dmn_pool *p)
     return 0;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
 static bool holds(const struct dmn_pool *p, const char *uuid)
 {
     for (size_t i = 0; p->took && i < p->ncur; i++)
@@ -542,13 +547,27 @@ int dmn_pool_orders_host(struct dmn_pool *p)
     if (pord_prefix(p->pool, p->host, prefix, sizeof(prefix)))
         return 0;
     struct pop_host h = {.self = p->host, .automatic = p->automatic};
+    char leader[PLM_POOL_NAME_MAX + 1];
+    char(*names)[PLM_POOL_NAME_MAX + 1] = NULL;
     pthread_mutex_lock(&p->mu);
     h.leader_known = p->view.known && p->view.host[0];
     h.leader_rev = p->view.rev;
+    snprintf(leader, sizeof(leader), "%s", p->view.host);
+    if (p->pview.nhosts && (names = calloc(p->pview.nhosts, sizeof(*names)))) {
+        for (size_t i = 0; i < p->pview.nhosts; i++)
+            snprintf(names[i], sizeof(names[i]), "%s", p->pview.hosts[i].name);
+        h.nhosts = p->pview.nhosts;
+    }
     pthread_mutex_unlock(&p->mu);
+    if (names)
+        qsort(names, h.nhosts, sizeof(*names), cmp_names);
+    h.leader_host = leader;
+    h.hosts = (const char(*)[PLM_POOL_NAME_MAX + 1]) names;
     struct etcd_keys k = etcd_prefix(prefix);
-    if ((rc = etcd_range(p->etcd, &k, &o, &r)))
+    if ((rc = etcd_range(p->etcd, &k, &o, &r))) {
+        free(names);
         return rc;
+    }
     for (size_t i = 0; i < r.n && rc == 0; i++) {
         const struct etcd_kv *kv = &r.kvs[i];
         if (pord_parse_key(kv->key, kv->key_len, p->pool, src, uuid, &kind, err, sizeof(err)) ||
@@ -563,6 +582,7 @@ int dmn_pool_orders_host(struct dmn_pool *p)
         rc = one_order(p, kv, st, src, uuid, &h);
     }
     etcd_range_free(&r);
+    free(names);
     return rc;
 }
 

@@ -118,7 +118,9 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now, bo
     if (rc == 0 || rc == PLM_ERANGE) {
         /* The value as read, whatever its verdict: a recheck that finds it
          * again does nothing (a bad value is not refused every minute). */
-        uint64_t h = raw_hash(buf, len < sizeof(buf) ? len : sizeof(buf), len);
+        /* An oversized value's bytes are not read (the buffer holds none of
+         * them): its true length stands for it. */
+        uint64_t h = raw_hash(buf, rc == 0 && len < sizeof(buf) ? len : 0, len);
         bool same = dom->raw_known && dom->raw_hash == h;
         dom->raw_hash = h;
         dom->raw_known = true;

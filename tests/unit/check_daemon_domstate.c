@@ -184,6 +184,36 @@ START_TEST(maxmem_lowered)
 }
 END_TEST
 
+/*
+ * A domain xl is migrating in ("NAME--incoming") or out
+ * ("NAME--migratedaway") is the migration's: never adopted, no call made
+ * about it, and the daemon lists the domains every second while one is
+ * there (to adopt it once renamed), not every minute.
+ */
+START_TEST(migration_copies_left_alone)
+{
+    struct dt t;
+
+    ck_assert(dmn_in_transit("web--incoming"));
+    ck_assert(dmn_in_transit("web--migratedaway"));
+    ck_assert(!dmn_in_transit("--incoming"));
+    ck_assert(!dmn_in_transit("web--incoming-2"));
+    ck_assert(!dmn_in_transit("web"));
+    dt_open(&t, "base.xml",
+            HOST "domain c--incoming memory=512 maxmem=1024 vcpus=1 maxvcpus=2\n"
+                 "at 1s a request mem=1024\n");
+    dt_run_until(&t, 10000);
+    ck_assert(dt_known(&t, "a"));
+    ck_assert(!dt_known(&t, "c--incoming"));
+    ck_assert_uint_eq(xen_calls(&t, "c--incoming"), 0);
+    ck_assert(t.d.transit);
+    uint64_t lists = dt_stats(&t).op[PORT_SIM_OP_LIST_DOMAINS].calls;
+    dt_run_for(&t, 10000);
+    ck_assert_uint_ge(dt_stats(&t).op[PORT_SIM_OP_LIST_DOMAINS].calls - lists, 8);
+    dt_close(&t);
+}
+END_TEST
+
 TCase *dt_tcase_domstate(void)
 {
     TCase *tc = tcase_create("domstate");
@@ -192,5 +222,6 @@ TCase *dt_tcase_domstate(void)
     tcase_add_test(tc, pause_stops_a_move);
     tcase_add_test(tc, grow_above_target);
     tcase_add_test(tc, maxmem_lowered);
+    tcase_add_test(tc, migration_copies_left_alone);
     return tc;
 }

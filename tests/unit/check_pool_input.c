@@ -475,23 +475,58 @@ START_TEST(host_checks)
         {"xen-c", "xen-b", "xen-a", "xen-a", 7, 7, true, true, true, PLM_EINVAL, "key's host"},
         {"xen-c", "xen-b", "xen-c", "xen-a", 7, 7, true, true, true, PLM_EINVAL, "not this host"},
         {"xen-a", "xen-a", "xen-a", "xen-a", 7, 7, true, true, true, PLM_EINVAL, "destination"},
+        /* Rows past this one change the order's leader, destination or address. */
+        {"xen-a", "xen-z", "xen-a", "xen-a", 7, 7, true, true, true, PLM_EINVAL,
+         "'xen-z' is not a host of the pool"},
     };
+    static const char hosts[][PLM_POOL_NAME_MAX + 1] = {"xen-a", "xen-b", "xen-c", "xen-l"};
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         struct pord_order o;
         memset(&o, 0, sizeof(o));
         snprintf(o.from, sizeof(o.from), "%s", t[i].from);
         snprintf(o.to, sizeof(o.to), "%s", t[i].to);
+        snprintf(o.addr, sizeof(o.addr), "%s", t[i].to);
+        snprintf(o.leader, sizeof(o.leader), "xen-l");
         o.revision = t[i].rev;
         struct pop_host h = {.self = t[i].self,
                              .automatic = t[i].automatic,
                              .leader_known = t[i].known,
                              .leader_rev = t[i].leader_rev,
-                             .holds = t[i].holds};
+                             .leader_host = "xen-l",
+                             .holds = t[i].holds,
+                             .hosts = hosts,
+                             .nhosts = 4};
         char why[160] = "";
         ck_assert_msg(pop_check(&o, t[i].key_source, &h, why, sizeof(why)) == t[i].want, "row %zu",
                       i);
         ck_assert_msg(strstr(why, t[i].why), "row %zu: '%s'", i, why);
     }
+    /* Whoever may write to etcd may write an order: not the leader's, or
+     * to an address other than the destination's name, it is refused. */
+    struct pord_order o;
+    memset(&o, 0, sizeof(o));
+    snprintf(o.from, sizeof(o.from), "xen-a");
+    snprintf(o.to, sizeof(o.to), "xen-b");
+    snprintf(o.addr, sizeof(o.addr), "xen-b");
+    snprintf(o.leader, sizeof(o.leader), "xen-c");
+    o.revision = 7;
+    struct pop_host h = {.self = "xen-a",
+                         .automatic = true,
+                         .leader_known = true,
+                         .leader_rev = 7,
+                         .leader_host = "xen-l",
+                         .holds = true,
+                         .hosts = hosts,
+                         .nhosts = 4};
+    char why[160] = "";
+    ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), PLM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "issued by 'xen-c', not the leader 'xen-l'"));
+    snprintf(o.leader, sizeof(o.leader), "xen-l");
+    snprintf(o.addr, sizeof(o.addr), "attacker.example");
+    ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), PLM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "address 'attacker.example' is not its destination's name"));
+    snprintf(o.addr, sizeof(o.addr), "xen-b");
+    ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), 0);
 }
 END_TEST
 
