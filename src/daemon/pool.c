@@ -229,8 +229,15 @@ static void *run(void *arg)
         }
         bool stop = p->stop;
         pthread_mutex_unlock(&p->mu);
-        if (stop)
+        if (stop) {
+            /* What the loop said of its orders is written before the
+             * thread goes (a reload starts another, which would otherwise
+             * take a migration that ended as one it never heard of). */
+            if (p->lease && dmn_pool_orders_flush(p))
+                log_warnx("pool '%s': the last reports on orders could not be written (%s)",
+                          p->pool, etcd_client_error(p->etcd));
             break;
+        }
         uint64_t now = dmn_pool_mono_ms();
         retry_at = 0;
         if (!p->lease) {

@@ -81,7 +81,7 @@ struct dmn_pool_hostview {
 };
 /* A manual move as etcd holds it: waiting for the leader, or refused. */
 struct dmn_pool_move {
-    char dom[PREC_UUID_LEN + 1];
+    char dom[PORD_DOM_MAX + 1];
     bool refused;             /* an answer, else a request waiting */
     struct pord_request req;  /* waiting: to where, asked by whom, when */
     struct pord_state answer; /* refused: why, when */

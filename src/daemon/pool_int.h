@@ -18,7 +18,7 @@
 #define DMN_POOL_REQS_MAX 16
 struct dmn_pool_req {
     bool move, off;
-    char dom[PREC_UUID_LEN + 1];
+    char dom[PORD_DOM_MAX + 1];
     char host[PLM_POOL_NAME_MAX + 1]; /* the drained host, or the move's destination */
 };
 
@@ -151,5 +151,7 @@ int dmn_pool_cooldowns_clear(struct dmn_pool *p, const struct pin_cooldown *cool
 /* Every host, every round: write the loop's reports, then read the
  * orders for this host, refuse or accept them, and hand one to the loop. */
 int dmn_pool_orders_host(struct dmn_pool *p);
+/* Write the loop's reports on orders now (at the thread's stop). */
+int dmn_pool_orders_flush(struct dmn_pool *p);
 
 #endif

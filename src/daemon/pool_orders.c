@@ -251,7 +251,7 @@ static int manual_moves(struct dmn_pool *p, const struct pp_host *hosts, size_t 
                         const struct pp_domain *doms, size_t nd, const struct pop_known *known,
                         size_t nknown, uint64_t cooldown_ms, bool *fenced)
 {
-    char prefix[PREC_KEY_MAX], dom[PREC_UUID_LEN + 1], why[PORD_WHY_MAX + 1];
+    char prefix[PREC_KEY_MAX], dom[PORD_DOM_MAX + 1], why[PORD_WHY_MAX + 1];
     struct etcd_range r;
     struct etcd_range_opts o = {0};
     struct pord_request req;
@@ -453,6 +453,11 @@ static int write_reports(struct dmn_pool *p)
         p->npend--;
     }
     return 0;
+}
+
+int dmn_pool_orders_flush(struct dmn_pool *p)
+{
+    return write_reports(p);
 }
 
 static int cmp_names(const void *a, const void *b)

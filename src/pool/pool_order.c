@@ -487,7 +487,7 @@ int pord_parse_move_key(const char *key, size_t len, const char *pool, char *dom
     if (pord_move_key(pool, NULL, false, prefix, sizeof(prefix)))
         return PLM_EINVAL;
     *answer = len > 7 && memcmp(key + len - 7, "/answer", 7) == 0;
-    if (!last_part(key, len, prefix, *answer ? "/answer" : NULL, dom, PREC_UUID_LEN) ||
+    if (!last_part(key, len, prefix, *answer ? "/answer" : NULL, dom, PORD_DOM_MAX) ||
         !pord_dom_ok(dom))
         return PLM_EINVAL;
     return 0;

@@ -131,14 +131,15 @@ struct pord_request {
 };
 
 /* Whether DOM can name a domain in a move's key: a uuid, or a name
- * as plm_pool_name_ok has it. */
+ * as plm_pool_name_ok has it (so at most PORD_DOM_MAX bytes). */
+#define PORD_DOM_MAX PLM_POOL_NAME_MAX
 bool pord_dom_ok(const char *dom);
 /* /xenplm/<pool>/drain/[<host>], /xenplm/<pool>/moves/[<dom>][/answer]
  * (what NULL leaves out); 0 or PLM_EINVAL. */
 int pord_drain_key(const char *pool, const char *host, char *buf, size_t len);
 int pord_move_key(const char *pool, const char *dom, bool answer, char *buf, size_t len);
 /* A key under /xenplm/<pool>/drain/ or moves/: its last part (host or
- * dom, at least PREC_UUID_LEN + 1 bytes) and, for moves, whether it is an
+ * at least PLM_POOL_NAME_MAX + 1 bytes; dom, PORD_DOM_MAX + 1) and, for moves, whether it is an
  * answer; 0 or PLM_EINVAL. */
 int pord_parse_drain_key(const char *key, size_t len, const char *pool, char *host);
 int pord_parse_move_key(const char *key, size_t len, const char *pool, char *dom, bool *answer);

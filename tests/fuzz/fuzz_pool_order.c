@@ -28,7 +28,7 @@ static void same(int rc, const char *again, size_t n, const char *buf, size_t si
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;
-    char err[256], src[PLM_POOL_NAME_MAX + 1], uuid[PREC_UUID_LEN + 1], again[PORD_VALUE_MAX];
+    char err[256], src[PLM_POOL_NAME_MAX + 1], uuid[PORD_DOM_MAX + 1], again[PORD_VALUE_MAX];
     enum pord_kind kind;
     struct pord_order o;
     struct pord_state s;

@@ -379,7 +379,7 @@ END_TEST
 /* Drains and manual moves: keys and values, both ways, and refusals. */
 START_TEST(requests)
 {
-    char k[PREC_KEY_MAX], part[PREC_UUID_LEN + 1], buf[PORD_VALUE_MAX], err[256];
+    char k[PREC_KEY_MAX], part[PORD_DOM_MAX + 1], buf[PORD_VALUE_MAX], err[256];
     struct pord_request r = {.move = true, .to = "xen-b", .by = "xen-a", .at_ms = 42}, got;
     bool answer;
     size_t n;
@@ -398,6 +398,17 @@ START_TEST(requests)
     ck_assert_int_eq(pord_parse_move_key(k, strlen(k), "rack-1", part, &answer), 0);
     ck_assert_str_eq(part, UA);
     ck_assert(answer);
+    /* A name as long as a pool name may be (63 bytes), longer than a
+     * uuid: whole both ways; one byte more is not a name. */
+    char longname[PORD_DOM_MAX + 2];
+    memset(longname, 'w', PORD_DOM_MAX);
+    longname[PORD_DOM_MAX] = '\0';
+    ck_assert_int_eq(pord_move_key("rack-1", longname, false, k, sizeof(k)), 0);
+    ck_assert_int_eq(pord_parse_move_key(k, strlen(k), "rack-1", part, &answer), 0);
+    ck_assert_str_eq(part, longname);
+    longname[PORD_DOM_MAX] = 'w';
+    longname[PORD_DOM_MAX + 1] = '\0';
+    ck_assert_int_eq(pord_move_key("rack-1", longname, false, k, sizeof(k)), PLM_EINVAL);
     ck_assert_int_eq(pord_move_key("rack-1", "web 1", false, k, sizeof(k)), PLM_EINVAL);
     ck_assert_int_eq(pord_drain_key("rack-1", "xen/a", k, sizeof(k)), PLM_EINVAL);
     static const char *const badkeys[] = {
