@@ -127,7 +127,8 @@ wait_until() {
 # make_cfg NAME [KEY=VALUE...]: write /tmp/NAME.cfg for a test domU: a PV
 # guest booting the domU kernel and initramfs, no disk, no network.
 # With AGENT_GOALS=yes, a guest named guest-X runs the guest agent with
-# the goals file goals-X.xml (see domu-init.sh).
+# the goals file goals-X.xml (see domu-init.sh).  GUEST_MEMORY and
+# GUEST_MAXMEM (MiB, default 192 and 384) set its memory and maxmem.
 make_cfg() {
     name=$1
     shift
@@ -141,8 +142,8 @@ make_cfg() {
         echo 'kernel = "/domu/vmlinux"'
         echo 'ramdisk = "/domu/initrd.cpio"'
         echo "extra = \"console=hvc0 rdinit=/init $FAST_BOOT ${XENPLM_GUEST_EXTRA:-quiet} $goals\""
-        echo 'memory = 192'
-        echo 'maxmem = 384'
+        echo "memory = ${GUEST_MEMORY:-192}"
+        echo "maxmem = ${GUEST_MAXMEM:-384}"
         echo 'vcpus = 1'
         echo 'maxvcpus = 2'
         echo 'on_poweroff = "destroy"'
