@@ -42,7 +42,8 @@
 #                       Xen; without packages there, the build tree.  The
 #                       console says which.
 #     --net             for the two-host rig (tests/xen/rig2.sh): the
-#                       virtio-net driver in dom0 (dom0-init.sh loads it
+#                       virtio-net and e1000 drivers in dom0 (rig2.sh's
+#                       XENPLM_XEN2_NIC picks the NIC; dom0-init.sh loads them
 #                       with the Xen drivers and, given XENPLM_NET_ADDR,
 #                       brings the link up), and xl's migration transport
 #                       and its listener, migrate-nc.sh and
@@ -347,9 +348,9 @@ mod_file() {
     printf '%s\n' "$f"
 }
 pending="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc"
-# The two-host rig's link: QEMU's virtio-net-pci (virtio_pci finds the
-# device, virtio_net drives it; their dependencies follow below).
-[ $net = no ] || pending="$pending virtio_pci virtio_net"
+# The two-host rig's link: QEMU's e1000 or virtio-net-pci (virtio_pci
+# finds the device, virtio_net drives it; their dependencies follow below).
+[ $net = no ] || pending="$pending e1000 virtio_pci virtio_net"
 # Add the dependencies (two levels are plenty for these drivers).
 for m in $pending; do
     for d in $(mod_deps "$(mod_file "$m")"); do

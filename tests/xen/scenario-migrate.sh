@@ -96,11 +96,23 @@ a)
 
     step "migrate: xl migrate guest-m to host B"
     echo "# migrate: on A boot=$boot count=$(m_counts | tail -n 1) at the start"
+    # In the background, with a line on the console every 30 s: boot.sh
+    # takes a dom0 silent for 4 minutes for a hung one.
+    rm -f /tmp/migrate.rc
     t0=$(uptime_cs)
-    timeout 600 xl migrate -s /xenplm/migrate-nc.sh guest-m "$peer" >/tmp/migrate.log 2>&1
-    rc=$?
-    took=$(($(uptime_cs) - t0))
-    if [ $rc -eq 0 ]; then
+    (
+        timeout 600 xl migrate -s /xenplm/migrate-nc.sh guest-m "$peer" >/tmp/migrate.log 2>&1
+        echo "$? $(uptime_cs)" >/tmp/migrate.rc
+    ) &
+    i=0
+    until [ -s /tmp/migrate.rc ]; do
+        sleep 0.1
+        i=$((i + 1))
+        [ $((i % 300)) -ne 0 ] || echo "# migrate: xl migrate still running ($((i / 10)) s)"
+    done
+    read -r rc t1 </tmp/migrate.rc
+    took=$((t1 - t0))
+    if [ "$rc" -eq 0 ]; then
         ok "xl migrate guest-m to host B (xl's stream over the link through migrate-nc.sh)"
         timing "xl migrate (start to running on B)" "$took"
     else
