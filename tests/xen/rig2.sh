@@ -123,7 +123,7 @@ boot_host() {
 pid_a=""
 pid_b=""
 # Stopped: each boot.sh stops its QEMU on the way out.
-trap 'kill $pid_a $pid_b 2>/dev/null || true' INT TERM
+trap 'kill $pid_a $pid_b 2>/dev/null; wait; exit 1' INT TERM
 progress "images ready in $t_images s; booting host A (its QEMU listens on 127.0.0.1:$port for B's)"
 boot_host A "listen=127.0.0.1:$port" 10.99.0.1 10.99.0.2
 pid_a=$boot_pid
