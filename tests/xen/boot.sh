@@ -16,7 +16,10 @@
 # XENPLM_XEN_ARGS (more arguments for Xen, such as sched=credit2),
 # XENPLM_XEN_DOM0_ARGS (more arguments for the dom0 kernel; see below),
 # XENPLM_XEN_CPU (QEMU's -cpu, default qemu64,+svm,+npt: see below),
-# XENPLM_XEN_SILENCE (seconds, default 240: see below).
+# XENPLM_XEN_SILENCE (seconds, default 240: see below),
+# XENPLM_XEN_QEMU_ARGS (more arguments for QEMU, split on blanks: the
+# two-host rig, tests/xen/rig2.sh, gives dom0 its NIC that way; none by
+# default, and the machine has no network at all).
 #
 # A dom0 that falls silent: once dom0 is up, no scenario step goes longer
 # than a couple of minutes without a line on the console (the longest wait
@@ -95,11 +98,13 @@ start=$(now)
 # so that Xen may offer HVM (and PVH) guests; XENPLM_XEN_CPU=qemu64 turns
 # them off.
 cpu=${XENPLM_XEN_CPU:-qemu64,+svm,+npt}
+# shellcheck disable=SC2086 # XENPLM_XEN_QEMU_ARGS: split on purpose
 "$qemu" -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp 2 -m 2304M \
     -nographic -monitor none -vga none -net none -no-reboot \
     -serial "pipe:$fifo/s" \
     -kernel "$out/xen" -append "$xen_args" \
     -initrd "$out/vmlinux $dom0_args,$out/dom0.cpio" \
+    ${XENPLM_XEN_QEMU_ARGS:-} \
     </dev/null >"$log.qemu" 2>&1 &
 pid=$!
 trap 'kill "$pid" "$reader" 2>/dev/null || true; rm -rf "$fifo"' EXIT INT TERM

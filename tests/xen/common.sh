@@ -55,3 +55,26 @@ progress() {
         printf '%s\n' "$p_line" >&9
     fi
 }
+
+# serial_tap FILE PREFIX: hand each TAP result that dom0 printed in FILE
+# (its serial log, carriage returns taken out) to the caller's
+# `result ok|"not ok" DESC`, DESC behind PREFIX; a bail-out is a failed
+# result, TAP comments are printed as they are.  Sets dom0_results to the
+# number of results, and dom0_plan to dom0's last plan line's count.
+serial_tap() {
+    # shellcheck disable=SC2034 # for the caller
+    dom0_plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$1" | tail -n 1)
+    dom0_results=0
+    while IFS= read -r st_line; do
+        case "$st_line" in
+        "ok "[0-9]* | "not ok "[0-9]*)
+            dom0_results=$((dom0_results + 1))
+            st_status=ok
+            case "$st_line" in "not ok"*) st_status="not ok" ;; esac
+            result "$st_status" "$2$(printf '%s\n' "$st_line" | sed 's/^\(not \)*ok [0-9]* *-* *//')"
+            ;;
+        "Bail out!"*) result "not ok" "${2}dom0: ${st_line#Bail out! }" ;;
+        "# "*) printf '%s\n' "$st_line" ;; # as it is: echo would expand backslashes
+        esac
+    done <"$1"
+}

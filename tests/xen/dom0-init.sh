@@ -6,6 +6,12 @@
 # each printing TAP lines on the console (hvc0, which Xen copies to the
 # serial port), then powers the machine off.
 #
+# The two-host rig (tests/xen/rig2.sh) puts XENPLM_NET_ADDR=ADDRESS/PREFIX
+# on dom0's command line (the kernel hands it to /init as environment):
+# the first Ethernet interface, QEMU's NIC on the link between the two
+# dom0s, gets that static address before XENPLM-READY.  Without it (the
+# single-host rig) dom0 has no network.
+#
 # Markers for the host (tests/xen/boot.sh, run.sh), each on a line of its own:
 #   XENPLM-READY uptime=SECONDS   the toolstack is up
 #   XENPLM-DONE                   the scenarios are over
@@ -70,6 +76,18 @@ xen-init-dom0 >/tmp/xen-init-dom0.log 2>&1 ||
     bail "xen-init-dom0 failed: $(cat /tmp/xen-init-dom0.log)"
 xenconsoled --pid-file=/run/xenconsoled.pid --log=guest \
     --log-dir=/var/log/xen/console || bail "xenconsoled failed to start"
+
+if [ -n "${XENPLM_NET_ADDR:-}" ]; then
+    ip link set lo up
+    nic=""
+    for d in /sys/class/net/eth*; do
+        [ -e "$d" ] && nic=${d##*/} && break
+    done
+    [ -n "$nic" ] || bail "XENPLM_NET_ADDR=$XENPLM_NET_ADDR but no Ethernet interface (no NIC, or no driver)"
+    ip link set "$nic" up || bail "ip link set $nic up failed"
+    ip addr add "$XENPLM_NET_ADDR" dev "$nic" || bail "ip addr add $XENPLM_NET_ADDR dev $nic failed"
+    echo "# net: $nic $XENPLM_NET_ADDR ($(cat "/sys/class/net/$nic/address"))"
+fi
 
 read -r up _ </proc/uptime
 echo "XENPLM-READY uptime=$up"

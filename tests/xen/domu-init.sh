@@ -18,6 +18,12 @@
 #   at boot and whenever either changes:
 #       xenplm-guest: mem_kib=196608 cpus=1
 # - Runs the commands dom0 writes to data/xenplm-test/cmd (see guest-cmd.sh).
+# - With XENPLM_COUNTER=1 on the kernel command line (the two-host rig's
+#   migration scenario), counts the seconds from its boot, once a second,
+#   on the console and in xenstore (data/xenplm-test/count), with the
+#   kernel's boot id: a guest that is live-migrated goes on counting with
+#   the same boot id; one that restarted would count from 1 with another.
+#       xenplm-guest: count=12 boot=2b0c6f1e-...
 export PATH=/bin:/usr/bin
 export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
 
@@ -46,6 +52,19 @@ if [ -n "${XENPLM_GOALS:-}" ]; then
     xenplm-agent -F -v -f "/etc/xenplm/goals-$XENPLM_GOALS.xml" \
         --schema /usr/share/xenplm/xenplm-goals.xsd --pidfile /run/xenplm-agent.pid &
     echo "xenplm-guest: agent started with goals-$XENPLM_GOALS.xml"
+fi
+
+if [ "${XENPLM_COUNTER:-0}" = 1 ]; then
+    read -r boot_id </proc/sys/kernel/random/boot_id
+    (
+        count=0
+        while :; do
+            count=$((count + 1))
+            echo "xenplm-guest: count=$count boot=$boot_id"
+            xenstore-write data/xenplm-test/count "$count" 2>/dev/null
+            sleep 1
+        done
+    ) &
 fi
 
 default_ifs=$IFS

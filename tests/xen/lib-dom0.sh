@@ -127,7 +127,9 @@ wait_until() {
 # make_cfg NAME [KEY=VALUE...]: write /tmp/NAME.cfg for a test domU: a PV
 # guest booting the domU kernel and initramfs, no disk, no network.
 # With AGENT_GOALS=yes, a guest named guest-X runs the guest agent with
-# the goals file goals-X.xml (see domu-init.sh).
+# the goals file goals-X.xml (see domu-init.sh).  GUEST_MEMORY and
+# GUEST_MAXMEM (MiB, default 192 and 384) set its memory and maxmem,
+# GUEST_TYPE (default pv) its type.
 make_cfg() {
     name=$1
     shift
@@ -137,12 +139,12 @@ make_cfg() {
     fi
     {
         echo "name = \"$name\""
-        echo 'type = "pv"'
+        echo "type = \"${GUEST_TYPE:-pv}\""
         echo 'kernel = "/domu/vmlinux"'
         echo 'ramdisk = "/domu/initrd.cpio"'
         echo "extra = \"console=hvc0 rdinit=/init $FAST_BOOT ${XENPLM_GUEST_EXTRA:-quiet} $goals\""
-        echo 'memory = 192'
-        echo 'maxmem = 384'
+        echo "memory = ${GUEST_MEMORY:-192}"
+        echo "maxmem = ${GUEST_MAXMEM:-384}"
         echo 'vcpus = 1'
         echo 'maxvcpus = 2'
         echo 'on_poweroff = "destroy"'
@@ -225,8 +227,8 @@ guest_sh() {
     [ "$gs_result" = ok ]
 }
 
-# start_guests NAME...: create each test domU and wait for its first report,
-# one test for each step.
+# start_guests NAME...: create each test domU and wait for its first report
+# (GUEST_BOOT_S seconds at most, default 90), one test for each step.
 start_guests() {
     for g in "$@"; do
         make_cfg "$g"
@@ -236,7 +238,7 @@ start_guests() {
         dom_id "$g" >"/run/domid.$g" || rm -f "/run/domid.$g"
     done
     for g in "$@"; do
-        if wait_until 90 guest_report "$g"; then
+        if wait_until "${GUEST_BOOT_S:-90}" guest_report "$g"; then
             ok "$g booted and reports on its console"
             timing "$g boot (xl create returned to first report)" "$waited"
         else

@@ -41,6 +41,14 @@
 #                       so that the packaged files are the ones proven on
 #                       Xen; without packages there, the build tree.  The
 #                       console says which.
+#     --net             for the two-host rig (tests/xen/rig2.sh): the
+#                       virtio-net and e1000 drivers in dom0 (rig2.sh's
+#                       XENPLM_XEN2_NIC picks the NIC; dom0-init.sh loads them
+#                       with the Xen drivers and, given XENPLM_NET_ADDR,
+#                       brings the link up), and xl's migration transport
+#                       and its listener, migrate-nc.sh and
+#                       migrate-listen.sh, in /xenplm/; without it, dom0
+#                       has no network driver at all
 #
 # The agent's libxml2 pulls in ICU, whose data library (libicudata, 31 MB)
 # would be three quarters of the domU image, copied into every guest at
@@ -68,6 +76,7 @@ scenarios=""
 xenplm_build=""
 xenplm_src=""
 debs_dir=""
+net=no
 while [ $# -gt 0 ]; do
     case "$1" in
     --scenario)
@@ -87,11 +96,15 @@ while [ $# -gt 0 ]; do
         debs_dir=$2
         shift 2
         ;;
+    --net)
+        net=yes
+        shift
+        ;;
     -*) die "unknown option $1" ;;
     *) break ;;
     esac
 done
-[ $# -eq 2 ] || die "usage: $me [--scenario FILE]... [--xenplm BUILDDIR SRCDIR] [--debs DIR] STAGE OUT"
+[ $# -eq 2 ] || die "usage: $me [--scenario FILE]... [--xenplm BUILDDIR SRCDIR] [--debs DIR] [--net] STAGE OUT"
 stage=$(cd "$1" && pwd) || die "no staging tree $1"
 mkdir -p "$2"
 out=$(cd "$2" && pwd)
@@ -335,6 +348,9 @@ mod_file() {
     printf '%s\n' "$f"
 }
 pending="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc"
+# The two-host rig's link: QEMU's e1000 or virtio-net-pci (virtio_pci
+# finds the device, virtio_net drives it; their dependencies follow below).
+[ $net = no ] || pending="$pending e1000 virtio_pci virtio_net"
 # Add the dependencies (two levels are plenty for these drivers).
 for m in $pending; do
     for d in $(mod_deps "$(mod_file "$m")"); do
@@ -399,6 +415,10 @@ cp "$out/domu.cpio" "$r/domu/initrd.cpio"
 cp "$here/dom0-init.sh" "$r/init"
 chmod 755 "$r/init"
 cp "$here/lib-dom0.sh" "$r/xenplm/lib.sh"
+if [ $net = yes ]; then
+    cp "$here/migrate-nc.sh" "$here/migrate-listen.sh" "$r/xenplm/"
+    chmod 755 "$r/xenplm/migrate-nc.sh" "$r/xenplm/migrate-listen.sh"
+fi
 n=10
 for s in $scenarios; do
     cp "$s" "$r/xenplm/scenarios/$n-$(basename "$s")"

@@ -164,21 +164,8 @@ else
 fi
 
 tr -d '\r' <"$log" >"$work/serial.txt"
-plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$work/serial.txt" | tail -n 1)
-dom0_results=0
-while IFS= read -r line; do
-    case "$line" in
-    "ok "[0-9]* | "not ok "[0-9]*)
-        dom0_results=$((dom0_results + 1))
-        status=ok
-        case "$line" in "not ok"*) status="not ok" ;; esac
-        desc=$(printf '%s\n' "$line" | sed 's/^\(not \)*ok [0-9]* *-* *//')
-        result "$status" "$desc"
-        ;;
-    "Bail out!"*) result "not ok" "dom0: ${line#Bail out! }" ;;
-    "# "*) printf '%s\n' "$line" ;; # as it is: echo would expand backslashes
-    esac
-done <"$work/serial.txt"
+serial_tap "$work/serial.txt" ""
+plan=$dom0_plan
 # The daemon's metrics file, as the daemon scenario printed it in dom0
 # ("# prom| " lines): promtool on the host.  Skipped without promtool
 # (Debian: prometheus), unless CI=true or XENPLM_PROM_REQUIRE=1.

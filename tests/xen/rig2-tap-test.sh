@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The two-host rig's verdict, tests/xen/rig2-tap.sh, on made-up serial logs
+# of hosts A and B (TAP; a second or two, no QEMU): a migration that went
+# well passes; a guest that came to B with another boot id, or counting
+# from 1 again, a dom0 that never finished, a failure in one dom0, each
+# fails the check it should, naming the host.
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/xenplm-rig2tap.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+# logs DIR BOOT_B FIRST_B B_DONE A_RESULT: a pair of serial logs, with the
+# serial console's carriage returns.
+logs() {
+    rm -rf "$1"
+    mkdir -p "$1/a" "$1/b"
+    printf '%s\r\n' "(XEN) Xen version 4.17" "# net: eth0 10.99.0.1/24 (52:54:00:99:00:01)" \
+        "XENPLM-READY uptime=3.10" "# scenario 10-scenario-migrate.sh" \
+        "ok 1 - the other host answers ping on the link (10.99.0.2)" \
+        "# migrate: on A boot=1b2c count=4 before" \
+        "# migrate: on A boot=1b2c count=5 at the start" \
+        "$5 2 - xl migrate guest-m to host B" \
+        "# time: xl migrate (start to running on B) 21.50 s" \
+        "# migrate: on A boot=1b2c count=27 last" "1..2" "XENPLM-DONE" >"$1/a/serial.log"
+    printf 'ready 12.0\ndone 80.5\nexit 82.0\n' >"$1/a/serial.log.times"
+    printf '%s\r\n' "(XEN) Xen version 4.17" "# net: eth0 10.99.0.2/24 (52:54:00:99:00:02)" \
+        "XENPLM-READY uptime=3.20" "# scenario 10-scenario-migrate.sh" \
+        "ok 1 - the other host answers ping on the link (10.99.0.1)" \
+        "ok 2 - guest-m arrived on host B, named guest-m" \
+        "# time: migration on B (connection accepted to guest-m named on B) 20.00 s" \
+        "# migrate: on B boot=$2 count=$3 first" "1..2" >"$1/b/serial.log"
+    if [ "$4" = yes ]; then
+        printf '%s\r\n' "XENPLM-DONE" >>"$1/b/serial.log"
+        printf 'ready 13.0\ndone 90.0\nexit 91.0\n' >"$1/b/serial.log.times"
+    else
+        printf 'ready 13.0\nexit 1200.0\n' >"$1/b/serial.log.times"
+    fi
+}
+
+echo "1..5"
+# verdict NAME: run rig2-tap.sh on $tmp/NAME; its TAP in $tmp/NAME.tap.
+verdict() {
+    sh "$here/rig2-tap.sh" "$tmp/$1" >"$tmp/$1.tap" 2>"$tmp/$1.err"
+}
+
+logs "$tmp/good" 1b2c 27 yes ok
+verdict good
+rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -c '^ok ' "$tmp/good.tap")" = 10 ] &&
+    ! grep -q '^not ok' "$tmp/good.tap" && grep -q "^1\.\.10$" "$tmp/good.tap" &&
+    grep -q '^ok [0-9]* - B: guest-m arrived on host B' "$tmp/good.tap" &&
+    grep -q '^# xl migrate, start to running on B .*: 21.50 s$' "$tmp/good.tap"; then
+    echo "ok 1 - a migration that went well: every check passes, dom0s' results prefixed, the figure printed"
+else
+    echo "not ok 1 - a migration that went well: every check passes (exit $rc)"
+    sed 's/^/#   /' "$tmp/good.tap" "$tmp/good.err"
+fi
+
+logs "$tmp/reboot" 9f9f 27 yes ok
+verdict reboot
+rc=$?
+if [ $rc -eq 1 ] && grep -q '^not ok [0-9]* - the guest keeps its boot id' "$tmp/reboot.tap"; then
+    echo "ok 2 - another boot id on B fails the boot id check, and only it"
+else
+    echo "not ok 2 - another boot id on B fails the boot id check, and only it (exit $rc)"
+    sed 's/^/#   /' "$tmp/reboot.tap"
+fi
+
+logs "$tmp/restart" 1b2c 1 yes ok
+verdict restart
+rc=$?
+if [ $rc -eq 1 ] && grep -q "^not ok [0-9]* - the guest's count goes on from A to B" "$tmp/restart.tap"; then
+    echo "ok 3 - a count that starts again on B fails the count check"
+else
+    echo "not ok 3 - a count that starts again on B fails the count check (exit $rc)"
+    sed 's/^/#   /' "$tmp/restart.tap"
+fi
+
+logs "$tmp/hung" 1b2c 27 no ok
+verdict hung
+rc=$?
+if [ $rc -eq 1 ] && grep -q '^not ok [0-9]* - B: dom0 ran its scenario to its end' "$tmp/hung.tap"; then
+    echo "ok 4 - a dom0 that never finished fails, naming its host"
+else
+    echo "not ok 4 - a dom0 that never finished fails, naming its host (exit $rc)"
+    sed 's/^/#   /' "$tmp/hung.tap"
+fi
+
+logs "$tmp/failed" 1b2c 27 yes "not ok"
+verdict failed
+rc=$?
+if [ $rc -eq 1 ] && grep -q '^not ok [0-9]* - A: xl migrate guest-m to host B$' "$tmp/failed.tap"; then
+    echo "ok 5 - a failed check in a dom0 fails in the stream, prefixed with its host"
+else
+    echo "not ok 5 - a failed check in a dom0 fails in the stream, prefixed with its host (exit $rc)"
+    sed 's/^/#   /' "$tmp/failed.tap"
+fi

@@ -1,0 +1,98 @@
+#!/bin/sh
+# shellcheck source-path=SCRIPTDIR
+# SPDX-License-Identifier: GPL-2.0-only
+# The two-host rig's verdict (tests/xen/rig2.sh): reads WORK/a/serial.log
+# and WORK/b/serial.log (and boot.sh's serial.log.times beside them), the
+# serial consoles of hosts A and B, and prints one TAP stream: whether each
+# host booted and brought its link up, each dom0's own results, prefixed
+# "A: " and "B: ", whether each ran its scenario to its end, then the
+# checks that need both logs (the guest kept its boot id and its count
+# went on from A to B), then the figures.  Leaves the logs without their
+# carriage returns in WORK/a/serial.txt and WORK/b/serial.txt.
+#
+#     tests/xen/rig2-tap.sh WORK
+#
+# Exits with the number of failed checks (0: all passed; at most 100).
+# tests/xen/rig2-tap-test.sh checks it on made-up logs.
+set -eu
+
+me=rig2-tap.sh
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+[ $# -eq 1 ] || die "usage: $me WORK"
+work=$1
+
+n=0
+failed=0
+result() { # result ok|"not ok" DESC
+    n=$((n + 1))
+    echo "$1 $n - $2"
+    [ "$1" = ok ] || failed=$((failed + 1))
+}
+
+for h in A B; do
+    lc=$(printf '%s' "$h" | tr AB ab)
+    log="$work/$lc/serial.log"
+    ready=$(awk '$1 == "ready" { print $2 }' "$log.times" 2>/dev/null || true)
+    done_at=$(awk '$1 == "done" { print $2 }' "$log.times" 2>/dev/null || true)
+    eval "ready_$lc=\$ready"
+    if [ -n "$ready" ]; then
+        result ok "$h: Xen boots and dom0's toolstack is up"
+    else
+        result "not ok" "$h: Xen boots and dom0's toolstack is up"
+    fi
+    tr -d '\r' <"$log" >"$work/$lc/serial.txt" 2>/dev/null || : >"$work/$lc/serial.txt"
+    net=$(sed -n 's/^# net: //p' "$work/$lc/serial.txt" | head -n 1)
+    if [ -n "$net" ]; then
+        result ok "$h: dom0's link is up ($net)"
+    else
+        result "not ok" "$h: dom0's link is up"
+    fi
+    echo "# --- host $h ---"
+    serial_tap "$work/$lc/serial.txt" "$h: "
+    if [ -z "$done_at" ] || [ -z "$dom0_plan" ] || [ "$dom0_plan" -ne "$dom0_results" ]; then
+        result "not ok" "$h: dom0 ran its scenario to its end (plan ${dom0_plan:-missing}, $dom0_results results)"
+    fi
+done
+
+# seen HOST WHEN boot|count: what HOST saw of the guest, from its line
+# "# migrate: on HOST boot=ID count=N WHEN" (scenario-migrate.sh).
+seen() {
+    sed -n "s/^# migrate: on $1 boot=\\([^ ]*\\) count=\\([0-9]*\\) $2\$/\\1 \\2/p" \
+        "$work/$(printf '%s' "$1" | tr AB ab)/serial.txt" | tail -n 1 |
+        awk -v f="$3" '{ print (f == "boot" ? $1 : $2) }'
+}
+boot_a=$(seen A "at the start" boot)
+start_a=$(seen A "at the start" count)
+last_a=$(seen A last count)
+boot_b=$(seen B first boot)
+first_b=$(seen B first count)
+desc="the guest keeps its boot id from A to B (it was not started again)"
+if [ -n "$boot_a" ] && [ "$boot_a" = "$boot_b" ]; then
+    result ok "$desc"
+else
+    echo "#   on A: ${boot_a:-none}; on B: ${boot_b:-none}"
+    result "not ok" "$desc"
+fi
+desc="the guest's count goes on from A to B (A: ${start_a:-?} at the start, ${last_a:-?} last; B: ${first_b:-?} first)"
+if [ -n "$start_a" ] && [ -n "$first_b" ] && [ "$first_b" -gt "$start_a" ]; then
+    result ok "$desc"
+else
+    result "not ok" "$desc"
+fi
+echo "1..$n"
+
+# figure HOST NAME: HOST's "# time: NAME S s" line, "S s", or "none".
+figure() {
+    f=$(sed -n "s/^# time: $2 \\([0-9.]*\\) s\$/\\1/p" \
+        "$work/$(printf '%s' "$1" | tr AB ab)/serial.txt" | tail -n 1)
+    if [ -n "$f" ]; then echo "$f s"; else echo none; fi
+}
+echo "# --- figures (wall-clock seconds; each host's own clock) ---"
+# shellcheck disable=SC2154 # ready_a, ready_b: set by eval above
+echo "# QEMU start to dom0 ready: A ${ready_a:-never} s, B ${ready_b:-never} s"
+echo "# guest-m boot on A (xl create returned to first report): $(figure A 'guest-m boot (xl create returned to first report)')"
+echo "# xl migrate, start to running on B (A's clock): $(figure A 'xl migrate (start to running on B)')"
+echo "# on B, connection accepted to guest-m running there: $(figure B 'migration on B (connection accepted to guest-m named on B)')"
+[ $failed -le 100 ] || failed=100
+exit $failed

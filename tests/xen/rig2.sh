@@ -1,0 +1,173 @@
+#!/bin/sh
+# shellcheck source-path=SCRIPTDIR
+# SPDX-License-Identifier: GPL-2.0-only
+# The two-host real-Xen rig (issue 15): two QEMU instances, each booting
+# Xen 4.17 and the busybox dom0 of the single-host rig (run.sh), whose
+# dom0s are linked by a virtual network that never leaves QEMU: QEMU's
+# socket network backend on the host's loopback (host A's QEMU listens on
+# 127.0.0.1:PORT, host B's connects to it), an emulated NIC in each dom0
+# (XENPLM_XEN2_NIC: virtio-net-pci, the default, or e1000), and static
+# addresses on that link only, 10.99.0.1 (A) and
+# 10.99.0.2 (B), that dom0-init.sh sets.  Nothing is sent anywhere but
+# between the two QEMUs.
+#
+# Its scenario, scenario-migrate.sh, is the baseline for xenplm's own
+# migrations: a plain `xl migrate` of a PV guest from A to B, xl's stream
+# over the link through busybox nc (migrate-nc.sh, migrate-listen.sh: a
+# test-rig-only, unauthenticated transport, as the busybox dom0 has no
+# ssh); the guest counts on its console and must go on counting on B with
+# the same boot id.  TAP on stdout, as run.sh prints it: each dom0's
+# results, prefixed "A: " or "B: ", then the checks made here across the
+# two serial logs, then the figures (wall-clock seconds).
+#
+#     top_srcdir=. top_builddir=. tests/xen/rig2.sh [--keep] [--timeout S]
+#
+# `make check-xen2` runs it; `make check` does not (yet).  Exits 0 when
+# every check passed, 1 when one failed (the work directory, with both
+# serial logs, is then kept and their tails printed), 77 when it cannot run
+# here (no QEMU, no cpio, no packages), unless XENPLM_XEN_REQUIRE=1.
+# The work directory is tests/xen/work2 in the build directory
+# (XENPLM_XEN2_WORK); --keep keeps it after a success too.  --timeout is
+# each QEMU's time limit (default 2400 s: two QEMUs share the cores, and
+# the migration alone has taken 10 minutes on a loaded 2-core machine).
+# Environment: as run.sh's (fetch.sh, mkinitrd.sh, boot.sh); both QEMUs
+# use the single-host rig's package cache.
+set -eu
+
+me=rig2.sh
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+
+top_srcdir=$(cd "${top_srcdir:-$here/../..}" && pwd)
+top_builddir=$(cd "${top_builddir:-.}" && pwd)
+
+keep=no
+timeout=2400
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --keep) keep=yes; shift ;;
+    --timeout)
+        [ $# -ge 2 ] || die "--timeout needs seconds"
+        timeout=$2
+        shift 2
+        ;;
+    *) die "usage: $me [--keep] [--timeout SECONDS]" ;;
+    esac
+done
+
+# cannot REASON: the rig cannot run here.
+cannot() {
+    if [ "${XENPLM_XEN_REQUIRE:-0}" = 1 ]; then
+        echo "Bail out! $1 (and XENPLM_XEN_REQUIRE=1)"
+        exit 1
+    fi
+    echo "1..0 # SKIP $1"
+    exit 77
+}
+
+XENPLM_XEN_ROW=2-host
+export XENPLM_XEN_ROW
+qemu=${XENPLM_XEN_QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null 2>&1 || cannot "no $qemu (apt-get install qemu-system-x86)"
+command -v cpio >/dev/null 2>&1 || cannot "no cpio (apt-get install cpio)"
+
+work=${XENPLM_XEN2_WORK:-$top_builddir/tests/xen/work2}
+rm -rf "$work"
+mkdir -p "$work/a" "$work/b"
+t_start=$(now)
+
+# --- packages and images --------------------------------------------------------
+progress "fetching the pinned Debian packages (cached after the first run)"
+rc=0
+stage=$("$here/fetch.sh" 2>"$work/fetch.err") || rc=$?
+if [ $rc -ne 0 ]; then
+    cat "$work/fetch.err" >&2
+    reason=$(sed -n 's/^fetch.sh: SKIP: //p' "$work/fetch.err" | tail -n 1)
+    [ $rc -eq 77 ] && cannot "${reason:-the packages cannot be had}"
+    die "fetch.sh failed"
+fi
+t_fetch=$(elapsed "$t_start")
+progress "packages ready in $t_fetch s; assembling the images (both hosts boot the same)"
+t0=$(now)
+"$here/mkinitrd.sh" --net --scenario "$here/scenario-migrate.sh" "$stage" "$work/img" ||
+    die "mkinitrd.sh failed"
+t_images=$(elapsed "$t0")
+
+# --- the link's port ----------------------------------------------------------------
+# port_busy PORT: whether something on this host listens on PORT already.
+port_busy() {
+    command -v ss >/dev/null 2>&1 || return 1
+    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+port=""
+tries=0
+while [ -z "$port" ] && [ $tries -lt 20 ]; do
+    p=$(awk -v s="$$$tries" 'BEGIN { srand(s); print 20000 + int(rand() * 30000) }')
+    port_busy "$p" || port=$p
+    tries=$((tries + 1))
+done
+[ -n "$port" ] || die "no free port for the link on 127.0.0.1"
+
+# --- boot -------------------------------------------------------------------------
+# boot_host A|B QEMU-NETDEV ADDRESS PEER: boot.sh for one host, in the
+# background; its pid in boot_pid.
+boot_host() {
+    lc=$(printf '%s' "$1" | tr AB ab)
+    mac=52:54:00:99:00:0$(printf '%s' "$1" | tr AB 12)
+    XENPLM_XEN_ROW="2-host $1" \
+        XENPLM_XEN_QEMU_ARGS="-netdev socket,id=link,$2 -device ${XENPLM_XEN2_NIC:-virtio-net-pci},netdev=link,mac=$mac" \
+        XENPLM_XEN_DOM0_ARGS="${XENPLM_XEN_DOM0_ARGS:-} XENPLM_HOST=$lc XENPLM_NET_ADDR=$3/24 XENPLM_PEER=$4" \
+        "$here/boot.sh" --timeout "$timeout" "$work/img" "$work/$lc/serial.log" &
+    boot_pid=$!
+}
+pid_a=""
+pid_b=""
+# Stopped: each boot.sh stops its QEMU on the way out.
+trap 'kill $pid_a $pid_b 2>/dev/null; wait; exit 1' INT TERM
+progress "images ready in $t_images s; booting host A (its QEMU listens on 127.0.0.1:$port for B's)"
+boot_host A "listen=127.0.0.1:$port" 10.99.0.1 10.99.0.2
+pid_a=$boot_pid
+# B's QEMU connects at once, and gives up if nobody listens yet.
+i=0
+if command -v ss >/dev/null 2>&1; then
+    until port_busy "$port"; do
+        i=$((i + 1))
+        if [ $i -gt 300 ] || ! kill -0 "$pid_a" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+else
+    sleep 5
+fi
+progress "booting host B (its QEMU connects to 127.0.0.1:$port)"
+boot_host B "connect=127.0.0.1:$port" 10.99.0.2 10.99.0.1
+pid_b=$boot_pid
+rc_a=0
+rc_b=0
+wait "$pid_a" || rc_a=$?
+wait "$pid_b" || rc_b=$?
+trap - INT TERM
+[ $rc_a -eq 77 ] && cannot "no $qemu"
+
+# --- results ------------------------------------------------------------------------
+failed=0
+"$here/rig2-tap.sh" "$work" || failed=$?
+echo "# packages (fetch, cached): $t_fetch s; images: $t_images s; whole run: $(elapsed "$t_start") s"
+
+if [ $failed -ne 0 ] || [ $rc_a -ne 0 ] || [ $rc_b -ne 0 ]; then
+    progress "$failed checks failed; details in the test log"
+    {
+        for h in a b; do
+            echo "$me: the last lines of host $(printf '%s' "$h" | tr ab AB)'s serial log:"
+            tail -n 60 "$work/$h/serial.txt" | sed 's/^/| /'
+        done
+        echo "$me: the serial logs are kept in $work/a and $work/b"
+    } >&2
+    exit 1
+fi
+progress "all checks passed"
+if [ $keep = no ]; then
+    rm -rf "$work"
+fi
+exit 0
