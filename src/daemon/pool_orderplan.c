@@ -59,6 +59,16 @@ bool pop_live(const struct pop_known *k)
     return !k->have_state || !pord_final(k->state.phase);
 }
 
+bool pop_orphan(const struct pop_known *k, const struct pp_host *hosts, size_t nhosts)
+{
+    if (!pop_live(k))
+        return false;
+    for (size_t i = 0; i < nhosts; i++)
+        if (strcmp(hosts[i].name, k->source) == 0)
+            return false;
+    return true;
+}
+
 bool pop_state_over(const struct pord_state *s, uint64_t now_ms)
 {
     return pord_final(s->phase) && now_ms > s->at_ms && now_ms - s->at_ms > POP_KEEP_MS;

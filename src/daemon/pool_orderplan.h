@@ -45,6 +45,12 @@ size_t pop_new(const struct pp_plan *plan, const struct pp_domain *doms, size_t 
  * accepted or running).  An order whose state does not decode holds it. */
 bool pop_live(const struct pop_known *k);
 
+/* Whether an order is orphaned: not finished, and its source is none of
+ * the hosts read this round (its records went with its lease: the host
+ * died or lost etcd while it held the order).  The leader then writes it
+ * failed, so that nothing counts it in flight for ever. */
+bool pop_orphan(const struct pop_known *k, const struct pp_host *hosts, size_t nhosts);
+
 /* Whether the leader clears it now: final, written more than POP_KEEP_MS
  * before now_ms (Unix ms). */
 bool pop_expired(const struct pop_known *k, uint64_t now_ms);

@@ -327,6 +327,33 @@ static int clear_one(struct dmn_pool *p, const struct pop_known *k, bool *fenced
     return 0;
 }
 
+static int write_state(struct dmn_pool *p, const char *okey, int64_t mod,
+                       const struct pord_state *s, bool *written);
+static void say(struct dmn_pool *p, const char *okey, enum pord_phase ph, const char *why);
+
+/* An order whose source left the pool with it in hand: failed, for the
+ * planner to count its domain where the records say (nowhere, or home). */
+static int fail_orphan(struct dmn_pool *p, const struct pop_known *k)
+{
+    char okey[PREC_KEY_MAX];
+    struct pord_state s = {.at_ms = plm_wall_ms(), .phase = PORD_FAILED};
+    bool written;
+    int rc;
+
+    if (pord_order_key(p->pool, k->source, k->uuid, okey, sizeof(okey)))
+        return 0;
+    s.revision = k->have_order ? k->order.revision : k->have_state ? k->state.revision : 1;
+    if (s.revision <= 0)
+        s.revision = 1;
+    snprintf(s.why, sizeof(s.why), "its source '%s' left the pool while it held the order",
+             k->source);
+    if ((rc = write_state(p, okey, k->state_mod, &s, &written)))
+        return rc;
+    if (written)
+        say(p, okey, s.phase, s.why);
+    return 0;
+}
+
 int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
                           const struct pp_host *hosts, size_t nh, const struct pp_domain *doms,
                           size_t nd, const struct pop_known *known, size_t nknown,
@@ -355,6 +382,9 @@ int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
         return rc;
     for (size_t i = 0; i < nknown && !*fenced; i++)
         if (pop_expired(&known[i], now) && (rc = clear_one(p, &known[i], fenced)))
+            return rc;
+    for (size_t i = 0; i < nknown && !*fenced; i++)
+        if (pop_orphan(&known[i], hosts, nh) && (rc = fail_orphan(p, &known[i])))
             return rc;
     return 0;
 }

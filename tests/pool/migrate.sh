@@ -15,7 +15,10 @@
 #     failed with the reason, and it is not ordered again in its cooldown;
 #   - xenplm pool drain xen-a moves everything off xen-a, one at a time;
 #   - a reload that restarts the pool thread mid-migration (a changed pool
-#     section) does not fail the order the loop is carrying out.
+#     section) does not fail the order the loop is carrying out;
+#   - a source host lost mid-migration (its daemon killed, its simulated
+#     host with it): the leader writes the order failed once the host's
+#     lease is gone, and the destination never gets the domain.
 # Skipped, saying why, without etcd-server/etcd-client, unless CI=true or
 # XENPLM_ETCD_REQUIRE=1.
 # shellcheck disable=SC2317 # the checks run through ok(), which shellcheck cannot see
@@ -63,7 +66,7 @@ policy() { # host
     echo 'at 1s c1 request cpu=10 mem=1024'
 } >"$work/xen-c.scn"
 
-echo "1..7"
+echo "1..8"
 # shellcheck disable=SC2034 # n and fail: ok() counts in them
 n=0
 fail=0
@@ -75,6 +78,7 @@ start() { # host
     "$sim" -v --speed 1 -s "$work/$1.sock" -f "$work/$1.xml" \
         --sim "$work/$1.scn" >/dev/null 2>>"$work/$1.log" &
     pids="$pids $!"
+    eval "pid_$(echo "$1" | tr -d -)=\$!"
 }
 # wait_for MS CMD...: until CMD succeeds, at most MS.
 wait_for() {
@@ -262,7 +266,37 @@ reloaded() {
 }
 ok "a reload that restarts the pool thread mid-migration: the order still ends done" reloaded
 
-# 7. Every daemon still runs, and none logged an error.
+# 7. xenplm pool migrate a2 xen-c (xen-b to xen-c, 8 s at 256 MiB/s), and
+# xen-b's daemon killed (SIGKILL) while it runs: its simulated host, a2
+# with it, is gone.  Once xen-b's lease is over (3 s), the leader (xen-b
+# itself, maybe: then the next one) writes the order failed, saying why;
+# xen-c never lists a2.
+lost() {
+    ask xen-c pool migrate a2 xen-c || return 1
+    k=''
+    end=$(($(ms) + 15000))
+    while [ "$(ms)" -lt "$end" ] && [ -z "$k" ]; do
+        for o in $(orders_of xen-b); do
+            case "$(state_of "$o")" in running*) ctl get "$o" --print-value-only | grep -qx 'name a2' && k=$o ;; esac
+        done
+        sleep 0.2
+    done
+    [ -n "$k" ] || { echo "no running order for a2 off xen-b"; ask xen-c pool plan; return 1; }
+    # shellcheck disable=SC2154 # set by start(), through eval
+    kill -9 "$pid_xenb"
+    wait_for 20000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state failed'" ||
+        { echo "not failed: '$(state_of "$k")'"; return 1; }
+    s=$(state_of "$k")
+    case "$s" in *left%20the%20pool*) ;; *) echo "failed, but not as its source gone: $s"; return 1 ;; esac
+    sleep 2
+    w=$(where a2)
+    [ -z "$w" ] || { echo "a2 listed by '$w'"; return 1; }
+    echo "  $s"
+}
+ok "a source lost mid-migration: the leader writes its order failed; the domain is on no host" lost
+pids=$(for p in $pids; do [ "$p" = "$pid_xenb" ] || echo "$p"; done)
+
+# 8. Every daemon left still runs, and none logged an error.
 alive() {
     for p in $pids; do
         kill -0 "$p" 2>/dev/null || { echo "a daemon exited"; return 1; }

@@ -592,6 +592,32 @@ START_TEST(manual_moves)
             ck_assert_msg(dom == t[i].dom_out && to == t[i].to_out, "row %zu: %zu to %zu", i, dom,
                           to);
     }
+    /* An order is orphaned while not finished and its source is no host
+     * read this round. */
+    struct pp_host ph[2];
+    memset(ph, 0, sizeof(ph));
+    snprintf(ph[0].name, sizeof(ph[0].name), "xen-b");
+    snprintf(ph[1].name, sizeof(ph[1].name), "xen-c");
+    static const struct {
+        int phase; /* -1: no state yet */
+        const char *source;
+        size_t nhosts;
+        bool orphan;
+    } orph[] = {
+        {PORD_RUNNING, "xen-a", 2, true},
+        {PORD_ACCEPTED, "xen-a", 2, true},
+        {-1, "xen-a", 2, true},
+        {PORD_RUNNING, "xen-b", 2, false},
+        {PORD_RUNNING, "xen-c", 2, false},
+        {PORD_RUNNING, "xen-c", 1, true},
+        {PORD_DONE, "xen-a", 2, false},
+        {PORD_FAILED, "xen-a", 0, false},
+    };
+    for (size_t i = 0; i < sizeof(orph) / sizeof(orph[0]); i++) {
+        struct pop_known ok = known(U1, orph[i].phase, 0);
+        snprintf(ok.source, sizeof(ok.source), "%s", orph[i].source);
+        ck_assert_msg(pop_orphan(&ok, ph, orph[i].nhosts) == orph[i].orphan, "row %zu", i);
+    }
     /* The finished order a manual move's key would collide with: by uuid
      * and source, among several of the same uuid, never a live one. */
     struct pop_known k[4] = {known(U1, PORD_RUNNING, 0), known(U1, PORD_DONE, 0),
