@@ -117,24 +117,33 @@ static unsigned threads_blocking(int sig, unsigned *others)
     return blocking;
 }
 
-START_TEST(pool_thread_leaves_signals_to_the_loop)
+/* A pool thread of host xen-a in pool "test", in mode, whose etcd is
+ * nowhere: nothing listens on port 9, and the thread retries, which is
+ * all these tests need of it. */
+static struct dmn_pool *start_unreachable(enum pol_pool_mode mode)
 {
     static char name[] = "test", host[] = "xen-a", ep[] = "http://127.0.0.1:9";
-    struct pol_pool_section cfg = {.mode = POL_POOL_ADVISE,
+    struct pol_pool_section cfg = {.mode = mode,
                                    .name = name,
                                    .host = host,
-                                   /* Nothing listens there: the thread retries, which is fine. */
                                    .endpoint = {ep},
                                    .nendpoints = 1,
                                    .lease_ttl_ms = 3000,
                                    .publish_interval_ms = 1000,
                                    .plan_interval_ms = 1000,
                                    .plan_hold_ms = 5000};
-    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
     struct dmn_pool *p;
-    unsigned others;
 
     ck_assert_int_eq(dmn_pool_start(&p, &cfg, NULL), 0);
+    return p;
+}
+
+START_TEST(pool_thread_leaves_signals_to_the_loop)
+{
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+    struct dmn_pool *p = start_unreachable(POL_POOL_ADVISE);
+    unsigned others;
+
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
         unsigned blocking = threads_blocking(sigs[i], &others);
         ck_assert_uint_ge(others, 1);
@@ -154,20 +163,9 @@ END_TEST
  * readable, the loop empties it and takes the order, once. */
 START_TEST(pool_order_wakes_the_loop)
 {
-    static char name[] = "test", host[] = "xen-a", ep[] = "http://127.0.0.1:9";
-    struct pol_pool_section cfg = {.mode = POL_POOL_AUTOMATIC,
-                                   .name = name,
-                                   .host = host,
-                                   .endpoint = {ep},
-                                   .nendpoints = 1,
-                                   .lease_ttl_ms = 3000,
-                                   .publish_interval_ms = 1000,
-                                   .plan_interval_ms = 1000,
-                                   .plan_hold_ms = 5000};
-    struct dmn_pool *p;
+    struct dmn_pool *p = start_unreachable(POL_POOL_AUTOMATIC);
     struct dmn_pool_order o = {.key = "/xenplm/test/orders/xen-a/u", .dest = "xen-b"}, got;
 
-    ck_assert_int_eq(dmn_pool_start(&p, &cfg, NULL), 0);
     int fd = dmn_pool_wake_fd(p);
     ck_assert_int_ge(fd, 0);
     struct pollfd pf = {.fd = fd, .events = POLLIN};
