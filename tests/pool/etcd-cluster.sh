@@ -36,6 +36,19 @@ ok() { # description, command...
     [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
 }
 
+# pool_sims_setup NAME: what a test of xenplmd-sim hosts needs: etcd (or
+# the skip), $sim and $cli built, $work (tests/pool-work/NAME), and the
+# cluster started there.
+# shellcheck disable=SC2154,SC2034 # top_builddir comes from, and cli goes to, the sourcing script
+pool_sims_setup() {
+    etcd_cluster_need
+    sim="$top_builddir/src/xenplmd-sim"
+    cli="$top_builddir/src/xenplm"
+    [ -x "$sim" ] || { echo "$me: $sim not built" >&2; exit 99; }
+    work="$top_builddir/tests/pool-work/$1"
+    etcd_cluster_start "$work" || { echo "$me: could not start an etcd cluster" >&2; exit 99; }
+}
+
 # pool_policy HOST MODE [LINE...]: "$work/HOST.xml", a policy joining the
 # pool "test" as HOST in MODE at the cluster's three members, with a 3 s
 # lease and publishing every second, and each LINE inside <pool>.

@@ -27,12 +27,7 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 # shellcheck source=tests/pool/etcd-cluster.sh
 . "$top_srcdir/tests/pool/etcd-cluster.sh"
-etcd_cluster_need
-sim="$top_builddir/src/xenplmd-sim"
-cli="$top_builddir/src/xenplm"
-[ -x "$sim" ] || { echo "$me: $sim not built" >&2; exit 99; }
-work="$top_builddir/tests/pool-work/migrate"
-etcd_cluster_start "$work" || { echo "$me: could not start an etcd cluster" >&2; exit 99; }
+pool_sims_setup migrate
 fabric=$(cd "$work" && pwd)/fabric
 rm -rf "$fabric"
 

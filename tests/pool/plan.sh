@@ -15,12 +15,7 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 # shellcheck source=tests/pool/etcd-cluster.sh
 . "$top_srcdir/tests/pool/etcd-cluster.sh"
-etcd_cluster_need
-sim="$top_builddir/src/xenplmd-sim"
-cli="$top_builddir/src/xenplm"
-[ -x "$sim" ] || { echo "$me: $sim not built" >&2; exit 99; }
-work="$top_builddir/tests/pool-work/plan"
-etcd_cluster_start "$work" || { echo "$me: could not start an etcd cluster" >&2; exit 99; }
+pool_sims_setup plan
 
 policy() { # host
     pool_policy "$1" advise '<plan interval="1s" hold="5s"/>'
