@@ -54,13 +54,44 @@ enum eng_mig_action eng_mig_decide(const struct eng_mig_input *in)
 
 const char *eng_mig_action_name(enum eng_mig_action a)
 {
-    static const char *const names[] = {"wait", "abort",  "settle", "leave",    "give up",
-                                        "done", "failed", "resume", "stranded", "lost"};
-    return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
+    switch (a) {
+    case ENG_MIG_WAIT:
+        return "wait";
+    case ENG_MIG_ABORT:
+        return "abort";
+    case ENG_MIG_SETTLE:
+        return "settle";
+    case ENG_MIG_LEAVE:
+        return "leave";
+    case ENG_MIG_GIVE_UP:
+        return "give up";
+    case ENG_MIG_DONE:
+        return "done";
+    case ENG_MIG_FAILED:
+        return "failed";
+    case ENG_MIG_RESUME:
+        return "resume";
+    case ENG_MIG_STRANDED:
+        return "stranded";
+    case ENG_MIG_LOST:
+        return "lost";
+    }
+    return "?";
 }
 
 const char *eng_mig_stage_name(enum eng_mig_stage s)
 {
-    static const char *const names[] = {"live", "suspended", "handed over", "gone", "unknown"};
-    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+    switch (s) {
+    case ENG_MIG_LIVE:
+        return "live";
+    case ENG_MIG_SUSPENDED:
+        return "suspended";
+    case ENG_MIG_HANDED:
+        return "handed over";
+    case ENG_MIG_GONE:
+        return "gone";
+    case ENG_MIG_UNSURE:
+        return "unknown";
+    }
+    return "?";
 }
