@@ -533,10 +533,18 @@ static int one_order(struct dmn_pool *p, const struct etcd_kv *kv, const struct 
         if (p->running && strcmp(p->run.key, kv->key) == 0)
             return 0; /* ours, in flight */
         /* Accepted by an earlier run of this daemon, never finished: not
-         * run again; the domain is wherever the hosts' records say. */
+         * run again.  That run left xl migrate to end by itself
+         * (mig_guard.h), which leaves the guest on one host whatever
+         * happens; the state says where it is now, as this host's
+         * records (read first) place it, and nothing here is resumed. */
+        if (!p->took)
+            return 0;
         s.revision = cur.revision > 0 ? cur.revision : 1;
         s.phase = PORD_FAILED;
-        snprintf(s.why, sizeof(s.why), "xenplmd stopped while the order was in its hands");
+        snprintf(s.why, sizeof(s.why), "%s",
+                 h->holds ? "xenplmd stopped during the migration; the domain runs here"
+                          : "xenplmd stopped during the migration; the domain does not run "
+                            "here now (xl, left running, may have moved it)");
         if ((rc = write_state(p, kv->key, st->mod_revision, &s, &written)))
             return rc;
         if (written)
