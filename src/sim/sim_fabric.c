@@ -371,7 +371,7 @@ static void departure(struct sim_player *pl)
         }
         d->paused = true;
         f->stage = PORT_MIG_SUSPENDED;
-        f->resume_by_ms = now + SIM_FABRIC_SUSPEND_MS;
+        f->resume_by_ms = now + PORT_SIM_MIG_SUSPEND_MS;
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): suspended for its last pages",
                 (unsigned)d->domid, d->name);
         return;

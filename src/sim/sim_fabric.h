@@ -4,7 +4,7 @@
  * xenplmd-sim whose scenario has `fabric "DIR" NAME` owns DIR/NAME/, and
  * a migration to host B goes through xl's phases.  Live: the domain runs
  * here while its memory crosses, at the scenario's rate of virtual time.
- * Suspended: it is paused here for SIM_FABRIC_SUSPEND_MS (its last pages).
+ * Suspended: it is paused here for PORT_SIM_MIG_SUSPEND_MS (its last pages).
  * Handed over: its description is renamed into DIR/B/ (atomic: B sees all
  * of it or nothing; this is xl's "go") and the copy here, still paused,
  * renamed NAME--migratedaway; B's next step creates it
@@ -32,8 +32,6 @@
  * size limit. */
 #define SIM_FABRIC_SUFFIX ".dom"
 #define SIM_FABRIC_FILE_MAX 16384
-/* How long the domain stays suspended for its last pages, ms. */
-#define SIM_FABRIC_SUSPEND_MS 500
 
 struct sim_fabric {
     bool on; /* the scenario has a fabric line */

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "core/error.h"
-#include "sim/sim_fabric.h"
 #include "tests/unit/sim_test.h"
 
 static char fabric[64];
@@ -104,7 +103,7 @@ START_TEST(test_migrate)
     ck_assert(sim_dom(a, "web").paused);
     /* Handed over: the copy here renamed away, still paused, until the
      * destination has taken it. */
-    ck_assert_int_eq(port_sim_advance(a, SIM_FABRIC_SUSPEND_MS), 0);
+    ck_assert_int_eq(port_sim_advance(a, PORT_SIM_MIG_SUSPEND_MS), 0);
     ck_assert_int_eq(port_mig_poll(a, h, &st), 0);
     ck_assert_int_eq(st.phase, PORT_MIG_RUNNING);
     ck_assert_int_eq(st.stage, PORT_MIG_HANDED);
