@@ -8,6 +8,12 @@
  * with why, back to the thread (dmn_pool_order_report), which writes it
  * to etcd.  One migration at a time per host.
  *
+ * What is done at its timeout, at its end and at a daemon stop is the
+ * rule of engine/mig_guard.h, by the phase the port sees the domain in
+ * (running here, suspended here, handed over): xl is stopped only while
+ * the guest runs here, a copy suspended here is resumed only when no
+ * destination can run it, and a daemon that stops leaves xl running.
+ *
  * While a domain migrates its memory target is left alone: the snapshot
  * says so in the decision's input (eng_view.migrating), and the mover
  * passes it by.  Its departure (DONE) and a domain's arrival are what they
@@ -26,6 +32,7 @@
 #include "daemon/daemon.h"
 #include "daemon/pool.h"
 #include "daemon/render.h"
+#include "engine/mig_guard.h"
 
 /* How often a running migration is polled, ms of the port's clock. */
 #define POLL_MS 1000
@@ -120,6 +127,8 @@ void dmn_mig_order(struct dmn *d, const struct dmn_pool_order *o, uint64_t now)
     m->handle = handle;
     m->started_ms = now;
     m->deadline_ms = now + (o->timeout_ms ? o->timeout_ms : pool->mig_timeout_ms);
+    m->now_ms = now;
+    m->stage = PORT_MIG_LIVE;
     m->next_poll_ms = now + POLL_MS;
     m->pct = 0;
     m->started++;
@@ -130,28 +139,126 @@ void dmn_mig_order(struct dmn *d, const struct dmn_pool_order *o, uint64_t now)
     report(d, o->key, DMN_ORDER_RUNNING, 0, NULL);
 }
 
-/* The migration's end, as the port said it. */
-static void ended(struct dmn *d, const struct port_mig_status *st, uint64_t now)
+static enum eng_mig_stage stage_of(enum port_mig_stage s)
+{
+    switch (s) {
+    case PORT_MIG_LIVE:
+        return ENG_MIG_LIVE;
+    case PORT_MIG_SUSPENDED:
+        return ENG_MIG_SUSPENDED;
+    case PORT_MIG_HANDED:
+        return ENG_MIG_HANDED;
+    case PORT_MIG_GONE:
+        return ENG_MIG_GONE;
+    case PORT_MIG_UNSURE:
+        break;
+    }
+    return ENG_MIG_UNSURE;
+}
+
+/* The order failed: counted, logged (loudly when a copy is left
+ * suspended here: the operator has to look), reported with why. */
+static void failed(struct dmn *d, bool loud, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void failed(struct dmn *d, bool loud, const char *fmt, ...)
 {
     struct dmn_migration *m = &d->st.mig;
-    char took[RENDER_DURATION_MAX];
+    char why[DMN_ORDER_WHY_MAX], took[RENDER_DURATION_MAX];
+    va_list ap;
 
-    render_duration(now - m->started_ms, took);
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    render_duration(m->now_ms - m->started_ms, took);
     m->running = false;
-    if (st->phase == PORT_MIG_DONE) {
+    m->failed++;
+    if (loud)
+        log_errx("Domain %u: migration to %s failed after %s (order %s): %s", (unsigned)m->domid,
+                 m->order.dest, took, m->order.key, why);
+    else
+        log_warnx("Domain %u: migration to %s failed after %s (order %s): %s", (unsigned)m->domid,
+                  m->order.dest, took, m->order.key, why);
+    report(d, m->order.key, DMN_ORDER_FAILED, 0, why);
+    d->ev.arbitrate = true; /* its memory target is the mover's again */
+    d->ev.rescan = true;    /* and where it is, the next scan's word */
+}
+
+/* What the rule said, done. */
+static void act(struct dmn *d, enum eng_mig_action a, const struct port_mig_status *st)
+{
+    struct dmn_migration *m = &d->st.mig;
+    const char *why = st->why[0] ? st->why : "no reason given";
+    const char *stage = eng_mig_stage_name(stage_of(st->stage));
+    char took[RENDER_DURATION_MAX], limit[RENDER_DURATION_MAX], settle[RENDER_DURATION_MAX];
+    char text[DMN_ORDER_WHY_MAX];
+    int rc;
+
+    render_duration(m->now_ms - m->started_ms, took);
+    render_duration(m->deadline_ms - m->started_ms, limit);
+    render_duration(ENG_MIG_SETTLE_MS, settle);
+    switch (a) {
+    case ENG_MIG_WAIT:
+    case ENG_MIG_LEAVE: /* only at a stop (dmn_mig_stop) */
+        break;
+    case ENG_MIG_ABORT:
+        snprintf(text, sizeof(text), "timed out after %s", limit);
+        if (st->stage != PORT_MIG_LIVE)
+            snprintf(text + strlen(text), sizeof(text) - strlen(text),
+                     ", still suspended here %s later and never handed over", settle);
+        m->aborted = true;
+        log_warnx("Domain %u: migration to %s %s: aborting it", (unsigned)m->domid, m->order.dest,
+                  text);
+        port_mig_abort(d->port, m->handle, text);
+        break;
+    case ENG_MIG_SETTLE:
+        if (m->settling)
+            break;
+        m->settling = true;
+        log_warnx("Domain %u: migration to %s timed out after %s with the domain %s here: "
+                  "xl is not stopped now (it resumes the guest itself if the transfer fails); "
+                  "waiting up to %s more",
+                  (unsigned)m->domid, m->order.dest, limit, stage, settle);
+        break;
+    case ENG_MIG_GIVE_UP:
+        port_mig_leave(d->port, m->handle);
+        failed(d, true,
+               "xl migrate still running %s after its timeout with the domain %s here: left "
+               "to end by itself; %s may run it: check both hosts (xl list) before resuming "
+               "any copy",
+               settle, stage, m->order.dest);
+        break;
+    case ENG_MIG_DONE:
+        m->running = false;
         m->done++;
         log_info("Domain %u: migrated to %s in %s (order %s)", (unsigned)m->domid, m->order.dest,
                  took, m->order.key);
         report(d, m->order.key, DMN_ORDER_DONE, 100, NULL);
         /* Gone from here: the next scan lets it go, as for any domain. */
         d->ev.rescan = true;
-    } else {
-        m->failed++;
-        log_warnx("Domain %u: migration to %s failed after %s (order %s): %s; it runs here",
-                  (unsigned)m->domid, m->order.dest, took, m->order.key,
-                  st->why[0] ? st->why : "no reason given");
-        report(d, m->order.key, DMN_ORDER_FAILED, 0, st->why[0] ? st->why : "failed");
-        d->ev.arbitrate = true; /* its memory target is the mover's again */
+        break;
+    case ENG_MIG_FAILED:
+        failed(d, false, "%s; it runs here", why);
+        break;
+    case ENG_MIG_RESUME:
+        /* xl has ended and never said "go": the destination does not run
+         * it, and nothing can tell it to any more. */
+        rc = port_mig_resume(d->port, m->domid);
+        if (rc == 0)
+            failed(d, false, "%s; resumed here (left suspended, never handed over)", why);
+        else
+            failed(d, true,
+                   "%s; it is left suspended here (never handed over), resuming it failed: %s", why,
+                   plm_strerror(rc));
+        break;
+    case ENG_MIG_STRANDED:
+        failed(d, true,
+               "%s; the domain is left %s here, not resumed: %s may run it: check both hosts "
+               "(xl list) before resuming any copy",
+               why, stage, m->order.dest);
+        break;
+    case ENG_MIG_LOST:
+        failed(d, false, "%s; and the domain is no longer here", why);
+        break;
     }
 }
 
@@ -164,28 +271,25 @@ void dmn_mig_poll(struct dmn *d, uint64_t now)
     if (!m->running || now < m->next_poll_ms)
         return;
     m->next_poll_ms = now + POLL_MS;
-    if (!m->aborted && now >= m->deadline_ms) {
-        char why[DMN_ORDER_WHY_MAX], limit[RENDER_DURATION_MAX];
-        render_duration(m->deadline_ms - m->started_ms, limit);
-        snprintf(why, sizeof(why), "timed out after %s", limit);
-        m->aborted = true;
-        log_warnx("Domain %u: migration to %s %s: aborting it", (unsigned)m->domid, m->order.dest,
-                  why);
-        port_mig_abort(d->port, m->handle, why);
-    }
+    m->now_ms = now;
     rc = port_mig_poll(d->port, m->handle, &st);
     if (rc != 0) {
-        /* The port lost it (it cannot say more): the domain's presence
-         * here is what the next scan says; the order failed. */
+        /* The port lost it (it cannot say more): nothing is assumed of
+         * where the domain is. */
         memset(&st, 0, sizeof(st));
         st.phase = PORT_MIG_FAILED;
+        st.stage = PORT_MIG_UNSURE;
         snprintf(st.why, sizeof(st.why), "the host lost track of the migration");
     }
-    if (st.phase != PORT_MIG_RUNNING) {
-        ended(d, &st, now);
-        return;
-    }
-    if (st.pct >= 0 && st.pct != m->pct) {
+    struct eng_mig_input in = {.stage = stage_of(st.stage),
+                               .running = st.phase == PORT_MIG_RUNNING,
+                               .ok = st.phase == PORT_MIG_DONE,
+                               .aborted = m->aborted,
+                               .now_ms = now,
+                               .deadline_ms = m->deadline_ms};
+    m->stage = st.stage;
+    act(d, eng_mig_decide(&in), &st);
+    if (m->running && st.pct >= 0 && st.pct != m->pct) {
         m->pct = st.pct;
         report(d, m->order.key, DMN_ORDER_RUNNING, (unsigned)st.pct, NULL);
     }
@@ -199,13 +303,28 @@ uint64_t dmn_mig_at(const struct dmn *d)
 void dmn_mig_stop(struct dmn *d)
 {
     struct dmn_migration *m = &d->st.mig;
+    struct port_mig_status st;
 
     if (!m->running || !d->port)
         return;
-    log_warnx("Domain %u: the daemon stops during its migration to %s: aborting it",
-              (unsigned)m->domid, m->order.dest);
-    port_mig_abort(d->port, m->handle, "the daemon stopped");
+    /* One that has just ended is settled as at any poll. */
+    m->now_ms = port_now_ms(d->port);
+    if (port_mig_poll(d->port, m->handle, &st) == 0 && st.phase != PORT_MIG_RUNNING) {
+        struct eng_mig_input in = {.stage = stage_of(st.stage),
+                                   .ok = st.phase == PORT_MIG_DONE,
+                                   .stopping = true,
+                                   .aborted = m->aborted};
+        act(d, eng_mig_decide(&in), &st);
+        return;
+    }
+    /* Never stopped with the daemon: killed once its guest is suspended,
+     * xl would leave it so, and it ends by itself (its own process
+     * group).  The order stays running in etcd: the daemon started again
+     * settles it from where the domain is then. */
+    log_warnx("Domain %u: the daemon stops during its migration to %s (%s here, order %s): "
+              "xl migrate is left to end by itself",
+              (unsigned)m->domid, m->order.dest, eng_mig_stage_name(stage_of(m->stage)),
+              m->order.key);
+    port_mig_leave(d->port, m->handle);
     m->running = false;
-    m->failed++;
-    report(d, m->order.key, DMN_ORDER_FAILED, 0, "the daemon stopped during the migration");
 }

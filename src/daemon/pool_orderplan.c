@@ -127,9 +127,50 @@ int pop_check(const struct pord_order *o, const char *key_source, const struct p
     return 0;
 }
 
+static size_t host_index(const struct pp_host *hosts, size_t nhosts, const char *name)
+{
+    for (size_t i = 0; i < nhosts; i++)
+        if (strcmp(hosts[i].name, name) == 0)
+            return i;
+    return nhosts;
+}
+
+static size_t dom_index(const struct pp_domain *doms, size_t ndoms, const char *uuid)
+{
+    for (size_t i = 0; i < ndoms; i++)
+        if (strcmp(doms[i].uuid, uuid) == 0)
+            return i;
+    return ndoms;
+}
+
+void pop_incoming(const struct pp_plan *plan, const size_t *pick, size_t npick, size_t nhosts,
+                  const struct pp_domain *doms, size_t ndoms, const struct pop_known *known,
+                  size_t nknown, const struct pp_host *hosts, plm_amt_t *incoming_mib)
+{
+    for (size_t i = 0; i < nhosts; i++)
+        incoming_mib[i] = 0;
+    for (size_t i = 0; plan && i < npick; i++) {
+        const struct pp_move *mv = &plan->move[pick[i]];
+        if (mv->dom < ndoms && mv->to < nhosts)
+            incoming_mib[mv->to] += doms[mv->dom].mem_mib;
+    }
+    /* An order in flight: its domain is not there yet unless its
+     * destination already publishes it (then its free memory shows it).
+     * One whose order did not decode names no destination. */
+    for (size_t i = 0; i < nknown; i++) {
+        const struct pop_known *k = &known[i];
+        if (!pop_live(k) || !k->have_order)
+            continue;
+        size_t t = host_index(hosts, nhosts, k->order.to), d = dom_index(doms, ndoms, k->uuid);
+        if (t < nhosts && d < ndoms && doms[d].host != t)
+            incoming_mib[t] += doms[d].mem_mib;
+    }
+}
+
 int pop_manual(const struct pp_host *hosts, size_t nhosts, const struct pp_domain *doms,
-               size_t ndoms, const struct pop_known *known, size_t nknown, const char *dom,
-               const char *to, size_t *dom_out, size_t *to_out, char *why, size_t whylen)
+               size_t ndoms, const struct pop_known *known, size_t nknown,
+               const plm_amt_t *incoming_mib, const char *dom, const char *to, size_t *dom_out,
+               size_t *to_out, char *why, size_t whylen)
 {
     size_t d = ndoms, t = nhosts, named = 0;
 
@@ -147,9 +188,7 @@ int pop_manual(const struct pp_host *hosts, size_t nhosts, const struct pp_domai
     if (named > 1)
         return plm_errf(why, whylen, PLM_EINVAL, "%zu domains are named '%s': give its uuid", named,
                         dom);
-    for (size_t i = 0; i < nhosts; i++)
-        if (strcmp(hosts[i].name, to) == 0)
-            t = i;
+    t = host_index(hosts, nhosts, to);
     if (t == nhosts)
         return plm_errf(why, whylen, PLM_ENOENT, "no host '%s' in the pool", to);
     const struct pp_domain *x = &doms[d];
@@ -164,13 +203,24 @@ int pop_manual(const struct pp_host *hosts, size_t nhosts, const struct pp_domai
                             k->source);
     if (hosts[t].drain)
         return plm_errf(why, whylen, PLM_EINVAL, "'%s' is draining", to);
-    plm_amt_t room =
-        hosts[t].free_mib > hosts[t].headroom_mib ? hosts[t].free_mib - hosts[t].headroom_mib : 0;
-    if (room < x->mem_mib)
+    /* Moves already bound there this round or in flight take their part
+     * first: each may fit alone and the lot overcommit the host. */
+    plm_amt_t bound = incoming_mib ? incoming_mib[t] : 0;
+    plm_amt_t room = hosts[t].free_mib - hosts[t].headroom_mib - bound;
+    if (room < x->mem_mib) {
+        if (room < 0)
+            room = 0;
+        if (bound > 0)
+            return plm_errf(why, whylen, PLM_EINVAL,
+                            "'%s' has room for %lld MiB past its headroom and the %lld MiB of "
+                            "moves bound for it, '%s' holds %lld MiB",
+                            to, (long long)(room / PLM_UNITS(1)), (long long)(bound / PLM_UNITS(1)),
+                            dom, (long long)(x->mem_mib / PLM_UNITS(1)));
         return plm_errf(why, whylen, PLM_EINVAL,
                         "'%s' has room for %lld MiB past its headroom, '%s' holds %lld MiB", to,
                         (long long)(room / PLM_UNITS(1)), dom,
                         (long long)(x->mem_mib / PLM_UNITS(1)));
+    }
     *dom_out = d;
     *to_out = t;
     return 0;

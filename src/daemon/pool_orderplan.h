@@ -91,10 +91,25 @@ int pop_check(const struct pord_order *o, const char *key_source, const struct p
               char *why, size_t whylen);
 
 /*
+ * The memory already bound for each host (incoming_mib, nhosts entries)
+ * before a round's manual moves, which its published free memory does
+ * not show yet: the domains of live orders in known (sorted by uuid) to
+ * that host, unless the records already place the domain there, and the
+ * plan's moves picked this round (pick, npick: indices into plan->move,
+ * as pop_new gives them; none of them has an order in known).  Each
+ * manual move ordered adds its domain to its destination's.
+ */
+void pop_incoming(const struct pp_plan *plan, const size_t *pick, size_t npick, size_t nhosts,
+                  const struct pp_domain *doms, size_t ndoms, const struct pop_known *known,
+                  size_t nknown, const struct pp_host *hosts, plm_amt_t *incoming_mib);
+
+/*
  * A manual move (`xenplm pool migrate DOM HOST`) checked against the
  * pool as the leader read it: DOM a uuid or a name only one domain has,
  * HOST a host in the pool other than the domain's, not draining, whose
- * free memory past its headroom holds the whole domain; the domain
+ * free memory past its headroom and past what is already bound for it
+ * (incoming_mib, per host as pop_incoming counts it; NULL: nothing)
+ * holds the whole domain; the domain
  * migratable and without a live order in known (sorted by uuid: one
  * not finished; a finished one not yet cleared does not hold a manual
  * move, see pop_finished_at).  0 and
@@ -102,8 +117,9 @@ int pop_check(const struct pord_order *o, const char *key_source, const struct p
  * answer written back).  Manual moves ignore hold, margin and cooldown.
  */
 int pop_manual(const struct pp_host *hosts, size_t nhosts, const struct pp_domain *doms,
-               size_t ndoms, const struct pop_known *known, size_t nknown, const char *dom,
-               const char *to, size_t *dom_out, size_t *to_out, char *why, size_t whylen);
+               size_t ndoms, const struct pop_known *known, size_t nknown,
+               const plm_amt_t *incoming_mib, const char *dom, const char *to, size_t *dom_out,
+               size_t *to_out, char *why, size_t whylen);
 
 /* The finished order of uuid from source in known (sorted by uuid), or
  * NULL: a new order from there takes its key, so the leader clears it

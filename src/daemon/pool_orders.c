@@ -249,7 +249,7 @@ static int clear_answer(struct dmn_pool *p, const struct etcd_kv *kv, bool *fenc
  * refusals cleared five minutes after they were written. */
 static int manual_moves(struct dmn_pool *p, const struct pp_host *hosts, size_t nh,
                         const struct pp_domain *doms, size_t nd, const struct pop_known *known,
-                        size_t nknown, uint64_t cooldown_ms, bool *fenced)
+                        size_t nknown, plm_amt_t *incoming_mib, uint64_t cooldown_ms, bool *fenced)
 {
     char prefix[PREC_KEY_MAX], dom[PORD_DOM_MAX + 1], why[PORD_WHY_MAX + 1];
     struct etcd_range r;
@@ -277,8 +277,8 @@ static int manual_moves(struct dmn_pool *p, const struct pp_host *hosts, size_t 
         struct issue is = {.reason = PORD_MANUAL, .request_key = kv->key};
         int bad = pord_decode_request(kv->value, kv->value_len, true, &req, why, sizeof(why));
         if (bad == 0)
-            bad = pop_manual(hosts, nh, doms, nd, known, nknown, dom, req.to, &is.dom, &is.to, why,
-                             sizeof(why));
+            bad = pop_manual(hosts, nh, doms, nd, known, nknown, incoming_mib, dom, req.to, &is.dom,
+                             &is.to, why, sizeof(why));
         if (bad) {
             rc = refuse_request(p, kv->key, dom, why, fenced);
             continue;
@@ -291,6 +291,9 @@ static int manual_moves(struct dmn_pool *p, const struct pp_host *hosts, size_t 
         if (old && ((rc = clear_one(p, old, fenced)) || *fenced))
             continue;
         rc = issue_one(p, &is, hosts, doms, fenced);
+        /* Bound for there from now on, whether etcd took it or not: the
+         * next manual move counts it (never too little room counted). */
+        incoming_mib[is.to] += doms[is.dom].mem_mib;
     }
     etcd_range_free(&r);
     return rc;
@@ -377,9 +380,18 @@ int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
     }
     /* Manual moves, after the plan's (the plan's own are in known only
      * from the next round: a manual move of a domain just ordered finds
-     * its order key taken and waits a round). */
-    if (!*fenced && (rc = manual_moves(p, hosts, nh, doms, nd, known, nknown, cooldown_ms, fenced)))
-        return rc;
+     * its order key taken and waits a round), with the memory those and
+     * the orders in flight bind for each destination. */
+    if (!*fenced) {
+        plm_amt_t *incoming = calloc(nh ? nh : 1, sizeof(*incoming));
+        if (!incoming)
+            return PLM_ENOMEM;
+        pop_incoming(plan, pick, n, nh, doms, nd, known, nknown, hosts, incoming);
+        rc = manual_moves(p, hosts, nh, doms, nd, known, nknown, incoming, cooldown_ms, fenced);
+        free(incoming);
+        if (rc)
+            return rc;
+    }
     for (size_t i = 0; i < nknown && !*fenced; i++)
         if (pop_expired(&known[i], now) && (rc = clear_one(p, &known[i], fenced)))
             return rc;
@@ -521,10 +533,18 @@ static int one_order(struct dmn_pool *p, const struct etcd_kv *kv, const struct 
         if (p->running && strcmp(p->run.key, kv->key) == 0)
             return 0; /* ours, in flight */
         /* Accepted by an earlier run of this daemon, never finished: not
-         * run again; the domain is wherever the hosts' records say. */
+         * run again.  That run left xl migrate to end by itself
+         * (mig_guard.h), which leaves the guest on one host whatever
+         * happens; the state says where it is now, as this host's
+         * records (read first) place it, and nothing here is resumed. */
+        if (!p->took)
+            return 0;
         s.revision = cur.revision > 0 ? cur.revision : 1;
         s.phase = PORD_FAILED;
-        snprintf(s.why, sizeof(s.why), "xenplmd stopped while the order was in its hands");
+        snprintf(s.why, sizeof(s.why), "%s",
+                 h->holds ? "xenplmd stopped during the migration; the domain runs here"
+                          : "xenplmd stopped during the migration; the domain does not run "
+                            "here now (xl, left running, may have moved it)");
         if ((rc = write_state(p, kv->key, st->mod_revision, &s, &written)))
             return rc;
         if (written)

@@ -144,7 +144,10 @@ struct dmn_migration {
     uint32_t domid, handle;
     uint64_t started_ms, deadline_ms, next_poll_ms;
     bool aborted;
-    int pct; /* -1: not known */
+    bool settling;             /* past its timeout, suspended here: said once */
+    uint64_t now_ms;           /* the time of the last look at it */
+    enum port_mig_stage stage; /* where the domain stood here at the last poll */
+    int pct;                   /* -1: not known */
     bool reported;
     struct dmn_pool_order_report last;
     uint64_t started, done, failed; /* counters */

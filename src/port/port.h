@@ -217,10 +217,14 @@ struct port_event_ops {
 /*
  * Live migration (issue 14), one at a time per host, never blocking: start
  * hands back a handle, poll says how it goes (each loop turn while one
- * runs), abort ends it early.  A migration that ends (DONE or FAILED, as
- * poll says once) has released its handle.  DONE means the domain runs on
- * the destination and is gone from here; FAILED that it still runs here,
- * as far as this host can tell (why says what happened).
+ * runs), abort ends it early, leave lets it run on unwatched (the daemon
+ * stops).  A migration that ends (DONE or FAILED, as poll says once) has
+ * released its handle.  DONE means the domain runs on the destination and
+ * is gone from here; FAILED that the migration did not finish (why says
+ * what happened), and stage where the domain then stands here: running,
+ * suspended under its own name (no destination was told to start it:
+ * resume may run it here again), or handed over (renamed
+ * NAME--migratedaway: the destination may run it).
  *
  *   port_xen.c  runs `xl migrate [-s TRANSPORT] DOMID ADDR` as a child in
  *               its own process group (port_xlmig.c): ssh to ADDR by
@@ -235,9 +239,18 @@ enum port_mig_phase {
     PORT_MIG_DONE,
     PORT_MIG_FAILED,
 };
+/* Where the migrating domain stands on this host, the source. */
+enum port_mig_stage {
+    PORT_MIG_LIVE = 0,  /* running here under its own name */
+    PORT_MIG_SUSPENDED, /* suspended (or paused) here under its own name */
+    PORT_MIG_HANDED,    /* renamed NAME--migratedaway here */
+    PORT_MIG_GONE,      /* no longer here (or being destroyed) */
+    PORT_MIG_UNSURE,    /* the host cannot tell */
+};
 struct port_mig_status {
     enum port_mig_phase phase;
-    int pct; /* RUNNING: 0..100, or -1 when the transport does not say */
+    int pct;                   /* RUNNING: 0..100, or -1 when the transport does not say */
+    enum port_mig_stage stage; /* as seen at this poll (after the end, for DONE/FAILED) */
     char why[PORT_MIG_WHY_MAX];
 };
 struct port_mig_ops {
@@ -251,6 +264,13 @@ struct port_mig_ops {
     int (*poll)(struct port *p, uint32_t handle, struct port_mig_status *out);
     /* End it early (a timeout): the next poll says FAILED with why. */
     int (*abort)(struct port *p, uint32_t handle, const char *why);
+    /* Let it run on and end by itself, no longer watched: the handle is
+     * released (the daemon stops, or gives up waiting for it). */
+    int (*leave)(struct port *p, uint32_t handle);
+    /* Run again domid's copy here, suspended by a migration that ended
+     * without handing it over (libxl_domain_resume, suspend_cancel).
+     * The caller alone knows that no destination runs it. */
+    int (*resume)(struct port *p, uint32_t domid);
 };
 
 /* One host: its interfaces and how to let it go. */
@@ -361,6 +381,14 @@ static inline int port_mig_poll(struct port *p, uint32_t handle, struct port_mig
 static inline int port_mig_abort(struct port *p, uint32_t handle, const char *why)
 {
     return p->mig ? p->mig->abort(p, handle, why) : PLM_ENOENT;
+}
+static inline int port_mig_leave(struct port *p, uint32_t handle)
+{
+    return p->mig ? p->mig->leave(p, handle) : PLM_ENOENT;
+}
+static inline int port_mig_resume(struct port *p, uint32_t domid)
+{
+    return p->mig ? p->mig->resume(p, domid) : PLM_ENOENT;
 }
 static inline void port_destroy(struct port *p)
 {

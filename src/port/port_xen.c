@@ -1207,10 +1207,53 @@ static int xen_mig_start(struct port *p, uint32_t domid, const char *dest, const
     return 0;
 }
 
+/* Where the migrating domain stands here: its name says whether xl has
+ * renamed it away (it does so just before telling the destination to
+ * start it), libxl whether it runs or is suspended. */
+static enum port_mig_stage xen_mig_stage(struct xen *x, uint32_t domid)
+{
+    static const char away[] = "--migratedaway";
+    libxl_dominfo info;
+    enum port_mig_stage st;
+    char *name = NULL;
+
+    libxl_dominfo_init(&info);
+    int r = libxl_domain_info(x->ctx, &info, domid);
+    if (r == ERROR_DOMAIN_NOTFOUND || r == ERROR_INVAL) {
+        st = PORT_MIG_GONE;
+        goto out;
+    }
+    if (r) {
+        st = PORT_MIG_UNSURE;
+        goto out;
+    }
+    if (info.dying) {
+        st = PORT_MIG_GONE;
+        goto out;
+    }
+    name = libxl_domid_to_name(x->ctx, domid);
+    size_t n = name ? strlen(name) : 0;
+    if (n >= sizeof(away) && strcmp(name + n - (sizeof(away) - 1), away) == 0)
+        st = PORT_MIG_HANDED;
+    else if (!n)
+        st = PORT_MIG_UNSURE;
+    else if (!info.shutdown && !info.paused)
+        st = PORT_MIG_LIVE; /* also after xl took it back from a destination that failed */
+    else if (x->mig.go_said)
+        st = PORT_MIG_HANDED; /* "go" said, then renamed back: not ours to judge */
+    else if (info.shutdown && info.shutdown_reason != LIBXL_SHUTDOWN_REASON_SUSPEND)
+        st = PORT_MIG_UNSURE; /* crashed or shut down: not the migration's doing */
+    else
+        st = PORT_MIG_SUSPENDED;
+out:
+    free(name);
+    libxl_dominfo_dispose(&info);
+    return st;
+}
+
 static int xen_mig_poll(struct port *p, uint32_t handle, struct port_mig_status *out)
 {
     struct xen *x = p->priv;
-    struct port_domain info;
     bool ok;
     int pct;
 
@@ -1220,12 +1263,15 @@ static int xen_mig_poll(struct port *p, uint32_t handle, struct port_mig_status 
     if (port_xlmig_poll(&x->mig, xen_now_ms(p), &pct, &ok, out->why, sizeof(out->why))) {
         out->phase = PORT_MIG_RUNNING;
         out->pct = pct;
+        out->stage = xen_mig_stage(x, x->mig_domid);
         return 0;
     }
     /* xl destroys the domain here once the destination has it: success is
-     * its exit status and the domain gone. */
-    int rc = xen_domain_info(p, x->mig_domid, &info);
-    if (ok && (rc == PLM_ENOENT || (rc == 0 && info.dying))) {
+     * its exit status and the domain gone.  Otherwise the stage says
+     * where it was left (the daemon decides what to make of it). */
+    out->stage = xen_mig_stage(x, x->mig_domid);
+    x->mig.go_said = false;
+    if (ok && out->stage == PORT_MIG_GONE) {
         out->phase = PORT_MIG_DONE;
         out->pct = 100;
     } else {
@@ -1234,10 +1280,6 @@ static int xen_mig_poll(struct port *p, uint32_t handle, struct port_mig_status 
         if (ok)
             snprintf(out->why, sizeof(out->why),
                      "xl migrate exited 0 but the domain is still here");
-        else if (rc == PLM_ENOENT || (rc == 0 && info.dying))
-            /* Not the promise of FAILED (it runs here): say so. */
-            snprintf(out->why + strlen(out->why), sizeof(out->why) - strlen(out->why),
-                     "; and the domain is no longer here");
     }
     return 0;
 }
@@ -1254,10 +1296,37 @@ static int xen_mig_abort(struct port *p, uint32_t handle, const char *why)
     return 0;
 }
 
+static int xen_mig_leave(struct port *p, uint32_t handle)
+{
+    struct xen *x = p->priv;
+
+    if (x->mig.pid <= 0 || handle != x->mig_handle)
+        return PLM_ENOENT;
+    log_warnx("Domain %u: leaving xl migrate (pid %ld) to end by itself", (unsigned)x->mig_domid,
+              (long)x->mig.pid);
+    port_xlmig_leave(&x->mig);
+    return 0;
+}
+
+static int xen_mig_resume(struct port *p, uint32_t domid)
+{
+    struct xen *x = p->priv;
+    int r = libxl_domain_resume(x->ctx, domid, 1, NULL);
+
+    if (r) {
+        log_warnx("Domain %u: libxl_domain_resume failed: libxl error %d (%s)", (unsigned)domid, r,
+                  libxl_err_name(r));
+        return from_libxl(r);
+    }
+    return 0;
+}
+
 static const struct port_mig_ops xen_mig_ops = {
     .start = xen_mig_start,
     .poll = xen_mig_poll,
     .abort = xen_mig_abort,
+    .leave = xen_mig_leave,
+    .resume = xen_mig_resume,
 };
 
 /* --- host-side activity ----------------------------------------------------------- */

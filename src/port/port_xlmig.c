@@ -70,6 +70,12 @@ static void child(int out, struct child_args *a)
     for (int s = 1; s < 32; s++)
         if (s != SIGKILL && s != SIGSTOP)
             sigaction(s, &dfl, NULL);
+    /* Except SIGPIPE: a daemon that stops closes the pipe xl writes its
+     * progress to, and xl, then told EPIPE, goes on (once its guest is
+     * suspended, killing it is what must not happen); a transport that
+     * breaks is an error xl handles by resuming the guest. */
+    dfl.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &dfl, NULL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (devnull >= 0)
@@ -112,14 +118,22 @@ static bool find_xl(const char *xl, char *out, size_t cap)
     return false;
 }
 
+/* A child left to run on (port_xlmig_leave), reaped once it has ended. */
+static void reap_left(struct port_xlmig *m)
+{
+    if (m->left > 0 && waitpid(m->left, NULL, WNOHANG) != 0)
+        m->left = 0;
+}
+
 int port_xlmig_start(struct port_xlmig *m, const char *xl, uint32_t domid, const char *addr,
                      const char *transport, char *err, size_t errlen)
 {
     static struct child_args a;
     int fds[2];
     size_t n = 0;
-    pid_t pid;
+    pid_t pid, left;
 
+    reap_left(m);
     if (m->pid > 0) {
         snprintf(err, errlen, "a migration is already running");
         return PLM_EINVAL;
@@ -169,7 +183,9 @@ int port_xlmig_start(struct port_xlmig *m, const char *xl, uint32_t domid, const
     /* Also here, so that a kill of the group made at once finds it. */
     setpgid(pid, pid);
     close(fds[1]);
+    left = m->left;
     port_xlmig_init(m);
+    m->left = left;
     m->pid = pid;
     m->fd = fds[0];
     return 0;
@@ -219,6 +235,10 @@ static void drain(struct port_xlmig *m)
         int pct = last_pct(m->tail, m->ntail);
         if (pct >= 0)
             m->pct = pct;
+        /* Each read is at most half the tail: a line it ends is whole in
+         * the tail now. */
+        if (!m->go_said && memmem(m->tail, m->ntail, XLMIG_GO_LINE, strlen(XLMIG_GO_LINE)))
+            m->go_said = true;
     }
 }
 
@@ -262,6 +282,7 @@ bool port_xlmig_poll(struct port_xlmig *m, uint64_t now_ms, int *pct_out, bool *
     *ok_out = false;
     if (why && whylen)
         why[0] = '\0';
+    reap_left(m);
     if (m->pid <= 0) {
         snprintf(why, whylen, "no migration is running");
         return false;
@@ -315,6 +336,21 @@ void port_xlmig_abort(struct port_xlmig *m, uint64_t now_ms, const char *why)
     kill(-m->pid, SIGTERM);
 }
 
+void port_xlmig_leave(struct port_xlmig *m)
+{
+    if (m->pid <= 0)
+        return;
+    /* An earlier one still running is no longer waited for: the init
+     * process reaps it once this daemon has gone. */
+    reap_left(m);
+    m->left = m->pid;
+    m->pid = 0;
+    if (m->fd >= 0)
+        close(m->fd);
+    m->fd = -1;
+    m->aborting = false;
+}
+
 void port_xlmig_dispose(struct port_xlmig *m)
 {
     if (m->pid > 0) {
@@ -329,5 +365,6 @@ void port_xlmig_dispose(struct port_xlmig *m)
     }
     if (m->fd >= 0)
         close(m->fd);
+    reap_left(m);
     port_xlmig_init(m);
 }

@@ -13,7 +13,9 @@
  * when it fails, and the last "NN%" the progress.  It is reaped with
  * waitpid(WNOHANG) at each poll (the daemon leaves SIGCHLD at its
  * default, so nothing else reaps it); a runner disposed of while its
- * child runs kills the group and reaps it.
+ * child runs kills the group and reaps it.  One left to run on (a daemon
+ * that stops, mig_guard.h) is never killed: it ignores SIGPIPE, so the
+ * pipe closed under it does not end it either.
  */
 #ifndef XENPLM_PORT_PORT_XLMIG_H
 #define XENPLM_PORT_PORT_XLMIG_H
@@ -24,6 +26,10 @@
 #include <sys/types.h>
 
 #define XLMIG_TAIL_MAX 1024
+/* What xl migrate prints just before it tells the destination to start
+ * the domain (xl_migrate.c, after renaming its own copy away). */
+#define XLMIG_GO_LINE "Giving target permission to start"
+
 #define XLMIG_KILL_GRACE_MS 5000
 #define XLMIG_ADDR_MAX 256
 
@@ -36,6 +42,8 @@ struct port_xlmig {
     bool aborting;
     uint64_t kill_at_ms; /* aborting: SIGKILL then */
     char abort_why[160];
+    bool go_said; /* it printed XLMIG_GO_LINE: the destination may run the domain */
+    pid_t left;   /* a child left to run on, not yet reaped (0: none) */
 };
 
 /* Whether addr may be handed to xl, which puts it into a shell command
@@ -57,6 +65,10 @@ bool port_xlmig_poll(struct port_xlmig *m, uint64_t now_ms, int *pct_out, bool *
 /* SIGTERM to its group now, SIGKILL after the grace; why is what the
  * poll that sees it end will say. */
 void port_xlmig_abort(struct port_xlmig *m, uint64_t now_ms, const char *why);
+/* Let the child run on unwatched: its pipe closed (it ignores SIGPIPE),
+ * never killed, reaped at a later call if it ends while this process
+ * lives (else by init). */
+void port_xlmig_leave(struct port_xlmig *m);
 /* Kill and reap a child still running (bounded), close the pipe. */
 void port_xlmig_dispose(struct port_xlmig *m);
 

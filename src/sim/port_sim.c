@@ -493,10 +493,27 @@ static int sim_mig_abort(struct port *p, uint32_t handle, const char *why)
     return sim_fabric_abort(&s->pl, handle, why);
 }
 
+static int sim_mig_leave(struct port *p, uint32_t handle)
+{
+    struct sim *s = p->priv;
+
+    return sim_fabric_leave(&s->pl, handle);
+}
+
+static int sim_mig_resume(struct port *p, uint32_t domid)
+{
+    struct sim *s = p->priv;
+
+    sim_sync(&s->pl);
+    return sim_fabric_resume(&s->pl, domid);
+}
+
 static const struct port_mig_ops sim_mig_ops = {
     .start = sim_mig_start,
     .poll = sim_mig_poll,
     .abort = sim_mig_abort,
+    .leave = sim_mig_leave,
+    .resume = sim_mig_resume,
 };
 
 static const struct port_event_ops sim_event_ops = {

@@ -29,6 +29,9 @@
 /* At speed 0, the furthest one wait() moves the clock: with nothing
  * scheduled before its deadline it returns then, as a spurious wakeup. */
 #define PORT_SIM_MAX_JUMP_MS (10 * 60 * 1000)
+/* How long a migrating domain stays suspended for its last pages, ms of
+ * virtual time (xenplm-sim(5), LIVE MIGRATION). */
+#define PORT_SIM_MIG_SUSPEND_MS 500
 
 /* A domain to create: the options of a scenario's domain line. */
 struct port_sim_domspec {

@@ -143,9 +143,9 @@ static int parse_mig_rate(struct sim_parser *ps, struct sim_lex *lx)
     return 0;
 }
 
-/* migrate-fault fail|stall [COUNT]: COUNT migrations (1) after those of
- * the lines before: "migrate-fault stall" then "migrate-fault fail" makes
- * the first to start stall and the second fail; the rest go well. */
+/* migrate-fault fail|stall|stall-suspended|stall-handed [COUNT]: COUNT migrations (1) after those
+ * of the lines before: "migrate-fault stall" then "migrate-fault fail" makes the first to start
+ * stall and the second fail; the rest go well. */
 static int parse_mig_fault(struct sim_parser *ps, struct sim_lex *lx)
 {
     struct sim_scenario *s = ps->s;
@@ -155,13 +155,20 @@ static int parse_mig_fault(struct sim_parser *ps, struct sim_lex *lx)
 
     snprintf(ps->prefix, sizeof(ps->prefix), "migrate-fault");
     if (!sim_lex_word(lx, &w))
-        return sim_scn_fail(ps, "expected fail or stall");
+        return sim_scn_fail(ps, "expected fail, stall, stall-suspended or stall-handed");
     if (sim_word_is(&w, "fail"))
         f = SIM_MIG_FAIL;
     else if (sim_word_is(&w, "stall"))
         f = SIM_MIG_STALL;
+    else if (sim_word_is(&w, "stall-suspended"))
+        f = SIM_MIG_STALL_SUSPENDED;
+    else if (sim_word_is(&w, "stall-handed"))
+        f = SIM_MIG_STALL_HANDED;
     else
-        return sim_scn_fail(ps, "expected fail or stall, found '%.*s%s'", SIM_QUOTE(&w));
+        return sim_scn_fail(ps,
+                            "expected fail, stall, stall-suspended or stall-handed, found "
+                            "'%.*s%s'",
+                            SIM_QUOTE(&w));
     if (sim_lex_word(lx, &w) && sim_word_u64(&w, 1, SIM_MIG_FAULTS_MAX, &n) != 0)
         return sim_scn_fail(ps, "expected a count of 1 to %d", SIM_MIG_FAULTS_MAX);
     if (sim_lex_word(lx, &w))

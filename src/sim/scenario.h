@@ -52,8 +52,10 @@ enum sim_act {
 /* A migrate-fault line: what becomes of the next migration to start. */
 enum sim_mig_fault {
     SIM_MIG_OK = 0,
-    SIM_MIG_FAIL,  /* the destination refuses it at the end of the transfer */
-    SIM_MIG_STALL, /* the transfer stops making progress (until aborted) */
+    SIM_MIG_FAIL,            /* the destination refuses it at the end of the transfer */
+    SIM_MIG_STALL,           /* the transfer stops making progress (until aborted) */
+    SIM_MIG_STALL_SUSPENDED, /* the domain suspended, its last pages never cross */
+    SIM_MIG_STALL_HANDED,    /* handed over, the destination's word never comes back */
 };
 #define SIM_MIG_FAULTS_MAX 64
 /* Default transfer rate: 100 MiB/s, a 1 GiB domain in about 10 s. */

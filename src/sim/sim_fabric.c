@@ -292,24 +292,36 @@ static void arrivals(struct sim_player *pl)
 static void end(struct sim_fabric *f, enum port_mig_phase phase, const char *why)
 {
     f->running = false;
-    f->ended = true;
+    f->ended = !f->left; /* one left is told to nobody */
     f->outcome.phase = phase;
     f->outcome.pct = phase == PORT_MIG_DONE ? 100 : -1;
+    f->outcome.stage = phase == PORT_MIG_DONE ? PORT_MIG_GONE : f->stage;
     snprintf(f->outcome.why, sizeof(f->outcome.why), "%s", why ? why : "");
 }
 
+/* The copy here renamed, as xl renames it before its "go". */
+static void rename_away(struct sim_player *pl, struct sim_dom *d)
+{
+    char name[sizeof(d->name)], path[PORT_PATH_MAX];
+
+    snprintf(name, sizeof(name), "%.*s--migratedaway", (int)(sizeof(name) - 15), d->name);
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    snprintf(path, sizeof(path), "/local/domain/%u/name", (unsigned)d->domid);
+    sim_xs_write(&pl->m.xs, 0, path, name, strlen(name));
+}
+
 /* Hand the domain over: its description renamed into the destination's
- * directory, then the domain destroyed here. */
+ * directory (the "go"), the copy here renamed away, still suspended. */
 static void hand_over(struct sim_player *pl, struct sim_dom *d)
 {
     struct sim_fabric *f = &pl->fab;
-    char tmp[sizeof(f->mydir) + 200], dst[sizeof(f->mydir) + 200], why[PORT_MIG_WHY_MAX];
+    char tmp[sizeof(f->mydir) + 200], why[PORT_MIG_WHY_MAX];
     FILE *out;
     int rc;
 
     snprintf(tmp, sizeof(tmp), "%s/%s/.in.%s.%ld", pl->scn.fabric_dir, f->dest, d->uuid,
              (long)getpid());
-    snprintf(dst, sizeof(dst), "%s/%s/%s%s", pl->scn.fabric_dir, f->dest, d->uuid,
+    snprintf(f->handed, sizeof(f->handed), "%s/%s/%s%s", pl->scn.fabric_dir, f->dest, d->uuid,
              SIM_FABRIC_SUFFIX);
     out = fopen(tmp, "we");
     rc = out ? describe(pl, d, out) : PLM_EIO;
@@ -317,40 +329,70 @@ static void hand_over(struct sim_player *pl, struct sim_dom *d)
         rc = PLM_EIO;
     if (out && fclose(out) != 0)
         rc = PLM_EIO;
-    if (rc == 0 && rename(tmp, dst) != 0)
+    if (rc == 0 && rename(tmp, f->handed) != 0)
         rc = PLM_EIO;
     if (rc != 0) {
+        /* As xl before its "go": the guest resumed here. */
         snprintf(why, sizeof(why), "cannot hand the domain over to %s: %s", f->dest,
                  strerror(errno));
         unlink(tmp);
+        d->paused = false;
+        f->stage = PORT_MIG_LIVE;
         end(f, PORT_MIG_FAILED, why);
         return;
     }
-    sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): migrated to %s", (unsigned)d->domid,
+    rename_away(pl, d);
+    f->stage = PORT_MIG_HANDED;
+    sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): handed over to %s", (unsigned)d->domid,
             d->name, f->dest);
-    sim_ts_destroy(&pl->m, d->domid);
-    f->departed++;
-    end(f, PORT_MIG_DONE, NULL);
 }
 
 static void departure(struct sim_player *pl)
 {
     struct sim_fabric *f = &pl->fab;
     struct sim_dom *d;
+    struct stat st;
+    uint64_t now = pl->m.clock.now_ms;
 
     if (!f->running)
         return;
     if (sim_host_live(&pl->m.host, f->domid, &d) != 0) {
+        f->stage = PORT_MIG_GONE;
         end(f, PORT_MIG_FAILED, "the domain went away during the migration");
         return;
     }
-    if (f->stall || pl->m.clock.now_ms < f->end_ms)
+    switch (f->stage) {
+    case PORT_MIG_LIVE:
+        if (f->stall || now < f->end_ms)
+            return;
+        if (f->fault == SIM_MIG_FAIL) {
+            end(f, PORT_MIG_FAILED, "the destination refused the domain (scenario migrate-fault)");
+            return;
+        }
+        d->paused = true;
+        f->stage = PORT_MIG_SUSPENDED;
+        f->resume_by_ms = now + PORT_SIM_MIG_SUSPEND_MS;
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): suspended for its last pages",
+                (unsigned)d->domid, d->name);
         return;
-    if (f->fault == SIM_MIG_FAIL) {
-        end(f, PORT_MIG_FAILED, "the destination refused the domain (scenario migrate-fault)");
+    case PORT_MIG_SUSPENDED:
+        if (f->fault == SIM_MIG_STALL_SUSPENDED || now < f->resume_by_ms)
+            return;
+        hand_over(pl, d);
+        return;
+    case PORT_MIG_HANDED:
+        /* The destination's word: it took the file (runs the domain). */
+        if (f->fault == SIM_MIG_STALL_HANDED || stat(f->handed, &st) == 0)
+            return;
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): migrated to %s", (unsigned)d->domid,
+                d->name, f->dest);
+        sim_ts_destroy(&pl->m, d->domid);
+        f->departed++;
+        end(f, PORT_MIG_DONE, NULL);
+        return;
+    default:
         return;
     }
-    hand_over(pl, d);
 }
 
 void sim_fabric_step(struct sim_player *pl)
@@ -362,6 +404,14 @@ void sim_fabric_step(struct sim_player *pl)
 }
 
 /* ---- the port's calls -------------------------------------------------------- */
+
+static const char *stage_name(enum port_mig_stage s)
+{
+    return s == PORT_MIG_LIVE        ? "live"
+           : s == PORT_MIG_SUSPENDED ? "suspended"
+           : s == PORT_MIG_HANDED    ? "handed over"
+                                     : "gone";
+}
 
 int sim_fabric_start(struct sim_player *pl, uint32_t domid, const char *dest, uint32_t *handle_out)
 {
@@ -385,6 +435,9 @@ int sim_fabric_start(struct sim_player *pl, uint32_t domid, const char *dest, ui
         return PLM_ENOENT;
     f->running = true;
     f->ended = false;
+    f->left = false;
+    f->stage = PORT_MIG_LIVE;
+    f->handed[0] = '\0';
     f->domid = domid;
     snprintf(f->dest, sizeof(f->dest), "%s", dest);
     f->start_ms = pl->m.clock.now_ms;
@@ -398,9 +451,11 @@ int sim_fabric_start(struct sim_player *pl, uint32_t domid, const char *dest, ui
     *handle_out = f->handle;
     sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): migrating to %s, %llu ms%s",
             (unsigned)domid, d->name, dest, (unsigned long long)(f->end_ms - f->start_ms),
-            f->fault == SIM_MIG_FAIL ? " (will fail)"
-            : f->stall               ? " (will stall)"
-                                     : "");
+            f->fault == SIM_MIG_FAIL              ? " (will fail)"
+            : f->stall                            ? " (will stall)"
+            : f->fault == SIM_MIG_STALL_SUSPENDED ? " (will stall suspended)"
+            : f->fault == SIM_MIG_STALL_HANDED    ? " (will stall handed over)"
+                                                  : "");
     return 0;
 }
 
@@ -409,7 +464,7 @@ int sim_fabric_poll(struct sim_player *pl, uint32_t handle, struct port_mig_stat
     struct sim_fabric *f = &pl->fab;
 
     memset(out, 0, sizeof(*out));
-    if (handle == 0 || handle != f->handle || (!f->running && !f->ended))
+    if (handle == 0 || handle != f->handle || f->left || (!f->running && !f->ended))
         return PLM_ENOENT;
     if (f->ended) {
         *out = f->outcome;
@@ -417,6 +472,7 @@ int sim_fabric_poll(struct sim_player *pl, uint32_t handle, struct port_mig_stat
         return 0;
     }
     out->phase = PORT_MIG_RUNNING;
+    out->stage = f->stage;
     uint64_t span = f->end_ms - f->start_ms, done = pl->m.clock.now_ms - f->start_ms;
     if (f->stall)
         done = span / 2;
@@ -428,10 +484,36 @@ int sim_fabric_abort(struct sim_player *pl, uint32_t handle, const char *why)
 {
     struct sim_fabric *f = &pl->fab;
 
-    if (handle == 0 || handle != f->handle || !f->running)
+    if (handle == 0 || handle != f->handle || !f->running || f->left)
         return PLM_ENOENT;
-    sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u: migration to %s aborted: %s",
-            (unsigned)f->domid, f->dest, why);
+    sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u: migration to %s aborted (%s): %s",
+            (unsigned)f->domid, f->dest, stage_name(f->stage), why);
+    /* xl killed: the domain stays as this phase left it. */
     end(f, PORT_MIG_FAILED, why);
+    return 0;
+}
+
+int sim_fabric_leave(struct sim_player *pl, uint32_t handle)
+{
+    struct sim_fabric *f = &pl->fab;
+
+    if (handle == 0 || handle != f->handle || !f->running || f->left)
+        return PLM_ENOENT;
+    sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u: migration to %s left to go on (%s)",
+            (unsigned)f->domid, f->dest, stage_name(f->stage));
+    f->left = true;
+    return 0;
+}
+
+int sim_fabric_resume(struct sim_player *pl, uint32_t domid)
+{
+    struct sim_dom *d;
+
+    if (sim_host_live(&pl->m.host, domid, &d) != 0)
+        return PLM_ENOENT;
+    if (!d->paused || (pl->fab.running && pl->fab.domid == domid))
+        return PLM_EINVAL; /* not suspended, or still in a migration's hands */
+    d->paused = false;
+    sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): resumed here", (unsigned)domid, d->name);
     return 0;
 }

@@ -2,17 +2,22 @@
 /*
  * The fabric between simulated hosts (the player's layer, sim.h): each
  * xenplmd-sim whose scenario has `fabric "DIR" NAME` owns DIR/NAME/, and
- * a migration to host B ends with the domain's description renamed into
- * DIR/B/ (atomic: B sees all of it or nothing) and the domain destroyed
- * here (@releaseDomain) in the same step; B's next step creates it
- * (@introduceDomain) and removes the file.  Before the rename the domain
- * runs here only, so a source killed mid-transfer leaves it here; after
- * it, the file is the one copy and only B takes it.  Between the two
- * steps the domain runs nowhere, as a real one is paused while its last
- * pages cross (at most one step, SIM_STEP_MS of virtual time).
+ * a migration to host B goes through xl's phases.  Live: the domain runs
+ * here while its memory crosses, at the scenario's rate of virtual time.
+ * Suspended: it is paused here for PORT_SIM_MIG_SUSPEND_MS (its last pages).
+ * Handed over: its description is renamed into DIR/B/ (atomic: B sees all
+ * of it or nothing; this is xl's "go") and the copy here, still paused,
+ * renamed NAME--migratedaway; B's next step creates it
+ * (@introduceDomain) and removes the file, and once the file is gone the
+ * copy here is destroyed (@releaseDomain) and the migration is done.
+ * Before the rename the domain runs here only, so a source killed then
+ * leaves it here (suspended, if it was); after it, only B runs it.
  *
- * The transfer takes the domain's memory at the scenario's rate of
- * virtual time; migrate-fault lines fail or stall the next ones.
+ * An abort is xl killed: the domain stays as the phase left it (running,
+ * suspended under its name, or renamed away), as a killed xl leaves it;
+ * a migration left (the daemon stops) goes on unwatched.  migrate-fault
+ * lines fail the next ones (at the end of the live phase: the domain runs
+ * on here, as xl resumes it) or stall them in a phase.
  */
 #ifndef XENPLM_SIM_SIM_FABRIC_H
 #define XENPLM_SIM_SIM_FABRIC_H
@@ -36,8 +41,11 @@ struct sim_fabric {
     int fault; /* enum sim_mig_fault */
     uint32_t handle, next_handle, domid;
     char dest[PORT_NAME_MAX];
-    uint64_t start_ms, end_ms;
-    size_t faults_used; /* migrate-fault entries taken */
+    uint64_t start_ms, end_ms, resume_by_ms; /* live until end_ms, suspended until resume_by_ms */
+    enum port_mig_stage stage;               /* live, suspended or handed over */
+    bool left;                               /* unwatched: its end is told to nobody */
+    char handed[600];                        /* handed over: the file the destination takes */
+    size_t faults_used;                      /* migrate-fault entries taken */
     /* Its outcome, kept for one poll. */
     bool ended;
     struct port_mig_status outcome;

@@ -57,6 +57,8 @@ void sim_fabric_step(struct sim_player *pl);
 int sim_fabric_start(struct sim_player *pl, uint32_t domid, const char *dest, uint32_t *handle_out);
 int sim_fabric_poll(struct sim_player *pl, uint32_t handle, struct port_mig_status *out);
 int sim_fabric_abort(struct sim_player *pl, uint32_t handle, const char *why);
+int sim_fabric_leave(struct sim_player *pl, uint32_t handle);
+int sim_fabric_resume(struct sim_player *pl, uint32_t domid);
 
 /* When the next scripted event is due; UINT64_MAX when none is left. */
 uint64_t sim_next_event_ms(const struct sim_player *pl);

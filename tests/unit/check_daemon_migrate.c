@@ -18,6 +18,7 @@
 #include "daemon_test.h"
 #include "core/error.h"
 #include "daemon/render.h"
+#include "engine/mig_guard.h"
 
 #define MIG_HOST "host pcpus=2 memory=6144 dom0=1024\n"
 
@@ -68,7 +69,26 @@ static bool runs_on(struct port *p, const char *name)
 {
     struct port_sim_domain d;
 
-    return port_sim_domain_by_name(p, name, &d) == 0 && d.state == PORT_SIM_RUNNING;
+    return port_sim_domain_by_name(p, name, &d) == 0 && d.state == PORT_SIM_RUNNING && !d.paused;
+}
+
+/* Whether a copy of that name is here, suspended (paused). */
+static bool suspended_on(struct port *p, const char *name)
+{
+    struct port_sim_domain d;
+
+    return port_sim_domain_by_name(p, name, &d) == 0 && d.state == PORT_SIM_RUNNING && d.paused;
+}
+
+/* Both hosts on, in steps of 250 ms: the destination takes what arrives. */
+static void run_both(struct dt *t, struct port *b, uint64_t ms)
+{
+    for (uint64_t done = 0; done < ms;) {
+        uint64_t step = ms - done < 250 ? ms - done : 250;
+        dt_run_exactly(t, step);
+        ck_assert_int_eq(port_sim_advance(b, step), 0);
+        done += step;
+    }
 }
 
 /* Records every report the executor makes (the last one is in st.mig). */
@@ -138,7 +158,7 @@ START_TEST(order_carried_out)
     fclose(f);
     ck_assert_msg(strstr(text, "migrating to xen-b, ") != NULL, "%s", text);
 
-    dt_run_for(&t, 30000);
+    run_both(&t, b, 30000);
     ck_assert(!t.d.st.mig.running);
     ck_assert_uint_ge(s.running, 3);
     ck_assert_uint_eq(s.done, 1);
@@ -148,7 +168,6 @@ START_TEST(order_carried_out)
     /* Gone here, and from the daemon's table; running there. */
     ck_assert(!runs_on(t.p, "donor"));
     ck_assert(!dt_known(&t, "donor"));
-    ck_assert_int_eq(port_sim_advance(b, 200), 0);
     ck_assert(runs_on(b, "donor"));
     ck_assert_uint_eq(t.d.st.mig.done, 1);
     teardown(&t, b);
@@ -172,12 +191,135 @@ START_TEST(order_times_out)
     ck_assert_uint_eq(dt_cap_stop(&cap, "timed out after 10s: aborting it"), 1);
     ck_assert(!t.d.st.mig.running);
     ck_assert_int_eq(t.d.st.mig.last.phase, DMN_ORDER_FAILED);
-    ck_assert_str_eq(t.d.st.mig.last.why, "timed out after 10s");
+    ck_assert_str_eq(t.d.st.mig.last.why, "timed out after 10s; it runs here");
     ck_assert(runs_on(t.p, "web"));
     ck_assert(dt_known(&t, "web"));
     ck_assert_int_eq(port_sim_advance(b, 1000), 0);
     ck_assert(!runs_on(b, "web"));
     teardown(&t, b);
+}
+END_TEST
+
+/*
+ * Its timeout comes while the domain is suspended for its last pages,
+ * which never cross: xl is not stopped for ENG_MIG_SETTLE_MS, then it is
+ * (the copy here still has its name: no "go" was said), and the copy
+ * here, suspended, is resumed: it runs here, and only here.
+ */
+START_TEST(timeout_while_suspended)
+{
+    struct dt t;
+    struct port *b =
+        setup(&t, "migrate-rate 1024\nmigrate-fault stall-suspended\n", "domain web memory=1024\n");
+    struct dmn_pool_order o;
+    struct dt_logcap cap;
+
+    dt_run_until(&t, 1000);
+    o = order_for(&t, "web", "k1", 5000);
+    dt_cap_start(&cap);
+    dmn_mig_order(&t.d, &o, dt_now(&t));
+    run_both(&t, b, 3000);
+    ck_assert(suspended_on(t.p, "web"));
+    ck_assert_int_eq(t.d.st.mig.stage, PORT_MIG_SUSPENDED);
+    /* Past its timeout: waited for, not stopped. */
+    run_both(&t, b, 3000 + ENG_MIG_SETTLE_MS - 2000);
+    ck_assert(t.d.st.mig.running);
+    ck_assert(!t.d.st.mig.aborted);
+    ck_assert(suspended_on(t.p, "web"));
+    ck_assert_uint_eq(dt_cap_stop(&cap, "xl is not stopped now"), 1);
+    /* Then stopped, and the guest resumed here. */
+    run_both(&t, b, 4000);
+    ck_assert(!t.d.st.mig.running);
+    ck_assert(t.d.st.mig.aborted);
+    ck_assert_int_eq(t.d.st.mig.last.phase, DMN_ORDER_FAILED);
+    ck_assert_msg(strstr(t.d.st.mig.last.why, "never handed over; resumed here"), "%s",
+                  t.d.st.mig.last.why);
+    ck_assert(runs_on(t.p, "web"));
+    ck_assert(!runs_on(b, "web") && !suspended_on(b, "web"));
+    ck_assert_uint_eq(t.d.st.mig.failed, 1);
+    teardown(&t, b);
+}
+END_TEST
+
+/*
+ * Handed over (the destination told to start it, which it does), and the
+ * destination's word never comes back: xl is never stopped, the copy
+ * here never resumed; past the settle the order fails, said loudly, and
+ * xl is left to end by itself.  The guest runs on the destination only.
+ */
+START_TEST(timeout_once_handed_over)
+{
+    struct dt t;
+    struct port *b =
+        setup(&t, "migrate-rate 1024\nmigrate-fault stall-handed\n", "domain web memory=1024\n");
+    struct dmn_pool_order o;
+    struct dt_logcap cap;
+
+    dt_run_until(&t, 1000);
+    o = order_for(&t, "web", "k1", 5000);
+    dt_cap_start(&cap);
+    dmn_mig_order(&t.d, &o, dt_now(&t));
+    run_both(&t, b, 3000);
+    ck_assert_int_eq(t.d.st.mig.stage, PORT_MIG_HANDED);
+    ck_assert(suspended_on(t.p, "web--migratedaway"));
+    ck_assert(runs_on(b, "web"));
+    run_both(&t, b, 3000 + ENG_MIG_SETTLE_MS + 2000);
+    ck_assert(!t.d.st.mig.running);
+    ck_assert(!t.d.st.mig.aborted);
+    ck_assert_int_eq(t.d.st.mig.last.phase, DMN_ORDER_FAILED);
+    ck_assert_msg(strstr(t.d.st.mig.last.why, "left to end by itself"), "%s", t.d.st.mig.last.why);
+    ck_assert_uint_eq(dt_cap_stop(&cap, "check both hosts"), 1);
+    /* Never resumed here: it runs once, there. */
+    ck_assert(suspended_on(t.p, "web--migratedaway"));
+    ck_assert(!runs_on(t.p, "web") && !runs_on(t.p, "web--migratedaway"));
+    ck_assert(runs_on(b, "web"));
+    ck_assert(!dt_known(&t, "web--migratedaway"));
+    teardown(&t, b);
+}
+END_TEST
+
+/*
+ * The daemon stops in each phase: the migration is left to go on (no
+ * abort, no final report: the order stays running), and it ends by
+ * itself with the guest on one host.
+ */
+START_TEST(stop_leaves_it_running)
+{
+    static const struct {
+        uint64_t after_ms; /* from the order, made at 1 s: live until 2 s, suspended until 2.5 s */
+        const char *here;  /* the copy here then: running, suspended, renamed away */
+        bool paused;
+    } t_[] = {{500, "web", false}, {1300, "web", true}, {1700, "web--migratedaway", true}};
+    for (size_t i = 0; i < sizeof(t_) / sizeof(t_[0]); i++) {
+        struct dt t;
+        struct port *b = setup(&t, "migrate-rate 1024\n", "domain web memory=1024\n");
+        struct dmn_pool_order o;
+        struct dt_logcap cap;
+
+        dt_run_until(&t, 1000);
+        o = order_for(&t, "web", "k1", 0);
+        dmn_mig_order(&t.d, &o, dt_now(&t));
+        t.d.st.mig.reported = false;
+        dt_run_exactly(&t, t_[i].after_ms);
+        ck_assert_msg(t_[i].paused ? suspended_on(t.p, t_[i].here) : runs_on(t.p, t_[i].here),
+                      "row %zu", i);
+        dt_cap_start(&cap);
+        dmn_mig_stop(&t.d);
+        ck_assert_uint_eq(dt_cap_stop(&cap, "left to end by itself"), 1);
+        ck_assert(!t.d.st.mig.running);
+        ck_assert(!t.d.st.mig.aborted);
+        ck_assert(!t.d.st.mig.reported || t.d.st.mig.last.phase == DMN_ORDER_RUNNING);
+        ck_assert_uint_eq(t.d.st.mig.failed, 0);
+        /* Unwatched, it goes on to its end: the guest on one host. */
+        for (int k = 0; k < 40; k++) {
+            ck_assert_int_eq(port_sim_advance(t.p, 100), 0);
+            ck_assert_int_eq(port_sim_advance(b, 100), 0);
+        }
+        ck_assert_msg(runs_on(b, "web"), "row %zu", i);
+        ck_assert(!runs_on(t.p, "web") && !suspended_on(t.p, "web") &&
+                  !suspended_on(t.p, "web--migratedaway"));
+        teardown(&t, b);
+    }
 }
 END_TEST
 
@@ -245,6 +387,9 @@ TCase *dt_tcase_migrate(void)
 
     tcase_add_test(tc, order_carried_out);
     tcase_add_test(tc, order_times_out);
+    tcase_add_test(tc, timeout_while_suspended);
+    tcase_add_test(tc, timeout_once_handed_over);
+    tcase_add_test(tc, stop_leaves_it_running);
     tcase_add_test(tc, destination_refuses);
     tcase_add_test(tc, orders_refused);
     return tc;

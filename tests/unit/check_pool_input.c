@@ -584,8 +584,8 @@ START_TEST(manual_moves)
         size_t dom = 99, to = 99;
         char why[160] = "";
         d[0].migratable = !t[i].unmigratable;
-        int rc = pop_manual(h, 3, d, 4, &k, t[i].ordered ? 1 : 0, t[i].dom, t[i].to, &dom, &to, why,
-                            sizeof(why));
+        int rc = pop_manual(h, 3, d, 4, &k, t[i].ordered ? 1 : 0, NULL, t[i].dom, t[i].to, &dom,
+                            &to, why, sizeof(why));
         ck_assert_msg(rc == t[i].want, "row %zu: %d (%s)", i, rc, why);
         ck_assert_msg(strstr(why, t[i].why), "row %zu: '%s'", i, why);
         if (rc == 0)
@@ -633,6 +633,96 @@ START_TEST(manual_moves)
 }
 END_TEST
 
+/*
+ * Manual moves to one host in one round: each is checked against the
+ * destination's free memory past its headroom less what the plan's moves
+ * this round, the orders in flight and the round's earlier manual moves
+ * bind for it (as the leader's round does: pop_incoming, then each move
+ * ordered adds its domain).  xen-b has 7168 MiB free and 1024 of
+ * headroom: 6144 of room.
+ */
+START_TEST(manual_room_per_round)
+{
+#define U4 "00000000-0000-4000-8000-000000000004"
+#define U5 "00000000-0000-4000-8000-000000000005"
+    static const char *const dn[5] = {"web", "db", "mail", "big", "far"};
+    static const char *const du[5] = {U1, U2, U3, U4, U5};
+    static const int dmib[5] = {3072, 3072, 1024, 4096, 2048};
+    static const struct {
+        const char *what;
+        size_t plan_to_b;    /* planned moves to xen-b picked this round: big (4096) */
+        int far_order;       /* far's order (to xen-b): -1 none, else its phase */
+        bool far_arrived;    /* the records already place far on xen-b */
+        const char *ask[3];  /* manual moves to xen-b, in the round's order */
+        int want[3];         /* 0: ordered, else refused */
+        plm_amt_t bound_mib; /* bound for xen-b at the end */
+    } t[] = {
+        {"two fit alone, not together",
+         0,
+         -1,
+         false,
+         {"web", "db", "mail"},
+         {0, 0, PLM_EINVAL},
+         6144},
+        {"the second refused", 0, -1, false, {"big", "web"}, {0, PLM_EINVAL}, 4096},
+        {"the plan's move first", 1, -1, false, {"web", "mail"}, {PLM_EINVAL, 0}, 5120},
+        {"an order running", 0, PORD_RUNNING, false, {"big", "mail"}, {0, PLM_EINVAL}, 6144},
+        {"an order accepted", 0, PORD_ACCEPTED, false, {"big", "mail"}, {0, PLM_EINVAL}, 6144},
+        {"an order finished", 0, PORD_DONE, false, {"big", "mail"}, {0, 0}, 5120},
+        {"an order whose domain arrived", 0, PORD_RUNNING, true, {"big", "mail"}, {0, 0}, 5120},
+    };
+    struct pp_host h[3];
+    struct pp_domain d[5];
+    memset(h, 0, sizeof(h));
+    static const char *const hn[3] = {"xen-a", "xen-b", "xen-c"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(h[i].name, sizeof(h[i].name), "%s", hn[i]);
+        h[i].free_mib = PLM_UNITS(8192);
+        h[i].headroom_mib = PLM_UNITS(1024);
+    }
+    h[1].free_mib = PLM_UNITS(7168);
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct pp_plan plan;
+        size_t pick[1] = {0};
+        plm_amt_t incoming[3];
+        memset(d, 0, sizeof(d));
+        memset(&plan, 0, sizeof(plan));
+        for (int j = 0; j < 5; j++) {
+            snprintf(d[j].name, sizeof(d[j].name), "%s", dn[j]);
+            snprintf(d[j].uuid, sizeof(d[j].uuid), "%s", du[j]);
+            d[j].migratable = true;
+            d[j].mem_mib = PLM_UNITS(dmib[j]);
+        }
+        d[4].host = t[i].far_arrived ? 1 : 2;
+        plan.move[0] = (struct pp_move){.dom = 3, .from = 0, .to = 1};
+        plan.nmoves = 1;
+        struct pop_known k = known(U5, t[i].far_order, 0);
+        k.have_order = true;
+        snprintf(k.source, sizeof(k.source), "xen-c");
+        snprintf(k.order.to, sizeof(k.order.to), "xen-b");
+        pop_incoming(&plan, pick, t[i].plan_to_b, 3, d, 5, &k, t[i].far_order >= 0 ? 1 : 0, h,
+                     incoming);
+        for (size_t a = 0; a < 3 && t[i].ask[a]; a++) {
+            size_t dom = 99, to = 99;
+            char why[200] = "";
+            int rc = pop_manual(h, 3, d, 5, NULL, 0, incoming, t[i].ask[a], "xen-b", &dom, &to, why,
+                                sizeof(why));
+            ck_assert_msg(rc == t[i].want[a], "%s, move %zu (%s): %d (%s)", t[i].what, a,
+                          t[i].ask[a], rc, why);
+            if (rc == 0)
+                incoming[to] += d[dom].mem_mib;
+            else
+                ck_assert_msg(strstr(why, "MiB of moves bound for it"), "%s: '%s'", t[i].what, why);
+        }
+        ck_assert_msg(incoming[1] == PLM_UNITS(t[i].bound_mib), "%s: %lld MiB bound", t[i].what,
+                      (long long)(incoming[1] / PLM_UNITS(1)));
+        ck_assert_msg(incoming[0] == 0 && incoming[2] == 0, "%s", t[i].what);
+    }
+#undef U4
+#undef U5
+}
+END_TEST
+
 /* Drained hosts, by name, are the planner's draining hosts. */
 START_TEST(drains)
 {
@@ -667,6 +757,7 @@ int main(void)
     tcase_add_test(tc, live_and_expired);
     tcase_add_test(tc, host_checks);
     tcase_add_test(tc, manual_moves);
+    tcase_add_test(tc, manual_room_per_round);
     tcase_add_test(tc, drains);
     tcase_add_test(tc, cooldown_over);
     suite_add_tcase(s, tc);

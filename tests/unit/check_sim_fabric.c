@@ -94,17 +94,33 @@ START_TEST(test_migrate)
         ck_assert(runs_on(a, "web"));
     }
     ck_assert_int_ge(last_pct, 90);
+    ck_assert_int_eq(st.stage, PORT_MIG_LIVE);
+    /* Suspended for its last pages: paused here, under its name. */
     ck_assert_int_eq(port_sim_advance(a, 200), 0);
     ck_assert_int_eq(port_mig_poll(a, h, &st), 0);
-    ck_assert_int_eq(st.phase, PORT_MIG_DONE);
-    ck_assert_int_eq(port_mig_poll(a, h, &st), PLM_ENOENT); /* said once */
+    ck_assert_int_eq(st.phase, PORT_MIG_RUNNING);
+    ck_assert_int_eq(st.stage, PORT_MIG_SUSPENDED);
+    ck_assert(sim_dom(a, "web").paused);
+    /* Handed over: the copy here renamed away, still paused, until the
+     * destination has taken it. */
+    ck_assert_int_eq(port_sim_advance(a, PORT_SIM_MIG_SUSPEND_MS), 0);
+    ck_assert_int_eq(port_mig_poll(a, h, &st), 0);
+    ck_assert_int_eq(st.phase, PORT_MIG_RUNNING);
+    ck_assert_int_eq(st.stage, PORT_MIG_HANDED);
     ck_assert(!runs_on(a, "web"));
-    ck_assert(has_event(a, "@releaseDomain"));
-    /* In the fabric until the destination's next step. */
+    ck_assert(sim_dom(a, "web--migratedaway").paused);
     ck_assert(!runs_on(b, "web"));
     ck_assert_int_eq(port_sim_advance(b, 100), 0);
     ck_assert(runs_on(b, "web"));
     ck_assert(has_event(b, "@introduceDomain"));
+    /* Taken there: destroyed here, done. */
+    ck_assert_int_eq(port_sim_advance(a, 100), 0);
+    ck_assert_int_eq(port_mig_poll(a, h, &st), 0);
+    ck_assert_int_eq(st.phase, PORT_MIG_DONE);
+    ck_assert_int_eq(st.stage, PORT_MIG_GONE);
+    ck_assert_int_eq(port_mig_poll(a, h, &st), PLM_ENOENT); /* said once */
+    ck_assert(!runs_on(a, "web--migratedaway"));
+    ck_assert(has_event(a, "@releaseDomain"));
     after = sim_dom(b, "web");
     ck_assert_str_eq(after.info.uuid, before.info.uuid);
     ck_assert_uint_eq(after.info.mem_actual_kib, before.info.mem_actual_kib);
@@ -157,10 +173,66 @@ START_TEST(test_fault_fail_and_stall)
     /* The third goes well. */
     ck_assert_int_eq(port_mig_start(a, id, "xen-b", "xen-b", NULL, &h), 0);
     ck_assert_int_eq(port_sim_advance(a, 10000), 0);
+    ck_assert_int_eq(port_sim_advance(b, 100), 0);
+    ck_assert_int_eq(port_sim_advance(a, 100), 0);
     ck_assert_int_eq(port_mig_poll(a, h, &st), 0);
     ck_assert_int_eq(st.phase, PORT_MIG_DONE);
-    ck_assert_int_eq(port_sim_advance(b, 100), 0);
     ck_assert(runs_on(b, "web"));
+    port_destroy(a);
+    port_destroy(b);
+    remove_fabric();
+}
+END_TEST
+
+/*
+ * An abort is xl killed: the domain stays as its phase left it.  Killed
+ * while suspended, it stays suspended here (resume runs it again);
+ * handed over, the destination runs it and the copy here stays renamed
+ * away.  A migration left goes on unwatched.
+ */
+START_TEST(test_phases)
+{
+    struct port *a, *b;
+    struct port_mig_status st;
+    uint32_t h, id;
+
+    make_fabric();
+    a = host("xen-a", "migrate-rate 1024\nmigrate-fault stall-suspended\n"
+                      "migrate-fault stall-handed\ndomain web memory=512\n");
+    b = host("xen-b", "");
+    id = sim_domid(a, "web");
+
+    ck_assert_int_eq(port_mig_start(a, id, "xen-b", "xen-b", NULL, &h), 0);
+    ck_assert_int_eq(port_sim_advance(a, 3000), 0);
+    ck_assert_int_eq(port_mig_poll(a, h, &st), 0);
+    ck_assert_int_eq(st.phase, PORT_MIG_RUNNING);
+    ck_assert_int_eq(st.stage, PORT_MIG_SUSPENDED);
+    ck_assert_int_eq(port_mig_resume(a, id), PLM_EINVAL); /* still the migration's */
+    ck_assert_int_eq(port_mig_abort(a, h, "timed out"), 0);
+    ck_assert_int_eq(port_mig_poll(a, h, &st), 0);
+    ck_assert_int_eq(st.phase, PORT_MIG_FAILED);
+    ck_assert_int_eq(st.stage, PORT_MIG_SUSPENDED);
+    ck_assert(sim_dom(a, "web").paused);
+    ck_assert_int_eq(port_mig_resume(a, id), 0);
+    ck_assert(!sim_dom(a, "web").paused);
+    ck_assert_int_eq(port_mig_resume(a, id), PLM_EINVAL); /* not suspended */
+    ck_assert_int_eq(port_sim_advance(b, 1000), 0);
+    ck_assert(!runs_on(b, "web"));
+
+    ck_assert_int_eq(port_mig_start(a, id, "xen-b", "xen-b", NULL, &h), 0);
+    ck_assert_int_eq(port_sim_advance(a, 2000), 0);
+    ck_assert_int_eq(port_sim_advance(b, 100), 0);
+    ck_assert_int_eq(port_sim_advance(a, 1000), 0);
+    ck_assert_int_eq(port_mig_poll(a, h, &st), 0);
+    ck_assert_int_eq(st.phase, PORT_MIG_RUNNING);
+    ck_assert_int_eq(st.stage, PORT_MIG_HANDED);
+    ck_assert(runs_on(b, "web"));
+    ck_assert(sim_dom(a, "web--migratedaway").paused);
+    ck_assert_int_eq(port_mig_leave(a, h), 0);
+    ck_assert_int_eq(port_mig_poll(a, h, &st), PLM_ENOENT);
+    ck_assert_int_eq(port_mig_abort(a, h, "x"), PLM_ENOENT);
+    /* Still going, unwatched: one at a time. */
+    ck_assert_int_eq(port_mig_start(a, id, "xen-b", "xen-b", NULL, &h), PLM_EEXIST);
     port_destroy(a);
     port_destroy(b);
     remove_fabric();
@@ -237,6 +309,7 @@ TCase *sim_tcase_fabric(void)
 
     tcase_add_test(tc, test_migrate);
     tcase_add_test(tc, test_fault_fail_and_stall);
+    tcase_add_test(tc, test_phases);
     tcase_add_test(tc, test_bad_calls);
     tcase_add_test(tc, test_parse_errors);
     return tc;

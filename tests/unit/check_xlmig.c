@@ -279,6 +279,53 @@ START_TEST(test_dispose_running)
 }
 END_TEST
 
+/*
+ * Left to run on (the daemon stops): never killed, not even by the pipe
+ * closed under it (it ignores SIGPIPE, and writes on), and reaped by a
+ * later call once it ends.  What it printed before "go" is noted.
+ */
+START_TEST(test_leave)
+{
+    struct port_xlmig m;
+    char why[160], done[160];
+    bool ok = true;
+    int pct;
+
+    fake_xl("d=\"$(dirname \"$0\")\"\n"
+            "echo 'migration sender: Giving target permission to start.' >&2\n"
+            "touch \"$d/ready\"\n"
+            "while [ ! -e \"$d/go\" ]; do sleep 0.02; done\n"
+            "i=0; while [ $i -lt 50 ]; do echo 'Memory: 99%' || true; i=$((i+1)); done\n"
+            "touch \"$d/done\"");
+    port_xlmig_init(&m);
+    ck_assert_int_eq(port_xlmig_start(&m, xl, 7, "xen-b", NULL, why, sizeof(why)), 0);
+    for (int i = 0; i < 500 && access(strcat(strcpy(why, dir), "/ready"), F_OK) != 0; i++)
+        nap();
+    nap();
+    ck_assert(port_xlmig_poll(&m, plm_mono_ms(), &pct, &ok, why, sizeof(why)));
+    ck_assert(m.go_said);
+    pid_t child = m.pid;
+    port_xlmig_leave(&m);
+    ck_assert_int_eq(m.pid, 0);
+    ck_assert_int_eq(m.fd, -1);
+    ck_assert(alive(child));
+    /* Now it writes into the closed pipe, and ends by itself. */
+    snprintf(why, sizeof(why), "%s/go", dir);
+    fclose(fopen(why, "w"));
+    snprintf(done, sizeof(done), "%s/done", dir);
+    for (int i = 0; i < 500 && access(done, F_OK) != 0; i++)
+        nap();
+    ck_assert_msg(access(done, F_OK) == 0, "the child left did not run to its end");
+    for (int i = 0; i < 100 && alive(child); i++)
+        nap();
+    /* Reaped at the next call. */
+    ck_assert(!port_xlmig_poll(&m, plm_mono_ms(), &pct, &ok, why, sizeof(why)));
+    assert_no_child();
+    port_xlmig_dispose(&m);
+    cleanup();
+}
+END_TEST
+
 START_TEST(test_addr)
 {
     static const struct {
@@ -322,6 +369,7 @@ static Suite *xlmig_suite(void)
     tcase_add_test(tc, test_abort_kills_group);
     tcase_add_test(tc, test_abort_escalates);
     tcase_add_test(tc, test_dispose_running);
+    tcase_add_test(tc, test_leave);
     tcase_add_test(tc, test_addr);
     tcase_set_timeout(tc, 20);
     suite_add_tcase(s, tc);
