@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The etcd client's traffic counters (etcd.h): which kind of call a
+ * gateway path is, and the sums.  Pure: the transport (etcd_client.c,
+ * etcd_watch.c) measures, this adds up.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "pool/etcd_int.h"
+
+static const char *const names[ETCD_CALLS] = {
+    [ETCD_CALL_RANGE] = "range",
+    [ETCD_CALL_PUT] = "put",
+    [ETCD_CALL_DELETE] = "delete",
+    [ETCD_CALL_TXN] = "txn",
+    [ETCD_CALL_LEASE_GRANT] = "lease_grant",
+    [ETCD_CALL_LEASE_KEEPALIVE] = "lease_keepalive",
+    [ETCD_CALL_LEASE_REVOKE] = "lease_revoke",
+    [ETCD_CALL_WATCH] = "watch",
+    [ETCD_CALL_ELECTION] = "election",
+};
+
+static const struct {
+    const char *path;
+    enum etcd_call kind;
+} paths[] = {
+    {"kv/range", ETCD_CALL_RANGE},
+    {"kv/put", ETCD_CALL_PUT},
+    {"kv/deleterange", ETCD_CALL_DELETE},
+    {"kv/txn", ETCD_CALL_TXN},
+    {"lease/grant", ETCD_CALL_LEASE_GRANT},
+    {"lease/keepalive", ETCD_CALL_LEASE_KEEPALIVE},
+    {"lease/revoke", ETCD_CALL_LEASE_REVOKE},
+    {"watch", ETCD_CALL_WATCH},
+};
+
+const char *etcd_call_name(enum etcd_call k)
+{
+    return (unsigned)k < ETCD_CALLS ? names[k] : "unknown";
+}
+
+enum etcd_call etcd_call_of(const char *path)
+{
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        if (strcmp(path, paths[i].path) == 0)
+            return paths[i].kind;
+    if (strncmp(path, "election/", 9) == 0 && path[9])
+        return ETCD_CALL_ELECTION;
+    return ETCD_CALLS;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+void etcd_count_bytes(struct etcd_counters *s, enum etcd_call k, uint64_t sent_bytes,
+                      uint64_t received_bytes)
+{
+    if ((unsigned)k >= ETCD_CALLS)
+        return;
+    s->call[k].sent_bytes = add_sat(s->call[k].sent_bytes, sent_bytes);
+    s->call[k].received_bytes = add_sat(s->call[k].received_bytes, received_bytes);
+}
+
+void etcd_count_call(struct etcd_counters *s, enum etcd_call k, uint64_t sent_bytes,
+                     uint64_t received_bytes, bool failed)
+{
+    if ((unsigned)k >= ETCD_CALLS)
+        return;
+    s->call[k].calls = add_sat(s->call[k].calls, 1);
+    s->call[k].failures = add_sat(s->call[k].failures, failed);
+    etcd_count_bytes(s, k, sent_bytes, received_bytes);
+}
+
+void etcd_counters_add(struct etcd_counters *a, const struct etcd_counters *b)
+{
+    for (int k = 0; k < ETCD_CALLS; k++) {
+        a->call[k].calls = add_sat(a->call[k].calls, b->call[k].calls);
+        a->call[k].failures = add_sat(a->call[k].failures, b->call[k].failures);
+        a->call[k].sent_bytes = add_sat(a->call[k].sent_bytes, b->call[k].sent_bytes);
+        a->call[k].received_bytes = add_sat(a->call[k].received_bytes, b->call[k].received_bytes);
+    }
+}
+
+struct etcd_count etcd_counters_total(const struct etcd_counters *s)
+{
+    struct etcd_count t = {0, 0, 0, 0};
+
+    for (int k = 0; k < ETCD_CALLS; k++) {
+        t.calls = add_sat(t.calls, s->call[k].calls);
+        t.failures = add_sat(t.failures, s->call[k].failures);
+        t.sent_bytes = add_sat(t.sent_bytes, s->call[k].sent_bytes);
+        t.received_bytes = add_sat(t.received_bytes, s->call[k].received_bytes);
+    }
+    return t;
+}
+
+void etcd_client_counters(const struct etcd_client *c, struct etcd_counters *out)
+{
+    *out = c->count;
+}
