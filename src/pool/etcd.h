@@ -116,8 +116,23 @@ struct etcd_counters {
     struct etcd_count call[ETCD_CALLS];
 };
 /* "range", "put", "delete", "txn", "lease_grant", "lease_keepalive",
- * "lease_revoke", "watch", "election": also the metrics' label values. */
-const char *etcd_call_name(enum etcd_call k);
+ * "lease_revoke", "watch", "election": also the metrics' label values.
+ * (Inline: the daemon's renderers name them without linking the client.) */
+static inline const char *etcd_call_name(enum etcd_call k)
+{
+    static const char *const names[ETCD_CALLS] = {
+        [ETCD_CALL_RANGE] = "range",
+        [ETCD_CALL_PUT] = "put",
+        [ETCD_CALL_DELETE] = "delete",
+        [ETCD_CALL_TXN] = "txn",
+        [ETCD_CALL_LEASE_GRANT] = "lease_grant",
+        [ETCD_CALL_LEASE_KEEPALIVE] = "lease_keepalive",
+        [ETCD_CALL_LEASE_REVOKE] = "lease_revoke",
+        [ETCD_CALL_WATCH] = "watch",
+        [ETCD_CALL_ELECTION] = "election",
+    };
+    return (unsigned)k < ETCD_CALLS ? names[k] : "unknown";
+}
 /* The kind of a gateway path ("kv/range", "lease/keepalive", ...);
  * ETCD_CALLS for a path the client never posts. */
 enum etcd_call etcd_call_of(const char *path);

@@ -10,18 +10,6 @@
 
 #include "pool/etcd_int.h"
 
-static const char *const names[ETCD_CALLS] = {
-    [ETCD_CALL_RANGE] = "range",
-    [ETCD_CALL_PUT] = "put",
-    [ETCD_CALL_DELETE] = "delete",
-    [ETCD_CALL_TXN] = "txn",
-    [ETCD_CALL_LEASE_GRANT] = "lease_grant",
-    [ETCD_CALL_LEASE_KEEPALIVE] = "lease_keepalive",
-    [ETCD_CALL_LEASE_REVOKE] = "lease_revoke",
-    [ETCD_CALL_WATCH] = "watch",
-    [ETCD_CALL_ELECTION] = "election",
-};
-
 static const struct {
     const char *path;
     enum etcd_call kind;
@@ -35,11 +23,6 @@ static const struct {
     {"lease/revoke", ETCD_CALL_LEASE_REVOKE},
     {"watch", ETCD_CALL_WATCH},
 };
-
-const char *etcd_call_name(enum etcd_call k)
-{
-    return (unsigned)k < ETCD_CALLS ? names[k] : "unknown";
-}
 
 enum etcd_call etcd_call_of(const char *path)
 {
