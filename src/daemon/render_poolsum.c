@@ -71,15 +71,17 @@ void rnd_pool_status_text(FILE *f, const struct dmn_state *s)
         fprintf(f, "%s ago\n", render_duration(p->publish_age_ms, dur));
     else
         fputs("never\n", f);
-    struct etcd_count t = {0, 0, 0, 0};
+    struct etcd_count t = {0, 0, 0, 0, 0};
     for (int k = 0; k < ETCD_CALLS; k++) {
+        t.keys += p->etcd.call[k].keys;
         t.calls += p->etcd.call[k].calls;
         t.failures += p->etcd.call[k].failures;
         t.sent_bytes += p->etcd.call[k].sent_bytes;
         t.received_bytes += p->etcd.call[k].received_bytes;
     }
     rnd_key(f, 0, "etcd");
-    fprintf(f, "%" PRIu64 " calls, %" PRIu64 " failed, ", t.calls, t.failures);
+    fprintf(f, "%" PRIu64 " calls, %" PRIu64 " failed, %" PRIu64 " keys, ", t.calls, t.failures,
+            t.keys);
     bytes_text(f, t.sent_bytes);
     fputs(" sent, ", f);
     bytes_text(f, t.received_bytes);
@@ -129,6 +131,7 @@ void rnd_pool_status_json(struct jw *w, const struct dmn_state *s)
         jw_kuint(w, "failures", c->failures);
         jw_kuint(w, "sent_bytes", c->sent_bytes);
         jw_kuint(w, "received_bytes", c->received_bytes);
+        jw_kuint(w, "keys", c->keys);
         jw_object_end(w);
     }
     jw_object_end(w);
@@ -150,6 +153,10 @@ static uint64_t sent(const struct etcd_count *c)
 static uint64_t received(const struct etcd_count *c)
 {
     return c->received_bytes;
+}
+static uint64_t keys(const struct etcd_count *c)
+{
+    return c->keys;
 }
 
 /* One counter family over the kinds of etcd calls, label call. */
@@ -208,4 +215,6 @@ void rnd_pool_metrics(FILE *f, const struct dmn_state *s)
              "Bytes sent to etcd (HTTP headers and bodies, every attempt), by kind of call.", sent);
     per_call(f, p, "xenplm_pool_etcd_received_bytes_total",
              "Bytes received from etcd (HTTP headers and bodies), by kind of call.", received);
+    per_call(f, p, "xenplm_pool_etcd_keys_total",
+             "Key-value pairs read from etcd and written or deleted there, by kind of call.", keys);
 }

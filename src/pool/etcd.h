@@ -95,7 +95,7 @@ const char *etcd_client_endpoint(const struct etcd_client *c);
  * attempt, failed ones included; a failure is a call that got no
  * successful reply (no member answered, an error reply, a reply over its
  * bound).  A watch counts its opening as a call and its stream's bytes as
- * they arrive.
+ * they arrive (its events are not counted as keys).
  */
 enum etcd_call {
     ETCD_CALL_RANGE = 0,
@@ -111,6 +111,9 @@ enum etcd_call {
 };
 struct etcd_count {
     uint64_t calls, failures, sent_bytes, received_bytes;
+    /* Key-value pairs read (in the replies of ranges, a txn's included)
+     * and written or deleted (the puts and deletes etcd applied). */
+    uint64_t keys;
 };
 struct etcd_counters {
     struct etcd_count call[ETCD_CALLS];

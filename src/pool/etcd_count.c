@@ -48,6 +48,12 @@ void etcd_count_bytes(struct etcd_counters *s, enum etcd_call k, uint64_t sent_b
     s->call[k].received_bytes = add_sat(s->call[k].received_bytes, received_bytes);
 }
 
+void etcd_count_keys(struct etcd_counters *s, enum etcd_call k, uint64_t n)
+{
+    if ((unsigned)k < ETCD_CALLS)
+        s->call[k].keys = add_sat(s->call[k].keys, n);
+}
+
 void etcd_count_call(struct etcd_counters *s, enum etcd_call k, uint64_t sent_bytes,
                      uint64_t received_bytes, bool failed)
 {
@@ -65,18 +71,20 @@ void etcd_counters_add(struct etcd_counters *a, const struct etcd_counters *b)
         a->call[k].failures = add_sat(a->call[k].failures, b->call[k].failures);
         a->call[k].sent_bytes = add_sat(a->call[k].sent_bytes, b->call[k].sent_bytes);
         a->call[k].received_bytes = add_sat(a->call[k].received_bytes, b->call[k].received_bytes);
+        a->call[k].keys = add_sat(a->call[k].keys, b->call[k].keys);
     }
 }
 
 struct etcd_count etcd_counters_total(const struct etcd_counters *s)
 {
-    struct etcd_count t = {0, 0, 0, 0};
+    struct etcd_count t = {0, 0, 0, 0, 0};
 
     for (int k = 0; k < ETCD_CALLS; k++) {
         t.calls = add_sat(t.calls, s->call[k].calls);
         t.failures = add_sat(t.failures, s->call[k].failures);
         t.sent_bytes = add_sat(t.sent_bytes, s->call[k].sent_bytes);
         t.received_bytes = add_sat(t.received_bytes, s->call[k].received_bytes);
+        t.keys = add_sat(t.keys, s->call[k].keys);
     }
     return t;
 }

@@ -114,6 +114,9 @@ int etcd_fail(struct etcd_client *c, int rc, const char *fmt, ...)
 void etcd_count_bytes(struct etcd_counters *s, enum etcd_call k, uint64_t sent_bytes,
                       uint64_t received_bytes);
 
+/* Keys read or written by a call of kind k that succeeded (etcd.h). */
+void etcd_count_keys(struct etcd_counters *s, enum etcd_call k, uint64_t n);
+
 /* A request body's key selection: "key":..., and "range_end":... when a range. */
 void etcd_body_keys(struct ebuf *b, const struct etcd_keys *k);
 

@@ -61,6 +61,8 @@ START_TEST(sums)
     etcd_count_call(&a, ETCD_CALL_RANGE, 100, 2000, false);
     etcd_count_call(&a, ETCD_CALL_RANGE, 50, 0, true);
     etcd_count_call(&a, ETCD_CALL_TXN, 7, 9, false);
+    etcd_count_keys(&a, ETCD_CALL_TXN, 51);
+    etcd_count_keys(&a, ETCD_CALLS, 5);          /* not counted */
     etcd_count_call(&a, ETCD_CALLS, 1, 1, true); /* no such kind: not counted */
     ck_assert_uint_eq(a.call[ETCD_CALL_RANGE].calls, 2);
     ck_assert_uint_eq(a.call[ETCD_CALL_RANGE].failures, 1);
@@ -74,6 +76,7 @@ START_TEST(sums)
     ck_assert_uint_eq(t.failures, 1);
     ck_assert_uint_eq(t.sent_bytes, 160);
     ck_assert_uint_eq(t.received_bytes, 2049);
+    ck_assert_uint_eq(t.keys, 51);
     b = a;
     etcd_counters_add(&b, &a);
     ck_assert_uint_eq(b.call[ETCD_CALL_TXN].calls, 2);
@@ -195,6 +198,9 @@ START_TEST(bytes_of_real_calls)
     ck_assert_uint_eq(k.call[ETCD_CALL_PUT].received_bytes, strlen(r1));
     ck_assert_uint_eq(k.call[ETCD_CALL_RANGE].received_bytes, strlen(r2));
     ck_assert_uint_gt(k.call[ETCD_CALL_PUT].sent_bytes, 0);
+    /* The put wrote one key; the range failed and read none. */
+    ck_assert_uint_eq(k.call[ETCD_CALL_PUT].keys, 1);
+    ck_assert_uint_eq(k.call[ETCD_CALL_RANGE].keys, 0);
 
     /* Nobody listens any more: a failure, and nothing sent or received. */
     ck_assert_int_eq(etcd_lease_grant(c, 5, &rev, &rev), PLM_EIO);

@@ -385,8 +385,8 @@ START_TEST(test_render_pool_mode)
     s.pool.migrating = true;
     s.pool.published = true;
     s.pool.publish_age_ms = 1250;
-    s.pool.etcd.call[ETCD_CALL_RANGE] = (struct etcd_count){10, 1, 2000, 350000};
-    s.pool.etcd.call[ETCD_CALL_TXN] = (struct etcd_count){3, 0, 9000, 600};
+    s.pool.etcd.call[ETCD_CALL_RANGE] = (struct etcd_count){10, 1, 2000, 350000, 1500};
+    s.pool.etcd.call[ETCD_CALL_TXN] = (struct etcd_count){3, 0, 9000, 600, 51};
     t = render(&s);
     static const char *const want[] = {
         "# HELP xenplm_pool_member 1 while this host holds its lease in the pool's etcd (its "
@@ -414,6 +414,9 @@ START_TEST(test_render_pool_mode)
         "# TYPE xenplm_pool_etcd_received_bytes_total counter",
         "xenplm_pool_etcd_received_bytes_total{call=\"range\"} 350000",
         "xenplm_pool_etcd_received_bytes_total{call=\"election\"} 0",
+        "# TYPE xenplm_pool_etcd_keys_total counter",
+        "xenplm_pool_etcd_keys_total{call=\"range\"} 1500",
+        "xenplm_pool_etcd_keys_total{call=\"txn\"} 51",
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         ck_assert_msg(has_line(t, want[i]), "missing line: %s\n--- in:\n%s", want[i], t);
