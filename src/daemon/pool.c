@@ -331,7 +331,12 @@ static void *run(void *arg)
             }
             dmn_pool_answered(p);
             campaign_at = dmn_pool_mono_ms() + campaign_ms(p->ttl_ms);
-            plan_at = 0; /* a new leader plans at once */
+            /* A new leader plans at once; a candidate still waiting reads
+             * the pool at its plan interval, not after every look (which
+             * made each follower read every host's records twice a
+             * second: bench_pool_traffic). */
+            if (p->elected)
+                plan_at = 0;
         }
     }
     if (p->elected)
