@@ -107,7 +107,7 @@ static void *serve(void *arg)
 {
     struct canned *s = arg;
     int fd = accept(s->lfd, NULL, NULL);
-    char buf[65536];
+    char buf[65536] = "";
 
     for (size_t r = 0; fd >= 0 && r < s->nreplies; r++) {
         size_t len = 0;
