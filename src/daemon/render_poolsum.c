@@ -71,14 +71,7 @@ void rnd_pool_status_text(FILE *f, const struct dmn_state *s)
         fprintf(f, "%s ago\n", render_duration(p->publish_age_ms, dur));
     else
         fputs("never\n", f);
-    struct etcd_count t = {0, 0, 0, 0, 0};
-    for (int k = 0; k < ETCD_CALLS; k++) {
-        t.keys += p->etcd.call[k].keys;
-        t.calls += p->etcd.call[k].calls;
-        t.failures += p->etcd.call[k].failures;
-        t.sent_bytes += p->etcd.call[k].sent_bytes;
-        t.received_bytes += p->etcd.call[k].received_bytes;
-    }
+    struct etcd_count t = etcd_counters_total(&p->etcd);
     rnd_key(f, 0, "etcd");
     fprintf(f, "%" PRIu64 " calls, %" PRIu64 " failed, %" PRIu64 " keys, ", t.calls, t.failures,
             t.keys);

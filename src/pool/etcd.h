@@ -144,8 +144,24 @@ void etcd_count_call(struct etcd_counters *s, enum etcd_call k, uint64_t sent_by
                      uint64_t received_bytes, bool failed);
 /* a += b, kind by kind (a pool's total over its hosts' clients). */
 void etcd_counters_add(struct etcd_counters *a, const struct etcd_counters *b);
-/* Every kind summed. */
-struct etcd_count etcd_counters_total(const struct etcd_counters *s);
+/* Every kind summed, saturating.  (Inline, as etcd_call_name.) */
+static inline uint64_t etcd_count_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+static inline struct etcd_count etcd_counters_total(const struct etcd_counters *s)
+{
+    struct etcd_count t = {0, 0, 0, 0, 0};
+
+    for (int k = 0; k < ETCD_CALLS; k++) {
+        t.calls = etcd_count_sat(t.calls, s->call[k].calls);
+        t.failures = etcd_count_sat(t.failures, s->call[k].failures);
+        t.sent_bytes = etcd_count_sat(t.sent_bytes, s->call[k].sent_bytes);
+        t.received_bytes = etcd_count_sat(t.received_bytes, s->call[k].received_bytes);
+        t.keys = etcd_count_sat(t.keys, s->call[k].keys);
+    }
+    return t;
+}
 /* A copy of the client's counters (on the thread that owns it). */
 void etcd_client_counters(const struct etcd_client *c, struct etcd_counters *out);
 

@@ -34,24 +34,19 @@ enum etcd_call etcd_call_of(const char *path)
     return ETCD_CALLS;
 }
 
-static uint64_t add_sat(uint64_t a, uint64_t b)
-{
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 void etcd_count_bytes(struct etcd_counters *s, enum etcd_call k, uint64_t sent_bytes,
                       uint64_t received_bytes)
 {
     if ((unsigned)k >= ETCD_CALLS)
         return;
-    s->call[k].sent_bytes = add_sat(s->call[k].sent_bytes, sent_bytes);
-    s->call[k].received_bytes = add_sat(s->call[k].received_bytes, received_bytes);
+    s->call[k].sent_bytes = etcd_count_sat(s->call[k].sent_bytes, sent_bytes);
+    s->call[k].received_bytes = etcd_count_sat(s->call[k].received_bytes, received_bytes);
 }
 
 void etcd_count_keys(struct etcd_counters *s, enum etcd_call k, uint64_t n)
 {
     if ((unsigned)k < ETCD_CALLS)
-        s->call[k].keys = add_sat(s->call[k].keys, n);
+        s->call[k].keys = etcd_count_sat(s->call[k].keys, n);
 }
 
 void etcd_count_call(struct etcd_counters *s, enum etcd_call k, uint64_t sent_bytes,
@@ -59,34 +54,21 @@ void etcd_count_call(struct etcd_counters *s, enum etcd_call k, uint64_t sent_by
 {
     if ((unsigned)k >= ETCD_CALLS)
         return;
-    s->call[k].calls = add_sat(s->call[k].calls, 1);
-    s->call[k].failures = add_sat(s->call[k].failures, failed);
+    s->call[k].calls = etcd_count_sat(s->call[k].calls, 1);
+    s->call[k].failures = etcd_count_sat(s->call[k].failures, failed);
     etcd_count_bytes(s, k, sent_bytes, received_bytes);
 }
 
 void etcd_counters_add(struct etcd_counters *a, const struct etcd_counters *b)
 {
     for (int k = 0; k < ETCD_CALLS; k++) {
-        a->call[k].calls = add_sat(a->call[k].calls, b->call[k].calls);
-        a->call[k].failures = add_sat(a->call[k].failures, b->call[k].failures);
-        a->call[k].sent_bytes = add_sat(a->call[k].sent_bytes, b->call[k].sent_bytes);
-        a->call[k].received_bytes = add_sat(a->call[k].received_bytes, b->call[k].received_bytes);
-        a->call[k].keys = add_sat(a->call[k].keys, b->call[k].keys);
+        a->call[k].calls = etcd_count_sat(a->call[k].calls, b->call[k].calls);
+        a->call[k].failures = etcd_count_sat(a->call[k].failures, b->call[k].failures);
+        a->call[k].sent_bytes = etcd_count_sat(a->call[k].sent_bytes, b->call[k].sent_bytes);
+        a->call[k].received_bytes =
+            etcd_count_sat(a->call[k].received_bytes, b->call[k].received_bytes);
+        a->call[k].keys = etcd_count_sat(a->call[k].keys, b->call[k].keys);
     }
-}
-
-struct etcd_count etcd_counters_total(const struct etcd_counters *s)
-{
-    struct etcd_count t = {0, 0, 0, 0, 0};
-
-    for (int k = 0; k < ETCD_CALLS; k++) {
-        t.calls = add_sat(t.calls, s->call[k].calls);
-        t.failures = add_sat(t.failures, s->call[k].failures);
-        t.sent_bytes = add_sat(t.sent_bytes, s->call[k].sent_bytes);
-        t.received_bytes = add_sat(t.received_bytes, s->call[k].received_bytes);
-        t.keys = add_sat(t.keys, s->call[k].keys);
-    }
-    return t;
 }
 
 void etcd_client_counters(const struct etcd_client *c, struct etcd_counters *out)
