@@ -464,7 +464,7 @@ void dmn_pool_sum_sync(struct dmn_pool *p)
     etcd_client_counters(p->etcd, &k);
     pthread_mutex_lock(&p->mu);
     p->sum.etcd = k;
-    p->sum.member = p->lease != 0;
+    p->sum.member = p->lease != 0 && !p->down; /* etcd unreachable: not to be counted on */
     pthread_mutex_unlock(&p->mu);
 }
 

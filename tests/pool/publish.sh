@@ -134,8 +134,14 @@ alone() {
     "$top_builddir/src/xenplm" -s "$work/sock" list >/dev/null || return 1
     w=$(grep -c "etcd .* failed" "$work/second.log")
     [ "$w" = 1 ] || { echo "$w warnings about etcd, not 1:"; grep "etcd" "$work/second.log"; return 1; }
+    # Its metrics (written every second) say it is no member now, and count the failures.
+    sleep 1.5
+    [ "$(sample xenplm_pool_member)" = 0 ] || { echo "still a member by its metrics"; return 1; }
+    [ "$(sample xenplm_pool_leader)" = 0 ] || { echo "still the leader by its metrics"; return 1; }
+    grep '^xenplm_pool_etcd_failures_total{call="lease_keepalive"} [1-9]' "$work/metrics/xenplm.prom"
 }
-ok "etcd down: one warning, the daemon arbitrates on (its socket answers)" alone
+ok "etcd down: one warning, the daemon arbitrates on (its socket answers), its metrics say so" \
+    alone
 etcd_member_start 1
 etcd_member_start 2
 etcd_member_start 3
