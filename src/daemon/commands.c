@@ -53,6 +53,9 @@ static int cmd_status(struct dmn *d, const struct ctl_request *req, FILE *out, c
 {
     (void)err;
     (void)errlen;
+#ifdef HAVE_POOL
+    dmn_pool_summarize(d); /* the pool thread's figures now, not as of the last turn */
+#endif
     return render_status(out, &d->st, port_now_ms(d->port), req->json);
 }
 

@@ -193,6 +193,8 @@ uint64_t dmn_metrics_at(const struct dmn *d);
 size_t dmn_pool_records(const struct dmn *d, struct prec_host *h, struct prec_domain *out,
                         size_t max);
 void dmn_pool_report(struct dmn *d);
+/* The pool thread's summary into d->st.pool (every turn, before the metrics). */
+void dmn_pool_summarize(struct dmn *d);
 /* pool_ctl.c (built with pool support): the control socket's `pool` command. */
 int dmn_pool_command(struct dmn *d, size_t argc, const char *const *argv, bool json, FILE *out,
                      char *err, size_t errlen);

@@ -270,6 +270,9 @@ static void turn(struct dmn *d, uint64_t now)
         d->printed_serial = d->st.stats.allocations;
         print_table(d, now);
     }
+#ifdef HAVE_POOL
+    dmn_pool_summarize(d);
+#endif
     dmn_metrics_report(d, port_now_ms(d->port), false);
 #ifdef HAVE_POOL
     dmn_pool_report(d);

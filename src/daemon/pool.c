@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -144,6 +145,9 @@ static int publish(struct dmn_pool *p)
     cur.kv = NULL;
     cur.n = 0;
     p->have_cur = false;
+    pthread_mutex_lock(&p->mu);
+    p->published_ms = dmn_pool_mono_ms();
+    pthread_mutex_unlock(&p->mu);
     if (nput + ndel) {
         pthread_mutex_lock(&p->mu);
         p->stats.rounds++;
@@ -204,6 +208,7 @@ static void *run(void *arg)
     uint64_t keepalive_at = 0, publish_at = 0, retry_at = 0, campaign_at = 0, plan_at = 0;
 
     for (;;) {
+        dmn_pool_sum_sync(p);
         /* Wait for the next thing due: a retry, else the lease, its
          * keepalive or the next publish; a newer offer is taken at once
          * (the newest wins), and published when the interval allows. */
@@ -326,7 +331,12 @@ static void *run(void *arg)
             }
             dmn_pool_answered(p);
             campaign_at = dmn_pool_mono_ms() + campaign_ms(p->ttl_ms);
-            plan_at = 0; /* a new leader plans at once */
+            /* A new leader plans at once; a candidate still waiting reads
+             * the pool at its plan interval, not after every look (which
+             * made each follower read every host's records twice a
+             * second: bench_pool_traffic). */
+            if (p->elected)
+                plan_at = 0;
         }
     }
     if (p->elected)
@@ -445,6 +455,37 @@ void dmn_pool_offer(struct dmn_pool *p, const struct prec_host *h, const struct 
     p->fresh = true;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
+}
+
+void dmn_pool_sum_sync(struct dmn_pool *p)
+{
+    struct etcd_counters k;
+
+    etcd_client_counters(p->etcd, &k);
+    pthread_mutex_lock(&p->mu);
+    p->sum.etcd = k;
+    p->sum.member = p->lease != 0 && !p->down; /* etcd unreachable: not to be counted on */
+    pthread_mutex_unlock(&p->mu);
+}
+
+void dmn_pool_summary(struct dmn_pool *p, struct dmn_pool_summary *out)
+{
+    struct dmn_pool_leader l;
+    uint64_t now = dmn_pool_mono_ms();
+
+    pthread_mutex_lock(&p->mu);
+    *out = p->sum;
+    out->hosts = p->pview.read ? p->pview.nhosts : 0;
+    out->published = p->published_ms != 0;
+    out->publish_age_ms = p->published_ms && now > p->published_ms ? now - p->published_ms : 0;
+    pthread_mutex_unlock(&p->mu);
+    dmn_pool_leader(p, &l);
+    out->on = true;
+    snprintf(out->pool, sizeof(out->pool), "%s", p->pool);
+    snprintf(out->host, sizeof(out->host), "%s", p->host);
+    out->leader = l.self;
+    snprintf(out->leader_host, sizeof(out->leader_host), "%s", l.known ? l.host : "");
+    out->leader_rev = l.known && l.host[0] ? l.rev : 0;
 }
 
 void dmn_pool_stats(struct dmn_pool *p, struct dmn_pool_stats *out)

@@ -33,6 +33,7 @@
 #include "policy/policy.h"
 #include "daemon/pool_orderplan.h"
 #include "daemon/pool_plantext.h"
+#include "pool/etcd.h"
 #include "pool/pool_record.h"
 
 struct dmn_pool;
@@ -56,6 +57,30 @@ struct dmn_pool_leader {
     uint64_t elected;                 /* times this host was elected */
     uint64_t until_ms;                /* self: acting until then (monotonic) */
 };
+
+/*
+ * The pool thread's figures for the loop (`xenplm status`, the metrics
+ * file): a copy taken under the thread's mutex, which the thread holds
+ * only between its calls to etcd, never across one.
+ */
+struct dmn_pool_summary {
+    bool on;                          /* a pool section is on (pool support built) */
+    char pool[PLM_POOL_NAME_MAX + 1]; /* its name, and this host's in it */
+    char host[PLM_POOL_NAME_MAX + 1];
+    bool member;                             /* holds its lease: its records are in etcd */
+    bool leader;                             /* acts as the pool's leader now */
+    char leader_host[PLM_POOL_NAME_MAX + 1]; /* who leads, as last read ("": none known) */
+    int64_t leader_rev;                      /* the leader's election revision (0: none) */
+    size_t hosts;                            /* hosts in the last read of the pool */
+    /* Orders for this host (as the source), by what it wrote of them. */
+    uint64_t orders_accepted, orders_refused, orders_done, orders_failed;
+    bool migrating;            /* the loop runs an order's migration (the loop's own figure) */
+    bool published;            /* etcd took a publishing round of this thread's */
+    uint64_t publish_age_ms;   /* since the last one, when the copy was taken */
+    struct etcd_counters etcd; /* the thread's client (a reload starts from 0) */
+};
+/* The thread's figures now (on: true); never blocks on etcd. */
+void dmn_pool_summary(struct dmn_pool *p, struct dmn_pool_summary *out);
 
 /* Start publishing per cfg (copied); 0, or PLM_E* after logging why.
  * in_flight: the order whose migration the loop is carrying out (a

@@ -91,7 +91,16 @@ struct dmn_pool {
     size_t nreqs;
     /* Under mu: what `xenplm pool status` and `pool plan` show. */
     struct dmn_pool_view pview;
+    /* Under mu: the summary's own figures (orders counted by say() in
+     * pool_orders.c, the last publish), the client's counters as copied
+     * after each round of calls, and whether the lease is held. */
+    struct dmn_pool_summary sum;
+    uint64_t published_ms; /* monotonic, 0: never */
 };
+
+/* Copy the client's counters and the lease's state into the summary
+ * (the thread, between its calls). */
+void dmn_pool_sum_sync(struct dmn_pool *p);
 
 uint64_t dmn_pool_mono_ms(void);
 /* etcd failed at what: counted, said once until it answers again. */

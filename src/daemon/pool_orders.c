@@ -435,6 +435,22 @@ static int write_state(struct dmn_pool *p, const char *okey, int64_t mod,
     return 0;
 }
 
+/* An order for this host, in the phase it just wrote: counted for the
+ * summary (pool.h; not the leader's orders for others). */
+static void tally(struct dmn_pool *p, enum pord_phase ph)
+{
+    pthread_mutex_lock(&p->mu);
+    if (ph == PORD_ACCEPTED)
+        p->sum.orders_accepted++;
+    else if (ph == PORD_REFUSED)
+        p->sum.orders_refused++;
+    else if (ph == PORD_DONE)
+        p->sum.orders_done++;
+    else if (ph == PORD_FAILED)
+        p->sum.orders_failed++;
+    pthread_mutex_unlock(&p->mu);
+}
+
 static void say(struct dmn_pool *p, const char *okey, enum pord_phase ph, const char *why)
 {
     if (ph == PORD_REFUSED || ph == PORD_FAILED)
@@ -485,6 +501,7 @@ static int write_reports(struct dmn_pool *p)
                 return rc;
             if (written && pord_final(s.phase)) {
                 say(p, rep->key, s.phase, s.why);
+                tally(p, s.phase);
                 p->running = false; /* finished once its final state is in etcd */
             }
         } else {
@@ -547,8 +564,10 @@ static int one_order(struct dmn_pool *p, const struct etcd_kv *kv, const struct 
                             "here now (xl, left running, may have moved it)");
         if ((rc = write_state(p, kv->key, st->mod_revision, &s, &written)))
             return rc;
-        if (written)
+        if (written) {
             say(p, kv->key, s.phase, s.why);
+            tally(p, s.phase);
+        }
         return 0;
     }
     rc = pord_decode_order(kv->value, kv->value_len, &o, why, sizeof(why));
@@ -572,6 +591,7 @@ static int one_order(struct dmn_pool *p, const struct etcd_kv *kv, const struct 
     if (!written)
         return 0; /* a state appeared meanwhile: another run of ours took it */
     say(p, kv->key, s.phase, s.why);
+    tally(p, s.phase);
     if (s.phase != PORD_ACCEPTED)
         return 0;
     struct dmn_pool_order give = {.revision = o.revision, .timeout_ms = 0};

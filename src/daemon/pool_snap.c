@@ -99,3 +99,13 @@ void dmn_pool_report(struct dmn *d)
     d->pool_offered = true;
     dmn_pool_offer(d->pool, &h, d->pool_doms, n);
 }
+
+void dmn_pool_summarize(struct dmn *d)
+{
+    if (d->pool)
+        dmn_pool_summary(d->pool, &d->st.pool);
+    else
+        memset(&d->st.pool, 0, sizeof(d->st.pool));
+    d->st.pool.on = d->pool != NULL || d->st.policy.pool.mode != POL_POOL_OFF;
+    d->st.pool.migrating = d->st.mig.running;
+}

@@ -84,6 +84,12 @@ void rnd_affinity_json(struct jw *w, const struct dmn_domain *d);
  * line of show or a JSON object; for a domain whose rule says <boost>. */
 void rnd_boost_text(FILE *f, const struct dmn_domain *d, uint64_t now_ms);
 void rnd_boost_json(struct jw *w, const struct dmn_domain *d, uint64_t now_ms);
+/* render_poolsum.c: pool mode's figures (s->pool) in status, as lines or
+ * the JSON member "pool_mode" (null outside a pool), and as the
+ * xenplm_pool_* metrics (nothing outside a pool). */
+void rnd_pool_status_text(FILE *f, const struct dmn_state *s);
+void rnd_pool_status_json(struct jw *w, const struct dmn_state *s);
+void rnd_pool_metrics(FILE *f, const struct dmn_state *s);
 /* "  key            " (depth 0) or "    key          " (depth 1). */
 void rnd_key(FILE *f, int depth, const char *k);
 

@@ -256,5 +256,6 @@ int render_metrics(FILE *f, const struct dmn_state *s)
 {
     per_domain(f, s);
     per_host(f, s);
+    rnd_pool_metrics(f, s);
     return rnd_finish(f);
 }

@@ -83,6 +83,7 @@ static int status_text(FILE *f, const struct dmn_state *s, uint64_t now_ms)
             st->xs_reads, st->xs_writes, st->watch_missed);
     rnd_key(f, 0, "enforce calls");
     fprintf(f, "%" PRIu64 ", %" PRIu64 " failed\n", st->enforce_calls, st->enforce_errors);
+    rnd_pool_status_text(f, s);
     return rnd_finish(f);
 }
 
@@ -152,6 +153,7 @@ static int status_json(FILE *f, const struct dmn_state *s, uint64_t now_ms)
         json_pool(&w, s, r);
     }
     jw_object_end(&w);
+    rnd_pool_status_json(&w, s);
     jw_key(&w, "stats");
     jw_object(&w);
     jw_key(&w, "events");

@@ -164,6 +164,9 @@ struct dmn_state {
     struct eng_host host; /* the host's facts as the snapshot last read them (ok: ever) */
     struct dmn_stats stats;
     struct dmn_migration mig;
+    /* Pool mode's figures, as the pool thread last handed them (pool.h;
+     * on: false outside a pool). */
+    struct dmn_pool_summary pool;
 };
 
 /* Find a domain by id, or by name or id given as text; NULL when absent. */

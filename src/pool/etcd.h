@@ -85,6 +85,86 @@ const char *etcd_client_error(const struct etcd_client *c);
 /* The endpoint that answered last (or will be tried first). */
 const char *etcd_client_endpoint(const struct etcd_client *c);
 
+/*
+ * What a client has sent and received, per kind of call: counted by the
+ * thread that owns the client (plain increments, no lock: a client is
+ * used by one thread at a time) and read by that thread, which hands a
+ * copy to whoever else wants them.  A call is one etcd_*() function (a
+ * txn of many operations is one call; a call that fails over to another
+ * member is still one); bytes are HTTP's, headers and bodies, of every
+ * attempt, failed ones included; a failure is a call that got no
+ * successful reply (no member answered, an error reply, a reply over its
+ * bound).  A watch counts its opening as a call and its stream's bytes as
+ * they arrive (its events are not counted as keys).
+ */
+enum etcd_call {
+    ETCD_CALL_RANGE = 0,
+    ETCD_CALL_PUT,
+    ETCD_CALL_DELETE,
+    ETCD_CALL_TXN,
+    ETCD_CALL_LEASE_GRANT,
+    ETCD_CALL_LEASE_KEEPALIVE,
+    ETCD_CALL_LEASE_REVOKE,
+    ETCD_CALL_WATCH,
+    ETCD_CALL_ELECTION, /* campaign, leader, proclaim, resign */
+    ETCD_CALLS
+};
+struct etcd_count {
+    uint64_t calls, failures, sent_bytes, received_bytes;
+    /* Key-value pairs read (in the replies of ranges, a txn's included)
+     * and written or deleted (the puts and deletes etcd applied). */
+    uint64_t keys;
+};
+struct etcd_counters {
+    struct etcd_count call[ETCD_CALLS];
+};
+/* "range", "put", "delete", "txn", "lease_grant", "lease_keepalive",
+ * "lease_revoke", "watch", "election": also the metrics' label values.
+ * (Inline: the daemon's renderers name them without linking the client.) */
+static inline const char *etcd_call_name(enum etcd_call k)
+{
+    static const char *const names[ETCD_CALLS] = {
+        [ETCD_CALL_RANGE] = "range",
+        [ETCD_CALL_PUT] = "put",
+        [ETCD_CALL_DELETE] = "delete",
+        [ETCD_CALL_TXN] = "txn",
+        [ETCD_CALL_LEASE_GRANT] = "lease_grant",
+        [ETCD_CALL_LEASE_KEEPALIVE] = "lease_keepalive",
+        [ETCD_CALL_LEASE_REVOKE] = "lease_revoke",
+        [ETCD_CALL_WATCH] = "watch",
+        [ETCD_CALL_ELECTION] = "election",
+    };
+    return (unsigned)k < ETCD_CALLS ? names[k] : "unknown";
+}
+/* The kind of a gateway path ("kv/range", "lease/keepalive", ...);
+ * ETCD_CALLS for a path the client never posts. */
+enum etcd_call etcd_call_of(const char *path);
+/* One call of kind k counted: its bytes, and whether it failed. */
+void etcd_count_call(struct etcd_counters *s, enum etcd_call k, uint64_t sent_bytes,
+                     uint64_t received_bytes, bool failed);
+/* a += b, kind by kind (a pool's total over its hosts' clients). */
+void etcd_counters_add(struct etcd_counters *a, const struct etcd_counters *b);
+/* Every kind summed, saturating.  (Inline, as etcd_call_name.) */
+static inline uint64_t etcd_count_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+static inline struct etcd_count etcd_counters_total(const struct etcd_counters *s)
+{
+    struct etcd_count t = {0, 0, 0, 0, 0};
+
+    for (int k = 0; k < ETCD_CALLS; k++) {
+        t.calls = etcd_count_sat(t.calls, s->call[k].calls);
+        t.failures = etcd_count_sat(t.failures, s->call[k].failures);
+        t.sent_bytes = etcd_count_sat(t.sent_bytes, s->call[k].sent_bytes);
+        t.received_bytes = etcd_count_sat(t.received_bytes, s->call[k].received_bytes);
+        t.keys = etcd_count_sat(t.keys, s->call[k].keys);
+    }
+    return t;
+}
+/* A copy of the client's counters (on the thread that owns it). */
+void etcd_client_counters(const struct etcd_client *c, struct etcd_counters *out);
+
 /* One key-value pair; key and value are NUL-terminated for convenience. */
 struct etcd_kv {
     char *key;

@@ -173,8 +173,35 @@ int etcd_post(struct etcd_client *c, const char *path, const struct ebuf *body)
     return etcd_post_ex(c, path, body, c->request_timeout_ms, false);
 }
 
+/* What one attempt (one curl_easy_perform) sent and received, headers
+ * and bodies, added to *sent and *received. */
+static void attempt_bytes(struct etcd_client *c, uint64_t *sent, uint64_t *received)
+{
+    long req = 0, hdr = 0;
+
+    if (curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &req) == CURLE_OK && req > 0)
+        *sent += (uint64_t)req;
+    if (curl_easy_getinfo(c->curl, CURLINFO_HEADER_SIZE, &hdr) == CURLE_OK && hdr > 0)
+        *received += (uint64_t)hdr;
+    *received += c->reply.len;
+}
+
+static int post(struct etcd_client *c, const char *path, const struct ebuf *body,
+                unsigned timeout_ms, bool waits, uint64_t *sent, uint64_t *received);
+
 int etcd_post_ex(struct etcd_client *c, const char *path, const struct ebuf *body,
                  unsigned timeout_ms, bool waits)
+{
+    uint64_t sent = 0, received = 0;
+    int rc = post(c, path, body, timeout_ms, waits, &sent, &received);
+
+    etcd_count_call(&c->count, etcd_call_of(path), sent, received, rc != 0);
+    return rc;
+}
+
+/* etcd_post_ex's work: the attempts, member after member. */
+static int post(struct etcd_client *c, const char *path, const struct ebuf *body,
+                unsigned timeout_ms, bool waits, uint64_t *sent, uint64_t *received)
 {
     uint64_t deadline = plm_mono_ms() + timeout_ms;
     size_t tried = 0, i = c->cur;
@@ -208,15 +235,16 @@ int etcd_post_ex(struct etcd_client *c, const char *path, const struct ebuf *bod
         curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_write);
         curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->reply);
         res = curl_easy_perform(c->curl);
+        attempt_bytes(c, sent, received);
         if (res == CURLE_WRITE_ERROR && c->reply.failed)
             return etcd_fail(c, PLM_ERANGE, "etcd %s: a reply larger than %zu bytes",
                              c->endpoint[i], c->max_reply);
         if (res == CURLE_OPERATION_TIMEDOUT && waits) {
-            long sent = 0;
-            curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &sent);
+            long req = 0;
+            curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &req);
             /* Sent (on a new or a reused connection), and waited its whole
              * time there: an answer, not a failure. */
-            if (sent > 0) {
+            if (req > 0) {
                 c->cur = i;
                 return etcd_fail(c, PLM_EIO, "etcd %s: %s: still waiting after %u ms",
                                  c->endpoint[i], path, timeout_ms);

@@ -81,6 +81,7 @@ struct etcd_client {
     void *curl; /* CURL *, reused between calls */
     struct ebuf reply;
     char err[ETCD_ERR_MAX];
+    struct etcd_counters count; /* the owning thread's: etcd.h */
 };
 
 /*
@@ -108,6 +109,13 @@ int etcd_curl_setup(struct etcd_client *c, void *curl, const char *url, const st
 /* Fill c->err and return rc. */
 int etcd_fail(struct etcd_client *c, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Bytes of a call of kind k counted, not the call (a watch's stream). */
+void etcd_count_bytes(struct etcd_counters *s, enum etcd_call k, uint64_t sent_bytes,
+                      uint64_t received_bytes);
+
+/* Keys read or written by a call of kind k that succeeded (etcd.h). */
+void etcd_count_keys(struct etcd_counters *s, enum etcd_call k, uint64_t n);
 
 /* A request body's key selection: "key":..., and "range_end":... when a range. */
 void etcd_body_keys(struct ebuf *b, const struct etcd_keys *k);

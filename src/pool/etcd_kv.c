@@ -118,6 +118,8 @@ int etcd_range(struct etcd_client *c, const struct etcd_keys *k, const struct et
     ebuf_free(&b);
     if (rc == 0 && (rc = etcd_parse_range(c->reply.p, c->reply.len, out, c->err, sizeof(c->err))))
         return rc;
+    if (rc == 0)
+        etcd_count_keys(&c->count, ETCD_CALL_RANGE, out->n);
     return rc;
 }
 
@@ -137,6 +139,8 @@ int etcd_put(struct etcd_client *c, const void *key, size_t key_len, const void 
     ebuf_free(&b);
     if (rc == 0)
         rc = etcd_parse_header(c->reply.p, c->reply.len, &rev, c->err, sizeof(c->err));
+    if (rc == 0)
+        etcd_count_keys(&c->count, ETCD_CALL_PUT, 1);
     if (revision_out)
         *revision_out = rev;
     return rc;
@@ -157,6 +161,8 @@ int etcd_delete(struct etcd_client *c, const struct etcd_keys *k, int64_t *delet
     ebuf_free(&b);
     if (rc == 0)
         rc = etcd_parse_delete(c->reply.p, c->reply.len, &deleted, &rev, c->err, sizeof(c->err));
+    if (rc == 0 && deleted > 0)
+        etcd_count_keys(&c->count, ETCD_CALL_DELETE, (uint64_t)deleted);
     if (deleted_out)
         *deleted_out = deleted;
     if (revision_out)
@@ -251,5 +257,16 @@ int etcd_txn(struct etcd_client *c, const struct etcd_txn *t, struct etcd_txn_re
     ebuf_free(&b);
     if (rc == 0)
         rc = etcd_parse_txn(c->reply.p, c->reply.len, out, c->err, sizeof(c->err));
+    if (rc == 0) {
+        /* The branch etcd took: its puts and deletes, and what its ranges read. */
+        const struct etcd_op *ops = out->succeeded ? t->success : t->failure;
+        size_t nops = out->succeeded ? t->nsuccess : t->nfailure;
+        uint64_t keys = 0;
+        for (size_t i = 0; i < nops; i++)
+            keys += ops[i].kind != ETCD_OP_RANGE;
+        for (size_t i = 0; i < out->nranges; i++)
+            keys += out->ranges[i].n;
+        etcd_count_keys(&c->count, ETCD_CALL_TXN, keys);
+    }
     return rc;
 }

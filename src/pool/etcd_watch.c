@@ -38,10 +38,12 @@ struct etcd_watch {
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 {
-    struct ebuf *b = arg;
+    struct etcd_watch *w = arg;
 
-    ebuf_add(b, data, size * nmemb);
-    return b->failed ? 0 : size * nmemb;
+    /* The stream's bytes, counted as they come (etcd.h). */
+    etcd_count_bytes(&w->c->count, ETCD_CALL_WATCH, 0, size * nmemb);
+    ebuf_add(&w->in, data, size * nmemb);
+    return w->in.failed ? 0 : size * nmemb;
 }
 
 static int wfail(struct etcd_watch *w, int rc, const char *fmt, ...)
@@ -60,6 +62,12 @@ static int wfail(struct etcd_watch *w, int rc, const char *fmt, ...)
 static void stop(struct etcd_watch *w)
 {
     if (w->easy) {
+        long req = 0, hdr = 0;
+        curl_easy_getinfo(w->easy, CURLINFO_REQUEST_SIZE, &req);
+        curl_easy_getinfo(w->easy, CURLINFO_HEADER_SIZE, &hdr);
+        /* The request and the reply's headers, counted when the stream ends. */
+        etcd_count_bytes(&w->c->count, ETCD_CALL_WATCH, req > 0 ? (uint64_t)req : 0,
+                         hdr > 0 ? (uint64_t)hdr : 0);
         curl_multi_remove_handle(w->multi, w->easy);
         curl_easy_cleanup(w->easy);
         w->easy = NULL;
@@ -83,7 +91,7 @@ static int start(struct etcd_watch *w, size_t i)
     if ((rc = etcd_curl_setup(c, w->easy, url, &w->body, 0, c->connect_timeout_ms)))
         return wfail(w, rc, "%s", c->err);
     curl_easy_setopt(w->easy, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, &w->in);
+    curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, w);
     curl_easy_setopt(w->easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(w->easy, CURLOPT_TCP_KEEPIDLE, 5L);
     curl_easy_setopt(w->easy, CURLOPT_TCP_KEEPINTVL, 5L);
@@ -225,6 +233,7 @@ int etcd_watch_open(struct etcd_client *c, const struct etcd_keys *k, int64_t st
             c->cur = i;
             *out = w;
             c->err[0] = '\0';
+            etcd_count_call(&c->count, ETCD_CALL_WATCH, 0, 0, false);
             return 0;
         }
         if (!w->ended)
@@ -235,6 +244,7 @@ int etcd_watch_open(struct etcd_client *c, const struct etcd_keys *k, int64_t st
     }
     etcd_fail(c, PLM_EIO, "%s", w->err[0] ? w->err : "watch: no endpoint answered");
     etcd_watch_close(w);
+    etcd_count_call(&c->count, ETCD_CALL_WATCH, 0, 0, true);
     return PLM_EIO;
 }
 

@@ -5,7 +5,9 @@
 # xenplmd-sim whose policy has a pool section publishes its host and its
 # domains under its lease; after a SIGKILL the records vanish within the
 # lease's TTL; a restart publishes them again; a clean stop (SIGTERM)
-# revokes the lease, so they vanish at once.  Skipped, saying why,
+# revokes the lease, so they vanish at once; its metrics file carries the
+# pool families (a member, the leader of its pool of one, etcd's bytes
+# counted).  Skipped, saying why,
 # without etcd-server/etcd-client, unless CI=true or XENPLM_ETCD_REQUIRE=1.
 # shellcheck disable=SC2317 # the checks run through ok(), which shellcheck cannot see
 me=tests/pool/publish.sh
@@ -17,10 +19,12 @@ pool_sims_setup publish
 
 # The policy: the pool on the three members, a 3 s lease, publishing at
 # most every second.
+mkdir -p "$work/metrics"
 pol="$work/pool.xml"
 {
     echo '<?xml version="1.0" encoding="UTF-8"?>'
     echo '<xenplm-policy version="1">'
+    echo '  <host><metrics interval="1s"/></host>'
     echo '  <pool name="test" host="xen-a" mode="advise">'
     echo "    <endpoint>$TEST_ETCD_EP1</endpoint>"
     echo "    <endpoint>$TEST_ETCD_EP2</endpoint>"
@@ -32,7 +36,7 @@ pol="$work/pool.xml"
 } >"$pol"
 prefix=/xenplm/test/hosts/xen-a/
 
-echo "1..10"
+echo "1..11"
 n=0
 fail=0
 keys() {
@@ -41,7 +45,7 @@ keys() {
 daemon=
 start() { # log
     "$sim" -v --speed 1 -s "$work/sock" -f "$pol" --sim "$top_srcdir/tests/pool/publish.scn" \
-        >/dev/null 2>"$work/$1" &
+        --metrics-dir "$work/metrics" >/dev/null 2>"$work/$1" &
     daemon=$!
 }
 # Wait up to $2 tenths of a second for `keys` to print $1.
@@ -84,6 +88,35 @@ start first.log
 ok "the daemon publishes its host and 3 domains (4 records)" wait_keys 4 100
 ok "the records say what the daemon arbitrates (db asks cpu 100 200)" records
 ok "every record is under one lease" leased
+# The metrics file (written at least every second): a member, the leader
+# of its pool of one at a positive revision, bytes sent in transactions
+# (the publishing) and received from range reads (the pool read).
+sample() { # name: its value in the file, or nothing
+    sed -n "s/^$1 //p" "$work/metrics/xenplm.prom" 2>/dev/null
+}
+pool_metrics_now() {
+    [ "$(sample xenplm_pool_member)" = 1 ] && [ "$(sample xenplm_pool_leader)" = 1 ] &&
+        [ "$(sample xenplm_pool_leader_revision)" -gt 0 ] 2>/dev/null &&
+        [ "$(sample 'xenplm_pool_etcd_sent_bytes_total{call="txn"}')" -gt 0 ] 2>/dev/null &&
+        [ "$(sample 'xenplm_pool_etcd_received_bytes_total{call="range"}')" -gt 0 ] 2>/dev/null &&
+        grep -qx '# TYPE xenplm_pool_etcd_sent_bytes_total counter' "$work/metrics/xenplm.prom"
+}
+pool_metrics() {
+    i=0
+    while ! pool_metrics_now && [ "$i" -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    grep '^xenplm_pool_\(member\|leader\|etcd_sent\|etcd_received\)' "$work/metrics/xenplm.prom"
+    pool_metrics_now || return 1
+    # And xenplm status says the same.
+    st=$("$top_builddir/src/xenplm" -s "$work/sock" status) || return 1
+    printf '%s\n' "$st" | grep "^  pool\|^  etcd"
+    printf '%s\n' "$st" | grep -q "^  pool  *'test' as 'xen-a': member, the leader (revision [1-9]" &&
+        printf '%s\n' "$st" | grep -q "^  etcd  *[1-9][0-9]* calls, "
+}
+ok "its metrics and status: member, leader, etcd bytes sent (txn) and received (range)" \
+    pool_metrics
 kill -9 "$daemon"
 wait "$daemon" 2>/dev/null
 ok "killed (SIGKILL): its records are gone within the 3 s TTL" wait_keys 0 50
@@ -101,8 +134,14 @@ alone() {
     "$top_builddir/src/xenplm" -s "$work/sock" list >/dev/null || return 1
     w=$(grep -c "etcd .* failed" "$work/second.log")
     [ "$w" = 1 ] || { echo "$w warnings about etcd, not 1:"; grep "etcd" "$work/second.log"; return 1; }
+    # Its metrics (written every second) say it is no member now, and count the failures.
+    sleep 1.5
+    [ "$(sample xenplm_pool_member)" = 0 ] || { echo "still a member by its metrics"; return 1; }
+    [ "$(sample xenplm_pool_leader)" = 0 ] || { echo "still the leader by its metrics"; return 1; }
+    grep '^xenplm_pool_etcd_failures_total{call="lease_keepalive"} [1-9]' "$work/metrics/xenplm.prom"
 }
-ok "etcd down: one warning, the daemon arbitrates on (its socket answers)" alone
+ok "etcd down: one warning, the daemon arbitrates on (its socket answers), its metrics say so" \
+    alone
 etcd_member_start 1
 etcd_member_start 2
 etcd_member_start 3

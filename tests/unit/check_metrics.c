@@ -360,6 +360,88 @@ START_TEST(test_render_counters_grow)
 }
 END_TEST
 
+/* Pool mode's families: none outside a pool; inside, each with its HELP
+ * and TYPE, the summary's figures, one series per kind of etcd call. */
+START_TEST(test_render_pool_mode)
+{
+    struct dmn_state s;
+    build_state(&s);
+    char *t = render(&s);
+    ck_assert_msg(!strstr(t, "xenplm_pool_member") && !strstr(t, "xenplm_pool_etcd"),
+                  "pool families outside a pool:\n%s", t);
+    free(t);
+
+    s.pool.on = true;
+    snprintf(s.pool.pool, sizeof(s.pool.pool), "lab");
+    snprintf(s.pool.host, sizeof(s.pool.host), "h1");
+    s.pool.member = true;
+    s.pool.leader = true;
+    s.pool.leader_rev = 4242;
+    s.pool.hosts = 3;
+    s.pool.orders_accepted = 5;
+    s.pool.orders_refused = 1;
+    s.pool.orders_done = 4;
+    s.pool.orders_failed = 1;
+    s.pool.migrating = true;
+    s.pool.published = true;
+    s.pool.publish_age_ms = 1250;
+    s.pool.etcd.call[ETCD_CALL_RANGE] = (struct etcd_count){10, 1, 2000, 350000, 1500};
+    s.pool.etcd.call[ETCD_CALL_TXN] = (struct etcd_count){3, 0, 9000, 600, 51};
+    t = render(&s);
+    static const char *const want[] = {
+        "# HELP xenplm_pool_member 1 while this host holds its lease in the pool's etcd (its "
+        "records are there).",
+        "# TYPE xenplm_pool_member gauge",
+        "xenplm_pool_member 1",
+        "# TYPE xenplm_pool_leader gauge",
+        "xenplm_pool_leader 1",
+        "xenplm_pool_leader_revision 4242",
+        "xenplm_pool_hosts 3",
+        "# TYPE xenplm_pool_orders_total counter",
+        "xenplm_pool_orders_total{outcome=\"accepted\"} 5",
+        "xenplm_pool_orders_total{outcome=\"refused\"} 1",
+        "xenplm_pool_orders_total{outcome=\"done\"} 4",
+        "xenplm_pool_orders_total{outcome=\"failed\"} 1",
+        "xenplm_pool_migration_running 1",
+        "xenplm_pool_publish_age_seconds 1.25",
+        "# TYPE xenplm_pool_etcd_calls_total counter",
+        "xenplm_pool_etcd_calls_total{call=\"range\"} 10",
+        "xenplm_pool_etcd_calls_total{call=\"txn\"} 3",
+        "xenplm_pool_etcd_calls_total{call=\"lease_keepalive\"} 0",
+        "xenplm_pool_etcd_failures_total{call=\"range\"} 1",
+        "# TYPE xenplm_pool_etcd_sent_bytes_total counter",
+        "xenplm_pool_etcd_sent_bytes_total{call=\"txn\"} 9000",
+        "# TYPE xenplm_pool_etcd_received_bytes_total counter",
+        "xenplm_pool_etcd_received_bytes_total{call=\"range\"} 350000",
+        "xenplm_pool_etcd_received_bytes_total{call=\"election\"} 0",
+        "# TYPE xenplm_pool_etcd_keys_total counter",
+        "xenplm_pool_etcd_keys_total{call=\"range\"} 1500",
+        "xenplm_pool_etcd_keys_total{call=\"txn\"} 51",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        ck_assert_msg(has_line(t, want[i]), "missing line: %s\n--- in:\n%s", want[i], t);
+    /* Every counter family's name ends in _total, every sample has its family. */
+    for (const char *p = t; (p = strstr(p, "# TYPE xenplm_pool_")) != NULL; p++) {
+        const char *e = strchr(p, '\n');
+        if (e - p > 8 && strncmp(e - 8, " counter", 8) == 0)
+            ck_assert_msg(strncmp(e - 14, "_total", 6) == 0, "%.*s", (int)(e - p), p);
+    }
+    free(t);
+
+    /* Not a member, no leader known, never published: 0, and no sample
+     * for what is not known. */
+    memset(&s.pool, 0, sizeof(s.pool));
+    s.pool.on = true;
+    t = render(&s);
+    ck_assert(has_line(t, "xenplm_pool_member 0"));
+    ck_assert(has_line(t, "xenplm_pool_leader 0"));
+    ck_assert(has_line(t, "# TYPE xenplm_pool_leader_revision gauge"));
+    ck_assert(!strstr(t, "\nxenplm_pool_leader_revision "));
+    ck_assert(!strstr(t, "\nxenplm_pool_publish_age_seconds "));
+    free(t);
+}
+END_TEST
+
 START_TEST(test_render_empty)
 {
     struct dmn_state s;
@@ -388,6 +470,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_render_hostile_name);
     tcase_add_test(tc, test_render_counters_grow);
     tcase_add_test(tc, test_render_empty);
+    tcase_add_test(tc, test_render_pool_mode);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -425,7 +425,7 @@ static const char status_json[] =
     "\"pools\":{\"cpu\":{\"pool\":700,\"usable\":700,\"allocated\":690,\"rounded_allocated\":690,"
     "\"reserve\":10,\"levelled\":3,\"water\":6.5,\"starved\":false},\"mem\":{\"pool\":13000,"
     "\"usable\":12992,\"allocated\":4096,\"rounded_allocated\":4096,\"reserve\":8896,\"levelled\":"
-    "0,\"water\":0,\"starved\":false}},"
+    "0,\"water\":0,\"starved\":false}},\"pool_mode\":null,"
     "\"stats\":{\"events\":120,\"arbitrations\":14,\"reallocations\":3,\"xs_reads\":40,\"xs_"
     "writes\":22,\"watch_missed\":2,\"enforce_calls\":9,\"enforce_errors\":1}}\n";
 
