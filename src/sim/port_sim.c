@@ -303,6 +303,69 @@ static int sim_xs_unwatch_op(struct port *p, const char *path, const char *token
     return done(s, PORT_SIM_OP_XS_UNWATCH, rc, path_domid(path), path ? path : "");
 }
 
+/* The next event xenstore has for dom0, less those watch lose drops. */
+static int fetch_event(struct sim *s, struct port_event *ev)
+{
+    int rc = sim_xs_next_event(&s->pl.m.xs, ev);
+
+    while (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_LOSE], now_of(s))) {
+        s->pl.st.xs_fault.injected[PORT_SIM_XSF_LOSE]++;
+        sim_log(&s->pl.m.clock, PORT_SIM_LOG_INFO, "watch event %s (%s) lost", ev->path, ev->token);
+        rc = sim_xs_next_event(&s->pl.m.xs, ev);
+    }
+    return rc;
+}
+
+uint64_t sim_late_due(const struct sim *s)
+{
+    return s->nlate ? s->late[s->late_head].due_ms : UINT64_MAX;
+}
+
+/*
+ * watch delay: an event the fault takes is held for watch_delay_ms, and
+ * every event behind a held one waits behind it, so that they are all
+ * handed over in the order they fired.  While the ring is full, events
+ * stay queued in xenstore (which coalesces them as it does).
+ */
+static int next_in_order(struct sim *s, struct port_event *ev)
+{
+    uint64_t now = now_of(s);
+
+    for (;;) {
+        struct port_event e;
+        int rc;
+
+        if (s->nlate && s->late[s->late_head].due_ms <= now) {
+            *ev = s->late[s->late_head].ev;
+            s->late_head = (s->late_head + 1) % PORT_SIM_EVQ_MAX;
+            s->nlate--;
+            return 0;
+        }
+        if (s->nlate == PORT_SIM_EVQ_MAX)
+            return PLM_ENOENT;
+        rc = fetch_event(s, &e);
+        if (rc != 0)
+            return rc;
+        bool hold = sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_DELAY], now) != 0;
+        if (!hold && s->nlate == 0) {
+            *ev = e;
+            return 0;
+        }
+        uint64_t due = hold ? now + s->pl.watch_delay_ms : now;
+        if (s->nlate) {
+            uint64_t tail = s->late[(s->late_head + s->nlate - 1) % PORT_SIM_EVQ_MAX].due_ms;
+            due = due < tail ? tail : due;
+        }
+        if (hold) {
+            s->pl.st.xs_fault.injected[PORT_SIM_XSF_DELAY]++;
+            sim_log(&s->pl.m.clock, PORT_SIM_LOG_INFO, "watch event %s (%s) held until %llu ms",
+                    e.path, e.token, (unsigned long long)due);
+        }
+        s->late[(s->late_head + s->nlate++) % PORT_SIM_EVQ_MAX] =
+            (struct sim_late){.ev = e, .due_ms = due};
+    }
+}
+
 static int sim_next_event(struct port *p, struct port_event *ev)
 {
     struct sim *s = p->priv;
@@ -314,13 +377,11 @@ static int sim_next_event(struct port *p, struct port_event *ev)
         s->have_dup = false;
         return done(s, PORT_SIM_OP_NEXT_EVENT, 0, 0, "");
     }
-    rc = s->pl.disconnected ? PLM_EIO : sim_xs_next_event(&s->pl.m.xs, ev);
-    /* watch lose / dup: events dropped, or delivered twice. */
-    while (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_LOSE], now_of(s))) {
-        s->pl.st.xs_fault.injected[PORT_SIM_XSF_LOSE]++;
-        sim_log(&s->pl.m.clock, PORT_SIM_LOG_INFO, "watch event %s (%s) lost", ev->path, ev->token);
-        rc = sim_xs_next_event(&s->pl.m.xs, ev);
-    }
+    if (!ev)
+        rc = PLM_EINVAL;
+    else
+        rc = s->pl.disconnected ? PLM_EIO : next_in_order(s, ev);
+    /* watch dup: an event delivered twice. */
     if (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_DUP], now_of(s))) {
         s->pl.st.xs_fault.injected[PORT_SIM_XSF_DUP]++;
         s->dup = *ev;
@@ -414,6 +475,7 @@ static int sim_reconnect(struct port *p)
      * every watch, registered again, fires once. */
     s->pl.disconnected = false;
     s->have_dup = false;
+    s->nlate = 0;
     sim_xs_drop_events(&s->pl.m.xs);
     sim_xs_refire_all(&s->pl.m.xs);
     return done(s, PORT_SIM_OP_RECONNECT, 0, 0, "");
@@ -449,11 +511,17 @@ static const struct port_xs_ops sim_xs_ops = {
     .xs_unwatch = sim_xs_unwatch_op,
 };
 
+/* The wall clock: virtual time, moved by the clock jump lines. */
 static int sim_local_time(struct port *p, int64_t *day, uint32_t *sec)
 {
-    uint64_t now = sim_now_ms(p);
-    *day = (int64_t)(now / 86400000u);
-    *sec = (uint32_t)(now / 1000u % 86400u);
+    struct sim *s = p->priv;
+    int64_t now = (int64_t)sim_now_ms(p) + s->pl.wall_offset_ms;
+    int64_t d = now / 86400000;
+
+    if (now % 86400000 < 0)
+        d--; /* before day 0: round toward the past */
+    *day = d;
+    *sec = (uint32_t)((now - d * 86400000) / 1000);
     return 0;
 }
 

@@ -105,13 +105,15 @@ struct port_sim_fault {
  * the simulator makes again while the code is PORT_SIM_XS_EAGAIN, at most
  * PORT_SIM_TXN_TRIES times, and then reports as PLM_EIO.  Fired watch
  * events ("watch" lines): lose drops one next_event would return, dup
- * returns one twice.
+ * returns one twice, delay holds one back for a while (and every one
+ * behind it, so that they stay in order).
  */
 enum port_sim_xs_fault_op {
     PORT_SIM_XSF_WATCH,
     PORT_SIM_XSF_TXN,
     PORT_SIM_XSF_LOSE,
     PORT_SIM_XSF_DUP,
+    PORT_SIM_XSF_DELAY,
     PORT_SIM_NXSFAULTS
 };
 

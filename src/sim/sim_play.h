@@ -30,6 +30,8 @@ struct sim_player {
     /* xs-fail lines: faults of dom0's xenstore connection. */
     struct port_sim_fault xs_fault[PORT_SIM_NXSFAULTS];
     uint64_t xs_slow_ms;      /* xs-slow: what each of dom0's xenstore calls takes */
+    uint64_t watch_delay_ms;  /* watch delay: how late a held event is handed over */
+    int64_t wall_offset_ms;   /* clock jump: the wall clock's lead on virtual time */
     struct port_sim_stats st; /* counters kept outside the xenstore and the host */
     struct sim_fabric fab;    /* live migration (scenario's fabric line) */
 };
