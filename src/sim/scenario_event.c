@@ -320,8 +320,9 @@ static int parse_clock(struct sim_parser *ps, struct sim_lex *lx, struct sim_eve
     d.n = w.n - 1;
     if ((w.s[0] != '+' && w.s[0] != '-') || sim_word_time(&d, &ms) != 0 || ms == 0 ||
         ms > CLOCK_JUMP_MAX_MS)
-        return sim_scn_fail(ps, "bad jump '%.*s%s' (want a sign and 1ms to 400d, such as +1h or "
-                                "-10min)",
+        return sim_scn_fail(ps,
+                            "bad jump '%.*s%s' (want a sign and 1ms to 400d, such as +1h or "
+                            "-10min)",
                             SIM_QUOTE(&w));
     ev->jump_ms = w.s[0] == '-' ? -(int64_t)ms : (int64_t)ms;
     return no_more(ps, lx);

@@ -235,12 +235,11 @@ static const char *xs_fault_error(int rc)
 /* The event in the scenario's words, for the log. */
 static const char *describe(const struct sim_event *ev, char *buf, size_t size)
 {
-    static const char *const verb[] = {"request",      "write",   "rm",      "cpu",     "net",
-                                       "disk",         "stuck",   "balloon", "hotplug", "floor",
-                                       "balloon-rate", "destroy", "flood",   "fail",    "create",
-                                       "disconnect",   "xs-fail", "pause",   "unpause", "crash",
-                                       "shutdown",     "grow",    "maxmem",  "xs-slow", "maxvcpus",
-                                       "clock",        "end"};
+    static const char *const verb[] = {
+        "request", "write",      "rm",      "cpu",          "net",     "disk",  "stuck",
+        "balloon", "hotplug",    "floor",   "balloon-rate", "destroy", "flood", "fail",
+        "create",  "disconnect", "xs-fail", "pause",        "unpause", "crash", "shutdown",
+        "grow",    "maxmem",     "xs-slow", "maxvcpus",     "clock",   "end"};
     const char *v = verb[ev->act];
 
     _Static_assert(sizeof(verb) / sizeof(verb[0]) == SIM_ACT_END + 1, "a verb per action");
