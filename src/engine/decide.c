@@ -411,10 +411,12 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
 
     if (arbitrate && n > 0) {
         if (!in->host.ok) {
-            /* Owed, and tried again at the next tick. */
+            /* Owed, and tried again at the next tick; meanwhile no grant
+             * stays above what its domain can now hold. */
             plan->host_unreadable = true;
             st->rearbitrate = true;
             st->pending = force;
+            eng_clamp(st, dom, scratch, plan);
         } else {
             eng_allot(in, force, force_cpu, st, dom, scratch, plan);
             st->rearbitrate = false;
