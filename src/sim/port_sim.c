@@ -321,11 +321,27 @@ uint64_t sim_late_due(const struct sim *s)
     return s->nlate ? s->late[s->late_head].due_ms : UINT64_MAX;
 }
 
+/* Whether an event of the same path and token is held already: it will
+ * make the daemon read the node, at its value by then, as this one would
+ * (xenstored's queue coalesces so too). */
+static bool late_has(const struct sim *s, const struct port_event *e)
+{
+    for (size_t i = 0; i < s->nlate; i++) {
+        const struct port_event *h = &s->late[(s->late_head + i) % PORT_SIM_EVQ_MAX].ev;
+        if (strcmp(h->path, e->path) == 0 && strcmp(h->token, e->token) == 0)
+            return true;
+    }
+    return false;
+}
+
 /*
  * watch delay: an event the fault takes is held for watch_delay_ms, and
  * every event behind a held one waits behind it, so that they are all
- * handed over in the order they fired.  While the ring is full, events
- * stay queued in xenstore (which coalesces them as it does).
+ * handed over in the order they fired; one like an event held already is
+ * folded into it.  While the ring is full, events stay queued in
+ * xenstore (which coalesces them as it does), and do not cut the
+ * daemon's wait short (pl.events_blocked): only the first held one's
+ * time does.
  */
 static int next_in_order(struct sim *s, struct port_event *ev)
 {
@@ -361,8 +377,9 @@ static int next_in_order(struct sim *s, struct port_event *ev)
             sim_log(&s->pl.m.clock, PORT_SIM_LOG_INFO, "watch event %s (%s) held until %llu ms",
                     e.path, e.token, (unsigned long long)due);
         }
-        s->late[(s->late_head + s->nlate++) % PORT_SIM_EVQ_MAX] =
-            (struct sim_late){.ev = e, .due_ms = due};
+        if (!late_has(s, &e))
+            s->late[(s->late_head + s->nlate++) % PORT_SIM_EVQ_MAX] =
+                (struct sim_late){.ev = e, .due_ms = due};
     }
 }
 
@@ -381,6 +398,7 @@ static int sim_next_event(struct port *p, struct port_event *ev)
         rc = PLM_EINVAL;
     else
         rc = s->pl.disconnected ? PLM_EIO : next_in_order(s, ev);
+    s->pl.events_blocked = s->nlate == PORT_SIM_EVQ_MAX;
     /* watch dup: an event delivered twice. */
     if (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_DUP], now_of(s))) {
         s->pl.st.xs_fault.injected[PORT_SIM_XSF_DUP]++;
@@ -476,6 +494,7 @@ static int sim_reconnect(struct port *p)
     s->pl.disconnected = false;
     s->have_dup = false;
     s->nlate = 0;
+    s->pl.events_blocked = false;
     sim_xs_drop_events(&s->pl.m.xs);
     sim_xs_refire_all(&s->pl.m.xs);
     return done(s, PORT_SIM_OP_RECONNECT, 0, 0, "");

@@ -397,7 +397,7 @@ uint64_t sim_next_event_ms(const struct sim_player *pl)
 
 bool sim_must_stop(const struct sim_player *pl)
 {
-    return pl->finished || pl->disconnected || sim_xs_pending(&pl->m.xs);
+    return pl->finished || pl->disconnected || (sim_xs_pending(&pl->m.xs) && !pl->events_blocked);
 }
 
 static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)

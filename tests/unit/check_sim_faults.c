@@ -194,6 +194,30 @@ START_TEST(test_watch_delay)
 }
 END_TEST
 
+/* A node written again and again while its event is held: one event,
+ * folded as xenstored folds them, so a flood neither fills the delay
+ * nor holds the daemon's wait at the same time for ever. */
+START_TEST(test_watch_delay_fold)
+{
+    struct port *p = sim_open(HOST WEB "at 1s watch delay 1s for 10s\n");
+    struct port_event ev;
+
+    ck_assert_int_eq(watch(p, "a"), 0);
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    port_sim_advance(p, 1000);
+    for (int i = 0; i < 3000; i++) {
+        ck_assert_int_eq(write1(p), 0);
+        ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT);
+    }
+    ck_assert_int_eq(port_wait(p, NULL, 0, 60000), 0);
+    ck_assert_uint_eq(port_sim_clock_ms(p), 2000);
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    ck_assert_str_eq(ev.path, "/local/domain/1/data/x");
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT);
+    port_destroy(p);
+}
+END_TEST
+
 /* Held events are lost with the connection. */
 START_TEST(test_watch_delay_disconnect)
 {
@@ -414,6 +438,7 @@ TCase *sim_tcase_faults(void)
     tcase_add_test(tc, test_grow);
     tcase_add_test(tc, test_maxmem);
     tcase_add_test(tc, test_watch_delay);
+    tcase_add_test(tc, test_watch_delay_fold);
     tcase_add_test(tc, test_watch_delay_disconnect);
     tcase_add_test(tc, test_maxvcpus);
     tcase_add_test(tc, test_clock_jump);
