@@ -415,6 +415,8 @@ static int sim_sched_set(struct port *p, uint32_t domid, int weight, int cap)
     char what[48];
 
     sim_sync(&s->pl);
+    for (int op = 0; op < PORT_SIM_NOPS; op++)
+        s->pl.st.calls_at_sched_set[op] = s->pl.st.op[op].calls;
     snprintf(what, sizeof(what), "weight %d cap %d", weight, cap);
     rc = injected(s, domid, PORT_SIM_FAULT_SCHED_SET);
     if (rc == 0)

@@ -141,7 +141,11 @@ struct port_sim_xs_faults {
 struct port_sim_stats {
     struct port_sim_opstat op[PORT_SIM_NOPS]; /* the daemon's calls, per operation */
     uint64_t xs_keys_written;                 /* keys written by xs_write_txn */
-    struct port_sim_xs_faults xs_fault;       /* xs-fail lines' attempts failed */
+    /* op[].calls as they stood when the last sched_set call came (itself
+     * not counted): with a count taken before, the daemon's calls on the
+     * way to a CPU enforcement. */
+    uint64_t calls_at_sched_set[PORT_SIM_NOPS];
+    struct port_sim_xs_faults xs_fault; /* xs-fail lines' attempts failed */
 
     /* Guest writes (scripted or port_sim_guest_write) and why they failed. */
     uint64_t guest_writes;    /* attempted */
