@@ -462,7 +462,7 @@ struct eng_cpu eng_cpu_map(const struct pol_domain *rule, plm_amt_t granted_pct,
 /* ahead.c: record the guest's request in its history and work out the
  * needs to anticipate now; true when they changed (build it again). */
 bool eng_ahead(const struct eng_input *in, struct eng_dom *e);
-/* limit.c: every managed domain's grant held to eng_max, for a turn whose
+/* allot.c: every managed domain's grant held to eng_max, for a turn whose
  * arbitration cannot run (the host unreadable) after what a domain can
  * hold fell (its vcpus or maxmem, behind the daemon's back): giving back
  * needs no host facts, and a grant above it would be enforced as is. */

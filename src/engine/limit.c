@@ -5,14 +5,11 @@
  * (max_vcpus x 100) or its maxmem, whichever is lower.  The arbiter's
  * maximum and an operator's override are both held to it (build.c); and
  * when that falls while the host cannot be read to arbitrate, a grant
- * above it is lowered to it at once (eng_clamp).
+ * above it is lowered to it at once (eng_clamp, allot.c).
  */
 #include "config.h"
 
-#include <stdio.h>
-
 #include "engine/engine.h"
-#include "engine/engine_int.h"
 
 /* What the domain could ever use: all its vcpus busy, its maxmem. */
 static plm_amt_t most_of(const struct eng_view *in, int r)
@@ -60,35 +57,4 @@ const char *eng_max_by_name(enum eng_max_by by)
         return "maxmem";
     }
     return "?";
-}
-
-void eng_clamp(struct eng_state *st, struct eng_table dom, struct eng_scratch *scratch,
-               struct eng_plan *plan)
-{
-    for (size_t i = 0; i < dom.n; i++) {
-        struct eng_dom *e = eng_at(dom, i);
-        if (!eng_managed(e))
-            continue;
-        for (int r = 0; r < ENG_NRES; r++) {
-            enum eng_max_by by;
-            plm_amt_t most = eng_max(&e->in, r, &by);
-            if (e->granted[r] <= most)
-                continue;
-            char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
-            snprintf(e->why[r], sizeof(e->why[r]),
-                     "held at its %s until the host can be read to arbitrate",
-                     by == ENG_MAX_VCPUS    ? "vcpus"
-                     : by == ENG_MAX_MAXMEM ? "maxmem"
-                                            : "maximum");
-            eng_plan_note(plan, e->in.domid, false, "%s %s -> %s %s: %s",
-                          pol_resource_name((enum pol_resource)r), plm_amt_format(e->granted[r], a),
-                          plm_amt_format(most, b), r == POL_CPU ? "pct" : "MiB", e->why[r]);
-            e->granted[r] = most;
-            scratch->changed[i] = true;
-            if (r == POL_MEMORY)
-                scratch->mem_changed = true;
-            plan->table_changed = true;
-            st->serial++;
-        }
-    }
 }
