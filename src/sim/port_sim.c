@@ -37,6 +37,14 @@ const char *port_sim_op_name(enum port_sim_op op)
     return (unsigned)op < PORT_SIM_NOPS ? names[op] : NULL;
 }
 
+/* Whether domid is dying or gone (not merely shut down): a call about it
+ * raced with its destruction. */
+static bool destroyed(const struct sim *s, uint32_t domid)
+{
+    const struct sim_dom *d = sim_host_find(&s->pl.m.host, domid);
+    return d && (d->state == PORT_SIM_DYING || d->state == PORT_SIM_GONE);
+}
+
 /*
  * Count a call; count and log its failure.  next_event's "none pending" is
  * no failure; a missing node or domain is everyday and logged at the info
@@ -50,6 +58,8 @@ static int done(struct sim *s, enum port_sim_op op, int rc, uint32_t domid, cons
     if (rc >= 0 || (absent && op == PORT_SIM_OP_NEXT_EVENT))
         return rc;
     s->pl.st.op[op].failures++;
+    if (absent && destroyed(s, domid))
+        s->pl.st.op[op].absent++;
     if (op == PORT_SIM_OP_WAIT)
         return rc;
     absent = absent && (op == PORT_SIM_OP_XS_READ || op == PORT_SIM_OP_DOMAIN_INFO);

@@ -130,6 +130,8 @@ struct port_sim_opstat {
     uint64_t calls;
     uint64_t failures; /* negative returns; next_event's "none pending" is not one */
     uint64_t injected; /* failures a scenario's fail line caused (included above) */
+    uint64_t absent;   /* failures because the domain was destroyed (PLM_ENOENT: dying or gone
+                          since the daemon last looked; included above) */
 };
 
 /* Injected xenstore faults: attempts failed (a transaction retried after

@@ -290,6 +290,24 @@ START_TEST(test_clock_jump)
 }
 END_TEST
 
+/* A call about a destroyed domain is refused and counted as absent; one
+ * about a crashed domain (kept, shut down) is refused but not absent. */
+START_TEST(test_absent_counted)
+{
+    struct port *p = sim_open(HOST "domain web memory=1024\ndomain db memory=1024\n"
+                                   "at 1s web destroy\nat 1s db crash\n");
+    uint32_t web = sim_domid(p, "web"), db = sim_domid(p, "db");
+
+    port_sim_advance(p, 1000);
+    ck_assert_int_eq(port_sched_set(p, web, 256, 0), PLM_ENOENT);
+    ck_assert_int_eq(port_sched_set(p, db, 256, 0), PLM_ENOENT);
+    struct port_sim_stats st = sim_stats(p);
+    ck_assert_uint_eq(st.op[PORT_SIM_OP_SCHED_SET].failures, 2);
+    ck_assert_uint_eq(st.op[PORT_SIM_OP_SCHED_SET].absent, 1);
+    port_destroy(p);
+}
+END_TEST
+
 /* Paused: no CPU, and the balloon stands still until unpaused. */
 START_TEST(test_pause)
 {
@@ -442,5 +460,6 @@ TCase *sim_tcase_faults(void)
     tcase_add_test(tc, test_watch_delay_disconnect);
     tcase_add_test(tc, test_maxvcpus);
     tcase_add_test(tc, test_clock_jump);
+    tcase_add_test(tc, test_absent_counted);
     return tc;
 }
