@@ -242,6 +242,46 @@ START_TEST(ahead_kept_across_restart)
 }
 END_TEST
 
+/* The clock set back a day while the daemon is stopped: the history it
+ * reads at its restart holds the rest of what is now today, and the
+ * first hour of tomorrow: that is forgotten and said; the rest is kept. */
+START_TEST(ahead_history_after_clock_back)
+{
+    struct dt t;
+    struct dt_logcap cap;
+    char dir[256], file[400];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/hist.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+
+    dt_open(&t, "anticipate.xml",
+            PEAK_DAYS_0_1 "at 176401000ms clock jump -1d\n"
+                          "at 3420min rep request mem=3072\n");
+    t.opt.state_dir = t.d.opt.state_dir = dir;
+    snprintf(file, sizeof(file), "%s/%s.hist", dir, dt_sim(&t, "rep").info.uuid);
+    run_to(&t, 2 * DAY + H(1));
+    dmn_fini(&t.d);
+    t.up = false;
+    ck_assert_int_eq(port_sim_advance(t.p, 2000), 0);
+    dt_cap_start(&cap);
+    ck_assert_int_eq(dmn_init(&t.d, &t.opt, t.p), 0);
+    t.up = true;
+    run_to(&t, 2 * DAY + H(1) + 4000);
+    dt_cap_end(&cap);
+    ck_assert_uint_eq(dt_cap_count(&cap, "dated after the local time now"), 1);
+    fclose(cap.f);
+    ck_assert_ptr_nonnull(dt_dom(&t, "rep")->eng.hist);
+    const struct ant_hist *h = dt_dom(&t, "rep")->eng.hist;
+    ck_assert_int_eq(h->day[2 % ANT_DAYS], -1);        /* day 2: gone */
+    ck_assert_int_eq(h->day[0], 0);                    /* day 0: kept */
+    ck_assert_uint_eq(h->level[1][36][POL_MEMORY], 0); /* day 1, 09:00: gone */
+    ck_assert_uint_ne(h->level[1][0][POL_MEMORY], 0);  /* day 1, 00:00: kept */
+    dt_close(&t);
+    unlink(file);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 /* ---- pruning the state directory (history.c) ---------------------------- */
 
 static void touch_days_ago(const char *dir, const char *name, int days)
@@ -327,6 +367,7 @@ TCase *dt_tcase_ahead(void)
     tcase_add_test(tc, ahead_prune_state_dir);
     tcase_add_test(tc, ahead_clock_jump_forward);
     tcase_add_test(tc, ahead_clock_jump_back);
+    tcase_add_test(tc, ahead_history_after_clock_back);
     tcase_set_timeout(tc, 120);
     return tc;
 }
