@@ -9,7 +9,9 @@
  * daemon stops, whole, through a temporary file renamed over it
  * (common/textfile.h).  A file that is not a history (cut short, too
  * long, corrupted, hostile) is logged and ignored: the domain starts
- * with an empty one, which the next write replaces; so is anything there
+ * with an empty one, which the next write replaces; what one holds for a
+ * time after the local time now (written before the clock was set back)
+ * is forgotten, and said; so is anything there
  * that is not a regular file (a FIFO, a device, a symbolic link), which
  * is never opened for reading in a way that could block the loop.
  *
@@ -93,6 +95,17 @@ void dmn_history_load(struct dmn *d, struct dmn_domain *dom)
         return;
     }
     log_info("Domain %u: request history read from %s", dom->info.domid, path);
+    /* Written before the clock was set back: what it holds for a time of
+     * day that has not come yet would be taken for what the guest asks
+     * then (engine/tod.c forgets it the same way while running). */
+    struct ant_clock now;
+    if (port_local_time(d->port, &now.day, &now.sec) == 0) {
+        unsigned n = ant_forget_after(dom->eng.hist, now);
+        if (n)
+            log_warnx("Domain %u: its request history %s holds %u slots dated after the local "
+                      "time now (the clock was set back): forgotten",
+                      dom->info.domid, path, n);
+    }
 }
 
 void dmn_history_save(struct dmn *d, const struct dmn_domain *dom)

@@ -21,7 +21,8 @@
  * more than the pool.  A pool that shrank below the
  * allocations in force, or a forced reallocation (domains, overrides or
  * the policy changed), moves every domain at once, whatever the trigger
- * says.
+ * says.  Without the host's facts there is no arbitration, but a grant
+ * above what its domain can now hold is lowered to it (eng_clamp).
  */
 #include "config.h"
 
@@ -257,4 +258,35 @@ void eng_allot(const struct eng_input *in, const char *force, const char *force_
     for (int r = 0; r < ENG_NRES; r++)
         allot_one(in, force ? force : r == POL_CPU ? force_cpu : NULL, r, st, dom, scratch, plan);
     st->last_arbitration_ms = in->now_ms;
+}
+
+void eng_clamp(struct eng_state *st, struct eng_table dom, struct eng_scratch *scratch,
+               struct eng_plan *plan)
+{
+    for (size_t i = 0; i < dom.n; i++) {
+        struct eng_dom *e = eng_at(dom, i);
+        if (!eng_managed(e))
+            continue;
+        for (int r = 0; r < ENG_NRES; r++) {
+            enum eng_max_by by;
+            plm_amt_t most = eng_max(&e->in, r, &by);
+            if (e->granted[r] <= most)
+                continue;
+            char a[PLM_AMT_STRLEN], b[PLM_AMT_STRLEN];
+            snprintf(e->why[r], sizeof(e->why[r]),
+                     "held at its %s until the host can be read to arbitrate",
+                     by == ENG_MAX_VCPUS    ? "vcpus"
+                     : by == ENG_MAX_MAXMEM ? "maxmem"
+                                            : "maximum");
+            eng_plan_note(plan, e->in.domid, false, "%s %s -> %s %s: %s",
+                          pol_resource_name((enum pol_resource)r), plm_amt_format(e->granted[r], a),
+                          plm_amt_format(most, b), r == POL_CPU ? "pct" : "MiB", e->why[r]);
+            e->granted[r] = most;
+            scratch->changed[i] = true;
+            if (r == POL_MEMORY)
+                scratch->mem_changed = true;
+            plan->table_changed = true;
+            st->serial++;
+        }
+    }
 }

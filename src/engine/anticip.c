@@ -50,6 +50,28 @@ void ant_record(struct ant_hist *h, struct ant_clock t, int r, plm_amt_t total, 
     }
 }
 
+unsigned ant_forget_after(struct ant_hist *h, struct ant_clock t)
+{
+    unsigned n = 0;
+
+    if (t.sec >= 86400)
+        return 0;
+    for (unsigned row = 0; row < ANT_DAYS; row++) {
+        if (h->day[row] < 0 || h->day[row] < t.day)
+            continue;
+        unsigned from = h->day[row] == t.day ? t.sec / ANT_SLOT_S + 1 : 0;
+        for (unsigned slot = from; slot < ANT_SLOTS; slot++)
+            for (int r = 0; r < ANT_NRES; r++) {
+                n += h->level[row][slot][r] != 0;
+                h->total[row][slot][r] = 0;
+                h->level[row][slot][r] = 0;
+            }
+        if (h->day[row] > t.day)
+            h->day[row] = -1; /* an empty row, as ant_init leaves it */
+    }
+    return n;
+}
+
 struct ant_need ant_slot_need(const struct ant_hist *h, int64_t day, unsigned slot, int r)
 {
     struct ant_need need = {0};

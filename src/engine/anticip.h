@@ -86,6 +86,11 @@ void ant_init(struct ant_hist *h);
 /* The guest asked total (an amount, in ticks) at level (1..) for resource
  * r at time t: kept when it is the most of that slot that day. */
 void ant_record(struct ant_hist *h, struct ant_clock t, int r, plm_amt_t total, unsigned level);
+/* Forget what is recorded after time t (the slots of t's day after t's
+ * own, and every later day): after the clock went back, that was
+ * recorded at a time of day that has not come yet.  The number of slots
+ * forgotten that held anything. */
+unsigned ant_forget_after(struct ant_hist *h, struct ant_clock t);
 /* The recurring need of one slot of day d (the statistic above). */
 struct ant_need ant_slot_need(const struct ant_hist *h, int64_t day, unsigned slot, int r);
 /* The largest recurring need whose lead reaches now: the slot of t and the

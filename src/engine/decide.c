@@ -361,6 +361,8 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
     scratch->mem_changed = false;
     if (n > 0)
         memset(scratch->changed, 0, n * sizeof(*scratch->changed));
+    /* Before anything is recorded at this turn's time of day. */
+    eng_tod_turn(in, st, dom, plan);
 
     for (size_t i = 0; i < n; i++) {
         struct eng_dom *e = eng_at(dom, i);
@@ -409,10 +411,12 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
 
     if (arbitrate && n > 0) {
         if (!in->host.ok) {
-            /* Owed, and tried again at the next tick. */
+            /* Owed, and tried again at the next tick; meanwhile no grant
+             * stays above what its domain can now hold. */
             plan->host_unreadable = true;
             st->rearbitrate = true;
             st->pending = force;
+            eng_clamp(st, dom, scratch, plan);
         } else {
             eng_allot(in, force, force_cpu, st, dom, scratch, plan);
             st->rearbitrate = false;

@@ -287,6 +287,12 @@ struct eng_state {
     bool rearbitrate;    /* an arbitration is owed (it could not run) */
     const char *pending; /* a forced reallocation is owed, and why */
     uint64_t arbitrations, reallocations, serial;
+    /* The local time of day at the last turn it was read, and when on the
+     * monotonic clock (tod.c); the jumps found. */
+    bool tod_seen_ok;
+    struct ant_clock tod_seen;
+    uint64_t tod_seen_ms;
+    uint64_t tod_jumps;
 };
 
 /* What happened since the last turn. */
@@ -456,6 +462,22 @@ struct eng_cpu eng_cpu_map(const struct pol_domain *rule, plm_amt_t granted_pct,
 /* ahead.c: record the guest's request in its history and work out the
  * needs to anticipate now; true when they changed (build it again). */
 bool eng_ahead(const struct eng_input *in, struct eng_dom *e);
+/* allot.c: every managed domain's grant held to eng_max, for a turn whose
+ * arbitration cannot run (the host unreadable) after what a domain can
+ * hold fell (its vcpus or maxmem, behind the daemon's back): giving back
+ * needs no host facts, and a grant above it would be enforced as is. */
+void eng_clamp(struct eng_state *st, struct eng_table dom, struct eng_scratch *scratch,
+               struct eng_plan *plan);
+/* tod.c: how far the time of day moved beyond (or short of) the
+ * monotonic clock between two readings, in ms. */
+#define ENG_TOD_JUMP_MS 60000 /* a jump, not a reading's rounding or a clock's drift */
+int64_t eng_tod_jump_ms(struct ant_clock was, uint64_t was_ms, struct ant_clock now,
+                        uint64_t now_ms);
+/* tod.c: this turn's time of day against the last: a jump of at least
+ * ENG_TOD_JUMP_MS either way is noted for the host, and after one back
+ * the histories forget what they hold after the new time. */
+void eng_tod_turn(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
+                  struct eng_plan *plan);
 /* ahead.c: raise the guest's levels of resource r by what is anticipated. */
 void eng_ahead_raise(const struct eng_dom *e, int r, plm_amt_t guest[PLM_MAX_LEVELS], unsigned *n);
 /* affinity.c: the vcpu affinity action the domain needs this turn, if

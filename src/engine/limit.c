@@ -3,7 +3,9 @@
  * The most a domain may be granted of a resource (engine.h, eng_max):
  * its policy maximum, and what it could ever use, all its vcpus busy
  * (max_vcpus x 100) or its maxmem, whichever is lower.  The arbiter's
- * maximum and an operator's override are both held to it (build.c).
+ * maximum and an operator's override are both held to it (build.c); and
+ * when that falls while the host cannot be read to arbitrate, a grant
+ * above it is lowered to it at once (eng_clamp, allot.c).
  */
 #include "config.h"
 

@@ -37,6 +37,14 @@ const char *port_sim_op_name(enum port_sim_op op)
     return (unsigned)op < PORT_SIM_NOPS ? names[op] : NULL;
 }
 
+/* Whether domid is dying or gone (not merely shut down): a call about it
+ * raced with its destruction. */
+static bool destroyed(const struct sim *s, uint32_t domid)
+{
+    const struct sim_dom *d = sim_host_find(&s->pl.m.host, domid);
+    return d && (d->state == PORT_SIM_DYING || d->state == PORT_SIM_GONE);
+}
+
 /*
  * Count a call; count and log its failure.  next_event's "none pending" is
  * no failure; a missing node or domain is everyday and logged at the info
@@ -50,6 +58,8 @@ static int done(struct sim *s, enum port_sim_op op, int rc, uint32_t domid, cons
     if (rc >= 0 || (absent && op == PORT_SIM_OP_NEXT_EVENT))
         return rc;
     s->pl.st.op[op].failures++;
+    if (absent && destroyed(s, domid))
+        s->pl.st.op[op].absent++;
     if (op == PORT_SIM_OP_WAIT)
         return rc;
     absent = absent && (op == PORT_SIM_OP_XS_READ || op == PORT_SIM_OP_DOMAIN_INFO);
@@ -303,6 +313,86 @@ static int sim_xs_unwatch_op(struct port *p, const char *path, const char *token
     return done(s, PORT_SIM_OP_XS_UNWATCH, rc, path_domid(path), path ? path : "");
 }
 
+/* The next event xenstore has for dom0, less those watch lose drops. */
+static int fetch_event(struct sim *s, struct port_event *ev)
+{
+    int rc = sim_xs_next_event(&s->pl.m.xs, ev);
+
+    while (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_LOSE], now_of(s))) {
+        s->pl.st.xs_fault.injected[PORT_SIM_XSF_LOSE]++;
+        sim_log(&s->pl.m.clock, PORT_SIM_LOG_INFO, "watch event %s (%s) lost", ev->path, ev->token);
+        rc = sim_xs_next_event(&s->pl.m.xs, ev);
+    }
+    return rc;
+}
+
+uint64_t sim_late_due(const struct sim *s)
+{
+    return s->nlate ? s->late[s->late_head].due_ms : UINT64_MAX;
+}
+
+/* Whether an event of the same path and token is held already: it will
+ * make the daemon read the node, at its value by then, as this one would
+ * (xenstored's queue coalesces so too). */
+static bool late_has(const struct sim *s, const struct port_event *e)
+{
+    for (size_t i = 0; i < s->nlate; i++) {
+        const struct port_event *h = &s->late[(s->late_head + i) % PORT_SIM_EVQ_MAX].ev;
+        if (strcmp(h->path, e->path) == 0 && strcmp(h->token, e->token) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * watch delay: an event the fault takes is held for watch_delay_ms, and
+ * every event behind a held one waits behind it, so that they are all
+ * handed over in the order they fired; one like an event held already is
+ * folded into it.  While the ring is full, events stay queued in
+ * xenstore (which coalesces them as it does), and do not cut the
+ * daemon's wait short (pl.events_blocked): only the first held one's
+ * time does.
+ */
+static int next_in_order(struct sim *s, struct port_event *ev)
+{
+    uint64_t now = now_of(s);
+
+    for (;;) {
+        struct port_event e;
+        int rc;
+
+        if (s->nlate && s->late[s->late_head].due_ms <= now) {
+            *ev = s->late[s->late_head].ev;
+            s->late_head = (s->late_head + 1) % PORT_SIM_EVQ_MAX;
+            s->nlate--;
+            return 0;
+        }
+        if (s->nlate == PORT_SIM_EVQ_MAX)
+            return PLM_ENOENT;
+        rc = fetch_event(s, &e);
+        if (rc != 0)
+            return rc;
+        bool hold = sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_DELAY], now) != 0;
+        if (!hold && s->nlate == 0) {
+            *ev = e;
+            return 0;
+        }
+        uint64_t due = hold ? now + s->pl.watch_delay_ms : now;
+        if (s->nlate) {
+            uint64_t tail = s->late[(s->late_head + s->nlate - 1) % PORT_SIM_EVQ_MAX].due_ms;
+            due = due < tail ? tail : due;
+        }
+        if (hold) {
+            s->pl.st.xs_fault.injected[PORT_SIM_XSF_DELAY]++;
+            sim_log(&s->pl.m.clock, PORT_SIM_LOG_INFO, "watch event %s (%s) held until %llu ms",
+                    e.path, e.token, (unsigned long long)due);
+        }
+        if (!late_has(s, &e))
+            s->late[(s->late_head + s->nlate++) % PORT_SIM_EVQ_MAX] =
+                (struct sim_late){.ev = e, .due_ms = due};
+    }
+}
+
 static int sim_next_event(struct port *p, struct port_event *ev)
 {
     struct sim *s = p->priv;
@@ -314,13 +404,12 @@ static int sim_next_event(struct port *p, struct port_event *ev)
         s->have_dup = false;
         return done(s, PORT_SIM_OP_NEXT_EVENT, 0, 0, "");
     }
-    rc = s->pl.disconnected ? PLM_EIO : sim_xs_next_event(&s->pl.m.xs, ev);
-    /* watch lose / dup: events dropped, or delivered twice. */
-    while (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_LOSE], now_of(s))) {
-        s->pl.st.xs_fault.injected[PORT_SIM_XSF_LOSE]++;
-        sim_log(&s->pl.m.clock, PORT_SIM_LOG_INFO, "watch event %s (%s) lost", ev->path, ev->token);
-        rc = sim_xs_next_event(&s->pl.m.xs, ev);
-    }
+    if (!ev)
+        rc = PLM_EINVAL;
+    else
+        rc = s->pl.disconnected ? PLM_EIO : next_in_order(s, ev);
+    s->pl.events_blocked = s->nlate == PORT_SIM_EVQ_MAX;
+    /* watch dup: an event delivered twice. */
     if (rc == 0 && sim_fault_take(&s->pl.xs_fault[PORT_SIM_XSF_DUP], now_of(s))) {
         s->pl.st.xs_fault.injected[PORT_SIM_XSF_DUP]++;
         s->dup = *ev;
@@ -336,6 +425,8 @@ static int sim_sched_set(struct port *p, uint32_t domid, int weight, int cap)
     char what[48];
 
     sim_sync(&s->pl);
+    for (int op = 0; op < PORT_SIM_NOPS; op++)
+        s->pl.st.calls_at_sched_set[op] = s->pl.st.op[op].calls;
     snprintf(what, sizeof(what), "weight %d cap %d", weight, cap);
     rc = injected(s, domid, PORT_SIM_FAULT_SCHED_SET);
     if (rc == 0)
@@ -414,6 +505,8 @@ static int sim_reconnect(struct port *p)
      * every watch, registered again, fires once. */
     s->pl.disconnected = false;
     s->have_dup = false;
+    s->nlate = 0;
+    s->pl.events_blocked = false;
     sim_xs_drop_events(&s->pl.m.xs);
     sim_xs_refire_all(&s->pl.m.xs);
     return done(s, PORT_SIM_OP_RECONNECT, 0, 0, "");
@@ -449,11 +542,17 @@ static const struct port_xs_ops sim_xs_ops = {
     .xs_unwatch = sim_xs_unwatch_op,
 };
 
+/* The wall clock: virtual time, moved by the clock jump lines. */
 static int sim_local_time(struct port *p, int64_t *day, uint32_t *sec)
 {
-    uint64_t now = sim_now_ms(p);
-    *day = (int64_t)(now / 86400000u);
-    *sec = (uint32_t)(now / 1000u % 86400u);
+    struct sim *s = p->priv;
+    int64_t now = (int64_t)sim_now_ms(p) + s->pl.wall_offset_ms;
+    int64_t d = now / 86400000;
+
+    if (now % 86400000 < 0)
+        d--; /* before day 0: round toward the past */
+    *day = d;
+    *sec = (uint32_t)((now - d * 86400000) / 1000);
     return 0;
 }
 

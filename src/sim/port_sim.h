@@ -108,13 +108,15 @@ struct port_sim_fault {
  * the simulator makes again while the code is PORT_SIM_XS_EAGAIN, at most
  * PORT_SIM_TXN_TRIES times, and then reports as PLM_EIO.  Fired watch
  * events ("watch" lines): lose drops one next_event would return, dup
- * returns one twice.
+ * returns one twice, delay holds one back for a while (and every one
+ * behind it, so that they stay in order).
  */
 enum port_sim_xs_fault_op {
     PORT_SIM_XSF_WATCH,
     PORT_SIM_XSF_TXN,
     PORT_SIM_XSF_LOSE,
     PORT_SIM_XSF_DUP,
+    PORT_SIM_XSF_DELAY,
     PORT_SIM_NXSFAULTS
 };
 
@@ -131,6 +133,8 @@ struct port_sim_opstat {
     uint64_t calls;
     uint64_t failures; /* negative returns; next_event's "none pending" is not one */
     uint64_t injected; /* failures a scenario's fail line caused (included above) */
+    uint64_t absent;   /* failures because the domain was destroyed (PLM_ENOENT: dying or gone
+                          since the daemon last looked; included above) */
 };
 
 /* Injected xenstore faults: attempts failed (a transaction retried after
@@ -142,7 +146,11 @@ struct port_sim_xs_faults {
 struct port_sim_stats {
     struct port_sim_opstat op[PORT_SIM_NOPS]; /* the daemon's calls, per operation */
     uint64_t xs_keys_written;                 /* keys written by xs_write_txn */
-    struct port_sim_xs_faults xs_fault;       /* xs-fail lines' attempts failed */
+    /* op[].calls as they stood when the last sched_set call came (itself
+     * not counted): with a count taken before, the daemon's calls on the
+     * way to a CPU enforcement. */
+    uint64_t calls_at_sched_set[PORT_SIM_NOPS];
+    struct port_sim_xs_faults xs_fault; /* xs-fail lines' attempts failed */
 
     /* Guest writes (scripted or port_sim_guest_write) and why they failed. */
     uint64_t guest_writes;    /* attempted */

@@ -20,6 +20,7 @@
 #define SIM_SCN_LINE_MAX 4096          /* bytes in one line, LF excluded */
 #define SIM_SCN_VALUE_MAX 4096         /* bytes in a raw value (xenstore's payload limit) */
 #define SIM_SCN_FLOOD_MAX 100000       /* writes in one flood */
+#define SIM_SCN_VCPUS_MAX 512          /* vcpus of a domain */
 
 enum sim_act {
     SIM_ACT_REQUEST,    /* the guest writes an encoded request: req */
@@ -46,6 +47,8 @@ enum sim_act {
     SIM_ACT_GROW,       /* the guest takes num KiB more, above its target */
     SIM_ACT_MAXMEM,     /* xl mem-max: num KiB */
     SIM_ACT_XS_SLOW,    /* each of dom0's xenstore calls takes num ms */
+    SIM_ACT_MAXVCPUS,   /* the domain's vcpus at most become num */
+    SIM_ACT_CLOCK_JUMP, /* the wall clock moves by jump_ms (monotonic time does not) */
     SIM_ACT_END,        /* the scenario is over */
 };
 
@@ -76,6 +79,8 @@ struct sim_event {
     uint64_t for_ms;                 /* fail: 0 = count num calls instead */
     int fault_rc;                    /* fail, xs-fail: the code */
     enum port_sim_xs_fault_op xs_op; /* xs-fail */
+    uint64_t delay_ms;               /* watch delay: how late events are handed over */
+    int64_t jump_ms;                 /* clock jump */
 };
 
 struct sim_scenario {

@@ -6,7 +6,7 @@
  * (request, write, rm, flood, grow, crash, shutdown), how its workload and
  * balloon behave (cpu, net, disk, stuck, balloon, hotplug, floor,
  * balloon-rate), what the operator does to it (pause, unpause, maxmem,
- * destroy), or the faults of its host-control calls (fail).
+ * destroy), what changes under it (maxvcpus), or the faults of its host-control calls (fail).
  *
  * A request is checked here as the guest agent would build it, levels
  * cumulative and encodable, so that hostile values have to be spelled out
@@ -25,11 +25,13 @@
 #define MIB_MAX (1ull << 30)
 #define ACTIONS                                                                                    \
     "request, write, rm, cpu, net, disk, stuck, balloon, hotplug, floor, balloon-rate, destroy, "  \
-    "flood, fail, grow, pause, unpause, crash, shutdown, maxmem"
+    "flood, fail, grow, pause, unpause, crash, shutdown, maxmem, maxvcpus"
 #define FAULT_COUNT_MAX 1000000
 #define NET_MAX_KIB_S (1ull << 30) /* 1 TiB/s */
 #define DISK_MAX_REQ_S 100000000ull
 #define XS_SLOW_MAX_MS 10000
+#define WATCH_DELAY_MAX_MS 60000
+#define CLOCK_JUMP_MAX_MS (400ull * 86400 * 1000) /* beyond anything a history keeps */
 
 /* The calls a fail line names, and the libxl errors they may fail with,
  * as port_xen.c reports them. */
@@ -272,24 +274,58 @@ static int parse_xs_fail(struct sim_parser *ps, struct sim_lex *lx, struct sim_e
     return no_more(ps, lx);
 }
 
-/* "lose|dup COUNT|for TIME" after watch: what happens to fired events. */
+/* "lose|dup COUNT|for TIME" or "delay DURATION COUNT|for TIME" after
+ * watch: what happens to fired events. */
 static int parse_watch_fault(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
 {
     struct sim_word w;
     int rc;
 
     if (!sim_lex_word(lx, &w))
-        return sim_scn_fail(ps, "missing lose or dup");
+        return sim_scn_fail(ps, "missing lose, dup or delay");
     if (sim_word_is(&w, "lose"))
         ev->xs_op = PORT_SIM_XSF_LOSE;
     else if (sim_word_is(&w, "dup"))
         ev->xs_op = PORT_SIM_XSF_DUP;
+    else if (sim_word_is(&w, "delay"))
+        ev->xs_op = PORT_SIM_XSF_DELAY;
     else
-        return sim_scn_fail(ps, "unknown '%.*s%s' (want lose or dup)", SIM_QUOTE(&w));
+        return sim_scn_fail(ps, "unknown '%.*s%s' (want lose, dup or delay)", SIM_QUOTE(&w));
     snprintf(ps->prefix, sizeof(ps->prefix), "watch %.*s", (int)w.n, w.s);
-    ev->fault_rc = 1; /* any code: the event is dropped or doubled, not failed */
+    ev->fault_rc = 1; /* any code: the event is dropped, doubled or held, not failed */
+    if (ev->xs_op == PORT_SIM_XSF_DELAY) {
+        if (!sim_lex_word(lx, &w))
+            return sim_scn_fail(ps, "missing duration");
+        if (sim_word_time(&w, &ev->delay_ms) != 0 || ev->delay_ms == 0 ||
+            ev->delay_ms > WATCH_DELAY_MAX_MS)
+            return sim_scn_fail(ps, "bad duration '%.*s%s' (want 1ms to 60s, such as 500ms)",
+                                SIM_QUOTE(&w));
+    }
     rc = parse_amount(ps, lx, ev);
     return rc != 0 ? rc : no_more(ps, lx);
+}
+
+/* "jump +DURATION|-DURATION" after clock. */
+static int parse_clock(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
+{
+    struct sim_word w, d;
+    uint64_t ms;
+
+    if (!sim_lex_word(lx, &w) || !sim_word_is(&w, "jump"))
+        return sim_scn_fail(ps, "want jump +DURATION or jump -DURATION");
+    snprintf(ps->prefix, sizeof(ps->prefix), "clock jump");
+    if (!sim_lex_word(lx, &w))
+        return sim_scn_fail(ps, "missing +DURATION or -DURATION");
+    d.s = w.s + 1;
+    d.n = w.n - 1;
+    if ((w.s[0] != '+' && w.s[0] != '-') || sim_word_time(&d, &ms) != 0 || ms == 0 ||
+        ms > CLOCK_JUMP_MAX_MS)
+        return sim_scn_fail(ps,
+                            "bad jump '%.*s%s' (want a sign and 1ms to 400d, such as +1h or "
+                            "-10min)",
+                            SIM_QUOTE(&w));
+    ev->jump_ms = w.s[0] == '-' ? -(int64_t)ms : (int64_t)ms;
+    return no_more(ps, lx);
 }
 
 static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *ev)
@@ -327,6 +363,8 @@ static int parse_action(struct sim_parser *ps, struct sim_lex *lx, struct sim_ev
             return PLM_EGRAMMAR;
         ev->num *= 1024;
         return 0;
+    case SIM_ACT_MAXVCPUS:
+        return one_number(ps, lx, "vcpus", 1, SIM_SCN_VCPUS_MAX, &ev->num);
     case SIM_ACT_FAIL:
         return parse_fail(ps, lx, ev, false);
     case SIM_ACT_STUCK:
@@ -351,7 +389,7 @@ static const struct {
     {"destroy", SIM_ACT_DESTROY},   {"flood", SIM_ACT_FLOOD},     {"fail", SIM_ACT_FAIL},
     {"balloon", SIM_ACT_BALLOON},   {"hotplug", SIM_ACT_HOTPLUG}, {"grow", SIM_ACT_GROW},
     {"pause", SIM_ACT_PAUSE},       {"unpause", SIM_ACT_UNPAUSE}, {"crash", SIM_ACT_CRASH},
-    {"shutdown", SIM_ACT_SHUTDOWN}, {"maxmem", SIM_ACT_MAXMEM},
+    {"shutdown", SIM_ACT_SHUTDOWN}, {"maxmem", SIM_ACT_MAXMEM},   {"maxvcpus", SIM_ACT_MAXVCPUS},
 };
 
 static int domain_event(struct sim_parser *ps, struct sim_lex *lx, const struct sim_word *name,
@@ -394,7 +432,7 @@ int sim_scn_event(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *e
     if (!sim_lex_word(lx, &w))
         return sim_scn_fail(
             ps, "missing event (want a domain name, create, fail, xs-fail, xs-slow, watch, "
-                "disconnect or end)");
+                "clock, disconnect or end)");
     if (sim_word_is(&w, "fail")) {
         ev->act = SIM_ACT_FAIL;
         snprintf(ps->prefix, sizeof(ps->prefix), "fail");
@@ -414,6 +452,11 @@ int sim_scn_event(struct sim_parser *ps, struct sim_lex *lx, struct sim_event *e
         ev->act = SIM_ACT_XS_FAIL;
         snprintf(ps->prefix, sizeof(ps->prefix), "watch");
         return parse_watch_fault(ps, lx, ev);
+    }
+    if (sim_word_is(&w, "clock")) {
+        ev->act = SIM_ACT_CLOCK_JUMP;
+        snprintf(ps->prefix, sizeof(ps->prefix), "clock");
+        return parse_clock(ps, lx, ev);
     }
     if (sim_word_is(&w, "xs-fail")) {
         ev->act = SIM_ACT_XS_FAIL;

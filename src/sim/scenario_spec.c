@@ -255,8 +255,8 @@ struct sim_scn_name *sim_scn_find_name(struct sim_parser *ps, const struct sim_w
 
 int sim_scn_new_name(struct sim_parser *ps, struct sim_lex *lx, const char *what, char *out)
 {
-    static const char *const reserved[] = {"create",  "disconnect", "end",   "fail",
-                                           "xs-fail", "xs-slow",    "watch", "Domain-0"};
+    static const char *const reserved[] = {"create",  "disconnect", "end",   "fail",    "xs-fail",
+                                           "xs-slow", "watch",      "clock", "Domain-0"};
     struct sim_scn_name *prev, *nn;
     struct sim_word w;
 

@@ -41,13 +41,27 @@
 #include "sim/port_sim.h"
 #include "sim/sim_play.h"
 
+/* A watch event held back by a watch delay line, and when it is handed
+ * over. */
+struct sim_late {
+    struct port_event ev;
+    uint64_t due_ms;
+};
+
 struct sim {
     struct port port; /* port.priv points back here */
     struct sim_player pl;
     uint64_t wake_ms;      /* port_sim_wake_at: wait() returns there (0 = none) */
     struct port_event dup; /* a watch event to deliver again (watch dup) */
     bool have_dup;
+    /* Events taken from xenstore but held back (watch delay), in the
+     * order they fired, their due times never decreasing: a ring. */
+    struct sim_late late[PORT_SIM_EVQ_MAX];
+    size_t late_head, nlate;
 };
+
+/* port_sim.c: when the first held watch event is due (UINT64_MAX: none). */
+uint64_t sim_late_due(const struct sim *s);
 
 /* port_sim.c: the sim behind a port, or NULL when p is not a simulated host. */
 struct sim *sim_of(struct port *p);

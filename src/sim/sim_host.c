@@ -467,6 +467,31 @@ int sim_host_set_maxmem(struct sim_host *h, uint32_t domid, uint64_t maxmem_kib)
     return 0;
 }
 
+int sim_host_set_max_vcpus(struct sim_host *h, uint32_t domid, unsigned max_vcpus)
+{
+    struct sim_dom *d;
+    int rc = sim_host_live(h, domid, &d);
+
+    if (rc != 0)
+        return rc;
+    if (max_vcpus < 1)
+        return PLM_EINVAL;
+    if (d->affinity && max_vcpus != d->max_vcpus) {
+        struct plm_cpumap *a = realloc(d->affinity, 2 * (size_t)max_vcpus * sizeof(*a));
+        if (!a)
+            return PLM_ENOMEM;
+        for (size_t i = 2 * (size_t)d->max_vcpus; i < 2 * (size_t)max_vcpus; i++)
+            plm_cpumap_first(&a[i], map_cpus(h));
+        d->affinity = a;
+    }
+    d->max_vcpus = max_vcpus;
+    if (d->online_vcpus > max_vcpus)
+        d->online_vcpus = max_vcpus;
+    if (d->last_vcpus > max_vcpus)
+        d->last_vcpus = max_vcpus;
+    return 0;
+}
+
 uint64_t sim_host_grow(struct sim_host *h, struct sim_dom *d, uint64_t kib)
 {
     uint64_t free_kib = sim_host_free_kib(h);

@@ -139,6 +139,15 @@ int sim_fault_take(struct port_sim_fault *f, uint64_t now_ms);
  * there again. */
 int sim_host_set_maxmem(struct sim_host *h, uint32_t domid, uint64_t maxmem_kib);
 
+/*
+ * The vcpus a domain has become max_vcpus (1 to SIM_SCN_VCPUS_MAX), which
+ * Xen never does to a running domain: what a daemon sees when the count
+ * it read before no longer holds.  Online vcpus beyond it go (and so does
+ * a count last set beyond it); a vcpu added has every pCPU in its
+ * affinity.  PLM_ENOENT unless it is running, PLM_ENOMEM.
+ */
+int sim_host_set_max_vcpus(struct sim_host *h, uint32_t domid, unsigned max_vcpus);
+
 /* The guest takes up to kib more than it holds, above its target if need
  * be, at most its maxmem and what is free: how much it took. */
 uint64_t sim_host_grow(struct sim_host *h, struct sim_dom *d, uint64_t kib);
@@ -183,6 +192,8 @@ int sim_ts_shutdown(struct sim_machine *m, uint32_t domid, bool crash);
 uint64_t sim_ts_reap(struct sim_machine *m);
 int sim_ts_set_target(struct sim_machine *m, uint32_t domid, uint64_t target_kib);
 int sim_ts_set_vcpus(struct sim_machine *m, uint32_t domid, unsigned online);
+/* maxvcpus: sim_host_set_max_vcpus, then cpu/<n>/availability. */
+int sim_ts_set_max_vcpus(struct sim_machine *m, uint32_t domid, unsigned max_vcpus);
 /* xl mem-max: sim_host_set_maxmem, then memory/static-max. */
 int sim_ts_set_maxmem(struct sim_machine *m, uint32_t domid, uint64_t maxmem_kib);
 /* The guest's balloon driver starts (writes control/feature-balloon "1",

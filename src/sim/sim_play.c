@@ -194,6 +194,13 @@ static void play_domain(struct sim_player *pl, const struct sim_event *ev, struc
                     rc == PLM_EINVAL ? "below its target, or above host memory" : plm_strerror(rc));
         break;
     }
+    case SIM_ACT_MAXVCPUS: {
+        int rc = sim_ts_set_max_vcpus(&pl->m, d->domid, (unsigned)ev->num);
+        if (rc != 0)
+            sim_log(&pl->m.clock, PORT_SIM_LOG_ERROR, "dom %u (%s): maxvcpus %llu: %s",
+                    (unsigned)d->domid, d->name, (unsigned long long)ev->num, plm_strerror(rc));
+        break;
+    }
     case SIM_ACT_GROW: {
         uint64_t took = sim_host_grow(&pl->m.host, d, ev->num);
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "dom %u (%s): took %llu KiB more, holds %llu KiB",
@@ -216,7 +223,7 @@ static const char *fault_name(enum port_sim_fault_op op)
 
 static const char *xs_fault_name(enum port_sim_xs_fault_op op)
 {
-    static const char *const names[PORT_SIM_NXSFAULTS] = {"watch", "txn", "lose", "dup"};
+    static const char *const names[PORT_SIM_NXSFAULTS] = {"watch", "txn", "lose", "dup", "delay"};
     return names[op];
 }
 
@@ -228,11 +235,11 @@ static const char *xs_fault_error(int rc)
 /* The event in the scenario's words, for the log. */
 static const char *describe(const struct sim_event *ev, char *buf, size_t size)
 {
-    static const char *const verb[] = {"request",      "write",   "rm",      "cpu",     "net",
-                                       "disk",         "stuck",   "balloon", "hotplug", "floor",
-                                       "balloon-rate", "destroy", "flood",   "fail",    "create",
-                                       "disconnect",   "xs-fail", "pause",   "unpause", "crash",
-                                       "shutdown",     "grow",    "maxmem",  "xs-slow", "end"};
+    static const char *const verb[] = {
+        "request", "write",      "rm",      "cpu",          "net",     "disk",  "stuck",
+        "balloon", "hotplug",    "floor",   "balloon-rate", "destroy", "flood", "fail",
+        "create",  "disconnect", "xs-fail", "pause",        "unpause", "crash", "shutdown",
+        "grow",    "maxmem",     "xs-slow", "maxvcpus",     "clock",   "end"};
     const char *v = verb[ev->act];
 
     _Static_assert(sizeof(verb) / sizeof(verb[0]) == SIM_ACT_END + 1, "a verb per action");
@@ -246,6 +253,7 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
         break;
     case SIM_ACT_CPU:
     case SIM_ACT_FLOOD:
+    case SIM_ACT_MAXVCPUS:
         snprintf(buf, size, "%s %llu", v, (unsigned long long)ev->num);
         break;
     case SIM_ACT_NET:
@@ -270,8 +278,15 @@ static const char *describe(const struct sim_event *ev, char *buf, size_t size)
             snprintf(buf, size, "%s %s %llu: %s", v, fault_name(ev->fault_op),
                      (unsigned long long)ev->num, plm_strerror(ev->fault_rc));
         break;
+    case SIM_ACT_CLOCK_JUMP:
+        snprintf(buf, size, "clock jump %+lld ms", (long long)ev->jump_ms);
+        break;
     case SIM_ACT_XS_FAIL:
-        if (ev->xs_op == PORT_SIM_XSF_LOSE || ev->xs_op == PORT_SIM_XSF_DUP)
+        if (ev->xs_op == PORT_SIM_XSF_DELAY)
+            snprintf(buf, size, "watch delay %llu ms, %llu%s%s", (unsigned long long)ev->delay_ms,
+                     (unsigned long long)(ev->for_ms ? ev->for_ms : ev->num),
+                     ev->for_ms ? " ms" : "", ev->for_ms ? "" : " events");
+        else if (ev->xs_op == PORT_SIM_XSF_LOSE || ev->xs_op == PORT_SIM_XSF_DUP)
             snprintf(buf, size, "watch %s %llu%s%s", xs_fault_name(ev->xs_op),
                      (unsigned long long)(ev->for_ms ? ev->for_ms : ev->num),
                      ev->for_ms ? " ms" : "", ev->for_ms ? "" : " events");
@@ -328,6 +343,13 @@ static void play(struct sim_player *pl, const struct sim_event *ev)
         return;
     case SIM_ACT_XS_FAIL:
         arm_fault(pl, &pl->xs_fault[ev->xs_op], ev);
+        if (ev->xs_op == PORT_SIM_XSF_DELAY)
+            pl->watch_delay_ms = ev->delay_ms;
+        sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
+                describe(ev, what, sizeof(what)));
+        return;
+    case SIM_ACT_CLOCK_JUMP:
+        pl->wall_offset_ms += ev->jump_ms;
         sim_log(&pl->m.clock, PORT_SIM_LOG_INFO, "%s:%u: %s", file, ev->line,
                 describe(ev, what, sizeof(what)));
         return;
@@ -375,7 +397,7 @@ uint64_t sim_next_event_ms(const struct sim_player *pl)
 
 bool sim_must_stop(const struct sim_player *pl)
 {
-    return pl->finished || pl->disconnected || sim_xs_pending(&pl->m.xs);
+    return pl->finished || pl->disconnected || (sim_xs_pending(&pl->m.xs) && !pl->events_blocked);
 }
 
 static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)

@@ -29,7 +29,13 @@ struct sim_player {
     bool disconnected; /* the xenstore connection is broken until reconnect */
     /* xs-fail lines: faults of dom0's xenstore connection. */
     struct port_sim_fault xs_fault[PORT_SIM_NXSFAULTS];
-    uint64_t xs_slow_ms;      /* xs-slow: what each of dom0's xenstore calls takes */
+    uint64_t xs_slow_ms;     /* xs-slow: what each of dom0's xenstore calls takes */
+    uint64_t watch_delay_ms; /* watch delay: how late a held event is handed over */
+    int64_t wall_offset_ms;  /* clock jump: the wall clock's lead on virtual time */
+    /* Set by the port adapter: the events xenstore has for dom0 cannot be
+     * taken yet (those held back by watch delay fill its ring), so they
+     * do not stop sim_run. */
+    bool events_blocked;
     struct port_sim_stats st; /* counters kept outside the xenstore and the host */
     struct sim_fabric fab;    /* live migration (scenario's fabric line) */
 };
@@ -63,7 +69,7 @@ int sim_fabric_resume(struct sim_player *pl, uint32_t domid);
 /* When the next scripted event is due; UINT64_MAX when none is left. */
 uint64_t sim_next_event_ms(const struct sim_player *pl);
 /* Run the clock to target_ms.  With stop, return early once a watch is
- * pending, the scenario ended or xenstore disconnected. */
+ * pending (and not blocked), the scenario ended or xenstore disconnected. */
 void sim_run(struct sim_player *pl, uint64_t target_ms, bool stop);
 /* Whether sim_run with stop would stop now. */
 bool sim_must_stop(const struct sim_player *pl);

@@ -214,6 +214,21 @@ int sim_ts_set_maxmem(struct sim_machine *m, uint32_t domid, uint64_t maxmem_kib
     return rc ? rc : put_u64(m, domid, "memory/static-max", maxmem_kib);
 }
 
+int sim_ts_set_max_vcpus(struct sim_machine *m, uint32_t domid, unsigned max_vcpus)
+{
+    struct sim_dom *d = sim_host_find(&m->host, domid);
+    unsigned was = d ? d->max_vcpus : 0;
+    int rc = sim_host_set_max_vcpus(&m->host, domid, max_vcpus);
+
+    /* cpu/<n> of the vcpus it lost go; those it gained are written. */
+    for (unsigned i = max_vcpus; rc == 0 && i < was; i++) {
+        char path[PORT_PATH_MAX];
+        snprintf(path, sizeof(path), "/local/domain/%u/cpu/%u", (unsigned)domid, i);
+        rc = sim_xs_rm(&m->xs, 0, path);
+    }
+    return rc ? rc : write_vcpus(m, d);
+}
+
 int sim_ts_guest_balloon(struct sim_machine *m, uint32_t domid, bool on)
 {
     char path[PORT_PATH_MAX];

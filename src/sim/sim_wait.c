@@ -5,7 +5,8 @@
  * At speed 0, wait() jumps straight to the earlier of its deadline and
  * the next scripted event, running the physics over the interval in steps
  * of at most SIM_STEP_MS so that balloons and CPU time move as they would
- * have, and stops as soon as a played event leaves a watch pending.  Extra
+ * have, and stops as soon as a played event leaves a watch pending, or
+ * a watch event held back (watch delay) is due.  Extra
  * descriptors are polled without blocking, so a control socket still
  * answers.
  *
@@ -65,7 +66,7 @@ static int wait_fast(struct sim *s, struct port_waitfd *fds, size_t nfds, uint64
     int r;
 
     sim_run(pl, pl->m.clock.now_ms, false); /* what is due now: the t=0 events, dying domains */
-    if (sim_must_stop(pl))
+    if (sim_must_stop(pl) || sim_late_due(s) <= pl->m.clock.now_ms)
         return poll_fds(fds, nfds, 0);
     r = poll_fds(fds, nfds, 0);
     if (r != 0)
@@ -76,6 +77,8 @@ static int wait_fast(struct sim *s, struct port_waitfd *fds, size_t nfds, uint64
     target = deadline_ms < now + PORT_SIM_MAX_JUMP_MS ? deadline_ms : now + PORT_SIM_MAX_JUMP_MS;
     if (s->wake_ms > now && s->wake_ms < target)
         target = s->wake_ms;
+    if (sim_late_due(s) < target)
+        target = sim_late_due(s); /* a held watch event is handed over then */
     sim_run(pl, target, true);
     if (s->wake_ms && pl->m.clock.now_ms >= s->wake_ms)
         s->wake_ms = 0;
@@ -98,9 +101,11 @@ static int wait_real(struct sim *s, struct port_waitfd *fds, size_t nfds, uint64
             s->wake_ms = 0;
             return poll_fds(fds, nfds, 0);
         }
-        if (sim_must_stop(pl) || c->now_ms >= deadline_ms)
+        if (sim_must_stop(pl) || c->now_ms >= deadline_ms || sim_late_due(s) <= c->now_ms)
             return poll_fds(fds, nfds, 0);
         wake = min3(deadline_ms, sim_next_event_ms(pl), reap);
+        if (sim_late_due(s) < wake)
+            wake = sim_late_due(s);
         if (s->wake_ms > c->now_ms && s->wake_ms < wake)
             wake = s->wake_ms;
         /* Round up so that the clock has reached wake on return; wake up at

@@ -22,24 +22,26 @@
  * loaded late and gone again, hotplug that starts or stops working, floors and balloon rates that
  * change, workloads that change, domains destroyed and others created behind the daemon's back (3
  * to 8 guests at any time), guests that take memory above their target (grow), maxmem changed (xl
- * mem-max), domains paused and unpaused, crashed (kept until a later destroy) or shut down, every
- * host-call fault of xenplm-sim(5) (sched-set, vcpus-set, mem-target-set, domain-info for one
- * domain; host-info for the host; by count or for a while; fail, inval or nomem), xenstore faults
- * of dom0's connection (xs-fail: watches refused, transactions that conflict or fail), watch
- * events delivered twice (not lost ones: the daemon polls no key, by design), a slow xenstored
- * (xs-slow, up to 200 ms a call) and, rarely, a broken xenstore connection.  Events come in bursts
- * separated by quiet stretches of 1 to 29 minutes, so that the daemon's behaviour with constant
- * inputs is seen too.  The policy is the daemon tests' (tests/daemon/base.xml): CPU 10..300, memory
- * 512..3072 MiB, 512 MiB headroom.
+ * mem-max) and vcpus changed (maxvcpus) behind the daemon's back, domains paused and unpaused,
+ * crashed (kept until a later destroy) or shut down, every host-call fault of xenplm-sim(5)
+ * (sched-set, vcpus-set, mem-target-set, domain-info for one domain; host-info for the host; by
+ * count or for a while; fail, inval or nomem), xenstore faults of dom0's connection (xs-fail:
+ * watches refused, transactions that conflict or fail), watch events delivered twice or late (watch
+ * delay: up to 2 s; not lost ones: the daemon polls no key, by design), a slow xenstored (xs-slow,
+ * up to 200 ms a call), the wall clock set forward or back (clock jump, a minute to two days) and,
+ * rarely, a broken xenstore connection.  Events come in bursts separated by quiet stretches of 1 to
+ * 29 minutes, so that the daemon's behaviour with constant inputs is seen too.  The policy is the
+ * daemon tests' (tests/daemon/base.xml): CPU 10..300, memory 512..3072 MiB, 512 MiB headroom.
  *
  * The invariants, checked after every dmn_step, each counted and each
  * violation printed (the first ten of each) with the simulated time:
  *   pool       per resource, the sum of the managed domains' grants is at
  *              most the pool;
  *   max        no grant above the domain's policy max, nor (memory) its
- *              maxmem (but within MAXMEM_LAG_S after an xl mem-max: the
- *              daemon learns of it at its next reading of the domain, a
- *              minute later at most), nor (CPU) its maxvcpus x 100;
+ *              maxmem, nor (CPU) its maxvcpus x 100 (but within
+ *              LIMIT_LAG_S after an xl mem-max or a maxvcpus line: the
+ *              daemon learns of them at its next reading of the domain, a
+ *              minute later at most);
  *   floor      no memory target the daemon set (the last one Xen took: the
  *              one a domain was built with stays when every set fails)
  *              below the domain's floor (the policy's min, at least the
@@ -49,9 +51,14 @@
  *              below the floor is a violation only when it is below what
  *              the domain held when it was set (the daemon took it
  *              further down; not a guest that grew above it later);
- *   refused    no call refused by the host but those the scenario failed
- *              (and, within MAXMEM_LAG_S after an xl mem-max, a target
- *              above the new maxmem the daemon did not know yet);
+ *   refused    no call refused by the host but those the scenario failed,
+ *              those about a domain destroyed while the daemon decided (a
+ *              race with the toolstack every daemon has, which Xen
+ *              answers with ENOENT; not a crashed or shut-down domain,
+ *              which the daemon must let go of), and, within LIMIT_LAG_S
+ *              after an xl mem-max or a maxvcpus line, a target above the
+ *              new maxmem or a vcpu count above the new maxvcpus the
+ *              daemon did not know yet;
  *   headroom   Xen's free memory at or above the policy's headroom, except
  *              within HEADROOM_WINDOW_S simulated seconds after a domain
  *              the daemon did not create appeared, or a guest took memory
@@ -115,7 +122,7 @@
 
 #define MIB 1024ull
 #define HEADROOM_WINDOW_S 600
-#define MAXMEM_LAG_S 70
+#define LIMIT_LAG_S 70
 #define CYCLE_BOUND 4
 #define STALL_STEPS 10000
 #define HEAP_SLACK (64u * 1024u)
@@ -163,8 +170,8 @@ struct scn {
     size_t ncreates;
     uint64_t grow_s[MAX_CREATES];
     size_t ngrows;
-    uint64_t maxmem_s[MAX_CREATES]; /* xl mem-max */
-    size_t nmaxmems;
+    uint64_t limit_s[MAX_CREATES]; /* xl mem-max, maxvcpus */
+    size_t nlimits;
 };
 
 static void emit(struct scn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -240,9 +247,14 @@ static void domain_event(struct scn *s, struct guest *g, unsigned kind, uint64_t
             s->grow_s[s->ngrows++] = t_ms / 1000;
     } else if (kind < 41) {
         /* Refused when below its target at the time, as libxl does. */
-        emit(s, "%s maxmem %u\n", g->name, (unsigned)between(256, 6144));
-        if (s->nmaxmems < MAX_CREATES)
-            s->maxmem_s[s->nmaxmems++] = t_ms / 1000;
+        if (chance(50)) {
+            emit(s, "%s maxmem %u\n", g->name, (unsigned)between(256, 6144));
+        } else {
+            g->maxvcpus = (unsigned)between(1, 4);
+            emit(s, "%s maxvcpus %u\n", g->name, g->maxvcpus);
+        }
+        if (s->nlimits < MAX_CREATES)
+            s->limit_s[s->nlimits++] = t_ms / 1000;
     } else if (kind < 43) {
         emit(s, "%s %s\n", g->name, chance(50) ? "pause" : "unpause");
     } else if (nlive > MIN_GUESTS && kind == 43) {
@@ -346,10 +358,18 @@ static void event(struct scn *s, uint64_t t_ms, uint64_t *last_ms)
     } else if (kind < 95) {
         /* Lost events are left out: the daemon polls no key, so what one
          * announced waits for the guest's next write (xenplm-sim(5)). */
-        if (chance(50))
+        unsigned which = (unsigned)between(0, 3);
+        if (which == 0)
             emit(s, "watch dup %u\n", (unsigned)between(1, 50));
-        else
+        else if (which == 1)
             emit(s, "xs-slow %ums\n", chance(50) ? 0u : (unsigned)between(1, 200));
+        else if (which == 2 && chance(50))
+            emit(s, "watch delay %ums %u\n", (unsigned)between(1, 2000), (unsigned)between(1, 50));
+        else if (which == 2)
+            emit(s, "watch delay %ums for %us\n", (unsigned)between(1, 2000),
+                 (unsigned)between(1, 120));
+        else
+            emit(s, "clock jump %c%umin\n", chance(50) ? '+' : '-', (unsigned)between(1, 2 * 1440));
     } else if (ncrashed > 0 && chance(50)) {
         struct guest *c = &crashed[between(0, ncrashed - 1)];
         emit(s, "%s destroy\n", c->name);
@@ -448,8 +468,8 @@ struct soak {
     struct port *p;
     const struct scn *scn;
     uint64_t headroom_kib;
-    size_t next_event, next_create, next_grow, next_maxmem;
-    uint64_t last_maxmem_s; /* UINT64_MAX: none yet */
+    size_t next_event, next_create, next_grow, next_limit;
+    uint64_t last_limit_s;  /* UINT64_MAX: none yet */
     uint64_t last_create_s; /* a create or a grow; UINT64_MAX: none yet */
     uint64_t quiet_since_s;
     uint64_t prev_free_kib;
@@ -527,25 +547,30 @@ static void check(struct soak *k, uint64_t end_ms)
         k->last_create_s = k->scn->create_s[k->next_create++];
     while (k->next_grow < k->scn->ngrows && k->scn->grow_s[k->next_grow] <= now_s)
         k->last_create_s = k->scn->grow_s[k->next_grow++];
-    while (k->next_maxmem < k->scn->nmaxmems && k->scn->maxmem_s[k->next_maxmem] <= now_s)
-        k->last_maxmem_s = k->scn->maxmem_s[k->next_maxmem++];
+    while (k->next_limit < k->scn->nlimits && k->scn->limit_s[k->next_limit] <= now_s)
+        k->last_limit_s = k->scn->limit_s[k->next_limit++];
     /* The daemon learns of a new maxmem when it next reads the domain, a
      * minute later at most: until then a grant or a target above it is
      * the host's change, not the daemon's mistake. */
-    bool maxmem_window = k->last_maxmem_s != UINT64_MAX && now_s < k->last_maxmem_s + MAXMEM_LAG_S;
+    bool limit_window = k->last_limit_s != UINT64_MAX && now_s < k->last_limit_s + LIMIT_LAG_S;
     if (event_now) {
         k->quiet_since_s = now_s;
         for (size_t i = 0; i < TRACK; i++)
             memset(track[i].changes, 0, sizeof(track[i].changes));
     }
 
-    uint64_t refused =
-        ps.op[PORT_SIM_OP_MEM_TARGET_SET].failures - ps.op[PORT_SIM_OP_MEM_TARGET_SET].injected +
-        ps.op[PORT_SIM_OP_SCHED_SET].failures - ps.op[PORT_SIM_OP_SCHED_SET].injected +
-        ps.op[PORT_SIM_OP_VCPUS_SET].failures - ps.op[PORT_SIM_OP_VCPUS_SET].injected;
+    /* A call about a domain destroyed since the daemon last looked is the
+     * toolstack's race, not a refusal of what was asked. */
+    uint64_t refused = 0;
+    static const enum port_sim_op enforce_ops[] = {PORT_SIM_OP_MEM_TARGET_SET,
+                                                   PORT_SIM_OP_SCHED_SET, PORT_SIM_OP_VCPUS_SET};
+    for (size_t i = 0; i < sizeof(enforce_ops) / sizeof(enforce_ops[0]); i++) {
+        const struct port_sim_opstat *o = &ps.op[enforce_ops[i]];
+        refused += o->failures - o->injected - o->absent;
+    }
     checked[INV_REFUSED]++;
     if (refused != k->refused_seen) {
-        if (!maxmem_window)
+        if (!limit_window)
             violation(INV_REFUSED, now, "the host refused %" PRIu64 " more enforcement calls",
                       refused - k->refused_seen);
         k->refused_seen = refused;
@@ -573,12 +598,13 @@ static void check(struct soak *k, uint64_t end_ms)
             if (g > dom->rule->max[r])
                 violation(INV_MAX, now, "domain %u: grant %lld of resource %d above its max %lld",
                           dom->info.domid, (long long)g, r, (long long)dom->rule->max[r]);
-            if (have_sd && r == POL_MEMORY && !maxmem_window &&
+            if (have_sd && r == POL_MEMORY && !limit_window &&
                 g > PLM_UNITS((int64_t)(sd.info.mem_max_kib / MIB)))
                 violation(INV_MAX, now,
                           "domain %u: memory grant %lld above its maxmem %" PRIu64 " KiB",
                           dom->info.domid, (long long)g, sd.info.mem_max_kib);
-            if (have_sd && r == POL_CPU && g > PLM_UNITS((int64_t)sd.info.max_vcpus * 100))
+            if (have_sd && r == POL_CPU && !limit_window &&
+                g > PLM_UNITS((int64_t)sd.info.max_vcpus * 100))
                 violation(INV_MAX, now, "domain %u: CPU grant %lld above maxvcpus %u x 100",
                           dom->info.domid, (long long)g, sd.info.max_vcpus);
             if (dmn_managed(dom))
@@ -766,7 +792,7 @@ int main(int argc, char **argv)
     opt.schema_path = schema;
     k.scn = &scn;
     k.last_create_s = UINT64_MAX;
-    k.last_maxmem_s = UINT64_MAX;
+    k.last_limit_s = UINT64_MAX;
     if (port_sim_open_text("soak.scn", scn.text, 0, &k.p, err, sizeof(err)) != 0) {
         fprintf(stderr, "soak: seed %" PRIu64 ": scenario: %s\n", seed, err);
         return 2;

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "engine/anticip.h"
+#include "engine/engine.h"
 #include "suite_run.h"
 
 #define DAY0 20000 /* the day asked about */
@@ -433,6 +434,114 @@ START_TEST(test_record_edges)
 }
 END_TEST
 
+/* After the clock went back: what lies after the new time goes, the
+ * rest stays (the slot of the time itself included). */
+START_TEST(test_forget_after)
+{
+    static struct ant_hist h;
+    ant_init(&h);
+    for (int64_t d = DAY0 - 3; d <= DAY0 + 1; d++) {
+        ant_record(&h, (struct ant_clock){d, HM(9, 0)}, MEM, U(1000), 1);
+        ant_record(&h, (struct ant_clock){d, HM(17, 0)}, CPU, U(200), 2);
+    }
+    /* Back to DAY0 09:10: DAY0 17:00 and all of DAY0 + 1 go (3 slots). */
+    ck_assert_uint_eq(ant_forget_after(&h, (struct ant_clock){DAY0, HM(9, 10)}), 3);
+    ck_assert_int_eq(h.day[(DAY0 + 1) % ANT_DAYS], -1);
+    ck_assert_int_eq(h.day[DAY0 % ANT_DAYS], DAY0);
+    ck_assert_uint_eq(h.level[DAY0 % ANT_DAYS][36][MEM], 1);
+    ck_assert_uint_eq(h.level[DAY0 % ANT_DAYS][68][CPU], 0);
+    ck_assert_uint_eq(h.level[(DAY0 - 1) % ANT_DAYS][68][CPU], 2);
+    /* Nothing after it any more; a time past the day is refused. */
+    ck_assert_uint_eq(ant_forget_after(&h, (struct ant_clock){DAY0, HM(9, 10)}), 0);
+    ck_assert_uint_eq(ant_forget_after(&h, (struct ant_clock){DAY0 - 5, 86400}), 0);
+    /* Back two days: every recorded slot of those days goes. */
+    ck_assert_uint_eq(ant_forget_after(&h, (struct ant_clock){DAY0 - 2, HM(0, 0)}), 5);
+    ck_assert_int_eq(h.day[(DAY0 - 3) % ANT_DAYS], DAY0 - 3);
+    ck_assert_int_eq(h.day[(DAY0 - 2) % ANT_DAYS], DAY0 - 2);
+    ck_assert_int_eq(h.day[(DAY0 - 1) % ANT_DAYS], -1);
+}
+END_TEST
+
+/* ---- the time of day against the monotonic clock (tod.c) ---------------- */
+
+/* How far the time of day moved beyond the monotonic clock. */
+START_TEST(test_tod_jump)
+{
+    static const struct {
+        struct ant_clock was;
+        uint64_t was_ms;
+        struct ant_clock now;
+        uint64_t now_ms;
+        int64_t jump_ms;
+    } t[] = {
+        /* In step, over midnight, with a reading's rounding. */
+        {{DAY0, HM(9, 0)}, 1000, {DAY0, HM(9, 1)}, 61000, 0},
+        {{DAY0, 86399}, 0, {DAY0 + 1, 0}, 1000, 0},
+        {{DAY0, HM(9, 0)}, 1000, {DAY0, HM(9, 0)}, 1999, -999},
+        /* Set forward an hour, back ten minutes, back a day. */
+        {{DAY0, HM(9, 0)}, 0, {DAY0, HM(10, 0) + 5}, 5000, 3600000},
+        {{DAY0, HM(9, 0)}, 0, {DAY0, HM(8, 50)}, 0, -600000},
+        {{DAY0, HM(0, 10)}, 0, {DAY0 - 1, HM(0, 10)}, 0, -86400000},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        ck_assert_msg(eng_tod_jump_ms(t[i].was, t[i].was_ms, t[i].now, t[i].now_ms) == t[i].jump_ms,
+                      "row %zu", i);
+}
+END_TEST
+
+/* A turn: a jump of a minute or more is noted once, for the host; one
+ * back makes the histories forget what lies after the new time; none
+ * before the first reading, nor over an unreadable one. */
+START_TEST(test_tod_turn)
+{
+    static struct ant_hist h;
+    static struct eng_dom dom[1];
+    struct eng_state st;
+    struct eng_note notes[4];
+    struct eng_plan plan = {.note = notes, .note_cap = 4};
+    struct eng_table tab = {dom, sizeof(dom[0]), 1};
+    struct eng_input in = {.tod_ok = true, .tod = {DAY0, HM(9, 0)}, .now_ms = 1000};
+
+    memset(&st, 0, sizeof(st));
+    ant_init(&h);
+    dom[0].hist = &h;
+    ant_record(&h, (struct ant_clock){DAY0, HM(9, 0)}, MEM, U(1000), 1);
+    eng_tod_turn(&in, &st, tab, &plan);
+    ck_assert_uint_eq(plan.nnote, 0);
+    /* 59 s off: in step. */
+    in.now_ms += 60000;
+    in.tod.sec += 60 + 59;
+    eng_tod_turn(&in, &st, tab, &plan);
+    ck_assert_uint_eq(plan.nnote, 0);
+    /* Forward an hour: said, nothing forgotten; recorded there. */
+    in.now_ms += 1000;
+    in.tod.sec += 1 + 3600;
+    eng_tod_turn(&in, &st, tab, &plan);
+    ck_assert_uint_eq(plan.nnote, 1);
+    ck_assert_int_eq(notes[0].domid, -1);
+    ck_assert(notes[0].warning);
+    ck_assert_msg(strstr(notes[0].text, "jumped +3600 s") && strstr(notes[0].text, " 0 request"),
+                  "%s", notes[0].text);
+    ant_record(&h, in.tod, MEM, U(2000), 1);
+    /* The time cannot be read for a while, then is back an hour: the
+     * monotonic time between counts, and the hour ahead is forgotten. */
+    in.tod_ok = false;
+    in.now_ms += 300000;
+    eng_tod_turn(&in, &st, tab, &plan);
+    ck_assert_uint_eq(plan.nnote, 1);
+    in.tod_ok = true;
+    in.now_ms += 1000;
+    in.tod.sec += 301 - 3600;
+    eng_tod_turn(&in, &st, tab, &plan);
+    ck_assert_uint_eq(plan.nnote, 2);
+    ck_assert_msg(strstr(notes[1].text, "jumped -3600 s") && strstr(notes[1].text, " 1 request"),
+                  "%s", notes[1].text);
+    ck_assert_uint_eq(h.level[DAY0 % ANT_DAYS][40][MEM], 0);
+    ck_assert_uint_eq(h.level[DAY0 % ANT_DAYS][36][MEM], 1);
+    ck_assert_uint_eq(st.tod_jumps, 2);
+}
+END_TEST
+
 /* ---- the record as bytes (anticip_codec.c) ----------------------------- */
 
 static struct ant_hist sample, back;
@@ -539,6 +648,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_lead);
     tcase_add_loop_test(tc, test_raise, 0, (int)(sizeof(raises) / sizeof(raises[0])));
     tcase_add_test(tc, test_record_edges);
+    tcase_add_test(tc, test_forget_after);
+    tcase_add_test(tc, test_tod_jump);
+    tcase_add_test(tc, test_tod_turn);
     tcase_add_test(tc, test_codec_round_trip);
     tcase_add_loop_test(tc, test_codec_refusals, 0, (int)(sizeof(refusals) / sizeof(refusals[0])));
     tcase_add_test(tc, test_codec_damage);

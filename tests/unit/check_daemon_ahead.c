@@ -8,7 +8,8 @@
  * the peak comes; without it, the balloon only starts at 09:00.  (The
  * simulated clock's 0 is midnight of day 0.)  The history survives a
  * restart of the daemon in its state directory; a corrupt file there is
- * logged and ignored.
+ * logged and ignored.  A jump of the wall clock (clock jump) is said
+ * once, and anticipation follows the new time of day.
  */
 #include "config.h"
 
@@ -86,6 +87,73 @@ START_TEST(ahead_daily_peak)
     /* Once the peak is over, it is let go. */
     run_to(&t, 2 * DAY + H(11) + M(5));
     ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), 1024);
+    dt_close(&t);
+}
+END_TEST
+
+/* ---- the wall clock set (clock jump) ------------------------------------ */
+
+#define PEAK_DAYS_0_1                                                                              \
+    PEAK_HOST "at 1s rep request mem=1024\n"                                                       \
+              "at 540min rep request mem=3072\nat 660min rep request mem=1024\n"                   \
+              "at 1980min rep request mem=3072\nat 2100min rep request mem=1024\n"
+
+/*
+ * Day 2: at 08:00 the wall clock is set 50 minutes ahead.  The daemon says
+ * so once, and anticipates the 09:00 peak of the new time of day: the
+ * guest is raised by 08:09:30 of the monotonic day (08:59:30 of the new
+ * one), not before the jump.  Or, within the peak, at 10:00, it is set an
+ * hour back: said once, what was recorded after 09:00 is forgotten (to be
+ * recorded again as the time of day comes back), and the guest keeps its
+ * 3 GiB through the peak.  Without the jump neither happens.
+ */
+START_TEST(ahead_clock_jump_forward)
+{
+    struct dt t;
+    struct dt_logcap cap;
+
+    dt_open(&t, "anticipate.xml",
+            PEAK_DAYS_0_1 "at 3360min clock jump +50min\n"
+                          "at 3420min rep request mem=3072\nat 3540min rep request mem=1024\n");
+    run_to(&t, 2 * DAY + H(7) + M(59));
+    ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), 1024);
+    dt_cap_start(&cap);
+    run_to(&t, 2 * DAY + H(8) + M(9) + 30000);
+    dt_cap_end(&cap);
+    ck_assert_uint_eq(dt_cap_count(&cap, "the local time of day jumped +3000 s"), 1);
+    fclose(cap.f);
+    ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), 3072);
+    ck_assert_uint_eq(t.d.st.eng.tod_jumps, 1);
+    /* Nothing said again while the clocks keep in step. */
+    run_to(&t, 2 * DAY + H(12));
+    ck_assert_uint_eq(t.d.st.eng.tod_jumps, 1);
+    dt_close(&t);
+}
+END_TEST
+
+START_TEST(ahead_clock_jump_back)
+{
+    struct dt t;
+    struct dt_logcap cap;
+
+    dt_open(&t, "anticipate.xml",
+            PEAK_DAYS_0_1 "at 3420min rep request mem=3072\n"
+                          "at 3480min clock jump -1h\n"
+                          "at 3600min rep request mem=1024\n");
+    run_to(&t, 2 * DAY + H(9) + M(59));
+    ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), 3072);
+    dt_cap_start(&cap);
+    run_to(&t, 2 * DAY + H(10) + M(1));
+    dt_cap_end(&cap);
+    ck_assert_uint_eq(dt_cap_count(&cap, "the local time of day jumped -3600 s"), 1);
+    ck_assert_uint_eq(dt_cap_count(&cap, " 0 request history slots"), 0);
+    fclose(cap.f);
+    /* Through the peak (to 11:00 of the new time of day), at 3 GiB. */
+    for (uint64_t m = 10; m < 60; m += 10) {
+        run_to(&t, 2 * DAY + H(10) + M(m));
+        ck_assert_int_eq(dt_alloc(&t, "rep", POL_MEMORY), 3072);
+    }
+    ck_assert_uint_eq(t.d.st.eng.tod_jumps, 1);
     dt_close(&t);
 }
 END_TEST
@@ -168,6 +236,46 @@ START_TEST(ahead_kept_across_restart)
         ck_assert(S_ISREG(st.st_mode));
         ck_assert_int_eq(st.st_size, (off_t)ANT_ENCODED);
     }
+    dt_close(&t);
+    unlink(file);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* The clock set back a day while the daemon is stopped: the history it
+ * reads at its restart holds the rest of what is now today, and the
+ * first hour of tomorrow: that is forgotten and said; the rest is kept. */
+START_TEST(ahead_history_after_clock_back)
+{
+    struct dt t;
+    struct dt_logcap cap;
+    char dir[256], file[400];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/hist.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+
+    dt_open(&t, "anticipate.xml",
+            PEAK_DAYS_0_1 "at 176401000ms clock jump -1d\n"
+                          "at 3420min rep request mem=3072\n");
+    t.opt.state_dir = t.d.opt.state_dir = dir;
+    snprintf(file, sizeof(file), "%s/%s.hist", dir, dt_sim(&t, "rep").info.uuid);
+    run_to(&t, 2 * DAY + H(1));
+    dmn_fini(&t.d);
+    t.up = false;
+    ck_assert_int_eq(port_sim_advance(t.p, 2000), 0);
+    dt_cap_start(&cap);
+    ck_assert_int_eq(dmn_init(&t.d, &t.opt, t.p), 0);
+    t.up = true;
+    run_to(&t, 2 * DAY + H(1) + 4000);
+    dt_cap_end(&cap);
+    ck_assert_uint_eq(dt_cap_count(&cap, "dated after the local time now"), 1);
+    fclose(cap.f);
+    ck_assert_ptr_nonnull(dt_dom(&t, "rep")->eng.hist);
+    const struct ant_hist *h = dt_dom(&t, "rep")->eng.hist;
+    ck_assert_int_eq(h->day[2 % ANT_DAYS], -1);        /* day 2: gone */
+    ck_assert_int_eq(h->day[0], 0);                    /* day 0: kept */
+    ck_assert_uint_eq(h->level[1][36][POL_MEMORY], 0); /* day 1, 09:00: gone */
+    ck_assert_uint_ne(h->level[1][0][POL_MEMORY], 0);  /* day 1, 00:00: kept */
     dt_close(&t);
     unlink(file);
     ck_assert_int_eq(rmdir(dir), 0);
@@ -257,6 +365,9 @@ TCase *dt_tcase_ahead(void)
     tcase_add_loop_test(tc, ahead_kept_across_restart, 0,
                         (int)(sizeof(keep_rows) / sizeof(keep_rows[0])));
     tcase_add_test(tc, ahead_prune_state_dir);
+    tcase_add_test(tc, ahead_clock_jump_forward);
+    tcase_add_test(tc, ahead_clock_jump_back);
+    tcase_add_test(tc, ahead_history_after_clock_back);
     tcase_set_timeout(tc, 120);
     return tc;
 }

@@ -3,7 +3,7 @@
  * The daemon when a domain changes behind its back (xenplm-sim(5)): a
  * guest that crashes and is preserved, one that shuts down, one that is
  * paused and unpaused, one that takes memory above its target, one whose
- * maxmem the operator changes.  The
+ * maxmem the operator changes, one whose vcpus change.  The
  * harness checks after every step that free memory never went below the
  * headroom and that no grant passes the pool or a maximum; these tests
  * add what the daemon does about the domain itself: let go of one that
@@ -16,8 +16,11 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
+#include "common/log.h"
 #include "daemon_test.h"
 #include "core/error.h"
 
@@ -185,6 +188,52 @@ START_TEST(maxmem_lowered)
 END_TEST
 
 /*
+ * a asks 300 pct and is given it, with its 4 vcpus online; then it has 2
+ * vcpus (maxvcpus, behind the daemon's back).  Its grant of 300 is more
+ * than 2 vcpus can use: the daemon notices at its next reading of the
+ * domain (within a minute and a few seconds), says so once, arbitrates
+ * again and gives it 200, brings its online vcpus to 2, and the guest
+ * reads that; back at 6 vcpus, it is given its 300 again.  Each change
+ * is seen once: no further reallocation while nothing changes.
+ */
+START_TEST(maxvcpus_changed)
+{
+    struct dt t;
+    struct dt_logcap lc;
+    plm_amt_t cpu, mem;
+    unsigned vcpus;
+
+    dt_open(&t, "base.xml",
+            "host pcpus=8 memory=8192 dom0=1024\n"
+            "domain a memory=1024 maxmem=2048 vcpus=1 maxvcpus=4\n"
+            "at 1s a request cpu=300\n"
+            "at 10s a maxvcpus 2\n"
+            "at 150s a maxvcpus 6\n");
+    dt_run_exactly(&t, 9000 - dt_now(&t));
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 300);
+    ck_assert_uint_eq(dt_sim(&t, "a").info.online_vcpus, 3);
+    log_set_priority(LOG_INFO); /* the news is an info line */
+    dt_cap_start(&lc);
+    dt_run_exactly(&t, 75000 - dt_now(&t));
+    unsigned said = dt_cap_stop(&lc, "4 -> 2 vcpus at most");
+    log_set_priority(getenv("DT_VERBOSE") ? LOG_DEBUG : LOG_WARNING);
+    ck_assert_uint_eq(said, 1);
+    ck_assert_uint_eq(dt_dom(&t, "a")->info.max_vcpus, 2);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 200);
+    dt_granted(&t, "a", &cpu, &vcpus, &mem);
+    ck_assert_int_eq(cpu, PLM_UNITS(200));
+    ck_assert_uint_eq(dt_sim(&t, "a").info.online_vcpus, 2);
+    uint64_t reallocs = t.d.st.eng.reallocations;
+    dt_run_exactly(&t, 149000 - dt_now(&t));
+    ck_assert_uint_eq(t.d.st.eng.reallocations, reallocs);
+    dt_run_until(&t, 220000);
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_CPU), 300);
+    ck_assert_uint_eq(dt_sim(&t, "a").info.online_vcpus, 3);
+    dt_close(&t);
+}
+END_TEST
+
+/*
  * A domain xl is migrating in ("NAME--incoming") or out
  * ("NAME--migratedaway") is the migration's: never adopted, no call made
  * about it, and the daemon lists the domains every second while one is
@@ -222,6 +271,7 @@ TCase *dt_tcase_domstate(void)
     tcase_add_test(tc, pause_stops_a_move);
     tcase_add_test(tc, grow_above_target);
     tcase_add_test(tc, maxmem_lowered);
+    tcase_add_test(tc, maxvcpus_changed);
     tcase_add_test(tc, migration_copies_left_alone);
     return tc;
 }

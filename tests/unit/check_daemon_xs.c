@@ -6,7 +6,9 @@
  * guest's request written meanwhile is read once it is there; a
  * transaction that ends with EAGAIN a few times is made again and the
  * guest sees nothing of it; watch events delivered twice change nothing,
- * and one lost is made good by the guest's next write only.
+ * one lost is made good by the guest's next write only, and events handed
+ * over late make the daemon act on the request as it is then, never on
+ * one it replaced.
  */
 #include "config.h"
 
@@ -271,6 +273,75 @@ START_TEST(watch_event_lost)
 END_TEST
 
 /*
+ * Watch events handed over late (watch delay): a's request is replaced
+ * before the event of the first write arrives.  The daemon reads the
+ * request once the event comes, at its latest value, accepts that one
+ * alone, and never grants what a replaced request asked (checked after
+ * every step), without a warning; nothing is read before the event.
+ */
+static const struct {
+    const char *name, *scenario;
+    uint64_t quiet_until_ms; /* nothing read before */
+    long never[2];           /* MiB never allotted (0: none) */
+} delay_rows[] = {
+    {"one event held, the next behind it",
+     HOST "at 5s watch delay 2s 1\n"
+          "at 6s a request mem=1024,1280\n"
+          "at 6500ms a request mem=1024,1536\n",
+     7900,
+     {1280, 0}},
+    {"every event held for a while",
+     HOST "at 5s watch delay 1s for 30s\n"
+          "at 6s a request mem=1024,1280\n"
+          "at 6200ms a request mem=1024,1792\n"
+          "at 6400ms a request mem=1024,1536\n",
+     6900,
+     {1280, 1792}},
+};
+
+struct delay_seen {
+    const long *never;
+    long stale; /* a replaced request's grant, once seen */
+};
+
+static void no_stale_grant(struct dt *t, void *ctx)
+{
+    struct delay_seen *seen = ctx;
+    if (!dt_known(t, "a"))
+        return;
+    long mib = dt_alloc(t, "a", POL_MEMORY);
+    for (int k = 0; k < 2; k++)
+        if (seen->never[k] && mib == seen->never[k])
+            seen->stale = mib;
+}
+
+START_TEST(watch_events_late)
+{
+    struct dt t;
+    struct dt_logcap lc;
+    struct delay_seen seen = {delay_rows[_i].never, 0};
+    char buf[64];
+
+    dt_open(&t, "base.xml", delay_rows[_i].scenario);
+    t.observe = no_stale_grant;
+    t.observe_ctx = &seen;
+    dt_cap_start(&lc);
+    dt_run_exactly(&t, delay_rows[_i].quiet_until_ms - dt_now(&t));
+    ck_assert_uint_eq(dt_dom(&t, "a")->requests, 0);
+    ck_assert_uint_ge(dt_stats(&t).xs_fault.injected[PORT_SIM_XSF_DELAY], 1);
+    dt_run_until(&t, 40000);
+    ck_assert_uint_eq(dt_cap_stop(&lc, " warning: "), 0);
+    ck_assert_uint_eq(dt_dom(&t, "a")->requests, 1);
+    ck_assert_int_eq(dt_guest_read(&t, "a", "seq", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, delay_rows[_i].never[1] ? "3\n" : "2\n");
+    ck_assert_int_eq(dt_alloc(&t, "a", POL_MEMORY), 1536);
+    ck_assert_msg(seen.stale == 0, "%s: %ld MiB allotted from a replaced request",
+                  delay_rows[_i].name, seen.stale);
+    dt_close(&t);
+}
+END_TEST
+
+/*
  * xenstored answers each call in 200 ms for two minutes: a's requests are
  * still read and answered, each after the calls of its turn, without a
  * warning, and the loop takes no more turns for it than it would.
@@ -314,6 +385,7 @@ TCase *dt_tcase_xs(void)
     tcase_add_test(tc, xs_txn_failing_for_a_while);
     tcase_add_test(tc, watch_events_doubled);
     tcase_add_test(tc, watch_event_lost);
+    tcase_add_loop_test(tc, watch_events_late, 0, sizeof(delay_rows) / sizeof(delay_rows[0]));
     tcase_add_test(tc, xs_slow_store);
     return tc;
 }

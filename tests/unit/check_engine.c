@@ -862,6 +862,57 @@ START_TEST(paused_and_host_unreadable)
 }
 END_TEST
 
+/* What a domain can hold falls (its vcpus, its maxmem) while the host
+ * cannot be read to arbitrate: its grants are lowered to it at once, and
+ * (the CPU) enforced, the others left as they are; the arbitration is
+ * still owed. */
+START_TEST(limits_fall_while_host_unreadable)
+{
+    static const struct {
+        const char *name;
+        unsigned vcpus;       /* its vcpus afterwards */
+        int64_t maxmem_mib;   /* its maxmem afterwards */
+        long cpu, mem;        /* its grants afterwards */
+        bool sched, mem_down; /* its CPU enforced, its memory lowered */
+    } rows[] = {
+        {"vcpus fall", 2, 2048, 200, 1536, true, false},
+        {"maxmem falls", 4, 1024, 300, 1024, false, true},
+        {"both fall", 1, 1280, 100, 1280, true, true},
+        {"nothing falls", 4, 2048, 300, 1536, false, false},
+    };
+    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        struct eh h;
+        eh_open(&h, base_xml, 8192, 1024);
+        size_t a = eh_add(&h, "a", 4, 1024, 2048);
+        size_t b = eh_add(&h, "b", 4, 1024, 2048);
+        eh_ask(&h, a, "300", "1536");
+        eh_ask(&h, b, "100", "1024");
+        eh_turn(&h);
+        ck_assert_int_eq(granted(&h, a, POL_CPU), 300);
+        ck_assert_int_eq(granted(&h, a, POL_MEMORY), 1536);
+        eh_wait(&h, 1024, 1000);
+        h.dom[a].in.max_vcpus = rows[k].vcpus;
+        h.dom[a].in.mem_max_kib = rows[k].maxmem_mib * MIB;
+        h.dom[a].in.changed = true;
+        h.now += 1000;
+        struct eng_input in = {.policy = &h.pol, .now_ms = h.now};
+        eng_decide(&in, &h.st, eh_table(&h), &h.scratch, &h.plan);
+        ck_assert_msg(h.plan.host_unreadable && h.st.rearbitrate, "%s", rows[k].name);
+        ck_assert_msg(granted(&h, a, POL_CPU) == rows[k].cpu, "%s: cpu %ld", rows[k].name,
+                      granted(&h, a, POL_CPU));
+        ck_assert_msg(granted(&h, a, POL_MEMORY) == rows[k].mem, "%s: mem %ld", rows[k].name,
+                      granted(&h, a, POL_MEMORY));
+        ck_assert_int_eq(granted(&h, b, POL_CPU), 100);
+        ck_assert_int_eq(granted(&h, b, POL_MEMORY), 1024);
+        bool changed = rows[k].sched || rows[k].mem_down;
+        ck_assert_msg((count(&h.plan, ENG_ACT_SCHED, a) > 0) == rows[k].sched, "%s", rows[k].name);
+        ck_assert_msg(count(&h.plan, ENG_ACT_GRANT, a) == (changed ? 1u : 0u), "%s", rows[k].name);
+        ck_assert_uint_eq(count(&h.plan, ENG_ACT_GRANT, b), 0);
+        eh_close(&h);
+    }
+}
+END_TEST
+
 /* The same inputs and state give the same plan: nothing but its
  * arguments shapes the decision. */
 START_TEST(deterministic)
@@ -1888,6 +1939,7 @@ static Suite *engine_suite(void)
                         (int)(sizeof(max_cases) / sizeof(max_cases[0])));
     tcase_add_test(tc, override_clamped);
     tcase_add_test(tc, paused_and_host_unreadable);
+    tcase_add_test(tc, limits_fall_while_host_unreadable);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, agentless_sampling);
     tcase_add_loop_test(tc, io_rates, 0, (int)(sizeof(rate_rows) / sizeof(rate_rows[0])));

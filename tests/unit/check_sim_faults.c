@@ -2,9 +2,10 @@
 /*
  * The simulator's faults (xenplm-sim(5)): those of dom0's xenstore
  * connection (xs-fail lines: what each makes the port's calls return, how
- * many attempts it takes, and when it ends), and what a guest or the
- * operator does to a domain behind the daemon's back (pause, crash,
- * shutdown, grow, maxmem).
+ * many attempts it takes, and when it ends), watch events lost, doubled
+ * or held back, what a guest or the operator does to a domain behind the
+ * daemon's back (pause, crash, shutdown, grow, maxmem, maxvcpus), and the
+ * wall clock set (clock jump).
  */
 #include "config.h"
 
@@ -160,6 +161,153 @@ START_TEST(test_xs_slow)
 }
 END_TEST
 
+/* watch delay: the events it takes arrive that late, in order, with
+ * those behind them; the wait ends when they are due; the count runs
+ * out. */
+START_TEST(test_watch_delay)
+{
+    struct port *p = sim_open(HOST WEB "at 1s watch delay 2s 1\n");
+    struct port_event ev;
+
+    ck_assert_int_eq(watch(p, "a"), 0);
+    ck_assert_int_eq(port_next_event(p, &ev), 0); /* the initial fire, before the line */
+    port_sim_advance(p, 1000);
+    ck_assert_int_eq(write1(p), 0);
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT); /* held */
+    port_sim_advance(p, 500);
+    ck_assert_int_eq(port_xs_write_txn(p, &(struct port_kv){"/local/domain/1/data/y", "2", 1}, 1),
+                     0);
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT); /* behind the held one */
+    /* The daemon's wait returns when the first is due, not before. */
+    ck_assert_int_eq(port_wait(p, NULL, 0, 60000), 0);
+    ck_assert_uint_eq(port_sim_clock_ms(p), 3000);
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    ck_assert_str_eq(ev.path, "/local/domain/1/data/x");
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    ck_assert_str_eq(ev.path, "/local/domain/1/data/y");
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT);
+    ck_assert_uint_eq(sim_stats(p).xs_fault.injected[PORT_SIM_XSF_DELAY], 1);
+    /* The count ran out: at once again. */
+    ck_assert_int_eq(write1(p), 0);
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    port_destroy(p);
+}
+END_TEST
+
+/* A node written again and again while its event is held: one event,
+ * folded as xenstored folds them, so a flood neither fills the delay
+ * nor holds the daemon's wait at the same time for ever. */
+START_TEST(test_watch_delay_fold)
+{
+    struct port *p = sim_open(HOST WEB "at 1s watch delay 1s for 10s\n");
+    struct port_event ev;
+
+    ck_assert_int_eq(watch(p, "a"), 0);
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    port_sim_advance(p, 1000);
+    for (int i = 0; i < 3000; i++) {
+        ck_assert_int_eq(write1(p), 0);
+        ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT);
+    }
+    ck_assert_int_eq(port_wait(p, NULL, 0, 60000), 0);
+    ck_assert_uint_eq(port_sim_clock_ms(p), 2000);
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    ck_assert_str_eq(ev.path, "/local/domain/1/data/x");
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT);
+    port_destroy(p);
+}
+END_TEST
+
+/* Held events are lost with the connection. */
+START_TEST(test_watch_delay_disconnect)
+{
+    struct port *p = sim_open(HOST WEB "at 1s watch delay 5s for 1m\n");
+    struct port_event ev;
+
+    ck_assert_int_eq(watch(p, "a"), 0);
+    port_sim_advance(p, 1000);
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT); /* the initial fire, held */
+    ck_assert_int_eq(port_sim_disconnect(p), 0);
+    ck_assert_int_eq(port_reconnect(p), 0);
+    port_sim_advance(p, 10000);
+    /* The new connection's fire, held too; the old one's is gone. */
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT);
+    port_sim_advance(p, 5000);
+    ck_assert_int_eq(port_next_event(p, &ev), 0);
+    ck_assert_int_eq(port_next_event(p, &ev), PLM_ENOENT);
+    port_destroy(p);
+}
+END_TEST
+
+/* maxvcpus: the count libxl reports changes, online vcpus beyond it go,
+ * and so do their cpu/<n>; a vcpu added is offline until set. */
+START_TEST(test_maxvcpus)
+{
+    struct port *p = sim_open(HOST "domain web memory=1024 vcpus=3 maxvcpus=4\n"
+                                   "at 1s web maxvcpus 2\nat 2s web maxvcpus 6\n");
+    uint32_t id = sim_domid(p, "web");
+    struct port_domain info;
+    char buf[32];
+
+    port_sim_advance(p, 1000);
+    ck_assert_int_eq(port_domain_info(p, id, &info), 0);
+    ck_assert_uint_eq(info.max_vcpus, 2);
+    ck_assert_uint_eq(info.online_vcpus, 2);
+    ck_assert_int_eq(sim_read(p, "/local/domain/1/cpu/2/availability", buf, sizeof(buf)),
+                     PLM_ENOENT);
+    ck_assert_int_eq(port_vcpus_set(p, id, 3), PLM_EINVAL);
+    port_sim_advance(p, 1000);
+    ck_assert_int_eq(port_domain_info(p, id, &info), 0);
+    ck_assert_uint_eq(info.max_vcpus, 6);
+    ck_assert_uint_eq(info.online_vcpus, 2);
+    ck_assert_int_eq(sim_read(p, "/local/domain/1/cpu/5/availability", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "offline");
+    ck_assert_int_eq(port_vcpus_set(p, id, 6), 0);
+    ck_assert_uint_eq(sim_dom(p, "web").info.online_vcpus, 6);
+    port_destroy(p);
+}
+END_TEST
+
+/* clock jump: the local time of day moves, forward and back, across
+ * midnight; the port's monotonic clock does not. */
+START_TEST(test_clock_jump)
+{
+    struct port *p = sim_open(HOST WEB "at 10s clock jump +1h\nat 20s clock jump -1d\n");
+    int64_t day;
+    uint32_t sec;
+
+    port_sim_advance(p, 10000);
+    ck_assert_uint_eq(port_now_ms(p), 10000);
+    ck_assert_int_eq(port_local_time(p, &day, &sec), 0);
+    ck_assert_int_eq(day, 0);
+    ck_assert_uint_eq(sec, 3610);
+    port_sim_advance(p, 10000);
+    ck_assert_uint_eq(port_now_ms(p), 20000);
+    ck_assert_int_eq(port_local_time(p, &day, &sec), 0);
+    ck_assert_int_eq(day, -1);
+    ck_assert_uint_eq(sec, 3620);
+    port_destroy(p);
+}
+END_TEST
+
+/* A call about a destroyed domain is refused and counted as absent; one
+ * about a crashed domain (kept, shut down) is refused but not absent. */
+START_TEST(test_absent_counted)
+{
+    struct port *p = sim_open(HOST "domain web memory=1024\ndomain db memory=1024\n"
+                                   "at 1s web destroy\nat 1s db crash\n");
+    uint32_t web = sim_domid(p, "web"), db = sim_domid(p, "db");
+
+    port_sim_advance(p, 1000);
+    ck_assert_int_eq(port_sched_set(p, web, 256, 0), PLM_ENOENT);
+    ck_assert_int_eq(port_sched_set(p, db, 256, 0), PLM_ENOENT);
+    struct port_sim_stats st = sim_stats(p);
+    ck_assert_uint_eq(st.op[PORT_SIM_OP_SCHED_SET].failures, 2);
+    ck_assert_uint_eq(st.op[PORT_SIM_OP_SCHED_SET].absent, 1);
+    port_destroy(p);
+}
+END_TEST
+
 /* Paused: no CPU, and the balloon stands still until unpaused. */
 START_TEST(test_pause)
 {
@@ -307,5 +455,11 @@ TCase *sim_tcase_faults(void)
     tcase_add_test(tc, test_shutdown);
     tcase_add_test(tc, test_grow);
     tcase_add_test(tc, test_maxmem);
+    tcase_add_test(tc, test_watch_delay);
+    tcase_add_test(tc, test_watch_delay_fold);
+    tcase_add_test(tc, test_watch_delay_disconnect);
+    tcase_add_test(tc, test_maxvcpus);
+    tcase_add_test(tc, test_clock_jump);
+    tcase_add_test(tc, test_absent_counted);
     return tc;
 }
