@@ -126,6 +126,9 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
         int rc;
 
         e->in.cpu_read = e->in.online_read = e->in.io_read = false;
+        /* Until the reading below comes, its memory is as stale as the
+         * mover must not act on. */
+        e->in.mem_unread = mem;
         if (!mem && !cpu && !vcpus)
             continue;
         if (!dmn_retry_due(r, now))
@@ -147,8 +150,10 @@ static bool read_domains(struct dmn *d, uint64_t now, bool tick)
                      fails);
         dmn_info_update(d, dom, &info);
         view_of(&d->st, dom); /* what was just read */
-        if (mem)
+        if (mem) {
             eng_measured_memory(e, (int64_t)info.mem_actual_kib);
+            e->in.mem_unread = false;
+        }
         if (cpu) {
             e->in.cpu_read = true;
             e->in.cpu_time_ns = info.cpu_time_ns;

@@ -127,6 +127,11 @@ struct eng_view {
      * is a PV guest (kinds.c: an unsaid PV guest has one). */
     enum proto_feature balloon_key;
     bool pv;
+    /* Its memory was due to be read this turn and could not be (its
+     * domain info refused, or still in backoff): what the engine holds of
+     * it is stale (the guest may have grown past its target since), so
+     * the mover leaves its target alone until a reading comes. */
+    bool mem_unread;
     /* Its online vcpus as Xen counts them, read back this turn. */
     bool online_read;
     unsigned online_vcpus;

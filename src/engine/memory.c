@@ -110,6 +110,14 @@ bool eng_moves(const struct eng_dom *e)
     return eng_managed(e) && e->balloon && e->granted[POL_MEMORY] > 0 && !e->in.migrating;
 }
 
+/* Whether the mover steps it this turn: one it moves whose memory was not
+ * left unread (a stale reading would set a target from what it held
+ * before, below what it may hold now). */
+static bool steps(const struct eng_dom *e)
+{
+    return eng_moves(e) && !e->in.mem_unread;
+}
+
 bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
                      struct eng_scratch *scratch, struct eng_plan *plan)
 {
@@ -124,9 +132,16 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
         st->mem_moving = false;
         return false;
     }
+    bool unread = false;
+    int64_t promised_kib = 0; /* growth still owed to those left alone */
     for (size_t i = 0; i < n; i++) {
         struct eng_dom *e = eng_at(dom, i);
-        if (!eng_moves(e))
+        if (eng_moves(e) && e->in.mem_unread) {
+            unread = true;
+            if (e->mem.target_kib > e->mem.actual_kib)
+                promised_kib += e->mem.target_kib - e->mem.actual_kib;
+        }
+        if (!steps(e))
             continue;
         int64_t floor = eng_mib_to_kib(e->in.rule->min[POL_MEMORY]);
         e->mem.want_kib = mover_want(e, in->now_ms, plan);
@@ -135,7 +150,7 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
         b[k++] = e->mem;
     }
     if (k == 0) {
-        st->mem_moving = false;
+        st->mem_moving = unread; /* read it again at the next tick */
         return false;
     }
     if (!in->host.ok) {
@@ -148,13 +163,15 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
     if (dt > most)
         dt = most;
     struct bal_params bp = eng_mover_params(h);
-    bal_step(&bp, b, k, in->host.free_kib, in->now_ms, dt, NULL);
+    /* A domain left alone may still be growing toward its target: the
+     * others never count on what it was promised. */
+    bal_step(&bp, b, k, in->host.free_kib - promised_kib, in->now_ms, dt, NULL);
 
     bool moving = false;
     k = 0;
     for (size_t i = 0; i < n; i++) {
         struct eng_dom *e = eng_at(dom, i);
-        if (!eng_moves(e))
+        if (!steps(e))
             continue;
         struct bal_dom *nb = &b[k++];
         bool was_stuck = e->mem.uncooperative;
@@ -194,6 +211,6 @@ bool eng_step_memory(const struct eng_input *in, struct eng_state *st, struct en
         if (on_its_way || e->mem_reread)
             moving = true;
     }
-    st->mem_moving = moving;
+    st->mem_moving = moving || unread;
     return rebuilt;
 }

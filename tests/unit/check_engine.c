@@ -574,6 +574,58 @@ END_TEST
  * uncooperative, what it holds stays its own, the receiver is given only
  * what is really there, and when another domain takes memory the pool's
  * shrinking reallocates at once; growth stops while free memory is short. */
+/* A domain whose memory could not be read this turn (its domain info
+ * refused) keeps its target: a stale reading could set one below what it
+ * has grown to since.  The mover tries again at the next tick, and the
+ * others never grow into what it was promised meanwhile. */
+START_TEST(memory_unread_left_alone)
+{
+    struct eh h;
+    eh_open(&h, base_xml, 9400, 4704);
+    size_t g = eh_add(&h, "g", 2, 1024, 4096);
+    size_t o = eh_add(&h, "o", 2, 1024, 4096);
+    eh_ask(&h, g, "10", "1024");
+    eh_ask(&h, o, "10", "1024");
+    eh_turn(&h);
+    h.now += 1000;
+    eh_turn(&h);
+    ck_assert_int_eq(h.dom[g].mem.target_kib, 1024 * MIB);
+
+    /* g asks more while its reading fails: granted, not enforced, for
+     * as many turns as the reading fails. */
+    eh_ask(&h, g, "10", "2048");
+    for (int turn = 0; turn < 3; turn++) {
+        h.dom[g].in.mem_unread = true;
+        h.now += 1000;
+        const struct eng_plan *p = eh_turn(&h);
+        ck_assert_int_eq(granted(&h, g, POL_MEMORY), 2048);
+        ck_assert_uint_eq(count(p, ENG_ACT_TARGET, g), 0);
+        ck_assert_int_eq(h.dom[g].mem.target_kib, 1024 * MIB);
+        ck_assert(h.st.mem_moving);
+        ck_assert(p->wake_at_ms != 0);
+    }
+
+    /* Read again: the move starts. */
+    h.dom[g].in.mem_unread = false;
+    h.now += 1000;
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_uint_eq(count(p, ENG_ACT_TARGET, g), 1);
+    ck_assert_int_gt(h.dom[g].mem.target_kib, 1024 * MIB);
+
+    /* Unread while growing: o, asking more, is not given what g was
+     * promised (600 MiB free, 88 above the 512 MiB headroom). */
+    int64_t owed = h.dom[g].mem.target_kib - h.dom[g].in.mem_actual_kib;
+    ck_assert_int_gt(owed, 0);
+    h.dom[g].in.mem_unread = true;
+    eh_ask(&h, o, "10", "2048");
+    h.now += 1000;
+    eh_turn(&h);
+    int64_t o_growth = h.dom[o].mem.target_kib - h.dom[o].in.mem_actual_kib;
+    ck_assert_int_le(o_growth + owed, h.total_kib - held_kib(&h) - 512 * MIB);
+    eh_close(&h);
+}
+END_TEST
+
 START_TEST(memory_stuck_while_pool_shrinks)
 {
     struct eh h;
@@ -1928,6 +1980,7 @@ static Suite *engine_suite(void)
     tcase_add_loop_test(tc, arbitration, 0, (int)(sizeof(arb_rows) / sizeof(arb_rows[0])));
     tcase_add_test(tc, actions_only_differences);
     tcase_add_test(tc, memory_shrink_before_grow);
+    tcase_add_test(tc, memory_unread_left_alone);
     tcase_add_test(tc, memory_stuck_while_pool_shrinks);
     tcase_add_loop_test(tc, migrating_target_held, 0,
                         (int)(sizeof(mig_rows) / sizeof(mig_rows[0])));
