@@ -55,27 +55,23 @@ static int read_prefix(struct dmn_pool *p)
     struct etcd_keys k = etcd_prefix(p->prefix);
     struct etcd_range_opts o = {.keys_only = true};
     struct etcd_range r;
+    size_t skipped;
     int rc;
 
     if ((rc = etcd_range(p->etcd, &k, &o, &r)))
         return rc;
     prec_set_free(&p->published);
-    p->published.kv = calloc(r.n + 1, sizeof(*p->published.kv));
-    if (!p->published.kv) {
-        etcd_range_free(&r);
-        return PLM_ENOMEM;
-    }
-    /* etcd returns keys in order; a key too long for us is left alone (not ours). */
-    for (size_t i = 0; i < r.n; i++) {
-        struct prec_kv *kv = &p->published.kv[p->published.n];
-        if (r.kvs[i].key_len >= sizeof(kv->key))
-            continue;
-        memcpy(kv->key, r.kvs[i].key, r.kvs[i].key_len + 1);
-        kv->value = NULL;
-        kv->len = SIZE_MAX; /* matches no value */
-        p->published.n++;
-    }
+    rc = prec_set_from_keys(r.kvs, r.n, &p->published, &skipped);
     etcd_range_free(&r);
+    if (rc)
+        return rc;
+    /* Keys no record of ours can have (a NUL, too long): somebody
+     * else's, left alone; said once until the prefix is clean again. */
+    if (skipped && !p->odd_keys_said)
+        log_warnx("pool '%s': %zu keys under %s are not this host's records (a NUL byte, too "
+                  "long, or out of order); left alone",
+                  p->pool, skipped, p->prefix);
+    p->odd_keys_said = skipped > 0;
     p->published_known = true;
     return 0;
 }

@@ -45,7 +45,8 @@ struct dmn_pool {
     int64_t lease;
     struct prec_set published; /* what etcd holds of ours, as far as we know */
     bool published_known;
-    bool down; /* etcd unreachable: said once */
+    bool odd_keys_said; /* keys under our prefix that are not ours: said once */
+    bool down;          /* etcd unreachable: said once */
     uint64_t backoff_ms;
     /* The election (pool_lead.c): its name, our candidacy's outcome, and
      * when the last successful keepalive was sent, with the TTL etcd gave. */

@@ -210,6 +210,8 @@ static int read_cooldowns(struct dmn_pool *p, struct pin_cooldown **out, size_t 
             continue; /* not one: ignored */
         memcpy(c->uuid, kv->key + pl, PREC_UUID_LEN);
         c->uuid[PREC_UUID_LEN] = '\0';
+        if (!prec_uuid_ok(c->uuid))
+            continue; /* a NUL or another byte no uuid has: not one either */
         (*n)++;
     }
     etcd_range_free(&r);

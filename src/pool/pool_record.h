@@ -117,6 +117,18 @@ void prec_set_free(struct prec_set *s);
 int prec_diff(const struct prec_set *old, const struct prec_set *cur, size_t *put, size_t *nput,
               size_t *del, size_t *ndel);
 
+/*
+ * The old side of a diff from the keys etcd holds under our prefix, as a
+ * keys-only range read returns them (values unknown: each of them is
+ * rewritten).  A key that cannot be one of ours is left out and counted
+ * in *skipped: one holding a NUL (etcd's keys are bytes, and any writer
+ * may put one there; as a C string it would name another key, and break
+ * the set's order), one too long, or one out of order (a reply that is
+ * not what etcd sends).  out is overwritten.  0 or PLM_ENOMEM.
+ */
+struct etcd_kv;
+int prec_set_from_keys(const struct etcd_kv *kvs, size_t n, struct prec_set *out, size_t *skipped);
+
 enum prec_kind { PREC_HOST = 0, PREC_DOMAIN };
 
 /*

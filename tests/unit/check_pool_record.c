@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "pool/etcd.h"
 #include "pool/pool_record.h"
 #include "tests/unit/suite_run.h"
 
@@ -127,6 +128,52 @@ START_TEST(diff_writes_only_changes)
     ck_assert_int_eq(prec_diff(&a, &b, put, &np, del, &nd), PLM_EINVAL);
     prec_set_free(&a);
     prec_set_free(&b);
+}
+END_TEST
+
+/* The old side of a diff from the keys etcd holds: a key with a NUL
+ * (etcd's keys are bytes), one too long and one out of order are left
+ * out, counted, and the diff against the host's records stays whole. */
+START_TEST(keys_read_back)
+{
+    static char ka[] = "/xenplm/p/hosts/h/domains/" UA,
+                kn[] = "/xenplm/p/hosts/h/domains/" UA "\0/x",
+                kb[] = "/xenplm/p/hosts/h/domains/" UB, k0[] = "/xenplm/p/hosts/h/domains/00",
+                kh[] = "/xenplm/p/hosts/h/host";
+    char long_key[PREC_KEY_MAX + 8];
+    memset(long_key, 'k', sizeof(long_key) - 1);
+    long_key[sizeof(long_key) - 1] = '\0';
+    /* In etcd's (byte) order but for k0, which comes after kb. */
+    struct etcd_kv kvs[] = {
+        {.key = ka, .key_len = sizeof(ka) - 1}, {.key = kn, .key_len = sizeof(kn) - 1},
+        {.key = kb, .key_len = sizeof(kb) - 1}, {.key = long_key, .key_len = sizeof(long_key) - 1},
+        {.key = k0, .key_len = sizeof(k0) - 1}, {.key = kh, .key_len = sizeof(kh) - 1},
+    };
+    struct prec_domain d[1];
+    struct prec_set old, cur;
+    size_t put[8], del[8], np, nd, skipped;
+    char err[256];
+
+    ck_assert_int_eq(prec_set_from_keys(kvs, 6, &old, &skipped), 0);
+    ck_assert_uint_eq(skipped, 3);
+    ck_assert_uint_eq(old.n, 3);
+    ck_assert_str_eq(old.kv[0].key, "/xenplm/p/hosts/h/domains/" UA);
+    ck_assert_str_eq(old.kv[1].key, "/xenplm/p/hosts/h/domains/" UB);
+    ck_assert_str_eq(old.kv[2].key, "/xenplm/p/hosts/h/host");
+    /* The host has UA alone now: both of its records rewritten (values
+     * unknown), UB deleted, and the odd keys neither deleted nor put. */
+    dom(&d[0], UA, "a");
+    ck_assert_int_eq(prec_encode("p", "h", &host, d, 1, &cur, err, sizeof(err)), 0);
+    ck_assert_int_eq(prec_diff(&old, &cur, put, &np, del, &nd), 0);
+    ck_assert_uint_eq(np, 2);
+    ck_assert_uint_eq(nd, 1);
+    ck_assert_str_eq(old.kv[del[0]].key, "/xenplm/p/hosts/h/domains/" UB);
+    prec_set_free(&old);
+    prec_set_free(&cur);
+    /* Nothing there: an empty set. */
+    ck_assert_int_eq(prec_set_from_keys(NULL, 0, &old, &skipped), 0);
+    ck_assert_uint_eq(old.n + skipped, 0);
+    prec_set_free(&old);
 }
 END_TEST
 
@@ -459,6 +506,7 @@ int main(void)
     TCase *tc = tcase_create("records");
     tcase_add_test(tc, encodes_keys_and_values);
     tcase_add_test(tc, diff_writes_only_changes);
+    tcase_add_test(tc, keys_read_back);
     tcase_add_test(tc, encoder_refuses);
     tcase_add_test(tc, decoders_refuse);
     tcase_add_test(tc, keys);
