@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "daemon/pool.h"
+#include "daemon/pool_input.h"
 #include "engine/pool_plan.h"
 #include "pool/etcd.h"
 
@@ -65,9 +66,9 @@ struct dmn_pool {
     struct pp_work work;
     bool work_ready;
     size_t work_hosts, work_doms;
-    char (*warned)[PLM_POOL_NAME_MAX + 1]; /* hosts whose bad records were logged */
-    size_t nwarned;
-    char *plan_text; /* the last plan published (for the log: said when its moves change) */
+    struct pin_said warned; /* hosts whose bad records were logged */
+    pin_name_t *seen;       /* scratch: the hosts a read found keys of */
+    char *plan_text;        /* the last plan published (for the log: said when its moves change) */
     size_t plan_len;
     bool plan_bad_said; /* a plan in etcd that does not decode: said once */
     /* Under mu: the order handed to the loop (at most one waits: a host

@@ -651,6 +651,40 @@ START_TEST(drains)
 }
 END_TEST
 
+/* The hosts said once: added and removed once each, bounded, and pruned
+ * to the hosts that still have keys (a host gone is forgotten). */
+START_TEST(said_once)
+{
+    pin_name_t names[3], seen[4];
+    struct pin_said s = {.name = names, .max = 3};
+
+    ck_assert(pin_said_add(&s, "a"));
+    ck_assert(!pin_said_add(&s, "a"));
+    ck_assert(pin_said_add(&s, "b"));
+    ck_assert(pin_said_add(&s, "c"));
+    /* Full: said every time, never stored. */
+    ck_assert(pin_said_add(&s, "d"));
+    ck_assert(pin_said_add(&s, "d"));
+    ck_assert_uint_eq(s.n, 3);
+    ck_assert(pin_said_del(&s, "b"));
+    ck_assert(!pin_said_del(&s, "b"));
+    ck_assert_uint_eq(s.n, 2);
+    /* The pool now has keys of c, x and y (in etcd's order, not sorted): a is gone. */
+    snprintf(seen[0], sizeof(seen[0]), "y");
+    snprintf(seen[1], sizeof(seen[1]), "c");
+    snprintf(seen[2], sizeof(seen[2]), "x");
+    ck_assert_uint_eq(pin_said_prune(&s, seen, 3), 1);
+    ck_assert_uint_eq(s.n, 1);
+    ck_assert_str_eq(s.name[0], "c");
+    /* a, bad again when it comes back, is said again. */
+    ck_assert(pin_said_add(&s, "a"));
+    /* No host left: nothing kept. */
+    ck_assert_uint_eq(pin_said_prune(&s, seen, 0), 2);
+    ck_assert_uint_eq(s.n, 0);
+    ck_assert_uint_eq(pin_said_prune(&s, seen, 0), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool_input");
@@ -669,6 +703,7 @@ int main(void)
     tcase_add_test(tc, manual_moves);
     tcase_add_test(tc, drains);
     tcase_add_test(tc, cooldown_over);
+    tcase_add_test(tc, said_once);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
