@@ -35,6 +35,7 @@
 #ifndef XENPLM_POOL_ETCD_H
 #define XENPLM_POOL_ETCD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,6 +85,25 @@ void etcd_client_free(struct etcd_client *c);
 const char *etcd_client_error(const struct etcd_client *c);
 /* The endpoint that answered last (or will be tried first). */
 const char *etcd_client_endpoint(const struct etcd_client *c);
+
+/*
+ * Bounds the caller puts on every call but the watch, for a client that
+ * serves a thread of its own:
+ * - cancel (may be NULL): a flag another thread sets to end the call
+ *   under way within about a second (curl's progress callback reads it;
+ *   a member that accepts and never answers included), and to make
+ *   every call after it fail at once, PLM_EIO, without failover;
+ * - before (may be NULL): run at the start of each call, except the
+ *   calls it makes itself on the client (a lease's keepalive that is
+ *   due, sent before the call rather than after it); it returns 0, or a
+ *   PLM_E* code that the call returns without being made, and sets
+ *   *deadline_ms (monotonic milliseconds, 0: none) by which the call,
+ *   failover included, must end whatever its own timeout.
+ * Set again to change them (the thread's last calls at its stop).
+ */
+typedef int (*etcd_before_fn)(void *arg, uint64_t *deadline_ms);
+void etcd_client_bound(struct etcd_client *c, const atomic_bool *cancel, etcd_before_fn before,
+                       void *arg);
 
 /* One key-value pair; key and value are NUL-terminated for convenience. */
 struct etcd_kv {
