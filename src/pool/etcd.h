@@ -141,6 +141,12 @@ struct etcd_range_opts {
     int64_t revision; /* 0: the latest */
     bool keys_only;
     bool count_only;
+    /* Without a limit: read in calls of at most page keys each (0: one
+     * call), every page at the first one's revision (one consistent
+     * view, as one call would give), concatenated.  Each page is a call
+     * of its own, with its own timeout and the caller's hook before it
+     * (etcd_client_bound): a large range is no one long call. */
+    int64_t page;
 };
 
 int etcd_range(struct etcd_client *c, const struct etcd_keys *k, const struct etcd_range_opts *o,

@@ -51,7 +51,7 @@ ok "a member that never answers, first: the client fails over in time" \
     "$live" "$TEST_SILENT_EP,$TEST_ETCD_EP2,$TEST_ETCD_EP3" failover "$TEST_SILENT_EP"
 # The caller's bounds (the pool thread's: a keepalive due sent first, a
 # call cut at the lease's deadline, a stop that does not wait for etcd).
-ok "bounds: a hook before each call, its deadline, a cancel while a member never answers" \
+ok "bounds: a hook before each call, a paged range at one revision, a deadline, a cancel" \
     "$live" "$TEST_SILENT_EP,$TEST_ETCD_EP2,$TEST_ETCD_EP3" bounds "$TEST_SILENT_EP"
 # All stopped: every call fails within its timeout, saying so.
 etcd_member_stop 2

@@ -13,7 +13,7 @@
  *   etcd_live ENDPOINTS election           campaign, wait, proclaim, fencing, resign
  *   etcd_live ENDPOINTS failover DEAD      a call succeeds with the dead member first
  *   etcd_live ENDPOINTS down MS            every call fails, clearly, within MS
- *   etcd_live ENDPOINTS bounds SILENT      the caller's bounds: a hook's deadline
+ *   etcd_live ENDPOINTS bounds SILENT      the caller's bounds: a hook, paged ranges, a deadline
  *                                          and its own calls, a cancel flag set
  *                                          while a call waits at SILENT (a
  *                                          member that never answers)
@@ -391,7 +391,8 @@ struct hook {
     struct etcd_client *c;
     unsigned runs, deadline_in_ms;
     int rc;
-    bool nested; /* make a call of its own */
+    bool nested;     /* make a call of its own */
+    unsigned put_at; /* at this run, put a key under the paged prefix */
 };
 
 static int before(void *arg, uint64_t *deadline_ms)
@@ -399,6 +400,8 @@ static int before(void *arg, uint64_t *deadline_ms)
     struct hook *h = arg;
     h->runs++;
     if (h->nested && put(h->c, "/t/hook", "from the hook", 0))
+        return PLM_EIO;
+    if (h->put_at == h->runs && put(h->c, "/t/pg/k9", "late", 0))
         return PLM_EIO;
     *deadline_ms = h->deadline_in_ms ? plm_mono_ms() + h->deadline_in_ms : 0;
     return h->rc;
@@ -426,6 +429,29 @@ static int t_bounds(struct etcd_client *c, struct etcd_client *silent)
     CHECK(etcd_range(c, &k, NULL, &r) == 0, "range: %s", etcd_client_error(c));
     CHECK(h.runs == 1, "the hook ran %u times for one call", h.runs);
     CHECK(r.n == 1, "the hook's own put is not seen by the call after it");
+    etcd_range_free(&r);
+    /* A paged range: every key once, in order (a key with a NUL byte
+     * right after a page's last key included), at the first page's
+     * revision (a key put between two pages is not in it), one hooked
+     * call per page. */
+    static const char nul[] = "/t/pg/k3\0b";
+    CHECK(etcd_put(c, nul, sizeof(nul) - 1, "n", 1, 0, NULL) == 0, "put: %s", etcd_client_error(c));
+    for (int i = 0; i < 7; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "/t/pg/k%d", i);
+        CHECK(put(c, key, key + 6, 0) == 0, "put: %s", etcd_client_error(c));
+    }
+    h = (struct hook){.c = c, .put_at = 2};
+    struct etcd_keys pg = etcd_prefix("/t/pg/");
+    struct etcd_range_opts paged = {.page = 3};
+    CHECK(etcd_range(c, &pg, &paged, &r) == 0, "paged: %s", etcd_client_error(c));
+    CHECK(h.runs == 3, "8 keys in pages of 3 made %u calls", h.runs);
+    CHECK(r.n == 8 && r.count == 8 && !r.more, "paged: %zu keys (count %" PRId64 ")", r.n, r.count);
+    CHECK(r.kvs[3].key_len == 8 && r.kvs[4].key_len == sizeof(nul) - 1 &&
+              !memcmp(r.kvs[4].key, nul, sizeof(nul) - 1) && !strcmp(r.kvs[7].value, "k6"),
+          "paged: not k0..k3, k3\\0b, k4..k6 in order");
+    etcd_range_free(&r);
+    CHECK(etcd_range(c, &pg, NULL, &r) == 0 && r.n == 9, "the key put between pages is not there");
     etcd_range_free(&r);
     /* A hook's error: the call is not made. */
     h.nested = false;
