@@ -7,6 +7,7 @@
 #define XENPLM_DAEMON_POOL_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -14,6 +15,15 @@
 #include "daemon/pool_input.h"
 #include "engine/pool_plan.h"
 #include "pool/etcd.h"
+
+/*
+ * The thread's reads of the pool go in pages of this many keys (a
+ * domain's record is some 300 bytes): each page is a call of its own,
+ * and a keepalive due goes before the next (pool.c, before_call).
+ */
+#define DMN_POOL_PAGE 512
+/* The calls the thread makes at its stop (reports, the revoke), in all. */
+#define DMN_POOL_LAST_CALLS_MS 1000
 
 /* A drain or a manual move asked through the control socket. */
 #define DMN_POOL_REQS_MAX 16
@@ -57,6 +67,14 @@ struct dmn_pool {
     bool elected;
     uint64_t keepalive_sent_ms;
     int64_t granted_ttl_s;
+    /* When the next keepalive is due; whether one is being sent; and
+     * whether the leader is to be read again (after each keepalive). */
+    uint64_t keepalive_at;
+    bool in_keepalive, check_leader;
+    /* Set by dmn_pool_stop, read by the etcd client during a call: the
+     * call under way ends (within a second), the thread stops. */
+    atomic_bool cancel;
+    uint64_t last_calls_until_ms; /* the deadline of the calls made at the stop */
     /* Under mu, for the loop and `xenplm pool status`: who leads, as last read. */
     struct dmn_pool_leader view;
     /* The leader's planning (pool_planner.c). */

@@ -41,7 +41,7 @@ int dmn_pool_orders_read(struct dmn_pool *p, struct pop_known **out, size_t *n)
 {
     char prefix[PREC_KEY_MAX], src[PLM_POOL_NAME_MAX + 1], uuid[PREC_UUID_LEN + 1], err[256];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     enum pord_kind kind;
     int rc;
 
@@ -253,7 +253,7 @@ static int manual_moves(struct dmn_pool *p, const struct pp_host *hosts, size_t 
 {
     char prefix[PREC_KEY_MAX], dom[PORD_DOM_MAX + 1], why[PORD_WHY_MAX + 1];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     struct pord_request req;
     bool answer;
     int rc;
@@ -461,7 +461,7 @@ static int write_reports(struct dmn_pool *p)
             /* Whatever state the order has now: the loop's word is the latest. */
             char skey[PREC_KEY_MAX];
             struct etcd_range r;
-            struct etcd_range_opts o = {0};
+            struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
             if (!state_key(rep->key, skey, sizeof(skey)))
                 skey[0] = '\0';
             struct etcd_keys k = etcd_key(skey);
@@ -573,7 +573,7 @@ int dmn_pool_orders_host(struct dmn_pool *p)
 {
     char prefix[PREC_KEY_MAX], src[PLM_POOL_NAME_MAX + 1], uuid[PREC_UUID_LEN + 1], err[256];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     enum pord_kind kind;
     int rc;
 

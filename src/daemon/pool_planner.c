@@ -110,7 +110,7 @@ static int read_hosts(struct dmn_pool *p, struct pool_read *out)
     char prefix[PREC_KEY_MAX], host[PLM_POOL_NAME_MAX + 1], uuid[PREC_UUID_LEN + 1];
     char err[256], why[300] = "";
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     enum prec_kind kind;
     int rc;
 
@@ -191,7 +191,7 @@ static int read_cooldowns(struct dmn_pool *p, struct pin_cooldown **out, size_t 
 {
     char prefix[PREC_KEY_MAX];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     int rc;
 
     *out = NULL;
@@ -312,7 +312,7 @@ static int read_plan(struct dmn_pool *p)
 {
     char key[PREC_KEY_MAX];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     struct pin_plan_read *plan;
     bool have = false;
     int rc;
