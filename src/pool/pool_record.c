@@ -152,6 +152,8 @@ static void encode_host(const struct prec_host *h, size_t ndoms, struct out *o)
     prec_put(&o->w, "\nheadroom");
     put_amount(o, h->headroom);
     prec_put(&o->w, "\ndomains %zu\n", ndoms);
+    if (h->address[0])
+        prec_put(&o->w, "address %s\n", h->address);
 }
 
 static int set_kv(struct prec_kv *kv, const char *prefix, const char *tail, const struct out *o)
@@ -200,6 +202,9 @@ int prec_encode(const char *pool, const char *host, const struct prec_host *h,
     if (!amount_ok(h->cpu) || !amount_ok(h->memory) || !amount_ok(h->free) ||
         !amount_ok(h->headroom))
         return plm_errf(err, errlen, PLM_EINVAL, "the host: an amount out of range");
+    if (memchr(h->address, '\0', sizeof(h->address)) == NULL ||
+        (h->address[0] && (rc = plm_mig_address_check(h->address, err, errlen))))
+        return rc ? rc : plm_errf(err, errlen, PLM_EINVAL, "the host: an address not ended");
     for (size_t i = 0; i < ndoms; i++)
         if ((rc = check_domain(&doms[i], err, errlen)))
             return rc;

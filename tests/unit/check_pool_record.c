@@ -23,7 +23,7 @@
 #define UA "0b5c7a4e-1111-4c57-8e21-5a7b9c0d1e2f"
 #define UB "6f1c2a9e-0d3b-4c57-8e21-5a7b9c0d1e2f"
 
-static const struct prec_host host = {U(3100), U(65536), U(20480), U(2048), 0};
+static const struct prec_host host = {U(3100), U(65536), U(20480), U(2048), 0, ""};
 
 static void dom(struct prec_domain *d, const char *uuid, const char *name)
 {
@@ -330,7 +330,18 @@ START_TEST(decoders_refuse)
          "out of range"},
         {true, "xenplm-host 1\nmemory 1\n", "'cpu': expected here"},
         {true, "xenplm-host 1\ncpu 1\r\nmemory 1\n", "not an amount"},
-        {true, "xenplm-host 1\ncpu 1\nmemory 1\nfree 1\nheadroom 1\ndomains 1\n\n", "more after"},
+        {true, "xenplm-host 1\ncpu 1\nmemory 1\nfree 1\nheadroom 1\ndomains 1\n\n",
+         "'address': expected here"},
+        {true, GOOD_HOST "address 10.0.0.1\n", NULL},
+        {true, GOOD_HOST "address fd00::5\n", NULL},
+        {true, GOOD_HOST "address xen-b.example.org\n", NULL},
+        {true, GOOD_HOST "address root@xen-b\n", "not a host name or an IP address"},
+        {true, GOOD_HOST "address 1.2.3\n", "not a host name or an IP address"},
+        {true, GOOD_HOST "address [fd00::5]\n", "not a host name or an IP address"},
+        {true, GOOD_HOST "address a b\n", "too many values"},
+        {true, GOOD_HOST "address\n", "too few values"},
+        {true, GOOD_HOST "address a\naddress b\n", "more after"},
+        {true, GOOD_HOST "address a", "no end"},
         {true, "", "missing"},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -500,6 +511,72 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* A host's address for migrations: what passes, what is refused, and
+ * how the host record carries it (a last line only when there is one). */
+START_TEST(addresses)
+{
+    static const struct {
+        const char *a;
+        bool ok;
+    } t[] = {
+        {"xen-b", true},
+        {"xen-b.example.org", true},
+        {"10.0.0.5", true},
+        {"fd00::5", true},
+        {"::1", true},
+        {"a1.b2", true},
+        {"", false},
+        {"xen b", false},
+        {"root@xen-b", false},
+        {"xen-b:22", false},
+        {"[fd00::5]", false},
+        {"fd00:::5", false},
+        {"-xen", false},
+        {"xen-.example", false},
+        {"xen..example", false},
+        {"xen.", false},
+        {"1.2.3", false},
+        {"1.2.3.256", false},
+        {"xen_b", false},
+        {"a;reboot", false},
+    };
+    char err[512], long_label[80], long_name[300];
+
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        ck_assert_msg((plm_mig_address_check(t[i].a, err, sizeof(err)) == 0) == t[i].ok, "'%s'",
+                      t[i].a);
+    memset(long_label, 'a', 64);
+    long_label[64] = '\0';
+    ck_assert_int_eq(plm_mig_address_check(long_label, err, sizeof(err)), PLM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "longer than 63"));
+    for (size_t i = 0; i < sizeof(long_name) - 1; i++)
+        long_name[i] = i % 10 == 9 ? '.' : 'a';
+    long_name[sizeof(long_name) - 1] = '\0';
+    ck_assert_int_eq(plm_mig_address_check(long_name, err, sizeof(err)), PLM_EINVAL);
+    ck_assert_int_eq(plm_mig_address_check(NULL, err, sizeof(err)), PLM_EINVAL);
+
+    /* In the host record, and back. */
+    struct prec_host h = host, back;
+    struct prec_set s;
+    snprintf(h.address, sizeof(h.address), "10.1.2.3");
+    ck_assert_int_eq(prec_encode("p", "h", &h, NULL, 0, &s, err, sizeof(err)), 0);
+    ck_assert_str_eq(s.kv[0].value, "xenplm-host 1\ncpu 3100\nmemory 65536\nfree 20480\n"
+                                    "headroom 2048\ndomains 0\naddress 10.1.2.3\n");
+    ck_assert_int_eq(prec_decode_host(s.kv[0].value, s.kv[0].len, &back, err, sizeof(err)), 0);
+    ck_assert_str_eq(back.address, "10.1.2.3");
+    prec_set_free(&s);
+    /* None given: no line, and none read back. */
+    ck_assert_int_eq(prec_encode("p", "h", &host, NULL, 0, &s, err, sizeof(err)), 0);
+    ck_assert_int_eq(prec_decode_host(s.kv[0].value, s.kv[0].len, &back, err, sizeof(err)), 0);
+    ck_assert_str_eq(back.address, "");
+    prec_set_free(&s);
+    /* A bad one is not published. */
+    snprintf(h.address, sizeof(h.address), "xen b");
+    ck_assert_int_eq(prec_encode("p", "h", &h, NULL, 0, &s, err, sizeof(err)), PLM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "address 'xen b'"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool_record");
@@ -507,6 +584,7 @@ int main(void)
     tcase_add_test(tc, encodes_keys_and_values);
     tcase_add_test(tc, diff_writes_only_changes);
     tcase_add_test(tc, keys_read_back);
+    tcase_add_test(tc, addresses);
     tcase_add_test(tc, encoder_refuses);
     tcase_add_test(tc, decoders_refuse);
     tcase_add_test(tc, keys);
