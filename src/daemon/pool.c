@@ -104,6 +104,8 @@ static int publish(struct dmn_pool *p)
 
     if (!p->published_known && (rc = read_prefix(p)))
         return rc;
+    /* The address other hosts migrate to this one at is the policy's, not the loop's. */
+    snprintf(p->cur_host.address, sizeof(p->cur_host.address), "%s", p->address ? p->address : "");
     if ((rc = prec_encode(p->pool, p->host, &p->cur_host, p->cur, p->ncur, &cur, err,
                           sizeof(err)))) {
         /* Ours to fix, not etcd's: said each time, nothing written. */
@@ -413,6 +415,7 @@ static void dispose(struct dmn_pool *p)
     free(p->cur);
     free(p->pool);
     free(p->host);
+    free(p->address);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     free(p);
@@ -441,9 +444,11 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg,
     p->automatic = cfg->mode == POL_POOL_AUTOMATIC;
     p->pool = strdup(cfg->name);
     p->host = strdup(cfg->host);
+    p->address = cfg->address ? strdup(cfg->address) : NULL;
     p->slot = calloc(PREC_MAX_DOMAINS, sizeof(*p->slot));
     p->cur = calloc(PREC_MAX_DOMAINS, sizeof(*p->cur));
-    if (!p->pool || !p->host || !p->slot || !p->cur || dmn_pool_plan_init(p)) {
+    if (!p->pool || !p->host || (cfg->address && !p->address) || !p->slot || !p->cur ||
+        dmn_pool_plan_init(p)) {
         dispose(p);
         return PLM_ENOMEM;
     }

@@ -46,6 +46,7 @@ struct dmn_pool {
     /* The thread's own. */
     struct etcd_client *etcd;
     char *pool, *host;
+    char *address; /* this host's for migrations, published (NULL: its name serves) */
     uint64_t ttl_ms, interval_ms;
     char prefix[PREC_KEY_MAX];
     struct prec_host cur_host;

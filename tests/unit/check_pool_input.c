@@ -479,7 +479,9 @@ START_TEST(host_checks)
         {"xen-a", "xen-z", "xen-a", "xen-a", 7, 7, true, true, true, PLM_EINVAL,
          "'xen-z' is not a host of the pool"},
     };
-    static const char hosts[][PLM_POOL_NAME_MAX + 1] = {"xen-a", "xen-b", "xen-c", "xen-l"};
+    /* Sorted by name; xen-c publishes an address for migrations. */
+    static const struct pop_dest hosts[] = {
+        {"xen-a", ""}, {"xen-b", ""}, {"xen-c", "10.0.0.3"}, {"xen-l", ""}};
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         struct pord_order o;
         memset(&o, 0, sizeof(o));
@@ -502,7 +504,8 @@ START_TEST(host_checks)
         ck_assert_msg(strstr(why, t[i].why), "row %zu: '%s'", i, why);
     }
     /* Whoever may write to etcd may write an order: not the leader's, or
-     * to an address other than the destination's name, it is refused. */
+     * to an address other than the one the destination publishes (its
+     * name when it publishes none), it is refused. */
     struct pord_order o;
     memset(&o, 0, sizeof(o));
     snprintf(o.from, sizeof(o.from), "xen-a");
@@ -524,8 +527,18 @@ START_TEST(host_checks)
     snprintf(o.leader, sizeof(o.leader), "xen-l");
     snprintf(o.addr, sizeof(o.addr), "attacker.example");
     ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), PLM_EINVAL);
-    ck_assert_ptr_nonnull(strstr(why, "address 'attacker.example' is not its destination's name"));
+    ck_assert_ptr_nonnull(strstr(
+        why, "address 'attacker.example' is not the one its destination publishes ('xen-b')"));
     snprintf(o.addr, sizeof(o.addr), "xen-b");
+    ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), 0);
+    /* To xen-c, which publishes 10.0.0.3: that address, not its name. */
+    snprintf(o.to, sizeof(o.to), "xen-c");
+    ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), PLM_EINVAL);
+    ck_assert_ptr_nonnull(
+        strstr(why, "address 'xen-b' is not the one its destination publishes ('10.0.0.3')"));
+    snprintf(o.addr, sizeof(o.addr), "xen-c");
+    ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), PLM_EINVAL);
+    snprintf(o.addr, sizeof(o.addr), "10.0.0.3");
     ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), 0);
 }
 END_TEST
