@@ -190,8 +190,9 @@ static void wait_until(struct dmn_pool *p, uint64_t at)
 }
 
 /*
- * The lease's keepalive: 0; PLM_ENOENT when the lease expired (dropped,
- * and this host stops leading: it joins again); or etcd's failure.
+ * The lease's keepalive: 0; PLM_ENOENT when the lease expired (this host
+ * stops leading, and no call is made under the lease any more until the
+ * loop drops it and joins again); or etcd's failure.
  */
 static int keepalive(struct dmn_pool *p)
 {
@@ -204,7 +205,7 @@ static int keepalive(struct dmn_pool *p)
     if (rc == PLM_ENOENT) {
         log_warnx("pool '%s': the lease expired; joining again", p->pool);
         dmn_pool_step_down(p, "its lease expired");
-        p->lease = 0;
+        p->lease_gone = true;
         return rc;
     }
     if (rc)
@@ -236,6 +237,8 @@ static int before_call(void *arg, uint64_t *deadline_ms)
         return 0;
     if (p->in_keepalive)
         return 0; /* its own timeout: it says whether the lease is still there */
+    if (p->lease_gone)
+        return PLM_EIO; /* the rest of the round is not made: nothing goes out without the lease */
     if (dmn_pool_mono_ms() >= p->keepalive_at && keepalive(p))
         return PLM_EIO;
     *deadline_ms = p->keepalive_sent_ms + p->ttl_ms - p->ttl_ms / 3;
@@ -279,7 +282,7 @@ static void *run(void *arg)
                 take(p);
             if (retry_at > now)
                 due = retry_at;
-            else if (!p->lease || p->check_leader)
+            else if (!p->lease || p->lease_gone || p->check_leader)
                 due = now; /* a lease to take, or the leader to read after a keepalive */
             else {
                 due = p->have_cur && publish_at < p->keepalive_at ? publish_at : p->keepalive_at;
@@ -294,6 +297,11 @@ static void *run(void *arg)
         }
         bool stop = p->stop;
         pthread_mutex_unlock(&p->mu);
+        if (p->lease_gone) {
+            /* Expired at etcd (a keepalive said so): joined again below. */
+            p->lease = 0;
+            p->lease_gone = false;
+        }
         if (stop) {
             /* What the loop said of its orders is written before the
              * thread goes (a reload starts another, which would otherwise

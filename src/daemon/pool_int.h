@@ -72,6 +72,7 @@ struct dmn_pool {
      * whether the leader is to be read again (after each keepalive). */
     uint64_t keepalive_at;
     bool in_keepalive, check_leader;
+    bool lease_gone; /* a keepalive found it expired: dropped at the top of the loop */
     /* Set by dmn_pool_stop, read by the etcd client during a call: the
      * call under way ends (within a second), the thread stops. */
     atomic_bool cancel;
