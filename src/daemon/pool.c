@@ -441,6 +441,7 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg,
     if (!p)
         return PLM_ENOMEM;
     pthread_mutex_init(&p->mu, NULL);
+    atomic_init(&p->cancel, false);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->cv, &ca);
