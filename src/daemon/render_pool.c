@@ -191,7 +191,7 @@ static int status_text(FILE *f, const struct render_pool_who *w, const struct dm
         levels_text(f, h->mem, h->nlevels);
         /* Where migrations to it go, when not to its name. */
         if (h->rec.address[0])
-            fprintf(f, "  (migrated to at %s)", h->rec.address);
+            fprintf(f, "  (migrations to %s)", h->rec.address);
         fputs(h->drain ? "  (draining)\n" : "\n", f);
     }
     fprintf(f, "orders in flight: %zu\n", live_orders(v));

@@ -146,9 +146,13 @@ moved() {
     case "$seen" in *running*) ;; *) echo "no running state seen (states:$seen)"; return 1 ;; esac
     grep -q "Domain .*: migrating to $dest ($dest.pool.test)" "$work/xen-a.log" ||
         { echo "xen-a's log does not say it migrates to $dest.pool.test"; return 1; }
+    ask xen-a pool status | grep -q "(migrations to $dest.pool.test)" ||
+        { echo "xenplm pool status does not show $dest's address"; return 1; }
+    ask xen-a pool status -j | grep -q "\"address\":\"$dest.pool.test\"" ||
+        { echo "xenplm pool status -j does not show $dest's address"; return 1; }
     echo "  $name ($uuid) to $dest, states:$seen"
 }
-ok "the leader orders a move off xen-a, to the address its destination gives, and xen-a carries it out (accepted, running, done)" moved
+ok "the leader orders a move off xen-a, to the address its destination gives (pool status shows it), and xen-a carries it out (accepted, running, done)" moved
 key=$(orders_of xen-a | head -n 1)
 uuid=${key##*/}
 o=$(ctl get "$key" --print-value-only)
