@@ -225,8 +225,9 @@ static int keepalive(struct dmn_pool *p)
  * page by page, the plan, the orders) holds it back; and the call must
  * end a third of the TTL before the lease would expire, which leaves
  * the keepalive after it that third (a keepalive itself has its own
- * timeout: it tells whether the lease is still there).  A failed keepalive fails the call (PLM_EIO,
- * etcd's reason in the client's error): the round ends there, as for any failure of etcd.
+ * timeout: it tells whether the lease is still there).  A failed
+ * keepalive fails the call (PLM_EIO, etcd's reason in the client's
+ * error): the round ends there, as for any failure of etcd.
  */
 static int before_call(void *arg, uint64_t *deadline_ms)
 {

@@ -124,7 +124,8 @@ static int append(struct etcd_client *c, struct etcd_range *out, struct etcd_ran
         etcd_range_free(page);
         return etcd_fail(c, PLM_ENOMEM, "etcd: out of memory");
     }
-    memcpy(kvs + out->n, page->kvs, page->n * sizeof(*kvs));
+    if (page->n) /* an empty page may have no array at all */
+        memcpy(kvs + out->n, page->kvs, page->n * sizeof(*kvs));
     out->kvs = kvs;
     out->n += page->n;
     free(page->kvs);

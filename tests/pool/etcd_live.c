@@ -453,6 +453,11 @@ static int t_bounds(struct etcd_client *c, struct etcd_client *silent)
     etcd_range_free(&r);
     CHECK(etcd_range(c, &pg, NULL, &r) == 0 && r.n == 9, "the key put between pages is not there");
     etcd_range_free(&r);
+    /* An empty range, paged: no keys, no error. */
+    struct etcd_keys none = etcd_prefix("/t/none/");
+    CHECK(etcd_range(c, &none, &paged, &r) == 0 && r.n == 0 && r.count == 0,
+          "an empty paged range: %s", etcd_client_error(c));
+    etcd_range_free(&r);
     /* A hook's error: the call is not made. */
     h.nested = false;
     h.rc = PLM_ENOENT;

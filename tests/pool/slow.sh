@@ -152,6 +152,7 @@ ok "etcd hung: a reload is over within 2.5 s" reload
 # to revoke at the stop); then hung again, and a second later the
 # thread's keepalive waits on it.
 echo 0 >"$work/delay_ms"
+alive_before_stop=no
 before=$(grep -c "host 'xen-a' joined" "$work/sim.log")
 rm -f "$work/hang"
 rejoined() {
@@ -160,18 +161,22 @@ rejoined() {
         sleep 0.1
         i=$((i + 1))
     done
-    grep "joined" "$work/sim.log" | tail -1 | grep joined
+    [ "$(grep -c "host 'xen-a' joined" "$work/sim.log")" -gt "$before" ] ||
+        { echo "not joined again"; return 1; }
+    grep "joined" "$work/sim.log" | tail -1
 }
 ok "etcd back: the host joins again" rejoined
 : >"$work/hang"
 sleep 1.5
 # Here, not in ok's subshell, which could not wait for the daemon.
+kill -0 "$daemon" && alive_before_stop=yes
 t0=$(date +%s%N)
 kill "$daemon"
 wait "$daemon"
 stop_ms=$((($(date +%s%N) - t0) / 1000000))
 daemon=
 stopped() {
+    [ "$alive_before_stop" = yes ] || { echo "the daemon had died before the stop"; return 1; }
     echo "stopped in ${stop_ms} ms"
     grep "pool 'test'.*revoke\|pool 'test'.*rounds published" "$work/sim.log" | tail -2
     [ "$stop_ms" -lt 2500 ]
