@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,4 +115,59 @@ bool plm_pool_name_ok(const char *s, size_t max)
             return false;
     }
     return n >= 1 && n <= max;
+}
+
+/* A DNS host name as the comment in endpoint.h has it. */
+static const char *hostname_why(const char *a, size_t n)
+{
+    size_t label = 0;
+    bool digits_only = true;
+
+    for (size_t i = 0; i <= n; i++) {
+        char c = i < n ? a[i] : '.';
+        if (c == '.') {
+            if (label == 0)
+                return "an empty label (two dots, or one at an end)";
+            if (a[i - 1] == '-')
+                return "a label ending in '-'";
+            if (i == n && digits_only)
+                return "not an IPv4 address, and a host name's last label is not all digits";
+            label = 0;
+            digits_only = true;
+            continue;
+        }
+        bool digit = c >= '0' && c <= '9';
+        bool alnum = digit || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && c != '-')
+            return "a byte no host name or IP address has";
+        if (c == '-' && label == 0)
+            return "a label starting with '-'";
+        if (++label > 63)
+            return "a label longer than 63 bytes";
+        digits_only &= digit;
+    }
+    return NULL;
+}
+
+int plm_mig_address_check(const char *a, char *err, size_t errlen)
+{
+    unsigned char ip[16];
+    size_t n = a ? strnlen(a, PLM_MIG_ADDR_MAX + 1) : 0;
+    const char *why;
+
+    if (n == 0)
+        return plm_errf(err, errlen, PLM_EINVAL, "address '': empty");
+    if (n > PLM_MIG_ADDR_MAX)
+        return plm_errf(err, errlen, PLM_EINVAL, "address '%.40s...': longer than %d bytes", a,
+                        PLM_MIG_ADDR_MAX);
+    if (strchr(a, ':'))
+        return inet_pton(AF_INET6, a, ip) == 1
+                   ? 0
+                   : plm_errf(err, errlen, PLM_EINVAL,
+                              "address '%s': not an IPv6 address (written without brackets)", a);
+    if (inet_pton(AF_INET, a, ip) == 1)
+        return 0;
+    if ((why = hostname_why(a, n)))
+        return plm_errf(err, errlen, PLM_EINVAL, "address '%s': %s", a, why);
+    return 0;
 }

@@ -54,7 +54,8 @@ static bool same_str(const char *a, const char *b)
 static bool pool_same(const struct pol_pool_section *a, const struct pol_pool_section *b)
 {
     if ((a->mode == POL_POOL_OFF) != (b->mode == POL_POOL_OFF) || a->nendpoints != b->nendpoints ||
-        !same_str(a->name, b->name) || !same_str(a->host, b->host) || !same_str(a->ca, b->ca) ||
+        !same_str(a->name, b->name) || !same_str(a->host, b->host) ||
+        !same_str(a->address, b->address) || !same_str(a->ca, b->ca) ||
         !same_str(a->cert, b->cert) || !same_str(a->key, b->key) ||
         a->lease_ttl_ms != b->lease_ttl_ms || a->publish_interval_ms != b->publish_interval_ms ||
         a->plan_interval_ms != b->plan_interval_ms || a->plan_hold_ms != b->plan_hold_ms)

@@ -29,6 +29,8 @@ uint64_t dmn_pool_mono_ms(void)
 
 void dmn_pool_failed(struct dmn_pool *p, const char *what)
 {
+    if (atomic_load(&p->cancel))
+        return; /* the call was cut short by the stop: not etcd's failure */
     pthread_mutex_lock(&p->mu);
     p->stats.failures++;
     pthread_mutex_unlock(&p->mu);
@@ -54,29 +56,25 @@ void dmn_pool_answered(struct dmn_pool *p)
 static int read_prefix(struct dmn_pool *p)
 {
     struct etcd_keys k = etcd_prefix(p->prefix);
-    struct etcd_range_opts o = {.keys_only = true};
+    struct etcd_range_opts o = {.keys_only = true, .page = DMN_POOL_PAGE};
     struct etcd_range r;
+    size_t skipped;
     int rc;
 
     if ((rc = etcd_range(p->etcd, &k, &o, &r)))
         return rc;
     prec_set_free(&p->published);
-    p->published.kv = calloc(r.n + 1, sizeof(*p->published.kv));
-    if (!p->published.kv) {
-        etcd_range_free(&r);
-        return PLM_ENOMEM;
-    }
-    /* etcd returns keys in order; a key too long for us is left alone (not ours). */
-    for (size_t i = 0; i < r.n; i++) {
-        struct prec_kv *kv = &p->published.kv[p->published.n];
-        if (r.kvs[i].key_len >= sizeof(kv->key))
-            continue;
-        memcpy(kv->key, r.kvs[i].key, r.kvs[i].key_len + 1);
-        kv->value = NULL;
-        kv->len = SIZE_MAX; /* matches no value */
-        p->published.n++;
-    }
+    rc = prec_set_from_keys(r.kvs, r.n, &p->published, &skipped);
     etcd_range_free(&r);
+    if (rc)
+        return rc;
+    /* Keys no record of ours can have (a NUL, too long): somebody
+     * else's, left alone; said once until the prefix is clean again. */
+    if (skipped && !p->odd_keys_said)
+        log_warnx("pool '%s': %zu keys under %s are not this host's records (a NUL byte, too "
+                  "long, or out of order); left alone",
+                  p->pool, skipped, p->prefix);
+    p->odd_keys_said = skipped > 0;
     p->published_known = true;
     return 0;
 }
@@ -107,6 +105,8 @@ static int publish(struct dmn_pool *p)
 
     if (!p->published_known && (rc = read_prefix(p)))
         return rc;
+    /* The address other hosts migrate to this one at is the policy's, not the loop's. */
+    snprintf(p->cur_host.address, sizeof(p->cur_host.address), "%s", p->address ? p->address : "");
     if ((rc = prec_encode(p->pool, p->host, &p->cur_host, p->cur, p->ncur, &cur, err,
                           sizeof(err)))) {
         /* Ours to fix, not etcd's: said each time, nothing written. */
@@ -193,6 +193,73 @@ static void wait_until(struct dmn_pool *p, uint64_t at)
     pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 }
 
+/*
+ * The lease's keepalive: 0; PLM_ENOENT when the lease expired (this host
+ * stops leading, and no call is made under the lease any more until the
+ * loop drops it and joins again); or etcd's failure.
+ */
+static int keepalive(struct dmn_pool *p)
+{
+    int64_t ttl;
+    uint64_t sent = dmn_pool_mono_ms();
+
+    p->in_keepalive = true;
+    int rc = etcd_lease_keepalive(p->etcd, p->lease, &ttl);
+    p->in_keepalive = false;
+    if (rc == PLM_ENOENT) {
+        log_warnx("pool '%s': the lease expired; joining again", p->pool);
+        dmn_pool_step_down(p, "its lease expired");
+        p->lease_gone = true;
+        return rc;
+    }
+    if (rc)
+        return rc;
+    dmn_pool_answered(p);
+    p->keepalive_sent_ms = sent;
+    p->granted_ttl_s = ttl;
+    /* Due a third of the TTL after this one was sent, however long it took. */
+    p->keepalive_at = sent + p->ttl_ms / 3;
+    p->check_leader = true;
+    return 0;
+}
+
+/*
+ * Before each call to etcd (etcd_client_bound): a keepalive that is due
+ * is sent first, so that no chain of calls in a round (the pool's read
+ * page by page, the plan, the orders) holds it back; and the call must
+ * end a third of the TTL before the lease would expire, which leaves
+ * the keepalive after it that third (a keepalive itself has its own
+ * timeout: it tells whether the lease is still there).  A failed
+ * keepalive fails the call (PLM_EIO, etcd's reason in the client's
+ * error): the round ends there, as for any failure of etcd.
+ */
+static int before_call(void *arg, uint64_t *deadline_ms)
+{
+    struct dmn_pool *p = arg;
+
+    *deadline_ms = 0;
+    if (!p->lease)
+        return 0;
+    if (p->in_keepalive)
+        return 0; /* its own timeout: it says whether the lease is still there */
+    if (p->lease_gone)
+        return PLM_EIO; /* the rest of the round is not made: nothing goes out without the lease */
+    if (dmn_pool_mono_ms() >= p->keepalive_at && keepalive(p))
+        return PLM_EIO;
+    *deadline_ms = p->keepalive_sent_ms + p->ttl_ms - p->ttl_ms / 3;
+    return 0;
+}
+
+/* The thread's last calls, at its stop: the reports on orders and the
+ * lease's revoke, within a second together (etcd may be what is slow). */
+static int before_last(void *arg, uint64_t *deadline_ms)
+{
+    struct dmn_pool *p = arg;
+
+    *deadline_ms = p->last_calls_until_ms;
+    return 0;
+}
+
 /* How often a candidate looks whether it leads: a twelfth of the TTL, at
  * most half a second (a dead leader's successor takes over at most that
  * long after etcd let the leader's lease go). */
@@ -205,7 +272,9 @@ static uint64_t campaign_ms(uint64_t ttl_ms)
 static void *run(void *arg)
 {
     struct dmn_pool *p = arg;
-    uint64_t keepalive_at = 0, publish_at = 0, retry_at = 0, campaign_at = 0, plan_at = 0;
+    uint64_t publish_at = 0, retry_at = 0, campaign_at = 0, plan_at = 0;
+
+    etcd_client_bound(p->etcd, &p->cancel, before_call, p);
 
     for (;;) {
         dmn_pool_sum_sync(p);
@@ -219,10 +288,10 @@ static void *run(void *arg)
                 take(p);
             if (retry_at > now)
                 due = retry_at;
-            else if (!p->lease)
-                due = now;
+            else if (!p->lease || p->lease_gone || p->check_leader)
+                due = now; /* a lease to take, or the leader to read after a keepalive */
             else {
-                due = p->have_cur && publish_at < keepalive_at ? publish_at : keepalive_at;
+                due = p->have_cur && publish_at < p->keepalive_at ? publish_at : p->keepalive_at;
                 if (!p->elected && campaign_at < due)
                     due = campaign_at; /* a candidate looks whether it leads */
                 if (plan_at < due)
@@ -234,10 +303,18 @@ static void *run(void *arg)
         }
         bool stop = p->stop;
         pthread_mutex_unlock(&p->mu);
+        if (p->lease_gone) {
+            /* Expired at etcd (a keepalive said so): joined again below. */
+            p->lease = 0;
+            p->lease_gone = false;
+        }
         if (stop) {
             /* What the loop said of its orders is written before the
              * thread goes (a reload starts another, which would otherwise
-             * take a migration that ended as one it never heard of). */
+             * take a migration that ended as one it never heard of);
+             * within a second, with the revoke, however slow etcd is. */
+            p->last_calls_until_ms = dmn_pool_mono_ms() + DMN_POOL_LAST_CALLS_MS;
+            etcd_client_bound(p->etcd, NULL, before_last, p);
             if (p->lease && dmn_pool_orders_flush(p))
                 log_warnx("pool '%s': the last reports on orders could not be written (%s)",
                           p->pool, etcd_client_error(p->etcd));
@@ -261,36 +338,29 @@ static void *run(void *arg)
              * or not: its records went with the old lease. */
             if (p->took)
                 p->have_cur = true;
-            keepalive_at = now + p->ttl_ms / 3;
+            p->keepalive_at = now + p->ttl_ms / 3;
             log_info("pool '%s': host '%s' joined, lease %llx of %llds", p->pool, p->host,
                      (unsigned long long)id, (long long)ttl);
             publish_at = 0;
         }
-        if (dmn_pool_mono_ms() >= keepalive_at) {
-            int64_t ttl;
-            uint64_t sent = dmn_pool_mono_ms();
-            int rc = etcd_lease_keepalive(p->etcd, p->lease, &ttl);
-            if (rc == PLM_ENOENT) {
-                log_warnx("pool '%s': the lease expired; joining again", p->pool);
-                dmn_pool_step_down(p, "its lease expired");
-                p->lease = 0;
+        if (dmn_pool_mono_ms() >= p->keepalive_at) {
+            int rc = keepalive(p);
+            if (rc == PLM_ENOENT)
                 continue;
-            }
             if (rc) {
                 dmn_pool_failed(p, "keepalive");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;
                 continue;
             }
-            dmn_pool_answered(p);
-            p->keepalive_sent_ms = sent;
-            p->granted_ttl_s = ttl;
-            /* Due a third of the TTL after this one was sent, however long it took. */
-            keepalive_at = sent + p->ttl_ms / 3;
+        }
+        if (p->check_leader) {
+            /* After each keepalive (sent here or before a call). */
             if (dmn_pool_check_leader(p)) {
                 dmn_pool_failed(p, "reading the leader");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;
                 continue;
             }
+            p->check_leader = false;
         }
         if (p->have_cur && dmn_pool_mono_ms() >= publish_at) {
             if (publish(p)) {
@@ -364,6 +434,7 @@ static void dispose(struct dmn_pool *p)
     free(p->cur);
     free(p->pool);
     free(p->host);
+    free(p->address);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     free(p);
@@ -381,6 +452,7 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg,
     if (!p)
         return PLM_ENOMEM;
     pthread_mutex_init(&p->mu, NULL);
+    atomic_init(&p->cancel, false);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->cv, &ca);
@@ -392,9 +464,11 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg,
     p->automatic = cfg->mode == POL_POOL_AUTOMATIC;
     p->pool = strdup(cfg->name);
     p->host = strdup(cfg->host);
+    p->address = cfg->address ? strdup(cfg->address) : NULL;
     p->slot = calloc(PREC_MAX_DOMAINS, sizeof(*p->slot));
     p->cur = calloc(PREC_MAX_DOMAINS, sizeof(*p->cur));
-    if (!p->pool || !p->host || !p->slot || !p->cur || dmn_pool_plan_init(p)) {
+    if (!p->pool || !p->host || (cfg->address && !p->address) || !p->slot || !p->cur ||
+        dmn_pool_plan_init(p)) {
         dispose(p);
         return PLM_ENOMEM;
     }
@@ -566,6 +640,8 @@ void dmn_pool_stop(struct dmn_pool *p)
     p->stop = true;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
+    /* A call to etcd under way ends now, not at its timeout. */
+    atomic_store(&p->cancel, true);
     pthread_join(p->thread, NULL);
     struct dmn_pool_stats s = p->stats;
     log_info("pool '%s': %llu rounds published %llu records and deleted %llu (%llu bytes)", p->pool,

@@ -203,3 +203,42 @@ void pin_demand(const struct prec_domain *d, size_t n, plm_amt_t cpu[PREC_LEVELS
         }
     *nlevels = top;
 }
+
+bool pin_said_add(struct pin_said *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->name[i], name) == 0)
+            return false;
+    if (s->n < s->max)
+        copy(s->name[s->n++], sizeof(*s->name), name);
+    return true;
+}
+
+bool pin_said_del(struct pin_said *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->name[i], name) == 0) {
+            memmove(s->name[i], s->name[i + 1], (s->n - i - 1) * sizeof(*s->name));
+            s->n--;
+            return true;
+        }
+    return false;
+}
+
+size_t pin_said_prune(struct pin_said *s, pin_name_t *seen, size_t nseen)
+{
+    size_t k = 0;
+
+    if (nseen)
+        qsort(seen, nseen, sizeof(*seen), cmp_uuid);
+    for (size_t i = 0; i < s->n; i++) {
+        if (!nseen || !bsearch(s->name[i], seen, nseen, sizeof(*seen), cmp_uuid))
+            continue;
+        if (k != i)
+            memcpy(s->name[k], s->name[i], sizeof(*s->name));
+        k++;
+    }
+    size_t gone = s->n - k;
+    s->n = k;
+    return gone;
+}

@@ -19,6 +19,7 @@
 #ifndef XENPLM_DAEMON_POOL_INPUT_H
 #define XENPLM_DAEMON_POOL_INPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,24 @@ int pin_build(const struct pin_input *in, struct pp_host *hosts, size_t max_host
  */
 void pin_demand(const struct prec_domain *d, size_t n, plm_amt_t cpu[PREC_LEVELS],
                 plm_amt_t mem[PREC_LEVELS], unsigned *nlevels);
+
+/*
+ * Names said once (hosts whose bad records were logged, kept until they
+ * are good again): at most max, name[] the caller's.  Pruned each round
+ * to the hosts that still have keys, so that a host gone from the pool
+ * is neither kept for ever nor counted as left out.
+ */
+typedef char pin_name_t[PLM_POOL_NAME_MAX + 1];
+struct pin_said {
+    pin_name_t *name;
+    size_t n, max;
+};
+/* Add name: true when it was not there (say it now); a full set says it every time. */
+bool pin_said_add(struct pin_said *s, const char *name);
+/* Remove name: true when it was there (say it is good again). */
+bool pin_said_del(struct pin_said *s, const char *name);
+/* Forget every name not in seen[0..nseen) (sorted here, in place); how many were forgotten. */
+size_t pin_said_prune(struct pin_said *s, pin_name_t *seen, size_t nseen);
 
 /* A cooldown key's value: Unix milliseconds, 1 to 16 decimal digits, nothing else. */
 int pin_decode_cooldown(const char *v, size_t len, uint64_t *until_ms);

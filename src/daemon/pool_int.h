@@ -7,12 +7,23 @@
 #define XENPLM_DAEMON_POOL_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "daemon/pool.h"
+#include "daemon/pool_input.h"
 #include "engine/pool_plan.h"
 #include "pool/etcd.h"
+
+/*
+ * The thread's reads of the pool go in pages of this many keys (a
+ * domain's record is some 300 bytes): each page is a call of its own,
+ * and a keepalive due goes before the next (pool.c, before_call).
+ */
+#define DMN_POOL_PAGE 512
+/* The calls the thread makes at its stop (reports, the revoke), in all. */
+#define DMN_POOL_LAST_CALLS_MS 1000
 
 /* A drain or a manual move asked through the control socket. */
 #define DMN_POOL_REQS_MAX 16
@@ -35,6 +46,7 @@ struct dmn_pool {
     /* The thread's own. */
     struct etcd_client *etcd;
     char *pool, *host;
+    char *address; /* this host's for migrations, published (NULL: its name serves) */
     uint64_t ttl_ms, interval_ms;
     char prefix[PREC_KEY_MAX];
     struct prec_host cur_host;
@@ -45,7 +57,8 @@ struct dmn_pool {
     int64_t lease;
     struct prec_set published; /* what etcd holds of ours, as far as we know */
     bool published_known;
-    bool down; /* etcd unreachable: said once */
+    bool odd_keys_said; /* keys under our prefix that are not ours: said once */
+    bool down;          /* etcd unreachable: said once */
     uint64_t backoff_ms;
     /* The election (pool_lead.c): its name, our candidacy's outcome, and
      * when the last successful keepalive was sent, with the TTL etcd gave. */
@@ -55,6 +68,15 @@ struct dmn_pool {
     bool elected;
     uint64_t keepalive_sent_ms;
     int64_t granted_ttl_s;
+    /* When the next keepalive is due; whether one is being sent; and
+     * whether the leader is to be read again (after each keepalive). */
+    uint64_t keepalive_at;
+    bool in_keepalive, check_leader;
+    bool lease_gone; /* a keepalive found it expired: dropped at the top of the loop */
+    /* Set by dmn_pool_stop, read by the etcd client during a call: the
+     * call under way ends (within a second), the thread stops. */
+    atomic_bool cancel;
+    uint64_t last_calls_until_ms; /* the deadline of the calls made at the stop */
     /* Under mu, for the loop and `xenplm pool status`: who leads, as last read. */
     struct dmn_pool_leader view;
     /* The leader's planning (pool_planner.c). */
@@ -64,9 +86,9 @@ struct dmn_pool {
     struct pp_work work;
     bool work_ready;
     size_t work_hosts, work_doms;
-    char (*warned)[PLM_POOL_NAME_MAX + 1]; /* hosts whose bad records were logged */
-    size_t nwarned;
-    char *plan_text; /* the last plan published (for the log: said when its moves change) */
+    struct pin_said warned; /* hosts whose bad records were logged */
+    pin_name_t *seen;       /* scratch: the hosts a read found keys of */
+    char *plan_text;        /* the last plan published (for the log: said when its moves change) */
     size_t plan_len;
     bool plan_bad_said; /* a plan in etcd that does not decode: said once */
     /* Under mu: the order handed to the loop (at most one waits: a host

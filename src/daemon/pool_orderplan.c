@@ -87,9 +87,9 @@ bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,
     return !(nknown && bsearch(uuid, known, nknown, sizeof(*known), cmp_known));
 }
 
-static int cmp_host(const void *key, const void *name)
+static int cmp_host(const void *key, const void *dest)
 {
-    return strcmp(key, name);
+    return strcmp(key, ((const struct pop_dest *)dest)->name);
 }
 
 int pop_check(const struct pord_order *o, const char *key_source, const struct pop_host *h,
@@ -109,17 +109,20 @@ int pop_check(const struct pord_order *o, const char *key_source, const struct p
                         "stale: issued at election revision %lld, the leader's is %lld",
                         (long long)o->revision, (long long)h->leader_rev);
     /* Anyone who may write to etcd could write an order: only the
-     * leader's, to a host of the pool, reached by its name (the leader
-     * writes no other address), is carried out. */
+     * leader's, to a host of the pool, at the address that host
+     * publishes (or its name), is carried out. */
     if (!h->leader_host || strcmp(o->leader, h->leader_host) != 0)
         return plm_errf(why, whylen, PLM_EINVAL, "issued by '%s', not the leader '%s'", o->leader,
                         h->leader_host ? h->leader_host : "");
-    if (!h->hosts || !bsearch(o->to, h->hosts, h->nhosts, sizeof(*h->hosts), cmp_host))
+    const struct pop_dest *d =
+        h->hosts ? bsearch(o->to, h->hosts, h->nhosts, sizeof(*h->hosts), cmp_host) : NULL;
+    if (!d)
         return plm_errf(why, whylen, PLM_EINVAL, "its destination '%s' is not a host of the pool",
                         o->to);
-    if (strcmp(o->addr, o->to) != 0)
-        return plm_errf(why, whylen, PLM_EINVAL, "its address '%s' is not its destination's name",
-                        o->addr);
+    if (strcmp(o->addr, d->address[0] ? d->address : d->name) != 0)
+        return plm_errf(why, whylen, PLM_EINVAL,
+                        "its address '%s' is not the one its destination publishes ('%s')", o->addr,
+                        d->address[0] ? d->address : d->name);
     if (!h->automatic)
         return plm_errf(why, whylen, PLM_EINVAL, "this host is not in automatic mode");
     if (!h->holds)

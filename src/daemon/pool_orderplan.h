@@ -66,6 +66,13 @@ bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,
 #define POP_COOL_CLEAR_MAX 64
 
 /* What the executing host knows when it reads an order for itself. */
+/* A host of the pool as an order's destination: its name, and the
+ * address it publishes for migrations ("" when none: its name serves). */
+struct pop_dest {
+    char name[PLM_POOL_NAME_MAX + 1];
+    char address[PLM_MIG_ADDR_MAX + 1];
+};
+
 struct pop_host {
     const char *self;        /* this host's name in the pool */
     bool automatic;          /* its mode: only an automatic host executes */
@@ -74,8 +81,8 @@ struct pop_host {
     const char *leader_host; /* and its host's name */
     bool holds;              /* the domain is among this host's records */
     /* The hosts of the pool as last read (sorted by name): a destination
-     * must be one of them. */
-    const char (*hosts)[PLM_POOL_NAME_MAX + 1];
+     * must be one of them, and an order's address the one it publishes. */
+    const struct pop_dest *hosts;
     size_t nhosts;
 };
 
@@ -83,7 +90,9 @@ struct pop_host {
  * Whether a host takes an order (decoded from the key under
  * orders/<source>/): 0, or PLM_EINVAL with why the order is refused
  * (written back as its state).  Not the current leader's revision, a
- * source other than this host, a destination that is this host, a domain
+ * source other than this host, a destination that is this host or not a
+ * host of the pool, an address other than the one the destination
+ * publishes (its name when it publishes none), a domain
  * it does not hold, or a host not in automatic mode: refused.  No
  * leader known: PLM_ENOENT (not refused; looked at again next round).
  */

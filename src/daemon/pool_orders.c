@@ -41,7 +41,7 @@ int dmn_pool_orders_read(struct dmn_pool *p, struct pop_known **out, size_t *n)
 {
     char prefix[PREC_KEY_MAX], src[PLM_POOL_NAME_MAX + 1], uuid[PREC_UUID_LEN + 1], err[256];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     enum pord_kind kind;
     int rc;
 
@@ -130,6 +130,19 @@ struct issue {
     const char *request_key;
 };
 
+/* The address host publishes for migrations (as this round read it), else its name. */
+static void dest_address(struct dmn_pool *p, const char *host, char *out, size_t len)
+{
+    snprintf(out, len, "%s", host);
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->pview.nhosts; i++)
+        if (strcmp(p->pview.hosts[i].name, host) == 0 && p->pview.hosts[i].rec.address[0]) {
+            snprintf(out, len, "%s", p->pview.hosts[i].rec.address);
+            break;
+        }
+    pthread_mutex_unlock(&p->mu);
+}
+
 static int issue_one(struct dmn_pool *p, const struct issue *is, const struct pp_host *hosts,
                      const struct pp_domain *doms, bool *fenced)
 {
@@ -145,8 +158,8 @@ static int issue_one(struct dmn_pool *p, const struct issue *is, const struct pp
     copy(o.name, sizeof(o.name), doms[is->dom].name);
     copy(o.from, sizeof(o.from), hosts[is->from].name);
     copy(o.to, sizeof(o.to), hosts[is->to].name);
-    /* The destination is reached by its name in the pool. */
-    copy(o.addr, sizeof(o.addr), hosts[is->to].name);
+    /* The destination is reached at the address it publishes, else by its name. */
+    dest_address(p, o.to, o.addr, sizeof(o.addr));
     o.reason = is->reason;
     o.at_ms = plm_wall_ms();
     if (pord_order_key(p->pool, o.from, o.uuid, okey, sizeof(okey)) ||
@@ -253,7 +266,7 @@ static int manual_moves(struct dmn_pool *p, const struct pp_host *hosts, size_t 
 {
     char prefix[PREC_KEY_MAX], dom[PORD_DOM_MAX + 1], why[PORD_WHY_MAX + 1];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     struct pord_request req;
     bool answer;
     int rc;
@@ -489,7 +502,7 @@ static int write_reports(struct dmn_pool *p)
             /* Whatever state the order has now: the loop's word is the latest. */
             char skey[PREC_KEY_MAX];
             struct etcd_range r;
-            struct etcd_range_opts o = {0};
+            struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
             if (!state_key(rep->key, skey, sizeof(skey)))
                 skey[0] = '\0';
             struct etcd_keys k = etcd_key(skey);
@@ -521,7 +534,7 @@ int dmn_pool_orders_flush(struct dmn_pool *p)
 
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(a, b);
+    return strcmp(((const struct pop_dest *)a)->name, ((const struct pop_dest *)b)->name);
 }
 
 static bool holds(const struct dmn_pool *p, const char *uuid)
@@ -613,7 +626,7 @@ int dmn_pool_orders_host(struct dmn_pool *p)
 {
     char prefix[PREC_KEY_MAX], src[PLM_POOL_NAME_MAX + 1], uuid[PREC_UUID_LEN + 1], err[256];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     enum pord_kind kind;
     int rc;
 
@@ -623,21 +636,24 @@ int dmn_pool_orders_host(struct dmn_pool *p)
         return 0;
     struct pop_host h = {.self = p->host, .automatic = p->automatic};
     char leader[PLM_POOL_NAME_MAX + 1];
-    char(*names)[PLM_POOL_NAME_MAX + 1] = NULL;
+    struct pop_dest *names = NULL;
     pthread_mutex_lock(&p->mu);
     h.leader_known = p->view.known && p->view.host[0];
     h.leader_rev = p->view.rev;
     snprintf(leader, sizeof(leader), "%s", p->view.host);
     if (p->pview.nhosts && (names = calloc(p->pview.nhosts, sizeof(*names)))) {
-        for (size_t i = 0; i < p->pview.nhosts; i++)
-            snprintf(names[i], sizeof(names[i]), "%s", p->pview.hosts[i].name);
+        for (size_t i = 0; i < p->pview.nhosts; i++) {
+            snprintf(names[i].name, sizeof(names[i].name), "%s", p->pview.hosts[i].name);
+            snprintf(names[i].address, sizeof(names[i].address), "%s",
+                     p->pview.hosts[i].rec.address);
+        }
         h.nhosts = p->pview.nhosts;
     }
     pthread_mutex_unlock(&p->mu);
     if (names)
         qsort(names, h.nhosts, sizeof(*names), cmp_names);
     h.leader_host = leader;
-    h.hosts = (const char(*)[PLM_POOL_NAME_MAX + 1]) names;
+    h.hosts = names;
     struct etcd_keys k = etcd_prefix(prefix);
     if ((rc = etcd_range(p->etcd, &k, &o, &r))) {
         free(names);

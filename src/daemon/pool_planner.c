@@ -32,8 +32,10 @@ int dmn_pool_plan_init(struct dmn_pool *p)
 {
     p->plan_prev = calloc(1, sizeof(*p->plan_prev));
     p->plan_next = calloc(1, sizeof(*p->plan_next));
-    p->warned = calloc(PP_MAX_HOSTS, sizeof(*p->warned));
-    return p->plan_prev && p->plan_next && p->warned ? 0 : PLM_ENOMEM;
+    p->warned.name = calloc(PP_MAX_HOSTS, sizeof(*p->warned.name));
+    p->warned.max = PP_MAX_HOSTS;
+    p->seen = calloc(PP_MAX_HOSTS, sizeof(*p->seen));
+    return p->plan_prev && p->plan_next && p->warned.name && p->seen ? 0 : PLM_ENOMEM;
 }
 
 void dmn_pool_plan_reset(struct dmn_pool *p)
@@ -51,30 +53,22 @@ void dmn_pool_plan_dispose(struct dmn_pool *p)
     p->work_ready = false;
     free(p->plan_prev);
     free(p->plan_next);
-    free(p->warned);
+    free(p->warned.name);
+    free(p->seen);
     free(p->plan_text);
 }
 
-/* A host's bad records: logged once, until they are good again. */
+/* A host's bad records: logged once, until they are good again or the host is gone. */
 static void bad_host(struct dmn_pool *p, const char *host, const char *why)
 {
-    for (size_t i = 0; i < p->nwarned; i++)
-        if (strcmp(p->warned[i], host) == 0)
-            return;
-    log_warnx("pool '%s': host '%s' is left out of the plan: %s", p->pool, host, why);
-    if (p->nwarned < PP_MAX_HOSTS)
-        snprintf(p->warned[p->nwarned++], sizeof(*p->warned), "%s", host);
+    if (pin_said_add(&p->warned, host))
+        log_warnx("pool '%s': host '%s' is left out of the plan: %s", p->pool, host, why);
 }
 
 static void good_host(struct dmn_pool *p, const char *host)
 {
-    for (size_t i = 0; i < p->nwarned; i++)
-        if (strcmp(p->warned[i], host) == 0) {
-            log_info("pool '%s': host '%s' is in the plan again", p->pool, host);
-            memmove(p->warned[i], p->warned[i + 1], (p->nwarned - i - 1) * sizeof(*p->warned));
-            p->nwarned--;
-            return;
-        }
+    if (pin_said_del(&p->warned, host))
+        log_info("pool '%s': host '%s' is in the plan again", p->pool, host);
 }
 
 /* What a range read of the hosts' records decodes to. */
@@ -116,7 +110,7 @@ static int read_hosts(struct dmn_pool *p, struct pool_read *out)
     char prefix[PREC_KEY_MAX], host[PLM_POOL_NAME_MAX + 1], uuid[PREC_UUID_LEN + 1];
     char err[256], why[300] = "";
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     enum prec_kind kind;
     int rc;
 
@@ -132,6 +126,7 @@ static int read_hosts(struct dmn_pool *p, struct pool_read *out)
         return PLM_ENOMEM;
     }
     bool open = false, bad = false, have_rec = false;
+    size_t nseen = 0;
     for (size_t i = 0; i < r.n; i++) {
         const struct etcd_kv *kv = &r.kvs[i];
         if (prec_parse_key(kv->key, kv->key_len, p->pool, host, &kind, uuid, err, sizeof(err))) {
@@ -149,6 +144,9 @@ static int read_hosts(struct dmn_pool *p, struct pool_read *out)
             struct pin_host *h = &out->hosts[out->nhosts];
             memset(h, 0, sizeof(*h));
             memcpy(h->name, host, sizeof(h->name));
+            if (nseen < PP_MAX_HOSTS)
+                memcpy(p->seen[nseen], host, sizeof(*p->seen));
+            nseen++;
             h->first = out->ndoms;
             open = true;
             bad = have_rec = false;
@@ -175,6 +173,12 @@ static int read_hosts(struct dmn_pool *p, struct pool_read *out)
     if (open)
         close_host(p, out, bad, have_rec, why);
     etcd_range_free(&r);
+    /* A host whose keys are gone (it left the pool, its lease expired) is
+     * no longer left out: forgotten, said again if it comes back bad
+     * (unless more hosts were seen than the scratch holds: kept then). */
+    size_t gone = nseen <= PP_MAX_HOSTS ? pin_said_prune(&p->warned, p->seen, nseen) : 0;
+    if (gone)
+        log_debug("pool '%s': %zu hosts left out of the plan have left the pool", p->pool, gone);
     return 0;
 }
 
@@ -187,7 +191,7 @@ static int read_cooldowns(struct dmn_pool *p, struct pin_cooldown **out, size_t 
 {
     char prefix[PREC_KEY_MAX];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     int rc;
 
     *out = NULL;
@@ -210,6 +214,8 @@ static int read_cooldowns(struct dmn_pool *p, struct pin_cooldown **out, size_t 
             continue; /* not one: ignored */
         memcpy(c->uuid, kv->key + pl, PREC_UUID_LEN);
         c->uuid[PREC_UUID_LEN] = '\0';
+        if (!prec_uuid_ok(c->uuid))
+            continue; /* a NUL or another byte no uuid has: not one either */
         (*n)++;
     }
     etcd_range_free(&r);
@@ -294,7 +300,7 @@ static int set_view(struct dmn_pool *p, const struct pool_read *rd,
     free(p->pview.orders);
     p->pview.orders = o;
     p->pview.norders = nknown;
-    p->pview.left_out = p->nwarned;
+    p->pview.left_out = p->warned.n;
     p->pview.read = true;
     p->pview.read_ms = dmn_pool_mono_ms();
     pthread_mutex_unlock(&p->mu);
@@ -306,7 +312,7 @@ static int read_plan(struct dmn_pool *p)
 {
     char key[PREC_KEY_MAX];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     struct pin_plan_read *plan;
     bool have = false;
     int rc;

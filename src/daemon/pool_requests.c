@@ -130,7 +130,7 @@ int dmn_pool_drains_read(struct dmn_pool *p, char (**out)[PLM_POOL_NAME_MAX + 1]
 {
     char prefix[PREC_KEY_MAX];
     struct etcd_range r;
-    struct etcd_range_opts o = {.keys_only = true};
+    struct etcd_range_opts o = {.keys_only = true, .page = DMN_POOL_PAGE};
     int rc;
 
     *out = NULL;
@@ -157,7 +157,7 @@ int dmn_pool_moves_read(struct dmn_pool *p)
 {
     char prefix[PREC_KEY_MAX], err[256];
     struct etcd_range r;
-    struct etcd_range_opts o = {0};
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
     struct dmn_pool_move *m;
     size_t n = 0;
     int rc;

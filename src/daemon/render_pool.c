@@ -189,6 +189,9 @@ static int status_text(FILE *f, const struct render_pool_who *w, const struct dm
         levels_text(f, h->cpu, h->nlevels);
         fputs(" | ", f);
         levels_text(f, h->mem, h->nlevels);
+        /* Where migrations to it go, when not to its name. */
+        if (h->rec.address[0])
+            fprintf(f, "  (migrations to %s)", h->rec.address);
         fputs(h->drain ? "  (draining)\n" : "\n", f);
     }
     fprintf(f, "orders in flight: %zu\n", live_orders(v));
@@ -250,6 +253,8 @@ static int status_json(FILE *f, const struct render_pool_who *w, const struct dm
         jw_kamt(&j, "free", h->rec.free);
         jw_kamt(&j, "headroom", h->rec.headroom);
         jw_kuint(&j, "domains", h->rec.ndomains);
+        /* Where migrations to it go: its published address, else its name. */
+        jw_kstring(&j, "address", h->rec.address[0] ? h->rec.address : h->name);
         levels_json(&j, "cpu_asked", h->cpu, h->nlevels);
         levels_json(&j, "mem_asked", h->mem, h->nlevels);
         jw_kbool(&j, "drain", h->drain);

@@ -112,6 +112,8 @@ static void describe_pool(const struct pol_pool_section *p, FILE *f)
             pol_pool_mode_name(p->mode), p->host, p->host_default ? " (its hostname)" : "");
     for (size_t i = 0; i < p->nendpoints; i++)
         fprintf(f, "  endpoint  %s\n", p->endpoint[i]);
+    fprintf(f, "  address   %s%s\n", p->address ? p->address : p->host,
+            p->address ? "" : " (its name in the pool)");
     if (p->cert)
         fprintf(f, "  tls       cert %s, key %s, CA %s\n", p->cert, p->key,
                 p->ca ? p->ca : "the system's");

@@ -64,6 +64,7 @@ void pol_pool_dispose(struct pol_pool_section *p)
 {
     free(p->name);
     free(p->host);
+    free(p->address);
     for (size_t i = 0; i < p->nendpoints; i++)
         free(p->endpoint[i]);
     free(p->ca);
@@ -198,6 +199,12 @@ static int check_pool(struct px_loader *ld, const xmlNode *n, const xmlNode *tls
                        "most %d, starting with a letter or digit)%s",
                        p->host, p->host_default ? " (this host's name)" : "", POL_POOL_NAME_MAX,
                        p->host_default ? ": give one with 'host'" : "");
+    char why[PLM_MIG_ADDR_MAX + 128];
+    if (p->address && plm_mig_address_check(p->address, why, sizeof(why)))
+        return px_fail(ld, n, "address", PLM_EINVAL,
+                       "%s (the address other hosts migrate to this one at: a host name, an "
+                       "IPv4 or an IPv6 address)",
+                       why);
     return 0;
 }
 
@@ -213,6 +220,8 @@ int pol_load_pool(struct px_loader *ld, const xmlNode *n, const char *hostname,
         rc = px_value(ld, n, "name", &p->name);
     if (rc == 0)
         rc = px_value(ld, n, "host", &p->host);
+    if (rc == 0)
+        rc = px_value(ld, n, "address", &p->address);
     if (rc < 0)
         return rc;
     p->mode = (enum pol_pool_mode)mode;

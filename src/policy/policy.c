@@ -51,6 +51,8 @@ static const char *pattern_hint(const char *pattern)
         return "expected an absolute path";
     if (strncmp(pattern, "https?://", 9) == 0)
         return "expected https://host:port (http:// only to a loopback address)";
+    if (strncmp(pattern, "[0-9A-Za-z.:", 12) == 0)
+        return "expected a host name, an IPv4 or an IPv6 address";
     if (strncmp(pattern, "[A-Za-z0-9][A-Za-z0-9._", 23) == 0)
         return "expected letters, digits, '.', '_' and '-' (at most 63, the first a letter or "
                "digit)";

@@ -188,6 +188,7 @@ struct pol_pool_section {
     char *name;        /* the pool's */
     char *host;        /* this host's in the pool (default: its hostname) */
     bool host_default; /* host is the hostname, not given */
+    char *address;     /* this host's address for migrations (NULL: its name in the pool) */
     char *endpoint[POL_POOL_MAX_ENDPOINTS];
     size_t nendpoints;
     char *ca, *cert, *key; /* absolute paths: https only */

@@ -35,6 +35,7 @@
 #ifndef XENPLM_POOL_ETCD_H
 #define XENPLM_POOL_ETCD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -165,6 +166,25 @@ static inline struct etcd_count etcd_counters_total(const struct etcd_counters *
 /* A copy of the client's counters (on the thread that owns it). */
 void etcd_client_counters(const struct etcd_client *c, struct etcd_counters *out);
 
+/*
+ * Bounds the caller puts on every call but the watch, for a client that
+ * serves a thread of its own:
+ * - cancel (may be NULL): a flag another thread sets to end the call
+ *   under way within about a second (curl's progress callback reads it;
+ *   a member that accepts and never answers included), and to make
+ *   every call after it fail at once, PLM_EIO, without failover;
+ * - before (may be NULL): run at the start of each call, except the
+ *   calls it makes itself on the client (a lease's keepalive that is
+ *   due, sent before the call rather than after it); it returns 0, or a
+ *   PLM_E* code that the call returns without being made, and sets
+ *   *deadline_ms (monotonic milliseconds, 0: none) by which the call,
+ *   failover included, must end whatever its own timeout.
+ * Set again to change them (the thread's last calls at its stop).
+ */
+typedef int (*etcd_before_fn)(void *arg, uint64_t *deadline_ms);
+void etcd_client_bound(struct etcd_client *c, const atomic_bool *cancel, etcd_before_fn before,
+                       void *arg);
+
 /* One key-value pair; key and value are NUL-terminated for convenience. */
 struct etcd_kv {
     char *key;
@@ -201,6 +221,12 @@ struct etcd_range_opts {
     int64_t revision; /* 0: the latest */
     bool keys_only;
     bool count_only;
+    /* Without a limit: read in calls of at most page keys each (0: one
+     * call), every page at the first one's revision (one consistent
+     * view, as one call would give), concatenated.  Each page is a call
+     * of its own, with its own timeout and the caller's hook before it
+     * (etcd_client_bound): a large range is no one long call. */
+    int64_t page;
 };
 
 int etcd_range(struct etcd_client *c, const struct etcd_keys *k, const struct etcd_range_opts *o,

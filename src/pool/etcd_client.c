@@ -122,6 +122,30 @@ const char *etcd_client_endpoint(const struct etcd_client *c)
     return c->endpoint[c->cur];
 }
 
+void etcd_client_bound(struct etcd_client *c, const atomic_bool *cancel, etcd_before_fn before,
+                       void *arg)
+{
+    c->cancel = cancel;
+    c->before = before;
+    c->before_arg = arg;
+}
+
+static bool cancelled(const struct etcd_client *c)
+{
+    return c->cancel && atomic_load(c->cancel);
+}
+
+/* curl's progress callback, called while a call waits too: nonzero ends it. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return cancelled(arg) ? 1 : 0;
+}
+
 static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 {
     struct ebuf *b = arg;
@@ -199,18 +223,41 @@ int etcd_post_ex(struct etcd_client *c, const char *path, const struct ebuf *bod
     return rc;
 }
 
-/* etcd_post_ex's work: the attempts, member after member. */
+/* etcd_post_ex's work: the caller's bounds, then the attempts, member
+ * after member. */
 static int post(struct etcd_client *c, const char *path, const struct ebuf *body,
                 unsigned timeout_ms, bool waits, uint64_t *sent, uint64_t *received)
 {
-    uint64_t deadline = plm_mono_ms() + timeout_ms;
-    size_t tried = 0, i = c->cur;
+    uint64_t deadline, limit = 0;
+    size_t tried = 0, i;
     bool fell_back = false;
     char url[512], last[ETCD_ERR_MAX] = "no endpoint tried";
     int rc;
 
     if (body->failed)
         return etcd_fail(c, PLM_ENOMEM, "etcd: the request could not be built (too large?)");
+    if (c->before && !c->in_before) {
+        /* The caller's hook may make calls of its own (a keepalive due):
+         * not hooked again, and done before this call's time starts. */
+        c->in_before = true;
+        c->err[0] = '\0';
+        rc = c->before(c->before_arg, &limit);
+        c->in_before = false;
+        if (rc)
+            return c->err[0] ? rc
+                             : etcd_fail(c, rc, "etcd: %s: not made (%s)", path, plm_strerror(rc));
+    }
+    if (cancelled(c))
+        return etcd_fail(c, PLM_EIO, "etcd: %s: cancelled", path);
+    deadline = plm_mono_ms() + timeout_ms;
+    if (limit && limit < deadline) {
+        deadline = limit;
+        if (deadline <= plm_mono_ms())
+            return etcd_fail(c, PLM_EIO, "etcd: %s: no time left for it", path);
+    }
+    uint64_t start = plm_mono_ms();
+    timeout_ms = deadline > start ? (unsigned)(deadline - start) : 0; /* for the messages */
+    i = c->cur;
     while (tried < c->nendpoints) {
         uint64_t now = plm_mono_ms();
         unsigned remaining = now >= deadline ? 0 : (unsigned)(deadline - now);
@@ -234,8 +281,15 @@ static int post(struct etcd_client *c, const char *path, const struct ebuf *body
         ebuf_reset(&c->reply);
         curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_write);
         curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->reply);
+        if (c->cancel) {
+            curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+            curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+        }
         res = curl_easy_perform(c->curl);
         attempt_bytes(c, sent, received);
+        if (res == CURLE_ABORTED_BY_CALLBACK)
+            return etcd_fail(c, PLM_EIO, "etcd %s: %s: cancelled", c->endpoint[i], path);
         if (res == CURLE_WRITE_ERROR && c->reply.failed)
             return etcd_fail(c, PLM_ERANGE, "etcd %s: a reply larger than %zu bytes",
                              c->endpoint[i], c->max_reply);

@@ -79,6 +79,11 @@ struct etcd_client {
     unsigned connect_timeout_ms, request_timeout_ms;
     size_t max_reply;
     void *curl; /* CURL *, reused between calls */
+    /* The caller's bounds (etcd_client_bound), and whether its hook runs now. */
+    const atomic_bool *cancel;
+    etcd_before_fn before;
+    void *before_arg;
+    bool in_before;
     struct ebuf reply;
     char err[ETCD_ERR_MAX];
     struct etcd_counters count; /* the owning thread's: etcd.h */

@@ -22,26 +22,34 @@ struct etcd_keys etcd_prefix(const char *prefix)
     return k;
 }
 
+/* The end of a prefix's range into end (ETCD_KEY_MAX bytes): its last
+ * byte below 0xff, plus one; its length, 1 for etcd's "\0" (every key
+ * from the prefix on). */
+static size_t prefix_end(const struct etcd_keys *k, unsigned char *end)
+{
+    const unsigned char *key = k->key;
+    size_t n = k->key_len;
+
+    while (n && key[n - 1] == 0xff)
+        n--;
+    if (n == 0) {
+        end[0] = '\0';
+        return 1;
+    }
+    memcpy(end, key, n);
+    end[n - 1]++;
+    return n;
+}
+
 void etcd_body_keys(struct ebuf *b, const struct etcd_keys *k)
 {
     ebuf_str(b, "\"key\":");
     ebuf_b64(b, k->key, k->key_len);
     if (k->prefix) {
-        /* The end of a prefix: its last byte below 0xff, plus one. */
-        const unsigned char *key = k->key;
-        size_t n = k->key_len;
         unsigned char end[ETCD_KEY_MAX];
-        while (n && key[n - 1] == 0xff)
-            n--;
+        size_t n = prefix_end(k, end);
         ebuf_str(b, ",\"range_end\":");
-        if (n == 0) {
-            /* Every key from key on: etcd's "\0". */
-            ebuf_b64(b, "", 1);
-        } else {
-            memcpy(end, key, n);
-            end[n - 1]++;
-            ebuf_b64(b, end, n);
-        }
+        ebuf_b64(b, end, n);
     } else if (k->range_end_len) {
         ebuf_str(b, ",\"range_end\":");
         ebuf_b64(b, k->range_end, k->range_end_len);
@@ -101,8 +109,100 @@ static void body_delete(struct ebuf *b, const struct etcd_keys *k)
     ebuf_str(b, "}");
 }
 
+static int range_one(struct etcd_client *c, const struct etcd_keys *k,
+                     const struct etcd_range_opts *o, struct etcd_range *out);
+
+/* Append page's pairs to out (taking them over). */
+static int append(struct etcd_client *c, struct etcd_range *out, struct etcd_range *page)
+{
+    if (page->n > ETCD_KVS_MAX - out->n) {
+        etcd_range_free(page);
+        return etcd_fail(c, PLM_ETOOMANY, "etcd: a range of more than %d keys", ETCD_KVS_MAX);
+    }
+    struct etcd_kv *kvs = realloc(out->kvs, (out->n + page->n + 1) * sizeof(*kvs));
+    if (!kvs) {
+        etcd_range_free(page);
+        return etcd_fail(c, PLM_ENOMEM, "etcd: out of memory");
+    }
+    if (page->n) /* an empty page may have no array at all */
+        memcpy(kvs + out->n, page->kvs, page->n * sizeof(*kvs));
+    out->kvs = kvs;
+    out->n += page->n;
+    free(page->kvs);
+    page->kvs = NULL;
+    page->n = 0;
+    return 0;
+}
+
+/* The range in pages: each from just after the last key read, at the first page's revision. */
+static int range_paged(struct etcd_client *c, const struct etcd_keys *k,
+                       const struct etcd_range_opts *o, struct etcd_range *out)
+{
+    struct etcd_range_opts po = *o;
+    struct etcd_keys pk = *k;
+    unsigned char end[ETCD_KEY_MAX], from[ETCD_KEY_MAX + 1];
+    struct etcd_range page;
+    bool first = true;
+    int rc;
+
+    po.limit = o->page;
+    po.page = 0;
+    if (k->prefix) {
+        pk.prefix = false;
+        pk.range_end = end;
+        pk.range_end_len = prefix_end(k, end);
+    }
+    for (;;) {
+        if ((rc = range_one(c, &pk, &po, &page))) {
+            etcd_range_free(out);
+            return rc;
+        }
+        if (first) {
+            /* Every page after the first at its revision: one view. */
+            out->revision = page.revision;
+            out->count = page.count;
+            po.revision = page.revision;
+            first = false;
+        }
+        bool more = page.more && page.n > 0;
+        if (more) {
+            /* The next page starts just after this one's last key: it with a NUL. */
+            const struct etcd_kv *last = &page.kvs[page.n - 1];
+            if (last->key_len >= ETCD_KEY_MAX) {
+                etcd_range_free(&page);
+                etcd_range_free(out);
+                return etcd_fail(c, PLM_ERANGE, "etcd: a key too long to page after");
+            }
+            memcpy(from, last->key, last->key_len);
+            from[last->key_len] = '\0';
+            pk.key = from;
+            pk.key_len = last->key_len + 1;
+        }
+        if ((rc = append(c, out, &page))) {
+            etcd_range_free(out);
+            return rc;
+        }
+        if (!more)
+            return 0;
+    }
+}
+
 int etcd_range(struct etcd_client *c, const struct etcd_keys *k, const struct etcd_range_opts *o,
                struct etcd_range *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (o && o->page < 0)
+        return etcd_fail(c, PLM_EINVAL, "etcd: a negative page");
+    /* Paged: a range (a single key is one page) without a limit of its own. */
+    if (o && o->page > 0 && o->limit == 0 && !o->count_only && (k->prefix || k->range_end_len)) {
+        int rc = check_keys(c, k);
+        return rc ? rc : range_paged(c, k, o, out);
+    }
+    return range_one(c, k, o, out);
+}
+
+static int range_one(struct etcd_client *c, const struct etcd_keys *k,
+                     const struct etcd_range_opts *o, struct etcd_range *out)
 {
     struct ebuf b;
     int rc;

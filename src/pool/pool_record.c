@@ -13,6 +13,7 @@
 
 #include "common/errbuf.h"
 #include "core/error.h"
+#include "pool/etcd.h"
 #include "pool/pool_record.h"
 
 int prec_prefix(const char *pool, const char *host, char *buf, size_t len)
@@ -151,6 +152,8 @@ static void encode_host(const struct prec_host *h, size_t ndoms, struct out *o)
     prec_put(&o->w, "\nheadroom");
     put_amount(o, h->headroom);
     prec_put(&o->w, "\ndomains %zu\n", ndoms);
+    if (h->address[0])
+        prec_put(&o->w, "address %s\n", h->address);
 }
 
 static int set_kv(struct prec_kv *kv, const char *prefix, const char *tail, const struct out *o)
@@ -199,6 +202,9 @@ int prec_encode(const char *pool, const char *host, const struct prec_host *h,
     if (!amount_ok(h->cpu) || !amount_ok(h->memory) || !amount_ok(h->free) ||
         !amount_ok(h->headroom))
         return plm_errf(err, errlen, PLM_EINVAL, "the host: an amount out of range");
+    if (memchr(h->address, '\0', sizeof(h->address)) == NULL ||
+        (h->address[0] && (rc = plm_mig_address_check(h->address, err, errlen))))
+        return rc ? rc : plm_errf(err, errlen, PLM_EINVAL, "the host: an address not ended");
     for (size_t i = 0; i < ndoms; i++)
         if ((rc = check_domain(&doms[i], err, errlen)))
             return rc;
@@ -246,6 +252,31 @@ static bool sorted(const struct prec_set *s)
         if (strcmp(s->kv[i - 1].key, s->kv[i].key) >= 0)
             return false;
     return true;
+}
+
+int prec_set_from_keys(const struct etcd_kv *kvs, size_t n, struct prec_set *out, size_t *skipped)
+{
+    *skipped = 0;
+    out->n = 0;
+    if (!(out->kv = calloc(n + 1, sizeof(*out->kv))))
+        return PLM_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        struct prec_kv *kv = &out->kv[out->n];
+        if (kvs[i].key_len >= sizeof(kv->key) || memchr(kvs[i].key, '\0', kvs[i].key_len)) {
+            (*skipped)++;
+            continue;
+        }
+        memcpy(kv->key, kvs[i].key, kvs[i].key_len);
+        kv->key[kvs[i].key_len] = '\0';
+        if (out->n && strcmp(out->kv[out->n - 1].key, kv->key) >= 0) {
+            (*skipped)++;
+            continue;
+        }
+        kv->value = NULL;
+        kv->len = SIZE_MAX; /* matches no value */
+        out->n++;
+    }
+    return 0;
 }
 
 int prec_diff(const struct prec_set *old, const struct prec_set *cur, size_t *put_idx, size_t *nput,

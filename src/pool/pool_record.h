@@ -11,7 +11,10 @@
  *                    migrated, its tags, when it was last migrated.
  * A value is text, one "word value..." line each, in a fixed order,
  * single spaces, each line ending in a newline, nothing after the last
- * (xenplmd(8), POOL RECORDS, shows both).  Amounts are decimals with at
+ * (xenplmd(8), POOL RECORDS, shows both).  The host record's last line,
+ * "address A", is there only when the host gives an address for
+ * migrations (the policy's pool address): a record without it reads as
+ * a host reached by its name.  Amounts are decimals with at
  * most three places (core/amount.h): hundredths of a pCPU, MiB.  The
  * last migration is a time (Unix seconds, 0: not known), not an age, so
  * that a record changes only when the domain does.
@@ -48,6 +51,9 @@ struct prec_host {
     plm_amt_t free;     /* MiB free in Xen */
     plm_amt_t headroom; /* MiB kept free */
     size_t ndomains;    /* domain records (written by the encoder, read by the decoder) */
+    /* Its address for migrations (plm_mig_address_check), "" when it
+     * gives none: it is then reached by its name in the pool. */
+    char address[PLM_MIG_ADDR_MAX + 1];
 };
 
 struct prec_domain {
@@ -116,6 +122,18 @@ void prec_set_free(struct prec_set *s);
  */
 int prec_diff(const struct prec_set *old, const struct prec_set *cur, size_t *put, size_t *nput,
               size_t *del, size_t *ndel);
+
+/*
+ * The old side of a diff from the keys etcd holds under our prefix, as a
+ * keys-only range read returns them (values unknown: each of them is
+ * rewritten).  A key that cannot be one of ours is left out and counted
+ * in *skipped: one holding a NUL (etcd's keys are bytes, and any writer
+ * may put one there; as a C string it would name another key, and break
+ * the set's order), one too long, or one out of order (a reply that is
+ * not what etcd sends).  out is overwritten.  0 or PLM_ENOMEM.
+ */
+struct etcd_kv;
+int prec_set_from_keys(const struct etcd_kv *kvs, size_t n, struct prec_set *out, size_t *skipped);
 
 enum prec_kind { PREC_HOST = 0, PREC_DOMAIN };
 

@@ -232,6 +232,16 @@ int prec_decode_host(const char *v, size_t len, struct prec_host *out, char *err
     if (rc == 0 && (rc = line(&in, "domains", 1, 1)) == 0)
         rc = number(&in, "domains", 0, PREC_MAX_DOMAINS, &n);
     out->ndomains = (size_t)n;
+    /* Its address for migrations: a last line only when it gives one. */
+    if (rc == 0 && in.p != in.end && (rc = line(&in, "address", 1, 1)) == 0) {
+        char why[PLM_MIG_ADDR_MAX + 64];
+        if (in.wlen[0] > PLM_MIG_ADDR_MAX)
+            return bad(&in, "address", "too long");
+        memcpy(out->address, in.word[0], in.wlen[0]);
+        out->address[in.wlen[0]] = '\0';
+        if (plm_mig_address_check(out->address, why, sizeof(why)))
+            rc = bad(&in, "address", "not a host name or an IP address");
+    }
     return finish(&in, rc);
 }
 

@@ -51,7 +51,8 @@ pool_sims_setup() {
 
 # pool_policy HOST MODE [LINE...]: "$work/HOST.xml", a policy joining the
 # pool "test" as HOST in MODE at the cluster's three members, with a 3 s
-# lease and publishing every second, and each LINE inside <pool>.
+# lease and publishing every second, and each LINE inside <pool>.  $pool_attrs,
+# when set, goes into <pool> as more attributes.
 # shellcheck disable=SC2154 # $work: set by the script that sources this
 pool_policy() {
     _h=$1
@@ -60,7 +61,7 @@ pool_policy() {
     {
         echo '<?xml version="1.0" encoding="UTF-8"?>'
         echo '<xenplm-policy version="1">'
-        echo "  <pool name=\"test\" host=\"$_h\" mode=\"$_m\">"
+        echo "  <pool name=\"test\" host=\"$_h\" mode=\"$_m\"${pool_attrs:+ $pool_attrs}>"
         echo "    <endpoint>$TEST_ETCD_EP1</endpoint>"
         echo "    <endpoint>$TEST_ETCD_EP2</endpoint>"
         echo "    <endpoint>$TEST_ETCD_EP3</endpoint>"

@@ -4,7 +4,8 @@
 # here on loopback ports chosen free (tests/pool/etcd-cluster.sh), TAP:
 # values both ways with etcdctl, kv, txn compares, lease expiry, watch
 # delivery, a member stopped (the client fails over), every member stopped
-# (a clear error, no hang past the timeout).  Skipped, saying why, without
+# (a clear error, no hang past the timeout), the caller's bounds on a call
+# (a hook before it, a deadline, a cancel flag).  Skipped, saying why, without
 # etcd-server/etcd-client, unless CI=true or XENPLM_ETCD_REQUIRE=1.
 # shellcheck disable=SC2317 # the checks run through ok(), which shellcheck cannot see
 me=tests/pool/etcd.sh
@@ -18,7 +19,7 @@ live="$top_builddir/tests/pool/etcd_live"
 work="$top_builddir/tests/pool-work/etcd"
 etcd_cluster_start "$work" || { echo "$me: could not start an etcd cluster" >&2; exit 99; }
 
-echo "1..12"
+echo "1..13"
 n=0
 fail=0
 # A value written by etcdctl, read by the client; and the other way.
@@ -48,6 +49,10 @@ ok "member 1 stopped: the watch still delivers" "$live" "$TEST_ETCD_EP1,$TEST_ET
 etcd_silent_start "$work"
 ok "a member that never answers, first: the client fails over in time" \
     "$live" "$TEST_SILENT_EP,$TEST_ETCD_EP2,$TEST_ETCD_EP3" failover "$TEST_SILENT_EP"
+# The caller's bounds (the pool thread's: a keepalive due sent first, a
+# call cut at the lease's deadline, a stop that does not wait for etcd).
+ok "bounds: a hook before each call, a paged range at one revision, a deadline, a cancel" \
+    "$live" "$TEST_SILENT_EP,$TEST_ETCD_EP2,$TEST_ETCD_EP3" bounds "$TEST_SILENT_EP"
 # All stopped: every call fails within its timeout, saying so.
 etcd_member_stop 2
 etcd_member_stop 3

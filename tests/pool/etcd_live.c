@@ -13,6 +13,10 @@
  *   etcd_live ENDPOINTS election           campaign, wait, proclaim, fencing, resign
  *   etcd_live ENDPOINTS failover DEAD      a call succeeds with the dead member first
  *   etcd_live ENDPOINTS down MS            every call fails, clearly, within MS
+ *   etcd_live ENDPOINTS bounds SILENT      the caller's bounds: a hook, paged ranges, a deadline
+ *                                          and its own calls, a cancel flag set
+ *                                          while a call waits at SILENT (a
+ *                                          member that never answers)
  *
  * ENDPOINTS is comma-separated.  Exit 0 when the check holds, 1 (saying
  * what failed) otherwise.
@@ -20,6 +24,8 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +387,111 @@ static int t_down(struct etcd_client *c, unsigned ms)
     return 0;
 }
 
+struct hook {
+    struct etcd_client *c;
+    unsigned runs, deadline_in_ms;
+    int rc;
+    bool nested;     /* make a call of its own */
+    unsigned put_at; /* at this run, put a key under the paged prefix */
+};
+
+static int before(void *arg, uint64_t *deadline_ms)
+{
+    struct hook *h = arg;
+    h->runs++;
+    if (h->nested && put(h->c, "/t/hook", "from the hook", 0))
+        return PLM_EIO;
+    if (h->put_at == h->runs && put(h->c, "/t/pg/k9", "late", 0))
+        return PLM_EIO;
+    *deadline_ms = h->deadline_in_ms ? plm_mono_ms() + h->deadline_in_ms : 0;
+    return h->rc;
+}
+
+static void *cancel_later(void *arg)
+{
+    sleep_ms(300);
+    atomic_store((atomic_bool *)arg, true);
+    return NULL;
+}
+
+static int t_bounds(struct etcd_client *c, struct etcd_client *silent)
+{
+    struct etcd_keys k = etcd_key("/t/hook");
+    struct etcd_range r;
+    struct hook h = {.c = c, .nested = true};
+    atomic_bool stop = false;
+    pthread_t t;
+    uint64_t t0, took;
+    int rc;
+
+    /* The hook runs once per call, its own calls unhooked, before the call. */
+    etcd_client_bound(c, NULL, before, &h);
+    CHECK(etcd_range(c, &k, NULL, &r) == 0, "range: %s", etcd_client_error(c));
+    CHECK(h.runs == 1, "the hook ran %u times for one call", h.runs);
+    CHECK(r.n == 1, "the hook's own put is not seen by the call after it");
+    etcd_range_free(&r);
+    /* A paged range: every key once, in order (a key with a NUL byte
+     * right after a page's last key included), at the first page's
+     * revision (a key put between two pages is not in it), one hooked
+     * call per page. */
+    static const char nul[] = "/t/pg/k3\0b";
+    CHECK(etcd_put(c, nul, sizeof(nul) - 1, "n", 1, 0, NULL) == 0, "put: %s", etcd_client_error(c));
+    for (int i = 0; i < 7; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "/t/pg/k%d", i);
+        CHECK(put(c, key, key + 6, 0) == 0, "put: %s", etcd_client_error(c));
+    }
+    h = (struct hook){.c = c, .put_at = 2};
+    struct etcd_keys pg = etcd_prefix("/t/pg/");
+    struct etcd_range_opts paged = {.page = 3};
+    CHECK(etcd_range(c, &pg, &paged, &r) == 0, "paged: %s", etcd_client_error(c));
+    CHECK(h.runs == 3, "8 keys in pages of 3 made %u calls", h.runs);
+    CHECK(r.n == 8 && r.count == 8 && !r.more, "paged: %zu keys (count %" PRId64 ")", r.n, r.count);
+    CHECK(r.kvs[3].key_len == 8 && r.kvs[4].key_len == sizeof(nul) - 1 &&
+              !memcmp(r.kvs[4].key, nul, sizeof(nul) - 1) && !strcmp(r.kvs[7].value, "k6"),
+          "paged: not k0..k3, k3\\0b, k4..k6 in order");
+    etcd_range_free(&r);
+    CHECK(etcd_range(c, &pg, NULL, &r) == 0 && r.n == 9, "the key put between pages is not there");
+    etcd_range_free(&r);
+    /* An empty range, paged: no keys, no error. */
+    struct etcd_keys none = etcd_prefix("/t/none/");
+    CHECK(etcd_range(c, &none, &paged, &r) == 0 && r.n == 0 && r.count == 0,
+          "an empty paged range: %s", etcd_client_error(c));
+    etcd_range_free(&r);
+    /* A hook's error: the call is not made. */
+    h.nested = false;
+    h.rc = PLM_ENOENT;
+    CHECK(etcd_range(c, &k, NULL, &r) == PLM_ENOENT, "the hook's error is not the call's");
+    etcd_client_bound(c, NULL, NULL, NULL);
+    /* Its deadline: a call waiting at a member that never answers ends
+     * then, not at the 3 s request timeout. */
+    h = (struct hook){.c = silent, .deadline_in_ms = 400};
+    etcd_client_bound(silent, NULL, before, &h);
+    t0 = plm_mono_ms();
+    rc = etcd_range(silent, &k, NULL, &r);
+    took = plm_mono_ms() - t0;
+    printf("bounds: a 400 ms deadline ended the call in %" PRIu64 " ms: %s\n", took,
+           etcd_client_error(silent));
+    CHECK(rc == PLM_EIO && took < 900, "rc %d after %" PRIu64 " ms", rc, took);
+    /* The cancel flag, set from another thread while the call waits. */
+    etcd_client_bound(silent, &stop, NULL, NULL);
+    CHECK(pthread_create(&t, NULL, cancel_later, &stop) == 0, "no thread");
+    t0 = plm_mono_ms();
+    rc = etcd_range(silent, &k, NULL, &r);
+    took = plm_mono_ms() - t0;
+    pthread_join(t, NULL);
+    printf("bounds: cancelled after 300 ms, the call ended in %" PRIu64 " ms: %s\n", took,
+           etcd_client_error(silent));
+    CHECK(rc == PLM_EIO && strstr(etcd_client_error(silent), "cancelled"), "rc %d, %s", rc,
+          etcd_client_error(silent));
+    CHECK(took < 1600, "the cancelled call took %" PRIu64 " ms", took);
+    /* And every call after it fails at once. */
+    t0 = plm_mono_ms();
+    CHECK(etcd_range(silent, &k, NULL, &r) == PLM_EIO && plm_mono_ms() - t0 < 100,
+          "a call after the cancel was made");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct etcd_client *c;
@@ -423,6 +534,10 @@ int main(int argc, char **argv)
         rc = t_watch(c);
     } else if (!strcmp(cmd, "failover") && argc == 4) {
         rc = t_failover(c, argv[3]);
+    } else if (!strcmp(cmd, "bounds") && argc == 4) {
+        struct etcd_client *s = connect_to(argv[3], 0);
+        rc = t_bounds(c, s);
+        etcd_client_free(s);
     } else if (!strcmp(cmd, "down") && argc == 4) {
         rc = t_down(c, timeout);
     } else {

@@ -6,7 +6,9 @@
 # free (tests/pool/etcd-cluster.sh), TAP.  xen-a is overloaded (three
 # guests asking more CPU than it has), xen-b idle and roomy, xen-c holds
 # one guest whose migrations fail (migrate-fault fail).  Checked:
-#   - the leader orders a move off xen-a, xen-a's daemon carries it out
+#   - the leader orders a move off xen-a, to the address its destination
+#     publishes for migrations (each host gives one: HOST.pool.test), and
+#     xen-a's daemon carries it out, migrating to that address
 #     (the order's state goes accepted, running, done), the domain runs on
 #     the destination, which adopts it and answers its request, and no
 #     longer on xen-a: one host publishes it, at every moment read;
@@ -31,8 +33,12 @@ pool_sims_setup migrate
 fabric=$(cd "$work" && pwd)/fabric
 rm -rf "$fabric"
 
+# Each host gives an address for migrations other than its name: the
+# orders to it carry that address, and its source migrates to it.
 policy() { # host
+    pool_attrs="address=\"$1.pool.test\""
     pool_policy "$1" automatic '<plan interval="1s" hold="2s"/>' '<migrate timeout="60s"/>'
+    pool_attrs=
 }
 
 # The hosts' scenarios, each on the fabric under its pool name.
@@ -121,6 +127,9 @@ moved() {
     o=$(ctl get "$key" --print-value-only)
     name=$(printf '%s\n' "$o" | sed -n 's/^name //p')
     dest=$(printf '%s\n' "$o" | sed -n 's/^to //p')
+    addr=$(printf '%s\n' "$o" | sed -n 's/^address //p')
+    [ "$addr" = "$dest.pool.test" ] ||
+        { echo "the order's address is '$addr', not $dest's own, $dest.pool.test"; return 1; }
     seen=''
     end=$(($(ms) + 30000))
     while [ "$(ms)" -lt "$end" ]; do
@@ -135,11 +144,15 @@ moved() {
     done
     [ "$s" = "done" ] || { echo "the order is not done: '$s' (states seen:$seen)"; return 1; }
     case "$seen" in *running*) ;; *) echo "no running state seen (states:$seen)"; return 1 ;; esac
-    grep -q "Domain .*: migrating to $dest" "$work/xen-a.log" ||
-        { echo "xen-a's log does not say it migrates"; return 1; }
+    grep -q "Domain .*: migrating to $dest ($dest.pool.test)" "$work/xen-a.log" ||
+        { echo "xen-a's log does not say it migrates to $dest.pool.test"; return 1; }
+    ask xen-a pool status | grep -q "(migrations to $dest.pool.test)" ||
+        { echo "xenplm pool status does not show $dest's address"; return 1; }
+    ask xen-a pool status -j | grep -q "\"address\":\"$dest.pool.test\"" ||
+        { echo "xenplm pool status -j does not show $dest's address"; return 1; }
     echo "  $name ($uuid) to $dest, states:$seen"
 }
-ok "the leader orders a move off xen-a and xen-a carries it out (accepted, running, done)" moved
+ok "the leader orders a move off xen-a, to the address its destination gives (pool status shows it), and xen-a carries it out (accepted, running, done)" moved
 key=$(orders_of xen-a | head -n 1)
 uuid=${key##*/}
 o=$(ctl get "$key" --print-value-only)

@@ -233,6 +233,7 @@ START_TEST(test_pool_section)
     ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
     ck_assert_str_eq(p.pool.host, host);
     ck_assert(p.pool.host_default);
+    ck_assert_ptr_null(p.pool.address);
     ck_assert_uint_eq(p.pool.nendpoints, 1);
     ck_assert_str_eq(p.pool.endpoint[0], "http://localhost:2379");
     ck_assert_ptr_null(p.pool.cert);
@@ -249,6 +250,7 @@ START_TEST(test_pool_section)
     ck_assert_str_eq(p.pool.name, "rack-1");
     ck_assert_str_eq(p.pool.host, "xen-a.example");
     ck_assert(!p.pool.host_default);
+    ck_assert_str_eq(p.pool.address, "10.1.2.3");
     ck_assert_uint_eq(p.pool.nendpoints, 3);
     ck_assert_str_eq(p.pool.endpoint[0], "https://etcd1.example:2379");
     ck_assert_str_eq(p.pool.endpoint[1], "https://[fd00::2]:2379");
@@ -910,6 +912,7 @@ START_TEST(test_describe)
     ck_assert_ptr_nonnull(
         strstr(text, "pool 'rack-1' (line 32): mode automatic, this host 'xen-a.example'\n"));
     ck_assert_ptr_nonnull(strstr(text, "  endpoint  https://[fd00::2]:2379\n"));
+    ck_assert_ptr_nonnull(strstr(text, "  address   10.1.2.3\n"));
     ck_assert_ptr_nonnull(strstr(text, "  tls       cert /etc/xenplm/etcd/xen-a.pem, key "
                                        "/etc/xenplm/etcd/xen-a.key, CA /etc/xenplm/etcd/ca.pem\n"));
     ck_assert_ptr_nonnull(strstr(text, "  lease     TTL 1min; publish at most every 30s\n"));

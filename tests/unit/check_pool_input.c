@@ -479,7 +479,9 @@ START_TEST(host_checks)
         {"xen-a", "xen-z", "xen-a", "xen-a", 7, 7, true, true, true, PLM_EINVAL,
          "'xen-z' is not a host of the pool"},
     };
-    static const char hosts[][PLM_POOL_NAME_MAX + 1] = {"xen-a", "xen-b", "xen-c", "xen-l"};
+    /* Sorted by name; xen-c publishes an address for migrations. */
+    static const struct pop_dest hosts[] = {
+        {"xen-a", ""}, {"xen-b", ""}, {"xen-c", "10.0.0.3"}, {"xen-l", ""}};
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         struct pord_order o;
         memset(&o, 0, sizeof(o));
@@ -502,7 +504,8 @@ START_TEST(host_checks)
         ck_assert_msg(strstr(why, t[i].why), "row %zu: '%s'", i, why);
     }
     /* Whoever may write to etcd may write an order: not the leader's, or
-     * to an address other than the destination's name, it is refused. */
+     * to an address other than the one the destination publishes (its
+     * name when it publishes none), it is refused. */
     struct pord_order o;
     memset(&o, 0, sizeof(o));
     snprintf(o.from, sizeof(o.from), "xen-a");
@@ -524,8 +527,18 @@ START_TEST(host_checks)
     snprintf(o.leader, sizeof(o.leader), "xen-l");
     snprintf(o.addr, sizeof(o.addr), "attacker.example");
     ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), PLM_EINVAL);
-    ck_assert_ptr_nonnull(strstr(why, "address 'attacker.example' is not its destination's name"));
+    ck_assert_ptr_nonnull(strstr(
+        why, "address 'attacker.example' is not the one its destination publishes ('xen-b')"));
     snprintf(o.addr, sizeof(o.addr), "xen-b");
+    ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), 0);
+    /* To xen-c, which publishes 10.0.0.3: that address, not its name. */
+    snprintf(o.to, sizeof(o.to), "xen-c");
+    ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), PLM_EINVAL);
+    ck_assert_ptr_nonnull(
+        strstr(why, "address 'xen-b' is not the one its destination publishes ('10.0.0.3')"));
+    snprintf(o.addr, sizeof(o.addr), "xen-c");
+    ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), PLM_EINVAL);
+    snprintf(o.addr, sizeof(o.addr), "10.0.0.3");
     ck_assert_int_eq(pop_check(&o, "xen-a", &h, why, sizeof(why)), 0);
 }
 END_TEST
@@ -741,6 +754,40 @@ START_TEST(drains)
 }
 END_TEST
 
+/* The hosts said once: added and removed once each, bounded, and pruned
+ * to the hosts that still have keys (a host gone is forgotten). */
+START_TEST(said_once)
+{
+    pin_name_t names[3], seen[4];
+    struct pin_said s = {.name = names, .max = 3};
+
+    ck_assert(pin_said_add(&s, "a"));
+    ck_assert(!pin_said_add(&s, "a"));
+    ck_assert(pin_said_add(&s, "b"));
+    ck_assert(pin_said_add(&s, "c"));
+    /* Full: said every time, never stored. */
+    ck_assert(pin_said_add(&s, "d"));
+    ck_assert(pin_said_add(&s, "d"));
+    ck_assert_uint_eq(s.n, 3);
+    ck_assert(pin_said_del(&s, "b"));
+    ck_assert(!pin_said_del(&s, "b"));
+    ck_assert_uint_eq(s.n, 2);
+    /* The pool now has keys of c, x and y (in etcd's order, not sorted): a is gone. */
+    snprintf(seen[0], sizeof(seen[0]), "y");
+    snprintf(seen[1], sizeof(seen[1]), "c");
+    snprintf(seen[2], sizeof(seen[2]), "x");
+    ck_assert_uint_eq(pin_said_prune(&s, seen, 3), 1);
+    ck_assert_uint_eq(s.n, 1);
+    ck_assert_str_eq(s.name[0], "c");
+    /* a, bad again when it comes back, is said again. */
+    ck_assert(pin_said_add(&s, "a"));
+    /* No host left: nothing kept. */
+    ck_assert_uint_eq(pin_said_prune(&s, seen, 0), 2);
+    ck_assert_uint_eq(s.n, 0);
+    ck_assert_uint_eq(pin_said_prune(&s, seen, 0), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool_input");
@@ -760,6 +807,7 @@ int main(void)
     tcase_add_test(tc, manual_room_per_round);
     tcase_add_test(tc, drains);
     tcase_add_test(tc, cooldown_over);
+    tcase_add_test(tc, said_once);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -679,6 +679,91 @@ START_TEST(work_cap)
 }
 END_TEST
 
+/*
+ * Demand that oscillates between two hosts (issue 14, point 5: no
+ * ping-pong).  Each host of 1 pCPU holds a guest that cannot move (af on
+ * a, bf on b) and one that can (m1 on a, m2 on b, asking `mid` each);
+ * for half a period af asks `high` and bf nothing, then the other way
+ * round, for ten minutes, a plan a second and every move carried out at
+ * once: the movable guests are always better off on the quiet host, the
+ * pull that makes a pool ping-pong.  Whatever the period, no guest moves
+ * again within its cooldown, so the moves stay under 2 x (1 + run /
+ * cooldown); demand that swings faster than the hold, or whose moves
+ * would gain less than the margin, moves nothing at all.
+ */
+struct swing {
+    const char *what;
+    unsigned half_s, hold_s, cooldown_s;
+    int high, mid;
+    int64_t margin;
+    bool none;        /* nothing may move */
+    size_t min_moves; /* otherwise at least these */
+};
+
+static const struct swing swings[] = {
+    {"swings every 5 s, under the 10 s hold", 5, 10, 60, 90, 40, 0, true, 0},
+    {"swings every 9 s, just under the 10 s hold", 9, 10, 60, 90, 40, 0, true, 0},
+    {"swings every 30 s, past the hold, 60 s cooldown", 30, 10, 60, 90, 40, 0, false, 2},
+    {"swings every 30 s, 20 s cooldown", 30, 10, 20, 90, 40, 0, false, 2},
+    {"swings every 30 s, 5 min cooldown", 30, 10, 300, 90, 40, 0, false, 1},
+    {"swings every 2 min, 60 s cooldown: a move a swing", 120, 10, 60, 90, 40, 0, false, 4},
+    {"swings every 30 s by a hair over a host: gain under the margin", 30, 10, 60, 62, 40, 400,
+     true, 0},
+};
+
+START_TEST(oscillating_demand)
+{
+    const struct swing *sw = &swings[_i];
+    static const char *const uuid[4] = {"af", "bf", "m1", "m2"};
+    const uint64_t base = 1000000, run_ms = 600000, cool_ms = sw->cooldown_s * 1000ull;
+    struct row r = {.what = sw->what, .h = {{"a", 100}, {"b", 100}}, .margin = sw->margin};
+    struct pool *p = malloc(sizeof(*p));
+    struct pp_work w;
+    struct pp_plan plan;
+    uint64_t last[4] = {0};
+    size_t moves = 0;
+    bool have_prev = false;
+
+    ck_assert_ptr_nonnull(p);
+    r.d[0] = (struct td){.uuid = uuid[0], .host = 0, .cpu = {1}, .fixed = true};
+    r.d[1] = (struct td){.uuid = uuid[1], .host = 1, .cpu = {1}, .fixed = true};
+    r.d[2] = (struct td){.uuid = uuid[2], .host = 0, .cpu = {sw->mid}};
+    r.d[3] = (struct td){.uuid = uuid[3], .host = 1, .cpu = {sw->mid}};
+    build(p, &r);
+    p->pol.hold_ms = sw->hold_s * 1000ull;
+    p->pol.cooldown_ms = cool_ms;
+    ck_assert_int_eq(pp_work_init(&w, MAXH, MAXD), 0);
+    for (uint64_t t = 0; t <= run_ms; t += 1000) {
+        /* af asks much in even half-periods, bf in odd ones. */
+        unsigned phase = (unsigned)(t / (sw->half_s * 1000ull)) % 2;
+        p->d[0].cpu.level[0] = PLM_UNITS(phase == 0 ? sw->high : 1);
+        p->d[1].cpu.level[0] = PLM_UNITS(phase == 1 ? sw->high : 1);
+        p->in.now_ms = p->in.hold_now_ms = base + t;
+        ck_assert_int_eq(pp_plan(&p->in, have_prev ? &p->prev : NULL, &p->next, &w, &plan), 0);
+        p->prev = p->next;
+        have_prev = true;
+        for (size_t i = 0; i < plan.nmoves; i++) {
+            const struct pp_move *m = &plan.move[i];
+            ck_assert_msg(m->dom >= 2, "%s: %s cannot move", sw->what, uuid[m->dom]);
+            ck_assert_msg(!last[m->dom] || base + t >= last[m->dom] + cool_ms,
+                          "%s: %s moved again %llu ms after its last move", sw->what, uuid[m->dom],
+                          (unsigned long long)(base + t - last[m->dom]));
+            last[m->dom] = base + t;
+            p->h[m->from].free_mib += p->d[m->dom].mem_mib;
+            p->h[m->to].free_mib -= p->d[m->dom].mem_mib;
+            p->d[m->dom].host = m->to;
+            p->d[m->dom].cooldown_until_ms = m->cooldown_until_ms;
+            moves++;
+        }
+    }
+    size_t bound = sw->none ? 0 : 2 * (size_t)(1 + run_ms / cool_ms);
+    ck_assert_msg(moves >= sw->min_moves && moves <= bound, "%s: %zu moves (from %zu to %zu)",
+                  sw->what, moves, sw->min_moves, bound);
+    pp_work_dispose(&w);
+    free(p);
+}
+END_TEST
+
 START_TEST(refuses_bad_input)
 {
     struct pool p;
@@ -714,6 +799,7 @@ int main(void)
     tcase_add_test(tc, state_kept_and_dropped);
     tcase_add_test(tc, order_independent);
     tcase_add_test(tc, no_ping_pong);
+    tcase_add_loop_test(tc, oscillating_demand, 0, (int)(sizeof(swings) / sizeof(swings[0])));
     tcase_add_test(tc, work_cap);
     tcase_add_test(tc, refuses_bad_input);
     suite_add_tcase(s, tc);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "pool/etcd.h"
 #include "pool/pool_record.h"
 #include "tests/unit/suite_run.h"
 
@@ -22,7 +23,7 @@
 #define UA "0b5c7a4e-1111-4c57-8e21-5a7b9c0d1e2f"
 #define UB "6f1c2a9e-0d3b-4c57-8e21-5a7b9c0d1e2f"
 
-static const struct prec_host host = {U(3100), U(65536), U(20480), U(2048), 0};
+static const struct prec_host host = {U(3100), U(65536), U(20480), U(2048), 0, ""};
 
 static void dom(struct prec_domain *d, const char *uuid, const char *name)
 {
@@ -127,6 +128,52 @@ START_TEST(diff_writes_only_changes)
     ck_assert_int_eq(prec_diff(&a, &b, put, &np, del, &nd), PLM_EINVAL);
     prec_set_free(&a);
     prec_set_free(&b);
+}
+END_TEST
+
+/* The old side of a diff from the keys etcd holds: a key with a NUL
+ * (etcd's keys are bytes), one too long and one out of order are left
+ * out, counted, and the diff against the host's records stays whole. */
+START_TEST(keys_read_back)
+{
+    static char ka[] = "/xenplm/p/hosts/h/domains/" UA,
+                kn[] = "/xenplm/p/hosts/h/domains/" UA "\0/x",
+                kb[] = "/xenplm/p/hosts/h/domains/" UB, k0[] = "/xenplm/p/hosts/h/domains/00",
+                kh[] = "/xenplm/p/hosts/h/host";
+    char long_key[PREC_KEY_MAX + 8];
+    memset(long_key, 'k', sizeof(long_key) - 1);
+    long_key[sizeof(long_key) - 1] = '\0';
+    /* In etcd's (byte) order but for k0, which comes after kb. */
+    struct etcd_kv kvs[] = {
+        {.key = ka, .key_len = sizeof(ka) - 1}, {.key = kn, .key_len = sizeof(kn) - 1},
+        {.key = kb, .key_len = sizeof(kb) - 1}, {.key = long_key, .key_len = sizeof(long_key) - 1},
+        {.key = k0, .key_len = sizeof(k0) - 1}, {.key = kh, .key_len = sizeof(kh) - 1},
+    };
+    struct prec_domain d[1];
+    struct prec_set old, cur;
+    size_t put[8], del[8], np, nd, skipped;
+    char err[256];
+
+    ck_assert_int_eq(prec_set_from_keys(kvs, 6, &old, &skipped), 0);
+    ck_assert_uint_eq(skipped, 3);
+    ck_assert_uint_eq(old.n, 3);
+    ck_assert_str_eq(old.kv[0].key, "/xenplm/p/hosts/h/domains/" UA);
+    ck_assert_str_eq(old.kv[1].key, "/xenplm/p/hosts/h/domains/" UB);
+    ck_assert_str_eq(old.kv[2].key, "/xenplm/p/hosts/h/host");
+    /* The host has UA alone now: both of its records rewritten (values
+     * unknown), UB deleted, and the odd keys neither deleted nor put. */
+    dom(&d[0], UA, "a");
+    ck_assert_int_eq(prec_encode("p", "h", &host, d, 1, &cur, err, sizeof(err)), 0);
+    ck_assert_int_eq(prec_diff(&old, &cur, put, &np, del, &nd), 0);
+    ck_assert_uint_eq(np, 2);
+    ck_assert_uint_eq(nd, 1);
+    ck_assert_str_eq(old.kv[del[0]].key, "/xenplm/p/hosts/h/domains/" UB);
+    prec_set_free(&old);
+    prec_set_free(&cur);
+    /* Nothing there: an empty set. */
+    ck_assert_int_eq(prec_set_from_keys(NULL, 0, &old, &skipped), 0);
+    ck_assert_uint_eq(old.n + skipped, 0);
+    prec_set_free(&old);
 }
 END_TEST
 
@@ -283,7 +330,18 @@ START_TEST(decoders_refuse)
          "out of range"},
         {true, "xenplm-host 1\nmemory 1\n", "'cpu': expected here"},
         {true, "xenplm-host 1\ncpu 1\r\nmemory 1\n", "not an amount"},
-        {true, "xenplm-host 1\ncpu 1\nmemory 1\nfree 1\nheadroom 1\ndomains 1\n\n", "more after"},
+        {true, "xenplm-host 1\ncpu 1\nmemory 1\nfree 1\nheadroom 1\ndomains 1\n\n",
+         "'address': expected here"},
+        {true, GOOD_HOST "address 10.0.0.1\n", NULL},
+        {true, GOOD_HOST "address fd00::5\n", NULL},
+        {true, GOOD_HOST "address xen-b.example.org\n", NULL},
+        {true, GOOD_HOST "address root@xen-b\n", "not a host name or an IP address"},
+        {true, GOOD_HOST "address 1.2.3\n", "not a host name or an IP address"},
+        {true, GOOD_HOST "address [fd00::5]\n", "not a host name or an IP address"},
+        {true, GOOD_HOST "address a b\n", "too many values"},
+        {true, GOOD_HOST "address\n", "too few values"},
+        {true, GOOD_HOST "address a\naddress b\n", "more after"},
+        {true, GOOD_HOST "address a", "no end"},
         {true, "", "missing"},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -453,12 +511,80 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* A host's address for migrations: what passes, what is refused, and
+ * how the host record carries it (a last line only when there is one). */
+START_TEST(addresses)
+{
+    static const struct {
+        const char *a;
+        bool ok;
+    } t[] = {
+        {"xen-b", true},
+        {"xen-b.example.org", true},
+        {"10.0.0.5", true},
+        {"fd00::5", true},
+        {"::1", true},
+        {"a1.b2", true},
+        {"", false},
+        {"xen b", false},
+        {"root@xen-b", false},
+        {"xen-b:22", false},
+        {"[fd00::5]", false},
+        {"fd00:::5", false},
+        {"-xen", false},
+        {"xen-.example", false},
+        {"xen..example", false},
+        {"xen.", false},
+        {"1.2.3", false},
+        {"1.2.3.256", false},
+        {"xen_b", false},
+        {"a;reboot", false},
+    };
+    char err[512], long_label[80], long_name[300];
+
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        ck_assert_msg((plm_mig_address_check(t[i].a, err, sizeof(err)) == 0) == t[i].ok, "'%s'",
+                      t[i].a);
+    memset(long_label, 'a', 64);
+    long_label[64] = '\0';
+    ck_assert_int_eq(plm_mig_address_check(long_label, err, sizeof(err)), PLM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "longer than 63"));
+    for (size_t i = 0; i < sizeof(long_name) - 1; i++)
+        long_name[i] = i % 10 == 9 ? '.' : 'a';
+    long_name[sizeof(long_name) - 1] = '\0';
+    ck_assert_int_eq(plm_mig_address_check(long_name, err, sizeof(err)), PLM_EINVAL);
+    ck_assert_int_eq(plm_mig_address_check(NULL, err, sizeof(err)), PLM_EINVAL);
+
+    /* In the host record, and back. */
+    struct prec_host h = host, back;
+    struct prec_set s;
+    snprintf(h.address, sizeof(h.address), "10.1.2.3");
+    ck_assert_int_eq(prec_encode("p", "h", &h, NULL, 0, &s, err, sizeof(err)), 0);
+    ck_assert_str_eq(s.kv[0].value, "xenplm-host 1\ncpu 3100\nmemory 65536\nfree 20480\n"
+                                    "headroom 2048\ndomains 0\naddress 10.1.2.3\n");
+    ck_assert_int_eq(prec_decode_host(s.kv[0].value, s.kv[0].len, &back, err, sizeof(err)), 0);
+    ck_assert_str_eq(back.address, "10.1.2.3");
+    prec_set_free(&s);
+    /* None given: no line, and none read back. */
+    ck_assert_int_eq(prec_encode("p", "h", &host, NULL, 0, &s, err, sizeof(err)), 0);
+    ck_assert_int_eq(prec_decode_host(s.kv[0].value, s.kv[0].len, &back, err, sizeof(err)), 0);
+    ck_assert_str_eq(back.address, "");
+    prec_set_free(&s);
+    /* A bad one is not published. */
+    snprintf(h.address, sizeof(h.address), "xen b");
+    ck_assert_int_eq(prec_encode("p", "h", &h, NULL, 0, &s, err, sizeof(err)), PLM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "address 'xen b'"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool_record");
     TCase *tc = tcase_create("records");
     tcase_add_test(tc, encodes_keys_and_values);
     tcase_add_test(tc, diff_writes_only_changes);
+    tcase_add_test(tc, keys_read_back);
+    tcase_add_test(tc, addresses);
     tcase_add_test(tc, encoder_refuses);
     tcase_add_test(tc, decoders_refuse);
     tcase_add_test(tc, keys);
