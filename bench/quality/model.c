@@ -324,11 +324,11 @@ static void move_balloons(struct qm_world *w)
 void qm_world_step(struct qm_world *w)
 {
     size_t n = w->n;
-    double *claim = calloc(n * 3 + 1, sizeof(double));
+    double *claim = calloc(n * 5 + 1, sizeof(double));
     uint64_t *mask = calloc(n + 1, sizeof(uint64_t));
     if (!claim || !mask)
         abort();
-    double *weight = claim + n, *cap = claim + 2 * n;
+    double *weight = claim + n, *cap = claim + 2 * n, *want = claim + 3 * n, *use = claim + 4 * n;
 
     move_balloons(w);
     for (size_t i = 0; i < n; i++) {
@@ -338,25 +338,33 @@ void qm_world_step(struct qm_world *w)
         double c = g->s->vcpus * 100.0;
         if (g->cap > 0 && g->cap < c)
             c = g->cap;
+        want[i] = g->demand_eff < c ? g->demand_eff : c;
         if (2.0 * g->demand_eff < c)
             c = 2.0 * g->demand_eff;
         claim[i] = c;
         weight[i] = g->weight > 0 ? g->weight : 1;
         mask[i] = g->hard;
     }
-    if (qm_share(w->sc->pcpus * 100.0 - w->sc->dom0_cpu, w->sc->pcpus, n, claim, weight, mask,
-                 cap) != 0)
+    /* Two shares of the same pool: what each guest could get with every
+     * guest's bursts (its capacity: the latency figure), and what it gets
+     * done, the scheduler being work-conserving (an idle pCPU runs anyone
+     * runnable whatever the weights): the share of the demands. */
+    double pool = w->sc->pcpus * 100.0 - w->sc->dom0_cpu;
+    if (qm_share(pool, w->sc->pcpus, n, claim, weight, mask, cap) != 0 ||
+        qm_share(pool, w->sc->pcpus, n, want, weight, mask, use) != 0)
         abort(); /* a scenario with more distinct masks than the model takes */
     for (size_t i = 0; i < n; i++) {
         struct qm_guest *g = &w->g[i];
         g->capacity = cap[i];
-        g->used = g->demand_eff < cap[i] ? g->demand_eff : cap[i];
+        g->used = use[i];
     }
     for (size_t i = 0; i < n; i++) {
         struct qm_guest *g = &w->g[i];
         g->contention = contention_of(w, i);
         g->wait_ms = g->s->wakeups * g->contention * QM_WAIT_MS;
-        if (g->wait_ms <= 0)
+        if (g->s->util >= 1.0)
+            g->cpu_met = g->used + 1e-9 >= g->demand_eff; /* its work gets done */
+        else if (g->wait_ms <= 0)
             g->cpu_met = g->demand_eff <= 1e-9 || g->demand_eff <= g->s->util * g->capacity + 1e-9;
         else
             g->cpu_met = g->demand_eff <= 1e-9 ||

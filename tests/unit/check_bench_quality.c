@@ -95,7 +95,7 @@ START_TEST(wakeup_wait_follows_contention)
 {
     struct qm_world w;
     /* A latency guest using 20 whose requests wake 12 times, beside a
-     * CPU-bound guest on 3 vcpus: pool 300, it gets 260 of it. */
+     * CPU-bound guest on 3 vcpus: pool 300, it runs on the 280 left. */
     host(2, 20, 1024, 2048);
     spec[0].wakeups = 12;
     spec[1].vcpus = 3;
@@ -103,11 +103,11 @@ START_TEST(wakeup_wait_follows_contention)
     spec[1].util = 1.0;
     ck_assert_int_eq(qm_world_init(&w, &sc, 1, 0), 0);
     qm_world_step(&w);
-    ck_assert_double_eq_tol(w.g[1].used, 260, 1e-6);
-    /* Its 260 over 4 pCPUs keeps 260 / (400 - 20) of the rest busy: rho
-     * 0.5 (100 ms) plus 12 x 0.684 x 15 ms is over 200 ms. */
-    ck_assert_double_eq_tol(w.g[0].contention, 260.0 / 380, 1e-6);
-    ck_assert_double_eq_tol(w.g[0].wait_ms, 12 * 260.0 / 380 * QM_WAIT_MS, 1e-6);
+    ck_assert_double_eq_tol(w.g[1].used, 280, 1e-6);
+    /* Its 280 over 4 pCPUs keeps 280 / (400 - 20) of the rest busy: rho
+     * 0.5 (100 ms) plus 12 x 0.737 x 15 ms is over 200 ms. */
+    ck_assert_double_eq_tol(w.g[0].contention, 280.0 / 380, 1e-6);
+    ck_assert_double_eq_tol(w.g[0].wait_ms, 12 * 280.0 / 380 * QM_WAIT_MS, 1e-6);
     ck_assert(!w.g[0].cpu_met);
     ck_assert(qm_latency_ms(&w.g[0]) > 200);
     /* Pinned apart (pCPU 0 for it, 1-3 for the other): nothing waits. */
@@ -128,6 +128,36 @@ START_TEST(wakeup_wait_follows_contention)
     ck_assert_double_eq_tol(w.g[0].capacity, 100, 1e-6);
     ck_assert_double_eq_tol(w.g[0].wait_ms, 0, 1e-9);
     ck_assert(!w.g[0].cpu_met);
+    qm_world_dispose(&w);
+}
+END_TEST
+
+START_TEST(throughput_is_work_conserving)
+{
+    struct qm_world w;
+    /* A latency guest wanting 140 with a huge weight (its bursts could take
+     * 200 of the pool of 300) beside a batch guest wanting 150 with a
+     * small one: the batch guest's capacity is what the bursts leave
+     * (100), but it runs on the time the latency guest leaves idle, and the
+     * two demands fit: its work gets done. */
+    host(2, 140, 1024, 2048);
+    spec[1].cpu.base = 150;
+    spec[1].util = 1.0;
+    ck_assert_int_eq(qm_world_init(&w, &sc, 1, 0), 0);
+    w.g[0].weight = 10000;
+    w.g[1].weight = 1;
+    qm_world_step(&w);
+    ck_assert_double_eq_tol(w.g[0].capacity, 200, 1e-3);
+    ck_assert_double_eq_tol(w.g[1].capacity, 100, 1e-3);
+    ck_assert_double_eq_tol(w.g[0].used, 140, 1e-6);
+    ck_assert_double_eq_tol(w.g[1].used, 150, 1e-6);
+    ck_assert(w.g[0].cpu_met && w.g[1].cpu_met);
+    /* Wanting 170, it no longer fits: 160 of it gets done, missed. */
+    spec[1].cpu.base = 170;
+    qm_world_demand(&w);
+    qm_world_step(&w);
+    ck_assert_double_eq_tol(w.g[1].used, 160, 1e-3);
+    ck_assert(!w.g[1].cpu_met);
     qm_world_dispose(&w);
 }
 END_TEST
@@ -247,6 +277,7 @@ static Suite *suite(void)
     tcase_add_test(tc, waterfill_by_weight_within_claims);
     tcase_add_test(tc, share_under_hard_affinity);
     tcase_add_test(tc, wakeup_wait_follows_contention);
+    tcase_add_test(tc, throughput_is_work_conserving);
     tcase_add_test(tc, balloon_grows_at_its_rate_out_of_free_memory);
     tcase_add_test(tc, goals_and_swap_penalty);
     tcase_add_test(tc, stats_count_moves_reversals_and_invariants);
