@@ -16,8 +16,8 @@
  *    its target u (0.75 unless the scenario says otherwise).  This is the
  *    M/M/1 queueing approximation: the response time is S / (1 - rho),
  *    rho = demand / capacity, so "p99 at most 4 x the service time" is
- *    rho <= 0.75.  A throughput goal (batch) is met while the capacity
- *    covers the demand (u = 1).
+ *    rho <= 0.75.  A throughput goal (batch) is met while the CPU it
+ *    gets done covers the demand (u = 1).
  *  - a memory goal, missed while the memory the guest holds (its balloon's
  *    actual size, not the target it was given) is under its working set.
  *
@@ -26,7 +26,11 @@
  * is filled in proportion to each guest's weight, no guest taking more
  * than its claim: the least of its cap, its vcpus x 100 and twice its
  * demand (the room its bursts take, so that an idle host lets a guest
- * run well under its target utilisation).
+ * run well under its target utilisation).  That share is its capacity
+ * (the latency goal's).  What it gets done (used; a throughput goal is met
+ * while it covers the demand) is the same share of the demands
+ * themselves: the scheduler is work-conserving, so a guest with a small
+ * weight still runs in the time the others leave idle.
  *
  * Affinity (what a hard vcpu affinity changes; xenplm+affinity and
  * xenplm+pin1 set it, no other manager can).  A guest's vcpus run only on
