@@ -169,8 +169,9 @@ struct qm_guest {
     double actual, capacity, demand_eff, used;
     double swap_f; /* missing fraction of the working set */
     /* Set by the manager: its hard affinity, a mask of pCPUs (0: all).
-     * The host's answer: how busy other guests keep those pCPUs (0..1)
-     * and the wait for a pCPU a request adds (ms). */
+     * The host's answer: how busy other guests keep those pCPUs (0..1;
+     * computed only for a guest with wakeups) and the wait for a pCPU a
+     * request adds (ms). */
     uint64_t hard;
     double contention, wait_ms;
     bool cpu_met, mem_met;
