@@ -33,9 +33,9 @@
 #endif
 
 static const struct qm_mgr *const managers[] = {
-    &qm_mgr_static_equal,   &qm_mgr_static_peak, &qm_mgr_squeezed,
-    &qm_mgr_qmemman,        &qm_mgr_mom,         &qm_mgr_xenplm,
-    &qm_mgr_xenplm_anticip, &qm_mgr_xenplm_cpu,  &qm_mgr_xenplm_boost,
+    &qm_mgr_static_equal, &qm_mgr_static_peak,     &qm_mgr_squeezed,       &qm_mgr_qmemman,
+    &qm_mgr_mom,          &qm_mgr_xenplm,          &qm_mgr_xenplm_anticip, &qm_mgr_xenplm_cpu,
+    &qm_mgr_xenplm_boost, &qm_mgr_xenplm_affinity, &qm_mgr_xenplm_pin1,
 };
 #define NMGR (sizeof(managers) / sizeof(managers[0]))
 
@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 
     if (parse(argc, argv, &o) != 0)
         return 2;
-    printf("%-11s %-14s %7s %7s %7s %8s %8s %7s %8s %7s %6s %6s %6s\n", "scenario", "manager",
+    printf("%-11s %-15s %7s %7s %7s %8s %8s %7s %8s %7s %6s %6s %6s\n", "scenario", "manager",
            "P1 met%", "P2 met%", "P3 met%", "weighted", "recov s", "peak10", "moved G", "calls",
            "revers", "overc", "<min");
     for (struct qm_scenario *const *scp = qm_scenarios(); *scp; scp++) {
@@ -163,13 +163,16 @@ int main(int argc, char **argv)
         if (o.only ? strcmp(o.only, sc->name) != 0 : o.quick && !sc->quick)
             continue;
         found++;
-        bool agentless = false;
-        for (size_t i = 0; i < sc->n; i++)
+        bool agentless = false, affinity = false;
+        for (size_t i = 0; i < sc->n; i++) {
             agentless = agentless || sc->g[i].kind == QM_AGENTLESS;
+            affinity = affinity || sc->g[i].aff_hard || sc->g[i].aff_pin1;
+        }
         size_t nrun = 0;
         for (size_t k = 0; k < NMGR; k++) {
             struct qm_stats s;
-            if (managers[k]->agentless_only && !agentless)
+            if ((managers[k]->agentless_only && !agentless) ||
+                (managers[k]->affinity_only && !affinity))
                 continue;
             names[nrun++] = managers[k]->name;
             if (run(sc, managers[k], &o, &s) != 0) {
@@ -178,7 +181,7 @@ int main(int argc, char **argv)
                 qm_scenarios_dispose();
                 return 2;
             }
-            printf("%-11s %-14s", sc->name, managers[k]->name);
+            printf("%-11s %-15s", sc->name, managers[k]->name);
             for (unsigned p = 1; p <= QM_MAX_PRIO; p++)
                 print_pct(qm_stats_met(&s, p));
             printf(" %8.2f", qm_stats_weighted(&s));

@@ -98,4 +98,4 @@ static void step_mom(void *p, struct qm_world *w)
     }
 }
 
-const struct qm_mgr qm_mgr_mom = {"mom", false, open_mom, step_mom, free, false};
+const struct qm_mgr qm_mgr_mom = {"mom", false, open_mom, step_mom, free, false, false};

@@ -126,4 +126,4 @@ static void step_qmm(void *p, struct qm_world *w)
         w->g[i].target = floor(tgt[i]);
 }
 
-const struct qm_mgr qm_mgr_qmemman = {"qmemman", false, open_qmm, step_qmm, free, false};
+const struct qm_mgr qm_mgr_qmemman = {"qmemman", false, open_qmm, step_qmm, free, false, false};

@@ -105,4 +105,4 @@ static void step_sq(void *p, struct qm_world *w)
     }
 }
 
-const struct qm_mgr qm_mgr_squeezed = {"squeezed", false, open_sq, step_sq, close_sq, false};
+const struct qm_mgr qm_mgr_squeezed = {"squeezed", false, open_sq, step_sq, close_sq, false, false};

@@ -77,8 +77,10 @@ static void step(void *p, struct qm_world *w)
     free(ws);
 }
 
-const struct qm_mgr qm_mgr_static_equal = {"static-equal", false, open_equal, step, free, false};
-const struct qm_mgr qm_mgr_static_peak = {"static-peak", false, open_peak, step, free, false};
+const struct qm_mgr qm_mgr_static_equal = {"static-equal", false, open_equal, step,
+                                           free,           false, false};
+const struct qm_mgr qm_mgr_static_peak = {"static-peak", false, open_peak, step,
+                                          free,          false, false};
 
 void qm_peak(const struct qm_world *w, size_t i, double *cpu, double *ws)
 {

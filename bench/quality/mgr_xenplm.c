@@ -46,6 +46,15 @@
  * history per guest, and the model's clock as the local time of day (its
  * 0 is midnight).
  *
+ * xenplm+affinity is xenplm with the rule an operator would write for
+ * affinity (issue 13, point 4): each guest the scenario gives a hard
+ * cpu-list (qm_guest_spec.aff_hard) is matched by the default policy's
+ * rule with <affinity hard="that list"/>, so the decision step (affinity.c)
+ * sets it through its ENG_ACT_AFFINITY action, which the harness applies to
+ * the model's guest.  xenplm+pin1 is the same with the lists of aff_pin1:
+ * the latency guest pinned to too few pCPUs, the case where affinity
+ * hurts.  Both are played only in scenarios that give such lists.
+ *
  * xenplm+boost is xenplm with the time-critical boost (issue 13, point
  * 3): every rule of the default policy as if it said <boost/> (its
  * defaults: 10 s at most, 60 s apart, 2 minutes an hour), and each
@@ -96,6 +105,9 @@ struct st_xenplm {
     bool boost; /* xenplm+boost */
 };
 
+/* Which affinity lists a variant gives its rules. */
+enum xaff { XAFF_NONE, XAFF_RULE, XAFF_PIN1 };
+
 static uint64_t now_ms(const struct qm_world *w)
 {
     return 1000 + (uint64_t)llround(w->t * 1000.0);
@@ -105,9 +117,12 @@ static uint64_t now_ms(const struct qm_world *w)
  * (policies/goals/web.xml): a latency goal on a probe at the guest's CPU
  * priority (the target from its model: rho <= util is latency <= 50 ms /
  * (1 - util)) and its CPUs at most 70 % busy at priority 3; a batch
- * guest's throughput is a cpu-util goal.  Memory: 128 MiB available and
- * few swap-ins (the shape of policies/goals/database.xml), at its memory
- * priority. */
+ * guest's throughput is a cpu-util goal.  Memory: 512 MiB available, as
+ * web.xml and batch.xml ask, and few swap-ins (the shape of
+ * policies/goals/database.xml), at its memory priority.  (It was 128 MiB,
+ * which no shipped example asks: a margin so thin that a working set
+ * creeping up through the morning outran the default policy's memory
+ * trigger, which holds a raise under 10 % for five minutes.) */
 static int goals_xml(const struct qm_guest_spec *s, bool boost, char *buf, size_t len)
 {
     char cpu[512];
@@ -128,7 +143,7 @@ static int goals_xml(const struct qm_guest_spec *s, bool boost, char *buf, size_
                     "<deadband cpu=\"10\" memory=\"64\"/><idle cpu=\"25\" memory=\"512\"/></agent>"
                     "<probe name=\"lat\" file=\"/run/app/latency\" interval=\"5s\"/>"
                     "%s"
-                    "<goal name=\"memory\" priority=\"%u\" metric=\"mem-available\" ge=\"128\"/>"
+                    "<goal name=\"memory\" priority=\"%u\" metric=\"mem-available\" ge=\"512\"/>"
                     "<goal name=\"no-swap\" priority=\"%u\" metric=\"swap-in\" le=\"20\" "
                     "margin=\"10\"/>"
                     "</xenplm-goals>",
@@ -154,7 +169,7 @@ static void close_xenplm(void *p)
 }
 
 static void *open_with(const struct qm_world *w, const char *srcdir, bool anticip, bool io,
-                       bool boost)
+                       bool boost, enum xaff aff)
 {
     char path[1024], err[POL_ERR_MAX], xml[2048];
     struct st_xenplm *s = calloc(1, sizeof(*s));
@@ -218,6 +233,18 @@ static void *open_with(const struct qm_world *w, const char *srcdir, bool antici
                 s->rule[i].agentless_io_cpu = 0;
             v.rule = &s->rule[i];
         }
+        const char *list = aff == XAFF_RULE ? g->aff_hard : aff == XAFF_PIN1 ? g->aff_pin1 : NULL;
+        if (list) {
+            if (v.rule != &s->rule[i])
+                s->rule[i] = *v.rule;
+            if (plm_cpumap_parse(list, &s->rule[i].hard, err, sizeof(err)) != 0) {
+                fprintf(stderr, "bench-quality: affinity of %s: %s\n", g->name, err);
+                close_xenplm(s);
+                return NULL;
+            }
+            s->rule[i].affinity_hard = true;
+            v.rule = &s->rule[i];
+        }
         eng_dom_init(&s->dom[i], &v, v.mem_actual_kib, g->vcpus, 0, now_ms(w));
         if (s->hist) {
             ant_init(&s->hist[i]);
@@ -241,22 +268,32 @@ static void *open_with(const struct qm_world *w, const char *srcdir, bool antici
 
 static void *open_xenplm(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false, true, false);
+    return open_with(w, srcdir, false, true, false, XAFF_NONE);
 }
 
 static void *open_anticip(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, true, true, false);
+    return open_with(w, srcdir, true, true, false, XAFF_NONE);
 }
 
 static void *open_cpu_only(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false, false, false);
+    return open_with(w, srcdir, false, false, false, XAFF_NONE);
 }
 
 static void *open_boost(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false, true, true);
+    return open_with(w, srcdir, false, true, true, XAFF_NONE);
+}
+
+static void *open_affinity(const struct qm_world *w, const char *srcdir)
+{
+    return open_with(w, srcdir, false, true, false, XAFF_RULE);
+}
+
+static void *open_pin1(const struct qm_world *w, const char *srcdir)
+{
+    return open_with(w, srcdir, false, true, false, XAFF_PIN1);
 }
 
 static plm_amt_t amt(double v)
@@ -439,6 +476,11 @@ static void step_xenplm(void *p, struct qm_world *w)
         case ENG_ACT_TARGET:
             g->target = (double)(a->target_kib / 1024);
             break;
+        case ENG_ACT_AFFINITY:
+            /* The model's hosts have at most 64 pCPUs: the first word. */
+            if (a->hard)
+                g->hard = a->hard->w[0];
+            break;
         default:
             break;
         }
@@ -447,10 +489,15 @@ static void step_xenplm(void *p, struct qm_world *w)
     eng_plan_trim(&s->plan);
 }
 
-const struct qm_mgr qm_mgr_xenplm = {"xenplm", true, open_xenplm, step_xenplm, close_xenplm, false};
-const struct qm_mgr qm_mgr_xenplm_anticip = {"xenplm+anticip", true,         open_anticip,
-                                             step_xenplm,      close_xenplm, false};
-const struct qm_mgr qm_mgr_xenplm_cpu = {"xenplm-cpu", true,         open_cpu_only,
-                                         step_xenplm,  close_xenplm, true};
-const struct qm_mgr qm_mgr_xenplm_boost = {"xenplm+boost", true,         open_boost,
-                                           step_xenplm,    close_xenplm, false};
+const struct qm_mgr qm_mgr_xenplm = {"xenplm",     true,  open_xenplm, step_xenplm,
+                                     close_xenplm, false, false};
+const struct qm_mgr qm_mgr_xenplm_anticip = {"xenplm+anticip", true,  open_anticip, step_xenplm,
+                                             close_xenplm,     false, false};
+const struct qm_mgr qm_mgr_xenplm_cpu = {"xenplm-cpu", true, open_cpu_only, step_xenplm,
+                                         close_xenplm, true, false};
+const struct qm_mgr qm_mgr_xenplm_boost = {"xenplm+boost", true,  open_boost, step_xenplm,
+                                           close_xenplm,   false, false};
+const struct qm_mgr qm_mgr_xenplm_affinity = {"xenplm+affinity", true,  open_affinity, step_xenplm,
+                                              close_xenplm,      false, true};
+const struct qm_mgr qm_mgr_xenplm_pin1 = {"xenplm+pin1", true,  open_pin1, step_xenplm,
+                                          close_xenplm,  false, true};

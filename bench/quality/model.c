@@ -171,6 +171,128 @@ void qm_waterfill(double pool, size_t n, const double *claim, const double *weig
     }
 }
 
+static uint64_t all_of(unsigned npcpus)
+{
+    return npcpus >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << npcpus) - 1;
+}
+
+static unsigned ncpus_of(uint64_t m)
+{
+    return (unsigned)__builtin_popcountll(m);
+}
+
+int qm_share(double pool, unsigned npcpus, size_t n, const double *claim, const double *weight,
+             const uint64_t *mask, double *out)
+{
+    uint64_t all = all_of(npcpus), dist[QM_MAX_MASKS];
+    unsigned nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t m = mask[i] ? mask[i] & all : all;
+        unsigned d = 0;
+        while (d < nd && dist[d] != m)
+            d++;
+        if (d == nd) {
+            if (nd == QM_MAX_MASKS)
+                return -1;
+            dist[nd++] = m;
+        }
+    }
+    if (nd <= 1 && (nd == 0 || dist[0] == all)) {
+        qm_waterfill(pool, n, claim, weight, out);
+        return 0;
+    }
+    /* One constraint per set S of distinct masks: the guests whose mask is
+     * in S get at most 100 per pCPU of the masks' union (and the pool). */
+    unsigned ns = 1u << nd;
+    unsigned char *idx = malloc(n ? n : 1);
+    double *cap = calloc(ns, sizeof(double));
+    bool *frozen = calloc(n ? n : 1, sizeof(bool));
+    if (!idx || !cap || !frozen) {
+        free(idx);
+        free(cap);
+        free(frozen);
+        return -1;
+    }
+    for (unsigned S = 1; S < ns; S++) {
+        uint64_t u = 0;
+        for (unsigned d = 0; d < nd; d++)
+            if (S & (1u << d))
+                u |= dist[d];
+        cap[S] = fmin(pool, 100.0 * ncpus_of(u));
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t m = mask[i] ? mask[i] & all : all;
+        unsigned char d = 0;
+        while (dist[d] != m)
+            d++;
+        idx[i] = d;
+        out[i] = 0;
+        frozen[i] = !(claim[i] > 1e-9 && weight[i] > 0);
+    }
+    /* Progressive filling: raise every open guest in proportion to its
+     * weight until one reaches its claim or a constraint is tight, freeze
+     * those, and go on; each round freezes someone. */
+    for (;;) {
+        double lambda = -1;
+        for (size_t i = 0; i < n; i++)
+            if (!frozen[i] && (lambda < 0 || (claim[i] - out[i]) / weight[i] < lambda))
+                lambda = (claim[i] - out[i]) / weight[i];
+        if (lambda < 0)
+            break;
+        for (unsigned S = 1; S < ns; S++) {
+            double used = 0, wopen = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (!(S & (1u << idx[i])))
+                    continue;
+                used += out[i];
+                wopen += frozen[i] ? 0 : weight[i];
+            }
+            if (wopen > 0 && (cap[S] - used) / wopen < lambda)
+                lambda = fmax(0, (cap[S] - used) / wopen);
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!frozen[i])
+                out[i] = fmin(claim[i], out[i] + lambda * weight[i]);
+        for (size_t i = 0; i < n; i++)
+            if (!frozen[i] && claim[i] - out[i] <= 1e-9)
+                frozen[i] = true;
+        for (unsigned S = 1; S < ns; S++) {
+            double used = 0;
+            for (size_t i = 0; i < n; i++)
+                if (S & (1u << idx[i]))
+                    used += out[i];
+            if (cap[S] - used > 1e-9)
+                continue;
+            for (size_t i = 0; i < n; i++)
+                if (S & (1u << idx[i]))
+                    frozen[i] = true;
+        }
+    }
+    free(idx);
+    free(cap);
+    free(frozen);
+    return 0;
+}
+
+/* How busy other guests keep the pCPUs guest i may run on (0..1), their
+ * CPU spread evenly over their own masks. */
+static double contention_of(const struct qm_world *w, size_t i)
+{
+    uint64_t all = all_of(w->sc->pcpus);
+    uint64_t a = w->g[i].hard ? w->g[i].hard & all : all;
+    double others = 0;
+    for (size_t j = 0; j < w->n; j++) {
+        uint64_t m = w->g[j].hard ? w->g[j].hard & all : all;
+        if (j == i || !(m & a))
+            continue;
+        others += w->g[j].used * ncpus_of(m & a) / ncpus_of(m);
+    }
+    double room = 100.0 * ncpus_of(a) - w->g[i].used;
+    if (others <= 0)
+        return 0;
+    return room > others ? others / room : 1.0;
+}
+
 static void move_balloons(struct qm_world *w)
 {
     /* Shrinks first: they give Xen the pages the grows take. */
@@ -199,10 +321,11 @@ static void move_balloons(struct qm_world *w)
 void qm_world_step(struct qm_world *w)
 {
     size_t n = w->n;
-    double *claim = calloc(n * 3 + 1, sizeof(double));
-    if (!claim)
+    double *claim = calloc(n * 5 + 1, sizeof(double));
+    uint64_t *mask = calloc(n + 1, sizeof(uint64_t));
+    if (!claim || !mask)
         abort();
-    double *weight = claim + n, *cap = claim + 2 * n;
+    double *weight = claim + n, *cap = claim + 2 * n, *want = claim + 3 * n, *use = claim + 4 * n;
 
     move_balloons(w);
     for (size_t i = 0; i < n; i++) {
@@ -212,20 +335,42 @@ void qm_world_step(struct qm_world *w)
         double c = g->s->vcpus * 100.0;
         if (g->cap > 0 && g->cap < c)
             c = g->cap;
+        want[i] = g->demand_eff < c ? g->demand_eff : c;
         if (2.0 * g->demand_eff < c)
             c = 2.0 * g->demand_eff;
         claim[i] = c;
         weight[i] = g->weight > 0 ? g->weight : 1;
+        mask[i] = g->hard;
     }
-    qm_waterfill(w->sc->pcpus * 100.0 - w->sc->dom0_cpu, n, claim, weight, cap);
+    /* Two shares of the same pool: what each guest could get with every
+     * guest's bursts (its capacity: the latency figure), and what it gets
+     * done, the scheduler being work-conserving (an idle pCPU runs anyone
+     * runnable whatever the weights): the share of the demands. */
+    double pool = w->sc->pcpus * 100.0 - w->sc->dom0_cpu;
+    if (qm_share(pool, w->sc->pcpus, n, claim, weight, mask, cap) != 0 ||
+        qm_share(pool, w->sc->pcpus, n, want, weight, mask, use) != 0)
+        abort(); /* a scenario with more distinct masks than the model takes */
     for (size_t i = 0; i < n; i++) {
         struct qm_guest *g = &w->g[i];
         g->capacity = cap[i];
-        g->used = g->demand_eff < cap[i] ? g->demand_eff : cap[i];
-        g->cpu_met = g->demand_eff <= 1e-9 || g->demand_eff <= g->s->util * g->capacity + 1e-9;
+        g->used = use[i];
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct qm_guest *g = &w->g[i];
+        /* Only a guest whose requests wake needs it (n^2 per step). */
+        g->contention = g->s->wakeups > 0 ? contention_of(w, i) : 0;
+        g->wait_ms = g->s->wakeups * g->contention * QM_WAIT_MS;
+        if (g->s->util >= 1.0)
+            g->cpu_met = g->used + 1e-9 >= g->demand_eff; /* its work gets done */
+        else if (g->wait_ms <= 0)
+            g->cpu_met = g->demand_eff <= 1e-9 || g->demand_eff <= g->s->util * g->capacity + 1e-9;
+        else
+            g->cpu_met = g->demand_eff <= 1e-9 ||
+                         qm_latency_ms(g) <= QM_SERVICE_MS / (1.0 - g->s->util) + 1e-9;
         g->mem_met = g->actual + 1e-9 >= g->ws;
     }
     free(claim);
+    free(mask);
     w->t += QM_DT;
 }
 
@@ -239,9 +384,9 @@ double qm_mem_available(const struct qm_guest *g)
 double qm_latency_ms(const struct qm_guest *g)
 {
     if (g->demand_eff <= 0)
-        return QM_SERVICE_MS;
+        return QM_SERVICE_MS + g->wait_ms;
     double rho = g->capacity > 0 ? g->demand_eff / g->capacity : 2.0;
     if (rho >= 1.0 - QM_SERVICE_MS / QM_LATENCY_CAP_MS)
         return QM_LATENCY_CAP_MS;
-    return QM_SERVICE_MS / (1.0 - rho);
+    return fmin(QM_LATENCY_CAP_MS, QM_SERVICE_MS / (1.0 - rho) + g->wait_ms);
 }

@@ -16,8 +16,8 @@
  *    its target u (0.75 unless the scenario says otherwise).  This is the
  *    M/M/1 queueing approximation: the response time is S / (1 - rho),
  *    rho = demand / capacity, so "p99 at most 4 x the service time" is
- *    rho <= 0.75.  A throughput goal (batch) is met while the capacity
- *    covers the demand (u = 1).
+ *    rho <= 0.75.  A throughput goal (batch) is met while the CPU it
+ *    gets done covers the demand (u = 1).
  *  - a memory goal, missed while the memory the guest holds (its balloon's
  *    actual size, not the target it was given) is under its working set.
  *
@@ -26,7 +26,32 @@
  * is filled in proportion to each guest's weight, no guest taking more
  * than its claim: the least of its cap, its vcpus x 100 and twice its
  * demand (the room its bursts take, so that an idle host lets a guest
- * run well under its target utilisation).
+ * run well under its target utilisation).  That share is its capacity
+ * (the latency goal's).  What it gets done (used; a throughput goal is met
+ * while it covers the demand) is the same share of the demands
+ * themselves: the scheduler is work-conserving, so a guest with a small
+ * weight still runs in the time the others leave idle.
+ *
+ * Affinity (what a hard vcpu affinity changes; xenplm+affinity and
+ * xenplm+pin1 set it, no other manager can).  A guest's vcpus run only on
+ * the pCPUs of its hard map (default: all).  Its share is then the
+ * weighted max-min share under those maps: no set of guests gets more
+ * than 100 per pCPU their maps cover between them (qm_share).  And a
+ * latency guest whose requests block and wake (wakeups per request, 0
+ * unless the scenario says) waits at each wake-up, with the probability
+ * that the pCPUs it may run on are busy with other guests' vcpus (their
+ * contention c, other guests' CPU spread evenly over their own maps), for
+ * the running vcpu's slice to end: on average half of credit's 30 ms
+ * timeslice (CSCHED_DEFAULT_TSLICE_MS in Xen's xen/common/sched/credit.c),
+ * QM_WAIT_MS.  Its response time is S / (1 - rho) + wakeups x c x
+ * QM_WAIT_MS, and its latency goal is met while that is at most
+ * S / (1 - u), the same bound as rho <= u when nothing waits.  This leaves
+ * out credit's BOOST (a waking vcpu with credit left preempts a running
+ * one), which shortens the wait while the guest is within its share but
+ * not when several woken vcpus queue or its credit is spent, and cache
+ * and NUMA locality (no number the model could justify).  Hard affinity
+ * can hurt: a guest pinned to fewer pCPUs than its demand needs cannot
+ * get its share, whatever its weight.
  *
  * Swap penalty: a guest holding less than its working set pages.  With
  * f = the missing fraction of the working set, its CPU demand becomes
@@ -52,6 +77,7 @@
 #define QM_DAY 86400.0       /* seconds */
 #define QM_SWAP_K 4.0        /* CPU demand x (1 + K f) while f of the working set is out */
 #define QM_SWAPIN_RATE 2000. /* pages/s the agent sees swapped in at f = 1 */
+#define QM_WAIT_MS 15.0      /* mean wait for a busy pCPU: half of credit's 30 ms slice */
 #define QM_MAX_PRIO 3
 #define QM_MAX_PARTS 4
 #define QM_NAME 32
@@ -101,6 +127,12 @@ struct qm_guest_spec {
     unsigned cpu_prio, mem_prio; /* 1..QM_MAX_PRIO */
     double util;                 /* CPU goal met while rho <= util */
     double phase_h;              /* shifts every daily part of both traces */
+    /* Wake-ups per request that may each wait for a busy pCPU (0: none,
+     * the request waits for nothing but its share). */
+    unsigned wakeups;
+    /* The hard affinity (an xl cpu-list) the rule of xenplm+affinity and
+     * of xenplm+pin1 gives it; NULL: none. */
+    const char *aff_hard, *aff_pin1;
 };
 
 struct qm_scenario {
@@ -136,6 +168,12 @@ struct qm_guest {
      * demand with the swap penalty, the CPU it used. */
     double actual, capacity, demand_eff, used;
     double swap_f; /* missing fraction of the working set */
+    /* Set by the manager: its hard affinity, a mask of pCPUs (0: all).
+     * The host's answer: how busy other guests keep those pCPUs (0..1;
+     * computed only for a guest with wakeups) and the wait for a pCPU a
+     * request adds (ms). */
+    uint64_t hard;
+    double contention, wait_ms;
     bool cpu_met, mem_met;
 };
 
@@ -164,6 +202,15 @@ double qm_trace_at(const struct qm_trace *tr, uint64_t seed, size_t gi, unsigned
                    double phase_h);
 /* Weighted max-min water-filling of pool over claims and weights: out[i]. */
 void qm_waterfill(double pool, size_t n, const double *claim, const double *weight, double *out);
+
+/* qm_waterfill under hard affinity: guest i runs only on the pCPUs of
+ * mask[i] (0: all of the host's npcpus, at most 64), and no set of guests
+ * gets more than 100 per pCPU their masks cover, nor more than pool in
+ * all.  With every mask all, exactly qm_waterfill.  0, or -1 with more
+ * than QM_MAX_MASKS distinct masks or out of memory. */
+#define QM_MAX_MASKS 6
+int qm_share(double pool, unsigned npcpus, size_t n, const double *claim, const double *weight,
+             const uint64_t *mask, double *out);
 
 /* The memory the guest could use to back its working set, as a guest
  * kernel reports it: MemAvailable (MiB), and a response time ratio. */

@@ -20,13 +20,18 @@
 #  7  the boost is at work in bursty's full run (under a second):
 #     xenplm+boost meets more priority-1 goals than xenplm and gets a
 #     missed goal met again sooner after a burst (recov s).
-# Beyond 5, 6 and 7 it asserts no ranking of the managers: that is what the full
+#  8  affinity is at work in pinning's full run (two days, about a
+#     second): xenplm+affinity (the latency guest kept apart from the
+#     batch guests) meets more priority-1 goals than xenplm, and
+#     xenplm+pin1 (pinned to one pCPU, too few for its afternoon) fewer
+#     than xenplm+affinity.
+# Beyond 5, 6, 7 and 8 it asserts no ranking of the managers: that is what the full
 # run reports.
 bq=${top_builddir:-.}/bench/quality/bench-quality
 tmp=${TMPDIR:-/tmp}/xenplm-bq.$$
 mkdir -p "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
-echo "1..7"
+echo "1..8"
 rc=0
 "$bq" --quick >"$tmp/a" 2>"$tmp/a.err" || rc=$?
 if [ "$rc" -eq 0 ] && [ -s "$tmp/a" ] && grep -q '^[a-z].* xenplm ' "$tmp/a"; then
@@ -86,4 +91,16 @@ if [ -n "$p1" ] && [ -n "$b1" ] && [ -n "$pr" ] && [ -n "$br" ] &&
 else
     echo "not ok 7 - the boost does not help bursty (P1 '$p1' -> '$b1', recovery '$pr' -> '$br')"
     sed 's/^/# /' "$tmp/e"
+fi
+"$bq" --scenario pinning >"$tmp/f" 2>&1
+# The column "P1 met%" of the three rows.
+p1=$(awk '$1 == "pinning" && $2 == "xenplm" { print $3 }' "$tmp/f")
+a1=$(awk '$1 == "pinning" && $2 == "xenplm+affinity" { print $3 }' "$tmp/f")
+n1=$(awk '$1 == "pinning" && $2 == "xenplm+pin1" { print $3 }' "$tmp/f")
+if [ -n "$p1" ] && [ -n "$a1" ] && [ -n "$n1" ] &&
+    awk -v a="$a1" -v p="$p1" -v n="$n1" 'BEGIN { exit !(a > p && n < a) }'; then
+    echo "ok 8 - affinity: P1 $p1% -> $a1% kept apart, $n1% pinned to one pCPU in pinning"
+else
+    echo "not ok 8 - affinity does not show in pinning (P1 '$p1', apart '$a1', one pCPU '$n1')"
+    sed 's/^/# /' "$tmp/f"
 fi

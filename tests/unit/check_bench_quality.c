@@ -3,9 +3,8 @@
  * The quality benchmark's model and figures (bench/quality/model.c,
  * stats.c) on hand-built hosts: the credit scheduler's share, balloons
  * that grow only out of free memory at their rate, the goals and the swap
- * penalty, and what the harness counts (memory moved, reversals,
- * overcommit, below-minimum).  The managers are measured by
- * tests/bench/quality.sh.
+ * penalty, hard affinity's share and wake-up wait, and what the harness counts (memory moved,
+ * reversals, overcommit, below-minimum).  The managers are measured by tests/bench/quality.sh.
  */
 #include "config.h"
 
@@ -60,6 +59,106 @@ START_TEST(waterfill_by_weight_within_claims)
     /* More pool than claims: everyone gets its claim, the rest idles. */
     qm_waterfill(1000, 3, claim, weight, out);
     ck_assert_double_eq_tol(out[0] + out[1] + out[2], 220, 1e-6);
+}
+END_TEST
+
+START_TEST(share_under_hard_affinity)
+{
+    /* 4 pCPUs, 400 to share.  Without masks, exactly the water-fill. */
+    double claim[3] = {200, 400, 400}, weight[3] = {10, 1, 1}, out[3], ref[3];
+    uint64_t none[3] = {0, 0, 0};
+    ck_assert_int_eq(qm_share(400, 4, 3, claim, weight, none, out), 0);
+    qm_waterfill(400, 3, claim, weight, ref);
+    for (int i = 0; i < 3; i++)
+        ck_assert_double_eq_tol(out[i], ref[i], 1e-9);
+    ck_assert_double_eq_tol(out[0], 200, 1e-6);
+    /* The heavy guest pinned to pCPU 0: one pCPU's worth, whatever its
+     * weight; the others share the rest. */
+    uint64_t one[3] = {0x1, 0, 0};
+    ck_assert_int_eq(qm_share(400, 4, 3, claim, weight, one, out), 0);
+    ck_assert_double_eq_tol(out[0], 100, 1e-6);
+    ck_assert_double_eq_tol(out[1], 150, 1e-6);
+    ck_assert_double_eq_tol(out[2], 150, 1e-6);
+    /* Disjoint halves: weight does not cross them. */
+    uint64_t halves[3] = {0x3, 0xc, 0xc};
+    ck_assert_int_eq(qm_share(400, 4, 3, claim, weight, halves, out), 0);
+    ck_assert_double_eq_tol(out[0], 200, 1e-6);
+    ck_assert_double_eq_tol(out[1] + out[2], 200, 1e-6);
+    /* And the pool bounds the union (dom0's share). */
+    ck_assert_int_eq(qm_share(300, 4, 3, claim, weight, halves, out), 0);
+    ck_assert_double_eq_tol(out[0] + out[1] + out[2], 300, 1e-6);
+    ck_assert(out[0] <= 200 + 1e-6 && out[1] + out[2] <= 200 + 1e-6);
+}
+END_TEST
+
+START_TEST(wakeup_wait_follows_contention)
+{
+    struct qm_world w;
+    /* A latency guest using 20 whose requests wake 12 times, beside a
+     * CPU-bound guest on 3 vcpus: pool 300, it runs on the 280 left. */
+    host(2, 20, 1024, 2048);
+    spec[0].wakeups = 12;
+    spec[1].vcpus = 3;
+    spec[1].cpu.base = 300;
+    spec[1].util = 1.0;
+    ck_assert_int_eq(qm_world_init(&w, &sc, 1, 0), 0);
+    qm_world_step(&w);
+    ck_assert_double_eq_tol(w.g[1].used, 280, 1e-6);
+    /* Its 280 over 4 pCPUs keeps 280 / (400 - 20) of the rest busy: rho
+     * 0.5 (100 ms) plus 12 x 0.737 x 15 ms is over 200 ms. */
+    ck_assert_double_eq_tol(w.g[0].contention, 280.0 / 380, 1e-6);
+    ck_assert_double_eq_tol(w.g[0].wait_ms, 12 * 280.0 / 380 * QM_WAIT_MS, 1e-6);
+    ck_assert(!w.g[0].cpu_met);
+    ck_assert(qm_latency_ms(&w.g[0]) > 200);
+    /* Pinned apart (pCPU 0 for it, 1-3 for the other): nothing waits. */
+    w.g[0].hard = 0x1;
+    w.g[1].hard = 0xe;
+    qm_world_demand(&w);
+    qm_world_step(&w);
+    ck_assert_double_eq_tol(w.g[0].wait_ms, 0, 1e-9);
+    ck_assert(w.g[0].cpu_met);
+    /* Pinned to too few: 90 on one pCPU is rho 0.9, missed though nothing
+     * else runs there. */
+    qm_world_dispose(&w);
+    spec[0].cpu.base = 90;
+    ck_assert_int_eq(qm_world_init(&w, &sc, 1, 0), 0);
+    w.g[0].hard = 0x1;
+    w.g[1].hard = 0xe;
+    qm_world_step(&w);
+    ck_assert_double_eq_tol(w.g[0].capacity, 100, 1e-6);
+    ck_assert_double_eq_tol(w.g[0].wait_ms, 0, 1e-9);
+    ck_assert(!w.g[0].cpu_met);
+    qm_world_dispose(&w);
+}
+END_TEST
+
+START_TEST(throughput_is_work_conserving)
+{
+    struct qm_world w;
+    /* A latency guest wanting 140 with a huge weight (its bursts could take
+     * 200 of the pool of 300) beside a batch guest wanting 150 with a
+     * small one: the batch guest's capacity is what the bursts leave
+     * (100), but it runs on the time the latency guest leaves idle, and the
+     * two demands fit: its work gets done. */
+    host(2, 140, 1024, 2048);
+    spec[1].cpu.base = 150;
+    spec[1].util = 1.0;
+    ck_assert_int_eq(qm_world_init(&w, &sc, 1, 0), 0);
+    w.g[0].weight = 10000;
+    w.g[1].weight = 1;
+    qm_world_step(&w);
+    ck_assert_double_eq_tol(w.g[0].capacity, 200, 1e-3);
+    ck_assert_double_eq_tol(w.g[1].capacity, 100, 1e-3);
+    ck_assert_double_eq_tol(w.g[0].used, 140, 1e-6);
+    ck_assert_double_eq_tol(w.g[1].used, 150, 1e-6);
+    ck_assert(w.g[0].cpu_met && w.g[1].cpu_met);
+    /* Wanting 170, it no longer fits: 160 of it gets done, missed. */
+    spec[1].cpu.base = 170;
+    qm_world_demand(&w);
+    qm_world_step(&w);
+    ck_assert_double_eq_tol(w.g[1].used, 160, 1e-3);
+    ck_assert(!w.g[1].cpu_met);
+    qm_world_dispose(&w);
 }
 END_TEST
 
@@ -176,6 +275,9 @@ static Suite *suite(void)
     Suite *s = suite_create("bench_quality");
     TCase *tc = tcase_create("model");
     tcase_add_test(tc, waterfill_by_weight_within_claims);
+    tcase_add_test(tc, share_under_hard_affinity);
+    tcase_add_test(tc, wakeup_wait_follows_contention);
+    tcase_add_test(tc, throughput_is_work_conserving);
     tcase_add_test(tc, balloon_grows_at_its_rate_out_of_free_memory);
     tcase_add_test(tc, goals_and_swap_penalty);
     tcase_add_test(tc, stats_count_moves_reversals_and_invariants);
