@@ -34,8 +34,12 @@
 #include "daemon/render.h"
 #include "engine/mig_guard.h"
 
-/* How often a running migration is polled, ms of the port's clock. */
+/* How often a running migration is polled, ms of the port's clock: once
+ * a second while the guest still runs here, ten times a second once it
+ * is suspended, when the hand-over is near and what this host lists
+ * should follow it closely. */
 #define POLL_MS 1000
+#define POLL_NEAR_MS 100
 
 static void report(struct dmn *d, const char *key, enum dmn_order_phase phase, unsigned pct,
                    const char *why)
@@ -270,7 +274,7 @@ void dmn_mig_poll(struct dmn *d, uint64_t now)
 
     if (!m->running || now < m->next_poll_ms)
         return;
-    m->next_poll_ms = now + POLL_MS;
+    m->next_poll_ms = now + (m->stage == PORT_MIG_LIVE ? POLL_MS : POLL_NEAR_MS);
     m->now_ms = now;
     rc = port_mig_poll(d->port, m->handle, &st);
     if (rc != 0) {
@@ -287,6 +291,13 @@ void dmn_mig_poll(struct dmn *d, uint64_t now)
                                .aborted = m->aborted,
                                .now_ms = now,
                                .deadline_ms = m->deadline_ms};
+    /* Handed over (xl renamed the copy here "NAME--migratedaway") or
+     * gone: list the domains now, so that this host stops listing,
+     * publishing and managing it at once, not at the next listing. */
+    if (st.stage != m->stage && (st.stage == PORT_MIG_HANDED || st.stage == PORT_MIG_GONE))
+        d->ev.rescan = true;
+    if (st.stage != m->stage && st.stage != PORT_MIG_LIVE)
+        m->next_poll_ms = now + POLL_NEAR_MS;
     m->stage = st.stage;
     act(d, eng_mig_decide(&in), &st);
     if (m->running && st.pct >= 0 && st.pct != m->pct) {
