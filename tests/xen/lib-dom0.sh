@@ -321,3 +321,36 @@ logged_at() {
         }
         END { if (best != "") print best }' "$1"
 }
+
+# xl_migrate_loud WHAT DOMAIN HOST: `xl -vvv migrate -s
+# /xenplm/migrate-nc.sh DOMAIN HOST` (the two-host rig's transport) in the
+# background, up to 25 minutes, with a line on the console every 30 s
+# (boot.sh takes a dom0 silent for 4 minutes for a hung one) that says
+# how far libxc's stream got: its last progress line ("Frames iteration
+# N of M: DONE/TOTAL PCT").  Sets mig_rc (xl's exit status) and mig_cs
+# (hundredths of a second); xl's output is in /tmp/migrate.log.
+xl_migrate_loud() {
+    rm -f /tmp/migrate.rc
+    xm_t0=$(uptime_cs)
+    (
+        timeout 1500 xl -vvv migrate -s /xenplm/migrate-nc.sh "$2" "$3" >/tmp/migrate.log 2>&1
+        echo "$? $(uptime_cs)" >/tmp/migrate.rc
+    ) &
+    xm_said=$xm_t0
+    until [ -s /tmp/migrate.rc ]; do
+        sleep 0.2
+        xm_t=$(uptime_cs)
+        if [ $((xm_t - xm_said)) -ge 3000 ]; then
+            xm_last=$(tail -c 300 /tmp/migrate.log 2>/dev/null | tr '\r' '\n' | grep . | tail -n 1)
+            echo "# $1: xl migrate still running ($(((xm_t - xm_t0) / 100)) s): $xm_last"
+            xm_said=$xm_t
+        fi
+    done
+    # shellcheck disable=SC2034 # mig_rc, mig_cs: read by the scenarios
+    read -r mig_rc xm_t1 </tmp/migrate.rc
+    # shellcheck disable=SC2034
+    mig_cs=$((xm_t1 - xm_t0))
+    # libxc's lines, each iteration's progress at its end only.
+    tr '\r' '\n' </tmp/migrate.log | grep -v -e '^ *$' -e 'batch' |
+        awk '/ [0-9]+%$/ && !/ 100%$/ { next } { print }' | tail -n 40 | sed 's/^/# xl migrate| /'
+}

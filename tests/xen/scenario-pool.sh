@@ -52,8 +52,10 @@ PKI=/xenplm/extra/pki
 m_log() {
     cat /var/log/xen/console/guest-guest-m*.log 2>/dev/null | tr -d '\r'
 }
+# m_counts: the counts, in order (the logs of several domains, after a
+# migration to the same host, come in the order of their names).
 m_counts() {
-    m_log | sed -n 's/^xenplm-guest: count=\([0-9]*\) boot=.*/\1/p'
+    m_log | sed -n 's/^xenplm-guest: count=\([0-9]*\) boot=.*/\1/p' | sort -n
 }
 m_boot() {
     m_log | sed -n 's/^xenplm-guest: count=[0-9]* boot=\(.*\)$/\1/p' | tail -n 1
@@ -304,33 +306,14 @@ b)
         if [ "${XENPLM_POOL_BASELINE:-1}" = 1 ]; then
             step "pool: baseline: xl migrate guest-m back to host A (plain, B's scenario)"
             if check "host A's migration listener is up" wait_loud 300 "host A's listener" peer_ready; then
-                # In the background, with a line every 30 s for boot.sh's
-                # watch, as in scenario-migrate.sh.
-                rm -f /tmp/migrate.rc
-                t0=$(uptime_cs)
-                (
-                    timeout 1500 xl -vvv migrate -s /xenplm/migrate-nc.sh guest-m xen-a >/tmp/migrate.log 2>&1
-                    echo "$? $(uptime_cs)" >/tmp/migrate.rc
-                ) &
-                said=$t0
-                until [ -s /tmp/migrate.rc ]; do
-                    sleep 0.2
-                    t=$(uptime_cs)
-                    if [ $((t - said)) -ge 3000 ]; then
-                        echo "# pool: xl migrate still running ($(((t - t0) / 100)) s)"
-                        said=$t
-                    fi
-                done
-                read -r rc t1 </tmp/migrate.rc
-                if [ "$rc" -eq 0 ]; then
+                xl_migrate_loud pool guest-m xen-a
+                if [ "$mig_rc" -eq 0 ]; then
                     ok "plain xl migrate of guest-m back to host A"
-                    timing "xl migrate (start to running on A)" $((t1 - t0))
+                    timing "xl migrate (start to running on A)" "$mig_cs"
                 else
                     cp /tmp/migrate.log "$WHY"
                     not_ok "plain xl migrate of guest-m back to host A"
                 fi
-                tr '\r' '\n' </tmp/migrate.log | grep -v -e '^ *$' -e '[0-9]%' -e 'batch' | tail -n 40 |
-                    sed 's/^/# xl migrate| /'
                 check "B's xenplmd forgets guest-m" wait_until 30 daemon_forgot
             fi
         else
