@@ -97,24 +97,24 @@ else
     sed 's/^/#   /' "$tmp/failed.tap"
 fi
 
-# orders DIR STATE: what rig2.sh --pool leaves beside the logs, etcd's
-# order for guest-m and its state STATE, and the watch of the orders.
+# orders DIR STATE: what rig2.sh --pool leaves beside the logs, the watch
+# of the orders: guest-m's order, its states up to STATE, its deletion.
 orders() {
     u=0b6c7f2e-1111-2222-3333-444455556666
-    printf '%s\n' "/xenplm/rig2/orders/xen-a/$u" "xenplm-order 1" "leader xen-b" "revision 7" \
-        "name guest-m" "from xen-a" "to xen-b" "address xen-b" "reason balance" "at 1765000000123" \
-        "/xenplm/rig2/orders/xen-a/$u/state" "xenplm-order-state 1" "revision 7" \
-        "at 1765000090000" "state $2" >"$1/orders.txt"
     printf '%s\n' "100.5 PUT" "100.5 /xenplm/rig2/orders/xen-a/$u" "100.5 xenplm-order 1" \
-        "101.0 /xenplm/rig2/orders/xen-a/$u/state" "101.0 state accepted" \
-        "102.0 state running 0" "190.25 state $2" >"$1/orders.watch"
+        "100.5 leader xen-b" "100.5 revision 7" "100.5 name guest-m" "100.5 from xen-a" \
+        "100.5 to xen-b" "100.5 address xen-b" "100.5 reason balance" "100.5 at 1765000000123" \
+        "101.0 PUT" "101.0 /xenplm/rig2/orders/xen-a/$u/state" "101.0 state accepted" \
+        "102.0 PUT" "102.0 /xenplm/rig2/orders/xen-a/$u/state" "102.0 state running 0" \
+        "190.25 PUT" "190.25 /xenplm/rig2/orders/xen-a/$u/state" "190.25 state $2" \
+        "490.0 DELETE" "490.0 /xenplm/rig2/orders/xen-a/$u" >"$1/orders.watch"
 }
 
 logs "$tmp/pool" 1b2c 27 yes ok
-orders "$tmp/pool" done
+orders "$tmp/pool" "done"
 verdict pool
 rc=$?
-if [ $rc -eq 0 ] && grep -q "^ok 11 - etcd holds the leader's order for guest-m, xen-a to xen-b, its state done" "$tmp/pool.tap" &&
+if [ $rc -eq 0 ] && grep -q "^ok 11 - etcd carried the leader's order for guest-m, xen-a to xen-b, to its state done (accepted running done)" "$tmp/pool.tap" &&
     grep -q '^1\.\.11$' "$tmp/pool.tap" &&
     grep -q '^# the order in etcd .*: written to running 1.5 s, running to done 88.2 s, written to done 89.8 s$' "$tmp/pool.tap"; then
     echo "ok 6 - the pool scenario's order done in etcd passes, its times printed"
@@ -127,7 +127,7 @@ logs "$tmp/poolfail" 1b2c 27 yes ok
 orders "$tmp/poolfail" "failed timed%20out"
 verdict poolfail
 rc=$?
-if [ $rc -eq 1 ] && grep -q "^not ok 11 - etcd holds the leader's order for guest-m, xen-a to xen-b, its state done (failed timed%20out)" "$tmp/poolfail.tap"; then
+if [ $rc -eq 1 ] && grep -q "^not ok 11 - etcd carried the leader's order for guest-m, xen-a to xen-b, to its state done (accepted running failed)" "$tmp/poolfail.tap"; then
     echo "ok 7 - an order failed in etcd fails the check, saying its state"
 else
     echo "not ok 7 - an order failed in etcd fails the check, saying its state (exit $rc)"
