@@ -34,48 +34,8 @@ if [ -z "$host" ] || [ -z "$peer" ]; then
     return 0
 fi
 
-# m_log: guest-m's console as this dom0's xenconsoled logged it (on B,
-# under the name the domain had when it arrived: guest-m--incoming).
-m_log() {
-    cat /var/log/xen/console/guest-guest-m*.log 2>/dev/null | tr -d '\r'
-}
-# m_counts: the counts, in order (the logs of several domains, after a
-# migration to the same host, come in the order of their names).
-m_counts() {
-    m_log | sed -n 's/^xenplm-guest: count=\([0-9]*\) boot=.*/\1/p' | sort -n
-}
-m_boot() {
-    m_log | sed -n 's/^xenplm-guest: count=[0-9]* boot=\(.*\)$/\1/p' | tail -n 1
-}
-# m_count_above N: whether guest-m's last count is above N.
-m_count_above() {
-    mc=$(m_counts | tail -n 1)
-    [ -n "$mc" ] && [ "$mc" -gt "$1" ]
-}
-
-# cs_of UPTIME: a /proc/uptime reading ("12.34") in hundredths of a second.
-cs_of() {
-    echo $((${1%.*} * 100 + 1${1#*.} - 100))
-}
-
-# wait_loud SECONDS WHAT CMD...: wait_until, with a line on the console
-# every 30 s, so that the host's watch (boot.sh) sees dom0 alive while it
-# waits for the other host.
-wait_loud() {
-    wl_limit=$1
-    wl_what=$2
-    shift 2
-    wl_spent=0
-    while [ "$wl_spent" -lt "$wl_limit" ]; do
-        if wait_until 30 "$@"; then
-            waited=$((wl_spent * 100 + waited))
-            return 0
-        fi
-        wl_spent=$((wl_spent + 30))
-        echo "# migrate: still waiting for $wl_what ($wl_spent s)"
-    done
-    return 1
-}
+# m_log, m_counts, m_boot, m_count_above, cs_of, wait_loud: lib-dom0.sh.
+LOUD_TAG=migrate
 
 step "migrate: the link to the other host ($peer)"
 if wait_loud 300 "$peer to answer ping" ping -c 1 -W 1 "$peer"; then

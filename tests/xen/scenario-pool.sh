@@ -40,50 +40,14 @@ if [ -z "$host" ] || [ -z "$peer" ] || [ -z "$etcd" ]; then
     return 0
 fi
 me_name=xen-$host
-case "$host" in
-a) peer_name=xen-b ;;
-*) peer_name=xen-a ;;
-esac
 mig_mib=${XENPLM_MIGRATE_MIB:-128}
 SCHEMA=/usr/share/xenplm/xenplm-policy.xsd
 POLICY=/tmp/pool-policy.xml
 PKI=/xenplm/extra/pki
 
-m_log() {
-    cat /var/log/xen/console/guest-guest-m*.log 2>/dev/null | tr -d '\r'
-}
-# m_counts: the counts, in order (the logs of several domains, after a
-# migration to the same host, come in the order of their names).
-m_counts() {
-    m_log | sed -n 's/^xenplm-guest: count=\([0-9]*\) boot=.*/\1/p' | sort -n
-}
-m_boot() {
-    m_log | sed -n 's/^xenplm-guest: count=[0-9]* boot=\(.*\)$/\1/p' | tail -n 1
-}
-m_count_above() {
-    mc=$(m_counts | tail -n 1)
-    [ -n "$mc" ] && [ "$mc" -gt "$1" ]
-}
-cs_of() {
-    echo $((${1%.*} * 100 + 1${1#*.} - 100))
-}
-# wait_loud SECONDS WHAT CMD...: wait_until, with a line every 30 s for
-# boot.sh's watch.
-wait_loud() {
-    wl_limit=$1
-    wl_what=$2
-    shift 2
-    wl_spent=0
-    while [ "$wl_spent" -lt "$wl_limit" ]; do
-        if wait_until 30 "$@"; then
-            waited=$((wl_spent * 100 + waited))
-            return 0
-        fi
-        wl_spent=$((wl_spent + 30))
-        echo "# pool: still waiting for $wl_what ($wl_spent s)"
-    done
-    return 1
-}
+# m_log, m_counts, m_boot, m_count_above, cs_of, wait_loud: lib-dom0.sh.
+LOUD_TAG=pool
+
 # listen_once: one migration listener on 8002 and "ready" on 8001.
 listen_once() {
     rm -f /run/migrate.accepted
