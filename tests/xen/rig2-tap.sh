@@ -121,8 +121,10 @@ cpu_of() {
 }
 echo "# QEMU's CPU time (the two cores are shared): A $(cpu_of a), B $(cpu_of b)"
 echo "# guest-m boot on A (xl create returned to first report): $(figure A 'guest-m boot (xl create returned to first report)')"
-echo "# xl migrate, start to running on B (A's clock): $(figure A 'xl migrate (start to running on B)')"
-echo "# on B, connection accepted to guest-m running there: $(figure B 'migration on B (connection accepted to guest-m named on B)')"
+if [ ! -f "$work/orders.watch" ]; then # the pool scenario's are below
+    echo "# xl migrate, start to running on B (A's clock): $(figure A 'xl migrate (start to running on B)')"
+    echo "# on B, connection accepted to guest-m running there: $(figure B 'migration on B (connection accepted to guest-m named on B)')"
+fi
 if [ -f "$work/orders.watch" ]; then
     # at WHAT: the host's time of the first watch line matching the
     # extended regular expression WHAT.

@@ -28,8 +28,9 @@
 # certificates made for the run); each dom0 reaches it through a second
 # NIC on QEMU's user-mode network (restrict=on: nothing else is reachable)
 # whose 10.0.2.100:2379 QEMU forwards to etcd's loopback port.  The host
-# watches the pool's orders in etcd as they change, and reads them at the
-# end (WORK/orders.watch, WORK/orders.txt), for rig2-tap.sh.
+# watches the pool's orders in etcd as they change (WORK/orders.watch, for
+# rig2-tap.sh), and reads what is left of them at the end
+# (WORK/orders.txt: the leader deletes a finished order five minutes on).
 #
 #     top_srcdir=. top_builddir=. tests/xen/rig2.sh [--keep] [--timeout S] [--pool]
 #
@@ -186,8 +187,8 @@ pid_b=""
 # stop_etcd: the watch and etcd (--pool), once the orders are read.
 stop_etcd() {
     [ $pool = yes ] || return 0
-    kill "$(cat "$work/watch.pid" 2>/dev/null)" 2>/dev/null
-    [ -z "$watcher" ] || wait "$watcher" 2>/dev/null
+    kill "$(cat "$work/watch.pid" 2>/dev/null)" 2>/dev/null || :
+    [ -z "$watcher" ] || wait "$watcher" 2>/dev/null || :
     rig2_etcd_stop
 }
 trap 'kill $pid_a $pid_b 2>/dev/null; wait $pid_a $pid_b; stop_etcd; exit 1' INT TERM
