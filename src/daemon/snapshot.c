@@ -258,7 +258,10 @@ void dmn_snapshot(struct dmn *d, uint64_t now, struct eng_input *in)
     in->tod_ok = port_local_time(d->port, &in->tod.day, &in->tod.sec) == 0;
     dmn_histories(d);
     in->host.ok = false;
-    if (!needs_host(d, tick) || d->st.ndom == 0)
+    /* With no domain there is nothing to arbitrate, but in a pool the
+     * host's records say what it could give (its pools, its free memory):
+     * the facts are read for them. */
+    if (!needs_host(d, tick) || (d->st.ndom == 0 && !d->pool))
         return;
     struct port_host h;
     unsigned fails = d->host_retry.fails;

@@ -149,6 +149,23 @@ static void keep_unfired(const struct plm_trigger *t, int r, plm_amt_t pool, str
     }
 }
 
+/* Size resource r's pool on the facts read (st->pool[r]); false, with a
+ * note, when the policy cannot. */
+static bool size_pool(const struct eng_input *in, int r, struct eng_state *st,
+                      struct eng_plan *plan)
+{
+    plm_amt_t pool = 0;
+    int rc = pol_pool_total(in->policy, (enum pol_resource)r, &st->facts, &pool);
+
+    if (rc) {
+        eng_plan_note(plan, -1, true, "cannot size the %s pool: %s",
+                      pol_resource_name((enum pol_resource)r), plm_strerror(rc));
+        return false;
+    }
+    st->pool[r] = pool;
+    return true;
+}
+
 static void allot_one(const struct eng_input *in, const char *force, int r, struct eng_state *st,
                       struct eng_table dom, struct eng_scratch *scratch, struct eng_plan *plan)
 {
@@ -156,15 +173,12 @@ static void allot_one(const struct eng_input *in, const char *force, int r, stru
     const struct pol_share *sh = &in->policy->host.share[r];
     const char *res = pol_resource_name((enum pol_resource)r);
     struct plm_params pp;
-    plm_amt_t pool = 0;
+    plm_amt_t pool;
     int rc;
 
-    rc = pol_pool_total(in->policy, (enum pol_resource)r, &st->facts, &pool);
-    if (rc) {
-        eng_plan_note(plan, -1, true, "cannot size the %s pool: %s", res, plm_strerror(rc));
+    if (!size_pool(in, r, st, plan))
         return;
-    }
-    st->pool[r] = pool;
+    pool = st->pool[r];
     params_of(sh, pool, dom, &pp);
     for (size_t i = 0; i < n; i++) {
         struct eng_dom *e = eng_at(dom, i);
@@ -248,6 +262,14 @@ static void allot_one(const struct eng_input *in, const char *force, int r, stru
         plan->table_changed = true;
         st->serial++;
     }
+}
+
+void eng_size_pools(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
+                    struct eng_plan *plan)
+{
+    read_facts(in, st, dom);
+    for (int r = 0; r < ENG_NRES; r++)
+        size_pool(in, r, st, plan);
 }
 
 void eng_allot(const struct eng_input *in, const char *force, const char *force_cpu,

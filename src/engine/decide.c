@@ -425,6 +425,11 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
     } else if (n == 0) {
         st->rearbitrate = false;
         st->pending = NULL;
+        /* Nothing to share, but the pools are sized all the same: an
+         * empty host is the best place for a pool's migration, and its
+         * records must say what it could give. */
+        if (in->host.ok)
+            eng_size_pools(in, st, dom, plan);
     }
 
     /* One pass over the domains for the enforcement actions, what is due

@@ -27,6 +27,11 @@ void eng_allot(const struct eng_input *in, const char *force, const char *force_
                struct eng_state *st, struct eng_table dom, struct eng_scratch *scratch,
                struct eng_plan *plan);
 
+/* allot.c: size the pools alone, on a host with no domain to arbitrate
+ * (what it could give is still known: pool mode publishes it). */
+void eng_size_pools(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
+                    struct eng_plan *plan);
+
 /* decide.c: the CPU actions that bring eng_at(dom, i) in line with its grant. */
 void eng_cpu_actions(const struct eng_input *in, struct eng_dom *e, size_t i,
                      struct eng_plan *plan);

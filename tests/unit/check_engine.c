@@ -789,6 +789,36 @@ START_TEST(reload_mode_and_pool)
 }
 END_TEST
 
+/* A host with no domain still sizes its pools when it reads its facts
+ * (pool mode publishes them: an empty host must not look full), and
+ * leaves them as they were on a turn that read none. */
+START_TEST(empty_host_sizes_pools)
+{
+    struct eh h;
+    eh_open(&h, HOST_XML("reserve=\"100\"", "weight"), 8192, 1024);
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_uint_eq(p->nact, 0);
+    /* 4 pCPUs less the reserve; free memory (8192 - 1024) less the headroom. */
+    ck_assert_int_eq(h.st.pool[POL_CPU] / PLM_SCALE, 300);
+    ck_assert_int_eq(h.st.pool[POL_MEMORY] / PLM_SCALE, 8192 - 1024 - 512);
+
+    h.other_kib = 2048 * MIB;
+    h.now += 1000;
+    eh_turn(&h);
+    ck_assert_int_eq(h.st.pool[POL_MEMORY] / PLM_SCALE, 8192 - 2048 - 512);
+
+    h.now += 1000;
+    h.in.policy = &h.pol;
+    h.in.now_ms = h.now;
+    h.in.host.ok = false; /* facts unread: the last sizes stand */
+    ck_assert_int_eq(eng_reserve(&h.scratch, &h.plan, 0), 0);
+    eng_decide(&h.in, &h.st, eh_table(&h), &h.scratch, &h.plan);
+    ck_assert_int_eq(h.st.pool[POL_CPU] / PLM_SCALE, 300);
+    ck_assert_int_eq(h.st.pool[POL_MEMORY] / PLM_SCALE, 8192 - 2048 - 512);
+    eh_close(&h);
+}
+END_TEST
+
 /* An override holds until it expires, then the request speaks again. */
 START_TEST(override_expires)
 {
@@ -1987,6 +2017,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, stuck_above_max_pinned);
     tcase_add_test(tc, domain_gone_before_apply);
     tcase_add_test(tc, reload_mode_and_pool);
+    tcase_add_test(tc, empty_host_sizes_pools);
     tcase_add_test(tc, override_expires);
     tcase_add_loop_test(tc, max_and_what_sets_it, 0,
                         (int)(sizeof(max_cases) / sizeof(max_cases[0])));

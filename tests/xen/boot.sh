@@ -9,7 +9,10 @@
 #   tests/xen/boot.sh [--timeout SECONDS] OUT LOG
 #
 # Writes LOG.times: "ready S", "done S", "exit S", each the seconds since
-# QEMU started when dom0 printed XENPLM-READY or XENPLM-DONE, or QEMU ended.
+# QEMU started when dom0 printed XENPLM-READY or XENPLM-DONE, or QEMU ended,
+# and "cpu S", the CPU time QEMU had used when last seen (user and
+# system): against the wall-clock time, what share of the host's cores
+# the machine got, on a host shared with other work.
 # Exits 0 once dom0 has printed XENPLM-DONE, 1 when it never does (a
 # timeout, a crash), 77 when there is no qemu-system-x86_64.
 # Environment: XENPLM_XEN_QEMU (default qemu-system-x86_64),
@@ -135,6 +138,8 @@ xen_keys() {
 ready=""
 done_at=""
 status=1
+tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+cpu_cs="" # QEMU's CPU time when last seen, hundredths of a second
 seen=0 # lines of the serial log already looked at for progress
 size=0      # the serial log's size when last seen to grow,
 grown_at=0  # and when
@@ -144,6 +149,9 @@ while :; do
     # before it ended is then read in this same pass.
     alive=yes
     kill -0 "$pid" 2>/dev/null || alive=no
+    # utime and stime, fields 14 and 15 (QEMU's name, field 2, has no blank).
+    c=$(awk -v t="$tck" '{ printf "%d", ($14 + $15) * 100 / t }' "/proc/$pid/stat" 2>/dev/null) &&
+        [ -n "$c" ] && cpu_cs=$c
     # QEMU gone: cat gets a moment to copy its last words out of the FIFO.
     [ $alive = yes ] || sleep 1
     # What dom0 says it is doing, a line per scenario and step, and every
@@ -220,6 +228,7 @@ wait "$reader" 2>/dev/null || true
 rm -rf "$fifo"
 trap - EXIT INT TERM
 echo "exit $(elapsed "$start")" >>"$log.times"
+[ -z "$cpu_cs" ] || printf 'cpu %d.%02d\n' $((cpu_cs / 100)) $((cpu_cs % 100)) >>"$log.times"
 if [ -s "$log.qemu" ]; then
     sed 's/^/qemu: /' "$log.qemu" >&2
 fi

@@ -10,7 +10,8 @@
 # on dom0's command line (the kernel hands it to /init as environment):
 # the first Ethernet interface, QEMU's NIC on the link between the two
 # dom0s, gets that static address before XENPLM-READY.  Without it (the
-# single-host rig) dom0 has no network.
+# single-host rig) dom0 has no network.  XENPLM_ETCD_NET=ADDRESS/PREFIX
+# does the same for a second NIC, the pool scenario's way to etcd.
 #
 # Markers for the host (tests/xen/boot.sh, run.sh), each on a line of its own:
 #   XENPLM-READY uptime=SECONDS   the toolstack is up
@@ -77,16 +78,36 @@ xen-init-dom0 >/tmp/xen-init-dom0.log 2>&1 ||
 xenconsoled --pid-file=/run/xenconsoled.pid --log=guest \
     --log-dir=/var/log/xen/console || bail "xenconsoled failed to start"
 
-if [ -n "${XENPLM_NET_ADDR:-}" ]; then
-    ip link set lo up
+# nic_up PREFIX ADDRESS WHAT: give the Ethernet interface whose MAC
+# address starts with PREFIX (rig2.sh's: 52:54:00:99 for the link,
+# 52:54:00:98 for etcd's network) the static ADDRESS; for the link,
+# without one, the first interface.
+nic_up() {
     nic=""
     for d in /sys/class/net/eth*; do
-        [ -e "$d" ] && nic=${d##*/} && break
+        [ -e "$d" ] || continue
+        case "$(cat "$d/address")" in
+        "$1"*) nic=${d##*/} && break ;;
+        esac
     done
-    [ -n "$nic" ] || bail "XENPLM_NET_ADDR=$XENPLM_NET_ADDR but no Ethernet interface (no NIC, or no driver)"
+    if [ -z "$nic" ] && [ "$1" = 52:54:00:99 ]; then
+        for d in /sys/class/net/eth*; do
+            [ -e "$d" ] && nic=${d##*/} && break
+        done
+    fi
+    [ -n "$nic" ] || bail "$3 $2 but no Ethernet interface (no NIC, or no driver)"
     ip link set "$nic" up || bail "ip link set $nic up failed"
-    ip addr add "$XENPLM_NET_ADDR" dev "$nic" || bail "ip addr add $XENPLM_NET_ADDR dev $nic failed"
-    echo "# net: $nic $XENPLM_NET_ADDR ($(cat "/sys/class/net/$nic/address"))"
+    ip addr add "$2" dev "$nic" || bail "ip addr add $2 dev $nic failed"
+    echo "# net: $nic $2 ($(cat "/sys/class/net/$nic/address"))"
+}
+if [ -n "${XENPLM_NET_ADDR:-}" ]; then
+    ip link set lo up
+    nic_up 52:54:00:99 "$XENPLM_NET_ADDR" XENPLM_NET_ADDR=
+fi
+# The pool scenario's way to etcd (rig2.sh --pool): a second NIC on
+# QEMU's user-mode network, whose 10.0.2.100:2379 QEMU forwards to etcd.
+if [ -n "${XENPLM_ETCD_NET:-}" ]; then
+    nic_up 52:54:00:98 "$XENPLM_ETCD_NET" XENPLM_ETCD_NET=
 fi
 
 read -r up _ </proc/uptime

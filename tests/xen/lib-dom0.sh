@@ -321,3 +321,80 @@ logged_at() {
         }
         END { if (best != "") print best }' "$1"
 }
+
+# xl_migrate_loud WHAT DOMAIN HOST: `xl -vvv migrate -s
+# /xenplm/migrate-nc.sh DOMAIN HOST` (the two-host rig's transport) in the
+# background, up to 25 minutes, with a line on the console every 30 s
+# (boot.sh takes a dom0 silent for 4 minutes for a hung one) that says
+# how far libxc's stream got: its last progress line ("Frames iteration
+# N of M: DONE/TOTAL PCT").  Sets mig_rc (xl's exit status) and mig_cs
+# (hundredths of a second); xl's output is in /tmp/migrate.log.
+xl_migrate_loud() {
+    rm -f /tmp/migrate.rc
+    xm_t0=$(uptime_cs)
+    (
+        timeout 1500 xl -vvv migrate -s /xenplm/migrate-nc.sh "$2" "$3" >/tmp/migrate.log 2>&1
+        echo "$? $(uptime_cs)" >/tmp/migrate.rc
+    ) &
+    xm_said=$xm_t0
+    until [ -s /tmp/migrate.rc ]; do
+        sleep 0.2
+        xm_t=$(uptime_cs)
+        if [ $((xm_t - xm_said)) -ge 3000 ]; then
+            xm_last=$(tail -c 300 /tmp/migrate.log 2>/dev/null | tr '\r' '\n' | grep . | tail -n 1)
+            echo "# $1: xl migrate still running ($(((xm_t - xm_t0) / 100)) s): $xm_last"
+            xm_said=$xm_t
+        fi
+    done
+    # shellcheck disable=SC2034 # mig_rc, mig_cs: read by the scenarios
+    read -r mig_rc xm_t1 </tmp/migrate.rc
+    # shellcheck disable=SC2034
+    mig_cs=$((xm_t1 - xm_t0))
+    # libxc's lines, each iteration's progress at its end only.
+    tr '\r' '\n' </tmp/migrate.log | grep -v -e '^ *$' -e 'batch' |
+        awk '/ [0-9]+%$/ && !/ 100%$/ { next } { print }' | tail -n 40 | sed 's/^/# xl migrate| /'
+}
+
+# --- the two-host rig (scenario-migrate.sh, scenario-pool.sh) ---------------
+# m_log: guest-m's console as this dom0's xenconsoled logged it (on B,
+# under the name the domain had when it arrived: guest-m--incoming).
+m_log() {
+    cat /var/log/xen/console/guest-guest-m*.log 2>/dev/null | tr -d '\r'
+}
+# m_counts: the counts, in order (the logs of several domains, after a
+# migration to the same host, come in the order of their names).
+m_counts() {
+    m_log | sed -n 's/^xenplm-guest: count=\([0-9]*\) boot=.*/\1/p' | sort -n
+}
+m_boot() {
+    m_log | sed -n 's/^xenplm-guest: count=[0-9]* boot=\(.*\)$/\1/p' | tail -n 1
+}
+# m_count_above N: whether guest-m's last count is above N.
+m_count_above() {
+    mc=$(m_counts | tail -n 1)
+    [ -n "$mc" ] && [ "$mc" -gt "$1" ]
+}
+
+# cs_of UPTIME: a /proc/uptime reading ("12.34") in hundredths of a second.
+cs_of() {
+    echo $((${1%.*} * 100 + 1${1#*.} - 100))
+}
+
+# wait_loud SECONDS WHAT CMD...: wait_until, with a line on the console
+# every 30 s ("# $LOUD_TAG: still waiting..."), so that the host's watch
+# (boot.sh) sees dom0 alive while it waits for the other host.
+wait_loud() {
+    wl_limit=$1
+    wl_what=$2
+    shift 2
+    wl_spent=0
+    while [ "$wl_spent" -lt "$wl_limit" ]; do
+        if wait_until 30 "$@"; then
+            waited=$((wl_spent * 100 + waited))
+            return 0
+        fi
+        wl_spent=$((wl_spent + 30))
+        echo "# ${LOUD_TAG:-wait}: still waiting for $wl_what ($wl_spent s)"
+    done
+    return 1
+}

@@ -35,4 +35,9 @@ for a in "$@"; do
     esac
 done
 [ $receive = yes ] || { echo "$me: the remote command is not xl migrate-receive" >&2; exit 2; }
-exec nc -w 10 "$host" "${XENPLM_MIGRATE_PORT:-8002}"
+# HOST may be a name (the pool scenario's orders give the destination's
+# name in the pool): looked up in /etc/hosts here, as busybox's nc,
+# statically linked, may not.
+addr=$(awk -v h="$host" '$1 !~ /^#/ { for (i = 2; i <= NF; i++) if ($i == h) { print $1; exit } }' \
+    /etc/hosts 2>/dev/null)
+exec nc -w 10 "${addr:-$host}" "${XENPLM_MIGRATE_PORT:-8002}"

@@ -49,6 +49,8 @@
 #                       and its listener, migrate-nc.sh and
 #                       migrate-listen.sh, in /xenplm/; without it, dom0
 #                       has no network driver at all
+#     --extra DIR       copy DIR (its contents) to dom0's /xenplm/extra
+#                       (the pool scenario's certificates: rig2.sh --pool)
 #
 # The agent's libxml2 pulls in ICU, whose data library (libicudata, 31 MB)
 # would be three quarters of the domU image, copied into every guest at
@@ -77,6 +79,7 @@ xenplm_build=""
 xenplm_src=""
 debs_dir=""
 net=no
+extra=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --scenario)
@@ -100,11 +103,16 @@ while [ $# -gt 0 ]; do
         net=yes
         shift
         ;;
+    --extra)
+        if [ $# -lt 2 ] || [ ! -d "$2" ]; then die "--extra needs a directory"; fi
+        extra=$(cd "$2" && pwd)
+        shift 2
+        ;;
     -*) die "unknown option $1" ;;
     *) break ;;
     esac
 done
-[ $# -eq 2 ] || die "usage: $me [--scenario FILE]... [--xenplm BUILDDIR SRCDIR] [--debs DIR] [--net] STAGE OUT"
+[ $# -eq 2 ] || die "usage: $me [--scenario FILE]... [--xenplm BUILDDIR SRCDIR] [--debs DIR] [--net] [--extra DIR] STAGE OUT"
 stage=$(cd "$1" && pwd) || die "no staging tree $1"
 mkdir -p "$2"
 out=$(cd "$2" && pwd)
@@ -418,6 +426,10 @@ cp "$here/lib-dom0.sh" "$r/xenplm/lib.sh"
 if [ $net = yes ]; then
     cp "$here/migrate-nc.sh" "$here/migrate-listen.sh" "$r/xenplm/"
     chmod 755 "$r/xenplm/migrate-nc.sh" "$r/xenplm/migrate-listen.sh"
+fi
+if [ -n "$extra" ]; then
+    mkdir -p "$r/xenplm/extra"
+    cp -R "$extra/." "$r/xenplm/extra/"
 fi
 n=10
 for s in $scenarios; do

@@ -4,7 +4,8 @@
 # of hosts A and B (TAP; a second or two, no QEMU): a migration that went
 # well passes; a guest that came to B with another boot id, or counting
 # from 1 again, a dom0 that never finished, a failure in one dom0, each
-# fails the check it should, naming the host.
+# fails the check it should, naming the host; after the pool scenario, an
+# order etcd holds as done passes, and one it holds as failed fails.
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xenplm-rig2tap.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -37,7 +38,7 @@ logs() {
     fi
 }
 
-echo "1..5"
+echo "1..7"
 # verdict NAME: run rig2-tap.sh on $tmp/NAME; its TAP in $tmp/NAME.tap.
 verdict() {
     sh "$here/rig2-tap.sh" "$tmp/$1" >"$tmp/$1.tap" 2>"$tmp/$1.err"
@@ -94,4 +95,41 @@ if [ $rc -eq 1 ] && grep -q '^not ok [0-9]* - A: xl migrate guest-m to host B$' 
 else
     echo "not ok 5 - a failed check in a dom0 fails in the stream, prefixed with its host (exit $rc)"
     sed 's/^/#   /' "$tmp/failed.tap"
+fi
+
+# orders DIR STATE: what rig2.sh --pool leaves beside the logs, the watch
+# of the orders: guest-m's order, its states up to STATE, its deletion.
+orders() {
+    u=0b6c7f2e-1111-2222-3333-444455556666
+    printf '%s\n' "100.5 PUT" "100.5 /xenplm/rig2/orders/xen-a/$u" "100.5 xenplm-order 1" \
+        "100.5 leader xen-b" "100.5 revision 7" "100.5 name guest-m" "100.5 from xen-a" \
+        "100.5 to xen-b" "100.5 address xen-b" "100.5 reason balance" "100.5 at 1765000000123" \
+        "101.0 PUT" "101.0 /xenplm/rig2/orders/xen-a/$u/state" "101.0 state accepted" \
+        "102.0 PUT" "102.0 /xenplm/rig2/orders/xen-a/$u/state" "102.0 state running 0" \
+        "190.25 PUT" "190.25 /xenplm/rig2/orders/xen-a/$u/state" "190.25 state $2" \
+        "490.0 DELETE" "490.0 /xenplm/rig2/orders/xen-a/$u" >"$1/orders.watch"
+}
+
+logs "$tmp/pool" 1b2c 27 yes ok
+orders "$tmp/pool" "done"
+verdict pool
+rc=$?
+if [ $rc -eq 0 ] && grep -q "^ok 11 - etcd carried the leader's order for guest-m, xen-a to xen-b, to its state done (accepted running done)" "$tmp/pool.tap" &&
+    grep -q '^1\.\.11$' "$tmp/pool.tap" &&
+    grep -q '^# the order in etcd .*: written to running 1.5 s, running to done 88.2 s, written to done 89.8 s$' "$tmp/pool.tap"; then
+    echo "ok 6 - the pool scenario's order done in etcd passes, its times printed"
+else
+    echo "not ok 6 - the pool scenario's order done in etcd passes, its times printed (exit $rc)"
+    sed 's/^/#   /' "$tmp/pool.tap" "$tmp/pool.err"
+fi
+
+logs "$tmp/poolfail" 1b2c 27 yes ok
+orders "$tmp/poolfail" "failed timed%20out"
+verdict poolfail
+rc=$?
+if [ $rc -eq 1 ] && grep -q "^not ok 11 - etcd carried the leader's order for guest-m, xen-a to xen-b, to its state done (accepted running failed)" "$tmp/poolfail.tap"; then
+    echo "ok 7 - an order failed in etcd fails the check, saying its state"
+else
+    echo "not ok 7 - an order failed in etcd fails the check, saying its state (exit $rc)"
+    sed 's/^/#   /' "$tmp/poolfail.tap"
 fi

@@ -9,6 +9,10 @@
 # checks that need both logs (the guest kept its boot id and its count
 # went on from A to B), then the figures.  Leaves the logs without their
 # carriage returns in WORK/a/serial.txt and WORK/b/serial.txt.
+# After the pool scenario (rig2.sh --pool), also whether etcd carried the
+# leader's order for guest-m from xen-a to xen-b to its state done, and
+# the order's times, as the host saw them change (WORK/orders.watch: each
+# line of `etcdctl watch` with the host's clock in front).
 #
 #     tests/xen/rig2-tap.sh WORK
 #
@@ -80,6 +84,24 @@ if [ -n "$start_a" ] && [ -n "$first_b" ] && [ "$first_b" -gt "$start_a" ]; then
 else
     result "not ok" "$desc"
 fi
+if [ -f "$work/orders.watch" ]; then
+    # What the host saw of the orders under xen-a as they changed: the
+    # order's fields and its states, in order.  (etcd no longer holds it
+    # at the end: the leader deletes a finished order five minutes after,
+    # xenplmd(8); WORK/orders.txt, read then, shows what is left.)
+    w=$(sed 's/^[0-9.]* //' "$work/orders.watch")
+    state=$(printf '%s\n' "$w" | sed -n 's/^state //p' | tail -n 1)
+    states=$(printf '%s\n' "$w" | sed -n 's/^state \([a-z]*\).*/\1/p' | uniq | tr '\n' ' ' | sed 's/ $//')
+    desc="etcd carried the leader's order for guest-m, xen-a to xen-b, to its state done (${states:-no state})"
+    if printf '%s\n' "$w" | grep -q '^/xenplm/rig2/orders/xen-a/[^/]*$' &&
+        printf '%s\n' "$w" | grep -qx 'name guest-m' && printf '%s\n' "$w" | grep -qx 'to xen-b' &&
+        [ "$state" = "done" ]; then
+        result ok "$desc"
+    else
+        sed 's/^/#   /' "$work/orders.watch"
+        result "not ok" "$desc"
+    fi
+fi
 echo "1..$n"
 
 # figure HOST NAME: HOST's "# time: NAME S s" line, "S s", or "none".
@@ -91,8 +113,32 @@ figure() {
 echo "# --- figures (wall-clock seconds; each host's own clock) ---"
 # shellcheck disable=SC2154 # ready_a, ready_b: set by eval above
 echo "# QEMU start to dom0 ready: A ${ready_a:-never} s, B ${ready_b:-never} s"
+# cpu_of h: "C CPU-s in W s": the CPU time QEMU used and how long it ran.
+cpu_of() {
+    awk '$1 == "cpu" { c = $2 } $1 == "exit" { w = $2 }
+        END { if (c != "" && w != "") printf "%s CPU-s in %s s", c, w; else printf "not known" }' \
+        "$work/$1/serial.log.times" 2>/dev/null
+}
+echo "# QEMU's CPU time (the two cores are shared): A $(cpu_of a), B $(cpu_of b)"
 echo "# guest-m boot on A (xl create returned to first report): $(figure A 'guest-m boot (xl create returned to first report)')"
-echo "# xl migrate, start to running on B (A's clock): $(figure A 'xl migrate (start to running on B)')"
-echo "# on B, connection accepted to guest-m running there: $(figure B 'migration on B (connection accepted to guest-m named on B)')"
+if [ ! -f "$work/orders.watch" ]; then # the pool scenario's are below
+    echo "# xl migrate, start to running on B (A's clock): $(figure A 'xl migrate (start to running on B)')"
+    echo "# on B, connection accepted to guest-m running there: $(figure B 'migration on B (connection accepted to guest-m named on B)')"
+fi
+if [ -f "$work/orders.watch" ]; then
+    # at WHAT: the host's time of the first watch line matching the
+    # extended regular expression WHAT.
+    at() { grep -E "^[0-9.]+ $1" "$work/orders.watch" | head -n 1 | cut -d' ' -f1; }
+    t_order=$(at '/xenplm/rig2/orders/xen-a/[^/]*$')
+    t_run=$(at 'state running')
+    t_done=$(at 'state done')
+    span() { # FROM TO
+        if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f s\n", b - a }'; else echo none; fi
+    }
+    echo "# the order in etcd (the host's clock): written to running $(span "$t_order" "$t_run"), running to done $(span "$t_run" "$t_done"), written to done $(span "$t_order" "$t_done")"
+    echo "# on B, connection accepted to guest-m named there: $(figure B 'pool: on B, connection accepted to guest-m named on B'); named to its grant on B: $(figure B 'pool: guest-m named on B to its grant on B')"
+    echo "# on A, the migration's start to guest-m gone: $(figure A 'pool: migration start to guest-m gone from A (A.s clock)')"
+    echo "# baseline, plain xl migrate of the same guest back to A (B's clock): $(figure B 'xl migrate (start to running on A)')"
+fi
 [ $failed -le 100 ] || failed=100
 exit $failed

@@ -20,14 +20,26 @@
 # results, prefixed "A: " or "B: ", then the checks made here across the
 # two serial logs, then the figures (wall-clock seconds).
 #
-#     top_srcdir=. top_builddir=. tests/xen/rig2.sh [--keep] [--timeout S]
+# With --pool (`make check-xen2-pool`), the scenario is scenario-pool.sh
+# instead: xenplmd on both dom0s in one pool, whose leader orders the
+# guest's move and A's daemon carries it out (issue 15), then a plain
+# `xl migrate` of the same guest back, the baseline.  Its etcd runs here,
+# on the host's loopback, TLS only (rig2-etcd.sh: a throw-away CA and
+# certificates made for the run); each dom0 reaches it through a second
+# NIC on QEMU's user-mode network (restrict=on: nothing else is reachable)
+# whose 10.0.2.100:2379 QEMU forwards to etcd's loopback port.  The host
+# watches the pool's orders in etcd as they change (WORK/orders.watch, for
+# rig2-tap.sh), and reads what is left of them at the end
+# (WORK/orders.txt: the leader deletes a finished order five minutes on).
+#
+#     top_srcdir=. top_builddir=. tests/xen/rig2.sh [--keep] [--timeout S] [--pool]
 #
 # `make check-xen2` runs it; `make check` does not (yet).  Exits 0 when
 # every check passed, 1 when one failed (the work directory, with both
 # serial logs, is then kept and their tails printed), 77 when it cannot run
 # here (no QEMU, no cpio, no packages), unless XENPLM_XEN_REQUIRE=1.
-# The work directory is tests/xen/work2 in the build directory
-# (XENPLM_XEN2_WORK); --keep keeps it after a success too.  --timeout is
+# The work directory is tests/xen/work2 (work2-pool with --pool) in the
+# build directory (XENPLM_XEN2_WORK); --keep keeps it after a success too.  --timeout is
 # each QEMU's time limit (default 2400 s: two QEMUs share the cores, and
 # the migration alone has taken 10 minutes on a loaded 2-core machine).
 # Environment: as run.sh's (fetch.sh, mkinitrd.sh, boot.sh); both QEMUs
@@ -43,15 +55,17 @@ top_builddir=$(cd "${top_builddir:-.}" && pwd)
 
 keep=no
 timeout=2400
+pool=no
 while [ $# -gt 0 ]; do
     case "$1" in
     --keep) keep=yes; shift ;;
+    --pool) pool=yes; shift ;;
     --timeout)
         [ $# -ge 2 ] || die "--timeout needs seconds"
         timeout=$2
         shift 2
         ;;
-    *) die "usage: $me [--keep] [--timeout SECONDS]" ;;
+    *) die "usage: $me [--keep] [--timeout SECONDS] [--pool]" ;;
     esac
 done
 
@@ -70,8 +84,19 @@ export XENPLM_XEN_ROW
 qemu=${XENPLM_XEN_QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null 2>&1 || cannot "no $qemu (apt-get install qemu-system-x86)"
 command -v cpio >/dev/null 2>&1 || cannot "no cpio (apt-get install cpio)"
+if [ $pool = yes ]; then
+    . "$here/rig2-etcd.sh"
+    for t in etcd etcdctl openssl python3; do
+        command -v $t >/dev/null 2>&1 || cannot "no $t (the pool scenario's etcd, its certificates)"
+    done
+    [ -x "$top_builddir/src/xenplmd" ] || die "$top_builddir/src/xenplmd is not built"
+fi
 
-work=${XENPLM_XEN2_WORK:-$top_builddir/tests/xen/work2}
+if [ $pool = yes ]; then
+    work=${XENPLM_XEN2_WORK:-$top_builddir/tests/xen/work2-pool}
+else
+    work=${XENPLM_XEN2_WORK:-$top_builddir/tests/xen/work2}
+fi
 rm -rf "$work"
 mkdir -p "$work/a" "$work/b"
 t_start=$(now)
@@ -89,8 +114,18 @@ fi
 t_fetch=$(elapsed "$t_start")
 progress "packages ready in $t_fetch s; assembling the images (both hosts boot the same)"
 t0=$(now)
-"$here/mkinitrd.sh" --net --scenario "$here/scenario-migrate.sh" "$stage" "$work/img" ||
-    die "mkinitrd.sh failed"
+if [ $pool = yes ]; then
+    rig2_etcd_pki "$work/pki" || die "openssl failed: $(tail -n 5 "$work/pki/openssl.log")"
+    mkdir -p "$work/extra/pki"
+    for f in ca.crt xen-a.crt xen-a.key xen-b.crt xen-b.key; do
+        cp "$work/pki/$f" "$work/extra/pki/"
+    done
+    "$here/mkinitrd.sh" --net --xenplm "$top_builddir" "$top_srcdir" --extra "$work/extra" \
+        --scenario "$here/scenario-pool.sh" "$stage" "$work/img" || die "mkinitrd.sh failed"
+else
+    "$here/mkinitrd.sh" --net --scenario "$here/scenario-migrate.sh" "$stage" "$work/img" ||
+        die "mkinitrd.sh failed"
+fi
 t_images=$(elapsed "$t0")
 
 # --- the link's port ----------------------------------------------------------------
@@ -108,22 +143,55 @@ while [ -z "$port" ] && [ $tries -lt 20 ]; do
 done
 [ -n "$port" ] || die "no free port for the link on 127.0.0.1"
 
+# --- etcd (--pool) --------------------------------------------------------------------
+watcher=""
+if [ $pool = yes ]; then
+    progress "starting etcd on 127.0.0.1 (TLS, client certificates) for the pool"
+    rig2_etcd_start "$work/etcd" "$work/pki" ||
+        die "etcd did not start: $(tail -n 5 "$work/etcd/etcd.log" 2>/dev/null)"
+    busybox_host="$stage/bin/busybox"
+    [ -x "$busybox_host" ] || busybox_host="$stage/usr/bin/busybox"
+    rig2_etcd_relay "$work/etcd-relay.sh" "$busybox_host"
+    # The orders as they change, each line stamped with the host's clock.
+    (
+        (rig2_etcdctl_exec watch --prefix /xenplm/rig2/orders/) &
+        echo $! >"$work/watch.pid"
+        wait
+    ) 2>"$work/watch.err" | while IFS= read -r l; do
+        echo "$(date +%s.%N) $l"
+    done >"$work/orders.watch" &
+    watcher=$!
+fi
+
 # --- boot -------------------------------------------------------------------------
 # boot_host A|B QEMU-NETDEV ADDRESS PEER: boot.sh for one host, in the
 # background; its pid in boot_pid.
 boot_host() {
     lc=$(printf '%s' "$1" | tr AB ab)
     mac=52:54:00:99:00:0$(printf '%s' "$1" | tr AB 12)
+    more_qemu=""
+    more_dom0=""
+    if [ $pool = yes ]; then
+        more_qemu=$(rig2_etcd_qemu_args "52:54:00:98:00:0$(printf '%s' "$1" | tr AB 12)" "$work/etcd-relay.sh")
+        more_dom0="XENPLM_ETCD_NET=10.0.2.15/24 XENPLM_POOL_ETCD=https://10.0.2.100:2379"
+    fi
     XENPLM_XEN_ROW="2-host $1" \
-        XENPLM_XEN_QEMU_ARGS="-netdev socket,id=link,$2 -device ${XENPLM_XEN2_NIC:-virtio-net-pci},netdev=link,mac=$mac" \
-        XENPLM_XEN_DOM0_ARGS="${XENPLM_XEN_DOM0_ARGS:-} XENPLM_HOST=$lc XENPLM_NET_ADDR=$3/24 XENPLM_PEER=$4" \
+        XENPLM_XEN_QEMU_ARGS="-netdev socket,id=link,$2 -device ${XENPLM_XEN2_NIC:-virtio-net-pci},netdev=link,mac=$mac $more_qemu" \
+        XENPLM_XEN_DOM0_ARGS="${XENPLM_XEN_DOM0_ARGS:-} XENPLM_HOST=$lc XENPLM_NET_ADDR=$3/24 XENPLM_PEER=$4 $more_dom0" \
         "$here/boot.sh" --timeout "$timeout" "$work/img" "$work/$lc/serial.log" &
     boot_pid=$!
 }
 pid_a=""
 pid_b=""
 # Stopped: each boot.sh stops its QEMU on the way out.
-trap 'kill $pid_a $pid_b 2>/dev/null; wait; exit 1' INT TERM
+# stop_etcd: the watch and etcd (--pool), once the orders are read.
+stop_etcd() {
+    [ $pool = yes ] || return 0
+    kill "$(cat "$work/watch.pid" 2>/dev/null)" 2>/dev/null || :
+    [ -z "$watcher" ] || wait "$watcher" 2>/dev/null || :
+    rig2_etcd_stop
+}
+trap 'kill $pid_a $pid_b 2>/dev/null; wait $pid_a $pid_b; stop_etcd; exit 1' INT TERM
 progress "images ready in $t_images s; booting host A (its QEMU listens on 127.0.0.1:$port for B's)"
 boot_host A "listen=127.0.0.1:$port" 10.99.0.1 10.99.0.2
 pid_a=$boot_pid
@@ -148,6 +216,11 @@ rc_b=0
 wait "$pid_a" || rc_a=$?
 wait "$pid_b" || rc_b=$?
 trap - INT TERM
+if [ $pool = yes ]; then
+    rig2_etcdctl get --prefix /xenplm/rig2/orders/ >"$work/orders.txt" 2>&1 ||
+        echo "(etcdctl get failed)" >>"$work/orders.txt"
+    stop_etcd
+fi
 [ $rc_a -eq 77 ] && cannot "no $qemu"
 
 # --- results ------------------------------------------------------------------------
