@@ -17,8 +17,11 @@
 #                             # comments (counts in n; sets fail=1 on failure)
 #   ctl ARGS...               # etcdctl against the cluster, with timeouts
 #
-# Members are started with short heartbeat and election timeouts, so that
-# a stopped leader is replaced within a second.
+# Members are started with etcd's own heartbeat and election timeouts
+# (100 and 1000 ms), so that a stopped leader is replaced within a second
+# or two.  (At 50 and 500 ms, a loaded 2-core CI machine starved a
+# member's heartbeats long enough for Raft to change its leader in the
+# middle of a test, failing the call under way with "leader changed".)
 : "${me:=tests/pool}"
 # ok DESC CMD...: one TAP result, numbered from n, with what CMD printed
 # as comments; a failure sets fail=1.
@@ -161,7 +164,7 @@ etcd_member_start() {
         --initial-advertise-peer-urls "http://127.0.0.1:$p" \
         --initial-cluster "$initial" --initial-cluster-state new \
         --initial-cluster-token "xenplm-test-$$" \
-        --heartbeat-interval 50 --election-timeout 500 \
+        --heartbeat-interval 100 --election-timeout 1000 \
         </dev/null >>"$dir/m$1.log" 2>&1 &
     eval "TEST_ETCD_PID$1=$!"
 }

@@ -111,16 +111,37 @@ joined() {
     grep "joined" "$work/sim.log"
 }
 ok "the host joins through the slow proxy" joined
-# 12 s: four times the lease, rounds of reads longer than it.
-sleep 12
-slow_rounds() {
-    grep -c "the lease expired\|no longer the leader\|etcd .* failed" "$work/sim.log" >"$work/bad" || :
-    bad=$(cat "$work/bad")
-    joins=$(grep -c "joined" "$work/sim.log")
-    echo "$joins joins, $bad lease expiries, step-downs or failures in 12 s"
-    grep "the lease expired\|no longer the leader\|failed" "$work/sim.log" | head -5
-    [ "$joins" = 1 ] && [ "$bad" = 0 ]
+# 12 s: four times the lease, rounds of reads longer than it.  A window
+# is judged on the log lines it adds: no lease expiry, step-down, failed
+# etcd call or new join.  etcd's own Raft may change its leader on a
+# loaded 2-core machine (its heartbeats starved of CPU), which fails the
+# call under way with "leader changed": that is etcd, not xenplm, and
+# xenplm's answer (stepping down, joining again) is the right one; then,
+# and only then, the window is run once more, saying so.
+window() {
+    from=$(($(wc -l <"$work/sim.log") + 1))
+    sleep 12
+    tail -n "+$from" "$work/sim.log" >"$work/window.log"
 }
+window
+slow_rounds() {
+    bad=$(grep -c "the lease expired\|no longer the leader\|etcd .* failed" "$work/window.log")
+    joins=$(grep -c "joined" "$work/window.log")
+    echo "$joins new joins, $bad lease expiries, step-downs or failures in 12 s"
+    grep "the lease expired\|no longer the leader\|failed" "$work/window.log" | head -5
+    [ "$joins" = 0 ] && [ "$bad" = 0 ]
+}
+if ! slow_rounds >/dev/null && grep -q "etcd .* failed.*leader changed" "$work/window.log"; then
+    echo "# etcd's own Raft changed its leader during the window (outside xenplm, a loaded machine);" \
+        "xenplm stepped down as it should: the window is run again, once"
+    grep "failed\|no longer\|joined" "$work/window.log" | sed 's/^/#   /'
+    i=0
+    while [ "$(grep -c "host 'xen-a' joined" "$work/sim.log")" -lt 2 ] && [ "$i" -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    window
+fi
 ok "reads held 700 ms each for 12 s: the 3 s lease kept, never rejoined" slow_rounds
 planned() {
     "$cli" -s "$work/sock" pool status -j >"$work/status.json" || return 1
