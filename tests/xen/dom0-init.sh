@@ -119,6 +119,8 @@ for s in /xenplm/scenarios/*.sh; do
     echo "# scenario ${s##*/}"
     sh -c '. /xenplm/lib.sh && . "$1"' scenario "$s" 3>&1 ||
         echo "# scenario ${s##*/} ended with status $?"
+    # A scenario that bailed out (lib.sh's emu_bail) ends the run.
+    [ -f /run/xenplm-bail ] && finish
 done
 echo "1..$(cat /run/tap.count)"
 finish

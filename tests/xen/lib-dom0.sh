@@ -227,6 +227,15 @@ guest_sh() {
     [ "$gs_result" = ok ]
 }
 
+# emu_bail WHY: a kernel never came up: stop the scenarios here (dom0-init
+# runs no more of them and prints the consoles), with a "Bail out!" that
+# run.sh counts as the emulation's, not the product's.
+emu_bail() {
+    echo "Bail out! $*"
+    : >/run/xenplm-bail
+    exit 1
+}
+
 # start_guests NAME...: create each test domU and wait for its first report
 # (GUEST_BOOT_S seconds at most, default 90), one test for each step.
 start_guests() {
@@ -243,6 +252,10 @@ start_guests() {
             timing "$g boot (xl create returned to first report)" "$waited"
         else
             not_ok "$g booted and reports on its console"
+            # Nothing after this can be judged with a guest missing: stop
+            # here (the consoles and dmesg follow), saying it is the
+            # emulation's, which the host's rig.sh may try again.
+            emu_bail "$g never came up under emulation (no report in ${GUEST_BOOT_S:-90} s)"
         fi
     done
 }
