@@ -116,9 +116,12 @@ static uint64_t now_ms(const struct qm_world *w)
 /* The goals a guest of this kind runs, shaped as the shipped examples
  * (policies/goals/web.xml): a latency goal on a probe at the guest's CPU
  * priority (the target from its model: rho <= util is latency <= 50 ms /
- * (1 - util)) and its CPUs at most 70 % busy at priority 3; a batch
+ * (1 - util); its margin two fifths of that, as web.xml's 80 ms of 200,
+ * wider than the latency's minute-to-minute noise) and its CPUs at most
+ * 70 % busy at priority 3; a batch
  * guest's throughput is a cpu-util goal.  Memory: 512 MiB available, as
- * web.xml and batch.xml ask, and few swap-ins (the shape of
+ * web.xml and batch.xml ask (2048 for db-growth's database, as
+ * database.xml asks), and few swap-ins (the shape of
  * policies/goals/database.xml), at its memory priority.  (It was 128 MiB,
  * which no shipped example asks: a margin so thin that a working set
  * creeping up through the morning outran the default policy's memory
@@ -131,7 +134,7 @@ static int goals_xml(const struct qm_guest_spec *s, bool boost, char *buf, size_
                  "<goal name=\"latency\" priority=\"%u\" resource=\"cpu\" metric=\"probe\" "
                  "probe=\"lat\" le=\"%.0f\" margin=\"%.0f\"%s/>"
                  "<goal name=\"cpu-headroom\" priority=\"3\" metric=\"cpu-util\" le=\"70\"/>",
-                 s->cpu_prio, 50.0 / (1.0 - s->util), 5.0 / (1.0 - s->util),
+                 s->cpu_prio, 50.0 / (1.0 - s->util), 20.0 / (1.0 - s->util),
                  boost ? " boost=\"10s\"" : "");
     else
         snprintf(cpu, sizeof(cpu),
@@ -143,11 +146,11 @@ static int goals_xml(const struct qm_guest_spec *s, bool boost, char *buf, size_
                     "<deadband cpu=\"10\" memory=\"64\"/><idle cpu=\"25\" memory=\"512\"/></agent>"
                     "<probe name=\"lat\" file=\"/run/app/latency\" interval=\"5s\"/>"
                     "%s"
-                    "<goal name=\"memory\" priority=\"%u\" metric=\"mem-available\" ge=\"512\"/>"
+                    "<goal name=\"memory\" priority=\"%u\" metric=\"mem-available\" ge=\"%.0f\"/>"
                     "<goal name=\"no-swap\" priority=\"%u\" metric=\"swap-in\" le=\"20\" "
                     "margin=\"10\"/>"
                     "</xenplm-goals>",
-                    cpu, s->mem_prio, s->mem_prio);
+                    cpu, s->mem_prio, s->mem_avail_mib > 0 ? s->mem_avail_mib : 512.0, s->mem_prio);
 }
 
 static void close_xenplm(void *p)

@@ -125,8 +125,11 @@ struct qm_guest_spec {
      * CPU cost is in the cpu trace already. */
     struct qm_trace net, disk;
     unsigned cpu_prio, mem_prio; /* 1..QM_MAX_PRIO */
-    double util;                 /* CPU goal met while rho <= util */
-    double phase_h;              /* shifts every daily part of both traces */
+    /* What its agent's mem-available goal asks under xenplm, MiB (0: 512,
+     * as policies/goals/web.xml and batch.xml ask). */
+    double mem_avail_mib;
+    double util;    /* CPU goal met while rho <= util */
+    double phase_h; /* shifts every daily part of both traces */
     /* Wake-ups per request that may each wait for a busy pCPU (0: none,
      * the request waits for nothing but its share). */
     unsigned wakeups;

@@ -106,6 +106,7 @@ static struct qm_scenario *db_batch(void)
         scenario("db-growth", "database working set grows against a memory-hungry batch guest", 8,
                  32 * GIB, 2 * GIB, 2);
     struct qm_guest_spec *g = add(sc, "db", QM_LATENCY, 4, 24 * GIB, 8 * GIB, 2, 1);
+    g->mem_avail_mib = 2048; /* as policies/goals/database.xml asks */
     g->cpu.base = 100;
     g->cpu.noise = 0.1;
     part(&g->cpu, QM_DIURNAL, 150, 14, 0, 0);

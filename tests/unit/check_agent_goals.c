@@ -135,7 +135,7 @@ START_TEST(test_web_example)
     ck_assert_uint_eq(b->probe, 0);
     ck_assert_int_eq(b->res, AGENT_RES_CPU);
     ck_assert_int_eq(b->target, U(200));
-    ck_assert_int_eq(b->margin, U(20));
+    ck_assert_int_eq(b->margin, U(80));
     ck_assert_int_eq(b->min, U(50));
     ck_assert_int_eq(b->max, U(400));
     ck_assert_str_eq(b->workload, "system.slice/app.service");
