@@ -178,6 +178,12 @@ if [ -f "$work/orders.watch" ]; then
         if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f s\n", b - a }'; else echo none; fi
     }
     echo "# the order in etcd (the host's clock): written to running $(span "$t_order" "$t_run"), running to done $(span "$t_run" "$t_done"), written to done $(span "$t_order" "$t_done")"
+    if [ $fault = yes ]; then
+        t_kill=$(sed -n 's/^killed \([0-9.]*\) .*/\1/p' "$work/fault.txt")
+        t_fail=$(at 'state failed')
+        echo "# fault (the host's clock): running to B killed $(span "$t_run" "$t_kill"), B killed to the order failed $(span "$t_kill" "$t_fail"), running to failed $(span "$t_run" "$t_fail")"
+        echo "# on A, the migration's start to the order failed: $(figure A 'pool: fault: migration start to the order failed (A.s clock)')"
+    fi
     echo "# on B, connection accepted to guest-m named there: $(figure B 'pool: on B, connection accepted to guest-m named on B'); named to its grant on B: $(figure B 'pool: guest-m named on B to its grant on B')"
     echo "# on A, the migration's start to guest-m gone: $(figure A 'pool: migration start to guest-m gone from A (A.s clock)')"
     echo "# baseline, plain xl migrate of the same guest back to A (B's clock): $(figure B 'xl migrate (start to running on A)')"
