@@ -142,7 +142,7 @@ fi
 # with a reason, and with AGAIN a second order for guest-m after it.
 fault() {
     logs "$1" 1b2c 27 no ok
-    printf 'killed 150.0 4242\nA%ss migration already done then: %s\n' "'" "$2" >"$1/fault.txt"
+    printf 'killed 150.0 4242\nA%ss migration already done then: %s\nwatch stopped 700.0\n' "'" "$2" >"$1/fault.txt"
     orders "$1" "failed timed%20out%20after%205min"
     if [ -n "${3:-}" ]; then
         printf '%s\n' "250.0 PUT" "250.0 /xenplm/rig2/orders/xen-a/7e57" "250.0 xenplm-order 1" \
@@ -155,7 +155,7 @@ rc=$?
 if [ $rc -eq 0 ] && grep -q "^ok [0-9]* - B: its QEMU was killed during A's migration (2 results before)" "$tmp/fault.tap" &&
     grep -q "^ok [0-9]* - etcd carried the order for guest-m, xen-a to xen-b, to failed with a reason (accepted running failed)" "$tmp/fault.tap" &&
     grep -q '^#   why: timed%20out%20after%205min$' "$tmp/fault.tap" &&
-    grep -q '^ok [0-9]* - no order written after the failed one (watched 300 s after it)$' "$tmp/fault.tap" &&
+    grep -q '^ok [0-9]* - no order written after the failed one (watched 510 s after it)$' "$tmp/fault.tap" &&
     grep -q '^# fault .*: running to B killed 48.0 s, B killed to the order failed 40.2 s, running to failed 88.2 s$' "$tmp/fault.tap" &&
     ! grep -q 'boot id' "$tmp/fault.tap"; then
     echo "ok 8 - the fault run: B cut short and the order failed with a reason pass"

@@ -116,7 +116,9 @@ if [ $fault = yes ]; then
         result "not ok" "$desc"
     fi
     t_failed=$(grep -E '^[0-9.]+ state failed' "$work/orders.watch" | head -n 1 | cut -d' ' -f1)
-    t_last=$(tail -n 1 "$work/orders.watch" | cut -d' ' -f1)
+    # Watched until rig2.sh stopped the watch (its last line otherwise).
+    t_last=$(sed -n 's/^watch stopped \([0-9.]*\)$/\1/p' "$work/fault.txt")
+    [ -n "$t_last" ] || t_last=$(tail -n 1 "$work/orders.watch" | cut -d' ' -f1)
     again=$(awk -v f="${t_failed:-0}" 'prev == "PUT" && $1 > f && $2 ~ "^/xenplm/rig2/orders/[^/]*/[^/]*$" { n++ }
         { prev = $2 } END { print n + 0 }' "$work/orders.watch")
     desc="no order written after the failed one (watched $(awk -v a="${t_failed:-0}" -v b="${t_last:-0}" 'BEGIN { printf "%.0f", b - a }') s after it)"

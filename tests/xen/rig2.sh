@@ -269,6 +269,8 @@ rc_b=0
 wait "$pid_a" || rc_a=$?
 wait "$pid_b" || rc_b=$?
 [ -z "$faulter" ] || wait "$faulter" || :
+# The watch ends with the run: how long the host watched after the fault.
+[ -z "$fault" ] || echo "watch stopped $(date +%s.%N)" >>"$work/fault.txt"
 trap - INT TERM
 if [ $pool = yes ]; then
     rig2_etcdctl get --prefix /xenplm/rig2/orders/ >"$work/orders.txt" 2>&1 ||
