@@ -78,6 +78,7 @@ fault_on_a() {
     echo "# pool: fault: dom0's tcp_retries2 $(cat /proc/sys/net/ipv4/tcp_retries2 2>/dev/null), order timeout $mig_timeout"
     if [ -n "$t_start" ]; then
         ok "A's xenplmd starts the migration the leader ordered"
+        timing "pool: B ready to A's xenplmd migrating" $((t_start - t0))
     else
         tail -n 30 /tmp/xenplmd.log >"$WHY"
         not_ok "A's xenplmd starts the migration the leader ordered"
