@@ -121,7 +121,11 @@ if [ $fault = yes ]; then
     [ -n "$t_last" ] || t_last=$(tail -n 1 "$work/orders.watch" | cut -d' ' -f1)
     again=$(awk -v f="${t_failed:-0}" 'prev == "PUT" && $1 > f && $2 ~ "^/xenplm/rig2/orders/[^/]*/[^/]*$" { n++ }
         { prev = $2 } END { print n + 0 }' "$work/orders.watch")
-    desc="no order written after the failed one (watched $(awk -v a="${t_failed:-0}" -v b="${t_last:-0}" 'BEGIN { printf "%.0f", b - a }') s after it)"
+    if [ -n "$t_failed" ]; then
+        desc="no order written after the failed one (watched $(awk -v a="$t_failed" -v b="${t_last:-0}" 'BEGIN { printf "%.0f", b - a }') s after it)"
+    else
+        desc="no order written after the failed one (the order never failed)"
+    fi
     if [ -n "$t_failed" ] && [ "$again" -eq 0 ]; then
         result ok "$desc"
     else
