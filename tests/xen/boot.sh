@@ -110,6 +110,8 @@ cpu=${XENPLM_XEN_CPU:-qemu64,+svm,+npt}
     ${XENPLM_XEN_QEMU_ARGS:-} \
     </dev/null >"$log.qemu" 2>&1 &
 pid=$!
+# QEMU's pid, for a host driver that fails the whole host (rig2.sh --fault).
+echo "$pid" >"$log.pid"
 trap 'kill "$pid" "$reader" 2>/dev/null || true; rm -rf "$fifo"' EXIT INT TERM
 
 # quiet_log: wait until the serial log has not grown for a second (at

@@ -5,7 +5,10 @@
 # well passes; a guest that came to B with another boot id, or counting
 # from 1 again, a dom0 that never finished, a failure in one dom0, each
 # fails the check it should, naming the host; after the pool scenario, an
-# order etcd holds as done passes, and one it holds as failed fails.
+# order etcd holds as done passes, and one it holds as failed fails;
+# after the fault run (WORK/fault.txt), B cut short and the order failed
+# pass, while an order written again after it, or a B killed after the
+# migration was done, fails.
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xenplm-rig2tap.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -38,7 +41,7 @@ logs() {
     fi
 }
 
-echo "1..7"
+echo "1..10"
 # verdict NAME: run rig2-tap.sh on $tmp/NAME; its TAP in $tmp/NAME.tap.
 verdict() {
     sh "$here/rig2-tap.sh" "$tmp/$1" >"$tmp/$1.tap" 2>"$tmp/$1.err"
@@ -132,4 +135,51 @@ if [ $rc -eq 1 ] && grep -q "^not ok 11 - etcd carried the leader's order for gu
 else
     echo "not ok 7 - an order failed in etcd fails the check, saying its state (exit $rc)"
     sed 's/^/#   /' "$tmp/poolfail.tap"
+fi
+
+# fault DIR DONE_THEN [AGAIN]: the fault run's files: B killed (A's
+# migration done by then: DONE_THEN), B's log cut short, the order failed
+# with a reason, and with AGAIN a second order for guest-m after it.
+fault() {
+    logs "$1" 1b2c 27 no ok
+    printf 'killed 150.0 4242\nA%ss migration already done then: %s\nwatch stopped 700.0\n' "'" "$2" >"$1/fault.txt"
+    orders "$1" "failed timed%20out%20after%205min"
+    if [ -n "${3:-}" ]; then
+        printf '%s\n' "250.0 PUT" "250.0 /xenplm/rig2/orders/xen-a/7e57" "250.0 xenplm-order 1" \
+            "250.0 name guest-m" >>"$1/orders.watch"
+    fi
+}
+fault "$tmp/fault" no
+verdict fault
+rc=$?
+if [ $rc -eq 0 ] && grep -q "^ok [0-9]* - B: its QEMU was killed during A's migration (2 results before)" "$tmp/fault.tap" &&
+    grep -q "^ok [0-9]* - etcd carried the order for guest-m, xen-a to xen-b, to failed with a reason (accepted running failed)" "$tmp/fault.tap" &&
+    grep -q '^#   why: timed%20out%20after%205min$' "$tmp/fault.tap" &&
+    grep -q '^ok [0-9]* - no order written after the failed one (watched 510 s after it)$' "$tmp/fault.tap" &&
+    grep -q '^# fault .*: running to B killed 48.0 s, B killed to the order failed 40.2 s, running to failed 88.2 s$' "$tmp/fault.tap" &&
+    ! grep -q 'boot id' "$tmp/fault.tap"; then
+    echo "ok 8 - the fault run: B cut short and the order failed with a reason pass"
+else
+    echo "not ok 8 - the fault run: B cut short and the order failed with a reason pass (exit $rc)"
+    sed 's/^/#   /' "$tmp/fault.tap" "$tmp/fault.err"
+fi
+
+fault "$tmp/retry" no again
+verdict retry
+rc=$?
+if [ $rc -eq 1 ] && grep -q '^not ok [0-9]* - no order written after the failed one' "$tmp/retry.tap"; then
+    echo "ok 9 - the fault run: an order written again after the failed one fails"
+else
+    echo "not ok 9 - the fault run: an order written again after the failed one fails (exit $rc)"
+    sed 's/^/#   /' "$tmp/retry.tap"
+fi
+
+fault "$tmp/late" yes
+verdict late
+rc=$?
+if [ $rc -eq 1 ] && grep -q "^not ok [0-9]* - B: its QEMU was killed during A's migration" "$tmp/late.tap"; then
+    echo "ok 10 - the fault run: B killed after the migration was done fails"
+else
+    echo "not ok 10 - the fault run: B killed after the migration was done fails (exit $rc)"
+    sed 's/^/#   /' "$tmp/late.tap"
 fi

@@ -13,6 +13,11 @@
 # leader's order for guest-m from xen-a to xen-b to its state done, and
 # the order's times, as the host saw them change (WORK/orders.watch: each
 # line of `etcdctl watch` with the host's clock in front).
+# After the fault run (rig2.sh --fault dest-dies: WORK/fault.txt), B's
+# scenario is cut short on purpose: instead of B's end and the guest's
+# move, whether B's QEMU was killed while A's migration ran, and whether
+# etcd carried the order to failed with a reason, and no order for
+# guest-m was written after it.
 #
 #     tests/xen/rig2-tap.sh WORK
 #
@@ -28,6 +33,8 @@ work=$1
 
 n=0
 failed=0
+fault=no
+[ -f "$work/fault.txt" ] && fault=yes
 result() { # result ok|"not ok" DESC
     n=$((n + 1))
     echo "$1 $n - $2"
@@ -54,7 +61,14 @@ for h in A B; do
     fi
     echo "# --- host $h ---"
     serial_tap "$work/$lc/serial.txt" "$h: "
-    if [ -z "$done_at" ] || [ -z "$dom0_plan" ] || [ "$dom0_plan" -ne "$dom0_results" ]; then
+    if [ $fault = yes ] && [ $h = B ]; then
+        if grep -q '^killed ' "$work/fault.txt" && grep -qx "A's migration already done then: no" "$work/fault.txt"; then
+            result ok "B: its QEMU was killed during A's migration ($(grep -c '^ok ' "$work/b/serial.txt" || :) results before)"
+        else
+            sed 's/^/#   /' "$work/fault.txt"
+            result "not ok" "B: its QEMU was killed during A's migration"
+        fi
+    elif [ -z "$done_at" ] || [ -z "$dom0_plan" ] || [ "$dom0_plan" -ne "$dom0_results" ]; then
         result "not ok" "$h: dom0 ran its scenario to its end (plan ${dom0_plan:-missing}, $dom0_results results)"
     fi
 done
@@ -66,25 +80,59 @@ seen() {
         "$work/$(printf '%s' "$1" | tr AB ab)/serial.txt" | tail -n 1 |
         awk -v f="$3" '{ print (f == "boot" ? $1 : $2) }'
 }
-boot_a=$(seen A "at the start" boot)
-start_a=$(seen A "at the start" count)
-last_a=$(seen A last count)
-boot_b=$(seen B first boot)
-first_b=$(seen B first count)
-desc="the guest keeps its boot id from A to B (it was not started again)"
-if [ -n "$boot_a" ] && [ "$boot_a" = "$boot_b" ]; then
-    result ok "$desc"
-else
-    echo "#   on A: ${boot_a:-none}; on B: ${boot_b:-none}"
-    result "not ok" "$desc"
+if [ $fault = no ]; then
+    boot_a=$(seen A "at the start" boot)
+    start_a=$(seen A "at the start" count)
+    last_a=$(seen A last count)
+    boot_b=$(seen B first boot)
+    first_b=$(seen B first count)
+    desc="the guest keeps its boot id from A to B (it was not started again)"
+    if [ -n "$boot_a" ] && [ "$boot_a" = "$boot_b" ]; then
+        result ok "$desc"
+    else
+        echo "#   on A: ${boot_a:-none}; on B: ${boot_b:-none}"
+        result "not ok" "$desc"
+    fi
+    desc="the guest's count goes on from A to B (A: ${start_a:-?} at the start, ${last_a:-?} last; B: ${first_b:-?} first)"
+    if [ -n "$start_a" ] && [ -n "$first_b" ] && [ "$first_b" -gt "$start_a" ]; then
+        result ok "$desc"
+    else
+        result "not ok" "$desc"
+    fi
 fi
-desc="the guest's count goes on from A to B (A: ${start_a:-?} at the start, ${last_a:-?} last; B: ${first_b:-?} first)"
-if [ -n "$start_a" ] && [ -n "$first_b" ] && [ "$first_b" -gt "$start_a" ]; then
-    result ok "$desc"
-else
-    result "not ok" "$desc"
-fi
-if [ -f "$work/orders.watch" ]; then
+if [ $fault = yes ]; then
+    # The order: failed, with a reason, and no order for guest-m written
+    # after it (a PUT of an order's own key), while the host watched.
+    w=$(sed 's/^[0-9.]* //' "$work/orders.watch")
+    states=$(printf '%s\n' "$w" | sed -n 's/^state \([a-z]*\).*/\1/p' | uniq | tr '\n' ' ' | sed 's/ $//')
+    why=$(printf '%s\n' "$w" | sed -n 's/^state failed //p' | tail -n 1)
+    desc="etcd carried the order for guest-m, xen-a to xen-b, to failed with a reason (${states:-no state})"
+    if printf '%s\n' "$w" | grep -qx 'name guest-m' && [ "$(printf '%s\n' "$states" | awk '{ print $NF }')" = failed ] &&
+        [ -n "$why" ]; then
+        result ok "$desc"
+        echo "#   why: $why"
+    else
+        sed 's/^/#   /' "$work/orders.watch"
+        result "not ok" "$desc"
+    fi
+    t_failed=$(grep -E '^[0-9.]+ state failed' "$work/orders.watch" | head -n 1 | cut -d' ' -f1)
+    # Watched until rig2.sh stopped the watch (its last line otherwise).
+    t_last=$(sed -n 's/^watch stopped \([0-9.]*\)$/\1/p' "$work/fault.txt")
+    [ -n "$t_last" ] || t_last=$(tail -n 1 "$work/orders.watch" | cut -d' ' -f1)
+    again=$(awk -v f="${t_failed:-0}" 'prev == "PUT" && $1 > f && $2 ~ "^/xenplm/rig2/orders/[^/]*/[^/]*$" { n++ }
+        { prev = $2 } END { print n + 0 }' "$work/orders.watch")
+    if [ -n "$t_failed" ]; then
+        desc="no order written after the failed one (watched $(awk -v a="$t_failed" -v b="${t_last:-0}" 'BEGIN { printf "%.0f", b - a }') s after it)"
+    else
+        desc="no order written after the failed one (the order never failed)"
+    fi
+    if [ -n "$t_failed" ] && [ "$again" -eq 0 ]; then
+        result ok "$desc"
+    else
+        sed 's/^/#   /' "$work/orders.watch"
+        result "not ok" "$desc"
+    fi
+elif [ -f "$work/orders.watch" ]; then
     # What the host saw of the orders under xen-a as they changed: the
     # order's fields and its states, in order.  (etcd no longer holds it
     # at the end: the leader deletes a finished order five minutes after,
@@ -136,6 +184,12 @@ if [ -f "$work/orders.watch" ]; then
         if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f s\n", b - a }'; else echo none; fi
     }
     echo "# the order in etcd (the host's clock): written to running $(span "$t_order" "$t_run"), running to done $(span "$t_run" "$t_done"), written to done $(span "$t_order" "$t_done")"
+    if [ $fault = yes ]; then
+        t_kill=$(sed -n 's/^killed \([0-9.]*\) .*/\1/p' "$work/fault.txt")
+        t_fail=$(at 'state failed')
+        echo "# fault (the host's clock): running to B killed $(span "$t_run" "$t_kill"), B killed to the order failed $(span "$t_kill" "$t_fail"), running to failed $(span "$t_run" "$t_fail")"
+        echo "# on A, the migration's start to the order failed: $(figure A 'pool: fault: migration start to the order failed (A.s clock)')"
+    fi
     echo "# on B, connection accepted to guest-m named there: $(figure B 'pool: on B, connection accepted to guest-m named on B'); named to its grant on B: $(figure B 'pool: guest-m named on B to its grant on B')"
     echo "# on A, the migration's start to guest-m gone: $(figure A 'pool: migration start to guest-m gone from A (A.s clock)')"
     echo "# baseline, plain xl migrate of the same guest back to A (B's clock): $(figure B 'xl migrate (start to running on A)')"

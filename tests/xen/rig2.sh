@@ -32,7 +32,19 @@
 # rig2-tap.sh), and reads what is left of them at the end
 # (WORK/orders.txt: the leader deletes a finished order five minutes on).
 #
-#     top_srcdir=. top_builddir=. tests/xen/rig2.sh [--keep] [--timeout S] [--pool]
+# With --fault dest-dies (`make check-xen2-fault`; implies --pool), the
+# pool scenario with the first fault of issue 15: once A's order has been
+# running in etcd for XENPLM_XEN2_FAULT_DELAY seconds (default 30: xl's
+# live phase, the guest still running on A), the host kills B's QEMU
+# (SIGKILL, by the pid boot.sh wrote): the destination's whole host gone.
+# The order's timeout is then XENPLM_XEN2_FAULT_TIMEOUT (default 5min)
+# rather than 25min, so that the run ends in this rig's time (xl's own
+# failure waits for dom0's TCP to give up, tcp_retries2: about 15 min).
+# A checks that its xenplmd fails the order and keeps the guest running;
+# the host checks the order in etcd (failed, one order, none again
+# while A is watched) and when B was killed (WORK/fault.txt).
+#
+#     top_srcdir=. top_builddir=. tests/xen/rig2.sh [--keep] [--timeout S] [--pool] [--fault dest-dies]
 #
 # `make check-xen2` runs it; `make check` does not (yet).  Exits 0 when
 # every check passed, 1 when one failed (the work directory, with both
@@ -56,16 +68,23 @@ top_builddir=$(cd "${top_builddir:-.}" && pwd)
 keep=no
 timeout=2400
 pool=no
+fault=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --keep) keep=yes; shift ;;
     --pool) pool=yes; shift ;;
+    --fault)
+        if [ $# -lt 2 ] || [ "$2" != dest-dies ]; then die "--fault takes dest-dies"; fi
+        fault=$2
+        pool=yes
+        shift 2
+        ;;
     --timeout)
         [ $# -ge 2 ] || die "--timeout needs seconds"
         timeout=$2
         shift 2
         ;;
-    *) die "usage: $me [--keep] [--timeout SECONDS] [--pool]" ;;
+    *) die "usage: $me [--keep] [--timeout SECONDS] [--pool] [--fault dest-dies]" ;;
     esac
 done
 
@@ -92,7 +111,9 @@ if [ $pool = yes ]; then
     [ -x "$top_builddir/src/xenplmd" ] || die "$top_builddir/src/xenplmd is not built"
 fi
 
-if [ $pool = yes ]; then
+if [ -n "$fault" ]; then
+    work=${XENPLM_XEN2_WORK:-$top_builddir/tests/xen/work2-fault}
+elif [ $pool = yes ]; then
     work=${XENPLM_XEN2_WORK:-$top_builddir/tests/xen/work2-pool}
 else
     work=${XENPLM_XEN2_WORK:-$top_builddir/tests/xen/work2}
@@ -174,6 +195,8 @@ boot_host() {
     if [ $pool = yes ]; then
         more_qemu=$(rig2_etcd_qemu_args "52:54:00:98:00:0$(printf '%s' "$1" | tr AB 12)" "$work/etcd-relay.sh")
         more_dom0="XENPLM_ETCD_NET=10.0.2.15/24 XENPLM_POOL_ETCD=https://10.0.2.100:2379"
+        [ -z "$fault" ] ||
+            more_dom0="$more_dom0 XENPLM_POOL_FAULT=$fault XENPLM_POOL_MIG_TIMEOUT=${XENPLM_XEN2_FAULT_TIMEOUT:-5min}"
     fi
     XENPLM_XEN_ROW="2-host $1" \
         XENPLM_XEN_QEMU_ARGS="-netdev socket,id=link,$2 -device ${XENPLM_XEN2_NIC:-virtio-net-pci},netdev=link,mac=$mac $more_qemu" \
@@ -183,6 +206,7 @@ boot_host() {
 }
 pid_a=""
 pid_b=""
+faulter=""
 # Stopped: each boot.sh stops its QEMU on the way out.
 # stop_etcd: the watch and etcd (--pool), once the orders are read.
 stop_etcd() {
@@ -191,7 +215,7 @@ stop_etcd() {
     [ -z "$watcher" ] || wait "$watcher" 2>/dev/null || :
     rig2_etcd_stop
 }
-trap 'kill $pid_a $pid_b 2>/dev/null; wait $pid_a $pid_b; stop_etcd; exit 1' INT TERM
+trap 'kill $pid_a $pid_b $faulter 2>/dev/null; wait $pid_a $pid_b; stop_etcd; exit 1' INT TERM
 progress "images ready in $t_images s; booting host A (its QEMU listens on 127.0.0.1:$port for B's)"
 boot_host A "listen=127.0.0.1:$port" 10.99.0.1 10.99.0.2
 pid_a=$boot_pid
@@ -211,10 +235,42 @@ fi
 progress "booting host B (its QEMU connects to 127.0.0.1:$port)"
 boot_host B "connect=127.0.0.1:$port" 10.99.0.2 10.99.0.1
 pid_b=$boot_pid
+
+# --- the fault (--fault dest-dies) ---------------------------------------------------
+# kill_b: once A's order has run XENPLM_XEN2_FAULT_DELAY s, SIGKILL B's
+# QEMU; WORK/fault.txt says when (the host's clock) and what A's console
+# said of the migration by then.
+kill_b() {
+    until grep -q ' state running' "$work/orders.watch" 2>/dev/null; do
+        kill -0 "$pid_b" 2>/dev/null || { echo "not killed: B ended first" >"$work/fault.txt"; return 0; }
+        sleep 1
+    done
+    sleep "${XENPLM_XEN2_FAULT_DELAY:-30}"
+    qpid=$(cat "$work/b/serial.log.pid" 2>/dev/null || :)
+    case "$(cat "/proc/$qpid/comm" 2>/dev/null)" in
+    qemu*) ;;
+    *) echo "not killed: no QEMU at pid ${qpid:-none}" >"$work/fault.txt"; return 0 ;;
+    esac
+    done_a=no
+    tr -d '\r' <"$work/a/serial.log" | grep -q 'migrated to xen-b' && done_a=yes
+    kill -KILL "$qpid"
+    {
+        echo "killed $(date +%s.%N) $qpid"
+        echo "A's migration already done then: $done_a"
+    } >"$work/fault.txt"
+    progress "killed host B's QEMU (pid $qpid) during the migration"
+}
+if [ -n "$fault" ]; then
+    kill_b &
+    faulter=$!
+fi
 rc_a=0
 rc_b=0
 wait "$pid_a" || rc_a=$?
 wait "$pid_b" || rc_b=$?
+[ -z "$faulter" ] || wait "$faulter" || :
+# The watch ends with the run: how long the host watched after the fault.
+[ -z "$fault" ] || echo "watch stopped $(date +%s.%N)" >>"$work/fault.txt"
 trap - INT TERM
 if [ $pool = yes ]; then
     rig2_etcdctl get --prefix /xenplm/rig2/orders/ >"$work/orders.txt" 2>&1 ||
@@ -228,6 +284,8 @@ failed=0
 "$here/rig2-tap.sh" "$work" || failed=$?
 echo "# packages (fetch, cached): $t_fetch s; images: $t_images s; whole run: $(elapsed "$t_start") s"
 
+# B's QEMU killed on purpose: its boot.sh fails, as it should.
+[ -z "$fault" ] || rc_b=0
 if [ $failed -ne 0 ] || [ $rc_a -ne 0 ] || [ $rc_b -ne 0 ]; then
     progress "$failed checks failed; details in the test log"
     {

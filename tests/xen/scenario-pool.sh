@@ -41,6 +41,11 @@ if [ -z "$host" ] || [ -z "$peer" ] || [ -z "$etcd" ]; then
 fi
 me_name=xen-$host
 mig_mib=${XENPLM_MIGRATE_MIB:-128}
+# XENPLM_POOL_FAULT=dest-dies (rig2.sh --fault dest-dies): the host kills
+# B's QEMU while A migrates guest-m; A then checks that the order fails
+# and the guest goes on running here, and skips the baseline.
+fault=${XENPLM_POOL_FAULT:-}
+mig_timeout=${XENPLM_POOL_MIG_TIMEOUT:-25min}
 SCHEMA=/usr/share/xenplm/xenplm-policy.xsd
 POLICY=/tmp/pool-policy.xml
 PKI=/xenplm/extra/pki
@@ -64,6 +69,71 @@ daemon_lists() { xenplm list 2>/dev/null | grep -q '^guest-m '; }
 daemon_forgot() { ! xenplm list 2>/dev/null | grep -q '^guest-m'; }
 xs_m() { xenstore-read "/local/domain/$(dom_id guest-m)/$1" 2>/dev/null; }
 req_seq() { xs_m data/xenplm/request | sed -n 's/.*\\nseq \([0-9]*\)\\n.*/\1/p'; }
+
+# fault_on_a: host A, after the host killed B mid-migration (--fault
+# dest-dies): the order failed, guest-m runs here as before, listed and
+# published once, and no order for it again while watched.
+fault_on_a() {
+    step "pool: fault: host B died during the migration; A keeps guest-m"
+    echo "# pool: fault: dom0's tcp_retries2 $(cat /proc/sys/net/ipv4/tcp_retries2 2>/dev/null), order timeout $mig_timeout"
+    if [ -n "$t_start" ]; then
+        ok "A's xenplmd starts the migration the leader ordered"
+        timing "pool: B ready to A's xenplmd migrating" $((t_start - t0))
+    else
+        tail -n 30 /tmp/xenplmd.log >"$WHY"
+        not_ok "A's xenplmd starts the migration the leader ordered"
+        return 0
+    fi
+    if [ -n "$t_failed" ]; then
+        ok "A's xenplmd fails the order once host B is gone"
+        timing "pool: fault: migration start to the order failed (A's clock)" $((t_failed - t_start))
+    else
+        xl list >"$WHY" 2>&1
+        not_ok "A's xenplmd fails the order once host B is gone"
+    fi
+    grep 'migrat\|order' /tmp/xenplmd.log | tail -n 12 | sed 's/^/# xenplmd| /'
+    # shellcheck disable=SC2009 # busybox: no pgrep -a
+    ps | grep '[x]l migrate' | sed 's/^/# ps| /'
+    xl list 2>&1 | sed 's/^/# xl list| /'
+    check "guest-m is still on host A" has_guest_m || return 0
+    running() { xl list guest-m 2>/dev/null | awk 'NR == 2 { exit !($5 ~ /^[rb-]+$/ && $5 !~ /[psc]/) }'; }
+    check "guest-m runs on A, neither paused nor suspended (xl list state)" wait_until 10 running
+    last=$(m_counts | tail -n 1)
+    check "guest-m goes on counting on A (past $last)" wait_until 30 m_count_above $((last + 2))
+    is "guest-m keeps its boot id on A" "$(m_boot)" "$boot"
+    echo "# migrate: on A boot=$(m_boot) count=$(m_counts | tail -n 1) after"
+    check "A's xenplmd still lists guest-m" wait_until 30 daemon_lists
+    # Published once: B's records are gone with its lease (10 s), and A's
+    # count its one domain (the status's DOMS column; it names none).
+    once() {
+        xenplm pool status >/tmp/pool-status 2>&1 && grep -q '^hosts: 1,' /tmp/pool-status &&
+            ! grep -q '^xen-b ' /tmp/pool-status &&
+            [ "$(awk '$1 == "xen-a" { print $6 }' /tmp/pool-status)" = 1 ]
+    }
+    check "the pool shows host A alone, publishing its one domain" wait_until 60 once
+    sed 's/^/# pool status| /' /tmp/pool-status
+    # No order again before its cooldown (30 min): watched for 60 s, the
+    # order the leader keeps is the failed one alone.
+    i=0
+    again=""
+    while [ $i -lt 60 ]; do
+        xenplm pool plan >/tmp/pool-plan 2>&1
+        if grep 'guest-m' /tmp/pool-plan | grep -qv 'failed'; then
+            again=yes
+            break
+        fi
+        sleep 1
+        i=$((i + 1))
+    done
+    sed 's/^/# pool plan| /' /tmp/pool-plan
+    if [ -z "$again" ]; then
+        ok "no order for guest-m again while watched (60 s after the failure)"
+    else
+        cp /tmp/pool-plan "$WHY"
+        not_ok "no order for guest-m again while watched (60 s after the failure)"
+    fi
+    check "guest-m still runs on A at the end" running
+}
 
 step "pool: the link ($peer) and the hosts' names"
 check "the other host answers ping on the link ($peer)" wait_loud 300 "$peer to answer ping" ping -c 1 -W 1 "$peer"
@@ -105,7 +175,7 @@ cat >"$POLICY" <<EOF
     <lease ttl="10s"/>
     <publish interval="1s"/>
     <plan interval="2s" hold="4s"/>
-    <migrate transport="/xenplm/migrate-nc.sh" timeout="25min"/>
+    <migrate transport="/xenplm/migrate-nc.sh" timeout="$mig_timeout"/>
   </pool>
   <domain name="guest-*">
     <cpu><min>10</min><enforce>weight</enforce></cpu>
@@ -155,6 +225,7 @@ a)
     t0=$(uptime_cs)
     t_start=""
     t_gone=""
+    t_failed=""
     said=$t0
     while [ -z "$t_gone" ]; do
         t=$(uptime_cs)
@@ -167,6 +238,10 @@ a)
             t_gone=$t
             break
         fi
+        if [ -n "$fault" ] && [ -n "$t_start" ] && grep -q 'migration to xen-b failed' /tmp/xenplmd.log; then
+            t_failed=$t
+            break
+        fi
         if [ $((t - t0)) -ge 150000 ]; then
             break
         fi
@@ -177,40 +252,44 @@ a)
         sleep 0.5
     done
     echo "# migrate: on A boot=$boot count=$(m_counts | tail -n 1) last"
-    if [ -n "$t_start" ]; then
-        ok "A's xenplmd starts the migration the leader ordered"
-        timing "pool: B ready to A's xenplmd migrating" $((t_start - t0))
+    if [ -n "$fault" ]; then
+        fault_on_a
     else
-        tail -n 30 /tmp/xenplmd.log >"$WHY"
-        not_ok "A's xenplmd starts the migration the leader ordered"
-    fi
-    if [ -n "$t_gone" ]; then
-        ok "guest-m is gone from host A"
-        timing "pool: migration start to guest-m gone from A (A's clock)" $((t_gone - t_start))
-    else
-        xl list >"$WHY" 2>&1
-        not_ok "guest-m is gone from host A"
-    fi
-    migrated_logged() { grep -q 'migrated to xen-b' /tmp/xenplmd.log; }
-    check "A's xenplmd logs the migration done" wait_until 30 migrated_logged
-    grep 'migrated to xen-b\|migration to xen-b' /tmp/xenplmd.log | sed 's/^/# xenplmd| /'
-    check "A's xenplmd forgets guest-m" wait_until 30 daemon_forgot
-
-    if [ "${XENPLM_POOL_BASELINE:-1}" = 1 ]; then
-        step "pool: baseline: host B migrates guest-m back with a plain xl migrate"
-        listen_once
-        arrived() { has_guest_m || { [ -f /run/migrate.accepted ] && ! kill -0 "$listener" 2>/dev/null; }; }
-        wait_loud 1800 "guest-m back from host B" arrived
-        if has_guest_m; then
-            ok "guest-m is back on host A (plain xl migrate from B)"
-            echo "# migrate: on A boot=$(m_boot) count=$(m_counts | tail -n 1) back"
-            check "A's xenplmd adopts guest-m again" wait_until 60 daemon_lists
-            destroy_guests guest-m
+        if [ -n "$t_start" ]; then
+            ok "A's xenplmd starts the migration the leader ordered"
+            timing "pool: B ready to A's xenplmd migrating" $((t_start - t0))
         else
-            cat /tmp/migrate-receive.log >"$WHY" 2>&1
-            not_ok "guest-m is back on host A (plain xl migrate from B)"
+            tail -n 30 /tmp/xenplmd.log >"$WHY"
+            not_ok "A's xenplmd starts the migration the leader ordered"
         fi
-        kill "$listener" 2>/dev/null
+        if [ -n "$t_gone" ]; then
+            ok "guest-m is gone from host A"
+            timing "pool: migration start to guest-m gone from A (A's clock)" $((t_gone - t_start))
+        else
+            xl list >"$WHY" 2>&1
+            not_ok "guest-m is gone from host A"
+        fi
+        migrated_logged() { grep -q 'migrated to xen-b' /tmp/xenplmd.log; }
+        check "A's xenplmd logs the migration done" wait_until 30 migrated_logged
+        grep 'migrated to xen-b\|migration to xen-b' /tmp/xenplmd.log | sed 's/^/# xenplmd| /'
+        check "A's xenplmd forgets guest-m" wait_until 30 daemon_forgot
+
+        if [ "${XENPLM_POOL_BASELINE:-1}" = 1 ]; then
+            step "pool: baseline: host B migrates guest-m back with a plain xl migrate"
+            listen_once
+            arrived() { has_guest_m || { [ -f /run/migrate.accepted ] && ! kill -0 "$listener" 2>/dev/null; }; }
+            wait_loud 1800 "guest-m back from host B" arrived
+            if has_guest_m; then
+                ok "guest-m is back on host A (plain xl migrate from B)"
+                echo "# migrate: on A boot=$(m_boot) count=$(m_counts | tail -n 1) back"
+                check "A's xenplmd adopts guest-m again" wait_until 60 daemon_lists
+                destroy_guests guest-m
+            else
+                cat /tmp/migrate-receive.log >"$WHY" 2>&1
+                not_ok "guest-m is back on host A (plain xl migrate from B)"
+            fi
+            kill "$listener" 2>/dev/null
+        fi
     fi
     ;;
 b)
