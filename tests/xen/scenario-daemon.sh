@@ -379,7 +379,7 @@ t_end=$(logged_at "$WLOG" "${t_a:-0}" "/local/domain/$a/xenplm/granted" 'cpu 140
 if [ -n "$t_a" ] && [ -n "$t_end" ]; then
     timing "the boost, served (guest-a's grant 100 -> 140 again)" $((t_end - t_a))
     is "the boost lasted 4 s, ended within 10 s" \
-        "$((t_end - t_a >= 350 && t_end - t_a <= 1000))" 1
+        "$((t_end - t_a >= 300 && t_end - t_a <= 1000))" 1
 else
     not_ok "the boost lasted 4 s, ended within 10 s (guest-a's grant not seen going and coming)"
 fi
