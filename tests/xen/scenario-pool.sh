@@ -70,20 +70,26 @@ daemon_forgot() { ! xenplm list 2>/dev/null | grep -q '^guest-m'; }
 xs_m() { xenstore-read "/local/domain/$(dom_id guest-m)/$1" 2>/dev/null; }
 req_seq() { xs_m data/xenplm/request | sed -n 's/.*\\nseq \([0-9]*\)\\n.*/\1/p'; }
 
+# migration_started: the check that A's xenplmd started the migration
+# the leader ordered (t_start: when), timed from B being ready.
+migration_started() {
+    if [ -n "$t_start" ]; then
+        ok "A's xenplmd starts the migration the leader ordered"
+        timing "pool: B ready to A's xenplmd migrating" $((t_start - t0))
+        return 0
+    fi
+    tail -n 30 /tmp/xenplmd.log >"$WHY"
+    not_ok "A's xenplmd starts the migration the leader ordered"
+    return 1
+}
+
 # fault_on_a: host A, after the host killed B mid-migration (--fault
 # dest-dies): the order failed, guest-m runs here as before, listed and
 # published once, and no order for it again while watched.
 fault_on_a() {
     step "pool: fault: host B died during the migration; A keeps guest-m"
     echo "# pool: fault: dom0's tcp_retries2 $(cat /proc/sys/net/ipv4/tcp_retries2 2>/dev/null), order timeout $mig_timeout"
-    if [ -n "$t_start" ]; then
-        ok "A's xenplmd starts the migration the leader ordered"
-        timing "pool: B ready to A's xenplmd migrating" $((t_start - t0))
-    else
-        tail -n 30 /tmp/xenplmd.log >"$WHY"
-        not_ok "A's xenplmd starts the migration the leader ordered"
-        return 0
-    fi
+    migration_started || return 0
     if [ -n "$t_failed" ]; then
         ok "A's xenplmd fails the order once host B is gone"
         timing "pool: fault: migration start to the order failed (A's clock)" $((t_failed - t_start))
@@ -255,13 +261,7 @@ a)
     if [ -n "$fault" ]; then
         fault_on_a
     else
-        if [ -n "$t_start" ]; then
-            ok "A's xenplmd starts the migration the leader ordered"
-            timing "pool: B ready to A's xenplmd migrating" $((t_start - t0))
-        else
-            tail -n 30 /tmp/xenplmd.log >"$WHY"
-            not_ok "A's xenplmd starts the migration the leader ordered"
-        fi
+        migration_started
         if [ -n "$t_gone" ]; then
             ok "guest-m is gone from host A"
             timing "pool: migration start to guest-m gone from A (A's clock)" $((t_gone - t_start))
