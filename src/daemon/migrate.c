@@ -274,7 +274,6 @@ void dmn_mig_poll(struct dmn *d, uint64_t now)
 
     if (!m->running || now < m->next_poll_ms)
         return;
-    m->next_poll_ms = now + (m->stage == PORT_MIG_LIVE ? POLL_MS : POLL_NEAR_MS);
     m->now_ms = now;
     rc = port_mig_poll(d->port, m->handle, &st);
     if (rc != 0) {
@@ -296,9 +295,8 @@ void dmn_mig_poll(struct dmn *d, uint64_t now)
      * publishing and managing it at once, not at the next listing. */
     if (st.stage != m->stage && (st.stage == PORT_MIG_HANDED || st.stage == PORT_MIG_GONE))
         d->ev.rescan = true;
-    if (st.stage != m->stage && st.stage != PORT_MIG_LIVE)
-        m->next_poll_ms = now + POLL_NEAR_MS;
     m->stage = st.stage;
+    m->next_poll_ms = now + (st.stage == PORT_MIG_LIVE ? POLL_MS : POLL_NEAR_MS);
     act(d, eng_mig_decide(&in), &st);
     if (m->running && st.pct >= 0 && st.pct != m->pct) {
         m->pct = st.pct;
