@@ -96,6 +96,11 @@ void dmn_mig_order(struct dmn *d, const struct dmn_pool_order *o, uint64_t now)
                m->order.dest);
         return;
     }
+    char busy[DMN_ORDER_WHY_MAX / 2];
+    if (port_mig_busy(d->port, busy, sizeof(busy))) {
+        refuse(d, o, "%s (one at a time)", busy);
+        return;
+    }
     if (!(dom = by_uuid(d, o->uuid))) {
         refuse(d, o, "no domain with uuid %s runs here", o->uuid);
         return;
