@@ -33,6 +33,23 @@
  *    MemTotal, a probe that failed or names no probe.
  *  - A cpu-util target of 0 % (or less) cannot be met by any amount: the
  *    goal asks for its ceiling.
+ *  - A feedback goal on the CPU (a latency probe, say) is starved when
+ *    what the guest wanted, the time it ran plus the time it was runnable
+ *    and not running (steal), exceeds what it holds by more than a least
+ *    step: its demand is then measured, not guessed.  Missed and starved
+ *    in two periods running, it raises at least to the smaller of the two
+ *    periods' wants times the ratio of CPU held to CPU used in the last
+ *    period it was met inside its band (1 + saturated_step before any),
+ *    at most ratio_max.  The model: a queue's delay depends on its
+ *    utilisation (M/M/1: R = S / (1 - rho)), so the share of its CPU
+ *    that met the goal at one demand meets it at another.  At a burst's
+ *    start this goes in one step where the geometric raise, +50 % a
+ *    period, takes five or six.  The risk is an absurd sample asking for
+ *    much: the want is the hypervisor's accounting over a whole period,
+ *    never more than the guest's vcpus can run, it must hold two periods
+ *    running and the smaller counts, the ratio is bounded, and the
+ *    ceiling bounds the rest; a starved miss with no measured want above
+ *    what is held (a probe's outlier alone) raises as before.
  */
 #include "config.h"
 
@@ -111,6 +128,9 @@ void agent_ctl_tuning_default(struct agent_ctl_tuning *t)
      * 16 MiB (a balloon move smaller than that is noise). */
     t->min_step[AGENT_RES_CPU] = PLM_UNITS(5);
     t->min_step[AGENT_RES_MEM] = PLM_UNITS(16);
+    /* A latency goal met only under half busy is rare: a larger ratio
+     * more likely comes from an idle guest's floor than from its queue. */
+    t->ratio_max = 2000;
 }
 
 void agent_ctl_reset(struct agent_ctl_state *st)
@@ -269,6 +289,26 @@ static enum agent_goal_state step_direct(const struct agent_goal *goal,
     return lowered ? AGENT_GOAL_OVER : AGENT_GOAL_MET;
 }
 
+/* What the guest wanted of the CPU this period (run plus stolen time),
+ * and whether that is more than it holds: its demand is then unserved. */
+static bool cpu_starved(const struct agent_ctl_tuning *t, const struct agent_ctl_input *in,
+                        plm_amt_t *wanted_out)
+{
+    plm_amt_t held = in->held[AGENT_RES_CPU];
+    *wanted_out = add_amt(max_amt(in->m->cpu_used, 0), max_amt(in->m->cpu_steal, 0));
+    return held >= 0 && *wanted_out > add_amt(held, t->min_step[AGENT_RES_CPU]);
+}
+
+/* A CPU goal met inside its band: the CPU held per CPU used now. */
+static void learn_ratio(const struct agent_ctl_tuning *t, struct agent_ctl_goal_state *gs,
+                        const struct agent_ctl_input *in, bool starved)
+{
+    plm_amt_t used = in->m->cpu_used, held = in->held[AGENT_RES_CPU];
+    if (starved || held <= 0 || used < t->min_step[AGENT_RES_CPU])
+        return;
+    gs->ratio = min_amt(max_amt(mul_div(held, PLM_SCALE, used), PLM_SCALE), t->ratio_max);
+}
+
 /* One period of a feedback goal: raise on a miss, hold, then decay. */
 static enum agent_goal_state step_feedback(const struct agent_goal *goal,
                                            const struct agent_ctl_tuning *t,
@@ -288,6 +328,12 @@ static enum agent_goal_state step_feedback(const struct agent_goal *goal,
                                       : mul_div(target < 0 ? -target : target, t->band, PLM_SCALE);
     /* How much worse than the target the average is (negative: better). */
     plm_amt_t worse = goal->dir == AGENT_AT_LEAST ? target - gs->smoothed : gs->smoothed - target;
+    plm_amt_t held = in->held[goal->res];
+    plm_amt_t wanted = 0;
+    bool starved = goal->res == AGENT_RES_CPU && cpu_starved(t, in, &wanted);
+    /* The last period's want, if it too was a starved miss. */
+    plm_amt_t starved_before = gs->starved;
+    gs->starved = worse > 0 && starved ? wanted : 0;
 
     /* A goal is a limit: any miss of the average counts.  The band lies
      * on the good side of the target only, where the goal is met with
@@ -302,7 +348,6 @@ static enum agent_goal_state step_feedback(const struct agent_goal *goal,
          * goal for good, both sides waiting for the other.  So a goal
          * still missed after the hold asks again, more: its ask grows
          * geometrically until it is granted or reaches the ceiling. */
-        plm_amt_t held = in->held[goal->res];
         bool ungranted = held >= 0 && add_amt(held, t->min_step[goal->res]) < gs->amount;
         /* The wait has its own count: the hold against giving back runs
          * from when the raise is granted, so that a goal met at last keeps
@@ -326,7 +371,14 @@ static enum agent_goal_state step_feedback(const struct agent_goal *goal,
          * geometrically from the guest's real size. */
         plm_amt_t base = held > gs->amount ? held : gs->amount;
         plm_amt_t up = max_amt(mul_div(base, share, PLM_SCALE), t->min_step[goal->res]);
-        gs->amount = bound(goal, ceiling, add_amt(base, up));
+        plm_amt_t next = add_amt(base, up);
+        /* Starved twice running: at least the measured want at the
+         * utilisation that met the goal (see the header). */
+        if (starved && starved_before > 0) {
+            plm_amt_t ratio = gs->ratio > 0 ? gs->ratio : PLM_SCALE + t->saturated_step;
+            next = max_amt(next, mul_div(min_amt(wanted, starved_before), ratio, PLM_SCALE));
+        }
+        gs->amount = bound(goal, ceiling, next);
         gs->hold = t->hold_periods;
         gs->wait = 0;
         return AGENT_GOAL_MISSED;
@@ -344,6 +396,8 @@ static enum agent_goal_state step_feedback(const struct agent_goal *goal,
     }
     if (gs->hold > 0)
         gs->hold--;
+    if (goal->res == AGENT_RES_CPU)
+        learn_ratio(t, gs, in, starved);
     return AGENT_GOAL_MET;
 }
 

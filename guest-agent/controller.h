@@ -20,7 +20,11 @@
  *    missed, lowers it slowly while the goal is over-achieved, and leaves
  *    it alone inside a band on the good side of the target and for a few
  *    periods after each raise (the damping that keeps a noisy metric from making it
- *    oscillate).
+ *    oscillate).  A CPU goal missed while the guest is starved (it wanted,
+ *    run plus stolen time, more than it holds) for a second period running
+ *    raises at least to what it wanted times the CPU it held per CPU it
+ *    used when the goal was last met: a queue's delay depends on its
+ *    utilisation, so the amount that met the goal scales with the demand.
  *
  * Goals on one workload (the same cgroup, or the whole guest) need the
  * same CPUs and memory, so they combine by maximum; goals on different
@@ -50,6 +54,7 @@ struct agent_ctl_tuning {
     plm_amt_t saturated_util; /* cpu-util at or above which the use understates demand, percent */
     plm_amt_t saturated_step; /* then ask at least this much above what is held, thousandths of 1 */
     plm_amt_t min_step[AGENT_NRES]; /* smallest raise, in the resource's unit */
+    plm_amt_t ratio_max; /* most CPU held per CPU used that a starved raise uses, thousandths */
 };
 void agent_ctl_tuning_default(struct agent_ctl_tuning *t);
 
@@ -68,6 +73,8 @@ struct agent_ctl_goal_state {
     plm_amt_t smoothed; /* the metric's moving average */
     unsigned hold;      /* periods left before lowering is allowed */
     unsigned wait;      /* periods a raise not granted yet has waited */
+    plm_amt_t ratio;    /* CPU held per CPU used when last met, thousandths; 0: not yet */
+    plm_amt_t starved;  /* CPU wanted last period if the goal was missed starved, else 0 */
 };
 
 struct agent_ctl_state {

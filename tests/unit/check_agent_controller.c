@@ -161,6 +161,7 @@ START_TEST(test_tuning_default)
     ck_assert_int_eq(t.saturated_step, 250);
     ck_assert_int_eq(t.min_step[AGENT_RES_CPU], PLM_UNITS(5));
     ck_assert_int_eq(t.min_step[AGENT_RES_MEM], MIB(16));
+    ck_assert_int_eq(t.ratio_max, 2000);
 }
 END_TEST
 
@@ -410,6 +411,118 @@ START_TEST(test_feedback_hold_after_late_grant)
     ck_assert_int_lt(r.out.need[i], asked);
     ck_assert_msg(kept == r.t.hold_periods, "kept for %u over-achieved periods, want %u", kept,
                   r.t.hold_periods);
+}
+END_TEST
+
+/*
+ * A CPU goal missed while the guest is starved (run + stolen time above
+ * what it holds) two periods running raises at least to the smaller of
+ * the two periods' wants times the CPU held per CPU used when the goal was
+ * last met; otherwise the geometric raise alone.  The latency probe here
+ * reads 1 s against 200 ms: the geometric raise is always +50 %.
+ */
+START_TEST(test_feedback_starved_raise)
+{
+    static const struct {
+        const char *what;
+        plm_amt_t held, used, steal; /* this period */
+        plm_amt_t amount;            /* the goal's amount before it */
+        plm_amt_t before;            /* the last period's starved want, 0: none */
+        plm_amt_t ratio;             /* learned, 0: none yet */
+        plm_amt_t need;              /* what the goal asks */
+        plm_amt_t starved;           /* the want it remembers for the next period */
+    } row[] = {
+        {"first starved miss: +50 % only, the want remembered", PLM_UNITS(50), PLM_UNITS(50),
+         PLM_UNITS(220), PLM_UNITS(50), 0, 1500, PLM_UNITS(75), PLM_UNITS(270)},
+        {"second: the want at the learned ratio, 270 x 1.4", PLM_UNITS(75), PLM_UNITS(75),
+         PLM_UNITS(195), PLM_UNITS(75), PLM_UNITS(270), 1400, PLM_UNITS(378), PLM_UNITS(270)},
+        {"the smaller of the two wants counts", PLM_UNITS(75), PLM_UNITS(75), PLM_UNITS(125),
+         PLM_UNITS(75), PLM_UNITS(500), 1500, PLM_UNITS(300), PLM_UNITS(200)},
+        {"no ratio learned yet: 1 + saturated_step", PLM_UNITS(75), PLM_UNITS(75), PLM_UNITS(195),
+         PLM_UNITS(75), PLM_UNITS(270), 0, 337500, PLM_UNITS(270)},
+        {"the ceiling bounds it (4 CPUs)", PLM_UNITS(75), PLM_UNITS(75), PLM_UNITS(325),
+         PLM_UNITS(75), PLM_UNITS(400), 2000, CPUS(4), PLM_UNITS(400)},
+        {"the geometric raise when larger", PLM_UNITS(200), PLM_UNITS(200), PLM_UNITS(20),
+         PLM_UNITS(200), PLM_UNITS(230), 1000, PLM_UNITS(300), PLM_UNITS(220)},
+        {"not starved now (the probe alone): +50 %", PLM_UNITS(75), PLM_UNITS(75), 0, PLM_UNITS(75),
+         PLM_UNITS(270), 1500, 112500, 0},
+        {"steal within a least step is no starving", PLM_UNITS(75), PLM_UNITS(75), PLM_UNITS(5),
+         PLM_UNITS(75), PLM_UNITS(270), 1500, 112500, 0},
+        {"a raise not granted yet is waited for", PLM_UNITS(75), PLM_UNITS(75), PLM_UNITS(195),
+         PLM_UNITS(150), PLM_UNITS(270), 1500, PLM_UNITS(150), PLM_UNITS(270)},
+    };
+    static struct rig r;
+
+    for (unsigned k = 0; k < sizeof(row) / sizeof(row[0]); k++) {
+        rig_init(&r);
+        r.g.nprobes = 1;
+        unsigned i =
+            add_goal(&r.g, AGENT_RES_CPU, AGENT_M_PROBE, AGENT_AT_MOST, PLM_UNITS(200), 1, "");
+        r.in.probe_ok[0] = true;
+        r.in.probe_value[0] = PLM_UNITS(1000);
+        r.in.ceiling[AGENT_RES_CPU] = CPUS(4);
+        r.in.held[AGENT_RES_CPU] = row[k].held;
+        r.m.cpu_used = row[k].used;
+        r.m.cpu_steal = row[k].steal;
+        r.st.goal[i].started = true;
+        r.st.goal[i].smoothed = PLM_UNITS(1000);
+        r.st.goal[i].amount = row[k].amount;
+        r.st.goal[i].starved = row[k].before;
+        r.st.goal[i].ratio = row[k].ratio;
+        step(&r);
+        ck_assert_msg(r.out.state[i] == AGENT_GOAL_MISSED, "%s: not missed", row[k].what);
+        ck_assert_msg(r.out.need[i] == row[k].need, "%s: need %lld, want %lld", row[k].what,
+                      (long long)r.out.need[i], (long long)row[k].need);
+        ck_assert_msg(r.st.goal[i].starved == row[k].starved, "%s: remembers %lld, want %lld",
+                      row[k].what, (long long)r.st.goal[i].starved, (long long)row[k].starved);
+        ck_assert_int_eq(r.st.goal[i].ratio, row[k].ratio);
+    }
+}
+END_TEST
+
+/* The ratio is learned in a period the goal is met inside its band, not
+ * starved, using at least a least step: CPU held per CPU used, 1..2. */
+START_TEST(test_feedback_learns_ratio)
+{
+    static const struct {
+        const char *what;
+        plm_amt_t latency; /* target 200 ms, band 40: met from 160 to 200 */
+        plm_amt_t held, used, steal;
+        plm_amt_t ratio; /* after the period, from 1200 */
+    } row[] = {
+        {"met in the band: 400 / 270", PLM_UNITS(180), PLM_UNITS(400), PLM_UNITS(270), 0, 1481},
+        {"at most ratio_max", PLM_UNITS(180), PLM_UNITS(400), PLM_UNITS(100), 0, 2000},
+        {"at least 1 (used over held by less than a least step)", PLM_UNITS(180), PLM_UNITS(400),
+         PLM_UNITS(403), 0, 1000},
+        {"used over held by more: starved", PLM_UNITS(180), PLM_UNITS(400), PLM_UNITS(450), 0,
+         1200},
+        {"too little used to tell", PLM_UNITS(180), PLM_UNITS(400), PLM_UNITS(4), 0, 1200},
+        {"starved: its use is no demand", PLM_UNITS(180), PLM_UNITS(400), PLM_UNITS(400),
+         PLM_UNITS(100), 1200},
+        {"over-achieved: not the goal's point", PLM_UNITS(100), PLM_UNITS(400), PLM_UNITS(270), 0,
+         1200},
+        {"missed", PLM_UNITS(250), PLM_UNITS(400), PLM_UNITS(270), 0, 1200},
+    };
+    static struct rig r;
+
+    for (unsigned k = 0; k < sizeof(row) / sizeof(row[0]); k++) {
+        rig_init(&r);
+        r.g.nprobes = 1;
+        unsigned i =
+            add_goal(&r.g, AGENT_RES_CPU, AGENT_M_PROBE, AGENT_AT_MOST, PLM_UNITS(200), 1, "");
+        r.in.probe_ok[0] = true;
+        r.in.probe_value[0] = row[k].latency;
+        r.in.held[AGENT_RES_CPU] = row[k].held;
+        r.m.cpu_used = row[k].used;
+        r.m.cpu_steal = row[k].steal;
+        r.st.goal[i].started = true;
+        r.st.goal[i].smoothed = row[k].latency;
+        r.st.goal[i].amount = row[k].held;
+        r.st.goal[i].ratio = 1200;
+        step(&r);
+        ck_assert_msg(r.st.goal[i].ratio == row[k].ratio, "%s: ratio %lld, want %lld", row[k].what,
+                      (long long)r.st.goal[i].ratio, (long long)row[k].ratio);
+    }
 }
 END_TEST
 
@@ -1206,6 +1319,56 @@ START_TEST(test_noisy_plant_follows_load)
 }
 END_TEST
 
+/*
+ * A burst on a queue: latency = 50 ms / (1 - demand / held) (M/M/1, the
+ * goal at 200 ms is utilisation 0.75), 10 s when the demand is over what
+ * is held, which the guest then sees as stolen time.  The grant follows
+ * the request at once.  The demand sits at 20 hundredths with the amount
+ * settled in the goal's band, then jumps to 270: the goal is met again
+ * after two missed periods (the geometric raise alone, +50 % a period,
+ * takes six), and the ask stays within the guest's 4 CPUs.
+ */
+static plm_amt_t queue_latency(plm_amt_t demand, plm_amt_t held)
+{
+    if (demand >= held)
+        return PLM_UNITS(10000);
+    return PLM_UNITS(50) * held / (held - demand);
+}
+
+START_TEST(test_starved_burst_recovers)
+{
+    static struct rig r;
+
+    plant_rig(&r);
+    r.in.ceiling[AGENT_RES_CPU] = CPUS(4);
+    r.g.goal[0].target = PLM_UNITS(200);
+    r.g.goal[0].margin = PLM_UNITS(80);
+    r.in.held[AGENT_RES_CPU] = PLM_UNITS(30);
+    plm_amt_t demand = PLM_UNITS(20);
+    unsigned missed = 0;
+    for (unsigned p = 0; p < 80; p++) {
+        if (p == 60)
+            demand = PLM_UNITS(270);
+        plm_amt_t held = r.in.held[AGENT_RES_CPU];
+        r.m.cpu_used = demand < held ? demand : held;
+        r.m.cpu_steal = demand - r.m.cpu_used;
+        r.in.probe_value[0] = queue_latency(demand, held);
+        if (p >= 60 && r.in.probe_value[0] > PLM_UNITS(200))
+            missed++;
+        step(&r);
+        if (p == 59) /* settled in the band before the burst */
+            ck_assert_int_eq(r.out.state[0], AGENT_GOAL_MET);
+        ck_assert_int_le(r.out.need[0], CPUS(4));
+        r.in.held[AGENT_RES_CPU] = r.out.need[0];
+    }
+    ck_assert_msg(missed == 2, "%u periods missed after the burst's start", missed);
+    /* What it holds then meets the goal inside its band, not at the ceiling. */
+    plm_amt_t lat = queue_latency(demand, r.in.held[AGENT_RES_CPU]);
+    ck_assert_int_le(lat, PLM_UNITS(200));
+    ck_assert_int_ge(lat, PLM_UNITS(120));
+}
+END_TEST
+
 /* ---- publishing -------------------------------------------------------- */
 
 static void pub_base(struct agent_goals *g, struct agent_ctl_output *o)
@@ -1318,6 +1481,8 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, test_feedback_raise_from_held);
     tcase_add_test(tc, test_feedback_ungranted_raise_grows);
     tcase_add_test(tc, test_feedback_hold_after_late_grant);
+    tcase_add_test(tc, test_feedback_starved_raise);
+    tcase_add_test(tc, test_feedback_learns_ratio);
     tcase_add_test(tc, test_feedback_at_least);
     tcase_add_test(tc, test_feedback_band_edges);
     tcase_add_test(tc, test_feedback_met_unchanged);
@@ -1334,6 +1499,7 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, test_random_goal_sets);
     tcase_add_test(tc, test_noisy_plant_no_oscillation);
     tcase_add_test(tc, test_noisy_plant_follows_load);
+    tcase_add_test(tc, test_starved_burst_recovers);
     tcase_add_test(tc, test_should_publish);
     suite_add_tcase(s, tc);
     return s;

@@ -87,6 +87,51 @@ START_TEST(test_shipped_policies_load)
 }
 END_TEST
 
+/*
+ * The shipped policy's CPU trigger: a weight moves on a large difference
+ * at once, and on a small one (2 %) that lasts three evaluations, so that a
+ * guest at its latency goal's edge gets the few percent it asks; never on
+ * one under min-delta (5 hundredths).  Memory still waits for 20 % at once
+ * or 10 % held five minutes.  Samples ten seconds apart (the tick).
+ */
+START_TEST(test_default_trigger_small_lasting_cpu)
+{
+    static const struct {
+        const char *what;
+        int res;
+        plm_amt_t current, proposed;
+        int samples;  /* the same proposal, this many times */
+        int fires_at; /* the sample that fires, -1: none */
+    } row[] = {
+        {"cpu 10 % at once", POL_CPU, U(400), U(440), 1, 0},
+        {"cpu 3 % three times", POL_CPU, U(400), U(412), 5, 2},
+        {"cpu 3 % down three times", POL_CPU, U(400), U(388), 5, 2},
+        {"cpu 2 % three times", POL_CPU, U(400), U(408), 5, 2},
+        {"cpu 3 % twice only", POL_CPU, U(400), U(412), 2, -1},
+        {"cpu 1.9 % never (under the rule)", POL_CPU, U(400), 407600, 5, -1},
+        {"cpu 4 % of 100 never (under min-delta)", POL_CPU, U(100), U(104), 5, -1},
+        {"memory 3 % never", POL_MEMORY, U(8192), 8437760, 5, -1},
+        {"memory 20 % at once", POL_MEMORY, U(8192), 9830400, 1, 0},
+    };
+    struct pol_policy p;
+
+    load_ok("policies/default.xml", &p);
+    for (unsigned k = 0; k < sizeof(row) / sizeof(row[0]); k++) {
+        const struct plm_trigger *t = &p.host.share[row[k].res].trigger;
+        struct plm_trigger_state st;
+        int got = -1;
+        plm_trigger_state_reset(&st);
+        for (int i = 0; i < row[k].samples && got < 0; i++)
+            if (plm_trigger_sample(t, &st, row[k].current, row[k].proposed, (uint64_t)i * 10000,
+                                   NULL))
+                got = i;
+        ck_assert_msg(got == row[k].fires_at, "%s: fired at %d, want %d", row[k].what, got,
+                      row[k].fires_at);
+    }
+    pol_policy_dispose(&p);
+}
+END_TEST
+
 START_TEST(test_default_policy_is_conservative)
 {
     struct pol_policy p;
@@ -943,6 +988,7 @@ int main(void)
     tcase_set_timeout(hostile, 120);
     tcase_add_test(files, test_shipped_policies_load);
     tcase_add_test(files, test_default_policy_is_conservative);
+    tcase_add_test(files, test_default_trigger_small_lasting_cpu);
     tcase_add_test(files, test_corpus_bad_files);
     tcase_add_test(files, test_corpus_every_err_has_a_file);
     tcase_add_test(files, test_corpus_ok_files);
