@@ -56,9 +56,15 @@ static void read_boost(struct dmn *d, struct dmn_domain *dom, plm_amt_t max_cpu)
     dom->have_boost = dom->boost_bad = false;
     if (!dom->rule->boost)
         return;
+    /* Unchanged since it was last read (its watch says so): what it held
+     * then was for an earlier request, or nothing. */
+    if (!dom->boost_due && !(dom->setup_missing & DMN_SETUP_BOOST))
+        return;
     snprintf(path, sizeof(path), PROTO_BOOST_PATH_FMT, dom->info.domid);
     rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
     d->st.stats.xs_reads++;
+    if (rc == 0 || rc == PLM_ENOENT || rc == PLM_ERANGE)
+        dom->boost_due = false;
     if (rc == PLM_ENOENT)
         return;
     if (rc == PLM_ERANGE || (rc == 0 && len > PROTO_BOOST_VALUE_MAX)) {
@@ -207,9 +213,12 @@ void dmn_request_changed(struct dmn *d, struct dmn_domain *dom)
 
 void dmn_requests_recheck(struct dmn *d)
 {
-    for (size_t i = 0; i < d->st.ndom; i++)
+    for (size_t i = 0; i < d->st.ndom; i++) {
         if (!(d->st.dom[i].setup_missing & DMN_SETUP_REQUEST))
             d->st.dom[i].recheck = true;
+        /* A boost event lost as a request's may be: read it once more. */
+        d->st.dom[i].boost_due = true;
+    }
 }
 
 void dmn_requests_due(struct dmn *d, uint64_t now)
