@@ -167,6 +167,8 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now, bo
     }
     dom->req_at_ms = now;
     if (recheck) {
+        /* Its boost's event may have been lost with it. */
+        dom->boost_due = true;
         d->st.stats.watch_missed++;
         log_warnx("Domain %u: request seq %llu found by the periodic check: its watch event was "
                   "lost",
@@ -213,12 +215,9 @@ void dmn_request_changed(struct dmn *d, struct dmn_domain *dom)
 
 void dmn_requests_recheck(struct dmn *d)
 {
-    for (size_t i = 0; i < d->st.ndom; i++) {
+    for (size_t i = 0; i < d->st.ndom; i++)
         if (!(d->st.dom[i].setup_missing & DMN_SETUP_REQUEST))
             d->st.dom[i].recheck = true;
-        /* A boost event lost as a request's may be: read it once more. */
-        d->st.dom[i].boost_due = true;
-    }
 }
 
 void dmn_requests_due(struct dmn *d, uint64_t now)

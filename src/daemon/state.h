@@ -76,9 +76,10 @@ struct dmn_domain {
     struct proto_boost boost;
     bool have_boost, boost_bad;
     /* Its boost key may have changed since it was last read: its watch
-     * fired (or was registered: it fires then), or the connection was made
-     * again.  A new request reads the key only then, or while the watch
-     * is missing; a read that gets an answer (a value, or no key) clears
+     * fired (or was registered: it fires then), the connection was made
+     * again, or the periodic check found a request whose event was lost.
+     * A new request reads the key only then, or while the watch is
+     * missing; a read that gets an answer (a value, or no key) clears
      * it.  So a guest that never boosts costs its request one xenstore
      * round trip, not two. */
     bool boost_due;
