@@ -62,6 +62,15 @@ struct dmn_events {
     bool tick_now;     /* run the time-based step now */
 };
 
+/* The wall clock as the request histories' pruning saw it (history.c). */
+struct dmn_hist_clock {
+    bool anchored;
+    int64_t wall_s;    /* at the last look */
+    uint64_t mono_ms;  /* the monotonic clock then */
+    int64_t skew_s;    /* forward jumps seen, summed */
+    int64_t jump_at_s; /* the wall time at the look that saw the last one */
+};
+
 struct dmn {
     struct dmn_state st;
     struct dmn_options opt;
@@ -105,6 +114,7 @@ struct dmn {
     uint64_t hist_save_at_ms;
     uint64_t hist_prune_at_ms; /* the next pruning of the state directory */
     bool hist_failing;
+    struct dmn_hist_clock hist_clock;
 };
 
 /* Why a reallocation is forced when domains, overrides or the policy change. */
@@ -125,8 +135,32 @@ void dmn_history_save(struct dmn *d, const struct dmn_domain *dom);
 /* Every history, when DMN_HIST_SAVE_MS has passed since the last (or force);
  * the state directory pruned first, at the first call and every DMN_HIST_PRUNE_MS. */
 #define DMN_HIST_PRUNE_MS (24u * 3600 * 1000)
-/* Remove histories not written for ANT_DAYS days, and temporary files left. */
-void dmn_history_prune(struct dmn *d);
+/* A difference between the wall clock's and the monotonic clock's advance
+ * from one look to the next beyond which the wall clock jumped. */
+#define DMN_HIST_JUMP_S 3600
+/*
+ * Pure: the wall clock seen at a look (seconds) against the monotonic one
+ * (ms).  The first look anchors; at each later one, a wall clock that moved
+ * more than DMN_HIST_JUMP_S away from the monotonic clock jumped: true,
+ * the forward part added to skew_s and jump_at_s set to that look's wall
+ * time.  Files written before jump_at_s were dated on the clock before.
+ * *drift_out (may be NULL): the difference seen, in seconds (0 at the
+ * first look).
+ */
+bool dmn_hist_clock_look(struct dmn_hist_clock *c, int64_t wall_s, uint64_t mono_ms,
+                         int64_t *drift_out);
+/* Pure: whether a history written at mtime_s is past keeping at wall_s:
+ * not written for ANT_DAYS days, the forward jumps seen since it was
+ * written left out of its age. */
+bool dmn_hist_stale(const struct dmn_hist_clock *c, int64_t wall_s, int64_t mtime_s);
+/*
+ * Remove the temporary files a killed writer left, and histories not
+ * written for ANT_DAYS days (dmn_hist_stale): never at the first look (the
+ * daemon has not seen its wall clock run yet), nor at a look that finds
+ * it jumped (dmn_hist_clock_look), so that a clock set wrong never deletes
+ * what it only seems to make old.
+ */
+void dmn_history_prune(struct dmn *d, int64_t wall_s, uint64_t mono_ms);
 void dmn_history_save_all(struct dmn *d, uint64_t now, bool force);
 /* A domain's info as just read; a change of its maxmem or of its vcpus at
  * most (xl mem-max) makes its allocation be worked out again. */

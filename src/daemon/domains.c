@@ -65,11 +65,20 @@ static void feature_watch(char *path, size_t plen, char *token, size_t tlen, uin
     snprintf(token, tlen, "bal:%u", domid);
 }
 
+/* The guest's data/xenplm/boost: watched so that a new request reads it
+ * only when it may have changed (state.h, boost_due). */
+static void boost_watch(char *path, size_t plen, char *token, size_t tlen, uint32_t domid)
+{
+    snprintf(path, plen, PROTO_BOOST_PATH_FMT, domid);
+    snprintf(token, tlen, "bst:%u", domid);
+}
+
 /* What a setup bit stands for, in the log. */
 static const char *setup_name(unsigned which)
 {
     return which == DMN_SETUP_GRANT_DIR ? "grant directory"
            : which == DMN_SETUP_REQUEST ? "request watch"
+           : which == DMN_SETUP_BOOST   ? "boost key watch"
                                         : "balloon key watch";
 }
 
@@ -92,6 +101,8 @@ static bool setup_one(struct dmn *d, struct dmn_domain *dom, unsigned which, int
         if (which == DMN_SETUP_REQUEST) {
             snprintf(path, sizeof(path), PROTO_REQUEST_PATH_FMT, id);
             watch_token(token, sizeof(token), id);
+        } else if (which == DMN_SETUP_BOOST) {
+            boost_watch(path, sizeof(path), token, sizeof(token), id);
         } else {
             feature_watch(path, sizeof(path), token, sizeof(token), id);
         }
@@ -105,10 +116,13 @@ static bool setup_one(struct dmn *d, struct dmn_domain *dom, unsigned which, int
     dom->setup_missing &= ~which;
     if (which == DMN_SETUP_REQUEST && rc == PLM_EEXIST)
         dom->pending_read = true;
+    if (which == DMN_SETUP_BOOST)
+        dom->boost_due = true; /* what was written before it was watched */
     return true;
 }
 
-static const unsigned setup_steps[] = {DMN_SETUP_GRANT_DIR, DMN_SETUP_REQUEST, DMN_SETUP_FEATURE};
+static const unsigned setup_steps[] = {DMN_SETUP_GRANT_DIR, DMN_SETUP_REQUEST, DMN_SETUP_FEATURE,
+                                       DMN_SETUP_BOOST};
 #define NSETUP (sizeof(setup_steps) / sizeof(setup_steps[0]))
 
 /*
@@ -267,6 +281,8 @@ static void depart(struct dmn *d, size_t i)
      * gone too, so a failure here is expected and not worth a warning. */
     port_xs_unwatch(d->port, path, token);
     feature_watch(path, sizeof(path), token, sizeof(token), dom->info.domid);
+    port_xs_unwatch(d->port, path, token);
+    boost_watch(path, sizeof(path), token, sizeof(token), dom->info.domid);
     port_xs_unwatch(d->port, path, token);
     log_info("Domain %u: '%s' is gone", dom->info.domid, dom->info.name);
     dmn_history_save(d, dom);

@@ -18,9 +18,16 @@
  * The files are the daemon's state, not figures: written 0600 and synced
  * before the rename (and the directory after).  A file no domain has
  * written for ANT_DAYS days holds nothing anticipation still uses (its
- * ring covers the last ANT_DAYS days): it is removed, with the temporary
- * files a killed writer left, when the daemon starts and once a day
- * after (dmn_history_prune).
+ * ring covers the last ANT_DAYS days): it is removed once a day
+ * (dmn_history_prune), with the temporary files a killed writer left
+ * (those also when the daemon starts).  A file's age is its time on the
+ * wall clock, which may be set wrong: a history is removed only at a look
+ * that finds the wall clock ran in step with the monotonic clock since
+ * the previous one (never at the first, when the daemon starts), and the
+ * forward jumps seen are left out of the age of what was written before
+ * them.  Removing is for good; keeping a stale file costs 14 KiB and
+ * nothing else (its rows carry their days: anticipation uses none older
+ * than ANT_DAYS).
  */
 #include "config.h"
 
@@ -33,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/textfile.h"
 #include "common/walltime.h"
@@ -146,15 +154,60 @@ static bool history_file(const char *name, bool *temporary)
     return false;
 }
 
-void dmn_history_prune(struct dmn *d)
+bool dmn_hist_clock_look(struct dmn_hist_clock *c, int64_t wall_s, uint64_t mono_ms,
+                         int64_t *drift_out)
+{
+    bool jumped = false;
+    int64_t drift = 0;
+
+    if (c->anchored) {
+        drift = (wall_s - c->wall_s) - (int64_t)((mono_ms - c->mono_ms) / 1000);
+        if (drift > DMN_HIST_JUMP_S || drift < -DMN_HIST_JUMP_S) {
+            jumped = true;
+            if (drift > 0)
+                c->skew_s += drift;
+            c->jump_at_s = wall_s;
+        }
+    }
+    if (drift_out)
+        *drift_out = drift;
+    c->anchored = true;
+    c->wall_s = wall_s;
+    c->mono_ms = mono_ms;
+    return jumped;
+}
+
+bool dmn_hist_stale(const struct dmn_hist_clock *c, int64_t wall_s, int64_t mtime_s)
+{
+    int64_t age_s = wall_s - mtime_s;
+
+    /* Dated on the clock before a forward jump: that much of its age is
+     * the jump's, not time that passed. */
+    if (c->skew_s > 0 && mtime_s < c->jump_at_s)
+        age_s -= c->skew_s;
+    return age_s >= (int64_t)ANT_DAYS * 86400;
+}
+
+void dmn_history_prune(struct dmn *d, int64_t wall_s, uint64_t mono_ms)
 {
     DIR *dir;
     char path[TEXTFILE_PATH_MAX + 256];
-    const int64_t now_s = (int64_t)(plm_wall_ms() / 1000);
-    const int64_t stale_s = (int64_t)ANT_DAYS * 86400;
+    bool first = !d->hist_clock.anchored;
+    int64_t drift_s = 0;
     unsigned removed = 0;
 
-    if (!d->opt.state_dir || !(dir = opendir(d->opt.state_dir)))
+    if (!d->opt.state_dir)
+        return;
+    /* Histories are aged only on a wall clock seen to run in step with
+     * the monotonic one since the last look. */
+    bool jumped = dmn_hist_clock_look(&d->hist_clock, wall_s, mono_ms, &drift_s);
+    bool histories = !first && !jumped;
+    if (jumped)
+        log_warnx("state directory %s: the wall clock moved %+lld s against the monotonic clock "
+                  "since the last look: no request history removed now; those written before "
+                  "are aged without the jump",
+                  d->opt.state_dir, (long long)drift_s);
+    if (!(dir = opendir(d->opt.state_dir)))
         return;
     for (struct dirent *e; (e = readdir(dir)) != NULL;) {
         bool temporary;
@@ -166,7 +219,7 @@ void dmn_history_prune(struct dmn *d)
             continue;
         /* A temporary file is a killed writer's: this daemon writes none
          * between two of its turns. */
-        if (!temporary && now_s - (int64_t)st.st_mtime < stale_s)
+        if (!temporary && (!histories || !dmn_hist_stale(&d->hist_clock, wall_s, st.st_mtime)))
             continue;
         if (unlink(path) == 0)
             removed++;
@@ -184,7 +237,9 @@ void dmn_history_save_all(struct dmn *d, uint64_t now, bool force)
         return;
     if (now >= d->hist_prune_at_ms) {
         d->hist_prune_at_ms = now + DMN_HIST_PRUNE_MS;
-        dmn_history_prune(d);
+        /* Files are dated on the host's clocks, not the port's (the
+         * simulated host's runs faster). */
+        dmn_history_prune(d, (int64_t)(plm_wall_ms() / 1000), plm_mono_ms());
     }
     if (!force && now < d->hist_save_at_ms)
         return;

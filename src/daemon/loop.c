@@ -156,6 +156,12 @@ static void handle_event(struct dmn *d, const struct port_event *ev)
             dmn_request_changed(d, dom);
         return;
     }
+    if (sscanf(ev->token, "bst:%u%c", &id, &tail) == 1) {
+        struct dmn_domain *dom = dmn_find(&d->st, id);
+        if (dom)
+            dom->boost_due = true; /* read with its next request */
+        return;
+    }
     if (sscanf(ev->token, "bal:%u%c", &id, &tail) == 1) {
         struct dmn_domain *dom = dmn_find(&d->st, id);
         if (dom)
@@ -363,6 +369,7 @@ int dmn_step(struct dmn *d)
             for (size_t i = 0; i < d->st.ndom; i++) {
                 d->st.dom[i].pending_read = true;
                 d->st.dom[i].feature_due = true;
+                d->st.dom[i].boost_due = true;
                 /* What is owed is written at once on the new connection. */
                 d->st.dom[i].retry[DMN_RETRY_GRANT].at_ms = 0;
                 d->st.dom[i].retry[DMN_RETRY_STATUS].at_ms = 0;

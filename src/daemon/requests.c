@@ -56,9 +56,15 @@ static void read_boost(struct dmn *d, struct dmn_domain *dom, plm_amt_t max_cpu)
     dom->have_boost = dom->boost_bad = false;
     if (!dom->rule->boost)
         return;
+    /* Unchanged since it was last read (its watch says so): what it held
+     * then was for an earlier request, or nothing. */
+    if (!dom->boost_due && !(dom->setup_missing & DMN_SETUP_BOOST))
+        return;
     snprintf(path, sizeof(path), PROTO_BOOST_PATH_FMT, dom->info.domid);
     rc = port_xs_read(d->port, path, buf, sizeof(buf), &len);
     d->st.stats.xs_reads++;
+    if (rc == 0 || rc == PLM_ENOENT || rc == PLM_ERANGE)
+        dom->boost_due = false;
     if (rc == PLM_ENOENT)
         return;
     if (rc == PLM_ERANGE || (rc == 0 && len > PROTO_BOOST_VALUE_MAX)) {
@@ -161,6 +167,8 @@ static void read_request(struct dmn *d, struct dmn_domain *dom, uint64_t now, bo
     }
     dom->req_at_ms = now;
     if (recheck) {
+        /* Its boost's event may have been lost with it. */
+        dom->boost_due = true;
         d->st.stats.watch_missed++;
         log_warnx("Domain %u: request seq %llu found by the periodic check: its watch event was "
                   "lost",

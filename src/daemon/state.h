@@ -51,10 +51,11 @@ enum dmn_retry_kind {
 };
 
 /* What adopting a domain sets up in xenstore, as bits of
- * dmn_domain.setup_missing: its grant directory, and its two watches. */
+ * dmn_domain.setup_missing: its grant directory, and its three watches. */
 #define DMN_SETUP_GRANT_DIR 1u /* xenplm/, read-only for the guest */
 #define DMN_SETUP_REQUEST 2u   /* the watch on data/xenplm/request */
 #define DMN_SETUP_FEATURE 4u   /* the watch on control/feature-balloon */
+#define DMN_SETUP_BOOST 8u     /* the watch on data/xenplm/boost */
 
 /*
  * One domain: what the port said of it, what its guest asked and how the
@@ -74,6 +75,14 @@ struct dmn_domain {
      * was one for it), or why it was refused (boost_bad: this turn's). */
     struct proto_boost boost;
     bool have_boost, boost_bad;
+    /* Its boost key may have changed since it was last read: its watch
+     * fired (or was registered: it fires then), the connection was made
+     * again, or the periodic check found a request whose event was lost.
+     * A new request reads the key only then, or while the watch is
+     * missing; a read that gets an answer (a value, or no key) clears
+     * it.  So a guest that never boosts costs its request one xenstore
+     * round trip, not two. */
+    bool boost_due;
     char boost_err[PROTO_ERR_LEN];
     uint64_t requests, rejected; /* counters */
     bool pending_read;           /* a write arrived while rate-limited */

@@ -127,7 +127,8 @@ struct port_host_ops {
     int (*list_domains)(struct port *p, struct port_domain *out, size_t cap, size_t *n_out);
     /* libxl_domain_info + memory/target; PLM_ENOENT when the domain is gone. */
     int (*domain_info)(struct port *p, uint32_t domid, struct port_domain *out);
-    /* libxl_get_physinfo + libxl_get_free_memory + the cpupool's scheduler. */
+    /* libxl_get_physinfo (free memory from it, as libxl_get_free_memory
+     * counts it) + cpupool 0's scheduler (libxl_get_scheduler, once). */
     int (*host_info)(struct port *p, struct port_host *out);
     /* libxl_domain_sched_params_set: weight in PORT_WEIGHT_MIN..MAX, cap in
      * percent of one pCPU with 0 for none; -1 leaves a field unchanged. */

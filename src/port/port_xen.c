@@ -80,6 +80,9 @@ struct xen {
         int sched;
     } pools[POOL_CACHE];
     unsigned npools, next_pool;
+    /* Cpupool 0's scheduler (host_info), once read. */
+    int host_sched;
+    bool host_sched_known;
     struct xs_handle *xs; /* NULL after a failed reconnect, until the next */
     bool broken;          /* the connection failed: only reconnect helps */
     char **stash;         /* an event taken from libxenstore, not yet delivered */
@@ -427,19 +430,24 @@ static int xen_host_info(struct port *p, struct port_host *out)
         log_warnx("libxl_get_physinfo failed: libxl error %d (%s)", r, libxl_err_name(r));
         goto out;
     }
-    r = libxl_get_free_memory(x->ctx, &free_kib);
-    if (r) {
-        rc = from_libxl(r);
-        log_warnx("libxl_get_free_memory failed: libxl error %d (%s)", r, libxl_err_name(r));
-        goto out;
+    /* Free memory as libxl_get_free_memory counts it (4.17 to 4.20), from
+     * the same reading: that call would read physinfo again (three more
+     * hypercalls on every decision that moves memory or sizes pools). */
+    free_kib = ((uint64_t)pi.free_pages + pi.scrub_pages) * XEN_PAGE_KIB;
+    /* Xen's default scheduler, which is cpupool 0's: set at boot and never
+     * changed (cpupool 0 cannot be made again), so read once. */
+    if (!x->host_sched_known) {
+        sched = libxl_get_scheduler(x->ctx);
+        if (sched < 0) {
+            rc = from_libxl(sched);
+            log_warnx("libxl_get_scheduler failed: libxl error %d (%s)", sched,
+                      libxl_err_name(sched));
+            goto out;
+        }
+        x->host_sched = sched;
+        x->host_sched_known = true;
     }
-    /* Xen's default scheduler, which is cpupool 0's. */
-    sched = libxl_get_scheduler(x->ctx);
-    if (sched < 0) {
-        rc = from_libxl(sched);
-        log_warnx("libxl_get_scheduler failed: libxl error %d (%s)", sched, libxl_err_name(sched));
-        goto out;
-    }
+    sched = x->host_sched;
     memset(out, 0, sizeof(*out));
     out->pcpus = pi.nr_cpus;
     out->cpu_ids = pi.max_cpu_id + 1;

@@ -18,8 +18,10 @@
  * Why a key of its own: the request decoder of a daemon that predates
  * the boost refuses a line it does not know, so a boost line inside the
  * request would have an old daemon refuse the whole request.  An old
- * daemon never reads this key; a new daemon reads it with each request
- * and takes it only when its seq is the request's, so an old agent (that
+ * daemon never reads this key; a new daemon watches it, reads it with
+ * the next request when it was written since its last read (so the guest
+ * writes it before the request), and takes it only when its seq is the
+ * request's, so an old agent (that
  * never writes it) and a stale boost change nothing.
  *
  * Decoding is strict, never allocates, never reads past the given length

@@ -68,6 +68,25 @@ static int done(struct sim *s, enum port_sim_op op, int rc, uint32_t domid, cons
     return rc;
 }
 
+/*
+ * An enforcement call's own answer (not an injected one): a refusal of a
+ * domain not destroyed is counted for it, and apart when its limits or
+ * its state changed since it was last read (the caller could not know).
+ */
+static int enforced(struct sim *s, uint32_t domid, int rc)
+{
+    struct sim_dom *d = sim_host_find(&s->pl.m.host, domid);
+
+    if (rc >= 0 || !d || destroyed(s, domid))
+        return rc;
+    d->refused_calls++;
+    if (d->changed_unread) {
+        d->refused_unread++;
+        s->pl.st.refused_unread++;
+    }
+    return rc;
+}
+
 /* The domain a xenstore path is about, for the log. */
 static uint32_t path_domid(const char *path)
 {
@@ -157,11 +176,13 @@ static int sim_list_domains(struct port *p, struct port_domain *out, size_t cap,
     if (!n_out || (cap && !out))
         return done(s, PORT_SIM_OP_LIST_DOMAINS, PLM_EINVAL, 0, "");
     for (size_t i = 0; i < s->pl.m.host.ndom; i++) {
-        const struct sim_dom *d = s->pl.m.host.dom[i];
+        struct sim_dom *d = s->pl.m.host.dom[i];
         if (d->state == PORT_SIM_GONE)
             continue;
-        if (n < cap)
+        if (n < cap) {
             sim_host_fill_info(d, &out[n]);
+            d->changed_unread = false;
+        }
         n++;
     }
     *n_out = n;
@@ -171,7 +192,7 @@ static int sim_list_domains(struct port *p, struct port_domain *out, size_t cap,
 static int sim_domain_info(struct port *p, uint32_t domid, struct port_domain *out)
 {
     struct sim *s = p->priv;
-    const struct sim_dom *d;
+    struct sim_dom *d;
     int rc;
 
     sim_sync(&s->pl);
@@ -184,6 +205,7 @@ static int sim_domain_info(struct port *p, uint32_t domid, struct port_domain *o
     if (rc)
         return done(s, PORT_SIM_OP_DOMAIN_INFO, rc, domid, "(injected)");
     sim_host_fill_info(d, out);
+    d->changed_unread = false;
     return done(s, PORT_SIM_OP_DOMAIN_INFO, 0, domid, "");
 }
 
@@ -430,7 +452,7 @@ static int sim_sched_set(struct port *p, uint32_t domid, int weight, int cap)
     snprintf(what, sizeof(what), "weight %d cap %d", weight, cap);
     rc = injected(s, domid, PORT_SIM_FAULT_SCHED_SET);
     if (rc == 0)
-        rc = sim_host_set_sched(&s->pl.m.host, domid, weight, cap);
+        rc = enforced(s, domid, sim_host_set_sched(&s->pl.m.host, domid, weight, cap));
     return done(s, PORT_SIM_OP_SCHED_SET, rc, domid, what);
 }
 
@@ -444,7 +466,7 @@ static int sim_vcpus_set(struct port *p, uint32_t domid, unsigned online)
     snprintf(what, sizeof(what), "%u online", online);
     rc = injected(s, domid, PORT_SIM_FAULT_VCPUS_SET);
     if (rc == 0)
-        rc = sim_ts_set_vcpus(&s->pl.m, domid, online);
+        rc = enforced(s, domid, sim_ts_set_vcpus(&s->pl.m, domid, online));
     return done(s, PORT_SIM_OP_VCPUS_SET, rc, domid, what);
 }
 
@@ -458,7 +480,7 @@ static int sim_mem_target_set(struct port *p, uint32_t domid, uint64_t target_ki
     snprintf(what, sizeof(what), "target %llu KiB", (unsigned long long)target_kib);
     rc = injected(s, domid, PORT_SIM_FAULT_MEM_TARGET_SET);
     if (rc == 0)
-        rc = sim_ts_set_target(&s->pl.m, domid, target_kib);
+        rc = enforced(s, domid, sim_ts_set_target(&s->pl.m, domid, target_kib));
     return done(s, PORT_SIM_OP_MEM_TARGET_SET, rc, domid, what);
 }
 

@@ -146,6 +146,10 @@ struct port_sim_xs_faults {
 struct port_sim_stats {
     struct port_sim_opstat op[PORT_SIM_NOPS]; /* the daemon's calls, per operation */
     uint64_t xs_keys_written;                 /* keys written by xs_write_txn */
+    /* Enforcement calls refused while what changed of their domain was
+     * unread: the sum of port_sim_domain.refused_unread over every domain
+     * (those calls are among op[].failures, neither injected nor absent). */
+    uint64_t refused_unread;
     /* op[].calls as they stood when the last sched_set call came (itself
      * not counted): with a count taken before, the daemon's calls on the
      * way to a CPU enforcement. */
@@ -178,6 +182,12 @@ struct port_sim_stats {
 };
 
 int port_sim_stats(struct port *p, struct port_sim_stats *out);
+/* Enforcement calls (sched, vcpus, memory target) the host refused that
+ * the caller could have foreseen: failures neither injected, nor about a
+ * destroyed domain, nor made while what changed of their domain was
+ * unread (port_sim_domain.changed_unread).  The soak's "refused"
+ * invariant: this count never grows. */
+uint64_t port_sim_refused_foreseeable(const struct port_sim_stats *st);
 
 enum port_sim_dom_state {
     PORT_SIM_RUNNING,
@@ -206,6 +216,15 @@ struct port_sim_domain {
     int last_weight, last_cap;
     unsigned last_vcpus;
     uint64_t last_target_kib;
+    /* Its maxmem or maxvcpus changed, or it shut down or crashed
+     * (xenplm-sim(5): maxmem, maxvcpus, shutdown, crash), and no
+     * successful domain_info or list_domains has reported it since: the
+     * daemon cannot know it yet.  Enforcement calls (sched, vcpus, memory
+     * target) the host refused, neither injected nor about a destroyed
+     * domain, and how many of them came while changed_unread held (a
+     * refusal the caller could not have foreseen). */
+    bool changed_unread;
+    uint64_t refused_calls, refused_unread;
     /* The guest side. */
     uint64_t guest_seq;     /* seq of the last request the guest wrote, 0 = none */
     uint64_t guest_writes;  /* writes attempted */

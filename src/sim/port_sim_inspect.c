@@ -38,6 +38,19 @@ static int live_guest(struct port *p, uint32_t domid, struct sim **sp, struct si
     return 0;
 }
 
+uint64_t port_sim_refused_foreseeable(const struct port_sim_stats *st)
+{
+    static const enum port_sim_op ops[] = {PORT_SIM_OP_MEM_TARGET_SET, PORT_SIM_OP_SCHED_SET,
+                                           PORT_SIM_OP_VCPUS_SET};
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        const struct port_sim_opstat *o = &st->op[ops[i]];
+        n += o->failures - o->injected - o->absent;
+    }
+    return n - st->refused_unread;
+}
+
 int port_sim_stats(struct port *p, struct port_sim_stats *out)
 {
     struct sim *s = out ? synced(p) : NULL;
@@ -83,6 +96,9 @@ static int fill(const struct sim_dom *d, struct port_sim_domain *out)
     out->last_cap = d->last_cap;
     out->last_vcpus = d->last_vcpus;
     out->last_target_kib = d->last_target_kib;
+    out->changed_unread = d->changed_unread;
+    out->refused_calls = d->refused_calls;
+    out->refused_unread = d->refused_unread;
     out->guest_seq = d->guest_seq;
     out->guest_writes = d->guest_writes;
     out->guest_refused = d->guest_refused;

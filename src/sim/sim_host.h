@@ -63,6 +63,13 @@ struct sim_dom {
     int last_weight, last_cap;
     unsigned last_vcpus;
     uint64_t last_target_kib;
+    /* Its maxmem or maxvcpus changed at run time, or it shut down or
+     * crashed, and no domain_info or list_domains has reported it since
+     * (what the daemon may not know yet); enforcement calls the host
+     * refused (neither injected nor about a destroyed domain), and those
+     * of them made while that was so. */
+    bool changed_unread;
+    uint64_t refused_calls, refused_unread;
     /* Per vcpu, hard then soft affinity (2 x max_vcpus maps); NULL until
      * first set: every pCPU, as xl leaves a domain without cpus=. */
     struct plm_cpumap *affinity;

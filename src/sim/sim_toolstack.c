@@ -163,6 +163,7 @@ int sim_ts_shutdown(struct sim_machine *m, uint32_t domid, bool crash)
         return rc ? rc : PLM_EINVAL;
     d->state = PORT_SIM_SHUTDOWN;
     d->crashed = crash;
+    d->changed_unread = true;
     d->cpu_used = 0;
     d->gone_at_ms = crash ? 0 : m->clock.now_ms + SIM_SHUTDOWN_DESTROY_MS;
     sim_xs_fire_special(&m->xs, "@releaseDomain");
@@ -211,6 +212,8 @@ int sim_ts_set_maxmem(struct sim_machine *m, uint32_t domid, uint64_t maxmem_kib
 {
     int rc = sim_host_set_maxmem(&m->host, domid, maxmem_kib);
 
+    if (rc == 0)
+        sim_host_find(&m->host, domid)->changed_unread = true;
     return rc ? rc : put_u64(m, domid, "memory/static-max", maxmem_kib);
 }
 
@@ -219,6 +222,9 @@ int sim_ts_set_max_vcpus(struct sim_machine *m, uint32_t domid, unsigned max_vcp
     struct sim_dom *d = sim_host_find(&m->host, domid);
     unsigned was = d ? d->max_vcpus : 0;
     int rc = sim_host_set_max_vcpus(&m->host, domid, max_vcpus);
+
+    if (rc == 0)
+        d->changed_unread = true;
 
     /* cpu/<n> of the vcpus it lost go; those it gained are written. */
     for (unsigned i = max_vcpus; rc == 0 && i < was; i++) {

@@ -41,7 +41,8 @@
  *              maxmem, nor (CPU) its maxvcpus x 100 (but within
  *              LIMIT_LAG_S after an xl mem-max or a maxvcpus line: the
  *              daemon learns of them at its next reading of the domain, a
- *              minute later at most);
+ *              minute later at most; or, while that domain's readings
+ *              fail, until one succeeds);
  *   floor      no memory target the daemon set (the last one Xen took: the
  *              one a domain was built with stays when every set fails)
  *              below the domain's floor (the policy's min, at least the
@@ -54,11 +55,14 @@
  *   refused    no call refused by the host but those the scenario failed,
  *              those about a domain destroyed while the daemon decided (a
  *              race with the toolstack every daemon has, which Xen
- *              answers with ENOENT; not a crashed or shut-down domain,
- *              which the daemon must let go of), and, within LIMIT_LAG_S
- *              after an xl mem-max or a maxvcpus line, a target above the
- *              new maxmem or a vcpu count above the new maxvcpus the
- *              daemon did not know yet;
+ *              answers with ENOENT), and those about a domain whose
+ *              maxmem or maxvcpus changed (an xl mem-max or a maxvcpus
+ *              line), or that shut down or crashed, while no reading of
+ *              that domain had succeeded since (the simulator's
+ *              port_sim_domain.changed_unread: the daemon could not know,
+ *              however long its readings fail or its watch event is
+ *              late); a refusal after one reading got through counts (a
+ *              crashed domain the daemon has seen it must let go of);
  *   headroom   Xen's free memory at or above the policy's headroom, except
  *              within HEADROOM_WINDOW_S simulated seconds after a domain
  *              the daemon did not create appeared, or a guest took memory
@@ -560,19 +564,16 @@ static void check(struct soak *k, uint64_t end_ms)
     }
 
     /* A call about a domain destroyed since the daemon last looked is the
-     * toolstack's race, not a refusal of what was asked. */
-    uint64_t refused = 0;
-    static const enum port_sim_op enforce_ops[] = {PORT_SIM_OP_MEM_TARGET_SET,
-                                                   PORT_SIM_OP_SCHED_SET, PORT_SIM_OP_VCPUS_SET};
-    for (size_t i = 0; i < sizeof(enforce_ops) / sizeof(enforce_ops[0]); i++) {
-        const struct port_sim_opstat *o = &ps.op[enforce_ops[i]];
-        refused += o->failures - o->injected - o->absent;
-    }
+     * toolstack's race, not a refusal of what was asked; nor is one about
+     * a domain whose maxmem or maxvcpus changed, or that shut down or
+     * crashed, while none of its readings since succeeded (the simulator
+     * counts those apart): the daemon could not know.  Once one reading
+     * gets through, a refusal counts, however long after the change. */
+    uint64_t refused = port_sim_refused_foreseeable(&ps);
     checked[INV_REFUSED]++;
     if (refused != k->refused_seen) {
-        if (!limit_window)
-            violation(INV_REFUSED, now, "the host refused %" PRIu64 " more enforcement calls",
-                      refused - k->refused_seen);
+        violation(INV_REFUSED, now, "the host refused %" PRIu64 " more enforcement calls",
+                  refused - k->refused_seen);
         k->refused_seen = refused;
     }
 
@@ -598,12 +599,16 @@ static void check(struct soak *k, uint64_t end_ms)
             if (g > dom->rule->max[r])
                 violation(INV_MAX, now, "domain %u: grant %lld of resource %d above its max %lld",
                           dom->info.domid, (long long)g, r, (long long)dom->rule->max[r]);
-            if (have_sd && r == POL_MEMORY && !limit_window &&
+            /* Within the lag after a limit changed, or until the domain
+             * is read again (its readings failing), the daemon cannot
+             * know the new limit. */
+            bool unknown = limit_window || (have_sd && sd.changed_unread);
+            if (have_sd && r == POL_MEMORY && !unknown &&
                 g > PLM_UNITS((int64_t)(sd.info.mem_max_kib / MIB)))
                 violation(INV_MAX, now,
                           "domain %u: memory grant %lld above its maxmem %" PRIu64 " KiB",
                           dom->info.domid, (long long)g, sd.info.mem_max_kib);
-            if (have_sd && r == POL_CPU && !limit_window &&
+            if (have_sd && r == POL_CPU && !unknown &&
                 g > PLM_UNITS((int64_t)sd.info.max_vcpus * 100))
                 violation(INV_MAX, now, "domain %u: CPU grant %lld above maxvcpus %u x 100",
                           dom->info.domid, (long long)g, sd.info.max_vcpus);

@@ -340,7 +340,21 @@ START_TEST(ahead_prune_state_dir)
     struct dmn *d = calloc(1, sizeof(*d));
     ck_assert_ptr_nonnull(d);
     d->opt.state_dir = dir;
-    dmn_history_prune(d);
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    const int64_t day_s = 86400;
+    /* The first look (the daemon starting) removes the killed writer's
+     * file alone: no history before the wall clock is seen to run. */
+    dmn_history_prune(d, now.tv_sec, 5000);
+    ck_assert(!exists(dir, prune_rows[3].name));
+    ck_assert(exists(dir, prune_rows[2].name));
+    /* Nor at a look that finds it jumped (16 days in an hour). */
+    dmn_history_prune(d, now.tv_sec + 16 * day_s, 5000 + 3600 * 1000);
+    for (size_t i = 0; i < sizeof(prune_rows) / sizeof(prune_rows[0]); i++)
+        ck_assert(exists(dir, prune_rows[i].name) || i == 3);
+    /* An hour later, in step: aged without the jump, only what was past
+     * the ring before it goes. */
+    dmn_history_prune(d, now.tv_sec + 16 * day_s + 3600, 5000 + 7200 * 1000);
     free(d);
     for (size_t i = 0; i < sizeof(prune_rows) / sizeof(prune_rows[0]); i++) {
         if (exists(dir, prune_rows[i].name) != prune_rows[i].kept)
@@ -358,6 +372,47 @@ START_TEST(ahead_prune_state_dir)
 }
 END_TEST
 
+/* The pruning's clock (history.c), look by look: wall and monotonic
+ * seconds from the first look, whether it jumped, the skew and the age of
+ * a file written at mtime (days before the first look) that makes it
+ * stale. */
+static const struct {
+    int64_t wall_s, mono_s; /* this look */
+    bool jumped;
+    int64_t skew_s;
+    int64_t mtime_days; /* a file written then (days from the first look) */
+    bool stale;         /* past keeping at this look */
+} clock_rows[] = {
+    {0, 0, false, 0, -15, true},                                         /* anchored: 15 days old */
+    {86400, 86400, false, 0, -14, true},                                 /* in step */
+    {86400 + 3600, 86400, false, 0, -13, false},                         /* an hour: not a jump */
+    {86400 + 3601 + 15 * 86400, 86400, true, 15 * 86400 + 1, -1, false}, /* +15 d */
+    {86400 * 17 + 3601, 86400 * 2, false, 15 * 86400 + 1, -1, false},    /* then in step */
+    {86400 * 17 + 3601, 86400 * 2, false, 15 * 86400 + 1, -14, true},    /* old already */
+    {86400 * 17 + 3601, 86400 * 2, false, 15 * 86400 + 1, 17, false},    /* after the jump */
+    {86400 * 2, 86400 * 3, true, 15 * 86400 + 1, -14, false}, /* set back: errs on keeping */
+};
+
+START_TEST(ahead_prune_clock)
+{
+    struct dmn_hist_clock c = {0};
+    const int64_t base = 1700000000;
+
+    for (size_t i = 0; i < sizeof(clock_rows) / sizeof(clock_rows[0]); i++) {
+        int64_t drift = 0;
+        bool jumped = dmn_hist_clock_look(&c, base + clock_rows[i].wall_s,
+                                          (uint64_t)clock_rows[i].mono_s * 1000, &drift);
+        ck_assert_msg(jumped == clock_rows[i].jumped, "row %zu: jumped %d (drift %lld)", i, jumped,
+                      (long long)drift);
+        ck_assert_msg(c.skew_s == clock_rows[i].skew_s, "row %zu: skew %lld", i,
+                      (long long)c.skew_s);
+        bool stale = dmn_hist_stale(&c, base + clock_rows[i].wall_s,
+                                    base + clock_rows[i].mtime_days * 86400);
+        ck_assert_msg(stale == clock_rows[i].stale, "row %zu: stale %d", i, stale);
+    }
+}
+END_TEST
+
 TCase *dt_tcase_ahead(void)
 {
     TCase *tc = tcase_create("ahead");
@@ -365,6 +420,7 @@ TCase *dt_tcase_ahead(void)
     tcase_add_loop_test(tc, ahead_kept_across_restart, 0,
                         (int)(sizeof(keep_rows) / sizeof(keep_rows[0])));
     tcase_add_test(tc, ahead_prune_state_dir);
+    tcase_add_test(tc, ahead_prune_clock);
     tcase_add_test(tc, ahead_clock_jump_forward);
     tcase_add_test(tc, ahead_clock_jump_back);
     tcase_add_test(tc, ahead_history_after_clock_back);

@@ -212,9 +212,17 @@ END_TEST
  * (and finds no other), reads the request once, and reads the host facts
  * once (the pools are sized from them) - no listing, no domain reading,
  * no write; the grant and the answer are written after the enforcement,
- * one transaction each.  Pinned here so that a call added on the way
- * shows.
+ * one transaction each.  The same under a rule that allows the boost,
+ * for a guest that wrote no boost key: the key is watched, not read with
+ * every request.  Pinned here so that a call added on the way shows.
  */
+static const struct {
+    const char *policy, *a, *b; /* a's rule: without, with a boost budget */
+} reaction_rows[] = {
+    {"base.xml", "a", "b"},
+    {"boost.xml", "rt", "batch"},
+};
+
 START_TEST(cpu_reaction_calls)
 {
     static const struct {
@@ -229,30 +237,35 @@ START_TEST(cpu_reaction_calls)
         {PORT_SIM_OP_VCPUS_SET, 0, 0},    {PORT_SIM_OP_MEM_TARGET_SET, 0, 0},
         {PORT_SIM_OP_DOM_IO, 0, 0},
     };
+    const char *a = reaction_rows[_i].a, *b = reaction_rows[_i].b;
+    char scn[512];
     struct dt t;
 
-    dt_open(&t, "base.xml",
-            "host pcpus=4 memory=8192 dom0=1024\n"
-            "domain a memory=1024 maxmem=2048 vcpus=1 maxvcpus=4\n"
-            "domain b memory=1024 maxmem=2048 vcpus=1 maxvcpus=4\n"
-            "at 1s a request cpu=50 mem=1024\n"
-            "at 1s b request cpu=50 mem=1024\n");
+    snprintf(scn, sizeof(scn),
+             "host pcpus=4 memory=8192 dom0=1024\n"
+             "domain %s memory=1024 maxmem=2048 vcpus=1 maxvcpus=4\n"
+             "domain %s memory=1024 maxmem=2048 vcpus=1 maxvcpus=4\n"
+             "at 1s %s request cpu=50 mem=1024\n"
+             "at 1s %s request cpu=50 mem=1024\n",
+             a, b, a, b);
+    dt_open(&t, reaction_rows[_i].policy, scn);
     dt_run_until(&t, 100000);
     struct port_sim_stats before = dt_stats(&t);
-    uint64_t sched = dt_sim(&t, "a").sched_calls;
-    dt_request(&t, "a", "60", "1024");
+    uint64_t sched = dt_sim(&t, a).sched_calls;
+    dt_request(&t, a, "60", "1024");
     /* One turn of the loop: its wait, and the next that finds nothing. */
     ck_assert_int_eq(dt_step(&t), 0);
-    ck_assert_uint_eq(dt_sim(&t, "a").sched_calls, sched + 1);
+    ck_assert_uint_eq(dt_sim(&t, a).sched_calls, sched + 1);
     struct port_sim_stats after = dt_stats(&t);
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         enum port_sim_op op = want[i].op;
         uint64_t pre = after.calls_at_sched_set[op] - before.op[op].calls;
         uint64_t all = after.op[op].calls - before.op[op].calls;
         ck_assert_msg(pre == want[i].before_sched && all == want[i].in_all,
-                      "%s: %llu before the scheduler call, %llu in all (want %llu, %llu)",
-                      port_sim_op_name(op), (unsigned long long)pre, (unsigned long long)all,
-                      (unsigned long long)want[i].before_sched, (unsigned long long)want[i].in_all);
+                      "%s, %s: %llu before the scheduler call, %llu in all (want %llu, %llu)",
+                      reaction_rows[_i].policy, port_sim_op_name(op), (unsigned long long)pre,
+                      (unsigned long long)all, (unsigned long long)want[i].before_sched,
+                      (unsigned long long)want[i].in_all);
     }
     dt_close(&t);
 }
@@ -264,6 +277,7 @@ TCase *dt_tcase_cpu(void)
     tcase_add_test(tc, cpu_trade);
     tcase_add_test(tc, cpu_agentless);
     tcase_add_test(tc, cpu_agentless_io);
-    tcase_add_test(tc, cpu_reaction_calls);
+    tcase_add_loop_test(tc, cpu_reaction_calls, 0,
+                        (int)(sizeof(reaction_rows) / sizeof(reaction_rows[0])));
     return tc;
 }

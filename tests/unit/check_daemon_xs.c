@@ -31,10 +31,9 @@ static uint64_t watch_calls(struct dt *t)
 }
 
 /*
- * b is created while xenstored refuses dom0's next three watches: both of
- * its watches fail at its adoption, the request's once more a second
- * later.  Its request, written in between, is read all the same: b gets
- * the memory it asked for, after one warning.
+ * b is created while xenstored refuses dom0's next three watches: its
+ * three watches (request, balloon key, boost key) fail at its adoption.  Its request, written in
+ * between, is read all the same: b gets the memory it asked for, after one warning.
  */
 START_TEST(xs_watch_refused_at_adoption)
 {
@@ -54,8 +53,8 @@ START_TEST(xs_watch_refused_at_adoption)
     ck_assert_uint_eq(warned, 1);
     ck_assert_uint_eq(dt_stats(&t).xs_fault.injected[PORT_SIM_XSF_WATCH], 3);
     ck_assert_uint_eq(dt_dom(&t, "b")->setup_missing, 0);
-    /* Two at the adoption, one more refused, then the two that worked. */
-    ck_assert_uint_eq(watch_calls(&t) - before, 5);
+    /* Three refused at the adoption, then the three that worked. */
+    ck_assert_uint_eq(watch_calls(&t) - before, 6);
     plm_amt_t cpu, mem;
     unsigned vcpus;
     dt_granted(&t, "b", &cpu, &vcpus, &mem);

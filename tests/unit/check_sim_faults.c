@@ -268,6 +268,59 @@ START_TEST(test_maxvcpus)
 }
 END_TEST
 
+/*
+ * The soak's "refused" oracle (port_sim_refused_foreseeable): a vcpus
+ * count above a maxvcpus lowered behind the caller's back is refused, and
+ * excused while every reading of the domain since has failed (an injected
+ * domain_info failure, however long); once one reading got through, the
+ * same refusal is a stale limit the caller should have known, and counts.
+ * The same for a crash: excused until the domain is listed.
+ */
+START_TEST(test_refused_unread)
+{
+    struct port *p = sim_open(HOST "domain web memory=1024 vcpus=3 maxvcpus=4\n"
+                                   "domain db memory=1024\n"
+                                   "at 1s web maxvcpus 2\nat 1s web fail domain-info 1\n"
+                                   "at 2s db crash\n");
+    uint32_t id = sim_domid(p, "web"), db = sim_domid(p, "db");
+    struct port_domain info, list[4];
+    size_t n = 0;
+
+    port_sim_advance(p, 1000);
+    ck_assert(sim_dom(p, "web").changed_unread);
+    ck_assert_int_eq(port_vcpus_set(p, id, 3), PLM_EINVAL);
+    ck_assert_int_eq(port_domain_info(p, id, &info), PLM_EIO); /* injected */
+    ck_assert(sim_dom(p, "web").changed_unread);
+    ck_assert_int_eq(port_vcpus_set(p, id, 3), PLM_EINVAL);
+    struct port_sim_stats st = sim_stats(p);
+    ck_assert_uint_eq(st.refused_unread, 2);
+    ck_assert_uint_eq(port_sim_refused_foreseeable(&st), 0);
+
+    /* Read: the new limit is known; the same call is now the caller's bug. */
+    ck_assert_int_eq(port_domain_info(p, id, &info), 0);
+    ck_assert_uint_eq(info.max_vcpus, 2);
+    ck_assert(!sim_dom(p, "web").changed_unread);
+    ck_assert_int_eq(port_vcpus_set(p, id, 3), PLM_EINVAL);
+    st = sim_stats(p);
+    ck_assert_uint_eq(sim_dom(p, "web").refused_calls, 3);
+    ck_assert_uint_eq(sim_dom(p, "web").refused_unread, 2);
+    ck_assert_uint_eq(port_sim_refused_foreseeable(&st), 1);
+
+    /* A crash: refused, excused until a listing reports it. */
+    port_sim_advance(p, 1000);
+    ck_assert_int_eq(port_sched_set(p, db, 256, 0), PLM_ENOENT);
+    st = sim_stats(p);
+    ck_assert_uint_eq(port_sim_refused_foreseeable(&st), 1);
+    ck_assert_int_eq(port_list_domains(p, list, 4, &n), 0);
+    ck_assert(!sim_dom(p, "db").changed_unread);
+    ck_assert_int_eq(port_sched_set(p, db, 256, 0), PLM_ENOENT);
+    st = sim_stats(p);
+    ck_assert_uint_eq(port_sim_refused_foreseeable(&st), 2);
+    ck_assert_uint_eq(sim_dom(p, "db").refused_unread, 1);
+    port_destroy(p);
+}
+END_TEST
+
 /* clock jump: the local time of day moves, forward and back, across
  * midnight; the port's monotonic clock does not. */
 START_TEST(test_clock_jump)
@@ -459,6 +512,7 @@ TCase *sim_tcase_faults(void)
     tcase_add_test(tc, test_watch_delay_fold);
     tcase_add_test(tc, test_watch_delay_disconnect);
     tcase_add_test(tc, test_maxvcpus);
+    tcase_add_test(tc, test_refused_unread);
     tcase_add_test(tc, test_clock_jump);
     tcase_add_test(tc, test_absent_counted);
     return tc;

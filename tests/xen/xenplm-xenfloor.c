@@ -16,8 +16,9 @@
  *                    reads before it sets: the domain's cpupool decides
  *                    what the parameters mean; libxl reads the cpupool's
  *                    name from xenstore for it)
- *   host_facts       libxl_get_physinfo + libxl_get_free_memory +
- *                    libxl_get_scheduler, the port's host_info
+ *   host_facts       libxl_get_physinfo, the port's host_info (free
+ *                    memory comes from the same reading, the scheduler of
+ *                    cpupool 0 is read once)
  *   mem_target       one libxl_set_memory_target on DOMID, to the target it
  *                    already has (nothing moves, the transactions are made)
  * and prints, for each, one line:
@@ -173,16 +174,11 @@ static int time_libxl(libxl_ctx *ctx, uint32_t domid, int rounds, double *ms)
 
     for (i = 0; i < rounds; i++) {
         libxl_physinfo pi;
-        uint64_t free_kib;
         double t0 = now_ms();
 
         libxl_physinfo_init(&pi);
         rc = libxl_get_physinfo(ctx, &pi);
         libxl_physinfo_dispose(&pi);
-        if (rc == 0)
-            rc = libxl_get_free_memory(ctx, &free_kib);
-        if (rc == 0 && libxl_get_scheduler(ctx) < 0)
-            rc = -1;
         if (rc) {
             fprintf(stderr, "xenplm-xenfloor: host facts: %d\n", rc);
             return -1;
