@@ -421,6 +421,25 @@ END_TEST
  * last met; otherwise the geometric raise alone.  The latency probe here
  * reads 1 s against 200 ms: the geometric raise is always +50 %.
  */
+/* One latency goal (at most 200 ms, a probe), started and averaging the
+ * probe's reading, with what the guest holds, used and had stolen. */
+static unsigned latency_goal(struct rig *r, plm_amt_t latency, plm_amt_t held, plm_amt_t used,
+                             plm_amt_t steal)
+{
+    rig_init(r);
+    r->g.nprobes = 1;
+    unsigned i =
+        add_goal(&r->g, AGENT_RES_CPU, AGENT_M_PROBE, AGENT_AT_MOST, PLM_UNITS(200), 1, "");
+    r->in.probe_ok[0] = true;
+    r->in.probe_value[0] = latency;
+    r->in.held[AGENT_RES_CPU] = held;
+    r->m.cpu_used = used;
+    r->m.cpu_steal = steal;
+    r->st.goal[i].started = true;
+    r->st.goal[i].smoothed = latency;
+    return i;
+}
+
 START_TEST(test_feedback_starved_raise)
 {
     static const struct {
@@ -454,18 +473,8 @@ START_TEST(test_feedback_starved_raise)
     static struct rig r;
 
     for (unsigned k = 0; k < sizeof(row) / sizeof(row[0]); k++) {
-        rig_init(&r);
-        r.g.nprobes = 1;
-        unsigned i =
-            add_goal(&r.g, AGENT_RES_CPU, AGENT_M_PROBE, AGENT_AT_MOST, PLM_UNITS(200), 1, "");
-        r.in.probe_ok[0] = true;
-        r.in.probe_value[0] = PLM_UNITS(1000);
+        unsigned i = latency_goal(&r, PLM_UNITS(1000), row[k].held, row[k].used, row[k].steal);
         r.in.ceiling[AGENT_RES_CPU] = CPUS(4);
-        r.in.held[AGENT_RES_CPU] = row[k].held;
-        r.m.cpu_used = row[k].used;
-        r.m.cpu_steal = row[k].steal;
-        r.st.goal[i].started = true;
-        r.st.goal[i].smoothed = PLM_UNITS(1000);
         r.st.goal[i].amount = row[k].amount;
         r.st.goal[i].starved = row[k].before;
         r.st.goal[i].ratio = row[k].ratio;
@@ -506,17 +515,7 @@ START_TEST(test_feedback_learns_ratio)
     static struct rig r;
 
     for (unsigned k = 0; k < sizeof(row) / sizeof(row[0]); k++) {
-        rig_init(&r);
-        r.g.nprobes = 1;
-        unsigned i =
-            add_goal(&r.g, AGENT_RES_CPU, AGENT_M_PROBE, AGENT_AT_MOST, PLM_UNITS(200), 1, "");
-        r.in.probe_ok[0] = true;
-        r.in.probe_value[0] = row[k].latency;
-        r.in.held[AGENT_RES_CPU] = row[k].held;
-        r.m.cpu_used = row[k].used;
-        r.m.cpu_steal = row[k].steal;
-        r.st.goal[i].started = true;
-        r.st.goal[i].smoothed = row[k].latency;
+        unsigned i = latency_goal(&r, row[k].latency, row[k].held, row[k].used, row[k].steal);
         r.st.goal[i].amount = row[k].held;
         r.st.goal[i].ratio = 1200;
         step(&r);
