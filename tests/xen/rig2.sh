@@ -226,7 +226,7 @@ stop_etcd() {
     [ -z "$watcher" ] || wait $watcher 2>/dev/null || :
     rig2_etcd_stop
 }
-trap 'kill $pid_a $pid_b $faulter 2>/dev/null; wait $pid_a $pid_b; stop_etcd; exit 1' INT TERM
+trap 'kill $pid_a $pid_b $faulter 2>/dev/null; wait $pid_a $pid_b || :; stop_etcd; exit 1' INT TERM
 progress "images ready in $t_images s; booting host A (its QEMU listens on 127.0.0.1:$port for B's)"
 boot_host A "listen=127.0.0.1:$port" 10.99.0.1 10.99.0.2
 pid_a=$boot_pid

@@ -98,7 +98,7 @@ req_seq() { xs_m data/xenplm/request | sed -n 's/.*\\nseq \([0-9]*\)\\n.*/\1/p';
 # runs NAME: the domain runs here, neither paused nor suspended (xl list).
 runs() { xl list "$1" 2>/dev/null | awk 'NR == 2 { exit !($5 ~ /^[rb-]+$/ && $5 !~ /[psc]/) }'; }
 # started_n: how many migrations A's xenplmd has started ("migrating to").
-started_n() { grep -c 'migrating to xen-b' /tmp/xenplmd.log; }
+started_n() { grep -c 'migrating to xen-b (.*for order' /tmp/xenplmd.log; }
 pool_status() { xenplm pool status >/tmp/pool-status 2>&1; }
 # check_loud DESC SECONDS WHAT CMD...: check with wait_loud, its lines on
 # the console (check sends a command's output to $WHY).
@@ -191,7 +191,7 @@ wait_gone() {
         if [ -z "$t_start" ] && [ "$(started_n)" -ge "$2" ]; then
             t_start=$t
             echo "# pool: A's xenplmd started migration $2 $(secs $((t - t0))) s after it was awaited"
-            grep 'migrating to xen-b' /tmp/xenplmd.log | sed -n "$2p" | sed 's/^/# xenplmd| /'
+            grep 'migrating to xen-b (.*for order' /tmp/xenplmd.log | sed -n "$2p" | sed 's/^/# xenplmd| /'
             # Once started, a migration keeps its limit: the next one's
             # may be set now (the fault step's).
             [ -z "${on_start:-}" ] || $on_start
@@ -410,7 +410,7 @@ a)
     if [ -n "$t_start" ]; then
         ok "A's xenplmd starts the drain's migration of guest-n, after guest-m's"
         timing "pool: drain: guest-m gone to guest-n's migration started" $((t_start - t_m_gone))
-        line=$(grep 'migrating to xen-b' /tmp/xenplmd.log | sed -n 3p)
+        line=$(grep 'migrating to xen-b (.*for order' /tmp/xenplmd.log | sed -n 3p)
         case "$line" in
         *"Domain $n_id: "*) ok "the third migration is guest-n's (domain $n_id)" ;;
         *) echo "$line" >"$WHY"; not_ok "the third migration is guest-n's (domain $n_id)" ;;
