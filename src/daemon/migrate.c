@@ -96,6 +96,11 @@ void dmn_mig_order(struct dmn *d, const struct dmn_pool_order *o, uint64_t now)
                m->order.dest);
         return;
     }
+    char busy[DMN_ORDER_WHY_MAX / 2];
+    if (port_mig_busy(d->port, busy, sizeof(busy))) {
+        refuse(d, o, "%s (one at a time)", busy);
+        return;
+    }
     if (!(dom = by_uuid(d, o->uuid))) {
         refuse(d, o, "no domain with uuid %s runs here", o->uuid);
         return;
@@ -135,6 +140,10 @@ void dmn_mig_order(struct dmn *d, const struct dmn_pool_order *o, uint64_t now)
     m->stage = PORT_MIG_LIVE;
     m->next_poll_ms = now + POLL_MS;
     m->pct = 0;
+#ifdef HAVE_POOL
+    if (d->pool) /* only reads made from now on count */
+        (void)dmn_pool_listed(d->pool, o->dest, &m->pool_reads);
+#endif
     m->started++;
     char limit[RENDER_DURATION_MAX];
     render_duration(m->deadline_ms - now, limit);
@@ -187,25 +196,45 @@ static void failed(struct dmn *d, bool loud, const char *fmt, ...)
     d->ev.rescan = true;    /* and where it is, the next scan's word */
 }
 
+/* Why the migration is due (mig_guard.h): its timeout, or its
+ * destination gone from the pool. */
+static void due_text(const struct dmn *d, const struct eng_mig_input *in, char *buf, size_t len)
+{
+    const struct dmn_migration *m = &d->st.mig;
+    char t[RENDER_DURATION_MAX];
+    bool gone;
+
+    (void)eng_mig_due(in, &gone);
+    if (gone) {
+        render_duration(m->now_ms - in->dest_missed_ms, t);
+        snprintf(buf, len, "the destination %s left the pool (not listed for %s)", m->order.dest,
+                 t);
+    } else {
+        render_duration(m->deadline_ms - m->started_ms, t);
+        snprintf(buf, len, "timed out after %s", t);
+    }
+}
+
 /* What the rule said, done. */
-static void act(struct dmn *d, enum eng_mig_action a, const struct port_mig_status *st)
+static void act(struct dmn *d, enum eng_mig_action a, const struct eng_mig_input *in,
+                const struct port_mig_status *st)
 {
     struct dmn_migration *m = &d->st.mig;
     const char *why = st->why[0] ? st->why : "no reason given";
     const char *stage = eng_mig_stage_name(stage_of(st->stage));
-    char took[RENDER_DURATION_MAX], limit[RENDER_DURATION_MAX], settle[RENDER_DURATION_MAX];
-    char text[DMN_ORDER_WHY_MAX];
+    char took[RENDER_DURATION_MAX], settle[RENDER_DURATION_MAX];
+    char text[DMN_ORDER_WHY_MAX], due[DMN_ORDER_WHY_MAX];
     int rc;
 
     render_duration(m->now_ms - m->started_ms, took);
-    render_duration(m->deadline_ms - m->started_ms, limit);
     render_duration(ENG_MIG_SETTLE_MS, settle);
+    due_text(d, in, due, sizeof(due));
     switch (a) {
     case ENG_MIG_WAIT:
     case ENG_MIG_LEAVE: /* only at a stop (dmn_mig_stop) */
         break;
     case ENG_MIG_ABORT:
-        snprintf(text, sizeof(text), "timed out after %s", limit);
+        snprintf(text, sizeof(text), "%s", due);
         if (st->stage != PORT_MIG_LIVE)
             snprintf(text + strlen(text), sizeof(text) - strlen(text),
                      ", still suspended here %s later and never handed over", settle);
@@ -218,18 +247,18 @@ static void act(struct dmn *d, enum eng_mig_action a, const struct port_mig_stat
         if (m->settling)
             break;
         m->settling = true;
-        log_warnx("Domain %u: migration to %s timed out after %s with the domain %s here: "
+        log_warnx("Domain %u: migration to %s: %s, with the domain %s here: "
                   "xl is not stopped now (it resumes the guest itself if the transfer fails); "
                   "waiting up to %s more",
-                  (unsigned)m->domid, m->order.dest, limit, stage, settle);
+                  (unsigned)m->domid, m->order.dest, due, stage, settle);
         break;
     case ENG_MIG_GIVE_UP:
         port_mig_leave(d->port, m->handle);
         failed(d, true,
-               "xl migrate still running %s after its timeout with the domain %s here: left "
-               "to end by itself; %s may run it: check both hosts (xl list) before resuming "
-               "any copy",
-               settle, stage, m->order.dest);
+               "%s may run it: check both hosts (xl list) before resuming any copy; xl "
+               "migrate, left to end by itself, still ran %s after it was due (%s), the "
+               "domain %s here",
+               m->order.dest, settle, due, stage);
         break;
     case ENG_MIG_DONE:
         m->running = false;
@@ -266,6 +295,37 @@ static void act(struct dmn *d, enum eng_mig_action a, const struct port_mig_stat
     }
 }
 
+/* This host's newest read of the pool, if one came since the last look:
+ * does it still list the destination? */
+static void look_for_dest(struct dmn *d, uint64_t now)
+{
+#ifdef HAVE_POOL
+    struct dmn_migration *m = &d->st.mig;
+    uint64_t reads;
+    int listed;
+
+    if (!d->pool || (listed = dmn_pool_listed(d->pool, m->order.dest, &reads)) < 0 ||
+        reads == m->pool_reads)
+        return;
+    m->pool_reads = reads;
+    if (listed) {
+        if (m->dest_missed)
+            log_info("Domain %u: %s, its migration's destination, is in the pool again",
+                     (unsigned)m->domid, m->order.dest);
+        m->dest_missed = 0;
+        return;
+    }
+    if (m->dest_missed++ == 0) {
+        m->dest_missed_ms = now;
+        log_warnx("Domain %u: %s, its migration's destination, is no longer in the pool",
+                  (unsigned)m->domid, m->order.dest);
+    }
+#else
+    (void)d;
+    (void)now;
+#endif
+}
+
 void dmn_mig_poll(struct dmn *d, uint64_t now)
 {
     struct dmn_migration *m = &d->st.mig;
@@ -284,12 +344,16 @@ void dmn_mig_poll(struct dmn *d, uint64_t now)
         st.stage = PORT_MIG_UNSURE;
         snprintf(st.why, sizeof(st.why), "the host lost track of the migration");
     }
+    look_for_dest(d, now);
     struct eng_mig_input in = {.stage = stage_of(st.stage),
                                .running = st.phase == PORT_MIG_RUNNING,
                                .ok = st.phase == PORT_MIG_DONE,
                                .aborted = m->aborted,
                                .now_ms = now,
-                               .deadline_ms = m->deadline_ms};
+                               .deadline_ms = m->deadline_ms,
+                               .dest_missed = m->dest_missed,
+                               .dest_missed_ms = m->dest_missed_ms,
+                               .dest_grace_ms = d->st.policy.pool.lease_ttl_ms};
     /* Handed over (xl renamed the copy here "NAME--migratedaway") or
      * gone: list the domains now, so that this host stops listing,
      * publishing and managing it at once, not at the next listing. */
@@ -297,7 +361,7 @@ void dmn_mig_poll(struct dmn *d, uint64_t now)
         d->ev.rescan = true;
     m->stage = st.stage;
     m->next_poll_ms = now + (st.stage == PORT_MIG_LIVE ? POLL_MS : POLL_NEAR_MS);
-    act(d, eng_mig_decide(&in), &st);
+    act(d, eng_mig_decide(&in), &in, &st);
     if (m->running && st.pct >= 0 && st.pct != m->pct) {
         m->pct = st.pct;
         report(d, m->order.key, DMN_ORDER_RUNNING, (unsigned)st.pct, NULL);
@@ -322,8 +386,9 @@ void dmn_mig_stop(struct dmn *d)
         struct eng_mig_input in = {.stage = stage_of(st.stage),
                                    .ok = st.phase == PORT_MIG_DONE,
                                    .stopping = true,
-                                   .aborted = m->aborted};
-        act(d, eng_mig_decide(&in), &st);
+                                   .aborted = m->aborted,
+                                   .deadline_ms = m->deadline_ms};
+        act(d, eng_mig_decide(&in), &in, &st);
         return;
     }
     /* Never stopped with the daemon: killed once its guest is suspended,

@@ -614,6 +614,21 @@ int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out)
     return rc;
 }
 
+int dmn_pool_listed(struct dmn_pool *p, const char *host, uint64_t *reads)
+{
+    int listed = -1;
+
+    pthread_mutex_lock(&p->mu);
+    *reads = p->pview.reads;
+    if (p->pview.read) {
+        listed = 0;
+        for (size_t i = 0; i < p->pview.nhosts && !listed; i++)
+            listed = strcmp(p->pview.hosts[i].name, host) == 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return listed;
+}
+
 uint64_t dmn_pool_mono_now(void)
 {
     return dmn_pool_mono_ms();

@@ -114,6 +114,7 @@ struct dmn_pool_move {
 struct dmn_pool_view {
     bool read;        /* read at least once */
     uint64_t read_ms; /* when (monotonic) */
+    uint64_t reads;   /* how many times this thread read it */
     struct dmn_pool_hostview *hosts;
     size_t nhosts;
     size_t left_out; /* hosts whose records did not decode */
@@ -127,6 +128,10 @@ struct dmn_pool_view {
 /* A copy of the view (free it with dmn_pool_view_free); 0 or PLM_ENOMEM. */
 int dmn_pool_view(struct dmn_pool *p, struct dmn_pool_view *out);
 void dmn_pool_view_free(struct dmn_pool_view *v);
+/* Whether the thread's last read of the pool listed host NAME: 1 yes,
+ * 0 no, -1 not read yet; *reads: the thread's reads so far (a new read
+ * is one that changed it).  Never blocks on etcd. */
+int dmn_pool_listed(struct dmn_pool *p, const char *host, uint64_t *reads);
 /* The clock read_ms is on (monotonic ms). */
 uint64_t dmn_pool_mono_now(void);
 

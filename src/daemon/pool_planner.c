@@ -303,6 +303,7 @@ static int set_view(struct dmn_pool *p, const struct pool_read *rd,
     p->pview.left_out = p->warned.n;
     p->pview.read = true;
     p->pview.read_ms = dmn_pool_mono_ms();
+    p->pview.reads++;
     pthread_mutex_unlock(&p->mu);
     return 0;
 }

@@ -148,6 +148,12 @@ struct dmn_migration {
     uint64_t now_ms;           /* the time of the last look at it */
     enum port_mig_stage stage; /* where the domain stood here at the last poll */
     int pct;                   /* -1: not known */
+    /* The destination in this host's reads of the pool since the start
+     * (engine/mig_guard.h): the thread's read count last looked at, the
+     * reads in a row that missed it, since when (port clock). */
+    uint64_t pool_reads;
+    unsigned dest_missed;
+    uint64_t dest_missed_ms;
     bool reported;
     struct dmn_pool_order_report last;
     uint64_t started, done, failed; /* counters */

@@ -26,13 +26,29 @@ static enum eng_mig_action ended(const struct eng_mig_input *in)
     }
 }
 
+uint64_t eng_mig_due(const struct eng_mig_input *in, bool *gone)
+{
+    uint64_t due = in->deadline_ms;
+
+    *gone = false;
+    if (in->dest_missed >= ENG_MIG_GONE_READS &&
+        in->dest_missed_ms + in->dest_grace_ms < in->deadline_ms) {
+        due = in->dest_missed_ms + in->dest_grace_ms;
+        *gone = true;
+    }
+    return due;
+}
+
 enum eng_mig_action eng_mig_decide(const struct eng_mig_input *in)
 {
+    bool gone;
+    uint64_t due = eng_mig_due(in, &gone);
+
     if (!in->running)
         return ended(in);
     if (in->stopping)
         return ENG_MIG_LEAVE;
-    if (in->now_ms < in->deadline_ms)
+    if (in->now_ms < due)
         return ENG_MIG_WAIT;
     switch (in->stage) {
     case ENG_MIG_LIVE:
@@ -42,13 +58,13 @@ enum eng_mig_action eng_mig_decide(const struct eng_mig_input *in)
          * about to exit 0. */
         return ENG_MIG_WAIT;
     case ENG_MIG_SUSPENDED:
-        if (in->now_ms - in->deadline_ms < ENG_MIG_SETTLE_MS)
+        if (in->now_ms - due < ENG_MIG_SETTLE_MS)
             return ENG_MIG_SETTLE;
         return in->aborted ? ENG_MIG_WAIT : ENG_MIG_ABORT;
     case ENG_MIG_HANDED:
     case ENG_MIG_UNSURE:
     default:
-        return in->now_ms - in->deadline_ms < ENG_MIG_SETTLE_MS ? ENG_MIG_SETTLE : ENG_MIG_GIVE_UP;
+        return in->now_ms - due < ENG_MIG_SETTLE_MS ? ENG_MIG_SETTLE : ENG_MIG_GIVE_UP;
     }
 }
 

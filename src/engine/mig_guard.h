@@ -30,7 +30,15 @@
  *     suspended waits for the operator, who is told to look at both ends;
  *   - a daemon that stops leaves xl running (it has its own process
  *     group and ends by itself); the order's state is settled from where
- *     the domain is when the daemon starts again.
+ *     the domain is when the daemon starts again;
+ *   - a destination that has left the pool (its host record gone with
+ *     its lease, in at least ENG_MIG_GONE_READS reads of the pool, the
+ *     first of them at least the grace ago) cannot be waited for: xl may
+ *     hang on a dead link for as long as TCP retries (about 15 minutes),
+ *     so the migration is due then, as at its timeout, and the same rule
+ *     by phase applies.  Two reads and the grace (the lease's TTL) keep a
+ *     destination whose daemon restarts (its lease revoked, then granted
+ *     again) from costing the migration.
  */
 #ifndef XENPLM_ENGINE_MIG_GUARD_H
 #define XENPLM_ENGINE_MIG_GUARD_H
@@ -41,6 +49,9 @@
 /* How long past its timeout a migration whose guest is suspended is
  * waited for before anything else is done, ms. */
 #define ENG_MIG_SETTLE_MS 60000
+/* Reads of the pool that must all miss the destination before it counts
+ * as gone. */
+#define ENG_MIG_GONE_READS 2
 
 /* Where the migrating domain stands on this host (the source). */
 enum eng_mig_stage {
@@ -58,6 +69,12 @@ struct eng_mig_input {
     bool stopping; /* the daemon stops */
     bool aborted;  /* running: it was told to stop already */
     uint64_t now_ms, deadline_ms;
+    /* The destination, by this host's reads of the pool since the
+     * migration started: how many reads in a row missed it (0: the last
+     * listed it, or none was made), since when (the first of them), and
+     * how long it must have been missing before it counts as gone. */
+    unsigned dest_missed;
+    uint64_t dest_missed_ms, dest_grace_ms;
 };
 
 enum eng_mig_action {
@@ -74,6 +91,9 @@ enum eng_mig_action {
 };
 
 enum eng_mig_action eng_mig_decide(const struct eng_mig_input *in);
+/* When the migration is due (its deadline, or earlier when the
+ * destination is gone: *gone true then). */
+uint64_t eng_mig_due(const struct eng_mig_input *in, bool *gone);
 const char *eng_mig_action_name(enum eng_mig_action a);
 const char *eng_mig_stage_name(enum eng_mig_stage s);
 

@@ -271,6 +271,10 @@ struct port_mig_ops {
      * without handing it over (libxl_domain_resume, suspend_cancel).
      * The caller alone knows that no destination runs it. */
     int (*resume)(struct port *p, uint32_t domid);
+    /* Whether a migration out of this host runs that this daemon does not
+     * watch (one it left to end by itself, an earlier run's, the
+     * operator's): true with what it is in why. */
+    bool (*busy)(struct port *p, char *why, size_t whylen);
 };
 
 /* One host: its interfaces and how to let it go. */
@@ -389,6 +393,10 @@ static inline int port_mig_leave(struct port *p, uint32_t handle)
 static inline int port_mig_resume(struct port *p, uint32_t domid)
 {
     return p->mig ? p->mig->resume(p, domid) : PLM_ENOENT;
+}
+static inline bool port_mig_busy(struct port *p, char *why, size_t whylen)
+{
+    return p->mig && p->mig->busy && p->mig->busy(p, why, whylen);
 }
 static inline void port_destroy(struct port *p)
 {

@@ -1321,12 +1321,26 @@ static int xen_mig_resume(struct port *p, uint32_t domid)
     return 0;
 }
 
+static bool xen_mig_busy(struct port *p, char *why, size_t whylen)
+{
+    char dom[32];
+    pid_t pid;
+
+    (void)p;
+    if (!(pid = port_xlmig_find("/proc", dom, sizeof(dom))))
+        return false;
+    snprintf(why, whylen, "xl migrate (pid %ld, domain %s) runs on this host", (long)pid,
+             dom[0] ? dom : "?");
+    return true;
+}
+
 static const struct port_mig_ops xen_mig_ops = {
     .start = xen_mig_start,
     .poll = xen_mig_poll,
     .abort = xen_mig_abort,
     .leave = xen_mig_leave,
     .resume = xen_mig_resume,
+    .busy = xen_mig_busy,
 };
 
 /* --- host-side activity ----------------------------------------------------------- */

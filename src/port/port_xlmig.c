@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -367,4 +368,96 @@ void port_xlmig_dispose(struct port_xlmig *m)
         close(m->fd);
     reap_left(m);
     port_xlmig_init(m);
+}
+
+/* --- an xl migrate already running on the host ------------------------------------ */
+
+/* The NUL-separated word at *off of buf (len bytes), or NULL past the end. */
+static const char *next_word(const char *buf, size_t len, size_t *off)
+{
+    const char *w;
+
+    if (*off >= len)
+        return NULL;
+    w = buf + *off;
+    const char *nul = memchr(w, '\0', len - *off);
+    *off = nul ? (size_t)(nul - buf) + 1 : len;
+    return w;
+}
+
+bool port_xlmig_cmdline(const char *buf, size_t len, char *dom, size_t domlen)
+{
+    size_t off = 0;
+    const char *w = next_word(buf, len, &off), *base;
+    bool verb = false;
+    /* xl migrate's options that take a value (xl_cmdtable.c). */
+    static const char *const with_value[] = {"-s", "-C", NULL};
+
+    if (domlen)
+        dom[0] = '\0';
+    if (!w || len == 0 || buf[len - 1] != '\0')
+        return false; /* not a whole argv (a kernel thread has none) */
+    base = strrchr(w, '/');
+    base = base ? base + 1 : w;
+    if (strcmp(base, "xl") != 0)
+        return false;
+    while ((w = next_word(buf, len, &off))) {
+        if (!verb) {
+            if (w[0] == '-')
+                continue; /* xl's own options (-v, -N, -f, -t, -T) come first */
+            if (strcmp(w, "migrate") != 0)
+                return false;
+            verb = true;
+            continue;
+        }
+        if (w[0] == '-') {
+            for (size_t i = 0; with_value[i]; i++)
+                if (strcmp(w, with_value[i]) == 0 && !next_word(buf, len, &off))
+                    return true;
+            continue;
+        }
+        if (domlen)
+            snprintf(dom, domlen, "%s", w);
+        return true;
+    }
+    return verb;
+}
+
+pid_t port_xlmig_find(const char *proc, char *dom, size_t domlen)
+{
+    DIR *d = opendir(proc);
+    struct dirent *e;
+    pid_t found = 0;
+
+    if (domlen)
+        dom[0] = '\0';
+    if (!d)
+        return 0;
+    while (!found && (e = readdir(d))) {
+        char path[512], buf[4096];
+        const char *c = e->d_name;
+        size_t n = 0;
+        int fd;
+
+        if (*c < '1' || *c > '9' || strspn(c, "0123456789") != strlen(c) || strlen(c) > 10)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s/cmdline", proc, c);
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            continue; /* gone meanwhile */
+        for (;;) {
+            ssize_t r = read(fd, buf + n, sizeof(buf) - n);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            n += (size_t)r;
+            if (n == sizeof(buf))
+                break;
+        }
+        close(fd);
+        if (n < sizeof(buf) && port_xlmig_cmdline(buf, n, dom, domlen))
+            found = (pid_t)atol(c);
+    }
+    closedir(d);
+    return found;
 }

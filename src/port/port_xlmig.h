@@ -72,4 +72,19 @@ void port_xlmig_leave(struct port_xlmig *m);
 /* Kill and reap a child still running (bounded), close the pipe. */
 void port_xlmig_dispose(struct port_xlmig *m);
 
+/*
+ * Whether an `xl migrate` runs on this host, whoever started it: one this
+ * daemon left to end by itself (mig_guard.h), one an earlier run of it
+ * left when it stopped, or the operator's own.  Xen hosts migrate one
+ * domain at a time here, so none is started beside it.  proc is where
+ * procfs is ("/proc"; a test gives a tree of its own): each process's
+ * cmdline (argv, NUL-separated) is read, at most 4 KiB of it.  Returns
+ * its pid (the first found) with the domain argument it was given in
+ * dom (may be empty), or 0.
+ */
+pid_t port_xlmig_find(const char *proc, char *dom, size_t domlen);
+/* One cmdline (argv NUL-separated, len bytes): `xl [OPTIONS] migrate
+ * [OPTIONS] DOMAIN HOST`, xl by any path?  dom gets DOMAIN. */
+bool port_xlmig_cmdline(const char *buf, size_t len, char *dom, size_t domlen);
+
 #endif

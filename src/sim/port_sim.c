@@ -607,12 +607,21 @@ static int sim_mig_resume(struct port *p, uint32_t domid)
     return sim_fabric_resume(&s->pl, domid);
 }
 
+static bool sim_mig_busy(struct port *p, char *why, size_t whylen)
+{
+    struct sim *s = p->priv;
+
+    sim_sync(&s->pl);
+    return sim_fabric_busy(&s->pl, why, whylen);
+}
+
 static const struct port_mig_ops sim_mig_ops = {
     .start = sim_mig_start,
     .poll = sim_mig_poll,
     .abort = sim_mig_abort,
     .leave = sim_mig_leave,
     .resume = sim_mig_resume,
+    .busy = sim_mig_busy,
 };
 
 static const struct port_event_ops sim_event_ops = {

@@ -505,6 +505,17 @@ int sim_fabric_leave(struct sim_player *pl, uint32_t handle)
     return 0;
 }
 
+bool sim_fabric_busy(struct sim_player *pl, char *why, size_t whylen)
+{
+    const struct sim_fabric *f = &pl->fab;
+
+    if (!f->on || !f->running || !f->left)
+        return false;
+    snprintf(why, whylen, "a migration of domain %u to %s, left to go on, is still %s",
+             (unsigned)f->domid, f->dest, stage_name(f->stage));
+    return true;
+}
+
 int sim_fabric_resume(struct sim_player *pl, uint32_t domid)
 {
     struct sim_dom *d;

@@ -65,6 +65,8 @@ int sim_fabric_poll(struct sim_player *pl, uint32_t handle, struct port_mig_stat
 int sim_fabric_abort(struct sim_player *pl, uint32_t handle, const char *why);
 int sim_fabric_leave(struct sim_player *pl, uint32_t handle);
 int sim_fabric_resume(struct sim_player *pl, uint32_t domid);
+/* A migration left to go on (sim_fabric_leave) that has not ended: true, what in why. */
+bool sim_fabric_busy(struct sim_player *pl, char *why, size_t whylen);
 
 /* When the next scripted event is due; UINT64_MAX when none is left. */
 uint64_t sim_next_event_ms(const struct sim_player *pl);

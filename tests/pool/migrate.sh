@@ -20,7 +20,10 @@
 #     section) does not fail the order the loop is carrying out;
 #   - a source host lost mid-migration (its daemon killed, its simulated
 #     host with it): the leader writes the order failed once the host's
-#     lease is gone, and the destination never gets the domain.
+#     lease is gone, and the destination never gets the domain;
+#   - a destination lost mid-migration (a stalled transfer, as over a dead
+#     link): the source aborts it once the pool has stopped listing the
+#     destination, long before the order's timeout; the domain runs on.
 # Skipped, saying why, without etcd-server/etcd-client, unless CI=true or
 # XENPLM_ETCD_REQUIRE=1.
 # shellcheck disable=SC2317 # the checks run through ok(), which shellcheck cannot see
@@ -63,11 +66,12 @@ policy() { # host
     echo 'domain c1 memory=1024 maxmem=2048 vcpus=1 maxvcpus=2 balloon-rate=512 cpu=10'
     echo "fabric \"$fabric\" xen-c"
     echo 'migrate-rate 1024'
-    echo 'migrate-fault fail 5'
+    echo 'migrate-fault fail 1'
+    echo 'migrate-fault stall 1'
     echo 'at 1s c1 request cpu=10 mem=1024'
 } >"$work/xen-c.scn"
 
-echo "1..8"
+echo "1..9"
 # shellcheck disable=SC2034 # n and fail: ok() counts in them
 n=0
 fail=0
@@ -304,7 +308,38 @@ lost() {
 ok "a source lost mid-migration: the leader writes its order failed; the domain is on no host" lost
 pids=$(for p in $pids; do [ "$p" = "$pid_xenb" ] || echo "$p"; done)
 
-# 8. Every daemon left still runs, and none logged an error.
+# 8. xenplm pool migrate c1 xen-a: xen-c's transfer stalls half way (as
+# over a dead link), and xen-a's daemon is killed.  Three reads of the pool
+# later (its lease is 3 s, the plan interval 1 s), xen-c no longer waits
+# for the order's 60 s timeout: it aborts the migration as its destination
+# has left the pool, the order fails saying so, and c1 runs on xen-c.
+dest_lost() {
+    ask xen-c pool migrate c1 xen-a || return 1
+    k=/xenplm/test/orders/xen-c/$(ctl get --prefix --keys-only /xenplm/test/hosts/xen-c/domains/ |
+        while read -r d; do
+            [ -n "$d" ] && ctl get "$d" --print-value-only | grep -qx 'name c1' && echo "${d##*/}"
+        done)
+    wait_for 15000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state running'" ||
+        { echo "not running: '$(state_of "$k")' ($k)"; return 1; }
+    t0=$(ms)
+    # shellcheck disable=SC2154 # set by start(), through eval
+    kill -9 "$pid_xena"
+    wait_for 30000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state failed'" ||
+        { echo "not failed 30 s after: '$(state_of "$k")'"; return 1; }
+    took=$(($(ms) - t0))
+    s=$(state_of "$k")
+    case "$s" in *destination%20xen-a%20left%20the%20pool*) ;;
+    *) echo "failed, but not as its destination gone: $s"; return 1 ;; esac
+    grep -q "xen-a, its migration's destination, is no longer in the pool" "$work/xen-c.log" ||
+        { echo "xen-c's log does not say xen-a left"; return 1; }
+    w=$(where c1)
+    [ "$w" = "xen-c " ] || { echo "c1 listed by '$w', not by xen-c alone"; return 1; }
+    echo "  failed ${took} ms after the kill: $s"
+}
+ok "a destination lost mid-migration: the source aborts it once the pool no longer lists it; the domain runs on" dest_lost
+pids=$(for p in $pids; do [ "$p" = "$pid_xena" ] || echo "$p"; done)
+
+# 9. Every daemon left still runs, and none logged an error.
 alive() {
     for p in $pids; do
         kill -0 "$p" 2>/dev/null || { echo "a daemon exited"; return 1; }

@@ -255,8 +255,8 @@ END_TEST
 START_TEST(timeout_once_handed_over)
 {
     struct dt t;
-    struct port *b =
-        setup(&t, "migrate-rate 1024\nmigrate-fault stall-handed\n", "domain web memory=1024\n");
+    struct port *b = setup(&t, "migrate-rate 1024\nmigrate-fault stall-handed\n",
+                           "domain web memory=1024\ndomain api memory=512\n");
     struct dmn_pool_order o;
     struct dt_logcap cap;
 
@@ -277,6 +277,12 @@ START_TEST(timeout_once_handed_over)
     ck_assert(!runs_on(t.p, "web") && !runs_on(t.p, "web--migratedaway"));
     ck_assert(runs_on(b, "web"));
     ck_assert(!dt_known(&t, "web--migratedaway"));
+    /* xl, left to end by itself, still runs: the next order waits for no
+     * one, it is refused (one migration at a time per host), saying why. */
+    o = order_for(&t, "api", "k2", 5000);
+    dmn_mig_order(&t.d, &o, dt_now(&t));
+    ended_failed(&t, "left to go on, is still handed over (one at a time)");
+    ck_assert(runs_on(t.p, "api"));
     teardown(&t, b);
 }
 END_TEST

@@ -19,7 +19,11 @@ START_TEST(table)
 {
     static const struct {
         const char *what;
-        struct eng_mig_input in;
+        struct {
+            enum eng_mig_stage stage;
+            bool running, ok, stopping, aborted;
+            uint64_t now_ms, deadline_ms;
+        } in; /* the destination listed in the pool throughout */
         enum eng_mig_action want;
     } t[] = {
         /* xl runs, before its timeout: whatever the phase, wait. */
@@ -80,10 +84,83 @@ START_TEST(table)
          ENG_MIG_RESUME},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        enum eng_mig_action a = eng_mig_decide(&t[i].in);
+        struct eng_mig_input in = {.stage = t[i].in.stage,
+                                   .running = t[i].in.running,
+                                   .ok = t[i].in.ok,
+                                   .stopping = t[i].in.stopping,
+                                   .aborted = t[i].in.aborted,
+                                   .now_ms = t[i].in.now_ms,
+                                   .deadline_ms = t[i].in.deadline_ms};
+        enum eng_mig_action a = eng_mig_decide(&in);
         ck_assert_msg(a == t[i].want, "%s: %s, want %s", t[i].what, eng_mig_action_name(a),
                       eng_mig_action_name(t[i].want));
     }
+}
+END_TEST
+
+/* A destination gone from the pool: due once two reads in a row missed
+ * it and the first of them is the grace old, never later than the
+ * timeout, then by the same rule per phase. */
+START_TEST(destination_gone)
+{
+#define GRACE 10000u
+#define MISS 40000u /* the first read that missed it */
+    static const struct {
+        const char *what;
+        enum eng_mig_stage stage;
+        unsigned missed;
+        uint64_t now;
+        enum eng_mig_action want;
+        bool gone;
+    } t[] = {
+        {"listed", ENG_MIG_LIVE, 0, MISS + GRACE, ENG_MIG_WAIT, false},
+        {"one read missed it, past the grace", ENG_MIG_LIVE, 1, MISS + 5 * GRACE, ENG_MIG_WAIT,
+         false},
+        {"two reads, inside the grace", ENG_MIG_LIVE, 2, MISS + GRACE - 1, ENG_MIG_WAIT, true},
+        {"two reads, past the grace: abort", ENG_MIG_LIVE, 2, MISS + GRACE, ENG_MIG_ABORT, true},
+        {"many reads, live", ENG_MIG_LIVE, 9, MISS + 2 * GRACE, ENG_MIG_ABORT, true},
+        {"suspended: settle first", ENG_MIG_SUSPENDED, 2, MISS + GRACE, ENG_MIG_SETTLE, true},
+        {"suspended, settled: abort", ENG_MIG_SUSPENDED, 2, MISS + GRACE + ENG_MIG_SETTLE_MS,
+         ENG_MIG_ABORT, true},
+        {"handed over: settle", ENG_MIG_HANDED, 2, MISS + GRACE, ENG_MIG_SETTLE, true},
+        {"handed over, settled: give up", ENG_MIG_HANDED, 2, MISS + GRACE + ENG_MIG_SETTLE_MS,
+         ENG_MIG_GIVE_UP, true},
+        {"gone here: xl finishing", ENG_MIG_GONE, 2, MISS + GRACE, ENG_MIG_WAIT, true},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct eng_mig_input in = {.stage = t[i].stage,
+                                   .running = true,
+                                   .now_ms = t[i].now,
+                                   .deadline_ms = T0 * 10,
+                                   .dest_missed = t[i].missed,
+                                   .dest_missed_ms = MISS,
+                                   .dest_grace_ms = GRACE};
+        bool gone;
+        enum eng_mig_action a = eng_mig_decide(&in);
+        uint64_t due = eng_mig_due(&in, &gone);
+        ck_assert_msg(a == t[i].want, "%s: %s, want %s", t[i].what, eng_mig_action_name(a),
+                      eng_mig_action_name(t[i].want));
+        ck_assert_msg(gone == t[i].gone, "%s: gone %d", t[i].what, gone);
+        ck_assert_uint_eq(due, gone ? MISS + GRACE : T0 * 10);
+    }
+    /* The timeout comes first: it stays what is due. */
+    struct eng_mig_input in = {.stage = ENG_MIG_LIVE,
+                               .running = true,
+                               .now_ms = T0,
+                               .deadline_ms = T0,
+                               .dest_missed = 2,
+                               .dest_missed_ms = T0 - 1,
+                               .dest_grace_ms = GRACE};
+    bool gone;
+    ck_assert_uint_eq(eng_mig_due(&in, &gone), T0);
+    ck_assert(!gone);
+    ck_assert_int_eq(eng_mig_decide(&in), ENG_MIG_ABORT);
+    /* Stopping: left running, gone or not. */
+    in.stopping = true;
+    in.now_ms = T0 * 2;
+    ck_assert_int_eq(eng_mig_decide(&in), ENG_MIG_LEAVE);
+#undef GRACE
+#undef MISS
 }
 END_TEST
 
@@ -121,6 +198,7 @@ int main(void)
     TCase *tc = tcase_create("rule");
     tcase_add_test(tc, table);
     tcase_add_test(tc, never_resumes_unsafely);
+    tcase_add_test(tc, destination_gone);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -357,6 +357,85 @@ START_TEST(test_addr)
 }
 END_TEST
 
+/* An `xl migrate` already on the host, from its argv (NUL-separated). */
+START_TEST(test_cmdline)
+{
+#define ARGV(s) s, sizeof(s) /* with its final NUL */
+    static const struct {
+        const char *buf;
+        size_t len;
+        bool is;
+        const char *dom;
+    } t[] = {
+        {ARGV("xl\0migrate\0"
+              "7\0xen-b"),
+         true, "7"},
+        {ARGV("/usr/sbin/xl\0migrate\0-s\0ssh -p 22\0web\0xen-b"), true, "web"},
+        {ARGV("xl\0-vvv\0migrate\0--debug\0-C\0/etc/xen/w.cfg\0web\0[fd00::2]"), true, "web"},
+        {ARGV("xl\0migrate"), true, ""},
+        {ARGV("xl\0migrate-receive"), false, ""},
+        {ARGV("xl\0list"), false, ""},
+        {ARGV("xl\0create\0migrate"), false, ""},
+        {ARGV("/usr/lib/xen/bin/xl-wrapper\0migrate\0"
+              "7\0b"),
+         false, ""},
+        {ARGV("sh\0-c\0xl migrate 7 b"), false, ""},
+        {ARGV("vim\0xl\0migrate"), false, ""},
+        {"", 0, false, ""},
+        {"xl\0migrate", 10, false, ""}, /* cut short: no final NUL */
+    };
+    char dom[16];
+
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        bool is = port_xlmig_cmdline(t[i].buf, t[i].len, dom, sizeof(dom));
+        ck_assert_msg(is == t[i].is, "row %zu", i);
+        ck_assert_msg(strcmp(dom, t[i].dom) == 0, "row %zu: '%s'", i, dom);
+    }
+#undef ARGV
+}
+END_TEST
+
+static void proc_entry(const char *pid, const char *argv, size_t len)
+{
+    char path[160];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, pid);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/%s/cmdline", dir, pid);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    ck_assert_uint_eq(fwrite(argv, 1, len, f), len);
+    fclose(f);
+}
+
+/* The scan of a procfs tree: processes, kernel threads (no argv), files
+ * that are not processes; the xl migrate among them found. */
+START_TEST(test_find)
+{
+    char dom[16];
+
+    snprintf(dir, sizeof(dir), "/tmp/xlmig.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+#define PROC(pid, argv) proc_entry(pid, argv, sizeof(argv) - 1)
+    PROC("1", "/sbin/init\0");
+    PROC("2", ""); /* a kernel thread */
+    PROC("300", "xl\0migrate-receive\0");
+    PROC("self", "xl\0migrate\0"
+                 "9\0b\0");
+    ck_assert_int_eq(port_xlmig_find(dir, dom, sizeof(dom)), 0);
+    PROC("4242", "/usr/sbin/xl\0migrate\0-s\0nc\0"
+                 "12\0xen-b\0");
+#undef PROC
+    ck_assert_int_eq(port_xlmig_find(dir, dom, sizeof(dom)), 4242);
+    ck_assert_str_eq(dom, "12");
+    ck_assert_int_eq(port_xlmig_find("/nonexistent-proc", dom, sizeof(dom)), 0);
+    /* This machine's own /proc: the scan runs, and finds no xl migrate
+     * started by this test. */
+    (void)port_xlmig_find("/proc", dom, sizeof(dom));
+    cleanup();
+}
+END_TEST
+
 static Suite *xlmig_suite(void)
 {
     Suite *s = suite_create("xlmig");
@@ -371,6 +450,8 @@ static Suite *xlmig_suite(void)
     tcase_add_test(tc, test_dispose_running);
     tcase_add_test(tc, test_leave);
     tcase_add_test(tc, test_addr);
+    tcase_add_test(tc, test_cmdline);
+    tcase_add_test(tc, test_find);
     tcase_set_timeout(tc, 20);
     suite_add_tcase(s, tc);
     return s;
