@@ -10,7 +10,9 @@
 # ordered before guest-m's was done, an order written after guest-n's
 # failed one, a B killed after guest-n's migration was done, or B's
 # records still in etcd after the fault, each fails its check; a guest's
-# triple fault in a serial log makes every failure the emulation's.
+# triple fault in a serial log makes every failure the emulation's; an
+# order failed at its timeout rather than aborted when its destination
+# left the pool fails.
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xenplm-rig2tap.XXXXXX") || exit 99
 trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
@@ -43,7 +45,7 @@ logs() {
     fi
 }
 
-echo "1..11"
+echo "1..12"
 # verdict NAME: run rig2-tap.sh on $tmp/NAME; its TAP in $tmp/NAME.tap.
 verdict() {
     sh "$here/rig2-tap.sh" "$tmp/$1" >"$tmp/$1.tap" 2>"$tmp/$1.err"
@@ -107,7 +109,8 @@ fi
 # pool read after the fault, fault.txt; the variant spoils one thing:
 # guest-n's drain order written before guest-m's was done (early), an
 # order written after guest-n's failed one (again), B killed after
-# guest-n's migration was done (late), B's records still there (stale).
+# guest-n's migration was done (late), B's records still there (stale),
+# guest-n's order failed at its timeout rather than aborted (timeout).
 pool() {
     logs "$1" 1b2c 27 no ok
     v=${2:-}
@@ -140,15 +143,19 @@ pool() {
         state 604.0 $un accepted
         state 605.0 $un "running 0"
         [ "$v" = late ] && state 615.0 $un "done"
-        state 925.0 $un "failed timed%20out%20after%205min"
-        [ "$v" = again ] && order 950.0 $un guest-n drain
+        if [ "$v" = timeout ]; then
+            state 700.0 $un "failed timed%20out%20after%2025min;%20it%20runs%20here"
+        else
+            state 645.0 $un "failed the%20destination%20xen-b%20left%20the%20pool%20(not%20listed%20for%2012s)"
+        fi
+        [ "$v" = again ] && order 700.0 $un guest-n drain
     } >"$1/orders.watch"
     printf '%s\n' "10.0 PUT" "10.0 /xenplm/rig2/leader/694d" "10.0 xen-b" \
         "20.0 PUT" "20.0 /xenplm/rig2/leader/694e" "20.0 xen-a" \
         "631.0 DELETE" "631.0 /xenplm/rig2/leader/694d" "631.0 " >"$1/leader.watch"
     done_then=no
     [ "$v" = late ] && done_then=yes
-    printf 'killed 620.0 4242\nguest-n%ss migration already done then: %s\nread 931.0\nwatch stopped 1000.0\n' \
+    printf 'killed 620.0 4242\nguest-n%ss migration already done then: %s\nread 651.0\nwatch stopped 720.0\n' \
         "'" "$done_then" >"$1/fault.txt"
     {
         printf '%s\n' /xenplm/rig2/hosts/xen-a/host "xenplm-host 1" /xenplm/rig2/leader/694e xen-a
@@ -169,14 +176,15 @@ if [ $rc -eq 0 ] && ! grep -q '^not ok' "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - etcd carried the leader's order for guest-m, xen-a to xen-b, to its state done (accepted running done)" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - the drain's orders in priority order: guest-m (reason drain), done, then guest-n (reason drain)" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - etcd carried guest-n's order, xen-a to xen-b, to failed with a reason (accepted running failed)" "$tmp/pool.tap" &&
-    grep -q '^#   why: timed%20out%20after%205min$' "$tmp/pool.tap" &&
+    grep -q '^#   why: the%20destination%20xen-b%20left%20the%20pool%20(not%20listed%20for%2012s)$' "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - guest-n's order failed 25.0 s after B was killed, its destination having left the pool (at most 120 s)$" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - no order written after guest-n's failed one (watched 75 s after it)$" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - after the fault, etcd's election holds host A's candidate key alone (xen-a)" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - after the fault, etcd holds host A's records alone" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - after the fault, no order in flight in etcd (2 orders, 0 not finished)" "$tmp/pool.tap" &&
     grep -q '^# order 1, guest-m (balance), .*: written to running 1.5 s, running to done 88.2 s, written to done 89.8 s$' "$tmp/pool.tap" &&
     grep -q "^# drain, guest-n in etcd: guest-m's done to guest-n's order written 3.0 s, written to running 2.0 s$" "$tmp/pool.tap" &&
-    grep -q "^# fault .*: guest-n running to B killed 15.0 s, B killed to its candidate key gone (A leads) 11.0 s, B killed to guest-n's order failed 305.0 s$" "$tmp/pool.tap" &&
+    grep -q "^# fault .*: guest-n running to B killed 15.0 s, B killed to its candidate key gone (A leads) 11.0 s, B killed to guest-n's order failed 25.0 s$" "$tmp/pool.tap" &&
     [ ! -f "$tmp/pool/emulation" ]; then
     echo "ok 6 - the pool flow: every check passes, the orders' and the fault's times printed"
 else
@@ -205,6 +213,8 @@ spoiled late 9 "B killed after guest-n's migration was done fails" \
     "B: its QEMU was killed during guest-n's migration"
 spoiled stale 10 "B's records still in etcd after the fault fail" \
     "after the fault, etcd holds host A's records alone"
+spoiled timeout 11 "guest-n's order failed at its timeout, not aborted as its destination left, fails" \
+    "guest-n's order failed 80.0 s after B was killed, its destination having left the pool"
 
 pool "$tmp/triple"
 printf '%s\r\n' "(XEN) d3v0 Triple fault - invoking HVM shutdown action 1" "not ok 9 - guest-n runs on A" >>"$tmp/triple/a/serial.log"
@@ -212,8 +222,8 @@ verdict triple
 rc=$?
 if [ $rc -ne 0 ] && grep -q '^# every failure is the emulation.s: .*triple fault on a' "$tmp/triple.tap" &&
     [ -f "$tmp/triple/emulation" ] && [ ! -f "$tmp/failed/emulation" ]; then
-    echo "ok 11 - a guest's triple fault makes the failures the emulation's; a product failure alone does not"
+    echo "ok 12 - a guest's triple fault makes the failures the emulation's; a product failure alone does not"
 else
-    echo "not ok 11 - a guest's triple fault makes the failures the emulation's (exit $rc)"
+    echo "not ok 12 - a guest's triple fault makes the failures the emulation's (exit $rc)"
     sed 's/^/#   /' "$tmp/triple.tap"
 fi

@@ -182,6 +182,18 @@ if [ -f "$work/orders.watch" ]; then
         result "not ok" "$desc"
     fi
     t_failed=$(first_state guest-n 1 failed)
+    # Within two minutes of B's death, because it left the pool (the
+    # abort: a lease TTL and two reads of the pool), not at the timeout
+    # (25 min) nor at xl's own failure (TCP's retries: about 15 min).
+    t_kill=$(sed -n 's/^killed \([0-9.]*\) .*/\1/p' "$work/fault.txt" 2>/dev/null)
+    took=$(awk -v a="$t_kill" -v b="$t_failed" 'BEGIN { if (a != "" && b != "") printf "%.1f", b - a }')
+    desc="guest-n's order failed ${took:-?} s after B was killed, its destination having left the pool (at most 120 s)"
+    case "$why" in
+    *left%20the%20pool*)
+        if [ -n "$took" ] && awk -v t="$took" 'BEGIN { exit !(t >= 0 && t <= 120) }'; then result ok "$desc"; else result "not ok" "$desc"; fi
+        ;;
+    *) result "not ok" "$desc (why: ${why:-none})" ;;
+    esac
     # Watched until rig2.sh stopped the watch (its last line otherwise).
     t_last=$(sed -n 's/^watch stopped \([0-9.]*\)$/\1/p' "$work/fault.txt" 2>/dev/null)
     [ -n "$t_last" ] || t_last=$(tail -n 1 "$work/orders.watch" | cut -d' ' -f1)
@@ -254,7 +266,6 @@ else
     echo "# baseline, plain xl migrate of the same guest back to A (B's clock): $(figure B 'xl migrate (start to running on A)')"
     echo "# drain, guest-m in etcd: written to running $(span "$t_m2" "$(first_state guest-m 2 running)"), running to done $(span "$(first_state guest-m 2 running)" "$t_m2done"); on A, drain asked to its migration's start $(figure A 'pool: drain asked to guest-m.s migration started'), start to gone $(figure A 'pool: drain: guest-m.s migration start to gone from A (A.s clock)')"
     echo "# drain, guest-n in etcd: guest-m's done to guest-n's order written $(span "$t_m2done" "$t_n"), written to running $(span "$t_n" "$(first_state guest-n 1 running)")"
-    t_kill=$(sed -n 's/^killed \([0-9.]*\) .*/\1/p' "$work/fault.txt" 2>/dev/null)
     t_bgone=$(awk -v k="$t_kill" '$2 == "delete" && $1 > k { print $1; exit }' "$work/leader.events" 2>/dev/null)
     echo "# fault (the host's clock): guest-n running to B killed $(span "$(first_state guest-n 1 running)" "$t_kill"), B killed to its candidate key gone (A leads) $(span "$t_kill" "$t_bgone"), B killed to guest-n's order failed $(span "$t_kill" "$t_failed")"
     echo "# on A, guest-n's migration start to its order failed: $(figure A 'pool: fault: guest-n.s migration start to its order failed (A.s clock)')"

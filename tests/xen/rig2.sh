@@ -39,12 +39,11 @@
 # whole pool once guest-n's order has failed (WORK/after-fault.txt, A's
 # daemon still running) and what is left of the orders at the end
 # (WORK/orders.txt: the leader deletes a finished order five minutes
-# on); WORK/fault.txt says when B was killed.  XENPLM_XEN2_FAULT_TIMEOUT
-# (default 5min) is the limit of guest-n's migration, which the fault
-# cuts (scenario-pool.sh: A sets it once guest-m's drain migration has
-# started, so that the leader's orders of guest-m keep
-# XENPLM_XEN2_MIG_TIMEOUT, default 25min).  --fault dest-dies is the same
-# as --pool (its own run before the two were one flow).
+# on); WORK/fault.txt says when B was killed.  Every migration's limit
+# is XENPLM_XEN2_MIG_TIMEOUT (default 25min), the fault's too: A's
+# xenplmd is to abort that one because its destination left the pool,
+# within about a lease TTL (xenplmd(8), Migrations).  --fault dest-dies
+# is the same as --pool (its own run before the two were one flow).
 #
 #     top_srcdir=. top_builddir=. tests/xen/rig2.sh [--keep] [--timeout S] [--pool]
 #
@@ -206,7 +205,6 @@ boot_host() {
         more_qemu=$(rig2_etcd_qemu_args "52:54:00:98:00:0$(printf '%s' "$1" | tr AB 12)" "$work/etcd-relay.sh")
         more_dom0="XENPLM_ETCD_NET=10.0.2.15/24 XENPLM_POOL_ETCD=https://10.0.2.100:2379"
         more_dom0="$more_dom0 XENPLM_POOL_MIG_TIMEOUT=${XENPLM_XEN2_MIG_TIMEOUT:-25min}"
-        more_dom0="$more_dom0 XENPLM_POOL_FAULT_TIMEOUT=${XENPLM_XEN2_FAULT_TIMEOUT:-5min}"
     fi
     XENPLM_XEN_ROW="2-host $1" \
         XENPLM_XEN_QEMU_ARGS="-netdev socket,id=link,$2 -device ${XENPLM_XEN2_NIC:-virtio-net-pci},netdev=link,mac=$mac $more_qemu" \
