@@ -7,7 +7,7 @@
 # fails the check it should, naming the host; after the pool scenario
 # (its orders, its election, the pool read after the fault, WORK/fault.txt),
 # the whole flow passes with its figures, while the drain's guest-n
-# ordered before guest-m's was done, an order written after guest-n's
+# ordered before guest-m, or accepted before guest-m's order was done, an order written after guest-n's
 # failed one, a B killed after guest-n's migration was done, or B's
 # records still in etcd after the fault, each fails its check; a guest's
 # triple fault in a serial log makes every failure the emulation's; an
@@ -45,7 +45,7 @@ logs() {
     fi
 }
 
-echo "1..12"
+echo "1..13"
 # verdict NAME: run rig2-tap.sh on $tmp/NAME; its TAP in $tmp/NAME.tap.
 verdict() {
     sh "$here/rig2-tap.sh" "$tmp/$1" >"$tmp/$1.tap" 2>"$tmp/$1.err"
@@ -110,7 +110,9 @@ fi
 # guest-n's drain order written before guest-m's was done (early), an
 # order written after guest-n's failed one (again), B killed after
 # guest-n's migration was done (late), B's records still there (stale),
-# guest-n's order failed at its timeout rather than aborted (timeout).
+# guest-n's order failed at its timeout rather than aborted (timeout);
+# guest-n's order written before guest-m's (early) or accepted before
+# guest-m's was done (accepted).
 pool() {
     logs "$1" 1b2c 27 no ok
     v=${2:-}
@@ -127,20 +129,21 @@ pool() {
             "$1 revision 7" "$1 state $3"
     }
     n_at=603.0
-    [ "$v" = early ] && n_at=550.0
+    [ "$v" = early ] && n_at=499.0
     {
         order 100.5 $um guest-m balance
         state 101.0 $um accepted
         state 102.0 $um "running 0"
         state 190.25 $um "done"
         printf '%s\n' "490.0 DELETE" "490.0 /xenplm/rig2/orders/xen-a/$um" "490.0 "
+        [ "$v" = early ] && order $n_at $un guest-n drain
         order 500.0 $um guest-m drain
         state 501.0 $um accepted
         state 502.0 $um "running 0"
-        [ "$v" = early ] && order $n_at $un guest-n drain
+        [ "$v" = accepted ] && state 590.0 $un accepted
         state 600.0 $um "done"
         [ "$v" = early ] || order $n_at $un guest-n drain
-        state 604.0 $un accepted
+        [ "$v" = accepted ] || state 604.0 $un accepted
         state 605.0 $un "running 0"
         [ "$v" = late ] && state 615.0 $un "done"
         if [ "$v" = timeout ]; then
@@ -174,7 +177,7 @@ if [ $rc -eq 0 ] && ! grep -q '^not ok' "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - B: its QEMU was killed during guest-n's migration (2 results before)" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - etcd's election: host B's candidate key came first" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - etcd carried the leader's order for guest-m, xen-a to xen-b, to its state done (accepted running done)" "$tmp/pool.tap" &&
-    grep -q "^ok [0-9]* - the drain's orders in priority order: guest-m (reason drain), done, then guest-n (reason drain)" "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - the drain's orders in priority order: guest-m's (reason drain) written first, guest-n's (reason drain) accepted once guest-m's was done" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - etcd carried guest-n's order, xen-a to xen-b, to failed with a reason (accepted running failed)" "$tmp/pool.tap" &&
     grep -q '^#   why: the%20destination%20xen-b%20left%20the%20pool%20(not%20listed%20for%2012s)$' "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - guest-n's order failed 25.0 s after B was killed, its destination having left the pool (at most 120 s)$" "$tmp/pool.tap" &&
@@ -183,7 +186,7 @@ if [ $rc -eq 0 ] && ! grep -q '^not ok' "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - after the fault, etcd holds host A's records alone" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - after the fault, no order in flight in etcd (2 orders, 0 not finished)" "$tmp/pool.tap" &&
     grep -q '^# order 1, guest-m (balance), .*: written to running 1.5 s, running to done 88.2 s, written to done 89.8 s$' "$tmp/pool.tap" &&
-    grep -q "^# drain, guest-n in etcd: guest-m's done to guest-n's order written 3.0 s, written to running 2.0 s$" "$tmp/pool.tap" &&
+    grep -q "^# drain, guest-n in etcd: guest-m's order written to guest-n's 103.0 s, guest-m's done to guest-n's accepted 4.0 s, guest-n's written to running 2.0 s$" "$tmp/pool.tap" &&
     grep -q "^# fault .*: guest-n running to B killed 15.0 s, B killed to its candidate key gone (A leads) 11.0 s, B killed to guest-n's order failed 25.0 s$" "$tmp/pool.tap" &&
     [ ! -f "$tmp/pool/emulation" ]; then
     echo "ok 6 - the pool flow: every check passes, the orders' and the fault's times printed"
@@ -205,15 +208,17 @@ spoiled() {
         sed 's/^/#   /' "$tmp/$1.tap"
     fi
 }
-spoiled early 7 "guest-n's drain order before guest-m's was done fails the priority check" \
+spoiled early 7 "guest-n's drain order written before guest-m's fails the priority check" \
     "the drain's orders in priority order"
-spoiled again 8 "an order written after guest-n's failed one fails" \
+spoiled accepted 8 "guest-n's order accepted before guest-m's was done fails the priority check" \
+    "the drain's orders in priority order"
+spoiled again 9 "an order written after guest-n's failed one fails" \
     "no order written after guest-n's failed one"
-spoiled late 9 "B killed after guest-n's migration was done fails" \
+spoiled late 10 "B killed after guest-n's migration was done fails" \
     "B: its QEMU was killed during guest-n's migration"
-spoiled stale 10 "B's records still in etcd after the fault fail" \
+spoiled stale 11 "B's records still in etcd after the fault fail" \
     "after the fault, etcd holds host A's records alone"
-spoiled timeout 11 "guest-n's order failed at its timeout, not aborted as its destination left, fails" \
+spoiled timeout 12 "guest-n's order failed at its timeout, not aborted as its destination left, fails" \
     "guest-n's order failed 80.0 s after B was killed, its destination having left the pool"
 
 pool "$tmp/triple"
@@ -222,8 +227,8 @@ verdict triple
 rc=$?
 if [ $rc -ne 0 ] && grep -q '^# every failure is the emulation.s: .*triple fault on a' "$tmp/triple.tap" &&
     [ -f "$tmp/triple/emulation" ] && [ ! -f "$tmp/failed/emulation" ]; then
-    echo "ok 12 - a guest's triple fault makes the failures the emulation's; a product failure alone does not"
+    echo "ok 13 - a guest's triple fault makes the failures the emulation's; a product failure alone does not"
 else
-    echo "not ok 12 - a guest's triple fault makes the failures the emulation's (exit $rc)"
+    echo "not ok 13 - a guest's triple fault makes the failures the emulation's (exit $rc)"
     sed 's/^/#   /' "$tmp/triple.tap"
 fi

@@ -254,6 +254,10 @@ pid_b=$boot_pid
 kill_b() {
     until order_events "$work/orders.watch" | grep -q '^[0-9.]* state guest-n running'; do
         kill -0 "$pid_b" 2>/dev/null || { echo "not killed: B ended first" >"$work/fault.txt"; return 0; }
+        if order_events "$work/orders.watch" | grep -q '^[0-9.]* state guest-n \(failed\|done\|refused\)'; then
+            echo "not killed: guest-n's order ended before it ran" >"$work/fault.txt"
+            return 0
+        fi
         sleep 1
     done
     sleep "${XENPLM_XEN2_FAULT_DELAY:-15}"

@@ -495,7 +495,15 @@ b)
     fi
 
     step "pool: drain: host B listens for guest-m, then guest-n"
-    listen_once
+    # One listener after the other, at once: guest-n's migration starts
+    # seconds after guest-m's has ended (a first run's failed to connect
+    # while B was still starting its second listener).
+    (
+        while :; do
+            nc -l -p 8002 -e /xenplm/migrate-listen.sh >/dev/null 2>>/tmp/migrate-receive.log
+        done
+    ) &
+    (echo ready | nc -l -p 8001 >/dev/null 2>&1) &
     wait_loud 1800 "guest-m from host A (drain)" has_guest_m
     if has_guest_m; then
         ok "guest-m arrived on host B again (drain)"
@@ -504,11 +512,6 @@ b)
         cat /tmp/migrate-receive.log >"$WHY" 2>&1
         not_ok "guest-m arrived on host B again (drain)"
     fi
-    # guest-n's migration comes within seconds: its listener as soon as
-    # guest-m's has ended.
-    ended() { ! kill -0 "$listener" 2>/dev/null; }
-    wait_until 30 ended || kill "$listener" 2>/dev/null
-    listen_once
     # The host kills this QEMU during guest-n's migration: the scenario
     # ends there.
     wait_loud 1800 "guest-n from host A" has guest-n
