@@ -190,7 +190,7 @@ if [ -f "$work/orders.watch" ]; then
     # Within two minutes of B's death, because it left the pool (the
     # abort: a lease TTL and two reads of the pool), not at the timeout
     # (25 min) nor at xl's own failure (TCP's retries: about 15 min).
-    t_kill=$(sed -n 's/^killed \([0-9.]*\) .*/\1/p' "$work/fault.txt" 2>/dev/null)
+    t_kill=$(sed -n 's/^killed \([0-9.]*\) .*/\1/p' "$work/fault.txt" 2>/dev/null || :)
     took=$(awk -v a="$t_kill" -v b="$t_failed" 'BEGIN { if (a != "" && b != "") printf "%.1f", b - a }')
     desc="guest-n's order failed ${took:-?} s after B was killed, its destination having left the pool (at most 120 s)"
     case "$why" in
@@ -200,7 +200,7 @@ if [ -f "$work/orders.watch" ]; then
     *) result "not ok" "$desc (why: ${why:-none})" ;;
     esac
     # Watched until rig2.sh stopped the watch (its last line otherwise).
-    t_last=$(sed -n 's/^watch stopped \([0-9.]*\)$/\1/p' "$work/fault.txt" 2>/dev/null)
+    t_last=$(sed -n 's/^watch stopped \([0-9.]*\)$/\1/p' "$work/fault.txt" 2>/dev/null || :)
     [ -n "$t_last" ] || t_last=$(tail -n 1 "$work/orders.watch" | cut -d' ' -f1)
     again=$(awk -v f="${t_failed:-0}" '$2 == "order" && $1 > f { n++ } END { print n + 0 }' "$ev")
     if [ -n "$t_failed" ]; then
@@ -226,8 +226,8 @@ if [ -f "$work/orders.watch" ]; then
     # Every order has a final state: done, failed or refused.
     live=$(awk '/^\/xenplm\/rig2\// { k = $0; if (k ~ /^\/xenplm\/rig2\/orders\/[^\/]*\/[^\/]*$/) o[k] = 1; next }
         k ~ /\/state$/ && $1 == "state" { x = k; sub(/\/state$/, "", x); s[x] = $2 }
-        END { for (x in o) if (s[x] != "done" && s[x] != "failed" && s[x] != "refused") n++; print n + 0 }' "$snap" 2>/dev/null)
-    orders=$(grep -c '^/xenplm/rig2/orders/[^/]*/[^/]*$' "$snap" 2>/dev/null)
+        END { for (x in o) if (s[x] != "done" && s[x] != "failed" && s[x] != "refused") n++; print n + 0 }' "$snap" 2>/dev/null || :)
+    orders=$(grep -c '^/xenplm/rig2/orders/[^/]*/[^/]*$' "$snap" 2>/dev/null || :)
     desc="after the fault, no order in flight in etcd (${orders:-0} orders, ${live:-?} not finished)"
     if [ -s "$snap" ] && [ "${live:-1}" -eq 0 ] && [ "${orders:-0}" -gt 0 ]; then result ok "$desc"; else result "not ok" "$desc"; fi
 fi
