@@ -78,3 +78,42 @@ serial_tap() {
         esac
     done <"$1"
 }
+
+# --- the two-host rig's etcd watches (rig2.sh, rig2-tap.sh) -----------------
+# rig2.sh stamps each line `etcdctl watch` prints ("PUT" or "DELETE", the
+# key, then a PUT's value, line by line) with the host's clock in front.
+#
+# order_events FILE: from such a watch of the pool's orders, one line an
+# event, the domain by name:
+#   SECONDS order NAME REASON FROM TO   (the order written)
+#   SECONDS state NAME STATE [WHY]      (its state written)
+#   SECONDS delete NAME                 (the order deleted)
+order_events() {
+    awk '{ t = $1; sub(/^[^ ]* /, "") }
+        $0 == "PUT" || $0 == "DELETE" { ev = $0; want = 1; next }
+        want {
+            want = 0
+            n = split($0, p, "/")
+            u = p[6]
+            st = (n == 7 && p[7] == "state")
+            if (ev == "DELETE" && !st)
+                print t, "delete", (u in nm ? nm[u] : u)
+            next
+        }
+        ev != "PUT" { next }
+        !st && $1 == "name" { nm[u] = $2 }
+        !st && $1 == "from" { from[u] = $2 }
+        !st && $1 == "to" { to[u] = $2 }
+        !st && $1 == "reason" { print t, "order", nm[u], $2, from[u], to[u] }
+        st && $1 == "state" { $1 = ""; print t, "state", (u in nm ? nm[u] : u) $0 }' "$1" 2>/dev/null
+}
+
+# leader_events FILE: from such a watch of the pool's election, one line
+# an event: "SECONDS put KEY HOST" (a candidate's key and its host) or
+# "SECONDS delete KEY".
+leader_events() {
+    awk '{ t = $1; sub(/^[^ ]* /, "") }
+        $0 == "PUT" || $0 == "DELETE" { ev = $0; want = 1; next }
+        want { want = 0; key = $0; if (ev == "DELETE") print t, "delete", key; next }
+        ev == "PUT" { print t, "put", key, $0; ev = "" }' "$1" 2>/dev/null
+}

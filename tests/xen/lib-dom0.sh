@@ -369,24 +369,30 @@ xl_migrate_loud() {
 }
 
 # --- the two-host rig (scenario-migrate.sh, scenario-pool.sh) ---------------
-# m_log: guest-m's console as this dom0's xenconsoled logged it (on B,
-# under the name the domain had when it arrived: guest-m--incoming).
-m_log() {
-    cat /var/log/xen/console/guest-guest-m*.log 2>/dev/null | tr -d '\r'
+# g_log NAME: a counting guest's console as this dom0's xenconsoled logged
+# it (on B, also under the name the domain had when it arrived:
+# NAME--incoming).
+g_log() {
+    cat /var/log/xen/console/guest-"$1".log /var/log/xen/console/guest-"$1"--*.log 2>/dev/null | tr -d '\r'
 }
-# m_counts: the counts, in order (the logs of several domains, after a
+# g_counts NAME: its counts, in order (the logs of several domains, after a
 # migration to the same host, come in the order of their names).
-m_counts() {
-    m_log | sed -n 's/^xenplm-guest: count=\([0-9]*\) boot=.*/\1/p' | sort -n
+g_counts() {
+    g_log "$1" | sed -n 's/^xenplm-guest: count=\([0-9]*\) boot=.*/\1/p' | sort -n
 }
-m_boot() {
-    m_log | sed -n 's/^xenplm-guest: count=[0-9]* boot=\(.*\)$/\1/p' | tail -n 1
+g_boot() {
+    g_log "$1" | sed -n 's/^xenplm-guest: count=[0-9]* boot=\(.*\)$/\1/p' | tail -n 1
 }
-# m_count_above N: whether guest-m's last count is above N.
-m_count_above() {
-    mc=$(m_counts | tail -n 1)
-    [ -n "$mc" ] && [ "$mc" -gt "$1" ]
+# g_count_above NAME N: whether the guest's last count is above N.
+g_count_above() {
+    mc=$(g_counts "$1" | tail -n 1)
+    [ -n "$mc" ] && [ "$mc" -gt "$2" ]
 }
+# The same for guest-m.
+m_log() { g_log guest-m; }
+m_counts() { g_counts guest-m; }
+m_boot() { g_boot guest-m; }
+m_count_above() { g_count_above guest-m "$1"; }
 
 # cs_of UPTIME: a /proc/uptime reading ("12.34") in hundredths of a second.
 cs_of() {

@@ -4,14 +4,18 @@
 # of hosts A and B (TAP; a second or two, no QEMU): a migration that went
 # well passes; a guest that came to B with another boot id, or counting
 # from 1 again, a dom0 that never finished, a failure in one dom0, each
-# fails the check it should, naming the host; after the pool scenario, an
-# order etcd holds as done passes, and one it holds as failed fails;
-# after the fault run (WORK/fault.txt), B cut short and the order failed
-# pass, while an order written again after it, or a B killed after the
-# migration was done, fails.
+# fails the check it should, naming the host; after the pool scenario
+# (its orders, its election, the pool read after the fault, WORK/fault.txt),
+# the whole flow passes with its figures, while the drain's guest-n
+# ordered before guest-m, or accepted before guest-m's order was done, an order written after guest-n's
+# failed one, a B killed after guest-n's migration was done, or B's
+# records still in etcd after the fault, each fails its check; a guest's
+# triple fault in a serial log makes every failure the emulation's; an
+# order failed at its timeout rather than aborted when its destination
+# left the pool fails.
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xenplm-rig2tap.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 
 # logs DIR BOOT_B FIRST_B B_DONE A_RESULT: a pair of serial logs, with the
 # serial console's carriage returns.
@@ -41,7 +45,7 @@ logs() {
     fi
 }
 
-echo "1..10"
+echo "1..13"
 # verdict NAME: run rig2-tap.sh on $tmp/NAME; its TAP in $tmp/NAME.tap.
 verdict() {
     sh "$here/rig2-tap.sh" "$tmp/$1" >"$tmp/$1.tap" 2>"$tmp/$1.err"
@@ -100,86 +104,131 @@ else
     sed 's/^/#   /' "$tmp/failed.tap"
 fi
 
-# orders DIR STATE: what rig2.sh --pool leaves beside the logs, the watch
-# of the orders: guest-m's order, its states up to STATE, its deletion.
-orders() {
-    u=0b6c7f2e-1111-2222-3333-444455556666
-    printf '%s\n' "100.5 PUT" "100.5 /xenplm/rig2/orders/xen-a/$u" "100.5 xenplm-order 1" \
-        "100.5 leader xen-b" "100.5 revision 7" "100.5 name guest-m" "100.5 from xen-a" \
-        "100.5 to xen-b" "100.5 address xen-b" "100.5 reason balance" "100.5 at 1765000000123" \
-        "101.0 PUT" "101.0 /xenplm/rig2/orders/xen-a/$u/state" "101.0 state accepted" \
-        "102.0 PUT" "102.0 /xenplm/rig2/orders/xen-a/$u/state" "102.0 state running 0" \
-        "190.25 PUT" "190.25 /xenplm/rig2/orders/xen-a/$u/state" "190.25 state $2" \
-        "490.0 DELETE" "490.0 /xenplm/rig2/orders/xen-a/$u" >"$1/orders.watch"
+# pool DIR [early|again|late|stale]: a pool run's files beside the logs
+# (B's cut short): the watches of the orders and of the election, the
+# pool read after the fault, fault.txt; the variant spoils one thing:
+# guest-n's drain order written before guest-m's was done (early), an
+# order written after guest-n's failed one (again), B killed after
+# guest-n's migration was done (late), B's records still there (stale),
+# guest-n's order failed at its timeout rather than aborted (timeout);
+# guest-n's order written before guest-m's (early) or accepted before
+# guest-m's was done (accepted).
+pool() {
+    logs "$1" 1b2c 27 no ok
+    v=${2:-}
+    um=0b6c7f2e-1111-2222-3333-444455556666
+    un=7e577e57-1111-2222-3333-444455556666
+    # order T UUID NAME REASON; state T UUID STATE
+    order() {
+        printf '%s\n' "$1 PUT" "$1 /xenplm/rig2/orders/xen-a/$2" "$1 xenplm-order 1" \
+            "$1 leader xen-b" "$1 revision 7" "$1 name $3" "$1 from xen-a" \
+            "$1 to xen-b" "$1 address xen-b" "$1 reason $4" "$1 at 1765000000123"
+    }
+    state() {
+        printf '%s\n' "$1 PUT" "$1 /xenplm/rig2/orders/xen-a/$2/state" "$1 xenplm-order-state 1" \
+            "$1 revision 7" "$1 state $3"
+    }
+    n_at=603.0
+    [ "$v" = early ] && n_at=499.0
+    {
+        order 100.5 $um guest-m balance
+        state 101.0 $um accepted
+        state 102.0 $um "running 0"
+        state 190.25 $um "done"
+        printf '%s\n' "490.0 DELETE" "490.0 /xenplm/rig2/orders/xen-a/$um" "490.0 "
+        [ "$v" = early ] && order $n_at $un guest-n drain
+        order 500.0 $um guest-m drain
+        state 501.0 $um accepted
+        state 502.0 $um "running 0"
+        [ "$v" = accepted ] && state 590.0 $un accepted
+        state 600.0 $um "done"
+        [ "$v" = early ] || order $n_at $un guest-n drain
+        [ "$v" = accepted ] || state 604.0 $un accepted
+        state 605.0 $un "running 0"
+        [ "$v" = late ] && state 615.0 $un "done"
+        if [ "$v" = timeout ]; then
+            state 700.0 $un "failed timed%20out%20after%2025min;%20it%20runs%20here"
+        else
+            state 645.0 $un "failed the%20destination%20xen-b%20left%20the%20pool%20(not%20listed%20for%2012s)"
+        fi
+        [ "$v" = again ] && order 700.0 $un guest-n drain
+    } >"$1/orders.watch"
+    printf '%s\n' "10.0 PUT" "10.0 /xenplm/rig2/leader/694d" "10.0 xen-b" \
+        "20.0 PUT" "20.0 /xenplm/rig2/leader/694e" "20.0 xen-a" \
+        "631.0 DELETE" "631.0 /xenplm/rig2/leader/694d" "631.0 " >"$1/leader.watch"
+    done_then=no
+    [ "$v" = late ] && done_then=yes
+    printf 'killed 620.0 4242\nguest-n%ss migration already done then: %s\nread 651.0\nwatch stopped 720.0\n' \
+        "'" "$done_then" >"$1/fault.txt"
+    {
+        printf '%s\n' /xenplm/rig2/hosts/xen-a/host "xenplm-host 1" /xenplm/rig2/leader/694e xen-a
+        [ "$v" = stale ] && printf '%s\n' /xenplm/rig2/hosts/xen-b/host "xenplm-host 1"
+        printf '%s\n' /xenplm/rig2/orders/xen-a/$um "xenplm-order 1" "name guest-m" \
+            /xenplm/rig2/orders/xen-a/$um/state "xenplm-order-state 1" "state done" \
+            /xenplm/rig2/orders/xen-a/$un "xenplm-order 1" "name guest-n" \
+            /xenplm/rig2/orders/xen-a/$un/state "xenplm-order-state 1" "state failed timed%20out"
+    } >"$1/after-fault.txt"
 }
 
-logs "$tmp/pool" 1b2c 27 yes ok
-orders "$tmp/pool" "done"
+pool "$tmp/pool"
 verdict pool
 rc=$?
-if [ $rc -eq 0 ] && grep -q "^ok 11 - etcd carried the leader's order for guest-m, xen-a to xen-b, to its state done (accepted running done)" "$tmp/pool.tap" &&
-    grep -q '^1\.\.11$' "$tmp/pool.tap" &&
-    grep -q '^# the order in etcd .*: written to running 1.5 s, running to done 88.2 s, written to done 89.8 s$' "$tmp/pool.tap"; then
-    echo "ok 6 - the pool scenario's order done in etcd passes, its times printed"
+if [ $rc -eq 0 ] && ! grep -q '^not ok' "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - B: its QEMU was killed during guest-n's migration (2 results before)" "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - etcd's election: host B's candidate key came first" "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - etcd carried the leader's order for guest-m, xen-a to xen-b, to its state done (accepted running done)" "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - the drain's orders in priority order: guest-m's (reason drain) written first, guest-n's (reason drain) accepted once guest-m's was done" "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - etcd carried guest-n's order, xen-a to xen-b, to failed with a reason (accepted running failed)" "$tmp/pool.tap" &&
+    grep -q '^#   why: the%20destination%20xen-b%20left%20the%20pool%20(not%20listed%20for%2012s)$' "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - guest-n's order failed 25.0 s after B was killed, its destination having left the pool (at most 120 s)$" "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - no order written after guest-n's failed one (watched 75 s after it)$" "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - after the fault, etcd's election holds host A's candidate key alone (xen-a)" "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - after the fault, etcd holds host A's records alone" "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - after the fault, no order in flight in etcd (2 orders, 0 not finished)" "$tmp/pool.tap" &&
+    grep -q '^# order 1, guest-m (balance), .*: written to running 1.5 s, running to done 88.2 s, written to done 89.8 s$' "$tmp/pool.tap" &&
+    grep -q "^# drain, guest-n in etcd: guest-m's order written to guest-n's 103.0 s, guest-m's done to guest-n's accepted 4.0 s, guest-n's written to running 2.0 s$" "$tmp/pool.tap" &&
+    grep -q "^# fault .*: guest-n running to B killed 15.0 s, B killed to its candidate key gone (A leads) 11.0 s, B killed to guest-n's order failed 25.0 s$" "$tmp/pool.tap" &&
+    [ ! -f "$tmp/pool/emulation" ]; then
+    echo "ok 6 - the pool flow: every check passes, the orders' and the fault's times printed"
 else
-    echo "not ok 6 - the pool scenario's order done in etcd passes, its times printed (exit $rc)"
+    echo "not ok 6 - the pool flow: every check passes, the orders' and the fault's times printed (exit $rc)"
     sed 's/^/#   /' "$tmp/pool.tap" "$tmp/pool.err"
 fi
 
-logs "$tmp/poolfail" 1b2c 27 yes ok
-orders "$tmp/poolfail" "failed timed%20out"
-verdict poolfail
-rc=$?
-if [ $rc -eq 1 ] && grep -q "^not ok 11 - etcd carried the leader's order for guest-m, xen-a to xen-b, to its state done (accepted running failed)" "$tmp/poolfail.tap"; then
-    echo "ok 7 - an order failed in etcd fails the check, saying its state"
-else
-    echo "not ok 7 - an order failed in etcd fails the check, saying its state (exit $rc)"
-    sed 's/^/#   /' "$tmp/poolfail.tap"
-fi
-
-# fault DIR DONE_THEN [AGAIN]: the fault run's files: B killed (A's
-# migration done by then: DONE_THEN), B's log cut short, the order failed
-# with a reason, and with AGAIN a second order for guest-m after it.
-fault() {
-    logs "$1" 1b2c 27 no ok
-    printf 'killed 150.0 4242\nA%ss migration already done then: %s\nwatch stopped 700.0\n' "'" "$2" >"$1/fault.txt"
-    orders "$1" "failed timed%20out%20after%205min"
-    if [ -n "${3:-}" ]; then
-        printf '%s\n' "250.0 PUT" "250.0 /xenplm/rig2/orders/xen-a/7e57" "250.0 xenplm-order 1" \
-            "250.0 name guest-m" >>"$1/orders.watch"
+# spoiled VARIANT N DESC CHECK: the pool run spoiled by VARIANT fails
+# CHECK (the start of a failed result's description), and only it.
+spoiled() {
+    pool "$tmp/$1" "$1"
+    verdict "$1"
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "^not ok [0-9]* - $4" "$tmp/$1.tap"; then
+        echo "ok $2 - $3"
+    else
+        echo "not ok $2 - $3 (exit $rc)"
+        sed 's/^/#   /' "$tmp/$1.tap"
     fi
 }
-fault "$tmp/fault" no
-verdict fault
-rc=$?
-if [ $rc -eq 0 ] && grep -q "^ok [0-9]* - B: its QEMU was killed during A's migration (2 results before)" "$tmp/fault.tap" &&
-    grep -q "^ok [0-9]* - etcd carried the order for guest-m, xen-a to xen-b, to failed with a reason (accepted running failed)" "$tmp/fault.tap" &&
-    grep -q '^#   why: timed%20out%20after%205min$' "$tmp/fault.tap" &&
-    grep -q '^ok [0-9]* - no order written after the failed one (watched 510 s after it)$' "$tmp/fault.tap" &&
-    grep -q '^# fault .*: running to B killed 48.0 s, B killed to the order failed 40.2 s, running to failed 88.2 s$' "$tmp/fault.tap" &&
-    ! grep -q 'boot id' "$tmp/fault.tap"; then
-    echo "ok 8 - the fault run: B cut short and the order failed with a reason pass"
-else
-    echo "not ok 8 - the fault run: B cut short and the order failed with a reason pass (exit $rc)"
-    sed 's/^/#   /' "$tmp/fault.tap" "$tmp/fault.err"
-fi
+spoiled early 7 "guest-n's drain order written before guest-m's fails the priority check" \
+    "the drain's orders in priority order"
+spoiled accepted 8 "guest-n's order accepted before guest-m's was done fails the priority check" \
+    "the drain's orders in priority order"
+spoiled again 9 "an order written after guest-n's failed one fails" \
+    "no order written after guest-n's failed one"
+spoiled late 10 "B killed after guest-n's migration was done fails" \
+    "B: its QEMU was killed during guest-n's migration"
+spoiled stale 11 "B's records still in etcd after the fault fail" \
+    "after the fault, etcd holds host A's records alone"
+spoiled timeout 12 "guest-n's order failed at its timeout, not aborted as its destination left, fails" \
+    "guest-n's order failed 80.0 s after B was killed, its destination having left the pool"
 
-fault "$tmp/retry" no again
-verdict retry
+pool "$tmp/triple"
+printf '%s\r\n' "(XEN) d3v0 Triple fault - invoking HVM shutdown action 1" "not ok 9 - guest-n runs on A" >>"$tmp/triple/a/serial.log"
+verdict triple
 rc=$?
-if [ $rc -eq 1 ] && grep -q '^not ok [0-9]* - no order written after the failed one' "$tmp/retry.tap"; then
-    echo "ok 9 - the fault run: an order written again after the failed one fails"
+if [ $rc -ne 0 ] && grep -q '^# every failure is the emulation.s: .*triple fault on a' "$tmp/triple.tap" &&
+    [ -f "$tmp/triple/emulation" ] && [ ! -f "$tmp/failed/emulation" ]; then
+    echo "ok 13 - a guest's triple fault makes the failures the emulation's; a product failure alone does not"
 else
-    echo "not ok 9 - the fault run: an order written again after the failed one fails (exit $rc)"
-    sed 's/^/#   /' "$tmp/retry.tap"
-fi
-
-fault "$tmp/late" yes
-verdict late
-rc=$?
-if [ $rc -eq 1 ] && grep -q "^not ok [0-9]* - B: its QEMU was killed during A's migration" "$tmp/late.tap"; then
-    echo "ok 10 - the fault run: B killed after the migration was done fails"
-else
-    echo "not ok 10 - the fault run: B killed after the migration was done fails (exit $rc)"
-    sed 's/^/#   /' "$tmp/late.tap"
+    echo "not ok 13 - a guest's triple fault makes the failures the emulation's (exit $rc)"
+    sed 's/^/#   /' "$tmp/triple.tap"
 fi

@@ -20,40 +20,45 @@
 # results, prefixed "A: " or "B: ", then the checks made here across the
 # two serial logs, then the figures (wall-clock seconds).
 #
-# With --pool (`make check-xen2-pool`), the scenario is scenario-pool.sh
-# instead: xenplmd on both dom0s in one pool, whose leader orders the
-# guest's move and A's daemon carries it out (issue 15), then a plain
-# `xl migrate` of the same guest back, the baseline.  Its etcd runs here,
-# on the host's loopback, TLS only (rig2-etcd.sh: a throw-away CA and
-# certificates made for the run); each dom0 reaches it through a second
-# NIC on QEMU's user-mode network (restrict=on: nothing else is reachable)
-# whose 10.0.2.100:2379 QEMU forwards to etcd's loopback port.  The host
-# watches the pool's orders in etcd as they change (WORK/orders.watch, for
-# rig2-tap.sh), and reads what is left of them at the end
-# (WORK/orders.txt: the leader deletes a finished order five minutes on).
+# With --pool (`make check-xen2-pool`; `make check` runs it through
+# rig2-check.sh), the scenario is scenario-pool.sh instead, issue 15's
+# flow in one boot of each host: xenplmd on both dom0s in one pool, B's
+# leading; the leader orders guest-m's move A to B and A's daemon carries
+# it out; a plain `xl migrate` of the same guest back, the baseline; a
+# drain of A, whose orders move guest-m, then guest-n; and, once
+# guest-n's order runs, the fault: the host kills B's QEMU (SIGKILL, by
+# the pid boot.sh wrote), the destination and the leader gone at once
+# (after XENPLM_XEN2_FAULT_DELAY seconds, default 15: xl's live phase,
+# the guest still running on A).  Its etcd runs here, on the host's
+# loopback, TLS only (rig2-etcd.sh: a throw-away CA and certificates made
+# for the run); each dom0 reaches it through a second NIC on QEMU's
+# user-mode network (restrict=on: nothing else is reachable) whose
+# 10.0.2.100:2379 QEMU forwards to etcd's loopback port.  The host
+# watches the pool's orders and its election in etcd as they change
+# (WORK/orders.watch, WORK/leader.watch, for rig2-tap.sh), reads the
+# whole pool once guest-n's order has failed (WORK/after-fault.txt, A's
+# daemon still running) and what is left of the orders at the end
+# (WORK/orders.txt: the leader deletes a finished order five minutes
+# on); WORK/fault.txt says when B was killed.  Every migration's limit
+# is XENPLM_XEN2_MIG_TIMEOUT (default 25min), the fault's too: A's
+# xenplmd is to abort that one because its destination left the pool,
+# within about a lease TTL (xenplmd(8), Migrations).  --fault dest-dies
+# is the same as --pool (its own run before the two were one flow).
 #
-# With --fault dest-dies (`make check-xen2-fault`; implies --pool), the
-# pool scenario with the first fault of issue 15: once A's order has been
-# running in etcd for XENPLM_XEN2_FAULT_DELAY seconds (default 30: xl's
-# live phase, the guest still running on A), the host kills B's QEMU
-# (SIGKILL, by the pid boot.sh wrote): the destination's whole host gone.
-# The order's timeout is then XENPLM_XEN2_FAULT_TIMEOUT (default 5min)
-# rather than 25min, so that the run ends in this rig's time (xl's own
-# failure waits for dom0's TCP to give up, tcp_retries2: about 15 min).
-# A checks that its xenplmd fails the order and keeps the guest running;
-# the host checks the order in etcd (failed, one order, none again
-# while A is watched) and when B was killed (WORK/fault.txt).
+#     top_srcdir=. top_builddir=. tests/xen/rig2.sh [--keep] [--timeout S] [--pool]
 #
-#     top_srcdir=. top_builddir=. tests/xen/rig2.sh [--keep] [--timeout S] [--pool] [--fault dest-dies]
-#
-# `make check-xen2` runs it; `make check` does not (yet).  Exits 0 when
-# every check passed, 1 when one failed (the work directory, with both
-# serial logs, is then kept and their tails printed), 77 when it cannot run
-# here (no QEMU, no cpio, no packages), unless XENPLM_XEN_REQUIRE=1.
+# `make check-xen2` runs it.  Exits 0 when every check passed, 1 when one
+# failed (the work directory, with both serial logs, is then kept and
+# their tails printed), 75 when every failure is the emulation's (a host
+# that never came up or crashed, a guest that never reported, a guest's
+# triple fault under TCG: rig2-tap.sh says which), which rig2-check.sh
+# tries once more, 77 when it cannot run here (no QEMU, no cpio, no
+# packages, no etcd), unless XENPLM_XEN_REQUIRE=1.
 # The work directory is tests/xen/work2 (work2-pool with --pool) in the
 # build directory (XENPLM_XEN2_WORK); --keep keeps it after a success too.  --timeout is
-# each QEMU's time limit (default 2400 s: two QEMUs share the cores, and
-# the migration alone has taken 10 minutes on a loaded 2-core machine).
+# each QEMU's time limit (default 2400 s, 3600 s with --pool: two QEMUs
+# share the cores, and one migration alone has taken 10 minutes on a
+# loaded 2-core machine).
 # Environment: as run.sh's (fetch.sh, mkinitrd.sh, boot.sh); both QEMUs
 # use the single-host rig's package cache.
 set -eu
@@ -66,16 +71,14 @@ top_srcdir=$(cd "${top_srcdir:-$here/../..}" && pwd)
 top_builddir=$(cd "${top_builddir:-.}" && pwd)
 
 keep=no
-timeout=2400
+timeout=""
 pool=no
-fault=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --keep) keep=yes; shift ;;
     --pool) pool=yes; shift ;;
     --fault)
         if [ $# -lt 2 ] || [ "$2" != dest-dies ]; then die "--fault takes dest-dies"; fi
-        fault=$2
         pool=yes
         shift 2
         ;;
@@ -84,9 +87,10 @@ while [ $# -gt 0 ]; do
         timeout=$2
         shift 2
         ;;
-    *) die "usage: $me [--keep] [--timeout SECONDS] [--pool] [--fault dest-dies]" ;;
+    *) die "usage: $me [--keep] [--timeout SECONDS] [--pool]" ;;
     esac
 done
+[ -n "$timeout" ] || if [ $pool = yes ]; then timeout=3600; else timeout=2400; fi
 
 # cannot REASON: the rig cannot run here.
 cannot() {
@@ -111,9 +115,7 @@ if [ $pool = yes ]; then
     [ -x "$top_builddir/src/xenplmd" ] || die "$top_builddir/src/xenplmd is not built"
 fi
 
-if [ -n "$fault" ]; then
-    work=${XENPLM_XEN2_WORK:-$top_builddir/tests/xen/work2-fault}
-elif [ $pool = yes ]; then
+if [ $pool = yes ]; then
     work=${XENPLM_XEN2_WORK:-$top_builddir/tests/xen/work2-pool}
 else
     work=${XENPLM_XEN2_WORK:-$top_builddir/tests/xen/work2}
@@ -173,15 +175,22 @@ if [ $pool = yes ]; then
     busybox_host="$stage/bin/busybox"
     [ -x "$busybox_host" ] || busybox_host="$stage/usr/bin/busybox"
     rig2_etcd_relay "$work/etcd-relay.sh" "$busybox_host"
-    # The orders as they change, each line stamped with the host's clock.
-    (
-        (rig2_etcdctl_exec watch --prefix /xenplm/rig2/orders/) &
-        echo $! >"$work/watch.pid"
-        wait
-    ) 2>"$work/watch.err" | while IFS= read -r l; do
-        echo "$(date +%s.%N) $l"
-    done >"$work/orders.watch" &
+    # etcd_watch NAME PREFIX: the keys under PREFIX as they change, in
+    # WORK/NAME.watch, each line stamped with the host's clock; the
+    # watch's pid in WORK/NAME.pid.
+    etcd_watch() {
+        (
+            (rig2_etcdctl_exec watch --prefix "$2") &
+            echo $! >"$work/$1.pid"
+            wait
+        ) 2>"$work/$1.err" | while IFS= read -r l; do
+            echo "$(date +%s.%N) $l"
+        done >"$work/$1.watch" &
+    }
+    etcd_watch orders /xenplm/rig2/orders/
     watcher=$!
+    etcd_watch leader /xenplm/rig2/leader/
+    watcher="$watcher $!"
 fi
 
 # --- boot -------------------------------------------------------------------------
@@ -195,8 +204,7 @@ boot_host() {
     if [ $pool = yes ]; then
         more_qemu=$(rig2_etcd_qemu_args "52:54:00:98:00:0$(printf '%s' "$1" | tr AB 12)" "$work/etcd-relay.sh")
         more_dom0="XENPLM_ETCD_NET=10.0.2.15/24 XENPLM_POOL_ETCD=https://10.0.2.100:2379"
-        [ -z "$fault" ] ||
-            more_dom0="$more_dom0 XENPLM_POOL_FAULT=$fault XENPLM_POOL_MIG_TIMEOUT=${XENPLM_XEN2_FAULT_TIMEOUT:-5min}"
+        more_dom0="$more_dom0 XENPLM_POOL_MIG_TIMEOUT=${XENPLM_XEN2_MIG_TIMEOUT:-25min}"
     fi
     XENPLM_XEN_ROW="2-host $1" \
         XENPLM_XEN_QEMU_ARGS="-netdev socket,id=link,$2 -device ${XENPLM_XEN2_NIC:-virtio-net-pci},netdev=link,mac=$mac $more_qemu" \
@@ -211,11 +219,12 @@ faulter=""
 # stop_etcd: the watch and etcd (--pool), once the orders are read.
 stop_etcd() {
     [ $pool = yes ] || return 0
-    kill "$(cat "$work/watch.pid" 2>/dev/null)" 2>/dev/null || :
-    [ -z "$watcher" ] || wait "$watcher" 2>/dev/null || :
+    kill "$(cat "$work/orders.pid" 2>/dev/null)" "$(cat "$work/leader.pid" 2>/dev/null)" 2>/dev/null || :
+    # shellcheck disable=SC2086 # two pids
+    [ -z "$watcher" ] || wait $watcher 2>/dev/null || :
     rig2_etcd_stop
 }
-trap 'kill $pid_a $pid_b $faulter 2>/dev/null; wait $pid_a $pid_b; stop_etcd; exit 1' INT TERM
+trap 'kill $pid_a $pid_b $faulter 2>/dev/null; wait $pid_a $pid_b || :; stop_etcd; exit 1' INT TERM
 progress "images ready in $t_images s; booting host A (its QEMU listens on 127.0.0.1:$port for B's)"
 boot_host A "listen=127.0.0.1:$port" 10.99.0.1 10.99.0.2
 pid_a=$boot_pid
@@ -236,31 +245,46 @@ progress "booting host B (its QEMU connects to 127.0.0.1:$port)"
 boot_host B "connect=127.0.0.1:$port" 10.99.0.2 10.99.0.1
 pid_b=$boot_pid
 
-# --- the fault (--fault dest-dies) ---------------------------------------------------
-# kill_b: once A's order has run XENPLM_XEN2_FAULT_DELAY s, SIGKILL B's
-# QEMU; WORK/fault.txt says when (the host's clock) and what A's console
-# said of the migration by then.
+# --- the fault (--pool) -------------------------------------------------------------
+# kill_b: once guest-n's order has run XENPLM_XEN2_FAULT_DELAY s in etcd
+# (the drain's second order), SIGKILL B's QEMU; WORK/fault.txt says when
+# (the host's clock) and whether that migration was done by then.  Then,
+# once the order has failed (A's daemon still running), the whole pool
+# as etcd holds it, in WORK/after-fault.txt.
 kill_b() {
-    until grep -q ' state running' "$work/orders.watch" 2>/dev/null; do
+    until order_events "$work/orders.watch" | grep -q '^[0-9.]* state guest-n running'; do
         kill -0 "$pid_b" 2>/dev/null || { echo "not killed: B ended first" >"$work/fault.txt"; return 0; }
+        if order_events "$work/orders.watch" | grep -q '^[0-9.]* state guest-n \(failed\|done\|refused\)'; then
+            echo "not killed: guest-n's order ended before it ran" >"$work/fault.txt"
+            return 0
+        fi
         sleep 1
     done
-    sleep "${XENPLM_XEN2_FAULT_DELAY:-30}"
+    sleep "${XENPLM_XEN2_FAULT_DELAY:-15}"
     qpid=$(cat "$work/b/serial.log.pid" 2>/dev/null || :)
     case "$(cat "/proc/$qpid/comm" 2>/dev/null)" in
     qemu*) ;;
     *) echo "not killed: no QEMU at pid ${qpid:-none}" >"$work/fault.txt"; return 0 ;;
     esac
-    done_a=no
-    tr -d '\r' <"$work/a/serial.log" | grep -q 'migrated to xen-b' && done_a=yes
+    done_n=no
+    order_events "$work/orders.watch" | grep -q '^[0-9.]* state guest-n done' && done_n=yes
     kill -KILL "$qpid"
     {
         echo "killed $(date +%s.%N) $qpid"
-        echo "A's migration already done then: $done_a"
+        echo "guest-n's migration already done then: $done_n"
     } >"$work/fault.txt"
-    progress "killed host B's QEMU (pid $qpid) during the migration"
+    progress "killed host B's QEMU (pid $qpid: the leader, and guest-n's destination) during guest-n's migration"
+    until order_events "$work/orders.watch" | grep -q '^[0-9.]* state guest-n failed'; do
+        kill -0 "$pid_a" 2>/dev/null || return 0
+        sleep 1
+    done
+    progress "guest-n's order failed in etcd; reading the pool"
+    sleep 5
+    rig2_etcdctl get --prefix /xenplm/rig2/ >"$work/after-fault.txt" 2>&1 ||
+        echo "(etcdctl get failed)" >>"$work/after-fault.txt"
+    echo "read $(date +%s.%N)" >>"$work/fault.txt"
 }
-if [ -n "$fault" ]; then
+if [ $pool = yes ]; then
     kill_b &
     faulter=$!
 fi
@@ -270,7 +294,7 @@ wait "$pid_a" || rc_a=$?
 wait "$pid_b" || rc_b=$?
 [ -z "$faulter" ] || wait "$faulter" || :
 # The watch ends with the run: how long the host watched after the fault.
-[ -z "$fault" ] || echo "watch stopped $(date +%s.%N)" >>"$work/fault.txt"
+[ $pool = no ] || echo "watch stopped $(date +%s.%N)" >>"$work/fault.txt"
 trap - INT TERM
 if [ $pool = yes ]; then
     rig2_etcdctl get --prefix /xenplm/rig2/orders/ >"$work/orders.txt" 2>&1 ||
@@ -285,7 +309,7 @@ failed=0
 echo "# packages (fetch, cached): $t_fetch s; images: $t_images s; whole run: $(elapsed "$t_start") s"
 
 # B's QEMU killed on purpose: its boot.sh fails, as it should.
-[ -z "$fault" ] || rc_b=0
+[ $pool = no ] || rc_b=0
 if [ $failed -ne 0 ] || [ $rc_a -ne 0 ] || [ $rc_b -ne 0 ]; then
     progress "$failed checks failed; details in the test log"
     {
@@ -295,6 +319,10 @@ if [ $failed -ne 0 ] || [ $rc_a -ne 0 ] || [ $rc_b -ne 0 ]; then
         done
         echo "$me: the serial logs are kept in $work/a and $work/b"
     } >&2
+    if [ -f "$work/emulation" ]; then
+        progress "every failure is the emulation's: $(cat "$work/emulation")"
+        exit 75
+    fi
     exit 1
 fi
 progress "all checks passed"
