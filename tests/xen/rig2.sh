@@ -291,6 +291,22 @@ fi
 rc_a=0
 rc_b=0
 wait "$pid_a" || rc_a=$?
+# Pool flow: A ended while B still runs (A gave up before the fault, so
+# B would wait out its whole drain timeout): B has a minute to end, then
+# its QEMU is stopped, and the console says so.
+if [ $pool = yes ] && kill -0 "$pid_b" 2>/dev/null; then
+    i=0
+    while [ $i -lt 60 ] && kill -0 "$pid_b" 2>/dev/null; do
+        sleep 1
+        i=$((i + 1))
+    done
+    if kill -0 "$pid_b" 2>/dev/null; then
+        qpid=$(cat "$work/b/serial.log.pid" 2>/dev/null || :)
+        progress "host A ended before the fault and B still runs a minute later: stopping B's QEMU (pid ${qpid:-none})"
+        case "$(cat "/proc/$qpid/comm" 2>/dev/null)" in qemu*) kill -KILL "$qpid" ;; esac
+        [ -z "$faulter" ] || kill "$faulter" 2>/dev/null || :
+    fi
+fi
 wait "$pid_b" || rc_b=$?
 [ -z "$faulter" ] || wait "$faulter" || :
 # The watch ends with the run: how long the host watched after the fault.
