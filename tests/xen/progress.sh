@@ -50,7 +50,7 @@ say "XENPLM-DONE"
 QEMU
 chmod +x "$tmp/qemu"
 
-echo "1..5"
+echo "1..6"
 PROGRESS_CONSOLE="$tmp/console" PROGRESS_SEEN="$tmp/seen" \
     XENPLM_XEN_QEMU="$tmp/qemu" XENPLM_RIG_T0=$(date +%s.%N) \
     sh "$here/boot.sh" --timeout 90 "$tmp/img" "$tmp/serial.log" \
@@ -142,4 +142,32 @@ if [ $rc -ne 0 ] && grep -q 'dom0 silent for 2 s' "$tmp/console3" &&
 else
     echo "not ok 5 - a dom0 that falls silent: Xen's state is asked for and logged, QEMU stopped, saying why (exit $rc)"
     sed 's/^/#   /' "$tmp/console3" "$tmp/stderr3" "$tmp/serial3.log"
+fi
+
+# A dom0 that hangs before it is up (seen in CI: Xen handed over to dom0's
+# kernel, "about to get started...", and nothing came after it): the same
+# watchdog stops QEMU, saying dom0 never got ready, not after the timeout.
+cat >"$tmp/qemu-early" <<'QEMU'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+    case "$1" in -serial) base=${2#pipe:}; shift ;; esac
+    shift
+done
+exec 3<>"$base.out"
+printf '%s\r\n' "(XEN) booting" "mapping kernel into physical memory" "about to get started..." >&3
+exec sleep 600
+QEMU
+chmod +x "$tmp/qemu-early"
+: >"$tmp/console4"
+XENPLM_XEN_SILENCE=2 XENPLM_XEN_QEMU="$tmp/qemu-early" XENPLM_RIG_T0=$(date +%s.%N) \
+    sh "$here/boot.sh" --timeout 90 "$tmp/img" "$tmp/serial4.log" \
+    9>"$tmp/console4" 2>"$tmp/stderr4"
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'dom0 silent for 2 s before it got ready' "$tmp/console4" &&
+    grep -q 'its last line: about to get started' "$tmp/stderr4" &&
+    grep -q 'dom0 never got ready' "$tmp/stderr4" && ! grep -q 'timed out' "$tmp/stderr4"; then
+    echo "ok 6 - a dom0 that hangs before it is up: QEMU stopped after the silence, not the timeout"
+else
+    echo "not ok 6 - a dom0 that hangs before it is up: QEMU stopped after the silence, not the timeout (exit $rc)"
+    sed 's/^/#   /' "$tmp/console4" "$tmp/stderr4"
 fi
