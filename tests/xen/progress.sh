@@ -125,7 +125,7 @@ done
 exec 3<>"$base.out" 4<>"$base.in"
 printf '%s\r\n' "(XEN) booting" "XENPLM-READY uptime=1.0" "# step: daemon: 9. a PVH guest" >&3
 while :; do
-    k=$(dd bs=1 count=1 2>/dev/null <&4)
+    k=$(timeout 2 dd bs=1 count=1 2>/dev/null <&4) # ends with the stand-in
     [ "$k" = q ] && printf '%s\r\n' "(XEN) 'q' pressed -> dumping domain info (now = 1)" >&3
 done
 QEMU
