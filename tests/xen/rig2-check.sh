@@ -13,6 +13,7 @@
 #   XENPLM_XEN=0     (the real-Xen rigs left out of a quick `make check`)
 #   a sanitized build (the rig would boot an ASan daemon in dom0)
 # XENPLM_XEN_REQUIRE=1 (CI) makes every "cannot run here" a failure instead.
+# Left out unless XENPLM_XEN2=1 (below: the emulation's failure rate).
 # The Makefile runs it after rig.sh and rig-4.20.sh: never two rigs at once.
 #
 # Up to two more attempts (XENPLM_XEN2_RETRY, default 2: two QEMUs under
@@ -31,6 +32,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 if [ "${XENPLM_XEN:-1}" = 0 ]; then
     echo "1..0 # SKIP XENPLM_XEN=0"
+    exit 0
+fi
+# Not yet by default, nor in CI: in the runs of 2026-12-07 half the
+# attempts failed by emulation (a PVH guest's triple fault under TCG's
+# SVM, twice; a dom0 hung in its boot, once), so even three attempts would
+# fail CI about one time in eight, and cost up to 45 minutes.  Until that
+# rate is brought down, XENPLM_XEN2=1 (or make check-xen2-pool) runs it.
+if [ "${XENPLM_XEN2:-0}" != 1 ]; then
+    echo "1..0 # SKIP the two-host flow runs with XENPLM_XEN2=1 or make check-xen2-pool: under TCG half its attempts fail by emulation (PVH triple faults), too often for CI yet"
     exit 0
 fi
 if ldd "$top_builddir/src/xenplmd" 2>/dev/null | grep -q libasan; then
