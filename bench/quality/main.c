@@ -33,9 +33,9 @@
 #endif
 
 static const struct qm_mgr *const managers[] = {
-    &qm_mgr_static_equal, &qm_mgr_static_peak,     &qm_mgr_squeezed,       &qm_mgr_qmemman,
-    &qm_mgr_mom,          &qm_mgr_xenplm,          &qm_mgr_xenplm_anticip, &qm_mgr_xenplm_cpu,
-    &qm_mgr_xenplm_boost, &qm_mgr_xenplm_affinity, &qm_mgr_xenplm_pin1,
+    &qm_mgr_static_equal, &qm_mgr_static_peak,  &qm_mgr_squeezed,        &qm_mgr_qmemman,
+    &qm_mgr_mom,          &qm_mgr_xenplm,       &qm_mgr_xenplm_keep,     &qm_mgr_xenplm_anticip,
+    &qm_mgr_xenplm_cpu,   &qm_mgr_xenplm_boost, &qm_mgr_xenplm_affinity, &qm_mgr_xenplm_pin1,
 };
 #define NMGR (sizeof(managers) / sizeof(managers[0]))
 

@@ -37,8 +37,8 @@ struct qm_mgr {
 };
 
 extern const struct qm_mgr qm_mgr_static_equal, qm_mgr_static_peak, qm_mgr_squeezed, qm_mgr_qmemman,
-    qm_mgr_mom, qm_mgr_xenplm, qm_mgr_xenplm_anticip, qm_mgr_xenplm_cpu, qm_mgr_xenplm_boost,
-    qm_mgr_xenplm_affinity, qm_mgr_xenplm_pin1;
+    qm_mgr_mom, qm_mgr_xenplm, qm_mgr_xenplm_keep, qm_mgr_xenplm_anticip, qm_mgr_xenplm_cpu,
+    qm_mgr_xenplm_boost, qm_mgr_xenplm_affinity, qm_mgr_xenplm_pin1;
 
 /* The largest CPU demand and working set guest i reaches over the whole
  * scenario (sampled every minute): what an operator sizing for peak

@@ -55,6 +55,12 @@
  * the latency guest pinned to too few pCPUs, the case where affinity
  * hurts.  Both are played only in scenarios that give such lists.
  *
+ * xenplm+keep is xenplm with lazy reclaim switched on: the default
+ * policy as if its memory said <leftover rule="reserve" reclaim="needed"/>
+ * (core/keep.h), what an operator would write for guests whose needs
+ * recur: what a guest holds above its allocation stays with it until
+ * another guest, the headroom or a maximum needs it.
+ *
  * xenplm+boost is xenplm with the time-critical boost (issue 13, point
  * 3): every rule of the default policy as if it said <boost/> (its
  * defaults: 10 s at most, 60 s apart, 2 minutes an hour), and each
@@ -172,7 +178,7 @@ static void close_xenplm(void *p)
 }
 
 static void *open_with(const struct qm_world *w, const char *srcdir, bool anticip, bool io,
-                       bool boost, enum xaff aff)
+                       bool boost, bool keep, enum xaff aff)
 {
     char path[1024], err[POL_ERR_MAX], xml[2048];
     struct st_xenplm *s = calloc(1, sizeof(*s));
@@ -196,6 +202,8 @@ static void *open_with(const struct qm_world *w, const char *srcdir, bool antici
         return NULL;
     }
     agent_ctl_tuning_default(&s->tuning);
+    if (keep)
+        s->pol.host.share[POL_MEMORY].reclaim_needed = true;
     if (anticip) {
         s->hist = calloc(w->n, sizeof(*s->hist));
         if (!s->hist) {
@@ -271,32 +279,37 @@ static void *open_with(const struct qm_world *w, const char *srcdir, bool antici
 
 static void *open_xenplm(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false, true, false, XAFF_NONE);
+    return open_with(w, srcdir, false, true, false, false, XAFF_NONE);
+}
+
+static void *open_keep(const struct qm_world *w, const char *srcdir)
+{
+    return open_with(w, srcdir, false, true, false, true, XAFF_NONE);
 }
 
 static void *open_anticip(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, true, true, false, XAFF_NONE);
+    return open_with(w, srcdir, true, true, false, false, XAFF_NONE);
 }
 
 static void *open_cpu_only(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false, false, false, XAFF_NONE);
+    return open_with(w, srcdir, false, false, false, false, XAFF_NONE);
 }
 
 static void *open_boost(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false, true, true, XAFF_NONE);
+    return open_with(w, srcdir, false, true, true, false, XAFF_NONE);
 }
 
 static void *open_affinity(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false, true, false, XAFF_RULE);
+    return open_with(w, srcdir, false, true, false, false, XAFF_RULE);
 }
 
 static void *open_pin1(const struct qm_world *w, const char *srcdir)
 {
-    return open_with(w, srcdir, false, true, false, XAFF_PIN1);
+    return open_with(w, srcdir, false, true, false, false, XAFF_PIN1);
 }
 
 static plm_amt_t amt(double v)
@@ -494,6 +507,8 @@ static void step_xenplm(void *p, struct qm_world *w)
 
 const struct qm_mgr qm_mgr_xenplm = {"xenplm",     true,  open_xenplm, step_xenplm,
                                      close_xenplm, false, false};
+const struct qm_mgr qm_mgr_xenplm_keep = {"xenplm+keep", true,  open_keep, step_xenplm,
+                                          close_xenplm,  false, false};
 const struct qm_mgr qm_mgr_xenplm_anticip = {"xenplm+anticip", true,  open_anticip, step_xenplm,
                                              close_xenplm,     false, false};
 const struct qm_mgr qm_mgr_xenplm_cpu = {"xenplm-cpu", true, open_cpu_only, step_xenplm,

@@ -628,6 +628,7 @@ int plm_arbitrate(const struct plm_params *p, const struct plm_request *req, siz
         s.water = 0;
     for (size_t i = 0; i < n; i++) {
         out[i].extra = w->base[i];
+        out[i].kept = 0;
         explain(req_at(req, stride, i), w->alloc[i], w->floor[i], w->cap[i], pl.maxlev, &s,
                 &out[i]);
     }

@@ -84,6 +84,8 @@ struct plm_outcome {
     plm_amt_t rounded;  /* after the cumulative rounder, a multiple of unit */
     plm_amt_t floor;    /* minimal allotment / policy minimum it was given first */
     plm_amt_t extra;    /* part of raw that came from the leftover rule */
+    plm_amt_t kept;     /* part of rounded the domain keeps of what it holds
+                           (lazy reclaim, core/keep.h; the arbiter sets 0) */
     plm_amt_t water;    /* water level of the levelled level, if levelled */
     unsigned satisfied; /* highest level fully met, 0 for none */
     unsigned levelled;  /* level at which the pool ran out, 0 if it did not */

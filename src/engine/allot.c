@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/keep.h"
 #include "engine/engine_int.h"
 
 static void read_facts(const struct eng_input *in, struct eng_state *st, struct eng_table dom)
@@ -81,10 +82,16 @@ static void describe(const struct plm_outcome *o, char *buf, size_t len)
         snprintf(buf, len, "pool ran out after level %u", o->satisfied);
         break;
     }
-    /* What the leftover rule added is part of the reason too. */
+    /* What the leftover rule added, and what it keeps, are part of the
+     * reason too. */
     if (o->extra > 0) {
         size_t used = strlen(buf);
         snprintf(buf + used, len - used, ", +%s leftover", plm_amt_format(o->extra, a));
+    }
+    if (o->kept > 0) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, ", keeps %s it holds until needed",
+                 plm_amt_format(o->kept, a));
     }
 }
 
@@ -149,6 +156,41 @@ static void keep_unfired(const struct plm_trigger *t, int r, plm_amt_t pool, str
     }
 }
 
+/* What domain e could keep of its memory (lazy reclaim): its allocation
+ * in force (before its first, the target Xen has), within its maximum;
+ * nothing for a domain whose memory does not move (its allocation is what
+ * it holds already) or that is not managed. */
+static plm_amt_t mem_held(const struct eng_dom *e, plm_amt_t unit)
+{
+    if (!eng_managed(e) || !e->balloon || eng_mem_fixed(e) || e->in.migrating)
+        return 0;
+    plm_amt_t held = e->granted[POL_MEMORY];
+    if (held <= 0)
+        held = eng_kib_to_mib(e->mem.target_kib) / unit * unit;
+    if (held > e->plm[POL_MEMORY].max)
+        held = e->plm[POL_MEMORY].max;
+    return held > 0 ? held : 0;
+}
+
+/* Memory a domain holds above its new allocation stays with it while the
+ * pool has room for it beside everyone's new allocation (core/keep.h);
+ * the outcomes then say what it keeps. */
+static void keep_memory(const struct pol_share *sh, plm_amt_t pool, struct eng_table dom,
+                        struct eng_scratch *scratch)
+{
+    size_t n = dom.n;
+
+    for (size_t i = 0; i < n; i++)
+        scratch->held[i] = mem_held(eng_at(dom, i), sh->unit);
+    if (plm_keep(pool, sh->unit, &scratch->out[0].rounded, sizeof(scratch->out[0]), scratch->held,
+                 scratch->kept, n) <= 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        scratch->out[i].kept = scratch->kept[i];
+        scratch->out[i].rounded += scratch->kept[i];
+    }
+}
+
 /* Size resource r's pool on the facts read (st->pool[r]); false, with a
  * note, when the policy cannot. */
 static bool size_pool(const struct eng_input *in, int r, struct eng_state *st,
@@ -196,6 +238,8 @@ static void allot_one(const struct eng_input *in, const char *force, int r, stru
         eng_plan_note(plan, -1, true, "%s arbitration failed: %s", res, plm_strerror(rc));
         return;
     }
+    if (r == POL_MEMORY && sh->reclaim_needed)
+        keep_memory(sh, pool, dom, scratch);
 
     bool fire = force != NULL;
     const char *fired_by = force;

@@ -91,7 +91,13 @@ int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
         bool *ch = realloc(s->changed, cap * sizeof(*ch));
         if (ch)
             s->changed = ch;
-        if (!out || !bal || !ch)
+        plm_amt_t *held = realloc(s->held, cap * sizeof(*held));
+        if (held)
+            s->held = held;
+        plm_amt_t *kept = realloc(s->kept, cap * sizeof(*kept));
+        if (kept)
+            s->kept = kept;
+        if (!out || !bal || !ch || !held || !kept)
             return PLM_ENOMEM;
         plm_work_dispose(&s->work);
         if (plm_work_init(&s->work, cap) != 0)
@@ -121,6 +127,8 @@ void eng_scratch_dispose(struct eng_scratch *s)
     free(s->out);
     free(s->bal);
     free(s->changed);
+    free(s->held);
+    free(s->kept);
     memset(s, 0, sizeof(*s));
 }
 

@@ -375,6 +375,8 @@ struct eng_scratch {
     struct plm_outcome *out;
     struct bal_dom *bal;
     bool *changed;    /* per domain: an allocation changed this turn */
+    plm_amt_t *held;  /* per domain: memory it could keep (allot.c) */
+    plm_amt_t *kept;  /* per domain: memory it keeps (core/keep.h) */
     bool mem_changed; /* some memory allocation changed this turn */
     size_t cap;
 };

@@ -30,6 +30,9 @@ static void describe_share(const struct pol_share *s, enum pol_resource r, FILE 
         fprintf(f, "    leftover  to domain %s\n", s->leftover_domain);
     else
         fprintf(f, "    leftover  %s\n", plm_leftover_name(s->leftover));
+    if (s->reclaim_needed)
+        fprintf(f, "    reclaim   when needed (what a domain holds above its allocation "
+                   "stays with it until then)\n");
     fprintf(f, "    trigger   ignore changes below %s;", plm_amt_format(s->trigger.min_delta, a));
     for (size_t i = 0; i < s->trigger.nrules; i++) {
         const struct plm_trigger_rule *rule = &s->trigger.rule[i];

@@ -119,6 +119,7 @@ static int load_share(struct px_loader *ld, const xmlNode *n, enum pol_resource 
                       struct pol_share *s, const xmlNode **leftover_node)
 {
     static const char *const bases[] = {"pcpus", "free+domu", "host"};
+    static const char *const reclaims[] = {"at-once", "needed"};
     bool delta_given = false;
     int rc = 0;
 
@@ -155,8 +156,14 @@ static int load_share(struct px_loader *ld, const xmlNode *n, enum pol_resource 
             rc = px_get_choice(ld, c, "rule", plm_leftover_names, PLM_LEFTOVER_COUNT, &rule);
             if (rc == 0)
                 rc = px_value(ld, c, "domain", &s->leftover_domain);
+            int reclaim = s->reclaim_needed ? 1 : 0;
+            if (rc == 0)
+                rc = px_get_choice(ld, c, "reclaim", reclaims, 2, &reclaim);
+            if (rc == 0 && r == POL_CPU && xmlHasProp(c, (const xmlChar *)"reclaim"))
+                rc = px_fail(ld, c, "reclaim", PLM_EINVAL, "only meaningful for memory");
             if (rc < 0)
                 break;
+            s->reclaim_needed = reclaim == 1;
             s->leftover = (enum plm_leftover)rule;
             *leftover_node = c;
             if (s->leftover == PLM_LEFTOVER_DEFAULT && !s->leftover_domain)

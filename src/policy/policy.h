@@ -87,7 +87,11 @@ struct pol_share {
     plm_amt_t unit;    /* granularity of allocations, > 0 */
     enum plm_mode mode;
     enum plm_leftover leftover;
-    char *leftover_domain;      /* PLM_LEFTOVER_DEFAULT: a declared domain name */
+    char *leftover_domain; /* PLM_LEFTOVER_DEFAULT: a declared domain name */
+    /* Memory: what a domain holds above its new allocation is taken back
+     * at once (false, the default) or only when someone needs it (true:
+     * <leftover reclaim="needed"/>, core/keep.h). */
+    bool reclaim_needed;
     struct plm_trigger trigger; /* passes plm_trigger_check */
 };
 
