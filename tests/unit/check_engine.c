@@ -2002,6 +2002,112 @@ START_TEST(boost_follows_the_request)
 }
 END_TEST
 
+/* Lazy reclaim (<leftover reclaim="needed"/>, core/keep.h), in the
+ * decision step: the donor holds 3072 MiB and asks 1024; what it keeps is
+ * what the receiver's request leaves of the pool (600 free + 4096 held -
+ * 512 headroom = 4184), in whole units of 16; with the default (at once)
+ * it is 0.  Then the mover runs: shrink before grow, and no target above
+ * what is free less the headroom. */
+static const char *const keep_xml =
+    "<xenplm-policy version=\"1\"><host><tick>1s</tick>"
+    "<cpu><pool reserve=\"0\"/><minimal>10</minimal><unit>1</unit>"
+    "<trigger min-delta=\"1\"><rule pct=\"1\" samples=\"1\"/></trigger></cpu>"
+    "<memory><pool base=\"free+domu\" headroom=\"512\"/><minimal>256</minimal><unit>16</unit>"
+    "<leftover rule=\"reserve\" reclaim=\"needed\"/>"
+    "<trigger min-delta=\"16\"><rule pct=\"1\" samples=\"1\"/></trigger></memory>"
+    "<balloon min-rate=\"64\" max-rate=\"256\" adaptive=\"false\"/>"
+    "<requests rate=\"1\" burst=\"3\"/></host>"
+    "<domain name=\"*\"><cpu><min>10</min><max>300</max></cpu>"
+    "<memory><min>512</min><max>3072</max></memory></domain></xenplm-policy>";
+
+static const struct {
+    const char *what;
+    bool keep;
+    const char *recv_asks;
+    long donor, recv; /* MiB granted, first turn and once the balloons are there */
+} keep_rows[] = {
+    {"nobody needs it: the donor keeps all it holds", true, "1024", 3072, 1024},
+    {"the receiver grows: the donor keeps what is left", true, "2048", 2128, 2048},
+    {"the receiver takes all the room: 88 MiB left, 80 in units", true, "3072", 1104, 3072},
+    {"reclaim at once (the default): the donor's request alone", false, "1024", 1024, 1024},
+};
+
+START_TEST(memory_kept_until_needed)
+{
+    struct eh h;
+    eh_open(&h, keep_rows[_i].keep ? keep_xml : base_xml, 9400, 4704);
+    size_t donor = eh_add(&h, "donor", 2, 3072, 3072);
+    size_t recv = eh_add(&h, "recv", 2, 1024, 4096);
+    eh_ask(&h, donor, "10", "1024");
+    eh_ask(&h, recv, "10", keep_rows[_i].recv_asks);
+    const struct eng_plan *p = eh_turn(&h);
+    ck_assert_msg(granted(&h, donor, POL_MEMORY) == keep_rows[_i].donor, "%s: donor %ld",
+                  keep_rows[_i].what, granted(&h, donor, POL_MEMORY));
+    ck_assert_int_eq(granted(&h, recv, POL_MEMORY), keep_rows[_i].recv);
+    /* Why it holds more than it asked is said. */
+    ck_assert(noted(p, "keeps") == (keep_rows[_i].donor > 1024));
+    for (int turn = 0; turn < 40; turn++) {
+        int64_t free_kib = h.total_kib - held_kib(&h), promised = 0;
+        eh_turn(&h);
+        for (size_t i = 0; i < h.n; i++)
+            if (h.dom[i].mem.target_kib > h.dom[i].in.mem_actual_kib)
+                promised += h.dom[i].mem.target_kib - h.dom[i].in.mem_actual_kib;
+        ck_assert_int_le(promised, free_kib - 512 * MIB);
+        eh_wait(&h, 256, 1000);
+    }
+    ck_assert_int_eq(h.dom[donor].mem.target_kib, keep_rows[_i].donor * MIB);
+    ck_assert_int_eq(h.dom[recv].mem.target_kib, keep_rows[_i].recv * MIB);
+    ck_assert_int_le(held_kib(&h), h.total_kib - 512 * MIB);
+    eh_close(&h);
+}
+END_TEST
+
+/* Kept memory goes back as a need comes: the donor keeps all it holds
+ * while the receiver asks little, gives back what the receiver's raise
+ * needs (and no more) when it comes, and keeps that when the raise is
+ * dropped again; the receiver is never kept below its request. */
+START_TEST(memory_kept_then_taken_back)
+{
+    struct eh h;
+    eh_open(&h, keep_xml, 9400, 4704);
+    size_t donor = eh_add(&h, "donor", 2, 3072, 3072);
+    size_t recv = eh_add(&h, "recv", 2, 1024, 4096);
+    eh_ask(&h, donor, "10", "1024");
+    eh_ask(&h, recv, "10", "1024");
+    eh_turn(&h);
+    ck_assert_int_eq(granted(&h, donor, POL_MEMORY), 3072);
+    for (int turn = 0; turn < 5; turn++) {
+        eh_wait(&h, 256, 1000);
+        eh_turn(&h);
+    }
+    ck_assert_int_eq(granted(&h, donor, POL_MEMORY), 3072);
+    ck_assert_int_eq(h.dom[donor].mem.target_kib, 3072 * MIB);
+
+    eh_ask(&h, recv, "10", "2560");
+    eh_turn(&h);
+    ck_assert_int_eq(granted(&h, recv, POL_MEMORY), 2560);
+    ck_assert_int_eq(granted(&h, donor, POL_MEMORY), 1616); /* 4184 - 2560, in units */
+    for (int turn = 0; turn < 20; turn++) {
+        eh_wait(&h, 256, 1000);
+        eh_turn(&h);
+    }
+    ck_assert_int_eq(h.dom[recv].in.mem_actual_kib, 2560 * MIB);
+    ck_assert_int_eq(h.dom[donor].in.mem_actual_kib, 1616 * MIB);
+
+    /* The raise dropped: the receiver now keeps it, the donor what it has. */
+    eh_ask(&h, recv, "10", "1024");
+    eh_turn(&h);
+    ck_assert_int_eq(granted(&h, recv, POL_MEMORY), 2560);
+    ck_assert_int_eq(granted(&h, donor, POL_MEMORY), 1616);
+    /* The donor asks more again: the receiver gives way, down to its request at most. */
+    eh_ask(&h, donor, "10", "3072");
+    eh_turn(&h);
+    ck_assert_int_eq(granted(&h, donor, POL_MEMORY), 3072);
+    ck_assert_int_eq(granted(&h, recv, POL_MEMORY), 1104);
+    eh_close(&h);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -2010,6 +2116,9 @@ static Suite *engine_suite(void)
     tcase_add_loop_test(tc, arbitration, 0, (int)(sizeof(arb_rows) / sizeof(arb_rows[0])));
     tcase_add_test(tc, actions_only_differences);
     tcase_add_test(tc, memory_shrink_before_grow);
+    tcase_add_loop_test(tc, memory_kept_until_needed, 0,
+                        (int)(sizeof(keep_rows) / sizeof(keep_rows[0])));
+    tcase_add_test(tc, memory_kept_then_taken_back);
     tcase_add_test(tc, memory_unread_left_alone);
     tcase_add_test(tc, memory_stuck_while_pool_shrinks);
     tcase_add_loop_test(tc, migrating_target_held, 0,
