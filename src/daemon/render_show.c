@@ -96,6 +96,8 @@ static void show_resource_text(FILE *f, const struct dmn_state *s, const struct 
             plm_amt_format(o->rounded, b), plm_amt_format(o->floor, c));
     if (o->extra)
         fprintf(f, ", leftover %s", plm_amt_format(o->extra, a));
+    if (o->kept)
+        fprintf(f, ", kept %s", plm_amt_format(o->kept, a));
     nflags = outcome_flags(o->flags, names);
     for (size_t i = 0; i < nflags; i++)
         fprintf(f, "%s%s", i ? "," : " (", names[i]);

@@ -340,6 +340,55 @@ START_TEST(test_pool_names)
 }
 END_TEST
 
+/* <leftover reclaim>: memory keeps what it holds only when told to
+ * (the default, and policies/default.xml, reclaim at once); a word the
+ * schema does not know, and the attribute on the CPU, are refused. */
+static const struct {
+    const char *xml;
+    int rc;
+    bool needed;
+    const char *err;
+} reclaim_rows[] = {
+    {"<xenplm-policy version=\"1\"><host><memory><leftover rule=\"reserve\"/></memory></host>"
+     "</xenplm-policy>",
+     0, false, NULL},
+    {"<xenplm-policy version=\"1\"><host><memory><leftover rule=\"reserve\" "
+     "reclaim=\"needed\"/></memory></host></xenplm-policy>",
+     0, true, NULL},
+    {"<xenplm-policy version=\"1\"><host><memory><leftover rule=\"split\" "
+     "reclaim=\"at-once\"/></memory></host></xenplm-policy>",
+     0, false, NULL},
+    {"<xenplm-policy version=\"1\"><host><cpu><leftover rule=\"reserve\" "
+     "reclaim=\"needed\"/></cpu></host></xenplm-policy>",
+     PLM_EINVAL, false, "attribute 'reclaim': only meaningful for memory"},
+    {"<xenplm-policy version=\"1\"><host><memory><leftover rule=\"reserve\" "
+     "reclaim=\"soon\"/></memory></host></xenplm-policy>",
+     -1, false, "attribute 'reclaim': 'soon' is not one of 'at-once', 'needed'"},
+};
+
+START_TEST(test_reclaim)
+{
+    struct pol_policy p;
+    char err[POL_ERR_MAX] = "";
+    memset(&p, 0, sizeof(p));
+    int rc = load_text(reclaim_rows[_i].xml, &p, err, sizeof(err));
+    if (reclaim_rows[_i].rc == 0) {
+        ck_assert_msg(rc == 0, "%s", err);
+        ck_assert(p.host.share[POL_MEMORY].reclaim_needed == reclaim_rows[_i].needed);
+        ck_assert(!p.host.share[POL_CPU].reclaim_needed);
+        pol_policy_dispose(&p);
+    } else {
+        ck_assert_int_lt(rc, 0);
+        ck_assert_msg(strstr(err, reclaim_rows[_i].err), "%s", err);
+    }
+    if (_i == 0) {
+        load_ok("policies/default.xml", &p);
+        ck_assert(!p.host.share[POL_MEMORY].reclaim_needed);
+        pol_policy_dispose(&p);
+    }
+}
+END_TEST
+
 START_TEST(test_full_values)
 {
     struct pol_policy p;
@@ -988,6 +1037,8 @@ int main(void)
     tcase_set_timeout(hostile, 120);
     tcase_add_test(files, test_shipped_policies_load);
     tcase_add_test(files, test_default_policy_is_conservative);
+    tcase_add_loop_test(files, test_reclaim, 0,
+                        (int)(sizeof(reclaim_rows) / sizeof(reclaim_rows[0])));
     tcase_add_test(files, test_default_trigger_small_lasting_cpu);
     tcase_add_test(files, test_corpus_bad_files);
     tcase_add_test(files, test_corpus_every_err_has_a_file);
