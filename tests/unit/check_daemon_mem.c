@@ -478,10 +478,45 @@ START_TEST(mem_bounds)
 }
 END_TEST
 
+/*
+ * Lazy reclaim (tests/daemon/keep.xml: <leftover reclaim="needed"/>),
+ * through the daemon's loop on the simulated host: the donor asks 1 GiB
+ * but nobody needs the 2 GiB more it holds, so it keeps them (its target
+ * stays); then the receiver asks 3 GiB, and the donor gives back what
+ * that needs and no more: the pool is 1024 free + 4096 held - 512
+ * headroom = 4608, so it keeps 4608 - 1024 - 3072 = 512 MiB above its
+ * request.  Shrink before grow and the host's memory hold throughout
+ * (dt_step's invariants).
+ */
+START_TEST(mem_kept_until_needed)
+{
+    struct dt t;
+
+    dt_open(&t, "keep.xml",
+            MOVE_HOST MOVE_DOMS "at 1s donor request mem=1024\n"
+                                "at 1s recv request mem=1024\n"
+                                "at 20s recv request mem=3072\n");
+    dt_run_exactly(&t, 15000); /* stops there: the next event is at 20 s */
+    ck_assert_uint_lt(dt_now(&t), 20000);
+    expect_mem(&t, "donor", 3072);
+    expect_mem(&t, "recv", 1024);
+    ck_assert(strstr(dt_dom(&t, "donor")->eng.why[POL_MEMORY], "keeps 2048 it holds until needed"));
+    uint64_t sets = dt_stats(&t).op[PORT_SIM_OP_MEM_TARGET_SET].calls;
+
+    dt_run_until(&t, 80000);
+    expect_mem(&t, "donor", 1536);
+    expect_mem(&t, "recv", 3072);
+    ck_assert_uint_gt(dt_stats(&t).op[PORT_SIM_OP_MEM_TARGET_SET].calls, sets);
+    ck_assert(!t.d.st.eng.mem_moving);
+    dt_close(&t);
+}
+END_TEST
+
 TCase *dt_tcase_mem(void)
 {
     TCase *tc = tcase_create("mem");
     tcase_add_test(tc, mem_shrink_before_grow);
+    tcase_add_test(tc, mem_kept_until_needed);
     tcase_add_test(tc, mem_stuck_balloon);
     tcase_add_test(tc, mem_stuck_probe_between_ticks);
     tcase_add_test(tc, mem_stuck_above_max);
