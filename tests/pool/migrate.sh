@@ -105,10 +105,18 @@ ask() { # host args...
     shift
     "$cli" -s "$work/$h.sock" "$@"
 }
-# The hosts whose daemon lists the domain NAME.
-where() { # name
-    for h in xen-a xen-b xen-c; do
-        ask "$h" list 2>/dev/null | awk -v n="$1" '$1 == n { found = 1 } END { exit !found }' &&
+# The hosts whose daemon lists the domain NAME, asked in the order HOSTS
+# gives (default xen-a xen-b xen-c).  Each host is asked in turn, not all at
+# once: to catch a domain on two hosts at one moment, ask its destination
+# before its source (listed there, then still listed at the source later:
+# both held it at the source's reading); the other way round, a move that
+# lands between the two readings looks like one.
+where() { # name [hosts...]
+    w_name=$1
+    shift
+    [ $# -gt 0 ] || set -- xen-a xen-b xen-c
+    for h in "$@"; do
+        ask "$h" list 2>/dev/null | awk -v n="$w_name" '$1 == n { found = 1 } END { exit !found }' &&
             printf '%s ' "$h"
     done
 }
@@ -139,8 +147,8 @@ moved() {
     while [ "$(ms)" -lt "$end" ]; do
         s=$(state_of "$key")
         case "$seen" in *"${s%% *}"*) ;; *) seen="$seen ${s%% *}" ;; esac
-        # Never on two hosts, at any moment read.
-        w=$(where "$name")
+        # Never on two hosts, at any moment read: the destination first.
+        w=$(where "$name" "$dest" xen-a)
         [ "$(printf '%s' "$w" | wc -w)" -le 1 ] || { echo "$name listed by $w at once"; return 1; }
         [ "$s" = "done" ] && break
         case "$s" in failed* | refused*) echo "the order ended: $s"; return 1 ;; esac
