@@ -506,7 +506,17 @@ wait "$daemon" 2>/dev/null
 check "its pid file is left behind" test -e /run/xenplmd.pid
 t_restart=$(uptime_cs)
 start_daemon
-check "xenplmd restarts over the stale pid file and socket" wait_until 10 xenplm list
+# Up to 30 s, as for the first start's xenplm/ subtrees: the start takes
+# 4-5 s at load 2, and a loaded host (two README runs and a two-host rig
+# on the 2-core machine) made the rig 5 to 7 times slower (its reaction
+# median 94 ms against 16; the restart's convergence 54 s against 4-8),
+# when 10 s was not enough.
+if wait_until 30 xenplm list; then
+    ok "xenplmd restarts over the stale pid file and socket"
+    timing "restart to the control socket answering" $(($(uptime_cs) - t_restart))
+else
+    not_ok "xenplmd restarts over the stale pid file and socket"
+fi
 effect 60 "restarted: guest-a's target reaches 256 MiB" target_is guest-a 256
 effect 60 "restarted: guest-b's target reaches 256 MiB" target_is guest-b 256
 timing "restart to both targets at 256 MiB" $(($(uptime_cs) - t_restart))

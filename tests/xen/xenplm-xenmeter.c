@@ -35,6 +35,20 @@
  *                            before and after the domains)
  *         mem: domain D min X max Y KiB   (one line per domain seen)
  *
+ *   xenplm-xenmeter watch STOPFILE PATTERN...
+ *
+ *     Log, until STOPFILE exists, every xenstore write under /local/domain
+ *     whose path matches one of the shell patterns (fnmatch), read at once
+ *     in this process: one line per write,
+ *         UPTIME PATH VALUE
+ *     UPTIME dom0's /proc/uptime (seconds), VALUE as xenstore-read prints
+ *     it (a newline as \n, a tab as \t, a backslash doubled, other
+ *     control bytes in octal), and "UPTIME set" first, once the watch is
+ *     set.  The rig's shell version (lib-dom0.sh, watch_log) forks
+ *     xenstore-read for each write: on a loaded host those reads land
+ *     seconds late, after a short-lived value (a boost's grant, 4 s) has
+ *     already changed again.
+ *
  * Exit status: 0 when every call succeeded (and, for react, every round saw
  * its effect within 5 s), 1 otherwise, 2 on bad usage.
  * A test program, not part of xenplm: it talks to libxl and libxenstore
@@ -43,7 +57,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,10 +310,81 @@ static int mem(libxl_ctx *ctx, const char *stopfile)
     return 0;
 }
 
+/* dom0's uptime in seconds, as /proc/uptime gives it ("?" when unreadable). */
+static void uptime_str(char *buf, size_t len)
+{
+    FILE *f = fopen("/proc/uptime", "r");
+
+    snprintf(buf, len, "?");
+    if (f) {
+        if (fscanf(f, "%31s", buf) != 1)
+            snprintf(buf, len, "?");
+        fclose(f);
+    }
+}
+
+/* VALUE escaped as xenstore-read prints it. */
+static void print_value(const char *v, unsigned int len)
+{
+    for (unsigned int i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c == '\\')
+            fputs("\\\\", stdout);
+        else if (c < 0x20 || c == 0x7f)
+            printf("\\%03o", c);
+        else
+            putchar(c);
+    }
+}
+
+static int watch(struct xs_handle *xs, const char *stopfile, char **patterns, int npatterns)
+{
+    char up[32];
+
+    if (!xs_watch(xs, "/local/domain", "xenmeter")) {
+        fprintf(stderr, "xenplm-xenmeter: cannot watch /local/domain: %s\n", strerror(errno));
+        return 1;
+    }
+    while (access(stopfile, F_OK) != 0) {
+        struct pollfd pfd = {.fd = xs_fileno(xs), .events = POLLIN};
+        if (poll(&pfd, 1, 200) < 0 && errno != EINTR)
+            return 1;
+        char **ev;
+        while ((ev = xs_check_watch(xs)) != NULL) {
+            const char *path = ev[XS_WATCH_PATH];
+            uptime_str(up, sizeof(up));
+            if (strcmp(path, "/local/domain") == 0) {
+                printf("%s set\n", up);
+            } else {
+                for (int i = 0; i < npatterns; i++) {
+                    if (fnmatch(patterns[i], path, 0) != 0)
+                        continue;
+                    unsigned int len = 0;
+                    char *v = xs_read(xs, XBT_NULL, path, &len);
+                    printf("%s %s ", up, path);
+                    if (v)
+                        print_value(v, len);
+                    putchar('\n');
+                    free(v);
+                    break;
+                }
+            }
+            free(ev);
+            fflush(stdout);
+        }
+    }
+    return 0;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: xenplm-xenmeter react DOMID ROUNDS SEQ MEM_MIB CPU_A CPU_B\n"
-                    "       xenplm-xenmeter mem STOPFILE\n");
+                    "       xenplm-xenmeter mem STOPFILE\n"
+                    "       xenplm-xenmeter watch STOPFILE PATTERN...\n");
     return 2;
 }
 
@@ -308,6 +395,16 @@ int main(int argc, char **argv)
     unsigned long domid, rounds, seq, mib, cpu_a, cpu_b;
     int status;
 
+    if (argc >= 4 && strcmp(argv[1], "watch") == 0) {
+        struct xs_handle *xs = xs_open(0);
+        if (!xs) {
+            fprintf(stderr, "xenplm-xenmeter: cannot open xenstore: %s\n", strerror(errno));
+            return 1;
+        }
+        status = watch(xs, argv[2], argv + 3, argc - 3);
+        xs_close(xs);
+        return status;
+    }
     if (argc == 8 && strcmp(argv[1], "react") == 0) {
         if (parse_ulong(argv[2], 0x7fef, &domid) || domid == 0 ||
             parse_ulong(argv[3], MAX_ROUNDS, &rounds) || rounds == 0 ||
