@@ -159,6 +159,9 @@ command -v ldd >/dev/null 2>&1 || die "ldd is not installed"
 
 for f in "$stage"/boot/vmlinux-*; do kernel=$f; done
 for f in "$stage"/boot/xen-*.gz; do xengz=$f; done
+# XENPLM_XEN_HYPERVISOR: another build of the hypervisor (gzipped), such
+# as the two-host rig's (tests/xen/xen-shadow.sh).
+xengz=${XENPLM_XEN_HYPERVISOR:-$xengz}
 # Debian 12's kernel puts its modules in /lib/modules, Debian 13's in /usr/lib/modules.
 for d in "$stage"/lib/modules/* "$stage"/usr/lib/modules/*; do
     if [ -d "$d" ]; then kmods=$d; fi

@@ -56,16 +56,7 @@ case "$host" in
 a)
     GUEST_MEMORY=$mig_mib
     GUEST_MAXMEM=$mig_mib
-    GUEST_TYPE=${XENPLM_MIGRATE_TYPE:-}
-    if [ -z "$GUEST_TYPE" ]; then
-        case " $(xl info 2>/dev/null | sed -n 's/^virt_caps *: *//p') " in
-        *" hvm "*) GUEST_TYPE=pvh ;;
-        *) GUEST_TYPE=pv ;;
-        esac
-    fi
-    echo "# migrate: guest-m is a $GUEST_TYPE guest"
-    # A PVH guest under TCG, two QEMUs on two cores: past 90 s to boot.
-    GUEST_BOOT_S=180
+    guest_type_pick
     XENPLM_GUEST_EXTRA="${XENPLM_GUEST_EXTRA:-quiet} XENPLM_COUNTER=1"
     step "migrate: guest-m starts on host A"
     start_guests guest-m

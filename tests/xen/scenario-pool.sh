@@ -314,11 +314,10 @@ case "$host" in
 a)
     GUEST_MEMORY=$mig_mib
     GUEST_MAXMEM=$mig_mib
-    GUEST_TYPE=pvh
-    GUEST_BOOT_S=180
+    guest_type_pick
     AGENT_GOALS=yes
     XENPLM_GUEST_EXTRA="${XENPLM_GUEST_EXTRA:-quiet} XENPLM_COUNTER=1"
-    step "pool: guest-m (PVH, $mig_mib MiB, the agent) starts on host A"
+    step "pool: guest-m ($GUEST_TYPE, $mig_mib MiB, the agent) starts on host A"
     start_guests guest-m
     if ! check "guest-m counts on its console" wait_until 60 m_count_above 2; then
         echo "guest-m never counted" | nc -w 5 "$peer" 8003 2>/dev/null
@@ -350,7 +349,7 @@ a)
     grep 'migrated to xen-b\|migration to xen-b' /tmp/xenplmd.log | sed 's/^/# xenplmd| /'
     check "A's xenplmd forgets guest-m" wait_until 30 daemon_forgot
 
-    step "pool: A leaves its guests 200; guest-n (PVH, $mig_mib MiB, no agent) starts on A"
+    step "pool: A leaves its guests 200; guest-n ($GUEST_TYPE, $mig_mib MiB, no agent) starts on A"
     reload_policy 0 "guest-m back on A will ask nothing A cannot give"
     AGENT_GOALS=no
     start_guests guest-n
