@@ -133,7 +133,11 @@ void dmn_histories(struct dmn *d);
 void dmn_history_load(struct dmn *d, struct dmn_domain *dom);
 void dmn_history_save(struct dmn *d, const struct dmn_domain *dom);
 /* Every history, when DMN_HIST_SAVE_MS has passed since the last (or force);
- * the state directory pruned first, at the first call and every DMN_HIST_PRUNE_MS. */
+ * the state directory pruned first: at the first call (leftovers alone),
+ * DMN_HIST_PRUNE_FIRST_MS later (the first look that may remove a history:
+ * a daemon restarted more often than daily still prunes), then every
+ * DMN_HIST_PRUNE_MS. */
+#define DMN_HIST_PRUNE_FIRST_MS (15u * 60 * 1000)
 #define DMN_HIST_PRUNE_MS (24u * 3600 * 1000)
 /* A difference between the wall clock's and the monotonic clock's advance
  * from one look to the next beyond which the wall clock jumped. */

@@ -18,9 +18,10 @@
  * The files are the daemon's state, not figures: written 0600 and synced
  * before the rename (and the directory after).  A file no domain has
  * written for ANT_DAYS days holds nothing anticipation still uses (its
- * ring covers the last ANT_DAYS days): it is removed once a day
- * (dmn_history_prune), with the temporary files a killed writer left
- * (those also when the daemon starts).  A file's age is its time on the
+ * ring covers the last ANT_DAYS days): it is removed by
+ * dmn_history_prune, 15 minutes after the daemon starts and then once a
+ * day, with the temporary files a killed writer left (those also when the
+ * daemon starts).  A file's age is its time on the
  * wall clock, which may be set wrong: a history is removed only at a look
  * that finds the wall clock ran in step with the monotonic clock since
  * the previous one (never at the first, when the daemon starts), and the
@@ -236,7 +237,10 @@ void dmn_history_save_all(struct dmn *d, uint64_t now, bool force)
     if (!d->opt.state_dir)
         return;
     if (now >= d->hist_prune_at_ms) {
-        d->hist_prune_at_ms = now + DMN_HIST_PRUNE_MS;
+        /* The first look only anchors the clocks: the next, soon after,
+         * is the first that may age a history. */
+        d->hist_prune_at_ms =
+            now + (d->hist_clock.anchored ? DMN_HIST_PRUNE_MS : DMN_HIST_PRUNE_FIRST_MS);
         /* Files are dated on the host's clocks, not the port's (the
          * simulated host's runs faster). */
         dmn_history_prune(d, (int64_t)(plm_wall_ms() / 1000), plm_mono_ms());

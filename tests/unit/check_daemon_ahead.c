@@ -372,6 +372,42 @@ START_TEST(ahead_prune_state_dir)
 }
 END_TEST
 
+/* The schedule of the looks, through the daemon's own call
+ * (dmn_history_save_all with the loop's clock): the start's look removes
+ * no history, the one DMN_HIST_PRUNE_FIRST_MS later does (a daemon
+ * restarted more often than daily still prunes), then the next is a day
+ * on. */
+START_TEST(ahead_prune_soon_after_start)
+{
+    char dir[256];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/prune-sched.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    const char *old = "9d0c1b2a-0000-4000-8000-000000000003.hist";
+    const char *older = "9d0c1b2a-0000-4000-8000-000000000004.hist";
+    touch_days_ago(dir, old, ANT_DAYS + 1);
+
+    struct dmn *d = calloc(1, sizeof(*d));
+    ck_assert_ptr_nonnull(d);
+    d->opt.state_dir = dir;
+    const uint64_t t0 = 1000;
+    dmn_history_save_all(d, t0, false);
+    ck_assert(exists(dir, old));
+    dmn_history_save_all(d, t0 + DMN_HIST_PRUNE_FIRST_MS - 1, false);
+    ck_assert(exists(dir, old));
+    dmn_history_save_all(d, t0 + DMN_HIST_PRUNE_FIRST_MS, false);
+    ck_assert_msg(!exists(dir, old), "a stale history outlived the look after the start");
+    /* The next look is a day later, not sooner. */
+    touch_days_ago(dir, older, ANT_DAYS + 2);
+    dmn_history_save_all(d, t0 + DMN_HIST_PRUNE_FIRST_MS + DMN_HIST_PRUNE_MS - 1, false);
+    ck_assert(exists(dir, older));
+    dmn_history_save_all(d, t0 + DMN_HIST_PRUNE_FIRST_MS + DMN_HIST_PRUNE_MS, false);
+    ck_assert(!exists(dir, older));
+    free(d);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 /* The pruning's clock (history.c), look by look: wall and monotonic
  * seconds from the first look, whether it jumped, the skew and the age of
  * a file written at mtime (days before the first look) that makes it
@@ -421,6 +457,7 @@ TCase *dt_tcase_ahead(void)
                         (int)(sizeof(keep_rows) / sizeof(keep_rows[0])));
     tcase_add_test(tc, ahead_prune_state_dir);
     tcase_add_test(tc, ahead_prune_clock);
+    tcase_add_test(tc, ahead_prune_soon_after_start);
     tcase_add_test(tc, ahead_clock_jump_forward);
     tcase_add_test(tc, ahead_clock_jump_back);
     tcase_add_test(tc, ahead_history_after_clock_back);
