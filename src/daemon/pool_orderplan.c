@@ -38,18 +38,37 @@ const struct pop_known *pop_finished_at(const struct pop_known *known, size_t nk
     return NULL;
 }
 
-size_t pop_new(const struct pp_plan *plan, const struct pp_domain *doms, size_t ndoms,
-               const struct pop_known *known, size_t nknown, size_t *pick)
+/* Whether an order of a domain keeps a move of it from source from
+ * being ordered now (pop_new). */
+static bool holds_move(const struct pop_known *k, const char *source, uint64_t now_ms,
+                       uint64_t settle_ms)
+{
+    /* Not finished, or failed or refused: held (after a failure, until
+     * the order is cleared, POP_KEEP_MS later). */
+    if (pop_live(k) || k->state.phase != PORD_DONE)
+        return true;
+    if (strcmp(k->source, source) != 0)
+        return false;
+    /* Done from there just now: the records may still place it there. */
+    return now_ms <= k->state.at_ms || now_ms - k->state.at_ms < settle_ms;
+}
+
+size_t pop_new(const struct pp_plan *plan, const struct pp_host *hosts, size_t nhosts,
+               const struct pp_domain *doms, size_t ndoms, const struct pop_known *known,
+               size_t nknown, uint64_t now_ms, uint64_t settle_ms, size_t *pick)
 {
     size_t n = 0;
 
     for (size_t i = 0; i < plan->nmoves; i++) {
-        size_t d = plan->move[i].dom;
-        if (d >= ndoms)
+        size_t d = plan->move[i].dom, from = plan->move[i].from;
+        if (d >= ndoms || from >= nhosts)
             continue;
-        if (nknown && bsearch(doms[d].uuid, known, nknown, sizeof(*known), cmp_known))
-            continue;
-        pick[n++] = i;
+        bool held = false;
+        const struct pop_known *k = first_of(known, nknown, doms[d].uuid);
+        for (; k && k < known + nknown && strcmp(k->uuid, doms[d].uuid) == 0 && !held; k++)
+            held = holds_move(k, hosts[from].name, now_ms, settle_ms);
+        if (!held)
+            pick[n++] = i;
     }
     return n;
 }

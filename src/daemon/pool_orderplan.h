@@ -21,6 +21,10 @@
  * deletes it with its state; its cooldown key stays. */
 #define POP_KEEP_MS 300000
 
+/* How many publish intervals after an order was done from a host the
+ * leader trusts that host's records to show the domain gone (pop_new). */
+#define POP_SETTLE_INTERVALS 2
+
 /* An order etcd holds, as read (any source). */
 struct pop_known {
     char uuid[PREC_UUID_LEN + 1];
@@ -33,13 +37,22 @@ struct pop_known {
 };
 
 /*
- * The moves of plan to order: those whose domain has no order at all in
- * known (sorted by uuid; an order finished but not yet cleared counts:
- * the domain's cooldown is then what holds it).  pick[] receives indices
- * into plan->move, in the plan's order; their count.
+ * The moves of plan to order, from the orders in known (sorted by uuid):
+ * a move is held by an order of its domain not finished, or failed or
+ * refused (until the leader clears it, POP_KEEP_MS after: the backoff
+ * after a failure), but not by one done (the cooldown key written with
+ * it holds a balancing move; a drain ignores cooldowns), except one done
+ * from the move's source (hosts[move.from]) less than settle_ms before
+ * now_ms (Unix ms): that source's records may not show the domain gone
+ * yet (they are published at most once per publish interval), and the
+ * next round plans from newer ones.  A done order of the domain from the
+ * move's source holds the new order's key: the caller clears it first
+ * (pop_finished_at).  pick[] receives indices into plan->move, in the
+ * plan's order; their count.
  */
-size_t pop_new(const struct pp_plan *plan, const struct pp_domain *doms, size_t ndoms,
-               const struct pop_known *known, size_t nknown, size_t *pick);
+size_t pop_new(const struct pp_plan *plan, const struct pp_host *hosts, size_t nhosts,
+               const struct pp_domain *doms, size_t ndoms, const struct pop_known *known,
+               size_t nknown, uint64_t now_ms, uint64_t settle_ms, size_t *pick);
 
 /* Whether an order holds its domain: no final state yet (none at all,
  * accepted or running).  An order whose state does not decode holds it. */

@@ -376,8 +376,9 @@ int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
                           uint64_t cooldown_ms, bool *fenced)
 {
     size_t pick[PP_MAX_MOVES];
-    size_t n = pop_new(plan, doms, nd, known, nknown, pick);
     uint64_t now = plm_wall_ms();
+    size_t n = pop_new(plan, hosts, nh, doms, nd, known, nknown, now,
+                       POP_SETTLE_INTERVALS * p->interval_ms, pick);
     int rc;
 
     *fenced = false;
@@ -388,6 +389,11 @@ int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
                            .to = mv->to,
                            .reason = mv->reason == PP_DRAIN ? PORD_DRAIN : PORD_BALANCE,
                            .cooldown_until_ms = mv->cooldown_until_ms};
+        /* A finished order from the same host holds the key: cleared first. */
+        const struct pop_known *old =
+            pop_finished_at(known, nknown, doms[mv->dom].uuid, hosts[mv->from].name);
+        if (old && ((rc = clear_one(p, old, fenced)) || *fenced))
+            return rc;
         if ((rc = issue_one(p, &is, hosts, doms, fenced)))
             return rc;
     }

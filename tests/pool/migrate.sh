@@ -71,7 +71,7 @@ policy() { # host
     echo 'at 1s c1 request cpu=10 mem=1024'
 } >"$work/xen-c.scn"
 
-echo "1..9"
+echo "1..10"
 # shellcheck disable=SC2034 # n and fail: ok() counts in them
 n=0
 fail=0
@@ -286,7 +286,39 @@ reloaded() {
 }
 ok "a reload that restarts the pool thread mid-migration: the order still ends done" reloaded
 
-# 7. xenplm pool migrate a2 xen-c (xen-b to xen-c, 8 s at 256 MiB/s), and
+# 7. a1, back on xen-a by a manual move, and xen-a drained again: a1's
+# order off xen-a follows within seconds.  Its order off xen-a (1 or 5,
+# done) is still in etcd (the leader clears a finished order five minutes
+# on), and holds the new order's key: the leader clears it first.  (A done
+# order held its domain until cleared, so a drain waited up to five
+# minutes.)  The drain is then turned off again.
+drained_again() {
+    from=$(where a1)
+    [ "$from" = "xen-a " ] || { echo "a1 is on '$from', not xen-a"; return 1; }
+    u=$(ctl get --prefix --keys-only /xenplm/test/hosts/xen-a/domains/ | while read -r d; do
+        [ -n "$d" ] && ctl get "$d" --print-value-only | grep -qx 'name a1' && echo "${d##*/}"
+    done)
+    [ -n "$u" ] || { echo "xen-a does not publish a1"; return 1; }
+    k=/xenplm/test/orders/xen-a/$u
+    s=$(state_of "$k")
+    [ "$s" = done ] || { echo "a1's drain order from xen-a is not in etcd as done: '$s'"; return 1; }
+    old=$(ctl get "$k" --print-value-only | sed -n 's/^at //p')
+    t0=$(ms)
+    ask xen-b pool drain xen-a || return 1
+    wait_for 20000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k' --print-value-only | grep -q '^reason drain' &&
+        ! etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k' --print-value-only | grep -qx 'at $old'" ||
+        { echo "no new order for a1 off xen-a 20 s after the drain: $(ctl get "$k" --print-value-only | tr '\n' ' ')"; return 1; }
+    took=$(($(ms) - t0))
+    wait_for 30000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -qx 'state done'" ||
+        { echo "a1's new order is not done: '$(state_of "$k")'"; return 1; }
+    ask xen-b pool drain xen-a --off || return 1
+    wait_for 10000 sh -c "! etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get /xenplm/test/drain/xen-a --keys-only | grep -q ." ||
+        { echo "the drain key stays"; return 1; }
+    echo "  a1 ordered off xen-a ${took} ms after the drain, now on $(where a1)"
+}
+ok "a domain back on a drained host is ordered off at once: its finished order from there is cleared first" drained_again
+
+# 8. xenplm pool migrate a2 xen-c (xen-b to xen-c, 8 s at 256 MiB/s), and
 # xen-b's daemon killed (SIGKILL) while it runs: its simulated host, a2
 # with it, is gone.  Once xen-b's lease is over (3 s), the leader (xen-b
 # itself, maybe: then the next one) writes the order failed, saying why;
@@ -316,7 +348,7 @@ lost() {
 ok "a source lost mid-migration: the leader writes its order failed; the domain is on no host" lost
 pids=$(for p in $pids; do [ "$p" = "$pid_xenb" ] || echo "$p"; done)
 
-# 8. xenplm pool migrate c1 xen-a: xen-c's transfer stalls half way (as
+# 9. xenplm pool migrate c1 xen-a: xen-c's transfer stalls half way (as
 # over a dead link), and xen-a's daemon is killed.  Three reads of the pool
 # later (its lease is 3 s, the plan interval 1 s), xen-c no longer waits
 # for the order's 60 s timeout: it aborts the migration as its destination
@@ -347,7 +379,7 @@ dest_lost() {
 ok "a destination lost mid-migration: the source aborts it once the pool no longer lists it; the domain runs on" dest_lost
 pids=$(for p in $pids; do [ "$p" = "$pid_xena" ] || echo "$p"; done)
 
-# 9. Every daemon left still runs, and none logged an error.
+# 10. Every daemon left still runs, and none logged an error.
 alive() {
     for p in $pids; do
         kill -0 "$p" 2>/dev/null || { echo "a daemon exited"; return 1; }

@@ -376,7 +376,9 @@ static struct pop_known known(const char *uuid, int phase, uint64_t at_ms)
     return k;
 }
 
-/* Which moves become orders: those whose domain has no order at all. */
+/* Which moves become orders: a live, failed or refused order of the
+ * domain holds its move; a done one only when done from the move's own
+ * source within the settle time (its records may be stale). */
 START_TEST(new_orders)
 {
     struct pp_domain d[3];
@@ -384,40 +386,61 @@ START_TEST(new_orders)
     snprintf(d[0].uuid, sizeof(d[0].uuid), U1);
     snprintf(d[1].uuid, sizeof(d[1].uuid), U2);
     snprintf(d[2].uuid, sizeof(d[2].uuid), U3);
+    struct pp_host h[2];
+    memset(h, 0, sizeof(h));
+    snprintf(h[0].name, sizeof(h[0].name), "xen-a");
+    snprintf(h[1].name, sizeof(h[1].name), "xen-b");
     static struct pp_plan plan;
     memset(&plan, 0, sizeof(plan));
     plan.nmoves = 3;
-    plan.move[0].dom = 2;
-    plan.move[1].dom = 0;
-    plan.move[2].dom = 1;
+    plan.move[0].dom = 2; /* U3 from xen-a */
+    plan.move[1].dom = 0; /* U1 from xen-b */
+    plan.move[1].from = 1;
+    plan.move[2].dom = 1; /* U2 from xen-a */
+    const uint64_t now = 1000000, settle = 20000;
     static const struct {
-        int u1, u2, u3; /* -2: no order; -1: an order without a state; else its phase */
+        /* -2: no order; -1: an order without a state; else its phase */
+        int u1, u2, u3;
+        const char *u1_source; /* U1's order's source */
+        uint64_t u1_age_ms;    /* its state's age at now */
         size_t n;
         size_t want[3];
     } t[] = {
-        {-2, -2, -2, 3, {0, 1, 2}},
-        {-1, -2, -2, 2, {0, 2}},
-        {PORD_DONE, PORD_RUNNING, -2, 1, {0}},
-        {PORD_REFUSED, PORD_FAILED, PORD_ACCEPTED, 0, {0}},
+        {-2, -2, -2, "xen-a", 0, 3, {0, 1, 2}},
+        {-1, -2, -2, "xen-a", 0, 2, {0, 2}},
+        /* Done from another host than the move's: the drain goes now. */
+        {PORD_DONE, PORD_RUNNING, -2, "xen-a", 0, 2, {0, 1}},
+        {PORD_REFUSED, PORD_FAILED, PORD_ACCEPTED, "xen-a", 600000, 0, {0}},
+        /* Done from the move's own source: held while its records settle. */
+        {PORD_DONE, -2, -2, "xen-b", 0, 2, {0, 2}},
+        {PORD_DONE, -2, -2, "xen-b", 19999, 2, {0, 2}},
+        {PORD_DONE, -2, -2, "xen-b", 20000, 3, {0, 1, 2}},
+        /* Failed or refused from anywhere: held until cleared. */
+        {PORD_FAILED, -2, -2, "xen-a", 200000, 2, {0, 2}},
+        {PORD_REFUSED, -2, -2, "xen-b", 200000, 2, {0, 2}},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         struct pop_known k[3];
         size_t nk = 0, pick[PP_MAX_MOVES];
-        if (t[i].u1 != -2)
-            k[nk++] = known(U1, t[i].u1, 0);
+        if (t[i].u1 != -2) {
+            k[nk] = known(U1, t[i].u1, now - t[i].u1_age_ms);
+            snprintf(k[nk].source, sizeof(k[nk].source), "%s", t[i].u1_source);
+            nk++;
+        }
         if (t[i].u2 != -2)
-            k[nk++] = known(U2, t[i].u2, 0);
+            k[nk++] = known(U2, t[i].u2, now);
         if (t[i].u3 != -2)
-            k[nk++] = known(U3, t[i].u3, 0);
-        size_t n = pop_new(&plan, d, 3, k, nk, pick);
+            k[nk++] = known(U3, t[i].u3, now);
+        size_t n = pop_new(&plan, h, 2, d, 3, k, nk, now, settle, pick);
         ck_assert_msg(n == t[i].n, "row %zu: %zu", i, n);
         for (size_t j = 0; j < n; j++)
             ck_assert_uint_eq(pick[j], t[i].want[j]);
     }
-    /* A move naming a domain past the array is never ordered. */
+    /* A move naming a domain or a host past the arrays is never ordered. */
     plan.move[0].dom = 9;
+    plan.move[2].from = 2;
     size_t pick[PP_MAX_MOVES];
-    ck_assert_uint_eq(pop_new(&plan, d, 3, NULL, 0, pick), 2);
+    ck_assert_uint_eq(pop_new(&plan, h, 2, d, 3, NULL, 0, now, settle, pick), 1);
 }
 END_TEST
 

@@ -380,8 +380,8 @@ a)
         t_drain=$(uptime_cs)
         echo "# pool: drain asked at uptime $(secs "$t_drain")"
     fi
-    # guest-m's drain order waits for its first order's deletion (five
-    # minutes after it was done: xenplmd(8), Orders).
+    # guest-m's first order, done, is still in etcd: the drain's order
+    # from A deletes it first, and follows at once (xenplmd(8), Orders).
     wait_gone guest-m 2 150000
     if [ -n "$t_start" ]; then
         ok "A's xenplmd starts the drain's migration of guest-m"
