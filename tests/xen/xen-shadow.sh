@@ -67,8 +67,11 @@ fi
 [ -z "$missing" ] || skip "cannot build the rig's hypervisor: missing$missing (scripts/install-deps --xen-rig)"
 
 cache=$(xen_cache_dir)
-key=$(sed 's/^# CONFIG_SHADOW_PAGING is not set$/CONFIG_SHADOW_PAGING=y/' "$config" |
-    sha256sum | cut -c1-12)
+# Debian's configuration with shadow paging: what is built, and the
+# cache's key.
+shadow_config=$(sed 's/^# CONFIG_SHADOW_PAGING is not set$/CONFIG_SHADOW_PAGING=y/' "$config") ||
+    die "cannot read $config"
+key=$(printf '%s\n' "$shadow_config" | sha256sum | cut -c1-12)
 out="$cache/xen-shadow-$XEN_SHADOW_SOURCE-$key"
 if [ -s "$out/xen.gz" ]; then
     printf '%s\n' "$out/xen.gz"
@@ -99,7 +102,7 @@ for d in "$build"/xen-*; do
     [ -d "$d/xen" ] && src=$d
 done
 [ -n "$src" ] || die "no xen/ directory in $tarball"
-sed 's/^# CONFIG_SHADOW_PAGING is not set$/CONFIG_SHADOW_PAGING=y/' "$config" >"$src/xen/.config"
+printf '%s\n' "$shadow_config" >"$src/xen/.config"
 log="$build/build.log"
 if ! make -C "$src/xen" olddefconfig >"$log" 2>&1 ||
     ! grep -q '^CONFIG_SHADOW_PAGING=y$' "$src/xen/.config" ||
