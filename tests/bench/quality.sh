@@ -37,6 +37,12 @@ tmp=${TMPDIR:-/tmp}/xenplm-bq.$$
 mkdir -p "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 echo "1..9"
+# col FILE SCENARIO MANAGER FIELD: the field of that row of a table, FIELD
+# an awk field expression (3: P1 %; NF - 4: moved GiB; NF - 5: peak10;
+# NF - 6: reversals).
+col() {
+    awk -v s="$2" -v m="$3" '$1 == s && $2 == m { print $('"$4"') }' "$1"
+}
 rc=0
 "$bq" --quick >"$tmp/a" 2>"$tmp/a.err" || rc=$?
 if [ "$rc" -eq 0 ] && [ -s "$tmp/a" ] && grep -q '^[a-z].* xenplm ' "$tmp/a"; then
@@ -67,8 +73,8 @@ else
 fi
 "$bq" --scenario daily-peak >"$tmp/d" 2>&1
 # The column "peak10" of the two rows.
-plain=$(awk '$1 == "daily-peak" && $2 == "xenplm" { print $(NF - 5) }' "$tmp/d")
-ahead=$(awk '$1 == "daily-peak" && $2 == "xenplm+anticip" { print $(NF - 5) }' "$tmp/d")
+plain=$(col "$tmp/d" daily-peak xenplm "NF - 5")
+ahead=$(col "$tmp/d" daily-peak xenplm+anticip "NF - 5")
 if [ -n "$plain" ] && [ -n "$ahead" ] && awk -v a="$ahead" -v p="$plain" 'BEGIN { exit !(a > p) }'; then
     echo "ok 5 - anticipation: peak10 $plain% -> $ahead% in daily-peak"
 else
@@ -76,8 +82,8 @@ else
     sed 's/^/# /' "$tmp/d"
 fi
 # The column "P1 met%" of agentless's two rows, in the quick run.
-io=$(awk '$1 == "agentless" && $2 == "xenplm" { print $3 }' "$tmp/a")
-cpu=$(awk '$1 == "agentless" && $2 == "xenplm-cpu" { print $3 }' "$tmp/a")
+io=$(col "$tmp/a" agentless xenplm 3)
+cpu=$(col "$tmp/a" agentless xenplm-cpu 3)
 if [ -n "$io" ] && [ -n "$cpu" ] && awk -v a="$io" -v c="$cpu" 'BEGIN { exit !(a > c) }'; then
     echo "ok 6 - host-side activity: P1 $cpu% -> $io% in agentless"
 else
@@ -86,10 +92,10 @@ else
 fi
 "$bq" --scenario bursty >"$tmp/e" 2>&1
 # The columns "P1 met%" and "recov s" of the two rows.
-p1=$(awk '$1 == "bursty" && $2 == "xenplm" { print $3 }' "$tmp/e")
-b1=$(awk '$1 == "bursty" && $2 == "xenplm+boost" { print $3 }' "$tmp/e")
-pr=$(awk '$1 == "bursty" && $2 == "xenplm" { print $(NF - 6) }' "$tmp/e")
-br=$(awk '$1 == "bursty" && $2 == "xenplm+boost" { print $(NF - 6) }' "$tmp/e")
+p1=$(col "$tmp/e" bursty xenplm 3)
+b1=$(col "$tmp/e" bursty xenplm+boost 3)
+pr=$(col "$tmp/e" bursty xenplm "NF - 6")
+br=$(col "$tmp/e" bursty xenplm+boost "NF - 6")
 if [ -n "$p1" ] && [ -n "$b1" ] && [ -n "$pr" ] && [ -n "$br" ] &&
     awk -v a="$b1" -v p="$p1" -v ar="$br" -v pr="$pr" 'BEGIN { exit !(a > p && ar < pr) }'; then
     echo "ok 7 - boost: P1 $p1% -> $b1%, recovery $pr s -> $br s in bursty"
@@ -99,9 +105,9 @@ else
 fi
 "$bq" --scenario pinning >"$tmp/f" 2>&1
 # The column "P1 met%" of the three rows.
-p1=$(awk '$1 == "pinning" && $2 == "xenplm" { print $3 }' "$tmp/f")
-a1=$(awk '$1 == "pinning" && $2 == "xenplm+affinity" { print $3 }' "$tmp/f")
-n1=$(awk '$1 == "pinning" && $2 == "xenplm+pin1" { print $3 }' "$tmp/f")
+p1=$(col "$tmp/f" pinning xenplm 3)
+a1=$(col "$tmp/f" pinning xenplm+affinity 3)
+n1=$(col "$tmp/f" pinning xenplm+pin1 3)
 if [ -n "$p1" ] && [ -n "$a1" ] && [ -n "$n1" ] &&
     awk -v a="$a1" -v p="$p1" -v n="$n1" 'BEGIN { exit !(a > p && n < a) }'; then
     echo "ok 8 - affinity: P1 $p1% -> $a1% kept apart, $n1% pinned to one pCPU in pinning"
@@ -110,10 +116,10 @@ else
     sed 's/^/# /' "$tmp/f"
 fi
 # The columns "P1 met%" and "moved G" of daily-peak's two rows (run for 5).
-p1=$(awk '$1 == "daily-peak" && $2 == "xenplm" { print $3 }' "$tmp/d")
-k1=$(awk '$1 == "daily-peak" && $2 == "xenplm+keep" { print $3 }' "$tmp/d")
-pm=$(awk '$1 == "daily-peak" && $2 == "xenplm" { print $(NF - 4) }' "$tmp/d")
-km=$(awk '$1 == "daily-peak" && $2 == "xenplm+keep" { print $(NF - 4) }' "$tmp/d")
+p1=$(col "$tmp/d" daily-peak xenplm 3)
+k1=$(col "$tmp/d" daily-peak xenplm+keep 3)
+pm=$(col "$tmp/d" daily-peak xenplm "NF - 4")
+km=$(col "$tmp/d" daily-peak xenplm+keep "NF - 4")
 if [ -n "$p1" ] && [ -n "$k1" ] && [ -n "$pm" ] && [ -n "$km" ] &&
     awk -v k="$k1" -v p="$p1" -v km="$km" -v pm="$pm" 'BEGIN { exit !(k > p && 4 * km < pm) }'; then
     echo "ok 9 - lazy reclaim: P1 $p1% -> $k1%, memory moved $pm -> $km GiB in daily-peak"
