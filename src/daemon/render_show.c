@@ -328,6 +328,7 @@ static void json_resource(struct jw *w, const struct dmn_state *s, const struct 
     jw_kamt(w, "raw", o->raw);
     jw_kamt(w, "rounded", o->rounded);
     jw_kamt(w, "floor", o->floor);
+    jw_kamt(w, "kept", o->kept);
     jw_outcome_members(w, o, s->policy.host.share[r].mode == PLM_MODE_LEVELLING);
     jw_key(w, "outcome_flags");
     rnd_json_names(w, names, nflags);

@@ -14,10 +14,12 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon_test.h"
 #include "core/error.h"
+#include "daemon/render.h"
 #include "protocol/grant.h"
 
 #define MOVE_HOST "host pcpus=2 memory=6144 dom0=1024\n"
@@ -501,6 +503,15 @@ START_TEST(mem_kept_until_needed)
     expect_mem(&t, "donor", 3072);
     expect_mem(&t, "recv", 1024);
     ck_assert(strstr(dt_dom(&t, "donor")->eng.why[POL_MEMORY], "keeps 2048 it holds until needed"));
+    /* xenplm show says it, as text and in the JSON. */
+    char text[16384];
+    for (int json = 0; json < 2; json++) {
+        FILE *f = fmemopen(text, sizeof(text), "w");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(render_show(f, &t.d.st, dt_dom(&t, "donor"), dt_now(&t), json), 0);
+        fclose(f);
+        ck_assert_msg(strstr(text, json ? "\"kept\":2048," : ", kept 2048") != NULL, "%s", text);
+    }
     uint64_t sets = dt_stats(&t).op[PORT_SIM_OP_MEM_TARGET_SET].calls;
 
     dt_run_until(&t, 80000);
