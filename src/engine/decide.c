@@ -104,11 +104,15 @@ int eng_reserve(struct eng_scratch *s, struct eng_plan *plan, size_t n)
             return PLM_ENOMEM;
         s->cap = cap;
     }
-    if (acts > plan->act_cap) {
+    if (acts > plan->act_cap || !plan->act_spare) {
         struct eng_action *a = realloc(plan->act, acts * sizeof(*a));
         if (!a)
             return PLM_ENOMEM;
         plan->act = a;
+        struct eng_action *spare = realloc(plan->act_spare, acts * sizeof(*spare));
+        if (!spare)
+            return PLM_ENOMEM;
+        plan->act_spare = spare;
         plan->act_cap = acts;
     }
     if (notes > plan->note_cap) {
@@ -135,6 +139,7 @@ void eng_scratch_dispose(struct eng_scratch *s)
 void eng_plan_dispose(struct eng_plan *plan)
 {
     free(plan->act);
+    free(plan->act_spare);
     free(plan->note);
     memset(plan, 0, sizeof(*plan));
 }
@@ -143,7 +148,8 @@ void eng_plan_trim(struct eng_plan *plan)
 {
     if (plan->act_cap > ENG_PLAN_KEEP) {
         free(plan->act);
-        plan->act = NULL;
+        free(plan->act_spare);
+        plan->act = plan->act_spare = NULL;
         plan->nact = plan->act_cap = 0;
     }
     if (plan->note_cap > ENG_PLAN_KEEP) {
@@ -352,6 +358,50 @@ static const char *answer_note(struct eng_dom *e)
     return e->answer_note;
 }
 
+/* The class of an action in the order the host acts (order_plan). */
+static unsigned act_class(enum eng_act_kind k)
+{
+    switch (k) {
+    case ENG_ACT_SCHED:
+    case ENG_ACT_VCPUS:
+    case ENG_ACT_AFFINITY:
+        return 0;
+    case ENG_ACT_TARGET:
+        return 1;
+    case ENG_ACT_GRANT:
+        return 2;
+    case ENG_ACT_ANSWER:
+        return 3;
+    }
+    return 3;
+}
+
+/*
+ * The plan in the order the host is to act, what the guests wait on
+ * soonest first: every domain's CPU settings (a few hypercalls each),
+ * then the memory targets (a libxl call each, tens of milliseconds on a
+ * slow host), then the grants and last the answers (xenstore
+ * transactions).  Within a class the order is kept: a domain's sched
+ * before its vcpus, the mover's shrinks before its grows.  So no CPU
+ * reaction waits for another domain's grant or for a balloon step, and a
+ * domain's grant still follows its own enforcement.
+ */
+static void order_plan(struct eng_plan *plan)
+{
+    size_t start[4] = {0}, n = plan->nact;
+
+    if (n < 2 || !plan->act_spare)
+        return;
+    for (size_t k = 0; k < n; k++) {
+        unsigned c = act_class(plan->act[k].kind);
+        for (unsigned later = c + 1; later < 4; later++)
+            start[later]++;
+    }
+    for (size_t k = 0; k < n; k++)
+        plan->act_spare[start[act_class(plan->act[k].kind)]++] = plan->act[k];
+    memcpy(plan->act, plan->act_spare, n * sizeof(*plan->act));
+}
+
 void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_table dom,
                 struct eng_scratch *scratch, struct eng_plan *plan)
 {
@@ -516,4 +566,5 @@ void eng_decide(const struct eng_input *in, struct eng_state *st, struct eng_tab
         if (!plan->wake_at_ms || minute < plan->wake_at_ms)
             plan->wake_at_ms = minute;
     }
+    order_plan(plan);
 }

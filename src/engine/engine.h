@@ -348,6 +348,7 @@ struct eng_note {
 struct eng_plan {
     struct eng_action *act;
     size_t nact, act_cap;
+    struct eng_action *act_spare; /* act_cap more: the ordering's scratch */
     struct eng_note *note;
     size_t nnote, note_cap;
     bool table_changed; /* an allocation in force changed */

@@ -467,6 +467,64 @@ START_TEST(actions_only_differences)
 }
 END_TEST
 
+/*
+ * The plan's order: in a turn where the balloon mover steps and CPU
+ * requests change, every CPU setting comes before any memory target,
+ * the targets before the grants, the grants before the answers; the
+ * mover's shrinks still come before its grows.  Rows: the CPU asked
+ * anew in the second turn by donor, recv and web (NULL: nothing new).
+ */
+static const struct {
+    const char *what;
+    const char *cpu[3];
+} order_rows[] = {
+    {"the last domain's CPU", {NULL, NULL, "150"}},
+    {"the first domain's CPU", {"40", NULL, NULL}},
+    {"two domains' CPU", {"40", NULL, "150"}},
+    {"every domain's CPU", {"40", "60", "150"}},
+};
+
+START_TEST(plan_order_cpu_first)
+{
+    static const char *const mem[3] = {"1024", "3072", "256"};
+    struct eh h;
+    size_t d[3];
+    eh_open(&h, base_xml, 9400, 4704);
+    d[0] = eh_add(&h, "donor", 2, 3072, 3072);
+    d[1] = eh_add(&h, "recv", 2, 1024, 4096);
+    d[2] = eh_add(&h, "web", 2, 256, 512);
+    for (int k = 0; k < 3; k++)
+        eh_ask(&h, d[k], "10", mem[k]);
+    eh_turn(&h);
+    eh_wait(&h, 256, 1000);
+    for (int k = 0; k < 3; k++)
+        if (order_rows[_i].cpu[k])
+            eh_ask(&h, d[k], order_rows[_i].cpu[k], mem[k]);
+    const struct eng_plan *p = eh_turn(&h);
+    size_t sched = 0, targets = 0;
+    int last = -1;
+    bool grown = false;
+    static const int rank[] = {[ENG_ACT_SCHED] = 0,  [ENG_ACT_VCPUS] = 0, [ENG_ACT_AFFINITY] = 0,
+                               [ENG_ACT_TARGET] = 1, [ENG_ACT_GRANT] = 2, [ENG_ACT_ANSWER] = 3};
+    for (size_t k = 0; k < p->nact; k++) {
+        const struct eng_action *a = &p->act[k];
+        ck_assert_msg(rank[a->kind] >= last, "%s: action %zu (kind %d) after a later class",
+                      order_rows[_i].what, k, (int)a->kind);
+        last = rank[a->kind];
+        sched += a->kind == ENG_ACT_SCHED;
+        if (a->kind == ENG_ACT_TARGET) {
+            targets++;
+            bool grow = a->target_kib > h.dom[a->dom].in.mem_actual_kib;
+            ck_assert_msg(grow || !grown, "%s: a shrink after a grow", order_rows[_i].what);
+            grown = grown || grow;
+        }
+    }
+    ck_assert_msg(sched > 0 && targets > 0, "%s: %zu sched, %zu targets: not the turn meant",
+                  order_rows[_i].what, sched, targets);
+    eh_close(&h);
+}
+END_TEST
+
 /* Shrink before grow: with little free memory the receiver grows only by
  * what the donor has actually released, and no target ever passes free
  * memory less the headroom, nor goes below a floor. */
@@ -2116,6 +2174,8 @@ static Suite *engine_suite(void)
     tcase_add_loop_test(tc, arbitration, 0, (int)(sizeof(arb_rows) / sizeof(arb_rows[0])));
     tcase_add_test(tc, actions_only_differences);
     tcase_add_test(tc, memory_shrink_before_grow);
+    tcase_add_loop_test(tc, plan_order_cpu_first, 0,
+                        (int)(sizeof(order_rows) / sizeof(order_rows[0])));
     tcase_add_loop_test(tc, memory_kept_until_needed, 0,
                         (int)(sizeof(keep_rows) / sizeof(keep_rows[0])));
     tcase_add_test(tc, memory_kept_then_taken_back);
