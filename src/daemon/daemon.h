@@ -109,6 +109,8 @@ struct dmn {
     size_t pool_cap, pool_n;
     struct prec_host pool_host;
     bool pool_offered;
+    /* The counters of the pool threads a reload stopped, for the next. */
+    struct dmn_pool_summary pool_before;
     /* The request histories' files (history.c): the next periodic write,
      * and whether the last one failed (logged once). */
     uint64_t hist_save_at_ms;

@@ -79,7 +79,9 @@ static void pool_follow(struct dmn *d, const struct pol_pool_section *before)
         return;
 #ifdef HAVE_POOL
     if (d->pool) {
-        dmn_pool_stop(d->pool);
+        /* Its counters go on in the next thread (they include those
+         * before it). */
+        dmn_pool_stop(d->pool, &d->pool_before);
         d->pool = NULL;
         d->pool_offered = false;
     }
@@ -88,6 +90,8 @@ static void pool_follow(struct dmn *d, const struct pol_pool_section *before)
         dmn_pool_start(&d->pool, &p->pool, d->st.mig.running ? &d->st.mig.order : NULL) != 0)
         log_warnx("%s:%u: pool '%s' not joined; this host arbitrates alone", p->source,
                   p->pool.line, p->pool.name);
+    else if (d->pool)
+        dmn_pool_carry(d->pool, &d->pool_before);
 #else
     if (p->pool.mode != POL_POOL_OFF)
         log_warnx("%s:%u: pool '%s' (mode %s): this xenplmd is built without pool support; "
@@ -468,7 +472,7 @@ void dmn_fini(struct dmn *d)
         dmn_metrics_report(d, now_ms(d), true);
     dmn_mig_stop(d);
 #ifdef HAVE_POOL
-    dmn_pool_stop(d->pool);
+    dmn_pool_stop(d->pool, NULL);
 #endif
     d->pool = NULL;
     free(d->pool_doms);

@@ -531,12 +531,25 @@ void dmn_pool_offer(struct dmn_pool *p, const struct prec_host *h, const struct 
     pthread_mutex_unlock(&p->mu);
 }
 
+/* to += from, call by call. */
+static void counters_add(struct etcd_counters *to, const struct etcd_counters *from)
+{
+    for (int c = 0; c < ETCD_CALLS; c++) {
+        to->call[c].calls += from->call[c].calls;
+        to->call[c].failures += from->call[c].failures;
+        to->call[c].sent_bytes += from->call[c].sent_bytes;
+        to->call[c].received_bytes += from->call[c].received_bytes;
+        to->call[c].keys += from->call[c].keys;
+    }
+}
+
 void dmn_pool_sum_sync(struct dmn_pool *p)
 {
     struct etcd_counters k;
 
     etcd_client_counters(p->etcd, &k);
     pthread_mutex_lock(&p->mu);
+    counters_add(&k, &p->etcd_carried);
     p->sum.etcd = k;
     p->sum.member = p->lease != 0 && !p->down; /* etcd unreachable: not to be counted on */
     pthread_mutex_unlock(&p->mu);
@@ -647,7 +660,19 @@ void dmn_pool_view_free(struct dmn_pool_view *v)
     v->nmoves = 0;
 }
 
-void dmn_pool_stop(struct dmn_pool *p)
+void dmn_pool_carry(struct dmn_pool *p, const struct dmn_pool_summary *before)
+{
+    pthread_mutex_lock(&p->mu);
+    p->sum.orders_accepted += before->orders_accepted;
+    p->sum.orders_refused += before->orders_refused;
+    p->sum.orders_done += before->orders_done;
+    p->sum.orders_failed += before->orders_failed;
+    counters_add(&p->etcd_carried, &before->etcd);
+    counters_add(&p->sum.etcd, &before->etcd);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void dmn_pool_stop(struct dmn_pool *p, struct dmn_pool_summary *last)
 {
     if (!p)
         return;
@@ -658,6 +683,11 @@ void dmn_pool_stop(struct dmn_pool *p)
     /* A call to etcd under way ends now, not at its timeout. */
     atomic_store(&p->cancel, true);
     pthread_join(p->thread, NULL);
+    if (last) {
+        /* Its lease's revoke counted too. */
+        dmn_pool_sum_sync(p);
+        dmn_pool_summary(p, last);
+    }
     struct dmn_pool_stats s = p->stats;
     log_info("pool '%s': %llu rounds published %llu records and deleted %llu (%llu bytes)", p->pool,
              (unsigned long long)s.rounds, (unsigned long long)s.keys_put,

@@ -77,10 +77,14 @@ struct dmn_pool_summary {
     bool migrating;            /* the loop runs an order's migration (the loop's own figure) */
     bool published;            /* etcd took a publishing round of this thread's */
     uint64_t publish_age_ms;   /* since the last one, when the copy was taken */
-    struct etcd_counters etcd; /* the thread's client (a reload starts from 0) */
+    struct etcd_counters etcd; /* the thread's client, and those of the threads before it */
 };
 /* The thread's figures now (on: true); never blocks on etcd. */
 void dmn_pool_summary(struct dmn_pool *p, struct dmn_pool_summary *out);
+/* The counters (orders, etcd calls) of a thread before this one, which a
+ * reload stopped (dmn_pool_stop's last figures), added to this one's: a
+ * counter of the metrics never goes back while the daemon runs. */
+void dmn_pool_carry(struct dmn_pool *p, const struct dmn_pool_summary *before);
 
 /* Start publishing per cfg (copied); 0, or PLM_E* after logging why.
  * in_flight: the order whose migration the loop is carrying out (a
@@ -93,8 +97,9 @@ int dmn_pool_start(struct dmn_pool **out, const struct pol_pool_section *cfg,
 /* Hand the thread the host's newest records (copied; never blocks on etcd). */
 void dmn_pool_offer(struct dmn_pool *p, const struct prec_host *h, const struct prec_domain *doms,
                     size_t n);
-/* Stop: the thread revokes the lease (bounded by the request timeout) and ends. */
-void dmn_pool_stop(struct dmn_pool *p);
+/* Stop: the thread revokes the lease (bounded by the request timeout) and
+ * ends; its last figures into *last (NULL: not wanted). */
+void dmn_pool_stop(struct dmn_pool *p, struct dmn_pool_summary *last);
 void dmn_pool_stats(struct dmn_pool *p, struct dmn_pool_stats *out);
 /* The pool as this host's thread last read it (every plan interval). */
 struct dmn_pool_hostview {

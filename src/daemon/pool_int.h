@@ -117,7 +117,8 @@ struct dmn_pool {
      * pool_orders.c, the last publish), the client's counters as copied
      * after each round of calls, and whether the lease is held. */
     struct dmn_pool_summary sum;
-    uint64_t published_ms; /* monotonic, 0: never */
+    struct etcd_counters etcd_carried; /* the threads' before this one (dmn_pool_carry) */
+    uint64_t published_ms;             /* monotonic, 0: never */
 };
 
 /* Copy the client's counters and the lease's state into the summary

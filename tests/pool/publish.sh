@@ -36,7 +36,7 @@ pol="$work/pool.xml"
 } >"$pol"
 prefix=/xenplm/test/hosts/xen-a/
 
-echo "1..11"
+echo "1..12"
 n=0
 fail=0
 keys() {
@@ -178,6 +178,32 @@ print("%x" % kvs[0]["lease"] if kvs and kvs[0].get("lease") else "")')
     wait_keys 4 50 && leased
 }
 ok "its lease revoked: it joins again and publishes its records anew" revoked
+# A reload that changes the pool section (publish every 2 s) starts the
+# pool thread again: its counters of the metrics go on from the stopped
+# thread's, never back (a Prometheus counter that drops reads as a
+# restart of the daemon, which did not happen).
+etcd_calls() { # the sum of xenplm_pool_etcd_calls_total over its calls
+    awk '/^xenplm_pool_etcd_calls_total\{/ { n += $2 } END { print n + 0 }' "$work/metrics/xenplm.prom"
+}
+counted_on() {
+    before=$(etcd_calls)
+    [ "$before" -gt 0 ] || { echo "no etcd call counted before the reload"; return 1; }
+    sed -i 's|<publish interval="1s"/>|<publish interval="2s"/>|' "$pol"
+    "$cli" -s "$work/sock" reload || return 1
+    i=0
+    while ! grep -q "publishing host 'xen-a' .* every 2000 ms" "$work/second.log" && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    grep -q "publishing host 'xen-a' .* every 2000 ms" "$work/second.log" ||
+        { echo "the pool thread did not start again"; return 1; }
+    # Two metrics intervals: the file now comes from the new thread.
+    sleep 2.5
+    after=$(etcd_calls)
+    echo "etcd calls counted: $before before the reload, $after after"
+    [ "$after" -ge "$before" ]
+}
+ok "a reload that restarts the pool thread: its etcd counters go on, never back" counted_on
 kill "$daemon"
 wait "$daemon" 2>/dev/null
 ok "stopped (SIGTERM): the lease is revoked, the records gone at once" wait_keys 0 5

@@ -155,7 +155,7 @@ START_TEST(pool_thread_leaves_signals_to_the_loop)
     sigset_t mine;
     pthread_sigmask(SIG_SETMASK, NULL, &mine);
     ck_assert(!sigismember(&mine, SIGTERM));
-    dmn_pool_stop(p);
+    dmn_pool_stop(p, NULL);
 }
 END_TEST
 
@@ -180,7 +180,55 @@ START_TEST(pool_order_wakes_the_loop)
     ck_assert(dmn_pool_take_order(p, &got));
     ck_assert_str_eq(got.dest, "xen-b");
     ck_assert(!dmn_pool_take_order(p, &got));
-    dmn_pool_stop(p);
+    dmn_pool_stop(p, NULL);
+}
+END_TEST
+
+/* A reload that restarts the pool thread: the counters of the metrics go
+ * on from the stopped thread's last figures, never back.  The first
+ * thread's calls to its unreachable etcd (failed, and counted), and
+ * orders it counted, are in the second's summary. */
+static uint64_t etcd_calls(const struct dmn_pool_summary *s)
+{
+    uint64_t n = 0;
+    for (int c = 0; c < ETCD_CALLS; c++)
+        n += s->etcd.call[c].calls;
+    return n;
+}
+
+START_TEST(pool_counters_survive_a_restart)
+{
+    struct dmn_pool *p = start_unreachable(POL_POOL_ADVISE);
+    struct dmn_pool_summary last, now;
+    for (int i = 0; i < 100; i++) {
+        dmn_pool_sum_sync(p);
+        dmn_pool_summary(p, &now);
+        if (etcd_calls(&now) > 0)
+            break;
+        usleep(50000);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->sum.orders_done = 3;
+    p->sum.orders_failed = 1;
+    pthread_mutex_unlock(&p->mu);
+    dmn_pool_stop(p, &last);
+    ck_assert_uint_gt(etcd_calls(&last), 0);
+    ck_assert_uint_ge(etcd_calls(&last), etcd_calls(&now));
+    ck_assert_uint_eq(last.orders_done, 3);
+
+    p = start_unreachable(POL_POOL_ADVISE);
+    dmn_pool_carry(p, &last);
+    dmn_pool_summary(p, &now);
+    ck_assert_uint_eq(now.orders_done, 3);
+    ck_assert_uint_eq(now.orders_failed, 1);
+    ck_assert_uint_ge(etcd_calls(&now), etcd_calls(&last));
+    /* And still after the new thread's own calls are synced. */
+    dmn_pool_sum_sync(p);
+    dmn_pool_summary(p, &now);
+    ck_assert_uint_ge(etcd_calls(&now), etcd_calls(&last));
+    for (int c = 0; c < ETCD_CALLS; c++)
+        ck_assert_uint_ge(now.etcd.call[c].failures, last.etcd.call[c].failures);
+    dmn_pool_stop(p, NULL);
 }
 END_TEST
 #endif
@@ -192,6 +240,7 @@ TCase *dt_tcase_pool(void)
     tcase_add_test(tc, pool_records_are_the_daemons_state);
     tcase_add_test(tc, pool_thread_leaves_signals_to_the_loop);
     tcase_add_test(tc, pool_order_wakes_the_loop);
+    tcase_add_test(tc, pool_counters_survive_a_restart);
 #endif
     return tc;
 }
