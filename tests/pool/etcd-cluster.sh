@@ -12,7 +12,9 @@
 #   etcd_member_stop N        # stop member N (1..3) and wait until it is gone
 #   etcd_member_start N       # start it again (same ports and data)
 #   etcd_silent_start DIR     # a listener that never answers: TEST_SILENT_EP
-#   etcd_cluster_stop         # stop every member (and the listener)
+#   etcd_cluster_stop         # stop every member (and the listener), and
+#                             # kill what pool_sim_started recorded
+#   pool_sim_started PID      # a daemon the test started, killed at exit
 #   ok DESC CMD...            # one TAP result: CMD's success, its output as
 #                             # comments (counts in n; sets fail=1 on failure)
 #   ctl ARGS...               # etcdctl against the cluster, with timeouts
@@ -50,6 +52,12 @@ pool_sims_setup() {
     [ -x "$sim" ] || { echo "$me: $sim not built" >&2; exit 99; }
     work="$top_builddir/tests/pool-work/$1"
     etcd_cluster_start "$work" || { echo "$me: could not start an etcd cluster" >&2; exit 99; }
+}
+
+# pool_sim_started PID: a daemon the test started, killed at exit
+# (etcd_cluster_stop) if it still runs.
+pool_sim_started() {
+    TEST_SIM_PIDS="${TEST_SIM_PIDS:-} $1"
 }
 
 # pool_policy HOST MODE [LINE...]: "$work/HOST.xml", a policy joining the
@@ -109,6 +117,10 @@ for x in s:
 }
 
 etcd_cluster_stop() {
+    # The daemons a test started (pool_sim_started), whatever became of
+    # its checks: one left running would take over the next run's files.
+    for _p in ${TEST_SIM_PIDS:-}; do kill -9 "$_p" 2>/dev/null; done
+    TEST_SIM_PIDS=
     [ -z "${TEST_SILENT_PID:-}" ] || { kill "$TEST_SILENT_PID" 2>/dev/null; wait "$TEST_SILENT_PID" 2>/dev/null; TEST_SILENT_PID=; }
     for _m in 1 2 3; do
         etcd_member_stop "$_m"

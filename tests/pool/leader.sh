@@ -34,6 +34,7 @@ start() { # host (a log of its own each time: a killed daemon never says it step
     "$sim" -v --speed 1 -s "$work/$1.sock" -f "$work/$1.xml" \
         --sim "$top_srcdir/tests/pool/publish.scn" >/dev/null 2>>"$work/$1.log" &
     eval "$(var "$1")=\$!"
+    pool_sim_started "$!"
 }
 pid() { # host
     eval "echo \"\$$(var "$1")\""

@@ -83,6 +83,7 @@ start() { # host
     "$sim" -v --speed 1 -s "$work/$1.sock" -f "$work/$1.xml" \
         --sim "$work/$1.scn" >/dev/null 2>>"$work/$1.log" &
     pids="$pids $!"
+    pool_sim_started "$!"
     eval "pid_$(echo "$1" | tr -d -)=\$!"
 }
 # wait_for MS CMD...: until CMD succeeds, at most MS.

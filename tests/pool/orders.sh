@@ -45,6 +45,7 @@ start() { # host scenario
     "$sim" -v --speed 1 -s "$work/$1.sock" -f "$work/$1.xml" \
         --sim "$work/$1.scn" >/dev/null 2>>"$work/$1.log" &
     if [ "$1" = xen-a ]; then pid_a=$!; else pids="$pids $!"; fi
+    pool_sim_started "$!"
 }
 # wait_for MS CMD...: until CMD succeeds, at most MS.
 wait_for() {

@@ -32,6 +32,7 @@ start() { # host scenario
     "$sim" -v --speed 1 -s "$work/$1.sock" -f "$work/$1.xml" \
         --sim "$top_srcdir/tests/pool/plan-$2.scn" >/dev/null 2>"$work/$1.log" &
     pids="$pids $!"
+    pool_sim_started "$!"
 }
 plan() {
     ctl get /xenplm/test/plan --print-value-only

@@ -47,6 +47,7 @@ start() { # log
     "$sim" -v --speed 1 -s "$work/sock" -f "$pol" --sim "$top_srcdir/tests/pool/publish.scn" \
         --metrics-dir "$work/metrics" >/dev/null 2>"$work/$1" &
     daemon=$!
+    pool_sim_started "$!"
 }
 # Wait up to $2 tenths of a second for `keys` to print $1.
 wait_keys() {

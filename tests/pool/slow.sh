@@ -96,6 +96,8 @@ cleanup() {
     rm -f "$work/hang"
     [ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null
     kill "$proxy" 2>/dev/null
+    # This trap replaces the cluster's own (etcd-cluster.sh).
+    etcd_cluster_stop
 }
 trap cleanup EXIT
 "$sim" -v --speed 1 -s "$work/sock" -f "$work/pool.xml" \

@@ -90,6 +90,7 @@ for s in fast-xa fast-xb slow-xa slow-xb; do
     "$sim" -v --speed 1 -s "$work/$s.sock" -f "$work/$s.xml" --sim "$work/$s.scn" \
         >/dev/null 2>"$work/$s.log" &
     pids="$pids $!"
+    pool_sim_started "$!"
 done
 # shellcheck disable=SC2329 # called by the trap
 cleanup() {
