@@ -95,6 +95,8 @@ done
 # shellcheck disable=SC2329 # called by the trap
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done
+    # This trap replaces the cluster's own (etcd-cluster.sh).
+    etcd_cluster_stop
 }
 trap cleanup EXIT
 
