@@ -464,7 +464,7 @@ static int measure(struct host *h, size_t n, const char *url, bool quick)
 
 static void *stop_one(void *pool)
 {
-    dmn_pool_stop(pool);
+    dmn_pool_stop(pool, NULL);
     return NULL;
 }
 
@@ -545,7 +545,7 @@ int main(int argc, char **argv)
     pthread_t stopper[MAX_HOSTS];
     for (size_t i = 0; i < started; i++)
         if (pthread_create(&stopper[i], NULL, stop_one, hosts[i].pool) != 0) {
-            dmn_pool_stop(hosts[i].pool);
+            dmn_pool_stop(hosts[i].pool, NULL);
             hosts[i].pool = NULL;
         }
     for (size_t i = 0; i < started; i++)
