@@ -121,6 +121,12 @@ where() { # name [hosts...]
             printf '%s ' "$h"
     done
 }
+# The uuid of the domain NAME as HOST publishes it (nothing when it does not).
+uuid_of() { # host name
+    ctl get --prefix --keys-only "/xenplm/test/hosts/$1/domains/" | while read -r u_key; do
+        [ -n "$u_key" ] && ctl get "$u_key" --print-value-only | grep -qx "name $2" && echo "${u_key##*/}"
+    done
+}
 # The hosts whose published records name the domain UUID.
 published() { # uuid
     ctl get --prefix --keys-only /xenplm/test/hosts/ | grep "/domains/$1\$" |
@@ -263,9 +269,7 @@ reloaded() {
     from=${from% }
     [ "$from" = xen-b ] || { echo "a1 is on '$from', not xen-b"; return 1; }
     ask xen-c pool migrate a1 xen-a || return 1
-    uuid_a1=$(ctl get --prefix --keys-only /xenplm/test/hosts/xen-b/domains/ | while read -r k; do
-        [ -n "$k" ] && ctl get "$k" --print-value-only | grep -qx 'name a1' && echo "${k##*/}"
-    done)
+    uuid_a1=$(uuid_of xen-b a1)
     k="/xenplm/test/orders/xen-b/$uuid_a1"
     wait_for 15000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state running'" ||
         {
@@ -296,9 +300,7 @@ ok "a reload that restarts the pool thread mid-migration: the order still ends d
 drained_again() {
     from=$(where a1)
     [ "$from" = "xen-a " ] || { echo "a1 is on '$from', not xen-a"; return 1; }
-    u=$(ctl get --prefix --keys-only /xenplm/test/hosts/xen-a/domains/ | while read -r d; do
-        [ -n "$d" ] && ctl get "$d" --print-value-only | grep -qx 'name a1' && echo "${d##*/}"
-    done)
+    u=$(uuid_of xen-a a1)
     [ -n "$u" ] || { echo "xen-a does not publish a1"; return 1; }
     k=/xenplm/test/orders/xen-a/$u
     s=$(state_of "$k")
@@ -356,10 +358,7 @@ pids=$(for p in $pids; do [ "$p" = "$pid_xenb" ] || echo "$p"; done)
 # has left the pool, the order fails saying so, and c1 runs on xen-c.
 dest_lost() {
     ask xen-c pool migrate c1 xen-a || return 1
-    k=/xenplm/test/orders/xen-c/$(ctl get --prefix --keys-only /xenplm/test/hosts/xen-c/domains/ |
-        while read -r d; do
-            [ -n "$d" ] && ctl get "$d" --print-value-only | grep -qx 'name c1' && echo "${d##*/}"
-        done)
+    k=/xenplm/test/orders/xen-c/$(uuid_of xen-c c1)
     wait_for 15000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state running'" ||
         { echo "not running: '$(state_of "$k")' ($k)"; return 1; }
     t0=$(ms)
