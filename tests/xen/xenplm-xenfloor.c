@@ -23,6 +23,20 @@
  *                    already has (nothing moves, the transactions are made)
  * and prints, for each, one line:
  *   floor: NAME median M ms, min A ms, max B ms, ROUNDS rounds
+ *
+ *   xenplm-xenfloor reactor STOPFILE
+ *
+ * The floor timed the way the reaction is: the least a daemon could do,
+ * in place of xenplmd, for xenplm-xenmeter's rounds on dom0 ("react 0
+ * ..."), so that the meter's own polling, the wake-up of a second process
+ * and the load of the moment weigh on both sides alike.  It watches dom0's
+ * own request node (data/xenplm/request; xenplmd never manages dom0), and
+ * for each event makes one xs_read, one libxl_domain_sched_params_set on
+ * dom0 (its weight one or two above what it was at the start, by the
+ * request's seq: always a change, never a lower weight than dom0 had) and
+ * the seq answer (xenplm/seq), until STOPFILE exists; then dom0's
+ * parameters go back as they were.  Prints how many requests it answered.
+ *
  * Exit status: 0 when every call succeeded, 1 otherwise, 2 on bad usage.
  *
  * A test program, not part of xenplm: it talks to libxl and libxenstore
@@ -30,11 +44,13 @@
  */
 #include "config.h"
 
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libxl.h>
 #include <xenstore.h>
@@ -42,6 +58,8 @@
 
 #define MAX_ROUNDS 1000
 #define FLOOR_PATH "/local/domain/0/data/xenplm-floor"
+#define REACTOR_REQ "/local/domain/0/data/xenplm/request"
+#define REACTOR_SEQ "/local/domain/0/xenplm/seq"
 
 static double now_ms(void)
 {
@@ -206,6 +224,109 @@ static int time_libxl(libxl_ctx *ctx, uint32_t domid, int rounds, double *ms)
     return 0;
 }
 
+/* The request's seq, from its "seq N" line; -1 without one. */
+static long request_seq(const char *v, unsigned int len)
+{
+    for (unsigned int i = 0; i + 4 < len; i++) {
+        if ((i == 0 || v[i - 1] == '\n') && memcmp(v + i, "seq ", 4) == 0) {
+            long seq = 0;
+            unsigned int k = i + 4;
+            for (; k < len && v[k] >= '0' && v[k] <= '9' && seq < 100000000; k++)
+                seq = seq * 10 + (v[k] - '0');
+            return k > i + 4 ? seq : -1;
+        }
+    }
+    return -1;
+}
+
+/* One request answered: read, set dom0's weight, write the seq. */
+static int react_once(struct xs_handle *xs, libxl_ctx *ctx, libxl_domain_sched_params *set,
+                      int base_weight)
+{
+    unsigned int len;
+    char *v = xs_read(xs, XBT_NULL, REACTOR_REQ, &len);
+    char answer[32];
+    long seq;
+    int rc;
+
+    if (!v)
+        return 0; /* none yet (the watch's first event) */
+    seq = request_seq(v, len);
+    free(v);
+    if (seq < 0)
+        return 0;
+    set->weight = base_weight + 1 + (int)(seq % 2);
+    if ((rc = libxl_domain_sched_params_set(ctx, 0, set)) != 0) {
+        fprintf(stderr, "xenplm-xenfloor: dom0: libxl_domain_sched_params_set: %d\n", rc);
+        return -1;
+    }
+    int n = snprintf(answer, sizeof(answer), "%ld\n", seq);
+    if (!xs_write(xs, XBT_NULL, REACTOR_SEQ, answer, (unsigned int)n)) {
+        perror("xenplm-xenfloor: xs_write " REACTOR_SEQ);
+        return -1;
+    }
+    return 1;
+}
+
+static int reactor(libxl_ctx *ctx, const char *stopfile)
+{
+    libxl_domain_sched_params start, set;
+    struct xs_handle *xs = xs_open(0);
+    unsigned long answered = 0;
+    int status = 0, got = 0, rc;
+
+    if (!xs) {
+        perror("xenplm-xenfloor: xs_open");
+        return 1;
+    }
+    libxl_domain_sched_params_init(&start);
+    libxl_domain_sched_params_init(&set);
+    if ((rc = libxl_domain_sched_params_get(ctx, 0, &start)) != 0 ||
+        (rc = libxl_domain_sched_params_get(ctx, 0, &set)) != 0) {
+        fprintf(stderr, "xenplm-xenfloor: dom0: libxl_domain_sched_params_get: %d\n", rc);
+        status = 1;
+    } else if (start.weight < 1 || start.weight > 65533) {
+        fprintf(stderr, "xenplm-xenfloor: dom0's weight %d: not a credit weight\n", start.weight);
+        status = 1;
+    } else {
+        got = 1;
+        if (!xs_watch(xs, REACTOR_REQ, "req")) {
+            perror("xenplm-xenfloor: xs_watch " REACTOR_REQ);
+            status = 1;
+        }
+    }
+    while (status == 0 && access(stopfile, F_OK) != 0) {
+        struct pollfd pfd = {.fd = xs_fileno(xs), .events = POLLIN};
+        char **ev;
+        int due = 0;
+
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        while ((ev = xs_check_watch(xs)) != NULL) {
+            due = 1;
+            free(ev);
+        }
+        if (!due)
+            continue;
+        rc = react_once(xs, ctx, &set, start.weight);
+        if (rc < 0)
+            status = 1;
+        else
+            answered += (unsigned long)rc;
+    }
+    if (got && (rc = libxl_domain_sched_params_set(ctx, 0, &start)) != 0) {
+        fprintf(stderr, "xenplm-xenfloor: dom0: its parameters back: %d\n", rc);
+        status = 1;
+    }
+    xs_rm(xs, XBT_NULL, REACTOR_SEQ);
+    xs_rm(xs, XBT_NULL, REACTOR_REQ);
+    printf("reactor: %lu requests answered\n", answered);
+    libxl_domain_sched_params_dispose(&start);
+    libxl_domain_sched_params_dispose(&set);
+    xs_close(xs);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static double ms[MAX_ROUNDS];
@@ -217,8 +338,22 @@ int main(int argc, char **argv)
     long rounds = 50;
     int status = 0;
 
+    if (argc == 3 && strcmp(argv[1], "reactor") == 0) {
+        logger = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+        if (!logger || libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, (xentoollog_logger *)logger)) {
+            fprintf(stderr, "xenplm-xenfloor: cannot open libxl\n");
+            status = 1;
+        } else {
+            status = reactor(ctx, argv[2]);
+        }
+        libxl_ctx_free(ctx);
+        if (logger)
+            xtl_logger_destroy((xentoollog_logger *)logger);
+        return status;
+    }
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: xenplm-xenfloor DOMID [ROUNDS]\n");
+        fprintf(stderr, "usage: xenplm-xenfloor DOMID [ROUNDS]\n"
+                        "       xenplm-xenfloor reactor STOPFILE\n");
         return 2;
     }
     domid = strtoul(argv[1], &end, 10);

@@ -20,7 +20,9 @@
  *         react: sched median M ms, min A ms, max B ms, N rounds
  *         react: seq median M ms, min A ms, max B ms, N rounds
  *     The writer is dom0, not the guest: the floor (xenplm-xenfloor) is
- *     timed from a dom0 write too, so the two compare.
+ *     timed from a dom0 write too, so the two compare.  DOMID 0 times
+ *     "xenplm-xenfloor reactor" instead of xenplmd (which never manages
+ *     dom0): the floor measured exactly as the reaction is.
  *
  *   xenplm-xenmeter mem STOPFILE
  *
@@ -406,10 +408,10 @@ int main(int argc, char **argv)
         return status;
     }
     if (argc == 8 && strcmp(argv[1], "react") == 0) {
-        if (parse_ulong(argv[2], 0x7fef, &domid) || domid == 0 ||
-            parse_ulong(argv[3], MAX_ROUNDS, &rounds) || rounds == 0 ||
-            parse_ulong(argv[4], 1000000000, &seq) || parse_ulong(argv[5], 1 << 24, &mib) ||
-            parse_ulong(argv[6], 100000, &cpu_a) || parse_ulong(argv[7], 100000, &cpu_b))
+        if (parse_ulong(argv[2], 0x7fef, &domid) || parse_ulong(argv[3], MAX_ROUNDS, &rounds) ||
+            rounds == 0 || parse_ulong(argv[4], 1000000000, &seq) ||
+            parse_ulong(argv[5], 1 << 24, &mib) || parse_ulong(argv[6], 100000, &cpu_a) ||
+            parse_ulong(argv[7], 100000, &cpu_b))
             return usage();
     } else if (!(argc == 3 && strcmp(argv[1], "mem") == 0)) {
         return usage();
