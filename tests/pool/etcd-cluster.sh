@@ -89,6 +89,29 @@ ctl() {
     etcdctl --endpoints="$TEST_ETCD_ENDPOINTS" --dial-timeout=2s --command-timeout=3s "$@"
 }
 
+# etcd_history PREFIX: every event etcd still holds under PREFIX, oldest
+# first, one JSON object a line: {"rev", "type" ("put" or "delete"), "key",
+# "value"}.  Checks read the order of events from it by etcd's revisions,
+# not by a clock.  (A watch from revision 1, which never ends by itself:
+# stopped after 3 s.)
+etcd_history() {
+    timeout 3 etcdctl --endpoints="$TEST_ETCD_ENDPOINTS" --dial-timeout=2s \
+        watch --rev=1 --prefix "$1" -w json 2>/dev/null | python3 -c '
+import base64, json, sys
+text, dec, i = sys.stdin.read(), json.JSONDecoder(), 0
+while True:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i == len(text):
+        break
+    r, i = dec.raw_decode(text, i)
+    for e in r.get("Events") or []:
+        kv = e["kv"]
+        print(json.dumps({"rev": kv["mod_revision"], "type": "delete" if e.get("type") == 1 else "put",
+                          "key": base64.b64decode(kv["key"]).decode(errors="replace"),
+                          "value": base64.b64decode(kv.get("value", "")).decode(errors="replace")}))'
+}
+
 etcd_cluster_need() {
     missing=""
     command -v etcd >/dev/null 2>&1 || missing="etcd (Debian: etcd-server)"

@@ -125,28 +125,18 @@ after_lease() {
         [ "$(ms)" -lt "$end" ] || { echo "no plan from $l within 10 s of its election"; return 1; }
         sleep 0.2
     done
-    timeout 3 etcdctl --endpoints="$TEST_ETCD_ENDPOINTS" --dial-timeout=2s \
-        watch --rev=1 --prefix /xenplm/test/ -w json 2>/dev/null | python3 -c '
-import base64, json, sys
-old, new = sys.argv[1], sys.argv[2]
-text, dec, i, gone, plan = sys.stdin.read(), json.JSONDecoder(), 0, None, None
-while True:
-    while i < len(text) and text[i].isspace():
-        i += 1
-    if i == len(text):
-        break
-    r, i = dec.raw_decode(text, i)
-    for e in r.get("Events") or []:
-        kv = e["kv"]
-        key = base64.b64decode(kv["key"]).decode()
-        if e.get("type") == 1 and key == old and gone is None:
-            gone = kv["mod_revision"]
-        value = base64.b64decode(kv.get("value", "")).decode(errors="replace")
-        if not e.get("type") and key == "/xenplm/test/plan" and "\nleader %s\n" % new in value:
-            if gone is None:
-                print("%s planned at revision %d, before etcd deleted %s" % (new, kv["mod_revision"], old))
-                sys.exit(1)
-            plan = plan or kv["mod_revision"]
+    etcd_history /xenplm/test/ | python3 -c '
+import json, sys
+old, new, gone, plan = sys.argv[1], sys.argv[2], None, None
+for line in sys.stdin:
+    e = json.loads(line)
+    if e["type"] == "delete" and e["key"] == old and gone is None:
+        gone = e["rev"]
+    if e["type"] == "put" and e["key"] == "/xenplm/test/plan" and "\nleader %s\n" % new in e["value"]:
+        if gone is None:
+            print("%s planned at revision %d, before etcd deleted %s" % (new, e["rev"], old))
+            sys.exit(1)
+        plan = plan or e["rev"]
 if gone is None or plan is None:
     print("in etcd history: %s deleted at %s, %s first planned at %s" % (old, gone, new, plan))
     sys.exit(1)
