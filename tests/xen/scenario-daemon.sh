@@ -17,7 +17,9 @@
 #    changes nothing;
 #    then the daemon's CPU reaction is timed in dom0 (xenplm-xenmeter
 #    react), against the floor timed before the daemon started
-#    (xenplm-xenfloor); guest-b boosts 100 pct for 4 s (a time-critical
+#    (xenplm-xenfloor) and against a minimal reactor in its place on
+#    dom0, timed the same way just before (xenplm-xenfloor reactor,
+#    xenplm-xenmeter react 0); guest-b boosts 100 pct for 4 s (a time-critical
 #    boost): both guests get 100, and at its end, with no write from
 #    guest-b, 140 and 60 again; then the policy is reloaded with slow
 #    balloons and a headroom that binds (free memory now, less 8 MiB);
