@@ -207,14 +207,8 @@ static void due_text(const struct dmn *d, const struct eng_mig_input *in, char *
     (void)eng_mig_due(in, &gone);
     if (gone) {
         render_duration(m->now_ms - in->dest_missed_ms, t);
-        int n = snprintf(buf, len, "the destination %s left the pool (not listed for %s",
-                         m->order.dest, t);
-        if (in->stream_moved_ms && n > 0 && (size_t)n < len) {
-            render_duration(m->now_ms - in->stream_moved_ms, t);
-            n += snprintf(buf + n, len - (size_t)n, ", the stream to it still for %s", t);
-        }
-        if (n > 0 && (size_t)n < len)
-            snprintf(buf + n, len - (size_t)n, ")");
+        snprintf(buf, len, "the destination %s left the pool (not listed for %s)", m->order.dest,
+                 t);
     } else {
         render_duration(m->deadline_ms - m->started_ms, t);
         snprintf(buf, len, "timed out after %s", t);
@@ -351,10 +345,6 @@ void dmn_mig_poll(struct dmn *d, uint64_t now)
         snprintf(st.why, sizeof(st.why), "the host lost track of the migration");
     }
     look_for_dest(d, now);
-    if (st.phase == PORT_MIG_RUNNING && st.sent_bytes > m->stream_bytes) {
-        m->stream_bytes = st.sent_bytes;
-        m->stream_moved_ms = now;
-    }
     struct eng_mig_input in = {.stage = stage_of(st.stage),
                                .running = st.phase == PORT_MIG_RUNNING,
                                .ok = st.phase == PORT_MIG_DONE,
@@ -363,8 +353,7 @@ void dmn_mig_poll(struct dmn *d, uint64_t now)
                                .deadline_ms = m->deadline_ms,
                                .dest_missed = m->dest_missed,
                                .dest_missed_ms = m->dest_missed_ms,
-                               .dest_grace_ms = d->st.policy.pool.lease_ttl_ms,
-                               .stream_moved_ms = m->stream_moved_ms};
+                               .dest_grace_ms = d->st.policy.pool.lease_ttl_ms};
     /* Handed over (xl renamed the copy here "NAME--migratedaway") or
      * gone: list the domains now, so that this host stops listing,
      * publishing and managing it at once, not at the next listing. */

@@ -163,9 +163,6 @@ struct dmn_migration {
     uint64_t pool_reads;
     unsigned dest_missed;
     uint64_t dest_missed_ms;
-    /* The stream's bytes as the port last said them, and when they last
-     * grew (0: never said). */
-    uint64_t stream_bytes, stream_moved_ms;
     bool reported;
     struct dmn_pool_order_report last;
     uint64_t started, done, failed; /* counters */

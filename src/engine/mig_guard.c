@@ -31,13 +31,9 @@ uint64_t eng_mig_due(const struct eng_mig_input *in, bool *gone)
     uint64_t due = in->deadline_ms;
 
     *gone = false;
-    /* Missing from the pool, and (where the host can tell) the stream
-     * standing still, each for the grace. */
-    uint64_t since = in->dest_missed_ms;
-    if (in->stream_moved_ms > since)
-        since = in->stream_moved_ms;
-    if (in->dest_missed >= ENG_MIG_GONE_READS && since + in->dest_grace_ms < in->deadline_ms) {
-        due = since + in->dest_grace_ms;
+    if (in->dest_missed >= ENG_MIG_GONE_READS &&
+        in->dest_missed_ms + in->dest_grace_ms < in->deadline_ms) {
+        due = in->dest_missed_ms + in->dest_grace_ms;
         *gone = true;
     }
     return due;

@@ -38,11 +38,7 @@
  *     so the migration is due then, as at its timeout, and the same rule
  *     by phase applies.  Two reads and the grace (the lease's TTL) keep a
  *     destination whose daemon restarts (its lease revoked, then granted
- *     again) from costing the migration.  Where the host can tell that
- *     the migration's stream still grows (xl's writes), the destination
- *     still takes it, whatever became of its lease (a dom0 too starved to
- *     renew it, a daemon stopped): it counts as gone only once the stream
- *     has also stood still for the grace.
+ *     again) from costing the migration.
  */
 #ifndef XENPLM_ENGINE_MIG_GUARD_H
 #define XENPLM_ENGINE_MIG_GUARD_H
@@ -79,9 +75,6 @@ struct eng_mig_input {
      * how long it must have been missing before it counts as gone. */
     unsigned dest_missed;
     uint64_t dest_missed_ms, dest_grace_ms;
-    /* When the migration's stream was last seen to grow (0: the host
-     * cannot tell, and the destination's absence decides alone). */
-    uint64_t stream_moved_ms;
 };
 
 enum eng_mig_action {

@@ -251,7 +251,6 @@ enum port_mig_stage {
 struct port_mig_status {
     enum port_mig_phase phase;
     int pct;                   /* RUNNING: 0..100, or -1 when the transport does not say */
-    uint64_t sent_bytes;       /* RUNNING: what the stream has taken so far, 0: cannot tell */
     enum port_mig_stage stage; /* as seen at this poll (after the end, for DONE/FAILED) */
     char why[PORT_MIG_WHY_MAX];
 };

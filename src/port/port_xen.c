@@ -1272,7 +1272,6 @@ static int xen_mig_poll(struct port *p, uint32_t handle, struct port_mig_status 
     if (port_xlmig_poll(&x->mig, xen_now_ms(p), &pct, &ok, out->why, sizeof(out->why))) {
         out->phase = PORT_MIG_RUNNING;
         out->pct = pct;
-        out->sent_bytes = x->mig.sent;
         out->stage = xen_mig_stage(x, x->mig_domid);
         return 0;
     }

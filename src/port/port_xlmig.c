@@ -291,9 +291,8 @@ bool port_xlmig_poll(struct port_xlmig *m, uint64_t now_ms, int *pct_out, bool *
         return false;
     }
     drain(m);
-    m->sent = port_xlmig_stream_bytes("/proc", m->pid);
     if (!m->pct_printed && m->stream_total) {
-        int est = port_xlmig_estimate(m->sent, m->stream_total);
+        int est = port_xlmig_estimate(port_xlmig_stream_bytes("/proc", m->pid), m->stream_total);
         if (est > m->pct)
             m->pct = est;
     }

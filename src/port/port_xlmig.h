@@ -46,7 +46,6 @@ struct port_xlmig {
     size_t ntail;
     int pct;               /* the last "NN%" it printed, -1: none yet */
     bool pct_printed;      /* pct is xl's own figure, not the estimate */
-    uint64_t sent;         /* the stream's bytes at the last poll (port_xlmig_stream_bytes) */
     uint64_t stream_total; /* the domain's memory in bytes, for the estimate; 0: none */
     bool aborting;
     uint64_t kill_at_ms; /* aborting: SIGKILL then */

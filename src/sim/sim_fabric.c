@@ -444,7 +444,6 @@ int sim_fabric_start(struct sim_player *pl, uint32_t domid, const char *dest, ui
     /* Its memory at the rate, at least one step. */
     uint64_t ms = d->actual_kib * 1000 / (pl->scn.mig_rate_kib_s ? pl->scn.mig_rate_kib_s : 1);
     f->end_ms = f->start_ms + (ms ? ms : 1);
-    f->stream_bytes = d->actual_kib * 1024;
     f->fault =
         f->faults_used < pl->scn.nmig_fault ? (int)pl->scn.mig_fault[f->faults_used++] : SIM_MIG_OK;
     f->stall = f->fault == SIM_MIG_STALL;
@@ -478,8 +477,6 @@ int sim_fabric_poll(struct sim_player *pl, uint32_t handle, struct port_mig_stat
     if (f->stall)
         done = span / 2;
     out->pct = done >= span ? 99 : (int)(done * 100 / span);
-    /* The stream, as a host sees it grow (a stalled one stands still). */
-    out->sent_bytes = done >= span ? f->stream_bytes : f->stream_bytes / span * done;
     return 0;
 }
 

@@ -42,7 +42,6 @@ struct sim_fabric {
     uint32_t handle, next_handle, domid;
     char dest[PORT_NAME_MAX];
     uint64_t start_ms, end_ms, resume_by_ms; /* live until end_ms, suspended until resume_by_ms */
-    uint64_t stream_bytes;                   /* the domain's memory: what the live copy sends */
     enum port_mig_stage stage;               /* live, suspended or handed over */
     bool left;                               /* unwatched: its end is told to nobody */
     char handed[600];                        /* handed over: the file the destination takes */

@@ -23,11 +23,7 @@
 #     lease is gone, and the destination never gets the domain;
 #   - a destination lost mid-migration (a stalled transfer, as over a dead
 #     link): the source aborts it once the pool has stopped listing the
-#     destination, long before the order's timeout; the domain runs on;
-#   - a destination whose daemon is stopped (SIGSTOP: its lease lapses,
-#     as a dom0 too starved to renew it) while the stream to it still
-#     grows: the source goes on, and the migration is done once the
-#     destination runs again.
+#     destination, long before the order's timeout; the domain runs on.
 # Skipped, saying why, without etcd-server/etcd-client, unless CI=true or
 # XENPLM_ETCD_REQUIRE=1.
 # shellcheck disable=SC2317 # the checks run through ok(), which shellcheck cannot see
@@ -75,7 +71,7 @@ policy() { # host
     echo 'at 1s c1 request cpu=10 mem=1024'
 } >"$work/xen-c.scn"
 
-echo "1..11"
+echo "1..10"
 # shellcheck disable=SC2034 # n and fail: ok() counts in them
 n=0
 fail=0
@@ -308,7 +304,7 @@ drained_again() {
     [ -n "$u" ] || { echo "xen-a does not publish a1"; return 1; }
     k=/xenplm/test/orders/xen-a/$u
     s=$(state_of "$k")
-    [ "$s" = "done" ] || { echo "a1's drain order from xen-a is not in etcd as done: '$s'"; return 1; }
+    [ "$s" = done ] || { echo "a1's drain order from xen-a is not in etcd as done: '$s'"; return 1; }
     old=$(ctl get "$k" --print-value-only | sed -n 's/^at //p')
     t0=$(ms)
     ask xen-b pool drain xen-a || return 1
@@ -383,55 +379,7 @@ dest_lost() {
 ok "a destination lost mid-migration: the source aborts it once the pool no longer lists it; the domain runs on" dest_lost
 pids=$(for p in $pids; do [ "$p" = "$pid_xena" ] || echo "$p"; done)
 
-# 10. Two more hosts: xen-d, whose d1 migrates slowly (1024 MiB at 64
-# MiB/s, 16 s), and xen-e.  Once d1's migration to xen-e runs, xen-e's
-# daemon is stopped (SIGSTOP): its lease lapses and the pool stops listing
-# it, but the stream to it still grows, so xen-d does not abort (before,
-# it did at the first read missing xen-e plus the TTL, about 8 s into the
-# copy).  xen-e is let go on once xen-d has said xen-e left, and the
-# grace has passed since: it takes d1 in, and the order ends done.
-{
-    echo 'host pcpus=4 memory=16384 dom0=2048'
-    echo 'domain d1 memory=1024 maxmem=2048 vcpus=1 maxvcpus=2 balloon-rate=512 cpu=10'
-    echo "fabric \"$fabric\" xen-d"
-    echo 'migrate-rate 64'
-    echo 'at 1s d1 request cpu=10 mem=1024'
-} >"$work/xen-d.scn"
-{
-    echo 'host pcpus=4 memory=16384 dom0=2048'
-    echo "fabric \"$fabric\" xen-e"
-} >"$work/xen-e.scn"
-for h in xen-d xen-e; do
-    policy "$h"
-    start "$h"
-done
-stream_on() {
-    wait_for 15000 sh -c "[ -n \"\$(etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get --prefix --keys-only /xenplm/test/hosts/xen-e/ | head -1)\" ]" ||
-        { echo "xen-e never joined"; return 1; }
-    wait_for 15000 sh -c "'$cli' -s '$work/xen-d.sock' list | grep -q '^d1 '" || { echo "no d1 on xen-d"; return 1; }
-    ask xen-d pool migrate d1 xen-e || return 1
-    k=/xenplm/test/orders/xen-d/$(uuid_of xen-d d1)
-    wait_for 15000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state running'" ||
-        { echo "not running: '$(state_of "$k")' ($k)"; return 1; }
-    # shellcheck disable=SC2154 # set by start(), through eval
-    kill -STOP "$pid_xene"
-    t0=$(ms)
-    wait_for 20000 grep -q "xen-e, its migration's destination, is no longer in the pool" "$work/xen-d.log" ||
-        { kill -CONT "$pid_xene"; echo "xen-d never saw xen-e leave"; return 1; }
-    t1=$(ms)
-    sleep 5 # past the TTL (3 s) since the first read that missed it
-    s=$(state_of "$k")
-    kill -CONT "$pid_xene"
-    case "$s" in running*) ;; *) echo "xen-e stopped, its stream still growing: the order is '$s'"; return 1 ;; esac
-    wait_for 40000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state done'" ||
-        { echo "not done after xen-e went on: '$(state_of "$k")'"; return 1; }
-    w=$(where d1 xen-e xen-d)
-    [ "$w" = "xen-e " ] || { echo "d1 listed by '$w', not by xen-e alone"; return 1; }
-    echo "  xen-e stopped; xen-d saw it leave $((t1 - t0)) ms later; still '$s' 5 s after that; done once xen-e went on"
-}
-ok "a destination stopped (its lease lapsed) while the stream to it still grows: the migration goes on, and is done once it runs again" stream_on
-
-# 11. Every daemon left still runs, and none logged an error.
+# 10. Every daemon left still runs, and none logged an error.
 alive() {
     for p in $pids; do
         kill -0 "$p" 2>/dev/null || { echo "a daemon exited"; return 1; }

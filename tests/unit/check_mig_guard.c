@@ -164,63 +164,6 @@ START_TEST(destination_gone)
 }
 END_TEST
 
-/*
- * A destination gone from the pool while the stream to it still grows
- * (its dom0 too starved to renew its lease, its daemon stopped) still
- * takes the guest: due only once the stream has also stood still for the
- * grace.  A stream the host cannot see (0) leaves the pool's word alone.
- */
-START_TEST(destination_gone_stream_moving)
-{
-#define GRACE 10000u
-#define MISS 40000u
-    static const struct {
-        const char *what;
-        uint64_t moved, now;
-        enum eng_mig_action want;
-        uint64_t due;
-    } t[] = {
-        {"stream unknown: the pool decides", 0, MISS + GRACE, ENG_MIG_ABORT, MISS + GRACE},
-        {"stream still before the miss", MISS - 5000, MISS + GRACE, ENG_MIG_ABORT, MISS + GRACE},
-        {"stream moved after the miss: waits", MISS + 3000, MISS + GRACE, ENG_MIG_WAIT,
-         MISS + 3000 + GRACE},
-        {"stream moved after the miss, still for the grace: abort", MISS + 3000,
-         MISS + 3000 + GRACE, ENG_MIG_ABORT, MISS + 3000 + GRACE},
-        {"stream moving now", MISS + 5 * GRACE, MISS + 5 * GRACE, ENG_MIG_WAIT, MISS + 6 * GRACE},
-        {"stream moving to the timeout: the timeout", T0 * 10 - GRACE, T0 * 10, ENG_MIG_ABORT,
-         T0 * 10},
-    };
-    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        struct eng_mig_input in = {.stage = ENG_MIG_LIVE,
-                                   .running = true,
-                                   .now_ms = t[i].now,
-                                   .deadline_ms = T0 * 10,
-                                   .dest_missed = 2,
-                                   .dest_missed_ms = MISS,
-                                   .dest_grace_ms = GRACE,
-                                   .stream_moved_ms = t[i].moved};
-        bool gone;
-        enum eng_mig_action a = eng_mig_decide(&in);
-        uint64_t due = eng_mig_due(&in, &gone);
-        ck_assert_msg(a == t[i].want, "%s: %s, want %s", t[i].what, eng_mig_action_name(a),
-                      eng_mig_action_name(t[i].want));
-        ck_assert_msg(due == t[i].due, "%s: due %llu, want %llu", t[i].what,
-                      (unsigned long long)due, (unsigned long long)t[i].due);
-        ck_assert_msg(gone == (t[i].due != T0 * 10), "%s: gone %d", t[i].what, gone);
-    }
-    /* Listed again: the stream alone never makes it due. */
-    struct eng_mig_input in = {.stage = ENG_MIG_LIVE,
-                               .running = true,
-                               .now_ms = MISS + 9 * GRACE,
-                               .deadline_ms = T0 * 10,
-                               .dest_grace_ms = GRACE,
-                               .stream_moved_ms = MISS};
-    ck_assert_int_eq(eng_mig_decide(&in), ENG_MIG_WAIT);
-#undef GRACE
-#undef MISS
-}
-END_TEST
-
 /* No row of any input ever resumes a copy here while xl runs, or one
  * that is renamed, of unknown state, or that xl said it moved. */
 START_TEST(never_resumes_unsafely)
@@ -256,7 +199,6 @@ int main(void)
     tcase_add_test(tc, table);
     tcase_add_test(tc, never_resumes_unsafely);
     tcase_add_test(tc, destination_gone);
-    tcase_add_test(tc, destination_gone_stream_moving);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
