@@ -1206,7 +1206,6 @@ static int xen_mig_start(struct port *p, uint32_t domid, const char *dest, const
         log_warnx("Domain %u: cannot migrate to %s: %s", (unsigned)domid, dest, err);
         return rc;
     }
-    x->mig.stream_total = info.mem_actual_kib * 1024;
     x->mig_domid = domid;
     x->mig_handle = ++x->mig_next;
     *handle_out = x->mig_handle;

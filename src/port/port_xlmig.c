@@ -234,10 +234,8 @@ static void drain(struct port_xlmig *m)
         memcpy(m->tail + m->ntail, buf, add);
         m->ntail += add;
         int pct = last_pct(m->tail, m->ntail);
-        if (pct >= 0) {
+        if (pct >= 0)
             m->pct = pct;
-            m->pct_printed = true;
-        }
         /* Each read is at most half the tail: a line it ends is whole in
          * the tail now. */
         if (!m->go_said && memmem(m->tail, m->ntail, XLMIG_GO_LINE, strlen(XLMIG_GO_LINE)))
@@ -291,11 +289,6 @@ bool port_xlmig_poll(struct port_xlmig *m, uint64_t now_ms, int *pct_out, bool *
         return false;
     }
     drain(m);
-    if (!m->pct_printed && m->stream_total) {
-        int est = port_xlmig_estimate(port_xlmig_stream_bytes("/proc", m->pid), m->stream_total);
-        if (est > m->pct)
-            m->pct = est;
-    }
     *pct_out = m->pct;
     if (!exited(m->pid)) {
         if (m->aborting && now_ms >= m->kill_at_ms) {
@@ -375,89 +368,6 @@ void port_xlmig_dispose(struct port_xlmig *m)
         close(m->fd);
     reap_left(m);
     port_xlmig_init(m);
-}
-
-/* --- the stream's progress ---------------------------------------------------------- */
-
-int port_xlmig_estimate(uint64_t sent, uint64_t total)
-{
-    if (!total)
-        return -1;
-    if (sent >= total)
-        return 99;
-    /* sent < total here: sent * 100 overflows only past 2^57 bytes. */
-    uint64_t pct = sent > UINT64_MAX / 100 ? sent / (total / 100 + 1) : sent * 100 / total;
-    return pct > 99 ? 99 : (int)pct;
-}
-
-/* Read at most cap - 1 bytes of path into buf, NUL-terminated: the length, or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    size_t n = 0;
-
-    if (fd < 0)
-        return -1;
-    while (n + 1 < cap) {
-        ssize_t r = read(fd, buf + n, cap - 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    buf[n] = '\0';
-    return (ssize_t)n;
-}
-
-/* Whether /proc/PID/stat (in buf) is of a process in group pgrp named xl
- * or libxl-save-helper (the kernel keeps 15 bytes of a name). */
-static bool stream_writer(const char *stat, pid_t pgrp)
-{
-    const char *open_paren = strchr(stat, '('), *close_paren = strrchr(stat, ')');
-    char state;
-    long ppid, grp;
-
-    if (!open_paren || !close_paren || close_paren < open_paren)
-        return false;
-    size_t n = (size_t)(close_paren - open_paren - 1);
-    bool named = (n == 2 && memcmp(open_paren + 1, "xl", 2) == 0) ||
-                 (n >= 14 && memcmp(open_paren + 1, "libxl-save-hel", 14) == 0);
-    if (!named || sscanf(close_paren + 1, " %c %ld %ld", &state, &ppid, &grp) != 3)
-        return false;
-    return grp == (long)pgrp;
-}
-
-uint64_t port_xlmig_stream_bytes(const char *proc, pid_t pgrp)
-{
-    DIR *d = opendir(proc);
-    struct dirent *e;
-    uint64_t sum = 0;
-
-    if (!d || pgrp <= 0) {
-        if (d)
-            closedir(d);
-        return 0;
-    }
-    while ((e = readdir(d))) {
-        char path[512], buf[1024];
-        const char *c = e->d_name, *w;
-        unsigned long long wchar;
-
-        if (*c < '1' || *c > '9' || strspn(c, "0123456789") != strlen(c) || strlen(c) > 10)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s/stat", proc, c);
-        if (read_small(path, buf, sizeof(buf)) <= 0 || !stream_writer(buf, pgrp))
-            continue;
-        snprintf(path, sizeof(path), "%s/%s/io", proc, c);
-        if (read_small(path, buf, sizeof(buf)) <= 0 || !(w = strstr(buf, "wchar: ")) ||
-            sscanf(w + 7, "%llu", &wchar) != 1)
-            continue; /* gone meanwhile, or not ours to read */
-        sum += (uint64_t)wchar;
-    }
-    closedir(d);
-    return sum;
 }
 
 /* --- an xl migrate already running on the host ------------------------------------ */

@@ -10,13 +10,7 @@
  * SIGTERM, and SIGKILL if it is still there XLMIG_KILL_GRACE_MS later.
  * Its standard output and error go to one non-blocking pipe, of which the
  * last XLMIG_TAIL_MAX bytes are kept: the last line is the reason given
- * when it fails, and the last "NN%" the progress.  xl migrate prints none
- * (it hides libxl's progress reports), so where it has not printed one the
- * progress is estimated from what the migration stream has been given:
- * the bytes written by xl and its libxl-save-helper (the processes of its
- * group of those names, /proc/PID/io's wchar; the transport's own copy is
- * not counted) against the domain's memory (stream_total), at most 99
- * while it runs, and never going back.  It is reaped with
+ * when it fails, and the last "NN%" the progress.  It is reaped with
  * waitpid(WNOHANG) at each poll (the daemon leaves SIGCHLD at its
  * default, so nothing else reaps it); a runner disposed of while its
  * child runs kills the group and reaps it.  One left to run on (a daemon
@@ -44,9 +38,7 @@ struct port_xlmig {
     int fd;    /* its output, -1 once closed */
     char tail[XLMIG_TAIL_MAX];
     size_t ntail;
-    int pct;               /* the last "NN%" it printed, -1: none yet */
-    bool pct_printed;      /* pct is xl's own figure, not the estimate */
-    uint64_t stream_total; /* the domain's memory in bytes, for the estimate; 0: none */
+    int pct; /* the last "NN%" it printed, -1: none yet */
     bool aborting;
     uint64_t kill_at_ms; /* aborting: SIGKILL then */
     char abort_why[160];
@@ -91,16 +83,6 @@ void port_xlmig_dispose(struct port_xlmig *m);
  * dom (may be empty), or 0.
  */
 pid_t port_xlmig_find(const char *proc, char *dom, size_t domlen);
-/*
- * What the processes of group pgrp named xl or libxl-save-helper have
- * written (the sum of their wchar in proc's PID/io; proc is "/proc"): the
- * migration stream so far, with the little xl prints.  0 when none is
- * found or readable.
- */
-uint64_t port_xlmig_stream_bytes(const char *proc, pid_t pgrp);
-/* The progress estimate: sent against total bytes, 0..99 (the last pass
- * and the destination's start are still to come); -1 without a total. */
-int port_xlmig_estimate(uint64_t sent, uint64_t total);
 /* One cmdline (argv NUL-separated, len bytes): `xl [OPTIONS] migrate
  * [OPTIONS] DOMAIN HOST`, xl by any path?  dom gets DOMAIN. */
 bool port_xlmig_cmdline(const char *buf, size_t len, char *dom, size_t domlen);

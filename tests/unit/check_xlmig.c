@@ -2,8 +2,7 @@
 /*
  * The real host's migration runner (src/port/port_xlmig.c) against a
  * stand-in for xl, a shell script written here: the arguments xl gets,
- * success and failure with the reason from its output, its progress (as
- * it prints it, or estimated from what it wrote), an
+ * success and failure with the reason from its output, its progress, an
  * abort that ends its whole process group (SIGTERM, then SIGKILL for one
  * that ignores it), a refused address, and no child left unreaped.
  */
@@ -327,131 +326,6 @@ START_TEST(test_leave)
 }
 END_TEST
 
-/* A script of its own beside the fake xl: DIR/name, whose body is body. */
-static void script(const char *name, const char *body)
-{
-    char path[160];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "#!/bin/sh\n%s\n", body);
-    fclose(f);
-    ck_assert_int_eq(chmod(path, 0755), 0);
-}
-
-/* Writes 64 KiB itself (the shell's own printf) and waits for DIR/sent. */
-#define XL_WRITES_64K                                                                              \
-    "d=\"$(dirname \"$0\")\"\n"                                                                    \
-    "\"$d/transport\" &\n"                                                                         \
-    "i=0; while [ $i -lt 64 ]; do printf '%1024s' '' >/dev/null; i=$((i+1)); done\n"               \
-    "while [ ! -e \"$d/sent\" ]; do sleep 0.02; done\n"                                            \
-    "touch \"$d/ready\"; sleep 30"
-/* Another process of its group (as ssh would be) writing 1 MiB: not counted. */
-#define TRANSPORT_WRITES_1M                                                                        \
-    "i=0; while [ $i -lt 1024 ]; do printf '%1024s' '' >/dev/null; i=$((i+1)); done\n"             \
-    "touch \"$(dirname \"$0\")/sent\"; sleep 30"
-
-static void wait_ready(void)
-{
-    char path[160];
-
-    snprintf(path, sizeof(path), "%s/ready", dir);
-    for (int i = 0; i < 500 && access(path, F_OK) != 0; i++)
-        nap();
-    ck_assert_msg(access(path, F_OK) == 0, "the fake xl never got ready");
-}
-
-static void abort_out(struct port_xlmig *m)
-{
-    char why[160];
-    bool ok = true;
-    int pct;
-
-    port_xlmig_abort(m, plm_mono_ms(), "done with it");
-    run_out(m, plm_mono_ms(), &ok, why, sizeof(why), &pct);
-    assert_no_child();
-    port_xlmig_dispose(m);
-    cleanup();
-}
-
-START_TEST(test_estimate)
-{
-    static const struct {
-        uint64_t sent, total;
-        int pct;
-    } rows[] = {
-        {0, 0, -1},
-        {5, 0, -1},
-        {0, 100, 0},
-        {50, 100, 50},
-        {99, 100, 99},
-        {100, 100, 99}, /* the whole memory sent: the last pass is still to come */
-        {250, 100, 99},
-        {1ULL << 61, 1ULL << 62, 49},
-        {UINT64_MAX - 1, UINT64_MAX, 99},
-        {UINT64_MAX, 1ULL << 30, 99},
-    };
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-        ck_assert_msg(port_xlmig_estimate(rows[i].sent, rows[i].total) == rows[i].pct,
-                      "row %zu: %d, not %d", i, port_xlmig_estimate(rows[i].sent, rows[i].total),
-                      rows[i].pct);
-}
-END_TEST
-
-/*
- * xl prints no progress: it is what xl (and its save helper) wrote against
- * the domain's memory, the transport's copy left out, and never going back.
- */
-START_TEST(test_stream_progress)
-{
-    struct port_xlmig m;
-    char why[160];
-    bool ok = false;
-    int pct;
-
-    fake_xl(XL_WRITES_64K);
-    script("transport", TRANSPORT_WRITES_1M);
-    port_xlmig_init(&m);
-    ck_assert_int_eq(port_xlmig_start(&m, xl, 7, "xen-b", NULL, why, sizeof(why)), 0);
-    wait_ready();
-    uint64_t sent = port_xlmig_stream_bytes("/proc", m.pid);
-    ck_assert_msg(sent >= 65536 && sent < 65536 + 4096, "%llu bytes counted",
-                  (unsigned long long)sent);
-    ck_assert_uint_eq(port_xlmig_stream_bytes("/proc", m.pid + 100000), 0);
-    ck_assert(port_xlmig_poll(&m, plm_mono_ms(), &pct, &ok, why, sizeof(why)));
-    ck_assert_int_eq(pct, -1); /* no memory size given: no estimate */
-    m.stream_total = 128 * 1024;
-    ck_assert(port_xlmig_poll(&m, plm_mono_ms(), &pct, &ok, why, sizeof(why)));
-    ck_assert_int_eq(pct, 50);
-    m.stream_total = 1ULL << 30;
-    ck_assert(port_xlmig_poll(&m, plm_mono_ms(), &pct, &ok, why, sizeof(why)));
-    ck_assert_int_eq(pct, 50);
-    abort_out(&m);
-}
-END_TEST
-
-/* A percentage xl prints is taken over the estimate. */
-START_TEST(test_stream_printed_wins)
-{
-    struct port_xlmig m;
-    char why[160];
-    bool ok = false;
-    int pct;
-
-    fake_xl("echo 'Memory: 7%'\n" XL_WRITES_64K);
-    script("transport", TRANSPORT_WRITES_1M);
-    port_xlmig_init(&m);
-    ck_assert_int_eq(port_xlmig_start(&m, xl, 7, "xen-b", NULL, why, sizeof(why)), 0);
-    m.stream_total = 128 * 1024;
-    wait_ready();
-    ck_assert(port_xlmig_poll(&m, plm_mono_ms(), &pct, &ok, why, sizeof(why)));
-    ck_assert_int_eq(pct, 7);
-    abort_out(&m);
-}
-END_TEST
-
 START_TEST(test_addr)
 {
     static const struct {
@@ -575,9 +449,6 @@ static Suite *xlmig_suite(void)
     tcase_add_test(tc, test_abort_escalates);
     tcase_add_test(tc, test_dispose_running);
     tcase_add_test(tc, test_leave);
-    tcase_add_test(tc, test_estimate);
-    tcase_add_test(tc, test_stream_progress);
-    tcase_add_test(tc, test_stream_printed_wins);
     tcase_add_test(tc, test_addr);
     tcase_add_test(tc, test_cmdline);
     tcase_add_test(tc, test_find);

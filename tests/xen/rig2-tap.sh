@@ -268,11 +268,6 @@ else
     echo "# order 1, guest-m (balance), in etcd (the host's clock): written to running $(span "$t1" "$(first_state guest-m 1 running)"), running to done $(span "$(first_state guest-m 1 running)" "$(first_state guest-m 1 "done")"), written to done $(span "$t1" "$(first_state guest-m 1 "done")")"
     echo "# on A, B ready to the migration's start: $(figure A 'pool: B ready to A.s xenplmd migrating'); the migration's start to guest-m gone: $(figure A 'pool: migration start to guest-m gone from A (A.s clock)')"
     echo "# on B, connection accepted to guest-m named there: $(figure B 'pool: on B, connection accepted to guest-m named on B'); named to its grant on B: $(figure B 'pool: guest-m named on B to its grant on B')"
-    # The progress A reported while it ran (xl prints none: the estimate
-    # from what xl and its save helper wrote, xenplmd(8)).  A figure.
-    pcts=$(awk -v d=guest-m '$2 == "order" && $3 == d { i++ }
-        $2 == "state" && $3 == d && i == 1 && $4 == "running" { printf "%s%s", s, $5; s = " " }' "$ev")
-    echo "# order 1, guest-m (balance), its progress as etcd carried it: ${pcts:-none} (%)"
     echo "# baseline, plain xl migrate of the same guest back to A (B's clock): $(figure B 'xl migrate (start to running on A)')"
     echo "# drain, guest-m in etcd: written to running $(span "$t_m2" "$(first_state guest-m 2 running)"), running to done $(span "$(first_state guest-m 2 running)" "$t_m2done"); on A, drain asked to its migration's start $(figure A 'pool: drain asked to guest-m.s migration started'), start to gone $(figure A 'pool: drain: guest-m.s migration start to gone from A (A.s clock)')"
     echo "# drain, guest-n in etcd: guest-m's order written to guest-n's $(span "$t_m2" "$t_n"), guest-m's done to guest-n's accepted $(span "$t_m2done" "$t_nacc"), guest-n's written to running $(span "$t_n" "$(first_state guest-n 1 running)")"
