@@ -304,7 +304,7 @@ drained_again() {
     [ -n "$u" ] || { echo "xen-a does not publish a1"; return 1; }
     k=/xenplm/test/orders/xen-a/$u
     s=$(state_of "$k")
-    [ "$s" = done ] || { echo "a1's drain order from xen-a is not in etcd as done: '$s'"; return 1; }
+    [ "$s" = "done" ] || { echo "a1's drain order from xen-a is not in etcd as done: '$s'"; return 1; }
     old=$(ctl get "$k" --print-value-only | sed -n 's/^at //p')
     t0=$(ms)
     ask xen-b pool drain xen-a || return 1
