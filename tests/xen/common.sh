@@ -56,6 +56,34 @@ progress() {
     fi
 }
 
+# serial_text LOG OUT: the serial log LOG as text into OUT: carriage
+# returns dropped, and each line of dom0's that a message of Xen's own
+# ("(XEN) ...", a line of its own, or more, found right after a character
+# of dom0's that is not a blank: dom0 quotes Xen's lines after "| ", as
+# from xl dmesg) cut in two joined again.  dom0 and Xen
+# share the console, and Xen's line can land inside one of dom0's (seen
+# once: "(XEN) uart interrupt taking more than 4ms, switched to polling"
+# inside a metrics line).  Xen's message stays, on a line of its own;
+# each join is said on the console (progress).
+serial_text() {
+    tr -d '\r' <"$1" | awk -v notes="$2.joined" '
+        held != "" && index($0, "(XEN) ") == 1 { print; next }
+        held != "" { print held $0; held = ""; next }
+        { i = index($0, "(XEN) ") }
+        i > 1 && substr($0, i - 1, 1) != " " {
+            held = substr($0, 1, i - 1)
+            print substr($0, i)
+            printf "a message of Xen cut a line of dom0 in two on the console; joined again: %.60s\n", held >notes
+            next
+        }
+        { print }
+        END { if (held != "") print held }' >"$2"
+    if [ -s "$2.joined" ]; then
+        while IFS= read -r st_line; do progress "$st_line"; done <"$2.joined"
+    fi
+    rm -f "$2.joined"
+}
+
 # serial_tap FILE PREFIX: hand each TAP result that dom0 printed in FILE
 # (its serial log, carriage returns taken out) to the caller's
 # `result ok|"not ok" DESC`, DESC behind PREFIX; a bail-out is a failed

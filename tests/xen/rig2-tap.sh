@@ -76,7 +76,7 @@ for h in A B; do
     else
         result "not ok" "$h: Xen boots and dom0's toolstack is up"
     fi
-    tr -d '\r' <"$log" >"$work/$lc/serial.txt" 2>/dev/null || : >"$work/$lc/serial.txt"
+    serial_text "$log" "$work/$lc/serial.txt" 2>/dev/null || : >"$work/$lc/serial.txt"
     net=$(sed -n 's/^# net: //p' "$work/$lc/serial.txt" | head -n 1)
     if [ -n "$net" ]; then
         result ok "$h: dom0's link is up ($net)"

@@ -179,7 +179,7 @@ else
     result "not ok" "Xen boots and dom0's toolstack is up"
 fi
 
-tr -d '\r' <"$log" >"$work/serial.txt"
+serial_text "$log" "$work/serial.txt"
 serial_tap "$work/serial.txt" ""
 plan=$dom0_plan
 # The daemon's metrics file, as the daemon scenario printed it in dom0
