@@ -355,6 +355,26 @@ static int reactor(libxl_ctx *ctx, const char *stopfile)
     return status;
 }
 
+/* libxl, logging its errors to stderr; NULL, said, when it cannot be opened. */
+static libxl_ctx *open_libxl(xentoollog_logger_stdiostream **logger)
+{
+    libxl_ctx *ctx = NULL;
+
+    *logger = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+    if (!*logger || libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, (xentoollog_logger *)*logger)) {
+        fprintf(stderr, "xenplm-xenfloor: cannot open libxl\n");
+        return NULL;
+    }
+    return ctx;
+}
+
+static void close_libxl(libxl_ctx *ctx, xentoollog_logger_stdiostream *logger)
+{
+    libxl_ctx_free(ctx);
+    if (logger)
+        xtl_logger_destroy((xentoollog_logger *)logger);
+}
+
 int main(int argc, char **argv)
 {
     static double ms[MAX_ROUNDS];
@@ -367,16 +387,9 @@ int main(int argc, char **argv)
     int status = 0;
 
     if (argc == 3 && strcmp(argv[1], "reactor") == 0) {
-        logger = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
-        if (!logger || libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, (xentoollog_logger *)logger)) {
-            fprintf(stderr, "xenplm-xenfloor: cannot open libxl\n");
-            status = 1;
-        } else {
-            status = reactor(ctx, argv[2]);
-        }
-        libxl_ctx_free(ctx);
-        if (logger)
-            xtl_logger_destroy((xentoollog_logger *)logger);
+        ctx = open_libxl(&logger);
+        status = ctx ? reactor(ctx, argv[2]) : 1;
+        close_libxl(ctx, logger);
         return status;
     }
     if (argc < 2 || argc > 3) {
@@ -407,15 +420,9 @@ int main(int argc, char **argv)
         status = 1;
     xs_close(xs);
 
-    logger = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
-    if (!logger || libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, (xentoollog_logger *)logger)) {
-        fprintf(stderr, "xenplm-xenfloor: cannot open libxl\n");
+    ctx = open_libxl(&logger);
+    if (!ctx || time_libxl(ctx, (uint32_t)domid, (int)rounds, ms) != 0)
         status = 1;
-    } else if (time_libxl(ctx, (uint32_t)domid, (int)rounds, ms) != 0) {
-        status = 1;
-    }
-    libxl_ctx_free(ctx);
-    if (logger)
-        xtl_logger_destroy((xentoollog_logger *)logger);
+    close_libxl(ctx, logger);
     return status;
 }
