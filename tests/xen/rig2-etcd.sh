@@ -14,10 +14,11 @@
 #   rig2_etcd_start DIR PKI  etcd on 127.0.0.1:<free port>, TLS only, with
 #                            client certificates required; sets
 #                            RIG2_ETCD_PORT and RIG2_ETCD_PID
-#   rig2_etcd_relay FILE BUSYBOX
+#   rig2_etcd_relay FILE BUSYBOX LOG
 #                            FILE: the program QEMU runs for each
 #                            connection a dom0 opens to 10.0.2.100:2379
-#                            (busybox nc to etcd's port)
+#                            (busybox nc to etcd's port); each
+#                            connection's start and end go to LOG
 #   rig2_etcd_qemu_args MAC FILE
 #                            QEMU's arguments for a dom0's second NIC:
 #                            user-mode networking, restrict=on, and
@@ -114,10 +115,15 @@ rig2_etcd_stop() {
     RIG2_ETCD_PID=
 }
 
-# rig2_etcd_relay FILE BUSYBOX
+# rig2_etcd_relay FILE BUSYBOX LOG
 rig2_etcd_relay() {
-    printf '#!/bin/sh\n# One dom0 connection to 10.0.2.100:2379 (QEMU guestfwd), to etcd.\nexec %s nc 127.0.0.1 %s\n' \
-        "$2" "$RIG2_ETCD_PORT" >"$1"
+    {
+        printf '#!/bin/sh\n# One dom0 connection to 10.0.2.100:2379 (QEMU guestfwd), to etcd;\n'
+        printf '# its start and end, by the host'"'"'s clock, in %s.\n' "$3"
+        printf 'echo "$(date +%%s.%%N) $$ open" >>%s\n' "$3"
+        printf '%s nc 127.0.0.1 %s\n' "$2" "$RIG2_ETCD_PORT"
+        printf 'echo "$(date +%%s.%%N) $$ closed $?" >>%s\n' "$3"
+    } >"$1"
     chmod 755 "$1"
 }
 

@@ -190,7 +190,7 @@ if [ $pool = yes ]; then
         die "etcd did not start: $(tail -n 5 "$work/etcd/etcd.log" 2>/dev/null)"
     busybox_host="$stage/bin/busybox"
     [ -x "$busybox_host" ] || busybox_host="$stage/usr/bin/busybox"
-    rig2_etcd_relay "$work/etcd-relay.sh" "$busybox_host"
+    rig2_etcd_relay "$work/etcd-relay.sh" "$busybox_host" "$work/etcd-relay.log"
     # etcd_watch NAME PREFIX: the keys under PREFIX as they change, in
     # WORK/NAME.watch, each line stamped with the host's clock; the
     # watch's pid in WORK/NAME.pid.
@@ -219,6 +219,14 @@ boot_host() {
     more_dom0=""
     if [ $pool = yes ]; then
         more_qemu=$(rig2_etcd_qemu_args "52:54:00:98:00:0$(printf '%s' "$1" | tr AB 12)" "$work/etcd-relay.sh")
+        if [ "${XENPLM_XEN2_PCAP:-0}" = 1 ]; then
+            # Both NICs' packets as the dom0 sees them, for when a
+            # lease or a migration stalls: etcd's whole, the link's
+            # first 128 bytes of each (the stream is hundreds of MiB).
+            mkdir -p "$work/$lc"
+            more_qemu="$more_qemu -object filter-dump,id=dumpetcd,netdev=etcd,file=$work/$lc/etcd.pcap"
+            more_qemu="$more_qemu -object filter-dump,id=dumplink,netdev=link,maxlen=128,file=$work/$lc/link.pcap"
+        fi
         more_dom0="XENPLM_ETCD_NET=10.0.2.15/24 XENPLM_POOL_ETCD=https://10.0.2.100:2379"
         more_dom0="$more_dom0 XENPLM_POOL_MIG_TIMEOUT=${XENPLM_XEN2_MIG_TIMEOUT:-25min}"
     fi
