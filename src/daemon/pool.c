@@ -193,6 +193,52 @@ static void wait_until(struct dmn_pool *p, uint64_t at)
     pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 }
 
+/* The thread's step of the moment, for say_late; the longest step since
+ * the last keepalive is kept. */
+static void doing(struct dmn_pool *p, const char *what)
+{
+    uint64_t now = dmn_pool_mono_ms();
+
+    if (p->doing && now - p->doing_since_ms > p->slowest_ms) {
+        p->slowest = p->doing;
+        p->slowest_ms = now - p->doing_since_ms;
+    }
+    p->doing = what;
+    p->doing_since_ms = now;
+}
+
+/*
+ * A keepalive that goes out later than it was due (by a second, or a
+ * tenth of the TTL when that is more) is said, with what held it back:
+ * the thread's longest step since the last keepalive, and how late a
+ * wait of its ended (the process short of CPU: a starved dom0).  A lease
+ * that then expires is explained in the log before it goes.
+ */
+static void say_late(struct dmn_pool *p, uint64_t now)
+{
+    uint64_t bound = p->ttl_ms / 10 > 1000 ? p->ttl_ms / 10 : 1000;
+
+    if (!p->keepalive_at || now < p->keepalive_at + bound)
+        return;
+    uint64_t expires = p->keepalive_sent_ms + (uint64_t)p->granted_ttl_s * 1000;
+    const char *step = p->doing ? p->doing : "starting";
+    uint64_t step_ms = now - p->doing_since_ms;
+    char left[64] = "after the lease expired";
+
+    if (p->slowest && p->slowest_ms > step_ms) {
+        step = p->slowest;
+        step_ms = p->slowest_ms;
+    }
+    if (expires > now)
+        snprintf(left, sizeof(left), "%.1f s before the lease would expire",
+                 (double)(expires - now) / 1000.0);
+    log_warnx("pool '%s': the lease's keepalive went out %.1f s late, %s; the pool thread's "
+              "longest step since the last one: %s, %.1f s; its waits ended up to %.1f s late%s",
+              p->pool, (double)(now - p->keepalive_at) / 1000.0, left, step,
+              (double)step_ms / 1000.0, (double)p->woke_late_ms / 1000.0,
+              p->woke_late_ms >= bound ? " (the process short of CPU)" : "");
+}
+
 /*
  * The lease's keepalive: 0; PLM_ENOENT when the lease expired (this host
  * stops leading, and no call is made under the lease any more until the
@@ -203,6 +249,7 @@ static int keepalive(struct dmn_pool *p)
     int64_t ttl;
     uint64_t sent = dmn_pool_mono_ms();
 
+    say_late(p, sent);
     p->in_keepalive = true;
     int rc = etcd_lease_keepalive(p->etcd, p->lease, &ttl);
     p->in_keepalive = false;
@@ -217,6 +264,8 @@ static int keepalive(struct dmn_pool *p)
     dmn_pool_answered(p);
     p->keepalive_sent_ms = sent;
     p->granted_ttl_s = ttl;
+    p->slowest = NULL;
+    p->slowest_ms = p->woke_late_ms = 0;
     /* Due a third of the TTL after this one was sent, however long it took. */
     p->keepalive_at = sent + p->ttl_ms / 3;
     p->check_leader = true;
@@ -282,6 +331,7 @@ static void *run(void *arg)
          * keepalive or the next publish; a newer offer is taken at once
          * (the newest wins), and published when the interval allows. */
         pthread_mutex_lock(&p->mu);
+        doing(p, "waiting for its next step");
         while (!p->stop) {
             uint64_t now = dmn_pool_mono_ms(), due;
             if (p->fresh)
@@ -300,6 +350,11 @@ static void *run(void *arg)
             if (due <= now)
                 break;
             wait_until(p, due);
+            /* Woken after the time it asked for: not scheduled (short of
+             * CPU), a wait being never late otherwise. */
+            uint64_t woke = dmn_pool_mono_ms();
+            if (woke > due && woke - due > p->woke_late_ms)
+                p->woke_late_ms = woke - due;
         }
         bool stop = p->stop;
         pthread_mutex_unlock(&p->mu);
@@ -324,6 +379,7 @@ static void *run(void *arg)
         retry_at = 0;
         if (!p->lease) {
             int64_t id, ttl;
+            doing(p, "taking a lease");
             if (etcd_lease_grant(p->etcd, (int64_t)(p->ttl_ms / 1000), &id, &ttl)) {
                 dmn_pool_failed(p, "lease grant");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;
@@ -344,6 +400,7 @@ static void *run(void *arg)
             publish_at = 0;
         }
         if (dmn_pool_mono_ms() >= p->keepalive_at) {
+            doing(p, "renewing the lease");
             int rc = keepalive(p);
             if (rc == PLM_ENOENT)
                 continue;
@@ -355,6 +412,7 @@ static void *run(void *arg)
         }
         if (p->check_leader) {
             /* After each keepalive (sent here or before a call). */
+            doing(p, "reading the leader");
             if (dmn_pool_check_leader(p)) {
                 dmn_pool_failed(p, "reading the leader");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;
@@ -363,6 +421,7 @@ static void *run(void *arg)
             p->check_leader = false;
         }
         if (p->have_cur && dmn_pool_mono_ms() >= publish_at) {
+            doing(p, "publishing this host's records");
             if (publish(p)) {
                 dmn_pool_failed(p, "publishing");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;
@@ -375,17 +434,20 @@ static void *run(void *arg)
             /* At most once per plan interval, from the end of the last round:
              * the drains and moves asked here written, every host reads the
              * pool, the leader plans. */
+            doing(p, "writing drains and moves asked here");
             if (dmn_pool_requests_write(p)) {
                 dmn_pool_failed(p, "writing a drain or a move");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;
                 continue;
             }
+            doing(p, "reading the pool and planning");
             if (dmn_pool_plan_round(p)) {
                 dmn_pool_failed(p, "planning");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;
                 continue;
             }
             /* Then this host's orders, and the loop's reports on them. */
+            doing(p, "reading and answering its orders");
             if (dmn_pool_orders_host(p)) {
                 dmn_pool_failed(p, "reading or answering orders");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;
@@ -394,6 +456,7 @@ static void *run(void *arg)
             plan_at = dmn_pool_mono_ms() + p->plan_interval_ms;
         }
         if (!p->elected && dmn_pool_mono_ms() >= campaign_at) {
+            doing(p, "standing for leader");
             if (dmn_pool_campaign(p)) {
                 dmn_pool_failed(p, "standing for leader");
                 retry_at = dmn_pool_mono_ms() + p->backoff_ms;

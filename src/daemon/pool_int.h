@@ -72,6 +72,11 @@ struct dmn_pool {
      * whether the leader is to be read again (after each keepalive). */
     uint64_t keepalive_at;
     bool in_keepalive, check_leader;
+    /* What the thread is doing and since when; since the last keepalive,
+     * its longest step and how late a wait of its ended at most: said
+     * when a keepalive goes out late (pool.c). */
+    const char *doing, *slowest;
+    uint64_t doing_since_ms, slowest_ms, woke_late_ms;
     bool lease_gone; /* a keepalive found it expired: dropped at the top of the loop */
     /* Set by dmn_pool_stop, read by the etcd client during a call: the
      * call under way ends (within a second), the thread stops. */

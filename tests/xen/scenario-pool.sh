@@ -522,3 +522,6 @@ kill "$(cat /run/xenplmd.pid 2>/dev/null)" 2>/dev/null
 stopped() { [ ! -e /run/xenplmd.pid ]; }
 check "xenplmd exits on SIGTERM" wait_until 20 stopped
 grep -i 'pool\|order\|migrat\|leader\|error\|warn' /tmp/xenplmd.log | tail -n 40 | sed 's/^/# xenplmd| /'
+# Every late keepalive and lost lease of the run, whenever it came (the
+# tail above may not reach back to it): what held the pool thread back.
+grep "keepalive went out\|lease expired\|no longer the leader" /tmp/xenplmd.log | sed 's/^/# xenplmd lease| /'
