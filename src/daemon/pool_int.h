@@ -13,6 +13,7 @@
 
 #include "daemon/pool.h"
 #include "daemon/pool_input.h"
+#include "daemon/pool_orderplan.h"
 #include "engine/pool_plan.h"
 #include "pool/etcd.h"
 
@@ -96,6 +97,9 @@ struct dmn_pool {
     char *plan_text;        /* the last plan published (for the log: said when its moves change) */
     size_t plan_len;
     bool plan_bad_said; /* a plan in etcd that does not decode: said once */
+    /* The leader's: sources of orphaned orders, since when missing. */
+    struct pop_missing missing[POP_MISSING_MAX];
+    size_t nmissing;
     /* Under mu: the order handed to the loop (at most one waits: a host
      * runs one migration at a time), and the loop's reports not yet
      * written to etcd (pool_handoff.c). */

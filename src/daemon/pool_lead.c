@@ -45,6 +45,7 @@ void dmn_pool_step_down(struct dmn_pool *p, const char *why)
         log_warnx("pool '%s': host '%s' is no longer the leader (election revision %lld): %s",
                   p->pool, p->host, (long long)p->myrev, why);
     p->elected = false;
+    p->nmissing = 0; /* a later term counts its own grace */
     set_view(p, false, "", 0);
 }
 

@@ -88,6 +88,40 @@ bool pop_orphan(const struct pop_known *k, const struct pp_host *hosts, size_t n
     return true;
 }
 
+static const struct pop_missing *missing_of(const struct pop_missing *m, size_t nm,
+                                            const char *name)
+{
+    for (size_t i = 0; i < nm; i++)
+        if (strcmp(m[i].name, name) == 0)
+            return &m[i];
+    return NULL;
+}
+
+size_t pop_missing_update(const struct pop_known *known, size_t nknown, const struct pp_host *hosts,
+                          size_t nhosts, const struct pop_missing *prev, size_t nprev,
+                          uint64_t now_ms, struct pop_missing *out)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < nknown && n < POP_MISSING_MAX; i++) {
+        if (!pop_orphan(&known[i], hosts, nhosts) || missing_of(out, n, known[i].source))
+            continue;
+        const struct pop_missing *was = missing_of(prev, nprev, known[i].source);
+        snprintf(out[n].name, sizeof(out[n].name), "%s", known[i].source);
+        out[n].since_ms = was ? was->since_ms : now_ms;
+        n++;
+    }
+    return n;
+}
+
+bool pop_orphan_due(const struct pop_known *k, const struct pop_missing *m, size_t nm,
+                    uint64_t now_ms, uint64_t grace_ms)
+{
+    const struct pop_missing *was = missing_of(m, nm, k->source);
+
+    return !was || (now_ms >= was->since_ms && now_ms - was->since_ms >= grace_ms);
+}
+
 bool pop_state_over(const struct pord_state *s, uint64_t now_ms)
 {
     return pord_final(s->phase) && now_ms > s->at_ms && now_ms - s->at_ms > POP_KEEP_MS;

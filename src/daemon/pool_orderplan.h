@@ -64,6 +64,40 @@ bool pop_live(const struct pop_known *k);
  * failed, so that nothing counts it in flight for ever. */
 bool pop_orphan(const struct pop_known *k, const struct pp_host *hosts, size_t nhosts);
 
+/*
+ * A source host of orphaned orders, missing from the pool since since_ms
+ * (Unix ms, the leader's clock), kept by the leader from round to round:
+ * the leader fails an orphaned order only once its source has been
+ * missing for a grace (pop_orphan_due), as a host starved of CPU or cut
+ * from etcd for longer than its lease comes back and carries on with the
+ * order it holds (its migration never stopped).
+ */
+struct pop_missing {
+    char name[PLM_POOL_NAME_MAX + 1];
+    uint64_t since_ms;
+};
+#define POP_MISSING_MAX 64
+
+/*
+ * The sources of this round's orphaned orders (pop_orphan) into out (at
+ * most POP_MISSING_MAX, each once): since when each was missing, from
+ * prev (nprev entries, the last round's) where it was already, now_ms
+ * where it is newly missing; a source back in the pool, or with no
+ * orphaned order left, is dropped.  Their count.
+ */
+size_t pop_missing_update(const struct pop_known *known, size_t nknown, const struct pp_host *hosts,
+                          size_t nhosts, const struct pop_missing *prev, size_t nprev,
+                          uint64_t now_ms, struct pop_missing *out);
+
+/*
+ * Whether the leader writes an orphaned order failed now: its source has
+ * been missing (in m, nm entries: pop_missing_update's) for grace_ms or
+ * more at now_ms, or is not in m at all (more missing sources than
+ * POP_MISSING_MAX: failed at once, as before the grace).
+ */
+bool pop_orphan_due(const struct pop_known *k, const struct pop_missing *m, size_t nm,
+                    uint64_t now_ms, uint64_t grace_ms);
+
 /* Whether the leader clears it now: final, written more than POP_KEEP_MS
  * before now_ms (Unix ms). */
 bool pop_expired(const struct pop_known *k, uint64_t now_ms);

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -670,6 +671,88 @@ START_TEST(manual_moves)
 END_TEST
 
 /*
+ * The grace before an orphaned order fails, round after round (the
+ * leader's state carried from one to the next): a source missing since
+ * the round it was first missed, counted once however many orders it
+ * holds; due once missing for the grace; its clock started again when it
+ * came back and left again; a host whose orders are all final is never
+ * missing; a source not tracked (over the cap) is due at once.
+ */
+START_TEST(orphan_grace)
+{
+    struct pop_known k[4] = {known(U1, PORD_RUNNING, 0), known(U2, PORD_ACCEPTED, 0),
+                             known(U3, PORD_RUNNING, 0), known(U3, PORD_DONE, 0)};
+    snprintf(k[2].source, sizeof(k[2].source), "xen-b");
+    snprintf(k[3].source, sizeof(k[3].source), "xen-c");
+    struct pp_host h[2];
+    memset(h, 0, sizeof(h));
+    static const struct {
+        uint64_t now;
+        const char *hosts[2];
+        size_t nmissing;
+        uint64_t a_since, b_since; /* 0: not missing */
+        bool a_due, b_due;         /* with a grace of 6000 ms */
+    } t[] = {
+        {1000, {"xen-b", NULL}, 1, 1000, 0, false, false},
+        {5000, {"xen-b", NULL}, 1, 1000, 0, false, false},
+        {7000, {NULL, NULL}, 2, 1000, 7000, true, false},
+        {8000, {"xen-a", "xen-b"}, 0, 0, 0, false, false},
+        {9000, {"xen-b", NULL}, 1, 9000, 0, false, false},
+        {14999, {"xen-b", NULL}, 1, 9000, 0, false, false},
+        {15000, {"xen-b", "xen-c"}, 1, 9000, 0, true, false},
+    };
+    struct pop_missing prev[POP_MISSING_MAX], next[POP_MISSING_MAX];
+    size_t nprev = 0;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        size_t nh = 0;
+        for (size_t j = 0; j < 2 && t[i].hosts[j]; j++)
+            snprintf(h[nh++].name, sizeof(h[0].name), "%s", t[i].hosts[j]);
+        size_t n = pop_missing_update(k, 4, h, nh, prev, nprev, t[i].now, next);
+        ck_assert_msg(n == t[i].nmissing, "row %zu: %zu missing", i, n);
+        uint64_t a = 0, b = 0;
+        for (size_t j = 0; j < n; j++) {
+            ck_assert_msg(strcmp(next[j].name, "xen-c") != 0, "row %zu: xen-c missing", i);
+            if (strcmp(next[j].name, "xen-a") == 0)
+                a = next[j].since_ms;
+            if (strcmp(next[j].name, "xen-b") == 0)
+                b = next[j].since_ms;
+        }
+        ck_assert_msg(a == t[i].a_since && b == t[i].b_since, "row %zu: since %llu, %llu", i,
+                      (unsigned long long)a, (unsigned long long)b);
+        if (t[i].a_since) {
+            ck_assert_msg(pop_orphan_due(&k[0], next, n, t[i].now, 6000) == t[i].a_due,
+                          "row %zu: xen-a", i);
+            ck_assert_msg(pop_orphan_due(&k[1], next, n, t[i].now, 6000) == t[i].a_due,
+                          "row %zu: xen-a's second order", i);
+        }
+        if (t[i].b_since)
+            ck_assert_msg(pop_orphan_due(&k[2], next, n, t[i].now, 6000) == t[i].b_due,
+                          "row %zu: xen-b", i);
+        memcpy(prev, next, n * sizeof(*next));
+        nprev = n;
+    }
+    /* A clock gone back: not due.  Not tracked: due at once. */
+    struct pop_missing m = {.name = "xen-a", .since_ms = 9000};
+    ck_assert(!pop_orphan_due(&k[0], &m, 1, 8000, 0));
+    ck_assert(pop_orphan_due(&k[2], &m, 1, 9000, 6000));
+    /* More orphaned sources than the cap: POP_MISSING_MAX tracked, the
+     * rest not (due at once). */
+    enum { N = POP_MISSING_MAX + 3 };
+    struct pop_known *many = calloc(N, sizeof(*many));
+    ck_assert_ptr_nonnull(many);
+    for (size_t i = 0; i < N; i++) {
+        many[i] = known(U1, PORD_RUNNING, 0);
+        snprintf(many[i].source, sizeof(many[i].source), "host-%03zu", i);
+    }
+    size_t n = pop_missing_update(many, N, NULL, 0, NULL, 0, 100, next);
+    ck_assert_uint_eq(n, POP_MISSING_MAX);
+    ck_assert(!pop_orphan_due(&many[0], next, n, 100, 6000));
+    ck_assert(pop_orphan_due(&many[N - 1], next, n, 100, 6000));
+    free(many);
+}
+END_TEST
+
+/*
  * Manual moves to one host in one round: each is checked against the
  * destination's free memory past its headroom less what the plan's moves
  * this round, the orders in flight and the round's earlier manual moves
@@ -828,6 +911,7 @@ int main(void)
     tcase_add_test(tc, host_checks);
     tcase_add_test(tc, manual_moves);
     tcase_add_test(tc, manual_room_per_round);
+    tcase_add_test(tc, orphan_grace);
     tcase_add_test(tc, drains);
     tcase_add_test(tc, cooldown_over);
     tcase_add_test(tc, said_once);
