@@ -39,7 +39,10 @@
 # whole pool once guest-n's order has failed (WORK/after-fault.txt, A's
 # daemon still running) and what is left of the orders at the end
 # (WORK/orders.txt: the leader deletes a finished order five minutes
-# on); WORK/fault.txt says when B was killed.  Every migration's limit
+# on); WORK/fault.txt says when B was killed; WORK/etcd-relay.log when
+# each dom0 connection to etcd began and ended, and with
+# XENPLM_XEN2_PCAP=1 WORK/a|b/etcd.pcap and link.pcap what each dom0's
+# NICs carried (QEMU's filter-dump; the link's packets cut to 128 bytes).  Every migration's limit
 # is XENPLM_XEN2_MIG_TIMEOUT (default 25min), the fault's too: A's
 # xenplmd is to abort that one because its destination left the pool,
 # within about a lease TTL (xenplmd(8), Migrations).  --fault dest-dies
