@@ -78,14 +78,17 @@ bool pop_live(const struct pop_known *k)
     return !k->have_state || !pord_final(k->state.phase);
 }
 
+static size_t host_index(const struct pp_host *hosts, size_t nhosts, const char *name)
+{
+    for (size_t i = 0; i < nhosts; i++)
+        if (strcmp(hosts[i].name, name) == 0)
+            return i;
+    return nhosts;
+}
+
 bool pop_orphan(const struct pop_known *k, const struct pp_host *hosts, size_t nhosts)
 {
-    if (!pop_live(k))
-        return false;
-    for (size_t i = 0; i < nhosts; i++)
-        if (strcmp(hosts[i].name, k->source) == 0)
-            return false;
-    return true;
+    return pop_live(k) && host_index(hosts, nhosts, k->source) == nhosts;
 }
 
 static const struct pop_missing *missing_of(const struct pop_missing *m, size_t nm,
@@ -112,6 +115,12 @@ size_t pop_missing_update(const struct pop_known *known, size_t nknown, const st
         n++;
     }
     return n;
+}
+
+bool pop_missing_back(const struct pop_missing *was, const struct pop_missing *m, size_t nm,
+                      const struct pp_host *hosts, size_t nhosts)
+{
+    return !missing_of(m, nm, was->name) && host_index(hosts, nhosts, was->name) < nhosts;
 }
 
 bool pop_orphan_due(const struct pop_known *k, const struct pop_missing *m, size_t nm,
@@ -181,14 +190,6 @@ int pop_check(const struct pord_order *o, const char *key_source, const struct p
     if (!h->holds)
         return plm_errf(why, whylen, PLM_EINVAL, "this host does not hold the domain");
     return 0;
-}
-
-static size_t host_index(const struct pp_host *hosts, size_t nhosts, const char *name)
-{
-    for (size_t i = 0; i < nhosts; i++)
-        if (strcmp(hosts[i].name, name) == 0)
-            return i;
-    return nhosts;
 }
 
 static size_t dom_index(const struct pp_domain *doms, size_t ndoms, const char *uuid)

@@ -89,6 +89,11 @@ size_t pop_missing_update(const struct pop_known *known, size_t nknown, const st
                           size_t nhosts, const struct pop_missing *prev, size_t nprev,
                           uint64_t now_ms, struct pop_missing *out);
 
+/* Whether was, a source missing last round, is back: no longer in m (nm
+ * entries, this round's), and among the hosts read. */
+bool pop_missing_back(const struct pop_missing *was, const struct pop_missing *m, size_t nm,
+                      const struct pp_host *hosts, size_t nhosts);
+
 /*
  * Whether the leader writes an orphaned order failed now: its source has
  * been missing (in m, nm entries: pop_missing_update's) for grace_ms or

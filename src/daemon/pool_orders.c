@@ -417,29 +417,24 @@ int dmn_pool_orders_issue(struct dmn_pool *p, const struct pp_plan *plan,
     /* An orphaned order fails once its source has been missing for two
      * TTLs: long enough for a host whose lease lapsed (a starved dom0) to
      * join again and carry on with it. */
+    uint64_t grace_ms = 2 * p->ttl_ms;
     struct pop_missing missing[POP_MISSING_MAX];
     size_t nm = pop_missing_update(known, nknown, hosts, nh, p->missing, p->nmissing, now, missing);
     for (size_t i = 0; i < nm; i++)
         if (missing[i].since_ms == now)
             log_info("pool '%s': host '%s' holds an order and left the pool: its orders fail "
                      "if it is not back within %llu s",
-                     p->pool, missing[i].name, (unsigned long long)(2 * p->ttl_ms / 1000));
-    for (size_t i = 0; i < p->nmissing; i++) {
-        bool still = false, listed = false;
-        for (size_t j = 0; j < nm && !still; j++)
-            still = strcmp(missing[j].name, p->missing[i].name) == 0;
-        for (size_t j = 0; j < nh && !listed; j++)
-            listed = strcmp(hosts[j].name, p->missing[i].name) == 0;
-        if (!still && listed)
+                     p->pool, missing[i].name, (unsigned long long)(grace_ms / 1000));
+    for (size_t i = 0; i < p->nmissing; i++)
+        if (pop_missing_back(&p->missing[i], missing, nm, hosts, nh))
             log_info("pool '%s': host '%s' is back in the pool after %llu s: its orders stand",
                      p->pool, p->missing[i].name,
                      (unsigned long long)((now - p->missing[i].since_ms) / 1000));
-    }
     memcpy(p->missing, missing, nm * sizeof(*missing));
     p->nmissing = nm;
     for (size_t i = 0; i < nknown && !*fenced; i++)
         if (pop_orphan(&known[i], hosts, nh) &&
-            pop_orphan_due(&known[i], p->missing, p->nmissing, now, 2 * p->ttl_ms) &&
+            pop_orphan_due(&known[i], p->missing, p->nmissing, now, grace_ms) &&
             (rc = fail_orphan(p, &known[i])))
             return rc;
     return 0;

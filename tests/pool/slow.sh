@@ -8,8 +8,9 @@
 # longer than the 3 s lease: the lease must never expire, as the
 # keepalive goes before each call when due, never after the round.  A
 # daemon stopped for 2.5 s (SIGSTOP) must then say that its keepalive
-# went out late, and what held it back.  Then the proxy stops answering at all (a hung member): a reload that
-# restarts the pool thread, and a stop, must each be over within 2.5 s,
+# went out late, and what held it back.  Then the proxy stops answering
+# at all (a hung member): a reload that restarts the pool thread, and a
+# stop, must each be over within 2.5 s,
 # not wait for the thread's calls (3 s each) to time out.  Skipped, saying why,
 # without etcd-server/etcd-client, unless CI=true or XENPLM_ETCD_REQUIRE=1.
 # shellcheck disable=SC2317 # the checks run through ok(), which shellcheck cannot see

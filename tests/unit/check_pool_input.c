@@ -692,14 +692,15 @@ START_TEST(orphan_grace)
         size_t nmissing;
         uint64_t a_since, b_since; /* 0: not missing */
         bool a_due, b_due;         /* with a grace of 6000 ms */
+        size_t nback;              /* last round's missing sources back this round */
     } t[] = {
-        {1000, {"xen-b", NULL}, 1, 1000, 0, false, false},
-        {5000, {"xen-b", NULL}, 1, 1000, 0, false, false},
-        {7000, {NULL, NULL}, 2, 1000, 7000, true, false},
-        {8000, {"xen-a", "xen-b"}, 0, 0, 0, false, false},
-        {9000, {"xen-b", NULL}, 1, 9000, 0, false, false},
-        {14999, {"xen-b", NULL}, 1, 9000, 0, false, false},
-        {15000, {"xen-b", "xen-c"}, 1, 9000, 0, true, false},
+        {1000, {"xen-b", NULL}, 1, 1000, 0, false, false, 0},
+        {5000, {"xen-b", NULL}, 1, 1000, 0, false, false, 0},
+        {7000, {NULL, NULL}, 2, 1000, 7000, true, false, 0},
+        {8000, {"xen-a", "xen-b"}, 0, 0, 0, false, false, 2},
+        {9000, {"xen-b", NULL}, 1, 9000, 0, false, false, 0},
+        {14999, {"xen-b", NULL}, 1, 9000, 0, false, false, 0},
+        {15000, {"xen-b", "xen-c"}, 1, 9000, 0, true, false, 0},
     };
     struct pop_missing prev[POP_MISSING_MAX], next[POP_MISSING_MAX];
     size_t nprev = 0;
@@ -728,9 +729,16 @@ START_TEST(orphan_grace)
         if (t[i].b_since)
             ck_assert_msg(pop_orphan_due(&k[2], next, n, t[i].now, 6000) == t[i].b_due,
                           "row %zu: xen-b", i);
+        size_t back = 0;
+        for (size_t j = 0; j < nprev; j++)
+            back += pop_missing_back(&prev[j], next, n, h, nh);
+        ck_assert_msg(back == t[i].nback, "row %zu: %zu back", i, back);
         memcpy(prev, next, n * sizeof(*next));
         nprev = n;
     }
+    /* No longer missing but not listed either (its orders failed, the
+     * host still gone): not back. */
+    ck_assert(!pop_missing_back(&prev[0], NULL, 0, h, 0));
     /* A clock gone back: not due.  Not tracked: due at once. */
     struct pop_missing m = {.name = "xen-a", .since_ms = 9000};
     ck_assert(!pop_orphan_due(&k[0], &m, 1, 8000, 0));

@@ -42,8 +42,9 @@
 # on); WORK/fault.txt says when B was killed; WORK/etcd-relay.log when
 # each dom0 connection to etcd began and ended, and with
 # XENPLM_XEN2_PCAP=1 WORK/a|b/etcd.pcap and link.pcap what each dom0's
-# NICs carried (QEMU's filter-dump; the link's packets cut to 128 bytes).  Every migration's limit
-# is XENPLM_XEN2_MIG_TIMEOUT (default 25min), the fault's too: A's
+# NICs carried (QEMU's filter-dump; the link's packets cut to 128
+# bytes).  Every migration's limit is XENPLM_XEN2_MIG_TIMEOUT (default
+# 25min), the fault's too: A's
 # xenplmd is to abort that one because its destination left the pool,
 # within about a lease TTL (xenplmd(8), Migrations).  --fault dest-dies
 # is the same as --pool (its own run before the two were one flow).
