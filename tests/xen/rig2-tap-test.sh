@@ -12,7 +12,8 @@
 # records still in etcd after the fault, each fails its check; a guest's
 # triple fault in a serial log makes every failure the emulation's; an
 # order failed at its timeout rather than aborted when its destination
-# left the pool fails.
+# left the pool fails, and so does one aborted later than two lease TTLs
+# (scenario-pool.sh's) and 30 s after B's death.
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xenplm-rig2tap.XXXXXX") || exit 99
 trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
@@ -45,7 +46,7 @@ logs() {
     fi
 }
 
-echo "1..13"
+echo "1..14"
 # verdict NAME: run rig2-tap.sh on $tmp/NAME; its TAP in $tmp/NAME.tap.
 verdict() {
     sh "$here/rig2-tap.sh" "$tmp/$1" >"$tmp/$1.tap" 2>"$tmp/$1.err"
@@ -110,7 +111,8 @@ fi
 # guest-n's drain order written before guest-m's was done (early), an
 # order written after guest-n's failed one (again), B killed after
 # guest-n's migration was done (late), B's records still there (stale),
-# guest-n's order failed at its timeout rather than aborted (timeout);
+# guest-n's order failed at its timeout rather than aborted (timeout),
+# or aborted as its destination left but past the bound (slow);
 # guest-n's order written before guest-m's (early) or accepted before
 # guest-m's was done (accepted).
 pool() {
@@ -148,6 +150,8 @@ pool() {
         [ "$v" = late ] && state 615.0 $un "done"
         if [ "$v" = timeout ]; then
             state 700.0 $un "failed timed%20out%20after%2025min;%20it%20runs%20here"
+        elif [ "$v" = slow ]; then
+            state 741.0 $un "failed the%20destination%20xen-b%20left%20the%20pool%20(not%20listed%20for%2095s)"
         else
             state 645.0 $un "failed the%20destination%20xen-b%20left%20the%20pool%20(not%20listed%20for%2012s)"
         fi
@@ -180,7 +184,7 @@ if [ $rc -eq 0 ] && ! grep -q '^not ok' "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - the drain's orders in priority order: guest-m's (reason drain) written first, guest-n's (reason drain) accepted once guest-m's was done" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - etcd carried guest-n's order, xen-a to xen-b, to failed with a reason (accepted running failed)" "$tmp/pool.tap" &&
     grep -q '^#   why: the%20destination%20xen-b%20left%20the%20pool%20(not%20listed%20for%2012s)$' "$tmp/pool.tap" &&
-    grep -q "^ok [0-9]* - guest-n's order failed 25.0 s after B was killed, its destination having left the pool (at most 120 s)$" "$tmp/pool.tap" &&
+    grep -q "^ok [0-9]* - guest-n's order failed 25.0 s after B was killed, its destination having left the pool (at most 120 s: two 45 s leases and 30)$" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - no order written after guest-n's failed one (watched 75 s after it)$" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - after the fault, etcd's election holds host A's candidate key alone (xen-a)" "$tmp/pool.tap" &&
     grep -q "^ok [0-9]* - after the fault, etcd holds host A's records alone" "$tmp/pool.tap" &&
@@ -220,6 +224,8 @@ spoiled stale 11 "B's records still in etcd after the fault fail" \
     "after the fault, etcd holds host A's records alone"
 spoiled timeout 12 "guest-n's order failed at its timeout, not aborted as its destination left, fails" \
     "guest-n's order failed 80.0 s after B was killed, its destination having left the pool"
+spoiled slow 13 "guest-n's order aborted as its destination left, but 121 s after B was killed (two leases and 30 s: 120), fails" \
+    "guest-n's order failed 121.0 s after B was killed, its destination having left the pool (at most 120 s"
 
 pool "$tmp/triple"
 printf '%s\r\n' "(XEN) d3v0 Triple fault - invoking HVM shutdown action 1" "not ok 9 - guest-n runs on A" >>"$tmp/triple/a/serial.log"
@@ -227,8 +233,8 @@ verdict triple
 rc=$?
 if [ $rc -ne 0 ] && grep -q '^# every failure is the emulation.s: .*triple fault on a' "$tmp/triple.tap" &&
     [ -f "$tmp/triple/emulation" ] && [ ! -f "$tmp/failed/emulation" ]; then
-    echo "ok 13 - a guest's triple fault makes the failures the emulation's; a product failure alone does not"
+    echo "ok 14 - a guest's triple fault makes the failures the emulation's; a product failure alone does not"
 else
-    echo "not ok 13 - a guest's triple fault makes the failures the emulation's (exit $rc)"
+    echo "not ok 14 - a guest's triple fault makes the failures the emulation's (exit $rc)"
     sed 's/^/#   /' "$tmp/triple.tap"
 fi

@@ -67,6 +67,9 @@ fi
 me_name=xen-$host
 mig_mib=${XENPLM_MIGRATE_MIB:-128}
 mig_timeout=${XENPLM_POOL_MIG_TIMEOUT:-25min}
+# The pool's lease TTL in seconds (write_policy says why 45); rig2-tap.sh
+# reads this line for the fault's time bound.
+lease_ttl=45
 SCHEMA=/usr/share/xenplm/xenplm-policy.xsd
 POLICY=/tmp/pool-policy.xml
 PKI=/xenplm/extra/pki
@@ -147,7 +150,7 @@ write_policy() {
   <pool name="rig2" host="$me_name" mode="automatic">
     <endpoint>$etcd</endpoint>
     <tls ca="$PKI/ca.crt" cert="$PKI/$me_name.crt" key="$PKI/$me_name.key"/>
-    <lease ttl="45s"/>
+    <lease ttl="${lease_ttl}s"/>
     <publish interval="1s"/>
     <plan interval="2s" hold="4s"/>
     <migrate transport="/xenplm/migrate-nc.sh" timeout="$mig_timeout"/>
@@ -246,7 +249,7 @@ fault_on_a() {
     is "guest-n keeps its boot id on A" "$(g_boot guest-n)" "$n_boot"
     echo "# migrate: guest-n on A boot=$(g_boot guest-n) count=$(g_counts guest-n | tail -n 1) after"
     check "A's xenplmd still lists guest-n" wait_until 30 lists guest-n
-    # Counted once: B's records are gone with its lease (45 s), and A's
+    # Counted once: B's records are gone with its lease (lease_ttl), and A's
     # count its one domain (guest-m was on B); A leads, nothing in flight.
     alone() {
         pool_status && grep -q '^hosts: 1,' /tmp/pool-status &&
