@@ -48,12 +48,16 @@ stop() { # host signal
 }
 # The host etcd names as the leader: the oldest candidate's value.
 leader() {
+    oldest value
+}
+# oldest key|value: the oldest candidate's key or value (nothing if none).
+oldest() {
     ctl get --prefix /xenplm/test/leader/ -w json 2>/dev/null | python3 -c '
 import base64, json, sys
 kvs = json.load(sys.stdin).get("kvs", [])
 if kvs:
     kv = min(kvs, key=lambda k: int(k["create_revision"]))
-    print(base64.b64decode(kv["value"]).decode())'
+    print(base64.b64decode(kv[sys.argv[1]]).decode())' "$1"
 }
 # How many logs say their host is the leader now (last word on leadership).
 leading() {
@@ -102,10 +106,7 @@ ok "the three hosts publish" hosts
 first=$(leader)
 rest=$(echo xen-a xen-b xen-c | tr ' ' '\n' | grep -vx "$first" | tr '\n' ' ')
 # The leader's candidate key (the oldest), to find its deletion in etcd's history.
-first_key=$(ctl get --prefix /xenplm/test/leader/ -w json | python3 -c '
-import base64, json, sys
-kvs = json.load(sys.stdin).get("kvs", [])
-print(base64.b64decode(min(kvs, key=lambda k: int(k["create_revision"]))["key"]).decode())')
+first_key=$(oldest key)
 # Killed: its lease expires within the TTL (3 s; etcd looks every 0.5 s),
 # and the next candidate sees itself the oldest at its next look.
 t0=$(ms)
