@@ -332,24 +332,31 @@ if command -v xenplm-xenmeter >/dev/null 2>&1; then
         not_ok "xenplm-xenmeter: every request changed the weight within 5 s"
     fi
     sed 's/^/# /' /tmp/react.out
+    # floor_sum CALLS: the sum of the floor's medians of the calls CALLS
+    # (an awk alternation of their names).
+    floor_sum() {
+        awk -v calls="^floor: ($1) " '$0 ~ calls { s += $4 } END { printf "%.3f", s }' \
+            /tmp/floor-now.out 2>/dev/null
+    }
+    ratio() { # A B: A / B, one decimal
+        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'
+    }
     # The floor of the reaction: watch + read + sched set, medians.
-    floor=$(awk '/^floor: (xs_write\+watch|xs_read|sched_set) / { s += $4 } END { printf "%.3f", s }' \
-        /tmp/floor-now.out 2>/dev/null)
+    floor=$(floor_sum 'xs_write\\+watch|xs_read|sched_set')
     # What the daemon's path costs, call by call: the floor, plus the
     # port's read of the sched params before it sets them, plus the host
     # facts the arbitration reads.
-    path=$(awk '/^floor: (xs_write\+watch|xs_read|sched_set|sched_get|host_facts) / { s += $4 }
-        END { printf "%.3f", s }' /tmp/floor-now.out 2>/dev/null)
+    path=$(floor_sum 'xs_write\\+watch|xs_read|sched_set|sched_get|host_facts')
     react=$(awk '/^react: sched / { print $4 }' /tmp/react.out)
     if [ -n "$react" ] && [ -n "$floor" ]; then
         echo "# reaction: request write -> weight set, median $react ms;" \
             "floor (watch + read + sched set) $floor ms;" \
-            "ratio $(awk -v r="$react" -v f="$floor" 'BEGIN { printf "%.1f", r / f }');" \
+            "ratio $(ratio "$react" "$floor");" \
             "the daemon's calls (floor + sched get + host facts) $path ms"
     fi
     if [ -n "$react" ] && [ -n "$floor_react" ]; then
         echo "# reaction against a minimal reactor timed the same way: $react ms against" \
-            "$floor_react ms, ratio $(awk -v r="$react" -v f="$floor_react" 'BEGIN { printf "%.1f", r / f }')"
+            "$floor_react ms, ratio $(ratio "$react" "$floor_react")"
     fi
 else
     skip_test "xenplm-xenmeter: every request changed the weight within 5 s" "not built"
