@@ -117,6 +117,20 @@ bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,
 /* Cooldown keys deleted per round at most (the rest in later rounds). */
 #define POP_COOL_CLEAR_MAX 64
 
+/*
+ * What the executing host does with its loop's report on the order in
+ * flight, given the order's state as etcd holds it now (present: the
+ * state key is there; decoded: its value decodes, phase then its phase).
+ * Written over a state that is not final (its own accepted or running,
+ * or one that does not decode); a final state stays final, whoever wrote
+ * it (the leader fails an order whose source has been missing for two
+ * lease TTLs, and the source may come back with its migration still
+ * going): ENDED; a state deleted (the order cleared, by the leader after
+ * POP_KEEP_MS or by an operator) is not written again: GONE.
+ */
+enum pop_report { POP_REPORT_WRITE, POP_REPORT_ENDED, POP_REPORT_GONE };
+enum pop_report pop_report_to(bool present, bool decoded, enum pord_phase phase);
+
 /* What the executing host knows when it reads an order for itself. */
 /* A host of the pool as an order's destination: its name, and the
  * address it publishes for migrations ("" when none: its name serves). */

@@ -12,8 +12,12 @@
  * once: a state written is never looked at again); the first good one is
  * accepted in a txn that holds only while its state key is absent (at
  * most once, across restarts too) and handed to the loop.  The loop's
- * reports are written as the order's state, kept until etcd takes them;
- * the order counts as finished only once its final state is written.
+ * reports are written as the order's state, kept until etcd takes them,
+ * over the state's own earlier phases but never over a final state
+ * another wrote meanwhile (the leader's, for a source missing two TTLs)
+ * nor over a state cleared (pop_report_to); the order counts as finished
+ * only once its final state is written, or the loop's final report on
+ * one so ended is logged.
  */
 #include "config.h"
 
@@ -498,6 +502,34 @@ static void say(struct dmn_pool *p, const char *okey, enum pord_phase ph, const 
         log_info("pool '%s': order %s %s", p->pool, okey, pord_phase_name(ph));
 }
 
+/* A report on the order in flight whose state etcd holds final, or no
+ * longer holds (pop_report_to): not written; said once, and again with
+ * the migration's own outcome, which ends the order here. */
+static void ended_elsewhere(struct dmn_pool *p, const char *okey, enum pop_report to,
+                            const struct pord_state *cur, const struct pord_state *s)
+{
+    char was[PORD_WHY_MAX + 48];
+
+    if (to == POP_REPORT_ENDED)
+        snprintf(was, sizeof(was), "%s in etcd (%s)", pord_phase_name(cur->phase),
+                 cur->why[0] ? cur->why : "no reason given");
+    else
+        snprintf(was, sizeof(was), "no longer in etcd (cleared)");
+    if (!p->run_ended)
+        log_warnx("pool '%s': order %s is %s while this host carries it out: left so, "
+                  "and its migration goes on",
+                  p->pool, okey, was);
+    p->run_ended = true;
+    if (!pord_final(s->phase))
+        return;
+    log_warnx("pool '%s': order %s %s here%s%s%s, but is %s: left so; the domain is where "
+              "the hosts' records say",
+              p->pool, okey, pord_phase_name(s->phase), s->phase == PORD_FAILED ? " (" : "",
+              s->phase == PORD_FAILED ? s->why : "", s->phase == PORD_FAILED ? ")" : "", was);
+    p->running = false;
+    p->run_ended = false;
+}
+
 /* The loop's reports, oldest first, until etcd stops answering. */
 static int write_reports(struct dmn_pool *p)
 {
@@ -515,6 +547,7 @@ static int write_reports(struct dmn_pool *p)
         p->pend[p->npend++] = got[i];
     }
     free(got);
+    int tries = 0;
     while (p->npend) {
         const struct dmn_pool_order_report *rep = &p->pend[0];
         bool ours = p->running && strcmp(rep->key, p->run.key) == 0, written = true;
@@ -525,8 +558,10 @@ static int write_reports(struct dmn_pool *p)
                                                        : PORD_RUNNING;
             s.pct = rep->pct > 100 ? 100 : rep->pct;
             snprintf(s.why, sizeof(s.why), "%s", rep->why[0] ? rep->why : "no reason given");
-            /* Whatever state the order has now: the loop's word is the latest. */
-            char skey[PREC_KEY_MAX];
+            /* The loop's word is the latest, over the state as etcd holds
+             * it now, unless that state was ended or deleted meanwhile
+             * (pop_report_to). */
+            char skey[PREC_KEY_MAX], why[DMN_ORDER_WHY_MAX];
             struct etcd_range r;
             struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
             if (!state_key(rep->key, skey, sizeof(skey)))
@@ -534,14 +569,25 @@ static int write_reports(struct dmn_pool *p)
             struct etcd_keys k = etcd_key(skey);
             if ((rc = etcd_range(p->etcd, &k, &o, &r)))
                 return rc;
-            int64_t mod = r.n == 1 ? r.kvs[0].mod_revision : 0;
+            struct pord_state cur = {.phase = PORD_RUNNING};
+            bool present = r.n == 1;
+            bool decoded = present && pord_decode_state(r.kvs[0].value, r.kvs[0].value_len, &cur,
+                                                        why, sizeof(why)) == 0;
+            int64_t mod = present ? r.kvs[0].mod_revision : 0;
             etcd_range_free(&r);
-            if ((rc = write_state(p, rep->key, mod, &s, &written)))
-                return rc;
-            if (written && pord_final(s.phase)) {
-                say(p, rep->key, s.phase, s.why);
-                tally(p, s.phase);
-                p->running = false; /* finished once its final state is in etcd */
+            enum pop_report to = pop_report_to(present, decoded, cur.phase);
+            if (to != POP_REPORT_WRITE) {
+                ended_elsewhere(p, rep->key, to, &cur, &s);
+            } else {
+                if ((rc = write_state(p, rep->key, mod, &s, &written)))
+                    return rc;
+                if (!written && ++tries < 3)
+                    continue; /* changed since read: read it again */
+                if (written && pord_final(s.phase)) {
+                    say(p, rep->key, s.phase, s.why);
+                    tally(p, s.phase);
+                    p->running = false; /* finished once its final state is in etcd */
+                }
             }
         } else {
             log_debug("pool '%s': a report on %s, not the order in flight, dropped", p->pool,
@@ -549,6 +595,7 @@ static int write_reports(struct dmn_pool *p)
         }
         memmove(p->pend, p->pend + 1, (p->npend - 1) * sizeof(*p->pend));
         p->npend--;
+        tries = 0;
     }
     return 0;
 }
@@ -645,6 +692,7 @@ static int one_order(struct dmn_pool *p, const struct etcd_kv *kv, const struct 
     }
     p->run = give;
     p->running = true;
+    p->run_ended = false;
     return 0;
 }
 

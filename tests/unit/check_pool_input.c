@@ -678,6 +678,32 @@ END_TEST
  * came back and left again; a host whose orders are all final is never
  * missing; a source not tracked (over the cap) is due at once.
  */
+/* What the source does with its loop's report, by the state etcd holds:
+ * written over its own accepted or running (or a state that does not
+ * decode), never over a final state, nor again once the state is gone. */
+START_TEST(report_over_state)
+{
+    static const struct {
+        bool present, decoded;
+        enum pord_phase phase;
+        enum pop_report want;
+    } t[] = {
+        {true, true, PORD_ACCEPTED, POP_REPORT_WRITE},
+        {true, true, PORD_RUNNING, POP_REPORT_WRITE},
+        {true, false, PORD_RUNNING, POP_REPORT_WRITE},
+        {true, false, PORD_FAILED, POP_REPORT_WRITE},
+        {true, true, PORD_FAILED, POP_REPORT_ENDED},
+        {true, true, PORD_DONE, POP_REPORT_ENDED},
+        {true, true, PORD_REFUSED, POP_REPORT_ENDED},
+        {false, false, PORD_RUNNING, POP_REPORT_GONE},
+        {false, true, PORD_FAILED, POP_REPORT_GONE},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        ck_assert_msg(pop_report_to(t[i].present, t[i].decoded, t[i].phase) == t[i].want, "row %zu",
+                      i);
+}
+END_TEST
+
 START_TEST(orphan_grace)
 {
     struct pop_known k[4] = {known(U1, PORD_RUNNING, 0), known(U2, PORD_ACCEPTED, 0),
@@ -920,6 +946,7 @@ int main(void)
     tcase_add_test(tc, manual_moves);
     tcase_add_test(tc, manual_room_per_round);
     tcase_add_test(tc, orphan_grace);
+    tcase_add_test(tc, report_over_state);
     tcase_add_test(tc, drains);
     tcase_add_test(tc, cooldown_over);
     tcase_add_test(tc, said_once);
