@@ -115,7 +115,7 @@ struct dmn_pool {
     bool automatic;
     struct dmn_pool_order run;
     bool running;
-    bool run_ended; /* its state ended or deleted by another: said once */
+    bool run_said; /* its state written over, or the order cleared: said once */
     struct dmn_pool_order_report *pend;
     size_t npend;
     /* Under mu: drains and manual moves asked, not yet written (pool_requests.c). */

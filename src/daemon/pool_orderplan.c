@@ -141,11 +141,12 @@ bool pop_expired(const struct pop_known *k, uint64_t now_ms)
     return k->have_state && pop_state_over(&k->state, now_ms);
 }
 
-enum pop_report pop_report_to(bool present, bool decoded, enum pord_phase phase)
+enum pop_report pop_report_to(bool state_there, bool decoded, enum pord_phase phase,
+                              bool order_there)
 {
-    if (!present)
-        return POP_REPORT_GONE;
-    return decoded && pord_final(phase) ? POP_REPORT_ENDED : POP_REPORT_WRITE;
+    if (!state_there)
+        return order_there ? POP_REPORT_WRITE : POP_REPORT_GONE;
+    return decoded && pord_final(phase) ? POP_REPORT_OVER : POP_REPORT_WRITE;
 }
 
 bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,

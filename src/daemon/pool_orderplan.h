@@ -119,17 +119,21 @@ bool pop_cooldown_over(const char *uuid, uint64_t until_ms, uint64_t now_ms,
 
 /*
  * What the executing host does with its loop's report on the order in
- * flight, given the order's state as etcd holds it now (present: the
- * state key is there; decoded: its value decodes, phase then its phase).
- * Written over a state that is not final (its own accepted or running,
- * or one that does not decode); a final state stays final, whoever wrote
- * it (the leader fails an order whose source has been missing for two
- * lease TTLs, and the source may come back with its migration still
- * going): ENDED; a state deleted (the order cleared, by the leader after
- * POP_KEEP_MS or by an operator) is not written again: GONE.
+ * flight, given the order's state as etcd holds it now (state_there: the
+ * state key is there; decoded: its value decodes, phase then its phase)
+ * and whether the order's own key is there.  The executing host knows
+ * how its migration goes, so its report is written over the state,
+ * whatever it is (WRITE); over a final state it did not write, the
+ * leader's failed for a source missing two lease TTLs, which had only
+ * lost its lease and comes back with its migration going on: OVER,
+ * written and said (the leader then counts the domain as migrating
+ * again, and a done releases it).  An order cleared (its key gone: the
+ * leader deletes a finished order POP_KEEP_MS on, with its state) is not
+ * written again: GONE.  A state key deleted alone is written again.
  */
-enum pop_report { POP_REPORT_WRITE, POP_REPORT_ENDED, POP_REPORT_GONE };
-enum pop_report pop_report_to(bool present, bool decoded, enum pord_phase phase);
+enum pop_report { POP_REPORT_WRITE, POP_REPORT_OVER, POP_REPORT_GONE };
+enum pop_report pop_report_to(bool state_there, bool decoded, enum pord_phase phase,
+                              bool order_there);
 
 /* What the executing host knows when it reads an order for itself. */
 /* A host of the pool as an order's destination: its name, and the

@@ -13,11 +13,11 @@
  * accepted in a txn that holds only while its state key is absent (at
  * most once, across restarts too) and handed to the loop.  The loop's
  * reports are written as the order's state, kept until etcd takes them,
- * over the state's own earlier phases but never over a final state
- * another wrote meanwhile (the leader's, for a source missing two TTLs)
- * nor over a state cleared (pop_report_to); the order counts as finished
- * only once its final state is written, or the loop's final report on
- * one so ended is logged.
+ * over whatever state etcd holds (the executing host knows how its
+ * migration goes: a failed state the leader wrote for a source missing
+ * two TTLs is its inference) unless the order was cleared
+ * (pop_report_to); the order counts as finished only once its final
+ * state is written, or, cleared, once the loop's final report is logged.
  */
 #include "config.h"
 
@@ -502,32 +502,50 @@ static void say(struct dmn_pool *p, const char *okey, enum pord_phase ph, const 
         log_info("pool '%s': order %s %s", p->pool, okey, pord_phase_name(ph));
 }
 
-/* A report on the order in flight whose state etcd holds final, or no
- * longer holds (pop_report_to): not written; said once, and again with
- * the migration's own outcome, which ends the order here. */
-static void ended_elsewhere(struct dmn_pool *p, const char *okey, enum pop_report to,
-                            const struct pord_state *cur, const struct pord_state *s)
+/* Said once per order: a report on the order in flight whose state is
+ * final in etcd, though this host has not ended it (the leader's, for a
+ * source missing two TTLs), written over all the same (pop_report_to). */
+static void say_over(struct dmn_pool *p, const char *okey, const struct pord_state *cur)
 {
-    char was[PORD_WHY_MAX + 48];
+    if (p->run_said)
+        return;
+    p->run_said = true;
+    log_warnx("pool '%s': order %s was written %s in etcd while this host carried it out "
+              "(%s); its migration went on here, and its reports are written over that",
+              p->pool, okey, pord_phase_name(cur->phase),
+              cur->why[0] ? cur->why : "no reason given");
+}
 
-    if (to == POP_REPORT_ENDED)
-        snprintf(was, sizeof(was), "%s in etcd (%s)", pord_phase_name(cur->phase),
-                 cur->why[0] ? cur->why : "no reason given");
-    else
-        snprintf(was, sizeof(was), "no longer in etcd (cleared)");
-    if (!p->run_ended)
-        log_warnx("pool '%s': order %s is %s while this host carries it out: left so, "
-                  "and its migration goes on",
-                  p->pool, okey, was);
-    p->run_ended = true;
+/* A report on the order in flight, its order and state no longer in etcd
+ * (cleared): not written, said once, and ends the order here when final. */
+static void gone(struct dmn_pool *p, const char *okey, const struct pord_state *s)
+{
+    if (!p->run_said)
+        log_warnx("pool '%s': order %s is no longer in etcd while this host carries it out: "
+                  "its reports are not written",
+                  p->pool, okey);
+    p->run_said = true;
     if (!pord_final(s->phase))
         return;
-    log_warnx("pool '%s': order %s %s here%s%s%s, but is %s: left so; the domain is where "
-              "the hosts' records say",
+    log_warnx("pool '%s': order %s %s here%s%s%s, and is no longer in etcd: the domain is "
+              "where the hosts' records say",
               p->pool, okey, pord_phase_name(s->phase), s->phase == PORD_FAILED ? " (" : "",
-              s->phase == PORD_FAILED ? s->why : "", s->phase == PORD_FAILED ? ")" : "", was);
+              s->phase == PORD_FAILED ? s->why : "", s->phase == PORD_FAILED ? ")" : "");
     p->running = false;
-    p->run_ended = false;
+}
+
+/* Whether the key is in etcd (*there). */
+static int key_there(struct dmn_pool *p, const char *key, bool *there)
+{
+    struct etcd_range r;
+    struct etcd_range_opts o = {.page = DMN_POOL_PAGE, .keys_only = true};
+    struct etcd_keys k = etcd_key(key);
+    int rc = etcd_range(p->etcd, &k, &o, &r);
+    if (rc)
+        return rc;
+    *there = r.n == 1;
+    etcd_range_free(&r);
+    return 0;
 }
 
 /* The loop's reports, oldest first, until etcd stops answering. */
@@ -559,8 +577,7 @@ static int write_reports(struct dmn_pool *p)
             s.pct = rep->pct > 100 ? 100 : rep->pct;
             snprintf(s.why, sizeof(s.why), "%s", rep->why[0] ? rep->why : "no reason given");
             /* The loop's word is the latest, over the state as etcd holds
-             * it now, unless that state was ended or deleted meanwhile
-             * (pop_report_to). */
+             * it now, unless the order was cleared (pop_report_to). */
             char skey[PREC_KEY_MAX], why[DMN_ORDER_WHY_MAX];
             struct etcd_range r;
             struct etcd_range_opts o = {.page = DMN_POOL_PAGE};
@@ -570,20 +587,27 @@ static int write_reports(struct dmn_pool *p)
             if ((rc = etcd_range(p->etcd, &k, &o, &r)))
                 return rc;
             struct pord_state cur = {.phase = PORD_RUNNING};
-            bool present = r.n == 1;
+            bool present = r.n == 1, order_there = true;
             bool decoded = present && pord_decode_state(r.kvs[0].value, r.kvs[0].value_len, &cur,
                                                         why, sizeof(why)) == 0;
             int64_t mod = present ? r.kvs[0].mod_revision : 0;
             etcd_range_free(&r);
-            enum pop_report to = pop_report_to(present, decoded, cur.phase);
-            if (to != POP_REPORT_WRITE) {
-                ended_elsewhere(p, rep->key, to, &cur, &s);
+            if (!present && (rc = key_there(p, rep->key, &order_there)))
+                return rc;
+            enum pop_report to = pop_report_to(present, decoded, cur.phase, order_there);
+            if (to == POP_REPORT_GONE) {
+                gone(p, rep->key, &s);
             } else {
+                if (to == POP_REPORT_OVER)
+                    say_over(p, rep->key, &cur);
                 if ((rc = write_state(p, rep->key, mod, &s, &written)))
                     return rc;
-                if (!written && ++tries < 3)
-                    continue; /* changed since read: read it again */
-                if (written && pord_final(s.phase)) {
+                if (!written) {
+                    if (++tries < 3)
+                        continue; /* changed since read: read it again */
+                    return 0;     /* kept for the next round */
+                }
+                if (pord_final(s.phase)) {
                     say(p, rep->key, s.phase, s.why);
                     tally(p, s.phase);
                     p->running = false; /* finished once its final state is in etcd */
@@ -692,7 +716,7 @@ static int one_order(struct dmn_pool *p, const struct etcd_kv *kv, const struct 
     }
     p->run = give;
     p->running = true;
-    p->run_ended = false;
+    p->run_said = false;
     return 0;
 }
 

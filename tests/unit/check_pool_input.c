@@ -670,6 +670,36 @@ START_TEST(manual_moves)
 }
 END_TEST
 
+/* What the source does with its loop's report, by the state and order
+ * etcd hold: written over its own accepted or running, over a state that
+ * does not decode, over a final state another wrote (said: OVER), and
+ * again when the state alone was deleted; never again once the order is
+ * cleared. */
+START_TEST(report_over_state)
+{
+    static const struct {
+        bool state, decoded;
+        enum pord_phase phase;
+        bool order;
+        enum pop_report want;
+    } t[] = {
+        {true, true, PORD_ACCEPTED, true, POP_REPORT_WRITE},
+        {true, true, PORD_RUNNING, true, POP_REPORT_WRITE},
+        {true, false, PORD_RUNNING, true, POP_REPORT_WRITE},
+        {true, false, PORD_FAILED, true, POP_REPORT_WRITE},
+        {true, true, PORD_FAILED, true, POP_REPORT_OVER},
+        {true, true, PORD_DONE, true, POP_REPORT_OVER},
+        {true, true, PORD_REFUSED, true, POP_REPORT_OVER},
+        {false, false, PORD_RUNNING, true, POP_REPORT_WRITE},
+        {false, false, PORD_RUNNING, false, POP_REPORT_GONE},
+        {false, true, PORD_FAILED, false, POP_REPORT_GONE},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        ck_assert_msg(pop_report_to(t[i].state, t[i].decoded, t[i].phase, t[i].order) == t[i].want,
+                      "row %zu", i);
+}
+END_TEST
+
 /*
  * The grace before an orphaned order fails, round after round (the
  * leader's state carried from one to the next): a source missing since
@@ -678,32 +708,6 @@ END_TEST
  * came back and left again; a host whose orders are all final is never
  * missing; a source not tracked (over the cap) is due at once.
  */
-/* What the source does with its loop's report, by the state etcd holds:
- * written over its own accepted or running (or a state that does not
- * decode), never over a final state, nor again once the state is gone. */
-START_TEST(report_over_state)
-{
-    static const struct {
-        bool present, decoded;
-        enum pord_phase phase;
-        enum pop_report want;
-    } t[] = {
-        {true, true, PORD_ACCEPTED, POP_REPORT_WRITE},
-        {true, true, PORD_RUNNING, POP_REPORT_WRITE},
-        {true, false, PORD_RUNNING, POP_REPORT_WRITE},
-        {true, false, PORD_FAILED, POP_REPORT_WRITE},
-        {true, true, PORD_FAILED, POP_REPORT_ENDED},
-        {true, true, PORD_DONE, POP_REPORT_ENDED},
-        {true, true, PORD_REFUSED, POP_REPORT_ENDED},
-        {false, false, PORD_RUNNING, POP_REPORT_GONE},
-        {false, true, PORD_FAILED, POP_REPORT_GONE},
-    };
-    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-        ck_assert_msg(pop_report_to(t[i].present, t[i].decoded, t[i].phase) == t[i].want, "row %zu",
-                      i);
-}
-END_TEST
-
 START_TEST(orphan_grace)
 {
     struct pop_known k[4] = {known(U1, PORD_RUNNING, 0), known(U2, PORD_ACCEPTED, 0),
