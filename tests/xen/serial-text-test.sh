@@ -11,6 +11,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 me=serial-text-test
 # shellcheck source=tests/xen/common.sh
 . "$here/common.sh"
+# Not the console's descriptor (the Makefile's 9>&2): the joins of these
+# made-up logs are not the rig's, and go to stderr alone, read below.
+exec 9>&-
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xenplm-serialtext.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
