@@ -172,9 +172,18 @@ watch_log "$WLOG" '*/data/xenplm/request' '*/xenplm/seq' '*/xenplm/status' \
 request() {
     rq_name=$1
     t_cmd=$(uptime_cs)
-    is "$1 writes request seq $2" \
-        "$(guest_cmd "$1" "write data/xenplm/request xenplm-request 1\\nseq $2\\n$3")" ok
+    rq_got=$(guest_cmd "$1" "write data/xenplm/request xenplm-request 1\\nseq $2\\n$3")
     t_written=$(logged_at "$WLOG" "$t_cmd" "/local/domain/$(id_of "$1")/data/xenplm/request")
+    # A guest destroyed as its target starts to fall (step 6's on_fall)
+    # can be gone before its command loop acknowledges the write: under
+    # load the daemon's reaction and the destroy beat the guest's two
+    # xenstore-writes after it (seen once, the request accepted 1.3 s
+    # before the destroy).  The watch saw the write: that is the check.
+    if [ "$rq_got" != ok ] && [ -n "$t_written" ] && ! xl domid "$1" >/dev/null 2>&1; then
+        echo "# $1 wrote request seq $2 (the watch saw it) and was destroyed before acknowledging it ($rq_got)"
+        rq_got=ok
+    fi
+    is "$1 writes request seq $2" "$rq_got" ok
     t_written=${t_written:-$(uptime_cs)}
 }
 
