@@ -107,6 +107,13 @@ orders_of() { # source
 state_of() { # order key
     ctl get "$1/state" --print-value-only | sed -n 's/^state //p'
 }
+has_state() { # order key, a grep pattern for a line of its state
+    ctl get "$1/state" --print-value-only | grep -q "$2"
+}
+# The phases etcd's history holds for the order's state, oldest first.
+state_history() { # order key
+    etcd_history "$1/state" | sed -n 's/.*\\nstate \([a-z]*\).*/\1/p' | tr '\n' ' '
+}
 ask() { # host args...
     h=$1
     shift
@@ -223,7 +230,7 @@ failed() {
     ask xen-b pool migrate c1 xen-b || return 1
     wait_for 10000 orders_of xen-c || { echo "no order off xen-c"; return 1; }
     k=$(orders_of xen-c | head -n 1)
-    wait_for 20000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state failed'" ||
+    wait_for 20000 has_state "$k" '^state failed' ||
         { echo "not failed: $(state_of "$k")"; return 1; }
     s=$(state_of "$k")
     [ "$s" != failed ] || { echo "failed without a reason"; return 1; }
@@ -277,7 +284,7 @@ reloaded() {
     ask xen-c pool migrate a1 xen-a || return 1
     uuid_a1=$(uuid_of xen-b a1)
     k="/xenplm/test/orders/xen-b/$uuid_a1"
-    wait_for 15000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state running'" ||
+    wait_for 15000 has_state "$k" '^state running' ||
         {
             echo "not running: '$(state_of "$k")' ($k)"
             ask xen-b pool plan
@@ -286,7 +293,7 @@ reloaded() {
         }
     sed -i 's|<publish interval="1s"/>|<publish interval="2s"/>|' "$work/xen-b.xml"
     ask xen-b reload || return 1
-    wait_for 30000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -qx 'state done'" ||
+    wait_for 30000 has_state "$k" '^state done$' ||
         { echo "not done: $(state_of "$k")"; return 1; }
     # The destination takes it in at its next step (xenplm-sim(5)).
     wait_for 5000 sh -c "'$cli' -s '$work/xen-a.sock' list | grep -q '^a1 '" || true
@@ -318,7 +325,7 @@ drained_again() {
         ! etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k' --print-value-only | grep -qx 'at $old'" ||
         { echo "no new order for a1 off xen-a 20 s after the drain: $(ctl get "$k" --print-value-only | tr '\n' ' ')"; return 1; }
     took=$(($(ms) - t0))
-    wait_for 30000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -qx 'state done'" ||
+    wait_for 30000 has_state "$k" '^state done$' ||
         { echo "a1's new order is not done: '$(state_of "$k")'"; return 1; }
     ask xen-b pool drain xen-a --off || return 1
     wait_for 10000 sh -c "! etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get /xenplm/test/drain/xen-a --keys-only | grep -q ." ||
@@ -340,7 +347,7 @@ stalled() {
     [ "$from" = "xen-b " ] || { echo "b1 is on '$from', not xen-b"; return 1; }
     ask xen-c pool migrate b1 xen-c || return 1
     k=/xenplm/test/orders/xen-b/$(uuid_of xen-b b1)
-    wait_for 15000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state running'" ||
+    wait_for 15000 has_state "$k" '^state running' ||
         { echo "not running: '$(state_of "$k")' ($k)"; return 1; }
     # shellcheck disable=SC2154 # set by start(), through eval
     kill -STOP "$pid_xenb"
@@ -348,11 +355,11 @@ stalled() {
     gone=$(ctl get --prefix --keys-only /xenplm/test/hosts/xen-b/ | grep -c .)
     kill -CONT "$pid_xenb"
     [ "$gone" = 0 ] || { echo "xen-b's records were still in etcd after 4 s stopped ($gone keys)"; return 1; }
-    wait_for 30000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -qx 'state done'" ||
+    wait_for 30000 has_state "$k" '^state done$' ||
         { echo "not done: '$(state_of "$k")'"; return 1; }
     # Done at the end, and never failed on the way (the source's own
     # reports would write done over a failed state: etcd's history).
-    states=$(etcd_history "$k/state" | sed -n 's/.*\\nstate \([a-z]*\).*/\1/p' | tr '\n' ' ')
+    states=$(state_history "$k")
     echo "  b1's order: $states"
     case " $states" in *" done "*) ;; *) echo "etcd's history has no done state"; return 1 ;; esac
     case " $states" in *" failed "*) echo "failed on the way"; return 1 ;; esac
@@ -379,22 +386,22 @@ outlived() {
     [ -n "$g" ] || { echo "xen-b holds neither a1 nor a3:"; ask xen-b list; return 1; }
     ask xen-c pool migrate "$g" xen-c || return 1
     k=/xenplm/test/orders/xen-b/$(uuid_of xen-b "$g")
-    wait_for 15000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state running'" ||
+    wait_for 15000 has_state "$k" '^state running' ||
         { echo "not running: '$(state_of "$k")' ($k)"; return 1; }
     t0=$(ms)
     # shellcheck disable=SC2154 # set by start(), through eval
     kill -STOP "$pid_xenb"
-    wait_for 25000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state failed'"
+    wait_for 25000 has_state "$k" '^state failed'
     s=$(state_of "$k")
     t1=$(ms)
     kill -CONT "$pid_xenb"
     case "$s" in failed*left%20the%20pool*) ;;
     *) echo "$g's order is '$s' $((t1 - t0)) ms after xen-b was stopped, not failed as its source left"; return 1 ;; esac
-    wait_for 30000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -qx 'state done'" ||
+    wait_for 30000 has_state "$k" '^state done$' ||
         { echo "not done after xen-b went on: '$(state_of "$k")'"; return 1; }
     grep -q "order $k was written failed in etcd while this host carried it out (its source 'xen-b' left the pool while it held the order); its migration went on here" "$work/xen-b.log" ||
         { echo "xen-b's log does not say it wrote over the leader's failed state"; grep "$k" "$work/xen-b.log"; return 1; }
-    states=$(etcd_history "$k/state" | sed -n 's/.*\\nstate \([a-z]*\).*/\1/p' | tr '\n' ' ')
+    states=$(state_history "$k")
     echo "  $g's order: $states(failed $((t1 - t0)) ms after xen-b was stopped)"
     case "$states" in *" failed "*" done ") ;; *) echo "etcd's history is not failed, then done at the end"; return 1 ;; esac
     wait_for 5000 sh -c "'$cli' -s '$work/xen-c.sock' list | grep -q '^$g '" || true
@@ -421,7 +428,7 @@ lost() {
     [ -n "$k" ] || { echo "no running order for a2 off xen-b"; ask xen-c pool plan; return 1; }
     # shellcheck disable=SC2154 # set by start(), through eval
     kill -9 "$pid_xenb"
-    wait_for 20000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state failed'" ||
+    wait_for 20000 has_state "$k" '^state failed' ||
         { echo "not failed: '$(state_of "$k")'"; return 1; }
     s=$(state_of "$k")
     case "$s" in *left%20the%20pool*) ;; *) echo "failed, but not as its source gone: $s"; return 1 ;; esac
@@ -441,12 +448,12 @@ pids=$(for p in $pids; do [ "$p" = "$pid_xenb" ] || echo "$p"; done)
 dest_lost() {
     ask xen-c pool migrate c1 xen-a || return 1
     k=/xenplm/test/orders/xen-c/$(uuid_of xen-c c1)
-    wait_for 15000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state running'" ||
+    wait_for 15000 has_state "$k" '^state running' ||
         { echo "not running: '$(state_of "$k")' ($k)"; return 1; }
     t0=$(ms)
     # shellcheck disable=SC2154 # set by start(), through eval
     kill -9 "$pid_xena"
-    wait_for 30000 sh -c "etcdctl --endpoints='$TEST_ETCD_ENDPOINTS' get '$k/state' --print-value-only | grep -q '^state failed'" ||
+    wait_for 30000 has_state "$k" '^state failed' ||
         { echo "not failed 30 s after: '$(state_of "$k")'"; return 1; }
     took=$(($(ms) - t0))
     s=$(state_of "$k")
